@@ -1,0 +1,6 @@
+DROP TABLE mail_outbox;
+DROP TABLE audit_events;
+DROP TABLE id_sequences;
+DROP TABLE super_admins;
+DROP TABLE tenant_hosts;
+DROP TABLE tenants;

@@ -1,0 +1,5 @@
+//! Identities: password hashing and the platform's super-admins.
+
+pub mod password;
+pub mod superadmin;
+pub mod throttle;

@@ -1,0 +1,333 @@
+//! Configuration: an optional TOML file, overridden by `GUICHET_*` environment
+//! variables. Every bad value is reported as one line naming the key.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::store::DatabaseUrl;
+
+/// A configuration value that cannot be used: which key, what was given, what is expected.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration : {key} = « {value} » est invalide : {expected}")]
+    Invalid {
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("configuration : fichier {path} illisible : {reason}")]
+    File { path: String, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct LdapConfig {
+    pub url: String,
+    pub bind_dn: String,
+    pub bind_password: String,
+    pub base_dn: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    /// Tenant portal at `/`, back office at `/backoffice/`.
+    pub listen: SocketAddr,
+    /// Provisioning plane, on its own listener (loopback by default).
+    pub provisioning_listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None`: the built-in directory in the database stands in.
+    pub ldap: Option<LdapConfig>,
+    /// `None`: mails stay in the outbox and are logged.
+    pub smtp_url: Option<url::Url>,
+    /// `None`: generated once and kept under the data directory.
+    pub secret_key: Option<String>,
+}
+
+/// The keys, as written in the TOML file (lower case) and in the environment
+/// (`GUICHET_` + upper case).
+const KEYS: &[(&str, &str)] = &[
+    ("database_url", "GUICHET_DATABASE_URL"),
+    ("listen", "GUICHET_LISTEN"),
+    ("provisioning_listen", "GUICHET_PROVISIONING_LISTEN"),
+    ("data_dir", "GUICHET_DATA_DIR"),
+    ("ldap_url", "GUICHET_LDAP_URL"),
+    ("ldap_bind_dn", "GUICHET_LDAP_BIND_DN"),
+    ("ldap_bind_password", "GUICHET_LDAP_BIND_PASSWORD"),
+    ("ldap_base_dn", "GUICHET_LDAP_BASE_DN"),
+    ("smtp_url", "GUICHET_SMTP_URL"),
+    ("secret_key", "GUICHET_SECRET_KEY"),
+];
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_PROVISIONING_LISTEN: &str = "127.0.0.1:8081";
+pub const DEFAULT_DATA_DIR: &str = "data";
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileValues {
+    database_url: Option<String>,
+    listen: Option<String>,
+    provisioning_listen: Option<String>,
+    data_dir: Option<String>,
+    ldap_url: Option<String>,
+    ldap_bind_dn: Option<String>,
+    ldap_bind_password: Option<String>,
+    ldap_base_dn: Option<String>,
+    smtp_url: Option<String>,
+    secret_key: Option<String>,
+}
+
+impl FileValues {
+    fn into_map(self) -> HashMap<&'static str, String> {
+        let values = [
+            self.database_url,
+            self.listen,
+            self.provisioning_listen,
+            self.data_dir,
+            self.ldap_url,
+            self.ldap_bind_dn,
+            self.ldap_bind_password,
+            self.ldap_base_dn,
+            self.smtp_url,
+            self.secret_key,
+        ];
+        KEYS.iter()
+            .zip(values)
+            .filter_map(|((key, _), v)| v.map(|v| (*key, v)))
+            .collect()
+    }
+}
+
+impl Config {
+    /// Reads the file (if any), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    /// Same as [`Config::load`], with the environment given as a function (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut values = match file {
+            Some(path) => read_file(path)?,
+            None => HashMap::new(),
+        };
+        for (key, var) in KEYS {
+            if let Some(v) = env(var) {
+                values.insert(key, v);
+            }
+        }
+        Self::from_values(&values)
+    }
+
+    fn from_values(values: &HashMap<&'static str, String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| values.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let database_url = {
+            let raw = get("database_url").unwrap_or(DEFAULT_DATABASE_URL);
+            DatabaseUrl::parse(raw)
+                .map_err(|expected| invalid("GUICHET_DATABASE_URL", raw, expected))?
+        };
+        let listen = parse_addr("GUICHET_LISTEN", get("listen").unwrap_or(DEFAULT_LISTEN))?;
+        let provisioning_listen = parse_addr(
+            "GUICHET_PROVISIONING_LISTEN",
+            get("provisioning_listen").unwrap_or(DEFAULT_PROVISIONING_LISTEN),
+        )?;
+        if listen == provisioning_listen && listen.port() != 0 {
+            return Err(invalid(
+                "GUICHET_PROVISIONING_LISTEN",
+                &provisioning_listen.to_string(),
+                "une adresse différente de GUICHET_LISTEN",
+            ));
+        }
+        let data_dir = PathBuf::from(get("data_dir").unwrap_or(DEFAULT_DATA_DIR));
+        let ldap = match get("ldap_url") {
+            None => None,
+            Some(url) => {
+                let parsed = url::Url::parse(url)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "ldap" | "ldaps") && u.host_str().is_some());
+                if parsed.is_none() {
+                    return Err(invalid(
+                        "GUICHET_LDAP_URL",
+                        url,
+                        "une URL ldap:// ou ldaps://, par exemple ldap://127.0.0.1:389",
+                    ));
+                }
+                let required = |key: &'static str, var: &'static str| {
+                    get(key).map(str::to_owned).ok_or_else(|| {
+                        invalid(var, "", "obligatoire quand GUICHET_LDAP_URL est renseigné")
+                    })
+                };
+                Some(LdapConfig {
+                    url: url.to_owned(),
+                    bind_dn: required("ldap_bind_dn", "GUICHET_LDAP_BIND_DN")?,
+                    bind_password: required("ldap_bind_password", "GUICHET_LDAP_BIND_PASSWORD")?,
+                    base_dn: required("ldap_base_dn", "GUICHET_LDAP_BASE_DN")?,
+                })
+            }
+        };
+        let smtp_url = match get("smtp_url") {
+            None => None,
+            Some(raw) => Some(
+                url::Url::parse(raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host_str().is_some())
+                    .ok_or_else(|| {
+                        invalid(
+                            "GUICHET_SMTP_URL",
+                            raw,
+                            "une URL smtp:// ou smtps://, par exemple smtp://127.0.0.1:25",
+                        )
+                    })?,
+            ),
+        };
+        let secret_key = match get("secret_key") {
+            None => None,
+            Some(k) if k.len() >= 32 => Some(k.to_owned()),
+            Some(_) => {
+                return Err(invalid(
+                    "GUICHET_SECRET_KEY",
+                    "(masquée)",
+                    "au moins 32 caractères aléatoires",
+                ))
+            }
+        };
+        Ok(Config {
+            database_url,
+            listen,
+            provisioning_listen,
+            data_dir,
+            ldap,
+            smtp_url,
+            secret_key,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<HashMap<&'static str, String>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let values: FileValues = toml::from_str(&text).map_err(|e| ConfigError::File {
+        path: path.display().to_string(),
+        reason: e.message().to_owned(),
+    })?;
+    Ok(values.into_map())
+}
+
+fn parse_addr(key: &'static str, raw: &str) -> Result<SocketAddr, ConfigError> {
+    raw.parse().map_err(|_| {
+        invalid(
+            key,
+            raw,
+            "une adresse IP et un port, par exemple 127.0.0.1:8080",
+        )
+    })
+}
+
+fn invalid(key: &'static str, value: &str, expected: &'static str) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        value: value.to_owned(),
+        expected,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_from(None, |k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.provisioning_listen.to_string(), "127.0.0.1:8081");
+        assert!(matches!(c.database_url, DatabaseUrl::Sqlite(ref p) if p == "data/guichet.db"));
+        assert!(c.ldap.is_none() && c.smtp_url.is_none() && c.secret_key.is_none());
+    }
+
+    #[test]
+    fn bad_listen_names_the_key() {
+        let e = load(&[("GUICHET_LISTEN", "nonsense")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("GUICHET_LISTEN") && e.contains("nonsense"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_database_url_names_the_key() {
+        let e = load(&[("GUICHET_DATABASE_URL", "mysql://x")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GUICHET_DATABASE_URL"), "{e}");
+    }
+
+    #[test]
+    fn ldap_url_requires_the_bind_settings() {
+        let e = load(&[("GUICHET_LDAP_URL", "ldap://127.0.0.1:3890")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GUICHET_LDAP_BIND_DN"), "{e}");
+        let c = load(&[
+            ("GUICHET_LDAP_URL", "ldap://127.0.0.1:3890"),
+            ("GUICHET_LDAP_BIND_DN", "cn=admin,dc=guichet"),
+            ("GUICHET_LDAP_BIND_PASSWORD", "secret"),
+            ("GUICHET_LDAP_BASE_DN", "dc=guichet"),
+        ])
+        .unwrap();
+        assert_eq!(c.ldap.unwrap().base_dn, "dc=guichet");
+    }
+
+    #[test]
+    fn smtp_and_secret_are_checked() {
+        assert!(load(&[("GUICHET_SMTP_URL", "http://x")]).is_err());
+        assert!(load(&[("GUICHET_SMTP_URL", "smtp://127.0.0.1:2525")]).is_ok());
+        let e = load(&[("GUICHET_SECRET_KEY", "short")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("GUICHET_SECRET_KEY") && !e.contains("short"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = std::env::temp_dir().join(format!("guichet-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("guichet.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/guichet\"\n",
+        )
+        .unwrap();
+        let c = Config::load_from(Some(&file), |k| {
+            (k == "GUICHET_LISTEN").then(|| "127.0.0.1:9100".to_owned())
+        })
+        .unwrap();
+        assert_eq!(c.listen.port(), 9100);
+        assert_eq!(c.data_dir, PathBuf::from("/srv/guichet"));
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        let e = Config::load_from(Some(&file), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lisen"), "{e}");
+    }
+}

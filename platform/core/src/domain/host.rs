@@ -1,0 +1,74 @@
+//! Host names under which a collectivité is served.
+
+/// The host of a `Host` header, without port, lower case, without trailing dot.
+/// `None` when it is not a plausible host name.
+pub fn normalize(header: &str) -> Option<String> {
+    let header = header.trim();
+    let host = if let Some(rest) = header.strip_prefix('[') {
+        // IPv6 literal: never a collectivité's host name.
+        return rest.split(']').next().map(|h| format!("[{h}]"));
+    } else {
+        header.rsplit_once(':').map_or(header, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                header
+            }
+        })
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    is_valid(&host).then_some(host)
+}
+
+/// A DNS name: labels of letters, digits and inner hyphens, 253 characters at most.
+pub fn is_valid(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// The slug named by a `{slug}.localhost` host, which browsers send to loopback
+/// without any DNS: the way to reach a collectivité on a workstation.
+pub fn localhost_slug(host: &str) -> Option<&str> {
+    host.strip_suffix(".localhost").filter(|s| !s.contains('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_headers() {
+        assert_eq!(
+            normalize("Demo.LocalHost:8080").as_deref(),
+            Some("demo.localhost")
+        );
+        assert_eq!(
+            normalize("mairie.example.fr.").as_deref(),
+            Some("mairie.example.fr")
+        );
+        assert_eq!(
+            normalize("mairie.example.fr").as_deref(),
+            Some("mairie.example.fr")
+        );
+        assert_eq!(normalize("bad host"), None);
+        assert_eq!(normalize("a..b"), None);
+        assert_eq!(normalize(""), None);
+    }
+
+    #[test]
+    fn finds_the_localhost_slug() {
+        assert_eq!(localhost_slug("demo.localhost"), Some("demo"));
+        assert_eq!(localhost_slug("a.demo.localhost"), None);
+        assert_eq!(localhost_slug("localhost"), None);
+        assert_eq!(localhost_slug("demo.example.fr"), None);
+    }
+}

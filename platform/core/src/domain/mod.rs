@@ -1,0 +1,5 @@
+//! Pure types and rules of the domain: no I/O here.
+
+pub mod host;
+pub mod money;
+pub mod slug;

@@ -1,0 +1,11 @@
+//! Guichet's core: what the three planes (provisioning, tenant portal, back
+//! office) stand on. Business rules live here and are tested without HTTP.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod mail;
+pub mod store;
+pub mod tenancy;
+pub mod web;

@@ -1,0 +1,5 @@
+//! E-mail: every message is written to the outbox in the transaction of the
+//! change that causes it, then delivered by the outbox worker. None is lost
+//! when the SMTP server is down; without SMTP configured they stay there.
+
+pub mod outbox;

@@ -1,0 +1,197 @@
+//! The store: diesel on SQLite (embedded default) or PostgreSQL (production),
+//! behind one API. The rest of the code never sees which backend runs.
+//!
+//! Tenant tables are reached only through [`TenantTx`], which is opened with a
+//! [`TenantId`](crate::tenancy::TenantId); on PostgreSQL it also sets the
+//! transaction's `app.tenant_id`, which row-level security checks.
+
+mod connection;
+mod migrate;
+pub mod schema;
+mod tx;
+
+use std::time::Duration;
+
+use diesel::r2d2::Pool;
+
+use connection::DbManager;
+pub use connection::{Backend, DatabaseUrl, DbConnection};
+pub use tx::TenantTx;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached now; the caller may try again later.
+    #[error("base de données indisponible : {0}")]
+    Unavailable(String),
+    #[error("enregistrement introuvable")]
+    NotFound,
+    /// A unique constraint refused the write; carries the constraint's name.
+    #[error("conflit avec un enregistrement existant ({0})")]
+    Conflict(String),
+    #[error("migration impossible : {0}")]
+    Migration(String),
+    #[error("erreur de base de données : {0}")]
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match e {
+            E::NotFound => StoreError::NotFound,
+            E::DatabaseError(K::UniqueViolation, info) => StoreError::Conflict(
+                info.constraint_name()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| info.message().to_owned()),
+            ),
+            E::DatabaseError(K::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_owned())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for StoreError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+/// A pool of connections to one database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<DbManager>,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects once (so that a wrong URL is reported at start, clearly), then
+    /// builds the pool, which reconnects by itself when the database comes back.
+    pub fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        let manager = DbManager::new(url)?;
+        manager.connect_now()?;
+        let max_size = match url.backend() {
+            Backend::Postgres => 16,
+            Backend::Sqlite => 8,
+        };
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(3))
+            .build_unchecked(manager);
+        Ok(Store {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the embedded migrations of this backend that are not applied yet.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.get()?;
+        migrate::run(&mut conn)
+    }
+
+    /// True when a connection can be had and answers.
+    pub fn ping(&self) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        self.pool
+            .get_timeout(Duration::from_secs(2))
+            .map(|mut c| c.ping().is_ok())
+            .unwrap_or(false)
+    }
+
+    /// A read transaction on platform tables (collectivités, super-admins).
+    /// Tenant tables are out of its reach on PostgreSQL: no tenant setting, no rows.
+    pub fn platform_read<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        tx::platform(&mut conn, false, f)
+    }
+
+    /// A write transaction on platform tables.
+    pub fn platform_write<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        tx::platform(&mut conn, true, f)
+    }
+
+    /// A read transaction scoped to one collectivité.
+    pub fn read<T, E>(
+        &self,
+        tenant: crate::tenancy::TenantId,
+        f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        tx::tenant(&mut conn, tenant, false, f)
+    }
+
+    /// A write transaction scoped to one collectivité. On SQLite it takes the
+    /// write lock at once, so that two writers wait for each other instead of
+    /// failing half-way.
+    pub fn write<T, E>(
+        &self,
+        tenant: crate::tenancy::TenantId,
+        f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        tx::tenant(&mut conn, tenant, true, f)
+    }
+
+    /// A raw connection, for checks that must bypass the tenant gate (tests of
+    /// the row-level security itself, maintenance commands).
+    pub fn raw_connection(
+        &self,
+    ) -> Result<
+        diesel::r2d2::PooledConnection<
+            impl diesel::r2d2::ManageConnection<Connection = DbConnection>,
+        >,
+        StoreError,
+    > {
+        Ok(self.pool.get()?)
+    }
+}
+
+impl Store {
+    /// On PostgreSQL: false when the connected role is a superuser or has
+    /// BYPASSRLS, for which row-level security does not apply. True on SQLite.
+    pub fn row_security_enforced(&self) -> Result<bool, StoreError> {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Bypass {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            bypass: bool,
+        }
+        let mut conn = self.pool.get()?;
+        match &mut *conn {
+            DbConnection::Sqlite(_) => Ok(true),
+            DbConnection::Postgres(pg) => {
+                let row: Bypass = diesel::sql_query(
+                    "SELECT (rolsuper OR rolbypassrls) AS bypass FROM pg_roles WHERE rolname = current_user",
+                )
+                .get_result(pg)?;
+                Ok(!row.bypass)
+            }
+        }
+    }
+}

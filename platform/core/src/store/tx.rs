@@ -1,0 +1,132 @@
+//! Transactions: platform-wide, or scoped to one collectivité.
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::schema::id_sequences;
+use super::{DbConnection, StoreError};
+use crate::tenancy::TenantId;
+
+/// A transaction scoped to one collectivité. Repository functions of tenant
+/// tables take it, filter on [`TenantTx::tenant`], and write it into the rows.
+pub struct TenantTx<'c> {
+    tenant: TenantId,
+    conn: &'c mut DbConnection,
+}
+
+impl TenantTx<'_> {
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    /// The tenant's id as stored in `tenant_id` columns.
+    pub fn tenant_key(&self) -> i64 {
+        self.tenant.get()
+    }
+
+    pub fn conn(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+
+    /// The next value of the collectivité's counter `name` (1, 2, 3…): ids of
+    /// tenant rows and the numbers people read (request n°).
+    pub fn next_value(&mut self, name: &str) -> Result<i64, StoreError> {
+        use id_sequences::dsl as s;
+        let tenant = self.tenant_key();
+        let bump = |conn: &mut DbConnection| {
+            diesel::update(
+                s::id_sequences
+                    .filter(s::tenant_id.eq(tenant))
+                    .filter(s::name.eq(name)),
+            )
+            .set(s::last_value.eq(s::last_value + 1))
+            .returning(s::last_value)
+            .get_result::<i64>(conn)
+            .optional()
+        };
+        if let Some(v) = bump(self.conn)? {
+            return Ok(v);
+        }
+        // First use: create the counter in a savepoint, so that losing the race
+        // to another transaction leaves ours usable.
+        let created = self.conn.transaction(|c| {
+            diesel::insert_into(s::id_sequences)
+                .values((
+                    s::tenant_id.eq(tenant),
+                    s::name.eq(name),
+                    s::last_value.eq(1i64),
+                ))
+                .execute(c)
+        });
+        match created {
+            Ok(_) => Ok(1),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => bump(self.conn)?.ok_or(StoreError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+pub(super) fn platform<T, E>(
+    conn: &mut DbConnection,
+    for_write: bool,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError> + From<diesel::result::Error>,
+{
+    in_transaction(conn, for_write, f)
+}
+
+pub(super) fn tenant<T, E>(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    for_write: bool,
+    f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError> + From<diesel::result::Error>,
+{
+    in_transaction(conn, for_write, |conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
+                .bind::<Text, _>(tenant.get().to_string())
+                .execute(pg)?;
+        }
+        f(&mut TenantTx { tenant, conn })
+    })
+}
+
+/// Runs `f` in a transaction. A write transaction on SQLite begins with
+/// `BEGIN IMMEDIATE`, which takes the write lock at once: a deferred one that
+/// starts writing late fails when another writer went first.
+fn in_transaction<T, E>(
+    conn: &mut DbConnection,
+    for_write: bool,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError> + From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(lite) if for_write => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
+        }
+        _ => <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The original error matters more than a failed rollback, which
+            // marks the connection broken and makes the pool drop it.
+            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Collectivités (tenants): the registry, and the resolution of a request's
+//! host name to the collectivité it serves.
+//!
+//! [`TenantId`] has no public constructor: a value exists only when this module
+//! read it from the registry, so tenant-scoped code cannot be reached with a
+//! number taken from a URL or a form.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::domain::host;
+use crate::domain::slug::{Slug, SlugError};
+use crate::store::schema::{tenant_hosts, tenants};
+use crate::store::{DbConnection, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TenantId(i64);
+
+impl TenantId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for TenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantState {
+    Active,
+    Suspended,
+}
+
+impl TenantState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantState::Active => "active",
+            TenantState::Suspended => "suspended",
+        }
+    }
+
+    fn from_db(s: &str) -> TenantState {
+        if s == "active" {
+            TenantState::Active
+        } else {
+            TenantState::Suspended
+        }
+    }
+
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            TenantState::Active => "active",
+            TenantState::Suspended => "suspendue",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub state: TenantState,
+    pub host_names: Vec<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    #[error(transparent)]
+    Slug(#[from] SlugError),
+    #[error("l’identifiant court « {0} » est déjà pris")]
+    SlugTaken(String),
+    #[error("le nom de la collectivité doit compter de 1 à 200 caractères")]
+    Name,
+    #[error("« {0} » n’est pas un nom d’hôte valide (exemple : mairie.exemple.fr)")]
+    InvalidHost(String),
+    #[error("le nom d’hôte « {0} » sert déjà une autre collectivité")]
+    HostTaken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for TenantError {
+    fn from(e: diesel::result::Error) -> Self {
+        TenantError::Store(e.into())
+    }
+}
+
+pub struct NewTenant<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub host_names: &'a [String],
+}
+
+#[derive(Queryable)]
+struct TenantRow {
+    id: i64,
+    slug: String,
+    name: String,
+    state: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+fn load_hosts(conn: &mut DbConnection, id: i64) -> Result<Vec<String>, StoreError> {
+    Ok(tenant_hosts::table
+        .filter(tenant_hosts::tenant_id.eq(id))
+        .select(tenant_hosts::host)
+        .order(tenant_hosts::host)
+        .load(conn)?)
+}
+
+fn into_tenant(conn: &mut DbConnection, row: TenantRow) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        host_names: load_hosts(conn, row.id)?,
+        id: TenantId(row.id),
+        slug: row.slug,
+        name: row.name,
+        state: TenantState::from_db(&row.state),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+const COLUMNS: (
+    tenants::id,
+    tenants::slug,
+    tenants::name,
+    tenants::state,
+    tenants::created_at,
+    tenants::updated_at,
+) = (
+    tenants::id,
+    tenants::slug,
+    tenants::name,
+    tenants::state,
+    tenants::created_at,
+    tenants::updated_at,
+);
+
+/// The active collectivité served under this `Host` header: a host name given
+/// to it, or `{slug}.localhost`. Unknown and suspended ones give `None`.
+pub fn resolve_host(
+    conn: &mut DbConnection,
+    host_header: &str,
+) -> Result<Option<Tenant>, StoreError> {
+    let Some(host) = host::normalize(host_header) else {
+        return Ok(None);
+    };
+    let by_host = tenants::table
+        .inner_join(tenant_hosts::table)
+        .filter(tenant_hosts::host.eq(&host))
+        .select(COLUMNS)
+        .first::<TenantRow>(conn)
+        .optional()?;
+    let row = match by_host {
+        Some(row) => Some(row),
+        None => match host::localhost_slug(&host) {
+            Some(slug) => tenants::table
+                .filter(tenants::slug.eq(slug))
+                .select(COLUMNS)
+                .first::<TenantRow>(conn)
+                .optional()?,
+            None => None,
+        },
+    };
+    match row {
+        Some(row) if row.state == TenantState::Active.as_str() => Ok(Some(into_tenant(conn, row)?)),
+        _ => Ok(None),
+    }
+}
+
+/// A collectivité by its slug, whatever its state (provisioning, commands).
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<Tenant>, StoreError> {
+    let row = tenants::table
+        .filter(tenants::slug.eq(slug))
+        .select(COLUMNS)
+        .first::<TenantRow>(conn)
+        .optional()?;
+    row.map(|r| into_tenant(conn, r)).transpose()
+}
+
+pub fn list(conn: &mut DbConnection) -> Result<Vec<Tenant>, StoreError> {
+    let rows = tenants::table
+        .select(COLUMNS)
+        .order(tenants::name)
+        .load::<TenantRow>(conn)?;
+    rows.into_iter().map(|r| into_tenant(conn, r)).collect()
+}
+
+fn check_hosts(host_names: &[String]) -> Result<Vec<String>, TenantError> {
+    let mut hosts: Vec<String> = Vec::new();
+    for raw in host_names {
+        let h = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+        // `*.localhost` names are resolved by slug; a stored one would shadow another collectivité.
+        if !host::is_valid(&h) || h == "localhost" || h.ends_with(".localhost") {
+            return Err(TenantError::InvalidHost(raw.clone()));
+        }
+        if !hosts.contains(&h) {
+            hosts.push(h);
+        }
+    }
+    Ok(hosts)
+}
+
+/// Registers a collectivité, active at once. Run it inside a platform
+/// transaction, so that a refused host name leaves nothing behind.
+pub fn create(conn: &mut DbConnection, new: NewTenant<'_>) -> Result<Tenant, TenantError> {
+    let slug = Slug::parse(new.slug)?;
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(TenantError::Name);
+    }
+    let hosts = check_hosts(new.host_names)?;
+    if find_by_slug(conn, slug.as_str())?.is_some() {
+        return Err(TenantError::SlugTaken(slug.to_string()));
+    }
+    let now = Utc::now().naive_utc();
+    let id: i64 = diesel::insert_into(tenants::table)
+        .values((
+            tenants::slug.eq(slug.as_str()),
+            tenants::name.eq(name),
+            tenants::state.eq(TenantState::Active.as_str()),
+            tenants::created_at.eq(now),
+            tenants::updated_at.eq(now),
+        ))
+        .returning(tenants::id)
+        .get_result(conn)
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => TenantError::SlugTaken(slug.to_string()),
+            other => other.into(),
+        })?;
+    set_hosts(conn, TenantId(id), &hosts)?;
+    find_by_slug(conn, slug.as_str())?.ok_or(TenantError::Store(StoreError::NotFound))
+}
+
+/// Replaces the host names of a collectivité.
+pub fn set_host_names(
+    conn: &mut DbConnection,
+    id: TenantId,
+    host_names: &[String],
+) -> Result<(), TenantError> {
+    let hosts = check_hosts(host_names)?;
+    diesel::delete(tenant_hosts::table.filter(tenant_hosts::tenant_id.eq(id.0))).execute(conn)?;
+    set_hosts(conn, id, &hosts)
+}
+
+fn set_hosts(conn: &mut DbConnection, id: TenantId, hosts: &[String]) -> Result<(), TenantError> {
+    for h in hosts {
+        let taken = tenant_hosts::table
+            .filter(tenant_hosts::host.eq(h))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if taken {
+            return Err(TenantError::HostTaken(h.clone()));
+        }
+        diesel::insert_into(tenant_hosts::table)
+            .values((tenant_hosts::host.eq(h), tenant_hosts::tenant_id.eq(id.0)))
+            .execute(conn)
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => TenantError::HostTaken(h.clone()),
+                other => other.into(),
+            })?;
+    }
+    Ok(())
+}
+
+pub fn set_state(
+    conn: &mut DbConnection,
+    id: TenantId,
+    state: TenantState,
+) -> Result<(), StoreError> {
+    diesel::update(tenants::table.find(id.0))
+        .set((
+            tenants::state.eq(state.as_str()),
+            tenants::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn rename(conn: &mut DbConnection, id: TenantId, name: &str) -> Result<(), TenantError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(TenantError::Name);
+    }
+    diesel::update(tenants::table.find(id.0))
+        .set((
+            tenants::name.eq(name),
+            tenants::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! One error type for every handler, rendered once, at the edge: a French page
+//! for people, `application/problem+json` (RFC 9457) under `/api/`.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use super::render::{Layout, Renderer};
+use super::tenant::CurrentTenant;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("page introuvable")]
+    NotFound,
+    #[error("collectivité inconnue")]
+    UnknownTenant,
+    /// The message says, in French, what to correct.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("authentification requise")]
+    Unauthorized,
+    #[error("accès refusé")]
+    Forbidden,
+    #[error("formulaire expiré")]
+    Csrf,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("trop de tentatives")]
+    TooManyRequests,
+    #[error("service indisponible : {0}")]
+    Unavailable(String),
+    /// Logged in full; people see a reference, never the detail.
+    #[error("erreur interne : {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(m) => AppError::Unavailable(m),
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(m) => {
+                AppError::Conflict(format!("conflit avec un enregistrement existant ({m})"))
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+/// What people are told about an error.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl Problem {
+    fn new(code: &str, status: StatusCode, title: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("urn:guichet:problem:{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            instance: None,
+            request_id: None,
+        }
+    }
+}
+
+impl AppError {
+    pub fn problem(&self) -> Problem {
+        let s = self.status_code();
+        match self {
+            AppError::NotFound => Problem::new(
+                "not-found",
+                s,
+                "Page introuvable",
+                "La page demandée n’existe pas ou n’est plus disponible.",
+            ),
+            AppError::UnknownTenant => Problem::new(
+                "unknown-local-authority",
+                s,
+                "Collectivité inconnue",
+                "Aucune collectivité ne propose ses services en ligne à cette adresse. Vérifiez l’adresse saisie.",
+            ),
+            AppError::BadRequest(m) => Problem::new("invalid-input", s, "Demande incorrecte", m.clone()),
+            AppError::Unauthorized => Problem::new(
+                "unauthorized",
+                s,
+                "Connexion requise",
+                "Connectez-vous pour accéder à cette page.",
+            ),
+            AppError::Forbidden => Problem::new(
+                "forbidden",
+                s,
+                "Accès refusé",
+                "Vous n’avez pas les droits nécessaires pour cette action.",
+            ),
+            AppError::Csrf => Problem::new(
+                "form-expired",
+                s,
+                "Formulaire expiré",
+                "Pour votre sécurité, ce formulaire a expiré. Rechargez la page et recommencez : rien n’a été enregistré.",
+            ),
+            AppError::Conflict(m) => Problem::new("conflict", s, "Conflit", m.clone()),
+            AppError::TooManyRequests => Problem::new(
+                "too-many-requests",
+                s,
+                "Trop de tentatives",
+                "Trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer.",
+            ),
+            AppError::Unavailable(_) => Problem::new(
+                "unavailable",
+                s,
+                "Service momentanément indisponible",
+                "Le service est momentanément indisponible. Rien de ce que vous aviez enregistré n’est perdu : réessayez dans quelques minutes.",
+            ),
+            AppError::Internal(_) => Problem::new(
+                "internal",
+                s,
+                "Erreur interne",
+                "Une erreur inattendue s’est produite. Réessayez ; si elle persiste, contactez la mairie en indiquant la référence ci-dessous.",
+            ),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound | AppError::UnknownTenant => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A plain fallback; [`render_errors`] turns it into a page or a problem.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .body(self.problem().detail)
+    }
+}
+
+/// The problem for an error that is not ours (a malformed body, an unknown route).
+fn foreign_problem(status: StatusCode, error: Option<&actix_web::Error>) -> Problem {
+    match status {
+        StatusCode::NOT_FOUND => AppError::NotFound.problem(),
+        StatusCode::METHOD_NOT_ALLOWED => Problem::new(
+            "method-not-allowed",
+            status,
+            "Méthode non autorisée",
+            "Cette adresse n’accepte pas cette méthode.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            "payload-too-large",
+            status,
+            "Envoi trop volumineux",
+            "Les données envoyées dépassent la taille autorisée.",
+        ),
+        s if s.is_client_error() => Problem::new(
+            "invalid-input",
+            s,
+            "Demande incorrecte",
+            match error {
+                Some(e) => format!("Les données envoyées sont illisibles : {e}"),
+                None => "Les données envoyées sont illisibles.".to_owned(),
+            },
+        ),
+        s => Problem::new(
+            "internal",
+            s,
+            "Erreur interne",
+            AppError::Internal(String::new()).problem().detail,
+        ),
+    }
+}
+
+/// True for the JSON API, whose errors are problem documents.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/api"
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    layout: Layout,
+    problem: &'a Problem,
+}
+
+/// Middleware: renders every error response of the app, ours or actix's, as a
+/// French page or (under `/api/`) as `application/problem+json`.
+pub async fn render_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // No clone of the request may live across `next.call`: routing needs it unshared.
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if status.as_u16() < 400 {
+        return Ok(res);
+    }
+    let empty = matches!(
+        res.response().body().size(),
+        actix_web::body::BodySize::Sized(0) | actix_web::body::BodySize::None
+    );
+    let error = res.response().error();
+    if error.is_none() && !empty {
+        return Ok(res);
+    }
+    let mut problem = match error.and_then(|e| e.as_error::<AppError>()) {
+        Some(app) => {
+            match app {
+                AppError::Internal(detail) | AppError::Unavailable(detail) => {
+                    tracing::error!(status = status.as_u16(), %detail, "requête en échec")
+                }
+                _ => tracing::info!(status = status.as_u16(), error = %app, "requête refusée"),
+            }
+            app.problem()
+        }
+        None => foreign_problem(status, error),
+    };
+    let http = res.request().clone();
+    problem.instance = Some(http.path().to_owned());
+    problem.request_id = http
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| id.to_string());
+
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in res.response().headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            builder.insert_header((name.clone(), value.clone()));
+        }
+    }
+    let response = if is_api_path(http.path()) {
+        builder
+            .content_type("application/problem+json")
+            .body(serde_json::to_string(&problem).unwrap_or_default())
+    } else {
+        let tenant = http
+            .extensions()
+            .get::<CurrentTenant>()
+            .map(|t| t.name.clone());
+        let mut layout = Layout::new(&problem.title);
+        if let Some(name) = tenant {
+            layout.site_name = name;
+        }
+        let page = http
+            .app_data::<web::Data<Renderer>>()
+            .and_then(|r| {
+                r.render(
+                    "error",
+                    &ErrorPage {
+                        layout,
+                        problem: &problem,
+                    },
+                )
+                .ok()
+            })
+            .unwrap_or_else(|| format!("{} — {}", problem.title, problem.detail));
+        builder.content_type("text/html; charset=utf-8").body(page)
+    };
+    Ok(ServiceResponse::new(http, response))
+}

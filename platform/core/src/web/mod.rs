@@ -1,0 +1,26 @@
+//! HTTP foundations shared by the three planes: errors, pages, sessions, CSRF,
+//! security headers, the tenant gate, health checks and static assets.
+
+pub mod assets;
+pub mod csrf;
+pub mod error;
+pub mod health;
+pub mod logging;
+pub mod render;
+pub mod security;
+pub mod session;
+pub mod tenant;
+
+pub use error::AppError;
+pub use render::{Layout, Renderer};
+
+/// Runs blocking work (diesel, argon2) off the async executor.
+pub async fn blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::web::block(f)
+        .await
+        .map_err(|e| AppError::Internal(format!("tâche interrompue : {e}")))?
+}

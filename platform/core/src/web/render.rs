@@ -1,0 +1,105 @@
+//! Pages: handlebars templates (strict, HTML-escaped), embedded in the binary.
+//! Every page fills [`Layout`], which the `layout` partial shows.
+
+use actix_web::HttpResponse;
+use handlebars::Handlebars;
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+use super::AppError;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct CoreTemplates;
+
+/// What the base layout needs on every page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Layout {
+    /// The page's own title, first in `<title>`.
+    pub title: String,
+    /// The collectivité's name, or the platform's.
+    pub site_name: String,
+    /// Links of the main navigation.
+    pub nav: Vec<NavLink>,
+    /// Who is signed in, if anyone.
+    pub user: Option<String>,
+    /// For the sign-out form, when someone is signed in.
+    pub csrf_token: Option<String>,
+    pub logout_action: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NavLink {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+impl Layout {
+    pub fn new(title: &str) -> Layout {
+        Layout {
+            title: title.to_owned(),
+            site_name: "Guichet".to_owned(),
+            nav: Vec::new(),
+            user: None,
+            csrf_token: None,
+            logout_action: None,
+        }
+    }
+
+    pub fn site(mut self, name: &str) -> Layout {
+        name.clone_into(&mut self.site_name);
+        self
+    }
+
+    pub fn link(mut self, href: &str, label: &str, current: bool) -> Layout {
+        self.nav.push(NavLink {
+            href: href.to_owned(),
+            label: label.to_owned(),
+            current,
+        });
+        self
+    }
+}
+
+pub struct Renderer {
+    registry: Handlebars<'static>,
+}
+
+impl Renderer {
+    /// The core templates (layout, error page); planes add theirs with [`Renderer::add`].
+    pub fn new() -> Renderer {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.set_dev_mode(false);
+        let mut r = Renderer { registry };
+        r.add::<CoreTemplates>();
+        r
+    }
+
+    /// Registers every `*.hbs` file of an embedded folder, named without extension.
+    pub fn add<E: RustEmbed>(&mut self) {
+        self.registry
+            .register_embed_templates_with_extension::<E>(".hbs")
+            .expect("embedded templates are checked by the tests");
+    }
+
+    pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, AppError> {
+        self.registry
+            .render(name, data)
+            .map_err(|e| AppError::Internal(format!("gabarit {name} : {e}")))
+    }
+
+    /// A whole HTML page response.
+    pub fn page<T: Serialize>(&self, name: &str, data: &T) -> Result<HttpResponse, AppError> {
+        Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(self.render(name, data)?))
+    }
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Renderer::new()
+    }
+}

@@ -1,0 +1,101 @@
+//! The two HTTP applications: the public one (tenant portal at `/`, back
+//! office at `/backoffice/`, both behind the tenant gate) and the provisioning
+//! one, on its own listener.
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::Key;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, Error};
+use guichet_core::store::Store;
+use guichet_core::web::logging::GuichetRootSpan;
+use guichet_core::web::{assets, error, health, security, session, tenant, Renderer};
+use tracing_actix_web::TracingLogger;
+
+/// What every worker of both servers shares.
+#[derive(Clone)]
+pub struct Shared {
+    pub store: web::Data<Store>,
+    pub pages: web::Data<Renderer>,
+    pub provisioning: web::Data<guichet_provisioning::Provisioning>,
+    pub key: Key,
+}
+
+impl Shared {
+    pub fn new(store: Store, key: Key) -> Shared {
+        let mut pages = Renderer::new();
+        guichet_tenant_portal::templates(&mut pages);
+        guichet_backoffice::templates(&mut pages);
+        guichet_provisioning::templates(&mut pages);
+        Shared {
+            store: web::Data::new(store),
+            pages: web::Data::new(pages),
+            provisioning: web::Data::new(Default::default()),
+            key,
+        }
+    }
+}
+
+/// Largest form or JSON body accepted by default (uploads get their own limits).
+const BODY_LIMIT: usize = 256 * 1024;
+
+pub fn public_app(
+    shared: &Shared,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(shared.store.clone())
+        .app_data(shared.pages.clone())
+        .app_data(web::PayloadConfig::new(BODY_LIMIT))
+        .wrap(from_fn(error::render_errors))
+        .wrap(security::headers())
+        .wrap(TracingLogger::<GuichetRootSpan>::new())
+        .configure(health::configure)
+        .configure(assets::configure)
+        .service(
+            web::scope("")
+                .wrap(from_fn(security::same_origin_writes))
+                .wrap(from_fn(session::inactivity_timeout))
+                .wrap(session::middleware(&shared.key, "guichet"))
+                .wrap(from_fn(tenant::gate))
+                .configure(guichet_backoffice::configure)
+                .configure(guichet_tenant_portal::configure),
+        )
+}
+
+pub fn provisioning_app(
+    shared: &Shared,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(shared.store.clone())
+        .app_data(shared.pages.clone())
+        .app_data(shared.provisioning.clone())
+        .app_data(web::PayloadConfig::new(BODY_LIMIT))
+        .wrap(from_fn(error::render_errors))
+        .wrap(security::headers())
+        .wrap(TracingLogger::<GuichetRootSpan>::new())
+        .configure(health::configure)
+        .configure(assets::configure)
+        .service(
+            web::scope("")
+                .wrap(from_fn(security::same_origin_writes))
+                .wrap(from_fn(session::inactivity_timeout))
+                .wrap(session::middleware(&shared.key, "guichet_provisioning"))
+                .configure(guichet_provisioning::configure),
+        )
+}

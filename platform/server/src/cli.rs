@@ -1,0 +1,54 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Guichet: online public services for French local authorities
+/// (communes, départements, intercommunalités).
+///
+/// Configuration comes from an optional TOML file (--config) and from
+/// GUICHET_* environment variables, which win; see the README for the keys.
+#[derive(Debug, Parser)]
+#[command(name = "guichet", version)]
+pub struct Cli {
+    /// TOML configuration file (keys in lower case: database_url, listen, …).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the tenant portal (/) and back office (/backoffice/) on
+    /// GUICHET_LISTEN, and the provisioning plane on GUICHET_PROVISIONING_LISTEN.
+    /// Applies pending migrations first. The default command.
+    Serve,
+    /// Apply the pending database migrations, then exit.
+    Migrate,
+    /// Create (idempotently) the demo collectivité `demo` and a demo
+    /// super-admin, then print the URLs and logins to use. Not for production.
+    Demo {
+        /// Then serve, as `guichet serve` does.
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Platform administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a super-admin of the platform (provisioning plane).
+    CreateSuperadmin {
+        /// The login to sign in with.
+        #[arg(long)]
+        login: String,
+        /// Read the password from standard input (its first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}

@@ -1,0 +1,205 @@
+//! What each command does. Failures come back as one French line for the
+//! operator; `main` prints it and exits non-zero.
+
+use std::io::BufRead;
+
+use actix_web::HttpServer;
+use guichet_core::audit;
+use guichet_core::auth::superadmin::{self, SuperAdminError};
+use guichet_core::config::Config;
+use guichet_core::store::{Backend, Store, StoreError};
+use guichet_core::tenancy::{self, NewTenant, TenantError};
+use guichet_core::web::session;
+
+use crate::app::{provisioning_app, public_app, Shared};
+
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+/// Opens the database and applies pending migrations.
+pub fn open_store(config: &Config) -> Result<Store, Failure> {
+    let store = Store::open(&config.database_url)?;
+    let applied = store.migrate()?;
+    for m in &applied {
+        tracing::info!(migration = %m, "migration appliquée");
+    }
+    Ok(store)
+}
+
+pub fn migrate(config: &Config) -> Result<(), Failure> {
+    let store = Store::open(&config.database_url)?;
+    let applied = store.migrate()?;
+    if applied.is_empty() {
+        println!(
+            "Base de données à jour ({}).",
+            config.database_url.redacted()
+        );
+    } else {
+        println!(
+            "Migrations appliquées à {} :",
+            config.database_url.redacted()
+        );
+        for m in applied {
+            println!("  {m}");
+        }
+    }
+    Ok(())
+}
+
+pub const DEMO_SLUG: &str = "demo";
+pub const DEMO_NAME: &str = "Ville de Démo";
+pub const DEMO_ADMIN: &str = "demo-admin";
+/// Printed by `guichet demo`: a demonstration platform is meant to be clicked through.
+pub const DEMO_ADMIN_PASSWORD: &str = "demo-guichet-2026";
+
+/// Creates what the demo needs, unless it is there already.
+pub fn demo(config: &Config) -> Result<(), Failure> {
+    let store = open_store(config)?;
+    let created = store.platform_write(|c| -> Result<bool, TenantError> {
+        if tenancy::find_by_slug(c, DEMO_SLUG)?.is_some() {
+            return Ok(false);
+        }
+        tenancy::create(
+            c,
+            NewTenant {
+                slug: DEMO_SLUG,
+                name: DEMO_NAME,
+                host_names: &[],
+            },
+        )?;
+        Ok(true)
+    })?;
+    let tenant = store
+        .platform_read(|c| tenancy::find_by_slug(c, DEMO_SLUG))?
+        .ok_or_else(|| Failure("la collectivité de démonstration a disparu".into()))?;
+    if created {
+        store.write(tenant.id, |tx| {
+            audit::record(
+                tx,
+                audit::Change {
+                    actor: "guichet demo",
+                    action: "create",
+                    object_type: "local_authority",
+                    object_id: DEMO_SLUG,
+                    before: None,
+                    after: Some(serde_json::json!({ "slug": DEMO_SLUG, "name": DEMO_NAME })),
+                },
+            )
+        })?;
+    }
+    store.platform_write(|c| -> Result<(), SuperAdminError> {
+        if !superadmin::exists(c, DEMO_ADMIN)? {
+            superadmin::create(c, DEMO_ADMIN, DEMO_ADMIN_PASSWORD)?;
+        }
+        Ok(())
+    })?;
+    let port = config.listen.port();
+    let prov = config.provisioning_listen;
+    println!(
+        "Collectivité de démonstration « {} » {} (identifiant court : {DEMO_SLUG}).",
+        tenant.name,
+        if created {
+            "créée"
+        } else {
+            "déjà présente"
+        }
+    );
+    println!("Une fois le serveur lancé (guichet serve) :");
+    println!("  Portail des usagers : http://{DEMO_SLUG}.localhost:{port}/");
+    println!("  Espace des agents   : http://{DEMO_SLUG}.localhost:{port}/backoffice/");
+    println!("  Administration      : http://{prov}/");
+    println!("    identifiant {DEMO_ADMIN}, mot de passe {DEMO_ADMIN_PASSWORD} (démonstration uniquement)");
+    Ok(())
+}
+
+pub fn create_superadmin(config: &Config, login: &str) -> Result<(), Failure> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        Failure(format!(
+            "lecture du mot de passe sur l’entrée standard : {e}"
+        ))
+    })?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    let store = open_store(config)?;
+    store.platform_write(|c| superadmin::create(c, login, password))?;
+    println!("Super-administrateur « {login} » créé.");
+    Ok(())
+}
+
+/// On PostgreSQL, says loudly when the database role bypasses row-level
+/// security: the second wall between collectivités would then be down.
+fn check_row_security(store: &Store) {
+    if store.backend() != Backend::Postgres {
+        return;
+    }
+    match store.row_security_enforced() {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            "le rôle PostgreSQL utilisé est superutilisateur ou BYPASSRLS : la sécurité au niveau des lignes ne s’applique pas ; utilisez un rôle ordinaire, propriétaire de la base"
+        ),
+        Err(e) => tracing::warn!(error = %e, "vérification de la sécurité au niveau des lignes impossible"),
+    }
+}
+
+pub fn serve(config: &Config) -> Result<(), Failure> {
+    let store = open_store(config)?;
+    check_row_security(&store);
+    let key = session::load_or_create_key(config.secret_key.as_deref(), &config.data_dir).map_err(
+        |e| {
+            Failure(format!(
+                "clé secrète dans {} : {e}",
+                config.data_dir.display()
+            ))
+        },
+    )?;
+    let tenants = store
+        .platform_read(tenancy::list)
+        .map_err(|e: StoreError| Failure(e.to_string()))?;
+    let shared = Shared::new(store, key);
+    let (listen, prov_listen) = (config.listen, config.provisioning_listen);
+    actix_web::rt::System::new().block_on(async move {
+        let s = shared.clone();
+        let public = HttpServer::new(move || public_app(&s))
+            .shutdown_timeout(10)
+            .bind(listen)
+            .map_err(|e| Failure(format!("écoute impossible sur {listen} (GUICHET_LISTEN) : {e}")))?;
+        let s = shared.clone();
+        let provisioning = HttpServer::new(move || provisioning_app(&s))
+            .workers(1)
+            .shutdown_timeout(10)
+            .bind(prov_listen)
+            .map_err(|e| {
+                Failure(format!(
+                    "écoute impossible sur {prov_listen} (GUICHET_PROVISIONING_LISTEN) : {e}"
+                ))
+            })?;
+        let public_addr = public.addrs()[0];
+        let prov_addr = provisioning.addrs()[0];
+        println!("Guichet est prêt.");
+        println!("  Portails des collectivités et espaces agents : http://{public_addr}/ (selon le nom d’hôte)");
+        for t in tenants.iter().filter(|t| t.state == tenancy::TenantState::Active).take(20) {
+            println!(
+                "    {} : http://{}.localhost:{}/ et /backoffice/",
+                t.name,
+                t.slug,
+                public_addr.port()
+            );
+        }
+        println!("  Administration de la plateforme : http://{prov_addr}/");
+        println!("  Santé : http://{public_addr}/healthz et /readyz");
+        let (a, b) = futures_util::future::join(public.run(), provisioning.run()).await;
+        a.and(b).map_err(|e| Failure(format!("serveur arrêté sur une erreur : {e}")))
+    })
+}

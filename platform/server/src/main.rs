@@ -1,0 +1,55 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use guichet_core::config::Config;
+use guichet_server::cli::{AdminCommand, Cli, Command};
+use guichet_server::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    init_logs(matches!(command, Command::Serve));
+    let result = Config::load(cli.config.as_deref())
+        .map_err(commands::Failure::from)
+        .and_then(|config| match command {
+            Command::Serve => commands::serve(&config),
+            Command::Migrate => commands::migrate(&config),
+            Command::Demo { serve } => {
+                commands::demo(&config)?;
+                if serve {
+                    commands::serve(&config)
+                } else {
+                    Ok(())
+                }
+            }
+            Command::Admin(AdminCommand::CreateSuperadmin { login, .. }) => {
+                commands::create_superadmin(&config, &login)
+            }
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("guichet : {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to standard error; `RUST_LOG` chooses what, `info` by default when
+/// serving (one line per request, with its id and collectivité).
+fn init_logs(serving: bool) {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::EnvFilter;
+    let default = if serving {
+        "info,actix_server=warn"
+    } else {
+        "warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}

@@ -1,0 +1,39 @@
+//! The tenant portal: the front office where households use their
+//! collectivité's online services. Every route here sits behind the tenant gate.
+
+use actix_web::{web, HttpResponse};
+use guichet_core::web::tenant::CurrentTenant;
+use guichet_core::web::{AppError, Layout, Renderer};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct Templates;
+
+pub fn templates(renderer: &mut Renderer) {
+    renderer.add::<Templates>();
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home));
+}
+
+#[derive(Serialize)]
+struct Home {
+    layout: Layout,
+    name: String,
+}
+
+async fn home(tenant: CurrentTenant, pages: web::Data<Renderer>) -> Result<HttpResponse, AppError> {
+    let layout = Layout::new("Accueil")
+        .site(&tenant.name)
+        .link("/", "Accueil", true);
+    pages.page(
+        "portal/home",
+        &Home {
+            layout,
+            name: tenant.name.clone(),
+        },
+    )
+}
