@@ -1,1 +1,262 @@
+//! The test harness: a fresh database per test on either backend, the real
+//! applications built on it, and helpers to drive them.
+//!
+//! PostgreSQL: `GUICHET_TEST_POSTGRES_URL` (default
+//! `postgres://guichet_test:guichet_test@127.0.0.1:5432/postgres`) names an
+//! ordinary role (no superuser, no BYPASSRLS, CREATEDB), which
+//! `ops/test-services.sh` creates. A template database is migrated once per
+//! migration set, then cloned for each test, which is much faster than
+//! migrating each time.
 
+pub mod proxy;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::Connection;
+use guichet_core::store::{DatabaseUrl, Store};
+use guichet_core::tenancy::{self, NewTenant, Tenant};
+
+pub const DEFAULT_POSTGRES_URL: &str =
+    "postgres://guichet_test:guichet_test@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+/// A database made for one test, removed when dropped.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub backend: Backend,
+    dir: Option<PathBuf>,
+    pg_name: Option<String>,
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().gen();
+    format!("{n:016x}")
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("GUICHET_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+/// The same server, another database.
+pub fn postgres_url_for(database: &str) -> String {
+    let mut url = url_parse(&postgres_admin_url());
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+fn url_parse(s: &str) -> ::url::Url {
+    ::url::Url::parse(s).expect("GUICHET_TEST_POSTGRES_URL is a URL")
+}
+
+fn admin_connection() -> PgConnection {
+    let url = postgres_admin_url();
+    PgConnection::establish(&url).unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL for tests unreachable at {url}: {e}\n\
+             Start it with ops/test-services.sh (or set GUICHET_TEST_POSTGRES_URL)."
+        )
+    })
+}
+
+fn migrations_fingerprint() -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("migrations/postgres readable") {
+            let p = entry.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    // FNV-1a over names and contents: a new migration gives a new template.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in files {
+        let bytes = [
+            f.to_string_lossy().as_bytes().to_vec(),
+            std::fs::read(&f).expect("read"),
+        ]
+        .concat();
+        for b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// The migrated template database, made once (across test processes too).
+fn postgres_template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("guichet_tpl_{}", migrations_fingerprint());
+        let mut admin = admin_connection();
+        admin
+            .batch_execute("SELECT pg_advisory_lock(7305311)")
+            .expect("advisory lock");
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        use diesel::RunQueryDsl;
+        let exists = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+            .bind::<diesel::sql_types::Text, _>(&name)
+            .get_result::<Count>(&mut admin)
+            .expect("pg_database")
+            .n
+            > 0;
+        if !exists {
+            let building = format!("{name}_building");
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+                .expect("drop half-built template");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {building}"))
+                .expect("create template");
+            let url = DatabaseUrl::parse(&postgres_url_for(&building)).expect("url");
+            {
+                let store = Store::open(&url).expect("template database reachable");
+                store.migrate().expect("migrations apply on PostgreSQL");
+            }
+            admin
+                .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .expect("rename template");
+        }
+        admin
+            .batch_execute("SELECT pg_advisory_unlock(7305311)")
+            .expect("advisory unlock");
+        name
+    })
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("guichet-test-{}", random_suffix()));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let path = dir.join("guichet.db");
+                TestDb {
+                    url: DatabaseUrl::Sqlite(path.to_string_lossy().into_owned()),
+                    backend,
+                    dir: Some(dir),
+                    pg_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let template = postgres_template();
+                let name = format!("guichet_t_{}", random_suffix());
+                let mut admin = admin_connection();
+                // A clone needs the template to itself; retry while another test clones it.
+                let mut attempt = 0;
+                loop {
+                    match admin
+                        .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                    {
+                        Ok(()) => break,
+                        Err(e) if attempt < 50 => {
+                            attempt += 1;
+                            let _ = e;
+                            std::thread::sleep(std::time::Duration::from_millis(100));
+                        }
+                        Err(e) => panic!("cannot clone the template database: {e}"),
+                    }
+                }
+                TestDb {
+                    url: DatabaseUrl::Postgres(postgres_url_for(&name)),
+                    backend,
+                    dir: None,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// The URL as given to `GUICHET_DATABASE_URL`.
+    pub fn url_string(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{p}"),
+            DatabaseUrl::Postgres(u) => u.clone(),
+        }
+    }
+
+    /// A migrated store on this database.
+    pub fn store(&self) -> Store {
+        let store = Store::open(&self.url).expect("test database reachable");
+        store.migrate().expect("migrations apply");
+        store
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut admin) = PgConnection::establish(&postgres_admin_url()) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// Registers a collectivité, as provisioning does.
+pub fn create_tenant(store: &Store, slug: &str, name: &str, hosts: &[&str]) -> Tenant {
+    let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+    store
+        .platform_write(|c| {
+            tenancy::create(
+                c,
+                NewTenant {
+                    slug,
+                    name,
+                    host_names: &hosts,
+                },
+            )
+        })
+        .expect("tenant created")
+}
+
+/// The `guichet` binary built by `cargo build` (see ops/test.sh).
+pub fn guichet_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("GUICHET_BIN") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("debug/guichet");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --bins` first (ops/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}

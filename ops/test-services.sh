@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Starts what the test suite needs, on loopback, and installs it when missing:
+# PostgreSQL with an ordinary role `guichet_test` (no superuser, no BYPASSRLS,
+# so that row-level security applies to it; CREATEDB, to make one database per test).
+# Idempotent: safe to run again.
+set -euo pipefail
+
+PGHOST=127.0.0.1
+PGPORT=${GUICHET_TEST_PGPORT:-5432}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_postgres() {
+  if pg_isready -h "$PGHOST" -p "$PGPORT" -q 2>/dev/null; then
+    return
+  fi
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    echo "ops: installation de PostgreSQL"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  echo "ops: démarrage de PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 50); do
+    pg_isready -h "$PGHOST" -p "$PGPORT" -q && return
+    sleep 0.2
+  done
+  echo "ops: PostgreSQL ne répond pas sur $PGHOST:$PGPORT" >&2
+  exit 1
+}
+
+# Runs SQL as the server's superuser: over TCP when it trusts loopback, else
+# through the local socket as the postgres system user.
+psql_admin() {
+  if psql -h "$PGHOST" -p "$PGPORT" -U postgres -d postgres -tAc 'SELECT 1' >/dev/null 2>&1 </dev/null; then
+    psql -h "$PGHOST" -p "$PGPORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q "$@"
+  else
+    as_root su postgres -c "psql -p $PGPORT -d postgres -v ON_ERROR_STOP=1 -q $(printf '%q ' "$@")"
+  fi
+}
+
+ensure_test_role() {
+  psql_admin -c "DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'guichet_test') THEN
+      CREATE ROLE guichet_test LOGIN PASSWORD 'guichet_test' CREATEDB NOSUPERUSER NOBYPASSRLS;
+    ELSE
+      ALTER ROLE guichet_test LOGIN PASSWORD 'guichet_test' CREATEDB NOSUPERUSER NOBYPASSRLS;
+    END IF;
+  END \$\$;"
+}
+
+ensure_postgres
+ensure_test_role
+echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôle guichet_test)"

@@ -1,0 +1,351 @@
+//! The store on both backends: migrations, the registry of collectivités, and
+//! the tenant gate that keeps each collectivité's rows to itself.
+
+use diesel::prelude::*;
+use guichet_core::audit::{self, Change};
+use guichet_core::mail::outbox;
+use guichet_core::store::{DbConnection, StoreError};
+use guichet_core::tenancy::{self, NewTenant, TenantError, TenantState};
+use guichet_tests::{create_tenant, Backend, TestDb, BACKENDS};
+
+fn change<'a>(object_id: &'a str) -> Change<'a> {
+    Change {
+        actor: "test",
+        action: "create",
+        object_type: "thing",
+        object_id,
+        before: None,
+        after: Some(serde_json::json!({ "id": object_id })),
+    }
+}
+
+#[test]
+fn migrations_are_idempotent() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        assert!(
+            store.migrate().unwrap().is_empty(),
+            "{backend:?}: second run applies nothing"
+        );
+    }
+}
+
+#[test]
+fn registry_of_collectivites() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let a = create_tenant(
+            &store,
+            "arles",
+            "Arles",
+            &["www.arles.example", "Services.Arles.Example."],
+        );
+        assert_eq!(
+            a.host_names,
+            vec!["services.arles.example", "www.arles.example"]
+        );
+        assert_eq!(a.state, TenantState::Active);
+
+        let taken = store.platform_write(|c| {
+            tenancy::create(
+                c,
+                NewTenant {
+                    slug: "arles",
+                    name: "Autre",
+                    host_names: &[],
+                },
+            )
+        });
+        assert!(
+            matches!(taken, Err(TenantError::SlugTaken(_))),
+            "{backend:?}"
+        );
+
+        let host_taken = store.platform_write(|c| {
+            tenancy::create(
+                c,
+                NewTenant {
+                    slug: "bdx",
+                    name: "Bordeaux",
+                    host_names: &["www.arles.example".into()],
+                },
+            )
+        });
+        assert!(
+            matches!(host_taken, Err(TenantError::HostTaken(_))),
+            "{backend:?}"
+        );
+        // The refused creation left nothing behind.
+        assert!(store
+            .platform_read(|c| tenancy::find_by_slug(c, "bdx"))
+            .unwrap()
+            .is_none());
+
+        for (slug, host) in [
+            ("Bad Slug", "x.example"),
+            ("ok", "bad host"),
+            ("ok2", "evil.localhost"),
+        ] {
+            let r = store.platform_write(|c| {
+                tenancy::create(
+                    c,
+                    NewTenant {
+                        slug,
+                        name: "X",
+                        host_names: &[host.into()],
+                    },
+                )
+            });
+            assert!(r.is_err(), "{backend:?}: {slug} / {host} refused");
+        }
+
+        let resolve = |h: &str| {
+            store
+                .platform_read(|c| tenancy::resolve_host(c, h))
+                .unwrap()
+                .map(|t| t.slug)
+        };
+        assert_eq!(resolve("www.arles.example").as_deref(), Some("arles"));
+        assert_eq!(resolve("WWW.Arles.Example:8443").as_deref(), Some("arles"));
+        assert_eq!(resolve("arles.localhost:8080").as_deref(), Some("arles"));
+        assert_eq!(resolve("nowhere.localhost"), None);
+        assert_eq!(resolve("unknown.example"), None);
+
+        store
+            .platform_write(|c| tenancy::set_state(c, a.id, TenantState::Suspended))
+            .unwrap();
+        assert_eq!(
+            resolve("www.arles.example"),
+            None,
+            "{backend:?}: suspended is not served"
+        );
+        assert_eq!(resolve("arles.localhost"), None);
+        store
+            .platform_write(|c| tenancy::set_state(c, a.id, TenantState::Active))
+            .unwrap();
+        assert_eq!(resolve("arles.localhost").as_deref(), Some("arles"));
+    }
+}
+
+#[test]
+fn counters_are_per_collectivite() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let a = create_tenant(&store, "a", "A", &[]);
+        let b = create_tenant(&store, "b", "B", &[]);
+        let next = |t, name: &'static str| store.write(t, |tx| tx.next_value(name)).unwrap();
+        assert_eq!(
+            [
+                next(a.id, "requests"),
+                next(a.id, "requests"),
+                next(a.id, "requests")
+            ],
+            [1, 2, 3]
+        );
+        assert_eq!(next(b.id, "requests"), 1, "{backend:?}");
+        assert_eq!(next(a.id, "other"), 1);
+    }
+}
+
+#[test]
+fn concurrent_writers_get_distinct_values() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let t = create_tenant(&store, "a", "A", &[]);
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    (0..25)
+                        .map(|_| store.write(t.id, |tx| tx.next_value("n")).unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<i64> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        all.sort();
+        assert_eq!(all, (1..=100).collect::<Vec<_>>(), "{backend:?}");
+    }
+}
+
+#[test]
+fn a_failed_transaction_leaves_nothing() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let t = create_tenant(&store, "a", "A", &[]);
+        let r: Result<(), StoreError> = store.write(t.id, |tx| {
+            audit::record(tx, change("1"))?;
+            Err(StoreError::NotFound)
+        });
+        assert!(r.is_err());
+        let events = store.read(t.id, |tx| audit::recent(tx, 10)).unwrap();
+        assert!(events.is_empty(), "{backend:?}: rolled back");
+    }
+}
+
+#[test]
+fn another_collectivite_rows_are_invisible_and_untouchable() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let a = create_tenant(&store, "a", "A", &[]);
+        let b = create_tenant(&store, "b", "B", &[]);
+        // B has ids 1 to 3; A will only have 1, so B's 3 names nothing in A.
+        let b_event = (0..3)
+            .map(|_| {
+                store
+                    .write(b.id, |tx| audit::record(tx, change("b-secret")))
+                    .unwrap()
+            })
+            .last()
+            .unwrap();
+        let b_mail = store
+            .write(b.id, |tx| {
+                outbox::enqueue(tx, "habitant@b.example", "Votre demande", "Bonjour")
+            })
+            .unwrap();
+        store
+            .write(a.id, |tx| audit::record(tx, change("a-own")))
+            .unwrap();
+
+        // A sees its own rows only.
+        let seen = store.read(a.id, |tx| audit::recent(tx, 100)).unwrap();
+        assert_eq!(
+            seen.iter()
+                .map(|e| e.object_id.as_str())
+                .collect::<Vec<_>>(),
+            ["a-own"],
+            "{backend:?}"
+        );
+        // B's ids mean nothing to A: same number, nothing found, nothing deleted.
+        assert!(store
+            .read(a.id, |tx| outbox::get(tx, b_mail))
+            .unwrap()
+            .is_none());
+        assert!(store
+            .read(a.id, |tx| outbox::due(tx, 100))
+            .unwrap()
+            .is_empty());
+        assert!(!store.write(a.id, |tx| audit::purge(tx, b_event)).unwrap());
+        assert_eq!(b_event, 3);
+        // B's rows are intact.
+        let b_seen = store.read(b.id, |tx| audit::recent(tx, 100)).unwrap();
+        assert_eq!(b_seen.len(), 3, "{backend:?}");
+        assert_eq!(
+            store.read(b.id, |tx| outbox::due(tx, 100)).unwrap().len(),
+            1
+        );
+    }
+}
+
+mod rls {
+    use super::*;
+    use diesel::sql_types::{BigInt, Text};
+
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    fn count(conn: &mut DbConnection, table: &str) -> i64 {
+        let DbConnection::Postgres(pg) = conn else {
+            unreachable!()
+        };
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result::<N>(pg)
+            .unwrap()
+            .n
+    }
+
+    /// On PostgreSQL, the database itself refuses what the code might forget.
+    #[test]
+    fn row_level_security_is_the_second_wall() {
+        let db = TestDb::new(Backend::Postgres);
+        let store = db.store();
+        assert!(
+            store.row_security_enforced().unwrap(),
+            "tests run as an ordinary role"
+        );
+        let a = create_tenant(&store, "a", "A", &[]);
+        let b = create_tenant(&store, "b", "B", &[]);
+        for t in [&a, &b] {
+            store
+                .write(t.id, |tx| audit::record(tx, change("x")))
+                .unwrap();
+            store
+                .write(t.id, |tx| {
+                    outbox::enqueue(tx, "x@y.example", "Objet", "Corps")
+                })
+                .unwrap();
+        }
+
+        // Without the tenant setting: no tenant row at all, whatever the query.
+        let mut raw = store.raw_connection().unwrap();
+        for table in ["audit_events", "mail_outbox", "id_sequences"] {
+            assert_eq!(count(&mut raw, table), 0, "{table} without app.tenant_id");
+        }
+        // Platform tables stay readable.
+        assert_eq!(count(&mut raw, "tenants"), 2);
+
+        // With A's setting, a query that forgets to filter still sees A only.
+        store
+            .read(a.id, |tx| -> Result<(), StoreError> {
+                assert_eq!(count(tx.conn(), "audit_events"), 1);
+                let DbConnection::Postgres(pg) = tx.conn() else {
+                    unreachable!()
+                };
+                let other: i64 = diesel::sql_query(
+                    "SELECT count(*) AS n FROM audit_events WHERE tenant_id = $1",
+                )
+                .bind::<BigInt, _>(b.id.get())
+                .get_result::<N>(pg)?
+                .n;
+                assert_eq!(other, 0, "B's rows hidden even when asked for by id");
+                Ok(())
+            })
+            .unwrap();
+
+        // Writing a row for B while scoped to A is refused by the policy.
+        let forged: Result<(), StoreError> = store.write(a.id, |tx| {
+            let DbConnection::Postgres(pg) = tx.conn() else { unreachable!() };
+            diesel::sql_query(
+                "INSERT INTO audit_events (tenant_id, id, occurred_at, actor, action, object_type, object_id) \
+                 VALUES ($1, 999, now(), 'x', 'x', 'x', $2)",
+            )
+            .bind::<BigInt, _>(b.id.get())
+            .bind::<Text, _>("forged")
+            .execute(pg)?;
+            Ok(())
+        });
+        let err = forged.unwrap_err().to_string();
+        assert!(err.contains("row-level security"), "{err}");
+
+        // Updating or deleting B's rows while scoped to A touches nothing.
+        let touched = store
+            .write(a.id, |tx| -> Result<usize, StoreError> {
+                let DbConnection::Postgres(pg) = tx.conn() else {
+                    unreachable!()
+                };
+                Ok(
+                    diesel::sql_query("DELETE FROM audit_events WHERE tenant_id = $1")
+                        .bind::<BigInt, _>(b.id.get())
+                        .execute(pg)?,
+                )
+            })
+            .unwrap();
+        assert_eq!(touched, 0);
+        assert_eq!(
+            store.read(b.id, |tx| audit::recent(tx, 10)).unwrap().len(),
+            1
+        );
+    }
+}
