@@ -10,7 +10,7 @@ const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
 /// Any number, the same for every process: several servers starting together
 /// apply the migrations one at a time.
-const PG_MIGRATION_LOCK: i64 = 0x6775_6963_6865_74;
+const PG_MIGRATION_LOCK: i64 = 0x0067_7569_6368_6574;
 
 pub(super) fn run(conn: &mut DbConnection) -> Result<Vec<String>, StoreError> {
     let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());

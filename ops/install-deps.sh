@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what building and testing Guichet needs and
+# the machine lacks: a C compiler (bundled SQLite), libpq (PostgreSQL client
+# library) and PostgreSQL itself with its client tools.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+needed=(gcc pkg-config libpq-dev postgresql postgresql-client)
+missing=()
+for p in "${needed[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ops: installation de ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "ops: cargo est introuvable : installez la chaîne Rust (rustup)" >&2; exit 1; }

@@ -1,0 +1,219 @@
+//! The `guichet` binary as an operator runs it: commands, configuration
+//! errors, serving on both backends, and the database going away and back.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use guichet_tests::proxy::Proxy;
+use guichet_tests::{free_port, guichet_bin, Backend, TestDb, BACKENDS};
+
+fn guichet(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(guichet_bin());
+    cmd.current_dir(dir).args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("guichet-cli-{}", rand_suffix()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn rand_suffix() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    RandomState::new().build_hasher().finish()
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A failure is one line, naming what to fix, without panic or backtrace.
+fn assert_one_clear_line(out: &Output, needle: &str) {
+    assert!(!out.status.success());
+    let err = stderr_of(out);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "«{needle}» in {err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+}
+
+#[test]
+fn help_explains_each_command() {
+    let out = guichet(&temp_dir(), &[], &["--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "migrate", "demo", "admin"] {
+        assert!(help.contains(cmd), "{cmd} in {help}");
+    }
+    let out = guichet(&temp_dir(), &[], &["admin", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("create-superadmin"));
+}
+
+#[test]
+fn bad_configuration_stops_with_one_line() {
+    let dir = temp_dir();
+    let out = guichet(&dir, &[("GUICHET_LISTEN", "nonsense")], &["serve"]).output().unwrap();
+    assert_one_clear_line(&out, "GUICHET_LISTEN");
+    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", "mysql://x")], &["serve"]).output().unwrap();
+    assert_one_clear_line(&out, "GUICHET_DATABASE_URL");
+    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")], &["serve"])
+        .output()
+        .unwrap();
+    assert_one_clear_line(&out, "127.0.0.1:1");
+    let file = dir.join("guichet.toml");
+    std::fs::write(&file, "listen = 12\n").unwrap();
+    let out = guichet(&dir, &[], &["--config", file.to_str().unwrap(), "migrate"]).output().unwrap();
+    assert_one_clear_line(&out, "guichet.toml");
+    assert!(!dir.join("data").exists(), "nothing created when the configuration is wrong");
+}
+
+#[test]
+fn create_superadmin_reads_the_password_from_stdin() {
+    let dir = temp_dir();
+    let run = |login: &str, password: &str| {
+        let mut child = guichet(&dir, &[], &["admin", "create-superadmin", "--login", login, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run("alice", "un mot de passe solide");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_one_clear_line(&run("alice", "un mot de passe solide"), "déjà pris");
+    assert_one_clear_line(&run("bob", "court"), "12 caractères");
+    assert_one_clear_line(&run("bad login!", "un mot de passe solide"), "identifiant");
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    prov_port: u16,
+}
+
+impl Server {
+    fn start(dir: &Path, database_url: &str) -> Server {
+        let (port, prov_port) = (free_port(), free_port());
+        let child = guichet(
+            dir,
+            &[
+                ("GUICHET_DATABASE_URL", database_url),
+                ("GUICHET_LISTEN", &format!("127.0.0.1:{port}")),
+                ("GUICHET_PROVISIONING_LISTEN", &format!("127.0.0.1:{prov_port}")),
+            ],
+            &["serve"],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let server = Server { child, port, prov_port };
+        server.wait_for(|s| s.get(port, "/healthz", "localhost").0 == 200);
+        server
+    }
+
+    fn wait_for(&self, ready: impl Fn(&Server) -> bool) {
+        let start = Instant::now();
+        while !ready(self) {
+            assert!(start.elapsed() < Duration::from_secs(20), "server not ready in time");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// (status, body) of a GET with this Host header; 0 when nothing answers.
+    fn get(&self, port: u16, path: &str, host: &str) -> (u16, String) {
+        let agent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .timeout(Duration::from_secs(5))
+            .build();
+        match agent.get(&format!("http://127.0.0.1:{port}{path}")).set("Host", host).call() {
+            Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
+            Err(_) => (0, String::new()),
+        }
+    }
+
+    /// Stops it as a service manager would (SIGTERM); its exit status and output.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let mut out = String::new();
+        if let Some(mut stdout) = self.child.stdout.take() {
+            let _ = stdout.read_to_string(&mut out);
+        }
+        (self.child.wait().unwrap(), out)
+    }
+}
+
+#[test]
+fn demo_then_serve_on_both_backends() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let dir = temp_dir();
+        let url = db.url_string();
+        for _ in 0..2 {
+            let out = guichet(&dir, &[("GUICHET_DATABASE_URL", &url)], &["demo"]).output().unwrap();
+            assert!(out.status.success(), "{backend:?}: {}", stderr_of(&out));
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("http://demo.localhost:8080/") && text.contains("demo-admin"), "{text}");
+        }
+        let server = Server::start(&dir, &url);
+        let (p, pp) = (server.port, server.prov_port);
+        let (status, html) = server.get(p, "/", &format!("demo.localhost:{p}"));
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(html.contains("Ville de Démo"));
+        assert_eq!(server.get(p, "/", &format!("inconnue.localhost:{p}")).0, 404);
+        assert_eq!(server.get(p, "/backoffice/", &format!("demo.localhost:{p}")).0, 200);
+        assert_eq!(server.get(p, "/readyz", "localhost").0, 200);
+        // Provisioning on its own port, and only there.
+        assert_eq!(server.get(pp, "/connexion", "127.0.0.1").0, 200);
+        assert_eq!(server.get(p, "/connexion", &format!("demo.localhost:{p}")).0, 404);
+        assert_eq!(server.get(pp, "/", &format!("demo.localhost:{pp}")).0, 303);
+        let (status, out) = server.stop();
+        assert!(status.success(), "graceful stop exits 0: {status}");
+        assert!(out.contains(&format!("http://demo.localhost:{p}/")), "serve prints its URLs: {out}");
+        if backend == Backend::Sqlite {
+            assert!(dir.join("data/secret_key").exists(), "session key kept under the data dir");
+        }
+    }
+}
+
+#[test]
+fn readiness_follows_the_database_and_recovers() {
+    let db = TestDb::new(Backend::Postgres);
+    let target: std::net::SocketAddr = {
+        let u = url::Url::parse(&db.url_string()).unwrap();
+        format!("{}:{}", u.host_str().unwrap(), u.port().unwrap_or(5432)).parse().unwrap()
+    };
+    let proxy = Proxy::start(target);
+    let mut through = url::Url::parse(&db.url_string()).unwrap();
+    through.set_port(Some(proxy.port())).unwrap();
+    let dir = temp_dir();
+    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", through.as_str())], &["demo"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let server = Server::start(&dir, through.as_str());
+    let p = server.port;
+    assert_eq!(server.get(p, "/readyz", "localhost").0, 200);
+
+    proxy.cut();
+    server.wait_for(|s| s.get(p, "/readyz", "localhost").0 == 503);
+    assert_eq!(server.get(p, "/healthz", "localhost").0, 200, "the process itself is up");
+    let (status, html) = server.get(p, "/", &format!("demo.localhost:{p}"));
+    assert_eq!(status, 503, "pages say the service is unavailable");
+    assert!(html.contains("momentanément indisponible"));
+
+    proxy.restore();
+    server.wait_for(|s| s.get(p, "/readyz", "localhost").0 == 200);
+    let (status, html) = server.get(p, "/", &format!("demo.localhost:{p}"));
+    assert_eq!(status, 200);
+    assert!(html.contains("Ville de Démo"));
+    assert!(server.stop().0.success());
+}
