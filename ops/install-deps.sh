@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what building and testing Guichet needs and
 # the machine lacks: a C compiler (bundled SQLite), libpq (PostgreSQL client
-# library) and PostgreSQL itself with its client tools.
+# library), OpenSSL (SMTP over TLS), PostgreSQL with its client tools, and
+# Python's venv (the tests' SMTP sink).
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-needed=(gcc pkg-config libpq-dev postgresql postgresql-client)
+needed=(gcc pkg-config libpq-dev libssl-dev postgresql postgresql-client python3-venv)
 missing=()
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -51,6 +51,19 @@ ensure_test_role() {
   END \$\$;"
 }
 
+# The tests' SMTP sink: aiosmtpd in a virtual environment; each test starts its
+# own on a free port, writing messages to a Maildir it reads back.
+ensure_smtp_sink() {
+  local venv
+  venv="$(cd "$(dirname "$0")" && pwd)/.venv"
+  if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    echo "ops: installation du puits SMTP (aiosmtpd)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q 'aiosmtpd==1.4.6'
+  fi
+}
+
 ensure_postgres
 ensure_test_role
-echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôle guichet_test)"
+ensure_smtp_sink
+echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôle guichet_test), puits SMTP installé"

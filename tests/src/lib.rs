@@ -260,3 +260,97 @@ pub fn free_port() -> u16 {
         .expect("addr")
         .port()
 }
+
+/// A real SMTP server (aiosmtpd) on loopback, storing what it receives in a
+/// Maildir; stopped when dropped.
+pub struct SmtpSink {
+    pub port: u16,
+    pub maildir: PathBuf,
+    child: std::process::Child,
+}
+
+/// One message as the sink received it, decoded.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+fn sink_python() -> PathBuf {
+    std::env::var("GUICHET_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops/.venv/bin/python"))
+}
+
+impl SmtpSink {
+    pub fn start_on(port: u16) -> SmtpSink {
+        let maildir = std::env::temp_dir().join(format!("guichet-mail-{}", random_suffix()));
+        let child = std::process::Command::new(sink_python())
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd runs (ops/test-services.sh installs it)");
+        let start = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(15),
+                "SMTP sink did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        SmtpSink {
+            port,
+            maildir,
+            child,
+        }
+    }
+
+    /// Every message received so far, decoded by Python's own e-mail parser.
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        const READ: &str = r#"
+import json, mailbox, sys
+out = []
+for m in mailbox.Maildir(sys.argv[1], create=False):
+    from email import policy
+    from email.parser import BytesParser
+    msg = BytesParser(policy=policy.default).parsebytes(m.as_bytes())
+    out.append({"from": str(msg["from"]), "to": str(msg["to"]), "subject": str(msg["subject"]),
+                "body": msg.get_content().strip()})
+print(json.dumps(out))
+"#;
+        if !self.maildir.join("new").exists() {
+            return Vec::new();
+        }
+        let out = std::process::Command::new(sink_python())
+            .args(["-c", READ])
+            .arg(&self.maildir)
+            .output()
+            .expect("python reads the Maildir");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON of received mails")
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}

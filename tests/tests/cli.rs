@@ -11,7 +11,10 @@ use guichet_tests::{free_port, guichet_bin, Backend, TestDb, BACKENDS};
 
 fn guichet(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Command {
     let mut cmd = Command::new(guichet_bin());
-    cmd.current_dir(dir).args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.current_dir(dir)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -40,7 +43,10 @@ fn assert_one_clear_line(out: &Output, needle: &str) {
     let err = stderr_of(out);
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     assert!(err.contains(needle), "«{needle}» in {err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -51,39 +57,69 @@ fn help_explains_each_command() {
     for cmd in ["serve", "migrate", "demo", "admin"] {
         assert!(help.contains(cmd), "{cmd} in {help}");
     }
-    let out = guichet(&temp_dir(), &[], &["admin", "--help"]).output().unwrap();
+    let out = guichet(&temp_dir(), &[], &["admin", "--help"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("create-superadmin"));
 }
 
 #[test]
 fn bad_configuration_stops_with_one_line() {
     let dir = temp_dir();
-    let out = guichet(&dir, &[("GUICHET_LISTEN", "nonsense")], &["serve"]).output().unwrap();
-    assert_one_clear_line(&out, "GUICHET_LISTEN");
-    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", "mysql://x")], &["serve"]).output().unwrap();
-    assert_one_clear_line(&out, "GUICHET_DATABASE_URL");
-    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")], &["serve"])
+    let out = guichet(&dir, &[("GUICHET_LISTEN", "nonsense")], &["serve"])
         .output()
         .unwrap();
+    assert_one_clear_line(&out, "GUICHET_LISTEN");
+    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", "mysql://x")], &["serve"])
+        .output()
+        .unwrap();
+    assert_one_clear_line(&out, "GUICHET_DATABASE_URL");
+    let out = guichet(
+        &dir,
+        &[("GUICHET_DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")],
+        &["serve"],
+    )
+    .output()
+    .unwrap();
     assert_one_clear_line(&out, "127.0.0.1:1");
     let file = dir.join("guichet.toml");
     std::fs::write(&file, "listen = 12\n").unwrap();
-    let out = guichet(&dir, &[], &["--config", file.to_str().unwrap(), "migrate"]).output().unwrap();
+    let out = guichet(&dir, &[], &["--config", file.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
     assert_one_clear_line(&out, "guichet.toml");
-    assert!(!dir.join("data").exists(), "nothing created when the configuration is wrong");
+    assert!(
+        !dir.join("data").exists(),
+        "nothing created when the configuration is wrong"
+    );
 }
 
 #[test]
 fn create_superadmin_reads_the_password_from_stdin() {
     let dir = temp_dir();
     let run = |login: &str, password: &str| {
-        let mut child = guichet(&dir, &[], &["admin", "create-superadmin", "--login", login, "--password-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+        let mut child = guichet(
+            &dir,
+            &[],
+            &[
+                "admin",
+                "create-superadmin",
+                "--login",
+                login,
+                "--password-stdin",
+            ],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
             .unwrap();
-        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     };
     let out = run("alice", "un mot de passe solide");
@@ -107,7 +143,10 @@ impl Server {
             &[
                 ("GUICHET_DATABASE_URL", database_url),
                 ("GUICHET_LISTEN", &format!("127.0.0.1:{port}")),
-                ("GUICHET_PROVISIONING_LISTEN", &format!("127.0.0.1:{prov_port}")),
+                (
+                    "GUICHET_PROVISIONING_LISTEN",
+                    &format!("127.0.0.1:{prov_port}"),
+                ),
             ],
             &["serve"],
         )
@@ -115,7 +154,11 @@ impl Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-        let server = Server { child, port, prov_port };
+        let server = Server {
+            child,
+            port,
+            prov_port,
+        };
         server.wait_for(|s| s.get(port, "/healthz", "localhost").0 == 200);
         server
     }
@@ -123,7 +166,10 @@ impl Server {
     fn wait_for(&self, ready: impl Fn(&Server) -> bool) {
         let start = Instant::now();
         while !ready(self) {
-            assert!(start.elapsed() < Duration::from_secs(20), "server not ready in time");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "server not ready in time"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -134,7 +180,11 @@ impl Server {
             .redirects(0)
             .timeout(Duration::from_secs(5))
             .build();
-        match agent.get(&format!("http://127.0.0.1:{port}{path}")).set("Host", host).call() {
+        match agent
+            .get(&format!("http://127.0.0.1:{port}{path}"))
+            .set("Host", host)
+            .call()
+        {
             Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
             Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
             Err(_) => (0, String::new()),
@@ -160,28 +210,52 @@ fn demo_then_serve_on_both_backends() {
         let dir = temp_dir();
         let url = db.url_string();
         for _ in 0..2 {
-            let out = guichet(&dir, &[("GUICHET_DATABASE_URL", &url)], &["demo"]).output().unwrap();
+            let out = guichet(&dir, &[("GUICHET_DATABASE_URL", &url)], &["demo"])
+                .output()
+                .unwrap();
             assert!(out.status.success(), "{backend:?}: {}", stderr_of(&out));
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(text.contains("http://demo.localhost:8080/") && text.contains("demo-admin"), "{text}");
+            assert!(
+                text.contains("http://demo.localhost:8080/") && text.contains("demo-admin"),
+                "{text}"
+            );
         }
         let server = Server::start(&dir, &url);
         let (p, pp) = (server.port, server.prov_port);
         let (status, html) = server.get(p, "/", &format!("demo.localhost:{p}"));
         assert_eq!(status, 200, "{backend:?}");
         assert!(html.contains("Ville de Démo"));
-        assert_eq!(server.get(p, "/", &format!("inconnue.localhost:{p}")).0, 404);
-        assert_eq!(server.get(p, "/backoffice/", &format!("demo.localhost:{p}")).0, 200);
+        assert_eq!(
+            server.get(p, "/", &format!("inconnue.localhost:{p}")).0,
+            404
+        );
+        assert_eq!(
+            server
+                .get(p, "/backoffice/", &format!("demo.localhost:{p}"))
+                .0,
+            200
+        );
         assert_eq!(server.get(p, "/readyz", "localhost").0, 200);
         // Provisioning on its own port, and only there.
         assert_eq!(server.get(pp, "/connexion", "127.0.0.1").0, 200);
-        assert_eq!(server.get(p, "/connexion", &format!("demo.localhost:{p}")).0, 404);
+        assert_eq!(
+            server
+                .get(p, "/connexion", &format!("demo.localhost:{p}"))
+                .0,
+            404
+        );
         assert_eq!(server.get(pp, "/", &format!("demo.localhost:{pp}")).0, 303);
         let (status, out) = server.stop();
         assert!(status.success(), "graceful stop exits 0: {status}");
-        assert!(out.contains(&format!("http://demo.localhost:{p}/")), "serve prints its URLs: {out}");
+        assert!(
+            out.contains(&format!("http://demo.localhost:{p}/")),
+            "serve prints its URLs: {out}"
+        );
         if backend == Backend::Sqlite {
-            assert!(dir.join("data/secret_key").exists(), "session key kept under the data dir");
+            assert!(
+                dir.join("data/secret_key").exists(),
+                "session key kept under the data dir"
+            );
         }
     }
 }
@@ -191,13 +265,21 @@ fn readiness_follows_the_database_and_recovers() {
     let db = TestDb::new(Backend::Postgres);
     let target: std::net::SocketAddr = {
         let u = url::Url::parse(&db.url_string()).unwrap();
-        format!("{}:{}", u.host_str().unwrap(), u.port().unwrap_or(5432)).parse().unwrap()
+        format!("{}:{}", u.host_str().unwrap(), u.port().unwrap_or(5432))
+            .parse()
+            .unwrap()
     };
     let proxy = Proxy::start(target);
     let mut through = url::Url::parse(&db.url_string()).unwrap();
     through.set_port(Some(proxy.port())).unwrap();
     let dir = temp_dir();
-    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", through.as_str())], &["demo"]).output().unwrap();
+    let out = guichet(
+        &dir,
+        &[("GUICHET_DATABASE_URL", through.as_str())],
+        &["demo"],
+    )
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let server = Server::start(&dir, through.as_str());
     let p = server.port;
@@ -205,7 +287,11 @@ fn readiness_follows_the_database_and_recovers() {
 
     proxy.cut();
     server.wait_for(|s| s.get(p, "/readyz", "localhost").0 == 503);
-    assert_eq!(server.get(p, "/healthz", "localhost").0, 200, "the process itself is up");
+    assert_eq!(
+        server.get(p, "/healthz", "localhost").0,
+        200,
+        "the process itself is up"
+    );
     let (status, html) = server.get(p, "/", &format!("demo.localhost:{p}"));
     assert_eq!(status, 503, "pages say the service is unavailable");
     assert!(html.contains("momentanément indisponible"));

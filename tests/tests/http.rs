@@ -380,3 +380,69 @@ async fn malformed_forms_get_a_clear_answer() {
     .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
+
+/// A session cookie as the server would have set it, made with its key.
+fn forged_session(key: &Key, entries: &[(&str, serde_json::Value)]) -> Cookie<'static> {
+    let state: std::collections::HashMap<String, String> = entries
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut jar = actix_web::cookie::CookieJar::new();
+    jar.private_mut(key).add(Cookie::new(
+        "guichet_provisioning",
+        serde_json::to_string(&state).unwrap(),
+    ));
+    jar.get("guichet_provisioning")
+        .unwrap()
+        .clone()
+        .into_owned()
+}
+
+#[actix_web::test]
+async fn an_idle_session_ends() {
+    let db = TestDb::new(Backend::Sqlite);
+    let key = Key::generate();
+    let shared = Shared::new(db.store(), key.clone());
+    let app = test::init_service(provisioning_app(&shared)).await;
+    let now = chrono_now();
+    let active = forged_session(
+        &key,
+        &[("superadmin", "alice".into()), ("_seen", (now - 60).into())],
+    );
+    let res =
+        test::call_service(&app, get("/", "127.0.0.1:8081").cookie(active).to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK, "a recent session is kept");
+
+    let idle = forged_session(
+        &key,
+        &[
+            ("superadmin", "alice".into()),
+            ("_seen", (now - 31 * 60).into()),
+        ],
+    );
+    let res = test::call_service(
+        &app,
+        get("/", "127.0.0.1:8081").cookie(idle.clone()).to_request(),
+    )
+    .await;
+    assert_eq!(
+        res.headers().get(header::LOCATION).unwrap(),
+        "/connexion",
+        "idle 31 minutes: signed out"
+    );
+    let res = test::call_service(
+        &app,
+        get("/connexion", "127.0.0.1:8081")
+            .cookie(idle)
+            .to_request(),
+    )
+    .await;
+    assert!(body(res).await.contains("Votre session a expiré"));
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}

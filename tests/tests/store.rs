@@ -229,7 +229,7 @@ fn another_collectivite_rows_are_invisible_and_untouchable() {
             .unwrap()
             .is_none());
         assert!(store
-            .read(a.id, |tx| outbox::due(tx, 100))
+            .read(a.id, |tx| outbox::unsent(tx, 100))
             .unwrap()
             .is_empty());
         assert!(!store.write(a.id, |tx| audit::purge(tx, b_event)).unwrap());
@@ -238,7 +238,10 @@ fn another_collectivite_rows_are_invisible_and_untouchable() {
         let b_seen = store.read(b.id, |tx| audit::recent(tx, 100)).unwrap();
         assert_eq!(b_seen.len(), 3, "{backend:?}");
         assert_eq!(
-            store.read(b.id, |tx| outbox::due(tx, 100)).unwrap().len(),
+            store
+                .read(b.id, |tx| outbox::unsent(tx, 100))
+                .unwrap()
+                .len(),
             1
         );
     }

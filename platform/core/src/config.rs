@@ -42,6 +42,8 @@ pub struct Config {
     pub ldap: Option<LdapConfig>,
     /// `None`: mails stay in the outbox and are logged.
     pub smtp_url: Option<url::Url>,
+    /// Sender of the platform's e-mails.
+    pub smtp_from: String,
     /// `None`: generated once and kept under the data directory.
     pub secret_key: Option<String>,
 }
@@ -58,6 +60,7 @@ const KEYS: &[(&str, &str)] = &[
     ("ldap_bind_password", "GUICHET_LDAP_BIND_PASSWORD"),
     ("ldap_base_dn", "GUICHET_LDAP_BASE_DN"),
     ("smtp_url", "GUICHET_SMTP_URL"),
+    ("smtp_from", "GUICHET_SMTP_FROM"),
     ("secret_key", "GUICHET_SECRET_KEY"),
 ];
 
@@ -65,6 +68,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_PROVISIONING_LISTEN: &str = "127.0.0.1:8081";
 pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_SMTP_FROM: &str = "Guichet <ne-pas-repondre@localhost>";
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +82,7 @@ struct FileValues {
     ldap_bind_password: Option<String>,
     ldap_base_dn: Option<String>,
     smtp_url: Option<String>,
+    smtp_from: Option<String>,
     secret_key: Option<String>,
 }
 
@@ -93,6 +98,7 @@ impl FileValues {
             self.ldap_bind_password,
             self.ldap_base_dn,
             self.smtp_url,
+            self.smtp_from,
             self.secret_key,
         ];
         KEYS.iter()
@@ -186,6 +192,17 @@ impl Config {
                     })?,
             ),
         };
+        let smtp_from = get("smtp_from").unwrap_or(DEFAULT_SMTP_FROM).to_owned();
+        let address = smtp_from
+            .rsplit_once('<')
+            .map_or(smtp_from.as_str(), |(_, a)| a.trim_end_matches('>'));
+        if !crate::mail::outbox::is_plausible_address(address) && !address.ends_with("@localhost") {
+            return Err(invalid(
+                "GUICHET_SMTP_FROM",
+                &smtp_from,
+                "une adresse électronique, par exemple « Mairie <ne-pas-repondre@mairie.fr> »",
+            ));
+        }
         let secret_key = match get("secret_key") {
             None => None,
             Some(k) if k.len() >= 32 => Some(k.to_owned()),
@@ -204,6 +221,7 @@ impl Config {
             data_dir,
             ldap,
             smtp_url,
+            smtp_from,
             secret_key,
         })
     }
@@ -299,6 +317,11 @@ mod tests {
     fn smtp_and_secret_are_checked() {
         assert!(load(&[("GUICHET_SMTP_URL", "http://x")]).is_err());
         assert!(load(&[("GUICHET_SMTP_URL", "smtp://127.0.0.1:2525")]).is_ok());
+        assert!(load(&[("GUICHET_SMTP_FROM", "Mairie <mairie@exemple.fr>")]).is_ok());
+        let e = load(&[("GUICHET_SMTP_FROM", "pas une adresse")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GUICHET_SMTP_FROM"), "{e}");
         let e = load(&[("GUICHET_SECRET_KEY", "short")])
             .unwrap_err()
             .to_string();

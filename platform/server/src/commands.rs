@@ -7,6 +7,8 @@ use actix_web::HttpServer;
 use guichet_core::audit;
 use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::config::Config;
+use guichet_core::mail::smtp::SmtpSender;
+use guichet_core::mail::worker;
 use guichet_core::store::{Backend, Store, StoreError};
 use guichet_core::tenancy::{self, NewTenant, TenantError};
 use guichet_core::web::session;
@@ -167,6 +169,16 @@ pub fn serve(config: &Config) -> Result<(), Failure> {
     let tenants = store
         .platform_read(tenancy::list)
         .map_err(|e: StoreError| Failure(e.to_string()))?;
+    match &config.smtp_url {
+        Some(url) => {
+            let sender = SmtpSender::new(url, &config.smtp_from).map_err(Failure)?;
+            worker::spawn(store.clone(), sender);
+            tracing::info!(smtp = %redact_url(url), "courriels envoyés depuis la file d’envoi");
+        }
+        None => {
+            tracing::info!("GUICHET_SMTP_URL absent : les courriels restent dans la file d’envoi")
+        }
+    }
     let shared = Shared::new(store, key);
     let (listen, prov_listen) = (config.listen, config.provisioning_listen);
     actix_web::rt::System::new().block_on(async move {
@@ -202,4 +214,12 @@ pub fn serve(config: &Config) -> Result<(), Failure> {
         let (a, b) = futures_util::future::join(public.run(), provisioning.run()).await;
         a.and(b).map_err(|e| Failure(format!("serveur arrêté sur une erreur : {e}")))
     })
+}
+
+fn redact_url(url: &url::Url) -> String {
+    let mut u = url.clone();
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
+    }
+    u.to_string()
 }

@@ -3,3 +3,5 @@
 //! when the SMTP server is down; without SMTP configured they stay there.
 
 pub mod outbox;
+pub mod smtp;
+pub mod worker;

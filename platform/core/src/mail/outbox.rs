@@ -106,17 +106,53 @@ const COLUMNS: (
     mail_outbox::next_attempt_at,
 );
 
-/// Pending messages whose next attempt is due, oldest first.
-pub fn due(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<OutgoingMail>, StoreError> {
+/// Messages not sent yet (pending or failed), oldest first.
+pub fn unsent(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<OutgoingMail>, StoreError> {
     let tenant = tx.tenant_key();
     Ok(mail_outbox::table
         .filter(mail_outbox::tenant_id.eq(tenant))
-        .filter(mail_outbox::state.eq("pending"))
-        .filter(mail_outbox::next_attempt_at.le(Utc::now().naive_utc()))
+        .filter(mail_outbox::state.ne("sent"))
         .select(COLUMNS)
         .order(mail_outbox::id)
         .limit(limit)
         .load(tx.conn())?)
+}
+
+/// How long a claimed message is left to its sender before another may retry it.
+const CLAIM: Duration = Duration::minutes(10);
+
+/// Takes the due messages for sending: each one's next attempt is pushed past
+/// the claim period, and only the messages this claim updated are returned, so
+/// that two workers never send the same message at the same time.
+pub fn claim_due(
+    tx: &mut TenantTx<'_>,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OutgoingMail>, StoreError> {
+    let tenant = tx.tenant_key();
+    let due: Vec<OutgoingMail> = mail_outbox::table
+        .filter(mail_outbox::tenant_id.eq(tenant))
+        .filter(mail_outbox::state.eq("pending"))
+        .filter(mail_outbox::next_attempt_at.le(now))
+        .select(COLUMNS)
+        .order(mail_outbox::id)
+        .limit(limit)
+        .load(tx.conn())?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for mail in due {
+        let updated = diesel::update(
+            mail_outbox::table
+                .filter(mail_outbox::tenant_id.eq(tenant))
+                .filter(mail_outbox::id.eq(mail.id))
+                .filter(mail_outbox::next_attempt_at.eq(mail.next_attempt_at)),
+        )
+        .set(mail_outbox::next_attempt_at.eq(now + CLAIM))
+        .execute(tx.conn())?;
+        if updated == 1 {
+            claimed.push(mail);
+        }
+    }
+    Ok(claimed)
 }
 
 pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<OutgoingMail>, StoreError> {
@@ -145,7 +181,8 @@ pub fn mark_sent(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Records a failed attempt; the next one waits longer each time (1, 2, 4… minutes).
+/// Records a failed attempt; the next one waits longer each time (1, 2, 4… minutes),
+/// counted from the attempt.
 pub fn mark_attempt_failed(
     tx: &mut TenantTx<'_>,
     mail: &OutgoingMail,

@@ -1,0 +1,45 @@
+//! Delivery over SMTP (lettre): `smtp://host:port` in clear on a trusted
+//! network, `smtp://…?tls=required` for STARTTLS, `smtps://` for TLS.
+
+use std::time::Duration;
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{Message, SmtpTransport, Transport};
+
+use super::outbox::OutgoingMail;
+
+pub struct SmtpSender {
+    transport: SmtpTransport,
+    from: Mailbox,
+}
+
+impl SmtpSender {
+    pub fn new(url: &url::Url, from: &str) -> Result<SmtpSender, String> {
+        let transport = SmtpTransport::from_url(url.as_str())
+            .map_err(|e| format!("GUICHET_SMTP_URL : {e}"))?
+            .timeout(Some(Duration::from_secs(15)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| format!("GUICHET_SMTP_FROM « {from} » : {e}"))?;
+        Ok(SmtpSender { transport, from })
+    }
+
+    pub fn send(&self, mail: &OutgoingMail) -> Result<(), String> {
+        let to: Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|e| format!("destinataire « {} » : {e}", mail.recipient))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&mail.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body_text.clone())
+            .map_err(|e| format!("message : {e}"))?;
+        self.transport
+            .send(&message)
+            .map(drop)
+            .map_err(|e| format!("SMTP : {e}"))
+    }
+}
