@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, what building and testing Guichet needs and
 # the machine lacks: a C compiler (bundled SQLite), libpq (PostgreSQL client
-# library), OpenSSL (SMTP over TLS), PostgreSQL with its client tools, and
-# Python's venv (the tests' SMTP sink).
+# library), OpenSSL (SMTP over TLS), PostgreSQL with its client tools,
+# Python's venv (the tests' SMTP sink), and OpenLDAP's slapd with its client
+# tools (the tests' private directories, see ops/slapd.sh).
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-needed=(gcc pkg-config libpq-dev libssl-dev postgresql postgresql-client python3-venv)
+needed=(gcc pkg-config libpq-dev libssl-dev postgresql postgresql-client python3-venv slapd ldap-utils)
 missing=()
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,6 +16,10 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "ops: installation de ${missing[*]}"
   as_root apt-get update -qq
+  # Tests start their own slapd (ops/slapd.sh): no questions, no system instance.
+  if [[ " ${missing[*]} " == *" slapd "* ]]; then
+    echo 'slapd slapd/no_configuration boolean true' | as_root debconf-set-selections
+  fi
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v cargo >/dev/null || { echo "ops: cargo est introuvable : installez la chaîne Rust (rustup)" >&2; exit 1; }

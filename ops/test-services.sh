@@ -2,6 +2,7 @@
 # Starts what the test suite needs, on loopback, and installs it when missing:
 # PostgreSQL with an ordinary role `guichet_test` (no superuser, no BYPASSRLS,
 # so that row-level security applies to it; CREATEDB, to make one database per test).
+# Also checks that OpenLDAP's slapd and client tools are there.
 # Idempotent: safe to run again.
 set -euo pipefail
 
@@ -63,7 +64,21 @@ ensure_smtp_sink() {
   fi
 }
 
+# OpenLDAP: each test starts its own slapd (ops/slapd.sh); only the programs
+# must be there (slapd lives in /usr/sbin, often outside a user's PATH).
+ensure_ldap_tools() {
+  if ! command -v slapd >/dev/null && [ ! -x /usr/sbin/slapd ]; then
+    echo "ops: slapd est introuvable : installez-le avec ops/install-deps.sh" >&2
+    exit 1
+  fi
+  if ! command -v ldapsearch >/dev/null; then
+    echo "ops: ldapsearch est introuvable (paquet ldap-utils) : installez-le avec ops/install-deps.sh" >&2
+    exit 1
+  fi
+}
+
 ensure_postgres
 ensure_test_role
 ensure_smtp_sink
-echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôle guichet_test), puits SMTP installé"
+ensure_ldap_tools
+echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôle guichet_test), puits SMTP installé, OpenLDAP présent"

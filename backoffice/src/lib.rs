@@ -1,6 +1,8 @@
 //! The back office, where the collectivité's agents process requests. Served
 //! under `/backoffice/`, behind the tenant gate.
 
+mod password;
+
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use guichet_core::web::tenant::CurrentTenant;
@@ -17,8 +19,11 @@ pub fn templates(renderer: &mut Renderer) {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/backoffice", web::get().to(to_home))
-        .service(web::scope("/backoffice").route("/", web::get().to(home)));
+    cfg.route("/backoffice", web::get().to(to_home)).service(
+        web::scope("/backoffice")
+            .route("/", web::get().to(home))
+            .configure(password::configure),
+    );
 }
 
 async fn to_home() -> HttpResponse {

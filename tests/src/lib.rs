@@ -8,6 +8,8 @@
 //! migration set, then cloned for each test, which is much faster than
 //! migrating each time.
 
+pub mod api;
+pub mod ldap;
 pub mod proxy;
 
 use std::path::{Path, PathBuf};
@@ -38,7 +40,7 @@ pub struct TestDb {
     pg_name: Option<String>,
 }
 
-fn random_suffix() -> String {
+pub(crate) fn random_suffix() -> String {
     use rand::Rng;
     let n: u64 = rand::thread_rng().gen();
     format!("{n:016x}")

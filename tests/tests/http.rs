@@ -7,6 +7,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, StatusCode};
 use actix_web::test::{self, TestRequest};
 use guichet_core::auth::superadmin;
+use guichet_core::directory::Directory;
 use guichet_core::tenancy::{self, TenantState};
 use guichet_server::app::{provisioning_app, public_app, Shared};
 use guichet_tests::{create_tenant, Backend, TestDb, BACKENDS};
@@ -21,7 +22,10 @@ fn setup(backend: Backend) -> (TestDb, Shared) {
     let arles = create_tenant(&store, "arles", "Ville d’Arles", &["www.arles.example"]);
     create_tenant(&store, "bdx", "Bordeaux Métropole", &[]);
     let _ = arles;
-    (db, Shared::new(store, Key::generate()))
+    (
+        db,
+        Shared::new(store, Directory::Builtin, Key::generate(), 8080),
+    )
 }
 
 fn get(path: &str, host: &str) -> TestRequest {
@@ -402,12 +406,18 @@ fn forged_session(key: &Key, entries: &[(&str, serde_json::Value)]) -> Cookie<'s
 async fn an_idle_session_ends() {
     let db = TestDb::new(Backend::Sqlite);
     let key = Key::generate();
-    let shared = Shared::new(db.store(), key.clone());
+    let shared = Shared::new(db.store(), Directory::Builtin, key.clone(), 8080);
     let app = test::init_service(provisioning_app(&shared)).await;
     let now = chrono_now();
     let active = forged_session(
         &key,
-        &[("superadmin", "alice".into()), ("_seen", (now - 60).into())],
+        &[
+            (
+                "principal",
+                serde_json::json!({"kind": "super-admin", "login": "alice"}),
+            ),
+            ("_seen", (now - 60).into()),
+        ],
     );
     let res =
         test::call_service(&app, get("/", "127.0.0.1:8081").cookie(active).to_request()).await;
@@ -416,7 +426,10 @@ async fn an_idle_session_ends() {
     let idle = forged_session(
         &key,
         &[
-            ("superadmin", "alice".into()),
+            (
+                "principal",
+                serde_json::json!({"kind": "super-admin", "login": "alice"}),
+            ),
             ("_seen", (now - 31 * 60).into()),
         ],
     );

@@ -349,4 +349,56 @@ mod rls {
             1
         );
     }
+
+    #[derive(QueryableByName)]
+    struct TenantTable {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        enabled: bool,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        forced: bool,
+        #[diesel(sql_type = BigInt)]
+        policies: i64,
+    }
+
+    /// Every table with a `tenant_id` (but the platform's own registry tables)
+    /// has the policy, enabled and forced: a table added later cannot forget it.
+    #[test]
+    fn every_tenant_table_has_the_policy() {
+        let db = TestDb::new(Backend::Postgres);
+        let store = db.store();
+        let mut raw = store.raw_connection().unwrap();
+        let DbConnection::Postgres(pg) = &mut *raw else {
+            unreachable!()
+        };
+        let tables: Vec<TenantTable> = diesel::sql_query(
+            "SELECT c.relname::text AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+                    (SELECT count(*) FROM pg_policies p
+                      WHERE p.tablename = c.relname AND p.policyname = 'tenant_isolation') AS policies
+               FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+              WHERE c.relkind = 'r' ORDER BY 1",
+        )
+        .load(pg)
+        .unwrap();
+        let platform = ["api_tokens", "tenant_hosts"];
+        let tenant_tables: Vec<&TenantTable> = tables
+            .iter()
+            .filter(|t| !platform.contains(&t.name.as_str()))
+            .collect();
+        assert!(
+            tenant_tables.len() >= 11,
+            "{:?}",
+            tables.iter().map(|t| &t.name).collect::<Vec<_>>()
+        );
+        for t in tenant_tables {
+            assert!(
+                t.enabled && t.forced && t.policies == 1,
+                "{} lacks its policy",
+                t.name
+            );
+        }
+    }
 }

@@ -4,8 +4,10 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod directory;
 pub mod domain;
 pub mod mail;
+pub mod provisioning;
 pub mod store;
 pub mod tenancy;
 pub mod web;

@@ -66,6 +66,9 @@ pub struct Tenant {
     pub name: String,
     pub state: TenantState,
     pub host_names: Vec<String>,
+    pub postal_address: String,
+    pub contact_email: String,
+    pub siret: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -98,6 +101,15 @@ pub struct NewTenant<'a> {
     pub host_names: &'a [String],
 }
 
+/// What can be given or changed of a collectivité besides its slug, already
+/// checked (see `provisioning::authorities`).
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    pub postal_address: String,
+    pub contact_email: String,
+    pub siret: Option<String>,
+}
+
 #[derive(Queryable)]
 struct TenantRow {
     id: i64,
@@ -106,6 +118,9 @@ struct TenantRow {
     state: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    postal_address: String,
+    contact_email: String,
+    siret: Option<String>,
 }
 
 fn load_hosts(conn: &mut DbConnection, id: i64) -> Result<Vec<String>, StoreError> {
@@ -123,6 +138,9 @@ fn into_tenant(conn: &mut DbConnection, row: TenantRow) -> Result<Tenant, StoreE
         slug: row.slug,
         name: row.name,
         state: TenantState::from_db(&row.state),
+        postal_address: row.postal_address,
+        contact_email: row.contact_email,
+        siret: row.siret,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })
@@ -135,6 +153,9 @@ const COLUMNS: (
     tenants::state,
     tenants::created_at,
     tenants::updated_at,
+    tenants::postal_address,
+    tenants::contact_email,
+    tenants::siret,
 ) = (
     tenants::id,
     tenants::slug,
@@ -142,6 +163,9 @@ const COLUMNS: (
     tenants::state,
     tenants::created_at,
     tenants::updated_at,
+    tenants::postal_address,
+    tenants::contact_email,
+    tenants::siret,
 );
 
 /// The active collectivité served under this `Host` header: a host name given
@@ -286,6 +310,34 @@ pub fn set_state(
     Ok(())
 }
 
+/// Sets the collectivité's postal address, contact e-mail and SIRET.
+pub fn set_details(
+    conn: &mut DbConnection,
+    id: TenantId,
+    details: &Details,
+) -> Result<(), StoreError> {
+    diesel::update(tenants::table.find(id.0))
+        .set((
+            tenants::postal_address.eq(&details.postal_address),
+            tenants::contact_email.eq(&details.contact_email),
+            tenants::siret.eq(&details.siret),
+            tenants::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Collectivités whose slug or name contains `q` (case and accents ignored).
+pub fn search(conn: &mut DbConnection, q: &str) -> Result<Vec<Tenant>, StoreError> {
+    let q = crate::domain::text::fold(q.trim());
+    Ok(list(conn)?
+        .into_iter()
+        .filter(|t| {
+            q.is_empty() || t.slug.contains(&q) || crate::domain::text::fold(&t.name).contains(&q)
+        })
+        .collect())
+}
+
 pub fn rename(conn: &mut DbConnection, id: TenantId, name: &str) -> Result<(), TenantError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -298,4 +350,15 @@ pub fn rename(conn: &mut DbConnection, id: TenantId, name: &str) -> Result<(), T
         ))
         .execute(conn)?;
     Ok(())
+}
+
+impl Tenant {
+    /// The address people use: its first host name (served over https behind
+    /// the reverse proxy), else `{slug}.localhost` on the local listener.
+    pub fn public_url(&self, local_port: u16) -> String {
+        match self.host_names.first() {
+            Some(host) => format!("https://{host}"),
+            None => format!("http://{}.localhost:{local_port}", self.slug),
+        }
+    }
 }

@@ -7,6 +7,7 @@ use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, Error};
+use guichet_core::directory::Directory;
 use guichet_core::store::Store;
 use guichet_core::web::logging::GuichetRootSpan;
 use guichet_core::web::{assets, error, health, security, session, tenant, Renderer};
@@ -16,21 +17,24 @@ use tracing_actix_web::TracingLogger;
 #[derive(Clone)]
 pub struct Shared {
     pub store: web::Data<Store>,
+    pub directory: web::Data<Directory>,
     pub pages: web::Data<Renderer>,
     pub provisioning: web::Data<guichet_provisioning::Provisioning>,
     pub key: Key,
 }
 
 impl Shared {
-    pub fn new(store: Store, key: Key) -> Shared {
+    /// `local_port`: the public listener's port, for links mailed to agents.
+    pub fn new(store: Store, directory: Directory, key: Key, local_port: u16) -> Shared {
         let mut pages = Renderer::new();
         guichet_tenant_portal::templates(&mut pages);
         guichet_backoffice::templates(&mut pages);
         guichet_provisioning::templates(&mut pages);
         Shared {
             store: web::Data::new(store),
+            directory: web::Data::new(directory),
             pages: web::Data::new(pages),
-            provisioning: web::Data::new(Default::default()),
+            provisioning: web::Data::new(guichet_provisioning::Provisioning::new(local_port)),
             key,
         }
     }
@@ -52,6 +56,7 @@ pub fn public_app(
 > {
     App::new()
         .app_data(shared.store.clone())
+        .app_data(shared.directory.clone())
         .app_data(shared.pages.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
@@ -83,6 +88,7 @@ pub fn provisioning_app(
 > {
     App::new()
         .app_data(shared.store.clone())
+        .app_data(shared.directory.clone())
         .app_data(shared.pages.clone())
         .app_data(shared.provisioning.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))

@@ -38,6 +38,21 @@ pub enum Command {
     /// Platform administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The LDAP directory (GUICHET_LDAP_URL).
+    #[command(subcommand)]
+    Ldap(LdapCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LdapCommand {
+    /// Re-read the directory, report its differences with the database and
+    /// bring the database in line (agents, groups, écoles and centres de
+    /// loisirs added, changed or removed outside Guichet).
+    Sync {
+        /// Only this collectivité (its slug); all of them by default.
+        #[arg(long, value_name = "SLUG")]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,5 +65,11 @@ pub enum AdminCommand {
         /// Read the password from standard input (its first line).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+    /// Make a bearer token for the provisioning JSON API, printed once.
+    Token {
+        /// A super-admin's login, or a referential admin's `uid@slug`.
+        #[arg(long)]
+        login: String,
     },
 }

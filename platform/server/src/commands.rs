@@ -4,16 +4,18 @@
 use std::io::BufRead;
 
 use actix_web::HttpServer;
-use guichet_core::audit;
 use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::config::Config;
+use guichet_core::directory::Directory;
 use guichet_core::mail::smtp::SmtpSender;
 use guichet_core::mail::worker;
+use guichet_core::provisioning::{principal, sync, ProvisioningError};
 use guichet_core::store::{Backend, Store, StoreError};
-use guichet_core::tenancy::{self, NewTenant, TenantError};
+use guichet_core::tenancy;
 use guichet_core::web::session;
 
 use crate::app::{provisioning_app, public_app, Shared};
+use crate::demo;
 
 #[derive(Debug)]
 pub struct Failure(pub String);
@@ -66,40 +68,19 @@ pub const DEMO_ADMIN: &str = "demo-admin";
 /// Printed by `guichet demo`: a demonstration platform is meant to be clicked through.
 pub const DEMO_ADMIN_PASSWORD: &str = "demo-guichet-2026";
 
+/// The demo collectivité's referential admin (provisioning) signs in as `camille.martin@demo`.
+pub const DEMO_REFERENTIAL_ADMIN: &str = "camille.martin";
+
 /// Creates what the demo needs, unless it is there already.
 pub fn demo(config: &Config) -> Result<(), Failure> {
     let store = open_store(config)?;
-    let created = store.platform_write(|c| -> Result<bool, TenantError> {
-        if tenancy::find_by_slug(c, DEMO_SLUG)?.is_some() {
-            return Ok(false);
-        }
-        tenancy::create(
-            c,
-            NewTenant {
-                slug: DEMO_SLUG,
-                name: DEMO_NAME,
-                host_names: &[],
-            },
-        )?;
-        Ok(true)
-    })?;
-    let tenant = store
+    let directory = Directory::from_config(config.ldap.as_ref());
+    let exists = store
         .platform_read(|c| tenancy::find_by_slug(c, DEMO_SLUG))?
-        .ok_or_else(|| Failure("la collectivité de démonstration a disparu".into()))?;
-    if created {
-        store.write(tenant.id, |tx| {
-            audit::record(
-                tx,
-                audit::Change {
-                    actor: "guichet demo",
-                    action: "create",
-                    object_type: "local_authority",
-                    object_id: DEMO_SLUG,
-                    before: None,
-                    after: Some(serde_json::json!({ "slug": DEMO_SLUG, "name": DEMO_NAME })),
-                },
-            )
-        })?;
+        .is_some();
+    if !exists {
+        demo::populate(&store, &directory, config.listen.port())
+            .map_err(|e| Failure(format!("création de la démonstration : {}", describe(&e))))?;
     }
     store.platform_write(|c| -> Result<(), SuperAdminError> {
         if !superadmin::exists(c, DEMO_ADMIN)? {
@@ -107,22 +88,84 @@ pub fn demo(config: &Config) -> Result<(), Failure> {
         }
         Ok(())
     })?;
+    let tenant = store
+        .platform_read(|c| tenancy::find_by_slug(c, DEMO_SLUG))?
+        .ok_or_else(|| Failure("la collectivité de démonstration a disparu".into()))?;
     let port = config.listen.port();
     let prov = config.provisioning_listen;
     println!(
         "Collectivité de démonstration « {} » {} (identifiant court : {DEMO_SLUG}).",
         tenant.name,
-        if created {
-            "créée"
-        } else {
+        if exists {
             "déjà présente"
+        } else {
+            "créée"
         }
     );
     println!("Une fois le serveur lancé (guichet serve) :");
     println!("  Portail des usagers : http://{DEMO_SLUG}.localhost:{port}/");
     println!("  Espace des agents   : http://{DEMO_SLUG}.localhost:{port}/backoffice/");
     println!("  Administration      : http://{prov}/");
-    println!("    identifiant {DEMO_ADMIN}, mot de passe {DEMO_ADMIN_PASSWORD} (démonstration uniquement)");
+    println!(
+        "    super-administrateur : identifiant {DEMO_ADMIN}, mot de passe {DEMO_ADMIN_PASSWORD}"
+    );
+    println!(
+        "    administrateur du référentiel : identifiant {DEMO_REFERENTIAL_ADMIN}@{DEMO_SLUG}, mot de passe {DEMO_ADMIN_PASSWORD}"
+    );
+    println!("    (démonstration uniquement)");
+    Ok(())
+}
+
+/// One line for an operator: the field errors spelled out.
+pub fn describe(e: &ProvisioningError) -> String {
+    match e {
+        ProvisioningError::Invalid(errors) => errors
+            .iter()
+            .map(|f| format!("{} : {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join(" ; "),
+        other => other.to_string(),
+    }
+}
+
+pub fn ldap_sync(config: &Config, only: Option<&str>) -> Result<(), Failure> {
+    if config.ldap.is_none() {
+        return Err(Failure(
+            "aucun annuaire LDAP configuré (GUICHET_LDAP_URL) : l’annuaire intégré est la base elle-même, il n’y a rien à synchroniser".into(),
+        ));
+    }
+    let store = open_store(config)?;
+    let directory = Directory::from_config(config.ldap.as_ref());
+    let tenants = match only {
+        Some(slug) => vec![store
+            .platform_read(|c| tenancy::find_by_slug(c, slug))?
+            .ok_or_else(|| Failure(format!("collectivité inconnue : « {slug} »")))?],
+        None => store.platform_read(tenancy::list)?,
+    };
+    for tenant in tenants {
+        let report = sync::sync_tenant(&store, &directory, &tenant)
+            .map_err(|e| Failure(format!("{} : {}", tenant.slug, describe(&e))))?;
+        let lines = report.lines();
+        if lines.is_empty() {
+            println!("{} : à jour", tenant.slug);
+        } else {
+            println!(
+                "{} : {} différence(s) corrigée(s)",
+                tenant.slug,
+                lines.len()
+            );
+            for l in lines {
+                println!("  {l}");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn admin_token(config: &Config, login: &str) -> Result<(), Failure> {
+    let store = open_store(config)?;
+    let token = principal::issue_token(&store, login)?;
+    println!("{token}");
     Ok(())
 }
 
@@ -179,7 +222,8 @@ pub fn serve(config: &Config) -> Result<(), Failure> {
             tracing::info!("GUICHET_SMTP_URL absent : les courriels restent dans la file d’envoi")
         }
     }
-    let shared = Shared::new(store, key);
+    let directory = Directory::from_config(config.ldap.as_ref());
+    let shared = Shared::new(store, directory, key, config.listen.port());
     let (listen, prov_listen) = (config.listen, config.provisioning_listen);
     actix_web::rt::System::new().block_on(async move {
         let s = shared.clone();

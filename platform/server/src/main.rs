@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use guichet_core::config::Config;
-use guichet_server::cli::{AdminCommand, Cli, Command};
+use guichet_server::cli::{AdminCommand, Cli, Command, LdapCommand};
 use guichet_server::commands;
 
 fn main() -> ExitCode {
@@ -24,6 +24,10 @@ fn main() -> ExitCode {
             }
             Command::Admin(AdminCommand::CreateSuperadmin { login, .. }) => {
                 commands::create_superadmin(&config, &login)
+            }
+            Command::Admin(AdminCommand::Token { login }) => commands::admin_token(&config, &login),
+            Command::Ldap(LdapCommand::Sync { tenant }) => {
+                commands::ldap_sync(&config, tenant.as_deref())
             }
         });
     match result {

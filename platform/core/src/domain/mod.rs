@@ -1,5 +1,7 @@
 //! Pure types and rules of the domain: no I/O here.
 
+pub mod contact;
 pub mod host;
 pub mod money;
 pub mod slug;
+pub mod text;

@@ -27,6 +27,8 @@ const RESERVED: &[&str] = &[
     "provisioning",
     "backoffice",
     "localhost",
+    // a path of the provisioning pages (/collectivites/nouvelle)
+    "nouvelle",
 ];
 
 impl Slug {

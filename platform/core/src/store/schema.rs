@@ -9,6 +9,9 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        postal_address -> Text,
+        contact_email -> Text,
+        siret -> Nullable<Text>,
     }
 }
 
@@ -67,5 +70,114 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        token_digest -> Text,
+        login -> Text,
+        tenant_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agents (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        uid -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        first_key -> Text,
+        last_key -> Text,
+        email -> Text,
+        phone -> Text,
+        profile -> Text,
+        password_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    directory_groups (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        name -> Text,
+        label -> Text,
+    }
+}
+
+diesel::table! {
+    group_members (tenant_id, group_id, agent_id) {
+        tenant_id -> BigInt,
+        group_id -> BigInt,
+        agent_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    facilities (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        name_key -> Text,
+        address -> Text,
+        phone -> Text,
+        email -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    teleservices (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        code -> Text,
+        label -> Text,
+        category_id -> Nullable<BigInt>,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    category_rights (tenant_id, category_id, agent_id) {
+        tenant_id -> BigInt,
+        category_id -> BigInt,
+        agent_id -> BigInt,
+        access -> Text,
+    }
+}
+
+diesel::table! {
+    agent_password_tokens (tenant_id, token_digest) {
+        tenant_id -> BigInt,
+        token_digest -> Text,
+        agent_id -> BigInt,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tenant_hosts -> tenants (tenant_id));
 diesel::allow_tables_to_appear_in_same_query!(tenants, tenant_hosts);
+diesel::allow_tables_to_appear_in_same_query!(
+    agents,
+    directory_groups,
+    group_members,
+    category_rights,
+    categories,
+    teleservices
+);

@@ -15,7 +15,7 @@ pub struct TenantTx<'c> {
     conn: &'c mut DbConnection,
 }
 
-impl TenantTx<'_> {
+impl<'c> TenantTx<'c> {
     pub fn tenant(&self) -> TenantId {
         self.tenant
     }
@@ -27,6 +27,13 @@ impl TenantTx<'_> {
 
     pub fn conn(&mut self) -> &mut DbConnection {
         self.conn
+    }
+
+    /// The platform transaction that has just registered a collectivité,
+    /// scoped to it, so that its first rows land in the same transaction.
+    pub(crate) fn enter(conn: &'c mut DbConnection, tenant: TenantId) -> Result<Self, StoreError> {
+        set_tenant(conn, tenant)?;
+        Ok(TenantTx { tenant, conn })
     }
 
     /// The next value of the collectivité's counter `name` (1, 2, 3…): ids of
@@ -91,13 +98,19 @@ where
     E: From<StoreError> + From<diesel::result::Error>,
 {
     in_transaction(conn, for_write, |conn| {
-        if let DbConnection::Postgres(pg) = conn {
-            diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
-                .bind::<Text, _>(tenant.get().to_string())
-                .execute(pg)?;
-        }
+        set_tenant(conn, tenant)?;
         f(&mut TenantTx { tenant, conn })
     })
+}
+
+/// On PostgreSQL, names the transaction's collectivité for row-level security.
+fn set_tenant(conn: &mut DbConnection, tenant: TenantId) -> Result<(), StoreError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind::<Text, _>(tenant.get().to_string())
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Runs `f` in a transaction. A write transaction on SQLite begins with

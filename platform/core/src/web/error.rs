@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use super::render::{Layout, Renderer};
 use super::tenant::CurrentTenant;
+use crate::directory::DirectoryError;
+use crate::provisioning::{FieldError, ProvisioningError};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +23,9 @@ pub enum AppError {
     /// The message says, in French, what to correct.
     #[error("{0}")]
     BadRequest(String),
+    /// Fields of a form or JSON body, each with what to correct.
+    #[error("données invalides")]
+    Invalid(Vec<FieldError>),
     #[error("authentification requise")]
     Unauthorized,
     #[error("accès refusé")]
@@ -33,6 +38,9 @@ pub enum AppError {
     TooManyRequests,
     #[error("service indisponible : {0}")]
     Unavailable(String),
+    /// The LDAP directory cannot be reached; nothing was changed.
+    #[error("annuaire indisponible : {0}")]
+    DirectoryUnavailable(String),
     /// Logged in full; people see a reference, never the detail.
     #[error("erreur interne : {0}")]
     Internal(String),
@@ -47,6 +55,31 @@ impl From<StoreError> for AppError {
                 AppError::Conflict(format!("conflit avec un enregistrement existant ({m})"))
             }
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ProvisioningError> for AppError {
+    fn from(e: ProvisioningError) -> Self {
+        match e {
+            ProvisioningError::Invalid(errors) => AppError::Invalid(errors),
+            ProvisioningError::Conflict(m) => AppError::Conflict(m),
+            ProvisioningError::NotFound => AppError::NotFound,
+            ProvisioningError::Directory(d) => d.into(),
+            ProvisioningError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<DirectoryError> for AppError {
+    fn from(e: DirectoryError) -> Self {
+        match e {
+            DirectoryError::Unavailable(m) => AppError::DirectoryUnavailable(m),
+            DirectoryError::AlreadyExists(_) => AppError::Conflict(e.to_string()),
+            DirectoryError::NoSuchEntry(_) => AppError::Conflict(format!(
+                "{e} : l’annuaire et Guichet diffèrent ; lancez « guichet ldap sync »"
+            )),
+            DirectoryError::Refused(_) => AppError::BadRequest(e.to_string()),
         }
     }
 }
@@ -69,6 +102,9 @@ pub struct Problem {
     pub instance: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The fields to correct, for invalid input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
 }
 
 impl Problem {
@@ -80,6 +116,7 @@ impl Problem {
             detail: detail.into(),
             instance: None,
             request_id: None,
+            errors: Vec::new(),
         }
     }
 }
@@ -101,6 +138,20 @@ impl AppError {
                 "Aucune collectivité ne propose ses services en ligne à cette adresse. Vérifiez l’adresse saisie.",
             ),
             AppError::BadRequest(m) => Problem::new("invalid-input", s, "Demande incorrecte", m.clone()),
+            AppError::Invalid(errors) => {
+                let mut p = Problem::new(
+                    "invalid-input",
+                    s,
+                    "Données invalides",
+                    errors
+                        .iter()
+                        .map(|e| format!("{} : {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join(" ; "),
+                );
+                p.errors = errors.clone();
+                p
+            }
             AppError::Unauthorized => Problem::new(
                 "unauthorized",
                 s,
@@ -132,6 +183,12 @@ impl AppError {
                 "Service momentanément indisponible",
                 "Le service est momentanément indisponible. Rien de ce que vous aviez enregistré n’est perdu : réessayez dans quelques minutes.",
             ),
+            AppError::DirectoryUnavailable(_) => Problem::new(
+                "directory-unavailable",
+                s,
+                "Annuaire momentanément indisponible",
+                "L’annuaire des agents (LDAP) ne répond pas : rien n’a été modifié. Réessayez dans quelques minutes.",
+            ),
             AppError::Internal(_) => Problem::new(
                 "internal",
                 s,
@@ -146,20 +203,29 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound | AppError::UnknownTenant => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::DirectoryUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// A plain fallback; [`render_errors`] turns it into a page or a problem.
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
-            .content_type("text/plain; charset=utf-8")
+        let mut res = HttpResponse::build(self.status_code());
+        if matches!(self, AppError::Unauthorized) {
+            // Only the JSON API answers 401; pages redirect to their sign-in form.
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                "Basic realm=\"Guichet\", charset=\"UTF-8\", Bearer",
+            ));
+        }
+        res.content_type("text/plain; charset=utf-8")
             .body(self.problem().detail)
     }
 }
@@ -232,7 +298,9 @@ pub async fn render_errors(
     let mut problem = match error.and_then(|e| e.as_error::<AppError>()) {
         Some(app) => {
             match app {
-                AppError::Internal(detail) | AppError::Unavailable(detail) => {
+                AppError::Internal(detail)
+                | AppError::Unavailable(detail)
+                | AppError::DirectoryUnavailable(detail) => {
                     tracing::error!(status = status.as_u16(), %detail, "requête en échec")
                 }
                 _ => tracing::info!(status = status.as_u16(), error = %app, "requête refusée"),

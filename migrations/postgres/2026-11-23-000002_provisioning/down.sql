@@ -1,0 +1,12 @@
+DROP TABLE agent_password_tokens;
+DROP TABLE category_rights;
+DROP TABLE teleservices;
+DROP TABLE categories;
+DROP TABLE facilities;
+DROP TABLE group_members;
+DROP TABLE directory_groups;
+DROP TABLE agents;
+DROP TABLE api_tokens;
+ALTER TABLE tenants DROP COLUMN siret;
+ALTER TABLE tenants DROP COLUMN contact_email;
+ALTER TABLE tenants DROP COLUMN postal_address;

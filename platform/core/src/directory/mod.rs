@@ -1,0 +1,249 @@
+//! The directory of agents, groups, écoles and centres de loisirs.
+//!
+//! With `GUICHET_LDAP_URL` set, a real LDAP server holds them ([`LdapDirectory`]);
+//! the database keeps a mirror, written in the same operation (see
+//! `provisioning`). Without it, the built-in directory is the database itself:
+//! every directory call succeeds at once and passwords are argon2 hashes in the
+//! `agents` table.
+//!
+//! Every change returns an [`Undo`], which reverts it if the database write that
+//! follows fails, so that the directory and the database never disagree.
+
+pub mod layout;
+mod ldap;
+pub mod ssha;
+
+use std::collections::BTreeSet;
+
+pub use ldap::LdapDirectory;
+
+use crate::config::LdapConfig;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DirectoryError {
+    /// The server cannot be reached now; nothing was changed.
+    #[error("annuaire LDAP injoignable : {0}")]
+    Unavailable(String),
+    #[error("l’entrée existe déjà dans l’annuaire ({0})")]
+    AlreadyExists(String),
+    #[error("entrée absente de l’annuaire ({0})")]
+    NoSuchEntry(String),
+    /// The server refused the change (schema, syntax, rights).
+    #[error("l’annuaire LDAP a refusé l’opération : {0}")]
+    Refused(String),
+}
+
+/// What the directory holds of an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentRecord {
+    pub uid: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub groups: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FacilityKind {
+    School,
+    RecreationCenter,
+}
+
+impl FacilityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FacilityKind::School => "school",
+            FacilityKind::RecreationCenter => "recreation_center",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FacilityKind> {
+        match s {
+            "school" => Some(FacilityKind::School),
+            "recreation_center" => Some(FacilityKind::RecreationCenter),
+            _ => None,
+        }
+    }
+
+    /// "école" or "centre de loisirs".
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            FacilityKind::School => "école",
+            FacilityKind::RecreationCenter => "centre de loisirs",
+        }
+    }
+}
+
+/// What the directory holds of an école or a centre de loisirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacilityRecord {
+    pub kind: FacilityKind,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub name: String,
+    pub label: String,
+}
+
+/// A collectivité's branch as the directory holds it, for reconciliation.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub agents: Vec<AgentRecord>,
+    pub groups: Vec<GroupRecord>,
+    pub facilities: Vec<FacilityRecord>,
+}
+
+/// How to revert a change that the directory accepted.
+#[must_use = "an accepted change must be undone if the database write fails"]
+#[derive(Debug, Default)]
+pub struct Undo(pub(crate) Vec<ldap::Op>);
+
+pub enum Directory {
+    Builtin,
+    Ldap(LdapDirectory),
+}
+
+impl Directory {
+    pub fn from_config(config: Option<&LdapConfig>) -> Directory {
+        match config {
+            Some(c) => Directory::Ldap(LdapDirectory::new(c)),
+            None => Directory::Builtin,
+        }
+    }
+
+    pub fn is_builtin(&self) -> bool {
+        matches!(self, Directory::Builtin)
+    }
+
+    /// The collectivité's branch with its sub-branches and groups.
+    pub fn create_branch(
+        &self,
+        slug: &str,
+        name: &str,
+        groups: &[GroupRecord],
+    ) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.create_branch(slug, name, groups),
+        }
+    }
+
+    pub fn rename_branch(&self, slug: &str, name: &str) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.rename_branch(slug, name),
+        }
+    }
+
+    /// True when the directory has an agent with this uid that the database
+    /// may not know yet (added outside Guichet).
+    pub fn uid_taken(&self, slug: &str, uid: &str) -> Result<bool, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(false),
+            Directory::Ldap(d) => d.uid_taken(slug, uid),
+        }
+    }
+
+    pub fn add_agent(
+        &self,
+        slug: &str,
+        agent: &AgentRecord,
+        password: Option<&str>,
+    ) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.add_agent(slug, agent, password),
+        }
+    }
+
+    /// Brings the agent's entry and group memberships to `agent`; a new
+    /// password when given.
+    pub fn update_agent(
+        &self,
+        slug: &str,
+        agent: &AgentRecord,
+        password: Option<&str>,
+    ) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.update_agent(slug, agent, password),
+        }
+    }
+
+    pub fn delete_agent(&self, slug: &str, uid: &str) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.delete_agent(slug, uid),
+        }
+    }
+
+    /// Checks an agent's password by binding as the agent. `None` with the
+    /// built-in directory, where the database holds the password.
+    pub fn verify_password(
+        &self,
+        slug: &str,
+        uid: &str,
+        password: &str,
+    ) -> Option<Result<bool, DirectoryError>> {
+        match self {
+            Directory::Builtin => None,
+            Directory::Ldap(d) => Some(d.verify_password(slug, uid, password)),
+        }
+    }
+
+    pub fn add_facility(&self, slug: &str, f: &FacilityRecord) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.add_facility(slug, f),
+        }
+    }
+
+    pub fn update_facility(
+        &self,
+        slug: &str,
+        old_name: &str,
+        f: &FacilityRecord,
+    ) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.update_facility(slug, old_name, f),
+        }
+    }
+
+    pub fn delete_facility(
+        &self,
+        slug: &str,
+        kind: FacilityKind,
+        name: &str,
+    ) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.delete_facility(slug, kind, name),
+        }
+    }
+
+    /// Everything the directory holds for a collectivité; `None` for the
+    /// built-in directory, which has nothing apart from the database.
+    pub fn snapshot(&self, slug: &str) -> Option<Result<Snapshot, DirectoryError>> {
+        match self {
+            Directory::Builtin => None,
+            Directory::Ldap(d) => Some(d.snapshot(slug)),
+        }
+    }
+
+    /// Reverts an accepted change, best effort: a failure is logged, as there
+    /// is nothing more the caller could do.
+    pub fn undo(&self, undo: Undo) {
+        if let Directory::Ldap(d) = self {
+            d.undo(undo);
+        }
+    }
+}

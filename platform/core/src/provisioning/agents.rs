@@ -1,0 +1,736 @@
+//! Agents of a collectivité: search, create, edit, delete; in the directory
+//! and in the database, in one operation.
+
+use std::collections::BTreeSet;
+
+use base64::Engine;
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::rights::Profile;
+use super::{groups, invalid, uid, write_both, Checks, Pending, ProvisioningError};
+use crate::audit::{self, Change};
+use crate::auth::password;
+use crate::directory::{AgentRecord, Directory};
+use crate::domain::contact;
+use crate::domain::text::{like_prefix, search_key};
+use crate::mail::outbox;
+use crate::store::schema::{agent_password_tokens, agents, directory_groups, group_members};
+use crate::store::{Store, StoreError, TenantTx};
+use crate::tenancy::Tenant;
+
+/// Days during which an e-mailed set-password link works.
+pub const LINK_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Agent {
+    #[serde(skip)]
+    pub id: i64,
+    pub uid: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub profile: Profile,
+    pub groups: Vec<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a form or a JSON body gives for an agent. On update, `uid` must be
+/// absent or unchanged, and an absent `password` keeps the current one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentInput {
+    pub uid: Option<String>,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    pub password: Option<String>,
+}
+
+/// An agent input that passed every check.
+struct Checked {
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    profile: Profile,
+    groups: BTreeSet<String>,
+    group_ids: Vec<i64>,
+    password: Option<String>,
+}
+
+#[derive(Queryable)]
+struct Row {
+    id: i64,
+    uid: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    profile: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+const COLUMNS: (
+    agents::id,
+    agents::uid,
+    agents::first_name,
+    agents::last_name,
+    agents::email,
+    agents::phone,
+    agents::profile,
+    agents::created_at,
+    agents::updated_at,
+) = (
+    agents::id,
+    agents::uid,
+    agents::first_name,
+    agents::last_name,
+    agents::email,
+    agents::phone,
+    agents::profile,
+    agents::created_at,
+    agents::updated_at,
+);
+
+fn with_groups(tx: &mut TenantTx<'_>, rows: Vec<Row>) -> Result<Vec<Agent>, StoreError> {
+    let tenant = tx.tenant_key();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let memberships: Vec<(i64, String)> = group_members::table
+        .inner_join(
+            directory_groups::table.on(directory_groups::tenant_id
+                .eq(group_members::tenant_id)
+                .and(directory_groups::id.eq(group_members::group_id))),
+        )
+        .filter(group_members::tenant_id.eq(tenant))
+        .filter(group_members::agent_id.eq_any(&ids))
+        .select((group_members::agent_id, directory_groups::name))
+        .order(directory_groups::name)
+        .load(tx.conn())?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Agent {
+            groups: memberships
+                .iter()
+                .filter(|(a, _)| *a == r.id)
+                .map(|(_, g)| g.clone())
+                .collect(),
+            id: r.id,
+            uid: r.uid,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            phone: r.phone,
+            profile: Profile::parse(&r.profile).unwrap_or(Profile::Agent),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+/// Agents whose uid, first name or last name starts with `q` (case and
+/// accents ignored); all of them for an empty `q`. Sorted by name.
+pub fn search(tx: &mut TenantTx<'_>, q: &str, limit: i64) -> Result<Vec<Agent>, StoreError> {
+    let tenant = tx.tenant_key();
+    let q = search_key(q.trim());
+    let mut query = agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .select(COLUMNS)
+        .order((agents::last_key, agents::first_key, agents::uid))
+        .limit(limit)
+        .into_boxed();
+    if !q.is_empty() {
+        let p = like_prefix(&q);
+        query = query.filter(
+            agents::uid
+                .like(p.clone())
+                .escape('\\')
+                .or(agents::first_key.like(p.clone()).escape('\\'))
+                .or(agents::last_key.like(p).escape('\\')),
+        );
+    }
+    let rows = query.load::<Row>(tx.conn())?;
+    with_groups(tx, rows)
+}
+
+pub fn get(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<Agent>, StoreError> {
+    let tenant = tx.tenant_key();
+    let row = agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .filter(agents::uid.eq(uid))
+        .select(COLUMNS)
+        .first::<Row>(tx.conn())
+        .optional()?;
+    Ok(with_groups(tx, row.into_iter().collect())?.pop())
+}
+
+pub fn count(tx: &mut TenantTx<'_>) -> Result<i64, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .count()
+        .get_result(tx.conn())?)
+}
+
+fn check(tx: &mut TenantTx<'_>, input: &AgentInput) -> Result<Checked, ProvisioningError> {
+    let mut c = Checks::default();
+    let first_name = c.take("first_name", contact::person_name(&input.first_name));
+    let last_name = c.take("last_name", contact::person_name(&input.last_name));
+    let email = c.take("email", contact::email(&input.email));
+    let phone = c.take("phone", contact::phone(&input.phone));
+    let profile = match input.profile.as_deref() {
+        None | Some("") => Profile::Agent,
+        Some(p) => Profile::parse(p).unwrap_or_else(|| {
+            c.add("profile", "profil inconnu : agent, manager ou admin");
+            Profile::Agent
+        }),
+    };
+    let known = groups::list(tx)?;
+    let mut wanted = BTreeSet::new();
+    let mut group_ids = Vec::new();
+    for g in &input.groups {
+        match known.iter().find(|(_, name, _)| name == g) {
+            Some((id, name, _)) => {
+                if wanted.insert(name.clone()) {
+                    group_ids.push(*id);
+                }
+            }
+            None => c.add("groups", format!("groupe inconnu : « {g} »")),
+        }
+    }
+    if let Some(p) = &input.password {
+        c.take("password", password::check_strength(p));
+    }
+    c.finish()?;
+    Ok(Checked {
+        first_name,
+        last_name,
+        email,
+        phone,
+        profile,
+        groups: wanted,
+        group_ids,
+        password: input.password.clone(),
+    })
+}
+
+fn record(uid: &str, c: &Checked) -> AgentRecord {
+    AgentRecord {
+        uid: uid.to_owned(),
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+        groups: c.groups.clone(),
+    }
+}
+
+fn uid_taken_in_db(tx: &mut TenantTx<'_>, uid: &str) -> Result<bool, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .filter(agents::uid.eq(uid))
+        .count()
+        .get_result::<i64>(tx.conn())?
+        > 0)
+}
+
+fn taken_message(uid: &str) -> String {
+    format!("l’identifiant « {uid} » est déjà pris dans cette collectivité")
+}
+
+/// The outcome of a creation: the agent, and whether a link to choose a
+/// password was e-mailed (no password given).
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub agent: Agent,
+    pub password_link_sent: bool,
+}
+
+pub fn create(
+    store: &Store,
+    directory: &Directory,
+    tenant: &Tenant,
+    actor: &str,
+    link_base: &str,
+    input: AgentInput,
+) -> Result<Created, ProvisioningError> {
+    write_both(store, directory, tenant.id, |tx, pending| {
+        create_in(tx, pending, tenant, actor, link_base, input)
+    })
+}
+
+/// Creation inside a transaction already opened (a new collectivité's first admin).
+pub fn create_in(
+    tx: &mut TenantTx<'_>,
+    pending: &mut Pending<'_>,
+    tenant: &Tenant,
+    actor: &str,
+    link_base: &str,
+    input: AgentInput,
+) -> Result<Created, ProvisioningError> {
+    let checked = check(tx, &input)?;
+    let slug = tenant.slug.as_str();
+    let explicit = match input.uid.as_deref().map(str::trim) {
+        Some(u) if !u.is_empty() => {
+            uid::check(u).map_err(|m| invalid("uid", m))?;
+            if uid_taken_in_db(tx, u)? || pending.directory().uid_taken(slug, u)? {
+                return Err(ProvisioningError::Conflict(taken_message(u)));
+            }
+            Some(u.to_owned())
+        }
+        _ => None,
+    };
+    let base = uid::base(&checked.first_name, &checked.last_name);
+    if explicit.is_none() && uid::check(&base).is_err() {
+        return Err(invalid(
+            "uid",
+            "impossible de former un identifiant à partir de ces nom et prénom : indiquez-en un",
+        ));
+    }
+
+    // The directory first: if it refuses, nothing is written. A generated uid
+    // that another writer took meanwhile gives way to the next number.
+    let builtin = pending.directory().is_builtin();
+    let mut lost: Vec<String> = Vec::new();
+    let uid = loop {
+        let uid = match &explicit {
+            Some(u) => u.clone(),
+            None => {
+                let directory = pending.directory();
+                uid::first_free(&base, |candidate| {
+                    Ok::<_, ProvisioningError>(
+                        lost.iter().any(|l| l == candidate)
+                            || uid_taken_in_db(tx, candidate)?
+                            || directory.uid_taken(slug, candidate)?,
+                    )
+                })?
+            }
+        };
+        let result = pending.directory().add_agent(
+            slug,
+            &record(&uid, &checked),
+            checked.password.as_deref(),
+        );
+        match result {
+            Err(crate::directory::DirectoryError::AlreadyExists(_))
+                if explicit.is_none() && lost.len() < 10 =>
+            {
+                lost.push(uid);
+            }
+            Err(crate::directory::DirectoryError::AlreadyExists(_)) => {
+                return Err(ProvisioningError::Conflict(taken_message(&uid)))
+            }
+            other => {
+                pending.apply(other)?;
+                break uid;
+            }
+        }
+    };
+
+    let id = tx.next_value("agents")?;
+    let tenant_key = tx.tenant_key();
+    let now = Utc::now().naive_utc();
+    let password_hash = match (&checked.password, builtin) {
+        (Some(p), true) => Some(password::hash(p)),
+        _ => None,
+    };
+    diesel::insert_into(agents::table)
+        .values((
+            agents::tenant_id.eq(tenant_key),
+            agents::id.eq(id),
+            agents::uid.eq(&uid),
+            agents::first_name.eq(&checked.first_name),
+            agents::last_name.eq(&checked.last_name),
+            agents::first_key.eq(search_key(&checked.first_name)),
+            agents::last_key.eq(search_key(&checked.last_name)),
+            agents::email.eq(&checked.email),
+            agents::phone.eq(&checked.phone),
+            agents::profile.eq(checked.profile.as_str()),
+            agents::password_hash.eq(password_hash),
+            agents::created_at.eq(now),
+            agents::updated_at.eq(now),
+        ))
+        .execute(tx.conn())
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => ProvisioningError::Conflict(taken_message(&uid)),
+            other => other.into(),
+        })?;
+    groups::set_members_of(tx, id, &checked.group_ids)?;
+    let agent = get(tx, &uid)?.ok_or(ProvisioningError::NotFound)?;
+    let link_sent = checked.password.is_none();
+    if link_sent {
+        send_password_link(tx, tenant, &agent, link_base)?;
+    }
+    audit::record(
+        tx,
+        Change {
+            actor,
+            action: "agent.create",
+            object_type: "agent",
+            object_id: &uid,
+            before: None,
+            after: Some(audit_view(&agent)),
+        },
+    )?;
+    Ok(Created {
+        agent,
+        password_link_sent: link_sent,
+    })
+}
+
+fn audit_view(agent: &Agent) -> serde_json::Value {
+    serde_json::to_value(agent).unwrap_or_default()
+}
+
+pub fn update(
+    store: &Store,
+    directory: &Directory,
+    tenant: &Tenant,
+    actor: &str,
+    uid: &str,
+    input: AgentInput,
+) -> Result<Agent, ProvisioningError> {
+    write_both(store, directory, tenant.id, |tx, pending| {
+        let before = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        if input.uid.as_deref().is_some_and(|u| u.trim() != uid) {
+            return Err(invalid(
+                "uid",
+                "l’identifiant d’un agent ne peut pas être modifié : créez un autre agent",
+            ));
+        }
+        let checked = check(tx, &input)?;
+        let builtin = pending.directory().is_builtin();
+        let result = pending.directory().update_agent(
+            &tenant.slug,
+            &record(uid, &checked),
+            checked.password.as_deref(),
+        );
+        pending.apply(result)?;
+
+        let tenant_key = tx.tenant_key();
+        let target = agents::table
+            .filter(agents::tenant_id.eq(tenant_key))
+            .filter(agents::id.eq(before.id));
+        diesel::update(target)
+            .set((
+                agents::first_name.eq(&checked.first_name),
+                agents::last_name.eq(&checked.last_name),
+                agents::first_key.eq(search_key(&checked.first_name)),
+                agents::last_key.eq(search_key(&checked.last_name)),
+                agents::email.eq(&checked.email),
+                agents::phone.eq(&checked.phone),
+                agents::profile.eq(checked.profile.as_str()),
+                agents::updated_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(tx.conn())?;
+        if let (Some(p), true) = (&checked.password, builtin) {
+            diesel::update(target)
+                .set(agents::password_hash.eq(password::hash(p)))
+                .execute(tx.conn())?;
+        }
+        groups::set_members_of(tx, before.id, &checked.group_ids)?;
+        let after = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        audit::record(
+            tx,
+            Change {
+                actor,
+                action: "agent.update",
+                object_type: "agent",
+                object_id: uid,
+                before: Some(audit_view(&before)),
+                after: Some(audit_view(&after)),
+            },
+        )?;
+        Ok(after)
+    })
+}
+
+pub fn delete(
+    store: &Store,
+    directory: &Directory,
+    tenant: &Tenant,
+    actor: &str,
+    uid: &str,
+) -> Result<(), ProvisioningError> {
+    write_both(store, directory, tenant.id, |tx, pending| {
+        let before = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        let result = pending.directory().delete_agent(&tenant.slug, uid);
+        match result {
+            // Already gone from the directory (removed outside Guichet): the
+            // mirror follows.
+            Err(crate::directory::DirectoryError::NoSuchEntry(_)) => {}
+            other => pending.apply(other)?,
+        }
+        let tenant_key = tx.tenant_key();
+        diesel::delete(
+            agents::table
+                .filter(agents::tenant_id.eq(tenant_key))
+                .filter(agents::id.eq(before.id)),
+        )
+        .execute(tx.conn())?;
+        audit::record(
+            tx,
+            Change {
+                actor,
+                action: "agent.delete",
+                object_type: "agent",
+                object_id: uid,
+                before: Some(audit_view(&before)),
+                after: None,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+fn digest(token: &str) -> String {
+    let d = Sha256::digest(token.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Queues the e-mail with a link to choose a password, valid [`LINK_DAYS`] days.
+fn send_password_link(
+    tx: &mut TenantTx<'_>,
+    tenant: &Tenant,
+    agent: &Agent,
+    link_base: &str,
+) -> Result<(), ProvisioningError> {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let tenant_key = tx.tenant_key();
+    diesel::insert_into(agent_password_tokens::table)
+        .values((
+            agent_password_tokens::tenant_id.eq(tenant_key),
+            agent_password_tokens::token_digest.eq(digest(&token)),
+            agent_password_tokens::agent_id.eq(agent.id),
+            agent_password_tokens::expires_at
+                .eq(Utc::now().naive_utc() + Duration::days(LINK_DAYS)),
+        ))
+        .execute(tx.conn())?;
+    let body = format!(
+        "Bonjour {first},\n\n\
+         Un compte d’agent vous a été ouvert sur Guichet, les services en ligne de {name}.\n\
+         Votre identifiant : {uid}\n\n\
+         Pour choisir votre mot de passe, ouvrez ce lien (valable {LINK_DAYS} jours) :\n\
+         {link_base}/backoffice/mot-de-passe/{token}\n\n\
+         Si vous n’attendiez pas ce message, ignorez-le : aucun mot de passe ne sera défini.\n",
+        first = agent.first_name,
+        name = tenant.name,
+        uid = agent.uid,
+    );
+    outbox::enqueue(
+        tx,
+        &agent.email,
+        &format!("Votre compte d’agent — {}", tenant.name),
+        &body,
+    )
+    .map_err(|e| match e {
+        outbox::OutboxError::Store(s) => ProvisioningError::Store(s),
+        other => invalid("email", other),
+    })?;
+    Ok(())
+}
+
+/// The agent a set-password link was made for, if it is valid.
+pub fn agent_for_link(tx: &mut TenantTx<'_>, token: &str) -> Result<Option<Agent>, StoreError> {
+    let tenant_key = tx.tenant_key();
+    let found: Option<(i64, NaiveDateTime)> = agent_password_tokens::table
+        .filter(agent_password_tokens::tenant_id.eq(tenant_key))
+        .filter(agent_password_tokens::token_digest.eq(digest(token)))
+        .select((
+            agent_password_tokens::agent_id,
+            agent_password_tokens::expires_at,
+        ))
+        .first(tx.conn())
+        .optional()?;
+    let Some((agent_id, expires_at)) = found else {
+        return Ok(None);
+    };
+    if expires_at < Utc::now().naive_utc() {
+        return Ok(None);
+    }
+    let row = agents::table
+        .filter(agents::tenant_id.eq(tenant_key))
+        .filter(agents::id.eq(agent_id))
+        .select(COLUMNS)
+        .first::<Row>(tx.conn())
+        .optional()?;
+    Ok(with_groups(tx, row.into_iter().collect())?.pop())
+}
+
+/// Sets the password chosen through an e-mailed link, and spends the link.
+pub fn set_password_with_link(
+    store: &Store,
+    directory: &Directory,
+    tenant: &Tenant,
+    token: &str,
+    new_password: &str,
+) -> Result<Agent, ProvisioningError> {
+    password::check_strength(new_password).map_err(|e| invalid("password", e))?;
+    write_both(store, directory, tenant.id, |tx, pending| {
+        let agent = agent_for_link(tx, token)?.ok_or(ProvisioningError::NotFound)?;
+        let result =
+            pending
+                .directory()
+                .update_agent(&tenant.slug, &agent.record(), Some(new_password));
+        pending.apply(result)?;
+        let tenant_key = tx.tenant_key();
+        if pending.directory().is_builtin() {
+            diesel::update(
+                agents::table
+                    .filter(agents::tenant_id.eq(tenant_key))
+                    .filter(agents::id.eq(agent.id)),
+            )
+            .set(agents::password_hash.eq(password::hash(new_password)))
+            .execute(tx.conn())?;
+        }
+        diesel::delete(
+            agent_password_tokens::table
+                .filter(agent_password_tokens::tenant_id.eq(tenant_key))
+                .filter(agent_password_tokens::agent_id.eq(agent.id)),
+        )
+        .execute(tx.conn())?;
+        audit::record(
+            tx,
+            Change {
+                actor: &agent.uid,
+                action: "agent.password",
+                object_type: "agent",
+                object_id: &agent.uid,
+                before: None,
+                after: None,
+            },
+        )?;
+        Ok(agent)
+    })
+}
+
+/// Checks an agent's password: by binding to the LDAP server, or against the
+/// built-in directory's hash.
+pub fn check_password(
+    store: &Store,
+    directory: &Directory,
+    tenant: &Tenant,
+    uid: &str,
+    given: &str,
+) -> Result<bool, ProvisioningError> {
+    let stored: Option<Option<String>> = store.read(tenant.id, |tx| {
+        let tenant_key = tx.tenant_key();
+        agents::table
+            .filter(agents::tenant_id.eq(tenant_key))
+            .filter(agents::uid.eq(uid))
+            .select(agents::password_hash)
+            .first::<Option<String>>(tx.conn())
+            .optional()
+            .map_err(StoreError::from)
+    })?;
+    let Some(hash) = stored else {
+        return Ok(false);
+    };
+    match directory.verify_password(&tenant.slug, uid, given) {
+        Some(result) => Ok(result?),
+        None => Ok(hash.is_some_and(|h| password::verify(given, &h))),
+    }
+}
+
+/// The mirror row of an agent as the directory holds it: written by the
+/// reconciliation, for agents added or changed outside Guichet.
+pub(super) fn mirror(
+    tx: &mut TenantTx<'_>,
+    existing: Option<i64>,
+    record: &AgentRecord,
+) -> Result<(), StoreError> {
+    let tenant_key = tx.tenant_key();
+    let now = Utc::now().naive_utc();
+    let id = match existing {
+        Some(id) => {
+            diesel::update(
+                agents::table
+                    .filter(agents::tenant_id.eq(tenant_key))
+                    .filter(agents::id.eq(id)),
+            )
+            .set((
+                agents::first_name.eq(&record.first_name),
+                agents::last_name.eq(&record.last_name),
+                agents::first_key.eq(search_key(&record.first_name)),
+                agents::last_key.eq(search_key(&record.last_name)),
+                agents::email.eq(&record.email),
+                agents::phone.eq(&record.phone),
+                agents::updated_at.eq(now),
+            ))
+            .execute(tx.conn())?;
+            id
+        }
+        None => {
+            let id = tx.next_value("agents")?;
+            diesel::insert_into(agents::table)
+                .values((
+                    agents::tenant_id.eq(tenant_key),
+                    agents::id.eq(id),
+                    agents::uid.eq(&record.uid),
+                    agents::first_name.eq(&record.first_name),
+                    agents::last_name.eq(&record.last_name),
+                    agents::first_key.eq(search_key(&record.first_name)),
+                    agents::last_key.eq(search_key(&record.last_name)),
+                    agents::email.eq(&record.email),
+                    agents::phone.eq(&record.phone),
+                    agents::profile.eq(Profile::Agent.as_str()),
+                    agents::password_hash.eq(None::<String>),
+                    agents::created_at.eq(now),
+                    agents::updated_at.eq(now),
+                ))
+                .execute(tx.conn())?;
+            id
+        }
+    };
+    let known = groups::list(tx)?;
+    let ids: Vec<i64> = known
+        .iter()
+        .filter(|(_, name, _)| record.groups.contains(name))
+        .map(|(id, _, _)| *id)
+        .collect();
+    groups::set_members_of(tx, id, &ids)
+}
+
+/// Removes an agent's mirror row (gone from the directory).
+pub(super) fn unmirror(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
+    let tenant_key = tx.tenant_key();
+    diesel::delete(
+        agents::table
+            .filter(agents::tenant_id.eq(tenant_key))
+            .filter(agents::id.eq(id)),
+    )
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+impl Agent {
+    /// The agent as the directory would hold it.
+    pub fn record(&self) -> AgentRecord {
+        AgentRecord {
+            uid: self.uid.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            groups: self.groups.iter().cloned().collect(),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Provisioning: collectivités, their agents, groups, écoles and centres de
+//! loisirs, categories of téléservices and rights.
+//!
+//! A change goes to the directory first, then to the database, in one
+//! operation ([`write_both`]): if the directory refuses, nothing is written; if
+//! the database fails after the directory accepted, the directory change is
+//! undone. Every change is audited in the same database transaction.
+
+pub mod agents;
+pub mod authorities;
+pub mod catalogue;
+pub mod categories;
+pub mod facilities;
+pub mod groups;
+pub mod principal;
+pub mod rights;
+pub mod sync;
+pub mod uid;
+
+use serde::Serialize;
+
+use crate::directory::{Directory, DirectoryError, Undo};
+use crate::store::{Store, StoreError, TenantTx};
+use crate::tenancy::TenantId;
+
+/// One field of a form or JSON body, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisioningError {
+    #[error("données invalides")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("introuvable")]
+    NotFound,
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<diesel::result::Error> for ProvisioningError {
+    fn from(e: diesel::result::Error) -> Self {
+        ProvisioningError::Store(e.into())
+    }
+}
+
+/// Collects field errors, to report them all at once.
+#[derive(Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    /// The checked value, or `T::default()` with the error noted.
+    pub fn take<T: Default, E: ToString>(&mut self, field: &str, r: Result<T, E>) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                self.add(field, e);
+                T::default()
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, message: impl ToString) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.to_string(),
+        });
+    }
+
+    pub fn finish(self) -> Result<(), ProvisioningError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ProvisioningError::Invalid(self.0))
+        }
+    }
+}
+
+pub fn invalid(field: &str, message: impl ToString) -> ProvisioningError {
+    ProvisioningError::Invalid(vec![FieldError {
+        field: field.to_owned(),
+        message: message.to_string(),
+    }])
+}
+
+/// Directory changes accepted during a database transaction, to undo if the
+/// transaction does not commit.
+pub struct Pending<'d> {
+    directory: &'d Directory,
+    undos: Vec<Undo>,
+}
+
+impl Pending<'_> {
+    pub fn directory(&self) -> &Directory {
+        self.directory
+    }
+
+    /// Notes an accepted directory change; passes a refusal on.
+    pub fn apply(&mut self, change: Result<Undo, DirectoryError>) -> Result<(), ProvisioningError> {
+        self.undos.push(change?);
+        Ok(())
+    }
+
+    fn revert(self) {
+        for undo in self.undos.into_iter().rev() {
+            self.directory.undo(undo);
+        }
+    }
+}
+
+/// Runs `f` in a write transaction of the collectivité; directory changes it
+/// made through `Pending` are undone when the transaction fails or does not
+/// commit.
+pub fn write_both<T>(
+    store: &Store,
+    directory: &Directory,
+    tenant: TenantId,
+    f: impl FnOnce(&mut TenantTx<'_>, &mut Pending<'_>) -> Result<T, ProvisioningError>,
+) -> Result<T, ProvisioningError> {
+    let mut pending = Pending {
+        directory,
+        undos: Vec::new(),
+    };
+    let result = store.write(tenant, |tx| f(tx, &mut pending));
+    if result.is_err() {
+        pending.revert();
+    }
+    result
+}

@@ -1,0 +1,153 @@
+//! `/api/v1/local-authorities/{slug}/agents`: the collectivité's agents.
+
+use actix_web::{web, HttpResponse};
+use guichet_core::directory::Directory;
+use guichet_core::provisioning::agents::{self, AgentInput};
+use guichet_core::provisioning::groups;
+use guichet_core::store::Store;
+use guichet_core::web::{blocking, AppError};
+
+use super::{created, ApiUser, Search};
+use crate::auth::tenant_in_reach;
+use crate::Provisioning;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/local-authorities/{slug}/agents", web::get().to(list))
+        .route("/local-authorities/{slug}/agents", web::post().to(create))
+        .route(
+            "/local-authorities/{slug}/agents/{uid}",
+            web::get().to(show),
+        )
+        .route(
+            "/local-authorities/{slug}/agents/{uid}",
+            web::put().to(update),
+        )
+        .route(
+            "/local-authorities/{slug}/agents/{uid}",
+            web::delete().to(delete),
+        )
+        .route(
+            "/local-authorities/{slug}/groups",
+            web::get().to(list_groups),
+        );
+}
+
+async fn list(
+    user: ApiUser,
+    path: web::Path<String>,
+    query: web::Query<Search>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = tenant_in_reach(&store, &user.0, &path).await?;
+    let store = store.into_inner();
+    let limit = query.limit();
+    let q = query.into_inner().q;
+    let found =
+        blocking(move || Ok(store.read(tenant.id, |tx| agents::search(tx, &q, limit))?)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn create(
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<AgentInput>,
+    store: web::Data<Store>,
+    directory: web::Data<Directory>,
+    state: web::Data<Provisioning>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = tenant_in_reach(&store, &user.0, &path).await?;
+    let (store, directory) = (store.into_inner(), directory.into_inner());
+    let actor = user.0.actor();
+    let link_base = tenant.public_url(state.local_port);
+    let slug = tenant.slug.clone();
+    let done = blocking(move || {
+        Ok(agents::create(
+            &store,
+            &directory,
+            &tenant,
+            &actor,
+            &link_base,
+            body.into_inner(),
+        )?)
+    })
+    .await?;
+    Ok(created(
+        &format!("/api/v1/local-authorities/{slug}/agents/{}", done.agent.uid),
+        &done,
+    ))
+}
+
+async fn show(
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let store = store.into_inner();
+    let agent = blocking(move || Ok(store.read(tenant.id, |tx| agents::get(tx, &uid))?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(agent))
+}
+
+async fn update(
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    body: web::Json<AgentInput>,
+    store: web::Data<Store>,
+    directory: web::Data<Directory>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let (store, directory) = (store.into_inner(), directory.into_inner());
+    let actor = user.0.actor();
+    let agent = blocking(move || {
+        Ok(agents::update(
+            &store,
+            &directory,
+            &tenant,
+            &actor,
+            &uid,
+            body.into_inner(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(agent))
+}
+
+async fn delete(
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    store: web::Data<Store>,
+    directory: web::Data<Directory>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let (store, directory) = (store.into_inner(), directory.into_inner());
+    let actor = user.0.actor();
+    blocking(move || Ok(agents::delete(&store, &directory, &tenant, &actor, &uid)?)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(serde::Serialize)]
+struct Group {
+    name: String,
+    label: String,
+}
+
+async fn list_groups(
+    user: ApiUser,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = tenant_in_reach(&store, &user.0, &path).await?;
+    let store = store.into_inner();
+    let found = blocking(move || Ok(store.read(tenant.id, groups::list)?)).await?;
+    Ok(HttpResponse::Ok().json(
+        found
+            .into_iter()
+            .map(|(_, name, label)| Group { name, label })
+            .collect::<Vec<_>>(),
+    ))
+}

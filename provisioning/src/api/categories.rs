@@ -1,0 +1,273 @@
+//! `/api/v1/local-authorities/{slug}/categories` and the téléservices.
+
+use actix_web::{web, HttpResponse};
+use guichet_core::provisioning::categories::{self, Category, Grant};
+use guichet_core::provisioning::ProvisioningError;
+use guichet_core::store::Store;
+use guichet_core::web::{blocking, AppError};
+use serde::{Deserialize, Serialize};
+
+use super::{created, ApiUser};
+use crate::auth::tenant_in_reach;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/local-authorities/{slug}/categories", web::get().to(list))
+        .route(
+            "/local-authorities/{slug}/categories",
+            web::post().to(create),
+        )
+        .route(
+            "/local-authorities/{slug}/categories/{id}",
+            web::get().to(show),
+        )
+        .route(
+            "/local-authorities/{slug}/categories/{id}",
+            web::put().to(update),
+        )
+        .route(
+            "/local-authorities/{slug}/categories/{id}",
+            web::delete().to(delete),
+        )
+        .route(
+            "/local-authorities/{slug}/categories/{id}/agents/{uid}",
+            web::put().to(set_right),
+        )
+        .route(
+            "/local-authorities/{slug}/categories/{id}/teleservices/{code}",
+            web::put().to(attach),
+        )
+        .route(
+            "/local-authorities/{slug}/categories/{id}/teleservices/{code}",
+            web::delete().to(detach),
+        )
+        .route(
+            "/local-authorities/{slug}/teleservices",
+            web::get().to(teleservices),
+        );
+}
+
+#[derive(Serialize)]
+struct CategoryView {
+    #[serde(flatten)]
+    category: Category,
+    rights: Vec<Grant>,
+}
+
+fn with_rights(
+    tx: &mut guichet_core::store::TenantTx<'_>,
+    category: Category,
+) -> Result<CategoryView, ProvisioningError> {
+    let rights = categories::grants(tx, category.id)?;
+    Ok(CategoryView { category, rights })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryInput {
+    #[serde(default)]
+    name: String,
+    /// When given: exactly these téléservices (codes) in the category.
+    teleservices: Option<Vec<String>>,
+}
+
+/// Puts exactly `codes` in the category: attaches the new, detaches the others.
+fn set_teleservices(
+    tx: &mut guichet_core::store::TenantTx<'_>,
+    actor: &str,
+    id: i64,
+    codes: &[String],
+) -> Result<(), ProvisioningError> {
+    let current = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+    for code in current.teleservices.iter().filter(|c| !codes.contains(c)) {
+        categories::set_teleservice_category(tx, actor, code, None)?;
+    }
+    for code in codes.iter().filter(|c| !current.teleservices.contains(c)) {
+        categories::set_teleservice_category(tx, actor, code, Some(id))?;
+    }
+    Ok(())
+}
+
+async fn list(
+    user: ApiUser,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = tenant_in_reach(&store, &user.0, &path).await?;
+    let store = store.into_inner();
+    let found = blocking(move || {
+        Ok(store.read(tenant.id, |tx| {
+            categories::list(tx)?
+                .into_iter()
+                .map(|c| with_rights(tx, c))
+                .collect::<Result<Vec<_>, ProvisioningError>>()
+        })?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn create(
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<CategoryInput>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = tenant_in_reach(&store, &user.0, &path).await?;
+    let store = store.into_inner();
+    let actor = user.0.actor();
+    let slug = tenant.slug.clone();
+    let input = body.into_inner();
+    let made = blocking(move || {
+        Ok(store.write(tenant.id, |tx| {
+            let c = categories::create(tx, &actor, &input.name)?;
+            if let Some(codes) = &input.teleservices {
+                set_teleservices(tx, &actor, c.id, codes)?;
+            }
+            let c = categories::get(tx, c.id)?.ok_or(ProvisioningError::NotFound)?;
+            with_rights(tx, c)
+        })?)
+    })
+    .await?;
+    Ok(created(
+        &format!(
+            "/api/v1/local-authorities/{slug}/categories/{}",
+            made.category.id
+        ),
+        &made,
+    ))
+}
+
+async fn show(
+    user: ApiUser,
+    path: web::Path<(String, i64)>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let store = store.into_inner();
+    let found = blocking(move || {
+        Ok(store.read(tenant.id, |tx| {
+            let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+            with_rights(tx, c)
+        })?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn update(
+    user: ApiUser,
+    path: web::Path<(String, i64)>,
+    body: web::Json<CategoryInput>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let store = store.into_inner();
+    let actor = user.0.actor();
+    let input = body.into_inner();
+    let after = blocking(move || {
+        Ok(store.write(tenant.id, |tx| {
+            categories::rename(tx, &actor, id, &input.name)?;
+            if let Some(codes) = &input.teleservices {
+                set_teleservices(tx, &actor, id, codes)?;
+            }
+            let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+            with_rights(tx, c)
+        })?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(after))
+}
+
+async fn delete(
+    user: ApiUser,
+    path: web::Path<(String, i64)>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let store = store.into_inner();
+    let actor = user.0.actor();
+    blocking(move || Ok(store.write(tenant.id, |tx| categories::delete(tx, &actor, id))?)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RightInput {
+    right: String,
+}
+
+async fn set_right(
+    user: ApiUser,
+    path: web::Path<(String, i64, String)>,
+    body: web::Json<RightInput>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id, uid) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let store = store.into_inner();
+    let actor = user.0.actor();
+    let right = body.into_inner().right;
+    let grant = blocking(move || {
+        Ok(store.write(tenant.id, |tx| {
+            categories::set_right(tx, &actor, id, &uid, &right)
+        })?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(grant))
+}
+
+async fn attach(
+    user: ApiUser,
+    path: web::Path<(String, i64, String)>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    move_teleservice(user, path, store, true).await
+}
+
+async fn detach(
+    user: ApiUser,
+    path: web::Path<(String, i64, String)>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    move_teleservice(user, path, store, false).await
+}
+
+async fn move_teleservice(
+    user: ApiUser,
+    path: web::Path<(String, i64, String)>,
+    store: web::Data<Store>,
+    attach: bool,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id, code) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let store = store.into_inner();
+    let actor = user.0.actor();
+    let after = blocking(move || {
+        Ok(store.write(tenant.id, |tx| {
+            let category = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+            if attach {
+                categories::set_teleservice_category(tx, &actor, &code, Some(id))?;
+            } else if category.teleservices.contains(&code) {
+                categories::set_teleservice_category(tx, &actor, &code, None)?;
+            }
+            let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+            with_rights(tx, c)
+        })?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(after))
+}
+
+async fn teleservices(
+    user: ApiUser,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = tenant_in_reach(&store, &user.0, &path).await?;
+    let store = store.into_inner();
+    let found = blocking(move || Ok(store.read(tenant.id, categories::teleservices)?)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}

@@ -1,0 +1,150 @@
+//! `/api/v1/local-authorities/{slug}/schools` and `.../recreation-centers`.
+
+use actix_web::{web, HttpResponse};
+use guichet_core::directory::{Directory, FacilityKind};
+use guichet_core::provisioning::facilities::{self, FacilityInput};
+use guichet_core::store::Store;
+use guichet_core::web::{blocking, AppError};
+
+use super::{created, ApiUser, Search};
+use crate::auth::tenant_in_reach;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    for (segment, kind) in [
+        ("schools", FacilityKind::School),
+        ("recreation-centers", FacilityKind::RecreationCenter),
+    ] {
+        let collection = format!("/local-authorities/{{slug}}/{segment}");
+        let item = format!("{collection}/{{id}}");
+        cfg.service(
+            web::resource(collection)
+                .app_data(web::Data::new(kind))
+                .route(web::get().to(list))
+                .route(web::post().to(create)),
+        )
+        .service(
+            web::resource(item)
+                .app_data(web::Data::new(kind))
+                .route(web::get().to(show))
+                .route(web::put().to(update))
+                .route(web::delete().to(delete)),
+        );
+    }
+}
+
+fn segment(kind: FacilityKind) -> &'static str {
+    match kind {
+        FacilityKind::School => "schools",
+        FacilityKind::RecreationCenter => "recreation-centers",
+    }
+}
+
+async fn list(
+    user: ApiUser,
+    kind: web::Data<FacilityKind>,
+    path: web::Path<String>,
+    query: web::Query<Search>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = tenant_in_reach(&store, &user.0, &path).await?;
+    let (store, kind) = (store.into_inner(), **kind);
+    let q = query.into_inner().q;
+    let found =
+        blocking(move || Ok(store.read(tenant.id, |tx| facilities::search(tx, kind, &q))?)).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn create(
+    user: ApiUser,
+    kind: web::Data<FacilityKind>,
+    path: web::Path<String>,
+    body: web::Json<FacilityInput>,
+    store: web::Data<Store>,
+    directory: web::Data<Directory>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = tenant_in_reach(&store, &user.0, &path).await?;
+    let (store, directory, kind) = (store.into_inner(), directory.into_inner(), **kind);
+    let actor = user.0.actor();
+    let slug = tenant.slug.clone();
+    let made = blocking(move || {
+        Ok(facilities::create(
+            &store,
+            &directory,
+            &tenant,
+            &actor,
+            kind,
+            body.into_inner(),
+        )?)
+    })
+    .await?;
+    Ok(created(
+        &format!(
+            "/api/v1/local-authorities/{slug}/{}/{}",
+            segment(kind),
+            made.id
+        ),
+        &made,
+    ))
+}
+
+async fn show(
+    user: ApiUser,
+    kind: web::Data<FacilityKind>,
+    path: web::Path<(String, i64)>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let (store, kind) = (store.into_inner(), **kind);
+    let found = blocking(move || Ok(store.read(tenant.id, |tx| facilities::get(tx, kind, id))?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+async fn update(
+    user: ApiUser,
+    kind: web::Data<FacilityKind>,
+    path: web::Path<(String, i64)>,
+    body: web::Json<FacilityInput>,
+    store: web::Data<Store>,
+    directory: web::Data<Directory>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let (store, directory, kind) = (store.into_inner(), directory.into_inner(), **kind);
+    let actor = user.0.actor();
+    let after = blocking(move || {
+        Ok(facilities::update(
+            &store,
+            &directory,
+            &tenant,
+            &actor,
+            kind,
+            id,
+            body.into_inner(),
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(after))
+}
+
+async fn delete(
+    user: ApiUser,
+    kind: web::Data<FacilityKind>,
+    path: web::Path<(String, i64)>,
+    store: web::Data<Store>,
+    directory: web::Data<Directory>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let (store, directory, kind) = (store.into_inner(), directory.into_inner(), **kind);
+    let actor = user.0.actor();
+    blocking(move || {
+        Ok(facilities::delete(
+            &store, &directory, &tenant, &actor, kind, id,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

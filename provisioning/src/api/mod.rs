@@ -1,0 +1,128 @@
+//! The JSON API of the provisioning plane, under `/api/v1`, documented by the
+//! OpenAPI document at `/api/openapi.json`. Authentication: HTTP Basic with a
+//! login (`uid@slug` for a referential admin) and password, or a bearer token
+//! from `guichet admin token`. Errors are `application/problem+json`.
+
+mod agents;
+mod authorities;
+mod categories;
+mod facilities;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use base64::Engine;
+use guichet_core::directory::Directory;
+use guichet_core::provisioning::principal::{self, Principal};
+use guichet_core::store::Store;
+use guichet_core::web::{blocking, AppError};
+
+use crate::Provisioning;
+
+const OPENAPI: &str = include_str!("../../openapi.json");
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    let json = web::JsonConfig::default()
+        .limit(256 * 1024)
+        .error_handler(|err, _| {
+            AppError::BadRequest(format!("corps JSON invalide : {err}")).into()
+        });
+    let query = web::QueryConfig::default().error_handler(|err, _| {
+        AppError::BadRequest(format!("paramètres invalides : {err}")).into()
+    });
+    cfg.route("/api/openapi.json", web::get().to(openapi))
+        .service(
+            web::scope("/api/v1")
+                .app_data(json)
+                .app_data(query)
+                .configure(authorities::configure)
+                .configure(agents::configure)
+                .configure(facilities::configure)
+                .configure(categories::configure),
+        );
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI)
+}
+
+/// The authenticated caller of an API request.
+pub(crate) struct ApiUser(pub Principal);
+
+impl FromRequest for ApiUser {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let store = req.app_data::<web::Data<Store>>().cloned();
+        let directory = req.app_data::<web::Data<Directory>>().cloned();
+        let state = req.app_data::<web::Data<Provisioning>>().cloned();
+        let peer = req
+            .connection_info()
+            .realip_remote_addr()
+            .unwrap_or("")
+            .to_owned();
+        Box::pin(async move {
+            let (Some(store), Some(directory), Some(state)) = (store, directory, state) else {
+                return Err(AppError::Internal("état du provisioning absent".into()).into());
+            };
+            let Some(authorization) = authorization else {
+                return Err(AppError::Unauthorized.into());
+            };
+            let found = if let Some(token) = authorization.strip_prefix("Bearer ") {
+                let store = store.into_inner();
+                let token = token.trim().to_owned();
+                blocking(move || Ok(principal::authenticate_token(&store, &token)?)).await?
+            } else if let Some(encoded) = authorization.strip_prefix("Basic ") {
+                let (login, password) = decode_basic(encoded.trim())?;
+                crate::auth::sign_in(&store, &directory, &state, &login, &password, &peer).await?
+            } else {
+                return Err(AppError::Unauthorized.into());
+            };
+            found
+                .map(ApiUser)
+                .ok_or_else(|| AppError::Unauthorized.into())
+        })
+    }
+}
+
+fn decode_basic(encoded: &str) -> Result<(String, String), AppError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| AppError::Unauthorized)?;
+    let text = String::from_utf8(bytes).map_err(|_| AppError::Unauthorized)?;
+    let (login, password) = text.split_once(':').ok_or(AppError::Unauthorized)?;
+    Ok((login.to_owned(), password.to_owned()))
+}
+
+/// `201 Created` with the new resource's address.
+fn created<T: serde::Serialize>(location: &str, body: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Search {
+    #[serde(default)]
+    q: String,
+    limit: Option<i64>,
+}
+
+impl Search {
+    /// 100 by default, 1 000 at most.
+    fn limit(&self) -> i64 {
+        self.limit.unwrap_or(100).clamp(1, 1000)
+    }
+}

@@ -1,0 +1,69 @@
+//! Sign-in and reach, shared by the pages and the API.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use guichet_core::directory::Directory;
+use guichet_core::provisioning::principal::{self, Principal};
+use guichet_core::store::Store;
+use guichet_core::tenancy::{self, Tenant};
+use guichet_core::web::{blocking, AppError};
+
+use crate::Provisioning;
+
+/// Checks a login and password, with the throttle: after five failures for
+/// one login from one address, attempts are refused for a quarter of an hour.
+pub(crate) async fn sign_in(
+    store: &web::Data<Store>,
+    directory: &web::Data<Directory>,
+    state: &Provisioning,
+    login: &str,
+    password: &str,
+    peer: &str,
+) -> Result<Option<Principal>, AppError> {
+    let key = format!("{login}|{peer}");
+    if state.throttle.is_blocked(&key) {
+        return Err(AppError::TooManyRequests);
+    }
+    let (store, directory): (Arc<Store>, Arc<Directory>) =
+        (store.clone().into_inner(), directory.clone().into_inner());
+    let (l, p) = (login.to_owned(), password.to_owned());
+    let found = blocking(move || Ok(principal::authenticate(&store, &directory, &l, &p)?)).await?;
+    match &found {
+        Some(_) => state.throttle.succeeded(&key),
+        None => {
+            state.throttle.failed(&key);
+            tracing::warn!(%login, "échec de connexion au provisioning");
+        }
+    }
+    Ok(found)
+}
+
+/// The collectivité named in a path, if this principal may reach it; any
+/// other case is "not found", so that existence does not leak.
+pub(crate) async fn tenant_in_reach(
+    store: &web::Data<Store>,
+    principal: &Principal,
+    slug: &str,
+) -> Result<Tenant, AppError> {
+    let store = store.clone().into_inner();
+    let slug = slug.to_owned();
+    let tenant = blocking(move || Ok(store.platform_read(|c| tenancy::find_by_slug(c, &slug))?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if principal.reaches(&tenant) {
+        Ok(tenant)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Only super-admins: a referential admin is told "forbidden" for the
+/// platform-wide actions (which reveal nothing of another collectivité).
+pub(crate) fn super_admin_only(principal: &Principal) -> Result<(), AppError> {
+    if principal.is_super_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,501 @@
+//! Agents of a collectivité: search, creation, changes, deletion.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use guichet_core::provisioning::agents::{self, Agent, AgentInput};
+use guichet_core::provisioning::groups;
+use guichet_core::provisioning::principal::Principal;
+use guichet_core::provisioning::rights::Profile;
+use guichet_core::tenancy::Tenant;
+use guichet_core::web::csrf::VerifiedForm;
+use guichet_core::web::{blocking, AppError, Layout};
+use serde::Serialize;
+
+use super::forms::{form_page, non_empty, password_given, Field, Form, Pairs, Section};
+use super::{see_other, ConfirmPage, Ctx, Nav, Search};
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/collectivites/{slug}/agents", web::get().to(list))
+        .route(
+            "/collectivites/{slug}/agents/nouveau",
+            web::get().to(new_page),
+        )
+        .route(
+            "/collectivites/{slug}/agents/nouveau",
+            web::post().to(create),
+        )
+        .route(
+            "/collectivites/{slug}/agents/{uid}/modifier",
+            web::get().to(edit_page),
+        )
+        .route(
+            "/collectivites/{slug}/agents/{uid}/modifier",
+            web::post().to(update),
+        )
+        .route(
+            "/collectivites/{slug}/agents/{uid}/supprimer",
+            web::get().to(delete_page),
+        )
+        .route(
+            "/collectivites/{slug}/agents/{uid}/supprimer",
+            web::post().to(delete),
+        );
+}
+
+/// At most this many agents in a list: beyond, one searches.
+const LIST_LIMIT: i64 = 200;
+
+#[derive(Serialize)]
+struct Row {
+    uid: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    profile: &'static str,
+    groups: String,
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    layout: Layout,
+    flash: Option<String>,
+    slug: String,
+    q: String,
+    agents: Vec<Row>,
+    truncated: bool,
+}
+
+async fn list(
+    ctx: Ctx,
+    slug: web::Path<String>,
+    query: web::Query<Search>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = ctx.tenant(&slug).await?;
+    let q = query.into_inner().q.trim().to_owned();
+    let search = q.clone();
+    let (found, labels) = ctx
+        .read(&tenant, move |tx| {
+            Ok((
+                agents::search(tx, &search, LIST_LIMIT + 1)?,
+                groups::list(tx)?,
+            ))
+        })
+        .await?;
+    let truncated = found.len() as i64 > LIST_LIMIT;
+    let label_of = |g: &str| {
+        labels
+            .iter()
+            .find(|(_, name, _)| name == g)
+            .map_or_else(|| g.to_owned(), |(_, _, label)| label.clone())
+    };
+    let page = ListPage {
+        layout: ctx.layout("Agents", Some(&tenant), Nav::Agents)?,
+        flash: ctx.take_flash(),
+        slug: tenant.slug.clone(),
+        q,
+        truncated,
+        agents: found
+            .into_iter()
+            .take(LIST_LIMIT as usize)
+            .map(|a| Row {
+                groups: a
+                    .groups
+                    .iter()
+                    .map(|g| label_of(g))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                profile: a.profile.label_fr(),
+                uid: a.uid,
+                first_name: a.first_name,
+                last_name: a.last_name,
+                email: a.email,
+            })
+            .collect(),
+    };
+    ctx.render(StatusCode::OK, "provisioning/agents", &page)
+}
+
+/// What the form sends, kept as typed to show it again.
+#[derive(Debug, Default)]
+struct Typed {
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    uid: String,
+    profile: String,
+    groups: Vec<String>,
+    password: String,
+}
+
+impl Typed {
+    /// Read from pairs: the groups' checkboxes repeat their key.
+    fn from_pairs(p: &Pairs) -> Typed {
+        Typed {
+            first_name: p.get("first_name"),
+            last_name: p.get("last_name"),
+            email: p.get("email"),
+            phone: p.get("phone"),
+            uid: p.get("uid"),
+            profile: p.get("profile"),
+            groups: p.all("groups"),
+            password: p.get("password"),
+        }
+    }
+
+    fn of(a: &Agent) -> Typed {
+        Typed {
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            email: a.email.clone(),
+            phone: a.phone.clone(),
+            uid: a.uid.clone(),
+            profile: a.profile.as_str().to_owned(),
+            groups: a.groups.clone(),
+            password: String::new(),
+        }
+    }
+
+    fn input(&self, uid: Option<String>) -> AgentInput {
+        AgentInput {
+            uid,
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            profile: non_empty(&self.profile),
+            groups: self.groups.clone(),
+            password: password_given(&self.password),
+        }
+    }
+}
+
+fn profile_label(p: Profile) -> &'static str {
+    match p {
+        Profile::Agent => "Agent : accès aux seules catégories où un droit lui est donné",
+        Profile::Manager => {
+            "Responsable : consultation de toutes les catégories, sauf droit contraire"
+        }
+        Profile::Admin => "Administrateur : gestion de tous les téléservices",
+    }
+}
+
+type Groups = Vec<(i64, String, String)>;
+
+/// The agent form; `editing`: the uid, shown and not changed.
+fn agent_form(
+    ctx: &Ctx,
+    action: &str,
+    cancel: &str,
+    v: &Typed,
+    known: &Groups,
+    editing: Option<&str>,
+) -> Result<Form, AppError> {
+    let profile = if v.profile.is_empty() {
+        Profile::Agent.as_str()
+    } else {
+        v.profile.as_str()
+    };
+    let uid_field = match editing {
+        Some(uid) => Field::readonly("uid", "Identifiant", uid)
+            .hint("L’identifiant d’un agent ne peut pas être changé."),
+        None => Field::text("uid", "Identifiant", &v.uid)
+            .optional()
+            .autocomplete("off")
+            .hint("Laissez vide pour le former à partir du prénom et du nom (prenom.nom). Lettres minuscules sans accent, chiffres, « . », « - » et « _ »."),
+    };
+    let password_hint = match editing {
+        Some(_) => "12 caractères au moins. Laissez vide pour ne pas le changer.",
+        None => "12 caractères au moins. Laissez vide pour envoyer un lien par courriel : l’agent choisira lui-même son mot de passe.",
+    };
+    let fields = vec![
+        Field::text("first_name", "Prénom", &v.first_name).autocomplete("off"),
+        Field::text("last_name", "Nom", &v.last_name).autocomplete("off"),
+        Field::email("email", "Adresse électronique", &v.email)
+            .autocomplete("off")
+            .hint("Par exemple : prenom.nom@mairie.fr"),
+        Field::tel("phone", "Téléphone", &v.phone)
+            .autocomplete("off")
+            .hint("Par exemple : 01 23 45 67 89"),
+        uid_field,
+        Field::select(
+            "profile",
+            "Profil",
+            Profile::ALL
+                .into_iter()
+                .map(|p| (p.as_str().to_owned(), profile_label(p).to_owned(), p.as_str() == profile))
+                .collect(),
+        )
+        .hint("Le profil donne les droits par défaut sur les catégories de téléservices."),
+        Field::checkboxes(
+            "groups",
+            "Groupes",
+            known
+                .iter()
+                .map(|(_, name, label)| {
+                    (name.clone(), label.clone(), v.groups.iter().any(|g| g == name))
+                })
+                .collect(),
+        )
+        .optional()
+        .hint("« Administrateurs du référentiel » donne accès à ces pages d’administration ; « Administrateurs Guichet » et « Agents instructeurs » donnent accès à l’espace des agents."),
+        Field::password("password", "Mot de passe")
+            .optional()
+            .hint(password_hint),
+    ];
+    let submit = if editing.is_some() {
+        "Enregistrer les modifications"
+    } else {
+        "Créer l’agent"
+    };
+    Ok(
+        Form::new(action, ctx.csrf()?, submit, vec![Section::plain(fields)])
+            .cancel(cancel, "Annuler et revenir à la liste des agents"),
+    )
+}
+
+async fn known_groups(ctx: &Ctx, tenant: &Tenant) -> Result<Groups, AppError> {
+    ctx.read(tenant, groups::list).await
+}
+
+const NEW_TITLE: &str = "Ajouter un agent";
+
+async fn new_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let tenant = ctx.tenant(&slug).await?;
+    let known = known_groups(&ctx, &tenant).await?;
+    let base = format!("/collectivites/{}/agents", tenant.slug);
+    let form = agent_form(
+        &ctx,
+        &format!("{base}/nouveau"),
+        &base,
+        &Typed::default(),
+        &known,
+        None,
+    )?;
+    let layout = ctx.layout(NEW_TITLE, Some(&tenant), Nav::Agents)?;
+    form_page(&ctx, StatusCode::OK, layout, NEW_TITLE, None, form)
+}
+
+async fn create(
+    ctx: Ctx,
+    slug: web::Path<String>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = ctx.tenant(&slug).await?;
+    let typed = Typed::from_pairs(&Pairs(pairs));
+    let input = typed.input(non_empty(&typed.uid));
+    let (store, directory, actor) = (ctx.store(), ctx.directory(), ctx.who.actor());
+    let link_base = tenant.public_url(ctx.state.local_port);
+    let t = tenant.clone();
+    let done = blocking(move || {
+        Ok(agents::create(
+            &store, &directory, &t, &actor, &link_base, input,
+        )?)
+    })
+    .await;
+    let base = format!("/collectivites/{}/agents", tenant.slug);
+    match done {
+        Ok(created) => {
+            let a = &created.agent;
+            let mut message = format!(
+                "L’agent {} {} est créé avec l’identifiant « {} ».",
+                a.first_name, a.last_name, a.uid
+            );
+            if created.password_link_sent {
+                message.push_str(&format!(
+                    " Un courriel lui est envoyé à {} pour choisir son mot de passe (lien valable {} jours).",
+                    a.email,
+                    agents::LINK_DAYS
+                ));
+            }
+            ctx.flash(message)?;
+            Ok(see_other(&base))
+        }
+        Err(e) => {
+            let known = known_groups(&ctx, &tenant).await?;
+            let mut form = agent_form(
+                &ctx,
+                &format!("{base}/nouveau"),
+                &base,
+                &typed,
+                &known,
+                None,
+            )?;
+            let status = form.refused(e)?;
+            let layout = ctx.layout(NEW_TITLE, Some(&tenant), Nav::Agents)?;
+            form_page(&ctx, status, layout, NEW_TITLE, None, form)
+        }
+    }
+}
+
+/// The agent of the path, in a collectivité within reach.
+async fn agent_of(ctx: &Ctx, slug: &str, uid: &str) -> Result<(Tenant, Agent), AppError> {
+    let tenant = ctx.tenant(slug).await?;
+    let uid = uid.to_owned();
+    let agent = ctx
+        .read(&tenant, move |tx| agents::get(tx, &uid))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((tenant, agent))
+}
+
+fn edit_title(a: &Agent) -> String {
+    format!("Modifier l’agent {} {}", a.first_name, a.last_name)
+}
+
+async fn edit_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
+    let known = known_groups(&ctx, &tenant).await?;
+    let base = format!("/collectivites/{}/agents", tenant.slug);
+    let form = agent_form(
+        &ctx,
+        &format!("{base}/{}/modifier", agent.uid),
+        &base,
+        &Typed::of(&agent),
+        &known,
+        Some(&agent.uid),
+    )?;
+    let title = edit_title(&agent);
+    let layout = ctx.layout(&title, Some(&tenant), Nav::Agents)?;
+    form_page(&ctx, StatusCode::OK, layout, &title, None, form)
+}
+
+async fn update(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
+    let typed = Typed::from_pairs(&Pairs(pairs));
+    let input = typed.input(None);
+    let (store, directory, actor) = (ctx.store(), ctx.directory(), ctx.who.actor());
+    let (t, u) = (tenant.clone(), agent.uid.clone());
+    let done =
+        blocking(move || Ok(agents::update(&store, &directory, &t, &actor, &u, input)?)).await;
+    let base = format!("/collectivites/{}/agents", tenant.slug);
+    match done {
+        Ok(after) => {
+            ctx.flash(format!(
+                "Les informations de l’agent {} {} sont enregistrées.",
+                after.first_name, after.last_name
+            ))?;
+            Ok(see_other(&base))
+        }
+        Err(e) => {
+            let known = known_groups(&ctx, &tenant).await?;
+            let mut form = agent_form(
+                &ctx,
+                &format!("{base}/{}/modifier", agent.uid),
+                &base,
+                &typed,
+                &known,
+                Some(&agent.uid),
+            )?;
+            let status = form.refused(e)?;
+            let title = edit_title(&agent);
+            let layout = ctx.layout(&title, Some(&tenant), Nav::Agents)?;
+            form_page(&ctx, status, layout, &title, None, form)
+        }
+    }
+}
+
+/// Referential admins do not delete themselves: they would be locked out
+/// at once, maybe leaving nobody to manage the collectivité.
+fn is_self(who: &Principal, tenant: &Tenant, agent: &Agent) -> bool {
+    matches!(who, Principal::ReferentialAdmin { slug, uid } if *slug == tenant.slug && *uid == agent.uid)
+}
+
+const SELF_DELETE: &str = "Vous ne pouvez pas supprimer votre propre compte. Demandez-le à un autre administrateur du référentiel.";
+
+fn confirm_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    tenant: &Tenant,
+    agent: &Agent,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let name = format!("{} {}", agent.first_name, agent.last_name);
+    let heading = format!("Supprimer l’agent {name}");
+    let title = if error.is_some() {
+        format!("Erreur : {heading}")
+    } else {
+        heading.clone()
+    };
+    let base = format!("/collectivites/{}/agents", tenant.slug);
+    let page = ConfirmPage {
+        layout: ctx.layout(&title, Some(tenant), Nav::Agents)?,
+        can_confirm: !is_self(&ctx.who, tenant, agent),
+        explanation: format!(
+            "L’agent {name} (identifiant « {} ») sera retiré de l’annuaire et de Guichet : il ne pourra plus se connecter. Cette suppression est définitive.",
+            agent.uid
+        ),
+        heading,
+        error,
+        action: format!("{base}/{}/supprimer", agent.uid),
+        csrf_token: ctx.csrf()?,
+        confirm: format!("Oui, supprimer définitivement l’agent {name}"),
+        cancel: base,
+    };
+    ctx.render(status, "provisioning/confirm", &page)
+}
+
+async fn delete_page(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
+    let error = is_self(&ctx.who, &tenant, &agent).then(|| SELF_DELETE.to_owned());
+    confirm_page(&ctx, StatusCode::OK, &tenant, &agent, error)
+}
+
+async fn delete(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
+    if is_self(&ctx.who, &tenant, &agent) {
+        return confirm_page(
+            &ctx,
+            StatusCode::CONFLICT,
+            &tenant,
+            &agent,
+            Some(SELF_DELETE.into()),
+        );
+    }
+    let (store, directory, actor) = (ctx.store(), ctx.directory(), ctx.who.actor());
+    let (t, u) = (tenant.clone(), agent.uid.clone());
+    let done = blocking(move || Ok(agents::delete(&store, &directory, &t, &actor, &u)?)).await;
+    match done {
+        Ok(()) => {
+            ctx.flash(format!(
+                "L’agent {} {} (identifiant « {} ») est supprimé.",
+                agent.first_name, agent.last_name, agent.uid
+            ))?;
+            Ok(see_other(&format!("/collectivites/{}/agents", tenant.slug)))
+        }
+        Err(AppError::DirectoryUnavailable(detail)) => {
+            tracing::error!(%detail, "annuaire injoignable");
+            let message = super::forms::DIRECTORY_DOWN.to_owned();
+            confirm_page(
+                &ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &tenant,
+                &agent,
+                Some(message),
+            )
+        }
+        Err(AppError::Conflict(m)) => confirm_page(
+            &ctx,
+            StatusCode::CONFLICT,
+            &tenant,
+            &agent,
+            Some(super::sentence(&m)),
+        ),
+        Err(e) => Err(e),
+    }
+}

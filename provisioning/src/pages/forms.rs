@@ -1,0 +1,404 @@
+//! Forms described in Rust and drawn by one partial (`provisioning/form`), so
+//! that every form has what RGAA asks for: labels tied to inputs, the error
+//! summary first with links to the fields, `aria-invalid` and
+//! `aria-describedby` on the fields in error.
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use guichet_core::provisioning::FieldError;
+use guichet_core::web::{AppError, Layout};
+use serde::Serialize;
+
+use super::{sentence, Ctx};
+
+pub(crate) const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : rien n’a été enregistré. Réessayez dans quelques minutes.";
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Choice {
+    pub id: String,
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Field {
+    /// The form key, also the core's field name (with `_` for `.`).
+    pub name: String,
+    pub id: String,
+    pub label: String,
+    /// text, email, tel, password, textarea, select, checkbox, checkboxes, readonly.
+    pub kind: &'static str,
+    pub value: String,
+    pub checked: bool,
+    pub optional: bool,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+    pub autocomplete: Option<&'static str>,
+    pub options: Vec<Choice>,
+    /// Ids of the hint and error, once the form is sealed.
+    pub describedby: Option<String>,
+}
+
+impl Field {
+    fn new(kind: &'static str, name: &str, label: &str, value: &str) -> Field {
+        Field {
+            name: name.to_owned(),
+            id: name.replace('_', "-"),
+            label: label.to_owned(),
+            kind,
+            value: value.to_owned(),
+            checked: false,
+            optional: false,
+            hint: None,
+            error: None,
+            autocomplete: None,
+            options: Vec::new(),
+            describedby: None,
+        }
+    }
+
+    pub fn text(name: &str, label: &str, value: &str) -> Field {
+        Field::new("text", name, label, value)
+    }
+
+    pub fn email(name: &str, label: &str, value: &str) -> Field {
+        Field::new("email", name, label, value).autocomplete("email")
+    }
+
+    pub fn tel(name: &str, label: &str, value: &str) -> Field {
+        Field::new("tel", name, label, value)
+            .autocomplete("tel")
+            .optional()
+    }
+
+    /// Never shown again once typed.
+    pub fn password(name: &str, label: &str) -> Field {
+        Field::new("password", name, label, "").autocomplete("new-password")
+    }
+
+    pub fn textarea(name: &str, label: &str, value: &str) -> Field {
+        Field::new("textarea", name, label, value)
+    }
+
+    /// Shown, not sent.
+    pub fn readonly(name: &str, label: &str, value: &str) -> Field {
+        Field::new("readonly", name, label, value)
+    }
+
+    pub fn checkbox(name: &str, label: &str, checked: bool) -> Field {
+        let mut f = Field::new("checkbox", name, label, "oui");
+        f.checked = checked;
+        f
+    }
+
+    /// `options`: (value, label, selected).
+    pub fn select(name: &str, label: &str, options: Vec<(String, String, bool)>) -> Field {
+        let mut f = Field::new("select", name, label, "");
+        f.options = choices(&f.id, options);
+        f
+    }
+
+    /// Several checkboxes under one legend; `options`: (value, label, checked).
+    pub fn checkboxes(name: &str, label: &str, options: Vec<(String, String, bool)>) -> Field {
+        let mut f = Field::new("checkboxes", name, label, "");
+        f.options = choices(&f.id, options);
+        f
+    }
+
+    pub fn optional(mut self) -> Field {
+        self.optional = true;
+        self
+    }
+
+    pub fn hint(mut self, hint: &str) -> Field {
+        self.hint = Some(hint.to_owned());
+        self
+    }
+
+    pub fn autocomplete(mut self, token: &'static str) -> Field {
+        self.autocomplete = Some(token);
+        self
+    }
+
+    /// Where the summary's link leads: the field, or its first checkbox.
+    fn anchor(&self) -> String {
+        match self.options.first() {
+            Some(first) if self.kind == "checkboxes" => first.id.clone(),
+            _ => self.id.clone(),
+        }
+    }
+}
+
+fn choices(id: &str, options: Vec<(String, String, bool)>) -> Vec<Choice> {
+    options
+        .into_iter()
+        .enumerate()
+        .map(|(i, (value, label, selected))| Choice {
+            id: format!("{id}-{}", i + 1),
+            value,
+            label,
+            selected,
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Section {
+    pub legend: Option<String>,
+    pub hint: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+impl Section {
+    pub fn plain(fields: Vec<Field>) -> Section {
+        Section {
+            legend: None,
+            hint: None,
+            fields,
+        }
+    }
+
+    pub fn titled(legend: &str, hint: Option<&str>, fields: Vec<Field>) -> Section {
+        Section {
+            legend: Some(legend.to_owned()),
+            hint: hint.map(str::to_owned),
+            fields,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SummaryItem {
+    pub href: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Link {
+    pub href: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Form {
+    /// Distinguishes the ids of two forms on one page.
+    pub id: String,
+    pub action: String,
+    pub csrf_token: String,
+    pub sections: Vec<Section>,
+    pub submit: String,
+    pub cancel: Option<Link>,
+    pub summary_title: String,
+    pub summary: Vec<SummaryItem>,
+    /// Errors of the form as a whole (a conflict, the directory down).
+    general: Vec<String>,
+    /// Whether some field is optional, to say so above the form.
+    pub mentions_optional: bool,
+}
+
+impl Form {
+    pub fn new(action: &str, csrf_token: String, submit: &str, sections: Vec<Section>) -> Form {
+        Form {
+            id: "formulaire".into(),
+            action: action.to_owned(),
+            csrf_token,
+            sections,
+            submit: submit.to_owned(),
+            cancel: None,
+            summary_title: String::new(),
+            summary: Vec::new(),
+            general: Vec::new(),
+            mentions_optional: false,
+        }
+    }
+
+    pub fn cancel(mut self, href: &str, label: &str) -> Form {
+        self.cancel = Some(Link {
+            href: href.to_owned(),
+            label: label.to_owned(),
+        });
+        self
+    }
+
+    pub fn with_id(mut self, id: &str) -> Form {
+        self.id = id.to_owned();
+        self
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.summary.is_empty()
+    }
+
+    fn fields_mut(&mut self) -> impl Iterator<Item = &mut Field> {
+        self.sections.iter_mut().flat_map(|s| s.fields.iter_mut())
+    }
+
+    /// Puts each error next to its field (the core's `admin.first_name` is
+    /// the field `admin_first_name`); those without a field go on top.
+    pub fn field_errors(&mut self, errors: Vec<FieldError>) {
+        for e in errors {
+            let name = e.field.replace('.', "_");
+            let field = self
+                .sections
+                .iter_mut()
+                .flat_map(|s| s.fields.iter_mut())
+                .find(|f| f.name == name);
+            match field {
+                Some(f) => {
+                    let message = sentence(&e.message);
+                    f.error = Some(match f.error.take() {
+                        Some(prev) => format!("{prev} {message}"),
+                        None => message,
+                    });
+                }
+                None => self.general.push(sentence(&e.message)),
+            }
+        }
+    }
+
+    pub fn general_error(&mut self, message: &str) {
+        self.general.push(sentence(message));
+    }
+
+    /// Shows a refusal on the form, with the status to answer; errors that
+    /// are not about the input (a database failure…) are passed on.
+    pub fn refused(&mut self, error: AppError) -> Result<StatusCode, AppError> {
+        let status = actix_web::ResponseError::status_code(&error);
+        match error {
+            AppError::Invalid(errors) => self.field_errors(errors),
+            AppError::Conflict(m) | AppError::BadRequest(m) => self.general_error(&m),
+            AppError::DirectoryUnavailable(detail) => {
+                tracing::error!(%detail, "annuaire injoignable");
+                self.general.push(DIRECTORY_DOWN.to_owned());
+            }
+            other => return Err(other),
+        }
+        Ok(status)
+    }
+
+    /// Computes what the template shows: the summary, in the order of the
+    /// fields, and the `aria-describedby` of each field.
+    fn seal(&mut self) {
+        let mut summary: Vec<SummaryItem> = self
+            .general
+            .iter()
+            .map(|m| SummaryItem {
+                href: None,
+                text: m.clone(),
+            })
+            .collect();
+        let form_id = self.id.clone();
+        let mut optional = false;
+        for f in self.fields_mut() {
+            optional |= f.optional;
+            if form_id != "formulaire" && !f.id.starts_with(&form_id) {
+                f.id = format!("{form_id}-{}", f.id);
+                for o in &mut f.options {
+                    o.id = format!("{form_id}-{}", o.id);
+                }
+            }
+            let mut ids = Vec::new();
+            if f.hint.is_some() {
+                ids.push(format!("{}-aide", f.id));
+            }
+            if let Some(e) = &f.error {
+                ids.push(format!("{}-erreur", f.id));
+                summary.push(SummaryItem {
+                    href: Some(format!("#{}", f.anchor())),
+                    text: format!("{} : {e}", f.label),
+                });
+            }
+            f.describedby = (!ids.is_empty()).then(|| ids.join(" "));
+        }
+        self.mentions_optional = optional;
+        self.summary_title = match summary.len() {
+            0 => String::new(),
+            1 => "Le formulaire contient une erreur".into(),
+            n => format!("Le formulaire contient {n} erreurs"),
+        };
+        self.summary = summary;
+    }
+}
+
+/// A page that is one form.
+#[derive(Serialize)]
+struct FormPage<'a> {
+    layout: Layout,
+    heading: &'a str,
+    intro: Option<&'a str>,
+    form: Form,
+}
+
+/// Draws a page made of one form; its title says when the form has errors.
+pub(crate) fn form_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    mut layout: Layout,
+    heading: &str,
+    intro: Option<&str>,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let form = sealed(form);
+    if form.has_errors() {
+        layout.title = format!("Erreur : {}", layout.title);
+    }
+    ctx.render(
+        status,
+        "provisioning/form_page",
+        &FormPage {
+            layout,
+            heading,
+            intro,
+            form,
+        },
+    )
+}
+
+/// The form ready for its template (for pages with several forms).
+pub(crate) fn sealed(mut form: Form) -> Form {
+    form.seal();
+    form
+}
+
+/// Form fields as pairs, for forms with repeated keys (checkboxes).
+pub(crate) struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// The first value of `key`, or "".
+    pub fn get(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// "" is "not given".
+pub(crate) fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// A password field left empty is "not given"; its spaces are the user's.
+pub(crate) fn password_given(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// One host name per line (commas and spaces tolerated).
+pub(crate) fn host_lines(s: &str) -> Vec<String> {
+    s.split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,370 @@
+//! The directory and the database never disagree: the LDAP server going away
+//! and coming back, the database failing after LDAP accepted a change, and
+//! `guichet ldap sync` bringing back changes made outside Guichet. On both
+//! backends, against a real slapd.
+
+use std::process::{Command, Output};
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::test;
+use diesel::connection::SimpleConnection;
+use guichet_server::app::provisioning_app;
+use guichet_tests::api::{call, new_authority, Auth, Dir, Platform, AGENT_PASSWORD};
+use guichet_tests::ldap::slappasswd_ssha;
+use guichet_tests::{guichet_bin, Backend, BACKENDS};
+use serde_json::json;
+
+const AGENTS: &str = "/api/v1/local-authorities/arles/agents";
+
+#[actix_web::test]
+async fn directory_down_changes_nothing_and_recovers() {
+    for backend in BACKENDS {
+        let p = Platform::new(backend, Dir::Ldap);
+        let app = test::init_service(provisioning_app(&p.shared)).await;
+        let root = Auth::root();
+        let (_, created) = call(
+            &app,
+            Method::POST,
+            "/api/v1/local-authorities",
+            &root,
+            Some(&new_authority("arles", "Ville d’Arles")),
+        )
+        .await;
+        let admin = Auth::referential(
+            created["admin"]["uid"].as_str().unwrap(),
+            "arles",
+            AGENT_PASSWORD,
+        );
+        let marie = json!({"uid": "marie", "first_name": "Marie", "last_name": "Curie", "email": "marie@arles.example.fr", "password": AGENT_PASSWORD});
+        let (status, _) = call(&app, Method::POST, AGENTS, &root, Some(&marie)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let before = (p.agents_in_db("arles"), p.agents_in_ldap("arles"));
+
+        p.ldap().stop();
+        let attempts = [
+            (
+                Method::POST,
+                AGENTS.to_owned(),
+                Some(
+                    json!({"first_name": "Paul", "last_name": "Valéry", "email": "paul@arles.example.fr"}),
+                ),
+            ),
+            (
+                Method::PUT,
+                format!("{AGENTS}/marie"),
+                Some(
+                    json!({"first_name": "Marie", "last_name": "Sklodowska", "email": "marie@arles.example.fr"}),
+                ),
+            ),
+            (Method::DELETE, format!("{AGENTS}/marie"), None),
+            (
+                Method::POST,
+                "/api/v1/local-authorities/arles/schools".to_owned(),
+                Some(json!({"name": "École"})),
+            ),
+        ];
+        for (method, path, body) in &attempts {
+            let (status, problem) = call(&app, method.clone(), path, &root, body.as_ref()).await;
+            assert_eq!(
+                status,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{backend:?} {method} {path}: {problem}"
+            );
+            assert_eq!(problem["type"], "urn:guichet:problem:directory-unavailable");
+            assert!(problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("rien n’a été modifié"));
+        }
+        // A referential admin signs in by binding to the directory: not now.
+        let (status, _) = call(&app, Method::GET, AGENTS, &admin, None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        // What needs no directory still answers.
+        let (status, list) = call(&app, Method::GET, AGENTS, &root, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list.as_array().unwrap().len() as i64, before.0);
+        assert_eq!(
+            p.agents_in_db("arles"),
+            before.0,
+            "{backend:?}: no change in the database"
+        );
+
+        p.ldap().restart();
+        assert_eq!(
+            p.agents_in_ldap("arles"),
+            before.1,
+            "{backend:?}: no change in the directory"
+        );
+        let (status, body) = call(&app, Method::POST, AGENTS, &root, attempts[0].2.as_ref()).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "{backend:?}: works again: {body}"
+        );
+        let (status, _) = call(&app, Method::GET, AGENTS, &admin, None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+/// Makes the database refuse some writes, after the directory accepted them.
+fn install_faults(p: &Platform) {
+    let mut conn = p.store.raw_connection().unwrap();
+    let sql = match p.db.backend {
+        Backend::Sqlite => {
+            "CREATE TRIGGER fail_insert BEFORE INSERT ON agents WHEN NEW.last_name = 'Panne'
+               BEGIN SELECT RAISE(ABORT, 'panne simulée'); END;
+             CREATE TRIGGER fail_delete BEFORE DELETE ON agents WHEN OLD.uid = 'protege'
+               BEGIN SELECT RAISE(ABORT, 'panne simulée'); END;
+             CREATE TRIGGER fail_update BEFORE UPDATE ON facilities WHEN NEW.name = 'Panne'
+               BEGIN SELECT RAISE(ABORT, 'panne simulée'); END;"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION fail_some() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF (TG_TABLE_NAME = 'agents' AND TG_OP = 'INSERT' AND NEW.last_name = 'Panne')
+                  OR (TG_TABLE_NAME = 'agents' AND TG_OP = 'DELETE' AND OLD.uid = 'protege')
+                  OR (TG_TABLE_NAME = 'facilities' AND TG_OP = 'UPDATE' AND NEW.name = 'Panne') THEN
+                 RAISE EXCEPTION 'panne simulée';
+               END IF;
+               IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER fail_agents BEFORE INSERT OR DELETE ON agents FOR EACH ROW EXECUTE FUNCTION fail_some();
+             CREATE TRIGGER fail_facilities BEFORE UPDATE ON facilities FOR EACH ROW EXECUTE FUNCTION fail_some();"
+        }
+    };
+    conn.batch_execute(sql).unwrap();
+}
+
+#[actix_web::test]
+async fn a_database_failure_after_ldap_accepted_undoes_the_ldap_change() {
+    for backend in BACKENDS {
+        let p = Platform::new(backend, Dir::Ldap);
+        let app = test::init_service(provisioning_app(&p.shared)).await;
+        let root = Auth::root();
+        call(
+            &app,
+            Method::POST,
+            "/api/v1/local-authorities",
+            &root,
+            Some(&new_authority("arles", "Ville d’Arles")),
+        )
+        .await;
+        let (status, _) = call(&app, Method::POST, AGENTS, &root, Some(&json!({
+            "uid": "protege", "first_name": "Paul", "last_name": "Protégé", "email": "p@arles.example.fr",
+            "groups": ["agent"], "password": AGENT_PASSWORD
+        }))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, school) = call(
+            &app,
+            Method::POST,
+            "/api/v1/local-authorities/arles/schools",
+            &root,
+            Some(&json!({"name": "École du Centre"})),
+        )
+        .await;
+        install_faults(&p);
+        let l = p.ldap();
+        let before = p.agents_in_ldap("arles");
+
+        let (status, problem) = call(&app, Method::POST, AGENTS, &root, Some(&json!({
+            "first_name": "Jean", "last_name": "Panne", "email": "j@arles.example.fr", "groups": ["agent"], "password": AGENT_PASSWORD
+        }))).await;
+        assert_eq!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{backend:?}: {problem}"
+        );
+        assert_eq!(
+            p.agents_in_ldap("arles"),
+            before,
+            "{backend:?}: the LDAP entry was removed again"
+        );
+        let group = l.search(
+            &format!("cn=agent,ou=groups,dc=arles,{}", l.base_dn),
+            "(objectClass=posixGroup)",
+        );
+        assert_eq!(
+            group[0]["memberuid"],
+            ["protege"],
+            "group membership undone too"
+        );
+
+        let (status, _) = call(
+            &app,
+            Method::DELETE,
+            &format!("{AGENTS}/protege"),
+            &root,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let dn = format!("uid=protege,ou=agents,dc=arles,{}", l.base_dn);
+        assert!(
+            l.can_bind(&dn, AGENT_PASSWORD),
+            "{backend:?}: re-added with its password"
+        );
+        let group = l.search(
+            &format!("cn=agent,ou=groups,dc=arles,{}", l.base_dn),
+            "(objectClass=posixGroup)",
+        );
+        assert_eq!(group[0]["memberuid"], ["protege"]);
+        assert_eq!(p.agents_in_db("arles"), 2);
+
+        let (status, _) = call(
+            &app,
+            Method::PUT,
+            &format!("/api/v1/local-authorities/arles/schools/{}", school["id"]),
+            &root,
+            Some(&json!({"name": "Panne"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let schools = l.search(
+            &format!("ou=schools,dc=arles,{}", l.base_dn),
+            "(objectClass=organization)",
+        );
+        assert_eq!(schools.len(), 1);
+        assert_eq!(
+            schools[0]["o"],
+            ["École du Centre"],
+            "{backend:?}: the rename was undone"
+        );
+    }
+}
+
+fn run(p: &Platform, args: &[&str]) -> Output {
+    let l = p.ldap();
+    let data = std::env::temp_dir().join(format!("guichet-sync-{}", std::process::id()));
+    Command::new(guichet_bin())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GUICHET_DATABASE_URL", p.db.url_string())
+        .env("GUICHET_DATA_DIR", data)
+        .env("GUICHET_LDAP_URL", &l.url)
+        .env("GUICHET_LDAP_BIND_DN", &l.bind_dn)
+        .env("GUICHET_LDAP_BIND_PASSWORD", &l.bind_password)
+        .env("GUICHET_LDAP_BASE_DN", &l.base_dn)
+        .output()
+        .expect("guichet runs")
+}
+
+#[actix_web::test]
+async fn ldap_sync_brings_the_database_in_line_with_the_directory() {
+    for backend in BACKENDS {
+        let p = Platform::new(backend, Dir::Ldap);
+        let app = test::init_service(provisioning_app(&p.shared)).await;
+        let root = Auth::root();
+        call(
+            &app,
+            Method::POST,
+            "/api/v1/local-authorities",
+            &root,
+            Some(&new_authority("arles", "Ville d’Arles")),
+        )
+        .await;
+        for uid in ["jdupont", "partira"] {
+            let (status, _) = call(&app, Method::POST, AGENTS, &root, Some(&json!({
+                "uid": uid, "first_name": "Jean", "last_name": "Dupont", "email": "j@arles.example.fr"
+            }))).await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        let l = p.ldap();
+        let branch = format!("dc=arles,{}", l.base_dn);
+        // Changes made outside Guichet, with the OpenLDAP tools.
+        l.ldapadd(&format!(
+            "dn: uid=horsguichet,ou=agents,{branch}\nobjectClass: inetOrgPerson\nuid: horsguichet\ncn: Zoé Extérieure\ngivenName: Zoé\nsn: Extérieure\nmail: zoe@arles.example.fr\nuserPassword: {}\n\n\
+             dn: o=École ajoutée à la main,ou=schools,{branch}\nobjectClass: organization\nobjectClass: extensibleObject\no: École ajoutée à la main\n",
+            slappasswd_ssha(AGENT_PASSWORD)
+        ));
+        l.ldapmodify(&format!(
+            "dn: cn=agent,ou=groups,{branch}\nchangetype: modify\nadd: memberUid\nmemberUid: horsguichet\n\n\
+             dn: uid=jdupont,ou=agents,{branch}\nchangetype: modify\nreplace: sn\nsn: Durand\n"
+        ));
+        l.ldapdelete(&format!("uid=partira,ou=agents,{branch}"));
+
+        let out = run(&p, &["ldap", "sync", "--tenant", "arles"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{backend:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in [
+            "arles : 4 différence(s) corrigée(s)",
+            "agent ajouté : horsguichet",
+            "agent modifié : jdupont",
+            "agent supprimé : partira",
+            "établissement ajouté : école « École ajoutée à la main »",
+        ] {
+            assert!(stdout.contains(line), "{backend:?}: «{line}» in {stdout}");
+        }
+        let (_, zoe) = call(
+            &app,
+            Method::GET,
+            &format!("{AGENTS}/horsguichet"),
+            &root,
+            None,
+        )
+        .await;
+        assert_eq!(zoe["first_name"], "Zoé");
+        assert_eq!(zoe["groups"], json!(["agent"]));
+        let (_, jd) = call(&app, Method::GET, &format!("{AGENTS}/jdupont"), &root, None).await;
+        assert_eq!(jd["last_name"], "Durand");
+        let (status, _) = call(&app, Method::GET, &format!("{AGENTS}/partira"), &root, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, schools) = call(
+            &app,
+            Method::GET,
+            "/api/v1/local-authorities/arles/schools",
+            &root,
+            None,
+        )
+        .await;
+        assert_eq!(schools[0]["name"], "École ajoutée à la main");
+        let (_, events) = call(
+            &app,
+            Method::GET,
+            "/api/v1/local-authorities/arles/audit",
+            &root,
+            None,
+        )
+        .await;
+        assert_eq!(events[0]["action"], "directory.sync");
+
+        let again = run(&p, &["ldap", "sync"]);
+        assert!(again.status.success());
+        assert_eq!(String::from_utf8_lossy(&again.stdout), "arles : à jour\n");
+    }
+}
+
+#[core::prelude::v1::test]
+fn admin_token_is_printed_once_and_refused_for_unknown_logins() {
+    let p = Platform::new(Backend::Postgres, Dir::Ldap);
+    let out = run(&p, &["admin", "token", "--login", "root"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(token.starts_with("gch_") && token.len() > 40);
+    let principal =
+        guichet_core::provisioning::principal::authenticate_token(&p.store, &token).unwrap();
+    assert!(principal.is_some_and(|p| p.is_super_admin()));
+    let out = run(&p, &["admin", "token", "--login", "personne"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("personne"));
+
+    let out = Command::new(guichet_bin())
+        .args(["ldap", "sync"])
+        .env_clear()
+        .env("GUICHET_DATABASE_URL", p.db.url_string())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GUICHET_LDAP_URL"));
+}
