@@ -67,3 +67,36 @@ pub(crate) fn super_admin_only(principal: &Principal) -> Result<(), AppError> {
         Err(AppError::Forbidden)
     }
 }
+
+/// What a referential admin may not do to their own account: delete it, or
+/// leave the `referential-admin` group. Either would lock them out at once,
+/// maybe leaving nobody to manage the collectivité.
+pub(crate) enum OwnAccount<'a> {
+    Delete,
+    SetGroups(&'a [String]),
+}
+
+pub(crate) fn guard_own_account(
+    who: &Principal,
+    slug: &str,
+    uid: &str,
+    change: OwnAccount<'_>,
+) -> Result<(), AppError> {
+    let own = matches!(who, Principal::ReferentialAdmin { slug: s, uid: u } if s == slug && u == uid);
+    if !own {
+        return Ok(());
+    }
+    match change {
+        OwnAccount::Delete => Err(AppError::Conflict(
+            "Vous ne pouvez pas supprimer votre propre compte. Demandez-le à un autre administrateur du référentiel.".into(),
+        )),
+        OwnAccount::SetGroups(groups)
+            if !groups.iter().any(|g| g == guichet_core::provisioning::groups::REFERENTIAL_ADMIN) =>
+        {
+            Err(AppError::Conflict(
+                "Vous ne pouvez pas vous retirer vous-même du groupe des administrateurs du référentiel. Demandez-le à un autre administrateur du référentiel.".into(),
+            ))
+        }
+        OwnAccount::SetGroups(_) => Ok(()),
+    }
+}

@@ -659,6 +659,19 @@ async fn a_referential_admin_gets_404_on_everything_of_another_collectivite() {
         )
         .await;
         assert_eq!(status, StatusCode::OK);
+        // They cannot lock themselves out of it.
+        let own = format!(
+            "/api/v1/local-authorities/arles/agents/{}",
+            uid_of(&a["admin"])
+        );
+        let (status, problem) = call(&app, PUT, &own, &a_admin, Some(&json!({
+            "first_name": "Admin", "last_name": "Arles", "email": "admin@arles.example.fr", "groups": ["agent"]
+        }))).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        let (status, _) = call(&app, DELETE, &own, &a_admin, None).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, _) = call(&app, GET, &own, &a_admin, None).await;
+        assert_eq!(status, StatusCode::OK);
     }
 }
 

@@ -368,3 +368,82 @@ fn admin_token_is_printed_once_and_refused_for_unknown_logins() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("GUICHET_LDAP_URL"));
 }
+
+#[actix_web::test]
+async fn uids_taken_outside_guichet_or_by_concurrent_writers_are_skipped() {
+    for backend in BACKENDS {
+        let p = Platform::new(backend, Dir::Ldap);
+        let app = test::init_service(provisioning_app(&p.shared)).await;
+        let root = Auth::root();
+        call(
+            &app,
+            Method::POST,
+            "/api/v1/local-authorities",
+            &root,
+            Some(&new_authority("arles", "Ville d’Arles")),
+        )
+        .await;
+        let l = p.ldap();
+        l.ldapadd(&format!(
+            "dn: uid=marie.curie,ou=agents,dc=arles,{}\nobjectClass: inetOrgPerson\nuid: marie.curie\ncn: Marie Curie\nsn: Curie\n",
+            l.base_dn
+        ));
+        let marie =
+            json!({"first_name": "Marie", "last_name": "Curie", "email": "m@arles.example.fr"});
+        let (status, made) = call(&app, Method::POST, AGENTS, &root, Some(&marie)).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(
+            made["uid"], "marie.curie2",
+            "{backend:?}: the directory's entry is skipped"
+        );
+        let mut forced = marie.clone();
+        forced["uid"] = json!("marie.curie");
+        let (status, problem) = call(&app, Method::POST, AGENTS, &root, Some(&forced)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        assert_eq!(p.agents_in_db("arles"), 2);
+
+        // Eight people of the same name at once: eight distinct uids.
+        let tenant = p
+            .store
+            .platform_read(|c| guichet_core::tenancy::find_by_slug(c, "arles"))
+            .unwrap()
+            .unwrap();
+        let made: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        let dir = guichet_core::directory::Directory::from_config(Some(&l.config()));
+                        guichet_core::provisioning::agents::create(
+                            &p.store,
+                            &dir,
+                            &tenant,
+                            "test",
+                            "http://arles.localhost:8080",
+                            serde_json::from_value(json!({
+                                "first_name": "Jean", "last_name": "Dupont", "email": "j@arles.example.fr",
+                                "password": AGENT_PASSWORD
+                            }))
+                            .unwrap(),
+                        )
+                        .map(|c| c.agent.uid)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap())
+                .collect()
+        });
+        let mut uids = made.clone();
+        uids.sort();
+        uids.dedup();
+        assert_eq!(uids.len(), 8, "{backend:?}: {made:?}");
+        assert!(uids.contains(&"jean.dupont".to_owned()));
+        assert_eq!(p.agents_in_db("arles"), 10);
+        assert_eq!(
+            p.agents_in_ldap("arles").len(),
+            11,
+            "with the admin and the entry added by hand"
+        );
+    }
+}

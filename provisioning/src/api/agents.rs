@@ -8,7 +8,7 @@ use guichet_core::store::Store;
 use guichet_core::web::{blocking, AppError};
 
 use super::{created, ApiUser, Search};
-use crate::auth::tenant_in_reach;
+use crate::auth::{guard_own_account, tenant_in_reach, OwnAccount};
 use crate::Provisioning;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -100,6 +100,7 @@ async fn update(
 ) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    guard_own_account(&user.0, &slug, &uid, OwnAccount::SetGroups(&body.groups))?;
     let (store, directory) = (store.into_inner(), directory.into_inner());
     let actor = user.0.actor();
     let agent = blocking(move || {
@@ -124,6 +125,7 @@ async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    guard_own_account(&user.0, &slug, &uid, OwnAccount::Delete)?;
     let (store, directory) = (store.into_inner(), directory.into_inner());
     let actor = user.0.actor();
     blocking(move || Ok(agents::delete(&store, &directory, &tenant, &actor, &uid)?)).await?;

@@ -33,6 +33,10 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             web::put().to(set_right),
         )
         .route(
+            "/local-authorities/{slug}/categories/{id}/agents/{uid}",
+            web::delete().to(clear_right),
+        )
+        .route(
             "/local-authorities/{slug}/categories/{id}/teleservices/{code}",
             web::put().to(attach),
         )
@@ -217,6 +221,25 @@ async fn set_right(
     })
     .await?;
     Ok(HttpResponse::Ok().json(grant))
+}
+
+/// Removes the explicit right: the agent's profile decides again.
+async fn clear_right(
+    user: ApiUser,
+    path: web::Path<(String, i64, String)>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id, uid) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let store = store.into_inner();
+    let actor = user.0.actor();
+    blocking(move || {
+        Ok(store.write(tenant.id, |tx| {
+            categories::clear_right(tx, &actor, id, &uid)
+        })?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn attach(

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::forms::{form_page, non_empty, password_given, Field, Form, Pairs, Section};
 use super::{see_other, ConfirmPage, Ctx, Nav, Search};
+use crate::auth::{guard_own_account, OwnAccount};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/collectivites/{slug}/agents", web::get().to(list))
@@ -372,8 +373,18 @@ async fn update(
     let input = typed.input(None);
     let (store, directory, actor) = (ctx.store(), ctx.directory(), ctx.who.actor());
     let (t, u) = (tenant.clone(), agent.uid.clone());
-    let done =
-        blocking(move || Ok(agents::update(&store, &directory, &t, &actor, &u, input)?)).await;
+    let done = match guard_own_account(
+        &ctx.who,
+        &tenant.slug,
+        &agent.uid,
+        OwnAccount::SetGroups(&input.groups),
+    ) {
+        Err(e) => Err(e),
+        Ok(()) => {
+            blocking(move || Ok(agents::update(&store, &directory, &t, &actor, &u, input)?))
+                .await
+        }
+    };
     let base = format!("/collectivites/{}/agents", tenant.slug);
     match done {
         Ok(after) => {

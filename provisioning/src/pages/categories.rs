@@ -282,17 +282,12 @@ async fn detail(
                 } else {
                     None
                 };
-                let mut choices = Vec::new();
-                // Without an explicit right, the profile decides; the core
-                // cannot remove an explicit right, so this choice only shows
-                // while none was given.
-                if current.is_none() {
-                    choices.push(Choice {
-                        value: "",
-                        label: format!("selon le profil : {}", a.profile.default_access().label_fr()),
-                        selected: true,
-                    });
-                }
+                // Without an explicit right, the profile decides.
+                let mut choices = vec![Choice {
+                    value: "",
+                    label: format!("selon le profil : {}", a.profile.default_access().label_fr()),
+                    selected: current.is_none(),
+                }];
                 choices.extend(Access::ALL.into_iter().map(|r| Choice {
                     value: r.as_str(),
                     label: r.label_fr().to_owned(),
@@ -463,7 +458,6 @@ async fn rights(
     let wanted: Vec<(String, String)> = pairs
         .into_iter()
         .filter_map(|(k, v)| Some((k.strip_prefix(RIGHT)?.to_owned(), v)))
-        .filter(|(_, v)| !v.is_empty())
         .collect();
     let done = write(&ctx, &tenant, move |tx, actor| {
         categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
@@ -473,10 +467,15 @@ async fn rights(
             .collect();
         let mut changed = 0;
         for (uid, right) in &wanted {
-            if current.get(uid).map(|a| a.as_str()) == Some(right.as_str()) {
+            let now = current.get(uid).map(|a| a.as_str()).unwrap_or("");
+            if now == right.as_str() {
                 continue;
             }
-            categories::set_right(tx, actor, id, uid, right)?;
+            if right.is_empty() {
+                categories::clear_right(tx, actor, id, uid)?;
+            } else {
+                categories::set_right(tx, actor, id, uid, right)?;
+            }
             changed += 1;
         }
         Ok(changed)

@@ -196,12 +196,16 @@ impl LdapDirectory {
 
     /// Runs the steps in order; on a failure, reverts those done and returns it.
     fn run(&self, steps: Vec<Step>) -> Result<Undo, DirectoryError> {
-        let mut conn = self.conn()?;
+        Self::run_on(&mut *self.conn()?, steps)
+    }
+
+    /// [`Self::run`] on a connection already checked out (one checkout per change).
+    fn run_on(conn: &mut LdapConn, steps: Vec<Step>) -> Result<Undo, DirectoryError> {
         let mut done: Vec<Op> = Vec::new();
         for step in steps {
-            if let Err(e) = Self::exec(&mut conn, &step.forward) {
+            if let Err(e) = Self::exec(conn, &step.forward) {
                 for inverse in done.into_iter().rev() {
-                    if let Err(undo_error) = Self::exec(&mut conn, &inverse) {
+                    if let Err(undo_error) = Self::exec(conn, &inverse) {
                         tracing::error!(?inverse, %undo_error, "annuaire : retour arrière impossible");
                     }
                 }
@@ -320,24 +324,11 @@ impl LdapDirectory {
         let Some(current) = self.read_entry(&mut conn, &dn)? else {
             return Err(DirectoryError::NoSuchEntry(dn));
         };
-        drop(conn);
-        self.run(
+        Self::run_on(&mut conn, 
             replace_step(&dn, &current, vec![("o".into(), text(name))])
                 .into_iter()
                 .collect(),
         )
-    }
-
-    pub fn uid_taken(&self, slug: &str, uid: &str) -> Result<bool, DirectoryError> {
-        let mut conn = self.conn()?;
-        let filter = format!("(uid={})", ldap_escape(uid));
-        let found = self.search(
-            &mut conn,
-            &layout::ou(&self.base, slug, layout::AGENTS),
-            Scope::OneLevel,
-            &filter,
-        )?;
-        Ok(!found.is_empty())
     }
 
     fn agent_attrs(agent: &AgentRecord) -> Vec<(String, Values)> {
@@ -433,8 +424,7 @@ impl LdapDirectory {
         let mut steps = vec![add_step(&dn, attrs)];
         let mut conn = self.conn()?;
         steps.extend(self.membership_steps(&mut conn, slug, &agent.uid, &agent.groups)?);
-        drop(conn);
-        self.run(steps)
+        Self::run_on(&mut conn, steps)
     }
 
     pub fn update_agent(
@@ -454,8 +444,7 @@ impl LdapDirectory {
         }
         let mut steps: Vec<Step> = replace_step(&dn, &current, wanted).into_iter().collect();
         steps.extend(self.membership_steps(&mut conn, slug, &agent.uid, &agent.groups)?);
-        drop(conn);
-        self.run(steps)
+        Self::run_on(&mut conn, steps)
     }
 
     pub fn delete_agent(&self, slug: &str, uid: &str) -> Result<Undo, DirectoryError> {
@@ -469,8 +458,7 @@ impl LdapDirectory {
             forward: Op::Delete { dn: dn.clone() },
             inverse: Op::Add { dn, attrs: current },
         });
-        drop(conn);
-        self.run(steps)
+        Self::run_on(&mut conn, steps)
     }
 
     pub fn verify_password(
@@ -577,8 +565,7 @@ impl LdapDirectory {
         let Some(current) = self.read_entry(&mut conn, &dn)? else {
             return Err(DirectoryError::NoSuchEntry(dn));
         };
-        drop(conn);
-        self.run(vec![Step {
+        Self::run_on(&mut conn, vec![Step {
             forward: Op::Delete { dn: dn.clone() },
             inverse: Op::Add { dn, attrs: current },
         }])

@@ -143,15 +143,6 @@ impl Directory {
         }
     }
 
-    /// True when the directory has an agent with this uid that the database
-    /// may not know yet (added outside Guichet).
-    pub fn uid_taken(&self, slug: &str, uid: &str) -> Result<bool, DirectoryError> {
-        match self {
-            Directory::Builtin => Ok(false),
-            Directory::Ldap(d) => d.uid_taken(slug, uid),
-        }
-    }
-
     pub fn add_agent(
         &self,
         slug: &str,

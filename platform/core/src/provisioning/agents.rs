@@ -14,7 +14,7 @@ use super::rights::Profile;
 use super::{groups, invalid, uid, write_both, Checks, Pending, ProvisioningError};
 use crate::audit::{self, Change};
 use crate::auth::password;
-use crate::directory::{AgentRecord, Directory};
+use crate::directory::{AgentRecord, Directory, DirectoryError, Undo};
 use crate::domain::contact;
 use crate::domain::text::{like_prefix, search_key};
 use crate::mail::outbox;
@@ -270,9 +270,29 @@ pub fn create(
     link_base: &str,
     input: AgentInput,
 ) -> Result<Created, ProvisioningError> {
-    write_both(store, directory, tenant.id, |tx, pending| {
-        create_in(tx, pending, tenant, actor, link_base, input)
-    })
+    if directory.is_builtin() {
+        return write_both(store, directory, tenant.id, |tx, pending| {
+            create_in(tx, pending, tenant, actor, link_base, input)
+        });
+    }
+    // With LDAP: checks in a read transaction, the LDAP add outside any
+    // database transaction (the add itself guarantees the uid is unique), then
+    // the rows; concurrent creations thus overlap their LDAP round trips.
+    let (checked, explicit) = store.read(tenant.id, |tx| {
+        let checked = check(tx, &input)?;
+        let explicit = explicit_uid(&input, |u| Ok(uid_taken_in_db(tx, u)?))?;
+        Ok::<_, ProvisioningError>((checked, explicit))
+    })?;
+    let (uid, undo) = add_to_directory(directory, &tenant.slug, explicit, &checked, |c| {
+        Ok(store.read(tenant.id, |tx| uid_taken_in_db(tx, c))?)
+    })?;
+    let result = store.write(tenant.id, |tx| {
+        insert_rows(tx, tenant, actor, link_base, &uid, &checked, false)
+    });
+    if result.is_err() {
+        directory.undo(undo);
+    }
+    result
 }
 
 /// Creation inside a transaction already opened (a new collectivité's first admin).
@@ -285,17 +305,45 @@ pub fn create_in(
     input: AgentInput,
 ) -> Result<Created, ProvisioningError> {
     let checked = check(tx, &input)?;
-    let slug = tenant.slug.as_str();
-    let explicit = match input.uid.as_deref().map(str::trim) {
+    let explicit = explicit_uid(&input, |u| Ok(uid_taken_in_db(tx, u)?))?;
+    let directory = pending.directory();
+    let (uid, undo) = add_to_directory(directory, &tenant.slug, explicit, &checked, |c| {
+        Ok(uid_taken_in_db(tx, c)?)
+    })?;
+    pending.apply(Ok(undo))?;
+    let builtin = pending.directory().is_builtin();
+    insert_rows(tx, tenant, actor, link_base, &uid, &checked, builtin)
+}
+
+/// The uid given by hand, checked and free in the database; `None` when it
+/// is to be generated.
+fn explicit_uid(
+    input: &AgentInput,
+    mut taken: impl FnMut(&str) -> Result<bool, ProvisioningError>,
+) -> Result<Option<String>, ProvisioningError> {
+    match input.uid.as_deref().map(str::trim) {
         Some(u) if !u.is_empty() => {
             uid::check(u).map_err(|m| invalid("uid", m))?;
-            if uid_taken_in_db(tx, u)? || pending.directory().uid_taken(slug, u)? {
+            if taken(u)? {
                 return Err(ProvisioningError::Conflict(taken_message(u)));
             }
-            Some(u.to_owned())
+            Ok(Some(u.to_owned()))
         }
-        _ => None,
-    };
+        _ => Ok(None),
+    }
+}
+
+/// Adds the agent to the directory under the given uid, or under the first
+/// `prenom.nom[N]` free in the database and the directory: a generated uid
+/// that the directory already holds (another writer, or an entry added outside
+/// Guichet) gives way to the next number.
+fn add_to_directory(
+    directory: &Directory,
+    slug: &str,
+    explicit: Option<String>,
+    checked: &Checked,
+    mut taken_in_db: impl FnMut(&str) -> Result<bool, ProvisioningError>,
+) -> Result<(String, Undo), ProvisioningError> {
     let base = uid::base(&checked.first_name, &checked.last_name);
     if explicit.is_none() && uid::check(&base).is_err() {
         return Err(invalid(
@@ -303,46 +351,41 @@ pub fn create_in(
             "impossible de former un identifiant à partir de ces nom et prénom : indiquez-en un",
         ));
     }
-
-    // The directory first: if it refuses, nothing is written. A generated uid
-    // that another writer took meanwhile gives way to the next number.
-    let builtin = pending.directory().is_builtin();
     let mut lost: Vec<String> = Vec::new();
-    let uid = loop {
+    loop {
         let uid = match &explicit {
             Some(u) => u.clone(),
-            None => {
-                let directory = pending.directory();
-                uid::first_free(&base, |candidate| {
-                    Ok::<_, ProvisioningError>(
-                        lost.iter().any(|l| l == candidate)
-                            || uid_taken_in_db(tx, candidate)?
-                            || directory.uid_taken(slug, candidate)?,
-                    )
-                })?
-            }
+            None => uid::first_free(&base, |candidate| {
+                Ok::<_, ProvisioningError>(
+                    lost.iter().any(|l| l == candidate) || taken_in_db(candidate)?,
+                )
+            })?,
         };
-        let result = pending.directory().add_agent(
-            slug,
-            &record(&uid, &checked),
-            checked.password.as_deref(),
-        );
+        let result = directory.add_agent(slug, &record(&uid, checked), checked.password.as_deref());
         match result {
-            Err(crate::directory::DirectoryError::AlreadyExists(_))
-                if explicit.is_none() && lost.len() < 10 =>
-            {
+            Ok(undo) => return Ok((uid, undo)),
+            Err(DirectoryError::AlreadyExists(_)) if explicit.is_none() && lost.len() < 100 => {
                 lost.push(uid);
             }
-            Err(crate::directory::DirectoryError::AlreadyExists(_)) => {
+            Err(DirectoryError::AlreadyExists(_)) => {
                 return Err(ProvisioningError::Conflict(taken_message(&uid)))
             }
-            other => {
-                pending.apply(other)?;
-                break uid;
-            }
+            Err(e) => return Err(e.into()),
         }
-    };
+    }
+}
 
+/// The database rows of a new agent, its set-password link if no password
+/// was given, and the audit event.
+fn insert_rows(
+    tx: &mut TenantTx<'_>,
+    tenant: &Tenant,
+    actor: &str,
+    link_base: &str,
+    uid: &str,
+    checked: &Checked,
+    builtin: bool,
+) -> Result<Created, ProvisioningError> {
     let id = tx.next_value("agents")?;
     let tenant_key = tx.tenant_key();
     let now = Utc::now().naive_utc();
@@ -354,7 +397,7 @@ pub fn create_in(
         .values((
             agents::tenant_id.eq(tenant_key),
             agents::id.eq(id),
-            agents::uid.eq(&uid),
+            agents::uid.eq(uid),
             agents::first_name.eq(&checked.first_name),
             agents::last_name.eq(&checked.last_name),
             agents::first_key.eq(search_key(&checked.first_name)),
@@ -368,11 +411,11 @@ pub fn create_in(
         ))
         .execute(tx.conn())
         .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => ProvisioningError::Conflict(taken_message(&uid)),
+            StoreError::Conflict(_) => ProvisioningError::Conflict(taken_message(uid)),
             other => other.into(),
         })?;
     groups::set_members_of(tx, id, &checked.group_ids)?;
-    let agent = get(tx, &uid)?.ok_or(ProvisioningError::NotFound)?;
+    let agent = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
     let link_sent = checked.password.is_none();
     if link_sent {
         send_password_link(tx, tenant, &agent, link_base)?;
@@ -383,7 +426,7 @@ pub fn create_in(
             actor,
             action: "agent.create",
             object_type: "agent",
-            object_id: &uid,
+            object_id: uid,
             before: None,
             after: Some(audit_view(&agent)),
         },

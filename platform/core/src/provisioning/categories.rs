@@ -358,3 +358,46 @@ pub fn set_right(
         right: access,
     })
 }
+
+/// Removes an agent's explicit right on a category: the profile decides again.
+/// False when there was none.
+pub fn clear_right(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    category: i64,
+    uid: &str,
+) -> Result<bool, ProvisioningError> {
+    get(tx, category)?.ok_or(ProvisioningError::NotFound)?;
+    let tenant = tx.tenant_key();
+    let agent_id: i64 = agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .filter(agents::uid.eq(uid))
+        .select(agents::id)
+        .first(tx.conn())
+        .optional()?
+        .ok_or(ProvisioningError::NotFound)?;
+    let key = category_rights::table
+        .filter(category_rights::tenant_id.eq(tenant))
+        .filter(category_rights::category_id.eq(category))
+        .filter(category_rights::agent_id.eq(agent_id));
+    let before: Option<String> = key
+        .select(category_rights::access)
+        .first(tx.conn())
+        .optional()?;
+    if before.is_none() {
+        return Ok(false);
+    }
+    diesel::delete(key).execute(tx.conn())?;
+    audit::record(
+        tx,
+        Change {
+            actor,
+            action: "category.right",
+            object_type: "category",
+            object_id: &category.to_string(),
+            before: Some(serde_json::json!({ "uid": uid, "right": before })),
+            after: Some(serde_json::json!({ "uid": uid, "right": null })),
+        },
+    )?;
+    Ok(true)
+}
