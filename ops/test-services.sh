@@ -2,7 +2,8 @@
 # Starts what the test suite needs, on loopback, and installs it when missing:
 # PostgreSQL with an ordinary role `guichet_test` (no superuser, no BYPASSRLS,
 # so that row-level security applies to it; CREATEDB, to make one database per test).
-# Also checks that OpenLDAP's slapd and client tools are there.
+# Also checks that OpenLDAP's slapd and client tools are there, and installs the
+# browser tests' tools (ops/browser: Playwright and axe-core, driving Debian's Chromium).
 # Idempotent: safe to run again.
 set -euo pipefail
 
@@ -77,8 +78,30 @@ ensure_ldap_tools() {
   fi
 }
 
+# The page tests in a real browser (tests/tests/browser.rs): Playwright and
+# axe-core from ops/browser/package-lock.json, driving Debian's Chromium.
+ensure_browser_tools() {
+  local dir
+  dir="$(cd "$(dirname "$0")" && pwd)/browser"
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "ops: /usr/bin/chromium est introuvable (paquet chromium) : installez-le avec ops/install-deps.sh" >&2
+    exit 1
+  fi
+  if ! command -v npm >/dev/null; then
+    echo "ops: npm est introuvable : installez-le avec ops/install-deps.sh" >&2
+    exit 1
+  fi
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    echo "ops: installation des outils de test du navigateur"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    # npm ci may leave the directory's date alone: mark it as up to date.
+    touch "$dir/node_modules"
+  fi
+}
+
 ensure_postgres
 ensure_test_role
 ensure_smtp_sink
 ensure_ldap_tools
-echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôle guichet_test), puits SMTP installé, OpenLDAP présent"
+ensure_browser_tools
+echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôle guichet_test), puits SMTP installé, OpenLDAP présent, navigateur prêt"

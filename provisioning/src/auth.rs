@@ -82,7 +82,8 @@ pub(crate) fn guard_own_account(
     uid: &str,
     change: OwnAccount<'_>,
 ) -> Result<(), AppError> {
-    let own = matches!(who, Principal::ReferentialAdmin { slug: s, uid: u } if s == slug && u == uid);
+    let own =
+        matches!(who, Principal::ReferentialAdmin { slug: s, uid: u } if s == slug && u == uid);
     if !own {
         return Ok(());
     }

@@ -447,3 +447,100 @@ async fn uids_taken_outside_guichet_or_by_concurrent_writers_are_skipped() {
         );
     }
 }
+
+fn authority_input(
+    slug: &str,
+    password: Option<&str>,
+) -> guichet_core::provisioning::authorities::AuthorityInput {
+    let mut value = new_authority(slug, "Ville d’Arles");
+    match password {
+        Some(p) => value["admin"]["password"] = json!(p),
+        None => {
+            value["admin"].as_object_mut().unwrap().remove("password");
+        }
+    }
+    serde_json::from_value(value).unwrap()
+}
+
+#[core::prelude::v1::test]
+fn a_mailed_link_sets_the_password_in_the_directory() {
+    use guichet_core::provisioning::{agents, authorities, ProvisioningError};
+    for backend in BACKENDS {
+        let p = Platform::new(backend, Dir::Ldap);
+        let l = p.ldap();
+        let dir = guichet_core::directory::Directory::from_config(Some(&l.config()));
+        let (tenant, admin) =
+            authorities::create(&p.store, &dir, "test", 8080, authority_input("arles", None))
+                .unwrap();
+        assert!(admin.password_link_sent);
+        let mail = p
+            .store
+            .read(tenant.id, |tx| guichet_core::mail::outbox::unsent(tx, 10))
+            .unwrap()
+            .pop()
+            .expect("the link is in the outbox");
+        assert_eq!(mail.recipient, "admin@arles.example.fr");
+        let token = mail
+            .body_text
+            .split("http://arles.localhost:8080/backoffice/mot-de-passe/")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("a link to the back office")
+            .to_owned();
+        let dn = format!("uid={},ou=agents,dc=arles,{}", admin.agent.uid, l.base_dn);
+        assert!(!l.can_bind(&dn, "choisi-par-l-agent"));
+        agents::set_password_with_link(&p.store, &dir, &tenant, &token, "choisi-par-l-agent")
+            .unwrap();
+        assert!(l.can_bind(&dn, "choisi-par-l-agent"), "{backend:?}");
+        let again =
+            agents::set_password_with_link(&p.store, &dir, &tenant, &token, "encore-un-autre-mot");
+        assert!(
+            matches!(again, Err(ProvisioningError::NotFound)),
+            "a link works once"
+        );
+        assert!(agents::check_password(
+            &p.store,
+            &dir,
+            &tenant,
+            &admin.agent.uid,
+            "choisi-par-l-agent"
+        )
+        .unwrap());
+    }
+}
+
+#[core::prelude::v1::test]
+fn a_branch_left_in_the_directory_refuses_the_collectivite_and_writes_nothing() {
+    use guichet_core::provisioning::{authorities, ProvisioningError};
+    for backend in BACKENDS {
+        let p = Platform::new(backend, Dir::Ldap);
+        let l = p.ldap();
+        l.ldapadd(&format!(
+            "dn: dc=arles,{}\nobjectClass: dcObject\nobjectClass: organization\ndc: arles\no: Ancienne\n",
+            l.base_dn
+        ));
+        let dir = guichet_core::directory::Directory::from_config(Some(&l.config()));
+        let refused = authorities::create(
+            &p.store,
+            &dir,
+            "test",
+            8080,
+            authority_input("arles", Some(AGENT_PASSWORD)),
+        );
+        assert!(
+            matches!(refused, Err(ProvisioningError::Conflict(_))),
+            "{backend:?}: {refused:?}"
+        );
+        let found = p
+            .store
+            .platform_read(|c| guichet_core::tenancy::find_by_slug(c, "arles"))
+            .unwrap();
+        assert!(
+            found.is_none(),
+            "{backend:?}: no collectivité in the database"
+        );
+        let org = l.search(&format!("dc=arles,{}", l.base_dn), "(objectClass=*)");
+        assert_eq!(org.len(), 1, "the existing entry is left as it was");
+        assert_eq!(org[0]["o"], ["Ancienne"]);
+    }
+}

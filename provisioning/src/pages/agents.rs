@@ -381,8 +381,7 @@ async fn update(
     ) {
         Err(e) => Err(e),
         Ok(()) => {
-            blocking(move || Ok(agents::update(&store, &directory, &t, &actor, &u, input)?))
-                .await
+            blocking(move || Ok(agents::update(&store, &directory, &t, &actor, &u, input)?)).await
         }
     };
     let base = format!("/collectivites/{}/agents", tenant.slug);

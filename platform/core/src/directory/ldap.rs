@@ -324,7 +324,8 @@ impl LdapDirectory {
         let Some(current) = self.read_entry(&mut conn, &dn)? else {
             return Err(DirectoryError::NoSuchEntry(dn));
         };
-        Self::run_on(&mut conn, 
+        Self::run_on(
+            &mut conn,
             replace_step(&dn, &current, vec![("o".into(), text(name))])
                 .into_iter()
                 .collect(),
@@ -565,10 +566,13 @@ impl LdapDirectory {
         let Some(current) = self.read_entry(&mut conn, &dn)? else {
             return Err(DirectoryError::NoSuchEntry(dn));
         };
-        Self::run_on(&mut conn, vec![Step {
-            forward: Op::Delete { dn: dn.clone() },
-            inverse: Op::Add { dn, attrs: current },
-        }])
+        Self::run_on(
+            &mut conn,
+            vec![Step {
+                forward: Op::Delete { dn: dn.clone() },
+                inverse: Op::Add { dn, attrs: current },
+            }],
+        )
     }
 
     pub fn snapshot(&self, slug: &str) -> Result<Snapshot, DirectoryError> {

@@ -1,0 +1,362 @@
+// Page tests of the provisioning plane, and of the public side's first pages,
+// in a real headless browser (Debian's Chromium, driven by Playwright), with
+// an automated accessibility check (axe-core, WCAG 2 A and AA) on each page.
+//
+//   node ops/browser/provisioning.mjs <provisioning base URL> <public base URL>
+//
+// Against a server started on the data of `guichet demo`. Prints what it
+// checks; exits 1 with a clear message on the first failure of the scenario,
+// or at the end when axe found violations (all pages are checked first).
+// Tests/tests/browser.rs runs it; ops/test-services.sh installs its tools.
+
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = require('axe-core').source;
+
+const CHROMIUM = process.env.GUICHET_CHROMIUM || '/usr/bin/chromium';
+const STEP_TIMEOUT = 30_000;
+// Within a step, each wait gives up sooner: its own message names what it waited for.
+const ACTION_TIMEOUT = 20_000;
+const PASSWORD = 'demo-guichet-2026';
+
+const [provisioningArg, publicArg] = process.argv.slice(2);
+if (!provisioningArg || !publicArg) {
+  console.error('usage : node ops/browser/provisioning.mjs <URL du provisioning> <URL publique>');
+  process.exit(2);
+}
+const provisioning = new URL(provisioningArg);
+const publicBase = new URL(publicArg);
+// Chromium resolves every *.localhost name to loopback by itself: the
+// collectivité is found by its host name, as in production.
+const portal = new URL(`http://demo.localhost:${publicBase.port || 80}/`);
+
+class Failure extends Error {}
+
+function fail(message) {
+  throw new Failure(message);
+}
+
+function expect(condition, message) {
+  if (!condition) fail(message);
+}
+
+/** Accessibility violations found so far, reported together at the end. */
+const violations = [];
+/** Answers 5xx seen: a server error fails the scenario even when the page looks fine. */
+const serverErrors = [];
+let checks = 0;
+
+function ok(what) {
+  checks += 1;
+  console.log(`  ok  ${what}`);
+}
+
+/** Runs one step, within its own time limit. */
+async function step(name, body) {
+  console.log(`• ${name}`);
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Failure(`délai de ${STEP_TIMEOUT / 1000} s dépassé`)),
+      STEP_TIMEOUT,
+    );
+  });
+  try {
+    await Promise.race([body(), limit]);
+  } catch (e) {
+    e.step = name;
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (serverErrors.length > 0) {
+    const e = new Failure(`erreur du serveur : ${serverErrors.join(' ; ')}`);
+    e.step = name;
+    throw e;
+  }
+}
+
+function pathOf(page) {
+  const u = new URL(page.url());
+  return u.pathname + u.search;
+}
+
+/** Opens a URL; fails unless the final answer has the expected status. */
+async function open(page, url, status = 200) {
+  const response = await page.goto(url.toString(), { waitUntil: 'load' });
+  expect(response, `aucune réponse pour ${url}`);
+  expect(
+    response.status() === status,
+    `${url} : statut ${response.status()}, attendu ${status}`,
+  );
+  ok(`${url} répond ${status}`);
+  return response;
+}
+
+/**
+ * Clicks what leads to another page (a link, a submit button) and waits for
+ * that page: the final answer (after redirects), its commit, its load.
+ */
+async function follow(page, locator, status = 200) {
+  const mainFrame = page.mainFrame();
+  const response = page.waitForResponse((r) => {
+    const s = r.status();
+    return r.request().isNavigationRequest() && r.frame() === mainFrame && (s < 300 || s >= 400);
+  });
+  const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === mainFrame });
+  await locator.click();
+  const [answer] = await Promise.all([response, navigated]);
+  await page.waitForLoadState('load');
+  expect(
+    answer.status() === status,
+    `${answer.request().method()} ${answer.url()} : statut ${answer.status()}, attendu ${status}`,
+  );
+  return answer;
+}
+
+async function expectPath(page, path) {
+  expect(pathOf(page) === path, `adresse ${pathOf(page)}, attendue ${path}`);
+  ok(`page ${path}`);
+}
+
+async function expectHeading(page, text) {
+  const h1 = page.getByRole('heading', { level: 1 });
+  const found = (await h1.textContent())?.trim();
+  expect(found === text, `titre « ${found} », attendu « ${text} »`);
+  ok(`titre « ${text} »`);
+}
+
+/** axe-core on the page as it is: every WCAG 2 A and AA violation is kept. */
+async function accessible(page, label) {
+  await page.addScriptTag({ content: axeSource });
+  const results = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }),
+  );
+  if (results.violations.length === 0) {
+    ok(`accessibilité (axe, WCAG 2 A et AA, ${results.passes.length} règles vérifiées) : ${label}`);
+    return;
+  }
+  for (const v of results.violations) {
+    const targets = v.nodes.map((n) => n.target.join(' ')).join(', ');
+    violations.push({ page: `${label} (${page.url()})`, id: v.id, help: v.help, impact: v.impact, targets, nodes: v.nodes });
+    console.log(`  NON ${label} : ${v.id} (${v.impact}) — ${v.help} — ${targets}`);
+    for (const n of v.nodes) {
+      if (n.failureSummary) console.log(`        ${n.failureSummary.replace(/\n/g, '\n        ')}`);
+    }
+  }
+}
+
+async function signIn(page, login) {
+  await page.getByLabel('Identifiant', { exact: true }).fill(login);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await follow(page, page.getByRole('button', { name: 'Se connecter' }));
+  ok(`connexion de ${login}`);
+}
+
+async function signOut(page) {
+  await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
+  await expectPath(page, '/connexion');
+  ok('déconnexion');
+}
+
+/** The main content's links, by their exact accessible name. */
+function mainLink(page, name) {
+  return page.getByRole('main').getByRole('link', { name, exact: true });
+}
+
+async function scenario(page) {
+  const at = (path) => new URL(path, provisioning);
+
+  await step('Page de connexion', async () => {
+    await open(page, at('/connexion'));
+    await expectHeading(page, 'Connexion à l’administration de Guichet');
+    await accessible(page, 'connexion');
+  });
+
+  await step('Connexion de l’administrateur du référentiel camille.martin@demo', async () => {
+    await signIn(page, 'camille.martin@demo');
+    await expectPath(page, '/collectivites/demo');
+    await expectHeading(page, 'Ville de Démo');
+    await accessible(page, 'page de la collectivité');
+  });
+
+  await step('Liste des agents', async () => {
+    await follow(page, mainLink(page, 'Agents'));
+    await expectPath(page, '/collectivites/demo/agents');
+    await expectHeading(page, 'Agents');
+    await accessible(page, 'liste des agents');
+  });
+
+  await step('Formulaire « Ajouter un agent » envoyé vide', async () => {
+    await follow(page, mainLink(page, 'Ajouter un agent'));
+    await expectPath(page, '/collectivites/demo/agents/nouveau');
+    await expectHeading(page, 'Ajouter un agent');
+    await accessible(page, 'formulaire d’ajout d’un agent');
+
+    // A refused form answers 400, with the form again.
+    await follow(page, page.getByRole('button', { name: 'Créer l’agent' }), 400);
+    await expectHeading(page, 'Ajouter un agent');
+    const summary = page.getByRole('alert');
+    expect((await summary.count()) === 1, `un seul résumé des erreurs (role=alert) attendu, ${await summary.count()} trouvé(s)`);
+    const summaryText = (await summary.textContent()).replace(/\s+/g, ' ').trim();
+    ok(`résumé des erreurs : « ${summaryText} »`);
+    const links = await summary.getByRole('link').evaluateAll((as) =>
+      as.map((a) => ({ href: a.getAttribute('href'), text: a.textContent.trim() })),
+    );
+    expect(links.length >= 3, `au moins 3 liens vers les champs manquants attendus : ${JSON.stringify(links)}`);
+    const targets = [];
+    for (const { href, text } of links) {
+      expect(/^#[A-Za-z][\w-]*$/.test(href), `lien « ${text} » : href="${href}" n’est pas une ancre de champ`);
+      const id = href.slice(1);
+      const field = page.locator(`[id="${id}"]`);
+      expect((await field.count()) === 1, `lien « ${text} » : aucun élément d’id « ${id} »`);
+      const invalid = await field.getAttribute('aria-invalid');
+      expect(invalid === 'true', `champ #${id} : aria-invalid="${invalid}", attendu "true"`);
+      // The field's error message is announced with it: on the field, or on
+      // the fieldset of a group of checkboxes.
+      const announced = await field.evaluate((el) => {
+        const holder = el.type === 'checkbox' ? el.closest('fieldset[aria-describedby]') || el : el;
+        const ids = (holder.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+        return ids.some((i) => i.endsWith('-erreur') && document.getElementById(i)?.textContent.trim());
+      });
+      expect(announced, `champ #${id} : son message d’erreur n’est pas relié par aria-describedby`);
+      targets.push(id);
+      ok(`lien « ${text} » → #${id}, aria-invalid="true", erreur annoncée`);
+    }
+    for (const id of ['first-name', 'last-name', 'email']) {
+      expect(targets.includes(id), `le résumé ne mène pas au champ #${id} : ${targets.join(', ')}`);
+    }
+    ok('prénom, nom et adresse électronique signalés manquants');
+    await accessible(page, 'formulaire d’ajout d’un agent avec erreurs');
+  });
+
+  await step('Création de l’agent Éloïse d’Aubigné', async () => {
+    await page.getByLabel('Prénom', { exact: true }).fill('Éloïse');
+    await page.getByLabel('Nom', { exact: true }).fill('d’Aubigné');
+    await page.getByLabel('Adresse électronique', { exact: true }).fill('eloise.daubigne@demo.example');
+    await page.getByLabel('Agents instructeurs', { exact: true }).check();
+    await page.getByLabel(/^Mot de passe/).fill('un mot de passe bien long');
+    await follow(page, page.getByRole('button', { name: 'Créer l’agent' }));
+    await expectPath(page, '/collectivites/demo/agents');
+    const notice = (await page.getByRole('status').textContent()).trim();
+    expect(notice.includes('« eloise.daubigne »'), `message après la création : « ${notice} »`);
+    ok(`message : « ${notice} »`);
+    const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'eloise.daubigne', exact: true }) });
+    expect((await row.count()) === 1, 'la liste des agents ne montre pas l’identifiant eloise.daubigne');
+    const rowText = (await row.textContent()).replace(/\s+/g, ' ');
+    expect(rowText.includes('Agents instructeurs'), `groupe absent de la ligne : ${rowText}`);
+    ok('la liste montre eloise.daubigne, du groupe « Agents instructeurs »');
+    await accessible(page, 'liste des agents après création');
+  });
+
+  await step('Catégories de téléservices', async () => {
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Catégories', exact: true }));
+    await expectPath(page, '/collectivites/demo/categories');
+    await expectHeading(page, 'Catégories de téléservices');
+    await accessible(page, 'catégories');
+    await follow(page, page.getByRole('main').getByRole('link', { name: /Enfance et scolarité/ }));
+    expect(/^\/collectivites\/demo\/categories\/\d+$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+    await expectHeading(page, 'Catégorie « Enfance et scolarité »');
+    await accessible(page, 'catégorie « Enfance et scolarité »');
+  });
+
+  await step('Journal des modifications', async () => {
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Journal', exact: true }));
+    await expectPath(page, '/collectivites/demo/journal');
+    await expectHeading(page, 'Journal des modifications');
+    const row = page
+      .getByRole('row')
+      .filter({ hasText: 'création d’un agent' })
+      .filter({ hasText: 'agent eloise.daubigne' });
+    expect((await row.count()) >= 1, 'le journal ne montre pas la création de l’agent eloise.daubigne');
+    const rowText = (await row.first().textContent()).replace(/\s+/g, ' ');
+    expect(rowText.includes('camille.martin'), `l’auteur n’est pas camille.martin : ${rowText}`);
+    ok('le journal montre la création de l’agent eloise.daubigne par camille.martin');
+    await accessible(page, 'journal');
+  });
+
+  await step('Déconnexion, puis connexion du super-administrateur demo-admin', async () => {
+    await signOut(page);
+    await signIn(page, 'demo-admin');
+    await expectPath(page, '/');
+    await expectHeading(page, 'Collectivités');
+    const link = page.getByRole('table').getByRole('link', { name: 'Ville de Démo', exact: true });
+    expect((await link.count()) === 1, 'la liste des collectivités ne montre pas « Ville de Démo »');
+    ok('la liste des collectivités montre « Ville de Démo »');
+    await accessible(page, 'liste des collectivités');
+    await follow(page, mainLink(page, 'Inscrire une nouvelle collectivité'));
+    await expectPath(page, '/collectivites/nouvelle');
+    await accessible(page, 'formulaire d’inscription d’une collectivité');
+  });
+
+  await step(`Portail des usagers (${portal.host})`, async () => {
+    await open(page, portal);
+    const title = (await page.getByRole('heading', { level: 1 }).textContent()).trim();
+    expect(title.includes('Ville de Démo'), `titre du portail : « ${title} »`);
+    ok(`titre « ${title} »`);
+    await accessible(page, 'accueil du portail');
+    await open(page, new URL('/backoffice/', portal));
+    await accessible(page, 'espace des agents');
+  });
+}
+
+async function main() {
+  const started = Date.now();
+  console.log(`Navigateur : ${CHROMIUM} ; provisioning : ${provisioning.origin} ; portail : ${portal.origin}`);
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Tests may run as root, where Chromium's sandbox cannot start.
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+      timeout: STEP_TIMEOUT,
+    });
+  } catch (e) {
+    console.error(
+      `ÉCHEC — Chromium ne démarre pas (${CHROMIUM}, paquet Debian chromium, ops/install-deps.sh) : ` +
+        String(e.message).split('\n')[0],
+    );
+    process.exit(1);
+  }
+  let failure = null;
+  try {
+    console.log(`Chromium ${browser.version()}`);
+    // The pages forbid inline scripts (CSP): axe is injected as one.
+    const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+    context.setDefaultTimeout(ACTION_TIMEOUT);
+    context.setDefaultNavigationTimeout(ACTION_TIMEOUT);
+    const page = await context.newPage();
+    page.on('response', (r) => {
+      if (r.status() >= 500) serverErrors.push(`${r.request().method()} ${r.url()} : ${r.status()}`);
+    });
+    page.on('pageerror', (e) => serverErrors.push(`erreur JavaScript sur ${page.url()} : ${e.message}`));
+    await scenario(page);
+  } catch (e) {
+    failure = e;
+  } finally {
+    await browser.close();
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (violations.length > 0) {
+    console.error(`ÉCHEC — ${violations.length} violation(s) d’accessibilité (axe, WCAG 2 A et AA) :`);
+    for (const v of violations) {
+      console.error(`  - ${v.page} : ${v.id} (${v.impact}) — ${v.help} — ${v.targets}`);
+    }
+  }
+  if (failure) {
+    const where = failure.step ? `étape « ${failure.step} » : ` : '';
+    // Playwright's errors say what they waited for; others need their stack.
+    const playwright = failure.name === 'TimeoutError' || /^\w+\.\w+: /.test(failure.message || '');
+    const what =
+      failure instanceof Failure || playwright ? failure.message : failure.stack || String(failure);
+    console.error(`ÉCHEC — ${where}${what}`);
+  }
+  if (failure || violations.length > 0) process.exit(1);
+  console.log(`Réussi : ${checks} vérifications en ${seconds} s, aucune violation d’accessibilité.`);
+}
+
+await main();
