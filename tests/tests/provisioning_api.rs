@@ -1015,3 +1015,83 @@ async fn throttled_after_repeated_wrong_passwords() {
     let (status, problem) = call(&app, GET, "/api/v1/local-authorities", &Auth::root(), None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
 }
+
+#[actix_web::test]
+async fn a_new_set_password_link_replaces_the_old_one() {
+    for (backend, dir) in SETUPS {
+        let p = Platform::new(backend, dir);
+        let app = test::init_service(provisioning_app(&p.shared)).await;
+        let root = Auth::root();
+        call(
+            &app,
+            POST,
+            "/api/v1/local-authorities",
+            &root,
+            Some(&new_authority("arles", "Ville d’Arles")),
+        )
+        .await;
+        let agents = "/api/v1/local-authorities/arles/agents";
+        let (_, made) = call(&app, POST, agents, &root,
+            Some(&json!({"uid": "jdupont", "first_name": "Jean", "last_name": "Dupont", "email": "jean@arles.example.fr"}))).await;
+        assert_eq!(made["password_link_sent"], true);
+        let (status, sent) = call(
+            &app,
+            POST,
+            &format!("{agents}/jdupont/password-link"),
+            &root,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{sent}");
+        assert_eq!(sent["sent_to"], "jean@arles.example.fr");
+        let (status, _) = call(
+            &app,
+            POST,
+            &format!("{agents}/personne/password-link"),
+            &root,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let tenant = p
+            .store
+            .platform_read(|c| guichet_core::tenancy::find_by_slug(c, "arles"))
+            .unwrap()
+            .unwrap();
+        let mails = p
+            .store
+            .read(tenant.id, |tx| guichet_core::mail::outbox::unsent(tx, 10))
+            .unwrap();
+        let token_of = |renewed: bool| -> String {
+            let mail = mails
+                .iter()
+                .find(|m| {
+                    m.recipient == "jean@arles.example.fr"
+                        && m.body_text.contains("nouveau lien") == renewed
+                })
+                .expect("both mails");
+            mail.body_text
+                .split("/backoffice/mot-de-passe/")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        let works = |t: &str| {
+            p.store
+                .read(tenant.id, |tx| {
+                    guichet_core::provisioning::agents::agent_for_link(tx, t)
+                })
+                .unwrap()
+                .is_some()
+        };
+        assert!(
+            works(&token_of(true)),
+            "{backend:?} {dir:?}: the new link works"
+        );
+        assert!(!works(&token_of(false)), "the first link no longer does");
+    }
+}

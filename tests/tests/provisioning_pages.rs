@@ -1061,5 +1061,25 @@ async fn an_agent_chooses_a_password_through_the_mailed_link() {
         let mut elsewhere = Browser::public("b");
         let r = elsewhere.get(&public, path).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // The referential admin mails a new link, after a confirmation.
+        let page = "/collectivites/a/agents/lea.roux/lien-mot-de-passe";
+        let confirm = admin.get(&prov, page).await;
+        assert!(confirm
+            .html
+            .contains("Oui, envoyer le lien à lea.roux@a.example"));
+        let r = admin.submit(&prov, page, page, &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let list = admin.get(&prov, "/collectivites/a/agents").await;
+        assert!(list
+            .html
+            .contains("Un lien pour choisir son mot de passe est envoyé"));
+        let renewed = store
+            .read(a.id, |tx| outbox::unsent(tx, 10))
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.recipient == "lea.roux@a.example")
+            .count();
+        assert_eq!(renewed, 2, "{backend:?}");
     }
 }

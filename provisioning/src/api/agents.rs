@@ -15,6 +15,10 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/local-authorities/{slug}/agents", web::get().to(list))
         .route("/local-authorities/{slug}/agents", web::post().to(create))
         .route(
+            "/local-authorities/{slug}/agents/{uid}/password-link",
+            web::post().to(renew_link),
+        )
+        .route(
             "/local-authorities/{slug}/agents/{uid}",
             web::get().to(show),
         )
@@ -130,6 +134,34 @@ async fn delete(
     let actor = user.0.actor();
     blocking(move || Ok(agents::delete(&store, &directory, &tenant, &actor, &uid)?)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(serde::Serialize)]
+struct LinkSent {
+    sent_to: String,
+}
+
+/// Mails a new set-password link; the earlier ones stop working.
+async fn renew_link(
+    user: ApiUser,
+    path: web::Path<(String, String)>,
+    store: web::Data<Store>,
+    state: web::Data<Provisioning>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
+    let store = store.into_inner();
+    let actor = user.0.actor();
+    let link_base = tenant.public_url(state.local_port);
+    let agent = blocking(move || {
+        Ok(agents::renew_password_link(
+            &store, &tenant, &actor, &uid, &link_base,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(LinkSent {
+        sent_to: agent.email,
+    }))
 }
 
 #[derive(serde::Serialize)]

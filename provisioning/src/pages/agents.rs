@@ -34,6 +34,14 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(update),
         )
         .route(
+            "/collectivites/{slug}/agents/{uid}/lien-mot-de-passe",
+            web::get().to(link_page),
+        )
+        .route(
+            "/collectivites/{slug}/agents/{uid}/lien-mot-de-passe",
+            web::post().to(send_link),
+        )
+        .route(
             "/collectivites/{slug}/agents/{uid}/supprimer",
             web::get().to(delete_page),
         )
@@ -506,6 +514,73 @@ async fn delete(
             &agent,
             Some(super::sentence(&m)),
         ),
+        Err(e) => Err(e),
+    }
+}
+
+/// Confirmation before mailing a new set-password link.
+async fn link_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
+    link_confirm(&ctx, StatusCode::OK, &tenant, &agent, None)
+}
+
+fn link_confirm(
+    ctx: &Ctx,
+    status: StatusCode,
+    tenant: &Tenant,
+    agent: &Agent,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let name = format!("{} {}", agent.first_name, agent.last_name);
+    let heading = format!("Envoyer un lien de mot de passe à {name}");
+    let base = format!("/collectivites/{}/agents", tenant.slug);
+    let page = ConfirmPage {
+        layout: ctx.layout(&heading, Some(tenant), Nav::Agents)?,
+        can_confirm: true,
+        explanation: format!(
+            "Un courriel sera envoyé à {} avec un lien, valable {} jours, pour choisir un nouveau mot de passe. Les liens envoyés auparavant ne fonctionneront plus ; le mot de passe actuel reste valable jusqu’au changement.",
+            agent.email,
+            agents::LINK_DAYS
+        ),
+        heading,
+        error,
+        action: format!("{base}/{}/lien-mot-de-passe", agent.uid),
+        csrf_token: ctx.csrf()?,
+        confirm: format!("Oui, envoyer le lien à {}", agent.email),
+        cancel: base,
+    };
+    ctx.render(status, "provisioning/confirm", &page)
+}
+
+async fn send_link(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, uid) = path.into_inner();
+    let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
+    let (store, actor) = (ctx.store(), ctx.who.actor());
+    let link_base = tenant.public_url(ctx.state.local_port);
+    let (t, u) = (tenant.clone(), agent.uid.clone());
+    let done = blocking(move || {
+        Ok(agents::renew_password_link(
+            &store, &t, &actor, &u, &link_base,
+        )?)
+    })
+    .await;
+    match done {
+        Ok(sent) => {
+            ctx.flash(format!(
+                "Un lien pour choisir son mot de passe est envoyé à {} {} ({}).",
+                sent.first_name, sent.last_name, sent.email
+            ))?;
+            Ok(see_other(&format!("/collectivites/{}/agents", tenant.slug)))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let message = errors.first().map(|e| super::sentence(&e.message));
+            link_confirm(&ctx, StatusCode::BAD_REQUEST, &tenant, &agent, message)
+        }
         Err(e) => Err(e),
     }
 }

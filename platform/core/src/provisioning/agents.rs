@@ -418,7 +418,7 @@ fn insert_rows(
     let agent = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
     let link_sent = checked.password.is_none();
     if link_sent {
-        send_password_link(tx, tenant, &agent, link_base)?;
+        send_password_link(tx, tenant, &agent, link_base, LinkReason::NewAccount)?;
     }
     audit::record(
         tx,
@@ -547,12 +547,20 @@ fn digest(token: &str) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Why a set-password link is mailed.
+#[derive(Clone, Copy)]
+enum LinkReason {
+    NewAccount,
+    Renewed,
+}
+
 /// Queues the e-mail with a link to choose a password, valid [`LINK_DAYS`] days.
 fn send_password_link(
     tx: &mut TenantTx<'_>,
     tenant: &Tenant,
     agent: &Agent,
     link_base: &str,
+    reason: LinkReason,
 ) -> Result<(), ProvisioningError> {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -567,15 +575,24 @@ fn send_password_link(
                 .eq(Utc::now().naive_utc() + Duration::days(LINK_DAYS)),
         ))
         .execute(tx.conn())?;
+    let opening = match reason {
+        LinkReason::NewAccount => format!(
+            "Un compte d’agent vous a été ouvert sur Guichet, les services en ligne de {}.",
+            tenant.name
+        ),
+        LinkReason::Renewed => format!(
+            "Voici un nouveau lien pour choisir le mot de passe de votre compte d’agent sur Guichet, les services en ligne de {}. Les liens reçus auparavant ne fonctionnent plus.",
+            tenant.name
+        ),
+    };
     let body = format!(
         "Bonjour {first},\n\n\
-         Un compte d’agent vous a été ouvert sur Guichet, les services en ligne de {name}.\n\
+         {opening}\n\
          Votre identifiant : {uid}\n\n\
          Pour choisir votre mot de passe, ouvrez ce lien (valable {LINK_DAYS} jours) :\n\
          {link_base}/backoffice/mot-de-passe/{token}\n\n\
          Si vous n’attendiez pas ce message, ignorez-le : aucun mot de passe ne sera défini.\n",
         first = agent.first_name,
-        name = tenant.name,
         uid = agent.uid,
     );
     outbox::enqueue(
@@ -589,6 +606,40 @@ fn send_password_link(
         other => invalid("email", other),
     })?;
     Ok(())
+}
+
+/// Mails the agent a new link to choose a password (lost or expired mail);
+/// the links sent before stop working. Returns the agent, with the address used.
+pub fn renew_password_link(
+    store: &Store,
+    tenant: &Tenant,
+    actor: &str,
+    uid: &str,
+    link_base: &str,
+) -> Result<Agent, ProvisioningError> {
+    store.write(tenant.id, |tx| {
+        let agent = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        let tenant_key = tx.tenant_key();
+        diesel::delete(
+            agent_password_tokens::table
+                .filter(agent_password_tokens::tenant_id.eq(tenant_key))
+                .filter(agent_password_tokens::agent_id.eq(agent.id)),
+        )
+        .execute(tx.conn())?;
+        send_password_link(tx, tenant, &agent, link_base, LinkReason::Renewed)?;
+        audit::record(
+            tx,
+            Change {
+                actor,
+                action: "agent.password-link",
+                object_type: "agent",
+                object_id: uid,
+                before: None,
+                after: Some(serde_json::json!({ "sent_to": agent.email })),
+            },
+        )?;
+        Ok(agent)
+    })
 }
 
 /// The agent a set-password link was made for, if it is valid.
