@@ -353,6 +353,15 @@ fn admin_token_is_printed_once_and_refused_for_unknown_logins() {
     let principal =
         guichet_core::provisioning::principal::authenticate_token(&p.store, &token).unwrap();
     assert!(principal.is_some_and(|p| p.is_super_admin()));
+    let out = run(&p, &["admin", "token", "--login", "root", "--revoke"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "1 jeton(s) révoqué(s) pour « root ».\n"
+    );
+    let principal =
+        guichet_core::provisioning::principal::authenticate_token(&p.store, &token).unwrap();
+    assert!(principal.is_none(), "a revoked token opens nothing");
     let out = run(&p, &["admin", "token", "--login", "personne"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);

@@ -71,5 +71,8 @@ pub enum AdminCommand {
         /// A super-admin's login, or a referential admin's `uid@slug`.
         #[arg(long)]
         login: String,
+        /// Instead, revoke every token made for this login.
+        #[arg(long)]
+        revoke: bool,
     },
 }

@@ -162,8 +162,13 @@ pub fn ldap_sync(config: &Config, only: Option<&str>) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn admin_token(config: &Config, login: &str) -> Result<(), Failure> {
+pub fn admin_token(config: &Config, login: &str, revoke: bool) -> Result<(), Failure> {
     let store = open_store(config)?;
+    if revoke {
+        let n = principal::revoke_tokens(&store, login)?;
+        println!("{n} jeton(s) révoqué(s) pour « {login} ».");
+        return Ok(());
+    }
     let token = principal::issue_token(&store, login)?;
     println!("{token}");
     Ok(())

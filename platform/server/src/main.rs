@@ -25,7 +25,9 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::CreateSuperadmin { login, .. }) => {
                 commands::create_superadmin(&config, &login)
             }
-            Command::Admin(AdminCommand::Token { login }) => commands::admin_token(&config, &login),
+            Command::Admin(AdminCommand::Token { login, revoke }) => {
+                commands::admin_token(&config, &login, revoke)
+            }
             Command::Ldap(LdapCommand::Sync { tenant }) => {
                 commands::ldap_sync(&config, tenant.as_deref())
             }

@@ -173,3 +173,12 @@ pub fn authenticate_token(store: &Store, token: &str) -> Result<Option<Principal
     let exists = store.platform_read(|c| superadmin::exists(c, &login))?;
     Ok(exists.then_some(Principal::SuperAdmin { login }))
 }
+
+/// Revokes every bearer token made for `login`; returns how many there were.
+pub fn revoke_tokens(store: &Store, login: &str) -> Result<usize, StoreError> {
+    store.platform_write(|c| {
+        diesel::delete(api_tokens::table.filter(api_tokens::login.eq(login)))
+            .execute(c)
+            .map_err(StoreError::from)
+    })
+}
