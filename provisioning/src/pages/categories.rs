@@ -257,7 +257,12 @@ async fn detail(
         csrf_token: ctx.csrf()?,
         rename,
         empty: category.teleservices.is_empty(),
-        teleservices: services
+        teleservices: {
+            // Those of this category first, then the others, each by label.
+            let mut services = services;
+            services.sort_by_key(|s| s.category_id != Some(id));
+            services
+        }
             .into_iter()
             .map(|s| ServiceRow {
                 here: s.category_id == Some(id),

@@ -53,7 +53,10 @@ pub fn free_text(raw: &str, max: usize) -> Result<String, String> {
 pub fn email(raw: &str) -> Result<String, &'static str> {
     let s = raw.trim();
     const HINT: &str = "adresse électronique invalide (exemple : prenom.nom@mairie.fr)";
-    if s.is_empty() || s.len() > 254 {
+    if s.is_empty() {
+        return Err("ce champ est obligatoire");
+    }
+    if s.len() > 254 {
         return Err(HINT);
     }
     let Some((local, domain)) = s.split_once('@') else {
