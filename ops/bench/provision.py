@@ -145,6 +145,16 @@ def main():
 
     status, found = api.call("GET", "/api/v1/local-authorities/banc-api/agents?q=agent0&limit=1")
     assert status == 200 and found, "agents retrouvés"
+
+    # 3. Searching among them, as the search box does (prefix of a name), one client.
+    latencies = []
+    for i in range(300):
+        prefix = "essai-" + letters(i * 7919 % a.agents)[:3].lower()
+        start = time.perf_counter()
+        status, hits = api.call("GET", f"/api/v1/local-authorities/banc-api/agents?q={prefix}&limit=50")
+        latencies.append(time.perf_counter() - start)
+        assert status == 200 and hits, (prefix, status)
+    latencies.sort()
     result = {
         "agents": a.agents,
         "concurrency": a.concurrency,
@@ -153,11 +163,14 @@ def main():
         "api_seconds": round(api_s, 2),
         "api_agents_per_second": round(a.agents / api_s, 1),
         "api_vs_ldapadd": round(ldapadd_s / api_s, 3),
+        "search_p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
+        "search_p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 2),
     }
     print(json.dumps(result))
     print(f"ldapadd : {result['ldapadd_agents_per_second']} agents/s ; "
           f"API Guichet : {result['api_agents_per_second']} agents/s "
-          f"(concurrence {a.concurrency}) ; rapport API/ldapadd : {result['api_vs_ldapadd']}",
+          f"(concurrence {a.concurrency}) ; rapport API/ldapadd : {result['api_vs_ldapadd']} ; "
+          f"recherche parmi {a.agents} agents : p50 {result['search_p50_ms']} ms, p95 {result['search_p95_ms']} ms",
           file=sys.stderr)
 
 
