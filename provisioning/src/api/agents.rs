@@ -7,7 +7,7 @@ use guichet_core::provisioning::groups;
 use guichet_core::store::Store;
 use guichet_core::web::{blocking, AppError};
 
-use super::{created, ApiUser, Search};
+use super::{created, read_in, ApiUser, Search};
 use crate::auth::{guard_own_account, tenant_in_reach, OwnAccount};
 use crate::Provisioning;
 
@@ -43,11 +43,9 @@ async fn list(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let store = store.into_inner();
     let limit = query.limit();
     let q = query.into_inner().q;
-    let found =
-        blocking(move || Ok(store.read(tenant.id, |tx| agents::search(tx, &q, limit))?)).await?;
+    let found = read_in(&store, tenant.id, move |tx| agents::search(tx, &q, limit)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -88,8 +86,7 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let store = store.into_inner();
-    let agent = blocking(move || Ok(store.read(tenant.id, |tx| agents::get(tx, &uid))?))
+    let agent = read_in(&store, tenant.id, move |tx| agents::get(tx, &uid))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(agent))
@@ -176,8 +173,7 @@ async fn list_groups(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let store = store.into_inner();
-    let found = blocking(move || Ok(store.read(tenant.id, groups::list)?)).await?;
+    let found = read_in(&store, tenant.id, groups::list).await?;
     Ok(HttpResponse::Ok().json(
         found
             .into_iter()

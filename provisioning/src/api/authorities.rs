@@ -9,7 +9,7 @@ use guichet_core::tenancy;
 use guichet_core::web::{blocking, AppError};
 use serde::Serialize;
 
-use super::{created, ApiUser, Search};
+use super::{created, read_in, ApiUser, Search};
 use crate::auth::{super_admin_only, tenant_in_reach};
 use crate::Provisioning;
 
@@ -116,7 +116,6 @@ async fn audit_trail(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let store = store.into_inner();
-    let events = blocking(move || Ok(store.read(tenant.id, |tx| audit::recent(tx, 500))?)).await?;
+    let events = read_in(&store, tenant.id, |tx| audit::recent(tx, 500)).await?;
     Ok(HttpResponse::Ok().json(events))
 }

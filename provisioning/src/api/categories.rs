@@ -4,10 +4,10 @@ use actix_web::{web, HttpResponse};
 use guichet_core::provisioning::categories::{self, Category, Grant};
 use guichet_core::provisioning::ProvisioningError;
 use guichet_core::store::Store;
-use guichet_core::web::{blocking, AppError};
+use guichet_core::web::AppError;
 use serde::{Deserialize, Serialize};
 
-use super::{created, ApiUser};
+use super::{created, read_in, write_in, ApiUser};
 use crate::auth::tenant_in_reach;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -97,14 +97,11 @@ async fn list(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let store = store.into_inner();
-    let found = blocking(move || {
-        Ok(store.read(tenant.id, |tx| {
-            categories::list(tx)?
-                .into_iter()
-                .map(|c| with_rights(tx, c))
-                .collect::<Result<Vec<_>, ProvisioningError>>()
-        })?)
+    let found = read_in(&store, tenant.id, move |tx| {
+        categories::list(tx)?
+            .into_iter()
+            .map(|c| with_rights(tx, c))
+            .collect::<Result<Vec<_>, ProvisioningError>>()
     })
     .await?;
     Ok(HttpResponse::Ok().json(found))
@@ -117,19 +114,16 @@ async fn create(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let store = store.into_inner();
     let actor = user.0.actor();
     let slug = tenant.slug.clone();
     let input = body.into_inner();
-    let made = blocking(move || {
-        Ok(store.write(tenant.id, |tx| {
-            let c = categories::create(tx, &actor, &input.name)?;
-            if let Some(codes) = &input.teleservices {
-                set_teleservices(tx, &actor, c.id, codes)?;
-            }
-            let c = categories::get(tx, c.id)?.ok_or(ProvisioningError::NotFound)?;
-            with_rights(tx, c)
-        })?)
+    let made = write_in(&store, tenant.id, move |tx| {
+        let c = categories::create(tx, &actor, &input.name)?;
+        if let Some(codes) = &input.teleservices {
+            set_teleservices(tx, &actor, c.id, codes)?;
+        }
+        let c = categories::get(tx, c.id)?.ok_or(ProvisioningError::NotFound)?;
+        with_rights(tx, c)
     })
     .await?;
     Ok(created(
@@ -148,12 +142,9 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let store = store.into_inner();
-    let found = blocking(move || {
-        Ok(store.read(tenant.id, |tx| {
-            let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
-            with_rights(tx, c)
-        })?)
+    let found = read_in(&store, tenant.id, move |tx| {
+        let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        with_rights(tx, c)
     })
     .await?;
     Ok(HttpResponse::Ok().json(found))
@@ -167,18 +158,15 @@ async fn update(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let store = store.into_inner();
     let actor = user.0.actor();
     let input = body.into_inner();
-    let after = blocking(move || {
-        Ok(store.write(tenant.id, |tx| {
-            categories::rename(tx, &actor, id, &input.name)?;
-            if let Some(codes) = &input.teleservices {
-                set_teleservices(tx, &actor, id, codes)?;
-            }
-            let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
-            with_rights(tx, c)
-        })?)
+    let after = write_in(&store, tenant.id, move |tx| {
+        categories::rename(tx, &actor, id, &input.name)?;
+        if let Some(codes) = &input.teleservices {
+            set_teleservices(tx, &actor, id, codes)?;
+        }
+        let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        with_rights(tx, c)
     })
     .await?;
     Ok(HttpResponse::Ok().json(after))
@@ -191,9 +179,11 @@ async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let store = store.into_inner();
     let actor = user.0.actor();
-    blocking(move || Ok(store.write(tenant.id, |tx| categories::delete(tx, &actor, id))?)).await?;
+    write_in(&store, tenant.id, move |tx| {
+        categories::delete(tx, &actor, id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -211,13 +201,10 @@ async fn set_right(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id, uid) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let store = store.into_inner();
     let actor = user.0.actor();
     let right = body.into_inner().right;
-    let grant = blocking(move || {
-        Ok(store.write(tenant.id, |tx| {
-            categories::set_right(tx, &actor, id, &uid, &right)
-        })?)
+    let grant = write_in(&store, tenant.id, move |tx| {
+        categories::set_right(tx, &actor, id, &uid, &right)
     })
     .await?;
     Ok(HttpResponse::Ok().json(grant))
@@ -231,12 +218,9 @@ async fn clear_right(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id, uid) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let store = store.into_inner();
     let actor = user.0.actor();
-    blocking(move || {
-        Ok(store.write(tenant.id, |tx| {
-            categories::clear_right(tx, &actor, id, &uid)
-        })?)
+    write_in(&store, tenant.id, move |tx| {
+        categories::clear_right(tx, &actor, id, &uid)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -266,19 +250,16 @@ async fn move_teleservice(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id, code) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let store = store.into_inner();
     let actor = user.0.actor();
-    let after = blocking(move || {
-        Ok(store.write(tenant.id, |tx| {
-            let category = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
-            if attach {
-                categories::set_teleservice_category(tx, &actor, &code, Some(id))?;
-            } else if category.teleservices.contains(&code) {
-                categories::set_teleservice_category(tx, &actor, &code, None)?;
-            }
-            let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
-            with_rights(tx, c)
-        })?)
+    let after = write_in(&store, tenant.id, move |tx| {
+        let category = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        if attach {
+            categories::set_teleservice_category(tx, &actor, &code, Some(id))?;
+        } else if category.teleservices.contains(&code) {
+            categories::set_teleservice_category(tx, &actor, &code, None)?;
+        }
+        let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        with_rights(tx, c)
     })
     .await?;
     Ok(HttpResponse::Ok().json(after))
@@ -290,7 +271,6 @@ async fn teleservices(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let store = store.into_inner();
-    let found = blocking(move || Ok(store.read(tenant.id, categories::teleservices)?)).await?;
+    let found = read_in(&store, tenant.id, categories::teleservices).await?;
     Ok(HttpResponse::Ok().json(found))
 }

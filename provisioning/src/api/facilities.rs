@@ -6,7 +6,7 @@ use guichet_core::provisioning::facilities::{self, FacilityInput};
 use guichet_core::store::Store;
 use guichet_core::web::{blocking, AppError};
 
-use super::{created, ApiUser, Search};
+use super::{created, read_in, ApiUser, Search};
 use crate::auth::tenant_in_reach;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,10 +47,12 @@ async fn list(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let (store, kind) = (store.into_inner(), **kind);
+    let kind = **kind;
     let q = query.into_inner().q;
-    let found =
-        blocking(move || Ok(store.read(tenant.id, |tx| facilities::search(tx, kind, &q))?)).await?;
+    let found = read_in(&store, tenant.id, move |tx| {
+        facilities::search(tx, kind, &q)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -95,8 +97,8 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let (store, kind) = (store.into_inner(), **kind);
-    let found = blocking(move || Ok(store.read(tenant.id, |tx| facilities::get(tx, kind, id))?))
+    let kind = **kind;
+    let found = read_in(&store, tenant.id, move |tx| facilities::get(tx, kind, id))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(found))

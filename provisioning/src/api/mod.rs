@@ -17,7 +17,9 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use base64::Engine;
 use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::{self, Principal};
-use guichet_core::store::Store;
+use guichet_core::provisioning::ProvisioningError;
+use guichet_core::store::{Store, TenantTx};
+use guichet_core::tenancy::TenantId;
 use guichet_core::web::{blocking, AppError};
 
 use crate::Provisioning;
@@ -125,4 +127,28 @@ impl Search {
     fn limit(&self) -> i64 {
         self.limit.unwrap_or(100).clamp(1, 1000)
     }
+}
+
+/// Runs `f` in a read transaction of the collectivité, off the executor.
+async fn read_in<T, E, F>(store: &web::Data<Store>, tenant: TenantId, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
+    E: Into<ProvisioningError>,
+    T: Send + 'static,
+{
+    let store = store.clone().into_inner();
+    blocking(move || Ok(store.read(tenant, |tx| f(tx).map_err(Into::<ProvisioningError>::into))?))
+        .await
+}
+
+/// Runs `f` in a write transaction of the collectivité, off the executor.
+async fn write_in<T, E, F>(store: &web::Data<Store>, tenant: TenantId, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
+    E: Into<ProvisioningError>,
+    T: Send + 'static,
+{
+    let store = store.clone().into_inner();
+    blocking(move || Ok(store.write(tenant, |tx| f(tx).map_err(Into::<ProvisioningError>::into))?))
+        .await
 }
