@@ -302,6 +302,32 @@ pub fn grants(tx: &mut TenantTx<'_>, category: i64) -> Result<Vec<Grant>, StoreE
         .collect())
 }
 
+/// The agent's id and explicit right on the category (`None`: none given);
+/// not found when the category or the agent is unknown.
+fn current_right(
+    tx: &mut TenantTx<'_>,
+    category: i64,
+    uid: &str,
+) -> Result<(i64, Option<String>), ProvisioningError> {
+    get(tx, category)?.ok_or(ProvisioningError::NotFound)?;
+    let tenant = tx.tenant_key();
+    let agent_id: i64 = agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .filter(agents::uid.eq(uid))
+        .select(agents::id)
+        .first(tx.conn())
+        .optional()?
+        .ok_or(ProvisioningError::NotFound)?;
+    let right = category_rights::table
+        .filter(category_rights::tenant_id.eq(tenant))
+        .filter(category_rights::category_id.eq(category))
+        .filter(category_rights::agent_id.eq(agent_id))
+        .select(category_rights::access)
+        .first(tx.conn())
+        .optional()?;
+    Ok((agent_id, right))
+}
+
 /// Gives an agent a right on a category (replacing the previous one).
 pub fn set_right(
     tx: &mut TenantTx<'_>,
@@ -316,23 +342,12 @@ pub fn set_right(
             format!("droit inconnu : « {right} » (attendu : none, read, write ou manage)"),
         ));
     };
-    get(tx, category)?.ok_or(ProvisioningError::NotFound)?;
+    let (agent_id, before) = current_right(tx, category, uid)?;
     let tenant = tx.tenant_key();
-    let agent_id: i64 = agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .filter(agents::uid.eq(uid))
-        .select(agents::id)
-        .first(tx.conn())
-        .optional()?
-        .ok_or(ProvisioningError::NotFound)?;
     let key = category_rights::table
         .filter(category_rights::tenant_id.eq(tenant))
         .filter(category_rights::category_id.eq(category))
         .filter(category_rights::agent_id.eq(agent_id));
-    let before: Option<String> = key
-        .select(category_rights::access)
-        .first(tx.conn())
-        .optional()?;
     diesel::delete(key).execute(tx.conn())?;
     diesel::insert_into(category_rights::table)
         .values((
@@ -367,23 +382,12 @@ pub fn clear_right(
     category: i64,
     uid: &str,
 ) -> Result<bool, ProvisioningError> {
-    get(tx, category)?.ok_or(ProvisioningError::NotFound)?;
+    let (agent_id, before) = current_right(tx, category, uid)?;
     let tenant = tx.tenant_key();
-    let agent_id: i64 = agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .filter(agents::uid.eq(uid))
-        .select(agents::id)
-        .first(tx.conn())
-        .optional()?
-        .ok_or(ProvisioningError::NotFound)?;
     let key = category_rights::table
         .filter(category_rights::tenant_id.eq(tenant))
         .filter(category_rights::category_id.eq(category))
         .filter(category_rights::agent_id.eq(agent_id));
-    let before: Option<String> = key
-        .select(category_rights::access)
-        .first(tx.conn())
-        .optional()?;
     if before.is_none() {
         return Ok(false);
     }
