@@ -459,3 +459,26 @@ fn chrono_now() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+#[actix_web::test]
+async fn session_cookies_are_https_only_when_configured() {
+    for secure in [false, true] {
+        let db = TestDb::new(Backend::Sqlite);
+        let mut shared = Shared::new(db.store(), Directory::Builtin, Key::generate(), 8080);
+        shared.secure_cookies = secure;
+        let app = test::init_service(provisioning_app(&shared)).await;
+        let res = test::call_service(&app, get("/connexion", "127.0.0.1:8081").to_request()).await;
+        let cookie = res
+            .response()
+            .cookies()
+            .find(|c| c.name() == "guichet_provisioning")
+            .expect("the sign-in form starts a session (CSRF token)")
+            .into_owned();
+        assert_eq!(
+            cookie.secure(),
+            Some(true).filter(|_| secure),
+            "secure={secure}"
+        );
+        assert_eq!(cookie.http_only(), Some(true));
+    }
+}

@@ -46,6 +46,9 @@ pub struct Config {
     pub smtp_from: String,
     /// `None`: generated once and kept under the data directory.
     pub secret_key: Option<String>,
+    /// Session cookies marked `Secure` (sent over HTTPS only): on behind a
+    /// TLS reverse proxy, off for plain http on loopback.
+    pub secure_cookies: bool,
 }
 
 /// The keys, as written in the TOML file (lower case) and in the environment
@@ -62,6 +65,7 @@ const KEYS: &[(&str, &str)] = &[
     ("smtp_url", "GUICHET_SMTP_URL"),
     ("smtp_from", "GUICHET_SMTP_FROM"),
     ("secret_key", "GUICHET_SECRET_KEY"),
+    ("secure_cookies", "GUICHET_SECURE_COOKIES"),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -84,6 +88,15 @@ struct FileValues {
     smtp_url: Option<String>,
     smtp_from: Option<String>,
     secret_key: Option<String>,
+    secure_cookies: Option<BoolOrText>,
+}
+
+/// `secure_cookies = true` in TOML, or a text as from the environment.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum BoolOrText {
+    Bool(bool),
+    Text(String),
 }
 
 impl FileValues {
@@ -100,6 +113,10 @@ impl FileValues {
             self.smtp_url,
             self.smtp_from,
             self.secret_key,
+            self.secure_cookies.map(|v| match v {
+                BoolOrText::Bool(b) => b.to_string(),
+                BoolOrText::Text(t) => t,
+            }),
         ];
         KEYS.iter()
             .zip(values)
@@ -214,6 +231,12 @@ impl Config {
                 ))
             }
         };
+        let secure_cookies = match get("secure_cookies") {
+            None => false,
+            Some(v) if ["true", "1", "oui", "yes"].contains(&v.to_lowercase().as_str()) => true,
+            Some(v) if ["false", "0", "non", "no"].contains(&v.to_lowercase().as_str()) => false,
+            Some(v) => return Err(invalid("GUICHET_SECURE_COOKIES", v, "true ou false")),
+        };
         Ok(Config {
             database_url,
             listen,
@@ -223,6 +246,7 @@ impl Config {
             smtp_url,
             smtp_from,
             secret_key,
+            secure_cookies,
         })
     }
 }
@@ -276,6 +300,28 @@ mod tests {
         assert_eq!(c.provisioning_listen.to_string(), "127.0.0.1:8081");
         assert!(matches!(c.database_url, DatabaseUrl::Sqlite(ref p) if p == "data/guichet.db"));
         assert!(c.ldap.is_none() && c.smtp_url.is_none() && c.secret_key.is_none());
+        assert!(!c.secure_cookies);
+    }
+
+    #[test]
+    fn secure_cookies_is_a_yes_or_no() {
+        assert!(
+            load(&[("GUICHET_SECURE_COOKIES", "true")])
+                .unwrap()
+                .secure_cookies
+        );
+        assert!(
+            !load(&[("GUICHET_SECURE_COOKIES", "0")])
+                .unwrap()
+                .secure_cookies
+        );
+        let e = load(&[("GUICHET_SECURE_COOKIES", "peut-être")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("GUICHET_SECURE_COOKIES") && e.contains("true ou false"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -338,7 +384,7 @@ mod tests {
         let file = dir.join("guichet.toml");
         std::fs::write(
             &file,
-            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/guichet\"\n",
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/guichet\"\nsecure_cookies = true\n",
         )
         .unwrap();
         let c = Config::load_from(Some(&file), |k| {
@@ -347,6 +393,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.listen.port(), 9100);
         assert_eq!(c.data_dir, PathBuf::from("/srv/guichet"));
+        assert!(c.secure_cookies, "a TOML boolean");
         std::fs::write(&file, "lisen = \"x\"\n").unwrap();
         let e = Config::load_from(Some(&file), |_| None)
             .unwrap_err()

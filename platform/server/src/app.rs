@@ -21,6 +21,8 @@ pub struct Shared {
     pub pages: web::Data<Renderer>,
     pub provisioning: web::Data<guichet_provisioning::Provisioning>,
     pub key: Key,
+    /// Session cookies sent over HTTPS only.
+    pub secure_cookies: bool,
 }
 
 impl Shared {
@@ -36,6 +38,7 @@ impl Shared {
             pages: web::Data::new(pages),
             provisioning: web::Data::new(guichet_provisioning::Provisioning::new(local_port)),
             key,
+            secure_cookies: false,
         }
     }
 }
@@ -68,7 +71,11 @@ pub fn public_app(
             web::scope("")
                 .wrap(from_fn(security::same_origin_writes))
                 .wrap(from_fn(session::inactivity_timeout))
-                .wrap(session::middleware(&shared.key, "guichet"))
+                .wrap(session::middleware(
+                    &shared.key,
+                    "guichet",
+                    shared.secure_cookies,
+                ))
                 .wrap(from_fn(tenant::gate))
                 .configure(guichet_backoffice::configure)
                 .configure(guichet_tenant_portal::configure),
@@ -101,7 +108,11 @@ pub fn provisioning_app(
             web::scope("")
                 .wrap(from_fn(security::same_origin_writes))
                 .wrap(from_fn(session::inactivity_timeout))
-                .wrap(session::middleware(&shared.key, "guichet_provisioning"))
+                .wrap(session::middleware(
+                    &shared.key,
+                    "guichet_provisioning",
+                    shared.secure_cookies,
+                ))
                 .configure(guichet_provisioning::configure),
         )
 }

@@ -228,7 +228,8 @@ pub fn serve(config: &Config) -> Result<(), Failure> {
         }
     }
     let directory = Directory::from_config(config.ldap.as_ref());
-    let shared = Shared::new(store, directory, key, config.listen.port());
+    let mut shared = Shared::new(store, directory, key, config.listen.port());
+    shared.secure_cookies = config.secure_cookies;
     let (listen, prov_listen) = (config.listen, config.provisioning_listen);
     actix_web::rt::System::new().block_on(async move {
         let s = shared.clone();

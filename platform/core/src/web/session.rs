@@ -16,14 +16,18 @@ use std::path::Path;
 pub const INACTIVITY_MINUTES: i64 = 30;
 const SEEN_KEY: &str = "_seen";
 
-pub fn middleware(key: &Key, cookie_name: &str) -> SessionMiddleware<CookieSessionStore> {
+/// `secure`: send the cookie over HTTPS only (`GUICHET_SECURE_COOKIES`, on
+/// behind a TLS reverse proxy; off for plain http on loopback).
+pub fn middleware(
+    key: &Key,
+    cookie_name: &str,
+    secure: bool,
+) -> SessionMiddleware<CookieSessionStore> {
     SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
         .cookie_name(cookie_name.to_owned())
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
-        // Served over plain http on loopback and behind a TLS proxy in production;
-        // the proxy's HSTS and the cookie's SameSite keep it on the site.
-        .cookie_secure(false)
+        .cookie_secure(secure)
         .cookie_content_security(CookieContentSecurity::Private)
         .session_lifecycle(BrowserSession::default())
         .build()
