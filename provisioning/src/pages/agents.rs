@@ -419,13 +419,13 @@ async fn update(
     }
 }
 
-/// Referential admins do not delete themselves: they would be locked out
-/// at once, maybe leaving nobody to manage the collectivité.
-fn is_self(who: &Principal, tenant: &Tenant, agent: &Agent) -> bool {
-    matches!(who, Principal::ReferentialAdmin { slug, uid } if *slug == tenant.slug && *uid == agent.uid)
+/// Why this principal may not delete this agent (their own account), if so.
+fn refusal(who: &Principal, tenant: &Tenant, agent: &Agent) -> Option<String> {
+    match guard_own_account(who, &tenant.slug, &agent.uid, OwnAccount::Delete) {
+        Err(AppError::Conflict(m)) => Some(m),
+        _ => None,
+    }
 }
-
-const SELF_DELETE: &str = "Vous ne pouvez pas supprimer votre propre compte. Demandez-le à un autre administrateur du référentiel.";
 
 fn confirm_page(
     ctx: &Ctx,
@@ -444,7 +444,7 @@ fn confirm_page(
     let base = format!("/collectivites/{}/agents", tenant.slug);
     let page = ConfirmPage {
         layout: ctx.layout(&title, Some(tenant), Nav::Agents)?,
-        can_confirm: !is_self(&ctx.who, tenant, agent),
+        can_confirm: refusal(&ctx.who, tenant, agent).is_none(),
         explanation: format!(
             "L’agent {name} (identifiant « {} ») sera retiré de l’annuaire et de Guichet : il ne pourra plus se connecter. Cette suppression est définitive.",
             agent.uid
@@ -465,7 +465,7 @@ async fn delete_page(
 ) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
-    let error = is_self(&ctx.who, &tenant, &agent).then(|| SELF_DELETE.to_owned());
+    let error = refusal(&ctx.who, &tenant, &agent);
     confirm_page(&ctx, StatusCode::OK, &tenant, &agent, error)
 }
 
@@ -476,14 +476,8 @@ async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
-    if is_self(&ctx.who, &tenant, &agent) {
-        return confirm_page(
-            &ctx,
-            StatusCode::CONFLICT,
-            &tenant,
-            &agent,
-            Some(SELF_DELETE.into()),
-        );
+    if let Some(error) = refusal(&ctx.who, &tenant, &agent) {
+        return confirm_page(&ctx, StatusCode::CONFLICT, &tenant, &agent, Some(error));
     }
     let (store, directory, actor) = (ctx.store(), ctx.directory(), ctx.who.actor());
     let (t, u) = (tenant.clone(), agent.uid.clone());

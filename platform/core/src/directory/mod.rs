@@ -59,14 +59,6 @@ impl FacilityKind {
         }
     }
 
-    pub fn parse(s: &str) -> Option<FacilityKind> {
-        match s {
-            "school" => Some(FacilityKind::School),
-            "recreation_center" => Some(FacilityKind::RecreationCenter),
-            _ => None,
-        }
-    }
-
     /// "école" or "centre de loisirs".
     pub fn label_fr(self) -> &'static str {
         match self {

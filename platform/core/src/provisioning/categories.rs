@@ -74,8 +74,17 @@ pub fn teleservices(tx: &mut TenantTx<'_>) -> Result<Vec<Teleservice>, StoreErro
 }
 
 pub fn list(tx: &mut TenantTx<'_>) -> Result<Vec<Category>, StoreError> {
+    load(tx, None)
+}
+
+pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Category>, StoreError> {
+    Ok(load(tx, Some(id))?.pop())
+}
+
+/// The collectivité's categories (or only one) with their téléservices' codes.
+fn load(tx: &mut TenantTx<'_>, only: Option<i64>) -> Result<Vec<Category>, StoreError> {
     let tenant = tx.tenant_key();
-    let rows: Vec<(i64, String, NaiveDateTime, NaiveDateTime)> = categories::table
+    let mut rows = categories::table
         .filter(categories::tenant_id.eq(tenant))
         .select((
             categories::id,
@@ -84,15 +93,26 @@ pub fn list(tx: &mut TenantTx<'_>) -> Result<Vec<Category>, StoreError> {
             categories::updated_at,
         ))
         .order(categories::name_key)
-        .load(tx.conn())?;
-    let services = teleservices(tx)?;
+        .into_boxed();
+    let mut attached = teleservices::table
+        .filter(teleservices::tenant_id.eq(tenant))
+        .filter(teleservices::category_id.is_not_null())
+        .select((teleservices::category_id, teleservices::code))
+        .order(teleservices::label)
+        .into_boxed();
+    if let Some(id) = only {
+        rows = rows.filter(categories::id.eq(id));
+        attached = attached.filter(teleservices::category_id.eq(id));
+    }
+    let rows: Vec<(i64, String, NaiveDateTime, NaiveDateTime)> = rows.load(tx.conn())?;
+    let attached: Vec<(Option<i64>, String)> = attached.load(tx.conn())?;
     Ok(rows
         .into_iter()
         .map(|(id, name, created_at, updated_at)| Category {
-            teleservices: services
+            teleservices: attached
                 .iter()
-                .filter(|s| s.category_id == Some(id))
-                .map(|s| s.code.clone())
+                .filter(|(c, _)| *c == Some(id))
+                .map(|(_, code)| code.clone())
                 .collect(),
             id,
             name,
@@ -100,10 +120,6 @@ pub fn list(tx: &mut TenantTx<'_>) -> Result<Vec<Category>, StoreError> {
             updated_at,
         })
         .collect())
-}
-
-pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Category>, StoreError> {
-    Ok(list(tx)?.into_iter().find(|c| c.id == id))
 }
 
 fn check_name(

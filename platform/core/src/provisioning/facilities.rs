@@ -139,10 +139,12 @@ fn name_key(name: &str) -> String {
 }
 
 fn name_taken(kind: FacilityKind, name: &str) -> ProvisioningError {
-    ProvisioningError::Conflict(format!(
-        "il existe déjà un·e {} nommé·e « {name} »",
-        kind.label_fr()
-    ))
+    ProvisioningError::Conflict(match kind {
+        FacilityKind::School => format!("une école nommée « {name} » existe déjà"),
+        FacilityKind::RecreationCenter => {
+            format!("un centre de loisirs nommé « {name} » existe déjà")
+        }
+    })
 }
 
 fn taken_by_other(
