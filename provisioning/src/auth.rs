@@ -3,26 +3,25 @@
 use std::sync::Arc;
 
 use actix_web::web;
+use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::{self, Principal};
 use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
+use guichet_core::web::client::ClientAddr;
 use guichet_core::web::{blocking, AppError};
 
-use crate::Provisioning;
-
-/// Checks a login and password, with the throttle: after five failures for
-/// one login from one address, attempts are refused for a quarter of an hour.
+/// Checks a login and password behind the login throttle; the hash or the
+/// directory bind runs outside any database transaction.
 pub(crate) async fn sign_in(
     store: &web::Data<Store>,
     directory: &web::Data<Directory>,
-    state: &Provisioning,
+    throttle: &Throttle,
     login: &str,
     password: &str,
-    peer: &str,
+    client: ClientAddr,
 ) -> Result<Option<Principal>, AppError> {
-    let key = format!("{login}|{peer}");
-    if state.throttle.is_blocked(&key) {
+    if throttle.check(login, client.0).is_err() {
         return Err(AppError::TooManyRequests);
     }
     let (store, directory): (Arc<Store>, Arc<Directory>) =
@@ -30,10 +29,10 @@ pub(crate) async fn sign_in(
     let (l, p) = (login.to_owned(), password.to_owned());
     let found = blocking(move || Ok(principal::authenticate(&store, &directory, &l, &p)?)).await?;
     match &found {
-        Some(_) => state.throttle.succeeded(&key),
+        Some(_) => throttle.succeeded(login, client.0),
         None => {
-            state.throttle.failed(&key);
-            tracing::warn!(%login, "échec de connexion au provisioning");
+            throttle.failed(login, client.0);
+            tracing::warn!("échec de connexion au provisioning");
         }
     }
     Ok(found)

@@ -8,7 +8,6 @@ mod auth;
 mod pages;
 
 use actix_web::web;
-use guichet_core::auth::throttle::Throttle;
 use guichet_core::web::Renderer;
 use rust_embed::RustEmbed;
 
@@ -22,18 +21,13 @@ pub fn templates(renderer: &mut Renderer) {
 
 /// State of this plane.
 pub struct Provisioning {
-    /// Slows down password guessing, for the sign-in page and HTTP Basic alike.
-    throttle: Throttle,
     /// Port of the public listener, for the links mailed to new agents.
     local_port: u16,
 }
 
 impl Provisioning {
     pub fn new(local_port: u16) -> Provisioning {
-        Provisioning {
-            throttle: Throttle::for_logins(),
-            local_port,
-        }
+        Provisioning { local_port }
     }
 }
 

@@ -83,7 +83,7 @@ fn bad_configuration_stops_with_one_line() {
     .unwrap();
     assert_one_clear_line(&out, "127.0.0.1:1");
     let file = dir.join("guichet.toml");
-    std::fs::write(&file, "listen = 12\n").unwrap();
+    std::fs::write(&file, "listen = [12]\n").unwrap();
     let out = guichet(&dir, &[], &["--config", file.to_str().unwrap(), "migrate"])
         .output()
         .unwrap();

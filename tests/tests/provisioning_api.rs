@@ -1008,12 +1008,72 @@ async fn throttled_after_repeated_wrong_passwords() {
     let p = Platform::new(Backend::Sqlite, Dir::Builtin);
     let app = test::init_service(provisioning_app(&p.shared)).await;
     let wrong = Auth::Basic("root".into(), "faux".into());
-    for _ in 0..5 {
+    // Two failures are free; from the third, the login backs off (1 s, 2 s, 4 s…).
+    for _ in 0..3 {
         let (status, _) = call(&app, GET, "/api/v1/local-authorities", &wrong, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let (status, problem) = call(&app, GET, "/api/v1/local-authorities", &Auth::root(), None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
+}
+
+/// Guesses spread over forged `X-Forwarded-For` values still meet the throttle:
+/// the header is believed only from a trusted proxy.
+#[actix_web::test]
+async fn rotating_forwarded_for_still_meets_the_throttle() {
+    let p = Platform::new(Backend::Sqlite, Dir::Builtin);
+    let app = test::init_service(provisioning_app(&p.shared)).await;
+    let peer: std::net::SocketAddr = "203.0.113.10:40000".parse().unwrap();
+    let wrong = Auth::Basic("root".into(), "faux".into());
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let req = guichet_tests::api::request(GET, "/api/v1/local-authorities", &wrong, None)
+            .peer_addr(peer)
+            .insert_header(("x-forwarded-for", format!("198.51.100.{i}")))
+            .to_request();
+        statuses.push(test::call_service(&app, req).await.status());
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "forged addresses sidestepped the throttle: {statuses:?}"
+    );
+    // The right password from the same peer, even under a new forged address: still refused.
+    let req = guichet_tests::api::request(GET, "/api/v1/local-authorities", &Auth::root(), None)
+        .peer_addr(peer)
+        .insert_header(("x-forwarded-for", "192.0.2.99"))
+        .to_request();
+    assert_eq!(
+        test::call_service(&app, req).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// Behind a trusted proxy, clients are told apart by the address it forwards:
+/// one client's guesses do not lock out another client's login.
+#[actix_web::test]
+async fn a_trusted_proxy_forwards_the_client_address() {
+    let mut p = Platform::new(Backend::Sqlite, Dir::Builtin);
+    p.shared.trusted_proxies = actix_web::web::Data::new(
+        guichet_core::web::client::TrustedProxies::parse("10.0.0.1").unwrap(),
+    );
+    let app = test::init_service(provisioning_app(&p.shared)).await;
+    let proxy: std::net::SocketAddr = "10.0.0.1:50000".parse().unwrap();
+    let via_proxy = |auth: &Auth, client: &str| {
+        guichet_tests::api::request(GET, "/api/v1/local-authorities", auth, None)
+            .peer_addr(proxy)
+            .insert_header(("x-forwarded-for", client.to_owned()))
+            .to_request()
+    };
+    let wrong = Auth::Basic("intrus".into(), "faux".into());
+    let mut last = StatusCode::OK;
+    for _ in 0..6 {
+        last = test::call_service(&app, via_proxy(&wrong, "198.51.100.1"))
+            .await
+            .status();
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    let ok = test::call_service(&app, via_proxy(&Auth::root(), "198.51.100.2")).await;
+    assert_eq!(ok.status(), StatusCode::OK);
 }
 
 #[actix_web::test]

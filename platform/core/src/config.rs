@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use std::time::Duration;
 
 use crate::store::DatabaseUrl;
+use crate::web::client::TrustedProxies;
 
 /// A configuration value that cannot be used: which key, what was given, what is expected.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,12 @@ pub struct Config {
     /// Session cookies marked `Secure` (sent over HTTPS only): on behind a
     /// TLS reverse proxy, off for plain http on loopback.
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; nobody else's is.
+    pub trusted_proxies: TrustedProxies,
+    /// Sessions end after this long without a request…
+    pub session_idle: Duration,
+    /// …and this long after sign-in in any case.
+    pub session_max: Duration,
 }
 
 /// The keys, as written in the TOML file (lower case) and in the environment
@@ -66,6 +73,9 @@ const KEYS: &[(&str, &str)] = &[
     ("smtp_from", "GUICHET_SMTP_FROM"),
     ("secret_key", "GUICHET_SECRET_KEY"),
     ("secure_cookies", "GUICHET_SECURE_COOKIES"),
+    ("trusted_proxies", "GUICHET_TRUSTED_PROXIES"),
+    ("session_idle_minutes", "GUICHET_SESSION_IDLE_MINUTES"),
+    ("session_max_hours", "GUICHET_SESSION_MAX_HOURS"),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -73,57 +83,6 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_PROVISIONING_LISTEN: &str = "127.0.0.1:8081";
 pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DEFAULT_SMTP_FROM: &str = "Guichet <ne-pas-repondre@localhost>";
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct FileValues {
-    database_url: Option<String>,
-    listen: Option<String>,
-    provisioning_listen: Option<String>,
-    data_dir: Option<String>,
-    ldap_url: Option<String>,
-    ldap_bind_dn: Option<String>,
-    ldap_bind_password: Option<String>,
-    ldap_base_dn: Option<String>,
-    smtp_url: Option<String>,
-    smtp_from: Option<String>,
-    secret_key: Option<String>,
-    secure_cookies: Option<BoolOrText>,
-}
-
-/// `secure_cookies = true` in TOML, or a text as from the environment.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum BoolOrText {
-    Bool(bool),
-    Text(String),
-}
-
-impl FileValues {
-    fn into_map(self) -> HashMap<&'static str, String> {
-        let values = [
-            self.database_url,
-            self.listen,
-            self.provisioning_listen,
-            self.data_dir,
-            self.ldap_url,
-            self.ldap_bind_dn,
-            self.ldap_bind_password,
-            self.ldap_base_dn,
-            self.smtp_url,
-            self.smtp_from,
-            self.secret_key,
-            self.secure_cookies.map(|v| match v {
-                BoolOrText::Bool(b) => b.to_string(),
-                BoolOrText::Text(t) => t,
-            }),
-        ];
-        KEYS.iter()
-            .zip(values)
-            .filter_map(|((key, _), v)| v.map(|v| (*key, v)))
-            .collect()
-    }
-}
 
 impl Config {
     /// Reads the file (if any), then the process environment.
@@ -237,6 +196,26 @@ impl Config {
             Some(v) if ["false", "0", "non", "no"].contains(&v.to_lowercase().as_str()) => false,
             Some(v) => return Err(invalid("GUICHET_SECURE_COOKIES", v, "true ou false")),
         };
+        let trusted_proxies = match get("trusted_proxies") {
+            None => TrustedProxies::default(),
+            Some(v) => TrustedProxies::parse(v).map_err(|_| {
+                invalid(
+                    "GUICHET_TRUSTED_PROXIES",
+                    v,
+                    "des adresses IP ou des réseaux séparés par des virgules, par exemple 10.0.0.1, 192.168.0.0/24",
+                )
+            })?,
+        };
+        let session_idle = Duration::from_secs(
+            60 * parse_count(
+                "GUICHET_SESSION_IDLE_MINUTES",
+                get("session_idle_minutes"),
+                30,
+            )?,
+        );
+        let session_max = Duration::from_secs(
+            3600 * parse_count("GUICHET_SESSION_MAX_HOURS", get("session_max_hours"), 12)?,
+        );
         Ok(Config {
             database_url,
             listen,
@@ -247,6 +226,9 @@ impl Config {
             smtp_from,
             secret_key,
             secure_cookies,
+            trusted_proxies,
+            session_idle,
+            session_max,
         })
     }
 }
@@ -256,11 +238,41 @@ fn read_file(path: &Path) -> Result<HashMap<&'static str, String>, ConfigError> 
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
-    let values: FileValues = toml::from_str(&text).map_err(|e| ConfigError::File {
+    let file_error = |reason: String| ConfigError::File {
         path: path.display().to_string(),
-        reason: e.message().to_owned(),
-    })?;
-    Ok(values.into_map())
+        reason,
+    };
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| file_error(e.message().to_owned()))?;
+    let mut values = HashMap::new();
+    for (name, value) in table {
+        let Some((key, _)) = KEYS.iter().find(|(k, _)| *k == name) else {
+            return Err(file_error(format!("clé inconnue « {name} »")));
+        };
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(_) | toml::Value::Boolean(_) => value.to_string(),
+            _ => {
+                return Err(file_error(format!(
+                    "« {name} » doit être un texte, un nombre ou un booléen"
+                )))
+            }
+        };
+        values.insert(*key, text);
+    }
+    Ok(values)
+}
+
+/// A whole number from 1 to 10 000, or `default` when unset.
+fn parse_count(key: &'static str, raw: Option<&str>, default: u64) -> Result<u64, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| invalid(key, v, "un nombre entier de 1 à 10000")),
+    }
 }
 
 fn parse_addr(key: &'static str, raw: &str) -> Result<SocketAddr, ConfigError> {
@@ -301,6 +313,28 @@ mod tests {
         assert!(matches!(c.database_url, DatabaseUrl::Sqlite(ref p) if p == "data/guichet.db"));
         assert!(c.ldap.is_none() && c.smtp_url.is_none() && c.secret_key.is_none());
         assert!(!c.secure_cookies);
+        assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(c.session_max, Duration::from_secs(12 * 3600));
+    }
+
+    #[test]
+    fn proxies_and_session_lengths_are_checked() {
+        let c = load(&[
+            ("GUICHET_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/24"),
+            ("GUICHET_SESSION_IDLE_MINUTES", "15"),
+        ])
+        .unwrap();
+        assert!(c.trusted_proxies.contains("192.168.0.7".parse().unwrap()));
+        assert!(!c.trusted_proxies.contains("10.0.0.2".parse().unwrap()));
+        assert_eq!(c.session_idle, Duration::from_secs(15 * 60));
+        let e = load(&[("GUICHET_TRUSTED_PROXIES", "partout")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GUICHET_TRUSTED_PROXIES"), "{e}");
+        let e = load(&[("GUICHET_SESSION_MAX_HOURS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GUICHET_SESSION_MAX_HOURS"), "{e}");
     }
 
     #[test]

@@ -7,8 +7,10 @@ use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, Error};
+use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::store::Store;
+use guichet_core::web::client::TrustedProxies;
 use guichet_core::web::logging::GuichetRootSpan;
 use guichet_core::web::{assets, error, health, security, session, tenant, Renderer};
 use tracing_actix_web::TracingLogger;
@@ -20,6 +22,9 @@ pub struct Shared {
     pub directory: web::Data<Directory>,
     pub pages: web::Data<Renderer>,
     pub provisioning: web::Data<guichet_provisioning::Provisioning>,
+    /// One login throttle for every plane: a guesser gains nothing by switching.
+    pub throttle: web::Data<Throttle>,
+    pub trusted_proxies: web::Data<TrustedProxies>,
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
@@ -37,6 +42,8 @@ impl Shared {
             directory: web::Data::new(directory),
             pages: web::Data::new(pages),
             provisioning: web::Data::new(guichet_provisioning::Provisioning::new(local_port)),
+            throttle: web::Data::new(Throttle::default()),
+            trusted_proxies: web::Data::new(TrustedProxies::default()),
             key,
             secure_cookies: false,
         }
@@ -61,6 +68,8 @@ pub fn public_app(
         .app_data(shared.store.clone())
         .app_data(shared.directory.clone())
         .app_data(shared.pages.clone())
+        .app_data(shared.throttle.clone())
+        .app_data(shared.trusted_proxies.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers())
@@ -97,6 +106,8 @@ pub fn provisioning_app(
         .app_data(shared.store.clone())
         .app_data(shared.directory.clone())
         .app_data(shared.pages.clone())
+        .app_data(shared.throttle.clone())
+        .app_data(shared.trusted_proxies.clone())
         .app_data(shared.provisioning.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))

@@ -3,7 +3,7 @@
 
 use std::io::BufRead;
 
-use actix_web::HttpServer;
+use actix_web::{web, HttpServer};
 use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::config::Config;
 use guichet_core::directory::Directory;
@@ -230,6 +230,7 @@ pub fn serve(config: &Config) -> Result<(), Failure> {
     let directory = Directory::from_config(config.ldap.as_ref());
     let mut shared = Shared::new(store, directory, key, config.listen.port());
     shared.secure_cookies = config.secure_cookies;
+    shared.trusted_proxies = web::Data::new(config.trusted_proxies.clone());
     let (listen, prov_listen) = (config.listen, config.provisioning_listen);
     actix_web::rt::System::new().block_on(async move {
         let s = shared.clone();

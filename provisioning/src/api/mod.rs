@@ -15,14 +15,14 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use base64::Engine;
+use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::{self, Principal};
 use guichet_core::provisioning::ProvisioningError;
 use guichet_core::store::{Store, TenantTx};
 use guichet_core::tenancy::TenantId;
+use guichet_core::web::client::ClientAddr;
 use guichet_core::web::{blocking, AppError};
-
-use crate::Provisioning;
 
 const OPENAPI: &str = include_str!("../../openapi.json");
 
@@ -68,14 +68,11 @@ impl FromRequest for ApiUser {
             .map(str::to_owned);
         let store = req.app_data::<web::Data<Store>>().cloned();
         let directory = req.app_data::<web::Data<Directory>>().cloned();
-        let state = req.app_data::<web::Data<Provisioning>>().cloned();
-        let peer = req
-            .connection_info()
-            .realip_remote_addr()
-            .unwrap_or("")
-            .to_owned();
+        let throttle = req.app_data::<web::Data<Throttle>>().cloned();
+        let client = ClientAddr::of(req);
         Box::pin(async move {
-            let (Some(store), Some(directory), Some(state)) = (store, directory, state) else {
+            let (Some(store), Some(directory), Some(throttle)) = (store, directory, throttle)
+            else {
                 return Err(AppError::Internal("état du provisioning absent".into()).into());
             };
             let Some(authorization) = authorization else {
@@ -87,7 +84,8 @@ impl FromRequest for ApiUser {
                 blocking(move || Ok(principal::authenticate_token(&store, &token)?)).await?
             } else if let Some(encoded) = authorization.strip_prefix("Basic ") {
                 let (login, password) = decode_basic(encoded.trim())?;
-                crate::auth::sign_in(&store, &directory, &state, &login, &password, &peer).await?
+                crate::auth::sign_in(&store, &directory, &throttle, &login, &password, client)
+                    .await?
             } else {
                 return Err(AppError::Unauthorized.into());
             };

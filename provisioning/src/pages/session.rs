@@ -4,16 +4,17 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::Principal;
 use guichet_core::store::Store;
+use guichet_core::web::client::ClientAddr;
 use guichet_core::web::csrf::{self, VerifiedForm};
 use guichet_core::web::session::SessionExpired;
 use guichet_core::web::{AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 use super::{render, see_other, SITE};
-use crate::Provisioning;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/connexion", web::get().to(login_page))
@@ -89,36 +90,38 @@ struct Credentials {
 }
 
 async fn login(
-    req: HttpRequest,
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
     directory: web::Data<Directory>,
-    state: web::Data<Provisioning>,
+    throttle: web::Data<Throttle>,
+    client: ClientAddr,
     VerifiedForm(form): VerifiedForm<Credentials>,
 ) -> Result<HttpResponse, AppError> {
     let login = form.login.trim().to_owned();
-    let peer = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("")
-        .to_owned();
-    let found =
-        match crate::auth::sign_in(&store, &directory, &state, &login, &form.password, &peer).await
-        {
-            Err(AppError::TooManyRequests) => {
-                let message = AppError::TooManyRequests.problem().detail;
-                return render_login(
-                    &pages,
-                    &session,
-                    &login,
-                    Some(message),
-                    false,
-                    StatusCode::TOO_MANY_REQUESTS,
-                );
-            }
-            other => other?,
-        };
+    let found = match crate::auth::sign_in(
+        &store,
+        &directory,
+        &throttle,
+        &login,
+        &form.password,
+        client,
+    )
+    .await
+    {
+        Err(AppError::TooManyRequests) => {
+            let message = AppError::TooManyRequests.problem().detail;
+            return render_login(
+                &pages,
+                &session,
+                &login,
+                Some(message),
+                false,
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+        other => other?,
+    };
     let Some(who) = found else {
         return render_login(
             &pages,

@@ -31,6 +31,25 @@ pub fn hash(password: &str) -> String {
         .to_string()
 }
 
+/// A hash of no one's password, to spend on unknown logins the time a known
+/// one costs: the delay of an answer must not tell which logins exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash("aucun compte ne porte ce mot de passe"))
+}
+
+/// Verifies against the stored hash, or, when there is none (unknown login,
+/// no password set), against a dummy one; false in that case.
+pub fn verify_or_dummy(password: &str, stored: Option<&str>) -> bool {
+    match stored {
+        Some(h) => verify(password, h),
+        None => {
+            let _ = verify(password, dummy_hash());
+            false
+        }
+    }
+}
+
 /// False for a wrong password and for a stored hash that cannot be read.
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)

@@ -64,16 +64,12 @@ pub fn exists(conn: &mut DbConnection, login: &str) -> Result<bool, StoreError> 
         > 0)
 }
 
-/// True when the login exists and the password matches it.
-pub fn check_password(
-    conn: &mut DbConnection,
-    login: &str,
-    password: &str,
-) -> Result<bool, StoreError> {
-    let stored: Option<String> = super_admins::table
+/// The stored password hash of a super-admin; check it with
+/// [`password::verify_or_dummy`] once the transaction is over.
+pub fn password_hash(conn: &mut DbConnection, login: &str) -> Result<Option<String>, StoreError> {
+    Ok(super_admins::table
         .filter(super_admins::login.eq(login))
         .select(super_admins::password_hash)
         .first(conn)
-        .optional()?;
-    Ok(stored.is_some_and(|h| password::verify(password, &h)))
+        .optional()?)
 }

@@ -735,12 +735,24 @@ pub fn check_password(
             .optional()
             .map_err(StoreError::from)
     })?;
-    let Some(hash) = stored else {
-        return Ok(false);
-    };
-    match directory.verify_password(&tenant.slug, uid, given) {
-        Some(result) => Ok(result?),
-        None => Ok(hash.is_some_and(|h| password::verify(given, &h))),
+    match (stored, directory.verify_password(&tenant.slug, uid, given)) {
+        // An unknown uid binds all the same (and fails): same cost, same answer.
+        (stored, Some(result)) => Ok(result? && stored.is_some()),
+        (stored, None) => Ok(password::verify_or_dummy(
+            given,
+            stored.flatten().as_deref(),
+        )),
+    }
+}
+
+/// For a login that names no referential admin: spends the time a check of
+/// a known one would, so that the answer's delay reveals nothing.
+pub fn check_unknown(directory: &Directory, slug: &str, uid: &str, given: &str) {
+    match directory.verify_password(slug, uid, given) {
+        Some(_) => {}
+        None => {
+            password::verify_or_dummy(given, None);
+        }
     }
 }
 

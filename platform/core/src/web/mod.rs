@@ -2,6 +2,7 @@
 //! security headers, the tenant gate, health checks and static assets.
 
 pub mod assets;
+pub mod client;
 pub mod csrf;
 pub mod error;
 pub mod health;
