@@ -2,11 +2,16 @@
 //! under `/backoffice/`, behind the tenant gate.
 
 mod password;
+mod session;
 
+use actix_session::Session;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use guichet_core::web::tenant::CurrentTenant;
-use guichet_core::web::{AppError, Layout, Renderer};
+use guichet_core::provisioning::agents;
+use guichet_core::store::Store;
+use guichet_core::web::csrf;
+use guichet_core::web::principal::{SignedInAgent, AGENT_SIGN_IN};
+use guichet_core::web::{blocking, AppError, Layout, Renderer};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
@@ -18,12 +23,12 @@ pub fn templates(renderer: &mut Renderer) {
     renderer.add::<Templates>();
 }
 
+/// The back office's routes, mounted under `/backoffice`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/backoffice", web::get().to(to_home)).service(
-        web::scope("/backoffice")
-            .route("/", web::get().to(home))
-            .configure(password::configure),
-    );
+    cfg.route("", web::get().to(to_home))
+        .route("/", web::get().to(home))
+        .configure(password::configure)
+        .configure(session::configure);
 }
 
 async fn to_home() -> HttpResponse {
@@ -36,17 +41,34 @@ async fn to_home() -> HttpResponse {
 struct Home {
     layout: Layout,
     name: String,
+    first_name: String,
 }
 
-async fn home(tenant: CurrentTenant, pages: web::Data<Renderer>) -> Result<HttpResponse, AppError> {
-    let layout = Layout::new("Espace agents")
+async fn home(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = agent.tenant.clone();
+    let (s, id) = (store.into_inner(), agent.agent_id);
+    let tid = tenant.id;
+    let found = blocking(move || Ok(s.read(tid, |tx| agents::get_by_id(tx, id))?)).await?;
+    // Removed since sign-in (its sessions were revoked with it, but a request
+    // may have raced the removal).
+    let me = found.ok_or(AppError::SignInRequired(AGENT_SIGN_IN))?;
+    let mut layout = Layout::new("Espace agents")
         .site(&format!("{} — espace agents", tenant.name))
         .link("/backoffice/", "Tableau de bord", true);
+    layout.user = Some(format!("{} {}", me.first_name, me.last_name));
+    layout.csrf_token = Some(csrf::token(&session)?);
+    layout.logout_action = Some("/backoffice/deconnexion".into());
     pages.page(
         "backoffice/home",
         &Home {
             layout,
             name: tenant.name.clone(),
+            first_name: me.first_name,
         },
     )
 }

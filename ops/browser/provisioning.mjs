@@ -299,7 +299,27 @@ async function scenario(page) {
     ok(`titre « ${title} »`);
     await accessible(page, 'accueil du portail');
     await open(page, new URL('/backoffice/', portal));
-    await accessible(page, 'espace des agents');
+    await expectPath(page, '/backoffice/connexion');
+    await accessible(page, 'connexion des agents');
+  });
+
+  await step('Connexion d’un agent à l’espace des agents, au clavier', async () => {
+    // Keyboard only: the fields are reached with Tab, the form sent with Enter.
+    await page.getByLabel('Identifiant', { exact: true }).focus();
+    await page.keyboard.type('camille.martin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    const mainFrame = page.mainFrame();
+    const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === mainFrame });
+    await page.keyboard.press('Enter');
+    await navigated;
+    await page.waitForLoadState('load');
+    await expectPath(page, '/backoffice/');
+    await expectHeading(page, 'Espace des agents de Ville de Démo');
+    await accessible(page, 'tableau de bord des agents');
+    await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
+    await expectPath(page, '/backoffice/connexion');
+    ok('déconnexion de l’espace des agents');
   });
 }
 

@@ -9,6 +9,7 @@
 //! migrating each time.
 
 pub mod api;
+pub mod client;
 pub mod ldap;
 pub mod proxy;
 

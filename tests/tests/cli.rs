@@ -231,7 +231,7 @@ fn demo_then_serve_on_both_backends() {
         );
         assert_eq!(
             server
-                .get(p, "/backoffice/", &format!("demo.localhost:{p}"))
+                .get(p, "/backoffice/connexion", &format!("demo.localhost:{p}"))
                 .0,
             200
         );

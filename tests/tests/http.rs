@@ -3,6 +3,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, Key};
+
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, StatusCode};
 use actix_web::test::{self, TestRequest};
@@ -57,11 +58,22 @@ async fn each_collectivite_is_served_under_its_own_host() {
             body(test::call_service(&app, get("/", "bdx.localhost").to_request()).await).await;
         assert!(html.contains("Bordeaux Métropole") && !html.contains("Arles"));
 
+        // The back office asks its agents to sign in, under the collectivité's name.
         let res = test::call_service(&app, get("/backoffice/", "bdx.localhost").to_request()).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            res.headers().get(header::LOCATION).unwrap(),
+            "/backoffice/connexion"
+        );
+        let res = test::call_service(
+            &app,
+            get("/backoffice/connexion", "bdx.localhost").to_request(),
+        )
+        .await;
         assert_eq!(res.status(), StatusCode::OK);
         assert!(body(res)
             .await
-            .contains("Espace des agents de Bordeaux Métropole"));
+            .contains("Bordeaux Métropole — espace agents"));
         let res = test::call_service(&app, get("/backoffice", "bdx.localhost").to_request()).await;
         assert_eq!(res.headers().get(header::LOCATION).unwrap(), "/backoffice/");
     }
@@ -332,7 +344,11 @@ async fn provisioning_sign_in_with_csrf_and_throttle() {
             test::call_service(&app, get("/", "127.0.0.1:8081").cookie(gone).to_request()).await;
         assert_eq!(res.headers().get(header::LOCATION).unwrap(), "/connexion");
 
-        // Guessing is slowed down: after five failures even the right password waits.
+        // Guessing is slowed down: after five failures even the right password
+        // waits. (The sign-in renewed the session: the old cookie is spent.)
+        let res = test::call_service(&app, get("/connexion", "127.0.0.1:8081").to_request()).await;
+        let cookie = session_cookie(&res).expect("a new anonymous session");
+        let csrf = csrf_of(&body(res).await);
         for _ in 0..5 {
             test::call_service(
                 &app,
@@ -385,79 +401,76 @@ async fn malformed_forms_get_a_clear_answer() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
-/// A session cookie as the server would have set it, made with its key.
-fn forged_session(key: &Key, entries: &[(&str, serde_json::Value)]) -> Cookie<'static> {
-    let state: std::collections::HashMap<String, String> = entries
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let mut jar = actix_web::cookie::CookieJar::new();
-    jar.private_mut(key).add(Cookie::new(
-        "guichet_provisioning",
-        serde_json::to_string(&state).unwrap(),
-    ));
-    jar.get("guichet_provisioning")
-        .unwrap()
-        .clone()
-        .into_owned()
-}
-
+/// A session left idle past the setting ends, and the sign-in page says so;
+/// one used within it goes on.
 #[actix_web::test]
 async fn an_idle_session_ends() {
-    let db = TestDb::new(Backend::Sqlite);
-    let key = Key::generate();
-    let shared = Shared::new(db.store(), Directory::Builtin, key.clone(), 8080);
-    let app = test::init_service(provisioning_app(&shared)).await;
-    let now = chrono_now();
-    let active = forged_session(
-        &key,
-        &[
-            (
-                "principal",
-                serde_json::json!({"kind": "super-admin", "login": "alice"}),
-            ),
-            ("_seen", (now - 60).into()),
-        ],
-    );
-    let res =
-        test::call_service(&app, get("/", "127.0.0.1:8081").cookie(active).to_request()).await;
-    assert_eq!(res.status(), StatusCode::OK, "a recent session is kept");
-
-    let idle = forged_session(
-        &key,
-        &[
-            (
-                "principal",
-                serde_json::json!({"kind": "super-admin", "login": "alice"}),
-            ),
-            ("_seen", (now - 31 * 60).into()),
-        ],
-    );
-    let res = test::call_service(
-        &app,
-        get("/", "127.0.0.1:8081").cookie(idle.clone()).to_request(),
-    )
-    .await;
-    assert_eq!(
-        res.headers().get(header::LOCATION).unwrap(),
-        "/connexion",
-        "idle 31 minutes: signed out"
-    );
-    let res = test::call_service(
-        &app,
-        get("/connexion", "127.0.0.1:8081")
-            .cookie(idle)
+    for backend in BACKENDS {
+        let (db, shared) = setup(backend);
+        db.store()
+            .platform_write(|c| superadmin::create(c, "alice", "un mot de passe solide"))
+            .unwrap();
+        let app = test::init_service(provisioning_app(&shared)).await;
+        let res = test::call_service(&app, get("/connexion", "127.0.0.1:8081").to_request()).await;
+        let cookie = session_cookie(&res).unwrap();
+        let csrf = csrf_of(&body(res).await);
+        let res = test::call_service(
+            &app,
+            post_form(
+                "/connexion",
+                login_form(&csrf, "alice", "un+mot+de+passe+solide"),
+                &cookie,
+            )
             .to_request(),
-    )
-    .await;
-    assert!(body(res).await.contains("Votre session a expiré"));
-}
+        )
+        .await;
+        let signed = session_cookie(&res).expect("signed in");
+        let idle_for = |minutes: i64| {
+            let seen = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(minutes);
+            let mut raw = db.store().raw_connection().unwrap();
+            use diesel::prelude::*;
+            use guichet_core::store::schema::sessions;
+            diesel::update(sessions::table)
+                .set(sessions::last_seen_at.eq(seen))
+                .execute(&mut *raw)
+                .unwrap();
+        };
+        idle_for(29);
+        let res = test::call_service(
+            &app,
+            get("/", "127.0.0.1:8081")
+                .cookie(signed.clone())
+                .to_request(),
+        )
+        .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{backend:?}: a recent session is kept"
+        );
 
-fn chrono_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+        idle_for(31);
+        let res = test::call_service(
+            &app,
+            get("/", "127.0.0.1:8081")
+                .cookie(signed.clone())
+                .to_request(),
+        )
+        .await;
+        assert_eq!(
+            res.headers().get(header::LOCATION).unwrap(),
+            "/connexion",
+            "{backend:?}: idle 31 minutes: signed out"
+        );
+        let res = test::call_service(
+            &app,
+            get("/connexion", "127.0.0.1:8081")
+                .cookie(signed)
+                .to_request(),
+        )
+        .await;
+        assert!(body(res).await.contains("Votre session a expiré"));
+    }
 }
 
 #[actix_web::test]
@@ -471,7 +484,14 @@ async fn session_cookies_are_https_only_when_configured() {
         let cookie = res
             .response()
             .cookies()
-            .find(|c| c.name() == "guichet_provisioning")
+            .find(|c| {
+                c.name()
+                    == if secure {
+                        "__Host-guichet_provisioning"
+                    } else {
+                        "guichet_provisioning"
+                    }
+            })
             .expect("the sign-in form starts a session (CSRF token)")
             .into_owned();
         assert_eq!(

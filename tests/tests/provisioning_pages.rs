@@ -3,11 +3,9 @@
 //! token, cookies kept between requests, redirects read. On both backends,
 //! with the built-in directory.
 
-use actix_web::body::MessageBody;
-use actix_web::cookie::{Cookie, Key};
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::{header, StatusCode};
-use actix_web::test::{self, TestRequest};
+use actix_web::cookie::Key;
+use actix_web::http::StatusCode;
+use actix_web::test;
 use guichet_core::auth::superadmin;
 use guichet_core::directory::Directory;
 use guichet_core::mail::outbox;
@@ -17,152 +15,12 @@ use guichet_core::provisioning::rights::{self, Access};
 use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
 use guichet_server::app::{provisioning_app, public_app, Shared};
+use guichet_tests::client::{csrf_of, Browser};
 use guichet_tests::{Backend, TestDb, BACKENDS};
 
 const ROOT: &str = "alice";
 const ROOT_PASSWORD: &str = "un mot de passe solide";
 const ADMIN_PASSWORD: &str = "mot de passe de l’admin";
-const PROVISIONING_HOST: &str = "127.0.0.1:8081";
-
-/// A browser: one session cookie, one host.
-struct Browser {
-    host: String,
-    cookie_name: &'static str,
-    cookie: Option<Cookie<'static>>,
-}
-
-struct Answer {
-    status: StatusCode,
-    location: Option<String>,
-    html: String,
-}
-
-impl Browser {
-    fn provisioning() -> Browser {
-        Browser {
-            host: PROVISIONING_HOST.into(),
-            cookie_name: "guichet_provisioning",
-            cookie: None,
-        }
-    }
-
-    fn public(slug: &str) -> Browser {
-        Browser {
-            host: format!("{slug}.localhost:8080"),
-            cookie_name: "guichet",
-            cookie: None,
-        }
-    }
-
-    async fn send<S, B>(&mut self, app: &S, req: TestRequest) -> Answer
-    where
-        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-        B: MessageBody,
-    {
-        let mut req = req.insert_header((header::HOST, self.host.clone()));
-        if let Some(c) = &self.cookie {
-            req = req.cookie(c.clone());
-        }
-        let res = test::call_service(app, req.to_request()).await;
-        if let Some(c) = res
-            .response()
-            .cookies()
-            .find(|c| c.name() == self.cookie_name)
-        {
-            self.cookie = (!c.value().is_empty()).then(|| c.into_owned());
-        }
-        let status = res.status();
-        let location = res
-            .headers()
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_owned());
-        let html = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
-        Answer {
-            status,
-            location,
-            html,
-        }
-    }
-
-    async fn get<S, B>(&mut self, app: &S, path: &str) -> Answer
-    where
-        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-        B: MessageBody,
-    {
-        self.send(app, TestRequest::get().uri(path)).await
-    }
-
-    /// Posts `fields` with the CSRF token of the page at `form_page`.
-    async fn submit<S, B>(
-        &mut self,
-        app: &S,
-        form_page: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> Answer
-    where
-        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-        B: MessageBody,
-    {
-        let page = self.get(app, form_page).await;
-        assert!(
-            page.status.is_success(),
-            "{form_page}: {} {}",
-            page.status,
-            page.html
-        );
-        let token = csrf_of(&page.html);
-        self.post(app, action, &token, fields).await
-    }
-
-    async fn post<S, B>(
-        &mut self,
-        app: &S,
-        action: &str,
-        token: &str,
-        fields: &[(&str, &str)],
-    ) -> Answer
-    where
-        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-        B: MessageBody,
-    {
-        let mut body = url::form_urlencoded::Serializer::new(String::new());
-        body.append_pair("csrf_token", token);
-        for (k, v) in fields {
-            body.append_pair(k, v);
-        }
-        self.send(
-            app,
-            TestRequest::post()
-                .uri(action)
-                .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
-                .set_payload(body.finish()),
-        )
-        .await
-    }
-
-    async fn sign_in<S, B>(&mut self, app: &S, login: &str, password: &str) -> Answer
-    where
-        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-        B: MessageBody,
-    {
-        self.submit(
-            app,
-            "/connexion",
-            "/connexion",
-            &[("login", login), ("password", password)],
-        )
-        .await
-    }
-}
-
-fn csrf_of(html: &str) -> String {
-    let start = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("the page has a form with a token")
-        + 25;
-    html[start..].split('"').next().unwrap().to_owned()
-}
 
 /// Blocking core calls, off the test's executor.
 async fn off<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -681,10 +539,10 @@ async fn a_referential_admin_reaches_only_their_own_collectivite() {
         })
         .await
         .unwrap();
-        assert_eq!(
-            admin_a.get(&app, "/collectivites/a/agents").await.status,
-            StatusCode::FORBIDDEN
-        );
+        // Out of the group: the provisioning sessions are revoked at once.
+        let page = admin_a.get(&app, "/collectivites/a/agents").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location.as_deref(), Some("/connexion"));
     }
 }
 
@@ -985,7 +843,7 @@ async fn an_agent_chooses_a_password_through_the_mailed_link() {
         assert!(link.starts_with("http://a.localhost:8080/"), "{link}");
         let path = &link["http://a.localhost:8080".len()..];
 
-        let mut lea = Browser::public("a");
+        let mut lea = Browser::backoffice("a");
         let page = lea.get(&public, path).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.html);
         assert!(page.html.contains("12 caractères au moins"));
@@ -1058,7 +916,7 @@ async fn an_agent_chooses_a_password_through_the_mailed_link() {
             assert!(r.html.contains("administrateur du référentiel"));
         }
         // Another collectivité's host does not know the link either.
-        let mut elsewhere = Browser::public("b");
+        let mut elsewhere = Browser::backoffice("b");
         let r = elsewhere.get(&public, path).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
 

@@ -383,7 +383,7 @@ mod rls {
         )
         .load(pg)
         .unwrap();
-        let platform = ["api_tokens", "tenant_hosts"];
+        let platform = ["api_tokens", "sessions", "tenant_hosts"];
         let tenant_tables: Vec<&TenantTable> = tables
             .iter()
             .filter(|t| !platform.contains(&t.name.as_str()))

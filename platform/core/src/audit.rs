@@ -4,8 +4,10 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::store::schema::audit_events;
-use crate::store::{StoreError, TenantTx};
+use crate::store::schema::{audit_events, platform_audit_events};
+use crate::store::{DbConnection, Store, StoreError, TenantTx};
+use crate::tenancy::TenantId;
+use crate::web::session::{Plane, SessionPrincipal};
 
 /// What changed: the object, and its values before and after (JSON).
 pub struct Change<'a> {
@@ -81,4 +83,76 @@ pub fn purge(tx: &mut TenantTx<'_>, id: i64) -> Result<bool, StoreError> {
     )
     .execute(tx.conn())?;
     Ok(n > 0)
+}
+
+/// Records a platform-level event (a super-admin's action, a token issued),
+/// in the caller's transaction.
+pub fn record_platform(
+    conn: &mut DbConnection,
+    actor: &str,
+    action: &str,
+    object_type: &str,
+    object_id: &str,
+    detail: Option<serde_json::Value>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(platform_audit_events::table)
+        .values((
+            platform_audit_events::occurred_at.eq(Utc::now().naive_utc()),
+            platform_audit_events::actor.eq(actor),
+            platform_audit_events::action.eq(action),
+            platform_audit_events::object_type.eq(object_type),
+            platform_audit_events::object_id.eq(object_id),
+            platform_audit_events::detail_json.eq(detail.map(|v| v.to_string())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The platform's latest events first.
+pub fn recent_platform(
+    conn: &mut DbConnection,
+    limit: i64,
+) -> Result<Vec<(NaiveDateTime, String, String, String)>, StoreError> {
+    Ok(platform_audit_events::table
+        .select((
+            platform_audit_events::occurred_at,
+            platform_audit_events::actor,
+            platform_audit_events::action,
+            platform_audit_events::object_id,
+        ))
+        .order(platform_audit_events::id.desc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// A sign-in or sign-out (`action`: "session.sign-in", "session.sign-out"):
+/// into the collectivité's trail for its agents and households, into the
+/// platform's for super-admins.
+pub fn session_event(
+    store: &Store,
+    who: &SessionPrincipal,
+    actor: &str,
+    action: &str,
+    plane: Plane,
+) -> Result<(), StoreError> {
+    let detail = serde_json::json!({ "plane": plane.as_str() });
+    match who.tenant {
+        None => store.platform_write(|c| {
+            record_platform(c, actor, action, "session", &who.id, Some(detail))
+        }),
+        Some(t) => store.write(TenantId::from_row(t), |tx| {
+            record(
+                tx,
+                Change {
+                    actor,
+                    action,
+                    object_type: "session",
+                    object_id: &who.id,
+                    before: None,
+                    after: Some(detail),
+                },
+            )
+            .map(drop)
+        }),
+    }
 }

@@ -20,6 +20,11 @@ impl TenantId {
     pub fn get(self) -> i64 {
         self.0
     }
+
+    /// An id this crate read from its own rows (a session's), not from a request.
+    pub(crate) fn from_row(id: i64) -> TenantId {
+        TenantId(id)
+    }
 }
 
 impl std::fmt::Display for TenantId {

@@ -2,6 +2,7 @@
 //! office at `/backoffice/`, both behind the tenant gate) and the provisioning
 //! one, on its own listener.
 
+use actix_session::SessionMiddleware;
 use actix_web::body::MessageBody;
 use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -12,7 +13,9 @@ use guichet_core::directory::Directory;
 use guichet_core::store::Store;
 use guichet_core::web::client::TrustedProxies;
 use guichet_core::web::logging::GuichetRootSpan;
+use guichet_core::web::session::{DbSessionStore, Plane};
 use guichet_core::web::{assets, error, health, security, session, tenant, Renderer};
+use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
 /// What every worker of both servers shares.
@@ -28,6 +31,8 @@ pub struct Shared {
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
+    pub session_idle: Duration,
+    pub session_max: Duration,
 }
 
 impl Shared {
@@ -46,7 +51,19 @@ impl Shared {
             trusted_proxies: web::Data::new(TrustedProxies::default()),
             key,
             secure_cookies: false,
+            session_idle: Duration::from_secs(30 * 60),
+            session_max: Duration::from_secs(12 * 3600),
         }
+    }
+
+    fn sessions(&self, plane: Plane) -> SessionMiddleware<DbSessionStore> {
+        let store = DbSessionStore::new(
+            self.store.get_ref().clone(),
+            plane,
+            self.session_idle,
+            self.session_max,
+        );
+        session::middleware(store, &self.key, self.secure_cookies)
     }
 }
 
@@ -79,15 +96,19 @@ pub fn public_app(
         .service(
             web::scope("")
                 .wrap(from_fn(security::same_origin_writes))
-                .wrap(from_fn(session::inactivity_timeout))
-                .wrap(session::middleware(
-                    &shared.key,
-                    "guichet",
-                    shared.secure_cookies,
-                ))
                 .wrap(from_fn(tenant::gate))
-                .configure(guichet_backoffice::configure)
-                .configure(guichet_tenant_portal::configure),
+                .service(
+                    web::scope("/backoffice")
+                        .wrap(from_fn(session::notice_ended))
+                        .wrap(shared.sessions(Plane::Backoffice))
+                        .configure(guichet_backoffice::configure),
+                )
+                .service(
+                    web::scope("")
+                        .wrap(from_fn(session::notice_ended))
+                        .wrap(shared.sessions(Plane::Portal))
+                        .configure(guichet_tenant_portal::configure),
+                ),
         )
 }
 
@@ -118,12 +139,8 @@ pub fn provisioning_app(
         .service(
             web::scope("")
                 .wrap(from_fn(security::same_origin_writes))
-                .wrap(from_fn(session::inactivity_timeout))
-                .wrap(session::middleware(
-                    &shared.key,
-                    "guichet_provisioning",
-                    shared.secure_cookies,
-                ))
+                .wrap(from_fn(session::notice_ended))
+                .wrap(shared.sessions(Plane::Provisioning))
                 .configure(guichet_provisioning::configure),
         )
 }

@@ -227,10 +227,13 @@ pub fn serve(config: &Config) -> Result<(), Failure> {
             tracing::info!("GUICHET_SMTP_URL absent : les courriels restent dans la file d’envoi")
         }
     }
+    spawn_session_purge(store.clone(), config.session_idle);
     let directory = Directory::from_config(config.ldap.as_ref());
     let mut shared = Shared::new(store, directory, key, config.listen.port());
     shared.secure_cookies = config.secure_cookies;
     shared.trusted_proxies = web::Data::new(config.trusted_proxies.clone());
+    shared.session_idle = config.session_idle;
+    shared.session_max = config.session_max;
     let (listen, prov_listen) = (config.listen, config.provisioning_listen);
     actix_web::rt::System::new().block_on(async move {
         let s = shared.clone();
@@ -265,6 +268,23 @@ pub fn serve(config: &Config) -> Result<(), Failure> {
         let (a, b) = futures_util::future::join(public.run(), provisioning.run()).await;
         a.and(b).map_err(|e| Failure(format!("serveur arrêté sur une erreur : {e}")))
     })
+}
+
+/// Deletes ended sessions every ten minutes (those nobody comes back to).
+fn spawn_session_purge(store: Store, idle: std::time::Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("sessions".into())
+        .spawn(move || loop {
+            match store.platform_write(|c| session::purge_ended(c, idle)) {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(purged = n, "sessions terminées supprimées"),
+                Err(e) => tracing::warn!(error = %e, "purge des sessions impossible"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(600));
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "purge des sessions non démarrée");
+    }
 }
 
 fn redact_url(url: &url::Url) -> String {

@@ -4,14 +4,15 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use guichet_core::audit;
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::Principal;
 use guichet_core::store::Store;
 use guichet_core::web::client::ClientAddr;
 use guichet_core::web::csrf::{self, VerifiedForm};
-use guichet_core::web::session::SessionExpired;
-use guichet_core::web::{AppError, Layout, Renderer};
+use guichet_core::web::session::{self, Plane, SessionExpired, SessionPrincipal};
+use guichet_core::web::{blocking, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 use super::{render, see_other, SITE};
@@ -132,8 +133,14 @@ async fn login(
             StatusCode::UNAUTHORIZED,
         );
     };
-    // A new session at sign-in: a session fixed before it is worth nothing after.
-    session.renew();
+    let bound = {
+        let (store, who) = (store.clone().into_inner(), who.clone());
+        blocking(move || Ok(who.session_principal(&store)?))
+            .await?
+            .ok_or(AppError::Unauthorized)?
+    };
+    session::sign_in(&session, &bound)?;
+    audit_session(&store, &bound, &who, "session.sign-in").await;
     session
         .insert(PRINCIPAL, &who)
         .map_err(|e| AppError::Internal(format!("session : {e}")))?;
@@ -143,8 +150,36 @@ async fn login(
 
 async fn logout(
     session: Session,
+    store: web::Data<Store>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> HttpResponse {
-    session.purge();
+    if let (Some(bound), Some(who)) = (session::who(&session), principal(&session)) {
+        audit_session(&store, &bound, &who, "session.sign-out").await;
+    }
+    session::sign_out(&session);
     see_other("/connexion")
+}
+
+/// Sign-ins and sign-outs go to the audit trail; a failure to record one is
+/// logged, and does not keep anybody in or out.
+async fn audit_session(
+    store: &web::Data<Store>,
+    bound: &SessionPrincipal,
+    who: &Principal,
+    action: &'static str,
+) {
+    let (store, bound, actor) = (store.clone().into_inner(), bound.clone(), who.actor());
+    let done = blocking(move || {
+        Ok(audit::session_event(
+            &store,
+            &bound,
+            &actor,
+            action,
+            Plane::Provisioning,
+        )?)
+    })
+    .await;
+    if let Err(e) = done {
+        tracing::error!(error = %e, action, "trace de connexion non enregistrée");
+    }
 }

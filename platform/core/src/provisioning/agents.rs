@@ -1,6 +1,7 @@
 //! Agents of a collectivité: search, create, edit, delete; in the directory
 //! and in the database, in one operation.
 
+use crate::web::session::{self, Plane, SessionPrincipal};
 use std::collections::BTreeSet;
 
 use base64::Engine;
@@ -172,6 +173,18 @@ pub fn get(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<Agent>, StoreError
     let row = agents::table
         .filter(agents::tenant_id.eq(tenant))
         .filter(agents::uid.eq(uid))
+        .select(COLUMNS)
+        .first::<Row>(tx.conn())
+        .optional()?;
+    Ok(with_groups(tx, row.into_iter().collect())?.pop())
+}
+
+/// An agent by row id (a session's principal).
+pub fn get_by_id(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Agent>, StoreError> {
+    let tenant = tx.tenant_key();
+    let row = agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .filter(agents::id.eq(id))
         .select(COLUMNS)
         .first::<Row>(tx.conn())
         .optional()?;
@@ -437,6 +450,10 @@ fn insert_rows(
     })
 }
 
+fn is_referential_admin(agent: &Agent) -> bool {
+    agent.groups.iter().any(|g| g == groups::REFERENTIAL_ADMIN)
+}
+
 fn audit_view(agent: &Agent) -> serde_json::Value {
     serde_json::to_value(agent).unwrap_or_default()
 }
@@ -449,6 +466,11 @@ pub fn update(
     uid: &str,
     input: AgentInput,
 ) -> Result<Agent, ProvisioningError> {
+    // Hashed before the transaction: argon2 must not hold the write lock.
+    let new_hash = match (&input.password, directory.is_builtin()) {
+        (Some(p), true) if password::check_strength(p).is_ok() => Some(password::hash(p)),
+        _ => None,
+    };
     write_both(store, directory, tenant.id, |tx, pending| {
         let before = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
         if input.uid.as_deref().is_some_and(|u| u.trim() != uid) {
@@ -482,13 +504,19 @@ pub fn update(
                 agents::updated_at.eq(Utc::now().naive_utc()),
             ))
             .execute(tx.conn())?;
-        if let (Some(p), true) = (&checked.password, builtin) {
+        if let (Some(hash), true) = (&new_hash, builtin) {
             diesel::update(target)
-                .set(agents::password_hash.eq(password::hash(p)))
+                .set(agents::password_hash.eq(hash))
                 .execute(tx.conn())?;
         }
         groups::set_members_of(tx, before.id, &checked.group_ids)?;
         let after = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        let who = SessionPrincipal::agent(tx.tenant(), before.id);
+        if checked.password.is_some() {
+            session::revoke(tx.conn(), &who, None)?;
+        } else if is_referential_admin(&before) && !is_referential_admin(&after) {
+            session::revoke(tx.conn(), &who, Some(Plane::Provisioning))?;
+        }
         audit::record(
             tx,
             Change {
@@ -527,6 +555,8 @@ pub fn delete(
                 .filter(agents::id.eq(before.id)),
         )
         .execute(tx.conn())?;
+        let who = SessionPrincipal::agent(tx.tenant(), before.id);
+        session::revoke(tx.conn(), &who, None)?;
         audit::record(
             tx,
             Change {
@@ -678,6 +708,7 @@ pub fn set_password_with_link(
     new_password: &str,
 ) -> Result<Agent, ProvisioningError> {
     password::check_strength(new_password).map_err(|e| invalid("password", e))?;
+    let new_hash = directory.is_builtin().then(|| password::hash(new_password));
     write_both(store, directory, tenant.id, |tx, pending| {
         let agent = agent_for_link(tx, token)?.ok_or(ProvisioningError::NotFound)?;
         let result =
@@ -686,15 +717,18 @@ pub fn set_password_with_link(
                 .update_agent(&tenant.slug, &agent.record(), Some(new_password));
         pending.apply(result)?;
         let tenant_key = tx.tenant_key();
-        if pending.directory().is_builtin() {
+        if let Some(hash) = &new_hash {
             diesel::update(
                 agents::table
                     .filter(agents::tenant_id.eq(tenant_key))
                     .filter(agents::id.eq(agent.id)),
             )
-            .set(agents::password_hash.eq(password::hash(new_password)))
+            .set(agents::password_hash.eq(hash))
             .execute(tx.conn())?;
         }
+        // A new password ends every session opened with the old one.
+        let who = SessionPrincipal::agent(tx.tenant(), agent.id);
+        session::revoke(tx.conn(), &who, None)?;
         diesel::delete(
             agent_password_tokens::table
                 .filter(agent_password_tokens::tenant_id.eq(tenant_key))
@@ -743,6 +777,22 @@ pub fn check_password(
             stored.flatten().as_deref(),
         )),
     }
+}
+
+/// The agent of this collectivité with this uid and password, for the back
+/// office's sign-in; `None` when they do not match. The check runs outside
+/// any transaction.
+pub fn authenticate(
+    store: &Store,
+    directory: &Directory,
+    tenant: &Tenant,
+    uid: &str,
+    given: &str,
+) -> Result<Option<Agent>, ProvisioningError> {
+    if !check_password(store, directory, tenant, uid, given)? {
+        return Ok(None);
+    }
+    Ok(store.read(tenant.id, |tx| get(tx, uid))?)
 }
 
 /// For a login that names no referential admin: spends the time a check of

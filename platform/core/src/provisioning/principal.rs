@@ -15,6 +15,7 @@ use crate::directory::Directory;
 use crate::store::schema::api_tokens;
 use crate::store::{Store, StoreError};
 use crate::tenancy::{self, Tenant, TenantId, TenantState};
+use crate::web::session::SessionPrincipal;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -36,6 +37,22 @@ impl Principal {
         match self {
             Principal::SuperAdmin { login } => login.clone(),
             Principal::ReferentialAdmin { slug, uid } => format!("{uid}@{slug}"),
+        }
+    }
+
+    /// The session's binding: a super-admin by login; a referential admin as
+    /// the agent row of their collectivité (gone with it). `None` when that
+    /// row is gone.
+    pub fn session_principal(&self, store: &Store) -> Result<Option<SessionPrincipal>, StoreError> {
+        match self {
+            Principal::SuperAdmin { login } => Ok(Some(SessionPrincipal::super_admin(login))),
+            Principal::ReferentialAdmin { slug, uid } => {
+                let Some(tenant) = store.platform_read(|c| tenancy::find_by_slug(c, slug))? else {
+                    return Ok(None);
+                };
+                let agent = store.read(tenant.id, |tx| agents::get(tx, uid))?;
+                Ok(agent.map(|a| SessionPrincipal::agent(tenant.id, a.id)))
+            }
         }
     }
 

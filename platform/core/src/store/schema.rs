@@ -181,3 +181,29 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     teleservices
 );
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        plane -> Text,
+        tenant_id -> Nullable<BigInt>,
+        principal_kind -> Nullable<Text>,
+        principal_id -> Nullable<Text>,
+        state -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    platform_audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        detail_json -> Nullable<Text>,
+    }
+}

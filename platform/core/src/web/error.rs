@@ -28,6 +28,9 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("authentification requise")]
     Unauthorized,
+    /// A page that needs a signed-in principal: sent to this sign-in page.
+    #[error("connexion requise")]
+    SignInRequired(&'static str),
     #[error("accès refusé")]
     Forbidden,
     #[error("formulaire expiré")]
@@ -152,7 +155,7 @@ impl AppError {
                 p.errors = errors.clone();
                 p
             }
-            AppError::Unauthorized => Problem::new(
+            AppError::Unauthorized | AppError::SignInRequired(_) => Problem::new(
                 "unauthorized",
                 s,
                 "Connexion requise",
@@ -205,6 +208,7 @@ impl ResponseError for AppError {
             AppError::NotFound | AppError::UnknownTenant => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -217,6 +221,11 @@ impl ResponseError for AppError {
 
     /// A plain fallback; [`render_errors`] turns it into a page or a problem.
     fn error_response(&self) -> HttpResponse {
+        if let AppError::SignInRequired(page) = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, *page))
+                .finish();
+        }
         let mut res = HttpResponse::build(self.status_code());
         if matches!(self, AppError::Unauthorized) {
             // Only the JSON API answers 401; pages redirect to their sign-in form.

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod error;
 pub mod health;
 pub mod logging;
+pub mod principal;
 pub mod render;
 pub mod security;
 pub mod session;

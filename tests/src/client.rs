@@ -1,0 +1,173 @@
+//! A test browser for the HTML planes: one session cookie, one host; forms
+//! posted with their CSRF token; redirects read, not followed.
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::Cookie;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::test::{self, TestRequest};
+
+/// A browser: one session cookie, one host.
+pub struct Browser {
+    pub host: String,
+    pub cookie_name: &'static str,
+    pub cookie: Option<Cookie<'static>>,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: String,
+}
+
+impl Browser {
+    pub fn provisioning() -> Browser {
+        Browser {
+            host: "127.0.0.1:8081".into(),
+            cookie_name: "guichet_provisioning",
+            cookie: None,
+        }
+    }
+
+    /// The back office of collectivité `slug`.
+    pub fn backoffice(slug: &str) -> Browser {
+        Browser {
+            host: format!("{slug}.localhost:8080"),
+            cookie_name: "guichet_agents",
+            cookie: None,
+        }
+    }
+
+    /// The portal of collectivité `slug`.
+    pub fn portal(slug: &str) -> Browser {
+        Browser {
+            host: format!("{slug}.localhost:8080"),
+            cookie_name: "guichet_portail",
+            cookie: None,
+        }
+    }
+
+    pub async fn send<S, B>(&mut self, app: &S, req: TestRequest) -> Answer
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let mut req = req.insert_header((header::HOST, self.host.clone()));
+        if let Some(c) = &self.cookie {
+            req = req.cookie(c.clone());
+        }
+        let res = test::call_service(app, req.to_request()).await;
+        if let Some(c) = res
+            .response()
+            .cookies()
+            .find(|c| c.name() == self.cookie_name)
+        {
+            self.cookie = (!c.value().is_empty()).then(|| c.into_owned());
+        }
+        let status = res.status();
+        let location = res
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let html = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        Answer {
+            status,
+            location,
+            html,
+        }
+    }
+
+    pub async fn get<S, B>(&mut self, app: &S, path: &str) -> Answer
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        self.send(app, TestRequest::get().uri(path)).await
+    }
+
+    /// Posts `fields` with the CSRF token of the page at `form_page`.
+    pub async fn submit<S, B>(
+        &mut self,
+        app: &S,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Answer
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let page = self.get(app, form_page).await;
+        assert!(
+            page.status.is_success(),
+            "{form_page}: {} {}",
+            page.status,
+            page.html
+        );
+        let token = csrf_of(&page.html);
+        self.post(app, action, &token, fields).await
+    }
+
+    pub async fn post<S, B>(
+        &mut self,
+        app: &S,
+        action: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+    ) -> Answer
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let mut body = url::form_urlencoded::Serializer::new(String::new());
+        body.append_pair("csrf_token", token);
+        for (k, v) in fields {
+            body.append_pair(k, v);
+        }
+        self.send(
+            app,
+            TestRequest::post()
+                .uri(action)
+                .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+                .set_payload(body.finish()),
+        )
+        .await
+    }
+
+    /// An agent's sign-in to the back office.
+    pub async fn agent_sign_in<S, B>(&mut self, app: &S, uid: &str, password: &str) -> Answer
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        self.submit(
+            app,
+            "/backoffice/connexion",
+            "/backoffice/connexion",
+            &[("uid", uid), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_in<S, B>(&mut self, app: &S, login: &str, password: &str) -> Answer
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        self.submit(
+            app,
+            "/connexion",
+            "/connexion",
+            &[("login", login), ("password", password)],
+        )
+        .await
+    }
+}
+
+pub fn csrf_of(html: &str) -> String {
+    let start = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("the page has a form with a token")
+        + 25;
+    html[start..].split('"').next().unwrap().to_owned()
+}
