@@ -50,6 +50,15 @@ ensure_test_role() {
     ELSE
       ALTER ROLE guichet_test LOGIN PASSWORD 'guichet_test' CREATEDB NOSUPERUSER NOBYPASSRLS;
     END IF;
+    -- Only to check that serve refuses a role that bypasses row-level security.
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'guichet_test_bypass') THEN
+      CREATE ROLE guichet_test_bypass LOGIN PASSWORD 'guichet_test_bypass' NOSUPERUSER BYPASSRLS;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'guichet_test_app') THEN
+      CREATE ROLE guichet_test_app LOGIN PASSWORD 'guichet_test_app' NOCREATEDB NOSUPERUSER NOBYPASSRLS;
+    ELSE
+      ALTER ROLE guichet_test_app LOGIN PASSWORD 'guichet_test_app' NOCREATEDB NOSUPERUSER NOBYPASSRLS;
+    END IF;
   END \$\$;"
 }
 
@@ -104,4 +113,4 @@ ensure_test_role
 ensure_smtp_sink
 ensure_ldap_tools
 ensure_browser_tools
-echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôle guichet_test), puits SMTP installé, OpenLDAP présent, navigateur prêt"
+echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôles guichet_test et guichet_test_app), puits SMTP installé, OpenLDAP présent, navigateur prêt"

@@ -3,10 +3,13 @@
 //!
 //! PostgreSQL: `GUICHET_TEST_POSTGRES_URL` (default
 //! `postgres://guichet_test:guichet_test@127.0.0.1:5432/postgres`) names an
-//! ordinary role (no superuser, no BYPASSRLS, CREATEDB), which
-//! `ops/test-services.sh` creates. A template database is migrated once per
-//! migration set, then cloned for each test, which is much faster than
-//! migrating each time.
+//! ordinary role (no superuser, no BYPASSRLS, CREATEDB) that owns the test
+//! databases and migrates them; the tests themselves run as the runtime role
+//! `guichet_test_app` (`GUICHET_TEST_POSTGRES_APP_ROLE`, password = name), which
+//! reads and writes rows but owns nothing, as `guichet serve` does in
+//! production. `ops/test-services.sh` creates both. A template database is
+//! migrated once per migration set, then cloned for each test, which is much
+//! faster than migrating each time.
 
 pub mod api;
 pub mod client;
@@ -58,6 +61,21 @@ pub fn postgres_url_for(database: &str) -> String {
     url.to_string()
 }
 
+/// The runtime role: rows only, no DDL, the audit trails append-only.
+pub fn postgres_app_role() -> String {
+    std::env::var("GUICHET_TEST_POSTGRES_APP_ROLE").unwrap_or_else(|_| "guichet_test_app".into())
+}
+
+/// `database` as the runtime role.
+pub fn postgres_app_url_for(database: &str) -> String {
+    let mut url = url_parse(&postgres_url_for(database));
+    let role = postgres_app_role();
+    url.set_username(&role).expect("a user in the URL");
+    url.set_password(Some(&role))
+        .expect("a password in the URL");
+    url.to_string()
+}
+
 fn url_parse(s: &str) -> ::url::Url {
     ::url::Url::parse(s).expect("GUICHET_TEST_POSTGRES_URL is a URL")
 }
@@ -89,6 +107,11 @@ fn migrations_fingerprint() -> String {
     files.sort();
     // FNV-1a over names and contents: a new migration gives a new template.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    // How the template is made counts too (the runtime role's grants).
+    for b in format!("runtime role {}", postgres_app_role()).bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
     for f in files {
         let bytes = [
             f.to_string_lossy().as_bytes().to_vec(),
@@ -136,6 +159,9 @@ fn postgres_template() -> &'static str {
             {
                 let store = Store::open(&url).expect("template database reachable");
                 store.migrate().expect("migrations apply on PostgreSQL");
+                store
+                    .grant_runtime(&postgres_app_role())
+                    .expect("grants to the runtime role");
             }
             admin
                 .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
@@ -182,7 +208,7 @@ impl TestDb {
                     }
                 }
                 TestDb {
-                    url: DatabaseUrl::Postgres(postgres_url_for(&name)),
+                    url: DatabaseUrl::Postgres(postgres_app_url_for(&name)),
                     backend,
                     dir: None,
                     pg_name: Some(name),
@@ -199,11 +225,29 @@ impl TestDb {
         }
     }
 
-    /// A migrated store on this database.
+    /// A migrated store on this database; on PostgreSQL, as the runtime role.
     pub fn store(&self) -> Store {
         let store = Store::open(&self.url).expect("test database reachable");
         store.migrate().expect("migrations apply");
         store
+    }
+
+    /// The same database as its owner (the migrating role): for tests that
+    /// change the schema itself, such as fault-injecting triggers.
+    pub fn owner_store(&self) -> Store {
+        match &self.pg_name {
+            Some(name) => Store::open(&DatabaseUrl::Postgres(postgres_url_for(name)))
+                .expect("test database reachable"),
+            None => self.store(),
+        }
+    }
+
+    /// The owner's URL, as given to `guichet migrate`.
+    pub fn owner_url_string(&self) -> String {
+        match &self.pg_name {
+            Some(name) => postgres_url_for(name),
+            None => self.url_string(),
+        }
     }
 }
 

@@ -129,6 +129,63 @@ fn create_superadmin_reads_the_password_from_stdin() {
     assert_one_clear_line(&run("bad login!", "un mot de passe solide"), "identifiant");
 }
 
+/// `serve` runs on a schema it knows: with migrations pending it stops and
+/// says what to run, unless told `--migrate`; `migrate` grants the runtime
+/// role; a role that bypasses row-level security is refused.
+#[test]
+fn serve_needs_a_migrated_schema_and_an_ordinary_role() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("g.db").display());
+    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", &url)], &["serve"])
+        .output()
+        .unwrap();
+    assert_one_clear_line(&out, "guichet migrate");
+    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", &url)], &["migrate"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let server = Server::start(&dir, &url);
+    assert_eq!(server.get(server.port, "/readyz", "localhost").0, 200);
+    server.stop();
+
+    // PostgreSQL: the owner migrates and grants; serving as the runtime role works.
+    let db = TestDb::new(Backend::Postgres);
+    let owner = db.owner_url_string();
+    let out = guichet(
+        &dir,
+        &[
+            ("GUICHET_DATABASE_URL", &owner),
+            ("GUICHET_APP_ROLE", &guichet_tests::postgres_app_role()),
+        ],
+        &["migrate"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{:?} {} {}",
+        out.status,
+        stderr_of(&out),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Droits du rôle d’exécution"));
+    let server = Server::start(&dir, &db.url_string());
+    assert_eq!(server.get(server.port, "/readyz", "localhost").0, 200);
+    server.stop();
+    // A BYPASSRLS role (ops/test-services.sh makes one): refused, one line.
+    let mut bypass = url::Url::parse(&owner).unwrap();
+    bypass.set_username("guichet_test_bypass").unwrap();
+    bypass.set_password(Some("guichet_test_bypass")).unwrap();
+    let out = guichet(
+        &dir,
+        &[("GUICHET_DATABASE_URL", bypass.as_str())],
+        &["serve"],
+    )
+    .output()
+    .unwrap();
+    assert_one_clear_line(&out, "BYPASSRLS");
+}
+
 struct Server {
     child: Child,
     port: u16,

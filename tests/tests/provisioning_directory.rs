@@ -108,7 +108,9 @@ async fn directory_down_changes_nothing_and_recovers() {
 
 /// Makes the database refuse some writes, after the directory accepted them.
 fn install_faults(p: &Platform) {
-    let mut conn = p.store.raw_connection().unwrap();
+    // Triggers are DDL: the owner's, not the runtime role's.
+    let owner = p.db.owner_store();
+    let mut conn = owner.raw_connection().unwrap();
     let sql = match p.db.backend {
         Backend::Sqlite => {
             "CREATE TRIGGER fail_insert BEFORE INSERT ON agents WHEN NEW.last_name = 'Panne'

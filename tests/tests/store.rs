@@ -232,7 +232,6 @@ fn another_collectivite_rows_are_invisible_and_untouchable() {
             .read(a.id, |tx| outbox::unsent(tx, 100))
             .unwrap()
             .is_empty());
-        assert!(!store.write(a.id, |tx| audit::purge(tx, b_event)).unwrap());
         assert_eq!(b_event, 3);
         // B's rows are intact.
         let b_seen = store.read(b.id, |tx| audit::recent(tx, 100)).unwrap();
@@ -249,6 +248,7 @@ fn another_collectivite_rows_are_invisible_and_untouchable() {
 
 mod rls {
     use super::*;
+    use diesel::connection::SimpleConnection;
     use diesel::sql_types::{BigInt, Text};
 
     #[derive(QueryableByName)]
@@ -265,6 +265,55 @@ mod rls {
             .get_result::<N>(pg)
             .unwrap()
             .n
+    }
+
+    /// The runtime role (the one `serve` and the tests run as) writes rows and
+    /// nothing else: no DDL, no policy dropped, the audit trails append-only.
+    #[test]
+    fn the_runtime_role_cannot_change_the_schema_or_the_audit_trail() {
+        let db = TestDb::new(Backend::Postgres);
+        let store = db.store();
+        let a = create_tenant(&store, "a", "A", &[]);
+        store
+            .write(a.id, |tx| audit::record(tx, change("x")))
+            .unwrap();
+        let mut raw = store.raw_connection().unwrap();
+        let DbConnection::Postgres(pg) = &mut *raw else {
+            unreachable!()
+        };
+        for sql in [
+            "ALTER TABLE agents NO FORCE ROW LEVEL SECURITY",
+            "ALTER TABLE agents ADD COLUMN intrus TEXT",
+            "DROP POLICY tenant_isolation ON agents",
+            "DROP TABLE mail_outbox",
+            "CREATE TABLE intrus (id INT)",
+            "UPDATE audit_events SET actor = 'personne'",
+            "DELETE FROM audit_events",
+            "TRUNCATE audit_events",
+            "UPDATE platform_audit_events SET actor = 'personne'",
+            "DELETE FROM platform_audit_events",
+            "DELETE FROM __diesel_schema_migrations",
+        ] {
+            let refused = pg.transaction(|c| diesel::sql_query(sql).execute(c).map(drop));
+            let err = refused.expect_err(sql).to_string();
+            assert!(
+                err.contains("permission denied") || err.contains("must be owner"),
+                "{sql}: {err}"
+            );
+        }
+        // What serving needs still works: rows written, the trail appended.
+        pg.batch_execute(
+            "INSERT INTO platform_audit_events (occurred_at, actor, action, object_type, object_id)
+             VALUES (now(), 'test', 'essai', 'x', 'y')",
+        )
+        .unwrap();
+        assert_eq!(count(&mut raw, "platform_audit_events"), 1);
+        drop(raw);
+        // The owner still can (migrations run as the owner).
+        let owner = db.owner_store();
+        let mut raw = owner.raw_connection().unwrap();
+        raw.batch_execute("ALTER TABLE agents ADD COLUMN essai TEXT")
+            .unwrap();
     }
 
     /// On PostgreSQL, the database itself refuses what the code might forget.
@@ -337,7 +386,7 @@ mod rls {
                     unreachable!()
                 };
                 Ok(
-                    diesel::sql_query("DELETE FROM audit_events WHERE tenant_id = $1")
+                    diesel::sql_query("DELETE FROM mail_outbox WHERE tenant_id = $1")
                         .bind::<BigInt, _>(b.id.get())
                         .execute(pg)?,
                 )
@@ -345,7 +394,7 @@ mod rls {
             .unwrap();
         assert_eq!(touched, 0);
         assert_eq!(
-            store.read(b.id, |tx| audit::recent(tx, 10)).unwrap().len(),
+            store.read(b.id, |tx| outbox::unsent(tx, 10)).unwrap().len(),
             1
         );
     }

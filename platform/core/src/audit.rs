@@ -72,19 +72,6 @@ pub fn recent(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<AuditEvent>, Stor
         .load(tx.conn())?)
 }
 
-/// Deletes one event of this collectivité; false when it has no such event.
-/// (Retention rules use it; nothing else should.)
-pub fn purge(tx: &mut TenantTx<'_>, id: i64) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    let n = diesel::delete(
-        audit_events::table
-            .filter(audit_events::tenant_id.eq(tenant))
-            .filter(audit_events::id.eq(id)),
-    )
-    .execute(tx.conn())?;
-    Ok(n > 0)
-}
-
 /// Records a platform-level event (a super-admin's action, a token issued),
 /// in the caller's transaction.
 pub fn record_platform(

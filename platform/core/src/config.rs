@@ -56,6 +56,8 @@ pub struct Config {
     pub session_idle: Duration,
     /// …and this long after sign-in in any case.
     pub session_max: Duration,
+    /// PostgreSQL: the role `serve` runs as, granted its rights by `migrate`.
+    pub app_role: Option<String>,
 }
 
 /// The keys, as written in the TOML file (lower case) and in the environment
@@ -76,6 +78,7 @@ const KEYS: &[(&str, &str)] = &[
     ("trusted_proxies", "GUICHET_TRUSTED_PROXIES"),
     ("session_idle_minutes", "GUICHET_SESSION_IDLE_MINUTES"),
     ("session_max_hours", "GUICHET_SESSION_MAX_HOURS"),
+    ("app_role", "GUICHET_APP_ROLE"),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -216,6 +219,17 @@ impl Config {
         let session_max = Duration::from_secs(
             3600 * parse_count("GUICHET_SESSION_MAX_HOURS", get("session_max_hours"), 12)?,
         );
+        let app_role = match get("app_role") {
+            None => None,
+            Some(r) if crate::store::is_role_name(r) => Some(r.to_owned()),
+            Some(r) => {
+                return Err(invalid(
+                    "GUICHET_APP_ROLE",
+                    r,
+                    "un nom de rôle PostgreSQL : lettres minuscules, chiffres et _, par exemple guichet_app",
+                ))
+            }
+        };
         Ok(Config {
             database_url,
             listen,
@@ -229,6 +243,7 @@ impl Config {
             trusted_proxies,
             session_idle,
             session_max,
+            app_role,
         })
     }
 }

@@ -24,9 +24,17 @@ pub struct Cli {
 pub enum Command {
     /// Serve the tenant portal (/) and back office (/backoffice/) on
     /// GUICHET_LISTEN, and the provisioning plane on GUICHET_PROVISIONING_LISTEN.
-    /// Applies pending migrations first. The default command.
-    Serve,
-    /// Apply the pending database migrations, then exit.
+    /// Refuses to start while migrations are pending, unless --migrate.
+    /// The default command.
+    Serve {
+        /// Apply pending migrations first (SQLite, or a PostgreSQL role
+        /// that owns the schema).
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// Apply the pending database migrations, then exit. On PostgreSQL, run
+    /// it with the owner role; with GUICHET_APP_ROLE set it also grants the
+    /// runtime role its rights on the tables.
     Migrate,
     /// Create (idempotently) the demo collectivité `demo` and a demo
     /// super-admin, then print the URLs and logins to use. Not for production.

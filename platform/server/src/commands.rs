@@ -34,17 +34,30 @@ impl<E: std::error::Error> From<E> for Failure {
 
 /// Opens the database and applies pending migrations.
 pub fn open_store(config: &Config) -> Result<Store, Failure> {
-    let store = Store::open(&config.database_url)?;
+    let store = Store::open_for_command(&config.database_url)?;
+    apply_migrations(&store, config)?;
+    Ok(store)
+}
+
+/// Applies pending migrations, then (PostgreSQL, `GUICHET_APP_ROLE` set)
+/// grants the runtime role its rights on the tables, new ones included.
+fn apply_migrations(store: &Store, config: &Config) -> Result<Vec<String>, Failure> {
     let applied = store.migrate()?;
     for m in &applied {
         tracing::info!(migration = %m, "migration appliquée");
     }
-    Ok(store)
+    if let Some(role) = &config.app_role {
+        store.grant_runtime(role)?;
+    }
+    Ok(applied)
 }
 
 pub fn migrate(config: &Config) -> Result<(), Failure> {
-    let store = Store::open(&config.database_url)?;
-    let applied = store.migrate()?;
+    let store = Store::open_for_command(&config.database_url)?;
+    let applied = apply_migrations(&store, config)?;
+    if let (Some(role), Backend::Postgres) = (&config.app_role, store.backend()) {
+        println!("Droits du rôle d’exécution « {role} » à jour.");
+    }
     if applied.is_empty() {
         println!(
             "Base de données à jour ({}).",
@@ -188,24 +201,35 @@ pub fn create_superadmin(config: &Config, login: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// On PostgreSQL, says loudly when the database role bypasses row-level
-/// security: the second wall between collectivités would then be down.
-fn check_row_security(store: &Store) {
-    if store.backend() != Backend::Postgres {
-        return;
+/// On PostgreSQL, refuses a role that bypasses row-level security (a
+/// superuser, or BYPASSRLS): the second wall between collectivités would be down.
+fn check_row_security(store: &Store) -> Result<(), Failure> {
+    if store.backend() != Backend::Postgres || store.row_security_enforced()? {
+        return Ok(());
     }
-    match store.row_security_enforced() {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(
-            "le rôle PostgreSQL utilisé est superutilisateur ou BYPASSRLS : la sécurité au niveau des lignes ne s’applique pas ; utilisez un rôle ordinaire, propriétaire de la base"
-        ),
-        Err(e) => tracing::warn!(error = %e, "vérification de la sécurité au niveau des lignes impossible"),
-    }
+    Err(Failure(
+        "le rôle PostgreSQL de GUICHET_DATABASE_URL est superutilisateur ou BYPASSRLS : la sécurité au niveau des lignes ne s’appliquerait pas. Servez avec le rôle d’exécution (voir le README, « Running on PostgreSQL »)".into(),
+    ))
 }
 
-pub fn serve(config: &Config) -> Result<(), Failure> {
-    let store = open_store(config)?;
-    check_row_security(&store);
+/// `migrate`: apply pending migrations first (`serve --migrate`); otherwise
+/// pending migrations stop the server, which must not run on a schema it
+/// does not know.
+pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
+    let store = Store::open(&config.database_url)?;
+    check_row_security(&store)?;
+    if migrate {
+        apply_migrations(&store, config)?;
+    } else {
+        let pending = store.pending_migrations()?;
+        if !pending.is_empty() {
+            return Err(Failure(format!(
+                "la base de données attend {} migration(s) ({}) : lancez « guichet migrate » avec le rôle propriétaire, ou « guichet serve --migrate »",
+                pending.len(),
+                pending.join(", ")
+            )));
+        }
+    }
     let key = session::load_or_create_key(config.secret_key.as_deref(), &config.data_dir).map_err(
         |e| {
             Failure(format!(

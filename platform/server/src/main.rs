@@ -7,17 +7,20 @@ use guichet_server::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
-    init_logs(matches!(command, Command::Serve));
+    let command = cli.command.unwrap_or(Command::Serve { migrate: false });
+    init_logs(matches!(
+        command,
+        Command::Serve { .. } | Command::Demo { serve: true }
+    ));
     let result = Config::load(cli.config.as_deref())
         .map_err(commands::Failure::from)
         .and_then(|config| match command {
-            Command::Serve => commands::serve(&config),
+            Command::Serve { migrate } => commands::serve(&config, migrate),
             Command::Migrate => commands::migrate(&config),
             Command::Demo { serve } => {
                 commands::demo(&config)?;
                 if serve {
-                    commands::serve(&config)
+                    commands::serve(&config, false)
                 } else {
                     Ok(())
                 }

@@ -7,6 +7,7 @@
 
 mod connection;
 mod migrate;
+pub use migrate::is_role_name;
 pub mod schema;
 mod tx;
 
@@ -69,15 +70,30 @@ impl Store {
     /// Connects once (so that a wrong URL is reported at start, clearly), then
     /// builds the pool, which reconnects by itself when the database comes back.
     pub fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
-        let manager = DbManager::new(url)?;
-        manager.connect_now()?;
         let max_size = match url.backend() {
             Backend::Postgres => 16,
             Backend::Sqlite => 8,
         };
+        Store::open_with(url, max_size, 1)
+    }
+
+    /// For a command that runs and exits: a small pool that opens connections
+    /// only when asked, so that none is being opened (by the pool's own
+    /// threads) while the process exits.
+    pub fn open_for_command(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        Store::open_with(url, 2, 0)
+    }
+
+    /// `max_size` connections at most, `min_idle` kept open.
+    pub fn open_with(url: &DatabaseUrl, max_size: u32, min_idle: u32) -> Result<Store, StoreError> {
+        let manager = DbManager::new(url)?;
+        manager.connect_now()?;
         let pool = Pool::builder()
             .max_size(max_size)
-            .min_idle(Some(1))
+            .min_idle(Some(min_idle))
+            // A broken connection shows when used, and the pool then drops it:
+            // no round trip to the server before each checkout.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(3))
             .build_unchecked(manager);
         Ok(Store {
@@ -94,6 +110,19 @@ impl Store {
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.get()?;
         migrate::run(&mut conn)
+    }
+
+    /// The embedded migrations of this backend not yet applied.
+    pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.get()?;
+        migrate::pending(&mut conn)
+    }
+
+    /// PostgreSQL: grants the runtime role `role` what serving needs (rows),
+    /// and nothing more (no DDL; audit trails append-only). Nothing on SQLite.
+    pub fn grant_runtime(&self, role: &str) -> Result<(), StoreError> {
+        let mut conn = self.pool.get()?;
+        migrate::grant_runtime(&mut conn, role)
     }
 
     /// True when a connection can be had and answers.
