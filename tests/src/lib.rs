@@ -323,6 +323,7 @@ pub struct ReceivedMail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub message_id: String,
 }
 
 fn sink_python() -> PathBuf {
@@ -374,7 +375,7 @@ for m in mailbox.Maildir(sys.argv[1], create=False):
     from email.parser import BytesParser
     msg = BytesParser(policy=policy.default).parsebytes(m.as_bytes())
     out.append({"from": str(msg["from"]), "to": str(msg["to"]), "subject": str(msg["subject"]),
-                "body": msg.get_content().strip()})
+                "body": msg.get_content().strip(), "message_id": str(msg["message-id"])})
 print(json.dumps(out))
 "#;
         if !self.maildir.join("new").exists() {

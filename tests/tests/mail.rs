@@ -1,12 +1,22 @@
-//! The outbox delivered to a real SMTP server: nothing lost while it is down,
-//! nothing sent twice, each collectivité's messages kept apart.
+//! The outbox delivered by the job runner to a real SMTP server: nothing lost
+//! while it is down, nothing sent twice (several runners at once included),
+//! each collectivité's messages kept apart, secret links not kept once sent.
 
-use chrono::{Duration, Utc};
+use std::time::Duration;
+
+use chrono::Utc;
+use guichet_core::jobs::{self, Runner};
 use guichet_core::mail::outbox;
 use guichet_core::mail::smtp::SmtpSender;
-use guichet_core::mail::worker::deliver_due;
+use guichet_core::mail::worker;
 use guichet_core::tenancy::{self, TenantState};
 use guichet_tests::{create_tenant, free_port, SmtpSink, TestDb, BACKENDS};
+
+fn mail_runner(store: &guichet_core::store::Store, port: u16) -> Runner {
+    let url = url::Url::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
+    let sender = SmtpSender::new(&url, "Mairie de A <mairie@a.example>").unwrap();
+    worker::register(Runner::new(store.clone()), Some(sender))
+}
 
 #[test]
 fn outbox_survives_an_smtp_outage_and_delivers_once() {
@@ -17,8 +27,7 @@ fn outbox_survives_an_smtp_outage_and_delivers_once() {
         let b = create_tenant(&store, "b", "B", &[]);
         let c = create_tenant(&store, "c", "C", &[]);
         let port = free_port();
-        let url = url::Url::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
-        let sender = SmtpSender::new(&url, "Mairie de A <mairie@a.example>").unwrap();
+        let runner = mail_runner(&store, port);
 
         let subject = "Votre demande n° 42 a été reçue";
         let body = "Bonjour Élodie,\n\nVotre demande d’inscription à la cantine est enregistrée.";
@@ -43,34 +52,27 @@ fn outbox_survives_an_smtp_outage_and_delivers_once() {
             .unwrap();
 
         // The SMTP server is down: nothing sent, nothing lost, a later retry planned.
-        assert_eq!(
-            deliver_due(&store, &sender, Utc::now().naive_utc()).unwrap(),
-            0,
-            "{backend:?}"
-        );
+        let now = Utc::now().naive_utc();
+        assert_eq!(runner.run_once_at(now).unwrap(), 3, "{backend:?}");
         let m = store
             .read(a.id, |tx| outbox::get(tx, a_mail))
             .unwrap()
             .unwrap();
         assert_eq!((m.state.as_str(), m.attempts), ("pending", 1));
-        assert!(m.last_error.is_some() && m.next_attempt_at > Utc::now().naive_utc());
+        assert!(m.last_error.is_some());
         // Before the retry is due, nothing is attempted again.
         let sink = SmtpSink::start_on(port);
-        assert_eq!(
-            deliver_due(&store, &sender, Utc::now().naive_utc()).unwrap(),
-            0
-        );
+        assert_eq!(runner.run_once_at(now).unwrap(), 0);
 
-        // Once due, delivered exactly once.
-        let later = Utc::now().naive_utc() + Duration::minutes(2);
+        // Once due (1 minute later), delivered exactly once.
+        let later = now + chrono::Duration::minutes(2);
+        assert_eq!(runner.run_once_at(later).unwrap(), 2, "{backend:?}");
         assert_eq!(
-            deliver_due(&store, &sender, later).unwrap(),
-            2,
-            "{backend:?}"
-        );
-        assert_eq!(
-            deliver_due(&store, &sender, later + Duration::hours(1)).unwrap(),
-            0
+            runner
+                .run_once_at(later + chrono::Duration::minutes(30))
+                .unwrap(),
+            0,
+            "the suspended collectivité's message waits an hour"
         );
         let received = sink.received();
         assert_eq!(received.len(), 2, "{received:?}");
@@ -81,6 +83,11 @@ fn outbox_survives_an_smtp_outage_and_delivers_once() {
         assert_eq!(elodie.subject, subject);
         assert_eq!(elodie.body, body);
         assert_eq!(elodie.from, "Mairie de A <mairie@a.example>");
+        // The same id whatever the attempt: a receiver can drop a duplicate.
+        assert_eq!(
+            elodie.message_id,
+            format!("<mail-{}-{a_mail}@a.example>", a.id.get())
+        );
         assert!(received
             .iter()
             .any(|m| m.to == "paul@example.fr" && m.subject == "Pour B"));
@@ -91,6 +98,192 @@ fn outbox_survives_an_smtp_outage_and_delivers_once() {
         assert_eq!((m.state.as_str(), m.attempts), ("sent", 2));
         assert_eq!(
             store.read(c.id, |tx| outbox::unsent(tx, 10)).unwrap().len(),
+            1
+        );
+        // C active again: its message leaves at the next look.
+        store
+            .platform_write(|conn| tenancy::set_state(conn, c.id, TenantState::Active))
+            .unwrap();
+        assert_eq!(
+            runner
+                .run_once_at(later + chrono::Duration::hours(2))
+                .unwrap(),
+            1
+        );
+        assert_eq!(sink.received().len(), 3);
+    }
+}
+
+/// Four runners (as four `guichet` processes) on one database: every message
+/// sent exactly once.
+#[test]
+fn several_runners_send_each_message_once() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let tenants: Vec<_> = (0..3)
+            .map(|i| create_tenant(&store, &format!("t{i}"), "T", &[]))
+            .collect();
+        for n in 0..60 {
+            let t = &tenants[n % 3];
+            store
+                .write(t.id, |tx| {
+                    outbox::enqueue(tx, &format!("h{n}@example.fr"), &format!("N° {n}"), "Corps")
+                })
+                .unwrap();
+        }
+        let port = free_port();
+        let sink = SmtpSink::start_on(port);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                let store = db.store();
+                scope.spawn(move || {
+                    let runner = mail_runner(&store, port);
+                    while runner.run_once().unwrap() > 0 {}
+                });
+            }
+        });
+        let received = sink.received();
+        let mut subjects: Vec<String> = received.iter().map(|m| m.subject.clone()).collect();
+        subjects.sort();
+        subjects.dedup();
+        assert_eq!(received.len(), 60, "{backend:?}: each message once");
+        assert_eq!(subjects.len(), 60, "{backend:?}");
+    }
+}
+
+/// A handler that fails is retried with a growing wait, its error visible;
+/// out of attempts it is kept as failed, and an operator can run it again.
+#[test]
+fn a_failing_job_is_retried_then_kept_never_lost() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let a = create_tenant(&store, "a", "A", &[]);
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = runs.clone();
+        let runner = Runner::new(store.clone()).handle(
+            "test.flaky",
+            move |_: &guichet_core::store::Store, job: &jobs::Job| {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                assert_eq!(job.payload["n"], 7);
+                Err(jobs::JobError::Retry(format!("panne n° {}", job.attempt)))
+            },
+        );
+        let enqueued = store
+            .write(a.id, |tx| {
+                let job = jobs::NewJob {
+                    max_attempts: 3,
+                    ..jobs::NewJob::now(
+                        "test.flaky",
+                        Some(tx.tenant()),
+                        serde_json::json!({"n": 7}),
+                    )
+                };
+                jobs::enqueue(tx.conn(), job)
+            })
+            .unwrap();
+        assert!(enqueued);
+        let mut raw = store.raw_connection().unwrap();
+        let counts = jobs::counts(&mut raw).unwrap();
+        assert_eq!(counts, vec![("test.flaky".into(), "pending".into(), 1)]);
+        let row = |raw: &mut _| jobs::failed(raw, 10).unwrap();
+        let mut now = Utc::now().naive_utc();
+        assert_eq!(runner.run_once_at(now).unwrap(), 1);
+        assert_eq!(runner.run_once_at(now).unwrap(), 0, "not before its wait");
+        now += chrono::Duration::minutes(1);
+        assert_eq!(runner.run_once_at(now).unwrap(), 1, "1 minute later");
+        now += chrono::Duration::minutes(1);
+        assert_eq!(runner.run_once_at(now).unwrap(), 0, "then 2 minutes");
+        now += chrono::Duration::minutes(1);
+        assert_eq!(runner.run_once_at(now).unwrap(), 1);
+        now += chrono::Duration::hours(2);
+        assert_eq!(runner.run_once_at(now).unwrap(), 0, "no fourth attempt");
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 3);
+        let failed = row(&mut raw);
+        assert_eq!(failed.len(), 1, "{backend:?}");
+        assert_eq!(failed[0].last_error.as_deref(), Some("panne n° 3"));
+        assert_eq!(failed[0].tenant_id, Some(a.id.get()));
+        // Run again on demand.
+        assert!(jobs::retry(&mut raw, failed[0].id).unwrap());
+        assert!(row(&mut raw).is_empty());
+        assert_eq!(runner.run_once().unwrap(), 1);
+        let again = jobs::get(&mut raw, failed[0].id).unwrap().unwrap();
+        assert_eq!((again.state.as_str(), again.attempts), ("pending", 1));
+    }
+}
+
+#[test]
+fn periodic_jobs_are_planned_once_and_again_after_each_run() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let runner = Runner::new(store.clone()).every(
+            "test.tick",
+            Duration::from_secs(600),
+            |_: &guichet_core::store::Store, _: &jobs::Job| Ok(()),
+        );
+        // Several processes starting: one pending run.
+        runner.start_periodic().unwrap();
+        runner.start_periodic().unwrap();
+        let mut raw = store.raw_connection().unwrap();
+        assert_eq!(
+            jobs::counts(&mut raw).unwrap(),
+            vec![("test.tick".into(), "pending".into(), 1)]
+        );
+        assert_eq!(runner.run_once().unwrap(), 1);
+        assert_eq!(runner.run_once().unwrap(), 0, "the next run in 10 minutes");
+        assert_eq!(
+            jobs::counts(&mut raw).unwrap(),
+            vec![
+                ("test.tick".into(), "done".into(), 1),
+                ("test.tick".into(), "pending".into(), 1)
+            ],
+            "{backend:?}"
+        );
+        let later = Utc::now().naive_utc() + chrono::Duration::minutes(11);
+        assert_eq!(runner.run_once_at(later).unwrap(), 1);
+        // Finished jobs are purged after their time (done: 7 days), not before.
+        assert_eq!(jobs::purge_finished(&mut raw, 7, 90).unwrap(), 0);
+        assert_eq!(jobs::purge_finished(&mut raw, -1, 90).unwrap(), 2);
+    }
+}
+
+/// A password link leaves in the mail, and its body is blanked once sent;
+/// sent mail is purged after the retention period.
+#[test]
+fn secret_links_are_not_kept_once_sent() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let a = create_tenant(&store, "a", "A", &[]);
+        let link = "https://a.example/backoffice/mot-de-passe/SECRET123";
+        let id = store
+            .write(a.id, |tx| {
+                outbox::enqueue_secret(
+                    tx,
+                    "agent@a.example",
+                    "Votre compte",
+                    &format!("Lien : {link}"),
+                )
+            })
+            .unwrap();
+        let port = free_port();
+        let sink = SmtpSink::start_on(port);
+        assert_eq!(mail_runner(&store, port).run_once().unwrap(), 1);
+        assert!(
+            sink.received()[0].body.contains(link),
+            "the mail carries it"
+        );
+        let kept = store.read(a.id, |tx| outbox::get(tx, id)).unwrap().unwrap();
+        assert!(!kept.body_text.contains("SECRET123"), "{backend:?}");
+        assert_eq!(kept.body_text, outbox::SECRET_SENT);
+        // Purged after the retention period.
+        let after = Utc::now().naive_utc() + chrono::Duration::days(worker::RETENTION_DAYS + 1);
+        assert_eq!(
+            store
+                .write(a.id, |tx| outbox::purge_sent(tx, after))
+                .unwrap(),
             1
         );
     }
@@ -114,4 +307,6 @@ fn bad_messages_are_refused_before_the_outbox() {
         .read(a.id, |tx| outbox::unsent(tx, 10))
         .unwrap()
         .is_empty());
+    let mut raw = store.raw_connection().unwrap();
+    assert!(jobs::counts(&mut raw).unwrap().is_empty(), "and no job");
 }

@@ -432,7 +432,9 @@ mod rls {
         )
         .load(pg)
         .unwrap();
-        let platform = ["api_tokens", "sessions", "tenant_hosts"];
+        // Platform tables that name a collectivité: read before any is chosen (sessions),
+        // or across them by design (the jobs queue: ids only in its payloads).
+        let platform = ["api_tokens", "jobs", "sessions", "tenant_hosts"];
         let tenant_tables: Vec<&TenantTable> = tables
             .iter()
             .filter(|t| !platform.contains(&t.name.as_str()))

@@ -215,6 +215,27 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<Tenant
     row.map(|r| into_tenant(conn, r)).transpose()
 }
 
+/// The state of a collectivité; `None` when it is gone.
+pub fn state_of(conn: &mut DbConnection, id: TenantId) -> Result<Option<TenantState>, StoreError> {
+    let state: Option<String> = tenants::table
+        .filter(tenants::id.eq(id.get()))
+        .select(tenants::state)
+        .first(conn)
+        .optional()?;
+    Ok(state.as_deref().map(TenantState::from_db))
+}
+
+/// Every collectivité's id, for platform jobs that visit each one.
+pub fn ids(conn: &mut DbConnection) -> Result<Vec<TenantId>, StoreError> {
+    Ok(tenants::table
+        .select(tenants::id)
+        .order(tenants::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .map(TenantId)
+        .collect())
+}
+
 pub fn list(conn: &mut DbConnection) -> Result<Vec<Tenant>, StoreError> {
     let rows = tenants::table
         .select(COLUMNS)

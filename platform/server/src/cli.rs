@@ -49,6 +49,13 @@ pub enum Command {
     /// The LDAP directory (GUICHET_LDAP_URL).
     #[command(subcommand)]
     Ldap(LdapCommand),
+    /// Background jobs: counts per kind and state, and the failed ones with
+    /// their last error.
+    Jobs {
+        /// Instead, run this failed job again (its attempts given back).
+        #[arg(long, value_name = "ID")]
+        retry: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

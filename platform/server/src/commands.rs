@@ -7,12 +7,14 @@ use actix_web::{web, HttpServer};
 use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::config::Config;
 use guichet_core::directory::Directory;
+use guichet_core::jobs::{self, Job, Runner};
 use guichet_core::mail::smtp::SmtpSender;
 use guichet_core::mail::worker;
 use guichet_core::provisioning::{principal, sync, ProvisioningError};
 use guichet_core::store::{Backend, Store, StoreError};
 use guichet_core::tenancy;
 use guichet_core::web::session;
+use std::time::Duration;
 
 use crate::app::{provisioning_app, public_app, Shared};
 use crate::demo;
@@ -241,17 +243,19 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     let tenants = store
         .platform_read(tenancy::list)
         .map_err(|e: StoreError| Failure(e.to_string()))?;
-    match &config.smtp_url {
+    let sender = match &config.smtp_url {
         Some(url) => {
-            let sender = SmtpSender::new(url, &config.smtp_from).map_err(Failure)?;
-            worker::spawn(store.clone(), sender);
             tracing::info!(smtp = %redact_url(url), "courriels envoyés depuis la file d’envoi");
+            Some(SmtpSender::new(url, &config.smtp_from).map_err(Failure)?)
         }
         None => {
-            tracing::info!("GUICHET_SMTP_URL absent : les courriels restent dans la file d’envoi")
+            tracing::info!("GUICHET_SMTP_URL absent : les courriels restent dans la file d’envoi");
+            None
         }
-    }
-    spawn_session_purge(store.clone(), config.session_idle);
+    };
+    jobs_runner(&store, config, sender)
+        .spawn(std::time::Duration::from_secs(1))
+        .map_err(|e| Failure(format!("file des tâches non démarrée : {e}")))?;
     let directory = Directory::from_config(config.ldap.as_ref());
     let mut shared = Shared::new(store, directory, key, config.listen.port());
     shared.secure_cookies = config.secure_cookies;
@@ -294,21 +298,67 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     })
 }
 
-/// Deletes ended sessions every ten minutes (those nobody comes back to).
-fn spawn_session_purge(store: Store, idle: std::time::Duration) {
-    let spawned = std::thread::Builder::new()
-        .name("sessions".into())
-        .spawn(move || loop {
-            match store.platform_write(|c| session::purge_ended(c, idle)) {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(purged = n, "sessions terminées supprimées"),
-                Err(e) => tracing::warn!(error = %e, "purge des sessions impossible"),
-            }
-            std::thread::sleep(std::time::Duration::from_secs(600));
-        });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "purge des sessions non démarrée");
+pub fn jobs(config: &Config, retry: Option<i64>) -> Result<(), Failure> {
+    let store = open_store(config)?;
+    if let Some(id) = retry {
+        return if store.platform_write(|c| jobs::retry(c, id))? {
+            println!("Tâche {id} replanifiée : elle s’exécutera dès qu’un serveur la prendra.");
+            Ok(())
+        } else {
+            Err(Failure(format!("aucune tâche en échec n° {id}")))
+        };
     }
+    let counts = store.platform_read(jobs::counts)?;
+    if counts.is_empty() {
+        println!("Aucune tâche.");
+    }
+    for (kind, state, n) in counts {
+        let state = match state.as_str() {
+            "pending" => "en attente",
+            "done" => "terminées",
+            _ => "en échec",
+        };
+        println!("{kind:<20} {state:<12} {n}");
+    }
+    let failed = store.platform_read(|c| jobs::failed(c, 50))?;
+    if !failed.is_empty() {
+        println!("\nEn échec (relancer : guichet jobs --retry ID) :");
+        for j in failed {
+            println!(
+                "  {} {} (collectivité {}), {} essai(s) : {}",
+                j.id,
+                j.kind,
+                j.tenant_id.map_or("—".into(), |t| t.to_string()),
+                j.attempts,
+                j.last_error.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The platform's background work: e-mail (when SMTP is configured), and the
+/// purges of ended sessions, finished jobs and old sent e-mail.
+pub fn jobs_runner(store: &Store, config: &Config, sender: Option<SmtpSender>) -> Runner {
+    let idle = config.session_idle;
+    let runner = Runner::new(store.clone())
+        .every(
+            "sessions.purge",
+            Duration::from_secs(600),
+            move |s: &Store, _: &Job| {
+                s.platform_write(|c| session::purge_ended(c, idle))?;
+                Ok(())
+            },
+        )
+        .every(
+            "jobs.purge",
+            Duration::from_secs(24 * 3600),
+            |s: &Store, _: &Job| {
+                s.platform_write(|c| jobs::purge_finished(c, 7, 90))?;
+                Ok(())
+            },
+        );
+    worker::register(runner, sender)
 }
 
 fn redact_url(url: &url::Url) -> String {

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::Token { login, revoke }) => {
                 commands::admin_token(&config, &login, revoke)
             }
+            Command::Jobs { retry } => commands::jobs(&config, retry),
             Command::Ldap(LdapCommand::Sync { tenant }) => {
                 commands::ldap_sync(&config, tenant.as_deref())
             }

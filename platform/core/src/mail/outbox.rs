@@ -1,13 +1,19 @@
-//! The outbox table of a collectivité.
+//! The outbox of a collectivité: each message is written in the transaction
+//! of the change that causes it, with the job that will deliver it
+//! ("mail.send", see [`super::worker`]).
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use crate::jobs;
 use crate::store::schema::mail_outbox;
 use crate::store::{StoreError, TenantTx};
 
 /// After this many failed attempts a message is marked failed for an agent to see.
 pub const MAX_ATTEMPTS: i32 = 8;
+
+/// The job kind that delivers a message.
+pub const SEND: &str = "mail.send";
 
 #[derive(Debug, Clone, Queryable)]
 pub struct OutgoingMail {
@@ -18,7 +24,8 @@ pub struct OutgoingMail {
     pub state: String,
     pub attempts: i32,
     pub last_error: Option<String>,
-    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub secret: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +67,27 @@ pub fn enqueue(
     subject: &str,
     body: &str,
 ) -> Result<i64, OutboxError> {
+    insert(tx, recipient, subject, body, false)
+}
+
+/// Queues a message that carries a secret (a link to set a password): its
+/// body is blanked once sent, so that the database keeps no usable link.
+pub fn enqueue_secret(
+    tx: &mut TenantTx<'_>,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> Result<i64, OutboxError> {
+    insert(tx, recipient, subject, body, true)
+}
+
+fn insert(
+    tx: &mut TenantTx<'_>,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    secret: bool,
+) -> Result<i64, OutboxError> {
     if !is_plausible_address(recipient) {
         return Err(OutboxError::Recipient(recipient.to_owned()));
     }
@@ -78,11 +106,21 @@ pub fn enqueue(
             mail_outbox::body_text.eq(body),
             mail_outbox::state.eq("pending"),
             mail_outbox::attempts.eq(0),
-            mail_outbox::next_attempt_at.eq(now),
             mail_outbox::created_at.eq(now),
+            mail_outbox::secret.eq(secret),
         ))
         .execute(tx.conn())?;
-    tracing::info!(tenant = %tenant, mail_id = id, %recipient, %subject, "courriel mis en file d’envoi");
+    let job = jobs::NewJob {
+        max_attempts: MAX_ATTEMPTS,
+        ..jobs::NewJob::now(
+            SEND,
+            Some(tx.tenant()),
+            serde_json::json!({ "mail_id": id }),
+        )
+    };
+    jobs::enqueue(tx.conn(), job)?;
+    // Ids only: addresses and subjects are personal data, kept out of the logs.
+    tracing::info!(tenant = %tenant, mail_id = id, "courriel mis en file d’envoi");
     Ok(id)
 }
 
@@ -94,7 +132,8 @@ const COLUMNS: (
     mail_outbox::state,
     mail_outbox::attempts,
     mail_outbox::last_error,
-    mail_outbox::next_attempt_at,
+    mail_outbox::created_at,
+    mail_outbox::secret,
 ) = (
     mail_outbox::id,
     mail_outbox::recipient,
@@ -103,7 +142,8 @@ const COLUMNS: (
     mail_outbox::state,
     mail_outbox::attempts,
     mail_outbox::last_error,
-    mail_outbox::next_attempt_at,
+    mail_outbox::created_at,
+    mail_outbox::secret,
 );
 
 /// Messages not sent yet (pending or failed), oldest first.
@@ -116,43 +156,6 @@ pub fn unsent(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<OutgoingMail>, St
         .order(mail_outbox::id)
         .limit(limit)
         .load(tx.conn())?)
-}
-
-/// How long a claimed message is left to its sender before another may retry it.
-const CLAIM: Duration = Duration::minutes(10);
-
-/// Takes the due messages for sending: each one's next attempt is pushed past
-/// the claim period, and only the messages this claim updated are returned, so
-/// that two workers never send the same message at the same time.
-pub fn claim_due(
-    tx: &mut TenantTx<'_>,
-    now: NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<OutgoingMail>, StoreError> {
-    let tenant = tx.tenant_key();
-    let due: Vec<OutgoingMail> = mail_outbox::table
-        .filter(mail_outbox::tenant_id.eq(tenant))
-        .filter(mail_outbox::state.eq("pending"))
-        .filter(mail_outbox::next_attempt_at.le(now))
-        .select(COLUMNS)
-        .order(mail_outbox::id)
-        .limit(limit)
-        .load(tx.conn())?;
-    let mut claimed = Vec::with_capacity(due.len());
-    for mail in due {
-        let updated = diesel::update(
-            mail_outbox::table
-                .filter(mail_outbox::tenant_id.eq(tenant))
-                .filter(mail_outbox::id.eq(mail.id))
-                .filter(mail_outbox::next_attempt_at.eq(mail.next_attempt_at)),
-        )
-        .set(mail_outbox::next_attempt_at.eq(now + CLAIM))
-        .execute(tx.conn())?;
-        if updated == 1 {
-            claimed.push(mail);
-        }
-    }
-    Ok(claimed)
 }
 
 pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<OutgoingMail>, StoreError> {
@@ -178,24 +181,44 @@ pub fn mark_sent(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
         mail_outbox::attempts.eq(mail_outbox::attempts + 1),
     ))
     .execute(tx.conn())?;
+    // A secret link is not kept once it has left.
+    diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::tenant_id.eq(tenant))
+            .filter(mail_outbox::id.eq(id))
+            .filter(mail_outbox::secret.eq(true)),
+    )
+    .set(mail_outbox::body_text.eq(SECRET_SENT))
+    .execute(tx.conn())?;
     Ok(())
 }
 
-/// Records a failed attempt; the next one waits longer each time (1, 2, 4… minutes),
-/// counted from the attempt.
+/// What a sent secret message's body becomes.
+pub const SECRET_SENT: &str = "(contenu effacé après l’envoi : il contenait un lien personnel)";
+
+/// Deletes the messages sent before `before`; returns how many.
+pub fn purge_sent(tx: &mut TenantTx<'_>, before: NaiveDateTime) -> Result<usize, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(diesel::delete(
+        mail_outbox::table
+            .filter(mail_outbox::tenant_id.eq(tenant))
+            .filter(mail_outbox::state.eq("sent"))
+            .filter(mail_outbox::sent_at.le(before)),
+    )
+    .execute(tx.conn())?)
+}
+
+/// Records a failed attempt (the job plans the next one); `last`: it was the
+/// last one, the message is marked failed for an agent to see.
 pub fn mark_attempt_failed(
     tx: &mut TenantTx<'_>,
     mail: &OutgoingMail,
     error: &str,
+    last: bool,
 ) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
     let attempts = mail.attempts + 1;
-    let state = if attempts >= MAX_ATTEMPTS {
-        "failed"
-    } else {
-        "pending"
-    };
-    let wait = Duration::minutes(1i64 << (attempts - 1).clamp(0, 10));
+    let state = if last { "failed" } else { "pending" };
     diesel::update(
         mail_outbox::table
             .filter(mail_outbox::tenant_id.eq(tenant))
@@ -205,7 +228,6 @@ pub fn mark_attempt_failed(
         mail_outbox::state.eq(state),
         mail_outbox::attempts.eq(attempts),
         mail_outbox::last_error.eq(Some(error)),
-        mail_outbox::next_attempt_at.eq(Utc::now().naive_utc() + wait),
     ))
     .execute(tx.conn())?;
     Ok(())

@@ -25,7 +25,9 @@ impl SmtpSender {
         Ok(SmtpSender { transport, from })
     }
 
-    pub fn send(&self, mail: &OutgoingMail) -> Result<(), String> {
+    /// Sends `mail` with `Message-ID: <{id}@{sender's domain}>`: the same id at
+    /// each attempt, so that a message sent twice can be recognised.
+    pub fn send(&self, mail: &OutgoingMail, id: &str) -> Result<(), String> {
         let to: Mailbox = mail
             .recipient
             .parse()
@@ -34,6 +36,7 @@ impl SmtpSender {
             .from(self.from.clone())
             .to(to)
             .subject(&mail.subject)
+            .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body_text.clone())
             .map_err(|e| format!("message : {e}"))?;

@@ -1,57 +1,82 @@
-//! The outbox worker: claims due messages of every active collectivité, sends
-//! them, records the outcome. At least once: a message whose sending was cut
-//! short is sent again when its claim lapses.
+//! Delivery of the outbox, as jobs: "mail.send" sends one message, at least
+//! once (a process that dies between sending and recording leaves the job to
+//! run again when its lease ends); its `Message-ID` is the same at each
+//! attempt, so that receivers can drop a duplicate. "mail.purge" deletes sent
+//! messages after the retention period.
 
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
+use chrono::Utc;
 
 use super::outbox;
 use super::smtp::SmtpSender;
-use crate::store::{Store, StoreError};
+use crate::jobs::{Job, JobError, Runner};
+use crate::store::Store;
 use crate::tenancy::{self, TenantState};
 
-/// Messages taken at once from one collectivité's outbox.
-const BATCH: i64 = 50;
+/// Sent messages are kept this long, then deleted.
+pub const RETENTION_DAYS: i64 = 90;
 
-/// One pass over every active collectivité; returns the number of messages sent.
-pub fn deliver_due(
-    store: &Store,
-    sender: &SmtpSender,
-    now: NaiveDateTime,
-) -> Result<usize, StoreError> {
-    let tenants = store.platform_read(tenancy::list)?;
-    let mut sent = 0;
-    for tenant in tenants.iter().filter(|t| t.state == TenantState::Active) {
-        let claimed = store.write(tenant.id, |tx| outbox::claim_due(tx, now, BATCH))?;
-        for mail in claimed {
-            let outcome = sender.send(&mail);
-            store.write(tenant.id, |tx| match &outcome {
-                Ok(()) => outbox::mark_sent(tx, mail.id),
-                Err(e) => outbox::mark_attempt_failed(tx, &mail, e),
+/// A suspended collectivité's messages wait this long before another look.
+const SUSPENDED_WAIT: Duration = Duration::from_secs(3600);
+
+pub fn send(store: &Store, sender: &SmtpSender, job: &Job) -> Result<(), JobError> {
+    let (Some(tenant), Some(mail_id)) = (job.tenant, job.payload["mail_id"].as_i64()) else {
+        return Err(JobError::Fail(
+            "tâche d’envoi sans collectivité ni message".into(),
+        ));
+    };
+    let state = store.platform_read(|c| tenancy::state_of(c, tenant))?;
+    match state {
+        None => return Err(JobError::Fail("collectivité supprimée".into())),
+        Some(TenantState::Suspended) => return Err(JobError::Postpone(SUSPENDED_WAIT)),
+        Some(TenantState::Active) => {}
+    }
+    let Some(mail) = store.read(tenant, |tx| outbox::get(tx, mail_id))? else {
+        return Err(JobError::Fail(format!("courriel {mail_id} introuvable")));
+    };
+    if mail.state != "pending" {
+        return Ok(());
+    }
+    let message_id = format!("mail-{}-{}", tenant.get(), mail.id);
+    match sender.send(&mail, &message_id) {
+        Ok(()) => {
+            store.write(tenant, |tx| outbox::mark_sent(tx, mail.id))?;
+            Ok(())
+        }
+        Err(e) => {
+            let last = job.is_last_attempt();
+            store.write(tenant, |tx| {
+                outbox::mark_attempt_failed(tx, &mail, &e, last)
             })?;
-            match outcome {
-                Ok(()) => sent += 1,
-                Err(e) => {
-                    tracing::warn!(tenant = %tenant.slug, mail_id = mail.id, error = %e, "envoi de courriel en échec, nouvel essai plus tard")
-                }
-            }
+            Err(JobError::Retry(e))
         }
     }
-    Ok(sent)
 }
 
-/// Runs [`deliver_due`] every few seconds on its own thread, for the life of the process.
-pub fn spawn(store: Store, sender: SmtpSender) {
-    std::thread::Builder::new()
-        .name("outbox".into())
-        .spawn(move || loop {
-            match deliver_due(&store, &sender, chrono::Utc::now().naive_utc()) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(sent = n, "courriels envoyés"),
-                Err(e) => tracing::warn!(error = %e, "file d’envoi des courriels inaccessible"),
-            }
-            std::thread::sleep(Duration::from_secs(5));
-        })
-        .expect("the outbox thread starts");
+/// Deletes, collectivité by collectivité, the messages sent more than
+/// [`RETENTION_DAYS`] ago (a daily job: its work follows the number of
+/// collectivités, the runner's ticks do not).
+pub fn purge(store: &Store) -> Result<(), JobError> {
+    let before = Utc::now().naive_utc() - chrono::Duration::days(RETENTION_DAYS);
+    for tenant in store.platform_read(tenancy::ids)? {
+        let n = store.write(tenant, |tx| outbox::purge_sent(tx, before))?;
+        if n > 0 {
+            tracing::info!(tenant = %tenant, purged = n, "courriels envoyés supprimés");
+        }
+    }
+    Ok(())
+}
+
+/// The runner's mail jobs: sending (when SMTP is configured) and the purge.
+pub fn register(runner: Runner, sender: Option<SmtpSender>) -> Runner {
+    let runner = runner.every(
+        "mail.purge",
+        Duration::from_secs(24 * 3600),
+        |s: &Store, _: &Job| purge(s),
+    );
+    match sender {
+        Some(sender) => runner.handle(outbox::SEND, move |s: &Store, j: &Job| send(s, &sender, j)),
+        None => runner,
+    }
 }

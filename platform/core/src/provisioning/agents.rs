@@ -625,7 +625,7 @@ fn send_password_link(
         first = agent.first_name,
         uid = agent.uid,
     );
-    outbox::enqueue(
+    outbox::enqueue_secret(
         tx,
         &agent.email,
         &format!("Votre compte d’agent — {}", tenant.name),

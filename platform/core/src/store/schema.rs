@@ -64,9 +64,9 @@ diesel::table! {
         state -> Text,
         attempts -> Integer,
         last_error -> Nullable<Text>,
-        next_attempt_at -> Timestamp,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        secret -> Bool,
     }
 }
 
@@ -205,5 +205,23 @@ diesel::table! {
         object_type -> Text,
         object_id -> Text,
         detail_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        tenant_id -> Nullable<BigInt>,
+        kind -> Text,
+        unique_key -> Nullable<Text>,
+        payload -> Text,
+        state -> Text,
+        run_at -> Timestamp,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
