@@ -89,6 +89,9 @@ async fn unknown_or_suspended_collectivite_gets_a_french_404() {
             .platform_read(|c| tenancy::find_by_slug(c, "bdx"))
             .unwrap()
             .unwrap();
+        // Served, and so cached; suspended: answered 404 at once, not after the cache's TTL.
+        let res = test::call_service(&app, get("/", "bdx.localhost").to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK);
         store
             .platform_write(|c| tenancy::set_state(c, bdx.id, TenantState::Suspended))
             .unwrap();

@@ -173,6 +173,19 @@ const COLUMNS: (
     tenants::siret,
 );
 
+/// Bumped after every change to a collectivité's registry entry (host names,
+/// name, state) in this process: caches of host resolution compare it.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Call after a committed change to a collectivité's entry.
+pub fn changed() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// The active collectivité served under this `Host` header: a host name given
 /// to it, or `{slug}.localhost`. Unknown and suspended ones give `None`.
 pub fn resolve_host(
@@ -287,6 +300,7 @@ pub fn create(conn: &mut DbConnection, new: NewTenant<'_>) -> Result<Tenant, Ten
             other => other.into(),
         })?;
     set_hosts(conn, TenantId(id), &hosts)?;
+    changed();
     find_by_slug(conn, slug.as_str())?.ok_or(TenantError::Store(StoreError::NotFound))
 }
 
@@ -298,6 +312,7 @@ pub fn set_host_names(
 ) -> Result<(), TenantError> {
     let hosts = check_hosts(host_names)?;
     diesel::delete(tenant_hosts::table.filter(tenant_hosts::tenant_id.eq(id.0))).execute(conn)?;
+    changed();
     set_hosts(conn, id, &hosts)
 }
 
@@ -333,6 +348,7 @@ pub fn set_state(
             tenants::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
+    changed();
     Ok(())
 }
 
@@ -375,6 +391,7 @@ pub fn rename(conn: &mut DbConnection, id: TenantId, name: &str) -> Result<(), T
             tenants::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
+    changed();
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use guichet_core::store::Store;
 use guichet_core::web::client::TrustedProxies;
 use guichet_core::web::logging::GuichetRootSpan;
 use guichet_core::web::session::{DbSessionStore, Plane};
+use guichet_core::web::tenant::TenantCache;
 use guichet_core::web::{assets, error, health, security, session, tenant, Renderer};
 use std::time::Duration;
 use tracing_actix_web::TracingLogger;
@@ -22,12 +23,16 @@ use tracing_actix_web::TracingLogger;
 #[derive(Clone)]
 pub struct Shared {
     pub store: web::Data<Store>,
+    /// The provisioning listener's own small pool: a flood of sign-in
+    /// attempts there cannot take the portal's connections.
+    pub provisioning_store: web::Data<Store>,
     pub directory: web::Data<Directory>,
     pub pages: web::Data<Renderer>,
     pub provisioning: web::Data<guichet_provisioning::Provisioning>,
     /// One login throttle for every plane: a guesser gains nothing by switching.
     pub throttle: web::Data<Throttle>,
     pub trusted_proxies: web::Data<TrustedProxies>,
+    pub tenants: web::Data<TenantCache>,
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
@@ -43,12 +48,14 @@ impl Shared {
         guichet_backoffice::templates(&mut pages);
         guichet_provisioning::templates(&mut pages);
         Shared {
+            provisioning_store: web::Data::new(store.clone()),
             store: web::Data::new(store),
             directory: web::Data::new(directory),
             pages: web::Data::new(pages),
             provisioning: web::Data::new(guichet_provisioning::Provisioning::new(local_port)),
             throttle: web::Data::new(Throttle::default()),
             trusted_proxies: web::Data::new(TrustedProxies::default()),
+            tenants: web::Data::new(TenantCache::default()),
             key,
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
@@ -57,8 +64,12 @@ impl Shared {
     }
 
     fn sessions(&self, plane: Plane) -> SessionMiddleware<DbSessionStore> {
+        let pool = match plane {
+            Plane::Provisioning => &self.provisioning_store,
+            Plane::Portal | Plane::Backoffice => &self.store,
+        };
         let store = DbSessionStore::new(
-            self.store.get_ref().clone(),
+            pool.get_ref().clone(),
             plane,
             self.session_idle,
             self.session_max,
@@ -87,6 +98,7 @@ pub fn public_app(
         .app_data(shared.pages.clone())
         .app_data(shared.throttle.clone())
         .app_data(shared.trusted_proxies.clone())
+        .app_data(shared.tenants.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers())
@@ -124,7 +136,7 @@ pub fn provisioning_app(
     >,
 > {
     App::new()
-        .app_data(shared.store.clone())
+        .app_data(shared.provisioning_store.clone())
         .app_data(shared.directory.clone())
         .app_data(shared.pages.clone())
         .app_data(shared.throttle.clone())

@@ -257,7 +257,9 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
         .spawn(std::time::Duration::from_secs(1))
         .map_err(|e| Failure(format!("file des tâches non démarrée : {e}")))?;
     let directory = Directory::from_config(config.ldap.as_ref());
+    let provisioning_store = Store::open_with(&config.database_url, 4, 1)?;
     let mut shared = Shared::new(store, directory, key, config.listen.port());
+    shared.provisioning_store = web::Data::new(provisioning_store);
     shared.secure_cookies = config.secure_cookies;
     shared.trusted_proxies = web::Data::new(config.trusted_proxies.clone());
     shared.session_idle = config.session_idle;

@@ -198,8 +198,9 @@ pub fn create(
         })?;
         Ok((tenant, created))
     });
-    if result.is_err() {
-        pending.revert();
+    match &result {
+        Ok(_) => tenancy::changed(),
+        Err(_) => pending.revert(),
     }
     result
 }
@@ -277,8 +278,9 @@ pub fn update(
         )?;
         Ok(after)
     });
-    if result.is_err() {
-        pending.revert();
+    match &result {
+        Ok(_) => tenancy::changed(),
+        Err(_) => pending.revert(),
     }
     result
 }

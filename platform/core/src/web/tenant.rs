@@ -1,9 +1,16 @@
 //! The tenant gate: every request to a collectivité's pages is resolved, from
-//! its `Host`, to that collectivité before any handler runs.
+//! its `Host`, to that collectivité before any handler runs. Resolutions are
+//! cached (unknown hosts too, in bounded memory) for [`CACHE_TTL`] at most,
+//! and dropped at once when this process changes a collectivité; other
+//! processes see a change within the TTL.
 
 use std::future::{ready, Ready};
+use std::num::NonZeroUsize;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lru::LruCache;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -26,6 +33,71 @@ impl Deref for CurrentTenant {
     }
 }
 
+/// How long a resolution is trusted without asking the database again.
+pub const CACHE_TTL: Duration = Duration::from_secs(30);
+const CACHE_CAPACITY: usize = 10_000;
+
+struct Cached {
+    tenant: Option<Arc<Tenant>>,
+    at: Instant,
+    generation: u64,
+}
+
+/// Host name → collectivité, shared by the workers of a server.
+pub struct TenantCache {
+    entries: Mutex<LruCache<String, Cached>>,
+}
+
+impl Default for TenantCache {
+    fn default() -> Self {
+        TenantCache {
+            entries: Mutex::new(LruCache::new(
+                NonZeroUsize::new(CACHE_CAPACITY).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+}
+
+impl TenantCache {
+    fn get(&self, host: &str) -> Option<Option<Arc<Tenant>>> {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let hit = entries.get(host)?;
+        (hit.at.elapsed() < CACHE_TTL && hit.generation == tenancy::generation())
+            .then(|| hit.tenant.clone())
+    }
+
+    fn put(&self, host: String, tenant: Option<Arc<Tenant>>, generation: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.put(
+            host,
+            Cached {
+                tenant,
+                at: Instant::now(),
+                generation,
+            },
+        );
+    }
+
+    /// The collectivité served under `host`, from the cache or the database.
+    pub async fn resolve(
+        &self,
+        store: Store,
+        host: String,
+    ) -> Result<Option<Arc<Tenant>>, AppError> {
+        if let Some(hit) = self.get(&host) {
+            return Ok(hit);
+        }
+        // Read the generation first: a change made meanwhile makes this entry stale.
+        let generation = tenancy::generation();
+        let key = host.clone();
+        let found = blocking(move || Ok(store.platform_read(|c| tenancy::resolve_host(c, &key))?))
+            .await?
+            .map(Arc::new);
+        self.put(host, found.clone(), generation);
+        Ok(found)
+    }
+}
+
 /// Middleware: resolves the collectivité or answers 404; records its slug on
 /// the request's log span.
 pub async fn gate(
@@ -44,19 +116,21 @@ pub async fn gate(
         .map(str::to_owned)
         .or_else(|| req.uri().authority().map(|a| a.to_string()))
         .unwrap_or_default();
-    let tenant =
-        match blocking(move || Ok(store.platform_read(|c| tenancy::resolve_host(c, &host))?)).await
-        {
-            Ok(Some(tenant)) => tenant,
-            Ok(None) => {
-                return Ok(req
-                    .error_response(AppError::UnknownTenant)
-                    .map_into_right_body())
-            }
-            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
-        };
+    let cache = req
+        .app_data::<web::Data<TenantCache>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("cache des collectivités absent".into()))?;
+    let tenant = match cache.resolve(store.get_ref().clone(), host).await {
+        Ok(Some(tenant)) => tenant,
+        Ok(None) => {
+            return Ok(req
+                .error_response(AppError::UnknownTenant)
+                .map_into_right_body())
+        }
+        Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+    };
     tracing::Span::current().record("tenant", tenant.slug.as_str());
-    req.extensions_mut().insert(CurrentTenant(Arc::new(tenant)));
+    req.extensions_mut().insert(CurrentTenant(tenant));
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
