@@ -72,6 +72,11 @@ ensure_smtp_sink() {
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q 'aiosmtpd==1.4.6'
   fi
+  # The S3-compatible server of the file tests: moto, in server mode.
+  if [ ! -x "$venv/bin/moto_server" ]; then
+    echo "ops: installation du serveur S3 de test (moto)"
+    "$venv/bin/pip" install -q 'moto[server]==5.1.*'
+  fi
 }
 
 # OpenLDAP: each test starts its own slapd (ops/slapd.sh); only the programs

@@ -402,3 +402,70 @@ impl Drop for SmtpSink {
         let _ = std::fs::remove_dir_all(&self.maildir);
     }
 }
+
+/// A real S3-compatible server (moto, in server mode) on loopback, with one
+/// bucket; stopped when dropped. `ops/test-services.sh` installs it.
+pub struct S3Server {
+    pub port: u16,
+    pub bucket: String,
+    child: std::process::Child,
+}
+
+impl S3Server {
+    pub fn start() -> S3Server {
+        let server = S3Server::start_on(free_port(), "guichet-test");
+        server.create_bucket();
+        server
+    }
+
+    /// Starts (or starts again) on `port`; the bucket is not created.
+    pub fn start_on(port: u16, bucket: &str) -> S3Server {
+        let moto = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops/.venv/bin/moto_server");
+        let child = std::process::Command::new(moto)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server runs (ops/test-services.sh installs it)");
+        let start = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "S3 server (moto) did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        S3Server {
+            port,
+            bucket: bucket.to_owned(),
+            child,
+        }
+    }
+
+    pub fn create_bucket(&self) {
+        let url = format!("http://127.0.0.1:{}/{}", self.port, self.bucket);
+        ureq::put(&url).call().expect("bucket created");
+    }
+
+    /// `GUICHET_OBJECT_STORE_URL` for this server.
+    pub fn url(&self) -> url::Url {
+        url::Url::parse(&format!(
+            "s3://{}?endpoint=http://127.0.0.1:{}&region=us-east-1&access_key_id=test&secret_access_key=test",
+            self.bucket, self.port
+        ))
+        .expect("S3 URL")
+    }
+
+    pub fn stop(mut self) -> u16 {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.port
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

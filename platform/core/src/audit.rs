@@ -34,7 +34,7 @@ pub struct AuditEvent {
 /// Records a change, in the caller's transaction: the change and its trace
 /// land together or not at all.
 pub fn record(tx: &mut TenantTx<'_>, change: Change<'_>) -> Result<i64, StoreError> {
-    let id = tx.next_value("audit_events")?;
+    let id = tx.next_id()?;
     let tenant = tx.tenant_key();
     diesel::insert_into(audit_events::table)
         .values((

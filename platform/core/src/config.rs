@@ -58,6 +58,8 @@ pub struct Config {
     pub session_max: Duration,
     /// PostgreSQL: the role `serve` runs as, granted its rights by `migrate`.
     pub app_role: Option<String>,
+    /// `None`: files under `data_dir/files`.
+    pub object_store_url: Option<url::Url>,
 }
 
 /// The keys, as written in the TOML file (lower case) and in the environment
@@ -79,6 +81,7 @@ const KEYS: &[(&str, &str)] = &[
     ("session_idle_minutes", "GUICHET_SESSION_IDLE_MINUTES"),
     ("session_max_hours", "GUICHET_SESSION_MAX_HOURS"),
     ("app_role", "GUICHET_APP_ROLE"),
+    ("object_store_url", "GUICHET_OBJECT_STORE_URL"),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -230,6 +233,21 @@ impl Config {
                 ))
             }
         };
+        let object_store_url = match get("object_store_url") {
+            None => None,
+            Some(raw) => Some(
+                url::Url::parse(raw)
+                    .ok()
+                    .filter(|u| u.scheme() == "s3" && u.host_str().is_some())
+                    .ok_or_else(|| {
+                        invalid(
+                            "GUICHET_OBJECT_STORE_URL",
+                            raw,
+                            "une URL s3://seau?endpoint=https://…&region=…",
+                        )
+                    })?,
+            ),
+        };
         Ok(Config {
             database_url,
             listen,
@@ -244,6 +262,7 @@ impl Config {
             session_idle,
             session_max,
             app_role,
+            object_store_url,
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod directory;
 pub mod domain;
+pub mod files;
 pub mod jobs;
 pub mod mail;
 pub mod provisioning;

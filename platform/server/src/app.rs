@@ -10,6 +10,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, Error};
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
+use guichet_core::files::FileStore;
 use guichet_core::store::Store;
 use guichet_core::web::client::TrustedProxies;
 use guichet_core::web::logging::GuichetRootSpan;
@@ -33,6 +34,7 @@ pub struct Shared {
     pub throttle: web::Data<Throttle>,
     pub trusted_proxies: web::Data<TrustedProxies>,
     pub tenants: web::Data<TenantCache>,
+    pub files: web::Data<FileStore>,
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
@@ -42,7 +44,11 @@ pub struct Shared {
 
 impl Shared {
     /// `local_port`: the public listener's port, for links mailed to agents.
+    /// Files go under the system's temporary directory until [`Shared::files`]
+    /// is set (the server sets it from the configuration).
     pub fn new(store: Store, directory: Directory, key: Key, local_port: u16) -> Shared {
+        let files = FileStore::open(None, &std::env::temp_dir().join("guichet-files"))
+            .expect("a temporary directory for files");
         let mut pages = Renderer::new();
         guichet_tenant_portal::templates(&mut pages);
         guichet_backoffice::templates(&mut pages);
@@ -56,6 +62,7 @@ impl Shared {
             throttle: web::Data::new(Throttle::default()),
             trusted_proxies: web::Data::new(TrustedProxies::default()),
             tenants: web::Data::new(TenantCache::default()),
+            files: web::Data::new(files),
             key,
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
@@ -99,6 +106,7 @@ pub fn public_app(
         .app_data(shared.throttle.clone())
         .app_data(shared.trusted_proxies.clone())
         .app_data(shared.tenants.clone())
+        .app_data(shared.files.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers())

@@ -7,6 +7,7 @@ use actix_web::{web, HttpServer};
 use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::config::Config;
 use guichet_core::directory::Directory;
+use guichet_core::files::FileStore;
 use guichet_core::jobs::{self, Job, Runner};
 use guichet_core::mail::smtp::SmtpSender;
 use guichet_core::mail::worker;
@@ -260,6 +261,9 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     let provisioning_store = Store::open_with(&config.database_url, 4, 1)?;
     let mut shared = Shared::new(store, directory, key, config.listen.port());
     shared.provisioning_store = web::Data::new(provisioning_store);
+    shared.files = web::Data::new(
+        FileStore::open(config.object_store_url.as_ref(), &config.data_dir).map_err(Failure)?,
+    );
     shared.secure_cookies = config.secure_cookies;
     shared.trusted_proxies = web::Data::new(config.trusted_proxies.clone());
     shared.session_idle = config.session_idle;

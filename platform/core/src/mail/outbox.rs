@@ -94,7 +94,7 @@ fn insert(
     if subject.trim().is_empty() || subject.contains(['\r', '\n']) {
         return Err(OutboxError::Subject);
     }
-    let id = tx.next_value("mail_outbox")?;
+    let id = tx.next_id()?;
     let tenant = tx.tenant_key();
     let now = Utc::now().naive_utc();
     diesel::insert_into(mail_outbox::table)

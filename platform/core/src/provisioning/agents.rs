@@ -399,7 +399,7 @@ fn insert_rows(
     checked: &Checked,
     builtin: bool,
 ) -> Result<Created, ProvisioningError> {
-    let id = tx.next_value("agents")?;
+    let id = tx.next_id()?;
     let tenant_key = tx.tenant_key();
     let now = Utc::now().naive_utc();
     let password_hash = match (&checked.password, builtin) {
@@ -835,7 +835,7 @@ pub(super) fn mirror(
             id
         }
         None => {
-            let id = tx.next_value("agents")?;
+            let id = tx.next_id()?;
             diesel::insert_into(agents::table)
                 .values((
                     agents::tenant_id.eq(tenant_key),

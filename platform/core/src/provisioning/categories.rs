@@ -43,7 +43,7 @@ pub struct Grant {
 pub fn seed_catalogue(tx: &mut TenantTx<'_>) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
     for (code, label) in catalogue::TELESERVICES {
-        let id = tx.next_value("teleservices")?;
+        let id = tx.next_id()?;
         diesel::insert_into(teleservices::table)
             .values((
                 teleservices::tenant_id.eq(tenant),
@@ -155,7 +155,7 @@ pub fn create(
     raw_name: &str,
 ) -> Result<Category, ProvisioningError> {
     let name = check_name(tx, raw_name, None)?;
-    let id = tx.next_value("categories")?;
+    let id = tx.next_id()?;
     let tenant = tx.tenant_key();
     let now = Utc::now().naive_utc();
     diesel::insert_into(categories::table)

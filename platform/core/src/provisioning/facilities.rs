@@ -194,7 +194,7 @@ pub fn create(
             }
             other => other,
         })?;
-        let id = tx.next_value("facilities")?;
+        let id = tx.next_id()?;
         insert(tx, id, &record)?;
         let created = get(tx, kind, id)?.ok_or(ProvisioningError::NotFound)?;
         audit::record(

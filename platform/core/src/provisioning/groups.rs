@@ -43,7 +43,7 @@ pub fn list(tx: &mut TenantTx<'_>) -> Result<Vec<(i64, String, String)>, StoreEr
 }
 
 pub fn insert(tx: &mut TenantTx<'_>, g: &GroupRecord) -> Result<i64, StoreError> {
-    let id = tx.next_value("directory_groups")?;
+    let id = tx.next_id()?;
     let tenant = tx.tenant_key();
     diesel::insert_into(directory_groups::table)
         .values((

@@ -109,7 +109,7 @@ pub fn sync_tenant(
             for record in snapshot.facilities.iter().filter(|f| f.kind == kind) {
                 match in_db.remove(&fold(&record.name)) {
                     None => {
-                        let id = tx.next_value("facilities")?;
+                        let id = tx.next_id()?;
                         facilities::insert(tx, id, record)?;
                         report.facilities_added.push(facility_label(record));
                     }

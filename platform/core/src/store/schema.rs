@@ -225,3 +225,23 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    files (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        key -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    global_ids (id) {
+        id -> BigInt,
+        last_value -> BigInt,
+    }
+}

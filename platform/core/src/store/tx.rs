@@ -36,8 +36,30 @@ impl<'c> TenantTx<'c> {
         Ok(TenantTx { tenant, conn })
     }
 
-    /// The next value of the collectivité's counter `name` (1, 2, 3…): ids of
-    /// tenant rows and the numbers people read (request n°).
+    /// A new id for a tenant row, unique across the platform: from a
+    /// PostgreSQL sequence, which locks no row (ADR 0002); from a one-row
+    /// counter on SQLite, whose writers take turns anyway.
+    pub fn next_id(&mut self) -> Result<i64, StoreError> {
+        #[derive(QueryableByName)]
+        struct Next {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        let next: Next = match &mut *self.conn {
+            DbConnection::Postgres(pg) => {
+                diesel::sql_query("SELECT nextval('guichet_ids') AS id").get_result(pg)?
+            }
+            DbConnection::Sqlite(lite) => diesel::sql_query(
+                "UPDATE global_ids SET last_value = last_value + 1 WHERE id = 1 RETURNING last_value AS id",
+            )
+            .get_result(lite)?,
+        };
+        Ok(next.id)
+    }
+
+    /// The next value of the collectivité's counter `name` (1, 2, 3…): for
+    /// the numbers people read (a request's n°) only. It locks the counter's
+    /// row until commit: take it last in the transaction.
     pub fn next_value(&mut self, name: &str) -> Result<i64, StoreError> {
         use id_sequences::dsl as s;
         let tenant = self.tenant_key();

@@ -33,6 +33,15 @@ pub fn token(session: &Session) -> Result<String, AppError> {
     Ok(t)
 }
 
+/// True when `given` is this session's token.
+pub fn is_valid(session: &Session, given: &str) -> bool {
+    session
+        .get::<String>(SESSION_KEY)
+        .ok()
+        .flatten()
+        .is_some_and(|expected| matches(&expected, given))
+}
+
 /// Compares in constant time, so that timing tells nothing of the token.
 fn matches(expected: &str, given: &str) -> bool {
     expected.len() == given.len()

@@ -39,6 +39,12 @@ pub enum AppError {
     Conflict(String),
     #[error("trop de tentatives")]
     TooManyRequests,
+    /// An upload over the route's limit; the message says the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The object store cannot be reached; nothing was stored.
+    #[error("stockage des fichiers indisponible : {0}")]
+    FilesUnavailable(String),
     #[error("service indisponible : {0}")]
     Unavailable(String),
     /// The LDAP directory cannot be reached; nothing was changed.
@@ -186,6 +192,15 @@ impl AppError {
                 "Service momentanément indisponible",
                 "Le service est momentanément indisponible. Rien de ce que vous aviez enregistré n’est perdu : réessayez dans quelques minutes.",
             ),
+            AppError::TooLarge(m) => {
+                Problem::new("payload-too-large", s, "Fichier trop volumineux", m.clone())
+            }
+            AppError::FilesUnavailable(_) => Problem::new(
+                "files-unavailable",
+                s,
+                "Stockage des fichiers momentanément indisponible",
+                "Le stockage des fichiers ne répond pas : rien n’a été enregistré. Réessayez dans quelques minutes.",
+            ),
             AppError::DirectoryUnavailable(_) => Problem::new(
                 "directory-unavailable",
                 s,
@@ -212,6 +227,8 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::FilesUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unavailable(_) | AppError::DirectoryUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -309,6 +326,7 @@ pub async fn render_errors(
             match app {
                 AppError::Internal(detail)
                 | AppError::Unavailable(detail)
+                | AppError::FilesUnavailable(detail)
                 | AppError::DirectoryUnavailable(detail) => {
                     tracing::error!(status = status.as_u16(), %detail, "requête en échec")
                 }

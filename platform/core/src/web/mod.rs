@@ -12,6 +12,7 @@ pub mod render;
 pub mod security;
 pub mod session;
 pub mod tenant;
+pub mod upload;
 
 pub use error::AppError;
 pub use render::{Layout, Renderer};

@@ -1,0 +1,2 @@
+DROP TABLE files;
+DROP SEQUENCE guichet_ids;

@@ -1,0 +1,433 @@
+//! Files (justificatifs, logos, documents): one object store, the local
+//! filesystem under `GUICHET_DATA_DIR/files` by default, or any S3-compatible
+//! service (`GUICHET_OBJECT_STORE_URL=s3://bucket?endpoint=…&region=…`, keys
+//! from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`).
+//!
+//! An upload is streamed: its type is read from its first bytes (never from
+//! its name or declared type), its size counted against the route's limit,
+//! its SHA-256 computed on the way. It is complete or not stored at all: a
+//! multipart upload aborted on any failure (the filesystem writes a temporary
+//! file, renamed at the end).
+
+use std::path::Path as FsPath;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{
+    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig, WriteMultipart,
+};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::store::schema::files;
+use crate::store::{StoreError, TenantTx};
+use crate::tenancy::TenantId;
+
+/// The types a route may accept, recognised by their content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum FileKind {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl FileKind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Png => "image/png",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "PDF",
+            FileKind::Jpeg => "JPEG",
+            FileKind::Png => "PNG",
+        }
+    }
+
+    fn from_mime(mime: &str) -> Option<FileKind> {
+        match mime {
+            "application/pdf" => Some(FileKind::Pdf),
+            "image/jpeg" => Some(FileKind::Jpeg),
+            "image/png" => Some(FileKind::Png),
+            _ => None,
+        }
+    }
+
+    /// What the first bytes say the content is.
+    pub fn sniff(head: &[u8]) -> Option<FileKind> {
+        infer::get(head).and_then(|t| FileKind::from_mime(t.mime_type()))
+    }
+}
+
+/// What a route accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_bytes: u64,
+    pub kinds: &'static [FileKind],
+}
+
+impl Limits {
+    /// Justificatifs: scans and photos of papers, 10 Mio each.
+    pub const DOCUMENTS: Limits = Limits {
+        max_bytes: 10 * 1024 * 1024,
+        kinds: &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
+    };
+
+    fn kinds_fr(&self) -> String {
+        let labels: Vec<&str> = self.kinds.iter().map(|k| k.label()).collect();
+        match labels.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} ou {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("le fichier dépasse la taille autorisée ({}) : réduisez-le (par exemple en le numérisant en noir et blanc) ou envoyez-en un plus petit", human_size(*max))]
+    TooLarge { max: u64 },
+    #[error("le fichier est vide : choisissez le bon fichier et envoyez-le à nouveau")]
+    Empty,
+    #[error("ce fichier n’est pas un {expected} (son contenu a été vérifié) : envoyez un fichier {expected}")]
+    NotAllowed { expected: String },
+    #[error("fichier introuvable")]
+    NotFound,
+    /// The object store cannot be reached; nothing was stored.
+    #[error("le stockage des fichiers ne répond pas : rien n’a été enregistré ; réessayez dans quelques minutes")]
+    Unavailable(String),
+}
+
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} Mo", bytes / (1024 * 1024))
+    } else {
+        format!("{} ko", bytes.div_ceil(1024))
+    }
+}
+
+fn unavailable(e: object_store::Error) -> FileError {
+    match e {
+        object_store::Error::NotFound { .. } => FileError::NotFound,
+        other => FileError::Unavailable(other.to_string()),
+    }
+}
+
+/// A stored file, as its row records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub key: String,
+    pub size: u64,
+    pub sha256: String,
+    pub kind: FileKind,
+}
+
+/// Bytes read before the type is decided (enough for every kind we accept).
+const SNIFF: usize = 64;
+
+#[derive(Clone)]
+pub struct FileStore {
+    inner: Arc<dyn ObjectStore>,
+}
+
+impl FileStore {
+    /// `url`: `s3://bucket?endpoint=…&region=…` (any S3 key of object_store
+    /// as a query parameter); `None`: the filesystem under `data_dir/files`.
+    pub fn open(url: Option<&url::Url>, data_dir: &FsPath) -> Result<FileStore, String> {
+        let Some(url) = url else {
+            let root = data_dir.join("files");
+            std::fs::create_dir_all(&root)
+                .map_err(|e| format!("dossier des fichiers {} : {e}", root.display()))?;
+            let local = LocalFileSystem::new_with_prefix(&root)
+                .map_err(|e| format!("dossier des fichiers {} : {e}", root.display()))?;
+            return Ok(FileStore {
+                inner: Arc::new(local),
+            });
+        };
+        if url.scheme() != "s3" {
+            return Err(
+                "GUICHET_OBJECT_STORE_URL : une URL s3://seau?endpoint=… est attendue".into(),
+            );
+        }
+        let bucket = url
+            .host_str()
+            .ok_or("GUICHET_OBJECT_STORE_URL : le nom du seau manque (s3://seau)")?;
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            // Fail fast: an unreachable store is reported, not waited for.
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig::default(),
+                max_retries: 2,
+                retry_timeout: Duration::from_secs(10),
+            })
+            .with_client_options(
+                ClientOptions::new()
+                    .with_connect_timeout(Duration::from_secs(3))
+                    .with_timeout(Duration::from_secs(60)),
+            );
+        for (k, v) in url.query_pairs() {
+            let key: AmazonS3ConfigKey = k
+                .parse()
+                .map_err(|_| format!("GUICHET_OBJECT_STORE_URL : paramètre inconnu « {k} »"))?;
+            if matches!(key, AmazonS3ConfigKey::Endpoint) && v.starts_with("http://") {
+                builder = builder.with_allow_http(true);
+            }
+            builder = builder.with_config(key, v.into_owned());
+        }
+        let s3 = builder
+            .build()
+            .map_err(|e| format!("GUICHET_OBJECT_STORE_URL : {e}"))?;
+        Ok(FileStore {
+            inner: Arc::new(s3),
+        })
+    }
+
+    fn new_key(tenant: TenantId) -> String {
+        let mut bytes = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("t{}/{hex}", tenant.get())
+    }
+
+    /// Streams an upload into the store, checking it on the way; on any
+    /// failure nothing is left behind.
+    pub async fn put_stream<S, E>(
+        &self,
+        tenant: TenantId,
+        stream: S,
+        limits: &Limits,
+    ) -> Result<StoredFile, FileError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        // Fused: an upload's stream must not be polled again once it ended.
+        let mut stream = stream.fuse();
+        let too_large = FileError::TooLarge {
+            max: limits.max_bytes,
+        };
+        let read_error = |e: E| FileError::Unavailable(format!("lecture de l’envoi : {e}"));
+        // The first bytes decide the type, before anything is written.
+        let mut head = Vec::new();
+        while head.len() < SNIFF {
+            match stream.next().await {
+                Some(chunk) => head.extend_from_slice(&chunk.map_err(read_error)?),
+                None => break,
+            }
+        }
+        if head.is_empty() {
+            return Err(FileError::Empty);
+        }
+        let kind = FileKind::sniff(&head)
+            .filter(|k| limits.kinds.contains(k))
+            .ok_or_else(|| FileError::NotAllowed {
+                expected: limits.kinds_fr(),
+            })?;
+        if head.len() as u64 > limits.max_bytes {
+            return Err(too_large);
+        }
+        let key = Self::new_key(tenant);
+        let path = Path::from(key.as_str());
+        let upload = self.inner.put_multipart(&path).await.map_err(unavailable)?;
+        let mut writer = WriteMultipart::new(upload);
+        let mut hasher = Sha256::new();
+        let mut size = head.len() as u64;
+        hasher.update(&head);
+        writer.write(&head);
+        let outcome: Result<(), FileError> = async {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(read_error)?;
+                size += chunk.len() as u64;
+                if size > limits.max_bytes {
+                    return Err(FileError::TooLarge {
+                        max: limits.max_bytes,
+                    });
+                }
+                hasher.update(&chunk);
+                writer.wait_for_capacity(4).await.map_err(unavailable)?;
+                writer.put(chunk);
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = outcome {
+            let _ = writer.abort().await;
+            return Err(e);
+        }
+        writer.finish().await.map_err(unavailable)?;
+        Ok(StoredFile {
+            key,
+            size,
+            sha256: hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            kind,
+        })
+    }
+
+    /// The file's content, as a stream of chunks, and its size.
+    pub async fn get(
+        &self,
+        key: &str,
+    ) -> Result<
+        (
+            u64,
+            futures_util::stream::BoxStream<'static, Result<Bytes, FileError>>,
+        ),
+        FileError,
+    > {
+        let got = self
+            .inner
+            .get(&Path::from(key))
+            .await
+            .map_err(unavailable)?;
+        let size = got.meta.size;
+        Ok((
+            size,
+            got.into_stream().map(|r| r.map_err(unavailable)).boxed(),
+        ))
+    }
+
+    /// Every key in the store (operators' checks and tests; not for large stores).
+    pub async fn keys(&self) -> Result<Vec<String>, FileError> {
+        let mut keys: Vec<String> = self
+            .inner
+            .list(None)
+            .map_ok(|meta| meta.location.to_string())
+            .try_collect()
+            .await
+            .map_err(unavailable)?;
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// Removes a file; removing one already gone is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), FileError> {
+        match self.inner.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// A file's row: what the collectivité's records point to.
+#[derive(Debug, Clone, Queryable)]
+pub struct FileRecord {
+    pub id: i64,
+    pub key: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl FileRecord {
+    pub fn kind(&self) -> Option<FileKind> {
+        FileKind::from_mime(&self.content_type)
+    }
+}
+
+/// A name safe to show and to offer as a download name: no path, no control
+/// characters, at most 200 characters.
+pub fn clean_filename(given: &str) -> String {
+    let base = given.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
+        .take(200)
+        .collect();
+    let cleaned = cleaned.trim().to_owned();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "document".into()
+    } else {
+        cleaned
+    }
+}
+
+/// Records a stored file, in the caller's transaction; returns its id.
+pub fn record(tx: &mut TenantTx<'_>, file: &StoredFile, filename: &str) -> Result<i64, StoreError> {
+    let id = tx.next_id()?;
+    let tenant = tx.tenant_key();
+    diesel::insert_into(files::table)
+        .values((
+            files::tenant_id.eq(tenant),
+            files::id.eq(id),
+            files::key.eq(&file.key),
+            files::filename.eq(clean_filename(filename)),
+            files::content_type.eq(file.kind.mime()),
+            files::size.eq(file.size as i64),
+            files::sha256.eq(&file.sha256),
+            files::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn())?;
+    Ok(id)
+}
+
+/// A file of this collectivité by id.
+pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<FileRecord>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(files::table
+        .filter(files::tenant_id.eq(tenant))
+        .filter(files::id.eq(id))
+        .select((
+            files::id,
+            files::key,
+            files::filename,
+            files::content_type,
+            files::size,
+            files::sha256,
+            files::created_at,
+        ))
+        .first(tx.conn())
+        .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_read_from_the_content() {
+        assert_eq!(FileKind::sniff(b"%PDF-1.7\n%\xe2\xe3"), Some(FileKind::Pdf));
+        assert_eq!(
+            FileKind::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some(FileKind::Png)
+        );
+        assert_eq!(
+            FileKind::sniff(b"\xff\xd8\xff\xe0\0\x10JFIF"),
+            Some(FileKind::Jpeg)
+        );
+        assert_eq!(
+            FileKind::sniff(b"<svg xmlns='http://www.w3.org/2000/svg'>"),
+            None
+        );
+        assert_eq!(FileKind::sniff(b"<!DOCTYPE html><html>"), None);
+        assert_eq!(Limits::DOCUMENTS.kinds_fr(), "PDF, JPEG ou PNG");
+    }
+
+    #[test]
+    fn file_names_are_cleaned() {
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(
+            clean_filename("C:\\Users\\x\\avis d’impôt.pdf"),
+            "avis d’impôt.pdf"
+        );
+        assert_eq!(clean_filename("a\"b<c>\n.pdf"), "abc.pdf");
+        assert_eq!(clean_filename(".."), "document");
+        assert_eq!(clean_filename(""), "document");
+    }
+}

@@ -1,0 +1,189 @@
+//! Forms with files (`multipart/form-data`) and file downloads.
+//!
+//! [`receive`] reads a multipart form: its text fields (small), then each file
+//! streamed into the object store under the route's [`Limits`]. The CSRF
+//! token must come first (our forms put it first): no byte of a file is stored
+//! before the token is checked. When anything goes wrong, the files already
+//! stored by this request are removed: a form is taken whole or not at all.
+//!
+//! [`download`] serves a stored file as an attachment, with
+//! `Content-Security-Policy: sandbox` and `nosniff`, so that no upload is ever
+//! rendered as a page of ours.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::HttpResponse;
+use futures_util::{StreamExt, TryStreamExt};
+
+use super::csrf;
+use super::AppError;
+use crate::files::{clean_filename, FileError, FileKind, FileStore, Limits, StoredFile};
+use crate::tenancy::TenantId;
+
+/// Text fields of an upload form are short.
+const FIELD_LIMIT: usize = 16 * 1024;
+const MAX_FIELDS: usize = 100;
+
+/// A file of the form, stored.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The form field it came in.
+    pub field: String,
+    /// Its name on the sender's computer, cleaned.
+    pub filename: String,
+    pub stored: StoredFile,
+}
+
+/// A multipart form, its CSRF token checked, its files stored.
+#[derive(Debug, Default)]
+pub struct UploadForm {
+    pub fields: HashMap<String, String>,
+    pub files: Vec<Received>,
+}
+
+impl From<FileError> for AppError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::TooLarge { .. } => AppError::TooLarge(sentence(&e.to_string())),
+            FileError::Empty | FileError::NotAllowed { .. } => {
+                AppError::BadRequest(sentence(&e.to_string()))
+            }
+            FileError::NotFound => AppError::NotFound,
+            FileError::Unavailable(detail) => AppError::FilesUnavailable(detail),
+        }
+    }
+}
+
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut s: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
+}
+
+/// Reads a multipart form as described in the module's documentation.
+pub async fn receive(
+    mut payload: Multipart,
+    session: &Session,
+    files: &FileStore,
+    tenant: TenantId,
+    limits: &Limits,
+) -> Result<UploadForm, AppError> {
+    let mut form = UploadForm::default();
+    let outcome = read_all(&mut payload, session, files, tenant, limits, &mut form).await;
+    if let Err(e) = outcome {
+        for f in &form.files {
+            if let Err(gone) = files.delete(&f.stored.key).await {
+                tracing::error!(key = %f.stored.key, error = %gone, "fichier d’un envoi refusé non supprimé");
+            }
+        }
+        return Err(e);
+    }
+    Ok(form)
+}
+
+async fn read_all(
+    payload: &mut Multipart,
+    session: &Session,
+    files: &FileStore,
+    tenant: TenantId,
+    limits: &Limits,
+    form: &mut UploadForm,
+) -> Result<(), AppError> {
+    let mut token_checked = false;
+    while let Some(field) = payload
+        .try_next()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("Envoi illisible : {e}.")))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_owned);
+        match filename {
+            Some(filename) => {
+                if !token_checked {
+                    return Err(AppError::Csrf);
+                }
+                let stream = field.map(|chunk| chunk.map_err(|e| e.to_string()));
+                let stored = files.put_stream(tenant, stream, limits).await?;
+                form.files.push(Received {
+                    field: name,
+                    filename: clean_filename(&filename),
+                    stored,
+                });
+            }
+            None => {
+                if form.fields.len() >= MAX_FIELDS {
+                    return Err(AppError::BadRequest("Formulaire trop long.".into()));
+                }
+                let mut value = Vec::new();
+                let mut field = field;
+                while let Some(chunk) = field
+                    .try_next()
+                    .await
+                    .map_err(|e| AppError::BadRequest(format!("Envoi illisible : {e}.")))?
+                {
+                    value.extend_from_slice(&chunk);
+                    if value.len() > FIELD_LIMIT {
+                        return Err(AppError::BadRequest("Formulaire trop volumineux.".into()));
+                    }
+                }
+                let value = String::from_utf8(value)
+                    .map_err(|_| AppError::BadRequest("Formulaire illisible.".into()))?;
+                if name == csrf::FIELD {
+                    if !csrf::is_valid(session, &value) {
+                        return Err(AppError::Csrf);
+                    }
+                    token_checked = true;
+                } else {
+                    form.fields.insert(name, value);
+                }
+            }
+        }
+    }
+    if !token_checked {
+        return Err(AppError::Csrf);
+    }
+    Ok(())
+}
+
+/// A stored file as an attachment, never rendered by the browser as a page.
+pub async fn download(
+    files: &FileStore,
+    key: &str,
+    filename: &str,
+    kind: FileKind,
+) -> Result<HttpResponse, AppError> {
+    let (size, stream) = files.get(key).await?;
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::FilenameExt(
+            actix_web::http::header::ExtendedValue {
+                charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: clean_filename(filename).into_bytes(),
+            },
+        )],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(kind.mime())
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
+        .insert_header((header::CONTENT_LENGTH, size))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .streaming(stream.map_err(AppError::from)))
+}
