@@ -86,6 +86,11 @@ include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
 
+# Passwords set through the Password Modify operation (RFC 3062) are hashed by
+# the server's own policy: SHA-512 crypt here, which tells them from {SSHA}.
+password-hash {CRYPT}
+password-crypt-salt-format "\$6\$%.16s"
+
 pidfile $dir/slapd.pid
 argsfile $dir/slapd.args
 # No per-operation logging: benchmarks would pay for it, and nothing reads it.

@@ -106,6 +106,8 @@ impl LdapServer {
             bind_dn: self.bind_dn.clone(),
             bind_password: self.bind_password.clone(),
             base_dn: self.base_dn.clone(),
+            starttls: false,
+            password_scheme: guichet_core::config::PasswordScheme::Server,
         }
     }
 }

@@ -500,9 +500,28 @@ fn a_mailed_link_sets_the_password_in_the_directory() {
             .to_owned();
         let dn = format!("uid={},ou=agents,dc=arles,{}", admin.agent.uid, l.base_dn);
         assert!(!l.can_bind(&dn, "choisi-par-l-agent"));
+        // Changed in the directory meanwhile, outside Guichet: a group and a phone.
+        l.ldapmodify(&format!(
+            "dn: cn=agent,ou=groups,dc=arles,{base}\nchangetype: modify\nadd: memberUid\nmemberUid: {uid}\n\n\
+             dn: {dn}\nchangetype: modify\nreplace: telephoneNumber\ntelephoneNumber: 04 90 00 00 00\n",
+            base = l.base_dn,
+            uid = admin.agent.uid,
+        ));
         agents::set_password_with_link(&p.store, &dir, &tenant, &token, "choisi-par-l-agent")
             .unwrap();
         assert!(l.can_bind(&dn, "choisi-par-l-agent"), "{backend:?}");
+        // Only the password changed, hashed by the server (Password Modify).
+        let entry = l.search(&dn, "(objectClass=*)");
+        assert_eq!(entry[0]["telephonenumber"], ["04 90 00 00 00"]);
+        assert!(entry[0]["userpassword"][0].starts_with("{CRYPT}$6$"));
+        let group = l.search(
+            &format!("cn=agent,ou=groups,dc=arles,{}", l.base_dn),
+            "(objectClass=*)",
+        );
+        assert!(
+            group[0]["memberuid"].contains(&admin.agent.uid),
+            "{backend:?}: {group:?}"
+        );
         let again =
             agents::set_password_with_link(&p.store, &dir, &tenant, &token, "encore-un-autre-mot");
         assert!(
@@ -553,5 +572,163 @@ fn a_branch_left_in_the_directory_refuses_the_collectivite_and_writes_nothing() 
         let org = l.search(&format!("dc=arles,{}", l.base_dn), "(objectClass=*)");
         assert_eq!(org.len(), 1, "the existing entry is left as it was");
         assert_eq!(org[0]["o"], ["Ancienne"]);
+    }
+}
+
+/// With `GUICHET_LDAP_PASSWORD_SCHEME=ssha` (servers without Password Modify),
+/// Guichet writes a `{SSHA}` hash itself; the password binds all the same.
+#[core::prelude::v1::test]
+fn the_ssha_fallback_writes_the_hash_itself() {
+    use guichet_core::config::PasswordScheme;
+    use guichet_core::provisioning::authorities;
+    let p = Platform::new(Backend::Sqlite, Dir::Ldap);
+    let l = p.ldap();
+    let mut config = l.config();
+    config.password_scheme = PasswordScheme::Ssha;
+    let dir = guichet_core::directory::Directory::from_config(Some(&config));
+    let (_, admin) = authorities::create(
+        &p.store,
+        &dir,
+        "test",
+        8080,
+        authority_input("arles", Some(AGENT_PASSWORD)),
+    )
+    .unwrap();
+    let dn = format!("uid={},ou=agents,dc=arles,{}", admin.agent.uid, l.base_dn);
+    let entry = l.search(&dn, "(objectClass=*)");
+    assert!(
+        entry[0]["userpassword"][0].starts_with("{SSHA}"),
+        "{entry:?}"
+    );
+    assert!(l.can_bind(&dn, AGENT_PASSWORD));
+}
+
+/// Eight changes of one agent at once: they take turns, and the directory
+/// ends as the database says (PostgreSQL, where writers do not queue on one
+/// database lock as on SQLite).
+#[core::prelude::v1::test]
+fn concurrent_changes_of_one_agent_leave_the_directory_right() {
+    use guichet_core::provisioning::agents::{self, AgentInput};
+    use guichet_core::provisioning::authorities;
+    let p = Platform::new(Backend::Postgres, Dir::Ldap);
+    let l = p.ldap();
+    let dir = std::sync::Arc::new(guichet_core::directory::Directory::from_config(Some(
+        &l.config(),
+    )));
+    let (tenant, admin) = authorities::create(
+        &p.store,
+        &dir,
+        "test",
+        8080,
+        authority_input("arles", Some(AGENT_PASSWORD)),
+    )
+    .unwrap();
+    let uid = admin.agent.uid.clone();
+    std::thread::scope(|scope| {
+        for i in 0..8 {
+            let (store, dir, tenant, uid) =
+                (p.store.clone(), dir.clone(), tenant.clone(), uid.clone());
+            scope.spawn(move || {
+                for round in 0..4 {
+                    let input = AgentInput {
+                        first_name: "Ada".into(),
+                        last_name: "Admin".into(),
+                        email: "admin@arles.example.fr".into(),
+                        phone: format!("04 90 0{i} 0{round} 00"),
+                        groups: if round % 2 == 0 {
+                            vec!["referential-admin".into(), "agent".into()]
+                        } else {
+                            vec!["referential-admin".into()]
+                        },
+                        ..AgentInput::default()
+                    };
+                    agents::update(&store, &dir, &tenant, "test", &uid, input).unwrap();
+                }
+            });
+        }
+    });
+    let mirror = p
+        .store
+        .read(tenant.id, |tx| agents::get(tx, &uid))
+        .unwrap()
+        .unwrap();
+    let dn = format!("uid={uid},ou=agents,dc=arles,{}", l.base_dn);
+    let entry = l.search(&dn, "(objectClass=*)");
+    assert_eq!(entry[0]["telephonenumber"], std::slice::from_ref(&mirror.phone));
+    let in_agent_group = !l
+        .search(
+            &format!("cn=agent,ou=groups,dc=arles,{}", l.base_dn),
+            &format!("(memberUid={uid})"),
+        )
+        .is_empty();
+    assert_eq!(in_agent_group, mirror.groups.iter().any(|g| g == "agent"));
+}
+
+/// A token belongs to its holder's row: it expires, records its last use, is
+/// issued and revoked in the platform's trail, and goes with the agent.
+#[core::prelude::v1::test]
+fn tokens_expire_and_go_with_their_holder() {
+    use guichet_core::provisioning::principal::{authenticate_token, issue_token, revoke_tokens};
+    use guichet_core::provisioning::{agents, authorities};
+    for backend in BACKENDS {
+        let p = Platform::new(backend, Dir::Builtin);
+        let dir = guichet_core::directory::Directory::Builtin;
+        let (tenant, admin) = authorities::create(
+            &p.store,
+            &dir,
+            "test",
+            8080,
+            authority_input("arles", Some(AGENT_PASSWORD)),
+        )
+        .unwrap();
+        let login = format!("{}@arles", admin.agent.uid);
+        let token = issue_token(&p.store, &login, 30, "cli:test").unwrap();
+        let root_token = issue_token(&p.store, "root", 30, "cli:test").unwrap();
+        assert!(authenticate_token(&p.store, &token).unwrap().is_some());
+        assert!(issue_token(&p.store, "root", 0, "cli:test").is_err());
+        assert!(issue_token(&p.store, "root", 400, "cli:test").is_err());
+        {
+            use diesel::prelude::*;
+            use guichet_core::store::schema::api_tokens;
+            let mut raw = p.store.raw_connection().unwrap();
+            let used: Vec<Option<chrono::NaiveDateTime>> = api_tokens::table
+                .filter(api_tokens::agent_id.is_not_null())
+                .select(api_tokens::last_used_at)
+                .load(&mut *raw)
+                .unwrap();
+            assert!(used[0].is_some(), "{backend:?}: last use recorded");
+            // Expired: opens nothing.
+            diesel::update(api_tokens::table.filter(api_tokens::super_admin_id.is_not_null()))
+                .set(api_tokens::expires_at.eq(chrono::Utc::now().naive_utc()))
+                .execute(&mut *raw)
+                .unwrap();
+        }
+        assert!(authenticate_token(&p.store, &root_token).unwrap().is_none());
+        let mut raw = p.store.raw_connection().unwrap();
+        let trail = guichet_core::audit::recent_platform(&mut raw, 10).unwrap();
+        assert!(trail
+            .iter()
+            .any(|e| e.1 == "cli:test" && e.2 == "api-token.issue" && e.3 == login));
+        drop(raw);
+
+        // A second referential admin removes the first: the token goes with the row,
+        // and a new agent given the same uid later inherits nothing.
+        let mut other = authority_input("arles", Some(AGENT_PASSWORD))
+            .admin
+            .unwrap();
+        other.uid = Some("deuxieme.admin".into());
+        agents::create(&p.store, &dir, &tenant, "test", "http://x", other).unwrap();
+        agents::delete(&p.store, &dir, &tenant, "deuxieme.admin", &admin.agent.uid).unwrap();
+        assert!(authenticate_token(&p.store, &token).unwrap().is_none());
+        let mut again = authority_input("arles", Some(AGENT_PASSWORD))
+            .admin
+            .unwrap();
+        again.uid = Some(admin.agent.uid.clone());
+        agents::create(&p.store, &dir, &tenant, "test", "http://x", again).unwrap();
+        assert!(
+            authenticate_token(&p.store, &token).unwrap().is_none(),
+            "{backend:?}: the old token does not open the new agent's account"
+        );
+        assert_eq!(revoke_tokens(&p.store, "root", "cli:test").unwrap(), 1);
     }
 }

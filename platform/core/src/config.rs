@@ -29,6 +29,19 @@ pub struct LdapConfig {
     pub bind_dn: String,
     pub bind_password: String,
     pub base_dn: String,
+    /// Upgrade `ldap://` connections with StartTLS (`GUICHET_LDAP_STARTTLS`).
+    pub starttls: bool,
+    /// How passwords reach the server (`GUICHET_LDAP_PASSWORD_SCHEME`).
+    pub password_scheme: PasswordScheme,
+}
+
+/// `server` (default): the Password Modify operation (RFC 3062), hashed by the
+/// server's own policy; `ssha`: Guichet writes a `{SSHA}` hash itself, for
+/// servers without that operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordScheme {
+    Server,
+    Ssha,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +95,9 @@ const KEYS: &[(&str, &str)] = &[
     ("session_max_hours", "GUICHET_SESSION_MAX_HOURS"),
     ("app_role", "GUICHET_APP_ROLE"),
     ("object_store_url", "GUICHET_OBJECT_STORE_URL"),
+    ("ldap_starttls", "GUICHET_LDAP_STARTTLS"),
+    ("ldap_password_scheme", "GUICHET_LDAP_PASSWORD_SCHEME"),
+    ("ldap_allow_plain", "GUICHET_LDAP_ALLOW_PLAIN"),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -136,26 +152,59 @@ impl Config {
         let ldap = match get("ldap_url") {
             None => None,
             Some(url) => {
-                let parsed = url::Url::parse(url)
+                let Some(parsed) = url::Url::parse(url)
                     .ok()
-                    .filter(|u| matches!(u.scheme(), "ldap" | "ldaps") && u.host_str().is_some());
-                if parsed.is_none() {
+                    .filter(|u| matches!(u.scheme(), "ldap" | "ldaps") && u.host_str().is_some())
+                else {
                     return Err(invalid(
                         "GUICHET_LDAP_URL",
                         url,
                         "une URL ldap:// ou ldaps://, par exemple ldap://127.0.0.1:389",
                     ));
-                }
+                };
                 let required = |key: &'static str, var: &'static str| {
                     get(key).map(str::to_owned).ok_or_else(|| {
                         invalid(var, "", "obligatoire quand GUICHET_LDAP_URL est renseigné")
                     })
+                };
+                let starttls = parse_bool("GUICHET_LDAP_STARTTLS", get("ldap_starttls"))?;
+                let allow_plain = parse_bool("GUICHET_LDAP_ALLOW_PLAIN", get("ldap_allow_plain"))?;
+                // ldap:// is not a "special" scheme: its host comes as text.
+                let host = parsed
+                    .host_str()
+                    .unwrap_or_default()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']');
+                let loopback = host == "localhost"
+                    || host
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback());
+                // Agents' passwords cross in clear on plain LDAP: only on this machine.
+                if parsed.scheme() == "ldap" && !starttls && !loopback && !allow_plain {
+                    return Err(invalid(
+                        "GUICHET_LDAP_URL",
+                        url,
+                        "ldaps://, ou ldap:// avec GUICHET_LDAP_STARTTLS=true : les mots de passe ne circulent pas en clair vers une autre machine (GUICHET_LDAP_ALLOW_PLAIN=true pour l’accepter sur un réseau de confiance)",
+                    ));
+                }
+                let password_scheme = match get("ldap_password_scheme") {
+                    None | Some("server") => PasswordScheme::Server,
+                    Some("ssha") => PasswordScheme::Ssha,
+                    Some(other) => {
+                        return Err(invalid(
+                            "GUICHET_LDAP_PASSWORD_SCHEME",
+                            other,
+                            "server (le serveur hache, opération Password Modify) ou ssha",
+                        ))
+                    }
                 };
                 Some(LdapConfig {
                     url: url.to_owned(),
                     bind_dn: required("ldap_bind_dn", "GUICHET_LDAP_BIND_DN")?,
                     bind_password: required("ldap_bind_password", "GUICHET_LDAP_BIND_PASSWORD")?,
                     base_dn: required("ldap_base_dn", "GUICHET_LDAP_BASE_DN")?,
+                    starttls,
+                    password_scheme,
                 })
             }
         };
@@ -196,12 +245,7 @@ impl Config {
                 ))
             }
         };
-        let secure_cookies = match get("secure_cookies") {
-            None => false,
-            Some(v) if ["true", "1", "oui", "yes"].contains(&v.to_lowercase().as_str()) => true,
-            Some(v) if ["false", "0", "non", "no"].contains(&v.to_lowercase().as_str()) => false,
-            Some(v) => return Err(invalid("GUICHET_SECURE_COOKIES", v, "true ou false")),
-        };
+        let secure_cookies = parse_bool("GUICHET_SECURE_COOKIES", get("secure_cookies"))?;
         let trusted_proxies = match get("trusted_proxies") {
             None => TrustedProxies::default(),
             Some(v) => TrustedProxies::parse(v).map_err(|_| {
@@ -295,6 +339,15 @@ fn read_file(path: &Path) -> Result<HashMap<&'static str, String>, ConfigError> 
         values.insert(*key, text);
     }
     Ok(values)
+}
+
+/// A yes or no, false when unset.
+fn parse_bool(key: &'static str, raw: Option<&str>) -> Result<bool, ConfigError> {
+    match raw.map(str::to_lowercase).as_deref() {
+        None | Some("false" | "0" | "non" | "no") => Ok(false),
+        Some("true" | "1" | "oui" | "yes") => Ok(true),
+        Some(_) => Err(invalid(key, raw.unwrap_or_default(), "true ou false")),
+    }
 }
 
 /// A whole number from 1 to 10 000, or `default` when unset.
@@ -425,6 +478,45 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.ldap.unwrap().base_dn, "dc=guichet");
+    }
+
+    #[test]
+    fn plain_ldap_to_another_machine_is_refused() {
+        let with = |url: &str, extra: &[(&str, &str)]| {
+            let mut vars = vec![
+                ("GUICHET_LDAP_URL", url),
+                ("GUICHET_LDAP_BIND_DN", "cn=admin,dc=guichet"),
+                ("GUICHET_LDAP_BIND_PASSWORD", "secret"),
+                ("GUICHET_LDAP_BASE_DN", "dc=guichet"),
+            ];
+            vars.extend_from_slice(extra);
+            load(&vars)
+        };
+        let e = with("ldap://annuaire.mairie.fr", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GUICHET_LDAP_STARTTLS"), "{e}");
+        assert!(with("ldap://localhost:389", &[]).is_ok());
+        assert!(with("ldap://[::1]:389", &[]).is_ok());
+        assert!(with("ldaps://annuaire.mairie.fr", &[]).is_ok());
+        let c = with(
+            "ldap://annuaire.mairie.fr",
+            &[("GUICHET_LDAP_STARTTLS", "true")],
+        )
+        .unwrap();
+        assert!(c.ldap.unwrap().starttls);
+        assert!(with("ldap://10.0.0.5", &[("GUICHET_LDAP_ALLOW_PLAIN", "true")]).is_ok());
+        let c = with(
+            "ldap://127.0.0.1",
+            &[("GUICHET_LDAP_PASSWORD_SCHEME", "ssha")],
+        )
+        .unwrap();
+        assert_eq!(c.ldap.unwrap().password_scheme, PasswordScheme::Ssha);
+        assert!(with(
+            "ldap://127.0.0.1",
+            &[("GUICHET_LDAP_PASSWORD_SCHEME", "md5")]
+        )
+        .is_err());
     }
 
     #[test]

@@ -218,6 +218,16 @@ pub fn resolve_host(
     }
 }
 
+/// A collectivité by id, whatever its state.
+pub fn find_by_id(conn: &mut DbConnection, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+    let row = tenants::table
+        .filter(tenants::id.eq(id.0))
+        .select(COLUMNS)
+        .first::<TenantRow>(conn)
+        .optional()?;
+    row.map(|r| into_tenant(conn, r)).transpose()
+}
+
 /// A collectivité by its slug, whatever its state (provisioning, commands).
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Option<Tenant>, StoreError> {
     let row = tenants::table

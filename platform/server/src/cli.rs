@@ -89,5 +89,8 @@ pub enum AdminCommand {
         /// Instead, revoke every token made for this login.
         #[arg(long)]
         revoke: bool,
+        /// Days the token is valid (1 to 365).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
     },
 }

@@ -4,6 +4,7 @@
 use std::io::BufRead;
 
 use actix_web::{web, HttpServer};
+use guichet_core::audit;
 use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::config::Config;
 use guichet_core::directory::Directory;
@@ -178,14 +179,22 @@ pub fn ldap_sync(config: &Config, only: Option<&str>) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn admin_token(config: &Config, login: &str, revoke: bool) -> Result<(), Failure> {
+/// Who runs a command, for the audit trail: the operating system's user.
+fn operator() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "inconnu".into());
+    format!("cli:{user}")
+}
+
+pub fn admin_token(config: &Config, login: &str, revoke: bool, days: i64) -> Result<(), Failure> {
     let store = open_store(config)?;
     if revoke {
-        let n = principal::revoke_tokens(&store, login)?;
+        let n = principal::revoke_tokens(&store, login, &operator())?;
         println!("{n} jeton(s) révoqué(s) pour « {login} ».");
         return Ok(());
     }
-    let token = principal::issue_token(&store, login)?;
+    let token = principal::issue_token(&store, login, days, &operator())?;
     println!("{token}");
     Ok(())
 }
@@ -199,7 +208,18 @@ pub fn create_superadmin(config: &Config, login: &str) -> Result<(), Failure> {
     })?;
     let password = line.trim_end_matches(['\r', '\n']);
     let store = open_store(config)?;
-    store.platform_write(|c| superadmin::create(c, login, password))?;
+    store.platform_write(|c| -> Result<(), SuperAdminError> {
+        superadmin::create(c, login, password)?;
+        audit::record_platform(
+            c,
+            &operator(),
+            "super-admin.create",
+            "super-admin",
+            login,
+            None,
+        )?;
+        Ok(())
+    })?;
     println!("Super-administrateur « {login} » créé.");
     Ok(())
 }

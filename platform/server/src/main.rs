@@ -28,9 +28,11 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::CreateSuperadmin { login, .. }) => {
                 commands::create_superadmin(&config, &login)
             }
-            Command::Admin(AdminCommand::Token { login, revoke }) => {
-                commands::admin_token(&config, &login, revoke)
-            }
+            Command::Admin(AdminCommand::Token {
+                login,
+                revoke,
+                days,
+            }) => commands::admin_token(&config, &login, revoke, days),
             Command::Jobs { retry } => commands::jobs(&config, retry),
             Command::Ldap(LdapCommand::Sync { tenant }) => {
                 commands::ldap_sync(&config, tenant.as_deref())

@@ -73,3 +73,21 @@ pub fn password_hash(conn: &mut DbConnection, login: &str) -> Result<Option<Stri
         .first(conn)
         .optional()?)
 }
+
+/// A super-admin's row id by login.
+pub fn id_of(conn: &mut DbConnection, login: &str) -> Result<Option<i64>, StoreError> {
+    Ok(super_admins::table
+        .filter(super_admins::login.eq(login))
+        .select(super_admins::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// A super-admin's login by row id.
+pub fn login_of(conn: &mut DbConnection, id: i64) -> Result<Option<String>, StoreError> {
+    Ok(super_admins::table
+        .find(id)
+        .select(super_admins::login)
+        .first(conn)
+        .optional()?)
+}

@@ -9,14 +9,15 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use diesel::r2d2::{ManageConnection, Pool};
-use ldap3::exop::WhoAmI;
+use ldap3::exop::{PasswordModify, WhoAmI};
+use ldap3::result::ExopResult;
 use ldap3::{ldap_escape, LdapConn, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
 
 use super::layout;
 use super::{
     AgentRecord, DirectoryError, FacilityKind, FacilityRecord, GroupRecord, Snapshot, Undo,
 };
-use crate::config::LdapConfig;
+use crate::config::{LdapConfig, PasswordScheme};
 
 /// Longest wait for one LDAP operation or connection.
 const TIMEOUT: Duration = Duration::from_secs(3);
@@ -41,6 +42,21 @@ pub(crate) enum Op {
         dn: String,
         new_rdn: String,
     },
+    /// The Password Modify extended operation (RFC 3062): the server hashes.
+    SetPassword {
+        dn: String,
+        password: Secret,
+    },
+}
+
+/// A password on its way to the server: never written in logs.
+#[derive(Clone)]
+pub(crate) struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +75,13 @@ struct Manager {
     url: String,
     bind_dn: String,
     bind_password: String,
+    starttls: bool,
+}
+
+fn settings(starttls: bool) -> LdapConnSettings {
+    LdapConnSettings::new()
+        .set_conn_timeout(TIMEOUT)
+        .set_starttls(starttls)
 }
 
 impl ManageConnection for Manager {
@@ -66,8 +89,7 @@ impl ManageConnection for Manager {
     type Error = LdapError;
 
     fn connect(&self) -> Result<LdapConn, LdapError> {
-        let settings = LdapConnSettings::new().set_conn_timeout(TIMEOUT);
-        let mut conn = LdapConn::with_settings(settings, &self.url)?;
+        let mut conn = LdapConn::with_settings(settings(self.starttls), &self.url)?;
         conn.with_timeout(TIMEOUT)
             .simple_bind(&self.bind_dn, &self.bind_password)?
             .success()?;
@@ -89,6 +111,8 @@ pub struct LdapDirectory {
     pool: Option<Pool<Manager>>,
     url: String,
     base: String,
+    starttls: bool,
+    scheme: PasswordScheme,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> DirectoryError {
@@ -133,6 +157,7 @@ impl LdapDirectory {
             url: config.url.clone(),
             bind_dn: config.bind_dn.clone(),
             bind_password: config.bind_password.clone(),
+            starttls: config.starttls,
         };
         // Built without connecting: the server may come up after us; each
         // checkout tests its connection, so a restarted server is noticed.
@@ -146,6 +171,8 @@ impl LdapDirectory {
             pool: Some(pool),
             url: config.url.clone(),
             base: config.base_dn.clone(),
+            starttls: config.starttls,
+            scheme: config.password_scheme,
         }
     }
 
@@ -162,7 +189,8 @@ impl LdapDirectory {
             Op::Add { dn, .. }
             | Op::Delete { dn }
             | Op::Modify { dn, .. }
-            | Op::Rename { dn, .. } => dn,
+            | Op::Rename { dn, .. }
+            | Op::SetPassword { dn, .. } => dn,
         };
         let result = match op {
             Op::Add { dn, attrs } => conn.with_timeout(TIMEOUT).add(
@@ -187,6 +215,14 @@ impl LdapDirectory {
             Op::Rename { dn, new_rdn } => {
                 conn.with_timeout(TIMEOUT).modifydn(dn, new_rdn, true, None)
             }
+            Op::SetPassword { dn, password } => conn
+                .with_timeout(TIMEOUT)
+                .extended(PasswordModify {
+                    user_id: Some(dn),
+                    old_pass: None,
+                    new_pass: Some(&password.0),
+                })
+                .map(|ExopResult(_, result)| result),
         };
         result
             .and_then(|r| r.success())
@@ -419,10 +455,19 @@ impl LdapDirectory {
             ("uid".to_owned(), text(&agent.uid)),
         ];
         attrs.extend(Self::agent_attrs(agent));
-        if let Some(p) = password {
-            attrs.push(("userPassword".into(), text(&super::ssha::hash(p))));
+        let mut steps = Vec::new();
+        match (password, self.scheme) {
+            (Some(p), PasswordScheme::Ssha) => {
+                attrs.push(("userPassword".into(), text(&super::ssha::hash(p))));
+                steps.push(add_step(&dn, attrs));
+            }
+            (Some(p), PasswordScheme::Server) => {
+                steps.push(add_step(&dn, attrs));
+                // Undone with the entry itself.
+                steps.push(self.password_step(&dn, p, &[]));
+            }
+            (None, _) => steps.push(add_step(&dn, attrs)),
         }
-        let mut steps = vec![add_step(&dn, attrs)];
         let mut conn = self.conn()?;
         steps.extend(self.membership_steps(&mut conn, slug, &agent.uid, &agent.groups)?);
         Self::run_on(&mut conn, steps)
@@ -439,13 +484,53 @@ impl LdapDirectory {
         let Some(current) = self.read_entry(&mut conn, &dn)? else {
             return Err(DirectoryError::NoSuchEntry(dn));
         };
-        let mut wanted = Self::agent_attrs(agent);
+        let mut steps: Vec<Step> = replace_step(&dn, &current, Self::agent_attrs(agent))
+            .into_iter()
+            .collect();
         if let Some(p) = password {
-            wanted.push(("userPassword".into(), text(&super::ssha::hash(p))));
+            steps.push(self.password_step(&dn, p, &current));
         }
-        let mut steps: Vec<Step> = replace_step(&dn, &current, wanted).into_iter().collect();
         steps.extend(self.membership_steps(&mut conn, slug, &agent.uid, &agent.groups)?);
         Self::run_on(&mut conn, steps)
+    }
+
+    /// Sets an agent's password and nothing else (a change made to the entry
+    /// outside Guichet, a group added there, stays as it is).
+    pub fn set_password(
+        &self,
+        slug: &str,
+        uid: &str,
+        password: &str,
+    ) -> Result<Undo, DirectoryError> {
+        let dn = layout::agent(&self.base, slug, uid);
+        let mut conn = self.conn()?;
+        let Some(current) = self.read_entry(&mut conn, &dn)? else {
+            return Err(DirectoryError::NoSuchEntry(dn));
+        };
+        let step = self.password_step(&dn, password, &current);
+        Self::run_on(&mut conn, vec![step])
+    }
+
+    /// Setting a password, by the configured scheme; undone by putting back
+    /// the hash the entry had (`current`: its attributes now).
+    fn password_step(&self, dn: &str, password: &str, current: &[(String, Values)]) -> Step {
+        let before: Values = current
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case("userPassword"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let inverse = modify(dn, Change::Replace("userPassword".into(), before));
+        let forward = match self.scheme {
+            PasswordScheme::Server => Op::SetPassword {
+                dn: dn.to_owned(),
+                password: Secret(password.to_owned()),
+            },
+            PasswordScheme::Ssha => modify(
+                dn,
+                Change::Replace("userPassword".into(), text(&super::ssha::hash(password))),
+            ),
+        };
+        Step { forward, inverse }
     }
 
     pub fn delete_agent(&self, slug: &str, uid: &str) -> Result<Undo, DirectoryError> {
@@ -472,8 +557,8 @@ impl LdapDirectory {
         if password.is_empty() {
             return Ok(false);
         }
-        let settings = LdapConnSettings::new().set_conn_timeout(TIMEOUT);
-        let mut conn = LdapConn::with_settings(settings, &self.url).map_err(unavailable)?;
+        let mut conn =
+            LdapConn::with_settings(settings(self.starttls), &self.url).map_err(unavailable)?;
         let dn = layout::agent(&self.base, slug, uid);
         let result = conn
             .with_timeout(TIMEOUT)

@@ -161,6 +161,19 @@ impl Directory {
         }
     }
 
+    /// Sets an agent's password, and only that.
+    pub fn set_password(
+        &self,
+        slug: &str,
+        uid: &str,
+        password: &str,
+    ) -> Result<Undo, DirectoryError> {
+        match self {
+            Directory::Builtin => Ok(Undo::default()),
+            Directory::Ldap(d) => d.set_password(slug, uid, password),
+        }
+    }
+
     pub fn delete_agent(&self, slug: &str, uid: &str) -> Result<Undo, DirectoryError> {
         match self {
             Directory::Builtin => Ok(Undo::default()),

@@ -472,6 +472,9 @@ pub fn update(
         _ => None,
     };
     write_both(store, directory, tenant.id, |tx, pending| {
+        // Concurrent changes of one agent take turns: the directory steps are
+        // planned from what the entry is once this one holds the row.
+        tx.lock_rows("agents", "uid", uid)?;
         let before = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
         if input.uid.as_deref().is_some_and(|u| u.trim() != uid) {
             return Err(invalid(
@@ -540,6 +543,7 @@ pub fn delete(
     uid: &str,
 ) -> Result<(), ProvisioningError> {
     write_both(store, directory, tenant.id, |tx, pending| {
+        tx.lock_rows("agents", "uid", uid)?;
         let before = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
         let result = pending.directory().delete_agent(&tenant.slug, uid);
         match result {
@@ -711,10 +715,11 @@ pub fn set_password_with_link(
     let new_hash = directory.is_builtin().then(|| password::hash(new_password));
     write_both(store, directory, tenant.id, |tx, pending| {
         let agent = agent_for_link(tx, token)?.ok_or(ProvisioningError::NotFound)?;
-        let result =
-            pending
-                .directory()
-                .update_agent(&tenant.slug, &agent.record(), Some(new_password));
+        // The password only: the rest of the entry may have changed in the
+        // directory since the mirror was last read.
+        let result = pending
+            .directory()
+            .set_password(&tenant.slug, &agent.uid, new_password);
         pending.apply(result)?;
         let tenant_key = tx.tenant_key();
         if let Some(hash) = &new_hash {

@@ -4,12 +4,13 @@
 //! API, by a bearer token made by `guichet admin token`.
 
 use base64::Engine;
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::{agents, groups, ProvisioningError};
+use crate::audit;
 use crate::auth::{password, superadmin};
 use crate::directory::Directory;
 use crate::store::schema::api_tokens;
@@ -132,73 +133,172 @@ fn digest(token: &str) -> String {
 pub enum TokenError {
     #[error("aucun super-administrateur ni administrateur du référentiel « {0} »")]
     UnknownLogin(String),
+    #[error("la durée de validité d’un jeton va de 1 à 365 jours")]
+    Validity,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Makes a bearer token for `login` (a super-admin, or `uid@slug`). The token
-/// is shown once; only its digest is kept.
-pub fn issue_token(store: &Store, login: &str) -> Result<String, TokenError> {
-    let tenant_id: Option<TenantId> = if login.contains('@') {
-        match referential_admin(store, login)? {
-            Some((tenant, _)) => Some(tenant.id),
-            None => return Err(TokenError::UnknownLogin(login.to_owned())),
-        }
-    } else if store.platform_read(|c| superadmin::exists(c, login))? {
-        None
-    } else {
-        return Err(TokenError::UnknownLogin(login.to_owned()));
-    };
+/// Whose tokens: a super-admin's row, or an agent's row of a collectivité.
+enum Holder {
+    SuperAdmin(i64),
+    Agent(Tenant, i64),
+}
+
+fn holder(store: &Store, login: &str) -> Result<Holder, TokenError> {
+    if login.contains('@') {
+        let Some((tenant, uid)) = referential_admin(store, login)? else {
+            return Err(TokenError::UnknownLogin(login.to_owned()));
+        };
+        let agent = store
+            .read(tenant.id, |tx| agents::get(tx, &uid))?
+            .ok_or_else(|| TokenError::UnknownLogin(login.to_owned()))?;
+        return Ok(Holder::Agent(tenant, agent.id));
+    }
+    store
+        .platform_read(|c| superadmin::id_of(c, login))?
+        .map(Holder::SuperAdmin)
+        .ok_or_else(|| TokenError::UnknownLogin(login.to_owned()))
+}
+
+/// Makes a bearer token for `login` (a super-admin, or `uid@slug`), valid
+/// `days` days. The token is shown once; only its digest is kept. Audited in
+/// the platform's trail, `actor` being who asked.
+pub fn issue_token(
+    store: &Store,
+    login: &str,
+    days: i64,
+    actor: &str,
+) -> Result<String, TokenError> {
+    if !(1..=365).contains(&days) {
+        return Err(TokenError::Validity);
+    }
+    let holder = holder(store, login)?;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = format!(
         "gch_{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     );
+    let now = Utc::now().naive_utc();
+    let expires = now + chrono::Duration::days(days);
+    let (super_admin, tenant, agent) = match &holder {
+        Holder::SuperAdmin(id) => (Some(*id), None, None),
+        Holder::Agent(t, id) => (None, Some(t.id.get()), Some(*id)),
+    };
     store.platform_write(|c| {
         diesel::insert_into(api_tokens::table)
             .values((
                 api_tokens::token_digest.eq(digest(&token)),
-                api_tokens::login.eq(login),
-                api_tokens::tenant_id.eq(tenant_id.map(TenantId::get)),
-                api_tokens::created_at.eq(Utc::now().naive_utc()),
+                api_tokens::super_admin_id.eq(super_admin),
+                api_tokens::tenant_id.eq(tenant),
+                api_tokens::agent_id.eq(agent),
+                api_tokens::created_at.eq(now),
+                api_tokens::expires_at.eq(expires),
             ))
-            .execute(c)
-            .map_err(StoreError::from)
+            .execute(c)?;
+        audit::record_platform(
+            c,
+            actor,
+            "api-token.issue",
+            "principal",
+            login,
+            Some(serde_json::json!({ "expires_at": expires.and_utc().to_rfc3339() })),
+        )
     })?;
     Ok(token)
 }
 
-/// The principal a bearer token was made for, if it still holds that role.
+/// Last-use times are written at most this often.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
+#[derive(Queryable)]
+struct TokenRow {
+    id: i64,
+    super_admin_id: Option<i64>,
+    tenant_id: Option<i64>,
+    agent_id: Option<i64>,
+    last_used_at: Option<NaiveDateTime>,
+}
+
+/// The principal a bearer token was made for, if the token has not expired
+/// and its holder still holds that role.
 pub fn authenticate_token(store: &Store, token: &str) -> Result<Option<Principal>, StoreError> {
-    let login: Option<String> = store.platform_read(|c| {
+    let now = Utc::now().naive_utc();
+    let row: Option<TokenRow> = store.platform_read(|c| {
         api_tokens::table
             .filter(api_tokens::token_digest.eq(digest(token)))
-            .select(api_tokens::login)
+            .filter(api_tokens::expires_at.gt(now))
+            .select((
+                api_tokens::id,
+                api_tokens::super_admin_id,
+                api_tokens::tenant_id,
+                api_tokens::agent_id,
+                api_tokens::last_used_at,
+            ))
             .first(c)
             .optional()
             .map_err(StoreError::from)
     })?;
-    let Some(login) = login else {
+    let Some(row) = row else {
         return Ok(None);
     };
-    if login.contains('@') {
-        return Ok(referential_admin(store, &login)?.map(|(tenant, uid)| {
-            Principal::ReferentialAdmin {
-                slug: tenant.slug,
-                uid,
-            }
-        }));
+    let principal = match (row.super_admin_id, row.tenant_id, row.agent_id) {
+        (Some(id), _, _) => store
+            .platform_read(|c| superadmin::login_of(c, id))?
+            .map(|login| Principal::SuperAdmin { login }),
+        (None, Some(tenant), Some(agent)) => {
+            let tenant = TenantId::from_row(tenant);
+            let Some(t) = store.platform_read(|c| tenancy::find_by_id(c, tenant))? else {
+                return Ok(None);
+            };
+            let agent = store.read(tenant, |tx| agents::get_by_id(tx, agent))?;
+            agent
+                .filter(|a| a.groups.iter().any(|g| g == groups::REFERENTIAL_ADMIN))
+                .filter(|_| t.state == TenantState::Active)
+                .map(|a| Principal::ReferentialAdmin {
+                    slug: t.slug.clone(),
+                    uid: a.uid,
+                })
+        }
+        _ => None,
+    };
+    if principal.is_some() && row.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
+        store.platform_write(|c| {
+            diesel::update(api_tokens::table.find(row.id))
+                .set(api_tokens::last_used_at.eq(Some(now)))
+                .execute(c)
+                .map_err(StoreError::from)
+        })?;
     }
-    let exists = store.platform_read(|c| superadmin::exists(c, &login))?;
-    Ok(exists.then_some(Principal::SuperAdmin { login }))
+    Ok(principal)
 }
 
-/// Revokes every bearer token made for `login`; returns how many there were.
-pub fn revoke_tokens(store: &Store, login: &str) -> Result<usize, StoreError> {
-    store.platform_write(|c| {
-        diesel::delete(api_tokens::table.filter(api_tokens::login.eq(login)))
-            .execute(c)
-            .map_err(StoreError::from)
-    })
+/// Revokes every bearer token of `login`; returns how many there were.
+/// Audited in the platform's trail.
+pub fn revoke_tokens(store: &Store, login: &str, actor: &str) -> Result<usize, TokenError> {
+    let holder = holder(store, login)?;
+    Ok(store.platform_write(|c| {
+        let n = match &holder {
+            Holder::SuperAdmin(id) => {
+                diesel::delete(api_tokens::table.filter(api_tokens::super_admin_id.eq(id)))
+                    .execute(c)?
+            }
+            Holder::Agent(t, id) => diesel::delete(
+                api_tokens::table
+                    .filter(api_tokens::tenant_id.eq(t.id.get()))
+                    .filter(api_tokens::agent_id.eq(id)),
+            )
+            .execute(c)?,
+        };
+        audit::record_platform(
+            c,
+            actor,
+            "api-token.revoke",
+            "principal",
+            login,
+            Some(serde_json::json!({ "revoked": n })),
+        )?;
+        Ok::<_, StoreError>(n)
+    })?)
 }

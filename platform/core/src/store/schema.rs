@@ -74,9 +74,12 @@ diesel::table! {
     api_tokens (id) {
         id -> BigInt,
         token_digest -> Text,
-        login -> Text,
+        super_admin_id -> Nullable<BigInt>,
         tenant_id -> Nullable<BigInt>,
+        agent_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        expires_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
     }
 }
 

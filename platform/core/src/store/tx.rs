@@ -36,6 +36,27 @@ impl<'c> TenantTx<'c> {
         Ok(TenantTx { tenant, conn })
     }
 
+    /// Locks, until commit, the rows of `table` (of this collectivité) whose
+    /// `column` equals `value`, so that two changes of one object take turns
+    /// (PostgreSQL `FOR UPDATE`; on SQLite a write transaction already holds
+    /// the only write lock). `table` and `column` are names from our code.
+    pub fn lock_rows(
+        &mut self,
+        table: &'static str,
+        column: &'static str,
+        value: &str,
+    ) -> Result<(), StoreError> {
+        if let DbConnection::Postgres(pg) = &mut *self.conn {
+            diesel::sql_query(format!(
+                "SELECT 1 FROM {table} WHERE tenant_id = $1 AND {column} = $2 FOR UPDATE"
+            ))
+            .bind::<diesel::sql_types::BigInt, _>(self.tenant.get())
+            .bind::<Text, _>(value)
+            .execute(pg)?;
+        }
+        Ok(())
+    }
+
     /// A new id for a tenant row, unique across the platform: from a
     /// PostgreSQL sequence, which locks no row (ADR 0002); from a one-row
     /// counter on SQLite, whose writers take turns anyway.
