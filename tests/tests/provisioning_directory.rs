@@ -654,7 +654,10 @@ fn concurrent_changes_of_one_agent_leave_the_directory_right() {
         .unwrap();
     let dn = format!("uid={uid},ou=agents,dc=arles,{}", l.base_dn);
     let entry = l.search(&dn, "(objectClass=*)");
-    assert_eq!(entry[0]["telephonenumber"], std::slice::from_ref(&mirror.phone));
+    assert_eq!(
+        entry[0]["telephonenumber"],
+        std::slice::from_ref(&mirror.phone)
+    );
     let in_agent_group = !l
         .search(
             &format!("cn=agent,ou=groups,dc=arles,{}", l.base_dn),

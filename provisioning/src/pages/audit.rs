@@ -92,7 +92,7 @@ async fn journal(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppE
         events: events
             .into_iter()
             .map(|e| Row {
-                date: e.occurred_at.format("%d/%m/%Y à %H:%M:%S").to_string(),
+                date: guichet_core::domain::time::datetime_fr(e.occurred_at),
                 action: action_fr(&e.action),
                 object: object_fr(&e.object_type, &e.object_id),
                 before: pretty(e.before_json),

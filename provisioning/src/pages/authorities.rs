@@ -263,7 +263,9 @@ async fn summary(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppE
         hosts: all_hosts(&tenant),
         state: tenant.state.label_fr(),
         agents,
-        created_at: tenant.created_at.format("%d/%m/%Y").to_string(),
+        created_at: guichet_core::domain::time::date_fr(
+            guichet_core::domain::time::paris(tenant.created_at).date_naive(),
+        ),
         csrf_token: ctx.csrf()?,
         slug: tenant.slug,
         name: tenant.name,

@@ -5,3 +5,4 @@ pub mod host;
 pub mod money;
 pub mod slug;
 pub mod text;
+pub mod time;

@@ -37,7 +37,9 @@ pub struct Agent {
     pub phone: String,
     pub profile: Profile,
     pub groups: Vec<String>,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

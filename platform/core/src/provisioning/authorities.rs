@@ -52,7 +52,9 @@ pub struct AuthorityView {
     pub contact_email: String,
     pub siret: Option<String>,
     pub state: TenantState,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

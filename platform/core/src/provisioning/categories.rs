@@ -18,7 +18,9 @@ pub struct Category {
     pub id: i64,
     pub name: String,
     pub teleservices: Vec<String>,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 

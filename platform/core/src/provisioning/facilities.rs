@@ -25,7 +25,9 @@ pub struct Facility {
     pub phone: String,
     pub email: String,
     pub active: bool,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub updated_at: NaiveDateTime,
 }
 
