@@ -11,6 +11,7 @@ use guichet_core::provisioning::agents;
 use guichet_core::store::Store;
 use guichet_core::web::csrf;
 use guichet_core::web::principal::{SignedInAgent, AGENT_SIGN_IN};
+use guichet_core::web::routes::{RouteTable, Who::*};
 use guichet_core::web::{blocking, AppError, Layout, Renderer};
 use rust_embed::RustEmbed;
 use serde::Serialize;
@@ -23,12 +24,22 @@ pub fn templates(renderer: &mut Renderer) {
     renderer.add::<Templates>();
 }
 
+/// Every route of the back office, relative to `/backoffice`, with who may
+/// call it and what it does.
+pub fn routes() -> RouteTable {
+    RouteTable::new()
+        .get("", Anyone, "home.redirect", to_home)
+        .get("/", Agent, "home", home)
+        .get("/connexion", Anyone, "session.sign-in-form", session::login_page)
+        .post("/connexion", Anyone, "session.sign-in", session::login)
+        .post("/deconnexion", Anyone, "session.sign-out", session::logout)
+        .get("/mot-de-passe/{token}", Anyone, "agent.password-form", password::form_page)
+        .post("/mot-de-passe/{token}", Anyone, "agent.password-set", password::set)
+}
+
 /// The back office's routes, mounted under `/backoffice`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(to_home))
-        .route("/", web::get().to(home))
-        .configure(password::configure)
-        .configure(session::configure);
+    routes().register(cfg);
 }
 
 async fn to_home() -> HttpResponse {

@@ -14,11 +14,6 @@ use guichet_core::web::tenant::CurrentTenant;
 use guichet_core::web::{blocking, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/mot-de-passe/{token}", web::get().to(form_page))
-        .route("/mot-de-passe/{token}", web::post().to(set));
-}
-
 const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : votre mot de passe n’a pas été enregistré. Réessayez dans quelques minutes.";
 
 #[derive(Serialize, Default)]
@@ -112,7 +107,7 @@ fn form(
     Ok((layout(tenant, title), page))
 }
 
-async fn form_page(
+pub(crate) async fn form_page(
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
@@ -127,14 +122,14 @@ async fn form_page(
 }
 
 #[derive(Deserialize)]
-struct Chosen {
+pub(crate) struct Chosen {
     #[serde(default)]
     password: String,
     #[serde(default)]
     confirmation: String,
 }
 
-async fn set(
+pub(crate) async fn set(
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,

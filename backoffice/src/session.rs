@@ -18,12 +18,6 @@ use guichet_core::web::tenant::CurrentTenant;
 use guichet_core::web::{blocking, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/connexion", web::get().to(login_page))
-        .route("/connexion", web::post().to(login))
-        .route("/deconnexion", web::post().to(logout));
-}
-
 const WRONG: &str = "Identifiant ou mot de passe incorrect. Vérifiez-les ; si vous avez oublié votre mot de passe, demandez un nouveau lien à l’administrateur de votre collectivité.";
 const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : la connexion est impossible pour le moment. Réessayez dans quelques minutes.";
 
@@ -68,7 +62,7 @@ fn render_login(
         .body(pages.render("backoffice/login", &page)?))
 }
 
-async fn login_page(
+pub(crate) async fn login_page(
     req: HttpRequest,
     tenant: CurrentTenant,
     session: Session,
@@ -82,7 +76,7 @@ async fn login_page(
 }
 
 #[derive(Deserialize)]
-struct Credentials {
+pub(crate) struct Credentials {
     #[serde(default)]
     uid: String,
     #[serde(default)]
@@ -90,7 +84,7 @@ struct Credentials {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn login(
+pub(crate) async fn login(
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
@@ -146,7 +140,7 @@ async fn login(
     Ok(see_other("/backoffice/"))
 }
 
-async fn logout(
+pub(crate) async fn logout(
     agent: Option<SignedInAgent>,
     session: Session,
     store: web::Data<Store>,

@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod pages;
+pub mod routes;
 
 use actix_web::web;
 use guichet_core::web::Renderer;
@@ -32,5 +33,6 @@ impl Provisioning {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(api::configure).configure(pages::configure);
+    cfg.configure(api::configure);
+    routes::table().register(cfg);
 }

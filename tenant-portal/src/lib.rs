@@ -2,6 +2,7 @@
 //! collectivité's online services. Every route here sits behind the tenant gate.
 
 use actix_web::{web, HttpResponse};
+use guichet_core::web::routes::{RouteTable, Who::*};
 use guichet_core::web::tenant::CurrentTenant;
 use guichet_core::web::{AppError, Layout, Renderer};
 use rust_embed::RustEmbed;
@@ -15,8 +16,13 @@ pub fn templates(renderer: &mut Renderer) {
     renderer.add::<Templates>();
 }
 
+/// Every route of the portal, with who may call it and what it does.
+pub fn routes() -> RouteTable {
+    RouteTable::new().get("/", Anyone, "home", home)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
+    routes().register(cfg);
 }
 
 #[derive(Serialize)]

@@ -11,32 +11,7 @@ use super::{created, read_in, ApiUser, Search};
 use crate::auth::{guard_own_account, tenant_in_reach, OwnAccount};
 use crate::Provisioning;
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/local-authorities/{slug}/agents", web::get().to(list))
-        .route("/local-authorities/{slug}/agents", web::post().to(create))
-        .route(
-            "/local-authorities/{slug}/agents/{uid}/password-link",
-            web::post().to(renew_link),
-        )
-        .route(
-            "/local-authorities/{slug}/agents/{uid}",
-            web::get().to(show),
-        )
-        .route(
-            "/local-authorities/{slug}/agents/{uid}",
-            web::put().to(update),
-        )
-        .route(
-            "/local-authorities/{slug}/agents/{uid}",
-            web::delete().to(delete),
-        )
-        .route(
-            "/local-authorities/{slug}/groups",
-            web::get().to(list_groups),
-        );
-}
-
-async fn list(
+pub(crate) async fn list(
     user: ApiUser,
     path: web::Path<String>,
     query: web::Query<Search>,
@@ -49,7 +24,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(found))
 }
 
-async fn create(
+pub(crate) async fn create(
     user: ApiUser,
     path: web::Path<String>,
     body: web::Json<AgentInput>,
@@ -79,7 +54,7 @@ async fn create(
     ))
 }
 
-async fn show(
+pub(crate) async fn show(
     user: ApiUser,
     path: web::Path<(String, String)>,
     store: web::Data<Store>,
@@ -92,7 +67,7 @@ async fn show(
     Ok(HttpResponse::Ok().json(agent))
 }
 
-async fn update(
+pub(crate) async fn update(
     user: ApiUser,
     path: web::Path<(String, String)>,
     body: web::Json<AgentInput>,
@@ -118,7 +93,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(agent))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     user: ApiUser,
     path: web::Path<(String, String)>,
     store: web::Data<Store>,
@@ -139,7 +114,7 @@ struct LinkSent {
 }
 
 /// Mails a new set-password link; the earlier ones stop working.
-async fn renew_link(
+pub(crate) async fn renew_link(
     user: ApiUser,
     path: web::Path<(String, String)>,
     store: web::Data<Store>,
@@ -167,7 +142,7 @@ struct Group {
     label: String,
 }
 
-async fn list_groups(
+pub(crate) async fn list_groups(
     user: ApiUser,
     path: web::Path<String>,
     store: web::Data<Store>,

@@ -13,18 +13,7 @@ use super::{created, read_in, ApiUser, Search};
 use crate::auth::{super_admin_only, tenant_in_reach};
 use crate::Provisioning;
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/local-authorities", web::get().to(list))
-        .route("/local-authorities", web::post().to(create))
-        .route("/local-authorities/{slug}", web::get().to(show))
-        .route("/local-authorities/{slug}", web::patch().to(update))
-        .route(
-            "/local-authorities/{slug}/audit",
-            web::get().to(audit_trail),
-        );
-}
-
-async fn list(
+pub(crate) async fn list(
     user: ApiUser,
     query: web::Query<Search>,
     store: web::Data<Store>,
@@ -47,7 +36,7 @@ struct CreatedAuthority {
     admin: guichet_core::provisioning::agents::Created,
 }
 
-async fn create(
+pub(crate) async fn create(
     user: ApiUser,
     body: web::Json<AuthorityInput>,
     store: web::Data<Store>,
@@ -77,7 +66,7 @@ async fn create(
     ))
 }
 
-async fn show(
+pub(crate) async fn show(
     user: ApiUser,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -86,7 +75,7 @@ async fn show(
     Ok(HttpResponse::Ok().json(authorities::view(&tenant)))
 }
 
-async fn update(
+pub(crate) async fn update(
     user: ApiUser,
     path: web::Path<String>,
     body: web::Json<AuthorityPatch>,
@@ -110,7 +99,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(authorities::view(&after)))
 }
 
-async fn audit_trail(
+pub(crate) async fn audit_trail(
     user: ApiUser,
     path: web::Path<String>,
     store: web::Data<Store>,

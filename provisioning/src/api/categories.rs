@@ -10,46 +10,6 @@ use serde::{Deserialize, Serialize};
 use super::{created, read_in, write_in, ApiUser};
 use crate::auth::tenant_in_reach;
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/local-authorities/{slug}/categories", web::get().to(list))
-        .route(
-            "/local-authorities/{slug}/categories",
-            web::post().to(create),
-        )
-        .route(
-            "/local-authorities/{slug}/categories/{id}",
-            web::get().to(show),
-        )
-        .route(
-            "/local-authorities/{slug}/categories/{id}",
-            web::put().to(update),
-        )
-        .route(
-            "/local-authorities/{slug}/categories/{id}",
-            web::delete().to(delete),
-        )
-        .route(
-            "/local-authorities/{slug}/categories/{id}/agents/{uid}",
-            web::put().to(set_right),
-        )
-        .route(
-            "/local-authorities/{slug}/categories/{id}/agents/{uid}",
-            web::delete().to(clear_right),
-        )
-        .route(
-            "/local-authorities/{slug}/categories/{id}/teleservices/{code}",
-            web::put().to(attach),
-        )
-        .route(
-            "/local-authorities/{slug}/categories/{id}/teleservices/{code}",
-            web::delete().to(detach),
-        )
-        .route(
-            "/local-authorities/{slug}/teleservices",
-            web::get().to(teleservices),
-        );
-}
-
 #[derive(Serialize)]
 struct CategoryView {
     #[serde(flatten)]
@@ -67,7 +27,7 @@ fn with_rights(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CategoryInput {
+pub(crate) struct CategoryInput {
     #[serde(default)]
     name: String,
     /// When given: exactly these téléservices (codes) in the category.
@@ -91,7 +51,7 @@ fn set_teleservices(
     Ok(())
 }
 
-async fn list(
+pub(crate) async fn list(
     user: ApiUser,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -107,7 +67,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(found))
 }
 
-async fn create(
+pub(crate) async fn create(
     user: ApiUser,
     path: web::Path<String>,
     body: web::Json<CategoryInput>,
@@ -135,7 +95,7 @@ async fn create(
     ))
 }
 
-async fn show(
+pub(crate) async fn show(
     user: ApiUser,
     path: web::Path<(String, i64)>,
     store: web::Data<Store>,
@@ -150,7 +110,7 @@ async fn show(
     Ok(HttpResponse::Ok().json(found))
 }
 
-async fn update(
+pub(crate) async fn update(
     user: ApiUser,
     path: web::Path<(String, i64)>,
     body: web::Json<CategoryInput>,
@@ -172,7 +132,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(after))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     user: ApiUser,
     path: web::Path<(String, i64)>,
     store: web::Data<Store>,
@@ -189,11 +149,11 @@ async fn delete(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RightInput {
+pub(crate) struct RightInput {
     right: String,
 }
 
-async fn set_right(
+pub(crate) async fn set_right(
     user: ApiUser,
     path: web::Path<(String, i64, String)>,
     body: web::Json<RightInput>,
@@ -211,7 +171,7 @@ async fn set_right(
 }
 
 /// Removes the explicit right: the agent's profile decides again.
-async fn clear_right(
+pub(crate) async fn clear_right(
     user: ApiUser,
     path: web::Path<(String, i64, String)>,
     store: web::Data<Store>,
@@ -226,7 +186,7 @@ async fn clear_right(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn attach(
+pub(crate) async fn attach(
     user: ApiUser,
     path: web::Path<(String, i64, String)>,
     store: web::Data<Store>,
@@ -234,7 +194,7 @@ async fn attach(
     move_teleservice(user, path, store, true).await
 }
 
-async fn detach(
+pub(crate) async fn detach(
     user: ApiUser,
     path: web::Path<(String, i64, String)>,
     store: web::Data<Store>,
@@ -265,7 +225,7 @@ async fn move_teleservice(
     Ok(HttpResponse::Ok().json(after))
 }
 
-async fn teleservices(
+pub(crate) async fn teleservices(
     user: ApiUser,
     path: web::Path<String>,
     store: web::Data<Store>,

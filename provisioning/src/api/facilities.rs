@@ -9,29 +9,6 @@ use guichet_core::web::{blocking, AppError};
 use super::{created, read_in, ApiUser, Search};
 use crate::auth::tenant_in_reach;
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    for (segment, kind) in [
-        ("schools", FacilityKind::School),
-        ("recreation-centers", FacilityKind::RecreationCenter),
-    ] {
-        let collection = format!("/local-authorities/{{slug}}/{segment}");
-        let item = format!("{collection}/{{id}}");
-        cfg.service(
-            web::resource(collection)
-                .app_data(web::Data::new(kind))
-                .route(web::get().to(list))
-                .route(web::post().to(create)),
-        )
-        .service(
-            web::resource(item)
-                .app_data(web::Data::new(kind))
-                .route(web::get().to(show))
-                .route(web::put().to(update))
-                .route(web::delete().to(delete)),
-        );
-    }
-}
-
 fn segment(kind: FacilityKind) -> &'static str {
     match kind {
         FacilityKind::School => "schools",
@@ -39,7 +16,7 @@ fn segment(kind: FacilityKind) -> &'static str {
     }
 }
 
-async fn list(
+pub(crate) async fn list(
     user: ApiUser,
     kind: web::Data<FacilityKind>,
     path: web::Path<String>,
@@ -56,7 +33,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(found))
 }
 
-async fn create(
+pub(crate) async fn create(
     user: ApiUser,
     kind: web::Data<FacilityKind>,
     path: web::Path<String>,
@@ -89,7 +66,7 @@ async fn create(
     ))
 }
 
-async fn show(
+pub(crate) async fn show(
     user: ApiUser,
     kind: web::Data<FacilityKind>,
     path: web::Path<(String, i64)>,
@@ -104,7 +81,7 @@ async fn show(
     Ok(HttpResponse::Ok().json(found))
 }
 
-async fn update(
+pub(crate) async fn update(
     user: ApiUser,
     kind: web::Data<FacilityKind>,
     path: web::Path<(String, i64)>,
@@ -131,7 +108,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(after))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     user: ApiUser,
     kind: web::Data<FacilityKind>,
     path: web::Path<(String, i64)>,

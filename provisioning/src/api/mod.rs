@@ -3,10 +3,10 @@
 //! login (`uid@slug` for a referential admin) and password, or a bearer token
 //! from `guichet admin token`. Errors are `application/problem+json`.
 
-mod agents;
-mod authorities;
-mod categories;
-mod facilities;
+pub(crate) mod agents;
+pub(crate) mod authorities;
+pub(crate) mod categories;
+pub(crate) mod facilities;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -26,6 +26,7 @@ use guichet_core::web::{blocking, AppError};
 
 const OPENAPI: &str = include_str!("../../openapi.json");
 
+/// Malformed JSON bodies and query strings answer a problem document.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     let json = web::JsonConfig::default()
         .limit(256 * 1024)
@@ -35,19 +36,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     let query = web::QueryConfig::default().error_handler(|err, _| {
         AppError::BadRequest(format!("paramètres invalides : {err}")).into()
     });
-    cfg.route("/api/openapi.json", web::get().to(openapi))
-        .service(
-            web::scope("/api/v1")
-                .app_data(json)
-                .app_data(query)
-                .configure(authorities::configure)
-                .configure(agents::configure)
-                .configure(facilities::configure)
-                .configure(categories::configure),
-        );
+    let path = web::PathConfig::default().error_handler(|err, _| {
+        AppError::BadRequest(format!("adresse invalide : {err}")).into()
+    });
+    cfg.app_data(json).app_data(query).app_data(path);
 }
 
-async fn openapi() -> HttpResponse {
+pub(crate) async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(OPENAPI)

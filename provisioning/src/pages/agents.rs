@@ -15,42 +15,6 @@ use super::forms::{form_page, non_empty, password_given, Field, Form, Pairs, Sec
 use super::{see_other, ConfirmPage, Ctx, Nav, Search};
 use crate::auth::{guard_own_account, OwnAccount};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/collectivites/{slug}/agents", web::get().to(list))
-        .route(
-            "/collectivites/{slug}/agents/nouveau",
-            web::get().to(new_page),
-        )
-        .route(
-            "/collectivites/{slug}/agents/nouveau",
-            web::post().to(create),
-        )
-        .route(
-            "/collectivites/{slug}/agents/{uid}/modifier",
-            web::get().to(edit_page),
-        )
-        .route(
-            "/collectivites/{slug}/agents/{uid}/modifier",
-            web::post().to(update),
-        )
-        .route(
-            "/collectivites/{slug}/agents/{uid}/lien-mot-de-passe",
-            web::get().to(link_page),
-        )
-        .route(
-            "/collectivites/{slug}/agents/{uid}/lien-mot-de-passe",
-            web::post().to(send_link),
-        )
-        .route(
-            "/collectivites/{slug}/agents/{uid}/supprimer",
-            web::get().to(delete_page),
-        )
-        .route(
-            "/collectivites/{slug}/agents/{uid}/supprimer",
-            web::post().to(delete),
-        );
-}
-
 /// At most this many agents in a list: beyond, one searches.
 const LIST_LIMIT: i64 = 200;
 
@@ -74,7 +38,7 @@ struct ListPage {
     truncated: bool,
 }
 
-async fn list(
+pub(crate) async fn list(
     ctx: Ctx,
     slug: web::Path<String>,
     query: web::Query<Search>,
@@ -126,7 +90,7 @@ async fn list(
 
 /// What the form sends, kept as typed to show it again.
 #[derive(Debug, Default)]
-struct Typed {
+pub(crate) struct Typed {
     first_name: String,
     last_name: String,
     email: String,
@@ -269,7 +233,7 @@ async fn known_groups(ctx: &Ctx, tenant: &Tenant) -> Result<Groups, AppError> {
 
 const NEW_TITLE: &str = "Ajouter un agent";
 
-async fn new_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn new_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let tenant = ctx.tenant(&slug).await?;
     let known = known_groups(&ctx, &tenant).await?;
     let base = format!("/collectivites/{}/agents", tenant.slug);
@@ -285,7 +249,7 @@ async fn new_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, App
     form_page(&ctx, StatusCode::OK, layout, NEW_TITLE, None, form)
 }
 
-async fn create(
+pub(crate) async fn create(
     ctx: Ctx,
     slug: web::Path<String>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
@@ -352,7 +316,7 @@ fn edit_title(a: &Agent) -> String {
     format!("Modifier l’agent {} {}", a.first_name, a.last_name)
 }
 
-async fn edit_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn edit_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
     let known = known_groups(&ctx, &tenant).await?;
@@ -370,7 +334,7 @@ async fn edit_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpRe
     form_page(&ctx, StatusCode::OK, layout, &title, None, form)
 }
 
-async fn update(
+pub(crate) async fn update(
     ctx: Ctx,
     path: web::Path<(String, String)>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
@@ -459,7 +423,7 @@ fn confirm_page(
     ctx.render(status, "provisioning/confirm", &page)
 }
 
-async fn delete_page(
+pub(crate) async fn delete_page(
     ctx: Ctx,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
@@ -469,7 +433,7 @@ async fn delete_page(
     confirm_page(&ctx, StatusCode::OK, &tenant, &agent, error)
 }
 
-async fn delete(
+pub(crate) async fn delete(
     ctx: Ctx,
     path: web::Path<(String, String)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
@@ -513,7 +477,7 @@ async fn delete(
 }
 
 /// Confirmation before mailing a new set-password link.
-async fn link_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn link_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
     link_confirm(&ctx, StatusCode::OK, &tenant, &agent, None)
@@ -547,7 +511,7 @@ fn link_confirm(
     ctx.render(status, "provisioning/confirm", &page)
 }
 
-async fn send_link(
+pub(crate) async fn send_link(
     ctx: Ctx,
     path: web::Path<(String, String)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,

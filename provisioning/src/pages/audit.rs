@@ -9,10 +9,6 @@ use serde::Serialize;
 
 use super::{Ctx, Nav};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/collectivites/{slug}/journal", web::get().to(journal));
-}
-
 const LIMIT: i64 = 200;
 
 #[derive(Serialize)]
@@ -83,7 +79,7 @@ fn pretty(json: Option<String>) -> Option<String> {
     })
 }
 
-async fn journal(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn journal(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let tenant = ctx.tenant(&slug).await?;
     let events: Vec<AuditEvent> = ctx.read(&tenant, |tx| audit::recent(tx, LIMIT)).await?;
     let page = JournalPage {

@@ -14,21 +14,6 @@ use serde::{Deserialize, Serialize};
 use super::forms::{self, form_page, host_lines, non_empty, password_given, Field, Form, Section};
 use super::{see_other, Ctx, Nav, Search};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    // "nouvelle" before "{slug}": routes are tried in order.
-    cfg.route("/", web::get().to(home))
-        .route("/collectivites/nouvelle", web::get().to(new_page))
-        .route("/collectivites/nouvelle", web::post().to(create))
-        .route("/collectivites/{slug}", web::get().to(summary))
-        .route("/collectivites/{slug}/modifier", web::get().to(edit_page))
-        .route("/collectivites/{slug}/modifier", web::post().to(update))
-        .route("/collectivites/{slug}/suspendre", web::post().to(suspend))
-        .route(
-            "/collectivites/{slug}/reactiver",
-            web::post().to(reactivate),
-        );
-}
-
 fn all_hosts(t: &Tenant) -> String {
     std::iter::once(format!("{}.localhost", t.slug))
         .chain(t.host_names.iter().cloned())
@@ -53,7 +38,7 @@ struct ListPage {
 }
 
 /// Super-admins: the collectivités; a referential admin: their own one.
-async fn home(ctx: Ctx, query: web::Query<Search>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn home(ctx: Ctx, query: web::Query<Search>) -> Result<HttpResponse, AppError> {
     if let Principal::ReferentialAdmin { slug, .. } = &ctx.who {
         return Ok(see_other(&format!("/collectivites/{slug}")));
     }
@@ -82,7 +67,7 @@ async fn home(ctx: Ctx, query: web::Query<Search>) -> Result<HttpResponse, AppEr
 /// What the creation form sends; kept as typed to show it again.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct NewAuthority {
+pub(crate) struct NewAuthority {
     slug: String,
     name: String,
     host_names: String,
@@ -169,14 +154,14 @@ fn new_form(ctx: &Ctx, v: &NewAuthority) -> Result<Form, AppError> {
 
 const NEW_TITLE: &str = "Inscrire une collectivité";
 
-async fn new_page(ctx: Ctx) -> Result<HttpResponse, AppError> {
+pub(crate) async fn new_page(ctx: Ctx) -> Result<HttpResponse, AppError> {
     ctx.super_admin_only()?;
     let form = new_form(&ctx, &NewAuthority::default())?;
     let layout = ctx.layout(NEW_TITLE, None, Nav::Authorities)?;
     form_page(&ctx, StatusCode::OK, layout, NEW_TITLE, None, form)
 }
 
-async fn create(
+pub(crate) async fn create(
     ctx: Ctx,
     VerifiedForm(v): VerifiedForm<NewAuthority>,
 ) -> Result<HttpResponse, AppError> {
@@ -252,7 +237,7 @@ struct SummaryPage {
     csrf_token: String,
 }
 
-async fn summary(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn summary(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let tenant = ctx.tenant(&slug).await?;
     let agents = ctx.read(&tenant, agents::count).await?;
     let page = SummaryPage {
@@ -278,7 +263,7 @@ async fn summary(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppE
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Details {
+pub(crate) struct Details {
     name: String,
     host_names: String,
     postal_address: String,
@@ -307,7 +292,7 @@ fn edit_form(ctx: &Ctx, slug: &str, v: &Details) -> Result<Form, AppError> {
 
 const EDIT_TITLE: &str = "Modifier la collectivité";
 
-async fn edit_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn edit_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let tenant = ctx.tenant(&slug).await?;
     ctx.super_admin_only()?;
     let v = Details {
@@ -322,7 +307,7 @@ async fn edit_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, Ap
     form_page(&ctx, StatusCode::OK, layout, EDIT_TITLE, None, form)
 }
 
-async fn update(
+pub(crate) async fn update(
     ctx: Ctx,
     slug: web::Path<String>,
     VerifiedForm(v): VerifiedForm<Details>,
@@ -400,7 +385,7 @@ async fn set_state(ctx: Ctx, slug: &str, state: TenantState) -> Result<HttpRespo
     Ok(see_other(&format!("/collectivites/{}", tenant.slug)))
 }
 
-async fn suspend(
+pub(crate) async fn suspend(
     ctx: Ctx,
     slug: web::Path<String>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
@@ -408,7 +393,7 @@ async fn suspend(
     set_state(ctx, &slug, TenantState::Suspended).await
 }
 
-async fn reactivate(
+pub(crate) async fn reactivate(
     ctx: Ctx,
     slug: web::Path<String>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,

@@ -17,28 +17,6 @@ use serde::{Deserialize, Serialize};
 use super::forms::{sealed, Field, Form, Section};
 use super::{see_other, sentence, Ctx, Nav};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/collectivites/{slug}/categories", web::get().to(list))
-        .route("/collectivites/{slug}/categories", web::post().to(create))
-        .route("/collectivites/{slug}/categories/{id}", web::get().to(show))
-        .route(
-            "/collectivites/{slug}/categories/{id}/renommer",
-            web::post().to(rename),
-        )
-        .route(
-            "/collectivites/{slug}/categories/{id}/supprimer",
-            web::post().to(delete),
-        )
-        .route(
-            "/collectivites/{slug}/categories/{id}/teleservices",
-            web::post().to(teleservice),
-        )
-        .route(
-            "/collectivites/{slug}/categories/{id}/droits",
-            web::post().to(rights),
-        );
-}
-
 fn base(tenant: &Tenant) -> String {
     format!("/collectivites/{}/categories", tenant.slug)
 }
@@ -71,7 +49,7 @@ struct ListPage {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct NameForm {
+pub(crate) struct NameForm {
     name: String,
 }
 
@@ -135,13 +113,13 @@ async fn list_page(
     ctx.render(status, "provisioning/categories", &page)
 }
 
-async fn list(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn list(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let tenant = ctx.tenant(&slug).await?;
     let form = create_form(&ctx, &tenant, "")?;
     list_page(&ctx, &tenant, StatusCode::OK, form).await
 }
 
-async fn create(
+pub(crate) async fn create(
     ctx: Ctx,
     slug: web::Path<String>,
     VerifiedForm(v): VerifiedForm<NameForm>,
@@ -329,13 +307,13 @@ fn rename_form(ctx: &Ctx, base: &str, c: &Category, value: &str) -> Result<Form,
     .with_id("renommer"))
 }
 
-async fn show(ctx: Ctx, path: web::Path<(String, i64)>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn show(ctx: Ctx, path: web::Path<(String, i64)>) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = ctx.tenant(&slug).await?;
     detail(&ctx, &tenant, id, StatusCode::OK, None, None).await
 }
 
-async fn rename(
+pub(crate) async fn rename(
     ctx: Ctx,
     path: web::Path<(String, i64)>,
     VerifiedForm(v): VerifiedForm<NameForm>,
@@ -365,7 +343,7 @@ async fn rename(
     }
 }
 
-async fn delete(
+pub(crate) async fn delete(
     ctx: Ctx,
     path: web::Path<(String, i64)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
@@ -401,13 +379,13 @@ async fn delete(
 }
 
 #[derive(Deserialize)]
-struct ServiceForm {
+pub(crate) struct ServiceForm {
     code: String,
     /// "rattacher" or "retirer".
     action: String,
 }
 
-async fn teleservice(
+pub(crate) async fn teleservice(
     ctx: Ctx,
     path: web::Path<(String, i64)>,
     VerifiedForm(v): VerifiedForm<ServiceForm>,
@@ -453,7 +431,7 @@ async fn teleservice(
 
 /// The whole table in one form: only the rights that changed are written
 /// (and audited), in one transaction.
-async fn rights(
+pub(crate) async fn rights(
     ctx: Ctx,
     path: web::Path<(String, i64)>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,

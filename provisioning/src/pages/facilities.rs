@@ -15,7 +15,7 @@ use super::{see_other, sentence, ConfirmPage, Ctx, Nav, Search};
 
 /// How the pages speak of one kind.
 #[derive(Clone, Copy)]
-struct Words {
+pub(crate) struct Words {
     kind: FacilityKind,
     segment: &'static str,
     plural: &'static str,
@@ -34,7 +34,7 @@ struct Words {
     none: &'static str,
 }
 
-const SCHOOLS: Words = Words {
+pub(crate) const SCHOOLS: Words = Words {
     kind: FacilityKind::School,
     segment: "ecoles",
     plural: "Écoles",
@@ -48,7 +48,7 @@ const SCHOOLS: Words = Words {
     none: "Aucune école",
 };
 
-const CENTRES: Words = Words {
+pub(crate) const CENTRES: Words = Words {
     kind: FacilityKind::RecreationCenter,
     segment: "centres-de-loisirs",
     plural: "Centres de loisirs",
@@ -61,38 +61,6 @@ const CENTRES: Words = Words {
     found: "Centres de loisirs trouvés pour",
     none: "Aucun centre de loisirs",
 };
-
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    for words in [SCHOOLS, CENTRES] {
-        let base = format!("/collectivites/{{slug}}/{}", words.segment);
-        cfg.service(
-            web::resource(base.clone())
-                .app_data(web::Data::new(words))
-                .route(web::get().to(list)),
-        );
-        // Both words lead to the form, whichever one a person types.
-        for new in ["nouvelle", "nouveau"] {
-            cfg.service(
-                web::resource(format!("{base}/{new}"))
-                    .app_data(web::Data::new(words))
-                    .route(web::get().to(new_page))
-                    .route(web::post().to(create)),
-            );
-        }
-        cfg.service(
-            web::resource(format!("{base}/{{id}}/modifier"))
-                .app_data(web::Data::new(words))
-                .route(web::get().to(edit_page))
-                .route(web::post().to(update)),
-        )
-        .service(
-            web::resource(format!("{base}/{{id}}/supprimer"))
-                .app_data(web::Data::new(words))
-                .route(web::get().to(delete_page))
-                .route(web::post().to(delete)),
-        );
-    }
-}
 
 fn capitalized(s: &str) -> String {
     let mut c = s.chars();
@@ -120,7 +88,7 @@ struct ListPage {
     items: Vec<Facility>,
 }
 
-async fn list(
+pub(crate) async fn list(
     ctx: Ctx,
     w: web::Data<Words>,
     slug: web::Path<String>,
@@ -160,7 +128,7 @@ async fn list(
 /// Field by field defaults: the struct's `Default` ticks the box, and an
 /// unticked box is absent from the form.
 #[derive(Debug, Deserialize)]
-struct Typed {
+pub(crate) struct Typed {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -236,7 +204,7 @@ fn facility_form(
     )
 }
 
-async fn new_page(
+pub(crate) async fn new_page(
     ctx: Ctx,
     w: web::Data<Words>,
     slug: web::Path<String>,
@@ -256,7 +224,7 @@ async fn new_page(
     form_page(&ctx, StatusCode::OK, layout, &title, None, form)
 }
 
-async fn create(
+pub(crate) async fn create(
     ctx: Ctx,
     w: web::Data<Words>,
     slug: web::Path<String>,
@@ -318,7 +286,7 @@ fn edit_title(w: &Words, f: &Facility) -> String {
     format!("Modifier {} « {} »", w.the, f.name)
 }
 
-async fn edit_page(
+pub(crate) async fn edit_page(
     ctx: Ctx,
     w: web::Data<Words>,
     path: web::Path<(String, i64)>,
@@ -339,7 +307,7 @@ async fn edit_page(
     form_page(&ctx, StatusCode::OK, layout, &title, None, form)
 }
 
-async fn update(
+pub(crate) async fn update(
     ctx: Ctx,
     w: web::Data<Words>,
     path: web::Path<(String, i64)>,
@@ -422,7 +390,7 @@ fn confirm_page(
     ctx.render(status, "provisioning/confirm", &page)
 }
 
-async fn delete_page(
+pub(crate) async fn delete_page(
     ctx: Ctx,
     w: web::Data<Words>,
     path: web::Path<(String, i64)>,
@@ -432,7 +400,7 @@ async fn delete_page(
     confirm_page(&ctx, &w, StatusCode::OK, &tenant, &f, None)
 }
 
-async fn delete(
+pub(crate) async fn delete(
     ctx: Ctx,
     w: web::Data<Words>,
     path: web::Path<(String, i64)>,

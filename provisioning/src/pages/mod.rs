@@ -2,13 +2,13 @@
 //! referential admins of each collectivité. Every page needs a signed-in
 //! principal; every collectivité page checks first that it is within reach.
 
-mod agents;
-mod audit;
-mod authorities;
-mod categories;
-mod facilities;
+pub(crate) mod agents;
+pub(crate) mod audit;
+pub(crate) mod authorities;
+pub(crate) mod categories;
+pub(crate) mod facilities;
 mod forms;
-mod session;
+pub(crate) mod session;
 
 use std::future::{ready, Ready};
 use std::sync::Arc;
@@ -26,15 +26,6 @@ use guichet_core::web::{blocking, csrf, AppError, Layout, Renderer};
 use serde::Serialize;
 
 use crate::Provisioning;
-
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(session::configure)
-        .configure(authorities::configure)
-        .configure(agents::configure)
-        .configure(facilities::configure)
-        .configure(categories::configure)
-        .configure(audit::configure);
-}
 
 const SITE: &str = "Guichet — administration";
 

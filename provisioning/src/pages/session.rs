@@ -17,12 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{render, see_other, SITE};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/connexion", web::get().to(login_page))
-        .route("/connexion", web::post().to(login))
-        .route("/deconnexion", web::post().to(logout));
-}
-
 const PRINCIPAL: &str = "principal";
 const FLASH: &str = "flash";
 
@@ -72,7 +66,7 @@ fn render_login(
     render(pages, status, "provisioning/login", &page)
 }
 
-async fn login_page(
+pub(crate) async fn login_page(
     req: HttpRequest,
     session: Session,
     pages: web::Data<Renderer>,
@@ -85,12 +79,12 @@ async fn login_page(
 }
 
 #[derive(Deserialize)]
-struct Credentials {
+pub(crate) struct Credentials {
     login: String,
     password: String,
 }
 
-async fn login(
+pub(crate) async fn login(
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
@@ -148,7 +142,7 @@ async fn login(
     Ok(see_other("/"))
 }
 
-async fn logout(
+pub(crate) async fn logout(
     session: Session,
     store: web::Data<Store>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,

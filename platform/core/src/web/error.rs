@@ -33,6 +33,8 @@ pub enum AppError {
     SignInRequired(&'static str),
     #[error("accès refusé")]
     Forbidden,
+    #[error("méthode non autorisée")]
+    MethodNotAllowed,
     #[error("formulaire expiré")]
     Csrf,
     #[error("{0}")]
@@ -167,6 +169,12 @@ impl AppError {
                 "Connexion requise",
                 "Connectez-vous pour accéder à cette page.",
             ),
+            AppError::MethodNotAllowed => Problem::new(
+                "method-not-allowed",
+                s,
+                "Méthode non autorisée",
+                "Cette adresse n’accepte pas cette méthode.",
+            ),
             AppError::Forbidden => Problem::new(
                 "forbidden",
                 s,
@@ -225,6 +233,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

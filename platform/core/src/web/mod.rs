@@ -9,6 +9,7 @@ pub mod health;
 pub mod logging;
 pub mod principal;
 pub mod render;
+pub mod routes;
 pub mod security;
 pub mod session;
 pub mod tenant;
