@@ -30,11 +30,26 @@ pub fn routes() -> RouteTable {
     RouteTable::new()
         .get("", Anyone, "home.redirect", to_home)
         .get("/", Agent, "home", home)
-        .get("/connexion", Anyone, "session.sign-in-form", session::login_page)
+        .get(
+            "/connexion",
+            Anyone,
+            "session.sign-in-form",
+            session::login_page,
+        )
         .post("/connexion", Anyone, "session.sign-in", session::login)
         .post("/deconnexion", Anyone, "session.sign-out", session::logout)
-        .get("/mot-de-passe/{token}", Anyone, "agent.password-form", password::form_page)
-        .post("/mot-de-passe/{token}", Anyone, "agent.password-set", password::set)
+        .get(
+            "/mot-de-passe/{token}",
+            Anyone,
+            "agent.password-form",
+            password::form_page,
+        )
+        .post(
+            "/mot-de-passe/{token}",
+            Anyone,
+            "agent.password-set",
+            password::set,
+        )
 }
 
 /// The back office's routes, mounted under `/backoffice`.

@@ -9,110 +9,495 @@ use crate::{api, pages};
 pub fn table() -> RouteTable {
     RouteTable::new()
         .get("/api/openapi.json", Anyone, "api.describe", api::openapi)
-        .get("/api/v1/local-authorities", ReferentialAdmin, "local-authority.list", api::authorities::list)
-        .post("/api/v1/local-authorities", SuperAdmin, "local-authority.create", api::authorities::create)
-        .get("/api/v1/local-authorities/{slug}", ReferentialAdmin, "local-authority.read", api::authorities::show)
-        .patch("/api/v1/local-authorities/{slug}", SuperAdmin, "local-authority.update", api::authorities::update)
-        .get("/api/v1/local-authorities/{slug}/audit", ReferentialAdmin, "audit.read", api::authorities::audit_trail)
-        .get("/api/v1/local-authorities/{slug}/agents", ReferentialAdmin, "agent.list", api::agents::list)
-        .post("/api/v1/local-authorities/{slug}/agents", ReferentialAdmin, "agent.create", api::agents::create)
-        .post("/api/v1/local-authorities/{slug}/agents/{uid}/password-link", ReferentialAdmin, "agent.password-link", api::agents::renew_link)
-        .get("/api/v1/local-authorities/{slug}/agents/{uid}", ReferentialAdmin, "agent.read", api::agents::show)
-        .put("/api/v1/local-authorities/{slug}/agents/{uid}", ReferentialAdmin, "agent.update", api::agents::update)
-        .delete("/api/v1/local-authorities/{slug}/agents/{uid}", ReferentialAdmin, "agent.delete", api::agents::delete)
-        .get("/api/v1/local-authorities/{slug}/groups", ReferentialAdmin, "group.list", api::agents::list_groups)
-        .get("/api/v1/local-authorities/{slug}/schools", ReferentialAdmin, "facility.list", api::facilities::list)
+        .get(
+            "/api/v1/local-authorities",
+            ReferentialAdmin,
+            "local-authority.list",
+            api::authorities::list,
+        )
+        .post(
+            "/api/v1/local-authorities",
+            SuperAdmin,
+            "local-authority.create",
+            api::authorities::create,
+        )
+        .get(
+            "/api/v1/local-authorities/{slug}",
+            ReferentialAdmin,
+            "local-authority.read",
+            api::authorities::show,
+        )
+        .patch(
+            "/api/v1/local-authorities/{slug}",
+            SuperAdmin,
+            "local-authority.update",
+            api::authorities::update,
+        )
+        .get(
+            "/api/v1/local-authorities/{slug}/audit",
+            ReferentialAdmin,
+            "audit.read",
+            api::authorities::audit_trail,
+        )
+        .get(
+            "/api/v1/local-authorities/{slug}/agents",
+            ReferentialAdmin,
+            "agent.list",
+            api::agents::list,
+        )
+        .post(
+            "/api/v1/local-authorities/{slug}/agents",
+            ReferentialAdmin,
+            "agent.create",
+            api::agents::create,
+        )
+        .post(
+            "/api/v1/local-authorities/{slug}/agents/{uid}/password-link",
+            ReferentialAdmin,
+            "agent.password-link",
+            api::agents::renew_link,
+        )
+        .get(
+            "/api/v1/local-authorities/{slug}/agents/{uid}",
+            ReferentialAdmin,
+            "agent.read",
+            api::agents::show,
+        )
+        .put(
+            "/api/v1/local-authorities/{slug}/agents/{uid}",
+            ReferentialAdmin,
+            "agent.update",
+            api::agents::update,
+        )
+        .delete(
+            "/api/v1/local-authorities/{slug}/agents/{uid}",
+            ReferentialAdmin,
+            "agent.delete",
+            api::agents::delete,
+        )
+        .get(
+            "/api/v1/local-authorities/{slug}/groups",
+            ReferentialAdmin,
+            "group.list",
+            api::agents::list_groups,
+        )
+        .get(
+            "/api/v1/local-authorities/{slug}/schools",
+            ReferentialAdmin,
+            "facility.list",
+            api::facilities::list,
+        )
         .with_data(FacilityKind::School)
-        .post("/api/v1/local-authorities/{slug}/schools", ReferentialAdmin, "facility.create", api::facilities::create)
+        .post(
+            "/api/v1/local-authorities/{slug}/schools",
+            ReferentialAdmin,
+            "facility.create",
+            api::facilities::create,
+        )
         .with_data(FacilityKind::School)
-        .get("/api/v1/local-authorities/{slug}/schools/{id}", ReferentialAdmin, "facility.read", api::facilities::show)
+        .get(
+            "/api/v1/local-authorities/{slug}/schools/{id}",
+            ReferentialAdmin,
+            "facility.read",
+            api::facilities::show,
+        )
         .with_data(FacilityKind::School)
-        .put("/api/v1/local-authorities/{slug}/schools/{id}", ReferentialAdmin, "facility.update", api::facilities::update)
+        .put(
+            "/api/v1/local-authorities/{slug}/schools/{id}",
+            ReferentialAdmin,
+            "facility.update",
+            api::facilities::update,
+        )
         .with_data(FacilityKind::School)
-        .delete("/api/v1/local-authorities/{slug}/schools/{id}", ReferentialAdmin, "facility.delete", api::facilities::delete)
+        .delete(
+            "/api/v1/local-authorities/{slug}/schools/{id}",
+            ReferentialAdmin,
+            "facility.delete",
+            api::facilities::delete,
+        )
         .with_data(FacilityKind::School)
-        .get("/api/v1/local-authorities/{slug}/recreation-centers", ReferentialAdmin, "facility.list", api::facilities::list)
+        .get(
+            "/api/v1/local-authorities/{slug}/recreation-centers",
+            ReferentialAdmin,
+            "facility.list",
+            api::facilities::list,
+        )
         .with_data(FacilityKind::RecreationCenter)
-        .post("/api/v1/local-authorities/{slug}/recreation-centers", ReferentialAdmin, "facility.create", api::facilities::create)
+        .post(
+            "/api/v1/local-authorities/{slug}/recreation-centers",
+            ReferentialAdmin,
+            "facility.create",
+            api::facilities::create,
+        )
         .with_data(FacilityKind::RecreationCenter)
-        .get("/api/v1/local-authorities/{slug}/recreation-centers/{id}", ReferentialAdmin, "facility.read", api::facilities::show)
+        .get(
+            "/api/v1/local-authorities/{slug}/recreation-centers/{id}",
+            ReferentialAdmin,
+            "facility.read",
+            api::facilities::show,
+        )
         .with_data(FacilityKind::RecreationCenter)
-        .put("/api/v1/local-authorities/{slug}/recreation-centers/{id}", ReferentialAdmin, "facility.update", api::facilities::update)
+        .put(
+            "/api/v1/local-authorities/{slug}/recreation-centers/{id}",
+            ReferentialAdmin,
+            "facility.update",
+            api::facilities::update,
+        )
         .with_data(FacilityKind::RecreationCenter)
-        .delete("/api/v1/local-authorities/{slug}/recreation-centers/{id}", ReferentialAdmin, "facility.delete", api::facilities::delete)
+        .delete(
+            "/api/v1/local-authorities/{slug}/recreation-centers/{id}",
+            ReferentialAdmin,
+            "facility.delete",
+            api::facilities::delete,
+        )
         .with_data(FacilityKind::RecreationCenter)
-        .get("/api/v1/local-authorities/{slug}/categories", ReferentialAdmin, "category.list", api::categories::list)
-        .post("/api/v1/local-authorities/{slug}/categories", ReferentialAdmin, "category.create", api::categories::create)
-        .get("/api/v1/local-authorities/{slug}/categories/{id}", ReferentialAdmin, "category.read", api::categories::show)
-        .put("/api/v1/local-authorities/{slug}/categories/{id}", ReferentialAdmin, "category.update", api::categories::update)
-        .delete("/api/v1/local-authorities/{slug}/categories/{id}", ReferentialAdmin, "category.delete", api::categories::delete)
-        .put("/api/v1/local-authorities/{slug}/categories/{id}/agents/{uid}", ReferentialAdmin, "right.set", api::categories::set_right)
-        .delete("/api/v1/local-authorities/{slug}/categories/{id}/agents/{uid}", ReferentialAdmin, "right.clear", api::categories::clear_right)
-        .put("/api/v1/local-authorities/{slug}/categories/{id}/teleservices/{code}", ReferentialAdmin, "teleservice.attach", api::categories::attach)
-        .delete("/api/v1/local-authorities/{slug}/categories/{id}/teleservices/{code}", ReferentialAdmin, "teleservice.detach", api::categories::detach)
-        .get("/api/v1/local-authorities/{slug}/teleservices", ReferentialAdmin, "teleservice.list", api::categories::teleservices)
-        .get("/connexion", Anyone, "session.sign-in-form", pages::session::login_page)
-        .post("/connexion", Anyone, "session.sign-in", pages::session::login)
-        .post("/deconnexion", Anyone, "session.sign-out", pages::session::logout)
+        .get(
+            "/api/v1/local-authorities/{slug}/categories",
+            ReferentialAdmin,
+            "category.list",
+            api::categories::list,
+        )
+        .post(
+            "/api/v1/local-authorities/{slug}/categories",
+            ReferentialAdmin,
+            "category.create",
+            api::categories::create,
+        )
+        .get(
+            "/api/v1/local-authorities/{slug}/categories/{id}",
+            ReferentialAdmin,
+            "category.read",
+            api::categories::show,
+        )
+        .put(
+            "/api/v1/local-authorities/{slug}/categories/{id}",
+            ReferentialAdmin,
+            "category.update",
+            api::categories::update,
+        )
+        .delete(
+            "/api/v1/local-authorities/{slug}/categories/{id}",
+            ReferentialAdmin,
+            "category.delete",
+            api::categories::delete,
+        )
+        .put(
+            "/api/v1/local-authorities/{slug}/categories/{id}/agents/{uid}",
+            ReferentialAdmin,
+            "right.set",
+            api::categories::set_right,
+        )
+        .delete(
+            "/api/v1/local-authorities/{slug}/categories/{id}/agents/{uid}",
+            ReferentialAdmin,
+            "right.clear",
+            api::categories::clear_right,
+        )
+        .put(
+            "/api/v1/local-authorities/{slug}/categories/{id}/teleservices/{code}",
+            ReferentialAdmin,
+            "teleservice.attach",
+            api::categories::attach,
+        )
+        .delete(
+            "/api/v1/local-authorities/{slug}/categories/{id}/teleservices/{code}",
+            ReferentialAdmin,
+            "teleservice.detach",
+            api::categories::detach,
+        )
+        .get(
+            "/api/v1/local-authorities/{slug}/teleservices",
+            ReferentialAdmin,
+            "teleservice.list",
+            api::categories::teleservices,
+        )
+        .get(
+            "/connexion",
+            Anyone,
+            "session.sign-in-form",
+            pages::session::login_page,
+        )
+        .post(
+            "/connexion",
+            Anyone,
+            "session.sign-in",
+            pages::session::login,
+        )
+        .post(
+            "/deconnexion",
+            Anyone,
+            "session.sign-out",
+            pages::session::logout,
+        )
         .get("/", ReferentialAdmin, "home", pages::authorities::home)
-        .get("/collectivites/nouvelle", SuperAdmin, "local-authority.create-form", pages::authorities::new_page)
-        .post("/collectivites/nouvelle", SuperAdmin, "local-authority.create", pages::authorities::create)
-        .get("/collectivites/{slug}", ReferentialAdmin, "local-authority.read", pages::authorities::summary)
-        .get("/collectivites/{slug}/modifier", SuperAdmin, "local-authority.update-form", pages::authorities::edit_page)
-        .post("/collectivites/{slug}/modifier", SuperAdmin, "local-authority.update", pages::authorities::update)
-        .post("/collectivites/{slug}/suspendre", SuperAdmin, "local-authority.suspend", pages::authorities::suspend)
-        .post("/collectivites/{slug}/reactiver", SuperAdmin, "local-authority.reactivate", pages::authorities::reactivate)
-        .get("/collectivites/{slug}/agents", ReferentialAdmin, "agent.list", pages::agents::list)
-        .get("/collectivites/{slug}/agents/nouveau", ReferentialAdmin, "agent.create-form", pages::agents::new_page)
-        .post("/collectivites/{slug}/agents/nouveau", ReferentialAdmin, "agent.create", pages::agents::create)
-        .get("/collectivites/{slug}/agents/{uid}/modifier", ReferentialAdmin, "agent.update-form", pages::agents::edit_page)
-        .post("/collectivites/{slug}/agents/{uid}/modifier", ReferentialAdmin, "agent.update", pages::agents::update)
-        .get("/collectivites/{slug}/agents/{uid}/lien-mot-de-passe", ReferentialAdmin, "agent.password-link-form", pages::agents::link_page)
-        .post("/collectivites/{slug}/agents/{uid}/lien-mot-de-passe", ReferentialAdmin, "agent.password-link", pages::agents::send_link)
-        .get("/collectivites/{slug}/agents/{uid}/supprimer", ReferentialAdmin, "agent.delete-form", pages::agents::delete_page)
-        .post("/collectivites/{slug}/agents/{uid}/supprimer", ReferentialAdmin, "agent.delete", pages::agents::delete)
-        .get("/collectivites/{slug}/ecoles", ReferentialAdmin, "facility.list", pages::facilities::list)
+        .get(
+            "/collectivites/nouvelle",
+            SuperAdmin,
+            "local-authority.create-form",
+            pages::authorities::new_page,
+        )
+        .post(
+            "/collectivites/nouvelle",
+            SuperAdmin,
+            "local-authority.create",
+            pages::authorities::create,
+        )
+        .get(
+            "/collectivites/{slug}",
+            ReferentialAdmin,
+            "local-authority.read",
+            pages::authorities::summary,
+        )
+        .get(
+            "/collectivites/{slug}/modifier",
+            SuperAdmin,
+            "local-authority.update-form",
+            pages::authorities::edit_page,
+        )
+        .post(
+            "/collectivites/{slug}/modifier",
+            SuperAdmin,
+            "local-authority.update",
+            pages::authorities::update,
+        )
+        .post(
+            "/collectivites/{slug}/suspendre",
+            SuperAdmin,
+            "local-authority.suspend",
+            pages::authorities::suspend,
+        )
+        .post(
+            "/collectivites/{slug}/reactiver",
+            SuperAdmin,
+            "local-authority.reactivate",
+            pages::authorities::reactivate,
+        )
+        .get(
+            "/collectivites/{slug}/agents",
+            ReferentialAdmin,
+            "agent.list",
+            pages::agents::list,
+        )
+        .get(
+            "/collectivites/{slug}/agents/nouveau",
+            ReferentialAdmin,
+            "agent.create-form",
+            pages::agents::new_page,
+        )
+        .post(
+            "/collectivites/{slug}/agents/nouveau",
+            ReferentialAdmin,
+            "agent.create",
+            pages::agents::create,
+        )
+        .get(
+            "/collectivites/{slug}/agents/{uid}/modifier",
+            ReferentialAdmin,
+            "agent.update-form",
+            pages::agents::edit_page,
+        )
+        .post(
+            "/collectivites/{slug}/agents/{uid}/modifier",
+            ReferentialAdmin,
+            "agent.update",
+            pages::agents::update,
+        )
+        .get(
+            "/collectivites/{slug}/agents/{uid}/lien-mot-de-passe",
+            ReferentialAdmin,
+            "agent.password-link-form",
+            pages::agents::link_page,
+        )
+        .post(
+            "/collectivites/{slug}/agents/{uid}/lien-mot-de-passe",
+            ReferentialAdmin,
+            "agent.password-link",
+            pages::agents::send_link,
+        )
+        .get(
+            "/collectivites/{slug}/agents/{uid}/supprimer",
+            ReferentialAdmin,
+            "agent.delete-form",
+            pages::agents::delete_page,
+        )
+        .post(
+            "/collectivites/{slug}/agents/{uid}/supprimer",
+            ReferentialAdmin,
+            "agent.delete",
+            pages::agents::delete,
+        )
+        .get(
+            "/collectivites/{slug}/ecoles",
+            ReferentialAdmin,
+            "facility.list",
+            pages::facilities::list,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .get("/collectivites/{slug}/ecoles/nouvelle", ReferentialAdmin, "facility.create-form", pages::facilities::new_page)
+        .get(
+            "/collectivites/{slug}/ecoles/nouvelle",
+            ReferentialAdmin,
+            "facility.create-form",
+            pages::facilities::new_page,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .post("/collectivites/{slug}/ecoles/nouvelle", ReferentialAdmin, "facility.create", pages::facilities::create)
+        .post(
+            "/collectivites/{slug}/ecoles/nouvelle",
+            ReferentialAdmin,
+            "facility.create",
+            pages::facilities::create,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .get("/collectivites/{slug}/ecoles/nouveau", ReferentialAdmin, "facility.create-form", pages::facilities::new_page)
+        .get(
+            "/collectivites/{slug}/ecoles/nouveau",
+            ReferentialAdmin,
+            "facility.create-form",
+            pages::facilities::new_page,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .post("/collectivites/{slug}/ecoles/nouveau", ReferentialAdmin, "facility.create", pages::facilities::create)
+        .post(
+            "/collectivites/{slug}/ecoles/nouveau",
+            ReferentialAdmin,
+            "facility.create",
+            pages::facilities::create,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .get("/collectivites/{slug}/ecoles/{id}/modifier", ReferentialAdmin, "facility.update-form", pages::facilities::edit_page)
+        .get(
+            "/collectivites/{slug}/ecoles/{id}/modifier",
+            ReferentialAdmin,
+            "facility.update-form",
+            pages::facilities::edit_page,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .post("/collectivites/{slug}/ecoles/{id}/modifier", ReferentialAdmin, "facility.update", pages::facilities::update)
+        .post(
+            "/collectivites/{slug}/ecoles/{id}/modifier",
+            ReferentialAdmin,
+            "facility.update",
+            pages::facilities::update,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .get("/collectivites/{slug}/ecoles/{id}/supprimer", ReferentialAdmin, "facility.delete-form", pages::facilities::delete_page)
+        .get(
+            "/collectivites/{slug}/ecoles/{id}/supprimer",
+            ReferentialAdmin,
+            "facility.delete-form",
+            pages::facilities::delete_page,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .post("/collectivites/{slug}/ecoles/{id}/supprimer", ReferentialAdmin, "facility.delete", pages::facilities::delete)
+        .post(
+            "/collectivites/{slug}/ecoles/{id}/supprimer",
+            ReferentialAdmin,
+            "facility.delete",
+            pages::facilities::delete,
+        )
         .with_data(pages::facilities::SCHOOLS)
-        .get("/collectivites/{slug}/centres-de-loisirs", ReferentialAdmin, "facility.list", pages::facilities::list)
+        .get(
+            "/collectivites/{slug}/centres-de-loisirs",
+            ReferentialAdmin,
+            "facility.list",
+            pages::facilities::list,
+        )
         .with_data(pages::facilities::CENTRES)
-        .get("/collectivites/{slug}/centres-de-loisirs/nouvelle", ReferentialAdmin, "facility.create-form", pages::facilities::new_page)
+        .get(
+            "/collectivites/{slug}/centres-de-loisirs/nouvelle",
+            ReferentialAdmin,
+            "facility.create-form",
+            pages::facilities::new_page,
+        )
         .with_data(pages::facilities::CENTRES)
-        .post("/collectivites/{slug}/centres-de-loisirs/nouvelle", ReferentialAdmin, "facility.create", pages::facilities::create)
+        .post(
+            "/collectivites/{slug}/centres-de-loisirs/nouvelle",
+            ReferentialAdmin,
+            "facility.create",
+            pages::facilities::create,
+        )
         .with_data(pages::facilities::CENTRES)
-        .get("/collectivites/{slug}/centres-de-loisirs/nouveau", ReferentialAdmin, "facility.create-form", pages::facilities::new_page)
+        .get(
+            "/collectivites/{slug}/centres-de-loisirs/nouveau",
+            ReferentialAdmin,
+            "facility.create-form",
+            pages::facilities::new_page,
+        )
         .with_data(pages::facilities::CENTRES)
-        .post("/collectivites/{slug}/centres-de-loisirs/nouveau", ReferentialAdmin, "facility.create", pages::facilities::create)
+        .post(
+            "/collectivites/{slug}/centres-de-loisirs/nouveau",
+            ReferentialAdmin,
+            "facility.create",
+            pages::facilities::create,
+        )
         .with_data(pages::facilities::CENTRES)
-        .get("/collectivites/{slug}/centres-de-loisirs/{id}/modifier", ReferentialAdmin, "facility.update-form", pages::facilities::edit_page)
+        .get(
+            "/collectivites/{slug}/centres-de-loisirs/{id}/modifier",
+            ReferentialAdmin,
+            "facility.update-form",
+            pages::facilities::edit_page,
+        )
         .with_data(pages::facilities::CENTRES)
-        .post("/collectivites/{slug}/centres-de-loisirs/{id}/modifier", ReferentialAdmin, "facility.update", pages::facilities::update)
+        .post(
+            "/collectivites/{slug}/centres-de-loisirs/{id}/modifier",
+            ReferentialAdmin,
+            "facility.update",
+            pages::facilities::update,
+        )
         .with_data(pages::facilities::CENTRES)
-        .get("/collectivites/{slug}/centres-de-loisirs/{id}/supprimer", ReferentialAdmin, "facility.delete-form", pages::facilities::delete_page)
+        .get(
+            "/collectivites/{slug}/centres-de-loisirs/{id}/supprimer",
+            ReferentialAdmin,
+            "facility.delete-form",
+            pages::facilities::delete_page,
+        )
         .with_data(pages::facilities::CENTRES)
-        .post("/collectivites/{slug}/centres-de-loisirs/{id}/supprimer", ReferentialAdmin, "facility.delete", pages::facilities::delete)
+        .post(
+            "/collectivites/{slug}/centres-de-loisirs/{id}/supprimer",
+            ReferentialAdmin,
+            "facility.delete",
+            pages::facilities::delete,
+        )
         .with_data(pages::facilities::CENTRES)
-        .get("/collectivites/{slug}/categories", ReferentialAdmin, "category.list", pages::categories::list)
-        .post("/collectivites/{slug}/categories", ReferentialAdmin, "category.create", pages::categories::create)
-        .get("/collectivites/{slug}/categories/{id}", ReferentialAdmin, "category.read", pages::categories::show)
-        .post("/collectivites/{slug}/categories/{id}/renommer", ReferentialAdmin, "category.update", pages::categories::rename)
-        .post("/collectivites/{slug}/categories/{id}/supprimer", ReferentialAdmin, "category.delete", pages::categories::delete)
-        .post("/collectivites/{slug}/categories/{id}/teleservices", ReferentialAdmin, "teleservice.attach", pages::categories::teleservice)
-        .post("/collectivites/{slug}/categories/{id}/droits", ReferentialAdmin, "right.set", pages::categories::rights)
-        .get("/collectivites/{slug}/journal", ReferentialAdmin, "audit.read", pages::audit::journal)
+        .get(
+            "/collectivites/{slug}/categories",
+            ReferentialAdmin,
+            "category.list",
+            pages::categories::list,
+        )
+        .post(
+            "/collectivites/{slug}/categories",
+            ReferentialAdmin,
+            "category.create",
+            pages::categories::create,
+        )
+        .get(
+            "/collectivites/{slug}/categories/{id}",
+            ReferentialAdmin,
+            "category.read",
+            pages::categories::show,
+        )
+        .post(
+            "/collectivites/{slug}/categories/{id}/renommer",
+            ReferentialAdmin,
+            "category.update",
+            pages::categories::rename,
+        )
+        .post(
+            "/collectivites/{slug}/categories/{id}/supprimer",
+            ReferentialAdmin,
+            "category.delete",
+            pages::categories::delete,
+        )
+        .post(
+            "/collectivites/{slug}/categories/{id}/teleservices",
+            ReferentialAdmin,
+            "teleservice.attach",
+            pages::categories::teleservice,
+        )
+        .post(
+            "/collectivites/{slug}/categories/{id}/droits",
+            ReferentialAdmin,
+            "right.set",
+            pages::categories::rights,
+        )
+        .get(
+            "/collectivites/{slug}/journal",
+            ReferentialAdmin,
+            "audit.read",
+            pages::audit::journal,
+        )
 }

@@ -36,9 +36,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     let query = web::QueryConfig::default().error_handler(|err, _| {
         AppError::BadRequest(format!("paramètres invalides : {err}")).into()
     });
-    let path = web::PathConfig::default().error_handler(|err, _| {
-        AppError::BadRequest(format!("adresse invalide : {err}")).into()
-    });
+    let path = web::PathConfig::default()
+        .error_handler(|err, _| AppError::BadRequest(format!("adresse invalide : {err}")).into());
     cfg.app_data(json).app_data(query).app_data(path);
 }
 

@@ -316,7 +316,10 @@ fn edit_title(a: &Agent) -> String {
     format!("Modifier l’agent {} {}", a.first_name, a.last_name)
 }
 
-pub(crate) async fn edit_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn edit_page(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
     let known = known_groups(&ctx, &tenant).await?;
@@ -477,7 +480,10 @@ pub(crate) async fn delete(
 }
 
 /// Confirmation before mailing a new set-password link.
-pub(crate) async fn link_page(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn link_page(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let (tenant, agent) = agent_of(&ctx, &slug, &uid).await?;
     link_confirm(&ctx, StatusCode::OK, &tenant, &agent, None)

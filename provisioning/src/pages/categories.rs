@@ -307,7 +307,10 @@ fn rename_form(ctx: &Ctx, base: &str, c: &Category, value: &str) -> Result<Form,
     .with_id("renommer"))
 }
 
-pub(crate) async fn show(ctx: Ctx, path: web::Path<(String, i64)>) -> Result<HttpResponse, AppError> {
+pub(crate) async fn show(
+    ctx: Ctx,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = ctx.tenant(&slug).await?;
     detail(&ctx, &tenant, id, StatusCode::OK, None, None).await

@@ -81,7 +81,13 @@ impl RouteTable {
         self
     }
 
-    pub fn get<F, Args>(self, path: impl Into<String>, who: Who, action: &'static str, handler: F) -> Self
+    pub fn get<F, Args>(
+        self,
+        path: impl Into<String>,
+        who: Who,
+        action: &'static str,
+        handler: F,
+    ) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
@@ -90,7 +96,13 @@ impl RouteTable {
         self.route(Method::GET, path, who, action, handler)
     }
 
-    pub fn post<F, Args>(self, path: impl Into<String>, who: Who, action: &'static str, handler: F) -> Self
+    pub fn post<F, Args>(
+        self,
+        path: impl Into<String>,
+        who: Who,
+        action: &'static str,
+        handler: F,
+    ) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
@@ -99,7 +111,13 @@ impl RouteTable {
         self.route(Method::POST, path, who, action, handler)
     }
 
-    pub fn put<F, Args>(self, path: impl Into<String>, who: Who, action: &'static str, handler: F) -> Self
+    pub fn put<F, Args>(
+        self,
+        path: impl Into<String>,
+        who: Who,
+        action: &'static str,
+        handler: F,
+    ) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
@@ -108,7 +126,13 @@ impl RouteTable {
         self.route(Method::PUT, path, who, action, handler)
     }
 
-    pub fn patch<F, Args>(self, path: impl Into<String>, who: Who, action: &'static str, handler: F) -> Self
+    pub fn patch<F, Args>(
+        self,
+        path: impl Into<String>,
+        who: Who,
+        action: &'static str,
+        handler: F,
+    ) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
@@ -117,7 +141,13 @@ impl RouteTable {
         self.route(Method::PATCH, path, who, action, handler)
     }
 
-    pub fn delete<F, Args>(self, path: impl Into<String>, who: Who, action: &'static str, handler: F) -> Self
+    pub fn delete<F, Args>(
+        self,
+        path: impl Into<String>,
+        who: Who,
+        action: &'static str,
+        handler: F,
+    ) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
@@ -130,7 +160,8 @@ impl RouteTable {
     pub fn with_data<T: 'static>(mut self, data: T) -> RouteTable {
         if let Some(last) = self.entries.last_mut() {
             let data = web::Data::new(data);
-            last.extra.push(Box::new(move |r: Resource| r.app_data(data)));
+            last.extra
+                .push(Box::new(move |r: Resource| r.app_data(data)));
         }
         self
     }
