@@ -88,6 +88,15 @@ fn bad_configuration_stops_with_one_line() {
         .output()
         .unwrap();
     assert_one_clear_line(&out, "guichet.toml");
+    // The demo publishes its passwords: only with the provisioning plane on loopback.
+    let out = guichet(
+        &dir,
+        &[("GUICHET_PROVISIONING_LISTEN", "0.0.0.0:18081")],
+        &["demo"],
+    )
+    .output()
+    .unwrap();
+    assert_one_clear_line(&out, "GUICHET_PROVISIONING_LISTEN");
     assert!(
         !dir.join("data").exists(),
         "nothing created when the configuration is wrong"

@@ -505,3 +505,49 @@ async fn session_cookies_are_https_only_when_configured() {
         assert_eq!(cookie.http_only(), Some(true));
     }
 }
+
+/// Behind a reverse proxy `{slug}.localhost` is no name of a collectivité:
+/// only the host names it was given.
+#[actix_web::test]
+async fn localhost_names_only_on_a_workstation() {
+    let (_db, mut shared) = setup(Backend::Sqlite);
+    shared.tenants = actix_web::web::Data::new(guichet_core::web::tenant::TenantCache::new(false));
+    let app = test::init_service(public_app(&shared)).await;
+    let res = test::call_service(&app, get("/", "arles.localhost").to_request()).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = test::call_service(&app, get("/", "www.arles.example").to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// Pages are stored by no cache; behind TLS, browsers keep to HTTPS.
+#[actix_web::test]
+async fn pages_are_not_cached_and_https_is_kept() {
+    for secure in [false, true] {
+        let (_db, mut shared) = setup(Backend::Sqlite);
+        shared.secure_cookies = secure;
+        let app = test::init_service(public_app(&shared)).await;
+        let res = test::call_service(&app, get("/", "arles.localhost").to_request()).await;
+        assert_eq!(
+            res.headers().get(header::CACHE_CONTROL).unwrap(),
+            "no-store"
+        );
+        assert_eq!(
+            res.headers()
+                .get(header::STRICT_TRANSPORT_SECURITY)
+                .is_some(),
+            secure
+        );
+        let css = test::call_service(
+            &app,
+            get("/static/guichet.css", "arles.localhost").to_request(),
+        )
+        .await;
+        assert!(css
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("public"));
+    }
+}

@@ -959,13 +959,33 @@ async fn bearer_tokens_and_the_openapi_document() {
             .to_request(),
     )
     .await;
-    assert!(res
+    // Bearer only: no browser password prompt whose answer it would then
+    // send along with cross-site requests.
+    let challenge = res
         .headers()
         .get("www-authenticate")
         .unwrap()
         .to_str()
         .unwrap()
-        .starts_with("Basic"));
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer") && !challenge.contains("Basic"),
+        "{challenge}"
+    );
+    // A browser's cross-site write to the API, credentials or not: refused.
+    let res = test::call_service(
+        &app,
+        guichet_tests::api::request(
+            POST,
+            "/api/v1/local-authorities",
+            &Auth::root(),
+            Some(&new_authority("piege", "Piège")),
+        )
+        .insert_header(("sec-fetch-site", "cross-site"))
+        .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let token =
         guichet_core::provisioning::principal::issue_token(&p.store, "root", 90, "test").unwrap();
     let (status, _) = call(

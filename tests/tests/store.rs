@@ -453,3 +453,26 @@ mod rls {
         }
     }
 }
+
+/// Both backends have the same migrations, by name, each with its way back.
+#[test]
+fn migrations_are_the_same_on_both_backends() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let names = |backend: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(backend))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for n in &names {
+            for file in ["up.sql", "down.sql"] {
+                assert!(
+                    root.join(backend).join(n).join(file).exists(),
+                    "{backend}/{n}/{file}"
+                );
+            }
+        }
+        names
+    };
+    assert_eq!(names("postgres"), names("sqlite"));
+}

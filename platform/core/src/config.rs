@@ -23,7 +23,7 @@ pub enum ConfigError {
     File { path: String, reason: String },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LdapConfig {
     pub url: String,
     pub bind_dn: String,
@@ -35,6 +35,19 @@ pub struct LdapConfig {
     pub password_scheme: PasswordScheme,
 }
 
+impl std::fmt::Debug for LdapConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LdapConfig")
+            .field("url", &self.url)
+            .field("bind_dn", &self.bind_dn)
+            .field("bind_password", &"***")
+            .field("base_dn", &self.base_dn)
+            .field("starttls", &self.starttls)
+            .field("password_scheme", &self.password_scheme)
+            .finish()
+    }
+}
+
 /// `server` (default): the Password Modify operation (RFC 3062), hashed by the
 /// server's own policy; `ssha`: Guichet writes a `{SSHA}` hash itself, for
 /// servers without that operation.
@@ -44,7 +57,7 @@ pub enum PasswordScheme {
     Ssha,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub database_url: DatabaseUrl,
     /// Tenant portal at `/`, back office at `/backoffice/`.
@@ -73,6 +86,41 @@ pub struct Config {
     pub app_role: Option<String>,
     /// `None`: files under `data_dir/files`.
     pub object_store_url: Option<url::Url>,
+}
+
+/// Secrets (keys, passwords in URLs) never appear in a debug print.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redact = |u: &url::Url| {
+            let mut u = u.clone();
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        };
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url.redacted())
+            .field("listen", &self.listen)
+            .field("provisioning_listen", &self.provisioning_listen)
+            .field("data_dir", &self.data_dir)
+            .field("ldap", &self.ldap)
+            .field("smtp_url", &self.smtp_url.as_ref().map(redact))
+            .field("smtp_from", &self.smtp_from)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("secure_cookies", &self.secure_cookies)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("session_idle", &self.session_idle)
+            .field("session_max", &self.session_max)
+            .field("app_role", &self.app_role)
+            .field(
+                "object_store_url",
+                &self
+                    .object_store_url
+                    .as_ref()
+                    .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or(""))),
+            )
+            .finish()
+    }
 }
 
 /// The keys, as written in the TOML file (lower case) and in the environment
@@ -400,6 +448,19 @@ mod tests {
         assert!(matches!(c.database_url, DatabaseUrl::Sqlite(ref p) if p == "data/guichet.db"));
         assert!(c.ldap.is_none() && c.smtp_url.is_none() && c.secret_key.is_none());
         assert!(!c.secure_cookies);
+        let secret = load(&[
+            (
+                "GUICHET_SECRET_KEY",
+                "une clé secrète de plus de trente-deux caractères",
+            ),
+            ("GUICHET_DATABASE_URL", "postgres://u:motdepasse@h/db"),
+        ])
+        .unwrap();
+        let shown = format!("{secret:?}");
+        assert!(
+            !shown.contains("trente-deux") && !shown.contains("motdepasse"),
+            "{shown}"
+        );
         assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
         assert_eq!(c.session_max, Duration::from_secs(12 * 3600));
     }

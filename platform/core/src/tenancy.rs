@@ -84,7 +84,7 @@ pub enum TenantError {
     Slug(#[from] SlugError),
     #[error("l’identifiant court « {0} » est déjà pris")]
     SlugTaken(String),
-    #[error("le nom de la collectivité doit compter de 1 à 200 caractères")]
+    #[error("le nom de la collectivité doit compter de 1 à 200 caractères, sans caractère de contrôle (retour à la ligne, tabulation)")]
     Name,
     #[error("« {0} » n’est pas un nom d’hôte valide (exemple : mairie.exemple.fr)")]
     InvalidHost(String),
@@ -192,6 +192,16 @@ pub fn resolve_host(
     conn: &mut DbConnection,
     host_header: &str,
 ) -> Result<Option<Tenant>, StoreError> {
+    resolve(conn, host_header, true)
+}
+
+/// As [`resolve_host`]; `localhost_names`: whether `{slug}.localhost` counts
+/// (on a workstation, not behind a public reverse proxy).
+pub fn resolve(
+    conn: &mut DbConnection,
+    host_header: &str,
+    localhost_names: bool,
+) -> Result<Option<Tenant>, StoreError> {
     let Some(host) = host::normalize(host_header) else {
         return Ok(None);
     };
@@ -203,7 +213,7 @@ pub fn resolve_host(
         .optional()?;
     let row = match by_host {
         Some(row) => Some(row),
-        None => match host::localhost_slug(&host) {
+        None => match host::localhost_slug(&host).filter(|_| localhost_names) {
             Some(slug) => tenants::table
                 .filter(tenants::slug.eq(slug))
                 .select(COLUMNS)
@@ -286,10 +296,8 @@ fn check_hosts(host_names: &[String]) -> Result<Vec<String>, TenantError> {
 /// transaction, so that a refused host name leaves nothing behind.
 pub fn create(conn: &mut DbConnection, new: NewTenant<'_>) -> Result<Tenant, TenantError> {
     let slug = Slug::parse(new.slug)?;
-    let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(TenantError::Name);
-    }
+    let name = crate::domain::contact::label(new.name, 200).map_err(|_| TenantError::Name)?;
+    let name = name.as_str();
     let hosts = check_hosts(new.host_names)?;
     if find_by_slug(conn, slug.as_str())?.is_some() {
         return Err(TenantError::SlugTaken(slug.to_string()));
@@ -391,10 +399,8 @@ pub fn search(conn: &mut DbConnection, q: &str) -> Result<Vec<Tenant>, StoreErro
 }
 
 pub fn rename(conn: &mut DbConnection, id: TenantId, name: &str) -> Result<(), TenantError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(TenantError::Name);
-    }
+    let name = crate::domain::contact::label(name, 200).map_err(|_| TenantError::Name)?;
+    let name = name.as_str();
     diesel::update(tenants::table.find(id.0))
         .set((
             tenants::name.eq(name),

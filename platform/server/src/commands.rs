@@ -16,6 +16,7 @@ use guichet_core::provisioning::{principal, sync, ProvisioningError};
 use guichet_core::store::{Backend, Store, StoreError};
 use guichet_core::tenancy;
 use guichet_core::web::session;
+use guichet_core::web::tenant::TenantCache;
 use std::time::Duration;
 
 use crate::app::{provisioning_app, public_app, Shared};
@@ -90,6 +91,13 @@ pub const DEMO_REFERENTIAL_ADMIN: &str = "camille.martin";
 
 /// Creates what the demo needs, unless it is there already.
 pub fn demo(config: &Config) -> Result<(), Failure> {
+    // The demo's passwords are printed and published: never reachable from elsewhere.
+    if !config.provisioning_listen.ip().is_loopback() {
+        return Err(Failure(format!(
+            "la démonstration publie ses mots de passe : GUICHET_PROVISIONING_LISTEN ({}) doit rester une adresse locale (127.0.0.1)",
+            config.provisioning_listen
+        )));
+    }
     let store = open_store(config)?;
     let directory = Directory::from_config(config.ldap.as_ref());
     let exists = store
@@ -239,20 +247,25 @@ fn check_row_security(store: &Store) -> Result<(), Failure> {
 /// pending migrations stop the server, which must not run on a schema it
 /// does not know.
 pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
-    let store = Store::open(&config.database_url)?;
-    check_row_security(&store)?;
-    if migrate {
-        apply_migrations(&store, config)?;
-    } else {
-        let pending = store.pending_migrations()?;
-        if !pending.is_empty() {
-            return Err(Failure(format!(
-                "la base de données attend {} migration(s) ({}) : lancez « guichet migrate » avec le rôle propriétaire, ou « guichet serve --migrate »",
-                pending.len(),
-                pending.join(", ")
-            )));
+    {
+        // Checked on a pool that opens nothing by itself: a refusal here exits
+        // with no connection being opened in the background.
+        let store = Store::open_for_command(&config.database_url)?;
+        check_row_security(&store)?;
+        if migrate {
+            apply_migrations(&store, config)?;
+        } else {
+            let pending = store.pending_migrations()?;
+            if !pending.is_empty() {
+                return Err(Failure(format!(
+                    "la base de données attend {} migration(s) ({}) : lancez « guichet migrate » avec le rôle propriétaire, ou « guichet serve --migrate »",
+                    pending.len(),
+                    pending.join(", ")
+                )));
+            }
         }
     }
+    let store = Store::open(&config.database_url)?;
     let key = session::load_or_create_key(config.secret_key.as_deref(), &config.data_dir).map_err(
         |e| {
             Failure(format!(
@@ -286,6 +299,10 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     );
     shared.secure_cookies = config.secure_cookies;
     shared.trusted_proxies = web::Data::new(config.trusted_proxies.clone());
+    // Behind a reverse proxy, `{slug}.localhost` would be any client's to send.
+    shared.tenants = web::Data::new(TenantCache::new(
+        config.listen.ip().is_loopback() && config.trusted_proxies.is_empty(),
+    ));
     shared.session_idle = config.session_idle;
     shared.session_max = config.session_max;
     let (listen, prov_listen) = (config.listen, config.provisioning_listen);

@@ -62,8 +62,13 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Unavailable(m) => AppError::Unavailable(m),
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(m) => {
-                AppError::Conflict(format!("conflit avec un enregistrement existant ({m})"))
+            StoreError::Conflict(constraint) => {
+                // The constraint's name is for the log, not for people.
+                tracing::info!(%constraint, "écriture refusée par une contrainte d’unicité");
+                AppError::Conflict(
+                    "Un enregistrement identique existe déjà : vérifiez les informations saisies."
+                        .into(),
+                )
             }
             other => AppError::Internal(other.to_string()),
         }
@@ -87,10 +92,19 @@ impl From<DirectoryError> for AppError {
         match e {
             DirectoryError::Unavailable(m) => AppError::DirectoryUnavailable(m),
             DirectoryError::AlreadyExists(_) => AppError::Conflict(e.to_string()),
-            DirectoryError::NoSuchEntry(_) => AppError::Conflict(format!(
-                "{e} : l’annuaire et Guichet diffèrent ; lancez « guichet ldap sync »"
-            )),
-            DirectoryError::Refused(_) => AppError::BadRequest(e.to_string()),
+            // Entries' names and the server's own words go to the log only.
+            DirectoryError::NoSuchEntry(dn) => {
+                tracing::warn!(%dn, "entrée absente de l’annuaire");
+                AppError::Conflict(
+                    "L’annuaire et Guichet diffèrent pour cet enregistrement : un administrateur doit lancer « guichet ldap sync ».".into(),
+                )
+            }
+            DirectoryError::Refused(detail) => {
+                tracing::warn!(%detail, "l’annuaire a refusé la modification");
+                AppError::BadRequest(
+                    "L’annuaire a refusé la modification : vérifiez les informations saisies, ou demandez à l’administrateur de l’annuaire.".into(),
+                )
+            }
         }
     }
 }
@@ -255,10 +269,9 @@ impl ResponseError for AppError {
         let mut res = HttpResponse::build(self.status_code());
         if matches!(self, AppError::Unauthorized) {
             // Only the JSON API answers 401; pages redirect to their sign-in form.
-            res.insert_header((
-                header::WWW_AUTHENTICATE,
-                "Basic realm=\"Guichet\", charset=\"UTF-8\", Bearer",
-            ));
+            // Bearer only: a browser offered "Basic" would ask for a password
+            // and then send it along with cross-site requests.
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"Guichet\""));
         }
         res.content_type("text/plain; charset=utf-8")
             .body(self.problem().detail)

@@ -41,8 +41,17 @@ impl RootSpanBuilder for GuichetRootSpan {
             "HTTP request",
             http.method = %request.method(),
             http.route = %route,
-            http.host = %request.connection_info().host(),
-            http.client_ip = %request.connection_info().realip_remote_addr().unwrap_or(""),
+            // What the client cannot choose: the Host header itself, and the
+            // socket peer or what a trusted proxy forwarded.
+            http.host = %request
+                .headers()
+                .get(actix_web::http::header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+            http.client_ip = %super::client::ClientAddr::of(request.request())
+                .0
+                .map(|ip| ip.to_string())
+                .unwrap_or_default(),
             http.target = %loggable_target(target),
             http.status_code = Empty,
             otel.status_code = Empty,

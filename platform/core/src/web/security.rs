@@ -5,7 +5,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::{DefaultHeaders, Next};
 
-use super::error::is_api_path;
 use super::AppError;
 
 /// No inline script or style anywhere, so the policy can stay this strict.
@@ -13,8 +12,17 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
      style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'none'";
 
-pub fn headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// `secure`: served over HTTPS (behind a TLS proxy): browsers are told to
+/// keep to HTTPS for a year.
+pub fn headers(secure: bool) -> DefaultHeaders {
+    let headers = if secure {
+        DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
+        // Pages carry personal data: kept by no cache (static assets say otherwise).
+        .add((header::CACHE_CONTROL, "no-store"))
         .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -33,8 +41,10 @@ pub async fn same_origin_writes(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // The API too: scripts send no Origin and pass, a browser's cross-site
+    // request (with credentials it may have cached) is refused.
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && !is_api_path(req.path()) && is_cross_site(&req) {
+    if !safe && is_cross_site(&req) {
         return Ok(req.error_response(AppError::Csrf).map_into_right_body());
     }
     next.call(req)

@@ -46,19 +46,28 @@ struct Cached {
 /// Host name → collectivité, shared by the workers of a server.
 pub struct TenantCache {
     entries: Mutex<LruCache<String, Cached>>,
+    localhost_names: bool,
 }
 
 impl Default for TenantCache {
     fn default() -> Self {
-        TenantCache {
-            entries: Mutex::new(LruCache::new(
-                NonZeroUsize::new(CACHE_CAPACITY).unwrap_or(NonZeroUsize::MIN),
-            )),
-        }
+        TenantCache::new(true)
     }
 }
 
 impl TenantCache {
+    /// `localhost_names`: serve a collectivité under `{slug}.localhost` too
+    /// (on a workstation; not behind a reverse proxy, which would forward any
+    /// `Host` a client sends).
+    pub fn new(localhost_names: bool) -> TenantCache {
+        TenantCache {
+            entries: Mutex::new(LruCache::new(
+                NonZeroUsize::new(CACHE_CAPACITY).unwrap_or(NonZeroUsize::MIN),
+            )),
+            localhost_names,
+        }
+    }
+
     fn get(&self, host: &str) -> Option<Option<Arc<Tenant>>> {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let hit = entries.get(host)?;
@@ -89,10 +98,11 @@ impl TenantCache {
         }
         // Read the generation first: a change made meanwhile makes this entry stale.
         let generation = tenancy::generation();
-        let key = host.clone();
-        let found = blocking(move || Ok(store.platform_read(|c| tenancy::resolve_host(c, &key))?))
-            .await?
-            .map(Arc::new);
+        let (key, localhost) = (host.clone(), self.localhost_names);
+        let found =
+            blocking(move || Ok(store.platform_read(|c| tenancy::resolve(c, &key, localhost))?))
+                .await?
+                .map(Arc::new);
         self.put(host, found.clone(), generation);
         Ok(found)
     }
