@@ -77,6 +77,11 @@ ensure_smtp_sink() {
     echo "ops: installation du serveur S3 de test (moto)"
     "$venv/bin/pip" install -q 'moto[server]==5.1.*'
   fi
+  # The API's contract test: schemathesis, against /api/openapi.json.
+  if [ ! -x "$venv/bin/st" ]; then
+    echo "ops: installation de schemathesis"
+    "$venv/bin/pip" install -q 'schemathesis==4.32.*'
+  fi
 }
 
 # OpenLDAP: each test starts its own slapd (ops/slapd.sh); only the programs

@@ -15,6 +15,7 @@ pub mod api;
 pub mod client;
 pub mod ldap;
 pub mod proxy;
+pub mod served;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -7,10 +7,10 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use guichet_tests::{free_port, guichet_bin};
+use guichet_tests::served::DemoServer;
 
 /// The whole scenario; each of its steps has its own 30 s limit.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(300);
@@ -20,67 +20,6 @@ fn repo_root() -> PathBuf {
         .join("..")
         .canonicalize()
         .expect("the workspace's directory")
-}
-
-fn temp_dir() -> PathBuf {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    let n = RandomState::new().build_hasher().finish();
-    let d = std::env::temp_dir().join(format!("guichet-browser-{n:016x}"));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-/// `guichet` as an operator runs it, on the test's database and data.
-fn guichet(dir: &Path, envs: &[(&str, String)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(guichet_bin());
-    cmd.current_dir(dir)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env(
-            "GUICHET_DATABASE_URL",
-            format!("sqlite://{}", dir.join("g.db").display()),
-        )
-        .env("GUICHET_DATA_DIR", dir.join("data"));
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-/// The running server and its directory: stopped and removed when dropped,
-/// on a failed assertion too.
-struct Served {
-    child: Option<Child>,
-    dir: PathBuf,
-    log: PathBuf,
-}
-
-impl Served {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn healthy(port: u16) -> bool {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(2))
-        .build();
-    matches!(
-        agent.get(&format!("http://127.0.0.1:{port}/healthz")).call(),
-        Ok(r) if r.status() == 200
-    )
 }
 
 fn require_tools(root: &Path) {
@@ -99,59 +38,8 @@ fn require_tools(root: &Path) {
 fn provisioning_pages_in_a_real_browser_are_accessible() {
     let root = repo_root();
     require_tools(&root);
-    let dir = temp_dir();
-    let log = dir.join("serve.log");
-    let mut served = Served {
-        child: None,
-        dir: dir.clone(),
-        log: log.clone(),
-    };
-
-    let out = guichet(&dir, &[], &["demo"])
-        .output()
-        .expect("guichet demo");
-    assert!(
-        out.status.success(),
-        "guichet demo: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    let (port, prov_port) = (free_port(), free_port());
-    let log_file = File::create(&log).expect("server log");
-    served.child = Some(
-        guichet(
-            &dir,
-            &[
-                ("GUICHET_LISTEN", format!("127.0.0.1:{port}")),
-                (
-                    "GUICHET_PROVISIONING_LISTEN",
-                    format!("127.0.0.1:{prov_port}"),
-                ),
-            ],
-            &["serve"],
-        )
-        .stdout(log_file.try_clone().expect("log"))
-        .stderr(log_file)
-        .spawn()
-        .expect("guichet serve"),
-    );
-    let start = Instant::now();
-    while !(healthy(port) && healthy(prov_port)) {
-        if let Some(status) = served
-            .child
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten())
-        {
-            panic!("guichet serve stopped ({status}):\n{}", served.log());
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "server not ready in time:\n{}",
-            served.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let served = DemoServer::start();
+    let (dir, port, prov_port) = (served.dir.clone(), served.port, served.prov_port);
 
     // Node's output (both streams, in order) to a file: no pipe to fill.
     let output = dir.join("browser.log");

@@ -250,7 +250,7 @@ async fn agents_live_in_the_directory_and_the_database_alike() {
         assert_eq!(edited["phone"], "06 11 22 33 44");
         let (status, _) = call(&app, PUT, &format!("{agents}/jdupont"), &root,
             Some(&json!({"uid": "autre", "first_name": "Jean", "last_name": "Dupont", "email": "j@arles.example.fr"}))).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "the uid cannot change");
+        assert_eq!(status, StatusCode::CONFLICT, "the uid cannot change");
 
         if dir == Dir::Ldap {
             let l = p.ldap();
@@ -820,7 +820,8 @@ async fn categories_group_teleservices_and_carry_rights() {
             None,
         )
         .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+        // The code names a resource of the path: unknown, not found.
+        assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
 
         let tenant = p
             .store

@@ -22,6 +22,7 @@ pub struct Change<'a> {
 #[derive(Debug, Clone, Serialize, Queryable)]
 pub struct AuditEvent {
     pub id: i64,
+    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
     pub occurred_at: NaiveDateTime,
     pub actor: String,
     pub action: String,

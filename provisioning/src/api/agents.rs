@@ -18,7 +18,7 @@ pub(crate) async fn list(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let limit = query.limit();
+    let limit = query.limit()?;
     let q = query.into_inner().q;
     let found = read_in(&store, tenant.id, move |tx| agents::search(tx, &q, limit)).await?;
     Ok(HttpResponse::Ok().json(found))

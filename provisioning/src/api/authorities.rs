@@ -19,11 +19,13 @@ pub(crate) async fn list(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let store = store.into_inner();
+    let limit = query.limit()? as usize;
     let q = query.q.clone();
     let all = blocking(move || Ok(store.platform_read(|c| tenancy::search(c, &q))?)).await?;
     let visible: Vec<_> = all
         .iter()
         .filter(|t| user.0.reaches(t))
+        .take(limit)
         .map(authorities::view)
         .collect();
     Ok(HttpResponse::Ok().json(visible))

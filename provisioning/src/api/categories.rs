@@ -213,6 +213,10 @@ async fn move_teleservice(
     let actor = user.0.actor();
     let after = write_in(&store, tenant.id, move |tx| {
         let category = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        // The code names a resource of the path: unknown, it is not found.
+        if !categories::teleservices(tx)?.iter().any(|s| s.code == code) {
+            return Err(ProvisioningError::NotFound);
+        }
         if attach {
             categories::set_teleservice_category(tx, &actor, &code, Some(id))?;
         } else if category.teleservices.contains(&code) {

@@ -25,11 +25,13 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
     let kind = **kind;
+    let limit = query.limit()? as usize;
     let q = query.into_inner().q;
-    let found = read_in(&store, tenant.id, move |tx| {
+    let mut found = read_in(&store, tenant.id, move |tx| {
         facilities::search(tx, kind, &q)
     })
     .await?;
+    found.truncate(limit);
     Ok(HttpResponse::Ok().json(found))
 }
 

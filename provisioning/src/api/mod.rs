@@ -26,6 +26,42 @@ use guichet_core::web::{blocking, AppError};
 
 const OPENAPI: &str = include_str!("../../openapi.json");
 
+/// The API document, its patterns and enumerations filled from the very
+/// constants the server checks with: what it says is what is enforced.
+static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(OPENAPI).expect("openapi.json is checked by the tests");
+    fill(&mut doc);
+    doc.to_string()
+});
+
+fn fill(value: &mut serde_json::Value) {
+    use guichet_core::domain::patterns;
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(name)) = map.remove("x-guichet-pattern") {
+                let found = patterns::all().into_iter().find(|(n, _)| *n == name);
+                if let Some((_, p)) = found {
+                    map.insert("pattern".into(), Value::String(p.source.clone()));
+                }
+            }
+            if let Some(Value::String(name)) = map.remove("x-guichet-enum") {
+                if name == "teleservice-codes" {
+                    let codes = guichet_core::provisioning::catalogue::TELESERVICES
+                        .iter()
+                        .map(|(code, _)| Value::String((*code).to_owned()))
+                        .collect();
+                    map.insert("enum".into(), Value::Array(codes));
+                }
+            }
+            map.values_mut().for_each(fill);
+        }
+        Value::Array(items) => items.iter_mut().for_each(fill),
+        _ => {}
+    }
+}
+
 /// Malformed JSON bodies and query strings answer a problem document.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     let json = web::JsonConfig::default()
@@ -44,7 +80,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 pub(crate) async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(OPENAPI)
+        .body(DOCUMENT.as_str())
 }
 
 /// The authenticated caller of an API request.
@@ -115,9 +151,15 @@ pub(crate) struct Search {
 }
 
 impl Search {
-    /// 100 by default, 1 000 at most.
-    fn limit(&self) -> i64 {
-        self.limit.unwrap_or(100).clamp(1, 1000)
+    /// 100 by default, from 1 to 1 000.
+    fn limit(&self) -> Result<i64, AppError> {
+        match self.limit {
+            None => Ok(100),
+            Some(n) if (1..=1000).contains(&n) => Ok(n),
+            Some(n) => Err(AppError::BadRequest(format!(
+                "limit = {n} : un nombre de 1 à 1000 est attendu"
+            ))),
+        }
     }
 }
 

@@ -1,93 +1,76 @@
 //! Checks of what people type for names, e-mail addresses, phone numbers and
 //! SIRET numbers. Each error says, in French, what is expected.
 
+use super::patterns::{self, collapse_spaces};
+
 /// A person's first or last name: letters (accents welcome), spaces, hyphens,
-/// apostrophes and dots; 1 to 100 characters.
+/// apostrophes and dots, a letter first; 1 to 100 characters as typed.
 pub fn person_name(raw: &str) -> Result<String, &'static str> {
-    let s = collapse_spaces(raw);
-    if s.is_empty() {
+    if raw.trim_matches(' ').is_empty() {
         return Err("ce champ est obligatoire");
     }
-    if s.chars().count() > 100 {
+    if raw.chars().count() > 100 {
         return Err("100 caractères au plus");
     }
-    let ok = s
-        .chars()
-        .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.'));
-    if !ok || !s.chars().next().is_some_and(char::is_alphabetic) {
+    if !patterns::PERSON_NAME.is_match(raw) {
         return Err(
-            "seuls les lettres, espaces, traits d’union, apostrophes et points sont acceptés",
+            "seuls les lettres, espaces, traits d’union, apostrophes et points sont acceptés, en commençant par une lettre",
         );
     }
-    Ok(s)
+    Ok(collapse_spaces(raw))
 }
 
-/// A label (school name, category name): any printable text, 1 to `max` characters.
+/// A label (school name, category name): any printable text, not blank,
+/// 1 to `max` characters as typed.
 pub fn label(raw: &str, max: usize) -> Result<String, String> {
-    let s = collapse_spaces(raw);
-    if s.is_empty() {
+    if raw.trim_matches(' ').is_empty() {
         return Err("ce champ est obligatoire".into());
     }
-    if s.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(format!("{max} caractères au plus"));
     }
-    if s.chars().any(char::is_control) {
-        return Err("les caractères de contrôle ne sont pas acceptés".into());
+    if !patterns::LABEL.is_match(raw) {
+        return Err(
+            "les caractères de contrôle (retour à la ligne, tabulation…) ne sont pas acceptés"
+                .into(),
+        );
     }
-    Ok(s)
+    Ok(collapse_spaces(raw))
 }
 
-/// Free text such as a postal address (may be empty; line breaks kept).
+/// Free text such as a postal address (may be empty; line breaks kept,
+/// written `\n`).
 pub fn free_text(raw: &str, max: usize) -> Result<String, String> {
-    let s = raw.trim().replace("\r\n", "\n");
-    if s.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(format!("{max} caractères au plus"));
     }
-    if s.chars().any(|c| c.is_control() && c != '\n') {
-        return Err("les caractères de contrôle ne sont pas acceptés".into());
+    if !patterns::FREE_TEXT.is_match(raw) {
+        return Err(
+            "les caractères de contrôle ne sont pas acceptés (hors retours à la ligne)".into(),
+        );
     }
-    Ok(s)
+    Ok(raw.trim_matches([' ', '\n']).to_owned())
 }
 
-/// An e-mail address, checked for its shape (one `@`, a domain with a dot).
+const EMAIL_HINT: &str = "adresse électronique invalide (exemple : prenom.nom@mairie.fr)";
+
+/// An e-mail address, checked for its shape (one `@`, a domain with a dot);
+/// 254 characters at most. The domain is kept in lower case.
 pub fn email(raw: &str) -> Result<String, &'static str> {
-    let s = raw.trim();
-    const HINT: &str = "adresse électronique invalide (exemple : prenom.nom@mairie.fr)";
-    if s.is_empty() {
+    if raw.trim_matches(' ').is_empty() {
         return Err("ce champ est obligatoire");
     }
-    if s.len() > 254 {
-        return Err(HINT);
+    if raw.chars().count() > 254 || !patterns::EMAIL.is_match(raw) {
+        return Err(EMAIL_HINT);
     }
-    let Some((local, domain)) = s.split_once('@') else {
-        return Err(HINT);
-    };
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..");
-    let domain_ok = domain.contains('.')
-        && domain.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    if local_ok && domain_ok {
-        Ok(format!("{local}@{}", domain.to_ascii_lowercase()))
-    } else {
-        Err(HINT)
-    }
+    let s = raw.trim_matches(' ');
+    let (local, domain) = s.split_once('@').ok_or(EMAIL_HINT)?;
+    Ok(format!("{local}@{}", domain.to_ascii_lowercase()))
 }
 
-/// An optional e-mail address: empty is allowed.
+/// An optional e-mail address: empty (or spaces) is allowed.
 pub fn optional_email(raw: &str) -> Result<String, &'static str> {
-    if raw.trim().is_empty() {
+    if raw.trim_matches(' ').is_empty() {
         Ok(String::new())
     } else {
         email(raw)
@@ -95,32 +78,33 @@ pub fn optional_email(raw: &str) -> Result<String, &'static str> {
 }
 
 /// A phone number (optional): digits, spaces, dots, hyphens, parentheses and
-/// a leading `+`; 6 to 20 digits.
+/// a leading `+`; 6 to 20 digits; 40 characters at most.
 pub fn phone(raw: &str) -> Result<String, &'static str> {
-    let s = collapse_spaces(raw);
-    if s.is_empty() {
-        return Ok(s);
-    }
     const HINT: &str = "numéro de téléphone invalide (exemple : 01 23 45 67 89)";
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    let chars_ok = s.char_indices().all(|(i, c)| {
-        c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')') || (c == '+' && i == 0)
-    });
-    if chars_ok && (6..=20).contains(&digits) {
+    if raw.chars().count() > 40 || !patterns::PHONE.is_match(raw) {
+        return Err(HINT);
+    }
+    Ok(collapse_spaces(raw))
+}
+
+/// A SIRET number: 14 digits (spaces allowed when typed) with a valid key.
+pub fn siret(raw: &str) -> Result<String, &'static str> {
+    const HINT: &str = "numéro SIRET invalide : 14 chiffres attendus, avec une clé valide";
+    if !patterns::SIRET_SHAPE.is_match(raw) {
+        return Err(HINT);
+    }
+    let s: String = raw.chars().filter(|c| *c != ' ').collect();
+    if siret_key_ok(&s) {
         Ok(s)
     } else {
         Err(HINT)
     }
 }
 
-/// A SIRET number: 14 digits (spaces allowed when typed) with a valid Luhn key.
-pub fn siret(raw: &str) -> Result<String, &'static str> {
-    let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    const HINT: &str = "numéro SIRET invalide : 14 chiffres attendus, avec une clé valide";
-    if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(HINT);
-    }
-    let sum: u32 = s
+/// The Luhn key of a SIRET, or La Poste's rule for its establishments (the
+/// sum of the digits is a multiple of 5).
+pub fn siret_key_ok(digits: &str) -> bool {
+    let sum: u32 = digits
         .bytes()
         .rev()
         .enumerate()
@@ -138,21 +122,13 @@ pub fn siret(raw: &str) -> Result<String, &'static str> {
             }
         })
         .sum();
-    // La Poste's establishments use another key: the sum of digits is a multiple of 5.
-    let la_poste = s.starts_with("356000000")
-        && s.bytes()
+    let la_poste = digits.starts_with("356000000")
+        && digits
+            .bytes()
             .map(|b| u32::from(b - b'0'))
             .sum::<u32>()
             .is_multiple_of(5);
-    if sum.is_multiple_of(10) || la_poste {
-        Ok(s)
-    } else {
-        Err(HINT)
-    }
-}
-
-fn collapse_spaces(raw: &str) -> String {
-    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+    sum.is_multiple_of(10) || la_poste
 }
 
 #[cfg(test)]

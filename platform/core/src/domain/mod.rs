@@ -3,6 +3,7 @@
 pub mod contact;
 pub mod host;
 pub mod money;
+pub mod patterns;
 pub mod slug;
 pub mod text;
 pub mod time;

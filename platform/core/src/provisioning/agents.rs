@@ -208,7 +208,7 @@ fn check(tx: &mut TenantTx<'_>, input: &AgentInput) -> Result<Checked, Provision
     let email = c.take("email", contact::email(&input.email));
     let phone = c.take("phone", contact::phone(&input.phone));
     let profile = match input.profile.as_deref() {
-        None | Some("") => Profile::Agent,
+        None => Profile::Agent,
         Some(p) => Profile::parse(p).unwrap_or_else(|| {
             c.add("profile", "profil inconnu : agent, manager ou admin");
             Profile::Agent
@@ -336,7 +336,7 @@ fn explicit_uid(
     input: &AgentInput,
     mut taken: impl FnMut(&str) -> Result<bool, ProvisioningError>,
 ) -> Result<Option<String>, ProvisioningError> {
-    match input.uid.as_deref().map(str::trim) {
+    match input.uid.as_deref() {
         Some(u) if !u.is_empty() => {
             uid::check(u).map_err(|m| invalid("uid", m))?;
             if taken(u)? {
@@ -478,10 +478,14 @@ pub fn update(
         // planned from what the entry is once this one holds the row.
         tx.lock_rows("agents", "uid", uid)?;
         let before = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
-        if input.uid.as_deref().is_some_and(|u| u.trim() != uid) {
-            return Err(invalid(
-                "uid",
-                "l’identifiant d’un agent ne peut pas être modifié : créez un autre agent",
+        // Absent, empty or the same: fine; another one conflicts with the agent's.
+        if input
+            .uid
+            .as_deref()
+            .is_some_and(|u| !u.is_empty() && u != uid)
+        {
+            return Err(ProvisioningError::Conflict(
+                "l’identifiant d’un agent ne peut pas être modifié : créez un autre agent".into(),
             ));
         }
         let checked = check(tx, &input)?;

@@ -1,0 +1,73 @@
+//! The provisioning API against its own document: schemathesis (PyPI,
+//! installed by `ops/test-services.sh`) generates requests from
+//! `/api/openapi.json` and runs every one of its checks on the answers: no
+//! server error, only documented statuses, content types and schemas, every
+//! schema-valid request accepted and every invalid one refused, 405 for
+//! undeclared methods, requests with wrong credentials refused (with 429 once
+//! the login throttle steps in: the one exception). The demo's super-admin
+//! token authenticates. ops/api/hooks.py says what the
+//! document's custom formats (SIRET) mean.
+
+use std::path::Path;
+use std::process::Command;
+
+use guichet_tests::served::DemoServer;
+
+#[test]
+fn the_api_keeps_to_its_document() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let st = root.join("ops/.venv/bin/st");
+    assert!(
+        st.exists(),
+        "schemathesis is missing: run ops/test-services.sh"
+    );
+    let server = DemoServer::start();
+    let out = server.run(&["admin", "token", "--login", "demo-admin"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let out = Command::new(&st)
+        .env("SCHEMATHESIS_HOOKS", "hooks")
+        .env("PYTHONPATH", root.join("ops/api"))
+        .env("NO_COLOR", "1")
+        .args([
+            "run",
+            &format!("http://127.0.0.1:{}/api/openapi.json", server.prov_port),
+            "--checks",
+            "all",
+            "--header",
+            &format!("Authorization: Bearer {token}"),
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            "25",
+            "--seed",
+            "20261129",
+            "--workers",
+            "2",
+        ])
+        .output()
+        .expect("schemathesis runs");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The one exception: wrong credentials, tried again and again, meet the
+    // login throttle (429) instead of a 401.
+    let failures: Vec<&str> = report.lines().filter(|l| l.starts_with("- ST")).collect();
+    let throttled = report.matches("got `429 Too Many Requests`").count();
+    let only_throttle = failures
+        .iter()
+        .all(|l| l.starts_with("- ST401 Unexpected response to invalid authentication"))
+        && throttled == failures.len();
+    assert!(
+        out.status.success() || only_throttle,
+        "schemathesis found failures:\n{report}\n--- server log ---\n{}",
+        server.log()
+    );
+    assert!(report.contains("Test cases:"), "{report}");
+}
