@@ -97,7 +97,7 @@ ensure_ldap_tools() {
   fi
 }
 
-# The page tests in a real browser (tests/tests/browser.rs): Playwright and
+# The page tests in a real browser (tests/tests/it/browser.rs): Playwright and
 # axe-core from ops/browser/package-lock.json, driving Debian's Chromium.
 ensure_browser_tools() {
   local dir

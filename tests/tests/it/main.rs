@@ -1,0 +1,16 @@
+//! The integration suite, one binary (each file under `tests/` would be a
+//! binary of its own, linked with everything): one module per area.
+
+mod api_contract;
+mod browser;
+mod cli;
+mod files;
+mod http;
+mod isolation;
+mod ldap_harness;
+mod mail;
+mod provisioning_api;
+mod provisioning_directory;
+mod provisioning_pages;
+mod sessions;
+mod store;
