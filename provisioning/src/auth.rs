@@ -38,20 +38,35 @@ pub(crate) async fn sign_in(
     Ok(found)
 }
 
+/// Proof that the principal may act on this collectivité: the only way to
+/// open one of its transactions in this plane (see `api::read_in`,
+/// `pages::Ctx::read`). Made by [`tenant_in_reach`] alone.
+pub(crate) struct Reach(Tenant);
+
+impl std::ops::Deref for Reach {
+    type Target = Tenant;
+    fn deref(&self) -> &Tenant {
+        &self.0
+    }
+}
+
+/// Proof that the principal is a super-admin (platform-wide actions).
+pub(crate) struct PlatformPermit(());
+
 /// The collectivité named in a path, if this principal may reach it; any
 /// other case is "not found", so that existence does not leak.
 pub(crate) async fn tenant_in_reach(
     store: &web::Data<Store>,
     principal: &Principal,
     slug: &str,
-) -> Result<Tenant, AppError> {
+) -> Result<Reach, AppError> {
     let store = store.clone().into_inner();
     let slug = slug.to_owned();
     let tenant = blocking(move || Ok(store.platform_read(|c| tenancy::find_by_slug(c, &slug))?))
         .await?
         .ok_or(AppError::NotFound)?;
     if principal.reaches(&tenant) {
-        Ok(tenant)
+        Ok(Reach(tenant))
     } else {
         Err(AppError::NotFound)
     }
@@ -59,9 +74,9 @@ pub(crate) async fn tenant_in_reach(
 
 /// Only super-admins: a referential admin is told "forbidden" for the
 /// platform-wide actions (which reveal nothing of another collectivité).
-pub(crate) fn super_admin_only(principal: &Principal) -> Result<(), AppError> {
+pub(crate) fn super_admin_only(principal: &Principal) -> Result<PlatformPermit, AppError> {
     if principal.is_super_admin() {
-        Ok(())
+        Ok(PlatformPermit(()))
     } else {
         Err(AppError::Forbidden)
     }

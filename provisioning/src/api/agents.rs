@@ -20,7 +20,7 @@ pub(crate) async fn list(
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
     let limit = query.limit()?;
     let q = query.into_inner().q;
-    let found = read_in(&store, tenant.id, move |tx| agents::search(tx, &q, limit)).await?;
+    let found = read_in(&store, &tenant, move |tx| agents::search(tx, &q, limit)).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -61,7 +61,7 @@ pub(crate) async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (slug, uid) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let agent = read_in(&store, tenant.id, move |tx| agents::get(tx, &uid))
+    let agent = read_in(&store, &tenant, move |tx| agents::get(tx, &uid))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(agent))
@@ -148,7 +148,7 @@ pub(crate) async fn list_groups(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let found = read_in(&store, tenant.id, groups::list).await?;
+    let found = read_in(&store, &tenant, groups::list).await?;
     Ok(HttpResponse::Ok().json(
         found
             .into_iter()

@@ -107,6 +107,6 @@ pub(crate) async fn audit_trail(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let events = read_in(&store, tenant.id, |tx| audit::recent(tx, 500)).await?;
+    let events = read_in(&store, &tenant, |tx| audit::recent(tx, 500)).await?;
     Ok(HttpResponse::Ok().json(events))
 }

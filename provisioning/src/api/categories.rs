@@ -57,7 +57,7 @@ pub(crate) async fn list(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let found = read_in(&store, tenant.id, move |tx| {
+    let found = read_in(&store, &tenant, move |tx| {
         categories::list(tx)?
             .into_iter()
             .map(|c| with_rights(tx, c))
@@ -77,7 +77,7 @@ pub(crate) async fn create(
     let actor = user.0.actor();
     let slug = tenant.slug.clone();
     let input = body.into_inner();
-    let made = write_in(&store, tenant.id, move |tx| {
+    let made = write_in(&store, &tenant, move |tx| {
         let c = categories::create(tx, &actor, &input.name)?;
         if let Some(codes) = &input.teleservices {
             set_teleservices(tx, &actor, c.id, codes)?;
@@ -102,7 +102,7 @@ pub(crate) async fn show(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
-    let found = read_in(&store, tenant.id, move |tx| {
+    let found = read_in(&store, &tenant, move |tx| {
         let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
         with_rights(tx, c)
     })
@@ -120,7 +120,7 @@ pub(crate) async fn update(
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
     let actor = user.0.actor();
     let input = body.into_inner();
-    let after = write_in(&store, tenant.id, move |tx| {
+    let after = write_in(&store, &tenant, move |tx| {
         categories::rename(tx, &actor, id, &input.name)?;
         if let Some(codes) = &input.teleservices {
             set_teleservices(tx, &actor, id, codes)?;
@@ -140,7 +140,7 @@ pub(crate) async fn delete(
     let (slug, id) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
     let actor = user.0.actor();
-    write_in(&store, tenant.id, move |tx| {
+    write_in(&store, &tenant, move |tx| {
         categories::delete(tx, &actor, id)
     })
     .await?;
@@ -163,7 +163,7 @@ pub(crate) async fn set_right(
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
     let actor = user.0.actor();
     let right = body.into_inner().right;
-    let grant = write_in(&store, tenant.id, move |tx| {
+    let grant = write_in(&store, &tenant, move |tx| {
         categories::set_right(tx, &actor, id, &uid, &right)
     })
     .await?;
@@ -179,7 +179,7 @@ pub(crate) async fn clear_right(
     let (slug, id, uid) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
     let actor = user.0.actor();
-    write_in(&store, tenant.id, move |tx| {
+    write_in(&store, &tenant, move |tx| {
         categories::clear_right(tx, &actor, id, &uid)
     })
     .await?;
@@ -211,7 +211,7 @@ async fn move_teleservice(
     let (slug, id, code) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
     let actor = user.0.actor();
-    let after = write_in(&store, tenant.id, move |tx| {
+    let after = write_in(&store, &tenant, move |tx| {
         let category = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
         // The code names a resource of the path: unknown, it is not found.
         if !categories::teleservices(tx)?.iter().any(|s| s.code == code) {
@@ -235,6 +235,6 @@ pub(crate) async fn teleservices(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = tenant_in_reach(&store, &user.0, &path).await?;
-    let found = read_in(&store, tenant.id, categories::teleservices).await?;
+    let found = read_in(&store, &tenant, categories::teleservices).await?;
     Ok(HttpResponse::Ok().json(found))
 }

@@ -27,10 +27,7 @@ pub(crate) async fn list(
     let kind = **kind;
     let limit = query.limit()? as usize;
     let q = query.into_inner().q;
-    let mut found = read_in(&store, tenant.id, move |tx| {
-        facilities::search(tx, kind, &q)
-    })
-    .await?;
+    let mut found = read_in(&store, &tenant, move |tx| facilities::search(tx, kind, &q)).await?;
     found.truncate(limit);
     Ok(HttpResponse::Ok().json(found))
 }
@@ -77,7 +74,7 @@ pub(crate) async fn show(
     let (slug, id) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
     let kind = **kind;
-    let found = read_in(&store, tenant.id, move |tx| facilities::get(tx, kind, id))
+    let found = read_in(&store, &tenant, move |tx| facilities::get(tx, kind, id))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(found))

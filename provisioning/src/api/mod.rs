@@ -20,8 +20,9 @@ use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::{self, Principal};
 use guichet_core::provisioning::ProvisioningError;
 use guichet_core::store::{Store, TenantTx};
-use guichet_core::tenancy::TenantId;
 use guichet_core::web::client::ClientAddr;
+
+use crate::auth::Reach;
 use guichet_core::web::{blocking, AppError};
 
 const OPENAPI: &str = include_str!("../../openapi.json");
@@ -163,26 +164,26 @@ impl Search {
     }
 }
 
-/// Runs `f` in a read transaction of the collectivité, off the executor.
-async fn read_in<T, E, F>(store: &web::Data<Store>, tenant: TenantId, f: F) -> Result<T, AppError>
+/// Runs `f` in a read transaction of the collectivité within reach, off the executor.
+async fn read_in<T, E, F>(store: &web::Data<Store>, reach: &Reach, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
     E: Into<ProvisioningError>,
     T: Send + 'static,
 {
-    let store = store.clone().into_inner();
+    let (store, tenant) = (store.clone().into_inner(), reach.id);
     blocking(move || Ok(store.read(tenant, |tx| f(tx).map_err(Into::<ProvisioningError>::into))?))
         .await
 }
 
-/// Runs `f` in a write transaction of the collectivité, off the executor.
-async fn write_in<T, E, F>(store: &web::Data<Store>, tenant: TenantId, f: F) -> Result<T, AppError>
+/// Runs `f` in a write transaction of the collectivité within reach, off the executor.
+async fn write_in<T, E, F>(store: &web::Data<Store>, reach: &Reach, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
     E: Into<ProvisioningError>,
     T: Send + 'static,
 {
-    let store = store.clone().into_inner();
+    let (store, tenant) = (store.clone().into_inner(), reach.id);
     blocking(move || Ok(store.write(tenant, |tx| f(tx).map_err(Into::<ProvisioningError>::into))?))
         .await
 }

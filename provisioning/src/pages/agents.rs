@@ -1,5 +1,6 @@
 //! Agents of a collectivité: search, creation, changes, deletion.
 
+use crate::auth::Reach;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::provisioning::agents::{self, Agent, AgentInput};
@@ -227,7 +228,7 @@ fn agent_form(
     )
 }
 
-async fn known_groups(ctx: &Ctx, tenant: &Tenant) -> Result<Groups, AppError> {
+async fn known_groups(ctx: &Ctx, tenant: &Reach) -> Result<Groups, AppError> {
     ctx.read(tenant, groups::list).await
 }
 
@@ -302,7 +303,7 @@ pub(crate) async fn create(
 }
 
 /// The agent of the path, in a collectivité within reach.
-async fn agent_of(ctx: &Ctx, slug: &str, uid: &str) -> Result<(Tenant, Agent), AppError> {
+async fn agent_of(ctx: &Ctx, slug: &str, uid: &str) -> Result<(Reach, Agent), AppError> {
     let tenant = ctx.tenant(slug).await?;
     let uid = uid.to_owned();
     let agent = ctx

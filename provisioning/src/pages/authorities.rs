@@ -252,11 +252,11 @@ pub(crate) async fn summary(ctx: Ctx, slug: web::Path<String>) -> Result<HttpRes
             guichet_core::domain::time::paris(tenant.created_at).date_naive(),
         ),
         csrf_token: ctx.csrf()?,
-        slug: tenant.slug,
-        name: tenant.name,
-        postal_address: tenant.postal_address,
-        contact_email: tenant.contact_email,
-        siret: tenant.siret,
+        slug: tenant.slug.clone(),
+        name: tenant.name.clone(),
+        postal_address: tenant.postal_address.clone(),
+        contact_email: tenant.contact_email.clone(),
+        siret: tenant.siret.clone(),
     };
     ctx.render(StatusCode::OK, "provisioning/authority", &page)
 }

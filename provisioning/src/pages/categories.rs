@@ -12,6 +12,8 @@ use guichet_core::store::TenantTx;
 use guichet_core::tenancy::Tenant;
 use guichet_core::web::csrf::VerifiedForm;
 use guichet_core::web::{blocking, AppError, Layout};
+
+use crate::auth::Reach;
 use serde::{Deserialize, Serialize};
 
 use super::forms::{sealed, Field, Form, Section};
@@ -22,7 +24,7 @@ fn base(tenant: &Tenant) -> String {
 }
 
 /// Runs core changes of one collectivité in a write transaction.
-async fn write<T, F>(ctx: &Ctx, tenant: &Tenant, f: F) -> Result<T, AppError>
+async fn write<T, F>(ctx: &Ctx, tenant: &Reach, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, ProvisioningError> + Send + 'static,
@@ -71,7 +73,7 @@ fn create_form(ctx: &Ctx, tenant: &Tenant, name: &str) -> Result<Form, AppError>
 
 async fn list_page(
     ctx: &Ctx,
-    tenant: &Tenant,
+    tenant: &Reach,
     status: StatusCode,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
@@ -195,7 +197,7 @@ const RIGHT: &str = "droit:";
 
 async fn detail(
     ctx: &Ctx,
-    tenant: &Tenant,
+    tenant: &Reach,
     id: i64,
     status: StatusCode,
     rename: Option<Form>,

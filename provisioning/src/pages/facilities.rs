@@ -1,6 +1,7 @@
 //! Écoles and centres de loisirs: the same pages for both kinds, told apart
 //! by the resource's data.
 
+use crate::auth::Reach;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::directory::FacilityKind;
@@ -272,7 +273,7 @@ async fn facility_of(
     w: &Words,
     slug: &str,
     id: i64,
-) -> Result<(Tenant, Facility), AppError> {
+) -> Result<(Reach, Facility), AppError> {
     let tenant = ctx.tenant(slug).await?;
     let kind = w.kind;
     let found = ctx

@@ -25,6 +25,7 @@ use guichet_core::tenancy::Tenant;
 use guichet_core::web::{blocking, csrf, AppError, Layout, Renderer};
 use serde::Serialize;
 
+use crate::auth::{PlatformPermit, Reach};
 use crate::Provisioning;
 
 const SITE: &str = "Guichet — administration";
@@ -102,7 +103,7 @@ impl Ctx {
     /// The collectivité of the path, if within reach ("not found" otherwise).
     /// A referential admin must still be one: a session outlives a removal
     /// from the group, the right to act must not.
-    pub async fn tenant(&self, slug: &str) -> Result<Tenant, AppError> {
+    pub async fn tenant(&self, slug: &str) -> Result<Reach, AppError> {
         let tenant = crate::auth::tenant_in_reach(&self.store, &self.who, slug).await?;
         if let Principal::ReferentialAdmin { uid, .. } = &self.who {
             let uid = uid.clone();
@@ -119,12 +120,12 @@ impl Ctx {
         Ok(tenant)
     }
 
-    pub fn super_admin_only(&self) -> Result<(), AppError> {
+    pub fn super_admin_only(&self) -> Result<PlatformPermit, AppError> {
         crate::auth::super_admin_only(&self.who)
     }
 
-    /// A read transaction of the collectivité, off the async executor.
-    pub async fn read<T, F>(&self, tenant: &Tenant, f: F) -> Result<T, AppError>
+    /// A read transaction of the collectivité within reach, off the async executor.
+    pub async fn read<T, F>(&self, tenant: &Reach, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut TenantTx<'_>) -> Result<T, StoreError> + Send + 'static,

@@ -828,11 +828,13 @@ async fn categories_group_teleservices_and_carry_rights() {
             .platform_read(|c| guichet_core::tenancy::find_by_slug(c, "arles"))
             .unwrap()
             .unwrap();
-        use guichet_core::provisioning::rights::{may, Action};
+        use guichet_core::provisioning::rights::{permit, Action};
+        // The rule answers with a permit (for the services that act), or no.
         let may_do = |action, code: &str| {
             p.store
-                .read(tenant.id, |tx| may(tx, "lea", action, code))
+                .read(tenant.id, |tx| permit(tx, "lea", action, code))
                 .unwrap()
+                .is_ok_and(|permit| permit.action() == action)
         };
         assert!(
             !may_do(Action::Consult, "school-registration"),

@@ -154,10 +154,38 @@ impl AgentRights {
     }
 
     /// The rule: may this agent do `action` on a téléservice of `category`?
-    pub fn may(&self, action: Action, category: Option<i64>) -> bool {
-        self.access(category) >= action.required()
+    /// The answer is a [`Permit`] that the services doing it require.
+    pub fn permit(&self, action: Action, category: Option<i64>) -> Result<Permit, Denied> {
+        if self.access(category) >= action.required() {
+            Ok(Permit { action, category })
+        } else {
+            Err(Denied)
+        }
     }
 }
+
+/// Proof that an agent may do `action` on téléservices of `category`: made
+/// only by [`AgentRights::permit`], required by the services that act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permit {
+    action: Action,
+    category: Option<i64>,
+}
+
+impl Permit {
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    pub fn category(&self) -> Option<i64> {
+        self.category
+    }
+}
+
+/// The rule said no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("droit insuffisant")]
+pub struct Denied;
 
 /// Loads an agent's rights; `None` when the collectivité has no such agent.
 pub fn load(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<AgentRights>, StoreError> {
@@ -198,14 +226,14 @@ pub fn load(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<AgentRights>, Sto
     }))
 }
 
-/// May agent `uid` do `action` on the téléservice `code`? False for an
+/// May agent `uid` do `action` on the téléservice `code`? Denied for an
 /// unknown agent or téléservice.
-pub fn may(
+pub fn permit(
     tx: &mut TenantTx<'_>,
     uid: &str,
     action: Action,
     teleservice_code: &str,
-) -> Result<bool, StoreError> {
+) -> Result<Result<Permit, Denied>, StoreError> {
     let tenant = tx.tenant_key();
     let Some(category) = teleservices::table
         .filter(teleservices::tenant_id.eq(tenant))
@@ -214,9 +242,12 @@ pub fn may(
         .first::<Option<i64>>(tx.conn())
         .optional()?
     else {
-        return Ok(false);
+        return Ok(Err(Denied));
     };
-    Ok(load(tx, uid)?.is_some_and(|r| r.may(action, category)))
+    Ok(match load(tx, uid)? {
+        Some(rights) => rights.permit(action, category),
+        None => Err(Denied),
+    })
 }
 
 #[cfg(test)]
@@ -264,7 +295,7 @@ mod tests {
                                 }
                             };
                             assert_eq!(
-                                rights.may(action, category),
+                                rights.permit(action, category).is_ok(),
                                 expected,
                                 "{profile:?} back_office={back_office} explicit={explicit:?} {action:?} {category:?}"
                             );
@@ -284,17 +315,23 @@ mod tests {
             back_office: true,
             explicit: [(7, Access::Read)].into(),
         };
-        assert!(reader.may(Action::Consult, Some(7)));
-        assert!(!reader.may(Action::Process, Some(7)));
-        assert!(!reader.may(Action::Consult, Some(8)), "no link: no access");
+        assert!(reader.permit(Action::Consult, Some(7)).is_ok());
+        assert!(reader.permit(Action::Process, Some(7)).is_err());
+        assert!(
+            reader.permit(Action::Consult, Some(8)).is_err(),
+            "no link: no access"
+        );
         let manager = AgentRights {
             profile: Profile::Manager,
             back_office: true,
             explicit: [(7, Access::None)].into(),
         };
-        assert!(!manager.may(Action::Consult, Some(7)), "explicit none wins");
-        assert!(manager.may(Action::Consult, Some(8)));
-        assert!(!manager.may(Action::Statistics, Some(8)));
+        assert!(
+            manager.permit(Action::Consult, Some(7)).is_err(),
+            "explicit none wins"
+        );
+        assert!(manager.permit(Action::Consult, Some(8)).is_ok());
+        assert!(manager.permit(Action::Statistics, Some(8)).is_err());
     }
 
     #[test]
