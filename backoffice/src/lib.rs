@@ -12,7 +12,7 @@ use guichet_core::store::Store;
 use guichet_core::web::csrf;
 use guichet_core::web::principal::{SignedInAgent, AGENT_SIGN_IN};
 use guichet_core::web::routes::{RouteTable, Who::*};
-use guichet_core::web::{blocking, AppError, Layout, Renderer};
+use guichet_core::web::{tx, AppError, Layout, Renderer};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
@@ -77,9 +77,8 @@ async fn home(
     pages: web::Data<Renderer>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = agent.tenant.clone();
-    let (s, id) = (store.into_inner(), agent.agent_id);
-    let tid = tenant.id;
-    let found = blocking(move || Ok(s.read(tid, |tx| agents::get_by_id(tx, id))?)).await?;
+    let id = agent.agent_id;
+    let found = tx::read(&store, &agent, move |t| agents::get_by_id(t, id)).await?;
     // Removed since sign-in (its sessions were revoked with it, but a request
     // may have raced the removal).
     let me = found.ok_or(AppError::SignInRequired(AGENT_SIGN_IN))?;

@@ -11,7 +11,7 @@ use guichet_core::store::Store;
 use guichet_core::tenancy::Tenant;
 use guichet_core::web::csrf::{self, VerifiedForm};
 use guichet_core::web::tenant::CurrentTenant;
-use guichet_core::web::{blocking, AppError, Layout, Renderer};
+use guichet_core::web::{blocking, tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : votre mot de passe n’a pas été enregistré. Réessayez dans quelques minutes.";
@@ -73,11 +73,11 @@ fn invalid_link(pages: &Renderer, tenant: &Tenant) -> Result<HttpResponse, AppEr
 /// The agent the link was made for, if it is still valid.
 async fn agent_of(
     store: &web::Data<Store>,
-    tenant: &Tenant,
+    tenant: &CurrentTenant,
     token: &str,
 ) -> Result<Option<agents::Agent>, AppError> {
-    let (store, id, token) = (store.clone().into_inner(), tenant.id, token.to_owned());
-    blocking(move || Ok(store.read(id, |tx| agents::agent_for_link(tx, &token))?)).await
+    let token = token.to_owned();
+    tx::read(store, tenant, move |t| agents::agent_for_link(t, &token)).await
 }
 
 fn form(

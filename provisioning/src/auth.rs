@@ -9,6 +9,7 @@ use guichet_core::provisioning::principal::{self, Principal};
 use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
 use guichet_core::web::client::ClientAddr;
+use guichet_core::web::tx::TenantScope;
 use guichet_core::web::{blocking, AppError};
 
 /// Checks a login and password behind the login throttle; the hash or the
@@ -47,6 +48,12 @@ impl std::ops::Deref for Reach {
     type Target = Tenant;
     fn deref(&self) -> &Tenant {
         &self.0
+    }
+}
+
+impl TenantScope for Reach {
+    fn tenant_id(&self) -> guichet_core::tenancy::TenantId {
+        self.0.id
     }
 }
 

@@ -23,7 +23,7 @@ use guichet_core::store::{Store, TenantTx};
 use guichet_core::web::client::ClientAddr;
 
 use crate::auth::Reach;
-use guichet_core::web::{blocking, AppError};
+use guichet_core::web::{blocking, tx, AppError};
 
 const OPENAPI: &str = include_str!("../../openapi.json");
 
@@ -164,26 +164,28 @@ impl Search {
     }
 }
 
-/// Runs `f` in a read transaction of the collectivité within reach, off the executor.
+/// Runs `f` in a read transaction of the collectivité within reach.
 async fn read_in<T, E, F>(store: &web::Data<Store>, reach: &Reach, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
     E: Into<ProvisioningError>,
     T: Send + 'static,
 {
-    let (store, tenant) = (store.clone().into_inner(), reach.id);
-    blocking(move || Ok(store.read(tenant, |tx| f(tx).map_err(Into::<ProvisioningError>::into))?))
-        .await
+    tx::read(store, reach, |t| {
+        f(t).map_err(Into::<ProvisioningError>::into)
+    })
+    .await
 }
 
-/// Runs `f` in a write transaction of the collectivité within reach, off the executor.
+/// Runs `f` in a write transaction of the collectivité within reach.
 async fn write_in<T, E, F>(store: &web::Data<Store>, reach: &Reach, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
     E: Into<ProvisioningError>,
     T: Send + 'static,
 {
-    let (store, tenant) = (store.clone().into_inner(), reach.id);
-    blocking(move || Ok(store.write(tenant, |tx| f(tx).map_err(Into::<ProvisioningError>::into))?))
-        .await
+    tx::write(store, reach, |t| {
+        f(t).map_err(Into::<ProvisioningError>::into)
+    })
+    .await
 }

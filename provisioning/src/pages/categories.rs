@@ -11,7 +11,7 @@ use guichet_core::provisioning::{agents, groups, ProvisioningError};
 use guichet_core::store::TenantTx;
 use guichet_core::tenancy::Tenant;
 use guichet_core::web::csrf::VerifiedForm;
-use guichet_core::web::{blocking, AppError, Layout};
+use guichet_core::web::{AppError, Layout};
 
 use crate::auth::Reach;
 use serde::{Deserialize, Serialize};
@@ -29,8 +29,8 @@ where
     T: Send + 'static,
     F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, ProvisioningError> + Send + 'static,
 {
-    let (store, id, actor) = (ctx.store(), tenant.id, ctx.who.actor());
-    blocking(move || Ok(store.write(id, |tx| f(tx, &actor))?)).await
+    let actor = ctx.who.actor();
+    guichet_core::web::tx::write(&ctx.store, tenant, move |t| f(t, &actor)).await
 }
 
 #[derive(Serialize)]

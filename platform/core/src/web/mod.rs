@@ -13,6 +13,7 @@ pub mod routes;
 pub mod security;
 pub mod session;
 pub mod tenant;
+pub mod tx;
 pub mod upload;
 
 pub use error::AppError;
