@@ -712,6 +712,10 @@ fn tokens_expire_and_go_with_their_holder() {
         assert!(trail
             .iter()
             .any(|e| e.1 == "cli:test" && e.2 == "api-token.issue" && e.3 == login));
+        // The collectivité's creation, a super-admin's act, is in the platform's trail too.
+        assert!(trail
+            .iter()
+            .any(|e| e.1 == "test" && e.2 == "local-authority.create" && e.3 == "arles"));
         drop(raw);
 
         // A second referential admin removes the first: the token goes with the row,

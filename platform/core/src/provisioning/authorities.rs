@@ -162,8 +162,9 @@ pub fn create(
             .create_branch(&tenant.slug, &tenant.name, &builtin);
         pending.apply(branch).map_err(|e| match e {
             ProvisioningError::Directory(DirectoryError::AlreadyExists(dn)) => {
+                tracing::warn!(%dn, "branche déjà présente dans l’annuaire");
                 ProvisioningError::Conflict(format!(
-                    "l’annuaire a déjà une branche pour « {} » ({dn})",
+                    "l’annuaire a déjà une branche pour « {} » : retirez-la de l’annuaire, ou choisissez un autre identifiant court",
                     tenant.slug
                 ))
             }
@@ -183,6 +184,15 @@ pub fn create(
                 before: None,
                 after: Some(serde_json::to_value(view(&tenant)).unwrap_or_default()),
             },
+        )?;
+        // A super-admin's action: in the platform's trail too.
+        audit::record_platform(
+            tx.conn(),
+            actor,
+            "local-authority.create",
+            "local-authority",
+            &tenant.slug,
+            None,
         )?;
         let link_base = tenant.public_url(local_port);
         let created = agents::create_in(&mut tx, &mut pending, &tenant, actor, &link_base, admin)
@@ -277,6 +287,14 @@ pub fn update(
                 before: Some(serde_json::to_value(view(&before)).unwrap_or_default()),
                 after: Some(serde_json::to_value(view(&after)).unwrap_or_default()),
             },
+        )?;
+        audit::record_platform(
+            tx.conn(),
+            actor,
+            "local-authority.update",
+            "local-authority",
+            slug,
+            Some(serde_json::json!({ "state": after.state.as_str() })),
         )?;
         Ok(after)
     });
