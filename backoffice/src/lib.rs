@@ -9,10 +9,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use guichet_core::provisioning::agents;
 use guichet_core::store::Store;
-use guichet_core::web::csrf;
-use guichet_core::web::principal::{SignedInAgent, AGENT_SIGN_IN};
-use guichet_core::web::routes::{RouteTable, Who::*};
-use guichet_core::web::{tx, AppError, Layout, Renderer};
+use guichet_web::csrf;
+use guichet_web::principal::{SignedInAgent, AGENT_SIGN_IN};
+use guichet_web::routes::{RouteTable, Who::*};
+use guichet_web::{tx, AppError, Layout, Renderer};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 

@@ -9,9 +9,9 @@ use guichet_core::directory::Directory;
 use guichet_core::provisioning::agents;
 use guichet_core::store::Store;
 use guichet_core::tenancy::Tenant;
-use guichet_core::web::csrf::{self, VerifiedForm};
-use guichet_core::web::tenant::CurrentTenant;
-use guichet_core::web::{blocking, tx, AppError, Layout, Renderer};
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::tenant::CurrentTenant;
+use guichet_web::{blocking, tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : votre mot de passe n’a pas été enregistré. Réessayez dans quelques minutes.";

@@ -10,12 +10,12 @@ use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::provisioning::agents;
 use guichet_core::store::Store;
-use guichet_core::web::client::ClientAddr;
-use guichet_core::web::csrf::{self, VerifiedForm};
-use guichet_core::web::principal::SignedInAgent;
-use guichet_core::web::session::{self, Plane, SessionExpired, SessionPrincipal};
-use guichet_core::web::tenant::CurrentTenant;
-use guichet_core::web::{blocking, AppError, Layout, Renderer};
+use guichet_web::client::ClientAddr;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::principal::SignedInAgent;
+use guichet_web::session::{self, Plane, SessionExpired, SessionPrincipal};
+use guichet_web::tenant::CurrentTenant;
+use guichet_web::{blocking, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 const WRONG: &str = "Identifiant ou mot de passe incorrect. Vérifiez-les ; si vous avez oublié votre mot de passe, demandez un nouveau lien à l’administrateur de votre collectivité.";

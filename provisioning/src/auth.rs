@@ -8,9 +8,9 @@ use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::{self, Principal};
 use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
-use guichet_core::web::client::ClientAddr;
-use guichet_core::web::tx::TenantScope;
-use guichet_core::web::{blocking, AppError};
+use guichet_web::client::ClientAddr;
+use guichet_web::tx::TenantScope;
+use guichet_web::{blocking, AppError};
 
 /// Checks a login and password behind the login throttle; the hash or the
 /// directory bind runs outside any database transaction.

@@ -9,7 +9,7 @@ mod pages;
 pub mod routes;
 
 use actix_web::web;
-use guichet_core::web::Renderer;
+use guichet_web::Renderer;
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]

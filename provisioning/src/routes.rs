@@ -2,7 +2,7 @@
 //! does: the plane registers these and nothing else.
 
 use guichet_core::directory::FacilityKind;
-use guichet_core::web::routes::{RouteTable, Who::*};
+use guichet_web::routes::{RouteTable, Who::*};
 
 use crate::{api, pages};
 

@@ -2,9 +2,9 @@
 //! collectivité's online services. Every route here sits behind the tenant gate.
 
 use actix_web::{web, HttpResponse};
-use guichet_core::web::routes::{RouteTable, Who::*};
-use guichet_core::web::tenant::CurrentTenant;
-use guichet_core::web::{AppError, Layout, Renderer};
+use guichet_web::routes::{RouteTable, Who::*};
+use guichet_web::tenant::CurrentTenant;
+use guichet_web::{AppError, Layout, Renderer};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 

@@ -4,10 +4,10 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::sessions::{Plane, SessionPrincipal};
 use crate::store::schema::{audit_events, platform_audit_events};
 use crate::store::{DbConnection, Store, StoreError, TenantTx};
 use crate::tenancy::TenantId;
-use crate::web::session::{Plane, SessionPrincipal};
 
 /// What changed: the object, and its values before and after (JSON).
 pub struct Change<'a> {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use std::time::Duration;
 
+use crate::net::TrustedProxies;
 use crate::store::DatabaseUrl;
-use crate::web::client::TrustedProxies;
 
 /// A configuration value that cannot be used: which key, what was given, what is expected.
 #[derive(Debug, thiserror::Error)]

@@ -12,11 +12,11 @@ use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::files::FileStore;
 use guichet_core::store::Store;
-use guichet_core::web::client::TrustedProxies;
-use guichet_core::web::logging::GuichetRootSpan;
-use guichet_core::web::session::{DbSessionStore, Plane};
-use guichet_core::web::tenant::TenantCache;
-use guichet_core::web::{assets, error, health, security, session, tenant, Renderer};
+use guichet_web::client::TrustedProxies;
+use guichet_web::logging::GuichetRootSpan;
+use guichet_web::session::{DbSessionStore, Plane};
+use guichet_web::tenant::TenantCache;
+use guichet_web::{assets, error, health, security, session, tenant, Renderer};
 use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 

@@ -15,8 +15,8 @@ use guichet_core::mail::worker;
 use guichet_core::provisioning::{principal, sync, ProvisioningError};
 use guichet_core::store::{Backend, Store, StoreError};
 use guichet_core::tenancy;
-use guichet_core::web::session;
-use guichet_core::web::tenant::TenantCache;
+use guichet_web::session;
+use guichet_web::tenant::TenantCache;
 use std::time::Duration;
 
 use crate::app::{provisioning_app, public_app, Shared};

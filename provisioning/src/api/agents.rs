@@ -5,7 +5,7 @@ use guichet_core::directory::Directory;
 use guichet_core::provisioning::agents::{self, AgentInput};
 use guichet_core::provisioning::groups;
 use guichet_core::store::Store;
-use guichet_core::web::{blocking, AppError};
+use guichet_web::{blocking, AppError};
 
 use super::{created, read_in, ApiUser, Search};
 use crate::auth::{guard_own_account, tenant_in_reach, OwnAccount};

@@ -6,7 +6,7 @@ use guichet_core::directory::Directory;
 use guichet_core::provisioning::authorities::{self, AuthorityInput, AuthorityPatch};
 use guichet_core::store::Store;
 use guichet_core::tenancy;
-use guichet_core::web::{blocking, AppError};
+use guichet_web::{blocking, AppError};
 use serde::Serialize;
 
 use super::{created, read_in, ApiUser, Search};

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use guichet_core::provisioning::categories::{self, Category, Grant};
 use guichet_core::provisioning::ProvisioningError;
 use guichet_core::store::Store;
-use guichet_core::web::AppError;
+use guichet_web::AppError;
 use serde::{Deserialize, Serialize};
 
 use super::{created, read_in, write_in, ApiUser};

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use guichet_core::directory::{Directory, FacilityKind};
 use guichet_core::provisioning::facilities::{self, FacilityInput};
 use guichet_core::store::Store;
-use guichet_core::web::{blocking, AppError};
+use guichet_web::{blocking, AppError};
 
 use super::{created, read_in, ApiUser, Search};
 use crate::auth::tenant_in_reach;

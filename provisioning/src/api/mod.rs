@@ -20,10 +20,10 @@ use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::{self, Principal};
 use guichet_core::provisioning::ProvisioningError;
 use guichet_core::store::{Store, TenantTx};
-use guichet_core::web::client::ClientAddr;
+use guichet_web::client::ClientAddr;
 
 use crate::auth::Reach;
-use guichet_core::web::{blocking, tx, AppError};
+use guichet_web::{blocking, tx, AppError};
 
 const OPENAPI: &str = include_str!("../../openapi.json");
 

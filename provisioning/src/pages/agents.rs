@@ -8,8 +8,8 @@ use guichet_core::provisioning::groups;
 use guichet_core::provisioning::principal::Principal;
 use guichet_core::provisioning::rights::Profile;
 use guichet_core::tenancy::Tenant;
-use guichet_core::web::csrf::VerifiedForm;
-use guichet_core::web::{blocking, AppError, Layout};
+use guichet_web::csrf::VerifiedForm;
+use guichet_web::{blocking, AppError, Layout};
 use serde::Serialize;
 
 use super::forms::{form_page, non_empty, password_given, Field, Form, Pairs, Section};

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::audit::{self, AuditEvent};
-use guichet_core::web::{AppError, Layout};
+use guichet_web::{AppError, Layout};
 use serde::Serialize;
 
 use super::{Ctx, Nav};

@@ -7,8 +7,8 @@ use guichet_core::provisioning::agents::{self, AgentInput};
 use guichet_core::provisioning::authorities::{self, AuthorityInput, AuthorityPatch};
 use guichet_core::provisioning::principal::Principal;
 use guichet_core::tenancy::{self, Tenant, TenantState};
-use guichet_core::web::csrf::VerifiedForm;
-use guichet_core::web::{blocking, AppError, Layout};
+use guichet_web::csrf::VerifiedForm;
+use guichet_web::{blocking, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
 use super::forms::{self, form_page, host_lines, non_empty, password_given, Field, Form, Section};

@@ -10,8 +10,8 @@ use guichet_core::provisioning::rights::{Access, Profile};
 use guichet_core::provisioning::{agents, groups, ProvisioningError};
 use guichet_core::store::TenantTx;
 use guichet_core::tenancy::Tenant;
-use guichet_core::web::csrf::VerifiedForm;
-use guichet_core::web::{AppError, Layout};
+use guichet_web::csrf::VerifiedForm;
+use guichet_web::{AppError, Layout};
 
 use crate::auth::Reach;
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ where
     F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, ProvisioningError> + Send + 'static,
 {
     let actor = ctx.who.actor();
-    guichet_core::web::tx::write(&ctx.store, tenant, move |t| f(t, &actor)).await
+    guichet_web::tx::write(&ctx.store, tenant, move |t| f(t, &actor)).await
 }
 
 #[derive(Serialize)]

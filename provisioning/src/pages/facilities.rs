@@ -7,8 +7,8 @@ use actix_web::{web, HttpResponse};
 use guichet_core::directory::FacilityKind;
 use guichet_core::provisioning::facilities::{self, Facility, FacilityInput};
 use guichet_core::tenancy::Tenant;
-use guichet_core::web::csrf::VerifiedForm;
-use guichet_core::web::{blocking, AppError, Layout};
+use guichet_web::csrf::VerifiedForm;
+use guichet_web::{blocking, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
 use super::forms::{self, form_page, Field, Form, Section};

@@ -6,7 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use guichet_core::provisioning::FieldError;
-use guichet_core::web::{AppError, Layout};
+use guichet_web::{AppError, Layout};
 use serde::Serialize;
 
 use super::{sentence, Ctx};

@@ -22,7 +22,7 @@ use guichet_core::provisioning::groups;
 use guichet_core::provisioning::principal::Principal;
 use guichet_core::store::{Store, StoreError, TenantTx};
 use guichet_core::tenancy::Tenant;
-use guichet_core::web::{csrf, AppError, Layout, Renderer};
+use guichet_web::{csrf, AppError, Layout, Renderer};
 use serde::Serialize;
 
 use crate::auth::{PlatformPermit, Reach};
@@ -130,7 +130,7 @@ impl Ctx {
         T: Send + 'static,
         F: FnOnce(&mut TenantTx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        guichet_core::web::tx::read(&self.store, tenant, f).await
+        guichet_web::tx::read(&self.store, tenant, f).await
     }
 
     /// The layout of a page: the title, the navigation that fits the

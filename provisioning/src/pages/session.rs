@@ -9,10 +9,10 @@ use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::provisioning::principal::Principal;
 use guichet_core::store::Store;
-use guichet_core::web::client::ClientAddr;
-use guichet_core::web::csrf::{self, VerifiedForm};
-use guichet_core::web::session::{self, Plane, SessionExpired, SessionPrincipal};
-use guichet_core::web::{blocking, AppError, Layout, Renderer};
+use guichet_web::client::ClientAddr;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::session::{self, Plane, SessionExpired, SessionPrincipal};
+use guichet_web::{blocking, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 use super::{render, see_other, SITE};

@@ -16,11 +16,11 @@ use actix_web::test::{self, TestRequest};
 use actix_web::{web, App, HttpResponse};
 use guichet_core::files::{self, FileKind, FileStore, Limits};
 use guichet_core::store::Store;
-use guichet_core::web::session::{self, DbSessionStore, Plane};
-use guichet_core::web::tenant::{self, CurrentTenant, TenantCache};
-use guichet_core::web::upload;
-use guichet_core::web::{csrf, error, AppError, Renderer};
 use guichet_tests::{create_tenant, Backend, S3Server, TestDb};
+use guichet_web::session::{self, DbSessionStore, Plane};
+use guichet_web::tenant::{self, CurrentTenant, TenantCache};
+use guichet_web::upload;
+use guichet_web::{csrf, error, AppError, Renderer};
 use sha2::{Digest, Sha256};
 
 /// This route's limits: small, to test them without large bodies.
@@ -44,7 +44,7 @@ async fn send(
     let s = store.into_inner();
     let id = tenant.id;
     let received = form.files.clone();
-    let recorded = guichet_core::web::blocking(move || {
+    let recorded = guichet_web::blocking(move || {
         Ok(s.write(id, |tx| {
             received
                 .iter()
@@ -76,7 +76,7 @@ async fn fetch(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (s, t, id) = (store.into_inner(), tenant.id, id.into_inner());
-    let record = guichet_core::web::blocking(move || Ok(s.read(t, |tx| files::get(tx, id))?))
+    let record = guichet_web::blocking(move || Ok(s.read(t, |tx| files::get(tx, id))?))
         .await?
         .ok_or(AppError::NotFound)?;
     let kind = record.kind().ok_or(AppError::NotFound)?;

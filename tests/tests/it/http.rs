@@ -511,7 +511,7 @@ async fn session_cookies_are_https_only_when_configured() {
 #[actix_web::test]
 async fn localhost_names_only_on_a_workstation() {
     let (_db, mut shared) = setup(Backend::Sqlite);
-    shared.tenants = actix_web::web::Data::new(guichet_core::web::tenant::TenantCache::new(false));
+    shared.tenants = actix_web::web::Data::new(guichet_web::tenant::TenantCache::new(false));
     let app = test::init_service(public_app(&shared)).await;
     let res = test::call_service(&app, get("/", "arles.localhost").to_request()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);

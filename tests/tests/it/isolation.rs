@@ -7,11 +7,11 @@
 
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::test::{self, TestRequest};
-use guichet_core::web::routes::{RouteInfo, Who};
 use guichet_server::app::{provisioning_app, public_app};
 use guichet_tests::api::{call, new_authority, Auth, Dir, Platform, AGENT_PASSWORD};
 use guichet_tests::client::{csrf_of, Browser};
 use guichet_tests::{Backend, BACKENDS};
+use guichet_web::routes::{RouteInfo, Who};
 use serde_json::{json, Value};
 
 /// B's objects, by the parameter names of the routes.

@@ -1083,9 +1083,8 @@ async fn rotating_forwarded_for_still_meets_the_throttle() {
 #[actix_web::test]
 async fn a_trusted_proxy_forwards_the_client_address() {
     let mut p = Platform::new(Backend::Sqlite, Dir::Builtin);
-    p.shared.trusted_proxies = actix_web::web::Data::new(
-        guichet_core::web::client::TrustedProxies::parse("10.0.0.1").unwrap(),
-    );
+    p.shared.trusted_proxies =
+        actix_web::web::Data::new(guichet_web::client::TrustedProxies::parse("10.0.0.1").unwrap());
     let app = test::init_service(provisioning_app(&p.shared)).await;
     let proxy: std::net::SocketAddr = "10.0.0.1:50000".parse().unwrap();
     let via_proxy = |auth: &Auth, client: &str| {

@@ -315,11 +315,9 @@ async fn forged_and_ended_cookies_lead_to_the_sign_in_page() {
         // Purging removes the ended ones and leaves the living ones alone.
         agent.agent_sign_in(&app, "agent.a", PASSWORD).await;
         let mut raw = store.raw_connection().unwrap();
-        let purged = guichet_core::web::session::purge_ended(
-            &mut raw,
-            std::time::Duration::from_secs(30 * 60),
-        )
-        .unwrap();
+        let purged =
+            guichet_web::session::purge_ended(&mut raw, std::time::Duration::from_secs(30 * 60))
+                .unwrap();
         assert!(purged >= 1, "the other installation's ended session");
         drop(raw);
         assert_eq!(agent.get(&app, "/backoffice/").await.status, StatusCode::OK);

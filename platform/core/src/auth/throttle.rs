@@ -9,7 +9,7 @@
 //!   an hour block the address (trying one password on many logins).
 //!
 //! The client address is the socket peer, or what a trusted proxy forwarded
-//! (see [`crate::web::client`]): a client cannot choose it.
+//! (see `web::client`): a client cannot choose it.
 
 use std::net::IpAddr;
 use std::num::NonZeroUsize;

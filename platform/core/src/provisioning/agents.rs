@@ -1,7 +1,7 @@
 //! Agents of a collectivité: search, create, edit, delete; in the directory
 //! and in the database, in one operation.
 
-use crate::web::session::{self, Plane, SessionPrincipal};
+use crate::sessions::{self as session, Plane, SessionPrincipal};
 use std::collections::BTreeSet;
 
 use base64::Engine;

@@ -13,10 +13,10 @@ use super::{agents, groups, ProvisioningError};
 use crate::audit;
 use crate::auth::{password, superadmin};
 use crate::directory::Directory;
+use crate::sessions::SessionPrincipal;
 use crate::store::schema::api_tokens;
 use crate::store::{Store, StoreError};
 use crate::tenancy::{self, Tenant, TenantId, TenantState};
-use crate::web::session::SessionPrincipal;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]

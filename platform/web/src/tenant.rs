@@ -19,8 +19,8 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::{blocking, AppError};
-use crate::store::Store;
-use crate::tenancy::{self, Tenant};
+use guichet_core::store::Store;
+use guichet_core::tenancy::{self, Tenant};
 
 /// The collectivité that the gate resolved for this request.
 #[derive(Debug, Clone)]

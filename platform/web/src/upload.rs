@@ -20,8 +20,8 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use super::csrf;
 use super::AppError;
-use crate::files::{clean_filename, FileError, FileKind, FileStore, Limits, StoredFile};
-use crate::tenancy::TenantId;
+use guichet_core::files::{clean_filename, FileError, FileKind, FileStore, Limits, StoredFile};
+use guichet_core::tenancy::TenantId;
 
 /// Text fields of an upload form are short.
 const FIELD_LIMIT: usize = 16 * 1024;

@@ -6,8 +6,8 @@
 use super::principal::{SignedInAgent, SignedInHousehold};
 use super::tenant::CurrentTenant;
 use super::{blocking, AppError};
-use crate::store::{Store, StoreError, TenantTx};
-use crate::tenancy::TenantId;
+use guichet_core::store::{Store, StoreError, TenantTx};
+use guichet_core::tenancy::TenantId;
 
 /// What opens a collectivité's transactions in a request.
 pub trait TenantScope {

@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use super::render::{Layout, Renderer};
 use super::tenant::CurrentTenant;
-use crate::directory::DirectoryError;
-use crate::provisioning::{FieldError, ProvisioningError};
-use crate::store::StoreError;
+use guichet_core::directory::DirectoryError;
+use guichet_core::provisioning::{FieldError, ProvisioningError};
+use guichet_core::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::store::Store;
+use guichet_core::store::Store;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
