@@ -257,7 +257,8 @@ pub fn finish(
 }
 
 /// A job as an operator lists it.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
 pub struct JobRow {
     pub id: i64,
     pub tenant_id: Option<i64>,
@@ -282,16 +283,7 @@ pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, String, i64)>, Sto
 pub fn failed(conn: &mut DbConnection, limit: i64) -> Result<Vec<JobRow>, StoreError> {
     Ok(jobs::table
         .filter(jobs::state.eq("failed"))
-        .select((
-            jobs::id,
-            jobs::tenant_id,
-            jobs::kind,
-            jobs::state,
-            jobs::run_at,
-            jobs::attempts,
-            jobs::max_attempts,
-            jobs::last_error,
-        ))
+        .select(JobRow::as_select())
         .order(jobs::id.desc())
         .limit(limit)
         .load(conn)?)
@@ -301,16 +293,7 @@ pub fn failed(conn: &mut DbConnection, limit: i64) -> Result<Vec<JobRow>, StoreE
 pub fn get(conn: &mut DbConnection, id: i64) -> Result<Option<JobRow>, StoreError> {
     Ok(jobs::table
         .filter(jobs::id.eq(id))
-        .select((
-            jobs::id,
-            jobs::tenant_id,
-            jobs::kind,
-            jobs::state,
-            jobs::run_at,
-            jobs::attempts,
-            jobs::max_attempts,
-            jobs::last_error,
-        ))
+        .select(JobRow::as_select())
         .first(conn)
         .optional()?)
 }
