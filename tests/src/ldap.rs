@@ -199,6 +199,26 @@ impl LdapServer {
         );
     }
 
+    /// Freezes slapd (SIGSTOP): connections open, nothing answers, as with a
+    /// server that hangs; `thaw` lets it go on.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = std::fs::read_to_string(self.dir.join("slapd.pid")).expect("slapd.pid");
+        let ok = Command::new("kill")
+            .args([sig, pid.trim()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill {sig} slapd");
+    }
+
     /// Starts slapd again on the same port and data.
     pub fn restart(&self) {
         if let Err(out) = self.try_start() {

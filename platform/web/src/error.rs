@@ -61,6 +61,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(m) => AppError::Unavailable(m),
+            StoreError::Busy => AppError::Unavailable("base de données occupée".into()),
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(constraint) => {
                 // The constraint's name is for the log, not for people.

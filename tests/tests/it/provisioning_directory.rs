@@ -739,3 +739,58 @@ fn tokens_expire_and_go_with_their_holder() {
         assert_eq!(revoke_tokens(&p.store, "root", "cli:test").unwrap(), 1);
     }
 }
+
+/// On SQLite, a directory that hangs holds no other writer: while an agent's
+/// change waits on a frozen slapd, another collectivité's write goes through;
+/// thawed, the change completes.
+#[core::prelude::v1::test]
+fn a_hanging_directory_holds_no_other_writer() {
+    use guichet_core::provisioning::agents::{self, AgentInput};
+    use guichet_core::provisioning::authorities;
+    let p = Platform::new(Backend::Sqlite, Dir::Ldap);
+    let l = p.ldap();
+    let dir = std::sync::Arc::new(guichet_core::directory::Directory::from_config(Some(
+        &l.config(),
+    )));
+    let (arles, admin) = authorities::create(
+        &p.store,
+        &dir,
+        "test",
+        8080,
+        authority_input("arles", Some(AGENT_PASSWORD)),
+    )
+    .unwrap();
+    let other = guichet_tests::create_tenant(&p.store, "autre", "Autre", &[]);
+    l.freeze();
+    let change = {
+        let (store, dir, uid) = (p.store.clone(), dir.clone(), admin.agent.uid.clone());
+        std::thread::spawn(move || {
+            let input = AgentInput {
+                first_name: "Ada".into(),
+                last_name: "Admin".into(),
+                email: "admin@arles.example.fr".into(),
+                phone: "04 90 00 00 01".into(),
+                groups: vec!["referential-admin".into()],
+                ..AgentInput::default()
+            };
+            agents::update(&store, &dir, &arles, "test", &uid, input)
+        })
+    };
+    // Sequencing only: let the change reach the directory.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    p.store
+        .write(other.id, |tx| {
+            guichet_core::mail::outbox::enqueue(tx, "x@autre.example", "Objet", "Corps")
+        })
+        .expect("another collectivité writes meanwhile");
+    assert!(
+        !change.is_finished(),
+        "the write went through while the change still waited on the directory"
+    );
+    l.thaw();
+    let changed = change
+        .join()
+        .unwrap()
+        .expect("the change completes once thawed");
+    assert_eq!(changed.phone, "04 90 00 00 01");
+}

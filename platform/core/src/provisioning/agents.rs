@@ -287,7 +287,7 @@ pub fn create(
 ) -> Result<Created, ProvisioningError> {
     if directory.is_builtin() {
         return write_both(store, directory, tenant.id, |tx, pending| {
-            create_in(tx, pending, tenant, actor, link_base, input)
+            create_in(tx, pending, tenant, actor, link_base, input.clone())
         });
     }
     // With LDAP: checks in a read transaction, the LDAP add outside any

@@ -114,22 +114,46 @@ impl Pending<'_> {
     }
 }
 
+/// Directory changes of SQLite deployments (one process) take turns: with
+/// the write lock taken late (see below), two changes of one entry must not
+/// interleave their directory steps.
+static DIRECTORY_CHANGES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `f` in a write transaction of the collectivité; directory changes it
 /// made through `Pending` are undone when the transaction fails or does not
 /// commit.
+///
+/// With an LDAP directory on SQLite, the transaction takes the database's
+/// write lock only at its first write, after the directory answered: a slow
+/// directory holds no other writer (sessions, e-mail, another collectivité).
+/// When another writer committed meanwhile, the directory change is undone
+/// and the whole of `f` runs again.
 pub fn write_both<T>(
     store: &Store,
     directory: &Directory,
     tenant: TenantId,
-    f: impl FnOnce(&mut TenantTx<'_>, &mut Pending<'_>) -> Result<T, ProvisioningError>,
+    mut f: impl FnMut(&mut TenantTx<'_>, &mut Pending<'_>) -> Result<T, ProvisioningError>,
 ) -> Result<T, ProvisioningError> {
-    let mut pending = Pending {
-        directory,
-        undos: Vec::new(),
-    };
-    let result = store.write(tenant, |tx| f(tx, &mut pending));
-    if result.is_err() {
-        pending.revert();
+    let late_lock = store.backend() == crate::store::Backend::Sqlite && !directory.is_builtin();
+    let _turn = late_lock.then(|| DIRECTORY_CHANGES.lock().unwrap_or_else(|p| p.into_inner()));
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let mut pending = Pending {
+            directory,
+            undos: Vec::new(),
+        };
+        let result = if late_lock {
+            store.write_deferred(tenant, |tx| f(tx, &mut pending))
+        } else {
+            store.write(tenant, |tx| f(tx, &mut pending))
+        };
+        if result.is_err() {
+            pending.revert();
+        }
+        match result {
+            Err(ProvisioningError::Store(StoreError::Busy)) if attempts < 5 => continue,
+            other => return other,
+        }
     }
-    result
 }

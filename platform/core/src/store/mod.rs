@@ -31,6 +31,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("migration impossible : {0}")]
     Migration(String),
+    /// SQLite: another writer went first since this transaction read; the
+    /// whole transaction may be run again.
+    #[error("base de données occupée")]
+    Busy,
     #[error("erreur de base de données : {0}")]
     Database(diesel::result::Error),
 }
@@ -47,6 +51,9 @@ impl From<diesel::result::Error> for StoreError {
             ),
             E::DatabaseError(K::ClosedConnection, info) => {
                 StoreError::Unavailable(info.message().to_owned())
+            }
+            E::DatabaseError(_, info) if info.message().starts_with("database is locked") => {
+                StoreError::Busy
             }
             other => StoreError::Database(other),
         }
@@ -185,6 +192,24 @@ impl Store {
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::tenant(&mut conn, tenant, true, f)
+    }
+
+    /// A write transaction that takes SQLite's write lock only at its first
+    /// write, not at its start: for a use case that waits on something slow
+    /// (the LDAP directory) between reading and writing. It fails with
+    /// [`StoreError::Busy`] when another writer committed in between; the
+    /// caller then runs it again. The same as [`Store::write`] on PostgreSQL.
+    pub fn write_deferred<T, E>(
+        &self,
+        tenant: crate::tenancy::TenantId,
+        f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        let immediate = self.backend == Backend::Postgres;
+        tx::tenant(&mut conn, tenant, immediate, f)
     }
 
     /// A raw connection, for checks that must bypass the tenant gate (tests of
