@@ -476,3 +476,21 @@ fn migrations_are_the_same_on_both_backends() {
     };
     assert_eq!(names("postgres"), names("sqlite"));
 }
+
+/// Every migration goes down and up again, on both backends: the `down.sql`
+/// files are kept true.
+#[test]
+fn migrations_go_down_and_up_again() {
+    for backend in BACKENDS {
+        let db = TestDb::new(backend);
+        let owner = db.owner_store();
+        let applied = owner.pending_migrations().unwrap();
+        assert!(applied.is_empty(), "{backend:?}: a migrated database");
+        let n = owner.revert_all_migrations().unwrap();
+        assert!(n >= 6, "{backend:?}: {n} reverted");
+        assert_eq!(owner.pending_migrations().unwrap().len(), n);
+        let again = owner.migrate().unwrap();
+        assert_eq!(again.len(), n, "{backend:?}");
+        assert!(owner.pending_migrations().unwrap().is_empty());
+    }
+}

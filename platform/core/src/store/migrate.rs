@@ -108,3 +108,19 @@ pub fn is_role_name(role: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && role.len() <= 63
 }
+
+/// Reverts every applied migration, newest first (each one's `down.sql`):
+/// for the test that every migration goes down and up again cleanly.
+pub(super) fn revert_all(conn: &mut DbConnection) -> Result<usize, StoreError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+    match conn {
+        DbConnection::Postgres(pg) => pg
+            .revert_all_migrations(POSTGRES)
+            .map(|v| v.len())
+            .map_err(failed),
+        DbConnection::Sqlite(lite) => lite
+            .revert_all_migrations(SQLITE)
+            .map(|v| v.len())
+            .map_err(failed),
+    }
+}

@@ -119,6 +119,13 @@ impl Store {
         migrate::run(&mut conn)
     }
 
+    /// Reverts every migration (their `down.sql`, newest first); returns how
+    /// many. For the migrations' own test; run as the owner on PostgreSQL.
+    pub fn revert_all_migrations(&self) -> Result<usize, StoreError> {
+        let mut conn = self.pool.get()?;
+        migrate::revert_all(&mut conn)
+    }
+
     /// The embedded migrations of this backend not yet applied.
     pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.get()?;
