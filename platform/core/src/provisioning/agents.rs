@@ -2,7 +2,7 @@
 //! and in the database, in one operation.
 
 use crate::sessions::{self as session, Plane, SessionPrincipal};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime, Utc};
@@ -113,25 +113,29 @@ const COLUMNS: (
 fn with_groups(tx: &mut TenantTx<'_>, rows: Vec<Row>) -> Result<Vec<Agent>, StoreError> {
     let tenant = tx.tenant_key();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let memberships: Vec<(i64, String)> = group_members::table
-        .inner_join(
-            directory_groups::table.on(directory_groups::tenant_id
-                .eq(group_members::tenant_id)
-                .and(directory_groups::id.eq(group_members::group_id))),
-        )
-        .filter(group_members::tenant_id.eq(tenant))
-        .filter(group_members::agent_id.eq_any(&ids))
-        .select((group_members::agent_id, directory_groups::name))
-        .order(directory_groups::name)
-        .load(tx.conn())?;
+    // By chunks: a list of ids is bound parameters, which both backends cap
+    // (some 32 000 on SQLite); a directory may hold more agents than that.
+    let mut groups_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let memberships: Vec<(i64, String)> = group_members::table
+            .inner_join(
+                directory_groups::table.on(directory_groups::tenant_id
+                    .eq(group_members::tenant_id)
+                    .and(directory_groups::id.eq(group_members::group_id))),
+            )
+            .filter(group_members::tenant_id.eq(tenant))
+            .filter(group_members::agent_id.eq_any(chunk))
+            .select((group_members::agent_id, directory_groups::name))
+            .order(directory_groups::name)
+            .load(tx.conn())?;
+        for (agent, group) in memberships {
+            groups_of.entry(agent).or_default().push(group);
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|r| Agent {
-            groups: memberships
-                .iter()
-                .filter(|(a, _)| *a == r.id)
-                .map(|(_, g)| g.clone())
-                .collect(),
+            groups: groups_of.remove(&r.id).unwrap_or_default(),
             id: r.id,
             uid: r.uid,
             first_name: r.first_name,
