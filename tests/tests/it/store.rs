@@ -494,3 +494,41 @@ fn migrations_go_down_and_up_again() {
         assert!(owner.pending_migrations().unwrap().is_empty());
     }
 }
+
+/// PostgreSQL: two writers of one collectivité do not wait for each other
+/// to number their rows (ids come from a sequence, not from a counter row
+/// locked until commit): the second writes while the first is still open.
+#[test]
+fn writers_of_one_collectivite_do_not_queue_on_ids() {
+    let db = TestDb::new(Backend::Postgres);
+    let store = db.store();
+    let a = create_tenant(&store, "a", "A", &[]);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let second = {
+        let store = store.clone();
+        let id = a.id;
+        move || {
+            store
+                .write(id, |tx| audit::record(tx, change("deuxième")))
+                .unwrap();
+            done_tx.send(()).unwrap();
+        }
+    };
+    let overlapped = store
+        .write(a.id, |tx| -> Result<bool, StoreError> {
+            audit::record(tx, change("premier"))?;
+            // Still open: the other writer numbers and commits its row meanwhile.
+            std::thread::spawn(second);
+            Ok(done_rx
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .is_ok())
+        })
+        .unwrap();
+    assert!(
+        overlapped,
+        "the second writer waited for the first to commit"
+    );
+    let events = store.read(a.id, |tx| audit::recent(tx, 10)).unwrap();
+    assert_eq!(events.len(), 2);
+    assert_ne!(events[0].id, events[1].id);
+}
