@@ -13,5 +13,6 @@ pub mod mail;
 pub mod net;
 pub mod provisioning;
 pub mod sessions;
-pub mod store;
-pub mod tenancy;
+/// The store (diesel on SQLite and PostgreSQL) and the registry of collectivités.
+pub use guichet_store as store;
+pub use guichet_store::tenancy;

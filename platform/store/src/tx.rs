@@ -31,7 +31,7 @@ impl<'c> TenantTx<'c> {
 
     /// The platform transaction that has just registered a collectivité,
     /// scoped to it, so that its first rows land in the same transaction.
-    pub(crate) fn enter(conn: &'c mut DbConnection, tenant: TenantId) -> Result<Self, StoreError> {
+    pub fn enter(conn: &'c mut DbConnection, tenant: TenantId) -> Result<Self, StoreError> {
         set_tenant(conn, tenant)?;
         Ok(TenantTx { tenant, conn })
     }

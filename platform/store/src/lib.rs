@@ -9,6 +9,7 @@ mod connection;
 mod migrate;
 pub use migrate::is_role_name;
 pub mod schema;
+pub mod tenancy;
 mod tx;
 
 use std::time::Duration;

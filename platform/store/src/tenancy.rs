@@ -8,10 +8,10 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::domain::host;
-use crate::domain::slug::{Slug, SlugError};
-use crate::store::schema::{tenant_hosts, tenants};
-use crate::store::{DbConnection, StoreError};
+use crate::schema::{tenant_hosts, tenants};
+use crate::{DbConnection, StoreError};
+use guichet_domain::host;
+use guichet_domain::slug::{Slug, SlugError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TenantId(i64);
@@ -21,8 +21,10 @@ impl TenantId {
         self.0
     }
 
-    /// An id this crate read from its own rows (a session's), not from a request.
-    pub(crate) fn from_row(id: i64) -> TenantId {
+    /// An id the platform read from its own rows (a job's, a session's, a
+    /// token's): never one taken from a request, which goes through the
+    /// registry's lookups.
+    pub fn from_row(id: i64) -> TenantId {
         TenantId(id)
     }
 }
@@ -296,7 +298,7 @@ fn check_hosts(host_names: &[String]) -> Result<Vec<String>, TenantError> {
 /// transaction, so that a refused host name leaves nothing behind.
 pub fn create(conn: &mut DbConnection, new: NewTenant<'_>) -> Result<Tenant, TenantError> {
     let slug = Slug::parse(new.slug)?;
-    let name = crate::domain::contact::label(new.name, 200).map_err(|_| TenantError::Name)?;
+    let name = guichet_domain::contact::label(new.name, 200).map_err(|_| TenantError::Name)?;
     let name = name.as_str();
     let hosts = check_hosts(new.host_names)?;
     if find_by_slug(conn, slug.as_str())?.is_some() {
@@ -389,17 +391,17 @@ pub fn set_details(
 
 /// Collectivités whose slug or name contains `q` (case and accents ignored).
 pub fn search(conn: &mut DbConnection, q: &str) -> Result<Vec<Tenant>, StoreError> {
-    let q = crate::domain::text::fold(q.trim());
+    let q = guichet_domain::text::fold(q.trim());
     Ok(list(conn)?
         .into_iter()
         .filter(|t| {
-            q.is_empty() || t.slug.contains(&q) || crate::domain::text::fold(&t.name).contains(&q)
+            q.is_empty() || t.slug.contains(&q) || guichet_domain::text::fold(&t.name).contains(&q)
         })
         .collect())
 }
 
 pub fn rename(conn: &mut DbConnection, id: TenantId, name: &str) -> Result<(), TenantError> {
-    let name = crate::domain::contact::label(name, 200).map_err(|_| TenantError::Name)?;
+    let name = guichet_domain::contact::label(name, 200).map_err(|_| TenantError::Name)?;
     let name = name.as_str();
     diesel::update(tenants::table.find(id.0))
         .set((
