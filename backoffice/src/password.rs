@@ -11,7 +11,7 @@ use guichet_core::store::Store;
 use guichet_core::tenancy::Tenant;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::tenant::CurrentTenant;
-use guichet_web::{blocking, tx, AppError, Layout, Renderer};
+use guichet_web::{blocking, sentence, tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : votre mot de passe n’a pas été enregistré. Réessayez dans quelques minutes.";
@@ -191,17 +191,4 @@ pub(crate) async fn set(
         }
         Err(e) => Err(e),
     }
-}
-
-/// A message from the core (lower case, no final stop) as a sentence.
-fn sentence(message: &str) -> String {
-    let mut chars = message.trim().chars();
-    let Some(first) = chars.next() else {
-        return String::new();
-    };
-    let mut s: String = first.to_uppercase().chain(chars).collect();
-    if !s.ends_with(['.', '!', '?']) {
-        s.push('.');
-    }
-    s
 }

@@ -29,3 +29,16 @@ where
         .await
         .map_err(|e| AppError::Internal(format!("tâche interrompue : {e}")))?
 }
+
+/// A message from the core (lower case, no final stop) as a sentence.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut s: String = first.to_uppercase().chain(chars).collect();
+    if !s.ends_with(['.', '!', '?']) {
+        s.push('.');
+    }
+    s
+}

@@ -19,7 +19,7 @@ use actix_web::HttpResponse;
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::csrf;
-use super::AppError;
+use super::{sentence, AppError};
 use guichet_core::files::{clean_filename, FileError, FileKind, FileStore, Limits, StoredFile};
 use guichet_core::tenancy::TenantId;
 
@@ -55,18 +55,6 @@ impl From<FileError> for AppError {
             FileError::Unavailable(detail) => AppError::FilesUnavailable(detail),
         }
     }
-}
-
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut s: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    if !s.ends_with('.') {
-        s.push('.');
-    }
-    s
 }
 
 /// Reads a multipart form as described in the module's documentation.

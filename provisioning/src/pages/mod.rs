@@ -22,6 +22,7 @@ use guichet_core::provisioning::groups;
 use guichet_core::provisioning::principal::Principal;
 use guichet_core::store::{Store, StoreError, TenantTx};
 use guichet_core::tenancy::Tenant;
+pub(crate) use guichet_web::sentence;
 use guichet_web::{csrf, AppError, Layout, Renderer};
 use serde::Serialize;
 
@@ -232,17 +233,4 @@ pub(crate) struct ConfirmPage {
 pub(crate) struct Search {
     #[serde(default)]
     pub q: String,
-}
-
-/// A message from the core (lower case, no final stop) as a sentence.
-pub(crate) fn sentence(message: &str) -> String {
-    let mut chars = message.trim().chars();
-    let Some(first) = chars.next() else {
-        return String::new();
-    };
-    let mut s: String = first.to_uppercase().chain(chars).collect();
-    if !s.ends_with(['.', '!', '?']) {
-        s.push('.');
-    }
-    s
 }
