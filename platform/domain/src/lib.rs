@@ -1,9 +1,14 @@
 //! Pure types and rules of the domain: no I/O here.
 
 pub mod contact;
+pub mod documents;
+pub mod forms;
 pub mod host;
+pub mod household;
 pub mod money;
 pub mod patterns;
+pub mod requests;
 pub mod slug;
+pub mod teleservices;
 pub mod text;
 pub mod time;

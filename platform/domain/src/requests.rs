@@ -1,0 +1,409 @@
+//! A request's life: its states and who may move it between them
+//! (`requestWorkflow`), what each state means to the household, the means of
+//! contact, and the season rules.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub enum RequestState {
+    Draft,
+    Pending,
+    Inprogress,
+    Extinprogress,
+    Complete,
+    Uncomplete,
+    Rectified,
+    Validated,
+    Closed,
+    Rejected,
+    Cancelled,
+    Archived,
+}
+
+/// Who moves a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Household,
+    Agent,
+    /// An external service of the collectivité (the only one for
+    /// `Extinprogress`).
+    External,
+    /// A job of the platform (season closing, archiving).
+    System,
+}
+
+impl RequestState {
+    pub const ALL: [RequestState; 12] = [
+        RequestState::Draft,
+        RequestState::Pending,
+        RequestState::Inprogress,
+        RequestState::Extinprogress,
+        RequestState::Complete,
+        RequestState::Uncomplete,
+        RequestState::Rectified,
+        RequestState::Validated,
+        RequestState::Closed,
+        RequestState::Rejected,
+        RequestState::Cancelled,
+        RequestState::Archived,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RequestState::Draft => "Draft",
+            RequestState::Pending => "Pending",
+            RequestState::Inprogress => "Inprogress",
+            RequestState::Extinprogress => "Extinprogress",
+            RequestState::Complete => "Complete",
+            RequestState::Uncomplete => "Uncomplete",
+            RequestState::Rectified => "Rectified",
+            RequestState::Validated => "Validated",
+            RequestState::Closed => "Closed",
+            RequestState::Rejected => "Rejected",
+            RequestState::Cancelled => "Cancelled",
+            RequestState::Archived => "Archived",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<RequestState> {
+        RequestState::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The state's name, as agents and households read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestState::Draft => "Brouillon",
+            RequestState::Pending => "Déposée",
+            RequestState::Inprogress => "En cours de traitement",
+            RequestState::Extinprogress => "En cours (service externe)",
+            RequestState::Complete => "Complète",
+            RequestState::Uncomplete => "Incomplète",
+            RequestState::Rectified => "Complétée",
+            RequestState::Validated => "Acceptée",
+            RequestState::Closed => "Clôturée",
+            RequestState::Rejected => "Refusée",
+            RequestState::Cancelled => "Annulée",
+            RequestState::Archived => "Archivée",
+        }
+    }
+
+    /// What the state means for the household, and what to do next.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            RequestState::Draft => {
+                "Votre demande n’est pas encore envoyée. Reprenez-la pour la compléter et l’envoyer."
+            }
+            RequestState::Pending => {
+                "Votre demande est bien arrivée. Un agent va l’étudier ; vous pouvez encore la modifier ou l’annuler."
+            }
+            RequestState::Inprogress | RequestState::Extinprogress => {
+                "Un agent étudie votre demande. Vous n’avez rien à faire pour l’instant."
+            }
+            RequestState::Complete => {
+                "Votre dossier est complet. Vous recevrez la réponse de la mairie prochainement."
+            }
+            RequestState::Uncomplete => {
+                "Il manque des informations ou des documents. Lisez le message de la mairie, complétez votre demande et renvoyez-la."
+            }
+            RequestState::Rectified => {
+                "Vous avez complété votre demande. Un agent va la vérifier à nouveau."
+            }
+            RequestState::Validated => "Votre demande est acceptée.",
+            RequestState::Closed => "Votre demande est terminée.",
+            RequestState::Rejected => {
+                "Votre demande est refusée. Le motif est indiqué dans l’historique ; contactez la mairie pour toute question."
+            }
+            RequestState::Cancelled => "Cette demande est annulée.",
+            RequestState::Archived => "Cette demande est archivée.",
+        }
+    }
+
+    /// Whether `self → to` is a transition, for `actor`.
+    pub fn may_become(self, to: RequestState, actor: Actor) -> bool {
+        use Actor::*;
+        use RequestState::*;
+        let external = matches!(
+            (self, to),
+            (Pending | Rectified, Extinprogress) | (Extinprogress, Validated)
+        );
+        if external {
+            return actor == External;
+        }
+        match (self, to) {
+            (Draft, Pending) => actor == Household || actor == Agent,
+            // The household cancels its own request while nobody works on it.
+            (Pending, Cancelled) => actor != External,
+            // Sent again after the agent asked for more.
+            (Uncomplete, Rectified) => actor == Household || actor == Agent,
+            (Validated, Closed) => actor == Agent || actor == System,
+            (Rejected | Cancelled | Closed, Archived) => actor == Agent || actor == System,
+            (Pending, Inprogress | Complete | Uncomplete | Rejected)
+            | (Inprogress, Complete | Uncomplete | Rejected | Cancelled)
+            | (Extinprogress, Uncomplete | Rejected | Cancelled)
+            | (Complete, Uncomplete | Rejected | Validated | Cancelled)
+            | (Rectified, Uncomplete | Complete) => actor == Agent,
+            _ => false,
+        }
+    }
+
+    /// The states an agent may move a request to from here.
+    pub fn next_for_agent(self) -> Vec<RequestState> {
+        RequestState::ALL
+            .into_iter()
+            .filter(|to| self.may_become(*to, Actor::Agent))
+            .collect()
+    }
+
+    /// The household may change its data in these states.
+    pub fn editable_by_household(self) -> bool {
+        matches!(
+            self,
+            RequestState::Draft | RequestState::Pending | RequestState::Uncomplete
+        )
+    }
+
+    /// Agents may change the data in these states.
+    pub fn editable_by_agent(self) -> bool {
+        matches!(
+            self,
+            RequestState::Inprogress | RequestState::Uncomplete | RequestState::Rectified
+        )
+    }
+
+    /// Instruction is over (a certificate is made).
+    pub fn done(self) -> bool {
+        matches!(
+            self,
+            RequestState::Rejected | RequestState::Cancelled | RequestState::Validated
+        )
+    }
+
+    /// Still counts as the subject's request of its kind (no second one).
+    pub fn running(self) -> bool {
+        !matches!(
+            self,
+            RequestState::Draft
+                | RequestState::Rejected
+                | RequestState::Cancelled
+                | RequestState::Closed
+                | RequestState::Archived
+        )
+    }
+
+    /// A transition that needs a reason in words (told to the household).
+    pub fn needs_reason(to: RequestState) -> bool {
+        matches!(
+            to,
+            RequestState::Uncomplete | RequestState::Rejected | RequestState::Cancelled
+        )
+    }
+}
+
+/// The means by which the collectivité contacts the household about a
+/// request (`MeansOfContactEnum`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum MeansOfContact {
+    Email,
+    Mail,
+    HomePhone,
+    OfficePhone,
+    MobilePhone,
+    Sms,
+    LocalAuthorityOffice,
+}
+
+impl MeansOfContact {
+    pub const ALL: [MeansOfContact; 7] = [
+        MeansOfContact::Email,
+        MeansOfContact::Mail,
+        MeansOfContact::MobilePhone,
+        MeansOfContact::HomePhone,
+        MeansOfContact::OfficePhone,
+        MeansOfContact::Sms,
+        MeansOfContact::LocalAuthorityOffice,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            MeansOfContact::Email => "Email",
+            MeansOfContact::Mail => "Mail",
+            MeansOfContact::HomePhone => "HomePhone",
+            MeansOfContact::OfficePhone => "OfficePhone",
+            MeansOfContact::MobilePhone => "MobilePhone",
+            MeansOfContact::Sms => "Sms",
+            MeansOfContact::LocalAuthorityOffice => "LocalAuthorityOffice",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<MeansOfContact> {
+        MeansOfContact::ALL.into_iter().find(|m| m.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MeansOfContact::Email => "Par courriel",
+            MeansOfContact::Mail => "Par courrier postal",
+            MeansOfContact::HomePhone => "Par téléphone, au domicile",
+            MeansOfContact::OfficePhone => "Par téléphone, au travail",
+            MeansOfContact::MobilePhone => "Par téléphone portable",
+            MeansOfContact::Sms => "Par SMS",
+            MeansOfContact::LocalAuthorityOffice => "À l’accueil de la mairie",
+        }
+    }
+
+    /// Whether the requester's details allow it (no SMS without a mobile).
+    pub fn possible(self, who: &ContactDetails) -> bool {
+        match self {
+            MeansOfContact::Email => !who.email.is_empty(),
+            MeansOfContact::Mail => who.has_address,
+            MeansOfContact::HomePhone => !who.home_phone.is_empty(),
+            MeansOfContact::OfficePhone => !who.office_phone.is_empty(),
+            MeansOfContact::MobilePhone | MeansOfContact::Sms => !who.mobile_phone.is_empty(),
+            MeansOfContact::LocalAuthorityOffice => true,
+        }
+    }
+}
+
+/// What the requester gave to be reached.
+#[derive(Debug, Clone, Default)]
+pub struct ContactDetails {
+    pub email: String,
+    pub has_address: bool,
+    pub home_phone: String,
+    pub office_phone: String,
+    pub mobile_phone: String,
+}
+
+/// A season's dates (all in Europe/Paris, inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeasonDates {
+    pub registration_start: NaiveDate,
+    pub registration_end: NaiveDate,
+    pub validation_start: NaiveDate,
+    pub effect_start: NaiveDate,
+    pub effect_end: NaiveDate,
+}
+
+impl SeasonDates {
+    /// The rules a season's dates follow; each message names what to change.
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.registration_start > self.registration_end {
+            return Err("la fin des inscriptions doit suivre leur début");
+        }
+        if self.effect_start > self.effect_end {
+            return Err("la fin de la saison doit suivre son début");
+        }
+        if self.registration_start > self.effect_start || self.registration_end > self.effect_end {
+            return Err(
+                "les inscriptions ouvrent avant le début de la saison et ferment avant sa fin",
+            );
+        }
+        if self.validation_start < self.registration_start {
+            return Err("les validations ne peuvent commencer avant l’ouverture des inscriptions");
+        }
+        Ok(())
+    }
+
+    pub fn open_on(&self, day: NaiveDate) -> bool {
+        self.registration_start <= day && day <= self.registration_end
+    }
+
+    /// Registration windows of one type never overlap (the support guide's
+    /// rule): a household always knows which season it files for.
+    pub fn overlaps(&self, other: &SeasonDates) -> bool {
+        self.registration_start <= other.registration_end
+            && other.registration_start <= self.registration_end
+    }
+
+    /// « Inscriptions du 2 au 30 juin 2026 ».
+    pub fn window_fr(&self) -> String {
+        format!(
+            "Inscriptions du {} au {}",
+            crate::time::date_fr(self.registration_start),
+            crate::time::date_fr(self.registration_end)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Actor::*;
+    use RequestState::*;
+
+    #[test]
+    fn the_workflow_of_the_support_guide() {
+        assert!(Draft.may_become(Pending, Household));
+        assert!(Pending.may_become(Cancelled, Household));
+        assert!(!Inprogress.may_become(Cancelled, Household));
+        assert!(!Pending.may_become(Validated, Agent));
+        assert!(Complete.may_become(Validated, Agent));
+        assert!(
+            !Pending.may_become(Extinprogress, Agent)
+                && Pending.may_become(Extinprogress, External)
+        );
+        assert!(Uncomplete.may_become(Rectified, Household));
+        assert!(Validated.may_become(Closed, System) && !Validated.may_become(Closed, Household));
+        assert_eq!(Rectified.next_for_agent(), vec![Complete, Uncomplete]);
+        assert_eq!(Uncomplete.next_for_agent(), vec![Rectified]);
+        assert!(Archived.next_for_agent().is_empty());
+        for s in RequestState::ALL {
+            assert_eq!(RequestState::parse(s.code()), Some(s));
+            assert!(!s.meaning().is_empty());
+        }
+    }
+
+    #[test]
+    fn means_of_contact_follow_the_details_given() {
+        let who = ContactDetails {
+            email: "a@b.fr".into(),
+            mobile_phone: "06 12 34 56 78".into(),
+            ..Default::default()
+        };
+        let possible: Vec<_> = MeansOfContact::ALL
+            .into_iter()
+            .filter(|m| m.possible(&who))
+            .collect();
+        assert_eq!(
+            possible,
+            [
+                MeansOfContact::Email,
+                MeansOfContact::MobilePhone,
+                MeansOfContact::Sms,
+                MeansOfContact::LocalAuthorityOffice
+            ]
+        );
+    }
+
+    #[test]
+    fn seasons() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let s = SeasonDates {
+            registration_start: d(6, 2),
+            registration_end: d(6, 30),
+            validation_start: d(7, 1),
+            effect_start: d(9, 1),
+            effect_end: d(12, 31),
+        };
+        assert!(s.check().is_ok());
+        assert!(s.open_on(d(6, 2)) && s.open_on(d(6, 30)) && !s.open_on(d(7, 1)));
+        assert_eq!(s.window_fr(), "Inscriptions du 2 juin 2026 au 30 juin 2026");
+        let next = SeasonDates {
+            registration_start: d(6, 30),
+            ..s
+        };
+        assert!(s.overlaps(&next));
+        let later = SeasonDates {
+            registration_start: d(7, 1),
+            registration_end: d(7, 15),
+            ..s
+        };
+        assert!(!s.overlaps(&later));
+        let bad = SeasonDates {
+            registration_end: d(6, 1),
+            ..s
+        };
+        assert!(bad.check().is_err());
+    }
+}
