@@ -11,6 +11,7 @@ pub mod files;
 pub mod jobs;
 pub mod mail;
 pub mod net;
+pub mod pdf;
 pub mod provisioning;
 pub mod sessions;
 /// The store (diesel on SQLite and PostgreSQL) and the registry of collectivités.

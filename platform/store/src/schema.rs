@@ -67,6 +67,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         secret -> Bool,
+        attachment_json -> Nullable<Text>,
     }
 }
 
@@ -153,6 +154,9 @@ diesel::table! {
         label -> Text,
         category_id -> Nullable<BigInt>,
         active -> Bool,
+        max_delay_days -> Nullable<Integer>,
+        alert_delay_days -> Nullable<Integer>,
+        seeded_at -> Nullable<Timestamp>,
     }
 }
 
@@ -248,3 +252,281 @@ diesel::table! {
         last_value -> BigInt,
     }
 }
+
+diesel::table! {
+    portal_settings (tenant_id) {
+        tenant_id -> BigInt,
+        draft_keep_days -> Integer,
+        draft_notice_days -> Integer,
+        means_of_contact -> Text,
+        notify_agents -> Bool,
+        help_contact -> Text,
+    }
+}
+
+diesel::table! {
+    households (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        state -> Text,
+        enabled -> Bool,
+        temporary -> Bool,
+        address_json -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    individuals (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        household_id -> BigInt,
+        kind -> Text,
+        responsible -> Bool,
+        state -> Text,
+        title -> Nullable<Text>,
+        last_name -> Text,
+        first_name -> Text,
+        name_key -> Text,
+        birth_date -> Nullable<Date>,
+        birth_city -> Text,
+        sex -> Nullable<Text>,
+        born -> Bool,
+        email -> Text,
+        home_phone -> Text,
+        mobile_phone -> Text,
+        office_phone -> Text,
+        profession -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    child_responsibles (tenant_id, child_id, adult_id) {
+        tenant_id -> BigInt,
+        child_id -> BigInt,
+        adult_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    household_logins (tenant_id, individual_id) {
+        tenant_id -> BigInt,
+        individual_id -> BigInt,
+        login -> Text,
+        password_hash -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identity_links (tenant_id, issuer, subject) {
+        tenant_id -> BigInt,
+        issuer -> Text,
+        subject -> Text,
+        individual_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    household_tokens (tenant_id, digest) {
+        tenant_id -> BigInt,
+        digest -> Text,
+        purpose -> Text,
+        individual_id -> Nullable<BigInt>,
+        request_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    household_events (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        household_id -> BigInt,
+        individual_id -> Nullable<BigInt>,
+        kind -> Text,
+        actor_kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        summary -> Text,
+        detail_json -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    teleservice_requirements (tenant_id, teleservice_id, document_type) {
+        tenant_id -> BigInt,
+        teleservice_id -> BigInt,
+        document_type -> Text,
+        special -> Bool,
+        reason -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    parameter_entries (tenant_id, teleservice_id, list, key) {
+        tenant_id -> BigInt,
+        teleservice_id -> BigInt,
+        list -> Text,
+        key -> Text,
+        label -> Text,
+        parent_key -> Nullable<Text>,
+        position -> Integer,
+        retired -> Bool,
+    }
+}
+
+diesel::table! {
+    seasons (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        teleservice_id -> BigInt,
+        label -> Text,
+        registration_start -> Date,
+        registration_end -> Date,
+        validation_start -> Date,
+        effect_start -> Date,
+        effect_end -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        household_id -> BigInt,
+        individual_id -> Nullable<BigInt>,
+        document_type -> Text,
+        state -> Text,
+        valid_until -> Nullable<Date>,
+        agent_comment -> Text,
+        origin -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    document_pages (tenant_id, document_id, position) {
+        tenant_id -> BigInt,
+        document_id -> BigInt,
+        position -> Integer,
+        file_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    requests (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        number -> Nullable<BigInt>,
+        teleservice_id -> BigInt,
+        category_id -> Nullable<BigInt>,
+        form_code -> Text,
+        form_version -> Integer,
+        season_id -> Nullable<BigInt>,
+        household_id -> BigInt,
+        requester_id -> BigInt,
+        requester_name -> Text,
+        requester_key -> Text,
+        subject_id -> Nullable<BigInt>,
+        subject_name -> Text,
+        subject_key -> Text,
+        state -> Text,
+        data_state -> Text,
+        means_of_contact -> Nullable<Text>,
+        data_json -> Text,
+        steps_done -> Text,
+        household_note -> Text,
+        submit_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        validated_at -> Nullable<Timestamp>,
+        last_agent_id -> Nullable<BigInt>,
+        orange_alert -> Bool,
+        red_alert -> Bool,
+        draft_expires_at -> Nullable<Timestamp>,
+        draft_notified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_actions (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        request_id -> BigInt,
+        kind -> Text,
+        actor_kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        resulting_state -> Text,
+        note -> Text,
+        public -> Bool,
+        snapshot_json -> Nullable<Text>,
+        file_id -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_notes (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        request_id -> BigInt,
+        author_kind -> Text,
+        author_id -> BigInt,
+        author_name -> Text,
+        public -> Bool,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_documents (tenant_id, request_id, document_id) {
+        tenant_id -> BigInt,
+        request_id -> BigInt,
+        document_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    request_locks (tenant_id, request_id) {
+        tenant_id -> BigInt,
+        request_id -> BigInt,
+        agent_id -> BigInt,
+        taken_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    households,
+    individuals,
+    child_responsibles,
+    household_logins,
+    identity_links,
+    household_events,
+    teleservices,
+    teleservice_requirements,
+    parameter_entries,
+    seasons,
+    documents,
+    document_pages,
+    files,
+    requests,
+    request_actions,
+    request_notes,
+    request_documents,
+    request_locks
+);

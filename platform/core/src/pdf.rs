@@ -1,0 +1,337 @@
+//! PDF documents (receipts, certificates, courriers) with printpdf: A4
+//! pages, an embedded font (DejaVu Sans, so that every French character
+//! renders and the text can be copied), our own line wrapping, several pages
+//! when needed, the page number at the foot of each.
+//!
+//! printpdf writes no tagged PDF: every document made here also exists as an
+//! accessible HTML page.
+
+use std::sync::LazyLock;
+
+use printpdf::{
+    FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
+    TextItem,
+};
+
+static REGULAR: LazyLock<ParsedFont> =
+    LazyLock::new(|| parse(include_bytes!("../fonts/DejaVuSans.ttf")));
+static BOLD: LazyLock<ParsedFont> =
+    LazyLock::new(|| parse(include_bytes!("../fonts/DejaVuSans-Bold.ttf")));
+
+fn parse(bytes: &[u8]) -> ParsedFont {
+    ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).expect("the vendored font parses")
+}
+
+/// What a document says, top to bottom.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// The document's title (large, bold).
+    Title(String),
+    Heading(String),
+    Paragraph(String),
+    /// A label and its value (a request's field, a date…).
+    Field { label: String, value: String },
+    /// Some space.
+    Gap,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The PDF's title (shown by readers in the window's bar).
+    pub title: String,
+    /// Lines at the top of the first page (the collectivité's name, address).
+    pub letterhead: Vec<String>,
+    pub blocks: Vec<Block>,
+}
+
+const PAGE_W: f32 = 210.0;
+const PAGE_H: f32 = 297.0;
+const MARGIN: f32 = 20.0;
+const BOTTOM: f32 = 22.0;
+const TEXT: f32 = 10.5;
+const PT_TO_MM: f32 = 25.4 / 72.0;
+
+struct Style {
+    bold: bool,
+    size: f32,
+    indent: f32,
+    space_before: f32,
+}
+
+impl Document {
+    pub fn new(title: impl Into<String>) -> Document {
+        Document {
+            title: title.into(),
+            letterhead: Vec::new(),
+            blocks: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, block: Block) -> &mut Self {
+        self.blocks.push(block);
+        self
+    }
+
+    /// The PDF's bytes.
+    pub fn render(&self) -> Vec<u8> {
+        let mut doc = PdfDocument::new(&self.title);
+        let regular = doc.add_font(&REGULAR);
+        let bold = doc.add_font(&BOLD);
+        let mut layout = Layout::new(regular, bold);
+        for line in &self.letterhead {
+            layout.write(line, &plain(9.0));
+        }
+        if !self.letterhead.is_empty() {
+            layout.y -= 6.0;
+        }
+        for block in &self.blocks {
+            match block {
+                Block::Title(t) => layout.write(
+                    t,
+                    &Style {
+                        bold: true,
+                        size: 16.0,
+                        indent: 0.0,
+                        space_before: 4.0,
+                    },
+                ),
+                Block::Heading(t) => layout.write(
+                    t,
+                    &Style {
+                        bold: true,
+                        size: 12.0,
+                        indent: 0.0,
+                        space_before: 5.0,
+                    },
+                ),
+                Block::Paragraph(t) => {
+                    for para in t.split('\n') {
+                        layout.write(
+                            para,
+                            &Style {
+                                space_before: 2.0,
+                                ..plain(TEXT)
+                            },
+                        );
+                    }
+                }
+                Block::Field { label, value } => {
+                    layout.write(
+                        label,
+                        &Style {
+                            bold: true,
+                            size: TEXT - 1.0,
+                            indent: 0.0,
+                            space_before: 2.0,
+                        },
+                    );
+                    let value = if value.is_empty() { "—" } else { value };
+                    for line in value.split('\n') {
+                        layout.write(
+                            line,
+                            &Style {
+                                indent: 5.0,
+                                ..plain(TEXT)
+                            },
+                        );
+                    }
+                }
+                Block::Gap => layout.y -= 5.0,
+            }
+        }
+        let pages = layout.finish();
+        let total = pages.len();
+        let pages: Vec<PdfPage> = pages
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut ops)| {
+                ops.extend(text_ops(
+                    &regular_handle(&layout.regular),
+                    8.0,
+                    MARGIN,
+                    12.0,
+                    &format!("{} — page {} sur {}", self.title, i + 1, total),
+                ));
+                PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)
+            })
+            .collect();
+        doc.with_pages(pages)
+            .save(&PdfSaveOptions::default(), &mut Vec::new())
+    }
+}
+
+fn plain(size: f32) -> Style {
+    Style {
+        bold: false,
+        size,
+        indent: 0.0,
+        space_before: 0.0,
+    }
+}
+
+fn regular_handle(id: &FontId) -> PdfFontHandle {
+    PdfFontHandle::External(id.clone())
+}
+
+fn text_ops(font: &PdfFontHandle, size: f32, x: f32, y: f32, text: &str) -> Vec<Op> {
+    vec![
+        Op::StartTextSection,
+        Op::SetTextCursor {
+            pos: Point {
+                x: Mm(x).into(),
+                y: Mm(y).into(),
+            },
+        },
+        Op::SetFont {
+            font: font.clone(),
+            size: Pt(size),
+        },
+        Op::ShowText {
+            items: vec![TextItem::Text(text.to_owned())],
+        },
+        Op::EndTextSection,
+    ]
+}
+
+/// Lines placed from the top down, a new page when the foot is reached.
+struct Layout {
+    regular: FontId,
+    bold: FontId,
+    pages: Vec<Vec<Op>>,
+    ops: Vec<Op>,
+    y: f32,
+}
+
+impl Layout {
+    fn new(regular: FontId, bold: FontId) -> Layout {
+        Layout {
+            regular,
+            bold,
+            pages: Vec::new(),
+            ops: Vec::new(),
+            y: PAGE_H - MARGIN,
+        }
+    }
+
+    fn write(&mut self, text: &str, style: &Style) {
+        let font: &ParsedFont = if style.bold { &BOLD } else { &REGULAR };
+        let width = PAGE_W - 2.0 * MARGIN - style.indent;
+        let line_height = style.size * 1.35 * PT_TO_MM;
+        self.y -= style.space_before;
+        for line in wrap(font, style.size, width, text) {
+            if self.y - line_height < BOTTOM {
+                self.pages.push(std::mem::take(&mut self.ops));
+                self.y = PAGE_H - MARGIN;
+            }
+            self.y -= line_height;
+            let handle = PdfFontHandle::External(if style.bold {
+                self.bold.clone()
+            } else {
+                self.regular.clone()
+            });
+            self.ops.extend(text_ops(
+                &handle,
+                style.size,
+                MARGIN + style.indent,
+                self.y,
+                &line,
+            ));
+        }
+    }
+
+    fn finish(&mut self) -> Vec<Vec<Op>> {
+        let mut pages = std::mem::take(&mut self.pages);
+        pages.push(std::mem::take(&mut self.ops));
+        pages
+    }
+}
+
+/// The width of `text` in millimetres.
+fn text_width(font: &ParsedFont, size: f32, text: &str) -> f32 {
+    let units: u32 = text
+        .chars()
+        .map(|c| {
+            font.lookup_glyph_index(c as u32)
+                .and_then(|g| font.get_glyph_width(g))
+                .unwrap_or(font.units_per_em / 2) as u32
+        })
+        .sum();
+    units as f32 * size / f32::from(font.units_per_em) * PT_TO_MM
+}
+
+/// Breaks `text` into lines no wider than `width` mm: at spaces, and inside
+/// a word only when the word alone is too wide.
+fn wrap(font: &ParsedFont, size: f32, width: f32, text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if text_width(font, size, &candidate) <= width {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // A word wider than the line (a long link): cut it.
+        let mut piece = String::new();
+        for c in word.chars() {
+            piece.push(c);
+            if text_width(font, size, &piece) > width {
+                piece.pop();
+                lines.push(std::mem::replace(&mut piece, c.to_string()));
+            }
+        }
+        line = piece;
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_spaces_and_cuts_long_words() {
+        let lines = wrap(&REGULAR, 10.0, 40.0, "Inscription à la restauration scolaire de l’école des Tilleuls");
+        assert!(lines.len() >= 2, "{lines:?}");
+        assert!(lines.iter().all(|l| text_width(&REGULAR, 10.0, l) <= 40.0));
+        assert_eq!(lines.join(" "), "Inscription à la restauration scolaire de l’école des Tilleuls");
+        let long = "x".repeat(200);
+        let lines = wrap(&REGULAR, 10.0, 40.0, &long);
+        assert!(lines.len() > 2);
+        assert_eq!(lines.concat(), long);
+        assert_eq!(wrap(&REGULAR, 10.0, 40.0, ""), vec![String::new()]);
+    }
+
+    #[test]
+    fn long_documents_take_several_pages() {
+        let mut doc = Document::new("Reçu");
+        for i in 0..120 {
+            doc.push(Block::Field {
+                label: format!("Champ n° {i}"),
+                value: "Valeur accentuée : é è à ç œ « »".into(),
+            });
+        }
+        assert!(doc.render().starts_with(b"%PDF"));
+        assert!(layout_pages(&doc) >= 3);
+    }
+
+    fn layout_pages(doc: &Document) -> usize {
+        let mut l = Layout::new(FontId::new(), FontId::new());
+        for b in &doc.blocks {
+            if let Block::Field { label, value } = b {
+                l.write(label, &plain(TEXT));
+                l.write(value, &plain(TEXT));
+            }
+        }
+        l.finish().len()
+    }
+}
