@@ -8,6 +8,7 @@
 mod connection;
 mod migrate;
 pub use migrate::is_role_name;
+pub mod repo;
 pub mod schema;
 pub mod tenancy;
 mod tx;

@@ -57,6 +57,20 @@ impl<'c> TenantTx<'c> {
         Ok(())
     }
 
+    /// Locks, until commit, the row of `table` (of this collectivité) with
+    /// this id, as [`TenantTx::lock_rows`] does.
+    pub fn lock_id(&mut self, table: &'static str, id: i64) -> Result<(), StoreError> {
+        if let DbConnection::Postgres(pg) = &mut *self.conn {
+            diesel::sql_query(format!(
+                "SELECT 1 FROM {table} WHERE tenant_id = $1 AND id = $2 FOR UPDATE"
+            ))
+            .bind::<diesel::sql_types::BigInt, _>(self.tenant.get())
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(pg)?;
+        }
+        Ok(())
+    }
+
     /// A new id for a tenant row, unique across the platform: from a
     /// PostgreSQL sequence, which locks no row (ADR 0002); from a one-row
     /// counter on SQLite, whose writers take turns anyway.

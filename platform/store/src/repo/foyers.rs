@@ -1,0 +1,559 @@
+//! Foyers, their members and their logins, single-use links, history.
+//! Every function reads or writes the rows of the transaction's
+//! collectivité; those that take a `household` read that foyer's rows only.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::schema::{
+    child_responsibles, household_events, household_logins, household_tokens, households,
+    identity_links, individuals, portal_settings,
+};
+use crate::{StoreError, TenantTx};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = households)]
+pub struct HouseholdRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub state: String,
+    pub enabled: bool,
+    pub temporary: bool,
+    pub address_json: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = individuals, treat_none_as_null = true)]
+pub struct IndividualRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub household_id: i64,
+    pub kind: String,
+    pub responsible: bool,
+    pub state: String,
+    pub title: Option<String>,
+    pub last_name: String,
+    pub first_name: String,
+    pub name_key: String,
+    pub birth_date: Option<NaiveDate>,
+    pub birth_city: String,
+    pub sex: Option<String>,
+    pub born: bool,
+    pub email: String,
+    pub home_phone: String,
+    pub mobile_phone: String,
+    pub office_phone: String,
+    pub profession: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_household(tx: &mut TenantTx<'_>, row: &HouseholdRow) -> Result<(), StoreError> {
+    let row = HouseholdRow {
+        tenant_id: tx.tenant_key(),
+        ..row.clone()
+    };
+    diesel::insert_into(households::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn household(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<HouseholdRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(households::table
+        .filter(households::tenant_id.eq(tenant))
+        .filter(households::id.eq(id))
+        .select(HouseholdRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+/// Locks the foyer's row until commit: its members' changes take turns.
+pub fn lock_household(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
+    tx.lock_id("households", id)
+}
+
+pub fn update_household(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    state: &str,
+    address_json: &str,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        households::table
+            .filter(households::tenant_id.eq(tenant))
+            .filter(households::id.eq(id)),
+    )
+    .set((
+        households::state.eq(state),
+        households::address_json.eq(address_json),
+        households::updated_at.eq(at),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn set_household_enabled(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    enabled: bool,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        households::table
+            .filter(households::tenant_id.eq(tenant))
+            .filter(households::id.eq(id)),
+    )
+    .set(households::enabled.eq(enabled))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn delete_household(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::delete(
+        households::table
+            .filter(households::tenant_id.eq(tenant))
+            .filter(households::id.eq(id)),
+    )
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The foyer's members: adults first (the responsible first), then
+/// children, each by first name.
+pub fn members(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<IndividualRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(individuals::table
+        .filter(individuals::tenant_id.eq(tenant))
+        .filter(individuals::household_id.eq(household))
+        .order((
+            individuals::kind.asc(),
+            individuals::responsible.desc(),
+            individuals::first_name.asc(),
+            individuals::id.asc(),
+        ))
+        .select(IndividualRow::as_select())
+        .load(tx.conn())?)
+}
+
+/// One member of `household` (none if it is another foyer's).
+pub fn member(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+) -> Result<Option<IndividualRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(individuals::table
+        .filter(individuals::tenant_id.eq(tenant))
+        .filter(individuals::household_id.eq(household))
+        .filter(individuals::id.eq(id))
+        .select(IndividualRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+/// A person of the collectivité, whatever the foyer (sign-in).
+pub fn individual(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<IndividualRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(individuals::table
+        .filter(individuals::tenant_id.eq(tenant))
+        .filter(individuals::id.eq(id))
+        .select(IndividualRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+pub fn insert_individual(tx: &mut TenantTx<'_>, row: &IndividualRow) -> Result<(), StoreError> {
+    let row = IndividualRow {
+        tenant_id: tx.tenant_key(),
+        ..row.clone()
+    };
+    diesel::insert_into(individuals::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Writes every column of the member (its foyer's row, found by id).
+pub fn update_individual(tx: &mut TenantTx<'_>, row: &IndividualRow) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    let row = IndividualRow {
+        tenant_id: tenant,
+        ..row.clone()
+    };
+    diesel::update(
+        individuals::table
+            .filter(individuals::tenant_id.eq(tenant))
+            .filter(individuals::household_id.eq(row.household_id))
+            .filter(individuals::id.eq(row.id)),
+    )
+    .set(&row)
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn delete_individual(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::delete(
+        individuals::table
+            .filter(individuals::tenant_id.eq(tenant))
+            .filter(individuals::household_id.eq(household))
+            .filter(individuals::id.eq(id)),
+    )
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The legal responsibles of the foyer's children: (child, adult, role).
+pub fn responsibles(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+) -> Result<Vec<(i64, i64, String)>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(child_responsibles::table
+        .inner_join(
+            individuals::table.on(individuals::tenant_id
+                .eq(child_responsibles::tenant_id)
+                .and(individuals::id.eq(child_responsibles::child_id))),
+        )
+        .filter(child_responsibles::tenant_id.eq(tenant))
+        .filter(individuals::household_id.eq(household))
+        .select((
+            child_responsibles::child_id,
+            child_responsibles::adult_id,
+            child_responsibles::role,
+        ))
+        .order((child_responsibles::child_id, child_responsibles::adult_id))
+        .load(tx.conn())?)
+}
+
+/// Replaces a child's legal responsibles.
+pub fn set_responsibles(
+    tx: &mut TenantTx<'_>,
+    child: i64,
+    adults: &[(i64, &str)],
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::delete(
+        child_responsibles::table
+            .filter(child_responsibles::tenant_id.eq(tenant))
+            .filter(child_responsibles::child_id.eq(child)),
+    )
+    .execute(tx.conn())?;
+    for (adult, role) in adults {
+        diesel::insert_into(child_responsibles::table)
+            .values((
+                child_responsibles::tenant_id.eq(tenant),
+                child_responsibles::child_id.eq(child),
+                child_responsibles::adult_id.eq(adult),
+                child_responsibles::role.eq(role),
+            ))
+            .execute(tx.conn())?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = household_logins)]
+pub struct LoginRow {
+    pub tenant_id: i64,
+    pub individual_id: i64,
+    pub login: String,
+    pub password_hash: Option<String>,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_login(tx: &mut TenantTx<'_>, row: &LoginRow) -> Result<(), StoreError> {
+    let row = LoginRow {
+        tenant_id: tx.tenant_key(),
+        ..row.clone()
+    };
+    diesel::insert_into(household_logins::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn login_by_name(tx: &mut TenantTx<'_>, login: &str) -> Result<Option<LoginRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(household_logins::table
+        .filter(household_logins::tenant_id.eq(tenant))
+        .filter(household_logins::login.eq(login))
+        .select(LoginRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+pub fn login_of(tx: &mut TenantTx<'_>, individual: i64) -> Result<Option<LoginRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(household_logins::table
+        .filter(household_logins::tenant_id.eq(tenant))
+        .filter(household_logins::individual_id.eq(individual))
+        .select(LoginRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+pub fn set_password(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+    hash: &str,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        household_logins::table
+            .filter(household_logins::tenant_id.eq(tenant))
+            .filter(household_logins::individual_id.eq(individual)),
+    )
+    .set(household_logins::password_hash.eq(hash))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn set_login(tx: &mut TenantTx<'_>, individual: i64, login: &str) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        household_logins::table
+            .filter(household_logins::tenant_id.eq(tenant))
+            .filter(household_logins::individual_id.eq(individual)),
+    )
+    .set((
+        household_logins::login.eq(login),
+        household_logins::confirmed_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn confirm_login(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        household_logins::table
+            .filter(household_logins::tenant_id.eq(tenant))
+            .filter(household_logins::individual_id.eq(individual)),
+    )
+    .set(household_logins::confirmed_at.eq(Some(at)))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The person an identity provider's subject is linked to.
+pub fn linked_individual(
+    tx: &mut TenantTx<'_>,
+    issuer: &str,
+    subject: &str,
+) -> Result<Option<i64>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(identity_links::table
+        .filter(identity_links::tenant_id.eq(tenant))
+        .filter(identity_links::issuer.eq(issuer))
+        .filter(identity_links::subject.eq(subject))
+        .select(identity_links::individual_id)
+        .first(tx.conn())
+        .optional()?)
+}
+
+pub fn link_identity(
+    tx: &mut TenantTx<'_>,
+    issuer: &str,
+    subject: &str,
+    individual: i64,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::insert_into(identity_links::table)
+        .values((
+            identity_links::tenant_id.eq(tenant),
+            identity_links::issuer.eq(issuer),
+            identity_links::subject.eq(subject),
+            identity_links::individual_id.eq(individual),
+            identity_links::created_at.eq(at),
+        ))
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = household_tokens)]
+pub struct TokenRow {
+    pub tenant_id: i64,
+    pub digest: String,
+    pub purpose: String,
+    pub individual_id: Option<i64>,
+    pub request_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+/// Stores a link's digest; earlier links of the same purpose for the same
+/// person or request stop working (only the last one sent is valid).
+pub fn replace_token(tx: &mut TenantTx<'_>, row: &TokenRow) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    let mut old = diesel::delete(household_tokens::table)
+        .filter(household_tokens::tenant_id.eq(tenant))
+        .filter(household_tokens::purpose.eq(&row.purpose))
+        .into_boxed();
+    old = match (row.individual_id, row.request_id) {
+        (_, Some(r)) => old.filter(household_tokens::request_id.eq(r)),
+        (Some(i), None) => old.filter(household_tokens::individual_id.eq(i)),
+        (None, None) => old.filter(household_tokens::digest.eq(&row.digest)),
+    };
+    old.execute(tx.conn())?;
+    let row = TokenRow {
+        tenant_id: tenant,
+        ..row.clone()
+    };
+    diesel::insert_into(household_tokens::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The link with this digest and purpose, if it has not expired.
+pub fn token(
+    tx: &mut TenantTx<'_>,
+    digest: &str,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> Result<Option<TokenRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(household_tokens::table
+        .filter(household_tokens::tenant_id.eq(tenant))
+        .filter(household_tokens::digest.eq(digest))
+        .filter(household_tokens::purpose.eq(purpose))
+        .filter(household_tokens::expires_at.gt(now))
+        .select(TokenRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+/// Spends a link: true if it was there (and is now gone).
+pub fn delete_token(tx: &mut TenantTx<'_>, digest: &str) -> Result<bool, StoreError> {
+    let tenant = tx.tenant_key();
+    let n = diesel::delete(
+        household_tokens::table
+            .filter(household_tokens::tenant_id.eq(tenant))
+            .filter(household_tokens::digest.eq(digest)),
+    )
+    .execute(tx.conn())?;
+    Ok(n > 0)
+}
+
+/// Drops a request's links (it was submitted or deleted).
+pub fn delete_request_tokens(tx: &mut TenantTx<'_>, request: i64) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::delete(
+        household_tokens::table
+            .filter(household_tokens::tenant_id.eq(tenant))
+            .filter(household_tokens::request_id.eq(request)),
+    )
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn purge_tokens(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> Result<usize, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(diesel::delete(
+        household_tokens::table
+            .filter(household_tokens::tenant_id.eq(tenant))
+            .filter(household_tokens::expires_at.le(now)),
+    )
+    .execute(tx.conn())?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = household_events)]
+pub struct HouseholdEventRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub household_id: i64,
+    pub individual_id: Option<i64>,
+    pub kind: String,
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub summary: String,
+    pub detail_json: Option<String>,
+    pub occurred_at: NaiveDateTime,
+}
+
+pub fn insert_event(tx: &mut TenantTx<'_>, row: &HouseholdEventRow) -> Result<(), StoreError> {
+    let row = HouseholdEventRow {
+        tenant_id: tx.tenant_key(),
+        ..row.clone()
+    };
+    diesel::insert_into(household_events::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The foyer's history, newest first.
+pub fn events(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    limit: i64,
+) -> Result<Vec<HouseholdEventRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(household_events::table
+        .filter(household_events::tenant_id.eq(tenant))
+        .filter(household_events::household_id.eq(household))
+        .order((household_events::occurred_at.desc(), household_events::id.desc()))
+        .limit(limit)
+        .select(HouseholdEventRow::as_select())
+        .load(tx.conn())?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = portal_settings)]
+pub struct PortalSettingsRow {
+    pub tenant_id: i64,
+    pub draft_keep_days: i32,
+    pub draft_notice_days: i32,
+    pub means_of_contact: String,
+    pub notify_agents: bool,
+    pub help_contact: String,
+}
+
+pub fn portal_settings(tx: &mut TenantTx<'_>) -> Result<Option<PortalSettingsRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(portal_settings::table
+        .filter(portal_settings::tenant_id.eq(tenant))
+        .select(PortalSettingsRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+pub fn save_portal_settings(
+    tx: &mut TenantTx<'_>,
+    row: &PortalSettingsRow,
+) -> Result<(), StoreError> {
+    let row = PortalSettingsRow {
+        tenant_id: tx.tenant_key(),
+        ..row.clone()
+    };
+    let updated = diesel::update(portal_settings::table.filter(portal_settings::tenant_id.eq(row.tenant_id)))
+        .set(&row)
+        .execute(tx.conn())?;
+    if updated == 0 {
+        diesel::insert_into(portal_settings::table)
+            .values(&row)
+            .execute(tx.conn())?;
+    }
+    Ok(())
+}

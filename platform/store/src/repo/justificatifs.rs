@@ -1,0 +1,138 @@
+//! A foyer's justificatifs and their pages.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::schema::{document_pages, documents, files};
+use crate::{StoreError, TenantTx};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = documents)]
+pub struct DocumentRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub household_id: i64,
+    pub individual_id: Option<i64>,
+    pub document_type: String,
+    pub state: String,
+    pub valid_until: Option<NaiveDate>,
+    pub agent_comment: String,
+    pub origin: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A page: its position and the stored file's id, name, type and size.
+#[derive(Debug, Clone, Queryable)]
+pub struct PageRow {
+    pub document_id: i64,
+    pub position: i32,
+    pub file_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+pub fn insert(tx: &mut TenantTx<'_>, row: &DocumentRow, files: &[i64]) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    let row = DocumentRow {
+        tenant_id: tenant,
+        ..row.clone()
+    };
+    diesel::insert_into(documents::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    for (i, file) in files.iter().enumerate() {
+        diesel::insert_into(document_pages::table)
+            .values((
+                document_pages::tenant_id.eq(tenant),
+                document_pages::document_id.eq(row.id),
+                document_pages::position.eq(i as i32 + 1),
+                document_pages::file_id.eq(file),
+            ))
+            .execute(tx.conn())?;
+    }
+    Ok(())
+}
+
+/// The foyer's documents, newest first.
+pub fn of_household(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+) -> Result<Vec<DocumentRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(documents::table
+        .filter(documents::tenant_id.eq(tenant))
+        .filter(documents::household_id.eq(household))
+        .order((documents::created_at.desc(), documents::id.desc()))
+        .select(DocumentRow::as_select())
+        .load(tx.conn())?)
+}
+
+/// One document of `household` (none if it is another foyer's).
+pub fn get(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+) -> Result<Option<DocumentRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(documents::table
+        .filter(documents::tenant_id.eq(tenant))
+        .filter(documents::household_id.eq(household))
+        .filter(documents::id.eq(id))
+        .select(DocumentRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+/// The pages of these documents, in order.
+pub fn pages(tx: &mut TenantTx<'_>, documents: &[i64]) -> Result<Vec<PageRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(document_pages::table
+        .inner_join(
+            files::table.on(files::tenant_id
+                .eq(document_pages::tenant_id)
+                .and(files::id.eq(document_pages::file_id))),
+        )
+        .filter(document_pages::tenant_id.eq(tenant))
+        .filter(document_pages::document_id.eq_any(documents))
+        .order((document_pages::document_id, document_pages::position))
+        .select((
+            document_pages::document_id,
+            document_pages::position,
+            files::id,
+            files::filename,
+            files::content_type,
+            files::size,
+        ))
+        .load(tx.conn())?)
+}
+
+pub fn set_state(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    state: &str,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        documents::table
+            .filter(documents::tenant_id.eq(tenant))
+            .filter(documents::id.eq(id)),
+    )
+    .set((documents::state.eq(state), documents::updated_at.eq(at)))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Documents past their end of validity, not yet marked so.
+pub fn outdated(tx: &mut TenantTx<'_>, today: NaiveDate) -> Result<Vec<i64>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(documents::table
+        .filter(documents::tenant_id.eq(tenant))
+        .filter(documents::valid_until.lt(today))
+        .filter(documents::state.ne("Outdated"))
+        .filter(documents::state.ne("Refused"))
+        .select(documents::id)
+        .load(tx.conn())?)
+}

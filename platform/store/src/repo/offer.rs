@@ -1,0 +1,201 @@
+//! What a collectivité offers online: its téléservices with their seasons,
+//! paramètre lists and justificatifs.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::schema::{categories, parameter_entries, seasons, teleservice_requirements, teleservices};
+use crate::{StoreError, TenantTx};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = teleservices)]
+pub struct TeleserviceRow {
+    pub id: i64,
+    pub code: String,
+    pub label: String,
+    pub category_id: Option<i64>,
+    pub active: bool,
+    pub max_delay_days: Option<i32>,
+    pub alert_delay_days: Option<i32>,
+    pub seeded_at: Option<NaiveDateTime>,
+}
+
+pub fn teleservices(tx: &mut TenantTx<'_>) -> Result<Vec<TeleserviceRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(teleservices::table
+        .filter(teleservices::tenant_id.eq(tenant))
+        .order(teleservices::label)
+        .select(TeleserviceRow::as_select())
+        .load(tx.conn())?)
+}
+
+pub fn teleservice(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<TeleserviceRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(teleservices::table
+        .filter(teleservices::tenant_id.eq(tenant))
+        .filter(teleservices::code.eq(code))
+        .select(TeleserviceRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+pub fn set_active(tx: &mut TenantTx<'_>, id: i64, active: bool) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        teleservices::table
+            .filter(teleservices::tenant_id.eq(tenant))
+            .filter(teleservices::id.eq(id)),
+    )
+    .set(teleservices::active.eq(active))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The category's name and contact, by id.
+pub fn category_names(tx: &mut TenantTx<'_>) -> Result<Vec<(i64, String)>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(categories::table
+        .filter(categories::tenant_id.eq(tenant))
+        .select((categories::id, categories::name))
+        .load(tx.conn())?)
+}
+
+/// Locks the téléservice's row until commit (its seasons change in turn).
+pub fn lock(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
+    tx.lock_id("teleservices", id)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = parameter_entries)]
+pub struct EntryRow {
+    pub tenant_id: i64,
+    pub teleservice_id: i64,
+    pub list: String,
+    pub key: String,
+    pub label: String,
+    pub parent_key: Option<String>,
+    pub position: i32,
+    pub retired: bool,
+}
+
+/// The entries of the téléservice's lists, in order (retired ones too).
+pub fn entries(tx: &mut TenantTx<'_>, teleservice: i64) -> Result<Vec<EntryRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(parameter_entries::table
+        .filter(parameter_entries::tenant_id.eq(tenant))
+        .filter(parameter_entries::teleservice_id.eq(teleservice))
+        .order((parameter_entries::list, parameter_entries::position))
+        .select(EntryRow::as_select())
+        .load(tx.conn())?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = teleservice_requirements)]
+pub struct RequirementRow {
+    pub tenant_id: i64,
+    pub teleservice_id: i64,
+    pub document_type: String,
+    pub special: bool,
+    pub reason: String,
+    pub position: i32,
+}
+
+pub fn requirements(
+    tx: &mut TenantTx<'_>,
+    teleservice: i64,
+) -> Result<Vec<RequirementRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(teleservice_requirements::table
+        .filter(teleservice_requirements::tenant_id.eq(tenant))
+        .filter(teleservice_requirements::teleservice_id.eq(teleservice))
+        .order(teleservice_requirements::position)
+        .select(RequirementRow::as_select())
+        .load(tx.conn())?)
+}
+
+/// Sets a téléservice's lists and justificatifs from its form's defaults,
+/// once: true if it did (false: it had been done).
+pub fn seed(
+    tx: &mut TenantTx<'_>,
+    teleservice: i64,
+    entries: &[EntryRow],
+    requirements: &[RequirementRow],
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let tenant = tx.tenant_key();
+    let claimed = diesel::update(
+        teleservices::table
+            .filter(teleservices::tenant_id.eq(tenant))
+            .filter(teleservices::id.eq(teleservice))
+            .filter(teleservices::seeded_at.is_null()),
+    )
+    .set(teleservices::seeded_at.eq(Some(at)))
+    .execute(tx.conn())?;
+    if claimed == 0 {
+        return Ok(false);
+    }
+    for e in entries {
+        let row = EntryRow {
+            tenant_id: tenant,
+            teleservice_id: teleservice,
+            ..e.clone()
+        };
+        diesel::insert_into(parameter_entries::table)
+            .values(&row)
+            .execute(tx.conn())?;
+    }
+    for r in requirements {
+        let row = RequirementRow {
+            tenant_id: tenant,
+            teleservice_id: teleservice,
+            ..r.clone()
+        };
+        diesel::insert_into(teleservice_requirements::table)
+            .values(&row)
+            .execute(tx.conn())?;
+    }
+    Ok(true)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = seasons)]
+pub struct SeasonRow {
+    pub tenant_id: i64,
+    pub id: i64,
+    pub teleservice_id: i64,
+    pub label: String,
+    pub registration_start: NaiveDate,
+    pub registration_end: NaiveDate,
+    pub validation_start: NaiveDate,
+    pub effect_start: NaiveDate,
+    pub effect_end: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+/// The seasons of every téléservice (or one), by start of registration.
+pub fn seasons(
+    tx: &mut TenantTx<'_>,
+    teleservice: Option<i64>,
+) -> Result<Vec<SeasonRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    let mut q = seasons::table
+        .filter(seasons::tenant_id.eq(tenant))
+        .order((seasons::teleservice_id, seasons::registration_start))
+        .select(SeasonRow::as_select())
+        .into_boxed();
+    if let Some(t) = teleservice {
+        q = q.filter(seasons::teleservice_id.eq(t));
+    }
+    Ok(q.load(tx.conn())?)
+}
+
+pub fn insert_season(tx: &mut TenantTx<'_>, row: &SeasonRow) -> Result<(), StoreError> {
+    let row = SeasonRow {
+        tenant_id: tx.tenant_key(),
+        ..row.clone()
+    };
+    diesel::insert_into(seasons::table)
+        .values(&row)
+        .execute(tx.conn())?;
+    Ok(())
+}
