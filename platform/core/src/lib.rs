@@ -5,6 +5,8 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod directory;
+pub mod error;
+pub use error::Error;
 /// The pure rules, in their own crate (no I/O, quick to build and test).
 pub use guichet_domain as domain;
 pub mod files;

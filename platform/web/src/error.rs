@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::render::{Layout, Renderer};
 use super::tenant::CurrentTenant;
 use guichet_core::directory::DirectoryError;
-use guichet_core::provisioning::{FieldError, ProvisioningError};
+use guichet_core::error::{Error as CoreError, FieldError};
 use guichet_core::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -76,14 +76,16 @@ impl From<StoreError> for AppError {
     }
 }
 
-impl From<ProvisioningError> for AppError {
-    fn from(e: ProvisioningError) -> Self {
+impl From<CoreError> for AppError {
+    fn from(e: CoreError) -> Self {
         match e {
-            ProvisioningError::Invalid(errors) => AppError::Invalid(errors),
-            ProvisioningError::Conflict(m) => AppError::Conflict(m),
-            ProvisioningError::NotFound => AppError::NotFound,
-            ProvisioningError::Directory(d) => d.into(),
-            ProvisioningError::Store(s) => s.into(),
+            CoreError::Invalid(errors) => AppError::Invalid(errors),
+            CoreError::Conflict(m) => AppError::Conflict(m),
+            CoreError::NotFound => AppError::NotFound,
+            CoreError::Refused(m) => AppError::Conflict(m),
+            CoreError::Directory(d) => d.into(),
+            CoreError::Files(f) => f.into(),
+            CoreError::Store(s) => s.into(),
         }
     }
 }

@@ -17,77 +17,13 @@ pub mod rights;
 pub mod sync;
 pub mod uid;
 
-use serde::Serialize;
-
 use crate::directory::{Directory, DirectoryError, Undo};
 use crate::store::{Store, StoreError, TenantTx};
 use crate::tenancy::TenantId;
 
-/// One field of a form or JSON body, and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProvisioningError {
-    #[error("données invalides")]
-    Invalid(Vec<FieldError>),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("introuvable")]
-    NotFound,
-    #[error(transparent)]
-    Directory(#[from] DirectoryError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<diesel::result::Error> for ProvisioningError {
-    fn from(e: diesel::result::Error) -> Self {
-        ProvisioningError::Store(e.into())
-    }
-}
-
-/// Collects field errors, to report them all at once.
-#[derive(Default)]
-pub struct Checks(Vec<FieldError>);
-
-impl Checks {
-    /// The checked value, or `T::default()` with the error noted.
-    pub fn take<T: Default, E: ToString>(&mut self, field: &str, r: Result<T, E>) -> T {
-        match r {
-            Ok(v) => v,
-            Err(e) => {
-                self.add(field, e);
-                T::default()
-            }
-        }
-    }
-
-    pub fn add(&mut self, field: &str, message: impl ToString) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            message: message.to_string(),
-        });
-    }
-
-    pub fn finish(self) -> Result<(), ProvisioningError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ProvisioningError::Invalid(self.0))
-        }
-    }
-}
-
-pub fn invalid(field: &str, message: impl ToString) -> ProvisioningError {
-    ProvisioningError::Invalid(vec![FieldError {
-        field: field.to_owned(),
-        message: message.to_string(),
-    }])
-}
+/// Provisioning's use cases answer the core's one error type.
+pub type ProvisioningError = crate::error::Error;
+pub use crate::error::{invalid, Checks, FieldError};
 
 /// Directory changes accepted during a database transaction, to undo if the
 /// transaction does not commit.

@@ -1,0 +1,87 @@
+//! The one error type of the use cases, whatever their bounded context: the
+//! web kit turns it into a page or a problem document once, at the edge.
+
+use serde::Serialize;
+
+use crate::directory::DirectoryError;
+use crate::files::FileError;
+use crate::store::StoreError;
+
+/// One field of a form or JSON body, and what is wrong with it (a lower-case
+/// French fragment; the web kit makes a sentence of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("données invalides")]
+    Invalid(Vec<FieldError>),
+    /// The change contradicts what exists; the message says what to do.
+    #[error("{0}")]
+    Conflict(String),
+    /// Absent, or not the caller's to see (another foyer's, another
+    /// collectivité's): the same answer for both.
+    #[error("introuvable")]
+    NotFound,
+    /// Seen but not allowed now; the message says why and what to do.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    #[error(transparent)]
+    Files(#[from] FileError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Collects field errors, to report them all at once.
+#[derive(Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    /// The checked value, or `T::default()` with the error noted.
+    pub fn take<T: Default, E: ToString>(&mut self, field: &str, r: Result<T, E>) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                self.add(field, e);
+                T::default()
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, message: impl ToString) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.to_string(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn finish(self) -> Result<(), Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
+    }
+}
+
+pub fn invalid(field: &str, message: impl ToString) -> Error {
+    Error::Invalid(vec![FieldError {
+        field: field.to_owned(),
+        message: message.to_string(),
+    }])
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        Error::Store(e.into())
+    }
+}
