@@ -247,7 +247,7 @@ pub(crate) async fn new_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpRe
         None,
     )?;
     let layout = ctx.layout(NEW_TITLE, Some(&tenant), Nav::Agents)?;
-    form_page(&ctx, StatusCode::OK, layout, NEW_TITLE, None, form)
+    form_page(&ctx.pages, StatusCode::OK, layout, NEW_TITLE, None, form)
 }
 
 pub(crate) async fn create(
@@ -297,7 +297,7 @@ pub(crate) async fn create(
             )?;
             let status = form.refused(e)?;
             let layout = ctx.layout(NEW_TITLE, Some(&tenant), Nav::Agents)?;
-            form_page(&ctx, status, layout, NEW_TITLE, None, form)
+            form_page(&ctx.pages, status, layout, NEW_TITLE, None, form)
         }
     }
 }
@@ -335,7 +335,7 @@ pub(crate) async fn edit_page(
     )?;
     let title = edit_title(&agent);
     let layout = ctx.layout(&title, Some(&tenant), Nav::Agents)?;
-    form_page(&ctx, StatusCode::OK, layout, &title, None, form)
+    form_page(&ctx.pages, StatusCode::OK, layout, &title, None, form)
 }
 
 pub(crate) async fn update(
@@ -382,7 +382,7 @@ pub(crate) async fn update(
             let status = form.refused(e)?;
             let title = edit_title(&agent);
             let layout = ctx.layout(&title, Some(&tenant), Nav::Agents)?;
-            form_page(&ctx, status, layout, &title, None, form)
+            form_page(&ctx.pages, status, layout, &title, None, form)
         }
     }
 }

@@ -158,7 +158,7 @@ pub(crate) async fn new_page(ctx: Ctx) -> Result<HttpResponse, AppError> {
     ctx.super_admin_only()?;
     let form = new_form(&ctx, &NewAuthority::default())?;
     let layout = ctx.layout(NEW_TITLE, None, Nav::Authorities)?;
-    form_page(&ctx, StatusCode::OK, layout, NEW_TITLE, None, form)
+    form_page(&ctx.pages, StatusCode::OK, layout, NEW_TITLE, None, form)
 }
 
 pub(crate) async fn create(
@@ -214,7 +214,7 @@ pub(crate) async fn create(
             let mut form = new_form(&ctx, &v)?;
             let status = form.refused(e)?;
             let layout = ctx.layout(NEW_TITLE, None, Nav::Authorities)?;
-            form_page(&ctx, status, layout, NEW_TITLE, None, form)
+            form_page(&ctx.pages, status, layout, NEW_TITLE, None, form)
         }
     }
 }
@@ -304,7 +304,7 @@ pub(crate) async fn edit_page(ctx: Ctx, slug: web::Path<String>) -> Result<HttpR
     };
     let form = edit_form(&ctx, &tenant.slug, &v)?;
     let layout = ctx.layout(EDIT_TITLE, Some(&tenant), Nav::Summary)?;
-    form_page(&ctx, StatusCode::OK, layout, EDIT_TITLE, None, form)
+    form_page(&ctx.pages, StatusCode::OK, layout, EDIT_TITLE, None, form)
 }
 
 pub(crate) async fn update(
@@ -335,7 +335,7 @@ pub(crate) async fn update(
             let mut form = edit_form(&ctx, &tenant.slug, &v)?;
             let status = form.refused(e)?;
             let layout = ctx.layout(EDIT_TITLE, Some(&tenant), Nav::Summary)?;
-            form_page(&ctx, status, layout, EDIT_TITLE, None, form)
+            form_page(&ctx.pages, status, layout, EDIT_TITLE, None, form)
         }
     }
 }

@@ -222,7 +222,7 @@ pub(crate) async fn new_page(
         &title,
     )?;
     let layout = ctx.layout(&title, Some(&tenant), w.nav)?;
-    form_page(&ctx, StatusCode::OK, layout, &title, None, form)
+    form_page(&ctx.pages, StatusCode::OK, layout, &title, None, form)
 }
 
 pub(crate) async fn create(
@@ -263,7 +263,7 @@ pub(crate) async fn create(
                 facility_form(&ctx, &w, &format!("{base}/{}", w.new), &base, &v, &title)?;
             let status = form.refused(e)?;
             let layout = ctx.layout(&title, Some(&tenant), w.nav)?;
-            form_page(&ctx, status, layout, &title, None, form)
+            form_page(&ctx.pages, status, layout, &title, None, form)
         }
     }
 }
@@ -305,7 +305,7 @@ pub(crate) async fn edit_page(
     )?;
     let title = edit_title(&w, &f);
     let layout = ctx.layout(&title, Some(&tenant), w.nav)?;
-    form_page(&ctx, StatusCode::OK, layout, &title, None, form)
+    form_page(&ctx.pages, StatusCode::OK, layout, &title, None, form)
 }
 
 pub(crate) async fn update(
@@ -351,7 +351,7 @@ pub(crate) async fn update(
             let status = form.refused(e)?;
             let title = edit_title(&w, &before);
             let layout = ctx.layout(&title, Some(&tenant), w.nav)?;
-            form_page(&ctx, status, layout, &title, None, form)
+            form_page(&ctx.pages, status, layout, &title, None, form)
         }
     }
 }

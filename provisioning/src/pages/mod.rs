@@ -7,7 +7,19 @@ pub(crate) mod audit;
 pub(crate) mod authorities;
 pub(crate) mod categories;
 pub(crate) mod facilities;
-mod forms;
+mod forms {
+    //! The web kit's forms, and what provisioning's pages add to them.
+    pub(crate) use guichet_web::forms::*;
+
+    /// One host name per line (commas and spaces tolerated).
+    pub(crate) fn host_lines(s: &str) -> Vec<String> {
+        s.split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
 pub(crate) mod session;
 
 use std::future::{ready, Ready};

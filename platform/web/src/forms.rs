@@ -1,28 +1,48 @@
-//! Forms described in Rust and drawn by one partial (`provisioning/form`), so
-//! that every form has what RGAA asks for: labels tied to inputs, the error
-//! summary first with links to the fields, `aria-invalid` and
-//! `aria-describedby` on the fields in error.
+//! The one form kit of the three planes: forms described in Rust and drawn by
+//! one partial (`form`), so that every form has what RGAA asks for: labels
+//! tied to inputs, the error summary first with links to the fields,
+//! `aria-invalid` and `aria-describedby` on the fields in error, the input
+//! kept when something is refused.
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use guichet_core::provisioning::FieldError;
-use guichet_web::{AppError, Layout};
+use guichet_core::error::FieldError;
 use serde::Serialize;
 
-use super::{sentence, Ctx};
+use super::{sentence, AppError, Layout, Renderer};
 
-pub(crate) const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : rien n’a été enregistré. Réessayez dans quelques minutes.";
+pub const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : rien n’a été enregistré. Réessayez dans quelques minutes.";
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Choice {
+pub struct Choice {
     pub id: String,
     pub value: String,
     pub label: String,
     pub selected: bool,
+    /// A heading's choices (option group, branch of a checkbox tree).
+    pub children: Vec<Choice>,
+}
+
+/// A tree of choices: value, label, selected, and the sub-choices of a
+/// heading (whose own value is never sent).
+#[derive(Debug, Clone)]
+pub struct TreeChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+    pub children: Vec<TreeChoice>,
+}
+
+/// Shown only when the field `name` has one of `values` (space-separated);
+/// without scripts the field stays visible and its hint says when to fill it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShowIf {
+    pub name: String,
+    pub values: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Field {
+pub struct Field {
     /// The form key, also the core's field name (with `_` for `.`).
     pub name: String,
     pub id: String,
@@ -38,13 +58,19 @@ pub(crate) struct Field {
     pub options: Vec<Choice>,
     /// Ids of the hint and error, once the form is sealed.
     pub describedby: Option<String>,
+    /// The virtual keyboard to offer (`numeric`, `tel`…).
+    pub inputmode: Option<&'static str>,
+    pub show_if: Option<ShowIf>,
+    /// File inputs: the types offered, and whether several files go at once.
+    pub accept: Option<&'static str>,
+    pub multiple: bool,
 }
 
 impl Field {
     fn new(kind: &'static str, name: &str, label: &str, value: &str) -> Field {
         Field {
             name: name.to_owned(),
-            id: name.replace('_', "-"),
+            id: name.replace(['_', '.'], "-"),
             label: label.to_owned(),
             kind,
             value: value.to_owned(),
@@ -55,6 +81,10 @@ impl Field {
             autocomplete: None,
             options: Vec::new(),
             describedby: None,
+            inputmode: None,
+            show_if: None,
+            accept: None,
+            multiple: false,
         }
     }
 
@@ -106,6 +136,55 @@ impl Field {
         f
     }
 
+    /// One choice among a few, as radio buttons under one legend.
+    pub fn radios(name: &str, label: &str, options: Vec<(String, String, bool)>) -> Field {
+        let mut f = Field::new("radios", name, label, "");
+        f.options = choices(&f.id, options);
+        f
+    }
+
+    /// A drop-down whose headings group their choices.
+    pub fn select_tree(name: &str, label: &str, options: Vec<TreeChoice>) -> Field {
+        let mut f = Field::new("select", name, label, "");
+        f.options = tree(&f.id, options);
+        f
+    }
+
+    /// Checkboxes whose headings group their choices.
+    pub fn checkbox_tree(name: &str, label: &str, options: Vec<TreeChoice>) -> Field {
+        let mut f = Field::new("checkboxes", name, label, "");
+        f.options = tree(&f.id, options);
+        f
+    }
+
+    /// A date (`aaaa-mm-jj`, the browser's date picker).
+    pub fn date(name: &str, label: &str, value: &str) -> Field {
+        Field::new("date", name, label, value)
+    }
+
+    /// Digits, with the numeric keyboard on phones.
+    pub fn number(name: &str, label: &str, value: &str) -> Field {
+        let mut f = Field::new("text", name, label, value);
+        f.inputmode = Some("numeric");
+        f
+    }
+
+    /// A file (or several) to upload, of the `accept` types.
+    pub fn file(name: &str, label: &str, accept: &'static str, multiple: bool) -> Field {
+        let mut f = Field::new("file", name, label, "");
+        f.accept = Some(accept);
+        f.multiple = multiple;
+        f
+    }
+
+    pub fn show_if(mut self, name: &str, values: &[String]) -> Field {
+        self.show_if = Some(ShowIf {
+            name: name.to_owned(),
+            values: values.join(" "),
+        });
+        self
+    }
+
     pub fn optional(mut self) -> Field {
         self.optional = true;
         self
@@ -121,10 +200,13 @@ impl Field {
         self
     }
 
-    /// Where the summary's link leads: the field, or its first checkbox.
+    /// Where the summary's link leads: the field, or its first box.
     fn anchor(&self) -> String {
         match self.options.first() {
-            Some(first) if self.kind == "checkboxes" => first.id.clone(),
+            Some(first) if self.kind == "checkboxes" || self.kind == "radios" => first
+                .children
+                .first()
+                .map_or_else(|| first.id.clone(), |c| c.id.clone()),
             _ => self.id.clone(),
         }
     }
@@ -139,12 +221,30 @@ fn choices(id: &str, options: Vec<(String, String, bool)>) -> Vec<Choice> {
             value,
             label,
             selected,
+            children: Vec::new(),
+        })
+        .collect()
+}
+
+fn tree(id: &str, options: Vec<TreeChoice>) -> Vec<Choice> {
+    options
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let id = format!("{id}-{}", i + 1);
+            Choice {
+                children: tree(&id, o.children),
+                id,
+                value: o.value,
+                label: o.label,
+                selected: o.selected,
+            }
         })
         .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Section {
+pub struct Section {
     pub legend: Option<String>,
     pub hint: Option<String>,
     pub fields: Vec<Field>,
@@ -169,19 +269,19 @@ impl Section {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct SummaryItem {
+pub struct SummaryItem {
     pub href: Option<String>,
     pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Link {
+pub struct Link {
     pub href: String,
     pub label: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Form {
+pub struct Form {
     /// Distinguishes the ids of two forms on one page.
     pub id: String,
     pub action: String,
@@ -195,6 +295,27 @@ pub(crate) struct Form {
     general: Vec<String>,
     /// Whether some field is optional, to say so above the form.
     pub mentions_optional: bool,
+    /// Sends files (`multipart/form-data`).
+    pub multipart: bool,
+    pub hidden: Vec<Hidden>,
+    /// The main button's name and value, when the handler tells buttons apart.
+    pub submit_name: Option<String>,
+    pub submit_value: Option<String>,
+    /// Other buttons (« Enregistrer et quitter »), after the main one.
+    pub secondary: Vec<Button>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hidden {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Button {
+    pub name: String,
+    pub value: String,
+    pub label: String,
 }
 
 impl Form {
@@ -210,7 +331,40 @@ impl Form {
             summary: Vec::new(),
             general: Vec::new(),
             mentions_optional: false,
+            multipart: false,
+            hidden: Vec::new(),
+            submit_name: None,
+            submit_value: None,
+            secondary: Vec::new(),
         }
+    }
+
+    pub fn multipart(mut self) -> Form {
+        self.multipart = true;
+        self
+    }
+
+    pub fn hidden(mut self, name: &str, value: &str) -> Form {
+        self.hidden.push(Hidden {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        });
+        self
+    }
+
+    pub fn submit_as(mut self, name: &str, value: &str) -> Form {
+        self.submit_name = Some(name.to_owned());
+        self.submit_value = Some(value.to_owned());
+        self
+    }
+
+    pub fn secondary(mut self, name: &str, value: &str, label: &str) -> Form {
+        self.secondary.push(Button {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            label: label.to_owned(),
+        });
+        self
     }
 
     pub fn cancel(mut self, href: &str, label: &str) -> Form {
@@ -243,7 +397,7 @@ impl Form {
                 .sections
                 .iter_mut()
                 .flat_map(|s| s.fields.iter_mut())
-                .find(|f| f.name == name);
+                .find(|f| f.name == e.field || f.name == name);
             match field {
                 Some(f) => {
                     let message = sentence(&e.message);
@@ -296,6 +450,9 @@ impl Form {
                 f.id = format!("{form_id}-{}", f.id);
                 for o in &mut f.options {
                     o.id = format!("{form_id}-{}", o.id);
+                    for c in &mut o.children {
+                        c.id = format!("{form_id}-{}", c.id);
+                    }
                 }
             }
             let mut ids = Vec::new();
@@ -331,8 +488,8 @@ struct FormPage<'a> {
 }
 
 /// Draws a page made of one form; its title says when the form has errors.
-pub(crate) fn form_page(
-    ctx: &Ctx,
+pub fn form_page(
+    pages: &Renderer,
     status: StatusCode,
     mut layout: Layout,
     heading: &str,
@@ -343,26 +500,27 @@ pub(crate) fn form_page(
     if form.has_errors() {
         layout.title = format!("Erreur : {}", layout.title);
     }
-    ctx.render(
-        status,
-        "provisioning/form_page",
-        &FormPage {
-            layout,
-            heading,
-            intro,
-            form,
-        },
-    )
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(pages.render(
+            "form_page",
+            &FormPage {
+                layout,
+                heading,
+                intro,
+                form,
+            },
+        )?))
 }
 
 /// The form ready for its template (for pages with several forms).
-pub(crate) fn sealed(mut form: Form) -> Form {
+pub fn sealed(mut form: Form) -> Form {
     form.seal();
     form
 }
 
 /// Form fields as pairs, for forms with repeated keys (checkboxes).
-pub(crate) struct Pairs(pub Vec<(String, String)>);
+pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
     /// The first value of `key`, or "".
@@ -384,21 +542,12 @@ impl Pairs {
 }
 
 /// "" is "not given".
-pub(crate) fn non_empty(s: &str) -> Option<String> {
+pub fn non_empty(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
 }
 
 /// A password field left empty is "not given"; its spaces are the user's.
-pub(crate) fn password_given(s: &str) -> Option<String> {
+pub fn password_given(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
-}
-
-/// One host name per line (commas and spaces tolerated).
-pub(crate) fn host_lines(s: &str) -> Vec<String> {
-    s.split(|c: char| c == '\n' || c == ',' || c.is_whitespace())
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
