@@ -10,11 +10,13 @@ pub use error::Error;
 /// The pure rules, in their own crate (no I/O, quick to build and test).
 pub use guichet_domain as domain;
 pub mod files;
+pub mod foyers;
 pub mod jobs;
 pub mod mail;
 pub mod net;
 pub mod pdf;
 pub mod provisioning;
+pub mod requests;
 pub mod sessions;
 /// The store (diesel on SQLite and PostgreSQL) and the registry of collectivités.
 pub use guichet_store as store;

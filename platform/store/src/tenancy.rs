@@ -260,6 +260,15 @@ pub fn state_of(conn: &mut DbConnection, id: TenantId) -> Result<Option<TenantSt
     Ok(state.as_deref().map(TenantState::from_db))
 }
 
+/// A collectivité's name, as its pages and letters show it.
+pub fn name_of(conn: &mut DbConnection, id: TenantId) -> Result<Option<String>, StoreError> {
+    Ok(tenants::table
+        .filter(tenants::id.eq(id.get()))
+        .select(tenants::name)
+        .first(conn)
+        .optional()?)
+}
+
 /// Every collectivité's id, for platform jobs that visit each one.
 pub fn ids(conn: &mut DbConnection) -> Result<Vec<TenantId>, StoreError> {
     Ok(tenants::table

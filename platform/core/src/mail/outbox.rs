@@ -26,6 +26,30 @@ pub struct OutgoingMail {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub secret: bool,
+    pub attachment_json: Option<String>,
+}
+
+/// A file joined to a message, made when it is sent (so that the outbox
+/// holds no copy of it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Attachment {
+    /// The receipt of a request, as sent.
+    Receipt { request: i64 },
+}
+
+/// Joins `attachment` to a queued message, in the caller's transaction.
+pub fn attach(tx: &mut TenantTx<'_>, mail: i64, attachment: &Attachment) -> Result<(), OutboxError> {
+    let tenant = tx.tenant_key();
+    let json = serde_json::to_string(attachment).expect("an attachment serialises");
+    diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::tenant_id.eq(tenant))
+            .filter(mail_outbox::id.eq(mail)),
+    )
+    .set(mail_outbox::attachment_json.eq(Some(json)))
+    .execute(tx.conn())?;
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +158,7 @@ const COLUMNS: (
     mail_outbox::last_error,
     mail_outbox::created_at,
     mail_outbox::secret,
+    mail_outbox::attachment_json,
 ) = (
     mail_outbox::id,
     mail_outbox::recipient,
@@ -144,6 +169,7 @@ const COLUMNS: (
     mail_outbox::last_error,
     mail_outbox::created_at,
     mail_outbox::secret,
+    mail_outbox::attachment_json,
 );
 
 /// Messages not sent yet (pending or failed), oldest first.

@@ -3,10 +3,17 @@
 
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
 
 use super::outbox::OutgoingMail;
+
+/// A file joined to a message.
+pub struct File {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
 
 pub struct SmtpSender {
     transport: SmtpTransport,
@@ -27,19 +34,29 @@ impl SmtpSender {
 
     /// Sends `mail` with `Message-ID: <{id}@{sender's domain}>`: the same id at
     /// each attempt, so that a message sent twice can be recognised.
-    pub fn send(&self, mail: &OutgoingMail, id: &str) -> Result<(), String> {
+    pub fn send(&self, mail: &OutgoingMail, id: &str, files: &[File]) -> Result<(), String> {
         let to: Mailbox = mail
             .recipient
             .parse()
             .map_err(|e| format!("destinataire « {} » : {e}", mail.recipient))?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&mail.subject)
-            .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body_text.clone())
-            .map_err(|e| format!("message : {e}"))?;
+            .message_id(Some(format!("<{id}@{}>", self.from.email.domain())));
+        let message = if files.is_empty() {
+            builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body_text.clone())
+        } else {
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.clone()));
+            for f in files {
+                let kind = ContentType::parse(&f.content_type).map_err(|e| format!("type : {e}"))?;
+                parts = parts.singlepart(Attachment::new(f.filename.clone()).body(f.bytes.clone(), kind));
+            }
+            builder.multipart(parts)
+        }
+        .map_err(|e| format!("message : {e}"))?;
         self.transport
             .send(&message)
             .map(drop)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::outbox;
-use super::smtp::SmtpSender;
+use super::smtp::{File, SmtpSender};
 use crate::jobs::{Job, JobError, Runner};
 use crate::store::Store;
 use crate::tenancy::{self, TenantState};
@@ -39,7 +39,15 @@ pub fn send(store: &Store, sender: &SmtpSender, job: &Job) -> Result<(), JobErro
         return Ok(());
     }
     let message_id = format!("mail-{}-{}", tenant.get(), mail.id);
-    match sender.send(&mail, &message_id) {
+    let files = match &mail.attachment_json {
+        None => Vec::new(),
+        Some(json) => {
+            let attachment: outbox::Attachment = serde_json::from_str(json)
+                .map_err(|e| JobError::Fail(format!("pièce jointe illisible : {e}")))?;
+            vec![attachment_file(store, tenant, &attachment)?]
+        }
+    };
+    match sender.send(&mail, &message_id, &files) {
         Ok(()) => {
             store.write(tenant, |tx| outbox::mark_sent(tx, mail.id))?;
             Ok(())
@@ -50,6 +58,29 @@ pub fn send(store: &Store, sender: &SmtpSender, job: &Job) -> Result<(), JobErro
                 outbox::mark_attempt_failed(tx, &mail, &e, last)
             })?;
             Err(JobError::Retry(e))
+        }
+    }
+}
+
+/// Makes an attachment's file, as it is at sending time.
+fn attachment_file(
+    store: &Store,
+    tenant: crate::tenancy::TenantId,
+    attachment: &outbox::Attachment,
+) -> Result<File, JobError> {
+    match attachment {
+        outbox::Attachment::Receipt { request } => {
+            let site = store
+                .platform_read(|c| tenancy::name_of(c, tenant))?
+                .unwrap_or_default();
+            let receipt = store
+                .read(tenant, |tx| crate::requests::receipt(tx, None, *request))
+                .map_err(|e| JobError::Fail(format!("reçu de la demande {request} : {e}")))?;
+            Ok(File {
+                filename: format!("Recu_Demande_{}.pdf", receipt.number),
+                content_type: "application/pdf".into(),
+                bytes: receipt.document(&site).render(),
+            })
         }
     }
 }

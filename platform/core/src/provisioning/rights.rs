@@ -250,6 +250,27 @@ pub fn permit(
     })
 }
 
+/// The e-mail addresses of the agents who process requests of a category
+/// (right « modification » or more): whom a new request is announced to.
+pub fn agent_emails(tx: &mut TenantTx<'_>, category: i64) -> Result<Vec<String>, StoreError> {
+    let tenant = tx.tenant_key();
+    let all: Vec<(String, String)> = agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .select((agents::uid, agents::email))
+        .order(agents::uid)
+        .load(tx.conn())?;
+    let mut out = Vec::new();
+    for (uid, email) in all {
+        if email.is_empty() {
+            continue;
+        }
+        if load(tx, &uid)?.is_some_and(|r| r.access(Some(category)) >= Access::Write) {
+            out.push(email);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,11 +5,13 @@
 //! test refuses a published version that changed (make a new version).
 
 mod definition;
+mod summary;
 mod validate;
 
 use std::sync::LazyLock;
 
 pub use definition::*;
+pub use summary::{summarize, text_of, Answer, StepSummary};
 pub use validate::{
     parse_date, to_input, validate_data, validate_step, Context, FieldError, Input,
 };

@@ -1,0 +1,1036 @@
+//! Requests as households file them: the catalogue of téléservices, drafts
+//! saved at every step, justificatifs, submission (number, history, receipt,
+//! e-mails, in one transaction), follow-up and cancellation. The back office
+//! processes the same rows.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::domain::forms::{
+    self, summarize, validate_data, validate_step, Choice, Context, FieldError, FormDefinition,
+    Input, Prefill, StepSummary, SubjectPolicy,
+};
+use crate::domain::requests::{Actor as Who, ContactDetails, MeansOfContact, RequestState, SeasonDates};
+use crate::domain::{documents as doctypes, text, time};
+use crate::error::Error;
+use crate::foyers::{self, Actor, Foyer, Settings};
+use crate::mail::outbox;
+use crate::store::repo::offer::{self, EntryRow, RequirementRow, SeasonRow, TeleserviceRow};
+use crate::store::repo::requests::{self as repo, ActionRow, NoteRow, RequestRow};
+use crate::store::TenantTx;
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// A téléservice offered online: the collectivité's row and its form.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub teleservice: TeleserviceRow,
+    pub form: &'static FormDefinition,
+    pub seasons: Vec<SeasonRow>,
+}
+
+impl Offer {
+    /// The season whose registration is open on `day` (windows never overlap).
+    pub fn open_season(&self, day: NaiveDate) -> Option<&SeasonRow> {
+        self.seasons.iter().find(|s| dates(s).open_on(day))
+    }
+
+    pub fn next_season(&self, day: NaiveDate) -> Option<&SeasonRow> {
+        self.seasons.iter().find(|s| s.registration_start > day)
+    }
+
+    /// Why it cannot be filed on `day`, if it cannot.
+    pub fn closed_reason(&self, day: NaiveDate) -> Option<String> {
+        if !self.form.seasonal || self.open_season(day).is_some() {
+            return None;
+        }
+        Some(match self.next_season(day) {
+            Some(next) => format!(
+                "Les inscriptions sont fermées. Elles ouvriront le {}.",
+                time::date_fr(next.registration_start)
+            ),
+            None => "Les inscriptions sont fermées pour le moment.".into(),
+        })
+    }
+}
+
+pub fn dates(s: &SeasonRow) -> SeasonDates {
+    SeasonDates {
+        registration_start: s.registration_start,
+        registration_end: s.registration_end,
+        validation_start: s.validation_start,
+        effect_start: s.effect_start,
+        effect_end: s.effect_end,
+    }
+}
+
+/// The téléservices of the collectivité that can be filed online: active,
+/// with a form.
+pub fn offers(tx: &mut TenantTx<'_>) -> Result<Vec<Offer>, Error> {
+    let seasons = offer::seasons(tx, None)?;
+    Ok(offer::teleservices(tx)?
+        .into_iter()
+        .filter(|t| t.active)
+        .filter_map(|t| {
+            let form = forms::latest(&t.code)?;
+            Some(Offer {
+                seasons: seasons
+                    .iter()
+                    .filter(|s| s.teleservice_id == t.id)
+                    .cloned()
+                    .collect(),
+                teleservice: t,
+                form,
+            })
+        })
+        .collect())
+}
+
+/// One téléservice offered online, by code.
+pub fn offer(tx: &mut TenantTx<'_>, code: &str) -> Result<Offer, Error> {
+    let t = offer::teleservice(tx, code)?
+        .filter(|t| t.active)
+        .ok_or(Error::NotFound)?;
+    let form = forms::latest(&t.code).ok_or(Error::NotFound)?;
+    Ok(Offer {
+        seasons: offer::seasons(tx, Some(t.id))?,
+        teleservice: t,
+        form,
+    })
+}
+
+/// Sets a téléservice's paramètre lists and justificatifs from its form's
+/// defaults, the first time it is used (agents change them afterwards).
+pub fn ensure_seeded(tx: &mut TenantTx<'_>, t: &TeleserviceRow, form: &FormDefinition) -> Result<(), Error> {
+    if t.seeded_at.is_some() {
+        return Ok(());
+    }
+    let mut entries = Vec::new();
+    for list in &form.lists {
+        let mut position = 0;
+        flatten(&list.name, &list.entries, None, &mut position, &mut entries);
+    }
+    let requirements: Vec<RequirementRow> = form
+        .justificatifs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RequirementRow {
+            tenant_id: 0,
+            teleservice_id: t.id,
+            document_type: r.document_type.clone(),
+            special: r.special,
+            reason: r.reason.clone(),
+            position: i as i32,
+        })
+        .collect();
+    offer::seed(tx, t.id, &entries, &requirements, now())?;
+    Ok(())
+}
+
+fn flatten(list: &str, choices: &[Choice], parent: Option<&str>, position: &mut i32, out: &mut Vec<EntryRow>) {
+    for c in choices {
+        *position += 1;
+        out.push(EntryRow {
+            tenant_id: 0,
+            teleservice_id: 0,
+            list: list.to_owned(),
+            key: c.key.clone(),
+            label: c.label.clone(),
+            parent_key: parent.map(str::to_owned),
+            position: *position,
+            retired: false,
+        });
+        flatten(list, &c.children, Some(&c.key), position, out);
+    }
+}
+
+/// The téléservice's lists as choices (a tree by parent); `retired` keeps
+/// the entries no longer offered (to read old requests).
+fn lists(entries: &[EntryRow], retired: bool) -> std::collections::BTreeMap<String, Vec<Choice>> {
+    fn children(entries: &[EntryRow], list: &str, parent: Option<&str>, retired: bool) -> Vec<Choice> {
+        entries
+            .iter()
+            .filter(|e| e.list == list && e.parent_key.as_deref() == parent && (retired || !e.retired))
+            .map(|e| Choice {
+                key: e.key.clone(),
+                label: e.label.clone(),
+                children: children(entries, list, Some(&e.key), retired),
+            })
+            .collect()
+    }
+    let mut names: Vec<&str> = entries.iter().map(|e| e.list.as_str()).collect();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|n| (n.to_owned(), children(entries, n, None, retired)))
+        .collect()
+}
+
+/// What a form's choices draw from, for this foyer. With `past`, retired
+/// paramètres and inactive facilities too (to read what was filed).
+pub fn context(
+    tx: &mut TenantTx<'_>,
+    offer: &Offer,
+    foyer: Option<&Foyer>,
+    past: bool,
+) -> Result<Context, Error> {
+    use crate::directory::FacilityKind;
+    use crate::provisioning::facilities;
+    let entries = offer::entries(tx, offer.teleservice.id)?;
+    let mut lists = lists(&entries, past);
+    if offer.teleservice.seeded_at.is_none() {
+        // Not used yet: the form's defaults, as they will be seeded.
+        for l in &offer.form.lists {
+            lists.entry(l.name.clone()).or_insert_with(|| l.entries.clone());
+        }
+    }
+    let mut facility = |kind| -> Result<Vec<(i64, String)>, Error> {
+        Ok(facilities::search(tx, kind, "")?
+            .into_iter()
+            .filter(|f| past || f.active)
+            .map(|f| (f.id, f.name))
+            .collect())
+    };
+    let schools = facility(FacilityKind::School)?;
+    let leisure_centres = facility(FacilityKind::RecreationCenter)?;
+    let (adults, children) = match foyer {
+        Some(f) => (
+            f.adults().map(|m| (m.id, m.name.clone())).collect(),
+            f.children().map(|m| (m.id, m.name.clone())).collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(Context {
+        lists,
+        schools,
+        leisure_centres,
+        adults,
+        children,
+        today: time::today(),
+    })
+}
+
+/// Who a request may be filed for, in the foyer, now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Eligible {
+    /// `None`: the foyer itself.
+    pub subject: Option<i64>,
+    pub name: String,
+}
+
+/// The subjects that may be filed for, and the open season; `Err` says why
+/// nobody can file now.
+pub fn eligibility(
+    tx: &mut TenantTx<'_>,
+    offer: &Offer,
+    foyer: &Foyer,
+    day: NaiveDate,
+) -> Result<(Vec<Eligible>, Option<i64>), Error> {
+    if let Some(reason) = offer.closed_reason(day) {
+        return Err(Error::Refused(reason));
+    }
+    let season = offer.open_season(day).map(|s| s.id);
+    let candidates: Vec<Eligible> = match offer.form.subject {
+        SubjectPolicy::Foyer => vec![Eligible {
+            subject: None,
+            name: "Votre foyer".into(),
+        }],
+        SubjectPolicy::Adult => foyer.adults().map(eligible).collect(),
+        SubjectPolicy::Child => foyer.children().map(eligible).collect(),
+        SubjectPolicy::Individual => foyer.members.iter().map(eligible).collect(),
+    };
+    if candidates.is_empty() {
+        return Err(Error::Refused(match offer.form.subject {
+            SubjectPolicy::Child => "cette démarche concerne un enfant : ajoutez d’abord l’enfant dans « Mon foyer »".into(),
+            _ => "aucun membre de votre foyer ne peut être concerné par cette démarche".into(),
+        }));
+    }
+    if offer.form.several_per_subject {
+        return Ok((candidates, season));
+    }
+    let taken = repo::subjects_states(tx, foyer.id, offer.teleservice.id, season)?;
+    let free: Vec<Eligible> = candidates
+        .into_iter()
+        .filter(|c| {
+            !taken.iter().any(|(s, state)| {
+                *s == c.subject && RequestState::parse(state).is_some_and(RequestState::running)
+            })
+        })
+        .collect();
+    if free.is_empty() {
+        return Err(Error::Refused(
+            "une demande est déjà en cours pour chaque personne concernée : suivez-la dans « Mes demandes »".into(),
+        ));
+    }
+    Ok((free, season))
+}
+
+fn eligible(m: &foyers::Member) -> Eligible {
+    Eligible {
+        subject: Some(m.id),
+        name: m.name.clone(),
+    }
+}
+
+/// Starts a draft for `subject` (`None`: the foyer); its first values come
+/// from the foyer. Returns the request's id.
+#[allow(clippy::too_many_arguments)]
+pub fn start(
+    tx: &mut TenantTx<'_>,
+    code: &str,
+    foyer: &Foyer,
+    requester: i64,
+    subject: Option<i64>,
+    settings: &Settings,
+    commune: (&str, &str),
+) -> Result<i64, Error> {
+    let offer = offer(tx, code)?;
+    ensure_seeded(tx, &offer.teleservice, offer.form)?;
+    let (eligible, season) = eligibility(tx, &offer, foyer, time::today())?;
+    if !eligible.iter().any(|e| e.subject == subject) {
+        return Err(crate::error::invalid("subject", "choisissez la personne concernée dans la liste"));
+    }
+    let requester = foyer.member(requester).filter(|m| m.adult).ok_or(Error::NotFound)?;
+    let subject_member = subject.and_then(|s| foyer.member(s));
+    let at = now();
+    let id = tx.next_id()?;
+    let mut data = Map::new();
+    for field in offer.form.fields() {
+        if let Some(p) = field.prefill {
+            if let Some(v) = prefill(p, requester, foyer, commune) {
+                data.insert(field.key.clone(), v);
+            }
+        }
+    }
+    let requester_name = format!("{} {}", requester.last_name, requester.first_name);
+    let subject_name = subject_member
+        .map(|m| format!("{} {}", m.last_name, m.first_name))
+        .unwrap_or_default();
+    repo::insert(
+        tx,
+        &RequestRow {
+            tenant_id: 0,
+            id,
+            number: None,
+            teleservice_id: offer.teleservice.id,
+            category_id: offer.teleservice.category_id,
+            form_code: offer.form.code.clone(),
+            form_version: offer.form.version as i32,
+            season_id: season,
+            household_id: foyer.id,
+            requester_id: requester.id,
+            requester_key: text::search_key(&requester_name),
+            requester_name,
+            subject_id: subject,
+            subject_key: text::search_key(&subject_name),
+            subject_name,
+            state: RequestState::Draft.code().into(),
+            data_state: "Pending".into(),
+            means_of_contact: None,
+            data_json: Value::Object(data).to_string(),
+            steps_done: String::new(),
+            household_note: String::new(),
+            submit_key: None,
+            created_at: at,
+            updated_at: at,
+            submitted_at: None,
+            validated_at: None,
+            last_agent_id: None,
+            orange_alert: false,
+            red_alert: false,
+            draft_expires_at: Some(at + Duration::days(settings.draft_keep_days)),
+            draft_notified_at: None,
+        },
+    )?;
+    action(tx, id, "Creation", &household_actor(requester), RequestState::Draft, "", true, None)?;
+    Ok(id)
+}
+
+fn household_actor(m: &foyers::Member) -> Actor {
+    Actor {
+        kind: "household",
+        id: Some(m.id),
+        name: m.name.clone(),
+    }
+}
+
+fn prefill(p: Prefill, requester: &foyers::Member, foyer: &Foyer, commune: (&str, &str)) -> Option<Value> {
+    let s = |v: &str| (!v.is_empty()).then(|| Value::String(v.to_owned()));
+    match p {
+        Prefill::RequesterPhone => [&requester.mobile_phone, &requester.office_phone, &requester.home_phone]
+            .into_iter()
+            .find(|p| !p.is_empty())
+            .and_then(|p| s(p)),
+        Prefill::RequesterEmail => s(&requester.email),
+        Prefill::FoyerAddress => serde_json::to_value(&foyer.address).ok(),
+        Prefill::CollectiviteCity => s(commune.0),
+        Prefill::CollectiviteDepartement => s(&commune.1.chars().take(2).collect::<String>()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn action(
+    tx: &mut TenantTx<'_>,
+    request: i64,
+    kind: &str,
+    actor: &Actor,
+    state: RequestState,
+    note: &str,
+    public: bool,
+    snapshot: Option<String>,
+) -> Result<(), Error> {
+    let id = tx.next_id()?;
+    repo::insert_action(
+        tx,
+        &ActionRow {
+            tenant_id: 0,
+            id,
+            request_id: request,
+            kind: kind.into(),
+            actor_kind: actor.kind.into(),
+            actor_id: actor.id,
+            actor_name: actor.name.clone(),
+            resulting_state: state.code().into(),
+            note: note.into(),
+            public,
+            snapshot_json: snapshot,
+            file_id: None,
+            occurred_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+/// A request of the foyer, with its form (`NotFound` for another foyer's).
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub row: RequestRow,
+    pub form: &'static FormDefinition,
+    pub offer: Offer,
+    pub data: Map<String, Value>,
+}
+
+impl Filed {
+    pub fn state(&self) -> RequestState {
+        RequestState::parse(&self.row.state).unwrap_or(RequestState::Draft)
+    }
+
+    pub fn steps_done(&self) -> Vec<&str> {
+        self.row.steps_done.split(',').filter(|s| !s.is_empty()).collect()
+    }
+
+    /// The first household step not filled yet, if any.
+    pub fn next_step(&self) -> Option<&'static forms::Step> {
+        let done = self.steps_done();
+        self.form
+            .household_steps()
+            .find(|s| !done.contains(&s.key.as_str()))
+    }
+}
+
+pub fn filed(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<Filed, Error> {
+    let row = repo::of_household(tx, household, id)?.ok_or(Error::NotFound)?;
+    let form = forms::find(&row.form_code, row.form_version as u32).ok_or(Error::NotFound)?;
+    let t = offer::teleservices(tx)?
+        .into_iter()
+        .find(|t| t.id == row.teleservice_id)
+        .ok_or(Error::NotFound)?;
+    let seasons = offer::seasons(tx, Some(t.id))?;
+    let data = match serde_json::from_str(&row.data_json) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    Ok(Filed {
+        offer: Offer {
+            teleservice: t,
+            form,
+            seasons,
+        },
+        row,
+        form,
+        data,
+    })
+}
+
+/// Refuses a change when the household may not make it now.
+fn editable(tx: &mut TenantTx<'_>, f: &Filed) -> Result<(), Error> {
+    if !f.state().editable_by_household() {
+        return Err(Error::Refused(format!(
+            "cette demande ne peut plus être modifiée (état : {})",
+            f.state().label().to_lowercase()
+        )));
+    }
+    if repo::lock_holder(tx, f.row.id)?.is_some_and(|(_, at)| at > now() - Duration::minutes(30)) {
+        return Err(Error::Refused(
+            "la demande est en cours de traitement par un agent : vous ne pouvez pas la modifier pour l’instant. Réessayez plus tard".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Saves a step: all of it or nothing. On refusal, the messages by field.
+pub fn save_step(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+    step_key: &str,
+    input: &Input,
+    foyer: &Foyer,
+) -> Result<Result<(), Vec<FieldError>>, Error> {
+    repo::lock(tx, id)?;
+    let f = filed(tx, household, id)?;
+    editable(tx, &f)?;
+    let step = f
+        .form
+        .household_steps()
+        .find(|s| s.key == step_key)
+        .ok_or(Error::NotFound)?;
+    // A step is filled in order: one further than the next to fill is not
+    // reachable (a URL typed by hand).
+    if let Some(next) = f.next_step() {
+        let order = |k: &str| f.form.household_steps().position(|s| s.key == k);
+        if order(step_key) > order(&next.key) {
+            return Err(Error::Refused(format!(
+                "remplissez d’abord l’étape « {} »",
+                next.title
+            )));
+        }
+    }
+    let ctx = context(tx, &f.offer, Some(foyer), false)?;
+    let mut others = f.data.clone();
+    for field in &step.fields {
+        others.remove(&field.key);
+    }
+    let values = match validate_step(step, input, &others, &ctx) {
+        Ok(v) => v,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let mut row = f.row.clone();
+    others.extend(values);
+    row.data_json = Value::Object(others).to_string();
+    let mut done: Vec<&str> = f.steps_done();
+    if !done.contains(&step_key) {
+        done.push(step_key);
+    }
+    row.steps_done = done.join(",");
+    row.updated_at = now();
+    repo::update(tx, &row)?;
+    Ok(Ok(()))
+}
+
+/// Deletes a draft of the foyer.
+pub fn delete_draft(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<(), Error> {
+    let f = filed(tx, household, id)?;
+    if f.state() != RequestState::Draft {
+        return Err(Error::Refused("seul un brouillon peut être supprimé ; une demande envoyée peut être annulée".into()));
+    }
+    crate::store::repo::foyers::delete_request_tokens(tx, id)?;
+    repo::delete(tx, household, id)?;
+    Ok(())
+}
+
+/// The means of contact the household may choose for a request.
+pub fn means_offered(settings: &Settings, requester: &foyers::Member, has_address: bool) -> Vec<MeansOfContact> {
+    let who = ContactDetails {
+        email: requester.email.clone(),
+        has_address,
+        home_phone: requester.home_phone.clone(),
+        office_phone: requester.office_phone.clone(),
+        mobile_phone: requester.mobile_phone.clone(),
+    };
+    MeansOfContact::ALL
+        .into_iter()
+        .filter(|m| settings.means_of_contact.contains(m) && m.possible(&who))
+        .collect()
+}
+
+/// What the summary page sends.
+#[derive(Debug, Clone, Default)]
+pub struct Sending {
+    pub means: String,
+    pub note: String,
+    pub consent: bool,
+    /// The form's one-time key: a second submission of it makes nothing new.
+    pub key: String,
+}
+
+/// What a submission made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submitted {
+    pub id: i64,
+    pub number: i64,
+    pub state: RequestState,
+}
+
+/// Sends a request: checks everything again, gives it its number, moves it
+/// to « déposée » (or « complétée » when sent again after the agents asked
+/// for more), writes its history with the data as sent, the receipt e-mail
+/// and the agents' notice, all in the caller's transaction. Sending the same
+/// form twice answers the first submission.
+#[allow(clippy::too_many_arguments)]
+pub fn submit(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+    sending: &Sending,
+    foyer: &Foyer,
+    settings: &Settings,
+    base_url: &str,
+    site: &str,
+) -> Result<Result<Submitted, Vec<FieldError>>, Error> {
+    repo::lock(tx, id)?;
+    if let Some(done) = repo::by_submit_key(tx, &sending.key)? {
+        if done.household_id == household && done.id == id {
+            return Ok(Ok(Submitted {
+                id,
+                number: done.number.unwrap_or_default(),
+                state: RequestState::parse(&done.state).unwrap_or(RequestState::Pending),
+            }));
+        }
+        return Err(Error::NotFound);
+    }
+    let f = filed(tx, household, id)?;
+    editable(tx, &f)?;
+    let from = f.state();
+    let to = match from {
+        RequestState::Draft => RequestState::Pending,
+        RequestState::Uncomplete => RequestState::Rectified,
+        RequestState::Pending => RequestState::Pending,
+        _ => return Err(Error::Refused("cette demande a déjà été envoyée".into())),
+    };
+    if from == RequestState::Draft {
+        if let Some(reason) = f.offer.closed_reason(time::today()) {
+            return Err(Error::Refused(reason));
+        }
+    }
+    let ctx = context(tx, &f.offer, Some(foyer), false)?;
+    let mut errors: Vec<FieldError> = validate_data(f.form, &f.data, &ctx)
+        .into_iter()
+        .map(|(step, e)| FieldError {
+            name: format!("step.{step}"),
+            ..e
+        })
+        .collect();
+    if let Some(next) = f.next_step() {
+        errors.push(FieldError {
+            name: format!("step.{}", next.key),
+            label: next.title.clone(),
+            message: "cette étape n’est pas encore remplie".into(),
+        });
+    }
+    let requester = foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
+    let offered = means_offered(settings, requester, true);
+    let means = MeansOfContact::parse(&sending.means).filter(|m| offered.contains(m));
+    if means.is_none() {
+        errors.push(FieldError {
+            name: "means".into(),
+            label: "Comment la mairie vous contacte".into(),
+            message: "choisissez comment la mairie vous contactera".into(),
+        });
+    }
+    if !sending.consent {
+        errors.push(FieldError {
+            name: "consent".into(),
+            label: "Engagement".into(),
+            message: "cochez la case pour confirmer que les informations sont exactes".into(),
+        });
+    }
+    let note = sending.note.trim();
+    if note.chars().count() > 2000 {
+        errors.push(FieldError {
+            name: "note".into(),
+            label: "Message pour la mairie".into(),
+            message: "2000 caractères au plus".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let at = now();
+    let summary = summarize(f.form, &f.data, &ctx, false);
+    let mut row = f.row.clone();
+    row.state = to.code().into();
+    row.data_state = "Pending".into();
+    row.means_of_contact = means.map(|m| m.code().to_owned());
+    row.household_note = note.to_owned();
+    row.submit_key = (!sending.key.is_empty()).then(|| sending.key.clone());
+    row.updated_at = at;
+    row.draft_expires_at = None;
+    row.draft_notified_at = None;
+    if from == RequestState::Draft {
+        row.submitted_at = Some(at);
+        // Taken last: the counter's row stays locked until commit.
+        row.number = Some(tx.next_value("request")?);
+    }
+    repo::update(tx, &row)?;
+    crate::store::repo::foyers::delete_request_tokens(tx, id)?;
+    let number = row.number.unwrap_or_default();
+    let snapshot = Receipt {
+        number,
+        teleservice: f.offer.teleservice.label.clone(),
+        requester: requester.name.clone(),
+        subject: (!row.subject_name.is_empty()).then(|| row.subject_name.clone()),
+        submitted_at: time::datetime_fr(at),
+        means: means.map(|m| m.label().to_owned()).unwrap_or_default(),
+        note: note.to_owned(),
+        steps: summary,
+    };
+    let kind = if from == RequestState::Draft { "Creation" } else { "StateChange" };
+    let label = match to {
+        RequestState::Rectified => "Demande complétée et renvoyée",
+        _ if from == RequestState::Pending => "Demande modifiée",
+        _ => "Demande envoyée",
+    };
+    action(
+        tx,
+        id,
+        kind,
+        &household_actor(requester),
+        to,
+        label,
+        true,
+        Some(serde_json::to_string(&snapshot).expect("a receipt serialises")),
+    )?;
+    if !requester.email.is_empty() {
+        let subject_line = format!("{site} : votre demande n° {number} est bien arrivée");
+        let body = format!(
+            "Bonjour,\n\nVotre demande « {} » n° {number} a bien été reçue le {}.\n\nVous pouvez la suivre dans « Mes demandes » : {base_url}/mes-demandes/{id}\nLe reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, répondez depuis votre espace.\n",
+            snapshot.teleservice, snapshot.submitted_at
+        );
+        let mail = outbox::enqueue(tx, &requester.email, &subject_line, &body).map_err(outbox_error)?;
+        outbox::attach(tx, mail, &outbox::Attachment::Receipt { request: id }).map_err(outbox_error)?;
+    }
+    if settings.notify_agents && from == RequestState::Draft {
+        notify_agents(tx, &f.offer, number, id, base_url, site)?;
+    }
+    Ok(Ok(Submitted { id, number, state: to }))
+}
+
+fn outbox_error(e: outbox::OutboxError) -> Error {
+    match e {
+        outbox::OutboxError::Store(s) => Error::Store(s),
+        other => Error::Refused(other.to_string()),
+    }
+}
+
+/// Mails the agents who may process requests of the téléservice's category.
+fn notify_agents(
+    tx: &mut TenantTx<'_>,
+    offer: &Offer,
+    number: i64,
+    id: i64,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    let Some(category) = offer.teleservice.category_id else {
+        return Ok(());
+    };
+    for email in crate::provisioning::rights::agent_emails(tx, category)? {
+        outbox::enqueue(
+            tx,
+            &email,
+            &format!("{site} : nouvelle demande n° {number}"),
+            &format!(
+                "Bonjour,\n\nUne nouvelle demande « {} » n° {number} a été déposée.\n\nPour la traiter : {base_url}/backoffice/demandes/{id}\n",
+                offer.teleservice.label
+            ),
+        )
+        .map_err(outbox_error)?;
+    }
+    Ok(())
+}
+
+/// What the receipt says: the request as it was sent.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Receipt {
+    pub number: i64,
+    pub teleservice: String,
+    pub requester: String,
+    pub subject: Option<String>,
+    pub submitted_at: String,
+    pub means: String,
+    pub note: String,
+    pub steps: Vec<StepSummary>,
+}
+
+impl Receipt {
+    pub fn document(&self, site: &str) -> crate::pdf::Document {
+        use crate::pdf::{Block, Document};
+        let mut doc = Document::new(format!("Reçu de la demande n° {}", self.number));
+        doc.letterhead = vec![site.to_owned()];
+        doc.push(Block::Title(format!("Reçu de votre demande n° {}", self.number)));
+        doc.push(Block::Paragraph(format!(
+            "{} — déposée le {}.",
+            self.teleservice, self.submitted_at
+        )));
+        doc.push(Block::Field {
+            label: "Demandeur".into(),
+            value: self.requester.clone(),
+        });
+        if let Some(s) = &self.subject {
+            doc.push(Block::Field {
+                label: "Personne concernée".into(),
+                value: s.clone(),
+            });
+        }
+        doc.push(Block::Field {
+            label: "Contact choisi".into(),
+            value: self.means.clone(),
+        });
+        for step in &self.steps {
+            if step.answers.is_empty() {
+                continue;
+            }
+            doc.push(Block::Heading(step.title.clone()));
+            for a in &step.answers {
+                doc.push(Block::Field {
+                    label: a.label.clone(),
+                    value: a.text.clone(),
+                });
+            }
+        }
+        if !self.note.is_empty() {
+            doc.push(Block::Heading("Votre message".into()));
+            doc.push(Block::Paragraph(self.note.clone()));
+        }
+        doc.push(Block::Gap);
+        doc.push(Block::Paragraph(
+            "Conservez ce reçu : son numéro vous sera demandé pour toute question sur votre demande.".into(),
+        ));
+        doc
+    }
+}
+
+/// The receipt of a request (of this foyer, or any when `household` is
+/// `None`, for the back office and the mail worker).
+pub fn receipt(tx: &mut TenantTx<'_>, household: Option<i64>, id: i64) -> Result<Receipt, Error> {
+    let row = match household {
+        Some(h) => repo::of_household(tx, h, id)?,
+        None => repo::get(tx, id)?,
+    }
+    .ok_or(Error::NotFound)?;
+    let _ = row;
+    let action = repo::submission(tx, id)?.ok_or(Error::NotFound)?;
+    serde_json::from_str(action.snapshot_json.as_deref().unwrap_or(""))
+        .map_err(|_| Error::NotFound)
+}
+
+/// A line of « Mes demandes ».
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub id: i64,
+    pub number: Option<i64>,
+    pub label: String,
+    pub subject: String,
+    pub state: String,
+    pub state_code: String,
+    pub meaning: String,
+    pub draft: bool,
+    pub created: String,
+    pub submitted: Option<String>,
+    /// Drafts: when they will be deleted.
+    pub deleted_on: Option<String>,
+}
+
+/// The foyer's requests, newest first.
+pub fn dashboard(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<Line>, Error> {
+    let labels: std::collections::HashMap<i64, String> = offer::teleservices(tx)?
+        .into_iter()
+        .map(|t| (t.id, t.label))
+        .collect();
+    Ok(repo::household_requests(tx, household, 500)?
+        .into_iter()
+        .map(|r| {
+            let state = RequestState::parse(&r.state).unwrap_or(RequestState::Draft);
+            Line {
+                id: r.id,
+                number: r.number,
+                label: labels.get(&r.teleservice_id).cloned().unwrap_or_default(),
+                subject: r.subject_name,
+                state: state.label().into(),
+                state_code: r.state.clone(),
+                meaning: state.meaning().into(),
+                draft: state == RequestState::Draft,
+                created: time::date_fr(time::paris(r.created_at).date_naive()),
+                submitted: r.submitted_at.map(|s| time::datetime_fr(s)),
+                deleted_on: r
+                    .draft_expires_at
+                    .map(|d| time::date_fr(time::paris(d).date_naive())),
+            }
+        })
+        .collect())
+}
+
+/// A line of a request's public history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub at: String,
+    pub what: String,
+    pub state: String,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Note {
+    pub at: String,
+    pub by: String,
+    pub mine: bool,
+    pub body: String,
+}
+
+/// A request as the household follows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Followed {
+    pub id: i64,
+    pub number: Option<i64>,
+    pub label: String,
+    pub subject: String,
+    pub state: String,
+    pub meaning: String,
+    pub draft: bool,
+    pub editable: bool,
+    pub cancellable: bool,
+    /// An agent holds it: read-only for now.
+    pub locked: bool,
+    pub steps: Vec<StepSummary>,
+    pub history: Vec<Event>,
+    pub notes: Vec<Note>,
+    pub has_receipt: bool,
+}
+
+pub fn follow(tx: &mut TenantTx<'_>, household: i64, id: i64, foyer: &Foyer) -> Result<Followed, Error> {
+    let f = filed(tx, household, id)?;
+    let ctx = context(tx, &f.offer, Some(foyer), true)?;
+    let state = f.state();
+    let locked = repo::lock_holder(tx, id)?.is_some_and(|(_, at)| at > now() - Duration::minutes(30));
+    let history = repo::actions(tx, id, true)?
+        .into_iter()
+        .map(|a| Event {
+            at: time::datetime_fr(a.occurred_at),
+            what: if a.note.is_empty() { kind_label(&a.kind).into() } else { a.note },
+            state: RequestState::parse(&a.resulting_state).map(|s| s.label().to_owned()).unwrap_or_default(),
+            by: if a.actor_kind == "agent" { "La mairie".into() } else { a.actor_name },
+        })
+        .collect();
+    let notes = repo::notes(tx, id, "household")?
+        .into_iter()
+        .map(|n: NoteRow| Note {
+            at: time::datetime_fr(n.created_at),
+            mine: n.author_kind == "household",
+            by: if n.author_kind == "agent" { "La mairie".into() } else { n.author_name },
+            body: n.body,
+        })
+        .collect();
+    Ok(Followed {
+        id,
+        number: f.row.number,
+        label: f.offer.teleservice.label.clone(),
+        subject: f.row.subject_name.clone(),
+        state: state.label().into(),
+        meaning: state.meaning().into(),
+        draft: state == RequestState::Draft,
+        editable: state.editable_by_household() && !locked,
+        cancellable: state.may_become(RequestState::Cancelled, Who::Household) && !locked,
+        locked,
+        steps: summarize(f.form, &f.data, &ctx, false),
+        history,
+        notes,
+        has_receipt: f.row.number.is_some(),
+    })
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "Creation" => "Création",
+        "StateChange" => "Changement d’état",
+        "ContactCitizen" => "Message de la mairie",
+        _ => "Suivi",
+    }
+}
+
+/// The household cancels a request nobody works on yet.
+pub fn cancel(tx: &mut TenantTx<'_>, household: i64, id: i64, foyer: &Foyer) -> Result<(), Error> {
+    repo::lock(tx, id)?;
+    let f = filed(tx, household, id)?;
+    editable(tx, &f)?;
+    if !f.state().may_become(RequestState::Cancelled, Who::Household) {
+        return Err(Error::Refused("cette demande ne peut plus être annulée en ligne : contactez la mairie".into()));
+    }
+    let requester = foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
+    let mut row = f.row.clone();
+    row.state = RequestState::Cancelled.code().into();
+    row.updated_at = now();
+    repo::update(tx, &row)?;
+    action(tx, id, "StateChange", &household_actor(requester), RequestState::Cancelled, "Demande annulée par le foyer", true, None)?;
+    Ok(())
+}
+
+/// The household writes to the agents about a request.
+pub fn add_note(tx: &mut TenantTx<'_>, household: i64, id: i64, author: &foyers::Member, body: &str) -> Result<(), Error> {
+    let f = filed(tx, household, id)?;
+    if f.state() == RequestState::Draft {
+        return Err(Error::NotFound);
+    }
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(crate::error::invalid("body", "écrivez votre message"));
+    }
+    if body.chars().count() > 2000 {
+        return Err(crate::error::invalid("body", "2000 caractères au plus"));
+    }
+    let note_id = tx.next_id()?;
+    repo::insert_note(
+        tx,
+        &NoteRow {
+            tenant_id: 0,
+            id: note_id,
+            request_id: id,
+            author_kind: "household".into(),
+            author_id: author.id,
+            author_name: author.name.clone(),
+            public: true,
+            body: body.to_owned(),
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+/// The justificatifs a request's téléservice asks for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Asked {
+    pub document_type: String,
+    pub label: String,
+    pub special: bool,
+    pub reason: String,
+}
+
+pub fn asked(tx: &mut TenantTx<'_>, offer: &Offer) -> Result<Vec<Asked>, Error> {
+    let rows = if offer.teleservice.seeded_at.is_some() {
+        offer::requirements(tx, offer.teleservice.id)?
+            .into_iter()
+            .map(|r| (r.document_type, r.special, r.reason))
+            .collect::<Vec<_>>()
+    } else {
+        offer
+            .form
+            .justificatifs
+            .iter()
+            .map(|r| (r.document_type.clone(), r.special, r.reason.clone()))
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(code, special, reason)| Asked {
+            label: doctypes::find(&code).map_or_else(|| code.clone(), |t| t.label.to_owned()),
+            document_type: code,
+            special,
+            reason,
+        })
+        .collect())
+}
+
+pub use crate::domain::requests::RequestState as State;
