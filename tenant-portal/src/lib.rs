@@ -1,12 +1,20 @@
 //! The tenant portal: the front office where households use their
-//! collectivité's online services. Every route here sits behind the tenant gate.
+//! collectivité's online services. Every route here sits behind the tenant
+//! gate; households' pages behind their sign-in.
 
-use actix_web::{web, HttpResponse};
+mod account;
+mod catalogue;
+mod documents;
+mod filing;
+mod follow;
+mod foyer;
+mod page;
+mod steps;
+
+use actix_web::web;
 use guichet_web::routes::{RouteTable, Who::*};
-use guichet_web::tenant::CurrentTenant;
-use guichet_web::{AppError, Layout, Renderer};
+use guichet_web::Renderer;
 use rust_embed::RustEmbed;
-use serde::Serialize;
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
@@ -18,28 +26,215 @@ pub fn templates(renderer: &mut Renderer) {
 
 /// Every route of the portal, with who may call it and what it does.
 pub fn routes() -> RouteTable {
-    RouteTable::new().get("/", Anyone, "home", home)
+    RouteTable::new()
+        .get("/", Anyone, "catalogue.list", catalogue::home)
+        .get(
+            "/demarches/{code}",
+            Anyone,
+            "catalogue.show",
+            catalogue::show,
+        )
+        // Account and sign-in.
+        .get(
+            "/connexion",
+            Anyone,
+            "session.sign-in-form",
+            account::sign_in_page,
+        )
+        .post("/connexion", Anyone, "session.sign-in", account::sign_in)
+        .post(
+            "/deconnexion",
+            Anyone,
+            "session.sign-out",
+            account::sign_out,
+        )
+        .get(
+            "/creer-un-compte",
+            Anyone,
+            "account.form",
+            account::sign_up_page,
+        )
+        .post(
+            "/creer-un-compte",
+            Anyone,
+            "account.create",
+            account::sign_up,
+        )
+        .get(
+            "/compte/confirmer/{token}",
+            Anyone,
+            "account.confirm",
+            account::confirm,
+        )
+        .get(
+            "/mot-de-passe-oublie",
+            Anyone,
+            "account.reset-form",
+            account::forgot_page,
+        )
+        .post(
+            "/mot-de-passe-oublie",
+            Anyone,
+            "account.reset-request",
+            account::forgot,
+        )
+        .get(
+            "/mot-de-passe/{token}",
+            Anyone,
+            "account.password-form",
+            account::reset_page,
+        )
+        .post(
+            "/mot-de-passe/{token}",
+            Anyone,
+            "account.password-set",
+            account::reset,
+        )
+        // The foyer.
+        .get("/mon-foyer", Household, "foyer.show", foyer::show)
+        .post(
+            "/mon-foyer/adresse",
+            Household,
+            "foyer.address",
+            foyer::address,
+        )
+        .get(
+            "/mon-foyer/ajouter/{kind}",
+            Household,
+            "member.form",
+            foyer::new_page,
+        )
+        .post(
+            "/mon-foyer/ajouter/{kind}",
+            Household,
+            "member.create",
+            foyer::create,
+        )
+        .get(
+            "/mon-foyer/membres/{id}",
+            Household,
+            "member.edit-form",
+            foyer::edit_page,
+        )
+        .post(
+            "/mon-foyer/membres/{id}",
+            Household,
+            "member.update",
+            foyer::update,
+        )
+        .post(
+            "/mon-foyer/membres/{id}/retirer",
+            Household,
+            "member.remove",
+            foyer::remove,
+        )
+        .get(
+            "/mon-foyer/historique",
+            Household,
+            "foyer.history",
+            foyer::history,
+        )
+        // Documents.
+        .get(
+            "/mes-documents",
+            Household,
+            "document.list",
+            documents::list,
+        )
+        .post(
+            "/mes-documents",
+            Household,
+            "document.deposit",
+            documents::deposit,
+        )
+        .get(
+            "/mes-documents/pages/{id}",
+            Household,
+            "document.page",
+            documents::page,
+        )
+        // Requests.
+        .post(
+            "/demarches/{code}/commencer",
+            Household,
+            "request.start",
+            filing::start,
+        )
+        .get("/mes-demandes", Household, "request.list", follow::list)
+        .get(
+            "/mes-demandes/{id}",
+            Household,
+            "request.show",
+            follow::show,
+        )
+        .get(
+            "/mes-demandes/{id}/etapes/{step}",
+            Household,
+            "request.step-form",
+            steps::page,
+        )
+        .post(
+            "/mes-demandes/{id}/etapes/{step}",
+            Household,
+            "request.step-save",
+            steps::save,
+        )
+        .get(
+            "/mes-demandes/{id}/justificatifs",
+            Household,
+            "request.documents",
+            filing::documents_page,
+        )
+        .post(
+            "/mes-demandes/{id}/justificatifs",
+            Household,
+            "request.document-add",
+            filing::add_document,
+        )
+        .post(
+            "/mes-demandes/{id}/justificatifs/{document}/retirer",
+            Household,
+            "request.document-remove",
+            filing::remove_document,
+        )
+        .get(
+            "/mes-demandes/{id}/envoi",
+            Household,
+            "request.summary",
+            filing::summary_page,
+        )
+        .post(
+            "/mes-demandes/{id}/envoi",
+            Household,
+            "request.submit",
+            filing::submit,
+        )
+        .get(
+            "/mes-demandes/{id}/recu.pdf",
+            Household,
+            "request.receipt",
+            follow::receipt,
+        )
+        .post(
+            "/mes-demandes/{id}/annuler",
+            Household,
+            "request.cancel",
+            follow::cancel,
+        )
+        .post(
+            "/mes-demandes/{id}/supprimer",
+            Household,
+            "request.delete",
+            follow::delete,
+        )
+        .post(
+            "/mes-demandes/{id}/messages",
+            Household,
+            "request.note",
+            follow::note,
+        )
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     routes().register(cfg);
-}
-
-#[derive(Serialize)]
-struct Home {
-    layout: Layout,
-    name: String,
-}
-
-async fn home(tenant: CurrentTenant, pages: web::Data<Renderer>) -> Result<HttpResponse, AppError> {
-    let layout = Layout::new("Accueil")
-        .site(&tenant.name)
-        .link("/", "Accueil", true);
-    pages.page(
-        "portal/home",
-        &Home {
-            layout,
-            name: tenant.name.clone(),
-        },
-    )
 }

@@ -114,7 +114,9 @@ impl Actor {
 
 /// « Camille MARTIN ».
 pub fn display_name(p: &IndividualRow) -> String {
-    format!("{} {}", p.first_name, p.last_name).trim().to_owned()
+    format!("{} {}", p.first_name, p.last_name)
+        .trim()
+        .to_owned()
 }
 
 fn now() -> NaiveDateTime {
@@ -174,30 +176,43 @@ pub struct Person {
 }
 
 /// Checks an adult (`adult`) or a child; errors named after the fields.
-pub fn check_person(form: &PersonForm, adult: bool, today: NaiveDate, checks: &mut Checks) -> Person {
+pub fn check_person(
+    form: &PersonForm,
+    adult: bool,
+    today: NaiveDate,
+    checks: &mut Checks,
+) -> Person {
     let mut p = Person {
         adult,
         last_name: checks.take("last_name", rules::last_name(&form.last_name)),
         born: form.born != "non",
         ..Person::default()
     };
-    if adult || p.born {
-        p.first_name = checks.take("first_name", rules::first_name(&form.first_name));
-    } else if !form.first_name.trim().is_empty() {
+    // A child not yet born may have no first name yet.
+    if adult || p.born || !form.first_name.trim().is_empty() {
         p.first_name = checks.take("first_name", rules::first_name(&form.first_name));
     }
     let birth = form.birth_date.trim();
     if birth.is_empty() {
         if !adult {
-            checks.add("birth_date", "indiquez la date de naissance (prévue, si l’enfant n’est pas encore né)");
+            checks.add(
+                "birth_date",
+                "indiquez la date de naissance (prévue, si l’enfant n’est pas encore né)",
+            );
         }
     } else {
         match crate::domain::forms::parse_date(birth) {
-            None => checks.add("birth_date", "date invalide : écrivez-la sous la forme jj/mm/aaaa"),
-            Some(d) if d.year_ce().1 < 1900 => checks.add("birth_date", "cette date est trop ancienne"),
-            Some(d) if d > today && (adult || p.born) => {
-                checks.add("birth_date", "une date de naissance ne peut pas être dans le futur")
+            None => checks.add(
+                "birth_date",
+                "date invalide : écrivez-la sous la forme jj/mm/aaaa",
+            ),
+            Some(d) if d.year_ce().1 < 1900 => {
+                checks.add("birth_date", "cette date est trop ancienne")
             }
+            Some(d) if d > today && (adult || p.born) => checks.add(
+                "birth_date",
+                "une date de naissance ne peut pas être dans le futur",
+            ),
             Some(d) if d <= today && !adult && !p.born => checks.add(
                 "birth_date",
                 "pour un enfant à naître, indiquez la date prévue de naissance, dans le futur",
@@ -228,13 +243,19 @@ pub fn check_person(form: &PersonForm, adult: bool, today: NaiveDate, checks: &m
             }
         }
         if !any {
-            checks.add("mobile_phone", "indiquez au moins un numéro de téléphone (portable, domicile ou travail)");
+            checks.add(
+                "mobile_phone",
+                "indiquez au moins un numéro de téléphone (portable, domicile ou travail)",
+            );
         }
         p.profession = checks.take("profession", bounded(&form.profession, 100));
     } else if p.born {
         match Sex::parse(&form.sex) {
             Some(s) => p.sex = Some(s),
-            None => checks.add("sex", "indiquez s’il s’agit d’une fille ou d’un garçon (ou « non précisé »)"),
+            None => checks.add(
+                "sex",
+                "indiquez s’il s’agit d’une fille ou d’un garçon (ou « non précisé »)",
+            ),
         }
     }
     p
@@ -252,11 +273,7 @@ fn bounded(raw: &str, max: usize) -> Result<String, String> {
 }
 
 /// Reads an address from fields named `{prefix}street_name`…
-pub fn check_address(
-    get: impl Fn(&str) -> String,
-    prefix: &str,
-    checks: &mut Checks,
-) -> Address {
+pub fn check_address(get: impl Fn(&str) -> String, prefix: &str, checks: &mut Checks) -> Address {
     match Address::parse(|part| get(&format!("{prefix}{part}"))) {
         Ok(a) => a,
         Err(errors) => {
@@ -311,7 +328,11 @@ pub struct NewAccount {
 
 /// Checks the account form: the responsible adult, the address and the
 /// password. `get` reads the form's fields.
-pub fn check_account(get: impl Fn(&str) -> String, form: &PersonForm, today: NaiveDate) -> Result<NewAccount, Error> {
+pub fn check_account(
+    get: impl Fn(&str) -> String,
+    form: &PersonForm,
+    today: NaiveDate,
+) -> Result<NewAccount, Error> {
     let mut checks = Checks::default();
     let person = check_person(form, true, today, &mut checks);
     let address = check_address(&get, "address.", &mut checks);
@@ -319,7 +340,10 @@ pub fn check_account(get: impl Fn(&str) -> String, form: &PersonForm, today: Nai
     if let Err(e) = rules::password(&password, &form.email) {
         checks.add("password", e);
     } else if get("password_confirm") != password {
-        checks.add("password_confirm", "les deux mots de passe ne sont pas identiques : tapez-les à nouveau");
+        checks.add(
+            "password_confirm",
+            "les deux mots de passe ne sont pas identiques : tapez-les à nouveau",
+        );
     }
     checks.finish()?;
     Ok(NewAccount { person, address })
@@ -374,7 +398,14 @@ pub fn open_account(
             updated_at: at,
         },
     )?;
-    let person = person_row(&account.person, individual, household, true, UserState::New, at);
+    let person = person_row(
+        &account.person,
+        individual,
+        household,
+        true,
+        UserState::New,
+        at,
+    );
     repo::insert_individual(tx, &person)?;
     repo::insert_login(
         tx,
@@ -476,7 +507,10 @@ pub fn account_by_login(tx: &mut TenantTx<'_>, login: &str) -> Result<Option<Acc
     account_of(tx, row)
 }
 
-pub fn account_of_individual(tx: &mut TenantTx<'_>, individual: i64) -> Result<Option<Account>, Error> {
+pub fn account_of_individual(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+) -> Result<Option<Account>, Error> {
     match repo::login_of(tx, individual)? {
         Some(row) => account_of(tx, row),
         None => Ok(None),
@@ -548,7 +582,11 @@ pub fn reset_link_works(tx: &mut TenantTx<'_>, secret: &str) -> Result<bool, Err
 
 /// Spends a reset link: the new password is set, the address counts as
 /// confirmed (the link reached it), and every session of the person ends.
-pub fn reset_password(tx: &mut TenantTx<'_>, secret: &str, password_hash: &str) -> Result<i64, Error> {
+pub fn reset_password(
+    tx: &mut TenantTx<'_>,
+    secret: &str,
+    password_hash: &str,
+) -> Result<i64, Error> {
     let digest = secret_digest(secret);
     let token = repo::token(tx, &digest, "reset", now())?.ok_or(Error::Refused(
         "ce lien ne fonctionne plus : il a déjà servi ou a expiré. Demandez-en un nouveau".into(),
@@ -694,7 +732,10 @@ pub fn check_responsibles(
         match (adult, Parenthood::parse(role)) {
             (Some(a), Some(r)) => out.push((a, r)),
             _ => {
-                checks.add("responsibles", "choisissez les responsables légaux parmi les adultes de votre foyer");
+                checks.add(
+                    "responsibles",
+                    "choisissez les responsables légaux parmi les adultes de votre foyer",
+                );
                 return Vec::new();
             }
         }
@@ -724,7 +765,11 @@ pub fn add_member(
     let links: Vec<(i64, &str)> = responsibles.iter().map(|(a, r)| (*a, r.code())).collect();
     repo::set_responsibles(tx, id, &links)?;
     touch_foyer(tx, &foyer, at)?;
-    let kind = if person.adult { "un adulte" } else { "un enfant" };
+    let kind = if person.adult {
+        "un adulte"
+    } else {
+        "un enfant"
+    };
     event(
         tx,
         household,
@@ -737,13 +782,23 @@ pub fn add_member(
     Ok(id)
 }
 
-fn check_links(foyer: &Foyer, person: &Person, responsibles: &[(i64, Parenthood)]) -> Result<(), Error> {
+fn check_links(
+    foyer: &Foyer,
+    person: &Person,
+    responsibles: &[(i64, Parenthood)],
+) -> Result<(), Error> {
     if person.adult {
         return Ok(());
     }
     let mut checks = Checks::default();
-    if responsibles.iter().any(|(a, _)| !foyer.adults().any(|m| m.id == *a)) {
-        checks.add("responsibles", "choisissez les responsables légaux parmi les adultes de votre foyer");
+    if responsibles
+        .iter()
+        .any(|(a, _)| !foyer.adults().any(|m| m.id == *a))
+    {
+        checks.add(
+            "responsibles",
+            "choisissez les responsables légaux parmi les adultes de votre foyer",
+        );
     }
     if let Err(e) = rules::check_responsibles(responsibles.len()) {
         checks.add("responsibles", e);
@@ -755,7 +810,13 @@ fn check_links(foyer: &Foyer, person: &Person, responsibles: &[(i64, Parenthood)
 fn touch_foyer(tx: &mut TenantTx<'_>, foyer: &Foyer, at: NaiveDateTime) -> Result<(), Error> {
     let state = UserState::parse(&foyer.state).unwrap_or(UserState::New);
     let address = serde_json::to_string(&foyer.address).expect("an address serialises");
-    repo::update_household(tx, foyer.id, state.after_household_edit().code(), &address, at)?;
+    repo::update_household(
+        tx,
+        foyer.id,
+        state.after_household_edit().code(),
+        &address,
+        at,
+    )?;
     Ok(())
 }
 
@@ -781,14 +842,24 @@ pub fn edit_member(
     check_links(&foyer, person, responsibles)?;
     let at = now();
     let state = UserState::parse(&before.state).unwrap_or(UserState::New);
-    let mut after = person_row(person, id, household, before.responsible, state.after_household_edit(), at);
+    let mut after = person_row(
+        person,
+        id,
+        household,
+        before.responsible,
+        state.after_household_edit(),
+        at,
+    );
     after.created_at = before.created_at;
     let changes = changes(&before, &after);
     let links_before: Vec<(i64, String)> = foyer
         .member(id)
         .map(|m| m.responsibles.clone())
         .unwrap_or_default();
-    let links_after: Vec<(i64, String)> = responsibles.iter().map(|(a, r)| (*a, r.code().to_owned())).collect();
+    let links_after: Vec<(i64, String)> = responsibles
+        .iter()
+        .map(|(a, r)| (*a, r.code().to_owned()))
+        .collect();
     if changes.is_empty() && (adult || links_before == links_after) {
         return Ok(());
     }
@@ -818,17 +889,45 @@ pub fn edit_member(
 /// The fields that differ: name, before, after.
 fn changes(a: &IndividualRow, b: &IndividualRow) -> Vec<serde_json::Value> {
     let pairs: [(&str, String, String); 12] = [
-        ("Civilité", a.title.clone().unwrap_or_default(), b.title.clone().unwrap_or_default()),
+        (
+            "Civilité",
+            a.title.clone().unwrap_or_default(),
+            b.title.clone().unwrap_or_default(),
+        ),
         ("Nom", a.last_name.clone(), b.last_name.clone()),
         ("Prénom", a.first_name.clone(), b.first_name.clone()),
-        ("Date de naissance", fmt_date(a.birth_date), fmt_date(b.birth_date)),
-        ("Lieu de naissance", a.birth_city.clone(), b.birth_city.clone()),
-        ("Sexe", a.sex.clone().unwrap_or_default(), b.sex.clone().unwrap_or_default()),
+        (
+            "Date de naissance",
+            fmt_date(a.birth_date),
+            fmt_date(b.birth_date),
+        ),
+        (
+            "Lieu de naissance",
+            a.birth_city.clone(),
+            b.birth_city.clone(),
+        ),
+        (
+            "Sexe",
+            a.sex.clone().unwrap_or_default(),
+            b.sex.clone().unwrap_or_default(),
+        ),
         ("Né(e)", a.born.to_string(), b.born.to_string()),
         ("Courriel", a.email.clone(), b.email.clone()),
-        ("Téléphone portable", a.mobile_phone.clone(), b.mobile_phone.clone()),
-        ("Téléphone du domicile", a.home_phone.clone(), b.home_phone.clone()),
-        ("Téléphone du travail", a.office_phone.clone(), b.office_phone.clone()),
+        (
+            "Téléphone portable",
+            a.mobile_phone.clone(),
+            b.mobile_phone.clone(),
+        ),
+        (
+            "Téléphone du domicile",
+            a.home_phone.clone(),
+            b.home_phone.clone(),
+        ),
+        (
+            "Téléphone du travail",
+            a.office_phone.clone(),
+            b.office_phone.clone(),
+        ),
         ("Profession", a.profession.clone(), b.profession.clone()),
     ];
     pairs
@@ -839,11 +938,17 @@ fn changes(a: &IndividualRow, b: &IndividualRow) -> Vec<serde_json::Value> {
 }
 
 fn fmt_date(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default()
+    d.map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
 }
 
 /// Changes the foyer's address.
-pub fn edit_address(tx: &mut TenantTx<'_>, household: i64, actor: &Actor, address: &Address) -> Result<(), Error> {
+pub fn edit_address(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    actor: &Actor,
+    address: &Address,
+) -> Result<(), Error> {
     repo::lock_household(tx, household)?;
     let mut foyer = foyer(tx, household)?;
     if foyer.address == *address {
@@ -854,19 +959,33 @@ pub fn edit_address(tx: &mut TenantTx<'_>, household: i64, actor: &Actor, addres
     }] });
     foyer.address = address.clone();
     touch_foyer(tx, &foyer, now())?;
-    event(tx, household, None, "Modification", actor, "Modification de l’adresse".into(), Some(detail.to_string()))?;
+    event(
+        tx,
+        household,
+        None,
+        "Modification",
+        actor,
+        "Modification de l’adresse".into(),
+        Some(detail.to_string()),
+    )?;
     Ok(())
 }
 
 /// Removes a member from the foyer (kept, archived, for the requests that
 /// name them). Not the responsible, nor the only legal responsible of a child.
-pub fn remove_member(tx: &mut TenantTx<'_>, household: i64, id: i64, actor: &Actor) -> Result<(), Error> {
+pub fn remove_member(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+    actor: &Actor,
+) -> Result<(), Error> {
     repo::lock_household(tx, household)?;
     let foyer = foyer(tx, household)?;
     let member = foyer.member(id).ok_or(Error::NotFound)?;
     if member.responsible {
         return Err(Error::Refused(
-            "le responsable du foyer ne peut pas être retiré : il est le titulaire du compte".into(),
+            "le responsable du foyer ne peut pas être retiré : il est le titulaire du compte"
+                .into(),
         ));
     }
     let orphans: Vec<&str> = foyer
@@ -900,7 +1019,15 @@ pub fn remove_member(tx: &mut TenantTx<'_>, household: i64, id: i64, actor: &Act
         }
     }
     touch_foyer(tx, &foyer, at)?;
-    event(tx, household, Some(id), "Deletion", actor, format!("Retrait de {}", member.name), None)?;
+    event(
+        tx,
+        household,
+        Some(id),
+        "Deletion",
+        actor,
+        format!("Retrait de {}", member.name),
+        None,
+    )?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub use guichet_domain as domain;
 pub mod files;
 pub mod foyers;
 pub mod jobs;
+pub mod justificatifs;
 pub mod mail;
 pub mod net;
 pub mod pdf;

@@ -30,7 +30,10 @@ pub enum Block {
     Heading(String),
     Paragraph(String),
     /// A label and its value (a request's field, a date…).
-    Field { label: String, value: String },
+    Field {
+        label: String,
+        value: String,
+    },
     /// Some space.
     Gap,
 }
@@ -300,10 +303,18 @@ mod tests {
 
     #[test]
     fn wraps_at_spaces_and_cuts_long_words() {
-        let lines = wrap(&REGULAR, 10.0, 40.0, "Inscription à la restauration scolaire de l’école des Tilleuls");
+        let lines = wrap(
+            &REGULAR,
+            10.0,
+            40.0,
+            "Inscription à la restauration scolaire de l’école des Tilleuls",
+        );
         assert!(lines.len() >= 2, "{lines:?}");
         assert!(lines.iter().all(|l| text_width(&REGULAR, 10.0, l) <= 40.0));
-        assert_eq!(lines.join(" "), "Inscription à la restauration scolaire de l’école des Tilleuls");
+        assert_eq!(
+            lines.join(" "),
+            "Inscription à la restauration scolaire de l’école des Tilleuls"
+        );
         let long = "x".repeat(200);
         let lines = wrap(&REGULAR, 10.0, 40.0, &long);
         assert!(lines.len() > 2);

@@ -11,7 +11,9 @@ use crate::domain::forms::{
     self, summarize, validate_data, validate_step, Choice, Context, FieldError, FormDefinition,
     Input, Prefill, StepSummary, SubjectPolicy,
 };
-use crate::domain::requests::{Actor as Who, ContactDetails, MeansOfContact, RequestState, SeasonDates};
+use crate::domain::requests::{
+    Actor as Who, ContactDetails, MeansOfContact, RequestState, SeasonDates,
+};
 use crate::domain::{documents as doctypes, text, time};
 use crate::error::Error;
 use crate::foyers::{self, Actor, Foyer, Settings};
@@ -104,7 +106,11 @@ pub fn offer(tx: &mut TenantTx<'_>, code: &str) -> Result<Offer, Error> {
 
 /// Sets a téléservice's paramètre lists and justificatifs from its form's
 /// defaults, the first time it is used (agents change them afterwards).
-pub fn ensure_seeded(tx: &mut TenantTx<'_>, t: &TeleserviceRow, form: &FormDefinition) -> Result<(), Error> {
+pub fn ensure_seeded(
+    tx: &mut TenantTx<'_>,
+    t: &TeleserviceRow,
+    form: &FormDefinition,
+) -> Result<(), Error> {
     if t.seeded_at.is_some() {
         return Ok(());
     }
@@ -130,7 +136,13 @@ pub fn ensure_seeded(tx: &mut TenantTx<'_>, t: &TeleserviceRow, form: &FormDefin
     Ok(())
 }
 
-fn flatten(list: &str, choices: &[Choice], parent: Option<&str>, position: &mut i32, out: &mut Vec<EntryRow>) {
+fn flatten(
+    list: &str,
+    choices: &[Choice],
+    parent: Option<&str>,
+    position: &mut i32,
+    out: &mut Vec<EntryRow>,
+) {
     for c in choices {
         *position += 1;
         out.push(EntryRow {
@@ -150,10 +162,17 @@ fn flatten(list: &str, choices: &[Choice], parent: Option<&str>, position: &mut 
 /// The téléservice's lists as choices (a tree by parent); `retired` keeps
 /// the entries no longer offered (to read old requests).
 fn lists(entries: &[EntryRow], retired: bool) -> std::collections::BTreeMap<String, Vec<Choice>> {
-    fn children(entries: &[EntryRow], list: &str, parent: Option<&str>, retired: bool) -> Vec<Choice> {
+    fn children(
+        entries: &[EntryRow],
+        list: &str,
+        parent: Option<&str>,
+        retired: bool,
+    ) -> Vec<Choice> {
         entries
             .iter()
-            .filter(|e| e.list == list && e.parent_key.as_deref() == parent && (retired || !e.retired))
+            .filter(|e| {
+                e.list == list && e.parent_key.as_deref() == parent && (retired || !e.retired)
+            })
             .map(|e| Choice {
                 key: e.key.clone(),
                 label: e.label.clone(),
@@ -184,7 +203,9 @@ pub fn context(
     if offer.teleservice.seeded_at.is_none() {
         // Not used yet: the form's defaults, as they will be seeded.
         for l in &offer.form.lists {
-            lists.entry(l.name.clone()).or_insert_with(|| l.entries.clone());
+            lists
+                .entry(l.name.clone())
+                .or_insert_with(|| l.entries.clone());
         }
     }
     let mut facility = |kind| -> Result<Vec<(i64, String)>, Error> {
@@ -211,6 +232,25 @@ pub fn context(
         children,
         today: time::today(),
     })
+}
+
+/// The commune's name and postal code, read from the last line of the
+/// collectivité's postal address (« 13200 Arles »); its name otherwise.
+pub fn commune(tenant: &crate::tenancy::Tenant) -> (String, String) {
+    let last = tenant
+        .postal_address
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let mut words = last.split_whitespace();
+    match words.next() {
+        Some(code) if code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()) => {
+            let city: Vec<&str> = words.collect();
+            (city.join(" "), code.to_owned())
+        }
+        _ => (tenant.name.clone(), String::new()),
+    }
 }
 
 /// Who a request may be filed for, in the foyer, now.
@@ -244,7 +284,10 @@ pub fn eligibility(
     };
     if candidates.is_empty() {
         return Err(Error::Refused(match offer.form.subject {
-            SubjectPolicy::Child => "cette démarche concerne un enfant : ajoutez d’abord l’enfant dans « Mon foyer »".into(),
+            SubjectPolicy::Child => {
+                "cette démarche concerne un enfant : ajoutez d’abord l’enfant dans « Mon foyer »"
+                    .into()
+            }
             _ => "aucun membre de votre foyer ne peut être concerné par cette démarche".into(),
         }));
     }
@@ -291,9 +334,15 @@ pub fn start(
     ensure_seeded(tx, &offer.teleservice, offer.form)?;
     let (eligible, season) = eligibility(tx, &offer, foyer, time::today())?;
     if !eligible.iter().any(|e| e.subject == subject) {
-        return Err(crate::error::invalid("subject", "choisissez la personne concernée dans la liste"));
+        return Err(crate::error::invalid(
+            "subject",
+            "choisissez la personne concernée dans la liste",
+        ));
     }
-    let requester = foyer.member(requester).filter(|m| m.adult).ok_or(Error::NotFound)?;
+    let requester = foyer
+        .member(requester)
+        .filter(|m| m.adult)
+        .ok_or(Error::NotFound)?;
     let subject_member = subject.and_then(|s| foyer.member(s));
     let at = now();
     let id = tx.next_id()?;
@@ -345,7 +394,16 @@ pub fn start(
             draft_notified_at: None,
         },
     )?;
-    action(tx, id, "Creation", &household_actor(requester), RequestState::Draft, "", true, None)?;
+    action(
+        tx,
+        id,
+        "Creation",
+        &household_actor(requester),
+        RequestState::Draft,
+        "",
+        true,
+        None,
+    )?;
     Ok(id)
 }
 
@@ -357,13 +415,22 @@ fn household_actor(m: &foyers::Member) -> Actor {
     }
 }
 
-fn prefill(p: Prefill, requester: &foyers::Member, foyer: &Foyer, commune: (&str, &str)) -> Option<Value> {
+fn prefill(
+    p: Prefill,
+    requester: &foyers::Member,
+    foyer: &Foyer,
+    commune: (&str, &str),
+) -> Option<Value> {
     let s = |v: &str| (!v.is_empty()).then(|| Value::String(v.to_owned()));
     match p {
-        Prefill::RequesterPhone => [&requester.mobile_phone, &requester.office_phone, &requester.home_phone]
-            .into_iter()
-            .find(|p| !p.is_empty())
-            .and_then(|p| s(p)),
+        Prefill::RequesterPhone => [
+            &requester.mobile_phone,
+            &requester.office_phone,
+            &requester.home_phone,
+        ]
+        .into_iter()
+        .find(|p| !p.is_empty())
+        .and_then(|p| s(p)),
         Prefill::RequesterEmail => s(&requester.email),
         Prefill::FoyerAddress => serde_json::to_value(&foyer.address).ok(),
         Prefill::CollectiviteCity => s(commune.0),
@@ -419,7 +486,11 @@ impl Filed {
     }
 
     pub fn steps_done(&self) -> Vec<&str> {
-        self.row.steps_done.split(',').filter(|s| !s.is_empty()).collect()
+        self.row
+            .steps_done
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .collect()
     }
 
     /// The first household step not filled yet, if any.
@@ -525,7 +596,9 @@ pub fn save_step(
 pub fn delete_draft(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<(), Error> {
     let f = filed(tx, household, id)?;
     if f.state() != RequestState::Draft {
-        return Err(Error::Refused("seul un brouillon peut être supprimé ; une demande envoyée peut être annulée".into()));
+        return Err(Error::Refused(
+            "seul un brouillon peut être supprimé ; une demande envoyée peut être annulée".into(),
+        ));
     }
     crate::store::repo::foyers::delete_request_tokens(tx, id)?;
     repo::delete(tx, household, id)?;
@@ -533,7 +606,11 @@ pub fn delete_draft(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<()
 }
 
 /// The means of contact the household may choose for a request.
-pub fn means_offered(settings: &Settings, requester: &foyers::Member, has_address: bool) -> Vec<MeansOfContact> {
+pub fn means_offered(
+    settings: &Settings,
+    requester: &foyers::Member,
+    has_address: bool,
+) -> Vec<MeansOfContact> {
     let who = ContactDetails {
         email: requester.email.clone(),
         has_address,
@@ -678,7 +755,11 @@ pub fn submit(
         note: note.to_owned(),
         steps: summary,
     };
-    let kind = if from == RequestState::Draft { "Creation" } else { "StateChange" };
+    let kind = if from == RequestState::Draft {
+        "Creation"
+    } else {
+        "StateChange"
+    };
     let label = match to {
         RequestState::Rectified => "Demande complétée et renvoyée",
         _ if from == RequestState::Pending => "Demande modifiée",
@@ -700,13 +781,19 @@ pub fn submit(
             "Bonjour,\n\nVotre demande « {} » n° {number} a bien été reçue le {}.\n\nVous pouvez la suivre dans « Mes demandes » : {base_url}/mes-demandes/{id}\nLe reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, répondez depuis votre espace.\n",
             snapshot.teleservice, snapshot.submitted_at
         );
-        let mail = outbox::enqueue(tx, &requester.email, &subject_line, &body).map_err(outbox_error)?;
-        outbox::attach(tx, mail, &outbox::Attachment::Receipt { request: id }).map_err(outbox_error)?;
+        let mail =
+            outbox::enqueue(tx, &requester.email, &subject_line, &body).map_err(outbox_error)?;
+        outbox::attach(tx, mail, &outbox::Attachment::Receipt { request: id })
+            .map_err(outbox_error)?;
     }
     if settings.notify_agents && from == RequestState::Draft {
         notify_agents(tx, &f.offer, number, id, base_url, site)?;
     }
-    Ok(Ok(Submitted { id, number, state: to }))
+    Ok(Ok(Submitted {
+        id,
+        number,
+        state: to,
+    }))
 }
 
 fn outbox_error(e: outbox::OutboxError) -> Error {
@@ -761,7 +848,10 @@ impl Receipt {
         use crate::pdf::{Block, Document};
         let mut doc = Document::new(format!("Reçu de la demande n° {}", self.number));
         doc.letterhead = vec![site.to_owned()];
-        doc.push(Block::Title(format!("Reçu de votre demande n° {}", self.number)));
+        doc.push(Block::Title(format!(
+            "Reçu de votre demande n° {}",
+            self.number
+        )));
         doc.push(Block::Paragraph(format!(
             "{} — déposée le {}.",
             self.teleservice, self.submitted_at
@@ -814,8 +904,7 @@ pub fn receipt(tx: &mut TenantTx<'_>, household: Option<i64>, id: i64) -> Result
     .ok_or(Error::NotFound)?;
     let _ = row;
     let action = repo::submission(tx, id)?.ok_or(Error::NotFound)?;
-    serde_json::from_str(action.snapshot_json.as_deref().unwrap_or(""))
-        .map_err(|_| Error::NotFound)
+    serde_json::from_str(action.snapshot_json.as_deref().unwrap_or("")).map_err(|_| Error::NotFound)
 }
 
 /// A line of « Mes demandes ».
@@ -855,7 +944,7 @@ pub fn dashboard(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<Line>, Err
                 meaning: state.meaning().into(),
                 draft: state == RequestState::Draft,
                 created: time::date_fr(time::paris(r.created_at).date_naive()),
-                submitted: r.submitted_at.map(|s| time::datetime_fr(s)),
+                submitted: r.submitted_at.map(time::datetime_fr),
                 deleted_on: r
                     .draft_expires_at
                     .map(|d| time::date_fr(time::paris(d).date_naive())),
@@ -901,18 +990,34 @@ pub struct Followed {
     pub has_receipt: bool,
 }
 
-pub fn follow(tx: &mut TenantTx<'_>, household: i64, id: i64, foyer: &Foyer) -> Result<Followed, Error> {
+pub fn follow(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+    foyer: &Foyer,
+) -> Result<Followed, Error> {
     let f = filed(tx, household, id)?;
     let ctx = context(tx, &f.offer, Some(foyer), true)?;
     let state = f.state();
-    let locked = repo::lock_holder(tx, id)?.is_some_and(|(_, at)| at > now() - Duration::minutes(30));
+    let locked =
+        repo::lock_holder(tx, id)?.is_some_and(|(_, at)| at > now() - Duration::minutes(30));
     let history = repo::actions(tx, id, true)?
         .into_iter()
         .map(|a| Event {
             at: time::datetime_fr(a.occurred_at),
-            what: if a.note.is_empty() { kind_label(&a.kind).into() } else { a.note },
-            state: RequestState::parse(&a.resulting_state).map(|s| s.label().to_owned()).unwrap_or_default(),
-            by: if a.actor_kind == "agent" { "La mairie".into() } else { a.actor_name },
+            what: if a.note.is_empty() {
+                kind_label(&a.kind).into()
+            } else {
+                a.note
+            },
+            state: RequestState::parse(&a.resulting_state)
+                .map(|s| s.label().to_owned())
+                .unwrap_or_default(),
+            by: if a.actor_kind == "agent" {
+                "La mairie".into()
+            } else {
+                a.actor_name
+            },
         })
         .collect();
     let notes = repo::notes(tx, id, "household")?
@@ -920,7 +1025,11 @@ pub fn follow(tx: &mut TenantTx<'_>, household: i64, id: i64, foyer: &Foyer) -> 
         .map(|n: NoteRow| Note {
             at: time::datetime_fr(n.created_at),
             mine: n.author_kind == "household",
-            by: if n.author_kind == "agent" { "La mairie".into() } else { n.author_name },
+            by: if n.author_kind == "agent" {
+                "La mairie".into()
+            } else {
+                n.author_name
+            },
             body: n.body,
         })
         .collect();
@@ -956,20 +1065,40 @@ pub fn cancel(tx: &mut TenantTx<'_>, household: i64, id: i64, foyer: &Foyer) -> 
     repo::lock(tx, id)?;
     let f = filed(tx, household, id)?;
     editable(tx, &f)?;
-    if !f.state().may_become(RequestState::Cancelled, Who::Household) {
-        return Err(Error::Refused("cette demande ne peut plus être annulée en ligne : contactez la mairie".into()));
+    if !f
+        .state()
+        .may_become(RequestState::Cancelled, Who::Household)
+    {
+        return Err(Error::Refused(
+            "cette demande ne peut plus être annulée en ligne : contactez la mairie".into(),
+        ));
     }
     let requester = foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
     let mut row = f.row.clone();
     row.state = RequestState::Cancelled.code().into();
     row.updated_at = now();
     repo::update(tx, &row)?;
-    action(tx, id, "StateChange", &household_actor(requester), RequestState::Cancelled, "Demande annulée par le foyer", true, None)?;
+    action(
+        tx,
+        id,
+        "StateChange",
+        &household_actor(requester),
+        RequestState::Cancelled,
+        "Demande annulée par le foyer",
+        true,
+        None,
+    )?;
     Ok(())
 }
 
 /// The household writes to the agents about a request.
-pub fn add_note(tx: &mut TenantTx<'_>, household: i64, id: i64, author: &foyers::Member, body: &str) -> Result<(), Error> {
+pub fn add_note(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+    author: &foyers::Member,
+    body: &str,
+) -> Result<(), Error> {
     let f = filed(tx, household, id)?;
     if f.state() == RequestState::Draft {
         return Err(Error::NotFound);

@@ -85,6 +85,15 @@ impl SessionPrincipal {
         }
     }
 
+    /// A household's session: the id of the person signed in.
+    pub fn household(tenant: TenantId, individual: i64) -> SessionPrincipal {
+        SessionPrincipal {
+            kind: PrincipalKind::Household,
+            tenant: Some(tenant.get()),
+            id: individual.to_string(),
+        }
+    }
+
     pub fn super_admin(login: &str) -> SessionPrincipal {
         SessionPrincipal {
             kind: PrincipalKind::SuperAdmin,

@@ -248,6 +248,8 @@ pub struct Section {
     pub legend: Option<String>,
     pub hint: Option<String>,
     pub fields: Vec<Field>,
+    /// A whole fieldset shown on a condition (see [`Field::show_if`]).
+    pub show_if: Option<ShowIf>,
 }
 
 impl Section {
@@ -256,6 +258,7 @@ impl Section {
             legend: None,
             hint: None,
             fields,
+            show_if: None,
         }
     }
 
@@ -264,7 +267,16 @@ impl Section {
             legend: Some(legend.to_owned()),
             hint: hint.map(str::to_owned),
             fields,
+            show_if: None,
         }
+    }
+
+    pub fn show_if(mut self, name: &str, values: &[String]) -> Section {
+        self.show_if = Some(ShowIf {
+            name: name.to_owned(),
+            values: values.join(" "),
+        });
+        self
     }
 }
 

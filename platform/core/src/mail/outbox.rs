@@ -39,7 +39,11 @@ pub enum Attachment {
 }
 
 /// Joins `attachment` to a queued message, in the caller's transaction.
-pub fn attach(tx: &mut TenantTx<'_>, mail: i64, attachment: &Attachment) -> Result<(), OutboxError> {
+pub fn attach(
+    tx: &mut TenantTx<'_>,
+    mail: i64,
+    attachment: &Attachment,
+) -> Result<(), OutboxError> {
     let tenant = tx.tenant_key();
     let json = serde_json::to_string(attachment).expect("an attachment serialises");
     diesel::update(

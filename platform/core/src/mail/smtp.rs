@@ -49,10 +49,13 @@ impl SmtpSender {
                 .header(ContentType::TEXT_PLAIN)
                 .body(mail.body_text.clone())
         } else {
-            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.clone()));
+            let mut parts =
+                MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.clone()));
             for f in files {
-                let kind = ContentType::parse(&f.content_type).map_err(|e| format!("type : {e}"))?;
-                parts = parts.singlepart(Attachment::new(f.filename.clone()).body(f.bytes.clone(), kind));
+                let kind =
+                    ContentType::parse(&f.content_type).map_err(|e| format!("type : {e}"))?;
+                parts = parts
+                    .singlepart(Attachment::new(f.filename.clone()).body(f.bytes.clone(), kind));
             }
             builder.multipart(parts)
         }

@@ -198,11 +198,7 @@ pub fn update_individual(tx: &mut TenantTx<'_>, row: &IndividualRow) -> Result<(
     Ok(())
 }
 
-pub fn delete_individual(
-    tx: &mut TenantTx<'_>,
-    household: i64,
-    id: i64,
-) -> Result<(), StoreError> {
+pub fn delete_individual(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
     diesel::delete(
         individuals::table
@@ -305,11 +301,7 @@ pub fn login_of(tx: &mut TenantTx<'_>, individual: i64) -> Result<Option<LoginRo
         .optional()?)
 }
 
-pub fn set_password(
-    tx: &mut TenantTx<'_>,
-    individual: i64,
-    hash: &str,
-) -> Result<(), StoreError> {
+pub fn set_password(tx: &mut TenantTx<'_>, individual: i64, hash: &str) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
     diesel::update(
         household_logins::table
@@ -513,7 +505,10 @@ pub fn events(
     Ok(household_events::table
         .filter(household_events::tenant_id.eq(tenant))
         .filter(household_events::household_id.eq(household))
-        .order((household_events::occurred_at.desc(), household_events::id.desc()))
+        .order((
+            household_events::occurred_at.desc(),
+            household_events::id.desc(),
+        ))
         .limit(limit)
         .select(HouseholdEventRow::as_select())
         .load(tx.conn())?)
@@ -547,9 +542,10 @@ pub fn save_portal_settings(
         tenant_id: tx.tenant_key(),
         ..row.clone()
     };
-    let updated = diesel::update(portal_settings::table.filter(portal_settings::tenant_id.eq(row.tenant_id)))
-        .set(&row)
-        .execute(tx.conn())?;
+    let updated =
+        diesel::update(portal_settings::table.filter(portal_settings::tenant_id.eq(row.tenant_id)))
+            .set(&row)
+            .execute(tx.conn())?;
     if updated == 0 {
         diesel::insert_into(portal_settings::table)
             .values(&row)

@@ -56,10 +56,7 @@ pub fn insert(tx: &mut TenantTx<'_>, row: &DocumentRow, files: &[i64]) -> Result
 }
 
 /// The foyer's documents, newest first.
-pub fn of_household(
-    tx: &mut TenantTx<'_>,
-    household: i64,
-) -> Result<Vec<DocumentRow>, StoreError> {
+pub fn of_household(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<DocumentRow>, StoreError> {
     let tenant = tx.tenant_key();
     Ok(documents::table
         .filter(documents::tenant_id.eq(tenant))

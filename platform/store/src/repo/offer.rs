@@ -4,7 +4,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::schema::{categories, parameter_entries, seasons, teleservice_requirements, teleservices};
+use crate::schema::{
+    categories, parameter_entries, seasons, teleservice_requirements, teleservices,
+};
 use crate::{StoreError, TenantTx};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -29,7 +31,10 @@ pub fn teleservices(tx: &mut TenantTx<'_>) -> Result<Vec<TeleserviceRow>, StoreE
         .load(tx.conn())?)
 }
 
-pub fn teleservice(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<TeleserviceRow>, StoreError> {
+pub fn teleservice(
+    tx: &mut TenantTx<'_>,
+    code: &str,
+) -> Result<Option<TeleserviceRow>, StoreError> {
     let tenant = tx.tenant_key();
     Ok(teleservices::table
         .filter(teleservices::tenant_id.eq(tenant))

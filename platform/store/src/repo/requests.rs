@@ -233,7 +233,10 @@ pub fn actions(
     let mut q = request_actions::table
         .filter(request_actions::tenant_id.eq(tenant))
         .filter(request_actions::request_id.eq(request))
-        .order((request_actions::occurred_at.asc(), request_actions::id.asc()))
+        .order((
+            request_actions::occurred_at.asc(),
+            request_actions::id.asc(),
+        ))
         .select(ActionRow::as_select())
         .into_boxed();
     if public_only {
@@ -282,11 +285,7 @@ pub fn insert_note(tx: &mut TenantTx<'_>, row: &NoteRow) -> Result<(), StoreErro
 }
 
 /// Notes one side reads: public ones, and its own side's internal ones.
-pub fn notes(
-    tx: &mut TenantTx<'_>,
-    request: i64,
-    side: &str,
-) -> Result<Vec<NoteRow>, StoreError> {
+pub fn notes(tx: &mut TenantTx<'_>, request: i64, side: &str) -> Result<Vec<NoteRow>, StoreError> {
     let tenant = tx.tenant_key();
     Ok(request_notes::table
         .filter(request_notes::tenant_id.eq(tenant))

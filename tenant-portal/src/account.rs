@@ -1,0 +1,660 @@
+//! Households' accounts: creation with an e-mail confirmation, sign-in and
+//! sign-out, a forgotten password replaced through a single-use link.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use guichet_core::auth::password;
+use guichet_core::auth::throttle::Throttle;
+use guichet_core::foyers::{self, Opened, PersonForm};
+use guichet_core::store::Store;
+use guichet_domain::household::{Title, ADDRESS_PARTS, PASSWORD_MIN};
+use guichet_web::client::ClientAddr;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
+use guichet_web::principal::SignedInHousehold;
+use guichet_web::session::{self, SessionExpired, SessionPrincipal};
+use guichet_web::tenant::CurrentTenant;
+use guichet_web::{blocking, sentence, tx, AppError, Renderer};
+use serde::{Deserialize, Serialize};
+
+use crate::page::{self, base_url, layout, render, see_other, Section as Nav};
+
+const WRONG: &str = "Adresse électronique ou mot de passe incorrect. Vérifiez-les ; si vous avez oublié votre mot de passe, choisissez-en un nouveau avec le lien « Mot de passe oublié ».";
+
+#[derive(Serialize)]
+struct SignInPage {
+    layout: guichet_web::Layout,
+    form: Form,
+    notice: Option<String>,
+}
+
+/// Where to go after sign-in: a page of ours only.
+fn next_of(req: &HttpRequest) -> String {
+    let q = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
+    safe_next(q.get("suite").map(String::as_str).unwrap_or(""))
+}
+
+fn safe_next(s: &str) -> String {
+    if s.starts_with('/') && !s.starts_with("//") && !s.contains('\\') {
+        s.to_owned()
+    } else {
+        "/mes-demandes".into()
+    }
+}
+
+fn sign_in_form(csrf_token: String, email: &str, next: &str) -> Form {
+    Form::new(
+        "/connexion",
+        csrf_token,
+        "Se connecter",
+        vec![Section::plain(vec![
+            Field::email("email", "Adresse électronique", email),
+            Field::password("password", "Mot de passe").autocomplete("current-password"),
+        ])],
+    )
+    .hidden("suite", next)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sign_in_view(
+    pages: &Renderer,
+    tenant: &CurrentTenant,
+    session: &Session,
+    status: StatusCode,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let mut form = sign_in_form(csrf::token(session)?, email, next);
+    if let Some(e) = &error {
+        form.general_error(e);
+    }
+    let form = guichet_web::forms::sealed(form);
+    let title = page::error_title("Se connecter", form.has_errors());
+    render(
+        pages,
+        status,
+        "portal/sign_in",
+        &SignInPage {
+            layout: layout(tenant, &title, Nav::None, None, session)?,
+            form,
+            notice,
+        },
+    )
+}
+
+pub(crate) async fn sign_in_page(
+    req: HttpRequest,
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+) -> Result<HttpResponse, AppError> {
+    if SignedInHousehold::extract(&req).await.is_ok() {
+        return Ok(see_other("/mes-demandes"));
+    }
+    let notice = req
+        .extensions()
+        .get::<SessionExpired>()
+        .map(|_| "Votre session a expiré : reconnectez-vous pour continuer.".to_owned());
+    sign_in_view(
+        &pages,
+        &tenant,
+        &session,
+        StatusCode::OK,
+        "",
+        &next_of(&req),
+        None,
+        notice,
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Credentials {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    suite: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn sign_in(
+    req: HttpRequest,
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    throttle: web::Data<Throttle>,
+    client: ClientAddr,
+    VerifiedForm(form): VerifiedForm<Credentials>,
+) -> Result<HttpResponse, AppError> {
+    let email = form.email.trim().to_lowercase();
+    let next = safe_next(&form.suite);
+    let fail = |message: String, status| {
+        sign_in_view(
+            &pages,
+            &tenant,
+            &session,
+            status,
+            &email,
+            &next,
+            Some(message),
+            None,
+        )
+    };
+    let key = format!("foyer:{email}@{}", tenant.slug);
+    if throttle.check(&key, client.0).is_err() {
+        return fail(
+            AppError::TooManyRequests.problem().detail,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let login = email.clone();
+    let found = tx::read(&store, &tenant, move |t| {
+        foyers::account_by_login(t, &login)
+    })
+    .await?;
+    let (hash, given) = (
+        found.as_ref().and_then(|a| a.password_hash.clone()),
+        form.password,
+    );
+    let right = blocking(move || Ok(password::verify_or_dummy(&given, hash.as_deref()))).await?;
+    let account = match found {
+        Some(a) if right && !a.archived => a,
+        _ => {
+            throttle.failed(&key, client.0);
+            return fail(WRONG.into(), StatusCode::UNAUTHORIZED);
+        }
+    };
+    throttle.succeeded(&key, client.0);
+    if !account.enabled {
+        let help = tx::read(&store, &tenant, foyers::settings)
+            .await?
+            .help_contact;
+        return fail(
+            format!("Votre compte est désactivé : vous ne pouvez pas vous connecter. Pour le réactiver, contactez {help}."),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    if !account.confirmed {
+        let (base, site, login, id) = (
+            base_url(&req),
+            tenant.name.clone(),
+            account.login.clone(),
+            account.individual,
+        );
+        tx::write(&store, &tenant, move |t| {
+            foyers::send_confirmation(t, id, &login, &base, &site)
+        })
+        .await?;
+        return fail(
+            "Votre adresse électronique n’est pas encore confirmée. Nous venons de vous renvoyer le lien de confirmation : ouvrez-le, puis connectez-vous.".into(),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    session::sign_in(
+        &session,
+        &SessionPrincipal::household(tenant.id, account.individual),
+    )?;
+    Ok(see_other(&next))
+}
+
+pub(crate) async fn sign_out(
+    session: Session,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> HttpResponse {
+    session::sign_out(&session);
+    see_other("/")
+}
+
+/// The account form's sections, filled with what was typed.
+fn account_form(csrf_token: String, p: &Pairs) -> Form {
+    let title = p.get("title");
+    let titles = Title::ALL
+        .into_iter()
+        .map(|t| (t.code().to_owned(), t.label().to_owned(), title == t.code()))
+        .collect();
+    let address = ADDRESS_PARTS
+        .iter()
+        .map(|(part, label, required)| {
+            let name = format!("address.{part}");
+            let f = Field::text(&name, label, &p.get(&name));
+            let f = match *part {
+                "street_name" => f.autocomplete("address-line1"),
+                "postal_code" => f
+                    .autocomplete("postal-code")
+                    .hint("5 chiffres, par exemple 13200."),
+                "city" => f.autocomplete("address-level2"),
+                "country" => f.autocomplete("country-name"),
+                _ => f,
+            };
+            if *required {
+                f
+            } else {
+                f.optional()
+            }
+        })
+        .collect();
+    Form::new(
+        "/creer-un-compte",
+        csrf_token,
+        "Créer mon compte",
+        vec![
+            Section::titled(
+                "Vous",
+                Some("Vous serez le responsable du foyer : vous pourrez ensuite ajouter les autres adultes et les enfants."),
+                vec![
+                    Field::radios("title", "Civilité", titles),
+                    Field::text("last_name", "Nom", &p.get("last_name")).autocomplete("family-name"),
+                    Field::text("first_name", "Prénom", &p.get("first_name")).autocomplete("given-name"),
+                    Field::date("birth_date", "Date de naissance", &p.get("birth_date"))
+                        .autocomplete("bday")
+                        .optional(),
+                ],
+            ),
+            Section::titled(
+                "Vous joindre",
+                Some("Au moins un numéro de téléphone."),
+                vec![
+                    Field::email("email", "Adresse électronique", &p.get("email"))
+                        .hint("Elle servira à vous connecter. Nous y enverrons un lien pour la confirmer."),
+                    Field::tel("mobile_phone", "Téléphone portable", &p.get("mobile_phone"))
+                        .autocomplete("tel")
+                        .hint("10 chiffres, par exemple 06 12 34 56 78."),
+                    Field::tel("home_phone", "Téléphone du domicile", &p.get("home_phone")),
+                    Field::tel("office_phone", "Téléphone du travail", &p.get("office_phone")),
+                ],
+            ),
+            Section::titled("Votre adresse", None, address),
+            Section::titled(
+                "Votre mot de passe",
+                None,
+                vec![
+                    Field::password("password", "Mot de passe").hint(&format!(
+                        "{PASSWORD_MIN} caractères au moins. Une phrase facile à retenir convient très bien, par exemple « le chat dort sur le toit »."
+                    )),
+                    Field::password("password_confirm", "Mot de passe, à nouveau"),
+                ],
+            ),
+        ],
+    )
+}
+
+pub(crate) async fn sign_up_page(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+) -> Result<HttpResponse, AppError> {
+    let form = account_form(csrf::token(&session)?, &Pairs(Vec::new()));
+    let layout = layout(&tenant, "Créer un compte", Nav::None, None, &session)?;
+    form_page(
+        &pages,
+        StatusCode::OK,
+        layout,
+        "Créer un compte",
+        Some("Avec un compte, vous faites vos démarches en ligne, vous les retrouvez et vous les suivez."),
+        form,
+    )
+}
+
+fn person_form(p: &Pairs) -> PersonForm {
+    PersonForm {
+        title: p.get("title"),
+        last_name: p.get("last_name"),
+        first_name: p.get("first_name"),
+        birth_date: p.get("birth_date"),
+        birth_city: p.get("birth_city"),
+        sex: p.get("sex"),
+        born: p.get("born"),
+        email: p.get("email"),
+        mobile_phone: p.get("mobile_phone"),
+        home_phone: p.get("home_phone"),
+        office_phone: p.get("office_phone"),
+        profession: p.get("profession"),
+    }
+}
+
+pub(crate) async fn sign_up(
+    req: HttpRequest,
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let p = Pairs(pairs);
+    let checked = foyers::check_account(
+        |k| p.get(k),
+        &person_form(&p),
+        guichet_domain::time::today(),
+    );
+    let account = match checked {
+        Ok(a) => a,
+        Err(e) => {
+            let mut form = account_form(csrf::token(&session)?, &p);
+            let status = form.refused(e.into())?;
+            let layout = layout(
+                &tenant,
+                "Erreur : créer un compte",
+                Nav::None,
+                None,
+                &session,
+            )?;
+            return form_page(&pages, status, layout, "Créer un compte", None, form);
+        }
+    };
+    let given = p.get("password");
+    let hash = blocking(move || Ok(password::hash(&given))).await?;
+    let (base, site) = (base_url(&req), tenant.name.clone());
+    let opened = tx::write(&store, &tenant, move |t| {
+        foyers::open_account(t, &account, Some(&hash), &base, &site)
+    })
+    .await?;
+    if let Opened::New { individual, .. } = opened {
+        tracing::info!(tenant = %tenant.id, individual, "compte foyer créé");
+    }
+    message_page(
+        &pages,
+        &tenant,
+        &session,
+        "Vérifiez votre messagerie",
+        &format!(
+            "Nous avons envoyé un message à {}. Ouvrez le lien qu’il contient pour confirmer votre adresse, puis connectez-vous. Le lien fonctionne pendant {} jours ; si vous ne trouvez pas le message, regardez dans les courriers indésirables.",
+            p.get("email").trim(),
+            foyers::CONFIRM_DAYS
+        ),
+        Some(("/connexion", "Aller à la page de connexion")),
+    )
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    layout: guichet_web::Layout,
+    heading: &'a str,
+    text: &'a str,
+    link: Option<Link<'a>>,
+}
+
+#[derive(Serialize)]
+struct Link<'a> {
+    href: &'a str,
+    label: &'a str,
+}
+
+pub(crate) fn message_page(
+    pages: &Renderer,
+    tenant: &CurrentTenant,
+    session: &Session,
+    heading: &str,
+    text: &str,
+    link: Option<(&str, &str)>,
+) -> Result<HttpResponse, AppError> {
+    render(
+        pages,
+        StatusCode::OK,
+        "portal/message",
+        &Message {
+            layout: layout(tenant, heading, Nav::None, None, session)?,
+            heading,
+            text,
+            link: link.map(|(href, label)| Link { href, label }),
+        },
+    )
+}
+
+pub(crate) async fn confirm(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    match tx::write(&store, &tenant, move |t| foyers::confirm(t, &token)).await {
+        Ok(_) => message_page(
+            &pages,
+            &tenant,
+            &session,
+            "Adresse confirmée",
+            "Merci : votre adresse électronique est confirmée et votre compte est ouvert. Connectez-vous pour commencer vos démarches.",
+            Some(("/connexion", "Se connecter")),
+        ),
+        Err(AppError::Conflict(m)) => {
+            let mut r = message_page(&pages, &tenant, &session, "Lien expiré", &sentence(&m), Some(("/connexion", "Se connecter")))?;
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn forgot_form(csrf_token: String, email: &str) -> Form {
+    Form::new(
+        "/mot-de-passe-oublie",
+        csrf_token,
+        "Recevoir un lien",
+        vec![Section::plain(vec![Field::email(
+            "email",
+            "Adresse électronique de votre compte",
+            email,
+        )])],
+    )
+}
+
+pub(crate) async fn forgot_page(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+) -> Result<HttpResponse, AppError> {
+    let layout = layout(&tenant, "Mot de passe oublié", Nav::None, None, &session)?;
+    form_page(
+        &pages,
+        StatusCode::OK,
+        layout,
+        "Mot de passe oublié",
+        Some("Indiquez l’adresse électronique de votre compte : nous y enverrons un lien pour choisir un nouveau mot de passe."),
+        forgot_form(csrf::token(&session)?, ""),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Forgot {
+    #[serde(default)]
+    email: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn forgot(
+    req: HttpRequest,
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    throttle: web::Data<Throttle>,
+    client: ClientAddr,
+    VerifiedForm(form): VerifiedForm<Forgot>,
+) -> Result<HttpResponse, AppError> {
+    let email = form.email.trim().to_lowercase();
+    if let Err(e) = guichet_domain::contact::email(&email) {
+        let mut f = forgot_form(csrf::token(&session)?, &email);
+        f.field_errors(vec![guichet_core::error::FieldError {
+            field: "email".into(),
+            message: e.into(),
+        }]);
+        let layout = layout(
+            &tenant,
+            "Erreur : mot de passe oublié",
+            Nav::None,
+            None,
+            &session,
+        )?;
+        return form_page(
+            &pages,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout,
+            "Mot de passe oublié",
+            None,
+            f,
+        );
+    }
+    // One link per address and minute or so: the throttle counts requests.
+    let key = format!("reset:{email}@{}", tenant.slug);
+    if throttle.check(&key, client.0).is_ok() {
+        throttle.failed(&key, client.0);
+        let (base, site, login) = (base_url(&req), tenant.name.clone(), email.clone());
+        tx::write(&store, &tenant, move |t| {
+            foyers::request_reset(t, &login, &base, &site)
+        })
+        .await?;
+    }
+    message_page(
+        &pages,
+        &tenant,
+        &session,
+        "Vérifiez votre messagerie",
+        &format!(
+            "Si un compte existe pour {email}, un message vient d’y être envoyé avec un lien pour choisir un nouveau mot de passe. Le lien fonctionne pendant une heure."
+        ),
+        Some(("/connexion", "Retour à la page de connexion")),
+    )
+}
+
+fn reset_form(csrf_token: String, token: &str) -> Form {
+    Form::new(
+        &format!("/mot-de-passe/{token}"),
+        csrf_token,
+        "Enregistrer le mot de passe",
+        vec![Section::plain(vec![
+            Field::password("password", "Nouveau mot de passe").hint(&format!(
+                "{PASSWORD_MIN} caractères au moins. Une phrase facile à retenir convient très bien."
+            )),
+            Field::password("password_confirm", "Nouveau mot de passe, à nouveau"),
+        ])],
+    )
+}
+
+fn link_expired(
+    pages: &Renderer,
+    tenant: &CurrentTenant,
+    session: &Session,
+) -> Result<HttpResponse, AppError> {
+    let mut r = message_page(
+        pages,
+        tenant,
+        session,
+        "Lien expiré",
+        "Ce lien ne fonctionne plus : il a déjà servi, ou il a plus d’une heure. Demandez-en un nouveau.",
+        Some(("/mot-de-passe-oublie", "Demander un nouveau lien")),
+    )?;
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    Ok(r)
+}
+
+pub(crate) async fn reset_page(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let t = token.clone();
+    if !tx::read(&store, &tenant, move |x| foyers::reset_link_works(x, &t)).await? {
+        return link_expired(&pages, &tenant, &session);
+    }
+    let layout = layout(
+        &tenant,
+        "Choisir un nouveau mot de passe",
+        Nav::None,
+        None,
+        &session,
+    )?;
+    form_page(
+        &pages,
+        StatusCode::OK,
+        layout,
+        "Choisir un nouveau mot de passe",
+        None,
+        reset_form(csrf::token(&session)?, &token),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewPassword {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+pub(crate) async fn reset(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    token: web::Path<String>,
+    VerifiedForm(form): VerifiedForm<NewPassword>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let t = token.clone();
+    if !tx::read(&store, &tenant, move |x| foyers::reset_link_works(x, &t)).await? {
+        return link_expired(&pages, &tenant, &session);
+    }
+    let mut problem = None;
+    if let Err(e) = guichet_domain::household::password(&form.password, "") {
+        problem = Some(("password", e));
+    } else if form.password != form.password_confirm {
+        problem = Some((
+            "password_confirm",
+            "les deux mots de passe ne sont pas identiques : tapez-les à nouveau".into(),
+        ));
+    }
+    if let Some((field, message)) = problem {
+        let mut f = reset_form(csrf::token(&session)?, &token);
+        f.field_errors(vec![guichet_core::error::FieldError {
+            field: field.into(),
+            message,
+        }]);
+        let layout = layout(
+            &tenant,
+            "Erreur : choisir un nouveau mot de passe",
+            Nav::None,
+            None,
+            &session,
+        )?;
+        return form_page(
+            &pages,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            layout,
+            "Choisir un nouveau mot de passe",
+            None,
+            f,
+        );
+    }
+    let given = form.password;
+    let hash = blocking(move || Ok(password::hash(&given))).await?;
+    match tx::write(&store, &tenant, move |t| {
+        foyers::reset_password(t, &token, &hash)
+    })
+    .await
+    {
+        Ok(_) => {
+            session::sign_out(&session);
+            message_page(
+                &pages,
+                &tenant,
+                &session,
+                "Mot de passe enregistré",
+                "Votre nouveau mot de passe est enregistré. Connectez-vous avec lui.",
+                Some(("/connexion", "Se connecter")),
+            )
+        }
+        Err(AppError::Conflict(_)) => link_expired(&pages, &tenant, &session),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,559 @@
+//! Filing a request: starting the draft, the justificatifs step, the summary
+//! and the submission.
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::files::{FileStore, Limits, StoredFile};
+use guichet_core::foyers;
+use guichet_core::justificatifs::{self, Document};
+use guichet_core::requests::{self, Asked, Filed, Sending};
+use guichet_core::store::Store;
+use guichet_core::Error;
+use guichet_domain::forms::{summarize, StepSummary};
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::forms::{sealed, Field, Form, Section};
+use guichet_web::principal::SignedInHousehold;
+use guichet_web::upload;
+use guichet_web::{tx, AppError, Layout, Renderer};
+use serde::{Deserialize, Serialize};
+
+use crate::documents::{deposit_form, refused_upload};
+use crate::page::{base_url, layout, me, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::steps::{after_step, progress, StepLink};
+
+#[derive(Deserialize)]
+pub(crate) struct Start {
+    #[serde(default)]
+    subject: String,
+}
+
+pub(crate) async fn start(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    code: web::Path<String>,
+    VerifiedForm(form): VerifiedForm<Start>,
+) -> Result<HttpResponse, AppError> {
+    let me = me(&store, &who).await?;
+    let code = code.into_inner();
+    let subject = match form.subject.trim() {
+        "" => None,
+        s => Some(s.parse::<i64>().map_err(|_| {
+            AppError::BadRequest(
+                "Personne concernée inconnue : choisissez-la dans la liste.".into(),
+            )
+        })?),
+    };
+    let tenant = who.tenant.clone();
+    let (foyer, requester) = (me.foyer.clone(), me.person.id);
+    let id = tx::write(&store, &who, move |t| {
+        let settings = foyers::settings(t)?;
+        let (city, postal) = requests::commune(&tenant);
+        requests::start(
+            t,
+            &code,
+            &foyer,
+            requester,
+            subject,
+            &settings,
+            (&city, &postal),
+        )
+    })
+    .await?;
+    let first = {
+        let household = me.household();
+        tx::read(&store, &who, move |t| requests::filed(t, household, id)).await?
+    };
+    Ok(see_other(&after_step(
+        id,
+        first.next_step().map(|s| s.key.as_str()),
+        false,
+    )))
+}
+
+#[derive(Serialize)]
+struct AskedView {
+    label: String,
+    special: bool,
+    reason: String,
+    attached: Vec<Document>,
+    reusable: Vec<Document>,
+}
+
+#[derive(Serialize)]
+struct DocumentsPage {
+    layout: Layout,
+    id: i64,
+    label: String,
+    subject: String,
+    steps: Vec<StepLink>,
+    asked: Vec<AskedView>,
+    form: Form,
+    csrf_token: String,
+    error: Option<String>,
+}
+
+async fn load_documents(
+    store: &Store,
+    who: &SignedInHousehold,
+    id: i64,
+) -> Result<(Me, Filed, Vec<Asked>, Vec<Document>, Vec<Document>), AppError> {
+    let account = who.account_id;
+    tx::read(store, who, move |t| {
+        let me = me_in(t, account)?;
+        let f = requests::filed(t, me.household(), id)?;
+        let asked = requests::asked(t, &f.offer)?;
+        let attached = justificatifs::of_request(t, me.household(), id)?;
+        let all = justificatifs::of_household(t, me.household())?;
+        Ok::<_, Error>((me, f, asked, attached, all))
+    })
+    .await
+    .map_err(signed_in)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn documents_view(
+    pages: &Renderer,
+    who: &SignedInHousehold,
+    session: &Session,
+    loaded: (Me, Filed, Vec<Asked>, Vec<Document>, Vec<Document>),
+    form: Option<Form>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (me, f, asked, attached, all) = loaded;
+    let id = f.row.id;
+    let types: Vec<(String, String)> = asked
+        .iter()
+        .map(|a| (a.document_type.clone(), a.label.clone()))
+        .collect();
+    let form = sealed(form.unwrap_or_else(|| {
+        deposit_form(
+            &format!("/mes-demandes/{id}/justificatifs"),
+            csrf::token(session).unwrap_or_default(),
+            &types,
+            "",
+        )
+    }));
+    let title = crate::page::error_title("Justificatifs", form.has_errors() || error.is_some());
+    let asked = asked
+        .into_iter()
+        .map(|a| AskedView {
+            attached: attached
+                .iter()
+                .filter(|d| d.document_type == a.document_type)
+                .cloned()
+                .collect(),
+            reusable: all
+                .iter()
+                .filter(|d| {
+                    d.document_type == a.document_type
+                        && d.reusable
+                        && !attached.iter().any(|x| x.id == d.id)
+                })
+                .cloned()
+                .collect(),
+            label: a.label,
+            special: a.special,
+            reason: a.reason,
+        })
+        .collect();
+    render(
+        pages,
+        status,
+        "portal/request_documents",
+        &DocumentsPage {
+            layout: layout(&who.tenant, &title, Nav::Requests, Some(&me), session)?,
+            id,
+            label: f.offer.teleservice.label.clone(),
+            subject: f.row.subject_name.clone(),
+            steps: progress(&f, "justificatifs", true),
+            asked,
+            form,
+            csrf_token: csrf::token(session)?,
+            error,
+        },
+    )
+}
+
+pub(crate) async fn documents_page(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let loaded = load_documents(&store, &who, id.into_inner()).await?;
+    if !loaded.1.state().editable_by_household() {
+        return Ok(see_other(&format!("/mes-demandes/{}", loaded.1.row.id)));
+    }
+    documents_view(&pages, &who, &session, loaded, None, None, StatusCode::OK)
+}
+
+/// Joins a document to the request: one of the foyer's (`document`), or a
+/// new one deposited with its pages.
+pub(crate) async fn add_document(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    files: web::Data<FileStore>,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let me = me(&store, &who).await?;
+    let household = me.household();
+    let form = match upload::receive(payload, &session, &files, who.tenant.id, &Limits::DOCUMENTS)
+        .await
+    {
+        Ok(f) => f,
+        Err(
+            e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
+        ) => {
+            let loaded = load_documents(&store, &who, id).await?;
+            let types: Vec<(String, String)> = loaded
+                .2
+                .iter()
+                .map(|a| (a.document_type.clone(), a.label.clone()))
+                .collect();
+            let mut f = deposit_form(
+                &format!("/mes-demandes/{id}/justificatifs"),
+                csrf::token(&session)?,
+                &types,
+                "",
+            );
+            let status = refused_upload(&mut f, e)?;
+            return documents_view(&pages, &who, &session, loaded, Some(f), None, status);
+        }
+        Err(e) => return Err(e),
+    };
+    let reuse = form
+        .fields
+        .get("document")
+        .and_then(|d| d.parse::<i64>().ok());
+    let chosen = form
+        .fields
+        .get("document_type")
+        .cloned()
+        .unwrap_or_default();
+    let new_pages: Vec<(StoredFile, String)> = form
+        .files
+        .iter()
+        .filter(|f| f.field == "pages")
+        .map(|f| (f.stored.clone(), f.filename.clone()))
+        .collect();
+    let keys: Vec<String> = new_pages.iter().map(|(s, _)| s.key.clone()).collect();
+    let t = chosen.clone();
+    let done = tx::write(&store, &who, move |x| {
+        let document = match reuse {
+            Some(d) => d,
+            None => {
+                let f = requests::filed(x, household, id)?;
+                if !requests::asked(x, &f.offer)?
+                    .iter()
+                    .any(|a| a.document_type == t)
+                {
+                    return Err(guichet_core::error::invalid(
+                        "document_type",
+                        "choisissez le type de document dans la liste",
+                    ));
+                }
+                justificatifs::deposit(x, household, &t, &new_pages)?
+            }
+        };
+        justificatifs::attach(x, household, id, document)
+    })
+    .await;
+    match done {
+        Ok(()) => Ok(see_other(&format!("/mes-demandes/{id}/justificatifs"))),
+        Err(e) => {
+            for key in keys {
+                if let Err(gone) = files.delete(&key).await {
+                    tracing::error!(%key, error = %gone, "page d’un dépôt refusé non supprimée");
+                }
+            }
+            let loaded = load_documents(&store, &who, id).await?;
+            let types: Vec<(String, String)> = loaded
+                .2
+                .iter()
+                .map(|a| (a.document_type.clone(), a.label.clone()))
+                .collect();
+            match e {
+                AppError::Invalid(_) => {
+                    let mut f = deposit_form(
+                        &format!("/mes-demandes/{id}/justificatifs"),
+                        csrf::token(&session)?,
+                        &types,
+                        &chosen,
+                    );
+                    let status = f.refused(e)?;
+                    documents_view(&pages, &who, &session, loaded, Some(f), None, status)
+                }
+                AppError::Conflict(m) => documents_view(
+                    &pages,
+                    &who,
+                    &session,
+                    loaded,
+                    None,
+                    Some(guichet_web::sentence(&m)),
+                    StatusCode::CONFLICT,
+                ),
+                other => Err(other),
+            }
+        }
+    }
+}
+
+pub(crate) async fn remove_document(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    path: web::Path<(i64, i64)>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let (id, document) = path.into_inner();
+    let me = me(&store, &who).await?;
+    let household = me.household();
+    tx::write(&store, &who, move |t| {
+        justificatifs::detach(t, household, id, document)
+    })
+    .await?;
+    Ok(see_other(&format!("/mes-demandes/{id}/justificatifs")))
+}
+
+#[derive(Serialize)]
+struct SummaryPage {
+    layout: Layout,
+    id: i64,
+    label: String,
+    subject: String,
+    steps: Vec<StepLink>,
+    summary: Vec<StepSummary>,
+    has_documents: bool,
+    documents: Vec<Document>,
+    form: Form,
+}
+
+fn new_key() -> String {
+    foyers::new_secret().0
+}
+
+fn sending_form(
+    id: i64,
+    csrf_token: String,
+    offered: &[guichet_domain::requests::MeansOfContact],
+    chosen: &str,
+    note: &str,
+    key: &str,
+) -> Form {
+    let means = offered
+        .iter()
+        .map(|m| {
+            (
+                m.code().to_owned(),
+                m.label().to_owned(),
+                chosen == m.code(),
+            )
+        })
+        .collect();
+    Form::new(
+        &format!("/mes-demandes/{id}/envoi"),
+        csrf_token,
+        "Envoyer la demande",
+        vec![Section::plain(vec![
+            Field::radios("means", "Comment la mairie vous contacte-t-elle au sujet de cette demande ?", means),
+            Field::textarea("note", "Message pour la mairie", note).optional(),
+            Field::checkbox(
+                "consent",
+                "Je certifie que les informations données sont exactes, et j’accepte qu’elles soient traitées pour cette demande.",
+                false,
+            ),
+        ])],
+    )
+    .hidden("key", key)
+}
+
+type Loaded = (
+    Me,
+    Filed,
+    Vec<StepSummary>,
+    bool,
+    Vec<Document>,
+    Vec<guichet_domain::requests::MeansOfContact>,
+);
+
+async fn load_summary(store: &Store, who: &SignedInHousehold, id: i64) -> Result<Loaded, AppError> {
+    let account = who.account_id;
+    tx::read(store, who, move |t| {
+        let me = me_in(t, account)?;
+        let f = requests::filed(t, me.household(), id)?;
+        let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
+        let summary = summarize(f.form, &f.data, &ctx, false);
+        let has_documents = !requests::asked(t, &f.offer)?.is_empty();
+        let documents = justificatifs::of_request(t, me.household(), id)?;
+        let settings = foyers::settings(t)?;
+        let requester = me.foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
+        let offered = requests::means_offered(&settings, requester, true);
+        Ok::<_, Error>((me, f, summary, has_documents, documents, offered))
+    })
+    .await
+    .map_err(signed_in)
+}
+
+fn summary_view(
+    pages: &Renderer,
+    who: &SignedInHousehold,
+    session: &Session,
+    loaded: Loaded,
+    form: Form,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (me, f, summary, has_documents, documents, _) = loaded;
+    let form = sealed(form);
+    let title = crate::page::error_title(
+        &format!("Vérification et envoi — {}", f.offer.teleservice.label),
+        form.has_errors(),
+    );
+    render(
+        pages,
+        status,
+        "portal/summary",
+        &SummaryPage {
+            layout: layout(&who.tenant, &title, Nav::Requests, Some(&me), session)?,
+            id: f.row.id,
+            label: f.offer.teleservice.label.clone(),
+            subject: f.row.subject_name.clone(),
+            steps: progress(&f, "envoi", has_documents),
+            summary,
+            has_documents,
+            documents,
+            form,
+        },
+    )
+}
+
+pub(crate) async fn summary_page(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let loaded = load_summary(&store, &who, id).await?;
+    let f = &loaded.1;
+    if !f.state().editable_by_household() {
+        return Ok(see_other(&format!("/mes-demandes/{id}")));
+    }
+    if let Some(next) = f.next_step() {
+        return Ok(see_other(&format!(
+            "/mes-demandes/{id}/etapes/{}",
+            next.key
+        )));
+    }
+    let chosen = f.row.means_of_contact.clone().unwrap_or_else(|| {
+        loaded
+            .5
+            .first()
+            .map(|m| m.code().to_owned())
+            .unwrap_or_default()
+    });
+    let form = sending_form(
+        id,
+        csrf::token(&session)?,
+        &loaded.5,
+        &chosen,
+        &f.row.household_note,
+        &new_key(),
+    );
+    summary_view(&pages, &who, &session, loaded, form, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Send {
+    #[serde(default)]
+    means: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    consent: String,
+    #[serde(default)]
+    key: String,
+}
+
+pub(crate) async fn submit(
+    req: HttpRequest,
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    VerifiedForm(form): VerifiedForm<Send>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let me = me(&store, &who).await?;
+    let sending = Sending {
+        means: form.means.clone(),
+        note: form.note.clone(),
+        consent: form.consent == "oui",
+        // A form without its key (forged) still sends once: the request's
+        // row lock and state make a second submission a refusal.
+        key: if form.key.len() >= 20 {
+            form.key.clone()
+        } else {
+            new_key()
+        },
+    };
+    let (household, foyer, base, site) = (
+        me.household(),
+        me.foyer.clone(),
+        base_url(&req),
+        who.tenant.name.clone(),
+    );
+    let outcome = tx::write(&store, &who, move |t| {
+        let settings = foyers::settings(t)?;
+        requests::submit(t, household, id, &sending, &foyer, &settings, &base, &site)
+    })
+    .await;
+    let errors = match outcome {
+        Ok(Ok(done)) => return Ok(see_other(&format!("/mes-demandes/{}?envoyee", done.id))),
+        Ok(Err(errors)) => errors,
+        Err(AppError::Conflict(m)) => vec![guichet_domain::forms::FieldError {
+            name: String::new(),
+            label: String::new(),
+            message: m,
+        }],
+        Err(e) => return Err(e),
+    };
+    let loaded = load_summary(&store, &who, id).await?;
+    let mut f = sending_form(
+        id,
+        csrf::token(&session)?,
+        &loaded.5,
+        &form.means,
+        &form.note,
+        &form.key,
+    );
+    f.field_errors(
+        errors
+            .into_iter()
+            .map(|e| guichet_core::error::FieldError {
+                message: if e.name.starts_with("step.") {
+                    format!("{} : {}", e.label, e.message)
+                } else {
+                    e.message
+                },
+                field: e.name,
+            })
+            .collect(),
+    );
+    summary_view(
+        &pages,
+        &who,
+        &session,
+        loaded,
+        f,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+}

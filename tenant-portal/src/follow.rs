@@ -1,0 +1,236 @@
+//! « Mes demandes »: the foyer's requests and drafts, a request followed
+//! (its state in plain words, its public history, messages), the receipt,
+//! cancelling, deleting a draft.
+
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use guichet_core::requests::{self, Followed, Line};
+use guichet_core::store::Store;
+use guichet_core::Error;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::principal::SignedInHousehold;
+use guichet_web::{blocking, tx, AppError, Layout, Renderer};
+use serde::{Deserialize, Serialize};
+
+use crate::page::{layout, me, me_in, render, see_other, signed_in, Section as Nav};
+
+#[derive(Serialize)]
+struct ListPage {
+    layout: Layout,
+    drafts: Vec<Line>,
+    sent: Vec<Line>,
+    csrf_token: String,
+    keep_days: i64,
+}
+
+pub(crate) async fn list(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let account = who.account_id;
+    let (me, lines, keep) = tx::read(&store, &who, move |t| {
+        let me = me_in(t, account)?;
+        let lines = requests::dashboard(t, me.household())?;
+        let keep = guichet_core::foyers::settings(t)?.draft_keep_days;
+        Ok::<_, Error>((me, lines, keep))
+    })
+    .await
+    .map_err(signed_in)?;
+    let (drafts, sent): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| l.draft);
+    render(
+        &pages,
+        StatusCode::OK,
+        "portal/requests",
+        &ListPage {
+            layout: layout(
+                &who.tenant,
+                "Mes demandes",
+                Nav::Requests,
+                Some(&me),
+                &session,
+            )?,
+            drafts,
+            sent,
+            csrf_token: csrf::token(&session)?,
+            keep_days: keep,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct ShowPage {
+    layout: Layout,
+    r: Followed,
+    continue_link: Option<String>,
+    csrf_token: String,
+    sent: bool,
+    saved: bool,
+    note_error: Option<String>,
+}
+
+async fn follow(
+    store: &Store,
+    who: &SignedInHousehold,
+    id: i64,
+) -> Result<(crate::page::Me, Followed, Option<String>), AppError> {
+    let account = who.account_id;
+    tx::read(store, who, move |t| {
+        let me = me_in(t, account)?;
+        let r = requests::follow(t, me.household(), id, &me.foyer)?;
+        let f = requests::filed(t, me.household(), id)?;
+        let next = if r.editable {
+            Some(match f.next_step() {
+                Some(s) => format!("/mes-demandes/{id}/etapes/{}", s.key),
+                None => format!("/mes-demandes/{id}/envoi"),
+            })
+        } else {
+            None
+        };
+        Ok::<_, Error>((me, r, next))
+    })
+    .await
+    .map_err(signed_in)
+}
+
+fn show_view(
+    pages: &Renderer,
+    who: &SignedInHousehold,
+    session: &Session,
+    loaded: (crate::page::Me, Followed, Option<String>),
+    query: &std::collections::HashMap<String, String>,
+    note_error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let (me, r, next) = loaded;
+    let title = match r.number {
+        Some(n) => format!("Demande n° {n} — {}", r.label),
+        None => format!("Brouillon — {}", r.label),
+    };
+    let title = crate::page::error_title(&title, note_error.is_some());
+    render(
+        pages,
+        status,
+        "portal/request",
+        &ShowPage {
+            layout: layout(&who.tenant, &title, Nav::Requests, Some(&me), session)?,
+            r,
+            continue_link: next,
+            csrf_token: csrf::token(session)?,
+            sent: query.contains_key("envoyee"),
+            saved: query.contains_key("enregistre"),
+            note_error,
+        },
+    )
+}
+
+pub(crate) async fn show(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let loaded = follow(&store, &who, id.into_inner()).await?;
+    show_view(&pages, &who, &session, loaded, &query, None, StatusCode::OK)
+}
+
+pub(crate) async fn receipt(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (id, account) = (id.into_inner(), who.account_id);
+    let receipt = tx::read(&store, &who, move |t| {
+        let me = me_in(t, account)?;
+        requests::receipt(t, Some(me.household()), id)
+    })
+    .await
+    .map_err(signed_in)?;
+    let site = who.tenant.name.clone();
+    let number = receipt.number;
+    let bytes = blocking(move || Ok(receipt.document(&site).render())).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"Recu_Demande_{number}.pdf\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}
+
+pub(crate) async fn cancel(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let me = me(&store, &who).await?;
+    let (household, foyer) = (me.household(), me.foyer.clone());
+    tx::write(&store, &who, move |t| {
+        requests::cancel(t, household, id, &foyer)
+    })
+    .await?;
+    Ok(see_other(&format!("/mes-demandes/{id}")))
+}
+
+pub(crate) async fn delete(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let me = me(&store, &who).await?;
+    let household = me.household();
+    tx::write(&store, &who, move |t| {
+        requests::delete_draft(t, household, id)
+    })
+    .await?;
+    Ok(see_other("/mes-demandes"))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NoteForm {
+    #[serde(default)]
+    body: String,
+}
+
+pub(crate) async fn note(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    VerifiedForm(form): VerifiedForm<NoteForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let me = me(&store, &who).await?;
+    let (household, person, body) = (me.household(), me.person.clone(), form.body);
+    match tx::write(&store, &who, move |t| {
+        requests::add_note(t, household, id, &person, &body)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/mes-demandes/{id}#messages"))),
+        Err(AppError::Invalid(errors)) => {
+            let message = errors.first().map(|e| guichet_web::sentence(&e.message));
+            let loaded = follow(&store, &who, id).await?;
+            show_view(
+                &pages,
+                &who,
+                &session,
+                loaded,
+                &Default::default(),
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => Err(e),
+    }
+}

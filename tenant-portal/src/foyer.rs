@@ -1,0 +1,684 @@
+//! « Mon foyer »: the address, the members (adults, children with their legal
+//! responsibles), their changes, the foyer's history.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use guichet_core::error::Checks;
+use guichet_core::foyers::{self, Actor, Foyer, Member, PersonForm};
+use guichet_core::store::Store;
+use guichet_core::Error;
+use guichet_domain::household::{Parenthood, Sex, Title, ADDRESS_PARTS};
+use guichet_domain::time;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
+use guichet_web::principal::SignedInHousehold;
+use guichet_web::tenant::CurrentTenant;
+use guichet_web::{tx, AppError, Layout, Renderer};
+use serde::Serialize;
+
+use crate::page::{layout, me, me_in, render, see_other, signed_in, Me, Section as Nav};
+
+#[derive(Serialize)]
+struct MemberLine {
+    id: i64,
+    name: String,
+    details: String,
+    responsible: bool,
+    removable: bool,
+}
+
+#[derive(Serialize)]
+struct Show {
+    layout: Layout,
+    address: Form,
+    adults: Vec<MemberLine>,
+    children: Vec<MemberLine>,
+    state: String,
+    csrf_token: String,
+    saved: bool,
+}
+
+fn line(m: &Member, foyer: &Foyer) -> MemberLine {
+    let mut details = Vec::new();
+    if let Some(d) = m.birth_date {
+        details.push(if m.born || m.adult {
+            format!("né(e) le {}", d.format("%d/%m/%Y"))
+        } else {
+            format!("naissance prévue le {}", d.format("%d/%m/%Y"))
+        });
+    }
+    if !m.adult {
+        let names: Vec<String> = m
+            .responsibles
+            .iter()
+            .filter_map(|(a, role)| {
+                let adult = foyer.member(*a)?;
+                let role = Parenthood::parse(role).map(|r| r.label()).unwrap_or("");
+                Some(format!("{} ({})", adult.name, role.to_lowercase()))
+            })
+            .collect();
+        details.push(format!("responsables légaux : {}", names.join(", ")));
+    } else if !m.email.is_empty() {
+        details.push(m.email.clone());
+    }
+    MemberLine {
+        id: m.id,
+        name: m.name.clone(),
+        details: details.join(" — "),
+        responsible: m.responsible,
+        removable: !m.responsible,
+    }
+}
+
+fn address_form(csrf_token: String, get: impl Fn(&str) -> String) -> Form {
+    let fields = ADDRESS_PARTS
+        .iter()
+        .map(|(part, label, required)| {
+            let name = format!("address.{part}");
+            let f = Field::text(&name, label, &get(&name));
+            if *required {
+                f
+            } else {
+                f.optional()
+            }
+        })
+        .collect();
+    Form::new(
+        "/mon-foyer/adresse",
+        csrf_token,
+        "Enregistrer l’adresse",
+        vec![Section::plain(fields)],
+    )
+    .with_id("adresse")
+}
+
+fn address_values(foyer: &Foyer) -> impl Fn(&str) -> String + '_ {
+    move |name: &str| {
+        let a = &foyer.address;
+        match name.strip_prefix("address.").unwrap_or("") {
+            "adi" => a.adi.clone(),
+            "agi" => a.agi.clone(),
+            "street_number" => a.street_number.clone(),
+            "street_name" => a.street_name.clone(),
+            "pns" => a.pns.clone(),
+            "postal_code" => a.postal_code.clone(),
+            "city" => a.city.clone(),
+            "country" => a.country.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+fn show_page(
+    pages: &Renderer,
+    tenant: &CurrentTenant,
+    session: &Session,
+    me: &Me,
+    address: Form,
+    status: StatusCode,
+    saved: bool,
+) -> Result<HttpResponse, AppError> {
+    let address = guichet_web::forms::sealed(address);
+    let title = crate::page::error_title("Mon foyer", address.has_errors());
+    let f = &me.foyer;
+    render(
+        pages,
+        status,
+        "portal/foyer",
+        &Show {
+            layout: layout(tenant, &title, Nav::Foyer, Some(me), session)?,
+            address,
+            adults: f.adults().map(|m| line(m, f)).collect(),
+            children: f.children().map(|m| line(m, f)).collect(),
+            state: guichet_domain::household::UserState::parse(&f.state)
+                .map(|s| s.label().to_owned())
+                .unwrap_or_default(),
+            csrf_token: csrf::token(session)?,
+            saved,
+        },
+    )
+}
+
+pub(crate) async fn show(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let me = me(&store, &who).await?;
+    let form = address_form(csrf::token(&session)?, address_values(&me.foyer));
+    show_page(
+        &pages,
+        &who.tenant,
+        &session,
+        &me,
+        form,
+        StatusCode::OK,
+        query.contains_key("enregistre"),
+    )
+}
+
+pub(crate) async fn address(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let me = me(&store, &who).await?;
+    let p = Pairs(pairs);
+    let mut checks = Checks::default();
+    let address = foyers::check_address(|k| p.get(k), "address.", &mut checks);
+    let outcome = match checks.finish() {
+        Ok(()) => {
+            let (household, actor) = (me.household(), actor(&me));
+            tx::write(&store, &who, move |t| {
+                foyers::edit_address(t, household, &actor, &address)
+            })
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
+        Ok(()) => Ok(see_other("/mon-foyer?enregistre")),
+        Err(e) => {
+            let mut form = address_form(csrf::token(&session)?, |k| p.get(k));
+            let status = form.refused(e)?;
+            show_page(&pages, &who.tenant, &session, &me, form, status, false)
+        }
+    }
+}
+
+fn actor(me: &Me) -> Actor {
+    Actor {
+        kind: "household",
+        id: Some(me.person.id),
+        name: me.person.name.clone(),
+    }
+}
+
+fn is_adult(kind: &str) -> Result<bool, AppError> {
+    match kind {
+        "adulte" => Ok(true),
+        "enfant" => Ok(false),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The member form, filled with `get`'s values.
+fn member_form(
+    action: &str,
+    csrf_token: String,
+    adult: bool,
+    foyer: &Foyer,
+    get: &dyn Fn(&str) -> String,
+    submit: &str,
+) -> Form {
+    let mut fields = Vec::new();
+    if adult {
+        let title = get("title");
+        fields.push(Field::radios(
+            "title",
+            "Civilité",
+            Title::ALL
+                .into_iter()
+                .map(|t| (t.code().to_owned(), t.label().to_owned(), title == t.code()))
+                .collect(),
+        ));
+    } else {
+        let born = get("born") != "non";
+        fields.push(Field::radios(
+            "born",
+            "L’enfant est-il né ?",
+            vec![
+                ("oui".into(), "Oui".into(), born),
+                ("non".into(), "Pas encore : naissance à venir".into(), !born),
+            ],
+        ));
+    }
+    fields.push(Field::text("last_name", "Nom", &get("last_name")));
+    let first = Field::text("first_name", "Prénom", &get("first_name"));
+    fields.push(if adult {
+        first
+    } else {
+        first.hint("Facultatif pour un enfant à naître.")
+    });
+    let birth = Field::date("birth_date", "Date de naissance", &get("birth_date"));
+    fields.push(if adult {
+        birth.optional()
+    } else {
+        birth.hint("Pour un enfant à naître, la date prévue.")
+    });
+    fields.push(Field::text("birth_city", "Commune de naissance", &get("birth_city")).optional());
+    if adult {
+        fields.push(Field::email("email", "Adresse électronique", &get("email")));
+        fields.push(
+            Field::tel("mobile_phone", "Téléphone portable", &get("mobile_phone"))
+                .hint("Au moins un des trois numéros."),
+        );
+        fields.push(Field::tel(
+            "home_phone",
+            "Téléphone du domicile",
+            &get("home_phone"),
+        ));
+        fields.push(Field::tel(
+            "office_phone",
+            "Téléphone du travail",
+            &get("office_phone"),
+        ));
+        fields.push(Field::text("profession", "Profession", &get("profession")).optional());
+    } else {
+        let sex = get("sex");
+        fields.push(
+            Field::radios(
+                "sex",
+                "Sexe",
+                Sex::ALL
+                    .into_iter()
+                    .map(|s| (s.code().to_owned(), s.label().to_owned(), sex == s.code()))
+                    .collect(),
+            )
+            .hint("Pour un enfant à naître, vous pouvez laisser ce choix vide."),
+        );
+    }
+    let mut sections = vec![Section::plain(fields)];
+    if !adult {
+        let responsibles = foyer
+            .adults()
+            .map(|a| {
+                let name = format!("responsible.{}", a.id);
+                let chosen = get(&name);
+                let mut options = vec![(
+                    String::new(),
+                    "Pas responsable légal".to_owned(),
+                    chosen.is_empty(),
+                )];
+                options.extend(Parenthood::ALL.into_iter().map(|r| {
+                    (
+                        r.code().to_owned(),
+                        r.label().to_owned(),
+                        chosen == r.code(),
+                    )
+                }));
+                Field::select(&name, &a.name, options)
+            })
+            .collect();
+        sections.push(Section::titled(
+            "Responsables légaux",
+            Some("Choisissez, parmi les adultes du foyer, un à trois responsables légaux de l’enfant."),
+            responsibles,
+        ));
+    }
+    Form::new(action, csrf_token, submit, sections).cancel("/mon-foyer", "Annuler")
+}
+
+pub(crate) async fn new_page(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    kind: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let adult = is_adult(&kind)?;
+    let me = me(&store, &who).await?;
+    let title = if adult {
+        "Ajouter un adulte"
+    } else {
+        "Ajouter un enfant"
+    };
+    let last = me.person.last_name.clone();
+    let defaults = move |k: &str| {
+        if k == "last_name" {
+            last.clone()
+        } else {
+            String::new()
+        }
+    };
+    let form = member_form(
+        &format!("/mon-foyer/ajouter/{kind}"),
+        csrf::token(&session)?,
+        adult,
+        &me.foyer,
+        &defaults,
+        "Ajouter",
+    );
+    let layout = layout(&who.tenant, title, Nav::Foyer, Some(&me), &session)?;
+    form_page(&pages, StatusCode::OK, layout, title, None, form)
+}
+
+fn person_of(p: &Pairs) -> PersonForm {
+    PersonForm {
+        title: p.get("title"),
+        last_name: p.get("last_name"),
+        first_name: p.get("first_name"),
+        birth_date: p.get("birth_date"),
+        birth_city: p.get("birth_city"),
+        sex: p.get("sex"),
+        born: p.get("born"),
+        email: p.get("email"),
+        mobile_phone: p.get("mobile_phone"),
+        home_phone: p.get("home_phone"),
+        office_phone: p.get("office_phone"),
+        profession: p.get("profession"),
+    }
+}
+
+/// Checks a member form: the person and, for a child, the responsibles.
+fn check(
+    p: &Pairs,
+    adult: bool,
+    foyer: &Foyer,
+) -> Result<(foyers::Person, Vec<(i64, Parenthood)>), Error> {
+    let mut checks = Checks::default();
+    let person = foyers::check_person(&person_of(p), adult, time::today(), &mut checks);
+    let responsibles = if adult {
+        Vec::new()
+    } else {
+        let chosen: Vec<(String, String)> =
+            p.0.iter()
+                .filter(|(k, _)| k.starts_with("responsible."))
+                .cloned()
+                .collect();
+        foyers::check_responsibles(foyer, &chosen, &mut checks)
+    };
+    checks.finish()?;
+    Ok((person, responsibles))
+}
+
+/// Shows the member form again with the refusal; passes other errors on.
+#[allow(clippy::too_many_arguments)]
+fn refused(
+    pages: &Renderer,
+    who: &SignedInHousehold,
+    session: &Session,
+    me: &Me,
+    action: &str,
+    adult: bool,
+    p: &Pairs,
+    title: &str,
+    submit: &str,
+    e: AppError,
+) -> Result<HttpResponse, AppError> {
+    let mut form = member_form(
+        action,
+        csrf::token(session)?,
+        adult,
+        &me.foyer,
+        &|k| p.get(k),
+        submit,
+    );
+    // The responsibles' errors go to the first select of the section.
+    let e = match e {
+        AppError::Invalid(errors) => AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|mut f| {
+                    if f.field == "responsibles" {
+                        if let Some(a) = me.foyer.adults().next() {
+                            f.field = format!("responsible.{}", a.id);
+                        }
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    };
+    let status = form.refused(e)?;
+    let layout = layout(
+        &who.tenant,
+        &format!("Erreur : {title}"),
+        Nav::Foyer,
+        Some(me),
+        session,
+    )?;
+    form_page(pages, status, layout, title, None, form)
+}
+
+pub(crate) async fn create(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    kind: web::Path<String>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let adult = is_adult(&kind)?;
+    let me = me(&store, &who).await?;
+    let p = Pairs(pairs);
+    let title = if adult {
+        "Ajouter un adulte"
+    } else {
+        "Ajouter un enfant"
+    };
+    let action = format!("/mon-foyer/ajouter/{kind}");
+    let outcome = match check(&p, adult, &me.foyer) {
+        Ok((person, responsibles)) => {
+            let (household, actor) = (me.household(), actor(&me));
+            tx::write(&store, &who, move |t| {
+                foyers::add_member(t, household, &actor, &person, &responsibles)
+            })
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
+        Ok(_) => Ok(see_other("/mon-foyer?enregistre")),
+        Err(e) => refused(
+            &pages, &who, &session, &me, &action, adult, &p, title, "Ajouter", e,
+        ),
+    }
+}
+
+fn values_of(m: &Member) -> impl Fn(&str) -> String + '_ {
+    move |k: &str| match k {
+        "title" => m.title.clone().unwrap_or_default(),
+        "last_name" => m.last_name.clone(),
+        "first_name" => m.first_name.clone(),
+        "birth_date" => m.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+        "birth_city" => m.birth_city.clone(),
+        "sex" => m.sex.clone().unwrap_or_default(),
+        "born" => {
+            if m.born {
+                "oui".into()
+            } else {
+                "non".into()
+            }
+        }
+        "email" => m.email.clone(),
+        "mobile_phone" => m.mobile_phone.clone(),
+        "home_phone" => m.home_phone.clone(),
+        "office_phone" => m.office_phone.clone(),
+        "profession" => m.profession.clone(),
+        other => other
+            .strip_prefix("responsible.")
+            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| m.responsibles.iter().find(|(a, _)| *a == id))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Serialize)]
+struct EditPage {
+    layout: Layout,
+    heading: String,
+    form: Form,
+    remove: Option<String>,
+    csrf_token: String,
+}
+
+pub(crate) async fn edit_page(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let me = me(&store, &who).await?;
+    let id = id.into_inner();
+    let member = me.foyer.member(id).ok_or(AppError::NotFound)?.clone();
+    let heading = format!("Modifier : {}", member.name);
+    let form = member_form(
+        &format!("/mon-foyer/membres/{id}"),
+        csrf::token(&session)?,
+        member.adult,
+        &me.foyer,
+        &values_of(&member),
+        "Enregistrer",
+    );
+    render(
+        &pages,
+        StatusCode::OK,
+        "portal/member",
+        &EditPage {
+            layout: layout(&who.tenant, &heading, Nav::Foyer, Some(&me), &session)?,
+            heading,
+            form: guichet_web::forms::sealed(form),
+            remove: (!member.responsible).then(|| format!("/mon-foyer/membres/{id}/retirer")),
+            csrf_token: csrf::token(&session)?,
+        },
+    )
+}
+
+pub(crate) async fn update(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let me = me(&store, &who).await?;
+    let id = id.into_inner();
+    let member = me.foyer.member(id).ok_or(AppError::NotFound)?.clone();
+    let p = Pairs(pairs);
+    let heading = format!("Modifier : {}", member.name);
+    let outcome = match check(&p, member.adult, &me.foyer) {
+        Ok((person, responsibles)) => {
+            let (household, actor) = (me.household(), actor(&me));
+            tx::write(&store, &who, move |t| {
+                foyers::edit_member(t, household, id, &actor, &person, &responsibles)
+            })
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
+        Ok(()) => Ok(see_other("/mon-foyer?enregistre")),
+        Err(e) => refused(
+            &pages,
+            &who,
+            &session,
+            &me,
+            &format!("/mon-foyer/membres/{id}"),
+            member.adult,
+            &p,
+            &heading,
+            "Enregistrer",
+            e,
+        ),
+    }
+}
+
+pub(crate) async fn remove(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let me = me(&store, &who).await?;
+    let id = id.into_inner();
+    let (household, actor) = (me.household(), actor(&me));
+    match tx::write(&store, &who, move |t| {
+        foyers::remove_member(t, household, id, &actor)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other("/mon-foyer?enregistre")),
+        Err(AppError::Conflict(m)) => render(
+            &pages,
+            StatusCode::CONFLICT,
+            "portal/message",
+            &serde_json::json!({
+                "layout": layout(&who.tenant, "Erreur : retrait impossible", Nav::Foyer, Some(&me), &session)?,
+                "heading": "Retrait impossible",
+                "text": guichet_web::sentence(&m),
+                "link": {"href": "/mon-foyer", "label": "Retour à mon foyer"},
+            }),
+        ),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Serialize)]
+struct HistoryLine {
+    at: String,
+    by: String,
+    summary: String,
+    changes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct HistoryPage {
+    layout: Layout,
+    lines: Vec<HistoryLine>,
+}
+
+pub(crate) async fn history(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let id = who.account_id;
+    let (me, events) = tx::read(&store, &who, move |t| {
+        let me = me_in(t, id)?;
+        let events = foyers::history(t, me.household())?;
+        Ok::<_, Error>((me, events))
+    })
+    .await
+    .map_err(signed_in)?;
+    let lines = events
+        .into_iter()
+        .map(|e| HistoryLine {
+            at: time::datetime_fr(e.occurred_at),
+            by: e.actor_name,
+            summary: e.summary,
+            changes: e
+                .detail_json
+                .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+                .and_then(|v| v["fields"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} : « {} » devient « {} »",
+                        f["field"].as_str().unwrap_or(""),
+                        f["from"].as_str().unwrap_or(""),
+                        f["to"].as_str().unwrap_or("")
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    render(
+        &pages,
+        StatusCode::OK,
+        "portal/history",
+        &HistoryPage {
+            layout: layout(
+                &who.tenant,
+                "Historique du foyer",
+                Nav::Foyer,
+                Some(&me),
+                &session,
+            )?,
+            lines,
+        },
+    )
+}

@@ -1,0 +1,145 @@
+//! What every portal page shares: the signed-in household, the layout with
+//! its menu, responses.
+
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use guichet_core::foyers::{self, Foyer, Member};
+use guichet_core::store::Store;
+use guichet_core::store::TenantTx;
+use guichet_core::Error;
+use guichet_web::principal::{SignedInHousehold, HOUSEHOLD_SIGN_IN};
+use guichet_web::tenant::CurrentTenant;
+use guichet_web::{csrf, tx, AppError, Layout, Renderer};
+use serde::Serialize;
+
+/// The signed-in household: its foyer, and the person signed in.
+#[derive(Debug, Clone)]
+pub(crate) struct Me {
+    pub foyer: Foyer,
+    pub person: Member,
+}
+
+impl Me {
+    pub fn household(&self) -> i64 {
+        self.foyer.id
+    }
+}
+
+/// Loads the signed-in person's foyer, in the caller's transaction; a person
+/// removed, archived or disabled since sign-in is signed in no more.
+pub(crate) fn me_in(tx: &mut TenantTx<'_>, individual: i64) -> Result<Me, Error> {
+    let gone = || Error::Refused(String::new());
+    let account = foyers::account_of_individual(tx, individual)?;
+    let household = match account {
+        Some(a) if a.enabled && !a.archived => a.household,
+        Some(_) => return Err(gone()),
+        // A person of a foyer made for one request without an account.
+        None => guichet_core::store::repo::foyers::individual(tx, individual)?
+            .map(|p| p.household_id)
+            .ok_or_else(gone)?,
+    };
+    let foyer = foyers::foyer(tx, household)?;
+    let person = foyer.member(individual).cloned().ok_or_else(gone)?;
+    Ok(Me { foyer, person })
+}
+
+/// Turns « signed in no more » (from [`me_in`]) into the sign-in page.
+pub(crate) fn signed_in(e: AppError) -> AppError {
+    match e {
+        AppError::Conflict(m) if m.is_empty() => AppError::SignInRequired(HOUSEHOLD_SIGN_IN),
+        other => other,
+    }
+}
+
+/// The signed-in household, in a transaction of its own.
+pub(crate) async fn me(store: &Store, who: &SignedInHousehold) -> Result<Me, AppError> {
+    let id = who.account_id;
+    tx::read(store, who, move |t| me_in(t, id))
+        .await
+        .map_err(signed_in)
+}
+
+/// Sections of the portal's menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    Catalogue,
+    Requests,
+    Foyer,
+    Documents,
+    None,
+}
+
+/// The layout of a portal page; with `me`, the household's menu and the
+/// sign-out button.
+pub(crate) fn layout(
+    tenant: &CurrentTenant,
+    title: &str,
+    section: Section,
+    me: Option<&Me>,
+    session: &Session,
+) -> Result<Layout, AppError> {
+    let mut layout =
+        Layout::new(title)
+            .site(&tenant.name)
+            .link("/", "Démarches", section == Section::Catalogue);
+    match me {
+        Some(me) => {
+            layout = layout
+                .link(
+                    "/mes-demandes",
+                    "Mes demandes",
+                    section == Section::Requests,
+                )
+                .link("/mon-foyer", "Mon foyer", section == Section::Foyer)
+                .link(
+                    "/mes-documents",
+                    "Mes documents",
+                    section == Section::Documents,
+                );
+            layout.user = Some(me.person.name.clone());
+            layout.csrf_token = Some(csrf::token(session)?);
+            layout.logout_action = Some("/deconnexion".into());
+        }
+        None => {
+            layout = layout.link("/connexion", "Se connecter", false).link(
+                "/creer-un-compte",
+                "Créer un compte",
+                false,
+            );
+        }
+    }
+    Ok(layout)
+}
+
+pub(crate) fn render<T: Serialize>(
+    pages: &Renderer,
+    status: StatusCode,
+    template: &str,
+    data: &T,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(pages.render(template, data)?))
+}
+
+pub(crate) fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+/// `https://host` of this request, for the links mailed to households.
+pub(crate) fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// « Erreur : » before the title of a page that shows errors (RGAA 11.10).
+pub(crate) fn error_title(title: &str, has_errors: bool) -> String {
+    if has_errors {
+        format!("Erreur : {title}")
+    } else {
+        title.to_owned()
+    }
+}
