@@ -19,6 +19,7 @@ pub mod pdf;
 pub mod provisioning;
 pub mod requests;
 pub mod sessions;
+pub mod teleservices;
 /// The store (diesel on SQLite and PostgreSQL) and the registry of collectivités.
 pub use guichet_store as store;
 pub use guichet_store::tenancy;

@@ -1162,4 +1162,116 @@ pub fn asked(tx: &mut TenantTx<'_>, offer: &Offer) -> Result<Vec<Asked>, Error> 
         .collect())
 }
 
+/// Moves a request along the workflow for `who` (an agent, the system, an
+/// external service): refused when the workflow has no such step, when a
+/// reason is needed and missing, or a validation comes before the season
+/// allows it. The household is told by e-mail of each change that concerns
+/// it.
+#[allow(clippy::too_many_arguments)]
+pub fn transition(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    to: RequestState,
+    who: Who,
+    actor: &Actor,
+    reason: &str,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    repo::lock(tx, id)?;
+    let mut row = repo::get(tx, id)?.ok_or(Error::NotFound)?;
+    let from = RequestState::parse(&row.state).unwrap_or(RequestState::Draft);
+    if !from.may_become(to, who) {
+        return Err(Error::Refused(format!(
+            "une demande « {} » ne peut pas passer à « {} »",
+            from.label().to_lowercase(),
+            to.label().to_lowercase()
+        )));
+    }
+    let reason = reason.trim();
+    if RequestState::needs_reason(to) && reason.is_empty() {
+        return Err(crate::error::invalid(
+            "reason",
+            "indiquez le motif : il sera communiqué au foyer",
+        ));
+    }
+    if to == RequestState::Validated {
+        if let Some(season) = row.season_id {
+            let s = offer::seasons(tx, Some(row.teleservice_id))?
+                .into_iter()
+                .find(|s| s.id == season);
+            if let Some(s) = s.filter(|s| time::today() < s.validation_start) {
+                return Err(Error::Refused(format!(
+                    "les demandes de la saison « {} » peuvent être acceptées à partir du {}",
+                    s.label,
+                    time::date_fr(s.validation_start)
+                )));
+            }
+        }
+    }
+    let at = now();
+    row.state = to.code().into();
+    row.updated_at = at;
+    if to == RequestState::Validated {
+        row.validated_at = Some(at);
+        row.data_state = "Valid".into();
+    }
+    if actor.kind == "agent" {
+        row.last_agent_id = actor.id;
+    }
+    repo::update(tx, &row)?;
+    action(tx, id, "StateChange", actor, to, reason, true, None)?;
+    tell_household(tx, &row, to, reason, base_url, site)?;
+    Ok(())
+}
+
+/// E-mails the requester a change of state that concerns them (received,
+/// in progress, incomplete with what is missing, done).
+fn tell_household(
+    tx: &mut TenantTx<'_>,
+    row: &RequestRow,
+    to: RequestState,
+    reason: &str,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    let what = match to {
+        RequestState::Inprogress => "est en cours de traitement",
+        RequestState::Complete => "est complète",
+        RequestState::Uncomplete => "est incomplète : il manque des informations ou des documents",
+        RequestState::Validated => "est acceptée",
+        RequestState::Rejected => "est refusée",
+        RequestState::Cancelled => "est annulée",
+        _ => return Ok(()),
+    };
+    let Some(requester) = crate::store::repo::foyers::individual(tx, row.requester_id)? else {
+        return Ok(());
+    };
+    if requester.email.is_empty() {
+        return Ok(());
+    }
+    let number = row.number.unwrap_or_default();
+    let why = if reason.is_empty() {
+        String::new()
+    } else {
+        format!("\nMessage de la mairie : {reason}\n")
+    };
+    let next = if to == RequestState::Uncomplete {
+        "\nComplétez-la puis renvoyez-la depuis votre espace.\n"
+    } else {
+        ""
+    };
+    outbox::enqueue(
+        tx,
+        &requester.email,
+        &format!("{site} : votre demande n° {number} {}", to.label().to_lowercase()),
+        &format!(
+            "Bonjour,\n\nVotre demande n° {number} {what}.\n{why}{next}\nPour la suivre : {base_url}/mes-demandes/{}\n",
+            row.id
+        ),
+    )
+    .map_err(outbox_error)?;
+    Ok(())
+}
+
 pub use crate::domain::requests::RequestState as State;

@@ -116,6 +116,12 @@ pub fn demo(config: &Config) -> Result<(), Failure> {
     let tenant = store
         .platform_read(|c| tenancy::find_by_slug(c, DEMO_SLUG))?
         .ok_or_else(|| Failure("la collectivité de démonstration a disparu".into()))?;
+    demo::populate_portal(&store, &tenant, config.listen.port()).map_err(|e| {
+        Failure(format!(
+            "création du foyer de démonstration : {}",
+            describe(&e)
+        ))
+    })?;
     let port = config.listen.port();
     let prov = config.provisioning_listen;
     println!(
@@ -136,6 +142,10 @@ pub fn demo(config: &Config) -> Result<(), Failure> {
     );
     println!(
         "    administrateur du référentiel : identifiant {DEMO_REFERENTIAL_ADMIN}@{DEMO_SLUG}, mot de passe {DEMO_ADMIN_PASSWORD}"
+    );
+    println!(
+        "    foyer de démonstration (portail) : {}, mot de passe {DEMO_ADMIN_PASSWORD}",
+        demo::DEMO_HOUSEHOLD
     );
     println!("    (démonstration uniquement)");
     Ok(())

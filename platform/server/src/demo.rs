@@ -6,6 +6,7 @@ use guichet_core::provisioning::authorities::{self, AuthorityInput};
 use guichet_core::provisioning::facilities::{self, FacilityInput};
 use guichet_core::provisioning::{categories, groups, ProvisioningError};
 use guichet_core::store::Store;
+use guichet_core::tenancy::Tenant;
 
 use crate::commands::{DEMO_ADMIN_PASSWORD, DEMO_NAME, DEMO_SLUG};
 
@@ -109,6 +110,331 @@ pub fn populate(store: &Store, directory: &Directory, port: u16) -> Result<(), P
                 categories::set_teleservice_category(tx, ACTOR, code, Some(c.id))?;
             }
             categories::set_right(tx, ACTOR, c.id, "lea.bernard", "write")?;
+        }
+        Ok(())
+    })
+}
+
+/// The demo household's login; its password is the demo's.
+pub const DEMO_HOUSEHOLD: &str = "famille.durand@demo.localhost.fr";
+
+/// The portal's side of the demo: every téléservice with a form online, a
+/// season open today, a foyer of two adults and two children with requests
+/// in several states. Does nothing if the foyer is there.
+pub fn populate_portal(
+    store: &Store,
+    tenant: &Tenant,
+    port: u16,
+) -> Result<(), guichet_core::Error> {
+    use chrono::Duration;
+    use guichet_core::foyers::{self, Actor, NewAccount, Opened, Person, Settings};
+    use guichet_core::requests::{self, Sending};
+    use guichet_core::teleservices;
+    use guichet_domain::forms::{self, Input};
+    use guichet_domain::household::{Address, Parenthood, Sex, Title};
+    use guichet_domain::requests::{Actor as Who, RequestState, SeasonDates};
+    use guichet_domain::time;
+
+    let base = tenant.public_url(port);
+    let site = tenant.name.clone();
+    store.write(tenant.id, |tx| {
+        if foyers::account_by_login(tx, DEMO_HOUSEHOLD)?.is_some() {
+            return Ok(());
+        }
+        for (name, codes) in [
+            (
+                "Vie quotidienne",
+                &[
+                    "bulky-waste-collection",
+                    "technical-intervention",
+                    "holiday-security",
+                ][..],
+            ),
+            (
+                "Citoyenneté",
+                &["electoral-roll-registration", "military-census"][..],
+            ),
+            (
+                "Loisirs et vacances",
+                &[
+                    "leisure-center-registration",
+                    "holiday-camp-registration",
+                    "school-transport-registration",
+                ][..],
+            ),
+        ] {
+            let c = categories::create(tx, ACTOR, name)?;
+            for code in codes {
+                categories::set_teleservice_category(tx, ACTOR, code, Some(c.id))?;
+            }
+            categories::set_right(tx, ACTOR, c.id, "lea.bernard", "write")?;
+        }
+        let today = time::today();
+        let year = chrono::Datelike::year(&today);
+        for form in forms::shipped() {
+            teleservices::set_online(tx, &form.code, true)?;
+            if form.seasonal {
+                teleservices::add_season(
+                    tx,
+                    &form.code,
+                    &format!("Année {year}-{}", year + 1),
+                    SeasonDates {
+                        registration_start: today - Duration::days(7),
+                        registration_end: today + Duration::days(60),
+                        validation_start: today - Duration::days(7),
+                        effect_start: today + Duration::days(61),
+                        effect_end: today + Duration::days(400),
+                    },
+                )?;
+            }
+        }
+        let address = Address {
+            street_number: "12".into(),
+            street_name: "rue des Lilas".into(),
+            postal_code: "00000".into(),
+            city: "Démo".into(),
+            ..Address::default()
+        };
+        let claire = Person {
+            adult: true,
+            title: Some(Title::Madam),
+            last_name: "DURAND".into(),
+            first_name: "Claire".into(),
+            email: DEMO_HOUSEHOLD.into(),
+            mobile_phone: "06 12 34 56 78".into(),
+            born: true,
+            ..Person::default()
+        };
+        let hash = guichet_core::auth::password::hash(DEMO_ADMIN_PASSWORD);
+        let Opened::New {
+            household,
+            individual,
+        } = foyers::open_account(
+            tx,
+            &NewAccount {
+                person: claire,
+                address,
+            },
+            Some(&hash),
+            &base,
+            &site,
+        )?
+        else {
+            return Ok(());
+        };
+        guichet_core::store::repo::foyers::confirm_login(
+            tx,
+            individual,
+            chrono::Utc::now().naive_utc(),
+        )?;
+        let me = foyers::foyer(tx, household)?;
+        let actor = Actor::household(
+            &guichet_core::store::repo::foyers::individual(tx, individual)?.expect("just made"),
+        );
+        let marc = foyers::add_member(
+            tx,
+            household,
+            &actor,
+            &Person {
+                adult: true,
+                title: Some(Title::Mister),
+                last_name: "DURAND".into(),
+                first_name: "Marc".into(),
+                email: "marc.durand@demo.localhost.fr".into(),
+                office_phone: "01 23 45 67 89".into(),
+                born: true,
+                ..Person::default()
+            },
+            &[],
+        )?;
+        let _ = me;
+        let child = |first: &str, y: i32, sex: Sex| Person {
+            adult: false,
+            last_name: "DURAND".into(),
+            first_name: first.into(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(y, 3, 14),
+            sex: Some(sex),
+            born: true,
+            ..Person::default()
+        };
+        let parents = [(individual, Parenthood::Mother), (marc, Parenthood::Father)];
+        let leo = foyers::add_member(
+            tx,
+            household,
+            &actor,
+            &child("Léo", year - 8, Sex::Male),
+            &parents,
+        )?;
+        let jade = foyers::add_member(
+            tx,
+            household,
+            &actor,
+            &child("Jade", year - 5, Sex::Female),
+            &parents,
+        )?;
+        let foyer = foyers::foyer(tx, household)?;
+        let settings = Settings::default();
+        let commune = requests::commune(tenant);
+        let commune = (commune.0.as_str(), commune.1.as_str());
+        let fill = |tx: &mut guichet_core::store::TenantTx<'_>,
+                    id: i64,
+                    steps: &[(&str, &[(&str, &str)])]|
+         -> Result<(), guichet_core::Error> {
+            for (step, pairs) in steps {
+                let input = Input::new(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                );
+                if let Err(e) = requests::save_step(tx, household, id, step, &input, &foyer)? {
+                    return Err(guichet_core::Error::Refused(format!(
+                        "démo, étape {step} : {e:?}"
+                    )));
+                }
+            }
+            Ok(())
+        };
+        let send = |tx: &mut guichet_core::store::TenantTx<'_>,
+                    id: i64|
+         -> Result<(), guichet_core::Error> {
+            let sending = Sending {
+                means: "Email".into(),
+                consent: true,
+                key: format!("demo-{id}"),
+                note: String::new(),
+            };
+            match requests::submit(tx, household, id, &sending, &foyer, &settings, &base, &site)? {
+                Ok(_) => Ok(()),
+                Err(e) => Err(guichet_core::Error::Refused(format!("démo, envoi : {e:?}"))),
+            }
+        };
+        // Léo's canteen registration, sent: waiting for the agents.
+        let canteen = requests::start(
+            tx,
+            "school-canteen-registration",
+            &foyer,
+            individual,
+            Some(leo),
+            &settings,
+            commune,
+        )?;
+        fill(
+            tx,
+            canteen,
+            &[
+                (
+                    "inscription",
+                    &[
+                        ("urgency_phone", "06 12 34 56 78"),
+                        ("canteen_days", "monday"),
+                        ("canteen_days", "thursday"),
+                        ("food_diet", "standard"),
+                        ("food_allergy", "non"),
+                    ],
+                ),
+                ("health", &[("rules_acceptance", "oui")]),
+            ],
+        )?;
+        send(tx, canteen)?;
+        // Jade's perischool registration, a draft.
+        let peri = requests::start(
+            tx,
+            "perischool-activity-registration",
+            &foyer,
+            individual,
+            Some(jade),
+            &settings,
+            commune,
+        )?;
+        fill(
+            tx,
+            peri,
+            &[(
+                "inscription",
+                &[
+                    ("activities", "morning"),
+                    ("urgency_phone", "06 12 34 56 78"),
+                ],
+            )],
+        )?;
+        // A pothole, sent and taken in hand by an agent.
+        let pothole = requests::start(
+            tx,
+            "technical-intervention",
+            &foyer,
+            individual,
+            None,
+            &settings,
+            commune,
+        )?;
+        fill(
+            tx,
+            pothole,
+            &[(
+                "intervention",
+                &[
+                    ("intervention_type", "pothole"),
+                    ("place.street_name", "avenue de la Gare"),
+                    ("place.postal_code", "00000"),
+                    ("place.city", "Démo"),
+                    (
+                        "description",
+                        "Un trou profond devant le numéro 8, dangereux pour les vélos.",
+                    ),
+                ],
+            )],
+        )?;
+        send(tx, pothole)?;
+        let lea = Actor {
+            kind: "agent",
+            id: None,
+            name: "Léa Bernard".into(),
+        };
+        requests::transition(
+            tx,
+            pothole,
+            RequestState::Inprogress,
+            Who::Agent,
+            &lea,
+            "",
+            &base,
+            &site,
+        )?;
+        // Bulky waste, collected: accepted.
+        let waste = requests::start(
+            tx,
+            "bulky-waste-collection",
+            &foyer,
+            individual,
+            None,
+            &settings,
+            commune,
+        )?;
+        fill(
+            tx,
+            waste,
+            &[(
+                "waste",
+                &[
+                    ("waste_types", "sofa"),
+                    ("collection_address.street_number", "12"),
+                    ("collection_address.street_name", "rue des Lilas"),
+                    ("collection_address.postal_code", "00000"),
+                    ("collection_address.city", "Démo"),
+                ],
+            )],
+        )?;
+        send(tx, waste)?;
+        for (to, why) in [
+            (RequestState::Inprogress, ""),
+            (RequestState::Complete, ""),
+            (
+                RequestState::Validated,
+                "Enlèvement prévu mardi matin : sortez le canapé la veille au soir.",
+            ),
+        ] {
+            requests::transition(tx, waste, to, Who::Agent, &lea, why, &base, &site)?;
         }
         Ok(())
     })
