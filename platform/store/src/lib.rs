@@ -8,6 +8,7 @@
 mod connection;
 mod migrate;
 pub use migrate::is_role_name;
+pub mod repo;
 pub mod schema;
 pub mod tenancy;
 mod tx;
@@ -156,7 +157,7 @@ impl Store {
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::platform(&mut conn, false, f)
@@ -168,7 +169,7 @@ impl Store {
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::platform(&mut conn, true, f)
@@ -181,7 +182,7 @@ impl Store {
         f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::tenant(&mut conn, tenant, false, f)
@@ -196,7 +197,7 @@ impl Store {
         f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::tenant(&mut conn, tenant, true, f)
@@ -213,7 +214,7 @@ impl Store {
         f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         // A plain BEGIN: only SQLite's IMMEDIATE differs, and it is what we avoid.

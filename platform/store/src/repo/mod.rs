@@ -1,0 +1,10 @@
+//! The queries of each bounded context, so that the rest of the code never
+//! writes SQL. Functions on tenant tables take a [`TenantTx`](crate::TenantTx)
+//! and filter on its collectivité; those on platform tables take a
+//! [`DbConnection`](crate::DbConnection). The rules (checks, rights, what is
+//! audited) stay with their callers in `guichet-core`.
+
+pub mod api_tokens;
+pub mod audit;
+pub mod sessions;
+pub mod superadmins;
