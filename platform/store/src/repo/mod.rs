@@ -6,5 +6,8 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod files;
+pub mod jobs;
+pub mod mail;
 pub mod sessions;
 pub mod superadmins;
