@@ -44,12 +44,6 @@ pub enum ProvisioningError {
     Store(#[from] StoreError),
 }
 
-impl From<diesel::result::Error> for ProvisioningError {
-    fn from(e: diesel::result::Error) -> Self {
-        ProvisioningError::Store(e.into())
-    }
-}
-
 /// Collects field errors, to report them all at once.
 #[derive(Default)]
 pub struct Checks(Vec<FieldError>);

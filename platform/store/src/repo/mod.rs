@@ -4,10 +4,16 @@
 //! [`DbConnection`](crate::DbConnection). The rules (checks, rights, what is
 //! audited) stay with their callers in `guichet-core`.
 
+pub mod agents;
 pub mod api_tokens;
 pub mod audit;
+pub mod categories;
+pub mod facilities;
 pub mod files;
+pub mod groups;
 pub mod jobs;
 pub mod mail;
+pub mod rights;
 pub mod sessions;
 pub mod superadmins;
+pub mod teleservices;
