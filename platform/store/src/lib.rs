@@ -1,5 +1,7 @@
 //! The store: diesel on SQLite (embedded default) or PostgreSQL (production),
-//! behind one API. The rest of the code never sees which backend runs.
+//! behind one API. The rest of the code never sees which backend runs, and
+//! writes no query: every one is here, in [`repo`] (one module per bounded
+//! context) and [`tenancy`], its errors as [`StoreError`].
 //!
 //! Tenant tables are reached only through [`TenantTx`], which is opened with a
 //! [`TenantId`](crate::tenancy::TenantId); on PostgreSQL it also sets the
