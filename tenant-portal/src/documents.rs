@@ -234,6 +234,6 @@ pub(crate) async fn page(
     })
     .await
     .map_err(signed_in)?;
-    let kind = record.kind().unwrap_or(FileKind::Pdf);
+    let kind = FileKind::of(&record).unwrap_or(FileKind::Pdf);
     upload::download(&files, &record.key, &record.filename, kind).await
 }

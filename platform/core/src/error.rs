@@ -79,9 +79,3 @@ pub fn invalid(field: &str, message: impl ToString) -> Error {
         message: message.to_string(),
     }])
 }
-
-impl From<diesel::result::Error> for Error {
-    fn from(e: diesel::result::Error) -> Self {
-        Error::Store(e.into())
-    }
-}

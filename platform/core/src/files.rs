@@ -14,8 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
@@ -26,9 +24,11 @@ use object_store::{
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::store::schema::files;
+use crate::store::repo::files::{self as rows, NewFile};
 use crate::store::{StoreError, TenantTx};
 use crate::tenancy::TenantId;
+
+pub use rows::{get, FileRecord};
 
 /// The types a route may accept, recognised by their content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -62,6 +62,11 @@ impl FileKind {
             "image/png" => Some(FileKind::Png),
             _ => None,
         }
+    }
+
+    /// The type a file's row records.
+    pub fn of(record: &FileRecord) -> Option<FileKind> {
+        FileKind::from_mime(&record.content_type)
     }
 
     /// What the first bytes say the content is.
@@ -323,24 +328,6 @@ impl FileStore {
     }
 }
 
-/// A file's row: what the collectivité's records point to.
-#[derive(Debug, Clone, Queryable)]
-pub struct FileRecord {
-    pub id: i64,
-    pub key: String,
-    pub filename: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub created_at: NaiveDateTime,
-}
-
-impl FileRecord {
-    pub fn kind(&self) -> Option<FileKind> {
-        FileKind::from_mime(&self.content_type)
-    }
-}
-
 /// A name safe to show and to offer as a download name: no path, no control
 /// characters, at most 200 characters.
 pub fn clean_filename(given: &str) -> String {
@@ -360,40 +347,16 @@ pub fn clean_filename(given: &str) -> String {
 
 /// Records a stored file, in the caller's transaction; returns its id.
 pub fn record(tx: &mut TenantTx<'_>, file: &StoredFile, filename: &str) -> Result<i64, StoreError> {
-    let id = tx.next_id()?;
-    let tenant = tx.tenant_key();
-    diesel::insert_into(files::table)
-        .values((
-            files::tenant_id.eq(tenant),
-            files::id.eq(id),
-            files::key.eq(&file.key),
-            files::filename.eq(clean_filename(filename)),
-            files::content_type.eq(file.kind.mime()),
-            files::size.eq(file.size as i64),
-            files::sha256.eq(&file.sha256),
-            files::created_at.eq(Utc::now().naive_utc()),
-        ))
-        .execute(tx.conn())?;
-    Ok(id)
-}
-
-/// A file of this collectivité by id.
-pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<FileRecord>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(files::table
-        .filter(files::tenant_id.eq(tenant))
-        .filter(files::id.eq(id))
-        .select((
-            files::id,
-            files::key,
-            files::filename,
-            files::content_type,
-            files::size,
-            files::sha256,
-            files::created_at,
-        ))
-        .first(tx.conn())
-        .optional()?)
+    rows::insert(
+        tx,
+        NewFile {
+            key: &file.key,
+            filename: &clean_filename(filename),
+            content_type: file.kind.mime(),
+            size: file.size as i64,
+            sha256: &file.sha256,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -15,12 +15,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
-use crate::store::schema::jobs;
-use crate::store::{DbConnection, Store, StoreError};
+use crate::store::repo::jobs::{self as rows, Ending};
+use crate::store::{Store, StoreError};
 use crate::tenancy::TenantId;
+
+// The table's queries, for the transactions that enqueue and for operators.
+pub use rows::{counts, enqueue, failed, get, purge_finished, retry, JobRow, NewJob};
 
 /// A claimed job, as its handler sees it.
 #[derive(Debug, Clone)]
@@ -72,76 +73,6 @@ where
     }
 }
 
-/// A new job, to enqueue in the caller's transaction.
-pub struct NewJob<'a> {
-    pub tenant: Option<TenantId>,
-    pub kind: &'a str,
-    pub payload: serde_json::Value,
-    pub run_at: NaiveDateTime,
-    pub max_attempts: i32,
-    /// At most one pending job per kind and key: a second enqueue is ignored.
-    pub unique_key: Option<&'a str>,
-}
-
-impl<'a> NewJob<'a> {
-    pub fn now(kind: &'a str, tenant: Option<TenantId>, payload: serde_json::Value) -> Self {
-        NewJob {
-            tenant,
-            kind,
-            payload,
-            run_at: Utc::now().naive_utc(),
-            max_attempts: 8,
-            unique_key: None,
-        }
-    }
-}
-
-/// Enqueues a job; returns false when a pending job of that kind and
-/// `unique_key` is already there.
-pub fn enqueue(conn: &mut DbConnection, job: NewJob<'_>) -> Result<bool, StoreError> {
-    let sql_pg = "INSERT INTO jobs (tenant_id, kind, unique_key, payload, state, run_at, attempts, max_attempts, created_at)
-                  VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $7) ON CONFLICT DO NOTHING";
-    let sql_lite = "INSERT INTO jobs (tenant_id, kind, unique_key, payload, state, run_at, attempts, max_attempts, created_at)
-                    VALUES (?, ?, ?, ?, 'pending', ?, 0, ?, ?) ON CONFLICT DO NOTHING";
-    let tenant = job.tenant.map(TenantId::get);
-    let payload = job.payload.to_string();
-    let now = Utc::now().naive_utc();
-    macro_rules! insert {
-        ($sql:expr, $conn:expr) => {
-            diesel::sql_query($sql)
-                .bind::<Nullable<BigInt>, _>(tenant)
-                .bind::<Text, _>(job.kind)
-                .bind::<Nullable<Text>, _>(job.unique_key)
-                .bind::<Text, _>(&payload)
-                .bind::<Timestamp, _>(job.run_at)
-                .bind::<Integer, _>(job.max_attempts)
-                .bind::<Timestamp, _>(now)
-                .execute($conn)?
-        };
-    }
-    let n = match conn {
-        DbConnection::Postgres(pg) => insert!(sql_pg, pg),
-        DbConnection::Sqlite(lite) => insert!(sql_lite, lite),
-    };
-    Ok(n == 1)
-}
-
-#[derive(QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    tenant_id: Option<i64>,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    payload: String,
-    #[diesel(sql_type = Integer)]
-    attempts: i32,
-    #[diesel(sql_type = Integer)]
-    max_attempts: i32,
-}
-
 /// Claims up to `limit` due jobs of these kinds for `lease`: each one's
 /// attempt is counted and it is locked until the lease ends.
 pub fn claim(
@@ -155,42 +86,8 @@ pub fn claim(
         return Ok(Vec::new());
     }
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
-    let kinds_json = serde_json::to_string(kinds).unwrap_or_default();
-    let rows: Vec<Claimed> = store.platform_write(|conn| match conn {
-        DbConnection::Postgres(pg) => diesel::sql_query(
-            "UPDATE jobs SET locked_until = $1, attempts = attempts + 1
-              WHERE id IN (SELECT id FROM jobs
-                            WHERE state = 'pending' AND run_at <= $2
-                              AND (locked_until IS NULL OR locked_until <= $2)
-                              AND kind IN (SELECT json_array_elements_text($3::json))
-                            ORDER BY run_at, id LIMIT $4
-                            FOR UPDATE SKIP LOCKED)
-          RETURNING id, tenant_id, kind, payload, attempts, max_attempts",
-        )
-        .bind::<Timestamp, _>(until)
-        .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(&kinds_json)
-        .bind::<BigInt, _>(limit)
-        .load(pg)
-        .map_err(StoreError::from),
-        DbConnection::Sqlite(lite) => diesel::sql_query(
-            "UPDATE jobs SET locked_until = ?, attempts = attempts + 1
-              WHERE id IN (SELECT id FROM jobs
-                            WHERE state = 'pending' AND run_at <= ?
-                              AND (locked_until IS NULL OR locked_until <= ?)
-                              AND kind IN (SELECT value FROM json_each(?))
-                            ORDER BY run_at, id LIMIT ?)
-          RETURNING id, tenant_id, kind, payload, attempts, max_attempts",
-        )
-        .bind::<Timestamp, _>(until)
-        .bind::<Timestamp, _>(now)
-        .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(&kinds_json)
-        .bind::<BigInt, _>(limit)
-        .load(lite)
-        .map_err(StoreError::from),
-    })?;
-    let mut claimed: Vec<Job> = rows
+    let mut claimed: Vec<Job> = store
+        .platform_write(|c| rows::claim(c, kinds, limit, until, now))?
         .into_iter()
         .map(|r| Job {
             id: r.id,
@@ -218,101 +115,18 @@ pub fn finish(
     outcome: Result<(), JobError>,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let target = jobs::table.filter(jobs::id.eq(job.id));
-    store.platform_write(|c| {
-        match outcome {
-            Ok(()) => diesel::update(target)
-                .set((
-                    jobs::state.eq("done"),
-                    jobs::locked_until.eq(None::<NaiveDateTime>),
-                    jobs::finished_at.eq(Some(now)),
-                ))
-                .execute(c),
-            Err(JobError::Postpone(wait)) => diesel::update(target)
-                .set((
-                    jobs::attempts.eq(jobs::attempts - 1),
-                    jobs::locked_until.eq(None::<NaiveDateTime>),
-                    jobs::run_at.eq(now + chrono::Duration::from_std(wait).unwrap_or_default()),
-                ))
-                .execute(c),
-            Err(JobError::Retry(e)) if !job.is_last_attempt() => diesel::update(target)
-                .set((
-                    jobs::locked_until.eq(None::<NaiveDateTime>),
-                    jobs::run_at.eq(now + backoff(job.attempt)),
-                    jobs::last_error.eq(Some(e)),
-                ))
-                .execute(c),
-            Err(JobError::Retry(e) | JobError::Fail(e)) => diesel::update(target)
-                .set((
-                    jobs::state.eq("failed"),
-                    jobs::locked_until.eq(None::<NaiveDateTime>),
-                    jobs::last_error.eq(Some(e)),
-                    jobs::finished_at.eq(Some(now)),
-                ))
-                .execute(c),
-        }
-        .map(drop)
-        .map_err(StoreError::from)
-    })
-}
-
-/// A job as an operator lists it.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = jobs)]
-pub struct JobRow {
-    pub id: i64,
-    pub tenant_id: Option<i64>,
-    pub kind: String,
-    pub state: String,
-    pub run_at: NaiveDateTime,
-    pub attempts: i32,
-    pub max_attempts: i32,
-    pub last_error: Option<String>,
-}
-
-/// Counts per kind and state.
-pub fn counts(conn: &mut DbConnection) -> Result<Vec<(String, String, i64)>, StoreError> {
-    Ok(jobs::table
-        .group_by((jobs::kind, jobs::state))
-        .select((jobs::kind, jobs::state, diesel::dsl::count_star()))
-        .order((jobs::kind, jobs::state))
-        .load(conn)?)
-}
-
-/// Jobs that ran out of attempts, latest first.
-pub fn failed(conn: &mut DbConnection, limit: i64) -> Result<Vec<JobRow>, StoreError> {
-    Ok(jobs::table
-        .filter(jobs::state.eq("failed"))
-        .select(JobRow::as_select())
-        .order(jobs::id.desc())
-        .limit(limit)
-        .load(conn)?)
-}
-
-/// A job by id (tests, operators).
-pub fn get(conn: &mut DbConnection, id: i64) -> Result<Option<JobRow>, StoreError> {
-    Ok(jobs::table
-        .filter(jobs::id.eq(id))
-        .select(JobRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// Gives a failed job its attempts back, to run now; false if no such failed job.
-pub fn retry(conn: &mut DbConnection, id: i64) -> Result<bool, StoreError> {
-    let n = diesel::update(
-        jobs::table
-            .filter(jobs::id.eq(id))
-            .filter(jobs::state.eq("failed")),
-    )
-    .set((
-        jobs::state.eq("pending"),
-        jobs::attempts.eq(0),
-        jobs::run_at.eq(Utc::now().naive_utc()),
-        jobs::finished_at.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+    let ending = match outcome {
+        Ok(()) => Ending::Done,
+        Err(JobError::Postpone(wait)) => Ending::Postponed {
+            run_at: now + chrono::Duration::from_std(wait).unwrap_or_default(),
+        },
+        Err(JobError::Retry(error)) if !job.is_last_attempt() => Ending::Retry {
+            run_at: now + backoff(job.attempt),
+            error,
+        },
+        Err(JobError::Retry(error) | JobError::Fail(error)) => Ending::Failed { error },
+    };
+    store.platform_write(|c| rows::finish(c, job.id, ending, now))
 }
 
 /// Work that comes back: enqueued again `every` after each run.
@@ -435,33 +249,6 @@ impl Runner {
             })
             .map(drop)
     }
-}
-
-/// Deletes finished jobs: done ones after `done_days`, failed ones after
-/// `failed_days` (kept longer, for an operator to look at).
-pub fn purge_finished(
-    conn: &mut DbConnection,
-    done_days: i64,
-    failed_days: i64,
-) -> Result<usize, StoreError> {
-    let now = Utc::now().naive_utc();
-    let (done_for, failed_for) = (
-        chrono::Duration::days(done_days),
-        chrono::Duration::days(failed_days),
-    );
-    let done = diesel::delete(
-        jobs::table
-            .filter(jobs::state.eq("done"))
-            .filter(jobs::finished_at.le(now - done_for)),
-    )
-    .execute(conn)?;
-    let failed = diesel::delete(
-        jobs::table
-            .filter(jobs::state.eq("failed"))
-            .filter(jobs::finished_at.le(now - failed_for)),
-    )
-    .execute(conn)?;
-    Ok(done + failed)
 }
 
 #[cfg(test)]

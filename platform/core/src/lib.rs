@@ -1,5 +1,6 @@
 //! Guichet's core: what the three planes (provisioning, tenant portal, back
-//! office) stand on. Business rules live here and are tested without HTTP.
+//! office) stand on. Business rules live here and are tested without HTTP;
+//! their queries are the store's repositories (`store::repo`): no SQL here.
 
 pub mod audit;
 pub mod auth;
@@ -20,6 +21,7 @@ pub mod provisioning;
 pub mod requests;
 pub mod sessions;
 pub mod teleservices;
-/// The store (diesel on SQLite and PostgreSQL) and the registry of collectivités.
+/// The store (diesel on SQLite and PostgreSQL): transactions, repositories and
+/// the registry of collectivités.
 pub use guichet_store as store;
 pub use guichet_store::tenancy;

@@ -3,16 +3,16 @@
 //! extractors) is `web::session`.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::schema::sessions;
+use crate::store::repo::sessions::{self as rows, Owner};
 use crate::store::{DbConnection, Store, StoreError};
 use crate::tenancy::TenantId;
+
+pub use rows::purge_ended;
 
 /// The three planes, each with its own session cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,32 +117,13 @@ pub fn revoke(
     who: &SessionPrincipal,
     plane: Option<Plane>,
 ) -> Result<usize, StoreError> {
-    let mut query = diesel::delete(sessions::table)
-        .filter(sessions::principal_kind.eq(who.kind.as_str()))
-        .filter(sessions::principal_id.eq(&who.id))
-        .into_boxed();
-    query = match who.tenant {
-        Some(t) => query.filter(sessions::tenant_id.eq(t)),
-        None => query.filter(sessions::tenant_id.is_null()),
-    };
-    if let Some(p) = plane {
-        query = query.filter(sessions::plane.eq(p.as_str()));
-    }
-    Ok(query.execute(conn)?)
-}
-
-/// Deletes the sessions that have ended; returns how many.
-pub fn purge_ended(conn: &mut DbConnection, idle: Duration) -> Result<usize, StoreError> {
-    let now = Utc::now().naive_utc();
-    let idle_since = now - chrono::Duration::from_std(idle).unwrap_or_default();
-    Ok(diesel::delete(
-        sessions::table.filter(
-            sessions::expires_at
-                .le(now)
-                .or(sessions::last_seen_at.le(idle_since)),
-        ),
+    rows::delete_of(
+        conn,
+        who.kind.as_str(),
+        &who.id,
+        who.tenant,
+        plane.map(Plane::as_str),
     )
-    .execute(conn)?)
 }
 
 /// The row id of a session key: its SHA-256, in hex.
@@ -156,23 +137,22 @@ pub fn digest(key: &str) -> String {
 /// Last-seen times are written at most this often, to spare a write per request.
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
-#[derive(Queryable)]
-struct Row {
-    plane: String,
-    state: String,
-    last_seen_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
-}
-
-fn principal_columns(
-    state: &HashMap<String, String>,
-) -> (Option<i64>, Option<&'static str>, Option<String>) {
+/// The principal a state names, for the row's own columns.
+fn owner(state: &HashMap<String, String>) -> Owner<'static> {
     match state
         .get(WHO)
         .and_then(|v| serde_json::from_str::<SessionPrincipal>(v).ok())
     {
-        Some(who) => (who.tenant, Some(who.kind.as_str()), Some(who.id)),
-        None => (None, None, None),
+        Some(who) => Owner {
+            tenant_id: who.tenant,
+            principal_kind: Some(who.kind.as_str()),
+            principal_id: Some(who.id),
+        },
+        None => Owner {
+            tenant_id: None,
+            principal_kind: None,
+            principal_id: None,
+        },
     }
 }
 
@@ -185,20 +165,9 @@ pub fn load(
     idle: chrono::Duration,
 ) -> Result<Option<HashMap<String, String>>, StoreError> {
     let now = Utc::now().naive_utc();
-    let row: Option<Row> = store.platform_read(|c| {
-        sessions::table
-            .find(id)
-            .select((
-                sessions::plane,
-                sessions::state,
-                sessions::last_seen_at,
-                sessions::expires_at,
-            ))
-            .first(c)
-            .optional()
-            .map_err(StoreError::from)
-    })?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = store.platform_read(|c| rows::get(c, id))? else {
+        return Ok(None);
+    };
     if row.plane != plane.as_str() {
         return Ok(None);
     }
@@ -207,12 +176,7 @@ pub fn load(
         return Ok(None);
     }
     if now - row.last_seen_at >= TOUCH_EVERY {
-        store.platform_write(|c| {
-            diesel::update(sessions::table.find(id))
-                .set(sessions::last_seen_at.eq(now))
-                .execute(c)
-                .map_err(StoreError::from)
-        })?;
+        store.platform_write(|c| rows::touch(c, id, now))?;
     }
     Ok(serde_json::from_str(&row.state).ok())
 }
@@ -226,25 +190,7 @@ pub fn insert(
     max: chrono::Duration,
 ) -> Result<(), StoreError> {
     let text = serde_json::to_string(state).unwrap_or_else(|_| "{}".into());
-    let (tenant, kind, principal) = principal_columns(state);
-    let now = Utc::now().naive_utc();
-    store.platform_write(|c| {
-        diesel::insert_into(sessions::table)
-            .values((
-                sessions::id.eq(id),
-                sessions::plane.eq(plane.as_str()),
-                sessions::tenant_id.eq(tenant),
-                sessions::principal_kind.eq(kind),
-                sessions::principal_id.eq(principal),
-                sessions::state.eq(text),
-                sessions::created_at.eq(now),
-                sessions::last_seen_at.eq(now),
-                sessions::expires_at.eq(now + max),
-            ))
-            .execute(c)
-            .map(drop)
-            .map_err(StoreError::from)
-    })
+    store.platform_write(|c| rows::insert(c, id, plane.as_str(), owner(state), &text, max))
 }
 
 /// Replaces a session's state; false when the row is gone (revoked meanwhile).
@@ -254,27 +200,10 @@ pub fn update(
     state: &HashMap<String, String>,
 ) -> Result<bool, StoreError> {
     let text = serde_json::to_string(state).unwrap_or_else(|_| "{}".into());
-    let (tenant, kind, principal) = principal_columns(state);
-    let n = store.platform_write(|c| {
-        diesel::update(sessions::table.find(id))
-            .set((
-                sessions::state.eq(text),
-                sessions::tenant_id.eq(tenant),
-                sessions::principal_kind.eq(kind),
-                sessions::principal_id.eq(principal),
-                sessions::last_seen_at.eq(Utc::now().naive_utc()),
-            ))
-            .execute(c)
-            .map_err(StoreError::from)
-    })?;
+    let n = store.platform_write(|c| rows::update(c, id, owner(state), &text))?;
     Ok(n == 1)
 }
 
 pub fn delete(store: &Store, id: &str) -> Result<(), StoreError> {
-    store.platform_write(|c| {
-        diesel::delete(sessions::table.find(id))
-            .execute(c)
-            .map(drop)
-            .map_err(StoreError::from)
-    })
+    store.platform_write(|c| rows::delete(c, id))
 }

@@ -1,5 +1,7 @@
 //! The store: diesel on SQLite (embedded default) or PostgreSQL (production),
-//! behind one API. The rest of the code never sees which backend runs.
+//! behind one API. The rest of the code never sees which backend runs, and
+//! writes no query: every one is here, in [`repo`] (one module per bounded
+//! context) and [`tenancy`], its errors as [`StoreError`].
 //!
 //! Tenant tables are reached only through [`TenantTx`], which is opened with a
 //! [`TenantId`](crate::tenancy::TenantId); on PostgreSQL it also sets the
@@ -157,7 +159,7 @@ impl Store {
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::platform(&mut conn, false, f)
@@ -169,7 +171,7 @@ impl Store {
         f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::platform(&mut conn, true, f)
@@ -182,7 +184,7 @@ impl Store {
         f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::tenant(&mut conn, tenant, false, f)
@@ -197,7 +199,7 @@ impl Store {
         f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::tenant(&mut conn, tenant, true, f)
@@ -214,7 +216,7 @@ impl Store {
         f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
-        E: From<StoreError> + From<diesel::result::Error>,
+        E: From<StoreError>,
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         // A plain BEGIN: only SQLite's IMMEDIATE differs, and it is what we avoid.

@@ -140,7 +140,7 @@ pub(super) fn platform<T, E>(
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<StoreError> + From<diesel::result::Error>,
+    E: From<StoreError>,
 {
     in_transaction(conn, for_write, f)
 }
@@ -152,7 +152,7 @@ pub(super) fn tenant<T, E>(
     f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<StoreError> + From<diesel::result::Error>,
+    E: From<StoreError>,
 {
     in_transaction(conn, for_write, |conn| {
         set_tenant(conn, tenant)?;
@@ -179,17 +179,19 @@ fn in_transaction<T, E>(
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<StoreError> + From<diesel::result::Error>,
+    E: From<StoreError>,
 {
     match conn {
         DbConnection::Sqlite(lite) if for_write => {
-            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")
         }
-        _ => <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?,
+        _ => <DbConnection as Connection>::TransactionManager::begin_transaction(conn),
     }
+    .map_err(StoreError::from)?;
     match f(conn) {
         Ok(value) => {
-            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
+                .map_err(StoreError::from)?;
             Ok(value)
         }
         Err(e) => {

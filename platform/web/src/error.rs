@@ -112,12 +112,6 @@ impl From<DirectoryError> for AppError {
     }
 }
 
-impl From<diesel::result::Error> for AppError {
-    fn from(e: diesel::result::Error) -> Self {
-        StoreError::from(e).into()
-    }
-}
-
 /// What people are told about an error.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {

@@ -20,7 +20,7 @@ pub mod upload;
 pub use error::AppError;
 pub use render::{Layout, Renderer};
 
-/// Runs blocking work (diesel, argon2) off the async executor.
+/// Runs blocking work (the database, argon2) off the async executor.
 pub async fn blocking<T, F>(f: F) -> Result<T, AppError>
 where
     F: FnOnce() -> Result<T, AppError> + Send + 'static,

@@ -37,7 +37,7 @@ pub async fn read<S, T, E, F>(store: &Store, scope: &S, f: F) -> Result<T, AppEr
 where
     S: TenantScope + ?Sized,
     F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
-    E: From<StoreError> + From<diesel::result::Error> + Into<AppError> + Send + 'static,
+    E: From<StoreError> + Into<AppError> + Send + 'static,
     T: Send + 'static,
 {
     let (store, tenant) = (store.clone(), scope.tenant_id());
@@ -49,7 +49,7 @@ pub async fn write<S, T, E, F>(store: &Store, scope: &S, f: F) -> Result<T, AppE
 where
     S: TenantScope + ?Sized,
     F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
-    E: From<StoreError> + From<diesel::result::Error> + Into<AppError> + Send + 'static,
+    E: From<StoreError> + Into<AppError> + Send + 'static,
     T: Send + 'static,
 {
     let (store, tenant) = (store.clone(), scope.tenant_id());

@@ -79,7 +79,7 @@ async fn fetch(
     let record = guichet_web::blocking(move || Ok(s.read(t, |tx| files::get(tx, id))?))
         .await?
         .ok_or(AppError::NotFound)?;
-    let kind = record.kind().ok_or(AppError::NotFound)?;
+    let kind = FileKind::of(&record).ok_or(AppError::NotFound)?;
     upload::download(&files, &record.key, &record.filename, kind).await
 }
 

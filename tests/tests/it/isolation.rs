@@ -330,6 +330,53 @@ fn no_route_is_registered_outside_the_tables() {
     }
 }
 
+/// Only the store speaks diesel: no other crate of the workspace depends on
+/// it (the integration tests may, for raw SQL).
+#[test]
+fn only_the_store_depends_on_diesel() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let manifest = |file: &str| -> toml::Table {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        text.parse().unwrap_or_else(|e| panic!("{file}: {e}"))
+    };
+    let workspace = manifest("Cargo.toml");
+    let members = workspace["workspace"]["members"].as_array().unwrap();
+    assert!(members.len() > 5, "{members:?}");
+    let mut offenders = Vec::new();
+    for dir in std::iter::once(".").chain(members.iter().map(|m| m.as_str().unwrap())) {
+        if ["platform/store", "tests"].contains(&dir) {
+            continue;
+        }
+        let file = format!("{dir}/Cargo.toml");
+        let crate_manifest = manifest(&file);
+        // [dependencies] and the like, also under [target.'cfg(…)'].
+        let targets = crate_manifest
+            .get("target")
+            .and_then(toml::Value::as_table)
+            .into_iter()
+            .flat_map(|t| t.values().filter_map(toml::Value::as_table));
+        let depends = std::iter::once(&crate_manifest)
+            .chain(targets)
+            .flat_map(|t| {
+                ["dependencies", "dev-dependencies", "build-dependencies"]
+                    .into_iter()
+                    .filter_map(|k| t.get(k).and_then(toml::Value::as_table))
+            })
+            .flat_map(|deps| deps.iter())
+            .any(|(name, spec)| {
+                let package = spec.get("package").and_then(toml::Value::as_str);
+                name.starts_with("diesel") || package.is_some_and(|p| p.starts_with("diesel"))
+            });
+        if depends {
+            offenders.push(file);
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "diesel outside platform/store: {offenders:?}"
+    );
+}
+
 #[actix_web::test]
 async fn undeclared_methods_answer_405_with_allow() {
     let p = Platform::new(Backend::Sqlite, Dir::Builtin);

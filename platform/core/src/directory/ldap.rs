@@ -8,10 +8,10 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
-use diesel::r2d2::{ManageConnection, Pool};
 use ldap3::exop::{PasswordModify, WhoAmI};
 use ldap3::result::ExopResult;
 use ldap3::{ldap_escape, LdapConn, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
+use r2d2::{ManageConnection, Pool};
 
 use super::layout;
 use super::{
@@ -176,7 +176,7 @@ impl LdapDirectory {
         }
     }
 
-    fn conn(&self) -> Result<diesel::r2d2::PooledConnection<Manager>, DirectoryError> {
+    fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, DirectoryError> {
         self.pool
             .as_ref()
             .expect("the pool lives as long as the directory")

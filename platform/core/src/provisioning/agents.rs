@@ -2,11 +2,10 @@
 //! and in the database, in one operation.
 
 use crate::sessions::{self as session, Plane, SessionPrincipal};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -17,11 +16,13 @@ use crate::audit::{self, Change};
 use crate::auth::password;
 use crate::directory::{AgentRecord, Directory, DirectoryError, Undo};
 use crate::domain::contact;
-use crate::domain::text::{like_prefix, search_key};
 use crate::mail::outbox;
-use crate::store::schema::{agent_password_tokens, agents, directory_groups, group_members};
+use crate::store::repo::agents::{self as rows, AgentFields, AgentRow};
+use crate::store::repo::groups::names_of;
 use crate::store::{Store, StoreError, TenantTx};
 use crate::tenancy::Tenant;
+
+pub use rows::count;
 
 /// Days during which an e-mailed set-password link works.
 pub const LINK_DAYS: i64 = 7;
@@ -75,64 +76,22 @@ struct Checked {
     password: Option<String>,
 }
 
-#[derive(Queryable)]
-struct Row {
-    id: i64,
-    uid: String,
-    first_name: String,
-    last_name: String,
-    email: String,
-    phone: String,
-    profile: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-}
-
-const COLUMNS: (
-    agents::id,
-    agents::uid,
-    agents::first_name,
-    agents::last_name,
-    agents::email,
-    agents::phone,
-    agents::profile,
-    agents::created_at,
-    agents::updated_at,
-) = (
-    agents::id,
-    agents::uid,
-    agents::first_name,
-    agents::last_name,
-    agents::email,
-    agents::phone,
-    agents::profile,
-    agents::created_at,
-    agents::updated_at,
-);
-
-fn with_groups(tx: &mut TenantTx<'_>, rows: Vec<Row>) -> Result<Vec<Agent>, StoreError> {
-    let tenant = tx.tenant_key();
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    // By chunks: a list of ids is bound parameters, which both backends cap
-    // (some 32 000 on SQLite); a directory may hold more agents than that.
-    let mut groups_of: HashMap<i64, Vec<String>> = HashMap::new();
-    for chunk in ids.chunks(1000) {
-        let memberships: Vec<(i64, String)> = group_members::table
-            .inner_join(
-                directory_groups::table.on(directory_groups::tenant_id
-                    .eq(group_members::tenant_id)
-                    .and(directory_groups::id.eq(group_members::group_id))),
-            )
-            .filter(group_members::tenant_id.eq(tenant))
-            .filter(group_members::agent_id.eq_any(chunk))
-            .select((group_members::agent_id, directory_groups::name))
-            .order(directory_groups::name)
-            .load(tx.conn())?;
-        for (agent, group) in memberships {
-            groups_of.entry(agent).or_default().push(group);
+impl Checked {
+    fn fields(&self) -> AgentFields<'_> {
+        AgentFields {
+            first_name: &self.first_name,
+            last_name: &self.last_name,
+            email: &self.email,
+            phone: &self.phone,
         }
     }
-    Ok(rows
+}
+
+/// The agents of these rows, with their groups.
+fn with_groups(tx: &mut TenantTx<'_>, found: Vec<AgentRow>) -> Result<Vec<Agent>, StoreError> {
+    let ids: Vec<i64> = found.iter().map(|r| r.id).collect();
+    let mut groups_of = names_of(tx, &ids)?;
+    Ok(found
         .into_iter()
         .map(|r| Agent {
             groups: groups_of.remove(&r.id).unwrap_or_default(),
@@ -152,57 +111,19 @@ fn with_groups(tx: &mut TenantTx<'_>, rows: Vec<Row>) -> Result<Vec<Agent>, Stor
 /// Agents whose uid, first name or last name starts with `q` (case and
 /// accents ignored); all of them for an empty `q`. Sorted by name.
 pub fn search(tx: &mut TenantTx<'_>, q: &str, limit: i64) -> Result<Vec<Agent>, StoreError> {
-    let tenant = tx.tenant_key();
-    let q = search_key(q.trim());
-    let mut query = agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .select(COLUMNS)
-        .order((agents::last_key, agents::first_key, agents::uid))
-        .limit(limit)
-        .into_boxed();
-    if !q.is_empty() {
-        let p = like_prefix(&q);
-        query = query.filter(
-            agents::uid
-                .like(p.clone())
-                .escape('\\')
-                .or(agents::first_key.like(p.clone()).escape('\\'))
-                .or(agents::last_key.like(p).escape('\\')),
-        );
-    }
-    let rows = query.load::<Row>(tx.conn())?;
-    with_groups(tx, rows)
+    let found = rows::search(tx, q, limit)?;
+    with_groups(tx, found)
 }
 
 pub fn get(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<Agent>, StoreError> {
-    let tenant = tx.tenant_key();
-    let row = agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .filter(agents::uid.eq(uid))
-        .select(COLUMNS)
-        .first::<Row>(tx.conn())
-        .optional()?;
+    let row = rows::get(tx, uid)?;
     Ok(with_groups(tx, row.into_iter().collect())?.pop())
 }
 
 /// An agent by row id (a session's principal).
 pub fn get_by_id(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Agent>, StoreError> {
-    let tenant = tx.tenant_key();
-    let row = agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .filter(agents::id.eq(id))
-        .select(COLUMNS)
-        .first::<Row>(tx.conn())
-        .optional()?;
+    let row = rows::get_by_id(tx, id)?;
     Ok(with_groups(tx, row.into_iter().collect())?.pop())
-}
-
-pub fn count(tx: &mut TenantTx<'_>) -> Result<i64, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .count()
-        .get_result(tx.conn())?)
 }
 
 fn check(tx: &mut TenantTx<'_>, input: &AgentInput) -> Result<Checked, ProvisioningError> {
@@ -258,16 +179,6 @@ fn record(uid: &str, c: &Checked) -> AgentRecord {
     }
 }
 
-fn uid_taken_in_db(tx: &mut TenantTx<'_>, uid: &str) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .filter(agents::uid.eq(uid))
-        .count()
-        .get_result::<i64>(tx.conn())?
-        > 0)
-}
-
 fn taken_message(uid: &str) -> String {
     format!("l’identifiant « {uid} » est déjà pris dans cette collectivité")
 }
@@ -299,11 +210,11 @@ pub fn create(
     // the rows; concurrent creations thus overlap their LDAP round trips.
     let (checked, explicit) = store.read(tenant.id, |tx| {
         let checked = check(tx, &input)?;
-        let explicit = explicit_uid(&input, |u| Ok(uid_taken_in_db(tx, u)?))?;
+        let explicit = explicit_uid(&input, |u| Ok(rows::uid_taken(tx, u)?))?;
         Ok::<_, ProvisioningError>((checked, explicit))
     })?;
     let (uid, undo) = add_to_directory(directory, &tenant.slug, explicit, &checked, |c| {
-        Ok(store.read(tenant.id, |tx| uid_taken_in_db(tx, c))?)
+        Ok(store.read(tenant.id, |tx| rows::uid_taken(tx, c))?)
     })?;
     let result = store.write(tenant.id, |tx| {
         insert_rows(tx, tenant, actor, link_base, &uid, &checked, false)
@@ -324,10 +235,10 @@ pub fn create_in(
     input: AgentInput,
 ) -> Result<Created, ProvisioningError> {
     let checked = check(tx, &input)?;
-    let explicit = explicit_uid(&input, |u| Ok(uid_taken_in_db(tx, u)?))?;
+    let explicit = explicit_uid(&input, |u| Ok(rows::uid_taken(tx, u)?))?;
     let directory = pending.directory();
     let (uid, undo) = add_to_directory(directory, &tenant.slug, explicit, &checked, |c| {
-        Ok(uid_taken_in_db(tx, c)?)
+        Ok(rows::uid_taken(tx, c)?)
     })?;
     pending.apply(Ok(undo))?;
     let builtin = pending.directory().is_builtin();
@@ -405,34 +316,21 @@ fn insert_rows(
     checked: &Checked,
     builtin: bool,
 ) -> Result<Created, ProvisioningError> {
-    let id = tx.next_id()?;
-    let tenant_key = tx.tenant_key();
-    let now = Utc::now().naive_utc();
     let password_hash = match (&checked.password, builtin) {
         (Some(p), true) => Some(password::hash(p)),
         _ => None,
     };
-    diesel::insert_into(agents::table)
-        .values((
-            agents::tenant_id.eq(tenant_key),
-            agents::id.eq(id),
-            agents::uid.eq(uid),
-            agents::first_name.eq(&checked.first_name),
-            agents::last_name.eq(&checked.last_name),
-            agents::first_key.eq(search_key(&checked.first_name)),
-            agents::last_key.eq(search_key(&checked.last_name)),
-            agents::email.eq(&checked.email),
-            agents::phone.eq(&checked.phone),
-            agents::profile.eq(checked.profile.as_str()),
-            agents::password_hash.eq(password_hash),
-            agents::created_at.eq(now),
-            agents::updated_at.eq(now),
-        ))
-        .execute(tx.conn())
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => ProvisioningError::Conflict(taken_message(uid)),
-            other => other.into(),
-        })?;
+    let id = rows::insert(
+        tx,
+        uid,
+        &checked.fields(),
+        checked.profile.as_str(),
+        password_hash.as_deref(),
+    )
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => ProvisioningError::Conflict(taken_message(uid)),
+        other => other.into(),
+    })?;
     groups::set_members_of(tx, id, &checked.group_ids)?;
     let agent = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
     let link_sent = checked.password.is_none();
@@ -501,26 +399,14 @@ pub fn update(
         );
         pending.apply(result)?;
 
-        let tenant_key = tx.tenant_key();
-        let target = agents::table
-            .filter(agents::tenant_id.eq(tenant_key))
-            .filter(agents::id.eq(before.id));
-        diesel::update(target)
-            .set((
-                agents::first_name.eq(&checked.first_name),
-                agents::last_name.eq(&checked.last_name),
-                agents::first_key.eq(search_key(&checked.first_name)),
-                agents::last_key.eq(search_key(&checked.last_name)),
-                agents::email.eq(&checked.email),
-                agents::phone.eq(&checked.phone),
-                agents::profile.eq(checked.profile.as_str()),
-                agents::updated_at.eq(Utc::now().naive_utc()),
-            ))
-            .execute(tx.conn())?;
+        rows::update(
+            tx,
+            before.id,
+            &checked.fields(),
+            Some(checked.profile.as_str()),
+        )?;
         if let (Some(hash), true) = (&new_hash, builtin) {
-            diesel::update(target)
-                .set(agents::password_hash.eq(hash))
-                .execute(tx.conn())?;
+            rows::set_password_hash(tx, before.id, hash)?;
         }
         groups::set_members_of(tx, before.id, &checked.group_ids)?;
         let after = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
@@ -562,13 +448,7 @@ pub fn delete(
             Err(crate::directory::DirectoryError::NoSuchEntry(_)) => {}
             other => pending.apply(other)?,
         }
-        let tenant_key = tx.tenant_key();
-        diesel::delete(
-            agents::table
-                .filter(agents::tenant_id.eq(tenant_key))
-                .filter(agents::id.eq(before.id)),
-        )
-        .execute(tx.conn())?;
+        rows::delete(tx, before.id)?;
         let who = SessionPrincipal::agent(tx.tenant(), before.id);
         session::revoke(tx.conn(), &who, None)?;
         audit::record(
@@ -609,16 +489,12 @@ fn send_password_link(
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let tenant_key = tx.tenant_key();
-    diesel::insert_into(agent_password_tokens::table)
-        .values((
-            agent_password_tokens::tenant_id.eq(tenant_key),
-            agent_password_tokens::token_digest.eq(digest(&token)),
-            agent_password_tokens::agent_id.eq(agent.id),
-            agent_password_tokens::expires_at
-                .eq(Utc::now().naive_utc() + Duration::days(LINK_DAYS)),
-        ))
-        .execute(tx.conn())?;
+    rows::insert_password_token(
+        tx,
+        &digest(&token),
+        agent.id,
+        Utc::now().naive_utc() + Duration::days(LINK_DAYS),
+    )?;
     let opening = match reason {
         LinkReason::NewAccount => format!(
             "Un compte d’agent vous a été ouvert sur Guichet, les services en ligne de {}.",
@@ -663,13 +539,7 @@ pub fn renew_password_link(
 ) -> Result<Agent, ProvisioningError> {
     store.write(tenant.id, |tx| {
         let agent = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
-        let tenant_key = tx.tenant_key();
-        diesel::delete(
-            agent_password_tokens::table
-                .filter(agent_password_tokens::tenant_id.eq(tenant_key))
-                .filter(agent_password_tokens::agent_id.eq(agent.id)),
-        )
-        .execute(tx.conn())?;
+        rows::delete_password_tokens(tx, agent.id)?;
         send_password_link(tx, tenant, &agent, link_base, LinkReason::Renewed)?;
         audit::record(
             tx,
@@ -688,29 +558,13 @@ pub fn renew_password_link(
 
 /// The agent a set-password link was made for, if it is valid.
 pub fn agent_for_link(tx: &mut TenantTx<'_>, token: &str) -> Result<Option<Agent>, StoreError> {
-    let tenant_key = tx.tenant_key();
-    let found: Option<(i64, NaiveDateTime)> = agent_password_tokens::table
-        .filter(agent_password_tokens::tenant_id.eq(tenant_key))
-        .filter(agent_password_tokens::token_digest.eq(digest(token)))
-        .select((
-            agent_password_tokens::agent_id,
-            agent_password_tokens::expires_at,
-        ))
-        .first(tx.conn())
-        .optional()?;
-    let Some((agent_id, expires_at)) = found else {
+    let Some((agent_id, expires_at)) = rows::password_token(tx, &digest(token))? else {
         return Ok(None);
     };
     if expires_at < Utc::now().naive_utc() {
         return Ok(None);
     }
-    let row = agents::table
-        .filter(agents::tenant_id.eq(tenant_key))
-        .filter(agents::id.eq(agent_id))
-        .select(COLUMNS)
-        .first::<Row>(tx.conn())
-        .optional()?;
-    Ok(with_groups(tx, row.into_iter().collect())?.pop())
+    get_by_id(tx, agent_id)
 }
 
 /// Sets the password chosen through an e-mailed link, and spends the link.
@@ -731,25 +585,13 @@ pub fn set_password_with_link(
             .directory()
             .set_password(&tenant.slug, &agent.uid, new_password);
         pending.apply(result)?;
-        let tenant_key = tx.tenant_key();
         if let Some(hash) = &new_hash {
-            diesel::update(
-                agents::table
-                    .filter(agents::tenant_id.eq(tenant_key))
-                    .filter(agents::id.eq(agent.id)),
-            )
-            .set(agents::password_hash.eq(hash))
-            .execute(tx.conn())?;
+            rows::set_password_hash(tx, agent.id, hash)?;
         }
         // A new password ends every session opened with the old one.
         let who = SessionPrincipal::agent(tx.tenant(), agent.id);
         session::revoke(tx.conn(), &who, None)?;
-        diesel::delete(
-            agent_password_tokens::table
-                .filter(agent_password_tokens::tenant_id.eq(tenant_key))
-                .filter(agent_password_tokens::agent_id.eq(agent.id)),
-        )
-        .execute(tx.conn())?;
+        rows::delete_password_tokens(tx, agent.id)?;
         audit::record(
             tx,
             Change {
@@ -774,16 +616,7 @@ pub fn check_password(
     uid: &str,
     given: &str,
 ) -> Result<bool, ProvisioningError> {
-    let stored: Option<Option<String>> = store.read(tenant.id, |tx| {
-        let tenant_key = tx.tenant_key();
-        agents::table
-            .filter(agents::tenant_id.eq(tenant_key))
-            .filter(agents::uid.eq(uid))
-            .select(agents::password_hash)
-            .first::<Option<String>>(tx.conn())
-            .optional()
-            .map_err(StoreError::from)
-    })?;
+    let stored = store.read(tenant.id, |tx| rows::password_hash(tx, uid))?;
     match (stored, directory.verify_password(&tenant.slug, uid, given)) {
         // An unknown uid binds all the same (and fails): same cost, same answer.
         (stored, Some(result)) => Ok(result? && stored.is_some()),
@@ -828,48 +661,18 @@ pub(super) fn mirror(
     existing: Option<i64>,
     record: &AgentRecord,
 ) -> Result<(), StoreError> {
-    let tenant_key = tx.tenant_key();
-    let now = Utc::now().naive_utc();
+    let fields = AgentFields {
+        first_name: &record.first_name,
+        last_name: &record.last_name,
+        email: &record.email,
+        phone: &record.phone,
+    };
     let id = match existing {
         Some(id) => {
-            diesel::update(
-                agents::table
-                    .filter(agents::tenant_id.eq(tenant_key))
-                    .filter(agents::id.eq(id)),
-            )
-            .set((
-                agents::first_name.eq(&record.first_name),
-                agents::last_name.eq(&record.last_name),
-                agents::first_key.eq(search_key(&record.first_name)),
-                agents::last_key.eq(search_key(&record.last_name)),
-                agents::email.eq(&record.email),
-                agents::phone.eq(&record.phone),
-                agents::updated_at.eq(now),
-            ))
-            .execute(tx.conn())?;
+            rows::update(tx, id, &fields, None)?;
             id
         }
-        None => {
-            let id = tx.next_id()?;
-            diesel::insert_into(agents::table)
-                .values((
-                    agents::tenant_id.eq(tenant_key),
-                    agents::id.eq(id),
-                    agents::uid.eq(&record.uid),
-                    agents::first_name.eq(&record.first_name),
-                    agents::last_name.eq(&record.last_name),
-                    agents::first_key.eq(search_key(&record.first_name)),
-                    agents::last_key.eq(search_key(&record.last_name)),
-                    agents::email.eq(&record.email),
-                    agents::phone.eq(&record.phone),
-                    agents::profile.eq(Profile::Agent.as_str()),
-                    agents::password_hash.eq(None::<String>),
-                    agents::created_at.eq(now),
-                    agents::updated_at.eq(now),
-                ))
-                .execute(tx.conn())?;
-            id
-        }
+        None => rows::insert(tx, &record.uid, &fields, Profile::Agent.as_str(), None)?,
     };
     let known = groups::list(tx)?;
     let ids: Vec<i64> = known
@@ -880,17 +683,8 @@ pub(super) fn mirror(
     groups::set_members_of(tx, id, &ids)
 }
 
-/// Removes an agent's mirror row (gone from the directory).
-pub(super) fn unmirror(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant_key = tx.tenant_key();
-    diesel::delete(
-        agents::table
-            .filter(agents::tenant_id.eq(tenant_key))
-            .filter(agents::id.eq(id)),
-    )
-    .execute(tx.conn())?;
-    Ok(())
-}
+// Removes an agent's mirror row (gone from the directory).
+pub(super) use rows::delete as unmirror;
 
 impl Agent {
     /// The agent as the directory would hold it.

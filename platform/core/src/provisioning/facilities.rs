@@ -2,45 +2,40 @@
 //! database. The directory names them by name, so two of one kind cannot share
 //! a name (case ignored).
 
-use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{write_both, Checks, ProvisioningError};
 use crate::audit::{self, Change};
 use crate::directory::{Directory, DirectoryError, FacilityKind, FacilityRecord};
 use crate::domain::contact;
-use crate::domain::text::{fold, like_prefix};
-use crate::store::schema::facilities;
+use crate::store::repo::facilities::{self as rows, FacilityFields};
 use crate::store::{Store, StoreError, TenantTx};
 use crate::tenancy::Tenant;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Queryable)]
-pub struct Facility {
-    pub id: i64,
-    #[serde(skip)]
-    pub kind: String,
-    pub name: String,
-    pub address: String,
-    pub phone: String,
-    pub email: String,
-    pub active: bool,
-    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
-    pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "crate::domain::time::serde_rfc3339::serialize")]
-    pub updated_at: NaiveDateTime,
+pub use rows::Facility;
+// Removes a row (also used by the directory reconciliation).
+pub(super) use rows::remove;
+
+/// A facility as the directory would hold it.
+fn record_of(f: &Facility, kind: FacilityKind) -> FacilityRecord {
+    FacilityRecord {
+        kind,
+        name: f.name.clone(),
+        address: f.address.clone(),
+        phone: f.phone.clone(),
+        email: f.email.clone(),
+        active: f.active,
+    }
 }
 
-impl Facility {
-    fn record(&self, kind: FacilityKind) -> FacilityRecord {
-        FacilityRecord {
-            kind,
-            name: self.name.clone(),
-            address: self.address.clone(),
-            phone: self.phone.clone(),
-            email: self.email.clone(),
-            active: self.active,
-        }
+/// A directory record's fields, as the row keeps them.
+fn fields(r: &FacilityRecord) -> FacilityFields<'_> {
+    FacilityFields {
+        name: &r.name,
+        address: &r.address,
+        phone: &r.phone,
+        email: &r.email,
+        active: r.active,
     }
 }
 
@@ -58,28 +53,6 @@ pub struct FacilityInput {
     pub active: Option<bool>,
 }
 
-const COLUMNS: (
-    facilities::id,
-    facilities::kind,
-    facilities::name,
-    facilities::address,
-    facilities::phone,
-    facilities::email,
-    facilities::active,
-    facilities::created_at,
-    facilities::updated_at,
-) = (
-    facilities::id,
-    facilities::kind,
-    facilities::name,
-    facilities::address,
-    facilities::phone,
-    facilities::email,
-    facilities::active,
-    facilities::created_at,
-    facilities::updated_at,
-);
-
 /// Those whose name starts with `q`, or has a word starting with it (case
 /// and accents ignored); all for an empty `q`.
 pub fn search(
@@ -87,24 +60,7 @@ pub fn search(
     kind: FacilityKind,
     q: &str,
 ) -> Result<Vec<Facility>, StoreError> {
-    let tenant = tx.tenant_key();
-    let q = fold(q.trim());
-    let mut query = facilities::table
-        .filter(facilities::tenant_id.eq(tenant))
-        .filter(facilities::kind.eq(kind.as_str()))
-        .select(COLUMNS)
-        .order(facilities::name_key)
-        .into_boxed();
-    if !q.is_empty() {
-        let word = format!("% {}", like_prefix(&q));
-        query = query.filter(
-            facilities::name_key
-                .like(like_prefix(&q))
-                .escape('\\')
-                .or(facilities::name_key.like(word).escape('\\')),
-        );
-    }
-    Ok(query.load(tx.conn())?)
+    rows::search(tx, kind.as_str(), q)
 }
 
 pub fn get(
@@ -112,14 +68,7 @@ pub fn get(
     kind: FacilityKind,
     id: i64,
 ) -> Result<Option<Facility>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(facilities::table
-        .filter(facilities::tenant_id.eq(tenant))
-        .filter(facilities::kind.eq(kind.as_str()))
-        .filter(facilities::id.eq(id))
-        .select(COLUMNS)
-        .first(tx.conn())
-        .optional()?)
+    rows::get(tx, kind.as_str(), id)
 }
 
 fn check(kind: FacilityKind, input: &FacilityInput) -> Result<FacilityRecord, ProvisioningError> {
@@ -136,10 +85,6 @@ fn check(kind: FacilityKind, input: &FacilityInput) -> Result<FacilityRecord, Pr
     Ok(record)
 }
 
-fn name_key(name: &str) -> String {
-    fold(name)
-}
-
 fn name_taken(kind: FacilityKind, name: &str) -> ProvisioningError {
     ProvisioningError::Conflict(match kind {
         FacilityKind::School => format!("une école nommée « {name} » existe déjà"),
@@ -147,25 +92,6 @@ fn name_taken(kind: FacilityKind, name: &str) -> ProvisioningError {
             format!("un centre de loisirs nommé « {name} » existe déjà")
         }
     })
-}
-
-fn taken_by_other(
-    tx: &mut TenantTx<'_>,
-    kind: FacilityKind,
-    name: &str,
-    except: Option<i64>,
-) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut q = facilities::table
-        .filter(facilities::tenant_id.eq(tenant))
-        .filter(facilities::kind.eq(kind.as_str()))
-        .filter(facilities::name_key.eq(name_key(name)))
-        .select(facilities::id)
-        .into_boxed();
-    if let Some(id) = except {
-        q = q.filter(facilities::id.ne(id));
-    }
-    Ok(q.first::<i64>(tx.conn()).optional()?.is_some())
 }
 
 fn audit_view(f: &Facility) -> serde_json::Value {
@@ -186,7 +112,7 @@ pub fn create(
 ) -> Result<Facility, ProvisioningError> {
     let record = check(kind, &input)?;
     write_both(store, directory, tenant.id, |tx, pending| {
-        if taken_by_other(tx, kind, &record.name, None)? {
+        if rows::name_taken(tx, kind.as_str(), &record.name, None)? {
             return Err(name_taken(kind, &record.name));
         }
         let result = pending.directory().add_facility(&tenant.slug, &record);
@@ -220,24 +146,7 @@ pub(super) fn insert(
     id: i64,
     record: &FacilityRecord,
 ) -> Result<(), StoreError> {
-    let tenant_key = tx.tenant_key();
-    let now = Utc::now().naive_utc();
-    diesel::insert_into(facilities::table)
-        .values((
-            facilities::tenant_id.eq(tenant_key),
-            facilities::id.eq(id),
-            facilities::kind.eq(record.kind.as_str()),
-            facilities::name.eq(&record.name),
-            facilities::name_key.eq(name_key(&record.name)),
-            facilities::address.eq(&record.address),
-            facilities::phone.eq(&record.phone),
-            facilities::email.eq(&record.email),
-            facilities::active.eq(record.active),
-            facilities::created_at.eq(now),
-            facilities::updated_at.eq(now),
-        ))
-        .execute(tx.conn())?;
-    Ok(())
+    rows::insert(tx, id, record.kind.as_str(), &fields(record))
 }
 
 /// Rewrites a row's fields (also used by the directory reconciliation).
@@ -246,23 +155,7 @@ pub(super) fn overwrite(
     id: i64,
     record: &FacilityRecord,
 ) -> Result<(), StoreError> {
-    let tenant_key = tx.tenant_key();
-    diesel::update(
-        facilities::table
-            .filter(facilities::tenant_id.eq(tenant_key))
-            .filter(facilities::id.eq(id)),
-    )
-    .set((
-        facilities::name.eq(&record.name),
-        facilities::name_key.eq(name_key(&record.name)),
-        facilities::address.eq(&record.address),
-        facilities::phone.eq(&record.phone),
-        facilities::email.eq(&record.email),
-        facilities::active.eq(record.active),
-        facilities::updated_at.eq(Utc::now().naive_utc()),
-    ))
-    .execute(tx.conn())?;
-    Ok(())
+    rows::overwrite(tx, id, &fields(record))
 }
 
 pub fn update(
@@ -277,7 +170,7 @@ pub fn update(
     let record = check(kind, &input)?;
     write_both(store, directory, tenant.id, |tx, pending| {
         let before = get(tx, kind, id)?.ok_or(ProvisioningError::NotFound)?;
-        if taken_by_other(tx, kind, &record.name, Some(id))? {
+        if rows::name_taken(tx, kind.as_str(), &record.name, Some(id))? {
             return Err(name_taken(kind, &record.name));
         }
         let result = pending
@@ -334,17 +227,6 @@ pub fn delete(
     })
 }
 
-pub(super) fn remove(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant_key = tx.tenant_key();
-    diesel::delete(
-        facilities::table
-            .filter(facilities::tenant_id.eq(tenant_key))
-            .filter(facilities::id.eq(id)),
-    )
-    .execute(tx.conn())?;
-    Ok(())
-}
-
 /// All of a kind, as the directory would hold them (for reconciliation).
 pub(super) fn records(
     tx: &mut TenantTx<'_>,
@@ -352,6 +234,6 @@ pub(super) fn records(
 ) -> Result<Vec<(i64, FacilityRecord)>, StoreError> {
     Ok(search(tx, kind, "")?
         .into_iter()
-        .map(|f| (f.id, f.record(kind)))
+        .map(|f| (f.id, record_of(&f, kind)))
         .collect())
 }

@@ -4,8 +4,7 @@
 //! API, by a bearer token made by `guichet admin token`.
 
 use base64::Engine;
-use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::Utc;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -14,7 +13,7 @@ use crate::audit;
 use crate::auth::{password, superadmin};
 use crate::directory::Directory;
 use crate::sessions::SessionPrincipal;
-use crate::store::schema::api_tokens;
+use crate::store::repo::api_tokens::{self, Holder};
 use crate::store::{Store, StoreError};
 use crate::tenancy::{self, Tenant, TenantId, TenantState};
 
@@ -139,12 +138,6 @@ pub enum TokenError {
     Store(#[from] StoreError),
 }
 
-/// Whose tokens: a super-admin's row, or an agent's row of a collectivité.
-enum Holder {
-    SuperAdmin(i64),
-    Agent(Tenant, i64),
-}
-
 fn holder(store: &Store, login: &str) -> Result<Holder, TokenError> {
     if login.contains('@') {
         let Some((tenant, uid)) = referential_admin(store, login)? else {
@@ -153,7 +146,10 @@ fn holder(store: &Store, login: &str) -> Result<Holder, TokenError> {
         let agent = store
             .read(tenant.id, |tx| agents::get(tx, &uid))?
             .ok_or_else(|| TokenError::UnknownLogin(login.to_owned()))?;
-        return Ok(Holder::Agent(tenant, agent.id));
+        return Ok(Holder::Agent {
+            tenant_id: tenant.id.get(),
+            agent_id: agent.id,
+        });
     }
     store
         .platform_read(|c| superadmin::id_of(c, login))?
@@ -182,21 +178,8 @@ pub fn issue_token(
     );
     let now = Utc::now().naive_utc();
     let expires = now + chrono::Duration::days(days);
-    let (super_admin, tenant, agent) = match &holder {
-        Holder::SuperAdmin(id) => (Some(*id), None, None),
-        Holder::Agent(t, id) => (None, Some(t.id.get()), Some(*id)),
-    };
     store.platform_write(|c| {
-        diesel::insert_into(api_tokens::table)
-            .values((
-                api_tokens::token_digest.eq(digest(&token)),
-                api_tokens::super_admin_id.eq(super_admin),
-                api_tokens::tenant_id.eq(tenant),
-                api_tokens::agent_id.eq(agent),
-                api_tokens::created_at.eq(now),
-                api_tokens::expires_at.eq(expires),
-            ))
-            .execute(c)?;
+        api_tokens::insert(c, &digest(&token), holder, now, expires)?;
         audit::record_platform(
             c,
             actor,
@@ -212,35 +195,11 @@ pub fn issue_token(
 /// Last-use times are written at most this often.
 const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 
-#[derive(Queryable)]
-struct TokenRow {
-    id: i64,
-    super_admin_id: Option<i64>,
-    tenant_id: Option<i64>,
-    agent_id: Option<i64>,
-    last_used_at: Option<NaiveDateTime>,
-}
-
 /// The principal a bearer token was made for, if the token has not expired
 /// and its holder still holds that role.
 pub fn authenticate_token(store: &Store, token: &str) -> Result<Option<Principal>, StoreError> {
     let now = Utc::now().naive_utc();
-    let row: Option<TokenRow> = store.platform_read(|c| {
-        api_tokens::table
-            .filter(api_tokens::token_digest.eq(digest(token)))
-            .filter(api_tokens::expires_at.gt(now))
-            .select((
-                api_tokens::id,
-                api_tokens::super_admin_id,
-                api_tokens::tenant_id,
-                api_tokens::agent_id,
-                api_tokens::last_used_at,
-            ))
-            .first(c)
-            .optional()
-            .map_err(StoreError::from)
-    })?;
-    let Some(row) = row else {
+    let Some(row) = store.platform_read(|c| api_tokens::valid(c, &digest(token), now))? else {
         return Ok(None);
     };
     let principal = match (row.super_admin_id, row.tenant_id, row.agent_id) {
@@ -264,12 +223,7 @@ pub fn authenticate_token(store: &Store, token: &str) -> Result<Option<Principal
         _ => None,
     };
     if principal.is_some() && row.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
-        store.platform_write(|c| {
-            diesel::update(api_tokens::table.find(row.id))
-                .set(api_tokens::last_used_at.eq(Some(now)))
-                .execute(c)
-                .map_err(StoreError::from)
-        })?;
+        store.platform_write(|c| api_tokens::touch(c, row.id, now))?;
     }
     Ok(principal)
 }
@@ -279,18 +233,7 @@ pub fn authenticate_token(store: &Store, token: &str) -> Result<Option<Principal
 pub fn revoke_tokens(store: &Store, login: &str, actor: &str) -> Result<usize, TokenError> {
     let holder = holder(store, login)?;
     Ok(store.platform_write(|c| {
-        let n = match &holder {
-            Holder::SuperAdmin(id) => {
-                diesel::delete(api_tokens::table.filter(api_tokens::super_admin_id.eq(id)))
-                    .execute(c)?
-            }
-            Holder::Agent(t, id) => diesel::delete(
-                api_tokens::table
-                    .filter(api_tokens::tenant_id.eq(t.id.get()))
-                    .filter(api_tokens::agent_id.eq(id)),
-            )
-            .execute(c)?,
-        };
+        let n = api_tokens::delete_of(c, holder)?;
         audit::record_platform(
             c,
             actor,

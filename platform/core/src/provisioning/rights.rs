@@ -9,13 +9,10 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::groups;
-use crate::store::schema::{
-    agents, category_rights, directory_groups, group_members, teleservices,
-};
+use crate::store::repo::{agents, groups as group_rows, rights as rows, teleservices};
 use crate::store::{StoreError, TenantTx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -189,33 +186,11 @@ pub struct Denied;
 
 /// Loads an agent's rights; `None` when the collectivité has no such agent.
 pub fn load(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<AgentRights>, StoreError> {
-    let tenant = tx.tenant_key();
-    let Some((agent_id, profile)) = agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .filter(agents::uid.eq(uid))
-        .select((agents::id, agents::profile))
-        .first::<(i64, String)>(tx.conn())
-        .optional()?
-    else {
+    let Some((agent_id, profile)) = agents::id_and_profile(tx, uid)? else {
         return Ok(None);
     };
-    let back_office = group_members::table
-        .inner_join(
-            directory_groups::table.on(directory_groups::tenant_id
-                .eq(group_members::tenant_id)
-                .and(directory_groups::id.eq(group_members::group_id))),
-        )
-        .filter(group_members::tenant_id.eq(tenant))
-        .filter(group_members::agent_id.eq(agent_id))
-        .filter(directory_groups::name.eq_any([groups::ADMIN, groups::AGENT]))
-        .count()
-        .get_result::<i64>(tx.conn())?
-        > 0;
-    let explicit = category_rights::table
-        .filter(category_rights::tenant_id.eq(tenant))
-        .filter(category_rights::agent_id.eq(agent_id))
-        .select((category_rights::category_id, category_rights::access))
-        .load::<(i64, String)>(tx.conn())?
+    let back_office = group_rows::is_member_of_any(tx, agent_id, &[groups::ADMIN, groups::AGENT])?;
+    let explicit = rows::of_agent(tx, agent_id)?
         .into_iter()
         .filter_map(|(c, a)| Some((c, Access::parse(&a)?)))
         .collect();
@@ -234,14 +209,7 @@ pub fn permit(
     action: Action,
     teleservice_code: &str,
 ) -> Result<Result<Permit, Denied>, StoreError> {
-    let tenant = tx.tenant_key();
-    let Some(category) = teleservices::table
-        .filter(teleservices::tenant_id.eq(tenant))
-        .filter(teleservices::code.eq(teleservice_code))
-        .select(teleservices::category_id)
-        .first::<Option<i64>>(tx.conn())
-        .optional()?
-    else {
+    let Some(category) = teleservices::category_of(tx, teleservice_code)? else {
         return Ok(Err(Denied));
     };
     Ok(match load(tx, uid)? {
@@ -253,12 +221,12 @@ pub fn permit(
 /// The e-mail addresses of the agents who process requests of a category
 /// (right « modification » or more): whom a new request is announced to.
 pub fn agent_emails(tx: &mut TenantTx<'_>, category: i64) -> Result<Vec<String>, StoreError> {
-    let tenant = tx.tenant_key();
-    let all: Vec<(String, String)> = agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .select((agents::uid, agents::email))
-        .order(agents::uid)
-        .load(tx.conn())?;
+    // Every agent (a collectivité has tens of them; this runs at submission
+    // only when the collectivité asks for the notice).
+    let all: Vec<(String, String)> = agents::search(tx, "", i64::MAX)?
+        .into_iter()
+        .map(|a| (a.uid, a.email))
+        .collect();
     let mut out = Vec::new();
     for (uid, email) in all {
         if email.is_empty() {

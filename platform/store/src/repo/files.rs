@@ -1,0 +1,67 @@
+//! Rows of the stored files of a collectivité (`files`); the objects
+//! themselves are in the object store.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::schema::files;
+use crate::{StoreError, TenantTx};
+
+/// A file's row: what the collectivité's records point to.
+#[derive(Debug, Clone, Queryable)]
+pub struct FileRecord {
+    pub id: i64,
+    pub key: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// What is recorded of a file just stored.
+pub struct NewFile<'a> {
+    pub key: &'a str,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+}
+
+/// Records a stored file; returns its id.
+pub fn insert(tx: &mut TenantTx<'_>, file: NewFile<'_>) -> Result<i64, StoreError> {
+    let id = tx.next_id()?;
+    let tenant = tx.tenant_key();
+    diesel::insert_into(files::table)
+        .values((
+            files::tenant_id.eq(tenant),
+            files::id.eq(id),
+            files::key.eq(file.key),
+            files::filename.eq(file.filename),
+            files::content_type.eq(file.content_type),
+            files::size.eq(file.size),
+            files::sha256.eq(file.sha256),
+            files::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn())?;
+    Ok(id)
+}
+
+/// A file of this collectivité by id.
+pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<FileRecord>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(files::table
+        .filter(files::tenant_id.eq(tenant))
+        .filter(files::id.eq(id))
+        .select((
+            files::id,
+            files::key,
+            files::filename,
+            files::content_type,
+            files::size,
+            files::sha256,
+            files::created_at,
+        ))
+        .first(tx.conn())
+        .optional()?)
+}
