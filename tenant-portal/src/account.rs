@@ -495,7 +495,7 @@ pub(crate) async fn forgot(
         )?;
         return form_page(
             &pages,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
             layout,
             "Mot de passe oublié",
             None,
@@ -629,7 +629,7 @@ pub(crate) async fn reset(
         )?;
         return form_page(
             &pages,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
             layout,
             "Choisir un nouveau mot de passe",
             None,

@@ -548,12 +548,5 @@ pub(crate) async fn submit(
             })
             .collect(),
     );
-    summary_view(
-        &pages,
-        &who,
-        &session,
-        loaded,
-        f,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
+    summary_view(&pages, &who, &session, loaded, f, StatusCode::BAD_REQUEST)
 }

@@ -228,7 +228,7 @@ pub(crate) async fn note(
                 loaded,
                 &Default::default(),
                 message,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::BAD_REQUEST,
             )
         }
         Err(e) => Err(e),

@@ -560,7 +560,7 @@ pub(crate) async fn save(
             &step_key,
             &input,
             errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::BAD_REQUEST,
         ),
         Err(AppError::Conflict(m)) => show(
             &pages,

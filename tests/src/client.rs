@@ -85,6 +85,23 @@ impl Browser {
         self.send(app, TestRequest::get().uri(path)).await
     }
 
+    /// A document's bytes (a PDF), its status checked.
+    pub async fn get_bytes<S, B>(&mut self, app: &S, path: &str) -> Vec<u8>
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let mut req = TestRequest::get()
+            .uri(path)
+            .insert_header((header::HOST, self.host.clone()));
+        if let Some(c) = &self.cookie {
+            req = req.cookie(c.clone());
+        }
+        let res = test::call_service(app, req.to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        test::read_body(res).await.to_vec()
+    }
+
     /// Posts `fields` with the CSRF token of the page at `form_page`.
     pub async fn submit<S, B>(
         &mut self,
@@ -149,6 +166,49 @@ impl Browser {
         .await
     }
 
+    /// Posts a multipart form; the CSRF token goes first, as our forms put it.
+    pub async fn upload<S, B>(
+        &mut self,
+        app: &S,
+        action: &str,
+        token: &str,
+        parts: &[Part<'_>],
+    ) -> Answer
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let mut all = vec![Part::Text("csrf_token", token)];
+        all.extend(parts.iter().map(|p| match p {
+            Part::Text(n, v) => Part::Text(n, v),
+            Part::File(n, f, t, b) => Part::File(n, f, t, b),
+        }));
+        let (content_type, body) = multipart(&all);
+        self.send(
+            app,
+            TestRequest::post()
+                .uri(action)
+                .insert_header((header::CONTENT_TYPE, content_type))
+                .set_payload(body),
+        )
+        .await
+    }
+
+    /// A household's sign-in to the portal.
+    pub async fn household_sign_in<S, B>(&mut self, app: &S, email: &str, password: &str) -> Answer
+    where
+        S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        self.submit(
+            app,
+            "/connexion",
+            "/connexion",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
     pub async fn sign_in<S, B>(&mut self, app: &S, login: &str, password: &str) -> Answer
     where
         S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -162,6 +222,42 @@ impl Browser {
         )
         .await
     }
+}
+
+/// A part of a multipart form: a text field, or a file (field, file name,
+/// type, bytes).
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File(&'a str, &'a str, &'a str, &'a [u8]),
+}
+
+/// A `multipart/form-data` body: its content type and bytes.
+pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = "----guichet-test-boundary";
+    let mut body = Vec::new();
+    for p in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match p {
+            Part::Text(name, value) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                        .as_bytes(),
+                );
+            }
+            Part::File(name, filename, content_type, bytes) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+                body.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 pub fn csrf_of(html: &str) -> String {

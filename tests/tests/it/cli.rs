@@ -304,9 +304,16 @@ fn demo_then_serve_on_both_backends() {
         assert_eq!(server.get(p, "/readyz", "localhost").0, 200);
         // Provisioning on its own port, and only there.
         assert_eq!(server.get(pp, "/connexion", "127.0.0.1").0, 200);
+        // The portal has a sign-in page of its own; provisioning's pages are not there.
         assert_eq!(
             server
-                .get(p, "/connexion", &format!("demo.localhost:{p}"))
+                .get(p, "/collectivites/nouvelle", &format!("demo.localhost:{p}"))
+                .0,
+            404
+        );
+        assert_eq!(
+            server
+                .get(p, "/api/openapi.json", &format!("demo.localhost:{p}"))
                 .0,
             404
         );

@@ -16,6 +16,7 @@ use actix_web::test::{self, TestRequest};
 use actix_web::{web, App, HttpResponse};
 use guichet_core::files::{self, FileKind, FileStore, Limits};
 use guichet_core::store::Store;
+use guichet_tests::client::{multipart, Part};
 use guichet_tests::{create_tenant, Backend, S3Server, TestDb};
 use guichet_web::session::{self, DbSessionStore, Plane};
 use guichet_web::tenant::{self, CurrentTenant, TenantCache};
@@ -169,39 +170,6 @@ where
         cookie,
         token,
     }
-}
-
-enum Part<'a> {
-    Text(&'a str, &'a str),
-    File(&'a str, &'a str, &'a str, &'a [u8]),
-}
-
-fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
-    let boundary = "----guichet-test-boundary";
-    let mut body = Vec::new();
-    for p in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match p {
-            Part::Text(name, value) => {
-                body.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                        .as_bytes(),
-                );
-            }
-            Part::File(name, filename, content_type, bytes) => {
-                body.extend_from_slice(
-                    format!(
-                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
-                    )
-                    .as_bytes(),
-                );
-                body.extend_from_slice(bytes);
-                body.extend_from_slice(b"\r\n");
-            }
-        }
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 async fn post<S, B>(app: &S, v: &Visitor, parts: &[Part<'_>]) -> (StatusCode, String)

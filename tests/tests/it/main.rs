@@ -9,6 +9,7 @@ mod http;
 mod isolation;
 mod ldap_harness;
 mod mail;
+mod portal;
 mod provisioning_api;
 mod provisioning_directory;
 mod provisioning_pages;

@@ -1,0 +1,786 @@
+//! The tenant portal through HTTP, on both backends: a household opens an
+//! account, confirms it, adds a child, files a canteen registration with a
+//! justificatif and follows it; the bad inputs get their French message and
+//! store nothing; another foyer's and another collectivité's objects are out
+//! of reach.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::test;
+use guichet_core::mail::outbox;
+use guichet_core::store::repo::requests as request_rows;
+use guichet_core::teleservices;
+use guichet_core::tenancy::{self, Tenant};
+use guichet_domain::requests::SeasonDates;
+use guichet_server::app::{provisioning_app, public_app};
+use guichet_tests::api::{call, new_authority, Auth, Dir, Platform};
+use guichet_tests::client::{csrf_of, Browser, Part};
+use guichet_tests::{Backend, BACKENDS};
+
+pub const PASSWORD: &str = "le chat dort sur le toit";
+
+/// A small PDF (its magic bytes are what the upload checks).
+pub const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// Two collectivités, each with the canteen registration online and a
+/// season open today, and the bulky-waste collection online.
+pub async fn setup(backend: Backend) -> (Platform, Tenant, Tenant) {
+    let p = Platform::new(backend, Dir::Builtin);
+    let prov = test::init_service(provisioning_app(&p.shared)).await;
+    for (slug, name) in [("arles", "Ville d’Arles"), ("nimes", "Ville de Nîmes")] {
+        let (status, _) = call(
+            &prov,
+            Method::POST,
+            "/api/v1/local-authorities",
+            &Auth::root(),
+            Some(&new_authority(slug, name)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let find = |slug: &'static str| {
+        p.store
+            .platform_read(|c| tenancy::find_by_slug(c, slug))
+            .unwrap()
+            .unwrap()
+    };
+    let (arles, nimes) = (find("arles"), find("nimes"));
+    let today = guichet_domain::time::today();
+    for t in [&arles, &nimes] {
+        p.store
+            .write(t.id, |tx| {
+                for code in [
+                    "school-canteen-registration",
+                    "bulky-waste-collection",
+                    "birth-details",
+                ] {
+                    teleservices::set_online(tx, code, true)?;
+                }
+                teleservices::add_season(
+                    tx,
+                    "school-canteen-registration",
+                    "Année scolaire",
+                    SeasonDates {
+                        registration_start: today - chrono::Duration::days(3),
+                        registration_end: today + chrono::Duration::days(30),
+                        validation_start: today - chrono::Duration::days(3),
+                        effect_start: today + chrono::Duration::days(31),
+                        effect_end: today + chrono::Duration::days(300),
+                    },
+                )?;
+                Ok::<_, guichet_core::Error>(())
+            })
+            .unwrap();
+    }
+    (p, arles, nimes)
+}
+
+/// The last link of that kind mailed to `to` in collectivité `t`.
+pub fn mailed_link(p: &Platform, t: &Tenant, to: &str, marker: &str) -> String {
+    let mails = p.store.read(t.id, |tx| outbox::unsent(tx, 500)).unwrap();
+    mails
+        .iter()
+        .rev()
+        .filter(|m| m.recipient == to)
+        .find_map(|m| {
+            m.body_text
+                .split(marker)
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .map(|secret| format!("{marker}{secret}"))
+        })
+        .unwrap_or_else(|| panic!("no {marker} link mailed to {to}"))
+}
+
+/// The fields of the account form, for `email`.
+pub fn account_fields(email: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", "Madam".into()),
+        ("last_name", "Martin".into()),
+        ("first_name", "Camille".into()),
+        ("birth_date", "1985-04-02".into()),
+        ("email", email.into()),
+        ("mobile_phone", "06 12 34 56 78".into()),
+        ("home_phone", "".into()),
+        ("office_phone", "".into()),
+        ("address.street_number", "12".into()),
+        ("address.street_name", "rue de la République".into()),
+        ("address.postal_code", "13200".into()),
+        ("address.city", "Arles".into()),
+        ("password", PASSWORD.into()),
+        ("password_confirm", PASSWORD.into()),
+    ]
+}
+
+fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, s)| (*k, s.as_str())).collect()
+}
+
+/// Opens, confirms and signs in an account; returns the person's id.
+pub async fn household<S, B>(
+    app: &S,
+    p: &Platform,
+    t: &Tenant,
+    browser: &mut Browser,
+    email: &str,
+) -> i64
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let fields = account_fields(email);
+    let r = browser
+        .submit(app, "/creer-un-compte", "/creer-un-compte", &pairs(&fields))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+    assert!(r.html.contains("Vérifiez votre messagerie"));
+    let link = mailed_link(p, t, email, "/compte/confirmer/");
+    let r = browser.get(app, &link).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+    let r = browser.household_sign_in(app, email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let login = email.to_owned();
+    p.store
+        .read(t.id, move |tx| {
+            guichet_core::foyers::account_by_login(tx, &login)
+        })
+        .unwrap()
+        .unwrap()
+        .individual
+}
+
+/// Adds a child with `parent` as its mother; returns the child's id.
+pub async fn add_child<S, B>(app: &S, browser: &mut Browser, parent: i64, first: &str) -> i64
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let responsible = format!("responsible.{parent}");
+    let r = browser
+        .submit(
+            app,
+            "/mon-foyer/ajouter/enfant",
+            "/mon-foyer/ajouter/enfant",
+            &[
+                ("born", "oui"),
+                ("last_name", "Martin"),
+                ("first_name", first),
+                ("birth_date", "2018-03-14"),
+                ("sex", "Male"),
+                ("birth_city", ""),
+                (&responsible, "ClrMother"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let page = browser.get(app, "/mon-foyer").await;
+    let at = page.html.find(first).expect("the child is listed");
+    let before = &page.html[..at];
+    let id = before.rsplit("/mon-foyer/membres/").next().unwrap();
+    id.split('"').next().unwrap().parse().unwrap()
+}
+
+/// Starts the canteen registration for `child`; returns the request's id.
+pub async fn start_canteen<S, B>(app: &S, browser: &mut Browser, child: i64) -> i64
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let page = "/demarches/school-canteen-registration";
+    let r = browser
+        .submit(
+            app,
+            page,
+            &format!("{page}/commencer"),
+            &[("subject", &child.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let location = r.location.unwrap();
+    assert!(location.ends_with("/etapes/inscription"), "{location}");
+    location.split('/').nth(2).unwrap().parse().unwrap()
+}
+
+pub const CANTEEN: &[(&str, &str)] = &[
+    ("urgency_phone", "06 98 76 54 32"),
+    ("canteen_days", "monday"),
+    ("canteen_days", "thursday"),
+    ("food_diet", "no-pork"),
+    ("food_allergy", "oui"),
+    ("which_food_allergy", "Arachides et fruits à coque"),
+];
+
+#[actix_web::test]
+async fn a_household_files_a_canteen_registration_and_follows_it() {
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let email = "camille.martin@example.fr";
+
+        // Before the address is confirmed, sign-in sends the link again.
+        let fields = account_fields(email);
+        let r = b
+            .submit(
+                &app,
+                "/creer-un-compte",
+                "/creer-un-compte",
+                &pairs(&fields),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        let r = b.household_sign_in(&app, email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend:?}");
+        assert!(r.html.contains("pas encore confirmée"), "{}", r.html);
+        // Only the last link works.
+        let link = mailed_link(&p, &arles, email, "/compte/confirmer/");
+        let r = b.get(&app, &link).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        let r = b.get(&app, &link).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "a link works once");
+        let r = b.household_sign_in(&app, email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let me = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::foyers::account_by_login(tx, email)
+            })
+            .unwrap()
+            .unwrap()
+            .individual;
+
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        let step = format!("/mes-demandes/{id}/etapes/inscription");
+        let r = b.submit(&app, &step, &step, CANTEEN).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/mes-demandes/{id}/etapes/health").as_str())
+        );
+        let step = format!("/mes-demandes/{id}/etapes/health");
+        let r = b
+            .submit(
+                &app,
+                &step,
+                &step,
+                &[("doctor_name", "Dr Lefèvre"), ("rules_acceptance", "oui")],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/mes-demandes/{id}/justificatifs").as_str())
+        );
+
+        // A justificatif uploaded at the justificatifs step.
+        let docs = format!("/mes-demandes/{id}/justificatifs");
+        let page = b.get(&app, &docs).await;
+        assert!(
+            page.html.contains("Justificatif de domicile"),
+            "{}",
+            page.html
+        );
+        let token = csrf_of(&page.html);
+        let r = b
+            .upload(
+                &app,
+                &docs,
+                &token,
+                &[
+                    Part::Text("document_type", "domicile-receipt"),
+                    Part::File("pages", "facture-edf.pdf", "application/pdf", PDF),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let page = b.get(&app, &docs).await;
+        assert!(
+            page.html.contains("Joint : Justificatif de domicile"),
+            "{}",
+            page.html
+        );
+
+        // The summary, then the submission: twice with the same form, one request.
+        let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        assert!(summary.html.contains("Arachides et fruits à coque"));
+        assert!(summary.html.contains("Sans porc"));
+        assert!(summary.html.contains("Lundi, Jeudi"));
+        let token = csrf_of(&summary.html);
+        let key = summary
+            .html
+            .split("name=\"key\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let send = [
+            ("means", "Email"),
+            ("note", "Merci !"),
+            ("consent", "oui"),
+            ("key", key.as_str()),
+        ];
+        let first = b
+            .post(&app, &format!("/mes-demandes/{id}/envoi"), &token, &send)
+            .await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.html);
+        let again = b
+            .post(&app, &format!("/mes-demandes/{id}/envoi"), &token, &send)
+            .await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+        assert_eq!(first.location, again.location);
+        let row = p
+            .store
+            .read(arles.id, |tx| request_rows::get(tx, id))
+            .unwrap()
+            .unwrap();
+        assert_eq!((row.state.as_str(), row.number), ("Pending", Some(1)));
+        let actions = p
+            .store
+            .read(arles.id, |tx| request_rows::actions(tx, id, true))
+            .unwrap();
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| a.resulting_state == "Pending")
+                .count(),
+            1
+        );
+
+        // Followed: state in words, history, receipt.
+        let shown = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(shown.html.contains("Demande n° 1"), "{}", shown.html);
+        assert!(shown.html.contains("Déposée"));
+        assert!(shown.html.contains("Votre demande est bien arrivée"));
+        let list = b.get(&app, "/mes-demandes").await;
+        assert!(list.html.contains("Inscription à la restauration scolaire"));
+        let pdf = b
+            .get_bytes(&app, &format!("/mes-demandes/{id}/recu.pdf"))
+            .await;
+        let text = pdftotext(&pdf);
+        for expected in [
+            "Reçu de votre demande n° 1",
+            "Arachides et fruits à coque",
+            "Lundi, Jeudi",
+            "MARTIN Léo",
+            "Ville d’Arles",
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        // The receipt e-mail, with the receipt joined when it is sent.
+        let mails = p
+            .store
+            .read(arles.id, |tx| outbox::unsent(tx, 100))
+            .unwrap();
+        let receipt = mails
+            .iter()
+            .find(|m| m.subject.contains("votre demande n° 1 est bien arrivée"))
+            .expect("the receipt e-mail");
+        assert_eq!(receipt.recipient, email);
+        assert!(receipt
+            .attachment_json
+            .as_deref()
+            .unwrap()
+            .contains("receipt"));
+
+        // Cancelled while still pending: the household's last word.
+        let shown = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        let token = csrf_of(&shown.html);
+        let r = b
+            .post(&app, &format!("/mes-demandes/{id}/annuler"), &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let row = p
+            .store
+            .read(arles.id, |tx| request_rows::get(tx, id))
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.state, "Cancelled");
+        let r = b
+            .post(&app, &format!("/mes-demandes/{id}/annuler"), &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+    }
+}
+
+/// The text of a PDF, as `pdftotext` reads it.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("guichet-test-{}.pdf", rand::random::<u64>()));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, see ops/install-deps.sh)");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "pdftotext: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[actix_web::test]
+async fn bad_input_gets_its_message_and_stores_nothing() {
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+
+        // The account form: every wrong value named, what was typed kept.
+        let mut fields = account_fields("pas-une-adresse");
+        for (k, v) in fields.iter_mut() {
+            match *k {
+                "mobile_phone" => *v = "12".into(),
+                "address.postal_code" => *v = "1320".into(),
+                "birth_date" => *v = "2999-01-01".into(),
+                "password" | "password_confirm" => *v = "court".into(),
+                "last_name" => *v = "M<arti>n".into(),
+                _ => {}
+            }
+        }
+        let r = b
+            .submit(
+                &app,
+                "/creer-un-compte",
+                "/creer-un-compte",
+                &pairs(&fields),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{backend:?}");
+        assert!(
+            r.html.contains("Le formulaire contient 6 erreurs"),
+            "{}",
+            r.html
+        );
+        for message in [
+            "Adresse électronique invalide",
+            "10 chiffres",
+            "Code postal invalide",
+            "futur",
+            "12 caractères au moins",
+            "seuls les lettres",
+        ] {
+            assert!(
+                r.html.to_lowercase().contains(&message.to_lowercase()),
+                "{message}"
+            );
+        }
+        assert!(
+            r.html.contains("value=\"rue de la République\""),
+            "the input is kept"
+        );
+        let none = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::foyers::account_by_login(tx, "pas-une-adresse")
+            })
+            .unwrap();
+        assert!(none.is_none());
+
+        // A signed-in household's steps.
+        let me = household(&app, &p, &arles, &mut b, "claire@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Jade").await;
+        // A child with no legal responsible, or one of another foyer.
+        let r = b
+            .submit(
+                &app,
+                "/mon-foyer/ajouter/enfant",
+                "/mon-foyer/ajouter/enfant",
+                &[
+                    ("born", "oui"),
+                    ("last_name", "Martin"),
+                    ("first_name", "Zoé"),
+                    ("birth_date", "2020-01-01"),
+                    ("sex", "Female"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.html.contains("au moins un responsable légal"),
+            "{}",
+            r.html
+        );
+        let id = start_canteen(&app, &mut b, child).await;
+        let step = format!("/mes-demandes/{id}/etapes/inscription");
+        // A paramètre key that does not exist, a wrong phone, an allergy not said.
+        let r = b
+            .submit(
+                &app,
+                &step,
+                &step,
+                &[
+                    ("urgency_phone", "0000"),
+                    ("canteen_days", "sunday"),
+                    ("food_diet", "standard"),
+                    ("food_allergy", "oui"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.html.contains("Le formulaire contient 3 erreurs"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("Ce choix n’existe pas"));
+        assert!(r.html.contains("value=\"0000\""), "the input is kept");
+        // A forged field name.
+        let r = b
+            .submit(
+                &app,
+                &step,
+                &step,
+                &[("urgency_phone", "0612345678"), ("is_admin", "oui")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.html.contains("donnée inconnue"));
+        // A step skipped by URL, and the summary before the steps.
+        let later = format!("/mes-demandes/{id}/etapes/health");
+        let r = b
+            .submit(&app, &step, &later, &[("rules_acceptance", "oui")])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.html);
+        assert!(
+            r.html
+                .contains("Remplissez d’abord l’étape « Inscription »"),
+            "{}",
+            r.html
+        );
+        let r = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        assert_eq!(r.location.as_deref(), Some(step.as_str()));
+        // Nothing of it stored.
+        let row = p
+            .store
+            .read(arles.id, |tx| request_rows::get(tx, id))
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.steps_done, "");
+        assert!(!row.data_json.contains("sunday") && !row.data_json.contains("is_admin"));
+
+        // A file that is not what it says.
+        let docs = "/mes-documents";
+        let page = b.get(&app, docs).await;
+        let token = csrf_of(&page.html);
+        let r = b
+            .upload(
+                &app,
+                docs,
+                &token,
+                &[
+                    Part::Text("document_type", "identity-receipt"),
+                    Part::File(
+                        "pages",
+                        "carte.pdf",
+                        "application/pdf",
+                        b"MZ\x90\x00 not a pdf",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("son contenu a été vérifié"), "{}", r.html);
+        // No type chosen: refused, and the stored page removed.
+        let r = b
+            .upload(
+                &app,
+                docs,
+                &token,
+                &[
+                    Part::Text("document_type", ""),
+                    Part::File("pages", "a.pdf", "application/pdf", PDF),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        let household = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::foyers::account_by_login(tx, "claire@example.fr")
+            })
+            .unwrap()
+            .unwrap()
+            .household;
+        let documents = p
+            .store
+            .read(arles.id, move |tx| {
+                guichet_core::justificatifs::of_household(tx, household)
+            })
+            .unwrap();
+        assert!(documents.is_empty());
+    }
+}
+
+#[actix_web::test]
+async fn other_foyers_and_collectivites_are_out_of_reach() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        // Two foyers of Arles, one of Nîmes.
+        let mut a = Browser::portal("arles");
+        let me_a = household(&app, &p, &arles, &mut a, "a@example.fr").await;
+        let child_a = add_child(&app, &mut a, me_a, "Léo").await;
+        let request_a = start_canteen(&app, &mut a, child_a).await;
+        let page = a.get(&app, "/mes-documents").await;
+        let token = csrf_of(&page.html);
+        let r = a
+            .upload(
+                &app,
+                "/mes-documents",
+                &token,
+                &[
+                    Part::Text("document_type", "domicile-receipt"),
+                    Part::File("pages", "a.pdf", "application/pdf", PDF),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let household_a = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::foyers::account_by_login(tx, "a@example.fr")
+            })
+            .unwrap()
+            .unwrap()
+            .household;
+        let docs_a = p
+            .store
+            .read(arles.id, move |tx| {
+                guichet_core::justificatifs::of_household(tx, household_a)
+            })
+            .unwrap();
+        let (doc_a, page_a) = (docs_a[0].id, docs_a[0].pages[0].file_id);
+
+        let mut b = Browser::portal("arles");
+        let me_b = household(&app, &p, &arles, &mut b, "b@example.fr").await;
+        let child_b = add_child(&app, &mut b, me_b, "Jade").await;
+        let request_b = start_canteen(&app, &mut b, child_b).await;
+
+        // B reaches none of A's objects: 404 on every route that names one.
+        let ids = [request_a, child_a, doc_a, page_a];
+        for route in guichet_tenant_portal::routes().infos() {
+            if route.who != guichet_web::routes::Who::Household || !route.path.contains('{') {
+                continue;
+            }
+            let path = route
+                .path
+                .replace(
+                    "{id}",
+                    &if route.path.starts_with("/mon-foyer") {
+                        child_a
+                    } else if route.path.contains("pages") {
+                        page_a
+                    } else {
+                        request_a
+                    }
+                    .to_string(),
+                )
+                .replace("{step}", "inscription")
+                .replace("{document}", &doc_a.to_string())
+                .replace("{kind}", "enfant")
+                .replace("{code}", "school-canteen-registration");
+            if path.contains("/mon-foyer/ajouter") || path.contains("/commencer") {
+                continue;
+            }
+            let token = csrf_of(&b.get(&app, "/mes-demandes").await.html);
+            let r = if route.method == Method::GET {
+                b.get(&app, &path).await
+            } else if route.action == "request.document-add" {
+                b.upload(
+                    &app,
+                    &path,
+                    &token,
+                    &[Part::Text("document", &doc_a.to_string())],
+                )
+                .await
+            } else {
+                b.post(
+                    &app,
+                    &path,
+                    &token,
+                    &[("body", "x"), ("urgency_phone", "0612345678")],
+                )
+                .await
+            };
+            assert_eq!(
+                r.status,
+                StatusCode::NOT_FOUND,
+                "{backend:?} {} {path}",
+                route.method
+            );
+        }
+        // Starting a request for A's child, attaching A's document: refused.
+        let token = csrf_of(
+            &b.get(&app, "/demarches/school-canteen-registration")
+                .await
+                .html,
+        );
+        let r = b
+            .post(
+                &app,
+                "/demarches/school-canteen-registration/commencer",
+                &token,
+                &[("subject", &child_a.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        let docs = format!("/mes-demandes/{request_b}/justificatifs");
+        let token = csrf_of(&b.get(&app, &docs).await.html);
+        let r = b
+            .upload(
+                &app,
+                &docs,
+                &token,
+                &[Part::Text("document", &doc_a.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.html);
+        let _ = ids;
+
+        // A's session under Nîmes's host opens nothing: every household route
+        // answers with the sign-in page.
+        let mut replayed = Browser::portal("nimes");
+        replayed.cookie = a.cookie.clone();
+        for route in guichet_tenant_portal::routes().infos() {
+            if route.who != guichet_web::routes::Who::Household {
+                continue;
+            }
+            let path = route
+                .path
+                .replace("{id}", &request_a.to_string())
+                .replace("{step}", "inscription")
+                .replace("{document}", &doc_a.to_string())
+                .replace("{kind}", "enfant")
+                .replace("{code}", "school-canteen-registration");
+            let r = replayed
+                .send(
+                    &app,
+                    actix_web::test::TestRequest::default()
+                        .method(route.method.clone())
+                        .uri(&path),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {path}");
+            assert_eq!(r.location.as_deref(), Some("/connexion"), "{path}");
+        }
+        // Nîmes's records hold nothing of Arles.
+        let none = p
+            .store
+            .read(nimes.id, |tx| {
+                guichet_core::foyers::account_by_login(tx, "a@example.fr")
+            })
+            .unwrap();
+        assert!(none.is_none());
+        let none = p
+            .store
+            .read(nimes.id, move |tx| request_rows::get(tx, request_a))
+            .unwrap();
+        assert!(none.is_none());
+    }
+}
