@@ -1,4 +1,5 @@
-// Page tests of the provisioning plane, and of the public side's first pages,
+// Page tests of the provisioning plane, the back office's sign-in and the
+// tenant portal (a canteen registration filed with the keyboard only),
 // in a real headless browser (Debian's Chromium, driven by Playwright), with
 // an automated accessibility check (axe-core, WCAG 2 A and AA) on each page.
 //
@@ -320,6 +321,158 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');
+  });
+
+  await portalScenario(page);
+}
+
+/** Types into the field of that label, reached by the keyboard's focus. */
+async function typeInto(page, label, text) {
+  await page.getByLabel(label, { exact: true }).focus();
+  await page.keyboard.type(text);
+}
+
+/** Ticks a checkbox or picks a radio button with the space bar. */
+async function press(page, label) {
+  await page.getByLabel(label, { exact: true }).focus();
+  await page.keyboard.press('Space');
+}
+
+/** Sends a form with Enter from the field that has the focus. */
+async function enter(page, status = 200) {
+  const mainFrame = page.mainFrame();
+  const response = page.waitForResponse((r) => {
+    const s = r.status();
+    return r.request().isNavigationRequest() && r.frame() === mainFrame && (s < 300 || s >= 400);
+  });
+  const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === mainFrame });
+  await page.keyboard.press('Enter');
+  const [answer] = await Promise.all([response, navigated]);
+  await page.waitForLoadState('load');
+  expect(answer.status() === status, `${answer.url()} : statut ${answer.status()}, attendu ${status}`);
+}
+
+/** Nothing wider than a 320 px screen (RGAA 10.11). */
+async function reflows(page, label) {
+  await page.setViewportSize({ width: 320, height: 640 });
+  const [width, widest] = await page.evaluate(() => {
+    const over = [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > 321)
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + el.className : ''}`);
+    return [document.documentElement.scrollWidth, over.join(', ')];
+  });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  expect(width <= 320, `${label} : ${width} px de large à 320 px (défilement horizontal : ${widest})`);
+  ok(`${label} se lit à 320 px de large`);
+}
+
+async function portalScenario(page) {
+  const at = (path) => new URL(path, portal);
+
+  await step('Portail : pages ouvertes à tous', async () => {
+    await open(page, at('/?q=cantine'));
+    await expectHeading(page, 'Recherche : « cantine »');
+    await accessible(page, 'recherche dans le catalogue');
+    await reflows(page, 'le catalogue');
+    await open(page, at('/demarches/birth-details'));
+    await accessible(page, 'page d’un téléservice');
+    await open(page, at('/creer-un-compte'));
+    await expectHeading(page, 'Créer un compte');
+    await accessible(page, 'création de compte');
+    await follow(page, page.getByRole('button', { name: 'Créer mon compte' }), 400);
+    expect((await page.getByRole('alert').count()) === 1, 'le résumé des erreurs manque');
+    await accessible(page, 'création de compte avec erreurs');
+    await open(page, at('/mot-de-passe-oublie'));
+    await accessible(page, 'mot de passe oublié');
+  });
+
+  await step('Portail : connexion du foyer Durand au clavier', async () => {
+    await open(page, at('/connexion'));
+    await accessible(page, 'connexion au portail');
+    await typeInto(page, 'Adresse électronique', 'famille.durand@demo.localhost.fr');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await enter(page);
+    await expectPath(page, '/mes-demandes');
+    await expectHeading(page, 'Mes demandes');
+    await accessible(page, 'mes demandes');
+  });
+
+  await step('Portail : mon foyer, mes documents', async () => {
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Mon foyer', exact: true }));
+    await expectHeading(page, 'Mon foyer');
+    await accessible(page, 'mon foyer');
+    await follow(page, mainLink(page, 'Ajouter un enfant'));
+    await accessible(page, 'ajout d’un enfant');
+    await open(page, at('/mon-foyer/historique'));
+    await accessible(page, 'historique du foyer');
+    await open(page, at('/mes-documents'));
+    await accessible(page, 'mes documents');
+  });
+
+  await step('Portail : inscription de Jade à la cantine, au clavier seulement', async () => {
+    await open(page, at('/demarches/school-canteen-registration'));
+    await accessible(page, 'page de l’inscription à la cantine');
+    await press(page, 'Jade DURAND');
+    const start = page.getByRole('button', { name: 'Commencer la demande' });
+    await start.focus();
+    await enter(page);
+    expect(/\/etapes\/inscription$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+    await expectHeading(page, 'Inscription');
+    await accessible(page, 'étape « Inscription »');
+    await reflows(page, 'une étape de demande');
+
+    // Sent empty: the errors are summed up on top, each linked to its field.
+    await page.getByRole('button', { name: 'Enregistrer et continuer' }).focus();
+    await enter(page, 400);
+    const summary = page.getByRole('alert');
+    expect((await summary.count()) === 1, 'le résumé des erreurs manque');
+    const links = await summary.getByRole('link').count();
+    // The phone is filled from the foyer: the days, the diet and the allergy are missing.
+    expect(links === 3, `${links} lien(s) dans le résumé des erreurs, 3 attendus`);
+    ok(`résumé des erreurs : ${links} liens vers les champs`);
+    await accessible(page, 'étape « Inscription » avec erreurs');
+
+    await page.getByLabel('Téléphone à appeler en cas d’urgence', { exact: true }).fill('');
+    await typeInto(page, 'Téléphone à appeler en cas d’urgence', '06 11 22 33 44');
+    await press(page, 'Lundi');
+    await press(page, 'Vendredi');
+    await press(page, 'Sans porc');
+    await press(page, 'Non');
+    await page.getByLabel('Téléphone à appeler en cas d’urgence', { exact: true }).focus();
+    await enter(page);
+    expect(/\/etapes\/health$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+    await accessible(page, 'étape « Santé »');
+    await press(page, 'J’ai lu le règlement de la restauration scolaire');
+    await typeInto(page, 'Nom du médecin traitant (facultatif)', 'Dr Lefèvre');
+    await enter(page);
+    expect(/\/justificatifs$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+    await accessible(page, 'justificatifs de la demande');
+    await follow(page, mainLink(page, 'Continuer : vérifier et envoyer la demande'));
+    expect(/\/envoi$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+    await accessible(page, 'vérification et envoi');
+    const recap = (await page.getByRole('main').textContent()).replace(/\s+/g, ' ');
+    expect(recap.includes('Lundi, Vendredi') && recap.includes('Sans porc'), 'le récapitulatif ne montre pas les réponses');
+    ok('le récapitulatif montre les réponses');
+    await press(page, 'Par courriel');
+    await press(page, 'Je certifie que les informations données sont exactes, et j’accepte qu’elles soient traitées pour cette demande.');
+    await page.getByRole('button', { name: 'Envoyer la demande' }).focus();
+    await enter(page);
+    expect(/^\/mes-demandes\/\d+\?envoyee$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+    const notice = (await page.getByRole('status').textContent()).replace(/\s+/g, ' ').trim();
+    expect(notice.includes('Votre demande est envoyée sous le n°'), `message : « ${notice} »`);
+    ok(`message : « ${notice} »`);
+    await accessible(page, 'demande envoyée');
+    const receipt = page.getByRole('link', { name: 'Télécharger le reçu (PDF)' });
+    expect((await receipt.count()) === 1, 'le lien du reçu manque');
+    ok('le reçu est proposé au téléchargement');
+  });
+
+  await step('Portail : déconnexion', async () => {
+    await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
+    await expectPath(page, '/');
+    ok('déconnexion du portail');
   });
 }
 

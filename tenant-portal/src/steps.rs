@@ -155,16 +155,14 @@ fn field(def: &Def, name: &str, input: &Input, ctx: &Context) -> Field {
         }
         FieldKind::Address | FieldKind::Group => unreachable!("drawn as sections"),
     };
-    let f = if def.help.is_empty() {
+    let mut f = if def.help.is_empty() {
         f
     } else {
         f.hint(&def.help)
     };
-    if def.required {
-        f
-    } else {
-        f.optional()
-    }
+    // The definition says; some kit fields (phones) are optional by default.
+    f.optional = !def.required;
+    f
 }
 
 /// A step as a form: plain fields together, each address and group in a
