@@ -68,6 +68,8 @@ struct ShowPage {
     csrf_token: String,
     sent: bool,
     saved: bool,
+    /// Saved without an account: the resume link was mailed.
+    linked: bool,
     note_error: Option<String>,
 }
 
@@ -121,6 +123,7 @@ fn show_view(
             csrf_token: csrf::token(session)?,
             sent: query.contains_key("envoyee"),
             saved: query.contains_key("enregistre"),
+            linked: query.contains_key("lien"),
             note_error,
         },
     )

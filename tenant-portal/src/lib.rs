@@ -10,6 +10,7 @@ mod follow;
 mod foyer;
 mod page;
 mod steps;
+mod visitor;
 
 use actix_web::web;
 use guichet_web::routes::{RouteTable, Who::*};
@@ -33,6 +34,24 @@ pub fn routes() -> RouteTable {
             Anyone,
             "catalogue.show",
             catalogue::show,
+        )
+        .get(
+            "/demarches/{code}/sans-compte",
+            Anyone,
+            "visitor.form",
+            visitor::page,
+        )
+        .post(
+            "/demarches/{code}/sans-compte",
+            Anyone,
+            "visitor.start",
+            visitor::start,
+        )
+        .get(
+            "/reprendre/{token}",
+            Anyone,
+            "visitor.resume",
+            visitor::resume,
         )
         // Account and sign-in.
         .get(

@@ -19,7 +19,7 @@ use guichet_web::principal::SignedInHousehold;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::page::{layout, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::page::{base_url, layout, me_in, render, see_other, signed_in, Me, Section as Nav};
 
 /// The values a condition's trigger takes in the form (`oui`/`non` for a
 /// yes/no), for the script that shows and hides.
@@ -510,6 +510,7 @@ pub(crate) fn after_step(f_id: i64, next: Option<&str>, documents: bool) -> Stri
 }
 
 pub(crate) async fn save(
+    req: actix_web::HttpRequest,
     who: SignedInHousehold,
     session: Session,
     pages: web::Data<Renderer>,
@@ -542,6 +543,15 @@ pub(crate) async fn save(
     })
     .await;
     match saved {
+        Ok((Ok(()), _)) if later && me.foyer.temporary => {
+            // Without an account, the way back is a link sent by e-mail.
+            let (household, base, site) = (me.household(), base_url(&req), who.tenant.name.clone());
+            tx::write(&store, &who, move |t| {
+                requests::send_resume_link(t, household, id, &base, &site)
+            })
+            .await?;
+            Ok(see_other(&format!("/mes-demandes/{id}?lien")))
+        }
         Ok((Ok(()), next)) => Ok(see_other(&if later {
             format!("/mes-demandes/{id}?enregistre")
         } else {

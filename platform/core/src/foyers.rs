@@ -349,6 +349,60 @@ pub fn check_account(
     Ok(NewAccount { person, address })
 }
 
+/// Checks the identity a visitor gives to file a request without an
+/// account (no password).
+pub fn check_visitor(
+    get: impl Fn(&str) -> String,
+    form: &PersonForm,
+    today: NaiveDate,
+) -> Result<NewAccount, Error> {
+    let mut checks = Checks::default();
+    let person = check_person(form, true, today, &mut checks);
+    let address = check_address(&get, "address.", &mut checks);
+    checks.finish()?;
+    Ok(NewAccount { person, address })
+}
+
+/// A foyer made for one request filed without an account: its responsible
+/// has no login; it goes with its request. Returns (foyer, person).
+pub fn open_temporary(tx: &mut TenantTx<'_>, visitor: &NewAccount) -> Result<(i64, i64), Error> {
+    let at = now();
+    let household = tx.next_id()?;
+    let individual = tx.next_id()?;
+    repo::insert_household(
+        tx,
+        &HouseholdRow {
+            tenant_id: 0,
+            id: household,
+            state: UserState::New.code().into(),
+            enabled: true,
+            temporary: true,
+            address_json: serde_json::to_string(&visitor.address).expect("an address serialises"),
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    let person = person_row(
+        &visitor.person,
+        individual,
+        household,
+        true,
+        UserState::New,
+        at,
+    );
+    repo::insert_individual(tx, &person)?;
+    event(
+        tx,
+        household,
+        Some(individual),
+        "Creation",
+        &Actor::household(&person),
+        "Demande sans compte".into(),
+        None,
+    )?;
+    Ok((household, individual))
+}
+
 /// What became of an account request.
 #[derive(Debug)]
 pub enum Opened {

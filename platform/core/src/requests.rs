@@ -331,6 +331,11 @@ pub fn start(
     commune: (&str, &str),
 ) -> Result<i64, Error> {
     let offer = offer(tx, code)?;
+    if foyer.temporary && offer.form.account_needed {
+        return Err(Error::Refused(
+            "cette démarche demande un compte : créez-en un pour la faire".into(),
+        ));
+    }
     ensure_seeded(tx, &offer.teleservice, offer.form)?;
     let (eligible, season) = eligibility(tx, &offer, foyer, time::today())?;
     if !eligible.iter().any(|e| e.subject == subject) {
@@ -390,7 +395,13 @@ pub fn start(
             last_agent_id: None,
             orange_alert: false,
             red_alert: false,
-            draft_expires_at: Some(at + Duration::days(settings.draft_keep_days)),
+            draft_expires_at: Some(
+                at + Duration::days(if foyer.temporary {
+                    settings.draft_keep_days.min(RESUME_DAYS)
+                } else {
+                    settings.draft_keep_days
+                }),
+            ),
             draft_notified_at: None,
         },
     )?;
@@ -1272,6 +1283,175 @@ fn tell_household(
     )
     .map_err(outbox_error)?;
     Ok(())
+}
+
+/// How long a request filed without an account can be resumed.
+pub const RESUME_DAYS: i64 = 14;
+
+/// Mails the link that resumes a draft filed without an account; the link
+/// sent before stops working (only the last one sent is valid).
+pub fn send_resume_link(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    let f = filed(tx, household, id)?;
+    if f.state() != RequestState::Draft {
+        return Err(Error::Refused("cette demande est déjà envoyée".into()));
+    }
+    let person =
+        crate::store::repo::foyers::individual(tx, f.row.requester_id)?.ok_or(Error::NotFound)?;
+    let (secret, digest) = foyers::new_secret();
+    let at = now();
+    crate::store::repo::foyers::replace_token(
+        tx,
+        &crate::store::repo::foyers::TokenRow {
+            tenant_id: 0,
+            digest,
+            purpose: "resume".into(),
+            individual_id: Some(person.id),
+            request_id: Some(id),
+            created_at: at,
+            expires_at: at + Duration::days(RESUME_DAYS),
+        },
+    )?;
+    outbox::enqueue_secret(
+        tx,
+        &person.email,
+        &format!("{site} : reprendre votre demande « {} »", f.offer.teleservice.label),
+        &format!(
+            "Bonjour,\n\nVotre demande « {} » est enregistrée, pas encore envoyée. Pour la reprendre, ouvrez ce lien :\n\n{base_url}/reprendre/{secret}\n\nSeul le dernier lien reçu fonctionne, pendant {RESUME_DAYS} jours ; ensuite la demande est supprimée.\n",
+            f.offer.teleservice.label
+        ),
+    )
+    .map_err(outbox_error)?;
+    Ok(())
+}
+
+/// Opens a resume link: the person who filed the draft, and the draft.
+pub fn resume(tx: &mut TenantTx<'_>, secret: &str) -> Result<(i64, i64), Error> {
+    let token =
+        crate::store::repo::foyers::token(tx, &foyers::secret_digest(secret), "resume", now())?
+            .ok_or(Error::NotFound)?;
+    let (Some(person), Some(request)) = (token.individual_id, token.request_id) else {
+        return Err(Error::NotFound);
+    };
+    let row = repo::get(tx, request)?.ok_or(Error::NotFound)?;
+    if row.state != RequestState::Draft.code() || row.requester_id != person {
+        return Err(Error::NotFound);
+    }
+    Ok((person, request))
+}
+
+/// Drafts of one collectivité: a notice to those deleted within the notice
+/// period (once each), then the deletion of those whose time is up, with
+/// the foyers made for them alone. Returns (notices, deletions).
+pub fn tend_drafts(
+    tx: &mut TenantTx<'_>,
+    base_url: &str,
+    site: &str,
+) -> Result<(usize, usize), Error> {
+    let settings = foyers::settings(tx)?;
+    let at = now();
+    let horizon = at + Duration::days(settings.draft_notice_days);
+    let mut notices = 0;
+    for mut row in repo::drafts_to_notify(tx, horizon, 500)? {
+        let person = crate::store::repo::foyers::individual(tx, row.requester_id)?;
+        let on = row
+            .draft_expires_at
+            .map(|d| time::date_fr(time::paris(d).date_naive()))
+            .unwrap_or_default();
+        let temporary = crate::store::repo::foyers::household(tx, row.household_id)?
+            .is_some_and(|f| f.temporary);
+        // Without an account, the resume link already says until when.
+        if let Some(p) = person.filter(|p| !p.email.is_empty() && !temporary) {
+            let label = offer::teleservices(tx)?
+                .into_iter()
+                .find(|t| t.id == row.teleservice_id)
+                .map(|t| t.label)
+                .unwrap_or_default();
+            outbox::enqueue(
+                tx,
+                &p.email,
+                &format!("{site} : votre brouillon sera supprimé le {on}"),
+                &format!(
+                    "Bonjour,\n\nVotre demande « {label} » commencée le {} n’a pas été envoyée. Sans envoi de votre part, ce brouillon sera supprimé le {on}.\n\nPour la reprendre : {base_url}/mes-demandes/{}\n",
+                    time::date_fr(time::paris(row.created_at).date_naive()),
+                    row.id
+                ),
+            )
+            .map_err(outbox_error)?;
+        }
+        row.draft_notified_at = Some(at);
+        repo::update(tx, &row)?;
+        action(
+            tx,
+            row.id,
+            "DraftDeleteNotification",
+            &Actor::system(),
+            RequestState::Draft,
+            "",
+            true,
+            None,
+        )?;
+        notices += 1;
+    }
+    let mut deleted = 0;
+    for (id, household) in repo::expired_drafts(tx, at, 500)? {
+        crate::store::repo::foyers::delete_request_tokens(tx, id)?;
+        repo::delete(tx, household, id)?;
+        deleted += 1;
+        let foyer = crate::store::repo::foyers::household(tx, household)?;
+        if foyer.is_some_and(|f| f.temporary)
+            && repo::household_requests(tx, household, 1)?.is_empty()
+        {
+            crate::store::repo::foyers::delete_household(tx, household)?;
+        }
+    }
+    Ok((notices, deleted))
+}
+
+/// The portal's timed work: drafts tended every hour, outdated documents
+/// marked every day, spent links purged; `port` makes the links of the
+/// collectivités without a host name.
+pub fn register(runner: crate::jobs::Runner, port: u16) -> crate::jobs::Runner {
+    use crate::jobs::{Job, JobError};
+    use crate::store::Store;
+    let fail = |e: Error| JobError::Retry(e.to_string());
+    runner
+        .every(
+            "drafts.tend",
+            std::time::Duration::from_secs(3600),
+            move |s: &Store, _: &Job| {
+                for tenant in s.platform_read(crate::tenancy::list)? {
+                    let base = tenant.public_url(port);
+                    let (n, d) = s
+                        .write(tenant.id, |tx| tend_drafts(tx, &base, &tenant.name))
+                        .map_err(fail)?;
+                    if n + d > 0 {
+                        tracing::info!(tenant = %tenant.id, notices = n, deleted = d, "brouillons");
+                    }
+                }
+                Ok(())
+            },
+        )
+        .every(
+            "documents.outdate",
+            std::time::Duration::from_secs(24 * 3600),
+            move |s: &Store, _: &Job| {
+                for tenant in s.platform_read(crate::tenancy::ids)? {
+                    s.write(tenant, crate::justificatifs::outdate)
+                        .map_err(fail)?;
+                    s.write(tenant, |tx| {
+                        crate::store::repo::foyers::purge_tokens(tx, now()).map_err(Error::from)
+                    })
+                    .map_err(fail)?;
+                }
+                Ok(())
+            },
+        )
 }
 
 pub use crate::domain::requests::RequestState as State;

@@ -411,6 +411,7 @@ pub fn jobs_runner(store: &Store, config: &Config, sender: Option<SmtpSender>) -
                 Ok(())
             },
         );
+    let runner = guichet_core::requests::register(runner, config.listen.port());
     worker::register(runner, sender)
 }
 

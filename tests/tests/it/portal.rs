@@ -784,3 +784,281 @@ async fn other_foyers_and_collectivites_are_out_of_reach() {
         assert!(none.is_none());
     }
 }
+
+#[actix_web::test]
+async fn a_certificate_is_asked_without_an_account_and_resumed_by_the_last_link() {
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut v = Browser::portal("arles");
+        let page = v.get(&app, "/demarches/birth-details").await;
+        assert!(
+            page.html.contains("Faire la demande sans compte"),
+            "{}",
+            page.html
+        );
+        // A téléservice that needs an account has no such page.
+        let r = v
+            .get(&app, "/demarches/school-canteen-registration/sans-compte")
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let form = "/demarches/birth-details/sans-compte";
+        let r = v
+            .submit(
+                &app,
+                form,
+                form,
+                &[("last_name", "Roux"), ("email", "nope")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{backend:?}");
+        assert!(r.html.contains("value=\"Roux\""));
+        let r = v
+            .submit(
+                &app,
+                form,
+                form,
+                &[
+                    ("title", "Mister"),
+                    ("last_name", "Roux"),
+                    ("first_name", "Paul"),
+                    ("email", "paul.roux@example.fr"),
+                    ("mobile_phone", "0611223344"),
+                    ("address.street_name", "chemin des Vignes"),
+                    ("address.postal_code", "30000"),
+                    ("address.city", "Nîmes"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let step = r.location.unwrap();
+        assert!(step.ends_with("/etapes/nature"), "{step}");
+        let id: i64 = step.split('/').nth(2).unwrap().parse().unwrap();
+        // Saved for later twice: two links, only the last one works.
+        let fields = [
+            ("requester_quality", "Requester"),
+            ("format", "FullCopy"),
+            ("copies", "2"),
+            ("motive", "Passport"),
+            ("_then", "later"),
+        ];
+        let r = v.submit(&app, &step, &step, &fields).await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/mes-demandes/{id}?lien").as_str())
+        );
+        let first = mailed_link(&p, &arles, "paul.roux@example.fr", "/reprendre/");
+        let r = v.submit(&app, &step, &step, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let last = mailed_link(&p, &arles, "paul.roux@example.fr", "/reprendre/");
+        assert_ne!(first, last);
+        let mut elsewhere = Browser::portal("arles");
+        assert_eq!(
+            elsewhere.get(&app, &first).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = elsewhere.get(&app, &last).await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/mes-demandes/{id}").as_str())
+        );
+        assert!(elsewhere
+            .get(&app, &format!("/mes-demandes/{id}"))
+            .await
+            .html
+            .contains("Demande d’acte de naissance"));
+        // Sent: the link is spent.
+        let person = "/etapes/person";
+        let step2 = format!("/mes-demandes/{id}{person}");
+        let r = elsewhere
+            .submit(
+                &app,
+                &step2,
+                &step2,
+                &[
+                    ("birth_last_name", "Roux"),
+                    ("birth_first_names", "Paul Henri"),
+                    ("birth_date", "1971-05-04"),
+                    ("birth_city", "Arles"),
+                    ("father_last_name", "Roux"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/mes-demandes/{id}/envoi").as_str()),
+            "{}",
+            r.html
+        );
+        let summary = elsewhere
+            .get(&app, &format!("/mes-demandes/{id}/envoi"))
+            .await;
+        let token = csrf_of(&summary.html);
+        let r = elsewhere
+            .post(
+                &app,
+                &format!("/mes-demandes/{id}/envoi"),
+                &token,
+                &[
+                    ("means", "Email"),
+                    ("consent", "oui"),
+                    ("key", "une-clé-de-formulaire-assez-longue"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(
+            Browser::portal("arles").get(&app, &last).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let row = p
+            .store
+            .read(arles.id, |tx| request_rows::get(tx, id))
+            .unwrap()
+            .unwrap();
+        assert_eq!((row.state.as_str(), row.number), ("Pending", Some(1)));
+    }
+}
+
+#[actix_web::test]
+async fn drafts_are_announced_then_deleted() {
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "d@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        let list = b.get(&app, "/mes-demandes").await;
+        assert!(
+            list.html.contains("Supprimé le"),
+            "the deletion date is shown"
+        );
+        let tend = |p: &Platform| {
+            p.store
+                .write(arles.id, |tx| {
+                    guichet_core::requests::tend_drafts(
+                        tx,
+                        "http://arles.localhost",
+                        "Ville d’Arles",
+                    )
+                })
+                .unwrap()
+        };
+        assert_eq!(tend(&p), (0, 0), "20 days to go: nothing yet");
+        let move_expiry = |p: &Platform, days: i64| {
+            p.store
+                .write(arles.id, move |tx| {
+                    let mut row = request_rows::get(tx, id)?.unwrap();
+                    row.draft_expires_at =
+                        Some(chrono::Utc::now().naive_utc() + chrono::Duration::days(days));
+                    request_rows::update(tx, &row)
+                })
+                .unwrap()
+        };
+        move_expiry(&p, 5);
+        assert_eq!(tend(&p), (1, 0));
+        assert_eq!(tend(&p), (0, 0), "one notice only");
+        let mails = p
+            .store
+            .read(arles.id, |tx| outbox::unsent(tx, 100))
+            .unwrap();
+        assert!(mails.iter().any(|m| m.recipient == "d@example.fr"
+            && m.subject.contains("votre brouillon sera supprimé")));
+        move_expiry(&p, -1);
+        assert_eq!(tend(&p), (0, 1));
+        assert!(p
+            .store
+            .read(arles.id, |tx| request_rows::get(tx, id))
+            .unwrap()
+            .is_none());
+        assert_eq!(
+            b.get(&app, &format!("/mes-demandes/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_forgotten_password_is_replaced_by_a_single_use_link_and_a_disabled_account_is_told_whom_to_call(
+) {
+    let (p, arles, _) = setup(Backend::Sqlite).await;
+    let app = test::init_service(public_app(&p.shared)).await;
+    let mut b = Browser::portal("arles");
+    household(&app, &p, &arles, &mut b, "e@example.fr").await;
+    let mut other = Browser::portal("arles");
+    let form = "/mot-de-passe-oublie";
+    // Same answer for an unknown address: nobody learns who has an account.
+    let unknown = other
+        .submit(&app, form, form, &[("email", "personne@example.fr")])
+        .await;
+    let known = other
+        .submit(&app, form, form, &[("email", "e@example.fr")])
+        .await;
+    assert_eq!(unknown.status, known.status);
+    assert!(known.html.contains("Si un compte existe pour e@example.fr"));
+    let link = mailed_link(&p, &arles, "e@example.fr", "/mot-de-passe/");
+    let r = other
+        .submit(
+            &app,
+            &link,
+            &link,
+            &[("password", "court"), ("password_confirm", "court")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let new = "une autre phrase facile à retenir";
+    let r = other
+        .submit(
+            &app,
+            &link,
+            &link,
+            &[("password", new), ("password_confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+    assert_eq!(
+        other.get(&app, &link).await.status,
+        StatusCode::NOT_FOUND,
+        "used once"
+    );
+    // The earlier session ended with the old password.
+    let r = b.get(&app, "/mes-demandes").await;
+    assert_eq!(r.location.as_deref(), Some("/connexion"));
+    assert_eq!(
+        b.household_sign_in(&app, "e@example.fr", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        b.household_sign_in(&app, "e@example.fr", new).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Disabled by the collectivité: refused, with whom to contact.
+    let household = p
+        .store
+        .read(arles.id, |tx| {
+            guichet_core::foyers::account_by_login(tx, "e@example.fr")
+        })
+        .unwrap()
+        .unwrap()
+        .household;
+    p.store
+        .write(arles.id, move |tx| {
+            guichet_core::store::repo::foyers::set_household_enabled(tx, household, false)
+        })
+        .unwrap();
+    let r = b.get(&app, "/mes-demandes").await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/connexion"),
+        "signed in no more"
+    );
+    let r = Browser::portal("arles")
+        .household_sign_in(&app, "e@example.fr", new)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.html.contains("Votre compte est désactivé"), "{}", r.html);
+    assert!(r.html.contains("l’accueil de votre mairie"));
+}
