@@ -693,6 +693,18 @@ pub fn submit(
         if let Some(reason) = f.offer.closed_reason(time::today()) {
             return Err(Error::Refused(reason));
         }
+        // Two drafts for one subject: the first sent wins.
+        if !f.form.several_per_subject {
+            let taken = repo::subjects_states(tx, household, f.row.teleservice_id, f.row.season_id)?;
+            let running = taken.iter().filter(|(s, state)| {
+                *s == f.row.subject_id && RequestState::parse(state).is_some_and(RequestState::running)
+            });
+            if running.count() > 0 {
+                return Err(Error::Refused(
+                    "une demande de ce type est déjà en cours pour cette personne : suivez-la dans « Mes demandes »".into(),
+                ));
+            }
+        }
     }
     let ctx = context(tx, &f.offer, Some(foyer), false)?;
     let mut errors: Vec<FieldError> = validate_data(f.form, &f.data, &ctx)
