@@ -118,9 +118,22 @@ ensure_browser_tools() {
   fi
 }
 
+# The identity provider of the tests (tests/src/oidc.rs): npm oidc-provider,
+# configured as FranceConnect is (ops/oidc/provider.mjs).
+ensure_oidc_provider() {
+  local dir
+  dir="$(cd "$(dirname "$0")" && pwd)/oidc"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    echo "ops: installation du fournisseur d’identité de test (oidc-provider)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$dir/node_modules"
+  fi
+}
+
 ensure_postgres
 ensure_test_role
 ensure_smtp_sink
 ensure_ldap_tools
 ensure_browser_tools
+ensure_oidc_provider
 echo "ops: PostgreSQL prêt sur $PGHOST:$PGPORT (rôles guichet_test et guichet_test_app), puits SMTP installé, OpenLDAP présent, navigateur prêt"

@@ -27,6 +27,7 @@ struct SignInPage {
     layout: guichet_web::Layout,
     form: Form,
     notice: Option<String>,
+    franceconnect: bool,
 }
 
 /// Where to go after sign-in: a page of ours only.
@@ -60,6 +61,7 @@ fn sign_in_form(csrf_token: String, email: &str, next: &str) -> Form {
 
 #[allow(clippy::too_many_arguments)]
 fn sign_in_view(
+    fc: &crate::FranceConnect,
     pages: &Renderer,
     tenant: &CurrentTenant,
     session: &Session,
@@ -83,12 +85,14 @@ fn sign_in_view(
             layout: layout(tenant, &title, Nav::None, None, session)?,
             form,
             notice,
+            franceconnect: fc.0.is_some(),
         },
     )
 }
 
 pub(crate) async fn sign_in_page(
     req: HttpRequest,
+    fc: web::Data<crate::FranceConnect>,
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
@@ -101,6 +105,7 @@ pub(crate) async fn sign_in_page(
         .get::<SessionExpired>()
         .map(|_| "Votre session a expiré : reconnectez-vous pour continuer.".to_owned());
     sign_in_view(
+        &fc,
         &pages,
         &tenant,
         &session,
@@ -125,6 +130,7 @@ pub(crate) struct Credentials {
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn sign_in(
     req: HttpRequest,
+    fc: web::Data<crate::FranceConnect>,
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
@@ -137,6 +143,7 @@ pub(crate) async fn sign_in(
     let next = safe_next(&form.suite);
     let fail = |message: String, status| {
         sign_in_view(
+            &fc,
             &pages,
             &tenant,
             &session,
@@ -205,11 +212,15 @@ pub(crate) async fn sign_in(
 }
 
 pub(crate) async fn sign_out(
+    req: HttpRequest,
     session: Session,
+    fc: web::Data<crate::FranceConnect>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> HttpResponse {
+    // Signed in through FranceConnect: signed out there too.
+    let to = crate::franceconnect::logout_target(&req, &session, &fc).await;
     session::sign_out(&session);
-    see_other("/")
+    see_other(&to)
 }
 
 /// The account form's sections, filled with what was typed.

@@ -8,6 +8,8 @@ mod documents;
 mod filing;
 mod follow;
 mod foyer;
+mod franceconnect;
+pub use franceconnect::FranceConnect;
 mod page;
 mod steps;
 mod visitor;
@@ -66,6 +68,36 @@ pub fn routes() -> RouteTable {
             Anyone,
             "session.sign-out",
             account::sign_out,
+        )
+        .get(
+            "/connexion/franceconnect",
+            Anyone,
+            "identity.start",
+            franceconnect::start,
+        )
+        .get(
+            "/connexion/franceconnect/retour",
+            Anyone,
+            "identity.back",
+            franceconnect::back,
+        )
+        .get(
+            "/connexion/franceconnect/lier",
+            Anyone,
+            "identity.link-form",
+            franceconnect::link_page_get,
+        )
+        .post(
+            "/connexion/franceconnect/lier",
+            Anyone,
+            "identity.link",
+            franceconnect::link,
+        )
+        .post(
+            "/connexion/franceconnect/creer",
+            Anyone,
+            "identity.create",
+            franceconnect::create,
         )
         .get(
             "/creer-un-compte",

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod client;
 pub mod ldap;
+pub mod oidc;
 pub mod proxy;
 pub mod served;
 

@@ -86,6 +86,8 @@ pub struct Config {
     pub app_role: Option<String>,
     /// `None`: files under `data_dir/files`.
     pub object_store_url: Option<url::Url>,
+    /// `None`: households sign in with their password only.
+    pub franceconnect: Option<crate::identity::ProviderConfig>,
 }
 
 /// Secrets (keys, passwords in URLs) never appear in a debug print.
@@ -112,6 +114,13 @@ impl std::fmt::Debug for Config {
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
             .field("app_role", &self.app_role)
+            .field(
+                "franceconnect",
+                &self
+                    .franceconnect
+                    .as_ref()
+                    .map(|f| (&f.issuer, &f.client_id)),
+            )
             .field(
                 "object_store_url",
                 &self
@@ -146,6 +155,12 @@ const KEYS: &[(&str, &str)] = &[
     ("ldap_starttls", "GUICHET_LDAP_STARTTLS"),
     ("ldap_password_scheme", "GUICHET_LDAP_PASSWORD_SCHEME"),
     ("ldap_allow_plain", "GUICHET_LDAP_ALLOW_PLAIN"),
+    ("franceconnect_issuer", "GUICHET_FRANCECONNECT_ISSUER"),
+    ("franceconnect_client_id", "GUICHET_FRANCECONNECT_CLIENT_ID"),
+    (
+        "franceconnect_client_secret",
+        "GUICHET_FRANCECONNECT_CLIENT_SECRET",
+    ),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -340,6 +355,37 @@ impl Config {
                     })?,
             ),
         };
+        let franceconnect = match (
+            get("franceconnect_issuer"),
+            get("franceconnect_client_id"),
+            get("franceconnect_client_secret"),
+        ) {
+            (None, None, None) => None,
+            (Some(issuer), Some(id), Some(secret)) => {
+                let ok = url::Url::parse(issuer)
+                    .ok()
+                    .is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some());
+                if !ok {
+                    return Err(invalid(
+                        "GUICHET_FRANCECONNECT_ISSUER",
+                        issuer,
+                        "l’URL de l’émetteur, par exemple https://oidc.franceconnect.gouv.fr/api/v2",
+                    ));
+                }
+                Some(crate::identity::ProviderConfig {
+                    issuer: issuer.trim_end_matches('/').to_owned(),
+                    client_id: id.to_owned(),
+                    client_secret: secret.to_owned(),
+                })
+            }
+            _ => {
+                return Err(invalid(
+                    "GUICHET_FRANCECONNECT_ISSUER",
+                    get("franceconnect_issuer").unwrap_or(""),
+                    "les trois réglages GUICHET_FRANCECONNECT_ISSUER, _CLIENT_ID et _CLIENT_SECRET, ensemble",
+                ))
+            }
+        };
         Ok(Config {
             database_url,
             listen,
@@ -355,6 +401,7 @@ impl Config {
             session_max,
             app_role,
             object_store_url,
+            franceconnect,
         })
     }
 }

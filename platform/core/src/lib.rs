@@ -12,6 +12,7 @@ pub use error::Error;
 pub use guichet_domain as domain;
 pub mod files;
 pub mod foyers;
+pub mod identity;
 pub mod jobs;
 pub mod justificatifs;
 pub mod mail;

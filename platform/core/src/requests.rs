@@ -695,9 +695,11 @@ pub fn submit(
         }
         // Two drafts for one subject: the first sent wins.
         if !f.form.several_per_subject {
-            let taken = repo::subjects_states(tx, household, f.row.teleservice_id, f.row.season_id)?;
+            let taken =
+                repo::subjects_states(tx, household, f.row.teleservice_id, f.row.season_id)?;
             let running = taken.iter().filter(|(s, state)| {
-                *s == f.row.subject_id && RequestState::parse(state).is_some_and(RequestState::running)
+                *s == f.row.subject_id
+                    && RequestState::parse(state).is_some_and(RequestState::running)
             });
             if running.count() > 0 {
                 return Err(Error::Refused(

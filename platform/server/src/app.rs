@@ -35,6 +35,8 @@ pub struct Shared {
     pub trusted_proxies: web::Data<TrustedProxies>,
     pub tenants: web::Data<TenantCache>,
     pub files: web::Data<FileStore>,
+    /// Households' sign-in with FranceConnect, when configured.
+    pub franceconnect: web::Data<guichet_tenant_portal::FranceConnect>,
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
@@ -63,6 +65,7 @@ impl Shared {
             trusted_proxies: web::Data::new(TrustedProxies::default()),
             tenants: web::Data::new(TenantCache::default()),
             files: web::Data::new(files),
+            franceconnect: web::Data::new(guichet_tenant_portal::FranceConnect::default()),
             key,
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
@@ -107,6 +110,7 @@ pub fn public_app(
         .app_data(shared.trusted_proxies.clone())
         .app_data(shared.tenants.clone())
         .app_data(shared.files.clone())
+        .app_data(shared.franceconnect.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers(shared.secure_cookies))

@@ -304,6 +304,9 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     let provisioning_store = Store::open_with(&config.database_url, 4, 1)?;
     let mut shared = Shared::new(store, directory, key, config.listen.port());
     shared.provisioning_store = web::Data::new(provisioning_store);
+    shared.franceconnect = web::Data::new(guichet_tenant_portal::FranceConnect(
+        config.franceconnect.clone(),
+    ));
     shared.files = web::Data::new(
         FileStore::open(config.object_store_url.as_ref(), &config.data_dir).map_err(Failure)?,
     );

@@ -29,7 +29,12 @@ const HOUSEHOLDS: usize = 8;
 const CODE: &str = "holiday-camp-registration";
 
 fn input(pairs: &[(&str, &str)]) -> Input {
-    Input::new(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    Input::new(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
 
 /// Puts the téléservice online with a season open today.
@@ -69,13 +74,23 @@ fn new_foyer(tx: &mut TenantTx<'_>, n: usize) -> Result<(Foyer, i64, i64), Error
         city: "Arles".into(),
         ..Address::default()
     };
-    let Opened::New { household, individual } =
-        foyers::open_account(tx, &NewAccount { person, address }, None, "http://bench", "Banc")?
+    let Opened::New {
+        household,
+        individual,
+    } = foyers::open_account(
+        tx,
+        &NewAccount { person, address },
+        None,
+        "http://bench",
+        "Banc",
+    )?
     else {
         unreachable!("a new address")
     };
     let f = foyers::foyer(tx, household)?;
-    let actor = foyers::Actor::household(&guichet_core::store::repo::foyers::individual(tx, individual)?.unwrap());
+    let actor = foyers::Actor::household(
+        &guichet_core::store::repo::foyers::individual(tx, individual)?.unwrap(),
+    );
     let child = foyers::add_member(
         tx,
         household,
@@ -97,13 +112,30 @@ fn new_foyer(tx: &mut TenantTx<'_>, n: usize) -> Result<(Foyer, i64, i64), Error
 /// A draft with every step filled.
 fn draft(tx: &mut TenantTx<'_>, foyer: &Foyer, requester: i64, child: i64) -> Result<i64, Error> {
     let settings = Settings::default();
-    let id = requests::start(tx, CODE, foyer, requester, Some(child), &settings, ("Arles", "13200"))?;
-    let step = input(&[("camp", "sea"), ("swimming", "oui"), ("remarks", "Aucune"), ("rules_acceptance", "oui")]);
+    let id = requests::start(
+        tx,
+        CODE,
+        foyer,
+        requester,
+        Some(child),
+        &settings,
+        ("Arles", "13200"),
+    )?;
+    let step = input(&[
+        ("camp", "sea"),
+        ("swimming", "oui"),
+        ("remarks", "Aucune"),
+        ("rules_acceptance", "oui"),
+    ]);
     requests::save_step(tx, foyer.id, id, "camp", &step, foyer)?.expect("a valid step");
     Ok(id)
 }
 
-fn submit_all(store: &Store, tenant: guichet_core::tenancy::TenantId, work: &[(Foyer, Vec<i64>)]) -> f64 {
+fn submit_all(
+    store: &Store,
+    tenant: guichet_core::tenancy::TenantId,
+    work: &[(Foyer, Vec<i64>)],
+) -> f64 {
     let started = Instant::now();
     std::thread::scope(|scope| {
         for (foyer, drafts) in work {
@@ -119,7 +151,16 @@ fn submit_all(store: &Store, tenant: guichet_core::tenancy::TenantId, work: &[(F
                     };
                     store
                         .write(tenant, |tx| {
-                            requests::submit(tx, foyer.id, *id, &sending, foyer, &settings, "http://bench", "Banc")
+                            requests::submit(
+                                tx,
+                                foyer.id,
+                                *id,
+                                &sending,
+                                foyer,
+                                &settings,
+                                "http://bench",
+                                "Banc",
+                            )
                         })
                         .expect("submitted")
                         .expect("valid");
@@ -132,7 +173,11 @@ fn submit_all(store: &Store, tenant: guichet_core::tenancy::TenantId, work: &[(F
 }
 
 /// The same rows, bare: the request updated, its action, the e-mail and its job.
-fn bare_all(store: &Store, tenant: guichet_core::tenancy::TenantId, work: &[(Foyer, Vec<i64>)]) -> f64 {
+fn bare_all(
+    store: &Store,
+    tenant: guichet_core::tenancy::TenantId,
+    work: &[(Foyer, Vec<i64>)],
+) -> f64 {
     let started = Instant::now();
     std::thread::scope(|scope| {
         for (foyer, drafts) in work {
@@ -177,7 +222,11 @@ fn bare_all(store: &Store, tenant: guichet_core::tenancy::TenantId, work: &[(Foy
     n as f64 / started.elapsed().as_secs_f64()
 }
 
-fn prepare(store: &Store, tenant: guichet_core::tenancy::TenantId, per_household: usize) -> Vec<(Foyer, Vec<i64>)> {
+fn prepare(
+    store: &Store,
+    tenant: guichet_core::tenancy::TenantId,
+    per_household: usize,
+) -> Vec<(Foyer, Vec<i64>)> {
     (0..HOUSEHOLDS)
         .map(|n| {
             store
@@ -203,10 +252,16 @@ fn submit(n: usize, backend: Backend) {
     let rate = submit_all(&store, tenant.id, &work);
     let work = prepare(&store, tenant.id, per);
     let ceiling = bare_all(&store, tenant.id, &work);
-    println!("base : {backend:?} ; {} envois par {HOUSEHOLDS} foyers à la fois", per * HOUSEHOLDS);
+    println!(
+        "base : {backend:?} ; {} envois par {HOUSEHOLDS} foyers à la fois",
+        per * HOUSEHOLDS
+    );
     println!("envois complets (vérification, numéro, historique, courriel) : {rate:.0} /s");
     println!("plafond (les mêmes lignes écrites sans vérification)          : {ceiling:.0} /s");
-    println!("rapport                                                      : {:.2}", rate / ceiling);
+    println!(
+        "rapport                                                      : {:.2}",
+        rate / ceiling
+    );
 }
 
 /// Gives the demo foyer `login` `total` requests in all (sent ones).
@@ -231,8 +286,17 @@ fn foyer(url: &str, login: &str, total: usize) {
                     key: format!("banc-{id}"),
                     note: String::new(),
                 };
-                requests::submit(tx, f.id, id, &sending, &f, &Settings::default(), "http://demo", "Démo")?
-                    .expect("valid");
+                requests::submit(
+                    tx,
+                    f.id,
+                    id,
+                    &sending,
+                    &f,
+                    &Settings::default(),
+                    "http://demo",
+                    "Démo",
+                )?
+                .expect("valid");
             }
             Ok::<_, Error>(())
         })
@@ -252,7 +316,10 @@ fn main() {
             submit(n, backend);
         }
         Some("foyer") => {
-            let (url, login) = (args.get(2).expect("DATABASE_URL"), args.get(3).expect("LOGIN"));
+            let (url, login) = (
+                args.get(2).expect("DATABASE_URL"),
+                args.get(3).expect("LOGIN"),
+            );
             let total = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(50);
             foyer(url, login, total);
         }

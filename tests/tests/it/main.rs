@@ -5,6 +5,7 @@ mod api_contract;
 mod browser;
 mod cli;
 mod files;
+mod franceconnect;
 mod http;
 mod isolation;
 mod ldap_harness;
