@@ -326,6 +326,16 @@ pub struct ReceivedMail {
     pub subject: String,
     pub body: String,
     pub message_id: String,
+    #[serde(default)]
+    pub attachments: Vec<Attached>,
+}
+
+/// A file joined to a received message.
+#[derive(Debug, serde::Deserialize)]
+pub struct Attached {
+    pub filename: String,
+    pub content_type: String,
+    pub base64: String,
 }
 
 fn sink_python() -> PathBuf {
@@ -375,9 +385,15 @@ out = []
 for m in mailbox.Maildir(sys.argv[1], create=False):
     from email import policy
     from email.parser import BytesParser
+    import base64
     msg = BytesParser(policy=policy.default).parsebytes(m.as_bytes())
+    body = msg.get_body(preferencelist=("plain",))
+    files = [{"filename": a.get_filename(), "content_type": a.get_content_type(),
+              "base64": base64.b64encode(a.get_payload(decode=True)).decode()}
+             for a in msg.iter_attachments()]
     out.append({"from": str(msg["from"]), "to": str(msg["to"]), "subject": str(msg["subject"]),
-                "body": msg.get_content().strip(), "message_id": str(msg["message-id"])})
+                "body": body.get_content().strip() if body else "", "message_id": str(msg["message-id"]),
+                "attachments": files})
 print(json.dumps(out))
 "#;
         if !self.maildir.join("new").exists() {

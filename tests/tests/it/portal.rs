@@ -1062,3 +1062,92 @@ async fn a_forgotten_password_is_replaced_by_a_single_use_link_and_a_disabled_ac
     assert!(r.html.contains("Votre compte est désactivé"), "{}", r.html);
     assert!(r.html.contains("l’accueil de votre mairie"));
 }
+
+/// The mail server down at submission: the request is filed all the same,
+/// the receipt e-mail waits in the outbox and leaves, with its PDF, once the
+/// server is back.
+#[actix_web::test]
+async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf() {
+    use base64::Engine;
+    use guichet_core::jobs::Runner;
+    use guichet_core::mail::{smtp::SmtpSender, worker};
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "f@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        for (step, fields) in [
+            ("inscription", CANTEEN),
+            ("health", &[("rules_acceptance", "oui")][..]),
+        ] {
+            let path = format!("/mes-demandes/{id}/etapes/{step}");
+            assert_eq!(
+                b.submit(&app, &path, &path, fields).await.status,
+                StatusCode::SEE_OTHER
+            );
+        }
+        let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        let key = summary
+            .html
+            .split("name=\"key\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let r = b
+            .post(
+                &app,
+                &format!("/mes-demandes/{id}/envoi"),
+                &csrf_of(&summary.html),
+                &[("means", "Email"), ("consent", "oui"), ("key", &key)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+
+        let port = guichet_tests::free_port();
+        let url = url::Url::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
+        let sender = SmtpSender::new(&url, "Ville d’Arles <mairie@arles.example>").unwrap();
+        let runner = worker::register(Runner::new(p.store.clone()), Some(sender));
+        let now = chrono::Utc::now().naive_utc();
+        runner.run_once_at(now).unwrap();
+        let waiting = p
+            .store
+            .read(arles.id, |tx| outbox::unsent(tx, 100))
+            .unwrap();
+        assert!(
+            waiting
+                .iter()
+                .any(|m| m.subject.contains("est bien arrivée")),
+            "{backend:?}: nothing lost"
+        );
+        let sink = guichet_tests::SmtpSink::start_on(port);
+        runner
+            .run_once_at(now + chrono::Duration::minutes(5))
+            .unwrap();
+        let received = sink.received();
+        let receipt = received
+            .iter()
+            .find(|m| m.subject.contains("est bien arrivée"))
+            .expect("the receipt e-mail");
+        assert_eq!(receipt.to, "f@example.fr");
+        assert_eq!(receipt.attachments.len(), 1);
+        let pdf = &receipt.attachments[0];
+        assert_eq!(
+            (pdf.filename.as_str(), pdf.content_type.as_str()),
+            ("Recu_Demande_1.pdf", "application/pdf")
+        );
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&pdf.base64)
+            .unwrap();
+        let text = pdftotext(&bytes);
+        assert!(
+            text.contains("Reçu de votre demande n° 1")
+                && text.contains("Arachides et fruits à coque"),
+            "{text}"
+        );
+    }
+}
