@@ -487,3 +487,33 @@ impl Drop for S3Server {
         let _ = self.child.wait();
     }
 }
+
+/// Moves a season's dates by `days` (to test registrations once closed).
+pub fn shift_season(
+    tx: &mut guichet_core::store::TenantTx<'_>,
+    id: i64,
+    days: i64,
+) -> Result<(), guichet_core::store::StoreError> {
+    use diesel::prelude::*;
+    use guichet_core::store::schema::seasons::dsl as s;
+    let tenant = tx.tenant_key();
+    let row = guichet_core::store::repo::offer::seasons(tx, None)?
+        .into_iter()
+        .find(|x| x.id == id)
+        .ok_or(guichet_core::store::StoreError::NotFound)?;
+    let by = chrono::Duration::days(days);
+    diesel::update(
+        s::seasons
+            .filter(s::tenant_id.eq(tenant))
+            .filter(s::id.eq(id)),
+    )
+    .set((
+        s::registration_start.eq(row.registration_start + by),
+        s::registration_end.eq(row.registration_end + by),
+        s::validation_start.eq(row.validation_start + by),
+        s::effect_start.eq(row.effect_start + by),
+        s::effect_end.eq(row.effect_end + by),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}

@@ -40,6 +40,11 @@ fn input(pairs: &[(&str, &str)]) -> Input {
 /// Puts the téléservice online with a season open today.
 fn offer_online(tx: &mut TenantTx<'_>) -> Result<(), Error> {
     let today = guichet_domain::time::today();
+    // A bare collectivité: its catalogue of téléservices first, as provisioning does.
+    guichet_core::store::repo::teleservices::seed(
+        tx,
+        guichet_core::provisioning::catalogue::TELESERVICES,
+    )?;
     teleservices::set_online(tx, CODE, true)?;
     teleservices::add_season(
         tx,

@@ -1151,3 +1151,326 @@ async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf() {
         );
     }
 }
+
+/// PostgreSQL taken away and given back again and again while households
+/// submit: every request ends whole (number, history, receipt e-mail, once)
+/// or absent, never half; sending again after an error never makes a second.
+#[::core::prelude::v1::test]
+fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
+    use guichet_core::foyers::{self, NewAccount, Opened, Person, Settings};
+    use guichet_core::requests::{self, Sending};
+    use guichet_core::store::{DatabaseUrl, Store};
+    use guichet_domain::forms::Input;
+    use guichet_domain::household::{Address, Parenthood, Sex, Title};
+    use guichet_tests::proxy::Proxy;
+    use guichet_tests::{create_tenant, TestDb};
+
+    const CODE: &str = "holiday-camp-registration";
+    let db = TestDb::new(Backend::Postgres);
+    let store = db.store();
+    let tenant = create_tenant(&store, "coupe", "Coupe", &[]);
+    let today = guichet_domain::time::today();
+    let (foyer, drafts) = store
+        .write(tenant.id, |tx| {
+            // A bare collectivité: its catalogue of téléservices first, as provisioning does.
+            guichet_core::store::repo::teleservices::seed(
+                tx,
+                guichet_core::provisioning::catalogue::TELESERVICES,
+            )?;
+            teleservices::set_online(tx, CODE, true)?;
+            teleservices::add_season(
+                tx,
+                CODE,
+                "Été",
+                SeasonDates {
+                    registration_start: today,
+                    registration_end: today + chrono::Duration::days(9),
+                    validation_start: today,
+                    effect_start: today + chrono::Duration::days(10),
+                    effect_end: today + chrono::Duration::days(20),
+                },
+            )?;
+            let person = Person {
+                adult: true,
+                title: Some(Title::Madam),
+                last_name: "COUPE".into(),
+                first_name: "Ada".into(),
+                email: "ada@example.fr".into(),
+                mobile_phone: "06 12 34 56 78".into(),
+                born: true,
+                ..Person::default()
+            };
+            let address = Address {
+                street_name: "rue".into(),
+                postal_code: "13200".into(),
+                city: "Arles".into(),
+                ..Address::default()
+            };
+            let Opened::New {
+                household,
+                individual,
+            } = foyers::open_account(tx, &NewAccount { person, address }, None, "http://x", "X")?
+            else {
+                unreachable!()
+            };
+            let me = guichet_core::store::repo::foyers::individual(tx, individual)?.unwrap();
+            let child = foyers::add_member(
+                tx,
+                household,
+                &foyers::Actor::household(&me),
+                &Person {
+                    adult: false,
+                    last_name: "COUPE".into(),
+                    first_name: "Léa".into(),
+                    birth_date: chrono::NaiveDate::from_ymd_opt(2017, 1, 1),
+                    sex: Some(Sex::Female),
+                    born: true,
+                    ..Person::default()
+                },
+                &[(individual, Parenthood::Mother)],
+            )?;
+            let foyer = foyers::foyer(tx, household)?;
+            let mut drafts = Vec::new();
+            for _ in 0..30 {
+                let id = requests::start(
+                    tx,
+                    CODE,
+                    &foyer,
+                    individual,
+                    Some(child),
+                    &Settings::default(),
+                    ("Arles", "13200"),
+                )?;
+                let step = Input::new(vec![
+                    ("camp".into(), "sea".into()),
+                    ("swimming".into(), "non".into()),
+                    ("rules_acceptance".into(), "oui".into()),
+                ]);
+                requests::save_step(tx, household, id, "camp", &step, &foyer)?.expect("valid");
+                drafts.push(id);
+            }
+            Ok::<_, guichet_core::Error>((foyers::foyer(tx, household)?, drafts))
+        })
+        .unwrap();
+
+    // The households' server reaches PostgreSQL through a proxy the test cuts.
+    let mut url = url::Url::parse(&db.url_string()).unwrap();
+    let target: std::net::SocketAddr =
+        format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432))
+            .parse()
+            .unwrap();
+    let proxy = Proxy::start(target);
+    url.set_port(Some(proxy.port())).unwrap();
+    let cut_store = Store::open(&DatabaseUrl::parse(url.as_str()).unwrap()).unwrap();
+    let errors = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            let mut errors = 0;
+            for id in &drafts {
+                // Spread over the cuts.
+                std::thread::sleep(std::time::Duration::from_millis(60));
+                let sending = Sending {
+                    means: "Email".into(),
+                    consent: true,
+                    key: format!("coupe-{id}"),
+                    note: String::new(),
+                };
+                for attempt in 0.. {
+                    let done = cut_store.write(tenant.id, |tx| {
+                        requests::submit(
+                            tx,
+                            foyer.id,
+                            *id,
+                            &sending,
+                            &foyer,
+                            &Settings::default(),
+                            "http://x",
+                            "X",
+                        )
+                    });
+                    match done {
+                        Ok(Ok(_)) => break,
+                        Ok(Err(e)) => panic!("refused: {e:?}"),
+                        Err(_) => {
+                            errors += 1;
+                            assert!(attempt < 200, "the database never came back");
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                        }
+                    }
+                }
+            }
+            errors
+        });
+        for _ in 0..8 {
+            std::thread::sleep(std::time::Duration::from_millis(40));
+            proxy.cut();
+            proxy.restore();
+        }
+        worker.join().unwrap()
+    });
+    // Every request once: numbers 1..=30, one submission in its history, one receipt e-mail.
+    let (mut numbers, mails) = store
+        .read(tenant.id, |tx| {
+            let mut numbers = Vec::new();
+            for id in &drafts {
+                let row = request_rows::get(tx, *id)?.unwrap();
+                assert_eq!(row.state, "Pending");
+                let sent = request_rows::actions(tx, *id, false)?
+                    .into_iter()
+                    .filter(|a| a.resulting_state == "Pending")
+                    .count();
+                assert_eq!(sent, 1, "request {id}: one submission in its history");
+                numbers.push(row.number.unwrap());
+            }
+            Ok::<_, guichet_core::Error>((numbers, outbox::unsent(tx, 500)?))
+        })
+        .unwrap();
+    assert!(
+        errors > 0,
+        "the database never went away during a submission"
+    );
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        (1..=30).collect::<Vec<i64>>(),
+        "no number lost or given twice ({errors} errors met)"
+    );
+    for n in 1..=30 {
+        let subject = format!("votre demande n° {n} est bien arrivée");
+        assert_eq!(
+            mails
+                .iter()
+                .filter(|m| m.subject.ends_with(&subject))
+                .count(),
+            1,
+            "receipt of n° {n}"
+        );
+    }
+}
+
+/// Seasons: windows of one type never overlap; outside every window a
+/// seasonal type cannot be filed; one request per child and season.
+#[actix_web::test]
+async fn seasons_open_and_close_registrations() {
+    let (p, arles, _) = setup(Backend::Sqlite).await;
+    let today = guichet_domain::time::today();
+    let d = |days: i64| today + chrono::Duration::days(days);
+    let season = |start: i64, end: i64| SeasonDates {
+        registration_start: d(start),
+        registration_end: d(end),
+        validation_start: d(start),
+        effect_start: d(end + 1),
+        effect_end: d(end + 100),
+    };
+    // Overlapping the open one (today - 3 .. today + 30): refused, with its dates.
+    let e = p
+        .store
+        .write(arles.id, |tx| {
+            teleservices::add_season(tx, "school-canteen-registration", "Autre", season(20, 40))
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("données invalides"), "{e}");
+    let ok = p.store.write(arles.id, |tx| {
+        teleservices::add_season(
+            tx,
+            "school-canteen-registration",
+            "Suivante",
+            season(31, 60),
+        )
+    });
+    assert!(ok.is_ok(), "{ok:?}");
+    // A season's dates in the wrong order, a name taken.
+    assert!(p
+        .store
+        .write(arles.id, |tx| teleservices::add_season(
+            tx,
+            "school-canteen-registration",
+            "Envers",
+            season(90, 80)
+        ))
+        .is_err());
+    assert!(p
+        .store
+        .write(arles.id, |tx| teleservices::add_season(
+            tx,
+            "school-canteen-registration",
+            "Suivante",
+            season(200, 220)
+        ))
+        .is_err());
+    // Not seasonal: no season.
+    assert!(p
+        .store
+        .write(arles.id, |tx| teleservices::add_season(
+            tx,
+            "bulky-waste-collection",
+            "Été",
+            season(1, 2)
+        ))
+        .is_err());
+
+    let app = test::init_service(public_app(&p.shared)).await;
+    let mut b = Browser::portal("arles");
+    let me = household(&app, &p, &arles, &mut b, "g@example.fr").await;
+    let child = add_child(&app, &mut b, me, "Léo").await;
+    // One request per child and season: once sent, the child is not offered again.
+    let id = start_canteen(&app, &mut b, child).await;
+    for (step, fields) in [
+        ("inscription", CANTEEN),
+        ("health", &[("rules_acceptance", "oui")][..]),
+    ] {
+        let path = format!("/mes-demandes/{id}/etapes/{step}");
+        b.submit(&app, &path, &path, fields).await;
+    }
+    let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+    let key = summary
+        .html
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    b.post(
+        &app,
+        &format!("/mes-demandes/{id}/envoi"),
+        &csrf_of(&summary.html),
+        &[("means", "Email"), ("consent", "oui"), ("key", &key)],
+    )
+    .await;
+    let page = b.get(&app, "/demarches/school-canteen-registration").await;
+    assert!(
+        page.html
+            .contains("Une demande est déjà en cours pour chaque personne"),
+        "{}",
+        page.html
+    );
+    let r = b
+        .post(
+            &app,
+            "/demarches/school-canteen-registration/commencer",
+            &csrf_of(&page.html),
+            &[("subject", &child.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // Registrations closed: the open season moved to the past.
+    p.store
+        .write(arles.id, |tx| {
+            let t =
+                guichet_core::store::repo::offer::teleservice(tx, "school-canteen-registration")?
+                    .unwrap();
+            for s in guichet_core::store::repo::offer::seasons(tx, Some(t.id))? {
+                guichet_tests::shift_season(tx, s.id, -100)?;
+            }
+            Ok::<_, guichet_core::Error>(())
+        })
+        .unwrap();
+    let page = b.get(&app, "/demarches/school-canteen-registration").await;
+    assert!(
+        page.html.contains("Les inscriptions sont fermées"),
+        "{}",
+        page.html
+    );
+}
