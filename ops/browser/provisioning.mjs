@@ -11,6 +11,8 @@
 // Tests/tests/browser.rs runs it; ops/test-services.sh installs its tools.
 
 import { createRequire } from 'node:module';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -474,6 +476,154 @@ async function portalScenario(page) {
     await expectPath(page, '/');
     ok('déconnexion du portail');
   });
+
+  if (!MAILDIR) return;
+
+  await step('Portail : un nouvel usager crée son compte et le confirme', async () => {
+    await open(page, at('/creer-un-compte'));
+    await page.getByLabel('Madame', { exact: true }).check();
+    await page.getByLabel('Nom', { exact: true }).fill('Lefèvre');
+    await page.getByLabel('Prénom', { exact: true }).fill('Inès');
+    await page.getByLabel('Adresse électronique', { exact: true }).fill(NEWCOMER);
+    await page.getByLabel('Téléphone portable (facultatif)', { exact: true }).fill('07 11 22 33 44');
+    await page.getByLabel('Voie (rue, avenue…)', { exact: true }).fill('rue des Arènes');
+    await page.getByLabel('Code postal', { exact: true }).fill('13200');
+    await page.getByLabel('Commune', { exact: true }).fill('Arles');
+    await page.getByLabel('Mot de passe', { exact: true }).fill('une longue phrase de passe');
+    await page.getByLabel('Mot de passe, à nouveau', { exact: true }).fill('une longue phrase de passe');
+    await follow(page, page.getByRole('button', { name: 'Créer mon compte' }));
+    await expectHeading(page, 'Vérifiez votre messagerie');
+    const link = await mailedLink(NEWCOMER, '/compte/confirmer/');
+    ok('le lien de confirmation est arrivé par courriel');
+    await open(page, link);
+    await expectHeading(page, 'Adresse confirmée');
+    await accessible(page, 'adresse confirmée');
+    await open(page, at('/connexion'));
+    await page.getByLabel('Adresse électronique', { exact: true }).fill(NEWCOMER);
+    await page.getByLabel('Mot de passe', { exact: true }).fill('une longue phrase de passe');
+    await follow(page, page.getByRole('button', { name: 'Se connecter' }));
+    await expectPath(page, '/mes-demandes');
+  });
+
+  await step('Portail : le nouvel usager inscrit son enfant à la cantine, avec un justificatif', async () => {
+    await fileCanteen(page, 'Inès LEFÈVRE', 'Sami');
+    // The receipt's file name is plain ASCII in the raw message (the subject is encoded).
+    const mail = await mailWith(NEWCOMER, 'Recu_Demande_');
+    expect(mail.includes('application/pdf'), 'le reçu n’est pas joint en PDF');
+    ok('courriel de réception reçu, reçu PDF joint');
+    await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
+  });
+
+  await step('Portail : première connexion avec FranceConnect', async () => {
+    await open(page, at('/connexion'));
+    await accessible(page, 'connexion avec le bouton FranceConnect');
+    await follow(page, page.getByRole('link', { name: /S’identifier avec/ }));
+    await expectPath(page, '/connexion/franceconnect/lier');
+    await expectHeading(page, 'Première connexion avec FranceConnect');
+    await accessible(page, 'première connexion avec FranceConnect');
+    const create = page.locator('form[action="/connexion/franceconnect/creer"]');
+    await create.getByLabel('Téléphone portable (facultatif)', { exact: true }).fill('06 99 88 77 66');
+    await create.getByLabel('Voie (rue, avenue…)', { exact: true }).fill('boulevard des Lices');
+    await create.getByLabel('Code postal', { exact: true }).fill('13200');
+    await create.getByLabel('Commune', { exact: true }).fill('Arles');
+    await follow(page, create.getByRole('button', { name: 'Créer mon compte' }));
+    await expectPath(page, '/mes-demandes');
+    ok('compte ouvert avec l’identité FranceConnect');
+  });
+
+  await step('Portail : l’usager FranceConnect inscrit son enfant à la cantine', async () => {
+    await fileCanteen(page, 'Angela Claire Louise DUBOIS', 'Noé');
+    const mail = await mailWith('angela.dubois@example.fr', 'Recu_Demande_');
+    expect(mail.includes('application/pdf'), 'le reçu n’est pas joint en PDF');
+    ok('courriel de réception reçu, reçu PDF joint');
+    // Signing out goes through FranceConnect and comes back.
+    await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
+    await page.waitForURL((u) => u.host === portal.host && u.pathname === '/', { timeout: ACTION_TIMEOUT });
+    ok('déconnexion par FranceConnect, retour au portail');
+  });
+}
+
+const MAILDIR = process.env.GUICHET_TEST_MAILDIR;
+const NEWCOMER = 'ines.lefevre@example.fr';
+// A one-page PDF, as a scanner makes them.
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+/** The messages the SMTP sink received, decoded from quoted-printable. */
+function mails() {
+  const dir = join(MAILDIR, 'new');
+  let names = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.map((n) => {
+    const raw = readFileSync(join(dir, n), 'utf8');
+    return raw
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  });
+}
+
+async function mailWith(to, text) {
+  for (let i = 0; i < 150; i += 1) {
+    const found = mails().find((m) => m.includes(to) && m.includes(text));
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  fail(`aucun courriel « ${text} » pour ${to}`);
+}
+
+async function mailedLink(to, marker) {
+  const mail = await mailWith(to, marker);
+  const match = mail.match(new RegExp(`https?://[^\\s]*${marker}[A-Za-z0-9_-]+`));
+  expect(match, `pas de lien ${marker} dans le courriel`);
+  return new URL(match[0]);
+}
+
+/** Adds a child, then files a canteen registration for them with a justificatif. */
+async function fileCanteen(page, parent, child) {
+  const at = (path) => new URL(path, portal);
+  await open(page, at('/mon-foyer/ajouter/enfant'));
+  await page.getByLabel('Nom', { exact: true }).fill('Martin');
+  await page.getByLabel('Prénom', { exact: true }).fill(child);
+  await page.getByLabel('Date de naissance', { exact: true }).fill('2018-09-01');
+  await page.getByLabel('Garçon', { exact: true }).check();
+  await page.getByLabel(parent, { exact: true }).selectOption('ClrMother');
+  await follow(page, page.getByRole('button', { name: 'Ajouter' }));
+  ok(`enfant ${child} ajouté`);
+  await open(page, at('/demarches/school-canteen-registration'));
+  await page.getByLabel(`${child} MARTIN`, { exact: true }).check();
+  await follow(page, page.getByRole('button', { name: 'Commencer la demande' }));
+  await page.getByLabel('Jeudi', { exact: true }).check();
+  await page.getByLabel('Sans régime particulier', { exact: true }).check();
+  await page.getByLabel('Non', { exact: true }).check();
+  await follow(page, page.getByRole('button', { name: 'Enregistrer et continuer' }));
+  await page.getByLabel('J’ai lu le règlement de la restauration scolaire', { exact: true }).check();
+  await follow(page, page.getByRole('button', { name: 'Enregistrer et continuer' }));
+  expect(/\/justificatifs$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+  await page.getByLabel('Type de document', { exact: true }).selectOption('domicile-receipt');
+  await page.getByLabel('Pages du document', { exact: true }).setInputFiles({ name: 'facture.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await follow(page, page.getByRole('button', { name: 'Déposer le document' }));
+  const joined = (await page.getByRole('main').textContent()).includes('Joint : Justificatif de domicile');
+  expect(joined, 'le justificatif n’est pas joint');
+  ok('justificatif déposé et joint');
+  await follow(page, mainLink(page, 'Continuer : vérifier et envoyer la demande'));
+  await page.getByLabel('Par courriel', { exact: true }).check();
+  await page.getByLabel(/^Je certifie que les informations/).check();
+  await follow(page, page.getByRole('button', { name: 'Envoyer la demande' }));
+  expect(/\?envoyee$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+  const state = (await page.getByRole('main').textContent()).replace(/\s+/g, ' ');
+  expect(state.includes('Déposée'), 'la demande n’est pas « Déposée »');
+  ok(`demande de cantine envoyée pour ${child}, état « Déposée »`);
+  // Fetched by the page itself (its cookie, its name resolution).
+  const [status, head] = await page.evaluate(async (u) => {
+    const r = await fetch(u);
+    const b = new Uint8Array(await r.arrayBuffer());
+    return [r.status, String.fromCharCode(...b.slice(0, 4))];
+  }, `${pathOf(page).split('?')[0]}/recu.pdf`);
+  expect(status === 200 && head === '%PDF', `le reçu PDF ne se télécharge pas (${status}, ${head})`);
+  ok('reçu PDF téléchargé');
 }
 
 async function main() {

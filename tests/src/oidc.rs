@@ -17,12 +17,15 @@ pub struct OidcProvider {
 impl OidcProvider {
     /// Starts the provider for a client whose redirection is `redirect_uri`.
     pub fn start(redirect_uri: &str, post_logout_uri: &str) -> OidcProvider {
+        OidcProvider::start_on(crate::free_port(), redirect_uri, post_logout_uri)
+    }
+
+    pub fn start_on(port: u16, redirect_uri: &str, post_logout_uri: &str) -> OidcProvider {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         assert!(
             root.join("ops/oidc/node_modules/oidc-provider").exists(),
             "ops/oidc/node_modules is missing: run ops/test-services.sh (npm ci --prefix ops/oidc)"
         );
-        let port = crate::free_port();
         let child = Command::new("node")
             .current_dir(&root)
             .arg("ops/oidc/provider.mjs")

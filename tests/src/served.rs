@@ -14,6 +14,8 @@ pub struct DemoServer {
     pub dir: PathBuf,
     pub port: u16,
     pub prov_port: u16,
+    /// More settings, made from the public port (links to it).
+    extra: Vec<(&'static str, String)>,
 }
 
 /// `guichet` as an operator runs it, on this directory's database and data.
@@ -46,6 +48,11 @@ fn healthy(port: u16) -> bool {
 
 impl DemoServer {
     pub fn start() -> DemoServer {
+        DemoServer::start_with(|_| Vec::new())
+    }
+
+    /// With more settings (`GUICHET_SMTP_URL`…), made from the public port.
+    pub fn start_with(extra: impl Fn(u16) -> Vec<(&'static str, String)>) -> DemoServer {
         let dir = std::env::temp_dir().join(format!("guichet-served-{}", crate::random_suffix()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let (port, prov_port) = (free_port(), free_port());
@@ -54,6 +61,7 @@ impl DemoServer {
             dir: dir.clone(),
             port,
             prov_port,
+            extra: extra(port),
         };
         let out = served.run(&["demo"]);
         assert!(
@@ -91,17 +99,15 @@ impl DemoServer {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        guichet(
-            &self.dir,
-            &[
-                ("GUICHET_LISTEN", format!("127.0.0.1:{}", self.port)),
-                (
-                    "GUICHET_PROVISIONING_LISTEN",
-                    format!("127.0.0.1:{}", self.prov_port),
-                ),
-            ],
-            args,
-        )
+        let mut envs = vec![
+            ("GUICHET_LISTEN", format!("127.0.0.1:{}", self.port)),
+            (
+                "GUICHET_PROVISIONING_LISTEN",
+                format!("127.0.0.1:{}", self.prov_port),
+            ),
+        ];
+        envs.extend(self.extra.iter().cloned());
+        guichet(&self.dir, &envs, args)
     }
 
     /// Runs another command on the same database (`admin token`…).

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use guichet_tests::oidc::{OidcProvider, CLIENT_ID, CLIENT_SECRET};
 use guichet_tests::served::DemoServer;
+use guichet_tests::{free_port, SmtpSink};
 
 /// The whole scenario; each of its steps has its own 30 s limit.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(300);
@@ -38,7 +40,32 @@ fn require_tools(root: &Path) {
 fn provisioning_pages_in_a_real_browser_are_accessible() {
     let root = repo_root();
     require_tools(&root);
-    let served = DemoServer::start();
+    // The server mails through a real SMTP sink (the scenario reads the
+    // confirmation link there), and offers FranceConnect (the test provider).
+    let sink = SmtpSink::start_on(free_port());
+    let fc_port = free_port();
+    let fc_started = std::cell::RefCell::new(None);
+    let served = DemoServer::start_with(|port| {
+        let fc = OidcProvider::start_on(
+            fc_port,
+            &format!("http://demo.localhost:{port}/connexion/franceconnect/retour"),
+            &format!("http://demo.localhost:{port}/"),
+        );
+        let envs = vec![
+            (
+                "GUICHET_SMTP_URL",
+                format!("smtp://127.0.0.1:{}", sink.port),
+            ),
+            ("GUICHET_FRANCECONNECT_ISSUER", fc.issuer()),
+            ("GUICHET_FRANCECONNECT_CLIENT_ID", CLIENT_ID.to_owned()),
+            (
+                "GUICHET_FRANCECONNECT_CLIENT_SECRET",
+                CLIENT_SECRET.to_owned(),
+            ),
+        ];
+        *fc_started.borrow_mut() = Some(fc);
+        envs
+    });
     let (dir, port, prov_port) = (served.dir.clone(), served.port, served.prov_port);
 
     // Node's output (both streams, in order) to a file: no pipe to fill.
@@ -50,6 +77,7 @@ fn provisioning_pages_in_a_real_browser_are_accessible() {
         .arg(root.join("ops/browser/provisioning.mjs"))
         .arg(format!("http://127.0.0.1:{prov_port}/"))
         .arg(format!("http://127.0.0.1:{port}/"))
+        .env("GUICHET_TEST_MAILDIR", &sink.maildir)
         .stdin(Stdio::null())
         .stdout(output_file.try_clone().expect("log"))
         .stderr(output_file)
