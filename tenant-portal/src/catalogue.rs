@@ -23,6 +23,8 @@ struct Card {
     account_needed: bool,
     window: Option<String>,
     closed: Option<String>,
+    /// The justificatifs asked for, by label.
+    justificatifs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -41,8 +43,9 @@ struct Home {
     signed_in: bool,
 }
 
-fn card(o: &Offer, today: chrono::NaiveDate) -> Card {
+fn card(o: &Offer, asked: &[requests::Asked], today: chrono::NaiveDate) -> Card {
     Card {
+        justificatifs: asked.iter().map(|a| a.label.clone()).collect(),
         code: o.teleservice.code.clone(),
         label: o.teleservice.label.clone(),
         summary: o.form.summary.clone(),
@@ -82,21 +85,30 @@ pub(crate) async fn home(
     search: web::Query<Search>,
 ) -> Result<HttpResponse, AppError> {
     let me = maybe_me(&req, &store).await?;
-    let offers = tx::read(&store, &tenant, requests::offers).await?;
+    let offers = tx::read(&store, &tenant, |t| {
+        requests::offers(t)?
+            .into_iter()
+            .map(|o| {
+                let asked = requests::asked(t, &o)?;
+                Ok((o, asked))
+            })
+            .collect::<Result<Vec<_>, guichet_core::Error>>()
+    })
+    .await?;
     let q = search.q.trim().to_owned();
     let wanted = text::search_key(&q);
     let today = time::today();
     let mut groups: Vec<(DisplayGroup, Vec<Card>)> = Vec::new();
     let mut count = 0;
-    for o in &offers {
+    for (o, asked) in &offers {
         let hay = text::search_key(&format!("{} {}", o.teleservice.label, o.form.summary));
         if !wanted.split_whitespace().all(|w| hay.contains(w)) {
             continue;
         }
         count += 1;
         match groups.iter_mut().find(|(g, _)| *g == o.form.group) {
-            Some((_, cards)) => cards.push(card(o, today)),
-            None => groups.push((o.form.group, vec![card(o, today)])),
+            Some((_, cards)) => cards.push(card(o, asked, today)),
+            None => groups.push((o.form.group, vec![card(o, asked, today)])),
         }
     }
     groups.sort_by_key(|(g, _)| *g);
@@ -191,7 +203,7 @@ pub(crate) async fn show(
         Some(Err(e)) => return Err(e.into()),
         None => (Vec::new(), offer.closed_reason(time::today())),
     };
-    let card = card(&offer, time::today());
+    let card = card(&offer, &asked, time::today());
     // A form token for households only: a visitor's reading opens no session.
     let csrf_token = if me.is_some() {
         csrf::token(&session)?

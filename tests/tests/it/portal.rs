@@ -1474,3 +1474,95 @@ async fn seasons_open_and_close_registrations() {
         page.html
     );
 }
+
+/// A collectivité that asks for it: the agents who process the category
+/// are told of each new request, and only they.
+#[actix_web::test]
+async fn agents_of_the_category_are_told_of_a_new_request() {
+    use guichet_core::provisioning::agents::{self, AgentInput};
+    use guichet_core::provisioning::{categories, groups};
+    let (p, arles, _) = setup(Backend::Sqlite).await;
+    let directory = guichet_core::directory::Directory::from_config(None);
+    for (first, last, right) in [("Léa", "Bernard", "write"), ("Hugo", "Petit", "none")] {
+        agents::create(
+            &p.store,
+            &directory,
+            &arles,
+            "test",
+            "http://arles.localhost",
+            AgentInput {
+                first_name: first.into(),
+                last_name: last.into(),
+                email: format!("{}@arles.example", first.to_lowercase().replace('é', "e")),
+                groups: vec![groups::AGENT.into()],
+                profile: Some("agent".into()),
+                password: Some("un mot de passe long".into()),
+                ..AgentInput::default()
+            },
+        )
+        .unwrap();
+        let uid = guichet_core::provisioning::uid::base(first, last);
+        p.store
+            .write(arles.id, |tx| {
+                let c = match categories::list(tx)?.into_iter().next() {
+                    Some(c) => c,
+                    None => {
+                        let c = categories::create(tx, "test", "Enfance")?;
+                        categories::set_teleservice_category(
+                            tx,
+                            "test",
+                            "school-canteen-registration",
+                            Some(c.id),
+                        )?;
+                        c
+                    }
+                };
+                categories::set_right(tx, "test", c.id, &uid, right)?;
+                let mut s = guichet_core::foyers::settings(tx)?;
+                s.notify_agents = true;
+                guichet_core::foyers::save_settings(tx, &s)
+            })
+            .unwrap();
+    }
+    let app = test::init_service(public_app(&p.shared)).await;
+    let mut b = Browser::portal("arles");
+    let me = household(&app, &p, &arles, &mut b, "h@example.fr").await;
+    let child = add_child(&app, &mut b, me, "Léo").await;
+    let id = start_canteen(&app, &mut b, child).await;
+    for (step, fields) in [
+        ("inscription", CANTEEN),
+        ("health", &[("rules_acceptance", "oui")][..]),
+    ] {
+        let path = format!("/mes-demandes/{id}/etapes/{step}");
+        b.submit(&app, &path, &path, fields).await;
+    }
+    let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+    let key = summary
+        .html
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = b
+        .post(
+            &app,
+            &format!("/mes-demandes/{id}/envoi"),
+            &csrf_of(&summary.html),
+            &[("means", "Email"), ("consent", "oui"), ("key", &key)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let mails = p
+        .store
+        .read(arles.id, |tx| outbox::unsent(tx, 100))
+        .unwrap();
+    let told: Vec<&str> = mails
+        .iter()
+        .filter(|m| m.subject.contains("nouvelle demande n° 1"))
+        .map(|m| m.recipient.as_str())
+        .collect();
+    assert_eq!(told, ["lea@arles.example"]);
+}
