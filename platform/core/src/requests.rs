@@ -922,12 +922,12 @@ impl Receipt {
 /// The receipt of a request (of this foyer, or any when `household` is
 /// `None`, for the back office and the mail worker).
 pub fn receipt(tx: &mut TenantTx<'_>, household: Option<i64>, id: i64) -> Result<Receipt, Error> {
-    let row = match household {
+    // The foyer's own request only (any, for the back office and the mailer).
+    match household {
         Some(h) => repo::of_household(tx, h, id)?,
         None => repo::get(tx, id)?,
     }
     .ok_or(Error::NotFound)?;
-    let _ = row;
     let action = repo::submission(tx, id)?.ok_or(Error::NotFound)?;
     serde_json::from_str(action.snapshot_json.as_deref().unwrap_or("")).map_err(|_| Error::NotFound)
 }

@@ -227,7 +227,6 @@ pub fn populate_portal(
             individual,
             chrono::Utc::now().naive_utc(),
         )?;
-        let me = foyers::foyer(tx, household)?;
         let actor = Actor::household(
             &guichet_core::store::repo::foyers::individual(tx, individual)?.expect("just made"),
         );
@@ -247,7 +246,6 @@ pub fn populate_portal(
             },
             &[],
         )?;
-        let _ = me;
         let child = |first: &str, y: i32, sex: Sex| Person {
             adult: false,
             last_name: "DURAND".into(),
