@@ -377,3 +377,40 @@ fn the_definition_checker_names_what_is_wrong() {
     let problems = def.problems();
     assert_eq!(problems.len(), 3, "{problems:?}");
 }
+
+#[test]
+fn a_text_rule_says_its_own_message() {
+    let mut def = latest("technical-intervention").unwrap().clone();
+    let field = &mut def.steps[0].fields[1];
+    field.rule = Some(TextRule {
+        pattern: "^[A-Z]".into(),
+        message: "commencez par une majuscule".into(),
+    });
+    field.show_if = None;
+    assert_eq!(def.problems(), Vec::<String>::new());
+    let step = &def.steps[0];
+    let mut c = ctx();
+    c.lists
+        .insert("intervention_type".into(), def.lists[0].entries.clone());
+    let base = [
+        ("intervention_type", "pothole"),
+        ("place.street_name", "Rue Gambetta"),
+        ("place.postal_code", "13200"),
+        ("place.city", "Arles"),
+        ("description", "Un trou."),
+    ];
+    let mut bad = base.to_vec();
+    bad.push(("other_intervention_label", "banc"));
+    let e = validate_step(step, &input(&bad), &Map::new(), &c).unwrap_err();
+    assert_eq!(names(&e), ["other_intervention_label"]);
+    assert_eq!(e[0].message, "commencez par une majuscule");
+    let mut good = base.to_vec();
+    good.push(("other_intervention_label", "Banc"));
+    assert!(validate_step(step, &input(&good), &Map::new(), &c).is_ok());
+    // A rule that is no regular expression is refused by the checker.
+    def.steps[0].fields[1].rule = Some(TextRule {
+        pattern: "[".into(),
+        message: "x".into(),
+    });
+    assert_eq!(def.problems().len(), 1);
+}
