@@ -85,22 +85,14 @@ pub(crate) async fn home(
     search: web::Query<Search>,
 ) -> Result<HttpResponse, AppError> {
     let me = maybe_me(&req, &store).await?;
-    let offers = tx::read(&store, &tenant, |t| {
-        requests::offers(t)?
-            .into_iter()
-            .map(|o| {
-                let asked = requests::asked(t, &o)?;
-                Ok((o, asked))
-            })
-            .collect::<Result<Vec<_>, guichet_core::Error>>()
-    })
-    .await?;
+    let offers = tx::read(&store, &tenant, requests::offers).await?;
     let q = search.q.trim().to_owned();
     let wanted = text::search_key(&q);
     let today = time::today();
     let mut groups: Vec<(DisplayGroup, Vec<Card>)> = Vec::new();
     let mut count = 0;
-    for (o, asked) in &offers {
+    for o in &offers {
+        let asked = &requests::asked(o);
         let hay = text::search_key(&format!("{} {}", o.teleservice.label, o.form.summary));
         if !wanted.split_whitespace().all(|w| hay.contains(w)) {
             continue;
@@ -179,7 +171,7 @@ pub(crate) async fn show(
     let foyer = me.as_ref().map(|(_, m)| m.foyer.clone());
     let (offer, asked, eligible) = tx::read(&store, &tenant, move |t| {
         let offer = requests::offer(t, &code)?;
-        let asked = requests::asked(t, &offer)?;
+        let asked = requests::asked(&offer);
         let eligible = foyer
             .as_ref()
             .map(|f| requests::eligibility(t, &offer, f, time::today()));

@@ -103,7 +103,7 @@ async fn load_documents(
     tx::read(store, who, move |t| {
         let me = me_in(t, account)?;
         let f = requests::filed(t, me.household(), id)?;
-        let asked = requests::asked(t, &f.offer)?;
+        let asked = requests::asked(&f.offer);
         let attached = justificatifs::of_request(t, me.household(), id)?;
         let all = justificatifs::of_household(t, me.household())?;
         Ok::<_, Error>((me, f, asked, attached, all))
@@ -251,7 +251,7 @@ pub(crate) async fn add_document(
             Some(d) => d,
             None => {
                 let f = requests::filed(x, household, id)?;
-                if !requests::asked(x, &f.offer)?
+                if !requests::asked(&f.offer)
                     .iter()
                     .any(|a| a.document_type == t)
                 {
@@ -390,7 +390,7 @@ async fn load_summary(store: &Store, who: &SignedInHousehold, id: i64) -> Result
         let f = requests::filed(t, me.household(), id)?;
         let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
         let summary = summarize(f.form, &f.data, &ctx, false);
-        let has_documents = !requests::asked(t, &f.offer)?.is_empty();
+        let has_documents = !requests::asked(&f.offer).is_empty();
         let documents = justificatifs::of_request(t, me.household(), id)?;
         let settings = foyers::settings(t)?;
         let requester = me.foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;

@@ -30,16 +30,14 @@ impl Me {
 /// removed, archived or disabled since sign-in is signed in no more.
 pub(crate) fn me_in(tx: &mut TenantTx<'_>, individual: i64) -> Result<Me, Error> {
     let gone = || Error::Refused(String::new());
-    let account = foyers::account_of_individual(tx, individual)?;
-    let household = match account {
-        Some(a) if a.enabled && !a.archived => a.household,
-        Some(_) => return Err(gone()),
-        // A person of a foyer made for one request without an account.
-        None => guichet_core::store::repo::foyers::individual(tx, individual)?
-            .map(|p| p.household_id)
-            .ok_or_else(gone)?,
-    };
+    let household = guichet_core::store::repo::foyers::individual(tx, individual)?
+        .map(|p| p.household_id)
+        .ok_or_else(gone)?;
     let foyer = foyers::foyer(tx, household)?;
+    if !foyer.enabled || foyer.state == "Archived" {
+        return Err(gone());
+    }
+    // Archived members are not in the foyer any more.
     let person = foyer.member(individual).cloned().ok_or_else(gone)?;
     Ok(Me { foyer, person })
 }

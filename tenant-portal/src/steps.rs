@@ -399,7 +399,7 @@ async fn load(
             return Err(Error::NotFound);
         }
         let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
-        let documents = !requests::asked(t, &f.offer)?.is_empty();
+        let documents = !requests::asked(&f.offer).is_empty();
         Ok((me, f, ctx, documents))
     })
     .await

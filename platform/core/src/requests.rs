@@ -32,6 +32,9 @@ pub struct Offer {
     pub teleservice: TeleserviceRow,
     pub form: &'static FormDefinition,
     pub seasons: Vec<SeasonRow>,
+    /// The justificatifs set for it (none until it is first used: then its
+    /// form's defaults count, see [`asked`]).
+    pub requirements: Vec<RequirementRow>,
 }
 
 impl Offer {
@@ -72,7 +75,9 @@ pub fn dates(s: &SeasonRow) -> SeasonDates {
 /// The téléservices of the collectivité that can be filed online: active,
 /// with a form.
 pub fn offers(tx: &mut TenantTx<'_>) -> Result<Vec<Offer>, Error> {
+    // Three queries whatever the number of téléservices.
     let seasons = offer::seasons(tx, None)?;
+    let requirements = offer::requirements(tx, None)?;
     Ok(offer::teleservices(tx)?
         .into_iter()
         .filter(|t| t.active)
@@ -82,6 +87,11 @@ pub fn offers(tx: &mut TenantTx<'_>) -> Result<Vec<Offer>, Error> {
                 seasons: seasons
                     .iter()
                     .filter(|s| s.teleservice_id == t.id)
+                    .cloned()
+                    .collect(),
+                requirements: requirements
+                    .iter()
+                    .filter(|r| r.teleservice_id == t.id)
                     .cloned()
                     .collect(),
                 teleservice: t,
@@ -99,6 +109,7 @@ pub fn offer(tx: &mut TenantTx<'_>, code: &str) -> Result<Offer, Error> {
     let form = forms::latest(&t.code).ok_or(Error::NotFound)?;
     Ok(Offer {
         seasons: offer::seasons(tx, Some(t.id))?,
+        requirements: offer::requirements(tx, Some(t.id))?,
         teleservice: t,
         form,
     })
@@ -521,6 +532,7 @@ pub fn filed(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<Filed, Er
         .find(|t| t.id == row.teleservice_id)
         .ok_or(Error::NotFound)?;
     let seasons = offer::seasons(tx, Some(t.id))?;
+    let requirements = offer::requirements(tx, Some(t.id))?;
     let data = match serde_json::from_str(&row.data_json) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
@@ -530,6 +542,7 @@ pub fn filed(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<Filed, Er
             teleservice: t,
             form,
             seasons,
+            requirements,
         },
         row,
         form,
@@ -955,7 +968,7 @@ pub fn dashboard(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<Line>, Err
         .into_iter()
         .map(|t| (t.id, t.label))
         .collect();
-    Ok(repo::household_requests(tx, household, 500)?
+    Ok(repo::household_lines(tx, household, 500)?
         .into_iter()
         .map(|r| {
             let state = RequestState::parse(&r.state).unwrap_or(RequestState::Draft);
@@ -1162,12 +1175,13 @@ pub struct Asked {
     pub reason: String,
 }
 
-pub fn asked(tx: &mut TenantTx<'_>, offer: &Offer) -> Result<Vec<Asked>, Error> {
-    let rows = if offer.teleservice.seeded_at.is_some() {
-        offer::requirements(tx, offer.teleservice.id)?
-            .into_iter()
-            .map(|r| (r.document_type, r.special, r.reason))
-            .collect::<Vec<_>>()
+pub fn asked(offer: &Offer) -> Vec<Asked> {
+    let rows: Vec<(String, bool, String)> = if offer.teleservice.seeded_at.is_some() {
+        offer
+            .requirements
+            .iter()
+            .map(|r| (r.document_type.clone(), r.special, r.reason.clone()))
+            .collect()
     } else {
         offer
             .form
@@ -1176,15 +1190,14 @@ pub fn asked(tx: &mut TenantTx<'_>, offer: &Offer) -> Result<Vec<Asked>, Error> 
             .map(|r| (r.document_type.clone(), r.special, r.reason.clone()))
             .collect()
     };
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(code, special, reason)| Asked {
             label: doctypes::find(&code).map_or_else(|| code.clone(), |t| t.label.to_owned()),
             document_type: code,
             special,
             reason,
         })
-        .collect())
+        .collect()
 }
 
 /// Moves a request along the workflow for `who` (an agent, the system, an

@@ -105,17 +105,25 @@ pub struct RequirementRow {
     pub position: i32,
 }
 
+/// The justificatifs asked for by one téléservice, or by all of them
+/// (`None`), in order.
 pub fn requirements(
     tx: &mut TenantTx<'_>,
-    teleservice: i64,
+    teleservice: Option<i64>,
 ) -> Result<Vec<RequirementRow>, StoreError> {
     let tenant = tx.tenant_key();
-    Ok(teleservice_requirements::table
+    let mut q = teleservice_requirements::table
         .filter(teleservice_requirements::tenant_id.eq(tenant))
-        .filter(teleservice_requirements::teleservice_id.eq(teleservice))
-        .order(teleservice_requirements::position)
+        .order((
+            teleservice_requirements::teleservice_id,
+            teleservice_requirements::position,
+        ))
         .select(RequirementRow::as_select())
-        .load(tx.conn())?)
+        .into_boxed();
+    if let Some(t) = teleservice {
+        q = q.filter(teleservice_requirements::teleservice_id.eq(t));
+    }
+    Ok(q.load(tx.conn())?)
 }
 
 /// Sets a téléservice's lists and justificatifs from its form's defaults,

@@ -128,6 +128,44 @@ pub fn household_requests(
         .load(tx.conn())?)
 }
 
+/// A line of the foyer's list of requests: what the list shows, no data.
+#[derive(Debug, Clone, Queryable)]
+pub struct LineRow {
+    pub id: i64,
+    pub number: Option<i64>,
+    pub teleservice_id: i64,
+    pub subject_name: String,
+    pub state: String,
+    pub created_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub draft_expires_at: Option<NaiveDateTime>,
+}
+
+/// The foyer's requests as a list, newest first.
+pub fn household_lines(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    limit: i64,
+) -> Result<Vec<LineRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(requests::table
+        .filter(requests::tenant_id.eq(tenant))
+        .filter(requests::household_id.eq(household))
+        .order((requests::created_at.desc(), requests::id.desc()))
+        .limit(limit)
+        .select((
+            requests::id,
+            requests::number,
+            requests::teleservice_id,
+            requests::subject_name,
+            requests::state,
+            requests::created_at,
+            requests::submitted_at,
+            requests::draft_expires_at,
+        ))
+        .load(tx.conn())?)
+}
+
 /// The states of the requests of a téléservice for these subjects (`None`:
 /// the foyer itself), in `season` when given: what decides who may file again.
 pub fn subjects_states(
