@@ -6,9 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use guichet_core::auth::password;
 use guichet_core::auth::throttle::Throttle;
-use guichet_core::foyers::{self, Opened, PersonForm};
+use guichet_core::foyers::{self, Opened};
 use guichet_core::store::Store;
-use guichet_domain::household::{Title, ADDRESS_PARTS, PASSWORD_MIN};
+use guichet_domain::household::{Title, PASSWORD_MIN};
 use guichet_web::client::ClientAddr;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
@@ -18,7 +18,9 @@ use guichet_web::tenant::CurrentTenant;
 use guichet_web::{blocking, sentence, tx, AppError, Renderer};
 use serde::{Deserialize, Serialize};
 
-use crate::page::{self, base_url, layout, render, see_other, Section as Nav};
+use crate::page::{
+    self, address_fields, base_url, layout, person_form, render, see_other, Section as Nav,
+};
 
 const WRONG: &str = "Adresse électronique ou mot de passe incorrect. Vérifiez-les ; si vous avez oublié votre mot de passe, choisissez-en un nouveau avec le lien « Mot de passe oublié ».";
 
@@ -230,27 +232,7 @@ fn account_form(csrf_token: String, p: &Pairs) -> Form {
         .into_iter()
         .map(|t| (t.code().to_owned(), t.label().to_owned(), title == t.code()))
         .collect();
-    let address = ADDRESS_PARTS
-        .iter()
-        .map(|(part, label, required)| {
-            let name = format!("address.{part}");
-            let f = Field::text(&name, label, &p.get(&name));
-            let f = match *part {
-                "street_name" => f.autocomplete("address-line1"),
-                "postal_code" => f
-                    .autocomplete("postal-code")
-                    .hint("5 chiffres, par exemple 13200."),
-                "city" => f.autocomplete("address-level2"),
-                "country" => f.autocomplete("country-name"),
-                _ => f,
-            };
-            if *required {
-                f
-            } else {
-                f.optional()
-            }
-        })
-        .collect();
+    let address = address_fields("address", |k| p.get(k), true, true);
     Form::new(
         "/creer-un-compte",
         csrf_token,
@@ -311,23 +293,6 @@ pub(crate) async fn sign_up_page(
         Some("Avec un compte, vous faites vos démarches en ligne, vous les retrouvez et vous les suivez."),
         form,
     )
-}
-
-fn person_form(p: &Pairs) -> PersonForm {
-    PersonForm {
-        title: p.get("title"),
-        last_name: p.get("last_name"),
-        first_name: p.get("first_name"),
-        birth_date: p.get("birth_date"),
-        birth_city: p.get("birth_city"),
-        sex: p.get("sex"),
-        born: p.get("born"),
-        email: p.get("email"),
-        mobile_phone: p.get("mobile_phone"),
-        home_phone: p.get("home_phone"),
-        office_phone: p.get("office_phone"),
-        profession: p.get("profession"),
-    }
 }
 
 pub(crate) async fn sign_up(

@@ -5,10 +5,10 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::error::Checks;
-use guichet_core::foyers::{self, Actor, Foyer, Member, PersonForm};
+use guichet_core::foyers::{self, Actor, Foyer, Member};
 use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_domain::household::{Parenthood, Sex, Title, ADDRESS_PARTS};
+use guichet_domain::household::{Parenthood, Sex, Title};
 use guichet_domain::time;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
@@ -17,7 +17,10 @@ use guichet_web::tenant::CurrentTenant;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::page::{layout, me, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::page::{
+    address_fields, layout, me, me_in, person_form, render, see_other, signed_in, Me,
+    Section as Nav,
+};
 
 #[derive(Serialize)]
 struct MemberLine {
@@ -72,18 +75,7 @@ fn line(m: &Member, foyer: &Foyer) -> MemberLine {
 }
 
 fn address_form(csrf_token: String, get: impl Fn(&str) -> String) -> Form {
-    let fields = ADDRESS_PARTS
-        .iter()
-        .map(|(part, label, required)| {
-            let name = format!("address.{part}");
-            let f = Field::text(&name, label, &get(&name));
-            if *required {
-                f
-            } else {
-                f.optional()
-            }
-        })
-        .collect();
+    let fields = address_fields("address", get, true, true);
     Form::new(
         "/mon-foyer/adresse",
         csrf_token,
@@ -348,23 +340,6 @@ pub(crate) async fn new_page(
     form_page(&pages, StatusCode::OK, layout, title, None, form)
 }
 
-fn person_of(p: &Pairs) -> PersonForm {
-    PersonForm {
-        title: p.get("title"),
-        last_name: p.get("last_name"),
-        first_name: p.get("first_name"),
-        birth_date: p.get("birth_date"),
-        birth_city: p.get("birth_city"),
-        sex: p.get("sex"),
-        born: p.get("born"),
-        email: p.get("email"),
-        mobile_phone: p.get("mobile_phone"),
-        home_phone: p.get("home_phone"),
-        office_phone: p.get("office_phone"),
-        profession: p.get("profession"),
-    }
-}
-
 /// Checks a member form: the person and, for a child, the responsibles.
 fn check(
     p: &Pairs,
@@ -372,7 +347,7 @@ fn check(
     foyer: &Foyer,
 ) -> Result<(foyers::Person, Vec<(i64, Parenthood)>), Error> {
     let mut checks = Checks::default();
-    let person = foyers::check_person(&person_of(p), adult, time::today(), &mut checks);
+    let person = foyers::check_person(&person_form(p), adult, time::today(), &mut checks);
     let responsibles = if adult {
         Vec::new()
     } else {

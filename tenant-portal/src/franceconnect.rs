@@ -13,7 +13,6 @@ use guichet_core::identity::{self, Identity, IdentityError, Pending, ProviderCon
 use guichet_core::store::repo::foyers as rows;
 use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_domain::household::ADDRESS_PARTS;
 use guichet_web::client::ClientAddr;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
@@ -23,7 +22,7 @@ use guichet_web::{blocking, tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 use crate::account::message_page;
-use crate::page::{base_url, layout, render, see_other, Section as Nav};
+use crate::page::{address_fields, base_url, layout, render, see_other, Section as Nav};
 
 const PENDING: &str = "fc_pending";
 const IDENTITY: &str = "fc_identity";
@@ -208,18 +207,7 @@ fn link_form(csrf_token: String, email: &str) -> Form {
 }
 
 fn create_form(csrf_token: String, p: &Pairs) -> Form {
-    let address = ADDRESS_PARTS
-        .iter()
-        .map(|(part, label, required)| {
-            let name = format!("address.{part}");
-            let f = Field::text(&name, label, &p.get(&name));
-            if *required {
-                f
-            } else {
-                f.optional()
-            }
-        })
-        .collect();
+    let address = address_fields("address", |k| p.get(k), true, true);
     Form::new(
         "/connexion/franceconnect/creer",
         csrf_token,

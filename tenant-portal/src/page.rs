@@ -4,10 +4,12 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
-use guichet_core::foyers::{self, Foyer, Member};
+use guichet_core::foyers::{self, Foyer, Member, PersonForm};
 use guichet_core::store::Store;
 use guichet_core::store::TenantTx;
 use guichet_core::Error;
+use guichet_domain::household::ADDRESS_PARTS;
+use guichet_web::forms::{Field, Pairs};
 use guichet_web::principal::{SignedInHousehold, HOUSEHOLD_SIGN_IN};
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{csrf, tx, AppError, Layout, Renderer};
@@ -139,5 +141,56 @@ pub(crate) fn error_title(title: &str, has_errors: bool) -> String {
         format!("Erreur : {title}")
     } else {
         title.to_owned()
+    }
+}
+
+/// The inputs of an address named `{key}.street_name`, `{key}.city`…;
+/// `required`: the address must be given; `own`: it is the person's own
+/// (the browser may fill it in, RGAA 11.13).
+pub(crate) fn address_fields(
+    key: &str,
+    get: impl Fn(&str) -> String,
+    required: bool,
+    own: bool,
+) -> Vec<Field> {
+    ADDRESS_PARTS
+        .iter()
+        .map(|(part, label, part_required)| {
+            let name = format!("{key}.{part}");
+            let mut f = Field::text(&name, label, &get(&name));
+            if *part == "postal_code" {
+                f = f.hint("5 chiffres, par exemple 13200.");
+            }
+            let token = match *part {
+                "street_name" => Some("address-line1"),
+                "postal_code" => Some("postal-code"),
+                "city" => Some("address-level2"),
+                "country" => Some("country-name"),
+                _ => None,
+            };
+            if let (true, Some(t)) = (own, token) {
+                f = f.autocomplete(t);
+            }
+            f.optional = !(required && *part_required);
+            f
+        })
+        .collect()
+}
+
+/// A person's form as sent (account, member, visitor).
+pub(crate) fn person_form(p: &Pairs) -> PersonForm {
+    PersonForm {
+        title: p.get("title"),
+        last_name: p.get("last_name"),
+        first_name: p.get("first_name"),
+        birth_date: p.get("birth_date"),
+        birth_city: p.get("birth_city"),
+        sex: p.get("sex"),
+        born: p.get("born"),
+        email: p.get("email"),
+        mobile_phone: p.get("mobile_phone"),
+        home_phone: p.get("home_phone"),
+        office_phone: p.get("office_phone"),
+        profession: p.get("profession"),
     }
 }

@@ -12,14 +12,15 @@ use guichet_domain::forms::{
     to_input, Choice, ChoiceDisplay, Condition, Context, Field as Def, FieldError, FieldKind,
     Input, Step,
 };
-use guichet_domain::household::ADDRESS_PARTS;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Section, TreeChoice};
 use guichet_web::principal::SignedInHousehold;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::page::{base_url, layout, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::page::{
+    address_fields, base_url, layout, me_in, render, see_other, signed_in, Me, Section as Nav,
+};
 
 /// The values a condition's trigger takes in the form (`oui`/`non` for a
 /// yes/no), for the script that shows and hides.
@@ -230,7 +231,7 @@ pub(crate) fn step_form(
                     vec![Section::titled(
                         &legend,
                         hint.as_deref(),
-                        address_fields(&def.key, input, def.required),
+                        address_fields(&def.key, |n| input.get(n).to_owned(), def.required, false),
                     )]
                 } else {
                     group_sections(def, input, ctx, hint.as_deref())
@@ -267,21 +268,6 @@ pub(crate) fn step_form(
     )
 }
 
-fn address_fields(key: &str, input: &Input, required: bool) -> Vec<Field> {
-    ADDRESS_PARTS
-        .iter()
-        .map(|(part, label, part_required)| {
-            let name = format!("{key}.{part}");
-            let f = Field::text(&name, label, input.get(&name));
-            if required && *part_required {
-                f
-            } else {
-                f.optional()
-            }
-        })
-        .collect()
-}
-
 /// A group's items as fieldsets: those typed, then blank ones to add more.
 fn group_sections(def: &Def, input: &Input, ctx: &Context, hint: Option<&str>) -> Vec<Section> {
     let prefix = format!("{}.", def.key);
@@ -307,7 +293,7 @@ fn group_sections(def: &Def, input: &Input, ctx: &Context, hint: Option<&str>) -
             .flat_map(|sub| {
                 let name = format!("{}.{i}.{}", def.key, sub.key);
                 if sub.kind == FieldKind::Address {
-                    address_fields(&name, input, sub.required)
+                    address_fields(&name, |n| input.get(n).to_owned(), sub.required, false)
                 } else {
                     vec![field(sub, &name, input, ctx)]
                 }

@@ -5,33 +5,22 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::foyers::{self, PersonForm};
+use guichet_core::foyers;
 use guichet_core::requests;
 use guichet_core::store::Store;
-use guichet_domain::household::{Title, ADDRESS_PARTS};
+use guichet_domain::household::Title;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
 use guichet_web::session::{self, SessionPrincipal};
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{tx, AppError, Renderer};
 
-use crate::page::{layout, see_other, Section as Nav};
+use crate::page::{address_fields, layout, person_form, see_other, Section as Nav};
 use crate::steps::after_step;
 
 fn visitor_form(code: &str, csrf_token: String, p: &Pairs) -> Form {
     let title = p.get("title");
-    let address = ADDRESS_PARTS
-        .iter()
-        .map(|(part, label, required)| {
-            let name = format!("address.{part}");
-            let f = Field::text(&name, label, &p.get(&name));
-            if *required {
-                f
-            } else {
-                f.optional()
-            }
-        })
-        .collect();
+    let address = address_fields("address", |k| p.get(k), true, true);
     Form::new(
         &format!("/demarches/{code}/sans-compte"),
         csrf_token,
@@ -109,15 +98,7 @@ pub(crate) async fn start(
 ) -> Result<HttpResponse, AppError> {
     let offer = offer(&store, &tenant, &code).await?;
     let p = Pairs(pairs);
-    let form = PersonForm {
-        title: p.get("title"),
-        last_name: p.get("last_name"),
-        first_name: p.get("first_name"),
-        email: p.get("email"),
-        mobile_phone: p.get("mobile_phone"),
-        home_phone: p.get("home_phone"),
-        ..PersonForm::default()
-    };
+    let form = person_form(&p);
     let checked = foyers::check_visitor(|k| p.get(k), &form, guichet_domain::time::today());
     let visitor = match checked {
         Ok(v) => v,

@@ -334,8 +334,7 @@ pub fn check_account(
     today: NaiveDate,
 ) -> Result<NewAccount, Error> {
     let mut checks = Checks::default();
-    let person = check_person(form, true, today, &mut checks);
-    let address = check_address(&get, "address.", &mut checks);
+    let account = identity(&get, form, today, &mut checks);
     let password = get("password");
     if let Err(e) = rules::password(&password, &form.email) {
         checks.add("password", e);
@@ -346,7 +345,20 @@ pub fn check_account(
         );
     }
     checks.finish()?;
-    Ok(NewAccount { person, address })
+    Ok(account)
+}
+
+/// The responsible adult and the address, their errors noted in `checks`.
+fn identity(
+    get: &impl Fn(&str) -> String,
+    form: &PersonForm,
+    today: NaiveDate,
+    checks: &mut Checks,
+) -> NewAccount {
+    NewAccount {
+        person: check_person(form, true, today, checks),
+        address: check_address(get, "address.", checks),
+    }
 }
 
 /// Checks the identity a visitor gives to file a request without an
@@ -357,10 +369,9 @@ pub fn check_visitor(
     today: NaiveDate,
 ) -> Result<NewAccount, Error> {
     let mut checks = Checks::default();
-    let person = check_person(form, true, today, &mut checks);
-    let address = check_address(&get, "address.", &mut checks);
+    let account = identity(&get, form, today, &mut checks);
     checks.finish()?;
-    Ok(NewAccount { person, address })
+    Ok(account)
 }
 
 /// A foyer made for one request filed without an account: its responsible
