@@ -203,6 +203,48 @@ where
     location.split('/').nth(2).unwrap().parse().unwrap()
 }
 
+/// The form's one-time key on a summary page.
+pub fn key_of(html: &str) -> String {
+    html.split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the summary's one-time key")
+        .to_owned()
+}
+
+/// Fills the canteen registration's steps and sends it.
+pub async fn send_canteen<S, B>(app: &S, b: &mut Browser, id: i64)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    for (step, fields) in [
+        ("inscription", CANTEEN),
+        ("health", &[("rules_acceptance", "oui")][..]),
+    ] {
+        let path = format!("/mes-demandes/{id}/etapes/{step}");
+        assert_eq!(
+            b.submit(app, &path, &path, fields).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let summary = b.get(app, &format!("/mes-demandes/{id}/envoi")).await;
+    let send = [
+        ("means", "Email"),
+        ("consent", "oui"),
+        ("key", &key_of(&summary.html)),
+    ];
+    let r = b
+        .post(
+            app,
+            &format!("/mes-demandes/{id}/envoi"),
+            &csrf_of(&summary.html),
+            &send,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+}
+
 pub const CANTEEN: &[(&str, &str)] = &[
     ("urgency_phone", "06 98 76 54 32"),
     ("canteen_days", "monday"),
@@ -308,15 +350,7 @@ async fn a_household_files_a_canteen_registration_and_follows_it() {
         assert!(summary.html.contains("Sans porc"));
         assert!(summary.html.contains("Lundi, Jeudi"));
         let token = csrf_of(&summary.html);
-        let key = summary
-            .html
-            .split("name=\"key\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned();
+        let key = key_of(&summary.html);
         let send = [
             ("means", "Email"),
             ("note", "Merci !"),
@@ -1078,36 +1112,7 @@ async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf() {
         let me = household(&app, &p, &arles, &mut b, "f@example.fr").await;
         let child = add_child(&app, &mut b, me, "Léo").await;
         let id = start_canteen(&app, &mut b, child).await;
-        for (step, fields) in [
-            ("inscription", CANTEEN),
-            ("health", &[("rules_acceptance", "oui")][..]),
-        ] {
-            let path = format!("/mes-demandes/{id}/etapes/{step}");
-            assert_eq!(
-                b.submit(&app, &path, &path, fields).await.status,
-                StatusCode::SEE_OTHER
-            );
-        }
-        let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
-        let key = summary
-            .html
-            .split("name=\"key\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned();
-        let r = b
-            .post(
-                &app,
-                &format!("/mes-demandes/{id}/envoi"),
-                &csrf_of(&summary.html),
-                &[("means", "Email"), ("consent", "oui"), ("key", &key)],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
-
+        send_canteen(&app, &mut b, id).await;
         let port = guichet_tests::free_port();
         let url = url::Url::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
         let sender = SmtpSender::new(&url, "Ville d’Arles <mairie@arles.example>").unwrap();
@@ -1414,30 +1419,7 @@ async fn seasons_open_and_close_registrations() {
     let child = add_child(&app, &mut b, me, "Léo").await;
     // One request per child and season: once sent, the child is not offered again.
     let id = start_canteen(&app, &mut b, child).await;
-    for (step, fields) in [
-        ("inscription", CANTEEN),
-        ("health", &[("rules_acceptance", "oui")][..]),
-    ] {
-        let path = format!("/mes-demandes/{id}/etapes/{step}");
-        b.submit(&app, &path, &path, fields).await;
-    }
-    let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
-    let key = summary
-        .html
-        .split("name=\"key\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    b.post(
-        &app,
-        &format!("/mes-demandes/{id}/envoi"),
-        &csrf_of(&summary.html),
-        &[("means", "Email"), ("consent", "oui"), ("key", &key)],
-    )
-    .await;
+    send_canteen(&app, &mut b, id).await;
     let page = b.get(&app, "/demarches/school-canteen-registration").await;
     assert!(
         page.html
@@ -1529,32 +1511,7 @@ async fn agents_of_the_category_are_told_of_a_new_request() {
     let me = household(&app, &p, &arles, &mut b, "h@example.fr").await;
     let child = add_child(&app, &mut b, me, "Léo").await;
     let id = start_canteen(&app, &mut b, child).await;
-    for (step, fields) in [
-        ("inscription", CANTEEN),
-        ("health", &[("rules_acceptance", "oui")][..]),
-    ] {
-        let path = format!("/mes-demandes/{id}/etapes/{step}");
-        b.submit(&app, &path, &path, fields).await;
-    }
-    let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
-    let key = summary
-        .html
-        .split("name=\"key\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let r = b
-        .post(
-            &app,
-            &format!("/mes-demandes/{id}/envoi"),
-            &csrf_of(&summary.html),
-            &[("means", "Email"), ("consent", "oui"), ("key", &key)],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    send_canteen(&app, &mut b, id).await;
     let mails = p
         .store
         .read(arles.id, |tx| outbox::unsent(tx, 100))
