@@ -964,18 +964,14 @@ pub struct Line {
 
 /// The foyer's requests, newest first.
 pub fn dashboard(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<Line>, Error> {
-    let labels: std::collections::HashMap<i64, String> = offer::teleservices(tx)?
-        .into_iter()
-        .map(|t| (t.id, t.label))
-        .collect();
-    Ok(repo::household_lines(tx, household, 500)?
+    Ok(repo::household_lines(tx, household)?
         .into_iter()
         .map(|r| {
             let state = RequestState::parse(&r.state).unwrap_or(RequestState::Draft);
             Line {
                 id: r.id,
                 number: r.number,
-                label: labels.get(&r.teleservice_id).cloned().unwrap_or_default(),
+                label: r.label,
                 subject: r.subject_name,
                 state: state.label().into(),
                 state_code: r.state.clone(),

@@ -255,7 +255,7 @@ pub fn state_of(conn: &mut DbConnection, id: TenantId) -> Result<Option<TenantSt
     let state: Option<String> = tenants::table
         .filter(tenants::id.eq(id.get()))
         .select(tenants::state)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(state.as_deref().map(TenantState::from_db))
 }
@@ -265,7 +265,7 @@ pub fn name_of(conn: &mut DbConnection, id: TenantId) -> Result<Option<String>, 
     Ok(tenants::table
         .filter(tenants::id.eq(id.get()))
         .select(tenants::name)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -1,8 +1,8 @@
 //! Pages: handlebars templates (strict, HTML-escaped), embedded in the binary.
-//! Every page fills [`Layout`], which the `layout` partial shows.
+//! Every page fills [`Layout`], which the `layout` template draws around it.
 
 use actix_web::HttpResponse;
-use handlebars::Handlebars;
+use handlebars::{Context, Handlebars};
 use rust_embed::RustEmbed;
 use serde::Serialize;
 
@@ -62,6 +62,13 @@ impl Layout {
     }
 }
 
+/// What the `layout` template shows: the page's [`Layout`] around its body.
+#[derive(Serialize)]
+struct Wrapped {
+    layout: serde_json::Value,
+    body: String,
+}
+
 pub struct Renderer {
     registry: Handlebars<'static>,
 }
@@ -84,10 +91,29 @@ impl Renderer {
             .expect("embedded templates are checked by the tests");
     }
 
+    /// Renders template `name` with `data`; when `data` has a `layout`, the
+    /// `layout` template wraps the result. In two passes rather than with a
+    /// `{{#> layout}}` partial block: handlebars copies the whole data into a
+    /// partial, then copies again every value read inside it.
     pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, AppError> {
-        self.registry
-            .render(name, data)
-            .map_err(|e| AppError::Internal(format!("gabarit {name} : {e}")))
+        let failed =
+            |e: handlebars::RenderError| AppError::Internal(format!("gabarit {name} : {e}"));
+        let mut context = Context::wraps(data).map_err(failed)?;
+        let body = self
+            .registry
+            .render_with_context(name, &context)
+            .map_err(failed)?;
+        match context
+            .data_mut()
+            .as_object_mut()
+            .and_then(|m| m.remove("layout"))
+        {
+            Some(layout) => self
+                .registry
+                .render("layout", &Wrapped { layout, body })
+                .map_err(failed),
+            None => Ok(body),
+        }
     }
 
     /// A whole HTML page response.

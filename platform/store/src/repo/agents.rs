@@ -82,7 +82,7 @@ pub fn get(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<AgentRow>, StoreEr
         .filter(agents::tenant_id.eq(tenant))
         .filter(agents::uid.eq(uid))
         .select(COLUMNS)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -92,7 +92,7 @@ pub fn get_by_id(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<AgentRow>, Sto
         .filter(agents::tenant_id.eq(tenant))
         .filter(agents::id.eq(id))
         .select(COLUMNS)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -121,7 +121,7 @@ pub fn id_of(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<i64>, StoreError
         .filter(agents::tenant_id.eq(tenant))
         .filter(agents::uid.eq(uid))
         .select(agents::id)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -135,7 +135,7 @@ pub fn id_and_profile(
         .filter(agents::tenant_id.eq(tenant))
         .filter(agents::uid.eq(uid))
         .select((agents::id, agents::profile))
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -151,7 +151,7 @@ pub fn password_hash(
         .filter(agents::tenant_id.eq(tenant))
         .filter(agents::uid.eq(uid))
         .select(agents::password_hash)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -268,7 +268,7 @@ pub fn password_token(
             agent_password_tokens::agent_id,
             agent_password_tokens::expires_at,
         ))
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 

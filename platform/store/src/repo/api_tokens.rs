@@ -66,7 +66,7 @@ pub fn valid(
             api_tokens::agent_id,
             api_tokens::last_used_at,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

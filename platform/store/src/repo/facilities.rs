@@ -86,7 +86,7 @@ pub fn get(tx: &mut TenantTx<'_>, kind: &str, id: i64) -> Result<Option<Facility
         .filter(facilities::kind.eq(kind))
         .filter(facilities::id.eq(id))
         .select(COLUMNS)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 

@@ -62,6 +62,6 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<FileRecord>, StoreEr
             files::sha256,
             files::created_at,
         ))
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }

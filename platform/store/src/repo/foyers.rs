@@ -67,7 +67,7 @@ pub fn household(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<HouseholdRow>,
         .filter(households::tenant_id.eq(tenant))
         .filter(households::id.eq(id))
         .select(HouseholdRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -154,7 +154,7 @@ pub fn member(
         .filter(individuals::household_id.eq(household))
         .filter(individuals::id.eq(id))
         .select(IndividualRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -165,7 +165,7 @@ pub fn individual(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<IndividualRow
         .filter(individuals::tenant_id.eq(tenant))
         .filter(individuals::id.eq(id))
         .select(IndividualRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -287,7 +287,7 @@ pub fn login_by_name(tx: &mut TenantTx<'_>, login: &str) -> Result<Option<LoginR
         .filter(household_logins::tenant_id.eq(tenant))
         .filter(household_logins::login.eq(login))
         .select(LoginRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -297,7 +297,7 @@ pub fn login_of(tx: &mut TenantTx<'_>, individual: i64) -> Result<Option<LoginRo
         .filter(household_logins::tenant_id.eq(tenant))
         .filter(household_logins::individual_id.eq(individual))
         .select(LoginRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -356,7 +356,7 @@ pub fn linked_individual(
         .filter(identity_links::issuer.eq(issuer))
         .filter(identity_links::subject.eq(subject))
         .select(identity_links::individual_id)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -430,7 +430,7 @@ pub fn token(
         .filter(household_tokens::purpose.eq(purpose))
         .filter(household_tokens::expires_at.gt(now))
         .select(TokenRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -530,7 +530,7 @@ pub fn portal_settings(tx: &mut TenantTx<'_>) -> Result<Option<PortalSettingsRow
     Ok(portal_settings::table
         .filter(portal_settings::tenant_id.eq(tenant))
         .select(PortalSettingsRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 

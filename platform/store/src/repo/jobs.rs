@@ -223,7 +223,7 @@ pub fn get(conn: &mut DbConnection, id: i64) -> Result<Option<JobRow>, StoreErro
     Ok(jobs::table
         .filter(jobs::id.eq(id))
         .select(JobRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

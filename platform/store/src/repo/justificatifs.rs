@@ -78,7 +78,7 @@ pub fn get(
         .filter(documents::household_id.eq(household))
         .filter(documents::id.eq(id))
         .select(DocumentRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 

@@ -103,7 +103,7 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<OutgoingMail>, Store
         .filter(mail_outbox::tenant_id.eq(tenant))
         .filter(mail_outbox::id.eq(id))
         .select(COLUMNS)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 

@@ -40,7 +40,7 @@ pub fn teleservice(
         .filter(teleservices::tenant_id.eq(tenant))
         .filter(teleservices::code.eq(code))
         .select(TeleserviceRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 

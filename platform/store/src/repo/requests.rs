@@ -3,7 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{request_actions, request_documents, request_locks, request_notes, requests};
+use crate::schema::{
+    request_actions, request_documents, request_locks, request_notes, requests, teleservices,
+};
 use crate::{StoreError, TenantTx};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -82,7 +84,7 @@ pub fn of_household(
         .filter(requests::household_id.eq(household))
         .filter(requests::id.eq(id))
         .select(RequestRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -92,7 +94,7 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<RequestRow>, StoreEr
         .filter(requests::tenant_id.eq(tenant))
         .filter(requests::id.eq(id))
         .select(RequestRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -108,7 +110,7 @@ pub fn by_submit_key(tx: &mut TenantTx<'_>, key: &str) -> Result<Option<RequestR
         .filter(requests::tenant_id.eq(tenant))
         .filter(requests::submit_key.eq(key))
         .select(RequestRow::as_select())
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
@@ -133,7 +135,8 @@ pub fn household_requests(
 pub struct LineRow {
     pub id: i64,
     pub number: Option<i64>,
-    pub teleservice_id: i64,
+    /// The téléservice's label.
+    pub label: String,
     pub subject_name: String,
     pub state: String,
     pub created_at: NaiveDateTime,
@@ -141,22 +144,23 @@ pub struct LineRow {
     pub draft_expires_at: Option<NaiveDateTime>,
 }
 
-/// The foyer's requests as a list, newest first.
-pub fn household_lines(
-    tx: &mut TenantTx<'_>,
-    household: i64,
-    limit: i64,
-) -> Result<Vec<LineRow>, StoreError> {
+/// The foyer's requests as a list, newest first: all of them (a foyer files
+/// a few a year, and retention removes the old ones).
+pub fn household_lines(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<LineRow>, StoreError> {
     let tenant = tx.tenant_key();
     Ok(requests::table
+        .inner_join(
+            teleservices::table.on(teleservices::tenant_id
+                .eq(requests::tenant_id)
+                .and(teleservices::id.eq(requests::teleservice_id))),
+        )
         .filter(requests::tenant_id.eq(tenant))
         .filter(requests::household_id.eq(household))
         .order((requests::created_at.desc(), requests::id.desc()))
-        .limit(limit)
         .select((
             requests::id,
             requests::number,
-            requests::teleservice_id,
+            teleservices::label,
             requests::subject_name,
             requests::state,
             requests::created_at,
@@ -398,6 +402,6 @@ pub fn lock_holder(
         .filter(request_locks::tenant_id.eq(tenant))
         .filter(request_locks::request_id.eq(request))
         .select((request_locks::agent_id, request_locks::taken_at))
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }

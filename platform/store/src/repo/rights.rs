@@ -47,7 +47,7 @@ pub fn get(
         .filter(category_rights::category_id.eq(category))
         .filter(category_rights::agent_id.eq(agent_id))
         .select(category_rights::access)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 

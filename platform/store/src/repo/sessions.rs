@@ -35,7 +35,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<SessionRow>, Stor
             sessions::last_seen_at,
             sessions::expires_at,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

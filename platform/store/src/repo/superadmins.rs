@@ -34,7 +34,7 @@ pub fn password_hash(conn: &mut DbConnection, login: &str) -> Result<Option<Stri
     Ok(super_admins::table
         .filter(super_admins::login.eq(login))
         .select(super_admins::password_hash)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -43,7 +43,7 @@ pub fn id_of(conn: &mut DbConnection, login: &str) -> Result<Option<i64>, StoreE
     Ok(super_admins::table
         .filter(super_admins::login.eq(login))
         .select(super_admins::id)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -52,6 +52,6 @@ pub fn login_of(conn: &mut DbConnection, id: i64) -> Result<Option<String>, Stor
     Ok(super_admins::table
         .find(id)
         .select(super_admins::login)
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }

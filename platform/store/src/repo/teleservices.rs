@@ -59,7 +59,7 @@ pub fn category_of(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<Option<i6
         .filter(teleservices::tenant_id.eq(tenant))
         .filter(teleservices::code.eq(code))
         .select(teleservices::category_id)
-        .first(tx.conn())
+        .get_result(tx.conn())
         .optional()?)
 }
 
