@@ -318,8 +318,31 @@ async function scenario(page) {
     await navigated;
     await page.waitForLoadState('load');
     await expectPath(page, '/backoffice/');
-    await expectHeading(page, 'Espace des agents de Ville de Démo');
+    await expectHeading(page, 'Tableau de bord');
     await accessible(page, 'tableau de bord des agents');
+    await reflows(page, 'tableau de bord des agents');
+  });
+
+  await step('Recherche de demandes, au clavier', async () => {
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Demandes', exact: true }));
+    await expectHeading(page, 'Rechercher des demandes');
+    await accessible(page, 'recherche de demandes');
+    // A wrong number: the page says what to type, the summary links to the field.
+    await page.goto(new URL('/backoffice/demandes?numero=douze', page.url()).toString());
+    expect(
+      (await page.getByRole('alert').textContent()).includes('Indiquez un numéro de demande'),
+      'message d’erreur du numéro',
+    );
+    await accessible(page, 'recherche en erreur');
+    // By name, typed and sent with Enter: the URL keeps the search.
+    await page.getByLabel('Numéro de demande (facultatif)', { exact: true }).fill('');
+    await typeInto(page, 'Nom du demandeur ou de l’enfant (facultatif)', 'durand');
+    await enter(page);
+    expect(pathOf(page).includes('nom=durand'), `adresse ${pathOf(page)}`);
+    const found = (await page.getByRole('heading', { level: 2 }).last().textContent()).trim();
+    expect(/demandes? trouvées?/.test(found), `résultat : « ${found} »`);
+    ok(`recherche par nom : « ${found} »`);
+    await accessible(page, 'résultats de recherche');
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');

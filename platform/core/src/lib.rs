@@ -18,6 +18,7 @@ pub mod justificatifs;
 pub mod mail;
 pub mod net;
 pub mod pdf;
+pub mod processing;
 pub mod provisioning;
 pub mod requests;
 pub mod sessions;

@@ -2,7 +2,7 @@
 //! (`requestWorkflow`), what each state means to the household, the means of
 //! contact, and the season rules.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
@@ -405,5 +405,139 @@ mod tests {
             ..s
         };
         assert!(bad.check().is_err());
+    }
+}
+
+/// Where a request under instruction stands against its téléservice's delays,
+/// counted from its submission: on time, urgent (orange: inside the alert
+/// window before the maximum delay) or late (red: past it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quality {
+    OnTime,
+    Urgent,
+    Late,
+}
+
+impl Quality {
+    pub const ALL: [Quality; 3] = [Quality::OnTime, Quality::Urgent, Quality::Late];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Quality::OnTime => "ontime",
+            Quality::Urgent => "urgent",
+            Quality::Late => "late",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Quality> {
+        Quality::ALL.into_iter().find(|q| q.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Quality::OnTime => "dans les délais",
+            Quality::Urgent => "urgente",
+            Quality::Late => "en retard",
+        }
+    }
+}
+
+/// A collectivité's default delays, in days (`domain.md` §9).
+pub const DEFAULT_MAX_DELAY_DAYS: i32 = 10;
+pub const DEFAULT_ALERT_DELAY_DAYS: i32 = 3;
+
+/// A téléservice's instruction delays, in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delays {
+    pub max_days: i32,
+    pub alert_days: i32,
+}
+
+impl Delays {
+    /// The téléservice's own delays, or the defaults; the alert window never
+    /// starts before the submission.
+    pub fn of(max_days: Option<i32>, alert_days: Option<i32>) -> Delays {
+        let max_days = max_days.unwrap_or(DEFAULT_MAX_DELAY_DAYS).max(1);
+        let alert_days = alert_days
+            .unwrap_or(DEFAULT_ALERT_DELAY_DAYS)
+            .clamp(0, max_days - 1);
+        Delays {
+            max_days,
+            alert_days,
+        }
+    }
+
+    /// Submitted before this instant, a request is late at `now`.
+    pub fn late_before(&self, now: NaiveDateTime) -> NaiveDateTime {
+        now - chrono::Duration::days(self.max_days.into())
+    }
+
+    /// Submitted before this instant (and not late), a request is urgent at `now`.
+    pub fn urgent_before(&self, now: NaiveDateTime) -> NaiveDateTime {
+        now - chrono::Duration::days((self.max_days - self.alert_days).into())
+    }
+
+    pub fn quality(&self, submitted: NaiveDateTime, now: NaiveDateTime) -> Quality {
+        if submitted < self.late_before(now) {
+            Quality::Late
+        } else if submitted < self.urgent_before(now) {
+            Quality::Urgent
+        } else {
+            Quality::OnTime
+        }
+    }
+}
+
+impl RequestState {
+    /// Agents still have to act: the delays run.
+    pub fn under_instruction(self) -> bool {
+        matches!(
+            self,
+            RequestState::Pending
+                | RequestState::Inprogress
+                | RequestState::Extinprogress
+                | RequestState::Complete
+                | RequestState::Uncomplete
+                | RequestState::Rectified
+        )
+    }
+}
+
+#[cfg(test)]
+mod quality_tests {
+    use super::*;
+
+    fn at(day: u32, hour: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, day)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn delays_count_from_submission() {
+        let d = Delays::of(Some(10), Some(3));
+        let now = at(21, 12);
+        assert_eq!(d.quality(at(15, 12), now), Quality::OnTime);
+        // Seven days: the alert window opens.
+        assert_eq!(d.quality(at(14, 11), now), Quality::Urgent);
+        assert_eq!(d.quality(at(11, 13), now), Quality::Urgent);
+        // Ten days: late.
+        assert_eq!(d.quality(at(11, 11), now), Quality::Late);
+    }
+
+    #[test]
+    fn defaults_and_an_alert_longer_than_the_delay() {
+        assert_eq!(
+            Delays::of(None, None),
+            Delays {
+                max_days: 10,
+                alert_days: 3
+            }
+        );
+        assert_eq!(Delays::of(Some(2), Some(5)).alert_days, 1);
+        assert_eq!(Quality::parse("urgent"), Some(Quality::Urgent));
+        assert_eq!(Quality::parse("rouge"), None);
     }
 }

@@ -33,6 +33,16 @@ pub fn today() -> NaiveDate {
     paris(Utc::now().naive_utc()).date_naive()
 }
 
+/// The UTC instant at which day `d` begins in Paris: a date interval of a
+/// search, "du 2 au 30 juin", is Paris days.
+pub fn day_start(d: NaiveDate) -> NaiveDateTime {
+    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    Paris
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or(midnight, |t| t.naive_utc())
+}
+
 /// « 1er juin 2026 », « 29 novembre 2026 ».
 pub fn date_fr(d: NaiveDate) -> String {
     let day = if d.day() == 1 {

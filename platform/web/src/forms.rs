@@ -297,6 +297,9 @@ pub struct Form {
     /// Distinguishes the ids of two forms on one page.
     pub id: String,
     pub action: String,
+    /// `post`, or `get` for a search (its fields go into the URL, which can
+    /// be bookmarked and shared; no CSRF token then).
+    pub method: &'static str,
     pub csrf_token: String,
     pub sections: Vec<Section>,
     pub submit: String,
@@ -335,6 +338,7 @@ impl Form {
         Form {
             id: "formulaire".into(),
             action: action.to_owned(),
+            method: "post",
             csrf_token,
             sections,
             submit: submit.to_owned(),
@@ -348,6 +352,14 @@ impl Form {
             submit_name: None,
             submit_value: None,
             secondary: Vec::new(),
+        }
+    }
+
+    /// A search form: sent with GET, its fields in the URL.
+    pub fn search(action: &str, submit: &str, sections: Vec<Section>) -> Form {
+        Form {
+            method: "get",
+            ..Form::new(action, String::new(), submit, sections)
         }
     }
 

@@ -2,6 +2,7 @@
 //! binary of its own, linked with everything): one module per area.
 
 mod api_contract;
+mod backoffice;
 mod browser;
 mod cli;
 mod files;

@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod api_tokens;
 pub mod audit;
+pub mod casework;
 pub mod categories;
 pub mod facilities;
 pub mod files;

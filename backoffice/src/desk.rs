@@ -1,0 +1,56 @@
+//! The agent's desk in a page: their rights loaded once per request, and the
+//! back office's layout around every page.
+
+use actix_session::Session;
+use guichet_core::processing::{self, Desk};
+use guichet_core::store::TenantTx;
+use guichet_core::Error;
+use guichet_web::csrf;
+use guichet_web::principal::{SignedInAgent, AGENT_SIGN_IN};
+use guichet_web::{AppError, Layout};
+
+/// Sections of the back office's menu.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Section {
+    Board,
+    Requests,
+}
+
+/// The desk of the signed-in agent, in the page's transaction. An agent
+/// removed, or out of the back office's groups, since sign-in is refused
+/// (see [`signed_in`]).
+pub(crate) fn open(tx: &mut TenantTx<'_>, agent: i64) -> Result<Desk, Error> {
+    processing::desk(tx, agent).map_err(|e| match e {
+        Error::NotFound => Error::Refused(String::new()),
+        other => other,
+    })
+}
+
+/// Turns « no desk any more » (from [`open`]) into the sign-in page.
+pub(crate) fn signed_in(e: AppError) -> AppError {
+    match e {
+        AppError::Conflict(m) if m.is_empty() => AppError::SignInRequired(AGENT_SIGN_IN),
+        other => other,
+    }
+}
+
+pub(crate) fn layout(
+    agent: &SignedInAgent,
+    desk: &Desk,
+    title: &str,
+    current: Section,
+    session: &Session,
+) -> Result<Layout, AppError> {
+    let mut layout = Layout::new(title)
+        .site(&format!("{} — espace agents", agent.tenant.name))
+        .link("/backoffice/", "Tableau de bord", current == Section::Board)
+        .link(
+            "/backoffice/demandes",
+            "Demandes",
+            current == Section::Requests,
+        );
+    layout.user = Some(desk.name.clone());
+    layout.csrf_token = Some(csrf::token(session)?);
+    layout.logout_action = Some("/backoffice/deconnexion".into());
+    Ok(layout)
+}

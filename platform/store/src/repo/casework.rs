@@ -1,0 +1,181 @@
+//! The back office's reading of requests: the search (one query, its filters
+//! pushed into SQL, keyset pages) and its count. Drafts are the household's
+//! own: no agent query returns them.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::schema::requests;
+use crate::{DbConnection, StoreError, TenantTx};
+
+type Db = <DbConnection as diesel::Connection>::Backend;
+type Condition = Box<dyn BoxableExpression<requests::table, Db, SqlType = Bool>>;
+
+/// What the agent's rights and the search ask for. Every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// `None`: every request (an administrator); otherwise the requests of
+    /// these categories only (an empty list reaches nothing).
+    pub categories: Option<Vec<i64>>,
+    /// A prefix of the requester's or the subject's name, or of one of their
+    /// words, as [`search_key`](guichet_domain::text::search_key) folds it.
+    pub name: Option<String>,
+    pub number: Option<i64>,
+    pub household: Option<i64>,
+    pub submitted_from: Option<NaiveDateTime>,
+    /// Exclusive.
+    pub submitted_until: Option<NaiveDateTime>,
+    pub category: Option<i64>,
+    pub teleservice: Option<i64>,
+    /// Empty: every state.
+    pub states: Vec<String>,
+    pub last_agent: Option<i64>,
+    /// Submitted inside one of these windows of its téléservice:
+    /// `(téléservice, from, before)`, what a quality of service filter becomes.
+    pub windows: Option<Vec<Window>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub teleservice: i64,
+    pub from: Option<NaiveDateTime>,
+    pub before: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By submission, oldest first: the order of work.
+    OldestFirst,
+    NewestFirst,
+    /// Last changed first.
+    RecentlyChanged,
+}
+
+/// Where a page starts: after this request, in the page's order (`at` is
+/// the instant that order sorts on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: NaiveDateTime,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = requests)]
+pub struct CaseRow {
+    pub id: i64,
+    pub number: Option<i64>,
+    pub teleservice_id: i64,
+    pub category_id: Option<i64>,
+    pub household_id: i64,
+    pub requester_name: String,
+    pub subject_name: String,
+    pub state: String,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub last_agent_id: Option<i64>,
+}
+
+fn filtered<'a>(tenant: i64, f: &'a Filter) -> requests::BoxedQuery<'a, Db> {
+    let mut q = requests::table
+        .filter(requests::tenant_id.eq(tenant))
+        .filter(requests::state.ne("Draft"))
+        .into_boxed();
+    if let Some(categories) = &f.categories {
+        q = q.filter(requests::category_id.eq_any(categories.clone()));
+    }
+    if let Some(name) = f.name.as_deref().filter(|n| !n.is_empty()) {
+        let start = guichet_domain::text::like_prefix(name);
+        let word = format!("% {start}");
+        q = q.filter(
+            requests::requester_key
+                .like(start.clone())
+                .escape('\\')
+                .or(requests::requester_key.like(word.clone()).escape('\\'))
+                .or(requests::subject_key.like(start).escape('\\'))
+                .or(requests::subject_key.like(word).escape('\\')),
+        );
+    }
+    if let Some(n) = f.number {
+        q = q.filter(requests::number.eq(n));
+    }
+    if let Some(h) = f.household {
+        q = q.filter(requests::household_id.eq(h));
+    }
+    if let Some(from) = f.submitted_from {
+        q = q.filter(requests::submitted_at.ge(from));
+    }
+    if let Some(until) = f.submitted_until {
+        q = q.filter(requests::submitted_at.lt(until));
+    }
+    if let Some(c) = f.category {
+        q = q.filter(requests::category_id.eq(c));
+    }
+    if let Some(t) = f.teleservice {
+        q = q.filter(requests::teleservice_id.eq(t));
+    }
+    if !f.states.is_empty() {
+        q = q.filter(requests::state.eq_any(f.states.clone()));
+    }
+    if let Some(a) = f.last_agent {
+        q = q.filter(requests::last_agent_id.eq(a));
+    }
+    if let Some(windows) = &f.windows {
+        q = q.filter(any_window(windows));
+    }
+    q
+}
+
+/// One `OR` of the windows (false for none).
+fn any_window(windows: &[Window]) -> Condition {
+    let submitted = requests::submitted_at.assume_not_null();
+    let mut any: Condition = Box::new(diesel::dsl::sql::<Bool>("1 = 0"));
+    for w in windows {
+        let mut one: Condition = Box::new(requests::teleservice_id.eq(w.teleservice));
+        if let Some(from) = w.from {
+            one = Box::new(one.and(submitted.ge(from)));
+        }
+        if let Some(before) = w.before {
+            one = Box::new(one.and(submitted.lt(before)));
+        }
+        any = Box::new(any.or(one));
+    }
+    any
+}
+
+/// A page of the requests `f` finds, in `order`, after `after`.
+pub fn search(
+    tx: &mut TenantTx<'_>,
+    f: &Filter,
+    order: Order,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    let submitted = requests::submitted_at.assume_not_null();
+    let changed = requests::updated_at;
+    let id = requests::id;
+    let mut q = filtered(tenant, f).select(CaseRow::as_select());
+    q = match order {
+        Order::OldestFirst => q.order((submitted.asc(), id.asc())),
+        Order::NewestFirst => q.order((submitted.desc(), id.desc())),
+        Order::RecentlyChanged => q.order((changed.desc(), id.desc())),
+    };
+    if let Some(Cursor { at, id: last }) = after {
+        q = match order {
+            Order::OldestFirst => q.filter(submitted.gt(at).or(submitted.eq(at).and(id.gt(last)))),
+            Order::NewestFirst => q.filter(submitted.lt(at).or(submitted.eq(at).and(id.lt(last)))),
+            Order::RecentlyChanged => q.filter(changed.lt(at).or(changed.eq(at).and(id.lt(last)))),
+        };
+    }
+    Ok(q.limit(limit).load(tx.conn())?)
+}
+
+/// How many requests `f` finds.
+pub fn count(tx: &mut TenantTx<'_>, f: &Filter) -> Result<i64, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(filtered(tenant, f)
+        .select(count_star())
+        .get_result(tx.conn())?)
+}

@@ -1,0 +1,310 @@
+//! The back office through HTTP, on both backends: the task board and the
+//! search show an agent the requests of their categories only, never another
+//! collectivité's; bad search input gets its French message; pages follow
+//! one another without a gap or a repeat.
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use chrono::{Duration, Utc};
+use guichet_core::processing::{self, Query};
+use guichet_core::provisioning::agents::{self, AgentInput};
+use guichet_core::provisioning::{categories, groups};
+use guichet_core::store::repo::requests as request_rows;
+use guichet_core::tenancy::Tenant;
+use guichet_server::app::public_app;
+use guichet_tests::api::Platform;
+use guichet_tests::client::Browser;
+use guichet_tests::BACKENDS;
+
+use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
+
+const AGENT_PASSWORD: &str = "un mot de passe long";
+
+/// Creates an agent of `t` with `right` on the category « Enfance » (made on
+/// first use, with the canteen registration in it); returns their uid.
+fn agent(p: &Platform, t: &Tenant, first: &str, last: &str, right: &str) -> String {
+    let directory = guichet_core::directory::Directory::from_config(None);
+    agents::create(
+        &p.store,
+        &directory,
+        t,
+        "test",
+        "http://localhost",
+        AgentInput {
+            first_name: first.into(),
+            last_name: last.into(),
+            email: format!("{}@example.fr", last.to_lowercase()),
+            groups: vec![groups::AGENT.into()],
+            profile: Some("agent".into()),
+            password: Some(AGENT_PASSWORD.into()),
+            ..AgentInput::default()
+        },
+    )
+    .unwrap();
+    let uid = guichet_core::provisioning::uid::base(first, last);
+    let u = uid.clone();
+    let right = right.to_owned();
+    p.store
+        .write(t.id, move |tx| {
+            let c = match categories::list(tx)?
+                .into_iter()
+                .find(|c| c.name == "Enfance")
+            {
+                Some(c) => c,
+                None => {
+                    let c = categories::create(tx, "test", "Enfance")?;
+                    categories::set_teleservice_category(
+                        tx,
+                        "test",
+                        "school-canteen-registration",
+                        Some(c.id),
+                    )?;
+                    c
+                }
+            };
+            categories::set_right(tx, "test", c.id, &u, &right)
+        })
+        .unwrap();
+    uid
+}
+
+/// Moves a request's submission `days` back in time.
+fn age(p: &Platform, t: &Tenant, id: i64, days: i64) {
+    p.store
+        .write(t.id, move |tx| {
+            let mut row = request_rows::get(tx, id)?.unwrap();
+            row.submitted_at = Some(Utc::now().naive_utc() - Duration::days(days));
+            request_rows::update(tx, &row)
+        })
+        .unwrap();
+}
+
+fn number_of(p: &Platform, t: &Tenant, id: i64) -> i64 {
+    p.store
+        .read(t.id, move |tx| request_rows::get(tx, id))
+        .unwrap()
+        .unwrap()
+        .number
+        .unwrap()
+}
+
+/// The numbers of the requests listed on a page (their links).
+fn listed(html: &str) -> Vec<String> {
+    html.split("href=\"/backoffice/demandes/")
+        .skip(1)
+        .filter_map(|s| s.split_once('>').map(|(_, rest)| rest))
+        .filter_map(|s| s.split_once('<').map(|(n, _)| n.to_owned()))
+        .collect()
+}
+
+#[actix_web::test]
+async fn agents_find_the_requests_of_their_categories_only() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "none");
+        let app = test::init_service(public_app(&p.shared)).await;
+
+        // Arles: two canteen registrations (Léo, Zoé); Nîmes: one (Léo too).
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let mut ids = Vec::new();
+        for child in ["Léo", "Zoé"] {
+            let c = add_child(&app, &mut b, me, child).await;
+            let id = start_canteen(&app, &mut b, c).await;
+            send_canteen(&app, &mut b, id).await;
+            ids.push(id);
+        }
+        let mut other = Browser::portal("nimes");
+        let them = household(&app, &p, &nimes, &mut other, "martin@example.fr").await;
+        let c = add_child(&app, &mut other, them, "Léo").await;
+        let theirs = start_canteen(&app, &mut other, c).await;
+        send_canteen(&app, &mut other, theirs).await;
+        let (leo, zoe) = (ids[0], ids[1]);
+        age(&p, &arles, zoe, 8);
+
+        let mut a = Browser::backoffice("arles");
+        let r = a.agent_sign_in(&app, &lea, AGENT_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+        let board = a.get(&app, "/backoffice/").await;
+        assert_eq!(board.status, StatusCode::OK, "{}", board.html);
+        assert!(board
+            .html
+            .contains("Nouvelles demandes <span class=\"count\">(2)</span>"));
+        assert!(board
+            .html
+            .contains("Urgentes <span class=\"count\">(1)</span>"));
+        assert!(board
+            .html
+            .contains("En retard <span class=\"count\">(0)</span>"));
+        // Oldest first: Zoé's (eight days old) before Léo's.
+        let new = listed(&board.html);
+        let (n_leo, n_zoe) = (
+            number_of(&p, &arles, leo).to_string(),
+            number_of(&p, &arles, zoe).to_string(),
+        );
+        assert_eq!(new[..2], [n_zoe.clone(), n_leo.clone()]);
+
+        // Searches: by the child's first name, by number, by foyer, by state.
+        let r = a.get(&app, "/backoffice/demandes?nom=zo").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert!(r.html.contains("1 demande trouvée"), "{}", r.html);
+        assert_eq!(listed(&r.html), [n_zoe.clone()]);
+        let r = a
+            .get(&app, &format!("/backoffice/demandes?numero={n_leo}"))
+            .await;
+        assert_eq!(listed(&r.html), [n_leo.clone()]);
+        let foyer = p
+            .store
+            .read(arles.id, move |tx| request_rows::get(tx, leo))
+            .unwrap()
+            .unwrap()
+            .household_id;
+        let r = a
+            .get(
+                &app,
+                &format!("/backoffice/demandes?foyer={foyer}&tri=recentes"),
+            )
+            .await;
+        assert_eq!(listed(&r.html), [n_leo.clone(), n_zoe.clone()]);
+        let r = a
+            .get(&app, "/backoffice/demandes?etat=Pending&qualite=urgent")
+            .await;
+        assert_eq!(listed(&r.html), [n_zoe.clone()]);
+        let r = a.get(&app, "/backoffice/demandes?etat=Validated").await;
+        assert!(r.html.contains("Aucune demande trouvée"));
+        // The filters stay in the form, so that the search can be refined.
+        let r = a.get(&app, "/backoffice/demandes?nom=L%C3%A9o").await;
+        assert!(r.html.contains("value=\"Léo\""), "{}", r.html);
+        // Nîmes's Léo is not Arles's business.
+        assert_eq!(listed(&r.html), [n_leo.clone()]);
+
+        // Bad input: each field says what to type; the page answers 400.
+        let r = a
+            .get(
+                &app,
+                "/backoffice/demandes?numero=douze&du=31%2F12%2F2026&etat=Perdue&tri=hasard&qualite=verte",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        for message in [
+            "Indiquez un numéro de demande (des chiffres).",
+            "Indiquez une date au format AAAA-MM-JJ",
+            "Choisissez un état de la liste.",
+            "Choisissez un tri de la liste.",
+            "Choisissez une qualité de service de la liste.",
+        ] {
+            assert!(r.html.contains(message), "{message}: {}", r.html);
+        }
+        assert!(r.html.starts_with("<!DOCTYPE html>"));
+        assert!(r.html.contains("<title>Erreur : rechercher des demandes"));
+        let r = a
+            .get(&app, "/backoffice/demandes?du=2026-06-30&au=2026-06-01")
+            .await;
+        assert!(r.html.contains("La date de fin précède la date de début."));
+
+        // Hugo has no right on « Enfance »: nothing on his board.
+        let mut h = Browser::backoffice("arles");
+        h.agent_sign_in(&app, &hugo, AGENT_PASSWORD).await;
+        let board = h.get(&app, "/backoffice/").await;
+        assert_eq!(board.status, StatusCode::OK);
+        assert!(board
+            .html
+            .contains("Nouvelles demandes <span class=\"count\">(0)</span>"));
+        let r = h.get(&app, "/backoffice/demandes?nom=l").await;
+        assert!(r.html.contains("Aucune demande trouvée"));
+
+        // Léa's session is worth nothing under Nîmes's host, and a household
+        // session nothing in the back office.
+        let mut stolen = Browser::backoffice("nimes");
+        stolen.cookie = a.cookie.clone();
+        let r = stolen.get(&app, "/backoffice/demandes").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let mut portal = Browser::backoffice("arles");
+        portal.cookie = b.cookie.clone();
+        let r = portal.get(&app, "/backoffice/").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location.as_deref(), Some("/backoffice/connexion"));
+    }
+}
+
+#[actix_web::test]
+async fn search_pages_follow_one_another_without_gap_or_repeat() {
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "read");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let first = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, first).await;
+        // 120 more requests, copies of the first one, some submitted at the
+        // same instant (the cursor breaks ties by id).
+        let mut expected = Vec::new();
+        p.store
+            .write(arles.id, |tx| {
+                let model = request_rows::get(tx, first)?.unwrap();
+                let base = Utc::now().naive_utc() - Duration::days(2);
+                for i in 0..120i64 {
+                    let id = tx.next_id()?;
+                    let row = request_rows::RequestRow {
+                        id,
+                        number: Some(1000 + i),
+                        submit_key: None,
+                        submitted_at: Some(base + Duration::minutes(i / 3)),
+                        ..model.clone()
+                    };
+                    request_rows::insert(tx, &row)?;
+                    expected.push(id);
+                }
+                Ok::<_, guichet_core::store::StoreError>(())
+            })
+            .unwrap();
+        expected.push(first);
+        let mut seen = Vec::new();
+        let desk = p
+            .store
+            .read(arles.id, |tx| {
+                let id = agents::get(tx, &lea)?.unwrap().id;
+                processing::desk(tx, id)
+            })
+            .unwrap();
+        let mut query = Query::default();
+        loop {
+            let found = p
+                .store
+                .read(arles.id, |tx| processing::search(tx, &desk, &query))
+                .unwrap();
+            assert_eq!(found.count, 121);
+            seen.extend(found.cases.iter().map(|c| c.id));
+            match found.next {
+                Some(next) => query.apres = next,
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "{backend:?}");
+
+        // The same through the pages' links.
+        let mut a = Browser::backoffice("arles");
+        a.agent_sign_in(&app, &lea, AGENT_PASSWORD).await;
+        let r = a.get(&app, "/backoffice/demandes?tri=recentes").await;
+        assert!(r.html.contains("121 demandes trouvées"));
+        assert_eq!(listed(&r.html).len(), 50);
+        let next = r
+            .html
+            .split("<a href=\"")
+            .filter_map(|s| s.split_once('"').map(|(h, _)| h.to_owned()))
+            .map(|h| h.replace("&amp;", "&").replace("&#x3D;", "="))
+            .find(|h| h.contains("apres="))
+            .expect("a link to the next page");
+        let r2 = a.get(&app, &next).await;
+        assert_eq!(r2.status, StatusCode::OK);
+        let page2 = listed(&r2.html);
+        assert_eq!(page2.len(), 50);
+        assert!(page2.iter().all(|n| !listed(&r.html).contains(n)));
+        let r = a.get(&app, "/backoffice/demandes?apres=n.importe").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.html.contains("Ce lien de page n’est plus valable"));
+    }
+}
