@@ -1,6 +1,7 @@
 //! The back office, where the collectivité's agents process requests. Served
 //! under `/backoffice/`, behind the tenant gate.
 
+mod case;
 mod cases;
 mod desk;
 mod password;
@@ -27,6 +28,26 @@ pub fn routes() -> RouteTable {
         .get("", Anyone, "home.redirect", to_home)
         .get("/", Agent, "desk.board", cases::board)
         .get("/demandes", Agent, "requests.search", cases::search)
+        .get("/demandes/{id}", Agent, "request.open", case::page)
+        .post(
+            "/demandes/{id}/etat",
+            Agent,
+            "request.transition",
+            case::transition,
+        )
+        .post("/demandes/{id}/messages", Agent, "request.note", case::note)
+        .post(
+            "/demandes/{id}/reprendre",
+            Agent,
+            "request.take-over",
+            case::take_over,
+        )
+        .post(
+            "/demandes/{id}/liberer",
+            Agent,
+            "request.release",
+            case::release,
+        )
         .get(
             "/connexion",
             Anyone,

@@ -343,6 +343,23 @@ async function scenario(page) {
     expect(/demandes? trouvées?/.test(found), `résultat : « ${found} »`);
     ok(`recherche par nom : « ${found} »`);
     await accessible(page, 'résultats de recherche');
+    // The oldest request found: opened, it is locked for this agent.
+    await follow(page, page.getByRole('main').getByRole('table').getByRole('link').first());
+    expect(
+      (await page.locator('main').textContent()).includes('Vous traitez cette demande depuis le'),
+      'la demande ouverte est verrouillée pour l’agent',
+    );
+    await accessible(page, 'demande ouverte par un agent');
+    await reflows(page, 'demande ouverte par un agent');
+    // A transition with the keyboard only: the radio with Space, the button with Enter.
+    await page.getByRole('radio').first().focus();
+    await page.keyboard.press('Space');
+    await page.getByRole('button', { name: 'Changer l’état' }).focus();
+    await enter(page);
+    const status = (await page.getByRole('status').first().textContent()).trim();
+    expect(status.includes('L’état de la demande est changé'), `message « ${status} »`);
+    ok(`changement d’état au clavier : « ${status} »`);
+    await accessible(page, 'demande après un changement d’état');
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');

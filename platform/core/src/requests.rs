@@ -12,7 +12,7 @@ use crate::domain::forms::{
     Input, Prefill, StepSummary, SubjectPolicy,
 };
 use crate::domain::requests::{
-    Actor as Who, ContactDetails, MeansOfContact, RequestState, SeasonDates,
+    lock_alive, Actor as Who, ContactDetails, MeansOfContact, RequestState, SeasonDates,
 };
 use crate::domain::{documents as doctypes, text, time};
 use crate::error::Error;
@@ -461,7 +461,7 @@ fn prefill(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn action(
+pub(crate) fn action(
     tx: &mut TenantTx<'_>,
     request: i64,
     kind: &str,
@@ -558,7 +558,7 @@ fn editable(tx: &mut TenantTx<'_>, f: &Filed) -> Result<(), Error> {
             f.state().label().to_lowercase()
         )));
     }
-    if repo::lock_holder(tx, f.row.id)?.is_some_and(|(_, at)| at > now() - Duration::minutes(30)) {
+    if repo::lock_holder(tx, f.row.id)?.is_some_and(|(_, at)| lock_alive(at, now())) {
         return Err(Error::Refused(
             "la demande est en cours de traitement par un agent : vous ne pouvez pas la modifier pour l’instant. Réessayez plus tard".into(),
         ));
@@ -834,7 +834,7 @@ pub fn submit(
     }))
 }
 
-fn outbox_error(e: outbox::OutboxError) -> Error {
+pub(crate) fn outbox_error(e: outbox::OutboxError) -> Error {
     match e {
         outbox::OutboxError::Store(s) => Error::Store(s),
         other => Error::Refused(other.to_string()),
@@ -1033,8 +1033,7 @@ pub fn follow(
     let f = filed(tx, household, id)?;
     let ctx = context(tx, &f.offer, Some(foyer), true)?;
     let state = f.state();
-    let locked =
-        repo::lock_holder(tx, id)?.is_some_and(|(_, at)| at > now() - Duration::minutes(30));
+    let locked = repo::lock_holder(tx, id)?.is_some_and(|(_, at)| lock_alive(at, now()));
     let history = repo::actions(tx, id, true)?
         .into_iter()
         .map(|a| Event {
@@ -1085,7 +1084,7 @@ pub fn follow(
     })
 }
 
-fn kind_label(kind: &str) -> &'static str {
+pub(crate) fn kind_label(kind: &str) -> &'static str {
     match kind {
         "Creation" => "Création",
         "StateChange" => "Changement d’état",

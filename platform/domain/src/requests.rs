@@ -443,6 +443,15 @@ impl Quality {
     }
 }
 
+/// How long an agent's lock on a request they opened lasts (the
+/// collectivité's lock delay; 30 minutes by default).
+pub const LOCK_MINUTES: i64 = 30;
+
+/// Whether a lock taken at `taken_at` still holds at `now`.
+pub fn lock_alive(taken_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    taken_at > now - chrono::Duration::minutes(LOCK_MINUTES)
+}
+
 /// A collectivité's default delays, in days (`domain.md` §9).
 pub const DEFAULT_MAX_DELAY_DAYS: i32 = 10;
 pub const DEFAULT_ALERT_DELAY_DAYS: i32 = 3;

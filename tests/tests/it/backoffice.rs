@@ -3,6 +3,8 @@
 //! collectivité's; bad search input gets its French message; pages follow
 //! one another without a gap or a repeat.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use chrono::{Duration, Utc};
@@ -306,5 +308,247 @@ async fn search_pages_follow_one_another_without_gap_or_repeat() {
         let r = a.get(&app, "/backoffice/demandes?apres=n.importe").await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert!(r.html.contains("Ce lien de page n’est plus valable"));
+    }
+}
+
+fn field_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect(name) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+fn state_of(p: &Platform, t: &Tenant, id: i64) -> String {
+    p.store
+        .read(t.id, move |tx| request_rows::get(tx, id))
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+fn mails_to(p: &Platform, t: &Tenant, to: &str) -> Vec<(String, String)> {
+    p.store
+        .read(t.id, |tx| guichet_core::mail::outbox::unsent(tx, 1000))
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.recipient == to)
+        .map(|m| (m.subject, m.body_text))
+        .collect()
+}
+
+async fn signed_in_agent<S, B>(app: &S, uid: &str, slug: &str) -> Browser
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let mut a = Browser::backoffice(slug);
+    let r = a.agent_sign_in(app, uid, AGENT_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{uid}: {}", r.html);
+    a
+}
+
+#[actix_web::test]
+async fn a_request_is_processed_under_one_agents_lock() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
+        let paul = agent(&p, &arles, "Paul", "Roux", "manage");
+        let zoe = agent(&p, &arles, "Zoé", "Blanc", "none");
+        let ines = agent(&p, &nimes, "Inès", "Noir", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, id).await;
+        let page = format!("/backoffice/demandes/{id}");
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        let mut a_hugo = signed_in_agent(&app, &hugo, "arles").await;
+        let mut a_paul = signed_in_agent(&app, &paul, "arles").await;
+        let mut a_zoe = signed_in_agent(&app, &zoe, "arles").await;
+        let mut a_ines = signed_in_agent(&app, &ines, "nimes").await;
+
+        // Out of reach: no right on the category, another collectivité.
+        assert_eq!(a_zoe.get(&app, &page).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(a_ines.get(&app, &page).await.status, StatusCode::NOT_FOUND);
+
+        // Léa opens it: hers. Hugo reads it, and sees who holds it.
+        let r = a_lea.get(&app, &page).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend:?}: {}", r.html);
+        assert!(r.html.contains("Vous traitez cette demande depuis le"));
+        assert!(r.html.contains("Léo"), "the data is shown");
+        let version = field_value(&r.html, "version");
+        let token = guichet_tests::client::csrf_of(&r.html);
+        let r = a_hugo.get(&app, &page).await;
+        assert!(r
+            .html
+            .contains("Léa Bernard traite cette demande depuis le"));
+        assert!(
+            !r.html.contains("name=\"to\""),
+            "no transition for a reader"
+        );
+        let hugo_token = guichet_tests::client::csrf_of(&r.html);
+        let r = a_hugo
+            .post(
+                &app,
+                &format!("{page}/etat"),
+                &hugo_token,
+                &[("version", &version), ("to", "Inprogress")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.html);
+        assert!(r
+            .html
+            .contains("permet de consulter ses demandes, pas de les traiter"));
+        // The household reads it only, meanwhile.
+        let r = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(r
+            .html
+            .contains("Un agent de la mairie traite votre demande en ce moment"));
+
+        // Léa's wrong moves change nothing.
+        for (to, reason, seen, status, message) in [
+            (
+                "Validated",
+                "",
+                version.as_str(),
+                StatusCode::CONFLICT,
+                "ne peut pas passer à « acceptée »",
+            ),
+            (
+                "Uncomplete",
+                "",
+                version.as_str(),
+                StatusCode::BAD_REQUEST,
+                "Indiquez le motif",
+            ),
+            (
+                "Perdue",
+                "",
+                version.as_str(),
+                StatusCode::BAD_REQUEST,
+                "Choisissez le nouvel état parmi ceux proposés.",
+            ),
+            (
+                "Inprogress",
+                "",
+                "123",
+                StatusCode::CONFLICT,
+                "La demande a changé depuis l’affichage de cette page",
+            ),
+        ] {
+            let r = a_lea
+                .post(
+                    &app,
+                    &format!("{page}/etat"),
+                    &token,
+                    &[("version", seen), ("to", to), ("reason", reason)],
+                )
+                .await;
+            assert_eq!(r.status, status, "{to}: {}", r.html);
+            assert!(r.html.contains(message), "{message}: {}", r.html);
+            assert!(r.html.contains("<title>Erreur : Demande n°"));
+            assert_eq!(state_of(&p, &arles, id), "Pending", "{to}");
+        }
+        // The right move: in progress, the household is told.
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/etat"),
+                &token,
+                &[("version", &version), ("to", "Inprogress")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(state_of(&p, &arles, id), "Inprogress");
+        assert!(mails_to(&p, &arles, "durand@example.fr")
+            .iter()
+            .any(|(s, _)| s.contains("en cours de traitement")));
+        // The page she had is stale now.
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/etat"),
+                &token,
+                &[("version", &version), ("to", "Complete")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert_eq!(state_of(&p, &arles, id), "Inprogress");
+
+        // Paul manages the category: he takes it over; Léa can no longer write.
+        let r = a_paul.get(&app, &page).await;
+        assert!(r.html.contains("Léa Bernard traite cette demande"));
+        let paul_token = guichet_tests::client::csrf_of(&r.html);
+        let r = a_paul
+            .post(&app, &format!("{page}/reprendre"), &paul_token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = a_paul.get(&app, &page).await;
+        assert!(
+            r.html.contains("Traitement repris à Léa Bernard"),
+            "{}",
+            r.html
+        );
+        let fresh = field_value(&r.html, "version");
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/etat"),
+                &token,
+                &[("version", &fresh), ("to", "Complete")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.html.contains("Paul Roux traite cette demande depuis le"));
+        assert_eq!(state_of(&p, &arles, id), "Inprogress");
+
+        // Notes: one to the household (e-mailed, in its space), one internal.
+        let before = mails_to(&p, &arles, "durand@example.fr").len();
+        for (body, to_household) in [
+            ("Merci d’apporter le justificatif de domicile.", "oui"),
+            ("Dossier vu avec la directrice.", ""),
+        ] {
+            let r = a_paul
+                .post(
+                    &app,
+                    &format!("{page}/messages"),
+                    &paul_token,
+                    &[("body", body), ("au_foyer", to_household)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        }
+        let r = a_paul
+            .post(
+                &app,
+                &format!("{page}/messages"),
+                &paul_token,
+                &[("body", "  ")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.html.contains("Écrivez le message."));
+        let mails = mails_to(&p, &arles, "durand@example.fr");
+        assert_eq!(mails.len(), before + 1);
+        assert!(mails.last().unwrap().1.contains("justificatif de domicile"));
+        let r = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(r.html.contains("justificatif de domicile"));
+        assert!(!r.html.contains("directrice"), "internal notes stay inside");
+        let r = a_hugo.get(&app, &page).await;
+        assert!(
+            r.html
+                .contains("Dossier vu avec la directrice. (note interne)")
+                || r.html
+                    .contains("(note interne) : Dossier vu avec la directrice.")
+        );
+
+        // Released, the request is free for Léa again.
+        let r = a_paul
+            .post(&app, &format!("{page}/liberer"), &paul_token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = a_lea.get(&app, &page).await;
+        assert!(r.html.contains("Vous traitez cette demande depuis le"));
     }
 }

@@ -405,3 +405,34 @@ pub fn lock_holder(
         .get_result(tx.conn())
         .optional()?)
 }
+
+/// Gives the request's lock to `agent` from `at`, whoever held it.
+pub fn take_lock(
+    tx: &mut TenantTx<'_>,
+    request: i64,
+    agent: i64,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    release_lock(tx, request)?;
+    let tenant = tx.tenant_key();
+    diesel::insert_into(request_locks::table)
+        .values((
+            request_locks::tenant_id.eq(tenant),
+            request_locks::request_id.eq(request),
+            request_locks::agent_id.eq(agent),
+            request_locks::taken_at.eq(at),
+        ))
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn release_lock(tx: &mut TenantTx<'_>, request: i64) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::delete(
+        request_locks::table
+            .filter(request_locks::tenant_id.eq(tenant))
+            .filter(request_locks::request_id.eq(request)),
+    )
+    .execute(tx.conn())?;
+    Ok(())
+}

@@ -2,6 +2,8 @@
 //! made once into a filter that every query carries: no check row by row),
 //! the task board and the search.
 
+mod case;
+
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
@@ -15,6 +17,10 @@ use crate::provisioning::rights::{self, Access, AgentRights};
 use crate::store::repo::casework::{self as rows, CaseRow, Cursor, Filter, Order, Window};
 use crate::store::repo::{categories, offer};
 use crate::store::TenantTx;
+
+pub use case::{
+    act, note, open, release, take_over, Entry, FoyerBrief, Lock, Message, Move, Opened,
+};
 
 /// An agent at work: who they are and what they may reach.
 #[derive(Debug, Clone)]

@@ -1,0 +1,238 @@
+//! A request's page in the back office: opening it takes its lock; the
+//! state, the messages, the take-over and the release are forms of it.
+
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::processing::{self, Opened};
+use guichet_core::store::Store;
+use guichet_core::Error;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::principal::SignedInAgent;
+use guichet_web::{tx, AppError, Layout, Renderer};
+use serde::{Deserialize, Serialize};
+
+use crate::desk::{self, Section as Nav};
+
+#[derive(Serialize)]
+struct RequestPage {
+    layout: Layout,
+    o: Opened,
+    csrf_token: String,
+    error: Option<String>,
+    done: Option<&'static str>,
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Opens the request (taking its lock) and draws its page, with the
+/// refusal of a form sent from it, if any.
+async fn show(
+    agent: &SignedInAgent,
+    session: &Session,
+    store: &Store,
+    pages: &Renderer,
+    id: i64,
+    refused: Option<AppError>,
+    done: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
+    let me = agent.agent_id;
+    let (desk, opened) = tx::write(store, agent, move |t| {
+        let desk = desk::open(t, me)?;
+        let opened = processing::open(t, &desk, id)?;
+        Ok::<_, Error>((desk, opened))
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let (status, error) = match refused {
+        None => (StatusCode::OK, None),
+        Some(e) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let message = match e {
+                AppError::Invalid(fields) => fields
+                    .into_iter()
+                    .map(|f| guichet_web::sentence(&f.message))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                AppError::Conflict(m) | AppError::BadRequest(m) => guichet_web::sentence(&m),
+                other => return Err(other),
+            };
+            (status, Some(message))
+        }
+    };
+    let number = opened.case.number.unwrap_or_default();
+    let title = format!("Demande n° {number}");
+    let title = if error.is_some() {
+        format!("Erreur : {title}")
+    } else {
+        title
+    };
+    let layout = desk::layout(agent, &desk, &title, Nav::Requests, session)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(pages.render(
+            "backoffice/request",
+            &RequestPage {
+                layout,
+                o: opened,
+                csrf_token: csrf::token(session)?,
+                error,
+                done,
+            },
+        )?))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    #[serde(default)]
+    fait: String,
+}
+
+pub(crate) async fn page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, AppError> {
+    let done = match done.fait.as_str() {
+        "etat" => Some("L’état de la demande est changé ; le foyer en est informé."),
+        "message" => Some("Le message est enregistré."),
+        "reprise" => Some("Vous traitez maintenant cette demande."),
+        _ => None,
+    };
+    show(&agent, &session, &store, &pages, *id, None, done).await
+}
+
+/// Runs a write of the request's page, then shows the page again: after a
+/// redirect when it worked, with the refusal when it did not.
+async fn written(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: i64,
+    done: &str,
+    write: impl FnOnce(&mut guichet_core::store::TenantTx<'_>, &processing::Desk) -> Result<(), Error>
+        + Send
+        + 'static,
+) -> Result<HttpResponse, AppError> {
+    let me = agent.agent_id;
+    let result = tx::write(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        write(t, &desk)
+    })
+    .await
+    .map_err(desk::signed_in);
+    match result {
+        Ok(()) => Ok(see_other(&format!("/backoffice/demandes/{id}?fait={done}"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::BadRequest(_))) => {
+            show(&agent, &session, &store, &pages, id, Some(e), None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Transition {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub(crate) async fn transition(
+    agent: SignedInAgent,
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(form): VerifiedForm<Transition>,
+) -> Result<HttpResponse, AppError> {
+    let (base, site) = (base_url(&req), agent.tenant.name.clone());
+    let id = *id;
+    written(agent, session, store, pages, id, "etat", move |t, d| {
+        processing::act(
+            t,
+            d,
+            id,
+            &form.version,
+            &form.to,
+            &form.reason,
+            &base,
+            &site,
+        )
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NoteForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    au_foyer: String,
+}
+
+pub(crate) async fn note(
+    agent: SignedInAgent,
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(form): VerifiedForm<NoteForm>,
+) -> Result<HttpResponse, AppError> {
+    let (base, site) = (base_url(&req), agent.tenant.name.clone());
+    let id = *id;
+    let public = form.au_foyer == "oui";
+    written(agent, session, store, pages, id, "message", move |t, d| {
+        processing::note(t, d, id, &form.body, public, &base, &site)
+    })
+    .await
+}
+
+pub(crate) async fn take_over(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    written(agent, session, store, pages, id, "reprise", move |t, d| {
+        processing::take_over(t, d, id)
+    })
+    .await
+}
+
+pub(crate) async fn release(
+    agent: SignedInAgent,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let me = agent.agent_id;
+    let id = *id;
+    tx::write(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        processing::release(t, &desk, id)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    Ok(see_other("/backoffice/"))
+}

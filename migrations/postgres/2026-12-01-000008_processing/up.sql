@@ -1,0 +1,4 @@
+-- A request's history also keeps the lock taken over by a manager.
+ALTER TABLE request_actions DROP CONSTRAINT request_actions_kind_check;
+ALTER TABLE request_actions ADD CONSTRAINT request_actions_kind_check CHECK (kind IN ('Creation', 'StateChange', 'ContactCitizen', 'CreationNotification',
+        'DraftDeleteNotification', 'OrangeAlertNotification', 'RedAlertNotification', 'Modification', 'LockTakeOver'));

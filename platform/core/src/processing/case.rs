@@ -1,0 +1,414 @@
+//! A request opened by an agent: its zones (data, history, notes, foyer), its
+//! lock, the transitions it may take and the notes of its thread.
+//!
+//! Opening a request locks it for an agent who may process it; the others
+//! read it only, and so does the household. Every write checks, under the
+//! request's row lock, that the agent still holds the lock and that the
+//! request is the one their page showed (`version`): two agents acting at
+//! once never both write.
+
+use chrono::{NaiveDateTime, Utc};
+use serde::Serialize;
+
+use super::{Desk, Teleservices};
+use crate::domain::forms::{summarize, StepSummary};
+use crate::domain::requests::{lock_alive, Actor as Who, RequestState};
+use crate::domain::time;
+use crate::error::{invalid, Error};
+use crate::foyers::{self, Actor};
+use crate::mail::outbox;
+use crate::provisioning::rights::{Access, Action};
+use crate::requests::{self, action, kind_label, outbox_error};
+use crate::store::repo::requests::{self as repo, NoteRow, RequestRow};
+use crate::store::repo::{agents as agent_rows, foyers as foyer_rows};
+use crate::store::TenantTx;
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// What the page shows of the version it was drawn from; a write with
+/// another version was decided on a stale page.
+fn version(row: &RequestRow) -> String {
+    row.updated_at
+        .and_utc()
+        .timestamp_nanos_opt()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The request, if the agent's categories reach it (drafts never do).
+fn reach(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<RequestRow, Error> {
+    let row = repo::get(tx, id)?.ok_or(Error::NotFound)?;
+    let seen = row.state != RequestState::Draft.code()
+        && match &desk.readable {
+            None => true,
+            Some(list) => row.category_id.is_some_and(|c| list.contains(&c)),
+        };
+    if seen {
+        Ok(row)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+fn agent_name(tx: &mut TenantTx<'_>, id: i64) -> Result<String, Error> {
+    Ok(agent_rows::get_by_id(tx, id)?
+        .map(|a| format!("{} {}", a.first_name, a.last_name))
+        .unwrap_or_else(|| "un agent".to_owned()))
+}
+
+fn me(desk: &Desk) -> Actor {
+    Actor {
+        kind: "agent",
+        id: Some(desk.agent_id),
+        name: desk.name.clone(),
+    }
+}
+
+/// Who holds the request's lock.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lock {
+    pub mine: bool,
+    pub holder: String,
+    pub since: String,
+}
+
+/// A line of the request's whole history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub at: String,
+    pub what: String,
+    pub note: String,
+    pub state: String,
+    pub by: String,
+    /// Shown to the household too.
+    pub public: bool,
+}
+
+/// A message of the request's thread.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub at: String,
+    pub by: String,
+    pub from_household: bool,
+    /// Seen by the household.
+    pub public: bool,
+    pub body: String,
+}
+
+/// A transition the agent may make.
+#[derive(Debug, Clone, Serialize)]
+pub struct Move {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub needs_reason: bool,
+}
+
+/// The foyer, as the request's page introduces it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoyerBrief {
+    pub id: i64,
+    pub requester: String,
+    pub email: String,
+    pub phone: String,
+    pub address: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Opened {
+    pub case: super::Case,
+    pub data_state: String,
+    pub steps: Vec<StepSummary>,
+    pub history: Vec<Entry>,
+    pub messages: Vec<Message>,
+    pub foyer: FoyerBrief,
+    pub lock: Option<Lock>,
+    /// The agent may act on it now: the right, and the lock.
+    pub may_process: bool,
+    /// Another agent holds it and this one may take it over.
+    pub may_take_over: bool,
+    pub moves: Vec<Move>,
+    pub version: String,
+}
+
+/// Opens a request: locks it for an agent who may process it (unless
+/// another agent holds it), and gathers its zones.
+pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error> {
+    repo::lock(tx, id)?;
+    let row = reach(tx, desk, id)?;
+    let access = desk.rights.access(row.category_id);
+    let at = now();
+    let held = repo::lock_holder(tx, id)?.filter(|(_, since)| lock_alive(*since, at));
+    let lock = match held {
+        Some((agent, since)) if agent != desk.agent_id => Some(Lock {
+            mine: false,
+            holder: agent_name(tx, agent)?,
+            since: time::datetime_fr(since),
+        }),
+        _ if access >= Access::Write => {
+            repo::take_lock(tx, id, desk.agent_id, at)?;
+            Some(Lock {
+                mine: true,
+                holder: desk.name.clone(),
+                since: time::datetime_fr(at),
+            })
+        }
+        _ => None,
+    };
+    let mine = lock.as_ref().is_some_and(|l| l.mine);
+    let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
+    let filed = requests::filed(tx, row.household_id, id)?;
+    let foyer = foyers::foyer(tx, row.household_id)?;
+    let ctx = requests::context(tx, &filed.offer, Some(&foyer), true)?;
+    let steps = summarize(filed.form, &filed.data, &ctx, true);
+    let history = repo::actions(tx, id, false)?
+        .into_iter()
+        .map(|a| Entry {
+            at: time::datetime_fr(a.occurred_at),
+            what: match a.kind.as_str() {
+                "LockTakeOver" => "Reprise du traitement".to_owned(),
+                "Modification" => "Modification des données".to_owned(),
+                k => kind_label(k).to_owned(),
+            },
+            note: a.note,
+            state: RequestState::parse(&a.resulting_state)
+                .map(|s| s.label().to_owned())
+                .unwrap_or_default(),
+            by: a.actor_name,
+            public: a.public,
+        })
+        .collect();
+    let messages = repo::notes(tx, id, "agent")?
+        .into_iter()
+        .map(|n| Message {
+            at: time::datetime_fr(n.created_at),
+            from_household: n.author_kind == "household",
+            by: n.author_name,
+            public: n.public,
+            body: n.body,
+        })
+        .collect();
+    let requester = foyer.member(row.requester_id);
+    let brief = FoyerBrief {
+        id: foyer.id,
+        requester: row.requester_name.clone(),
+        email: requester.map(|m| m.email.clone()).unwrap_or_default(),
+        phone: requester
+            .map(|m| {
+                [&m.mobile_phone, &m.home_phone, &m.office_phone]
+                    .into_iter()
+                    .find(|p| !p.is_empty())
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default(),
+        address: foyer.address.one_line(),
+        members: foyer.members.iter().map(|m| m.name.clone()).collect(),
+    };
+    let may_process = mine && access >= Access::Write;
+    let moves = if may_process {
+        state
+            .next_for_agent()
+            .into_iter()
+            .map(|to| Move {
+                code: to.code(),
+                label: to.label(),
+                needs_reason: RequestState::needs_reason(to),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let teleservices = Teleservices::load(tx)?;
+    Ok(Opened {
+        data_state: match row.data_state.as_str() {
+            "Valid" => "Données vérifiées",
+            "Invalid" => "Données à corriger",
+            _ => "Données à vérifier",
+        }
+        .to_owned(),
+        version: version(&row),
+        may_take_over: lock.as_ref().is_some_and(|l| !l.mine) && access >= Access::Manage,
+        case: teleservices.case(
+            crate::store::repo::casework::CaseRow {
+                id: row.id,
+                number: row.number,
+                teleservice_id: row.teleservice_id,
+                category_id: row.category_id,
+                household_id: row.household_id,
+                requester_name: row.requester_name.clone(),
+                subject_name: row.subject_name.clone(),
+                state: row.state.clone(),
+                submitted_at: row.submitted_at,
+                updated_at: row.updated_at,
+                last_agent_id: row.last_agent_id,
+            },
+            at,
+        ),
+        steps,
+        history,
+        messages,
+        foyer: brief,
+        lock,
+        may_process,
+        moves,
+    })
+}
+
+/// The request, row-locked, if this agent may write to it now: their right,
+/// their lock, and the page they acted from still current.
+fn writable(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    seen: Option<&str>,
+) -> Result<RequestRow, Error> {
+    repo::lock(tx, id)?;
+    let row = reach(tx, desk, id)?;
+    desk.rights
+        .permit(Action::Process, row.category_id)
+        .map_err(|_| {
+            Error::Refused(
+                "votre droit sur cette catégorie permet de consulter ses demandes, pas de les traiter"
+                    .into(),
+            )
+        })?;
+    match repo::lock_holder(tx, id)?.filter(|(_, since)| lock_alive(*since, now())) {
+        Some((agent, _)) if agent == desk.agent_id => {}
+        Some((agent, since)) => {
+            return Err(Error::Refused(format!(
+                "{} traite cette demande depuis le {} : vous pouvez la lire, pas la modifier",
+                agent_name(tx, agent)?,
+                time::datetime_fr(since)
+            )))
+        }
+        None => {
+            return Err(Error::Refused(
+                "vous ne tenez plus cette demande (le délai de verrouillage est passé) : ouvrez-la à nouveau, vérifiez-la, puis recommencez".into(),
+            ))
+        }
+    }
+    if seen.is_some_and(|v| v != version(&row)) {
+        return Err(Error::Conflict(
+            "la demande a changé depuis l’affichage de cette page : elle est affichée à nouveau, vérifiez-la puis recommencez".into(),
+        ));
+    }
+    Ok(row)
+}
+
+/// Moves the request to state `to` (its code), with a reason where the
+/// transition needs one; the household is told.
+#[allow(clippy::too_many_arguments)]
+pub fn act(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    seen: &str,
+    to: &str,
+    reason: &str,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    writable(tx, desk, id, Some(seen))?;
+    let to = RequestState::parse(to)
+        .ok_or_else(|| invalid("to", "choisissez le nouvel état parmi ceux proposés"))?;
+    requests::transition(tx, id, to, Who::Agent, &me(desk), reason, base_url, site)?;
+    // The agent's write is the new version: they keep the lock, from now.
+    repo::take_lock(tx, id, desk.agent_id, now())?;
+    Ok(())
+}
+
+/// Writes to the request's thread: internal (agents only) or to the
+/// household, who is e-mailed.
+pub fn note(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    body: &str,
+    to_household: bool,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    let row = writable(tx, desk, id, None)?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(invalid("body", "écrivez le message"));
+    }
+    if body.chars().count() > 2000 {
+        return Err(invalid("body", "2000 caractères au plus"));
+    }
+    let note_id = tx.next_id()?;
+    repo::insert_note(
+        tx,
+        &NoteRow {
+            tenant_id: 0,
+            id: note_id,
+            request_id: id,
+            author_kind: "agent".into(),
+            author_id: desk.agent_id,
+            author_name: desk.name.clone(),
+            public: to_household,
+            body: body.to_owned(),
+            created_at: now(),
+        },
+    )?;
+    if to_household {
+        let email = foyer_rows::individual(tx, row.requester_id)?
+            .map(|p| p.email)
+            .unwrap_or_default();
+        if !email.is_empty() {
+            let number = row.number.unwrap_or_default();
+            outbox::enqueue(
+                tx,
+                &email,
+                &format!("{site} : un message sur votre demande n° {number}"),
+                &format!(
+                    "Bonjour,\n\nLa mairie vous écrit au sujet de votre demande n° {number} :\n\n{body}\n\nPour répondre ou suivre votre demande : {base_url}/mes-demandes/{id}#messages\n"
+                ),
+            )
+            .map_err(outbox_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// A manager takes over a request another agent holds; the history says so.
+pub fn take_over(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Error> {
+    repo::lock(tx, id)?;
+    let row = reach(tx, desk, id)?;
+    if desk.rights.access(row.category_id) < Access::Manage {
+        return Err(Error::Refused(
+            "seul un agent qui gère cette catégorie peut reprendre une demande tenue par un autre"
+                .into(),
+        ));
+    }
+    let at = now();
+    let held = repo::lock_holder(tx, id)?.filter(|(_, since)| lock_alive(*since, at));
+    if let Some((agent, _)) = held.filter(|(agent, _)| *agent != desk.agent_id) {
+        let holder = agent_name(tx, agent)?;
+        repo::take_lock(tx, id, desk.agent_id, at)?;
+        let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
+        action(
+            tx,
+            id,
+            "LockTakeOver",
+            &me(desk),
+            state,
+            &format!("Traitement repris à {holder}"),
+            false,
+            None,
+        )?;
+    }
+    Ok(())
+}
+
+/// The agent lets the request go before the lock's delay.
+pub fn release(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Error> {
+    reach(tx, desk, id)?;
+    if repo::lock_holder(tx, id)?.is_some_and(|(agent, _)| agent == desk.agent_id) {
+        repo::release_lock(tx, id)?;
+    }
+    Ok(())
+}
