@@ -427,9 +427,7 @@ fn run(store: &Store, searches: usize) {
     let since = (Utc::now() - Duration::days(365)).date_naive();
     let mut setups = HashMap::new();
     for t in &tenants {
-        let cats: Vec<i64> = store
-            .read(t.id, |tx| categories_of(tx))
-            .expect("categories");
+        let cats: Vec<i64> = store.read(t.id, categories_of).expect("categories");
         setups.insert(t.id, cats);
     }
     let (mut ours, mut bare) = (Vec::new(), Vec::new());
