@@ -145,17 +145,17 @@ async fn agents_find_the_requests_of_their_categories_only() {
             number_of(&p, &arles, leo).to_string(),
             number_of(&p, &arles, zoe).to_string(),
         );
-        assert_eq!(new[..2], [n_zoe.clone(), n_leo.clone()]);
+        assert_eq!(new[..2], [n_zoe.as_str(), n_leo.as_str()]);
 
         // Searches: by the child's first name, by number, by foyer, by state.
         let r = a.get(&app, "/backoffice/demandes?nom=zo").await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.html);
         assert!(r.html.contains("1 demande trouvée"), "{}", r.html);
-        assert_eq!(listed(&r.html), [n_zoe.clone()]);
+        assert_eq!(listed(&r.html), [n_zoe.as_str()]);
         let r = a
             .get(&app, &format!("/backoffice/demandes?numero={n_leo}"))
             .await;
-        assert_eq!(listed(&r.html), [n_leo.clone()]);
+        assert_eq!(listed(&r.html), [n_leo.as_str()]);
         let foyer = p
             .store
             .read(arles.id, move |tx| request_rows::get(tx, leo))
@@ -168,18 +168,18 @@ async fn agents_find_the_requests_of_their_categories_only() {
                 &format!("/backoffice/demandes?foyer={foyer}&tri=recentes"),
             )
             .await;
-        assert_eq!(listed(&r.html), [n_leo.clone(), n_zoe.clone()]);
+        assert_eq!(listed(&r.html), [n_leo.as_str(), n_zoe.as_str()]);
         let r = a
             .get(&app, "/backoffice/demandes?etat=Pending&qualite=urgent")
             .await;
-        assert_eq!(listed(&r.html), [n_zoe.clone()]);
+        assert_eq!(listed(&r.html), [n_zoe.as_str()]);
         let r = a.get(&app, "/backoffice/demandes?etat=Validated").await;
         assert!(r.html.contains("Aucune demande trouvée"));
         // The filters stay in the form, so that the search can be refined.
         let r = a.get(&app, "/backoffice/demandes?nom=L%C3%A9o").await;
         assert!(r.html.contains("value=\"Léo\""), "{}", r.html);
         // Nîmes's Léo is not Arles's business.
-        assert_eq!(listed(&r.html), [n_leo.clone()]);
+        assert_eq!(listed(&r.html), [n_leo.as_str()]);
 
         // Bad input: each field says what to type; the page answers 400.
         let r = a
