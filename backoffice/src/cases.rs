@@ -4,11 +4,12 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::domain::requests::{Quality, RequestState};
-use guichet_core::processing::{self, Choices, Found, Pile, Query};
+use guichet_core::domain::requests::{Actor as Who, Quality, RequestState};
+use guichet_core::processing::{self, BatchAction, Choices, Found, Pile, Query};
 use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::forms::{sealed, Field, Form, Section};
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
 use guichet_web::principal::SignedInAgent;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
@@ -54,6 +55,18 @@ struct SearchPage {
     form: Form,
     found: Option<Found>,
     next_href: Option<String>,
+    /// Offered when the search is of one téléservice the agent processes.
+    batch: Option<Batch>,
+    csrf_token: String,
+}
+
+#[derive(Serialize)]
+struct Batch {
+    teleservice: String,
+    /// The search, to come back to.
+    retour: String,
+    /// Every state an agent may move a request to (each request is checked).
+    moves: Vec<(&'static str, &'static str)>,
 }
 
 fn options(
@@ -158,11 +171,13 @@ pub(crate) async fn search(
     let query = Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let id = agent.agent_id;
     let q = query.clone();
-    let (desk, choices, found) = tx::read(&store, &agent, move |t| {
+    let (desk, choices, found, may_batch) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, id)?;
         let choices = processing::choices(t, &desk)?;
         let found = processing::search(t, &desk, &q);
-        Ok::<_, Error>((desk, choices, found))
+        let may_batch =
+            !q.teleservice.is_empty() && processing::may_process(t, &desk, &q.teleservice)?;
+        Ok::<_, Error>((desk, choices, found, may_batch))
     })
     .await
     .map_err(desk::signed_in)?;
@@ -181,6 +196,22 @@ pub(crate) async fn search(
         let sep = if base.is_empty() { "" } else { "&" };
         format!("/backoffice/demandes?{base}{sep}apres={next}")
     });
+    let batch = found
+        .as_ref()
+        .filter(|f| may_batch && !f.cases.is_empty())
+        .map(|_| Batch {
+            teleservice: query.teleservice.clone(),
+            retour: query.to_url(),
+            moves: RequestState::ALL
+                .into_iter()
+                .filter(|to| {
+                    RequestState::ALL
+                        .into_iter()
+                        .any(|from| from.may_become(*to, Who::Agent))
+                })
+                .map(|to| (to.code(), to.label()))
+                .collect(),
+        });
     let layout = desk::layout(&agent, &desk, title, Nav::Requests, &session)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -191,6 +222,133 @@ pub(crate) async fn search(
                 form: sealed(form),
                 found,
                 next_href,
+                batch,
+                csrf_token: csrf::token(&session)?,
             },
         )?))
+}
+
+#[derive(Serialize)]
+struct Outcome {
+    id: i64,
+    number: String,
+    done: bool,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct BatchPage {
+    layout: Layout,
+    outcomes: Vec<Outcome>,
+    done: usize,
+    back: String,
+}
+
+/// A batch action on the requests checked in a search of one téléservice:
+/// each request in a transaction of its own, the outcome listed per request.
+pub(crate) async fn batch(
+    agent: SignedInAgent,
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let p = Pairs(pairs);
+    let what = match p.get("action").as_str() {
+        "etat" => BatchAction::Move {
+            to: p.get("to"),
+            reason: p.get("reason"),
+        },
+        "message" => BatchAction::Note {
+            body: p.get("body"),
+            to_household: p.get("au_foyer") == "oui",
+        },
+        _ => {
+            return Err(AppError::BadRequest(
+                "choisissez l’action à appliquer".into(),
+            ))
+        }
+    };
+    let ids: Vec<i64> = p.all("ids").iter().filter_map(|v| v.parse().ok()).collect();
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "cochez au moins une demande dans la liste, puis recommencez".into(),
+        ));
+    }
+    let code = p.get("teleservice");
+    let back = format!(
+        "/backoffice/demandes?{}",
+        Query::from_pairs(
+            url::form_urlencoded::parse(p.get("retour").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+        )
+        .to_url()
+    );
+    let (base, site) = (
+        {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        },
+        agent.tenant.name.clone(),
+    );
+    let me = agent.agent_id;
+    let (desk, teleservice) = tx::read(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        let found = guichet_core::store::repo::offer::teleservice(t, &code)?;
+        Ok::<_, Error>((desk, found.map(|t| t.id)))
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let teleservice = teleservice.ok_or_else(|| {
+        AppError::BadRequest("une action groupée porte sur les demandes d’un téléservice : choisissez-le dans la recherche".into())
+    })?;
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (d, w, b, s) = (desk.clone(), what.clone(), base.clone(), site.clone());
+        let result = tx::write(&store, &agent, move |t| {
+            let number = guichet_core::store::repo::requests::get(t, id)?
+                .and_then(|r| r.number)
+                .map(|n| n.to_string());
+            processing::batch_one(t, &d, id, teleservice, &w, &b, &s).map(|()| number)
+        })
+        .await;
+        outcomes.push(match result {
+            Ok(number) => Outcome {
+                id,
+                number: number.unwrap_or_default(),
+                done: true,
+                message: "Fait.".into(),
+            },
+            Err(e) => Outcome {
+                id,
+                number: String::new(),
+                done: false,
+                message: match e {
+                    AppError::NotFound => "Demande introuvable.".into(),
+                    AppError::Invalid(fields) => fields
+                        .iter()
+                        .map(|f| guichet_web::sentence(&f.message))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    AppError::Conflict(m) | AppError::BadRequest(m) => guichet_web::sentence(&m),
+                    other => return Err(other),
+                },
+            },
+        });
+    }
+    let done = outcomes.iter().filter(|o| o.done).count();
+    let layout = desk::layout(&agent, &desk, "Action groupée", Nav::Requests, &session)?;
+    pages.page(
+        "backoffice/batch",
+        &BatchPage {
+            layout,
+            outcomes,
+            done,
+            back,
+        },
+    )
 }

@@ -14,6 +14,7 @@ use guichet_web::{AppError, Layout};
 pub(crate) enum Section {
     Board,
     Requests,
+    Foyers,
 }
 
 /// The desk of the signed-in agent, in the page's transaction. An agent
@@ -48,7 +49,8 @@ pub(crate) fn layout(
             "/backoffice/demandes",
             "Demandes",
             current == Section::Requests,
-        );
+        )
+        .link("/backoffice/foyers", "Foyers", current == Section::Foyers);
     layout.user = Some(desk.name.clone());
     layout.csrf_token = Some(csrf::token(session)?);
     layout.logout_action = Some("/backoffice/deconnexion".into());

@@ -4,6 +4,7 @@
 mod case;
 mod cases;
 mod desk;
+mod foyers;
 mod password;
 mod session;
 
@@ -28,7 +29,17 @@ pub fn routes() -> RouteTable {
         .get("", Anyone, "home.redirect", to_home)
         .get("/", Agent, "desk.board", cases::board)
         .get("/demandes", Agent, "requests.search", cases::search)
+        .post("/demandes/lot", Agent, "requests.batch", cases::batch)
         .get("/demandes/{id}", Agent, "request.open", case::page)
+        .get("/foyers", Agent, "foyers.search", foyers::search)
+        .get("/foyers/{id}", Agent, "foyer.show", foyers::page)
+        .post("/foyers/{id}/etat", Agent, "foyer.state", foyers::set_state)
+        .post(
+            "/foyers/{id}/compte",
+            Agent,
+            "foyer.account",
+            foyers::set_account,
+        )
         .post(
             "/demandes/{id}/etat",
             Agent,

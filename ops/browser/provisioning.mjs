@@ -360,6 +360,31 @@ async function scenario(page) {
     expect(status.includes('L’état de la demande est changé'), `message « ${status} »`);
     ok(`changement d’état au clavier : « ${status} »`);
     await accessible(page, 'demande après un changement d’état');
+    // A batch on the requests of one téléservice: one checked, a note added.
+    await open(page, new URL('/backoffice/demandes?teleservice=school-canteen-registration', page.url()));
+    await accessible(page, 'recherche avec action groupée');
+    await page.getByRole('checkbox').first().focus();
+    await page.keyboard.press('Space');
+    await typeInto(page, 'Message', 'Vu en commission.');
+    await follow(page, page.getByRole('button', { name: 'Ajouter le message aux demandes cochées' }));
+    await expectHeading(page, 'Action groupée');
+    const outcome = (await page.getByRole('status').textContent()).trim();
+    expect(outcome.startsWith('1 demande sur 1 traitée'), `résultat : « ${outcome} »`);
+    ok(`action groupée : « ${outcome} »`);
+    await accessible(page, 'résultat d’une action groupée');
+    // Foyers: searched by name with the keyboard, then one opened.
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Foyers', exact: true }));
+    await expectHeading(page, 'Rechercher des foyers');
+    await accessible(page, 'recherche de foyers');
+    await typeInto(page, 'Nom ou prénom (facultatif)', 'durand');
+    await enter(page);
+    const people = (await page.getByRole('heading', { level: 2 }).last().textContent()).trim();
+    expect(/personnes? trouvées?/.test(people) && !people.startsWith('Aucune'), `résultat : « ${people} »`);
+    await accessible(page, 'foyers trouvés');
+    await follow(page, page.getByRole('main').getByRole('table').getByRole('link').first());
+    expect((await page.getByRole('heading', { level: 1 }).textContent()).startsWith('Foyer n°'), 'page d’un foyer');
+    await accessible(page, 'page d’un foyer');
+    await reflows(page, 'page d’un foyer');
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');

@@ -373,6 +373,8 @@ pub async fn render_errors(
             .content_type("application/problem+json")
             .body(serde_json::to_string(&problem).unwrap_or_default())
     } else {
+        // Pages say the core's fragments as sentences; the API keeps them as they are.
+        problem.detail = super::sentence(&problem.detail);
         let tenant = http
             .extensions()
             .get::<CurrentTenant>()

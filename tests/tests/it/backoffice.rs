@@ -552,3 +552,239 @@ async fn a_request_is_processed_under_one_agents_lock() {
         assert!(r.html.contains("Vous traitez cette demande depuis le"));
     }
 }
+
+#[actix_web::test]
+async fn agents_find_foyers_and_change_their_state_and_account() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
+        let zoe = agent(&p, &arles, "Zoé", "Blanc", "none");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "martin@example.fr").await;
+        add_child(&app, &mut b, me, "Léo").await;
+        let mut other = Browser::portal("nimes");
+        let them = household(&app, &p, &nimes, &mut other, "martin@example.fr").await;
+        let foyer_of = |t: &Tenant, person: i64| {
+            p.store
+                .read(t.id, move |tx| {
+                    guichet_core::store::repo::foyers::individual(tx, person)
+                })
+                .unwrap()
+                .unwrap()
+                .household_id
+        };
+        let (ours, theirs) = (foyer_of(&arles, me), foyer_of(&nimes, them));
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+
+        let r = a.get(&app, "/backoffice/foyers?nom=leo").await;
+        assert_eq!(r.status, StatusCode::OK, "{backend:?}: {}", r.html);
+        assert!(r.html.contains("1 personne trouvée"), "{}", r.html);
+        assert!(r.html.contains(&format!("/backoffice/foyers/{ours}\"")));
+        // Nîmes's Martin is not Arles's.
+        let r = a.get(&app, "/backoffice/foyers?nom=martin").await;
+        assert!(r.html.contains("2 personnes trouvées"), "{}", r.html);
+        let r = a
+            .get(&app, "/backoffice/foyers?nom=martin&responsables=oui")
+            .await;
+        assert!(r.html.contains("1 personne trouvée"));
+        let r = a
+            .get(&app, "/backoffice/foyers?etat=Perdu&compte=peut-etre")
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.html.contains("Choisissez un état de la liste."));
+        assert!(r.html.contains("Choisissez « actif » ou « désactivé »."));
+        assert_eq!(
+            a.get(&app, &format!("/backoffice/foyers/{theirs}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+
+        let page = format!("/backoffice/foyers/{ours}");
+        let r = a.get(&app, &page).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert!(
+            r.html.contains("Léo MARTIN") && r.html.contains("Camille MARTIN"),
+            "{}",
+            r.html
+        );
+        let token = guichet_tests::client::csrf_of(&r.html);
+        let r = a
+            .post(&app, &format!("{page}/etat"), &token, &[("to", "Valid")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let r = a.get(&app, &page).await;
+        assert!(r.html.contains("État : validé"));
+        assert!(r.html.contains("Foyer validé par la mairie"));
+        // Only the household's edit makes a validated foyer « modifié ».
+        let r = a
+            .post(&app, &format!("{page}/etat"), &token, &[("to", "Modified")])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.html.contains("ne peut pas devenir « modifié »"));
+        // Disabled: the household's session ends and it cannot sign in.
+        let r = a
+            .post(
+                &app,
+                &format!("{page}/compte"),
+                &token,
+                &[("compte", "desactiver")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            b.get(&app, "/mes-demandes").await.status,
+            StatusCode::SEE_OTHER
+        );
+        let r = a.get(&app, &page).await;
+        assert!(r.html.contains("Compte désactivé par la mairie"));
+
+        // Hugo reads foyers, and changes nothing; Zoé reaches no category.
+        let mut h = signed_in_agent(&app, &hugo, "arles").await;
+        let r = h.get(&app, &page).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(!r.html.contains("Nouvel état du foyer"));
+        let token = guichet_tests::client::csrf_of(&r.html);
+        let r = h
+            .post(
+                &app,
+                &format!("{page}/compte"),
+                &token,
+                &[("compte", "activer")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.html.contains("pas de les modifier"));
+        let mut z = signed_in_agent(&app, &zoe, "arles").await;
+        let r = z.get(&app, "/backoffice/foyers?nom=martin").await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.html.contains("les foyers ne vous sont pas ouverts"));
+    }
+}
+
+#[actix_web::test]
+async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others() {
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
+        let paul = agent(&p, &arles, "Paul", "Roux", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "martin@example.fr").await;
+        let mut ids = Vec::new();
+        for child in ["Léo", "Zoé", "Jade"] {
+            let c = add_child(&app, &mut b, me, child).await;
+            let id = start_canteen(&app, &mut b, c).await;
+            send_canteen(&app, &mut b, id).await;
+            ids.push(id.to_string());
+        }
+        let mut a_paul = signed_in_agent(&app, &paul, "arles").await;
+        let r = a_paul
+            .get(&app, &format!("/backoffice/demandes/{}", ids[2]))
+            .await;
+        assert!(r.html.contains("Vous traitez cette demande"));
+
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+        let search = "/backoffice/demandes?teleservice=school-canteen-registration";
+        let r = a.get(&app, search).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend:?}: {}", r.html);
+        assert!(r.html.contains("Action groupée sur les demandes cochées"));
+        let token = guichet_tests::client::csrf_of(&r.html);
+        let lot = |extra: &[(&'static str, &'static str)], chosen: &[String]| {
+            let mut fields: Vec<(&str, String)> = vec![
+                ("teleservice", "school-canteen-registration".into()),
+                ("retour", "teleservice=school-canteen-registration".into()),
+            ];
+            fields.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+            fields.extend(chosen.iter().map(|id| ("ids", id.clone())));
+            fields
+        };
+
+        // In progress: two are moved, the one Paul holds is not, and says why.
+        let fields = lot(&[("action", "etat"), ("to", "Inprogress")], &ids);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a
+            .post(&app, "/backoffice/demandes/lot", &token, &pairs)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert!(r.html.contains("2 demandes sur 3 traitées"), "{}", r.html);
+        assert!(r.html.contains("Paul Roux traite cette demande depuis le"));
+        let states: Vec<String> = ids
+            .iter()
+            .map(|id| state_of(&p, &arles, id.parse().unwrap()))
+            .collect();
+        assert_eq!(states, ["Inprogress", "Inprogress", "Pending"]);
+        // The batch let go of the locks it took.
+        let r = a_paul
+            .get(&app, &format!("/backoffice/demandes/{}", ids[0]))
+            .await;
+        assert!(r.html.contains("Vous traitez cette demande"));
+        let paul_token = guichet_tests::client::csrf_of(&r.html);
+        for id in &ids[..1] {
+            let r = a_paul
+                .post(
+                    &app,
+                    &format!("/backoffice/demandes/{id}/liberer"),
+                    &paul_token,
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+        }
+
+        // A refusal needs its reason: none is refused.
+        let fields = lot(&[("action", "etat"), ("to", "Rejected")], &ids[..2]);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a
+            .post(&app, "/backoffice/demandes/lot", &token, &pairs)
+            .await;
+        assert!(r.html.contains("0 demande sur 2 traitée"), "{}", r.html);
+        assert!(r.html.contains("Indiquez le motif"));
+        // Another téléservice's batch reaches none of them.
+        let mut fields = lot(&[("action", "etat"), ("to", "Complete")], &ids[..1]);
+        fields[0].1 = "bulky-waste-collection".into();
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a
+            .post(&app, "/backoffice/demandes/lot", &token, &pairs)
+            .await;
+        assert!(
+            r.html
+                .contains("Elle n’est pas du téléservice de la recherche."),
+            "{}",
+            r.html
+        );
+        assert_eq!(state_of(&p, &arles, ids[0].parse().unwrap()), "Inprogress");
+        // A message to both foyers' requests: the household is e-mailed twice.
+        let before = mails_to(&p, &arles, "martin@example.fr").len();
+        let fields = lot(
+            &[
+                ("action", "message"),
+                ("body", "La cantine ouvre lundi."),
+                ("au_foyer", "oui"),
+            ],
+            &ids[..2],
+        );
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a
+            .post(&app, "/backoffice/demandes/lot", &token, &pairs)
+            .await;
+        assert!(r.html.contains("2 demandes sur 2 traitées"), "{}", r.html);
+        assert_eq!(mails_to(&p, &arles, "martin@example.fr").len(), before + 2);
+        // Nothing checked: said so.
+        let fields = lot(&[("action", "etat"), ("to", "Complete")], &[]);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a
+            .post(&app, "/backoffice/demandes/lot", &token, &pairs)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.html.contains("Cochez au moins une demande"));
+
+        // A reader is offered no batch.
+        let mut h = signed_in_agent(&app, &hugo, "arles").await;
+        let r = h.get(&app, search).await;
+        assert!(!r.html.contains("Action groupée"));
+    }
+}

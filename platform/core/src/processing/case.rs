@@ -412,3 +412,52 @@ pub fn release(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Error>
     }
     Ok(())
 }
+
+/// What a batch does to each request it selected.
+#[derive(Debug, Clone)]
+pub enum BatchAction {
+    Move { to: String, reason: String },
+    Note { body: String, to_household: bool },
+}
+
+/// One request of a batch, in a transaction of its own: the same checks as
+/// from its page (reach, right, workflow, reason), the lock taken for the
+/// time of the write unless another agent holds it, and it must be of the
+/// téléservice the batch was made for.
+pub fn batch_one(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    teleservice: i64,
+    what: &BatchAction,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    repo::lock(tx, id)?;
+    let row = reach(tx, desk, id)?;
+    if row.teleservice_id != teleservice {
+        return Err(Error::Refused(
+            "elle n’est pas du téléservice de la recherche".into(),
+        ));
+    }
+    let held = repo::lock_holder(tx, id)?.filter(|(_, since)| lock_alive(*since, now()));
+    let taken = held.is_none();
+    if taken && desk.rights.access(row.category_id) >= Access::Write {
+        repo::take_lock(tx, id, desk.agent_id, now())?;
+    }
+    match what {
+        BatchAction::Move { to, reason } => {
+            writable(tx, desk, id, None)?;
+            let to = RequestState::parse(to)
+                .ok_or_else(|| invalid("to", "choisissez le nouvel état parmi ceux proposés"))?;
+            requests::transition(tx, id, to, Who::Agent, &me(desk), reason, base_url, site)?;
+        }
+        BatchAction::Note { body, to_household } => {
+            note(tx, desk, id, body, *to_household, base_url, site)?;
+        }
+    }
+    if taken {
+        repo::release_lock(tx, id)?;
+    }
+    Ok(())
+}

@@ -3,6 +3,7 @@
 //! the task board and the search.
 
 mod case;
+mod foyers;
 
 use std::collections::HashMap;
 
@@ -19,7 +20,12 @@ use crate::store::repo::{categories, offer};
 use crate::store::TenantTx;
 
 pub use case::{
-    act, note, open, release, take_over, Entry, FoyerBrief, Lock, Message, Move, Opened,
+    act, batch_one, note, open, release, take_over, BatchAction, Entry, FoyerBrief, Lock, Message,
+    Move, Opened,
+};
+pub use foyers::{
+    foyer, search_foyers, set_enabled, set_state, FoyerEvent, FoyerLine, FoyerMove, FoyerQuery,
+    FoyerView, FoyersFound, MemberView,
 };
 
 /// An agent at work: who they are and what they may reach.
@@ -501,4 +507,11 @@ pub fn choices(tx: &mut TenantTx<'_>, desk: &Desk) -> Result<Choices, Error> {
             .map(|t| (t.code, t.label))
             .collect(),
     })
+}
+
+/// Whether the agent may process the requests of téléservice `code` (what
+/// offers a search's batch actions).
+pub fn may_process(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<bool, Error> {
+    Ok(offer::teleservice(tx, code)?
+        .is_some_and(|t| desk.rights.access(t.category_id) >= Access::Write))
 }

@@ -553,3 +553,100 @@ pub fn save_portal_settings(
     }
     Ok(())
 }
+
+/// What the back office's search of foyers asks for; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// A prefix of the name or of one of its words, folded.
+    pub name: Option<String>,
+    pub household: Option<i64>,
+    pub responsible_only: bool,
+    pub state: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// A member found, with the state of their foyer.
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberLine {
+    pub id: i64,
+    pub household_id: i64,
+    pub last_name: String,
+    pub first_name: String,
+    pub responsible: bool,
+    pub kind: String,
+    pub household_state: String,
+    pub enabled: bool,
+}
+
+/// The members `$f` finds, joined to their foyer: a macro, because the page
+/// and the count are two boxed queries with types of their own.
+macro_rules! members_found {
+    ($tenant:expr, $f:expr) => {{
+        let (tenant, f): (i64, &MemberFilter) = ($tenant, $f);
+        let mut q = individuals::table
+            .inner_join(
+                households::table.on(households::tenant_id
+                    .eq(individuals::tenant_id)
+                    .and(households::id.eq(individuals::household_id))),
+            )
+            .filter(individuals::tenant_id.eq(tenant))
+            .filter(households::temporary.eq(false))
+            .into_boxed();
+        if let Some(name) = f.name.as_deref().filter(|n| !n.is_empty()) {
+            let start = guichet_domain::text::like_prefix(name);
+            let word = format!("% {start}");
+            q = q.filter(
+                individuals::name_key
+                    .like(start)
+                    .escape('\\')
+                    .or(individuals::name_key.like(word).escape('\\')),
+            );
+        }
+        if let Some(h) = f.household {
+            q = q.filter(individuals::household_id.eq(h));
+        }
+        if f.responsible_only {
+            q = q.filter(individuals::responsible.eq(true));
+        }
+        if let Some(s) = &f.state {
+            q = q.filter(households::state.eq(s.clone()));
+        }
+        if let Some(e) = f.enabled {
+            q = q.filter(households::enabled.eq(e));
+        }
+        q
+    }};
+}
+
+/// The first `limit` members found, by name, or by foyer (newest first).
+pub fn search_members(
+    tx: &mut TenantTx<'_>,
+    f: &MemberFilter,
+    by_foyer: bool,
+    limit: i64,
+) -> Result<Vec<MemberLine>, StoreError> {
+    let tenant = tx.tenant_key();
+    let q = members_found!(tenant, f).select((
+        individuals::id,
+        individuals::household_id,
+        individuals::last_name,
+        individuals::first_name,
+        individuals::responsible,
+        individuals::kind,
+        households::state,
+        households::enabled,
+    ));
+    let q = if by_foyer {
+        q.order((individuals::household_id.desc(), individuals::id.asc()))
+    } else {
+        q.order((individuals::name_key.asc(), individuals::id.asc()))
+    };
+    Ok(q.limit(limit).load(tx.conn())?)
+}
+
+pub fn count_members(tx: &mut TenantTx<'_>, f: &MemberFilter) -> Result<i64, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(members_found!(tenant, f)
+        .select(diesel::dsl::count_star())
+        .get_result(tx.conn())?)
+}

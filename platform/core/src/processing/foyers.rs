@@ -1,0 +1,356 @@
+//! Foyers as agents see them: the search, a foyer's page, its state
+//! (`userWorkflow`) and its account (enabled or not), each change kept in the
+//! foyer's history.
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::{Case, Desk, Query};
+use crate::domain::household::{Side, UserState};
+use crate::domain::{text, time};
+use crate::error::{Checks, Error};
+use crate::foyers::{self as households, Actor};
+use crate::justificatifs::{self, Document};
+use crate::provisioning::rights::{Access, Profile};
+use crate::store::repo::foyers::{self as repo, MemberFilter};
+use crate::store::TenantTx;
+
+impl Desk {
+    /// Agents who reach requests reach their foyers.
+    fn may_see_foyers(&self) -> bool {
+        self.rights.back_office && self.readable.as_ref().is_none_or(|c| !c.is_empty())
+    }
+
+    /// Changing a foyer's state or account takes the right to process
+    /// requests in some category.
+    fn may_change_foyers(&self) -> bool {
+        self.rights.back_office
+            && (self.rights.profile == Profile::Admin
+                || self.rights.explicit.values().any(|a| *a >= Access::Write)
+                || self.rights.profile.default_access() >= Access::Write)
+    }
+}
+
+fn seen(desk: &Desk) -> Result<(), Error> {
+    if desk.may_see_foyers() {
+        Ok(())
+    } else {
+        Err(Error::Refused(
+            "votre compte ne donne accès à aucune catégorie de téléservices : les foyers ne vous sont pas ouverts".into(),
+        ))
+    }
+}
+
+/// A search of foyers, as its URL says it.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct FoyerQuery {
+    pub nom: String,
+    pub foyer: String,
+    /// `oui`: the responsible adults only.
+    pub responsables: String,
+    pub etat: String,
+    /// `actif` or `desactive`.
+    pub compte: String,
+    /// `nom` (default) or `foyer` (the newest foyers first).
+    pub tri: String,
+}
+
+impl FoyerQuery {
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> FoyerQuery {
+        let mut q = FoyerQuery::default();
+        for (k, v) in pairs {
+            let v = v.trim().to_owned();
+            match k {
+                "nom" => q.nom = v,
+                "foyer" => q.foyer = v,
+                "responsables" => q.responsables = v,
+                "etat" => q.etat = v,
+                "compte" => q.compte = v,
+                "tri" => q.tri = v,
+                _ => {}
+            }
+        }
+        q
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FoyerLine {
+    pub foyer: i64,
+    pub name: String,
+    pub responsible: bool,
+    pub adult: bool,
+    pub state: &'static str,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FoyersFound {
+    pub lines: Vec<FoyerLine>,
+    pub count: i64,
+    /// More were found than the page shows: the search should narrow.
+    pub more: bool,
+}
+
+pub const FOYERS_PAGE: i64 = 100;
+
+pub fn search_foyers(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    q: &FoyerQuery,
+) -> Result<FoyersFound, Error> {
+    seen(desk)?;
+    let mut checks = Checks::default();
+    let household = match q.foyer.as_str() {
+        "" => None,
+        v => match v.parse::<i64>().ok().filter(|n| *n > 0) {
+            Some(n) => Some(n),
+            None => {
+                checks.add("foyer", "indiquez un numéro de foyer (des chiffres)");
+                None
+            }
+        },
+    };
+    let state = match q.etat.as_str() {
+        "" => None,
+        v => match UserState::parse(v) {
+            Some(s) => Some(s.code().to_owned()),
+            None => {
+                checks.add("etat", "choisissez un état de la liste");
+                None
+            }
+        },
+    };
+    let enabled = match q.compte.as_str() {
+        "" => None,
+        "actif" => Some(true),
+        "desactive" => Some(false),
+        _ => {
+            checks.add("compte", "choisissez « actif » ou « désactivé »");
+            None
+        }
+    };
+    let by_foyer = match q.tri.as_str() {
+        "" | "nom" => false,
+        "foyer" => true,
+        _ => {
+            checks.add("tri", "choisissez un tri de la liste");
+            false
+        }
+    };
+    checks.finish()?;
+    let filter = MemberFilter {
+        name: Some(text::search_key(&q.nom)).filter(|n| !n.is_empty()),
+        household,
+        responsible_only: q.responsables == "oui",
+        state,
+        enabled,
+    };
+    let mut lines = repo::search_members(tx, &filter, by_foyer, FOYERS_PAGE + 1)?;
+    let more = lines.len() as i64 > FOYERS_PAGE;
+    lines.truncate(FOYERS_PAGE as usize);
+    Ok(FoyersFound {
+        count: repo::count_members(tx, &filter)?,
+        more,
+        lines: lines
+            .into_iter()
+            .map(|m| FoyerLine {
+                foyer: m.household_id,
+                name: format!("{} {}", m.first_name, m.last_name)
+                    .trim()
+                    .to_owned(),
+                responsible: m.responsible,
+                adult: m.kind == "adult",
+                state: UserState::parse(&m.household_state).map_or("", UserState::label),
+                enabled: m.enabled,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    pub name: String,
+    pub adult: bool,
+    pub responsible: bool,
+    pub birth: String,
+    pub email: String,
+    pub phones: String,
+    pub state: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FoyerEvent {
+    pub at: String,
+    pub summary: String,
+    pub by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FoyerMove {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FoyerView {
+    pub id: i64,
+    pub state: &'static str,
+    pub enabled: bool,
+    pub address: String,
+    pub members: Vec<MemberView>,
+    /// Its requests within the agent's reach.
+    pub requests: Vec<Case>,
+    pub documents: Vec<Document>,
+    pub history: Vec<FoyerEvent>,
+    pub moves: Vec<FoyerMove>,
+    pub may_change: bool,
+}
+
+fn foyer_of(tx: &mut TenantTx<'_>, id: i64) -> Result<households::Foyer, Error> {
+    let foyer = households::foyer(tx, id)?;
+    if foyer.temporary {
+        // Made for one request filed without an account: not a foyer to manage.
+        return Err(Error::NotFound);
+    }
+    Ok(foyer)
+}
+
+pub fn foyer(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<FoyerView, Error> {
+    seen(desk)?;
+    let foyer = foyer_of(tx, id)?;
+    let state = UserState::parse(&foyer.state).unwrap_or(UserState::New);
+    let may_change = desk.may_change_foyers();
+    let requests = super::search(
+        tx,
+        desk,
+        &Query {
+            foyer: id.to_string(),
+            tri: "recentes".into(),
+            ..Query::default()
+        },
+    )?
+    .cases;
+    let history = households::history(tx, id)?
+        .into_iter()
+        .map(|e| FoyerEvent {
+            at: time::datetime_fr(e.occurred_at),
+            summary: e.summary,
+            by: e.actor_name,
+        })
+        .collect();
+    Ok(FoyerView {
+        id,
+        state: state.label(),
+        enabled: foyer.enabled,
+        address: foyer.address.one_line(),
+        members: foyer
+            .members
+            .iter()
+            .map(|m| MemberView {
+                name: m.name.clone(),
+                adult: m.adult,
+                responsible: m.responsible,
+                birth: m.birth_date.map(time::date_fr).unwrap_or_default(),
+                email: m.email.clone(),
+                phones: [&m.mobile_phone, &m.home_phone, &m.office_phone]
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                state: UserState::parse(&m.state).map_or("", UserState::label),
+            })
+            .collect(),
+        requests,
+        documents: justificatifs::of_household(tx, id)?,
+        history,
+        moves: if may_change {
+            UserState::ALL
+                .into_iter()
+                .filter(|to| state.may_become(*to, Side::Agent))
+                .map(|to| FoyerMove {
+                    code: to.code(),
+                    label: to.label(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        may_change,
+    })
+}
+
+fn changer(desk: &Desk) -> Result<Actor, Error> {
+    if !desk.may_change_foyers() {
+        return Err(Error::Refused(
+            "votre droit permet de consulter les foyers, pas de les modifier".into(),
+        ));
+    }
+    Ok(Actor {
+        kind: "agent",
+        id: Some(desk.agent_id),
+        name: desk.name.clone(),
+    })
+}
+
+/// Moves the foyer along `userWorkflow` (validate, invalidate, archive).
+pub fn set_state(tx: &mut TenantTx<'_>, desk: &Desk, id: i64, to: &str) -> Result<(), Error> {
+    seen(desk)?;
+    let actor = changer(desk)?;
+    repo::lock_household(tx, id)?;
+    foyer_of(tx, id)?;
+    let row = repo::household(tx, id)?.ok_or(Error::NotFound)?;
+    let from = UserState::parse(&row.state).unwrap_or(UserState::New);
+    let to = UserState::parse(to).ok_or_else(|| {
+        crate::error::invalid("to", "choisissez le nouvel état parmi ceux proposés")
+    })?;
+    if !from.may_become(to, Side::Agent) {
+        return Err(Error::Refused(format!(
+            "un foyer « {} » ne peut pas devenir « {} »",
+            from.label(),
+            to.label()
+        )));
+    }
+    repo::update_household(tx, id, to.code(), &row.address_json, Utc::now().naive_utc())?;
+    households::event(
+        tx,
+        id,
+        None,
+        "StateChange",
+        &actor,
+        format!("Foyer {} par la mairie", to.label()),
+        None,
+    )
+}
+
+/// Enables or disables the foyer's account: a disabled account cannot sign
+/// in, and is told whom to contact.
+pub fn set_enabled(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    enabled: bool,
+) -> Result<(), Error> {
+    seen(desk)?;
+    let actor = changer(desk)?;
+    repo::lock_household(tx, id)?;
+    let foyer = foyer_of(tx, id)?;
+    if foyer.enabled == enabled {
+        return Ok(());
+    }
+    repo::set_household_enabled(tx, id, enabled)?;
+    households::event(
+        tx,
+        id,
+        None,
+        "StateChange",
+        &actor,
+        if enabled {
+            "Compte réactivé par la mairie".to_owned()
+        } else {
+            "Compte désactivé par la mairie".to_owned()
+        },
+        None,
+    )
+}
