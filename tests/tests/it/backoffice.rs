@@ -788,3 +788,79 @@ async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others() {
         assert!(!r.html.contains("Action groupée"));
     }
 }
+
+#[actix_web::test]
+async fn a_request_is_accepted_only_once_its_season_allows_it() {
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "martin@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, id).await;
+        let season = p
+            .store
+            .read(arles.id, move |tx| request_rows::get(tx, id))
+            .unwrap()
+            .unwrap()
+            .season_id
+            .expect("a seasonal request");
+        // The season's validations start in a week.
+        p.store
+            .write(arles.id, |tx| guichet_tests::shift_season(tx, season, 10))
+            .unwrap();
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+        let page = format!("/backoffice/demandes/{id}");
+        for (to, expected) in [
+            ("Complete", StatusCode::SEE_OTHER),
+            ("Validated", StatusCode::CONFLICT),
+        ] {
+            let r = a.get(&app, &page).await;
+            let (version, token) = (
+                field_value(&r.html, "version"),
+                guichet_tests::client::csrf_of(&r.html),
+            );
+            let r = a
+                .post(
+                    &app,
+                    &format!("{page}/etat"),
+                    &token,
+                    &[("version", &version), ("to", to)],
+                )
+                .await;
+            assert_eq!(r.status, expected, "{backend:?} {to}: {}", r.html);
+            if expected == StatusCode::CONFLICT {
+                assert!(
+                    r.html.contains("peuvent être acceptées à partir du"),
+                    "{}",
+                    r.html
+                );
+            }
+        }
+        assert_eq!(state_of(&p, &arles, id), "Complete");
+        // Once the date has come, it is accepted and the household told.
+        p.store
+            .write(arles.id, |tx| guichet_tests::shift_season(tx, season, -10))
+            .unwrap();
+        let r = a.get(&app, &page).await;
+        let (version, token) = (
+            field_value(&r.html, "version"),
+            guichet_tests::client::csrf_of(&r.html),
+        );
+        let r = a
+            .post(
+                &app,
+                &format!("{page}/etat"),
+                &token,
+                &[("version", &version), ("to", "Validated")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(state_of(&p, &arles, id), "Validated");
+        assert!(mails_to(&p, &arles, "martin@example.fr")
+            .iter()
+            .any(|(s, _)| s.contains("acceptée")));
+    }
+}
