@@ -236,3 +236,28 @@ pub(crate) async fn release(
     .map_err(desk::signed_in)?;
     Ok(see_other("/backoffice/"))
 }
+
+/// The request as a PDF, to print or hand over.
+pub(crate) async fn print(
+    agent: SignedInAgent,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (me, id) = (agent.agent_id, *id);
+    let site = agent.tenant.name.clone();
+    let doc = tx::read(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        processing::printable(t, &desk, id, &site)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let bytes = guichet_web::blocking(move || Ok(doc.render())).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"Demande_{id}.pdf\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}

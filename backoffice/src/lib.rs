@@ -31,6 +31,12 @@ pub fn routes() -> RouteTable {
         .get("/demandes", Agent, "requests.search", cases::search)
         .post("/demandes/lot", Agent, "requests.batch", cases::batch)
         .get("/demandes/{id}", Agent, "request.open", case::page)
+        .get(
+            "/demandes/{id}/imprimer.pdf",
+            Agent,
+            "request.print",
+            case::print,
+        )
         .get("/foyers", Agent, "foyers.search", foyers::search)
         .get("/foyers/{id}", Agent, "foyer.show", foyers::page)
         .post("/foyers/{id}/etat", Agent, "foyer.state", foyers::set_state)

@@ -349,9 +349,40 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
         }
         println!("  Administration de la plateforme : http://{prov_addr}/");
         println!("  Santé : http://{public_addr}/healthz et /readyz");
-        let (a, b) = futures_util::future::join(public.run(), provisioning.run()).await;
+        // One watcher of the stop signals stops both servers: each server
+        // watching for itself left one running when a SIGTERM came early.
+        let (public, provisioning) = (
+            public.disable_signals().run(),
+            provisioning.disable_signals().run(),
+        );
+        let handles = (public.handle(), provisioning.handle());
+        actix_web::rt::spawn(async move {
+            stop_requested().await;
+            futures_util::future::join(handles.0.stop(true), handles.1.stop(true)).await;
+        });
+        let (a, b) = futures_util::future::join(public, provisioning).await;
         a.and(b).map_err(|e| Failure(format!("serveur arrêté sur une erreur : {e}")))
     })
+}
+
+/// SIGINT (Ctrl-C) or, on Unix, SIGTERM (a service manager's stop).
+async fn stop_requested() {
+    let interrupt = Box::pin(actix_web::rt::signal::ctrl_c());
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                futures_util::future::select(interrupt, Box::pin(term.recv())).await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "SIGTERM ne peut pas être écouté");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 pub fn jobs(config: &Config, retry: Option<i64>) -> Result<(), Failure> {

@@ -543,6 +543,27 @@ async fn a_request_is_processed_under_one_agents_lock() {
                     .contains("(note interne) : Dossier vu avec la directrice.")
         );
 
+        // Printed by a reader: its data and its whole history.
+        let pdf = a_hugo
+            .get_bytes(&app, &format!("{page}/imprimer.pdf"))
+            .await;
+        let text = crate::portal::pdftotext(&pdf);
+        for expected in [
+            "Demande n° 1",
+            "Léo",
+            "Historique",
+            "En cours de traitement",
+        ] {
+            assert!(text.contains(expected), "{expected}: {text}");
+        }
+        assert_eq!(
+            a_zoe
+                .get(&app, &format!("{page}/imprimer.pdf"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+
         // Released, the request is free for Léa again.
         let r = a_paul
             .post(&app, &format!("{page}/liberer"), &paul_token, &[])

@@ -461,3 +461,74 @@ pub fn batch_one(
     }
     Ok(())
 }
+
+/// Any request the agent reaches, as a PDF to print: its data, its foyer
+/// and its whole history. Reading it takes no lock.
+pub fn printable(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    site: &str,
+) -> Result<crate::pdf::Document, Error> {
+    use crate::pdf::{Block, Document};
+    let row = reach(tx, desk, id)?;
+    let filed = requests::filed(tx, row.household_id, id)?;
+    let foyer = foyers::foyer(tx, row.household_id)?;
+    let ctx = requests::context(tx, &filed.offer, Some(&foyer), true)?;
+    let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
+    let number = row.number.unwrap_or_default();
+    let mut doc = Document::new(format!("Demande n° {number}"));
+    doc.letterhead = vec![site.to_owned()];
+    doc.push(Block::Title(format!(
+        "Demande n° {number} : {}",
+        filed.offer.teleservice.label
+    )));
+    for (label, value) in [
+        ("État", state.label().to_owned()),
+        ("Demandeur", row.requester_name.clone()),
+        ("Pour", row.subject_name.clone()),
+        (
+            "Envoyée le",
+            row.submitted_at.map(time::datetime_fr).unwrap_or_default(),
+        ),
+        (
+            "Foyer",
+            format!("n° {}, {}", foyer.id, foyer.address.one_line()),
+        ),
+    ] {
+        doc.push(Block::Field {
+            label: label.into(),
+            value,
+        });
+    }
+    for step in summarize(filed.form, &filed.data, &ctx, true) {
+        if step.answers.is_empty() {
+            continue;
+        }
+        doc.push(Block::Heading(step.title));
+        for a in step.answers {
+            doc.push(Block::Field {
+                label: a.label,
+                value: a.text,
+            });
+        }
+    }
+    doc.push(Block::Heading("Historique".into()));
+    for a in repo::actions(tx, id, false)? {
+        let state = RequestState::parse(&a.resulting_state)
+            .map(|s| s.label().to_owned())
+            .unwrap_or_default();
+        let note = if a.note.is_empty() {
+            String::new()
+        } else {
+            format!(" : {}", a.note)
+        };
+        doc.push(Block::Paragraph(format!(
+            "{} — {} ({state}), par {}{note}",
+            time::datetime_fr(a.occurred_at),
+            kind_label(&a.kind),
+            a.actor_name
+        )));
+    }
+    Ok(doc)
+}

@@ -20,8 +20,8 @@ use crate::store::repo::{categories, offer};
 use crate::store::TenantTx;
 
 pub use case::{
-    act, batch_one, note, open, release, take_over, BatchAction, Entry, FoyerBrief, Lock, Message,
-    Move, Opened,
+    act, batch_one, note, open, printable, release, take_over, BatchAction, Entry, FoyerBrief,
+    Lock, Message, Move, Opened,
 };
 pub use foyers::{
     foyer, search_foyers, set_enabled, set_state, FoyerEvent, FoyerLine, FoyerMove, FoyerQuery,
