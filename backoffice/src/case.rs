@@ -29,7 +29,7 @@ fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-fn base_url(req: &HttpRequest) -> String {
+pub(crate) fn base_url(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
 }

@@ -288,13 +288,7 @@ pub(crate) async fn batch(
         )
         .to_url()
     );
-    let (base, site) = (
-        {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        },
-        agent.tenant.name.clone(),
-    );
+    let (base, site) = (crate::case::base_url(&req), agent.tenant.name.clone());
     let me = agent.agent_id;
     let (desk, teleservice) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
