@@ -36,7 +36,7 @@ pub(crate) fn base_url(req: &HttpRequest) -> String {
 
 /// Opens the request (taking its lock) and draws its page, with the
 /// refusal of a form sent from it, if any.
-async fn show(
+pub(crate) async fn show(
     agent: &SignedInAgent,
     session: &Session,
     store: &Store,
@@ -63,7 +63,13 @@ async fn show(
                     .map(|f| guichet_web::sentence(&f.message))
                     .collect::<Vec<_>>()
                     .join(" "),
-                AppError::Conflict(m) | AppError::BadRequest(m) => guichet_web::sentence(&m),
+                AppError::Conflict(m) | AppError::BadRequest(m) | AppError::TooLarge(m) => {
+                    guichet_web::sentence(&m)
+                }
+                AppError::FilesUnavailable(detail) => {
+                    tracing::error!(%detail, "stockage des fichiers injoignable");
+                    "Le stockage des fichiers ne répond pas : rien n’a été enregistré. Réessayez dans quelques minutes.".to_owned()
+                }
                 other => return Err(other),
             };
             (status, Some(message))
@@ -109,6 +115,10 @@ pub(crate) async fn page(
         "etat" => Some("L’état de la demande est changé ; le foyer en est informé."),
         "message" => Some("Le message est enregistré."),
         "reprise" => Some("Vous traitez maintenant cette demande."),
+        "justificatif" => Some("Le justificatif est enregistré."),
+        "retrait" => {
+            Some("Le justificatif est retiré de la demande ; il reste dans les documents du foyer.")
+        }
         _ => None,
     };
     show(&agent, &session, &store, &pages, *id, None, done).await
@@ -116,7 +126,7 @@ pub(crate) async fn page(
 
 /// Runs a write of the request's page, then shows the page again: after a
 /// redirect when it worked, with the refusal when it did not.
-async fn written(
+pub(crate) async fn written(
     agent: SignedInAgent,
     session: Session,
     store: web::Data<Store>,
@@ -127,18 +137,47 @@ async fn written(
         + Send
         + 'static,
 ) -> Result<HttpResponse, AppError> {
+    let result = attempt(&store, &agent, write).await;
+    answer(agent, session, store, pages, id, done, result).await
+}
+
+/// A write of the request's page, in one transaction.
+pub(crate) async fn attempt(
+    store: &Store,
+    agent: &SignedInAgent,
+    write: impl FnOnce(&mut guichet_core::store::TenantTx<'_>, &processing::Desk) -> Result<(), Error>
+        + Send
+        + 'static,
+) -> Result<(), AppError> {
     let me = agent.agent_id;
-    let result = tx::write(&store, &agent, move |t| {
+    tx::write(store, agent, move |t| {
         let desk = desk::open(t, me)?;
         write(t, &desk)
     })
     .await
-    .map_err(desk::signed_in);
+    .map_err(desk::signed_in)
+}
+
+/// The page after a write: redirected with `fait=done`, or drawn again
+/// with the refusal.
+pub(crate) async fn answer(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: i64,
+    done: &str,
+    result: Result<(), AppError>,
+) -> Result<HttpResponse, AppError> {
     match result {
         Ok(()) => Ok(see_other(&format!("/backoffice/demandes/{id}?fait={done}"))),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::BadRequest(_))) => {
-            show(&agent, &session, &store, &pages, id, Some(e), None).await
-        }
+        Err(
+            e @ (AppError::Invalid(_)
+            | AppError::Conflict(_)
+            | AppError::BadRequest(_)
+            | AppError::TooLarge(_)
+            | AppError::FilesUnavailable(_)),
+        ) => show(&agent, &session, &store, &pages, id, Some(e), None).await,
         Err(e) => Err(e),
     }
 }
@@ -252,12 +291,27 @@ pub(crate) async fn print(
     .await
     .map_err(desk::signed_in)?;
     let bytes = guichet_web::blocking(move || Ok(doc.render())).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"Demande_{id}.pdf\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+    Ok(guichet_web::pdf(bytes, &format!("Demande_{id}.pdf")))
+}
+
+/// The certificate of the decision on the request, as the household has it.
+pub(crate) async fn certificate(
+    agent: SignedInAgent,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (me, id) = (agent.agent_id, *id);
+    let certificate = tx::read(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        processing::certificate(t, &desk, id)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let site = agent.tenant.name.clone();
+    let number = certificate.number;
+    let bytes = guichet_web::blocking(move || Ok(certificate.document(&site).render())).await?;
+    Ok(guichet_web::pdf(
+        bytes,
+        &format!("Attestation_Demande_{number}.pdf"),
+    ))
 }

@@ -4,6 +4,7 @@
 mod case;
 mod cases;
 mod desk;
+mod documents;
 mod foyers;
 mod password;
 mod session;
@@ -37,6 +38,12 @@ pub fn routes() -> RouteTable {
             "request.print",
             case::print,
         )
+        .get(
+            "/demandes/{id}/attestation.pdf",
+            Agent,
+            "request.certificate",
+            case::certificate,
+        )
         .get("/foyers", Agent, "foyers.search", foyers::search)
         .get("/foyers/{id}", Agent, "foyer.show", foyers::page)
         .post("/foyers/{id}/etat", Agent, "foyer.state", foyers::set_state)
@@ -53,6 +60,36 @@ pub fn routes() -> RouteTable {
             case::transition,
         )
         .post("/demandes/{id}/messages", Agent, "request.note", case::note)
+        .post(
+            "/demandes/{id}/justificatifs",
+            Agent,
+            "request.document-add",
+            documents::add,
+        )
+        .post(
+            "/demandes/{id}/justificatifs/{document}",
+            Agent,
+            "request.document-review",
+            documents::review,
+        )
+        .post(
+            "/demandes/{id}/justificatifs/{document}/pages",
+            Agent,
+            "request.document-page",
+            documents::add_page,
+        )
+        .post(
+            "/demandes/{id}/justificatifs/{document}/retirer",
+            Agent,
+            "request.document-remove",
+            documents::remove,
+        )
+        .get(
+            "/demandes/{id}/pages/{file}",
+            Agent,
+            "request.document-page-file",
+            documents::page,
+        )
         .post(
             "/demandes/{id}/reprendre",
             Agent,

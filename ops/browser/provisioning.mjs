@@ -360,6 +360,19 @@ async function scenario(page) {
     expect(status.includes('L’état de la demande est changé'), `message « ${status} »`);
     ok(`changement d’état au clavier : « ${status} »`);
     await accessible(page, 'demande après un changement d’état');
+    // Its justificatif reviewed: valid until a date, sent with the keyboard.
+    await page.getByLabel('État du document', { exact: true }).selectOption('Validated');
+    await page.getByLabel('Valable jusqu’au (vide : sans limite)', { exact: true }).fill('2030-06-30');
+    await page.getByRole('button', { name: 'Enregistrer la vérification' }).focus();
+    await enter(page);
+    const reviewed = (await page.getByRole('status').first().textContent()).trim();
+    expect(reviewed.includes('Le justificatif est enregistré'), `message « ${reviewed} »`);
+    expect(
+      (await page.locator('main').textContent()).includes('valable jusqu’au 30 juin 2030'),
+      'la fin de validité du justificatif est affichée',
+    );
+    ok(`justificatif vérifié au clavier : « ${reviewed} »`);
+    await accessible(page, 'demande avec un justificatif vérifié');
     // A batch on the requests of one téléservice: one checked, a note added.
     await open(page, new URL('/backoffice/demandes?teleservice=school-canteen-registration', page.url()));
     await accessible(page, 'recherche avec action groupée');

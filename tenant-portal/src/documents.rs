@@ -5,7 +5,7 @@ use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::files::{FileKind, FileStore, Limits, StoredFile};
+use guichet_core::files::{FileKind, FileStore, Limits};
 use guichet_core::justificatifs::{self, Document};
 use guichet_core::store::Store;
 use guichet_core::Error;
@@ -143,18 +143,9 @@ pub(crate) async fn receive_deposit(
             ) => return Ok(Err((String::new(), e))),
             Err(e) => return Err(e),
         };
-    let chosen = form
-        .fields
-        .get("document_type")
-        .cloned()
-        .unwrap_or_default();
-    let pages: Vec<(StoredFile, String)> = form
-        .files
-        .iter()
-        .filter(|f| f.field == "pages")
-        .map(|f| (f.stored.clone(), f.filename.clone()))
-        .collect();
-    let keys: Vec<String> = pages.iter().map(|(s, _)| s.key.clone()).collect();
+    let chosen = form.field("document_type");
+    let pages = form.pages("pages");
+    let keys = form.keys();
     let t = chosen.clone();
     let recorded = tx::write(store, who, move |x| {
         justificatifs::deposit(x, household, &t, &pages)
@@ -163,11 +154,7 @@ pub(crate) async fn receive_deposit(
     match recorded {
         Ok(id) => Ok(Ok(id)),
         Err(e) => {
-            for key in keys {
-                if let Err(gone) = files.delete(&key).await {
-                    tracing::error!(%key, error = %gone, "page d’un dépôt refusé non supprimée");
-                }
-            }
+            upload::discard(files, &keys).await;
             match e {
                 AppError::Invalid(_) | AppError::Conflict(_) => Ok(Err((chosen, e))),
                 other => Err(other),

@@ -5,7 +5,7 @@ use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::files::{FileStore, Limits, StoredFile};
+use guichet_core::files::{FileStore, Limits};
 use guichet_core::foyers;
 use guichet_core::justificatifs::{self, Document};
 use guichet_core::requests::{self, Asked, Filed, Sending};
@@ -233,18 +233,9 @@ pub(crate) async fn add_document(
         .fields
         .get("document")
         .and_then(|d| d.parse::<i64>().ok());
-    let chosen = form
-        .fields
-        .get("document_type")
-        .cloned()
-        .unwrap_or_default();
-    let new_pages: Vec<(StoredFile, String)> = form
-        .files
-        .iter()
-        .filter(|f| f.field == "pages")
-        .map(|f| (f.stored.clone(), f.filename.clone()))
-        .collect();
-    let keys: Vec<String> = new_pages.iter().map(|(s, _)| s.key.clone()).collect();
+    let chosen = form.field("document_type");
+    let new_pages = form.pages("pages");
+    let keys = form.keys();
     let t = chosen.clone();
     let done = tx::write(&store, &who, move |x| {
         let document = match reuse {
@@ -269,11 +260,7 @@ pub(crate) async fn add_document(
     match done {
         Ok(()) => Ok(see_other(&format!("/mes-demandes/{id}/justificatifs"))),
         Err(e) => {
-            for key in keys {
-                if let Err(gone) = files.delete(&key).await {
-                    tracing::error!(%key, error = %gone, "page d’un dépôt refusé non supprimée");
-                }
-            }
+            upload::discard(&files, &keys).await;
             let loaded = load_documents(&store, &who, id).await?;
             let types: Vec<(String, String)> = loaded
                 .2

@@ -3,7 +3,7 @@
 //! cancelling, deleting a draft.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::requests::{self, Followed, Line};
 use guichet_core::store::Store;
@@ -156,14 +156,32 @@ pub(crate) async fn receipt(
     let site = who.tenant.name.clone();
     let number = receipt.number;
     let bytes = blocking(move || Ok(receipt.document(&site).render())).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"Recu_Demande_{number}.pdf\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+    Ok(guichet_web::pdf(
+        bytes,
+        &format!("Recu_Demande_{number}.pdf"),
+    ))
+}
+
+/// The certificate of the decision on the request.
+pub(crate) async fn certificate(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (id, account) = (id.into_inner(), who.account_id);
+    let certificate = tx::read(&store, &who, move |t| {
+        let me = me_in(t, account)?;
+        requests::certificate(t, Some(me.household()), id)
+    })
+    .await
+    .map_err(signed_in)?;
+    let site = who.tenant.name.clone();
+    let number = certificate.number;
+    let bytes = blocking(move || Ok(certificate.document(&site).render())).await?;
+    Ok(guichet_web::pdf(
+        bytes,
+        &format!("Attestation_Demande_{number}.pdf"),
+    ))
 }
 
 pub(crate) async fn cancel(

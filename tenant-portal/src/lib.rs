@@ -266,6 +266,12 @@ pub fn routes() -> RouteTable {
             "request.receipt",
             follow::receipt,
         )
+        .get(
+            "/mes-demandes/{id}/attestation.pdf",
+            Household,
+            "request.certificate",
+            follow::certificate,
+        )
         .post(
             "/mes-demandes/{id}/annuler",
             Household,

@@ -94,6 +94,17 @@ pub fn deposit(
     document_type: &str,
     pages: &[(StoredFile, String)],
 ) -> Result<i64, Error> {
+    deposit_from(tx, household, document_type, pages, "household")
+}
+
+/// A deposit by the household or, at the counter, by an agent (`origin`).
+pub(crate) fn deposit_from(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    document_type: &str,
+    pages: &[(StoredFile, String)],
+    origin: &str,
+) -> Result<i64, Error> {
     let kind = types::find(document_type).ok_or_else(|| {
         crate::error::invalid(
             "document_type",
@@ -123,7 +134,7 @@ pub fn deposit(
             state: DocumentState::Pending.code().into(),
             valid_until: kind.validity.until(time::today()),
             agent_comment: String::new(),
-            origin: "household".into(),
+            origin: origin.into(),
             created_at: at,
             updated_at: at,
         },
@@ -189,6 +200,26 @@ pub fn page(tx: &mut TenantTx<'_>, household: i64, file_id: i64) -> Result<FileR
         return Err(Error::NotFound);
     }
     files::get(tx, file_id)?.ok_or(Error::NotFound)
+}
+
+/// Accepts a document a request was accepted on, if it waits for review.
+pub(crate) fn accept(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+    at: chrono::NaiveDateTime,
+) -> Result<(), Error> {
+    let Some(row) = repo::get(tx, household, id)? else {
+        return Ok(());
+    };
+    let state = DocumentState::parse(&row.state).unwrap_or(DocumentState::Pending);
+    if matches!(
+        state,
+        DocumentState::Draft | DocumentState::Pending | DocumentState::Checked
+    ) {
+        repo::set_state(tx, id, DocumentState::Validated.code(), at)?;
+    }
+    Ok(())
 }
 
 /// Marks the documents past their end of validity as outdated (a daily job).

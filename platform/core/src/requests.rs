@@ -12,7 +12,7 @@ use crate::domain::forms::{
     Input, Prefill, StepSummary, SubjectPolicy,
 };
 use crate::domain::requests::{
-    lock_alive, Actor as Who, ContactDetails, MeansOfContact, RequestState, SeasonDates,
+    lock_alive, ActionKind, Actor as Who, ContactDetails, MeansOfContact, RequestState, SeasonDates,
 };
 use crate::domain::{documents as doctypes, text, time};
 use crate::error::Error;
@@ -419,7 +419,7 @@ pub fn start(
     action(
         tx,
         id,
-        "Creation",
+        ActionKind::Creation,
         &household_actor(requester),
         RequestState::Draft,
         "",
@@ -464,7 +464,7 @@ fn prefill(
 pub(crate) fn action(
     tx: &mut TenantTx<'_>,
     request: i64,
-    kind: &str,
+    kind: ActionKind,
     actor: &Actor,
     state: RequestState,
     note: &str,
@@ -478,7 +478,7 @@ pub(crate) fn action(
             tenant_id: 0,
             id,
             request_id: request,
-            kind: kind.into(),
+            kind: kind.code().into(),
             actor_kind: actor.kind.into(),
             actor_id: actor.id,
             actor_name: actor.name.clone(),
@@ -794,9 +794,9 @@ pub fn submit(
         steps: summary,
     };
     let kind = if from == RequestState::Draft {
-        "Creation"
+        ActionKind::Creation
     } else {
-        "StateChange"
+        ActionKind::StateChange
     };
     let label = match to {
         RequestState::Rectified => "Demande complétée et renvoyée",
@@ -945,6 +945,119 @@ pub fn receipt(tx: &mut TenantTx<'_>, household: Option<i64>, id: i64) -> Result
     serde_json::from_str(action.snapshot_json.as_deref().unwrap_or("")).map_err(|_| Error::NotFound)
 }
 
+/// What a decision's certificate says: the request as it was decided
+/// (accepted, refused, cancelled), kept in the history's line of the
+/// decision so that it reads the same later.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Certificate {
+    pub number: i64,
+    pub teleservice: String,
+    pub requester: String,
+    pub subject: Option<String>,
+    pub submitted_at: String,
+    /// « acceptée », « refusée », « annulée ».
+    pub decision: String,
+    pub decided_at: String,
+    pub reason: String,
+    pub steps: Vec<StepSummary>,
+}
+
+impl Certificate {
+    pub fn document(&self, site: &str) -> crate::pdf::Document {
+        use crate::pdf::{Block, Document};
+        let mut doc = Document::new(format!("Attestation de la demande n° {}", self.number));
+        doc.letterhead = vec![site.to_owned()];
+        doc.push(Block::Title(format!(
+            "Attestation : demande n° {} {}",
+            self.number, self.decision
+        )));
+        doc.push(Block::Paragraph(format!(
+            "La demande « {} » n° {}, déposée le {}, a été {} le {}.",
+            self.teleservice, self.number, self.submitted_at, self.decision, self.decided_at
+        )));
+        if !self.reason.is_empty() {
+            doc.push(Block::Field {
+                label: "Motif".into(),
+                value: self.reason.clone(),
+            });
+        }
+        doc.push(Block::Field {
+            label: "Demandeur".into(),
+            value: self.requester.clone(),
+        });
+        if let Some(s) = &self.subject {
+            doc.push(Block::Field {
+                label: "Personne concernée".into(),
+                value: s.clone(),
+            });
+        }
+        for step in &self.steps {
+            if step.answers.is_empty() {
+                continue;
+            }
+            doc.push(Block::Heading(step.title.clone()));
+            for a in &step.answers {
+                doc.push(Block::Field {
+                    label: a.label.clone(),
+                    value: a.text.clone(),
+                });
+            }
+        }
+        doc.push(Block::Gap);
+        doc.push(Block::Paragraph(format!(
+            "Attestation établie par {site} ; conservez-la avec vos papiers."
+        )));
+        doc
+    }
+}
+
+/// The certificate of the decision on a request, when there is one, as
+/// the history's line of the decision keeps it.
+fn certify(
+    tx: &mut TenantTx<'_>,
+    row: &RequestRow,
+    to: RequestState,
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<Option<String>, Error> {
+    if !to.done() {
+        return Ok(None);
+    }
+    let f = filed(tx, row.household_id, row.id)?;
+    let foyer = foyers::foyer(tx, row.household_id)?;
+    let ctx = context(tx, &f.offer, Some(&foyer), false)?;
+    let certificate = Certificate {
+        number: row.number.unwrap_or_default(),
+        teleservice: f.offer.teleservice.label.clone(),
+        requester: row.requester_name.clone(),
+        subject: (!row.subject_name.is_empty()).then(|| row.subject_name.clone()),
+        submitted_at: row.submitted_at.map(time::datetime_fr).unwrap_or_default(),
+        decision: to.label().to_lowercase(),
+        decided_at: time::datetime_fr(at),
+        reason: reason.to_owned(),
+        steps: summarize(f.form, &f.data, &ctx, false),
+    };
+    Ok(Some(
+        serde_json::to_string(&certificate).expect("a certificate serialises"),
+    ))
+}
+
+/// The certificate of the last decision on a request (of this foyer, or
+/// any when `household` is `None`, for the back office).
+pub fn certificate(
+    tx: &mut TenantTx<'_>,
+    household: Option<i64>,
+    id: i64,
+) -> Result<Certificate, Error> {
+    match household {
+        Some(h) => repo::of_household(tx, h, id)?,
+        None => repo::get(tx, id)?,
+    }
+    .ok_or(Error::NotFound)?;
+    let action = repo::decision(tx, id)?.ok_or(Error::NotFound)?;
+    serde_json::from_str(action.snapshot_json.as_deref().unwrap_or("")).map_err(|_| Error::NotFound)
+}
+
 /// A line of « Mes demandes ».
 #[derive(Debug, Clone, Serialize)]
 pub struct Line {
@@ -1022,6 +1135,8 @@ pub struct Followed {
     pub history: Vec<Event>,
     pub notes: Vec<Note>,
     pub has_receipt: bool,
+    /// Decided: its certificate can be downloaded.
+    pub has_certificate: bool,
 }
 
 pub fn follow(
@@ -1081,16 +1196,12 @@ pub fn follow(
         history,
         notes,
         has_receipt: f.row.number.is_some(),
+        has_certificate: state.done() || repo::decision(tx, id)?.is_some(),
     })
 }
 
 pub(crate) fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "Creation" => "Création",
-        "StateChange" => "Changement d’état",
-        "ContactCitizen" => "Message de la mairie",
-        _ => "Suivi",
-    }
+    ActionKind::parse(kind).map_or("Suivi", ActionKind::label)
 }
 
 /// The household cancels a request nobody works on yet.
@@ -1111,15 +1222,17 @@ pub fn cancel(tx: &mut TenantTx<'_>, household: i64, id: i64, foyer: &Foyer) -> 
     row.state = RequestState::Cancelled.code().into();
     row.updated_at = now();
     repo::update(tx, &row)?;
+    let reason = "Demande annulée par le foyer";
+    let certificate = certify(tx, &row, RequestState::Cancelled, reason, row.updated_at)?;
     action(
         tx,
         id,
-        "StateChange",
+        ActionKind::StateChange,
         &household_actor(requester),
         RequestState::Cancelled,
-        "Demande annulée par le foyer",
+        reason,
         true,
-        None,
+        certificate,
     )?;
     Ok(())
 }
@@ -1253,7 +1366,23 @@ pub fn transition(
         row.last_agent_id = actor.id;
     }
     repo::update(tx, &row)?;
-    action(tx, id, "StateChange", actor, to, reason, true, None)?;
+    if to == RequestState::Validated {
+        // An accepted request accepts the justificatifs it was judged on.
+        for document in repo::document_ids(tx, id)? {
+            crate::justificatifs::accept(tx, row.household_id, document, at)?;
+        }
+    }
+    let certificate = certify(tx, &row, to, reason, at)?;
+    action(
+        tx,
+        id,
+        ActionKind::StateChange,
+        actor,
+        to,
+        reason,
+        true,
+        certificate,
+    )?;
     tell_household(tx, &row, to, reason, base_url, site)?;
     Ok(())
 }
@@ -1290,9 +1419,14 @@ fn tell_household(
         format!("\nMessage de la mairie : {reason}\n")
     };
     let next = if to == RequestState::Uncomplete {
-        "\nComplétez-la puis renvoyez-la depuis votre espace.\n"
+        "\nComplétez-la puis renvoyez-la depuis votre espace.\n".to_owned()
+    } else if to.done() {
+        format!(
+            "\nSon attestation (PDF) est dans votre espace : {base_url}/mes-demandes/{}/attestation.pdf\n",
+            row.id
+        )
     } else {
-        ""
+        String::new()
     };
     outbox::enqueue(
         tx,
@@ -1411,7 +1545,7 @@ pub fn tend_drafts(
         action(
             tx,
             row.id,
-            "DraftDeleteNotification",
+            ActionKind::DraftDeleteNotification,
             &Actor::system(),
             RequestState::Draft,
             "",

@@ -443,6 +443,84 @@ impl Quality {
     }
 }
 
+/// What a line of a request's history records (`RequestAction`): the one
+/// list of the kinds, each of which will be one event for webhooks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum ActionKind {
+    Creation,
+    StateChange,
+    ContactCitizen,
+    CreationNotification,
+    DraftDeleteNotification,
+    OrangeAlertNotification,
+    RedAlertNotification,
+    /// An agent changed the request's data (before and after kept).
+    Modification,
+    /// A manager took over the lock another agent held.
+    LockTakeOver,
+    /// An agent reviewed a justificatif (state, validity, comment).
+    DocumentReview,
+    /// A justificatif or a page added to the request, or removed from it.
+    DocumentAddition,
+    DocumentRemoval,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 12] = [
+        ActionKind::Creation,
+        ActionKind::StateChange,
+        ActionKind::ContactCitizen,
+        ActionKind::CreationNotification,
+        ActionKind::DraftDeleteNotification,
+        ActionKind::OrangeAlertNotification,
+        ActionKind::RedAlertNotification,
+        ActionKind::Modification,
+        ActionKind::LockTakeOver,
+        ActionKind::DocumentReview,
+        ActionKind::DocumentAddition,
+        ActionKind::DocumentRemoval,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ActionKind::Creation => "Creation",
+            ActionKind::StateChange => "StateChange",
+            ActionKind::ContactCitizen => "ContactCitizen",
+            ActionKind::CreationNotification => "CreationNotification",
+            ActionKind::DraftDeleteNotification => "DraftDeleteNotification",
+            ActionKind::OrangeAlertNotification => "OrangeAlertNotification",
+            ActionKind::RedAlertNotification => "RedAlertNotification",
+            ActionKind::Modification => "Modification",
+            ActionKind::LockTakeOver => "LockTakeOver",
+            ActionKind::DocumentReview => "DocumentReview",
+            ActionKind::DocumentAddition => "DocumentAddition",
+            ActionKind::DocumentRemoval => "DocumentRemoval",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ActionKind> {
+        ActionKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// As a line of the history says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::Creation => "Création",
+            ActionKind::StateChange => "Changement d’état",
+            ActionKind::ContactCitizen => "Message de la mairie",
+            ActionKind::CreationNotification
+            | ActionKind::DraftDeleteNotification
+            | ActionKind::OrangeAlertNotification
+            | ActionKind::RedAlertNotification => "Rappel",
+            ActionKind::Modification => "Modification des données",
+            ActionKind::LockTakeOver => "Reprise du traitement",
+            ActionKind::DocumentReview => "Vérification d’un justificatif",
+            ActionKind::DocumentAddition => "Ajout d’un justificatif",
+            ActionKind::DocumentRemoval => "Retrait d’un justificatif",
+        }
+    }
+}
+
 /// How long an agent's lock on a request they opened lasts (the
 /// collectivité's lock delay; 30 minutes by default).
 pub const LOCK_MINUTES: i64 = 30;

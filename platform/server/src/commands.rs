@@ -116,12 +116,18 @@ pub fn demo(config: &Config) -> Result<(), Failure> {
     let tenant = store
         .platform_read(|c| tenancy::find_by_slug(c, DEMO_SLUG))?
         .ok_or_else(|| Failure("la collectivité de démonstration a disparu".into()))?;
-    demo::populate_portal(&store, &tenant, config.listen.port()).map_err(|e| {
+    let made = demo::populate_portal(&store, &tenant, config.listen.port()).map_err(|e| {
         Failure(format!(
             "création du foyer de démonstration : {}",
             describe(&e)
         ))
     })?;
+    if let Some(made) = made {
+        let files =
+            FileStore::open(config.object_store_url.as_ref(), &config.data_dir).map_err(Failure)?;
+        demo::deposit_proof(&store, &files, &tenant, made)
+            .map_err(|e| Failure(format!("justificatif de démonstration : {}", describe(&e))))?;
+    }
     let port = config.listen.port();
     let prov = config.provisioning_listen;
     println!(

@@ -121,11 +121,12 @@ pub const DEMO_HOUSEHOLD: &str = "famille.durand@demo.localhost.fr";
 /// The portal's side of the demo: every téléservice with a form online, a
 /// season open today, a foyer of two adults and two children with requests
 /// in several states. Does nothing if the foyer is there.
+/// Returns the foyer and its canteen registration when it made them.
 pub fn populate_portal(
     store: &Store,
     tenant: &Tenant,
     port: u16,
-) -> Result<(), guichet_core::Error> {
+) -> Result<Option<(i64, i64)>, guichet_core::Error> {
     use chrono::Duration;
     use guichet_core::foyers::{self, Actor, NewAccount, Opened, Person, Settings};
     use guichet_core::requests::{self, Sending};
@@ -139,7 +140,7 @@ pub fn populate_portal(
     let site = tenant.name.clone();
     store.write(tenant.id, |tx| {
         if foyers::account_by_login(tx, DEMO_HOUSEHOLD)?.is_some() {
-            return Ok(());
+            return Ok(None);
         }
         for (name, codes) in [
             (
@@ -220,7 +221,7 @@ pub fn populate_portal(
             &site,
         )?
         else {
-            return Ok(());
+            return Ok(None);
         };
         guichet_core::store::repo::foyers::confirm_login(
             tx,
@@ -434,6 +435,37 @@ pub fn populate_portal(
         ] {
             requests::transition(tx, waste, to, Who::Agent, &lea, why, &base, &site)?;
         }
-        Ok(())
+        Ok(Some((household, canteen)))
+    })
+}
+
+/// The proof of address the demo foyer joined to its canteen registration:
+/// a one-page PDF in the file store, waiting for an agent's review.
+pub fn deposit_proof(
+    store: &Store,
+    files: &guichet_core::files::FileStore,
+    tenant: &Tenant,
+    (household, canteen): (i64, i64),
+) -> Result<(), guichet_core::Error> {
+    use guichet_core::files::Limits;
+    use guichet_core::justificatifs;
+    use guichet_core::pdf::{Block, Document};
+
+    let mut doc = Document::new("Facture d’électricité");
+    doc.letterhead = vec!["Énergie de Démo".into()];
+    doc.push(Block::Title("Facture d’électricité".into()));
+    doc.push(Block::Paragraph(
+        "Famille Durand, 12 rue des Lilas, 00000 Démo. Document de démonstration.".into(),
+    ));
+    let bytes = actix_web::web::Bytes::from(doc.render());
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let stored = actix_web::rt::System::new()
+        .block_on(files.put_stream(tenant.id, Box::pin(stream), &Limits::DOCUMENTS))
+        .map_err(|e| guichet_core::Error::Refused(format!("démo, justificatif : {e}")))?;
+    store.write(tenant.id, move |tx| {
+        let page = [(stored, "facture-electricite.pdf".to_owned())];
+        let document = justificatifs::deposit(tx, household, "domicile-receipt", &page)?;
+        justificatifs::attach(tx, household, canteen, document)
     })
 }

@@ -43,3 +43,17 @@ pub fn sentence(message: &str) -> String {
     }
     s
 }
+
+/// A PDF made for the person asking (a receipt, a certificate, a printout):
+/// never cached, shown by the browser and saved under `filename`.
+pub fn pdf(bytes: Vec<u8>, filename: &str) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    actix_web::HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{filename}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
+}

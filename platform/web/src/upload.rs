@@ -44,6 +44,26 @@ pub struct UploadForm {
     pub files: Vec<Received>,
 }
 
+impl UploadForm {
+    /// The storage keys of the files received.
+    pub fn keys(&self) -> Vec<String> {
+        self.files.iter().map(|f| f.stored.key.clone()).collect()
+    }
+
+    /// The files of one field, as the core records them.
+    pub fn pages(&self, field: &str) -> Vec<(StoredFile, String)> {
+        self.files
+            .iter()
+            .filter(|f| f.field == field)
+            .map(|f| (f.stored.clone(), f.filename.clone()))
+            .collect()
+    }
+
+    pub fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
 impl From<FileError> for AppError {
     fn from(e: FileError) -> Self {
         match e {
@@ -68,11 +88,7 @@ pub async fn receive(
     let mut form = UploadForm::default();
     let outcome = read_all(&mut payload, session, files, tenant, limits, &mut form).await;
     if let Err(e) = outcome {
-        for f in &form.files {
-            if let Err(gone) = files.delete(&f.stored.key).await {
-                tracing::error!(key = %f.stored.key, error = %gone, "fichier d’un envoi refusé non supprimé");
-            }
-        }
+        discard(files, &form.keys()).await;
         return Err(e);
     }
     Ok(form)
@@ -143,6 +159,16 @@ async fn read_all(
         return Err(AppError::Csrf);
     }
     Ok(())
+}
+
+/// Removes the files of an upload whose record was refused: nothing is
+/// kept half-way (a failure to remove is logged, the file is an orphan).
+pub async fn discard(files: &FileStore, keys: &[String]) {
+    for key in keys {
+        if let Err(gone) = files.delete(key).await {
+            tracing::error!(%key, error = %gone, "fichier d’un envoi refusé non supprimé");
+        }
+    }
 }
 
 /// A stored file as an attachment, never rendered by the browser as a page.

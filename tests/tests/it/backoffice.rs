@@ -24,7 +24,7 @@ const AGENT_PASSWORD: &str = "un mot de passe long";
 
 /// Creates an agent of `t` with `right` on the category « Enfance » (made on
 /// first use, with the canteen registration in it); returns their uid.
-fn agent(p: &Platform, t: &Tenant, first: &str, last: &str, right: &str) -> String {
+pub fn agent(p: &Platform, t: &Tenant, first: &str, last: &str, right: &str) -> String {
     let directory = guichet_core::directory::Directory::from_config(None);
     agents::create(
         &p.store,
@@ -311,13 +311,13 @@ async fn search_pages_follow_one_another_without_gap_or_repeat() {
     }
 }
 
-fn field_value(html: &str, name: &str) -> String {
+pub fn field_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).expect(name) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-fn state_of(p: &Platform, t: &Tenant, id: i64) -> String {
+pub fn state_of(p: &Platform, t: &Tenant, id: i64) -> String {
     p.store
         .read(t.id, move |tx| request_rows::get(tx, id))
         .unwrap()
@@ -325,7 +325,7 @@ fn state_of(p: &Platform, t: &Tenant, id: i64) -> String {
         .state
 }
 
-fn mails_to(p: &Platform, t: &Tenant, to: &str) -> Vec<(String, String)> {
+pub fn mails_to(p: &Platform, t: &Tenant, to: &str) -> Vec<(String, String)> {
     p.store
         .read(t.id, |tx| guichet_core::mail::outbox::unsent(tx, 1000))
         .unwrap()
@@ -335,7 +335,7 @@ fn mails_to(p: &Platform, t: &Tenant, to: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn signed_in_agent<S, B>(app: &S, uid: &str, slug: &str) -> Browser
+pub async fn signed_in_agent<S, B>(app: &S, uid: &str, slug: &str) -> Browser
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,

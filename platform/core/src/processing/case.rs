@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{Desk, Teleservices};
 use crate::domain::forms::{summarize, StepSummary};
-use crate::domain::requests::{lock_alive, Actor as Who, RequestState};
+use crate::domain::requests::{lock_alive, ActionKind, Actor as Who, RequestState};
 use crate::domain::time;
 use crate::error::{invalid, Error};
 use crate::foyers::{self, Actor};
@@ -23,7 +23,7 @@ use crate::store::repo::requests::{self as repo, NoteRow, RequestRow};
 use crate::store::repo::{agents as agent_rows, foyers as foyer_rows};
 use crate::store::TenantTx;
 
-fn now() -> NaiveDateTime {
+pub(super) fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
@@ -38,7 +38,7 @@ fn version(row: &RequestRow) -> String {
 }
 
 /// The request, if the agent's categories reach it (drafts never do).
-fn reach(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<RequestRow, Error> {
+pub(super) fn reach(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<RequestRow, Error> {
     let row = repo::get(tx, id)?.ok_or(Error::NotFound)?;
     let seen = row.state != RequestState::Draft.code()
         && match &desk.readable {
@@ -58,7 +58,7 @@ fn agent_name(tx: &mut TenantTx<'_>, id: i64) -> Result<String, Error> {
         .unwrap_or_else(|| "un agent".to_owned()))
 }
 
-fn me(desk: &Desk) -> Actor {
+pub(super) fn me(desk: &Desk) -> Actor {
     Actor {
         kind: "agent",
         id: Some(desk.agent_id),
@@ -131,6 +131,8 @@ pub struct Opened {
     pub may_take_over: bool,
     pub moves: Vec<Move>,
     pub version: String,
+    pub has_certificate: bool,
+    pub justificatifs: super::documents::Justificatifs,
 }
 
 /// Opens a request: locks it for an agent who may process it (unless
@@ -167,11 +169,7 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
         .into_iter()
         .map(|a| Entry {
             at: time::datetime_fr(a.occurred_at),
-            what: match a.kind.as_str() {
-                "LockTakeOver" => "Reprise du traitement".to_owned(),
-                "Modification" => "Modification des données".to_owned(),
-                k => kind_label(k).to_owned(),
-            },
+            what: kind_label(&a.kind).to_owned(),
             note: a.note,
             state: RequestState::parse(&a.resulting_state)
                 .map(|s| s.label().to_owned())
@@ -254,12 +252,14 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
         lock,
         may_process,
         moves,
+        has_certificate: repo::decision(tx, id)?.is_some(),
+        justificatifs: super::documents::zone(tx, &row, &filed.offer)?,
     })
 }
 
 /// The request, row-locked, if this agent may write to it now: their right,
 /// their lock, and the page they acted from still current.
-fn writable(
+pub(super) fn writable(
     tx: &mut TenantTx<'_>,
     desk: &Desk,
     id: i64,
@@ -296,6 +296,18 @@ fn writable(
         ));
     }
     Ok(row)
+}
+
+/// After an agent's write to the request: the request's new version (its
+/// last modification, by them), and their lock, from now.
+pub(super) fn touched(tx: &mut TenantTx<'_>, desk: &Desk, row: &RequestRow) -> Result<(), Error> {
+    let at = now();
+    let mut row = row.clone();
+    row.updated_at = at;
+    row.last_agent_id = Some(desk.agent_id);
+    repo::update(tx, &row)?;
+    repo::take_lock(tx, row.id, desk.agent_id, at)?;
+    Ok(())
 }
 
 /// Moves the request to state `to` (its code), with a reason where the
@@ -393,7 +405,7 @@ pub fn take_over(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Erro
         action(
             tx,
             id,
-            "LockTakeOver",
+            ActionKind::LockTakeOver,
             &me(desk),
             state,
             &format!("Traitement repris à {holder}"),
@@ -460,6 +472,16 @@ pub fn batch_one(
         repo::release_lock(tx, id)?;
     }
     Ok(())
+}
+
+/// The certificate of the decision on a request the agent reaches.
+pub fn certificate(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+) -> Result<requests::Certificate, Error> {
+    reach(tx, desk, id)?;
+    requests::certificate(tx, None, id)
 }
 
 /// Any request the agent reaches, as a PDF to print: its data, its foyer

@@ -3,6 +3,7 @@
 //! the task board and the search.
 
 mod case;
+pub mod documents;
 mod foyers;
 
 use std::collections::HashMap;
@@ -20,9 +21,10 @@ use crate::store::repo::{categories, offer};
 use crate::store::TenantTx;
 
 pub use case::{
-    act, batch_one, note, open, printable, release, take_over, BatchAction, Entry, FoyerBrief,
-    Lock, Message, Move, Opened,
+    act, batch_one, certificate, note, open, printable, release, take_over, BatchAction, Entry,
+    FoyerBrief, Lock, Message, Move, Opened,
 };
+pub use documents::{Justificatifs, Review};
 pub use foyers::{
     foyer, search_foyers, set_enabled, set_state, FoyerEvent, FoyerLine, FoyerMove, FoyerQuery,
     FoyerView, FoyersFound, MemberView,

@@ -133,3 +133,47 @@ pub fn outdated(tx: &mut TenantTx<'_>, today: NaiveDate) -> Result<Vec<i64>, Sto
         .select(documents::id)
         .load(tx.conn())?)
 }
+
+/// An agent's review of a document: its state, end of validity, comment.
+pub fn review(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    state: &str,
+    valid_until: Option<NaiveDate>,
+    comment: &str,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        documents::table
+            .filter(documents::tenant_id.eq(tenant))
+            .filter(documents::id.eq(id)),
+    )
+    .set((
+        documents::state.eq(state),
+        documents::valid_until.eq(valid_until),
+        documents::agent_comment.eq(comment),
+        documents::updated_at.eq(at),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Appends a page to a document.
+pub fn add_page(tx: &mut TenantTx<'_>, document: i64, file: i64) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    let last: Option<i32> = document_pages::table
+        .filter(document_pages::tenant_id.eq(tenant))
+        .filter(document_pages::document_id.eq(document))
+        .select(diesel::dsl::max(document_pages::position))
+        .get_result(tx.conn())?;
+    diesel::insert_into(document_pages::table)
+        .values((
+            document_pages::tenant_id.eq(tenant),
+            document_pages::document_id.eq(document),
+            document_pages::position.eq(last.unwrap_or(0) + 1),
+            document_pages::file_id.eq(file),
+        ))
+        .execute(tx.conn())?;
+    Ok(())
+}

@@ -293,7 +293,22 @@ pub fn submission(tx: &mut TenantTx<'_>, request: i64) -> Result<Option<ActionRo
     Ok(request_actions::table
         .filter(request_actions::tenant_id.eq(tenant))
         .filter(request_actions::request_id.eq(request))
-        .filter(request_actions::kind.eq("Creation"))
+        .filter(request_actions::kind.eq(guichet_domain::requests::ActionKind::Creation.code()))
+        .filter(request_actions::snapshot_json.is_not_null())
+        .order(request_actions::id.desc())
+        .select(ActionRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+/// The last decision's action (its snapshot makes the certificate).
+pub fn decision(tx: &mut TenantTx<'_>, request: i64) -> Result<Option<ActionRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(request_actions::table
+        .filter(request_actions::tenant_id.eq(tenant))
+        .filter(request_actions::request_id.eq(request))
+        .filter(request_actions::kind.eq(guichet_domain::requests::ActionKind::StateChange.code()))
+        .filter(request_actions::resulting_state.eq_any(["Validated", "Rejected", "Cancelled"]))
         .filter(request_actions::snapshot_json.is_not_null())
         .order(request_actions::id.desc())
         .select(ActionRow::as_select())

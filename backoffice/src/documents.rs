@@ -1,0 +1,213 @@
+//! The justificatifs zone of a request's page: the review of a document,
+//! a document or a page added (uploads kept only if recorded), a document
+//! taken off the request, a page looked at.
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::{web, HttpResponse};
+use guichet_core::files::{FileKind, FileStore, Limits};
+use guichet_core::processing::{self, documents, Review};
+use guichet_core::store::Store;
+use guichet_web::csrf::VerifiedForm;
+use guichet_web::principal::SignedInAgent;
+use guichet_web::upload::{self, UploadForm};
+use guichet_web::{tx, AppError, Renderer};
+use serde::Deserialize;
+
+use crate::case::{answer, attempt, show, written};
+use crate::desk;
+
+#[derive(Deserialize)]
+pub(crate) struct ReviewForm {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    valid_until: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub(crate) async fn review(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    path: web::Path<(i64, i64)>,
+    VerifiedForm(form): VerifiedForm<ReviewForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, document) = path.into_inner();
+    written(
+        agent,
+        session,
+        store,
+        pages,
+        id,
+        "justificatif",
+        move |t, d| {
+            documents::review(
+                t,
+                d,
+                id,
+                &form.version,
+                &Review {
+                    document,
+                    state: &form.state,
+                    valid_until: &form.valid_until,
+                    comment: &form.comment,
+                },
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Seen {
+    #[serde(default)]
+    version: String,
+}
+
+pub(crate) async fn remove(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    path: web::Path<(i64, i64)>,
+    VerifiedForm(form): VerifiedForm<Seen>,
+) -> Result<HttpResponse, AppError> {
+    let (id, document) = path.into_inner();
+    written(agent, session, store, pages, id, "retrait", move |t, d| {
+        documents::remove(t, d, id, &form.version, document)
+    })
+    .await
+}
+
+/// Receives an upload of the request's page, then records it with
+/// `record`; the stored files are removed if it is refused.
+#[allow(clippy::too_many_arguments)]
+async fn uploaded(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    files: web::Data<FileStore>,
+    payload: Multipart,
+    id: i64,
+    record: impl FnOnce(
+            &mut guichet_core::store::TenantTx<'_>,
+            &processing::Desk,
+            UploadForm,
+        ) -> Result<(), guichet_core::Error>
+        + Send
+        + 'static,
+) -> Result<HttpResponse, AppError> {
+    let form = match upload::receive(
+        payload,
+        &session,
+        &files,
+        agent.tenant.id,
+        &Limits::DOCUMENTS,
+    )
+    .await
+    {
+        Ok(form) => form,
+        Err(
+            e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
+        ) => return show(&agent, &session, &store, &pages, id, Some(e), None).await,
+        Err(e) => return Err(e),
+    };
+    let keys = form.keys();
+    let result = attempt(&store, &agent, move |t, d| record(t, d, form)).await;
+    if result.is_err() {
+        upload::discard(&files, &keys).await;
+    }
+    answer(agent, session, store, pages, id, "justificatif", result).await
+}
+
+/// A document brought by the household, added to the request.
+pub(crate) async fn add(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    files: web::Data<FileStore>,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    uploaded(
+        agent,
+        session,
+        store,
+        pages,
+        files,
+        payload,
+        id,
+        move |t, d, form| {
+            let kind = form.field("document_type");
+            documents::add(
+                t,
+                d,
+                id,
+                &form.field("version"),
+                &kind,
+                &form.pages("pages"),
+            )
+            .map(|_| ())
+        },
+    )
+    .await
+}
+
+/// A page added to a document of the request.
+pub(crate) async fn add_page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    files: web::Data<FileStore>,
+    path: web::Path<(i64, i64)>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let (id, document) = path.into_inner();
+    uploaded(
+        agent,
+        session,
+        store,
+        pages,
+        files,
+        payload,
+        id,
+        move |t, d, form| {
+            let Some(page) = form.pages("page").into_iter().next() else {
+                return Err(guichet_core::error::invalid(
+                    "page",
+                    "choisissez le fichier de la page à ajouter (PDF, JPEG ou PNG)",
+                ));
+            };
+            documents::add_page(t, d, id, &form.field("version"), document, &page)
+        },
+    )
+    .await
+}
+
+/// A page of a document of the request, downloaded to be looked at.
+pub(crate) async fn page(
+    agent: SignedInAgent,
+    store: web::Data<Store>,
+    files: web::Data<FileStore>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, file) = path.into_inner();
+    let me = agent.agent_id;
+    let record = tx::read(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        documents::page(t, &desk, id, file)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let kind = FileKind::of(&record).unwrap_or(FileKind::Pdf);
+    upload::download(&files, &record.key, &record.filename, kind).await
+}

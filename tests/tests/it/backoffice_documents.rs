@@ -1,0 +1,386 @@
+//! A request's justificatifs in the back office, on both backends: an agent
+//! looks at the pages, reviews a document along its lifecycle with a
+//! validity date and a comment, adds a document brought to the counter and
+//! a missing page, takes a document off the request; bad input and stale
+//! pages change nothing; readers read only; another collectivité reaches
+//! nothing. The decision's certificate is kept and reaches the household.
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use guichet_core::justificatifs::{self, Document};
+use guichet_core::store::repo::requests as request_rows;
+use guichet_core::tenancy::Tenant;
+use guichet_server::app::public_app;
+use guichet_tests::api::Platform;
+use guichet_tests::client::{csrf_of, Browser, Part};
+use guichet_tests::BACKENDS;
+
+use crate::backoffice::{agent, field_value, mails_to, signed_in_agent, state_of};
+use crate::portal::{add_child, household, pdftotext, send_canteen, setup, start_canteen, PDF};
+
+/// The foyer's documents, and those of the request.
+fn documents(p: &Platform, t: &Tenant, id: i64) -> (Vec<Document>, Vec<Document>) {
+    p.store
+        .read(t.id, move |tx| {
+            let household = request_rows::get(tx, id)?.unwrap().household_id;
+            let all = justificatifs::of_household(tx, household)?;
+            let attached = justificatifs::of_request(tx, household, id)?;
+            Ok::<_, guichet_core::Error>((all, attached))
+        })
+        .unwrap()
+}
+
+fn history_has(p: &Platform, t: &Tenant, id: i64, note: &str) -> bool {
+    p.store
+        .read(t.id, move |tx| request_rows::actions(tx, id, false))
+        .unwrap()
+        .iter()
+        .any(|a| a.note.contains(note))
+}
+
+#[actix_web::test]
+async fn agents_review_justificatifs_and_decisions_are_certified() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
+        let ines = agent(&p, &nimes, "Inès", "Noir", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+
+        // The household files a canteen registration with a proof of address.
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        let docs = format!("/mes-demandes/{id}/justificatifs");
+        let token = csrf_of(&b.get(&app, &docs).await.html);
+        let r = b
+            .upload(
+                &app,
+                &docs,
+                &token,
+                &[
+                    Part::Text("document_type", "domicile-receipt"),
+                    Part::File("pages", "facture.pdf", "application/pdf", PDF),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        send_canteen(&app, &mut b, id).await;
+        let (_, attached) = documents(&p, &arles, id);
+        let domicile = attached[0].id;
+        let first_page = attached[0].pages[0].file_id;
+
+        let page = format!("/backoffice/demandes/{id}");
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        let mut a_hugo = signed_in_agent(&app, &hugo, "arles").await;
+        let mut a_ines = signed_in_agent(&app, &ines, "nimes").await;
+
+        // The zone: the document, its state, its page; a reader sees no form.
+        let r = a_lea.get(&app, &page).await;
+        assert_eq!(r.status, StatusCode::OK, "{backend:?}: {}", r.html);
+        assert!(r.html.contains("Justificatif de domicile"));
+        assert!(r
+            .html
+            .contains("État : <strong>en attente de vérification</strong>"));
+        let version = field_value(&r.html, "version");
+        let token = csrf_of(&r.html);
+        let r = a_hugo.get(&app, &page).await;
+        assert!(r.html.contains("Justificatif de domicile"));
+        assert!(!r.html.contains("Enregistrer la vérification"));
+        let hugo_token = csrf_of(&r.html);
+
+        // The pages: for those who reach the request only.
+        let file = format!("{page}/pages/{first_page}");
+        assert_eq!(a_hugo.get_bytes(&app, &file).await, PDF);
+        assert_eq!(a_ines.get(&app, &file).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            a_lea
+                .get(&app, &format!("{page}/pages/{}", first_page + 1000))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+
+        // Bad reviews change nothing.
+        let review = format!("{page}/justificatifs/{domicile}");
+        for (by_hugo, seen, state, until, status, message) in [
+            (
+                false,
+                version.as_str(),
+                "Validated",
+                "31-02-2027",
+                StatusCode::BAD_REQUEST,
+                "au format jj/mm/aaaa",
+            ),
+            (
+                false,
+                version.as_str(),
+                "Validated",
+                "2020-01-01",
+                StatusCode::BAD_REQUEST,
+                "Cette date est passée",
+            ),
+            (
+                false,
+                version.as_str(),
+                "Perdu",
+                "",
+                StatusCode::BAD_REQUEST,
+                "Choisissez l’état du document",
+            ),
+            (
+                false,
+                version.as_str(),
+                "Draft",
+                "",
+                StatusCode::CONFLICT,
+                "ne peut pas devenir « brouillon »",
+            ),
+            (
+                false,
+                "123",
+                "Validated",
+                "",
+                StatusCode::CONFLICT,
+                "La demande a changé depuis l’affichage",
+            ),
+            (
+                true,
+                version.as_str(),
+                "Validated",
+                "",
+                StatusCode::CONFLICT,
+                "pas de les traiter",
+            ),
+        ] {
+            let (who, token) = if by_hugo {
+                (&mut a_hugo, &hugo_token)
+            } else {
+                (&mut a_lea, &token)
+            };
+            let r = who
+                .post(
+                    &app,
+                    &review,
+                    token,
+                    &[
+                        ("version", seen),
+                        ("state", state),
+                        ("valid_until", until),
+                        ("comment", ""),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, status, "{state} {until}: {}", r.html);
+            assert!(r.html.contains(message), "{message}: {}", r.html);
+            assert_eq!(documents(&p, &arles, id).1[0].state_code, "Pending");
+        }
+        // Another collectivité's agent reaches nothing.
+        let ines_token = csrf_of(&a_ines.get(&app, "/backoffice/").await.html);
+        let r = a_ines
+            .post(
+                &app,
+                &review,
+                &ines_token,
+                &[("version", &version), ("state", "Refused")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // Validated until a date, with a comment for the household.
+        let r = a_lea
+            .post(
+                &app,
+                &review,
+                &token,
+                &[
+                    ("version", &version),
+                    ("state", "Validated"),
+                    ("valid_until", "30/06/2030"),
+                    ("comment", "Facture lisible, merci."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let doc = &documents(&p, &arles, id).1[0];
+        assert_eq!(doc.state_code, "Validated");
+        assert_eq!(doc.valid_until.as_deref(), Some("30 juin 2030"));
+        assert_eq!(doc.comment, "Facture lisible, merci.");
+        assert!(history_has(
+            &p,
+            &arles,
+            id,
+            "Justificatif de domicile : validé, valable jusqu’au 30 juin 2030"
+        ));
+        let r = b.get(&app, "/mes-documents").await;
+        assert!(r.html.contains("Facture lisible, merci."), "{}", r.html);
+        // The page drawn before is stale; on the new one, the lifecycle rules.
+        let r = a_lea.get(&app, &page).await;
+        let version = field_value(&r.html, "version");
+        let r = a_lea
+            .post(
+                &app,
+                &review,
+                &token,
+                &[("version", &version), ("state", "Refused")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.html
+                .contains("un document « validé » ne peut pas devenir « refusé »")
+                || r.html
+                    .contains("Un document « validé » ne peut pas devenir « refusé »"),
+            "{}",
+            r.html
+        );
+
+        // A document brought to the counter: refused without a type, then added.
+        let add = format!("{page}/justificatifs");
+        let r = a_lea
+            .upload(
+                &app,
+                &add,
+                &token,
+                &[
+                    Part::Text("version", &version),
+                    Part::Text("document_type", ""),
+                    Part::File("pages", "livret.pdf", "application/pdf", PDF),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r
+            .html
+            .contains("Choisissez le type de document dans la liste"));
+        assert_eq!(documents(&p, &arles, id).0.len(), 1, "nothing kept");
+        let r = a_lea
+            .upload(
+                &app,
+                &add,
+                &token,
+                &[
+                    Part::Text("version", &version),
+                    Part::Text("document_type", "family-notebook"),
+                    Part::File("pages", "livret.pdf", "application/pdf", PDF),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let (all, attached) = documents(&p, &arles, id);
+        assert_eq!((all.len(), attached.len()), (2, 2));
+        let notebook = attached
+            .iter()
+            .find(|d| d.document_type == "family-notebook")
+            .unwrap()
+            .id;
+        let r = a_lea.get(&app, &page).await;
+        assert!(r.html.contains("(ajouté par la mairie)"));
+        let version = field_value(&r.html, "version");
+
+        // A missing page, added to it.
+        let r = a_lea
+            .upload(
+                &app,
+                &format!("{page}/justificatifs/{notebook}/pages"),
+                &token,
+                &[
+                    Part::Text("version", &version),
+                    Part::File("page", "page2.pdf", "application/pdf", PDF),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let (_, attached) = documents(&p, &arles, id);
+        let pages = attached
+            .iter()
+            .find(|d| d.id == notebook)
+            .unwrap()
+            .pages
+            .len();
+        assert_eq!(pages, 2);
+        assert!(history_has(
+            &p,
+            &arles,
+            id,
+            "Livret de famille : page 2 ajoutée"
+        ));
+
+        // The proof of address taken off the request: still the foyer's.
+        let version = field_value(&a_lea.get(&app, &page).await.html, "version");
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{review}/retirer"),
+                &token,
+                &[("version", &version)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let (all, attached) = documents(&p, &arles, id);
+        assert_eq!((all.len(), attached.len()), (2, 1));
+
+        // Complete, then accepted: the documents it was judged on accepted,
+        // the certificate kept, the household e-mailed and able to read it.
+        for to in ["Complete", "Validated"] {
+            let version = field_value(&a_lea.get(&app, &page).await.html, "version");
+            let r = a_lea
+                .post(
+                    &app,
+                    &format!("{page}/etat"),
+                    &token,
+                    &[("version", &version), ("to", to)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{to}: {}", r.html);
+        }
+        assert_eq!(state_of(&p, &arles, id), "Validated");
+        assert_eq!(documents(&p, &arles, id).1[0].state_code, "Validated");
+        let mail = mails_to(&p, &arles, "durand@example.fr")
+            .into_iter()
+            .find(|(s, _)| s.contains("acceptée"))
+            .expect("the acceptance e-mail");
+        assert!(
+            mail.1
+                .contains(&format!("/mes-demandes/{id}/attestation.pdf")),
+            "{}",
+            mail.1
+        );
+        let r = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(r.html.contains("Télécharger l’attestation de la décision"));
+        let text = pdftotext(
+            &b.get_bytes(&app, &format!("/mes-demandes/{id}/attestation.pdf"))
+                .await,
+        );
+        for expected in ["Attestation", "acceptée", "Léo", "Camille"] {
+            assert!(
+                text.to_lowercase().contains(&expected.to_lowercase()),
+                "{expected}: {text}"
+            );
+        }
+        let text = pdftotext(
+            &a_hugo
+                .get_bytes(&app, &format!("{page}/attestation.pdf"))
+                .await,
+        );
+        assert!(text.contains("acceptée"), "{text}");
+        assert_eq!(
+            a_ines
+                .get(&app, &format!("{page}/attestation.pdf"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        // Another foyer of the same collectivité has no access to it.
+        let mut other = Browser::portal("arles");
+        household(&app, &p, &arles, &mut other, "martin@example.fr").await;
+        assert_eq!(
+            other
+                .get(&app, &format!("/mes-demandes/{id}/attestation.pdf"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
