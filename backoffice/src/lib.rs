@@ -3,6 +3,7 @@
 
 mod case;
 mod cases;
+mod data;
 mod desk;
 mod documents;
 mod foyers;
@@ -60,6 +61,18 @@ pub fn routes() -> RouteTable {
             case::transition,
         )
         .post("/demandes/{id}/messages", Agent, "request.note", case::note)
+        .get(
+            "/demandes/{id}/etapes/{step}",
+            Agent,
+            "request.step-form",
+            data::page,
+        )
+        .post(
+            "/demandes/{id}/etapes/{step}",
+            Agent,
+            "request.step-save",
+            data::save,
+        )
         .post(
             "/demandes/{id}/justificatifs",
             Agent,

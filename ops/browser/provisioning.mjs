@@ -373,6 +373,15 @@ async function scenario(page) {
     );
     ok(`justificatif vérifié au clavier : « ${reviewed} »`);
     await accessible(page, 'demande avec un justificatif vérifié');
+    // Its data corrected: a step's form, sent unchanged with Enter.
+    await follow(page, page.getByRole('navigation', { name: 'Corriger les données' }).getByRole('link').first());
+    expect((await page.getByRole('heading', { level: 1 }).textContent()).includes('corriger'), 'page de correction');
+    await accessible(page, 'correction des données d’une demande');
+    await page.getByRole('button', { name: 'Enregistrer les corrections' }).focus();
+    await enter(page);
+    const corrected = (await page.getByRole('status').first().textContent()).trim();
+    expect(corrected.includes('Les corrections sont enregistrées'), `message « ${corrected} »`);
+    ok(`correction des données au clavier : « ${corrected} »`);
     // A batch on the requests of one téléservice: one checked, a note added.
     await open(page, new URL('/backoffice/demandes?teleservice=school-canteen-registration', page.url()));
     await accessible(page, 'recherche avec action groupée');

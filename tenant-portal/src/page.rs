@@ -8,9 +8,9 @@ use guichet_core::foyers::{self, Foyer, Member, PersonForm};
 use guichet_core::store::Store;
 use guichet_core::store::TenantTx;
 use guichet_core::Error;
-use guichet_domain::household::ADDRESS_PARTS;
-use guichet_web::forms::{Field, Pairs};
+use guichet_web::forms::Pairs;
 use guichet_web::principal::{SignedInHousehold, HOUSEHOLD_SIGN_IN};
+pub(crate) use guichet_web::steps::address_fields;
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{csrf, tx, AppError, Layout, Renderer};
 use serde::Serialize;
@@ -142,39 +142,6 @@ pub(crate) fn error_title(title: &str, has_errors: bool) -> String {
     } else {
         title.to_owned()
     }
-}
-
-/// The inputs of an address named `{key}.street_name`, `{key}.city`…;
-/// `required`: the address must be given; `own`: it is the person's own
-/// (the browser may fill it in, RGAA 11.13).
-pub(crate) fn address_fields(
-    key: &str,
-    get: impl Fn(&str) -> String,
-    required: bool,
-    own: bool,
-) -> Vec<Field> {
-    ADDRESS_PARTS
-        .iter()
-        .map(|(part, label, part_required)| {
-            let name = format!("{key}.{part}");
-            let mut f = Field::text(&name, label, &get(&name));
-            if *part == "postal_code" {
-                f = f.hint("5 chiffres, par exemple 13200.");
-            }
-            let token = match *part {
-                "street_name" => Some("address-line1"),
-                "postal_code" => Some("postal-code"),
-                "city" => Some("address-level2"),
-                "country" => Some("country-name"),
-                _ => None,
-            };
-            if let (true, Some(t)) = (own, token) {
-                f = f.autocomplete(t);
-            }
-            f.optional = !(required && *part_required);
-            f
-        })
-        .collect()
 }
 
 /// A person's form as sent (account, member, visitor).

@@ -13,6 +13,7 @@ pub mod render;
 pub mod routes;
 pub mod security;
 pub mod session;
+pub mod steps;
 pub mod tenant;
 pub mod tx;
 pub mod upload;

@@ -384,3 +384,145 @@ async fn agents_review_justificatifs_and_decisions_are_certified() {
         );
     }
 }
+
+#[actix_web::test]
+async fn agents_correct_a_requests_data_and_the_history_keeps_before_and_after() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
+        let ines = agent(&p, &nimes, "Inès", "Noir", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, id).await;
+        let page = format!("/backoffice/demandes/{id}");
+        let step = format!("{page}/etapes/inscription");
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        let mut a_hugo = signed_in_agent(&app, &hugo, "arles").await;
+        let mut a_ines = signed_in_agent(&app, &ines, "nimes").await;
+        let data = |p: &Platform| {
+            p.store
+                .read(arles.id, move |tx| request_rows::get(tx, id))
+                .unwrap()
+                .unwrap()
+                .data_json
+        };
+
+        // Not under instruction yet: nothing to correct.
+        let r = a_lea.get(&app, &page).await;
+        assert!(!r.html.contains("Corriger les données"));
+        let token = csrf_of(&r.html);
+        let r = a_lea.get(&app, &step).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{backend:?}: {}", r.html);
+        assert!(r
+            .html
+            .contains("passez-la d’abord « en cours de traitement »"));
+        let version = field_value(&a_lea.get(&app, &page).await.html, "version");
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/etat"),
+                &token,
+                &[("version", &version), ("to", "Inprogress")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = a_lea.get(&app, &page).await;
+        assert!(r.html.contains("Corriger les données"));
+
+        // The step as the household filled it; readers and others stay out.
+        let r = a_lea.get(&app, &step).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert!(r.html.contains("06 98 76 54 32"));
+        let version = field_value(&r.html, "_version");
+        let token = csrf_of(&r.html);
+        let r = a_hugo.get(&app, &step).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.html.contains("pas de les traiter"));
+        assert_eq!(a_ines.get(&app, &step).await.status, StatusCode::NOT_FOUND);
+
+        let with = |phone: &'static str, seen: &str| {
+            let mut v: Vec<(&str, String)> = crate::portal::CANTEEN
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        *k,
+                        if *k == "urgency_phone" {
+                            phone.to_owned()
+                        } else {
+                            (*v).to_owned()
+                        },
+                    )
+                })
+                .collect();
+            v.push(("_version", seen.to_owned()));
+            v
+        };
+        let before = data(&p);
+        // A wrong phone number, a stale page: refused, nothing changed.
+        let fields = with("pas de numéro", &version);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a_lea.post(&app, &step, &token, &pairs).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("<title>Erreur"));
+        assert!(r.html.contains("pas de numéro"), "the input is kept");
+        let fields = with("06 11 22 33 44", "123");
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a_lea.post(&app, &step, &token, &pairs).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.html.contains("La demande a changé depuis l’affichage"));
+        assert_eq!(data(&p), before);
+
+        // The correction: saved, with before and after in the history.
+        let fields = with("06 11 22 33 44", &version);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a_lea.post(&app, &step, &token, &pairs).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert!(data(&p).contains("06 11 22 33 44"));
+        let actions = p
+            .store
+            .read(arles.id, move |tx| request_rows::actions(tx, id, false))
+            .unwrap();
+        let changed: Vec<_> = actions
+            .iter()
+            .filter(|a| a.kind == "Modification")
+            .collect();
+        assert_eq!(changed.len(), 1);
+        assert!(
+            changed[0].note.contains("06 98 76 54 32 → 06 11 22 33 44"),
+            "{}",
+            changed[0].note
+        );
+        let snapshot = changed[0].snapshot_json.as_deref().unwrap();
+        assert!(snapshot.contains("\"before\"") && snapshot.contains("06 98 76 54 32"));
+        let r = a_lea.get(&app, &page).await;
+        assert!(
+            r.html.contains("Les corrections sont enregistrées")
+                || r.html.contains("06 98 76 54 32 → 06 11 22 33 44")
+        );
+        let r = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(
+            r.html.contains("06 11 22 33 44"),
+            "the household reads the new data"
+        );
+        // The same answers again: nothing recorded.
+        let version = field_value(&a_lea.get(&app, &step).await.html, "_version");
+        let fields = with("06 11 22 33 44", &version);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            a_lea.post(&app, &step, &token, &pairs).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let actions = p
+            .store
+            .read(arles.id, move |tx| request_rows::actions(tx, id, false))
+            .unwrap();
+        assert_eq!(
+            actions.iter().filter(|a| a.kind == "Modification").count(),
+            1
+        );
+    }
+}

@@ -29,7 +29,7 @@ pub(super) fn now() -> NaiveDateTime {
 
 /// What the page shows of the version it was drawn from; a write with
 /// another version was decided on a stale page.
-fn version(row: &RequestRow) -> String {
+pub(super) fn version(row: &RequestRow) -> String {
     row.updated_at
         .and_utc()
         .timestamp_nanos_opt()
@@ -133,6 +133,15 @@ pub struct Opened {
     pub version: String,
     pub has_certificate: bool,
     pub justificatifs: super::documents::Justificatifs,
+    /// The steps the agent may correct now (under instruction, theirs).
+    pub edit_steps: Vec<EditStep>,
+}
+
+/// A step of the request's form, to correct.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditStep {
+    pub key: String,
+    pub title: String,
 }
 
 /// Opens a request: locks it for an agent who may process it (unless
@@ -254,6 +263,19 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
         moves,
         has_certificate: repo::decision(tx, id)?.is_some(),
         justificatifs: super::documents::zone(tx, &row, &filed.offer)?,
+        edit_steps: if may_process && state.editable_by_agent() {
+            filed
+                .form
+                .steps
+                .iter()
+                .map(|s| EditStep {
+                    key: s.key.clone(),
+                    title: s.title.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     })
 }
 
