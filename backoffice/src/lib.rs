@@ -1,6 +1,7 @@
 //! The back office, where the collectivité's agents process requests. Served
 //! under `/backoffice/`, behind the tenant gate.
 
+pub mod api;
 mod case;
 mod cases;
 mod data;
@@ -140,6 +141,21 @@ pub fn routes() -> RouteTable {
 /// The back office's routes, mounted under `/backoffice`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     routes().register(cfg);
+}
+
+/// The back office's JSON API, mounted under `/api` of the collectivité's
+/// host: malformed bodies and query strings answer a problem document.
+pub fn configure_api(cfg: &mut web::ServiceConfig) {
+    let json = web::JsonConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _| {
+            guichet_web::AppError::BadRequest(format!("corps JSON invalide : {err}")).into()
+        });
+    let path = web::PathConfig::default().error_handler(|err, _| {
+        guichet_web::AppError::BadRequest(format!("adresse invalide : {err}")).into()
+    });
+    cfg.app_data(json).app_data(path);
+    api::routes().register(cfg);
 }
 
 async fn to_home() -> HttpResponse {

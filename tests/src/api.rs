@@ -132,10 +132,21 @@ impl Auth {
 }
 
 pub fn request(method: Method, path: &str, auth: &Auth, body: Option<&Value>) -> TestRequest {
+    request_at("127.0.0.1:8081", method, path, auth, body)
+}
+
+/// A request to `host` (a collectivité's, for the back office's API).
+pub fn request_at(
+    host: &str,
+    method: Method,
+    path: &str,
+    auth: &Auth,
+    body: Option<&Value>,
+) -> TestRequest {
     let mut req = TestRequest::default()
         .method(method)
         .uri(path)
-        .insert_header((header::HOST, "127.0.0.1:8081"));
+        .insert_header((header::HOST, host.to_owned()));
     match auth {
         Auth::None => {}
         Auth::Basic(l, p) => {
@@ -168,7 +179,28 @@ where
     >,
     B: actix_web::body::MessageBody,
 {
-    let res = test::call_service(app, request(method, path, auth, body).to_request()).await;
+    call_at(app, "127.0.0.1:8081", method, path, auth, body).await
+}
+
+/// [`call`] to `host`.
+pub async fn call_at<S, B>(
+    app: &S,
+    host: &str,
+    method: Method,
+    path: &str,
+    auth: &Auth,
+    body: Option<&Value>,
+) -> (StatusCode, Value)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let res =
+        test::call_service(app, request_at(host, method, path, auth, body).to_request()).await;
     let status = res.status();
     let content_type = res
         .headers()

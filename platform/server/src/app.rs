@@ -121,6 +121,7 @@ pub fn public_app(
             web::scope("")
                 .wrap(from_fn(security::same_origin_writes))
                 .wrap(from_fn(tenant::gate))
+                .service(web::scope("/api").configure(guichet_backoffice::configure_api))
                 .service(
                     web::scope("/backoffice")
                         .wrap(from_fn(session::notice_ended))

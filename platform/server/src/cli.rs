@@ -81,9 +81,10 @@ pub enum AdminCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
-    /// Make a bearer token for the provisioning JSON API, printed once.
+    /// Make a bearer token for the JSON APIs, printed once: provisioning's
+    /// (super-admins, referential admins) and the back office's (agents).
     Token {
-        /// A super-admin's login, or a referential admin's `uid@slug`.
+        /// A super-admin's login, or an agent's `uid@slug`.
         #[arg(long)]
         login: String,
         /// Instead, revoke every token made for this login.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod forms;
 pub mod health;
 pub mod logging;
+pub mod openapi;
 pub mod principal;
 pub mod render;
 pub mod routes;

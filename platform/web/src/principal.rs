@@ -88,3 +88,53 @@ impl FromRequest for SignedInHousehold {
         )
     }
 }
+
+/// An agent of this request's collectivité calling the back office's JSON
+/// API with a bearer token (`guichet admin token uid@slug`). A token made
+/// under one collectivité is worth nothing under another's host.
+#[derive(Debug, Clone)]
+pub struct ApiAgent {
+    pub tenant: CurrentTenant,
+    pub agent_id: i64,
+}
+
+impl FromRequest for ApiAgent {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let tenant = req.extensions().get::<CurrentTenant>().cloned();
+        let token = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned());
+        let store = req
+            .app_data::<actix_web::web::Data<guichet_core::store::Store>>()
+            .cloned();
+        Box::pin(async move {
+            let tenant = tenant.ok_or(AppError::UnknownTenant)?;
+            let (Some(token), Some(store)) = (token, store) else {
+                return Err(AppError::Unauthorized.into());
+            };
+            let store = store.into_inner();
+            let found = super::blocking(move || {
+                Ok(
+                    guichet_core::provisioning::principal::authenticate_agent_token(
+                        &store, &token,
+                    )?,
+                )
+            })
+            .await?;
+            match found {
+                Some((t, agent_id)) if t == tenant.id => Ok(ApiAgent { tenant, agent_id }),
+                Some(_) => {
+                    tracing::warn!(tenant = %tenant.id, "jeton présenté hors de sa collectivité : refusé");
+                    Err(AppError::Unauthorized.into())
+                }
+                None => Err(AppError::Unauthorized.into()),
+            }
+        })
+    }
+}

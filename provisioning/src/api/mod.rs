@@ -28,40 +28,9 @@ use guichet_web::{blocking, tx, AppError};
 const OPENAPI: &str = include_str!("../../openapi.json");
 
 /// The API document, its patterns and enumerations filled from the very
-/// constants the server checks with: what it says is what is enforced.
-static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(OPENAPI).expect("openapi.json is checked by the tests");
-    fill(&mut doc);
-    doc.to_string()
-});
-
-fn fill(value: &mut serde_json::Value) {
-    use guichet_core::domain::patterns;
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(name)) = map.remove("x-guichet-pattern") {
-                let found = patterns::all().into_iter().find(|(n, _)| *n == name);
-                if let Some((_, p)) = found {
-                    map.insert("pattern".into(), Value::String(p.source.clone()));
-                }
-            }
-            if let Some(Value::String(name)) = map.remove("x-guichet-enum") {
-                if name == "teleservice-codes" {
-                    let codes = guichet_core::provisioning::catalogue::TELESERVICES
-                        .iter()
-                        .map(|(code, _)| Value::String((*code).to_owned()))
-                        .collect();
-                    map.insert("enum".into(), Value::Array(codes));
-                }
-            }
-            map.values_mut().for_each(fill);
-        }
-        Value::Array(items) => items.iter_mut().for_each(fill),
-        _ => {}
-    }
-}
+/// constants the server checks with.
+static DOCUMENT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| guichet_web::openapi::document(OPENAPI));
 
 /// Malformed JSON bodies and query strings answer a problem document.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {

@@ -313,7 +313,11 @@ fn demo_then_serve_on_both_backends() {
         );
         assert_eq!(
             server
-                .get(p, "/api/openapi.json", &format!("demo.localhost:{p}"))
+                .get(
+                    p,
+                    "/api/v1/local-authorities",
+                    &format!("demo.localhost:{p}")
+                )
                 .0,
             404
         );

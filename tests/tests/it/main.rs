@@ -3,6 +3,7 @@
 
 mod api_contract;
 mod backoffice;
+mod backoffice_api;
 mod backoffice_documents;
 mod browser;
 mod cli;

@@ -467,9 +467,26 @@ pub fn batch_one(
     base_url: &str,
     site: &str,
 ) -> Result<(), Error> {
+    apply(tx, desk, id, Some(teleservice), None, what, base_url, site)
+}
+
+/// One write from outside the request's page (a batch, the API): the lock
+/// taken for its time unless another agent holds it; `seen`, when given, is
+/// the version the caller decided on.
+#[allow(clippy::too_many_arguments)]
+pub fn apply(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    teleservice: Option<i64>,
+    seen: Option<&str>,
+    what: &BatchAction,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
     repo::lock(tx, id)?;
     let row = reach(tx, desk, id)?;
-    if row.teleservice_id != teleservice {
+    if teleservice.is_some_and(|t| row.teleservice_id != t) {
         return Err(Error::Refused(
             "elle n’est pas du téléservice de la recherche".into(),
         ));
@@ -479,9 +496,9 @@ pub fn batch_one(
     if taken && desk.rights.access(row.category_id) >= Access::Write {
         repo::take_lock(tx, id, desk.agent_id, now())?;
     }
+    writable(tx, desk, id, seen)?;
     match what {
         BatchAction::Move { to, reason } => {
-            writable(tx, desk, id, None)?;
             let to = RequestState::parse(to)
                 .ok_or_else(|| invalid("to", "choisissez le nouvel état parmi ceux proposés"))?;
             requests::transition(tx, id, to, Who::Agent, &me(desk), reason, base_url, site)?;

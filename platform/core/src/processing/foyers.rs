@@ -130,6 +130,14 @@ pub fn search_foyers(
             None
         }
     };
+    let responsible_only = match q.responsables.as_str() {
+        "" => false,
+        "oui" => true,
+        _ => {
+            checks.add("responsables", "cochez la case, ou laissez-la vide");
+            false
+        }
+    };
     let by_foyer = match q.tri.as_str() {
         "" | "nom" => false,
         "foyer" => true,
@@ -142,7 +150,7 @@ pub fn search_foyers(
     let filter = MemberFilter {
         name: Some(text::search_key(&q.nom)).filter(|n| !n.is_empty()),
         household,
-        responsible_only: q.responsables == "oui",
+        responsible_only,
         state,
         enabled,
     };

@@ -6,6 +6,7 @@ mod case;
 pub mod data;
 pub mod documents;
 mod foyers;
+mod record;
 
 use std::collections::HashMap;
 
@@ -22,14 +23,15 @@ use crate::store::repo::{categories, offer};
 use crate::store::TenantTx;
 
 pub use case::{
-    act, batch_one, certificate, note, open, printable, release, take_over, BatchAction, Entry,
-    FoyerBrief, Lock, Message, Move, Opened,
+    act, apply, batch_one, certificate, note, open, printable, release, take_over, BatchAction,
+    Entry, FoyerBrief, Lock, Message, Move, Opened,
 };
 pub use documents::{Justificatifs, Review};
 pub use foyers::{
     foyer, search_foyers, set_enabled, set_state, FoyerEvent, FoyerLine, FoyerMove, FoyerQuery,
     FoyerView, FoyersFound, MemberView,
 };
+pub use record::{record, Event, NoteRecord, RequestRecord};
 
 /// An agent at work: who they are and what they may reach.
 #[derive(Debug, Clone)]
@@ -78,6 +80,8 @@ pub struct Case {
     pub state: String,
     pub state_code: String,
     pub submitted: String,
+    /// The same, in RFC 3339 (UTC), for the API.
+    pub submitted_at: Option<String>,
     /// For requests still under instruction.
     pub quality: Option<Quality>,
     pub quality_label: Option<&'static str>,
@@ -120,6 +124,7 @@ impl Teleservices {
             state: state.label().into(),
             state_code: r.state,
             submitted: r.submitted_at.map(time::datetime_fr).unwrap_or_default(),
+            submitted_at: r.submitted_at.map(time::rfc3339),
             quality,
             quality_label: quality.map(Quality::label),
             foyer: r.household_id,

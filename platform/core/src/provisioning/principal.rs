@@ -138,14 +138,20 @@ pub enum TokenError {
     Store(#[from] StoreError),
 }
 
+/// Whom a token is for: a super-admin, or any agent of an active
+/// collectivité (`uid@slug`); what the token opens is decided when it is
+/// used, from the agent's groups and rights then.
 fn holder(store: &Store, login: &str) -> Result<Holder, TokenError> {
     if login.contains('@') {
-        let Some((tenant, uid)) = referential_admin(store, login)? else {
-            return Err(TokenError::UnknownLogin(login.to_owned()));
-        };
+        let unknown = || TokenError::UnknownLogin(login.to_owned());
+        let (uid, slug) = split_login(login).ok_or_else(unknown)?;
+        let tenant = store
+            .platform_read(|c| tenancy::find_by_slug(c, slug))?
+            .filter(|t| t.state == TenantState::Active)
+            .ok_or_else(unknown)?;
         let agent = store
-            .read(tenant.id, |tx| agents::get(tx, &uid))?
-            .ok_or_else(|| TokenError::UnknownLogin(login.to_owned()))?;
+            .read(tenant.id, |tx| agents::get(tx, uid))?
+            .ok_or_else(unknown)?;
         return Ok(Holder::Agent {
             tenant_id: tenant.id.get(),
             agent_id: agent.id,
@@ -226,6 +232,37 @@ pub fn authenticate_token(store: &Store, token: &str) -> Result<Option<Principal
         store.platform_write(|c| api_tokens::touch(c, row.id, now))?;
     }
     Ok(principal)
+}
+
+/// The agent a bearer token was made for, with their collectivité, if the
+/// token has not expired and the collectivité is active: the back office's
+/// API then applies the agent's rights as in their pages.
+pub fn authenticate_agent_token(
+    store: &Store,
+    token: &str,
+) -> Result<Option<(TenantId, i64)>, StoreError> {
+    let now = Utc::now().naive_utc();
+    let Some(row) = store.platform_read(|c| api_tokens::valid(c, &digest(token), now))? else {
+        return Ok(None);
+    };
+    let (Some(tenant), Some(agent)) = (row.tenant_id, row.agent_id) else {
+        return Ok(None);
+    };
+    let tenant = TenantId::from_row(tenant);
+    let active = store
+        .platform_read(|c| tenancy::find_by_id(c, tenant))?
+        .is_some_and(|t| t.state == TenantState::Active);
+    if !active
+        || store
+            .read(tenant, |tx| agents::get_by_id(tx, agent))?
+            .is_none()
+    {
+        return Ok(None);
+    }
+    if row.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
+        store.platform_write(|c| api_tokens::touch(c, row.id, now))?;
+    }
+    Ok(Some((tenant, agent)))
 }
 
 /// Revokes every bearer token of `login`; returns how many there were.
