@@ -9,6 +9,7 @@ mod desk;
 mod documents;
 mod foyers;
 mod password;
+mod proconnect;
 mod session;
 
 use actix_web::http::header;
@@ -16,6 +17,8 @@ use actix_web::{web, HttpResponse};
 use guichet_web::routes::{RouteTable, Who::*};
 use guichet_web::Renderer;
 use rust_embed::RustEmbed;
+
+pub use proconnect::ProConnect;
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
@@ -123,6 +126,18 @@ pub fn routes() -> RouteTable {
             session::login_page,
         )
         .post("/connexion", Anyone, "session.sign-in", session::login)
+        .get(
+            "/proconnect",
+            Anyone,
+            "session.proconnect-start",
+            proconnect::start,
+        )
+        .get(
+            "/proconnect/retour",
+            Anyone,
+            "session.proconnect-return",
+            proconnect::back,
+        )
         .post("/deconnexion", Anyone, "session.sign-out", session::logout)
         .get(
             "/mot-de-passe/{token}",

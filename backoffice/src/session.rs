@@ -18,6 +18,8 @@ use guichet_web::tenant::CurrentTenant;
 use guichet_web::{blocking, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
+use crate::proconnect::{offered, ProConnect};
+
 const WRONG: &str = "Identifiant ou mot de passe incorrect. Vérifiez-les ; si vous avez oublié votre mot de passe, demandez un nouveau lien à l’administrateur de votre collectivité.";
 const DIRECTORY_DOWN: &str = "L’annuaire des agents ne répond pas : la connexion est impossible pour le moment. Réessayez dans quelques minutes.";
 
@@ -28,21 +30,25 @@ struct LoginPage {
     uid: String,
     error: Option<String>,
     expired: bool,
+    /// The collectivité offers ProConnect.
+    proconnect: bool,
 }
 
-fn see_other(to: &str) -> HttpResponse {
+pub(crate) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .finish()
 }
 
-fn render_login(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn render_login(
     pages: &Renderer,
     tenant: &CurrentTenant,
     session: &Session,
     uid: &str,
     error: Option<String>,
     expired: bool,
+    proconnect: bool,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let title = if error.is_some() {
@@ -56,6 +62,7 @@ fn render_login(
         uid: uid.to_owned(),
         error,
         expired,
+        proconnect,
     };
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -67,12 +74,24 @@ pub(crate) async fn login_page(
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    pc: web::Data<ProConnect>,
 ) -> Result<HttpResponse, AppError> {
     if SignedInAgent::extract(&req).await.is_ok() {
         return Ok(see_other("/backoffice/"));
     }
     let expired = req.extensions().get::<SessionExpired>().is_some();
-    render_login(&pages, &tenant, &session, "", None, expired, StatusCode::OK)
+    let proconnect = offered(&store, &tenant, &pc).await?;
+    render_login(
+        &pages,
+        &tenant,
+        &session,
+        "",
+        None,
+        expired,
+        proconnect,
+        StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -91,11 +110,13 @@ pub(crate) async fn login(
     store: web::Data<Store>,
     directory: web::Data<Directory>,
     throttle: web::Data<Throttle>,
+    pc: web::Data<ProConnect>,
     client: ClientAddr,
     VerifiedForm(form): VerifiedForm<Credentials>,
 ) -> Result<HttpResponse, AppError> {
     let uid = form.uid.trim().to_owned();
     let login = format!("{uid}@{}", tenant.slug);
+    let proconnect = offered(&store, &tenant, &pc).await?;
     let fail = |message: String, status| {
         render_login(
             &pages,
@@ -104,6 +125,7 @@ pub(crate) async fn login(
             &uid,
             Some(message),
             false,
+            proconnect,
             status,
         )
     };
@@ -155,7 +177,7 @@ pub(crate) async fn logout(
 
 /// Into the collectivité's audit trail; a failure is logged and lets the
 /// sign-in or sign-out go on.
-async fn record(
+pub(crate) async fn record(
     store: &web::Data<Store>,
     who: SessionPrincipal,
     actor: String,

@@ -1,4 +1,4 @@
-// A FranceConnect look-alike on loopback, for Guichet's tests: npm
+// A FranceConnect (or ProConnect) look-alike on loopback, for Guichet's tests: npm
 // oidc-provider (the library FranceConnect's own core is built on), configured
 // as FranceConnect v2 is: authorization code flow only, pairwise subjects,
 // acr eidas1, client secret in the request body, signed userinfo (JWT), RP-
@@ -6,7 +6,11 @@
 // authorization parameters (state, nonce of 22 characters or more and
 // acr_values required; anything else refused, PKCE included).
 //
-//   node ops/oidc/provider.mjs <port> <client_id> <client_secret> <redirect_uri> <post_logout_redirect_uri>
+//   node ops/oidc/provider.mjs <port> <client_id> <client_secret> <redirect_uri> <post_logout_redirect_uri> [proconnect]
+//
+// With `proconnect`, it behaves as ProConnect does: state and nonce of 32
+// characters or more, no acr_values (ProConnect refuses any parameter it
+// does not list), the scopes usual_name and uid, public subjects.
 //
 // The person who signs in is set by the test: POST /_test/user with the
 // claims (JSON). A switch exercises the client's checks: POST /_test/mode with
@@ -16,7 +20,8 @@
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
 
-const [portArg, clientId, clientSecret, redirectUri, postLogoutUri] = process.argv.slice(2);
+const [portArg, clientId, clientSecret, redirectUri, postLogoutUri, flavor] = process.argv.slice(2);
+const proconnect = flavor === 'proconnect';
 if (!postLogoutUri) {
   console.error('usage : node ops/oidc/provider.mjs <port> <client_id> <client_secret> <redirect_uri> <post_logout_redirect_uri>');
   process.exit(2);
@@ -45,7 +50,11 @@ let user = {
 };
 let mode = 'normal';
 
-const ALLOWED = new Set(['client_id', 'response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'acr_values', 'claims', 'prompt', 'idp_hint', 'ui_locales']);
+const ALLOWED = proconnect
+  ? new Set(['client_id', 'response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'claims', 'prompt', 'idp_hint', 'login_hint'])
+  : new Set(['client_id', 'response_type', 'redirect_uri', 'scope', 'state', 'nonce', 'acr_values', 'claims', 'prompt', 'idp_hint', 'ui_locales']);
+const REQUIRED = proconnect ? ['state', 'nonce'] : ['state', 'nonce', 'acr_values'];
+const SHORTEST = proconnect ? 32 : 22;
 
 const configuration = {
   clients: [
@@ -59,7 +68,7 @@ const configuration = {
       token_endpoint_auth_method: 'client_secret_post',
       id_token_signed_response_alg: 'RS256',
       userinfo_signed_response_alg: 'RS256',
-      subject_type: 'pairwise',
+      subject_type: proconnect ? 'public' : 'pairwise',
     },
   ],
   jwks: { keys: [signing] },
@@ -68,9 +77,11 @@ const configuration = {
     return crypto.createHash('sha256').update(`${client.sectorIdentifier}|${accountId}|sel-de-test`).digest('hex');
   },
   acrValues: ['eidas1'],
-  scopes: ['openid', 'given_name', 'family_name', 'email', 'birthdate', 'gender', 'birthplace', 'birthcountry'],
+  scopes: ['openid', 'given_name', 'family_name', 'email', 'birthdate', 'gender', 'birthplace', 'birthcountry', 'usual_name', 'uid'],
   claims: {
     openid: ['sub'],
+    usual_name: ['usual_name'],
+    uid: ['uid'],
     given_name: ['given_name'],
     family_name: ['family_name'],
     email: ['email'],
@@ -121,10 +132,11 @@ provider.use(async (ctx, next) => {
   if (ctx.path === '/auth' && ctx.method === 'GET') {
     const q = ctx.query;
     const extra = Object.keys(q).filter((k) => !ALLOWED.has(k));
-    const missing = ['state', 'nonce', 'acr_values'].filter((k) => !q[k]);
-    if (extra.length || missing.length || (q.nonce && q.nonce.length < 22)) {
+    const missing = REQUIRED.filter((k) => !q[k]);
+    const short = ['state', 'nonce'].filter((k) => q[k] && q[k].length < SHORTEST);
+    if (extra.length || missing.length || short.length) {
       ctx.status = 400;
-      ctx.body = `invalid_request: paramètres refusés ${JSON.stringify(extra)}, manquants ${JSON.stringify(missing)}`;
+      ctx.body = `invalid_request: paramètres refusés ${JSON.stringify(extra)}, manquants ${JSON.stringify(missing)}, trop courts ${JSON.stringify(short)}`;
       return;
     }
     if (mode === 'nonce_mismatch') {

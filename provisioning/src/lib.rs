@@ -24,11 +24,22 @@ pub fn templates(renderer: &mut Renderer) {
 pub struct Provisioning {
     /// Port of the public listener, for the links mailed to new agents.
     local_port: u16,
+    /// The platform has a ProConnect client for the agents.
+    proconnect: bool,
 }
 
 impl Provisioning {
     pub fn new(local_port: u16) -> Provisioning {
-        Provisioning { local_port }
+        Provisioning {
+            local_port,
+            proconnect: false,
+        }
+    }
+
+    /// With the platform's ProConnect client configured.
+    pub fn with_proconnect(mut self, on: bool) -> Provisioning {
+        self.proconnect = on;
+        self
     }
 }
 

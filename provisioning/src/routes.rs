@@ -272,6 +272,12 @@ pub fn table() -> RouteTable {
             "local-authority.reactivate",
             pages::authorities::reactivate,
         )
+        .post(
+            "/collectivites/{slug}/connexion-des-agents",
+            ReferentialAdmin,
+            "authority.sign-in-options",
+            pages::authorities::sign_in_options,
+        )
         .get(
             "/collectivites/{slug}/agents",
             ReferentialAdmin,

@@ -82,7 +82,7 @@ pub(crate) async fn start(
 ) -> Result<HttpResponse, AppError> {
     let config = config(&fc)?;
     let redirect = format!("{}/connexion/franceconnect/retour", base_url(&req));
-    match identity::start(config, &redirect).await {
+    match identity::start(config, identity::Flavor::FranceConnect, &redirect).await {
         Ok((url, pending)) => {
             session
                 .insert(PENDING, &pending)
@@ -132,7 +132,15 @@ pub(crate) async fn back(
             &IdentityError::Refused("aucune connexion en cours".into()),
         );
     };
-    let who = match identity::finish(config, &pending, &query.code, &query.state).await {
+    let who = match identity::finish(
+        config,
+        identity::Flavor::FranceConnect,
+        &pending,
+        &query.code,
+        &query.state,
+    )
+    .await
+    {
         Ok(who) => who,
         Err(e) => return unavailable(&pages, &tenant, &session, &e),
     };

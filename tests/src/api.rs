@@ -108,6 +108,7 @@ impl LdapServer {
             base_dn: self.base_dn.clone(),
             starttls: false,
             password_scheme: guichet_core::config::PasswordScheme::Server,
+            fallback: false,
         }
     }
 }

@@ -20,7 +20,26 @@ impl OidcProvider {
         OidcProvider::start_on(crate::free_port(), redirect_uri, post_logout_uri)
     }
 
+    /// The same, behaving as ProConnect does (see ops/oidc/provider.mjs).
+    pub fn start_proconnect(redirect_uri: &str, post_logout_uri: &str) -> OidcProvider {
+        OidcProvider::spawn(
+            crate::free_port(),
+            redirect_uri,
+            post_logout_uri,
+            Some("proconnect"),
+        )
+    }
+
     pub fn start_on(port: u16, redirect_uri: &str, post_logout_uri: &str) -> OidcProvider {
+        OidcProvider::spawn(port, redirect_uri, post_logout_uri, None)
+    }
+
+    fn spawn(
+        port: u16,
+        redirect_uri: &str,
+        post_logout_uri: &str,
+        flavor: Option<&str>,
+    ) -> OidcProvider {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         assert!(
             root.join("ops/oidc/node_modules/oidc-provider").exists(),
@@ -34,6 +53,7 @@ impl OidcProvider {
             .arg(CLIENT_SECRET)
             .arg(redirect_uri)
             .arg(post_logout_uri)
+            .args(flavor)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -33,6 +33,9 @@ pub struct LdapConfig {
     pub starttls: bool,
     /// How passwords reach the server (`GUICHET_LDAP_PASSWORD_SCHEME`).
     pub password_scheme: PasswordScheme,
+    /// When the server cannot be reached, agents may still sign in with the
+    /// password of their last sign-in (`GUICHET_LDAP_FALLBACK=builtin`).
+    pub fallback: bool,
 }
 
 impl std::fmt::Debug for LdapConfig {
@@ -44,6 +47,7 @@ impl std::fmt::Debug for LdapConfig {
             .field("base_dn", &self.base_dn)
             .field("starttls", &self.starttls)
             .field("password_scheme", &self.password_scheme)
+            .field("fallback", &self.fallback)
             .finish()
     }
 }
@@ -88,6 +92,9 @@ pub struct Config {
     pub object_store_url: Option<url::Url>,
     /// `None`: households sign in with their password only.
     pub franceconnect: Option<crate::identity::ProviderConfig>,
+    /// `None`: agents sign in with their directory's password only; with it,
+    /// each collectivité may open ProConnect to its agents.
+    pub proconnect: Option<crate::identity::ProviderConfig>,
 }
 
 /// Secrets (keys, passwords in URLs) never appear in a debug print.
@@ -120,6 +127,10 @@ impl std::fmt::Debug for Config {
                     .franceconnect
                     .as_ref()
                     .map(|f| (&f.issuer, &f.client_id)),
+            )
+            .field(
+                "proconnect",
+                &self.proconnect.as_ref().map(|f| (&f.issuer, &f.client_id)),
             )
             .field(
                 "object_store_url",
@@ -155,11 +166,18 @@ const KEYS: &[(&str, &str)] = &[
     ("ldap_starttls", "GUICHET_LDAP_STARTTLS"),
     ("ldap_password_scheme", "GUICHET_LDAP_PASSWORD_SCHEME"),
     ("ldap_allow_plain", "GUICHET_LDAP_ALLOW_PLAIN"),
+    ("ldap_fallback", "GUICHET_LDAP_FALLBACK"),
     ("franceconnect_issuer", "GUICHET_FRANCECONNECT_ISSUER"),
     ("franceconnect_client_id", "GUICHET_FRANCECONNECT_CLIENT_ID"),
     (
         "franceconnect_client_secret",
         "GUICHET_FRANCECONNECT_CLIENT_SECRET",
+    ),
+    ("proconnect_issuer", "GUICHET_PROCONNECT_ISSUER"),
+    ("proconnect_client_id", "GUICHET_PROCONNECT_CLIENT_ID"),
+    (
+        "proconnect_client_secret",
+        "GUICHET_PROCONNECT_CLIENT_SECRET",
     ),
 ];
 
@@ -261,6 +279,17 @@ impl Config {
                         ))
                     }
                 };
+                let fallback = match get("ldap_fallback") {
+                    None | Some("none") => false,
+                    Some("builtin") => true,
+                    Some(other) => {
+                        return Err(invalid(
+                            "GUICHET_LDAP_FALLBACK",
+                            other,
+                            "none (l’annuaire seul) ou builtin (si l’annuaire ne répond pas, le mot de passe de la dernière connexion réussie)",
+                        ))
+                    }
+                };
                 Some(LdapConfig {
                     url: url.to_owned(),
                     bind_dn: required("ldap_bind_dn", "GUICHET_LDAP_BIND_DN")?,
@@ -268,6 +297,7 @@ impl Config {
                     base_dn: required("ldap_base_dn", "GUICHET_LDAP_BASE_DN")?,
                     starttls,
                     password_scheme,
+                    fallback,
                 })
             }
         };
@@ -355,37 +385,20 @@ impl Config {
                     })?,
             ),
         };
-        let franceconnect = match (
-            get("franceconnect_issuer"),
-            get("franceconnect_client_id"),
-            get("franceconnect_client_secret"),
-        ) {
-            (None, None, None) => None,
-            (Some(issuer), Some(id), Some(secret)) => {
-                let ok = url::Url::parse(issuer)
-                    .ok()
-                    .is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some());
-                if !ok {
-                    return Err(invalid(
-                        "GUICHET_FRANCECONNECT_ISSUER",
-                        issuer,
-                        "l’URL de l’émetteur, par exemple https://oidc.franceconnect.gouv.fr/api/v2",
-                    ));
-                }
-                Some(crate::identity::ProviderConfig {
-                    issuer: issuer.trim_end_matches('/').to_owned(),
-                    client_id: id.to_owned(),
-                    client_secret: secret.to_owned(),
-                })
-            }
-            _ => {
-                return Err(invalid(
-                    "GUICHET_FRANCECONNECT_ISSUER",
-                    get("franceconnect_issuer").unwrap_or(""),
-                    "les trois réglages GUICHET_FRANCECONNECT_ISSUER, _CLIENT_ID et _CLIENT_SECRET, ensemble",
-                ))
-            }
-        };
+        let franceconnect = provider(
+            &get,
+            "franceconnect",
+            "GUICHET_FRANCECONNECT_ISSUER",
+            "l’URL de l’émetteur, par exemple https://oidc.franceconnect.gouv.fr/api/v2",
+            "les trois réglages GUICHET_FRANCECONNECT_ISSUER, _CLIENT_ID et _CLIENT_SECRET, ensemble",
+        )?;
+        let proconnect = provider(
+            &get,
+            "proconnect",
+            "GUICHET_PROCONNECT_ISSUER",
+            "l’URL de l’émetteur, par exemple https://auth.agentconnect.gouv.fr/api/v2",
+            "les trois réglages GUICHET_PROCONNECT_ISSUER, _CLIENT_ID et _CLIENT_SECRET, ensemble",
+        )?;
         Ok(Config {
             database_url,
             listen,
@@ -402,6 +415,7 @@ impl Config {
             app_role,
             object_store_url,
             franceconnect,
+            proconnect,
         })
     }
 }
@@ -475,6 +489,38 @@ fn invalid(key: &'static str, value: &str, expected: &'static str) -> ConfigErro
     }
 }
 
+/// An identity provider's three settings (`GUICHET_{NAME}_ISSUER`,
+/// `_CLIENT_ID`, `_CLIENT_SECRET`): all or none.
+fn provider<'a>(
+    get: &impl Fn(&str) -> Option<&'a str>,
+    key: &str,
+    issuer_var: &'static str,
+    bad_url: &'static str,
+    all_three: &'static str,
+) -> Result<Option<crate::identity::ProviderConfig>, ConfigError> {
+    match (
+        get(&format!("{key}_issuer")),
+        get(&format!("{key}_client_id")),
+        get(&format!("{key}_client_secret")),
+    ) {
+        (None, None, None) => Ok(None),
+        (Some(issuer), Some(id), Some(secret)) => {
+            let ok = url::Url::parse(issuer)
+                .ok()
+                .is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.host_str().is_some());
+            if !ok {
+                return Err(invalid(issuer_var, issuer, bad_url));
+            }
+            Ok(Some(crate::identity::ProviderConfig {
+                issuer: issuer.trim_end_matches('/').to_owned(),
+                client_id: id.to_owned(),
+                client_secret: secret.to_owned(),
+            }))
+        }
+        (issuer, _, _) => Err(invalid(issuer_var, issuer.unwrap_or(""), all_three)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,6 +531,31 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::load_from(None, |k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn identity_providers_take_their_three_settings_together() {
+        let c = load(&[
+            (
+                "GUICHET_PROCONNECT_ISSUER",
+                "https://auth.agentconnect.gouv.fr/api/v2/",
+            ),
+            ("GUICHET_PROCONNECT_CLIENT_ID", "guichet"),
+            ("GUICHET_PROCONNECT_CLIENT_SECRET", "secret"),
+        ])
+        .unwrap();
+        let pc = c.proconnect.unwrap();
+        assert_eq!(pc.issuer, "https://auth.agentconnect.gouv.fr/api/v2");
+        assert!(c.franceconnect.is_none());
+        let e = load(&[("GUICHET_PROCONNECT_CLIENT_ID", "guichet")]).unwrap_err();
+        assert!(e.to_string().contains("GUICHET_PROCONNECT_ISSUER"), "{e}");
+        let e = load(&[
+            ("GUICHET_PROCONNECT_ISSUER", "agentconnect"),
+            ("GUICHET_PROCONNECT_CLIENT_ID", "guichet"),
+            ("GUICHET_PROCONNECT_CLIENT_SECRET", "secret"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("l’URL de l’émetteur"), "{e}");
     }
 
     #[test]

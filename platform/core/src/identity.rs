@@ -1,8 +1,10 @@
-//! Sign-in through an identity provider of the State (FranceConnect for
-//! households), with OpenID Connect as FranceConnect v2 asks: authorization
-//! code flow, `state` and `nonce`, `acr_values=eidas1` (checked in the ID
-//! token), the client secret in the request body, no PKCE, the userinfo
-//! answer signed and checked, logout at the provider with `id_token_hint`.
+//! Sign-in through an identity provider of the State, with OpenID Connect:
+//! FranceConnect v2 for households, ProConnect for agents. Authorization
+//! code flow, `state` and `nonce` of 43 characters, the client secret in the
+//! request body, no PKCE, the userinfo answer signed and checked, logout at
+//! the provider with `id_token_hint`. FranceConnect is asked
+//! `acr_values=eidas1` (checked in the ID token); ProConnect refuses any
+//! parameter it does not list, and names the family name `usual_name`.
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthenticationFlow, CoreClaimName, CoreClaimType, CoreClient,
@@ -57,15 +59,36 @@ type Metadata = ProviderMetadata<
     CoreSubjectIdentifierType,
 >;
 
-/// FranceConnect's birth claims (INSEE codes).
+/// Which provider, and so which scopes and checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    FranceConnect,
+    ProConnect,
+}
+
+impl Flavor {
+    fn scopes(self) -> &'static [&'static str] {
+        match self {
+            Flavor::FranceConnect => &["given_name", "family_name", "email", "birthdate", "gender"],
+            Flavor::ProConnect => &["given_name", "usual_name", "email", "uid"],
+        }
+    }
+}
+
+/// The claims beyond the standard ones: FranceConnect's birth place and
+/// country (INSEE codes), ProConnect's usual name and uid.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct BirthClaims {
+pub struct ExtraClaims {
     #[serde(default)]
     pub birthplace: Option<String>,
     #[serde(default)]
     pub birthcountry: Option<String>,
+    #[serde(default)]
+    pub usual_name: Option<String>,
+    #[serde(default)]
+    pub uid: Option<String>,
 }
-impl AdditionalClaims for BirthClaims {}
+impl AdditionalClaims for ExtraClaims {}
 
 /// What the session keeps between the redirection and the return.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,11 +134,10 @@ async fn metadata(
         .map_err(|e| IdentityError::Unavailable(e.to_string()))
 }
 
-const SCOPES: [&str; 5] = ["given_name", "family_name", "email", "birthdate", "gender"];
-
 /// Where to send the browser, and what to keep until it comes back.
 pub async fn start(
     config: &ProviderConfig,
+    flavor: Flavor,
     redirect_uri: &str,
 ) -> Result<(String, Pending), IdentityError> {
     let http = http()?;
@@ -130,13 +152,16 @@ pub async fn start(
     .set_redirect_uri(redirect);
     let mut request = client.authorize_url(
         CoreAuthenticationFlow::AuthorizationCode,
-        CsrfToken::new_random,
-        Nonce::new_random,
+        || CsrfToken::new_random_len(32),
+        || Nonce::new_random_len(32),
     );
-    for s in SCOPES {
-        request = request.add_scope(Scope::new(s.to_owned()));
+    for s in flavor.scopes() {
+        request = request.add_scope(Scope::new((*s).to_owned()));
     }
-    let (url, state, nonce) = request.add_extra_param("acr_values", "eidas1").url();
+    if flavor == Flavor::FranceConnect {
+        request = request.add_extra_param("acr_values", "eidas1");
+    }
+    let (url, state, nonce) = request.url();
     Ok((
         url.to_string(),
         Pending {
@@ -152,6 +177,7 @@ pub async fn start(
 /// nonce, `acr` eidas1), the signed userinfo checked and read.
 pub async fn finish(
     config: &ProviderConfig,
+    flavor: Flavor,
     pending: &Pending,
     code: &str,
     state: &str,
@@ -186,13 +212,13 @@ pub async fn finish(
         .claims(&verifier, &Nonce::new(pending.nonce.clone()))
         .map_err(|e| IdentityError::Refused(format!("jeton d’identité : {e}")))?;
     let acr = claims.auth_context_ref().map(|a| a.as_str().to_owned());
-    if acr.as_deref() != Some("eidas1") {
+    if flavor == Flavor::FranceConnect && acr.as_deref() != Some("eidas1") {
         return Err(IdentityError::Refused(format!(
             "niveau d’authentification {acr:?}, eidas1 attendu"
         )));
     }
     let subject = claims.subject().clone();
-    let info: UserInfoClaims<BirthClaims, CoreGenderClaim> = client
+    let info: UserInfoClaims<ExtraClaims, CoreGenderClaim> = client
         .user_info(token.access_token().clone(), Some(subject.clone()))
         .map_err(|e| IdentityError::Refused(e.to_string()))?
         .require_signed_response(true)
@@ -211,7 +237,8 @@ pub async fn finish(
         family_name: text(
             info.family_name()
                 .and_then(|n| n.get(None))
-                .map(|n| n.as_str().to_owned()),
+                .map(|n| n.as_str().to_owned())
+                .or_else(|| info.additional_claims().usual_name.clone()),
         ),
         email: text(info.email().map(|e| e.as_str().to_owned())),
         birthdate: text(info.birthdate().map(|b| b.as_str().to_owned())),

@@ -37,6 +37,7 @@ pub struct Shared {
     pub files: web::Data<FileStore>,
     /// Households' sign-in with FranceConnect, when configured.
     pub franceconnect: web::Data<guichet_tenant_portal::FranceConnect>,
+    pub proconnect: web::Data<guichet_backoffice::ProConnect>,
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
@@ -66,6 +67,7 @@ impl Shared {
             tenants: web::Data::new(TenantCache::default()),
             files: web::Data::new(files),
             franceconnect: web::Data::new(guichet_tenant_portal::FranceConnect::default()),
+            proconnect: web::Data::new(guichet_backoffice::ProConnect::default()),
             key,
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
@@ -111,6 +113,7 @@ pub fn public_app(
         .app_data(shared.tenants.clone())
         .app_data(shared.files.clone())
         .app_data(shared.franceconnect.clone())
+        .app_data(shared.proconnect.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers(shared.secure_cookies))

@@ -310,6 +310,11 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     let provisioning_store = Store::open_with(&config.database_url, 4, 1)?;
     let mut shared = Shared::new(store, directory, key, config.listen.port());
     shared.provisioning_store = web::Data::new(provisioning_store);
+    shared.proconnect = web::Data::new(guichet_backoffice::ProConnect(config.proconnect.clone()));
+    shared.provisioning = web::Data::new(
+        guichet_provisioning::Provisioning::new(config.listen.port())
+            .with_proconnect(config.proconnect.is_some()),
+    );
     shared.franceconnect = web::Data::new(guichet_tenant_portal::FranceConnect(
         config.franceconnect.clone(),
     ));

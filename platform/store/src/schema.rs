@@ -254,6 +254,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    agent_sign_in (tenant_id) {
+        tenant_id -> BigInt,
+        proconnect -> Bool,
+    }
+}
+
+diesel::table! {
     portal_settings (tenant_id) {
         tenant_id -> BigInt,
         draft_keep_days -> Integer,

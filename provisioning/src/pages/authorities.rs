@@ -235,12 +235,21 @@ struct SummaryPage {
     agents: i64,
     created_at: String,
     csrf_token: String,
+    /// ProConnect is opened to the agents.
+    proconnect: bool,
+    /// The platform has a ProConnect client.
+    proconnect_configured: bool,
 }
 
 pub(crate) async fn summary(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let tenant = ctx.tenant(&slug).await?;
     let agents = ctx.read(&tenant, agents::count).await?;
+    let proconnect = ctx
+        .read(&tenant, guichet_core::store::repo::agents::proconnect)
+        .await?;
     let page = SummaryPage {
+        proconnect,
+        proconnect_configured: ctx.state.proconnect,
         layout: ctx.layout("Présentation", Some(&tenant), Nav::Summary)?,
         flash: ctx.take_flash(),
         super_admin: ctx.who.is_super_admin(),
@@ -382,6 +391,32 @@ async fn set_state(ctx: Ctx, slug: &str, state: TenantState) -> Result<HttpRespo
         Err(e) => return Err(e),
     };
     ctx.flash(message)?;
+    Ok(see_other(&format!("/collectivites/{}", tenant.slug)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct SignIn {
+    proconnect: String,
+}
+
+/// The referential admin opens or closes ProConnect to the agents.
+pub(crate) async fn sign_in_options(
+    ctx: Ctx,
+    slug: web::Path<String>,
+    VerifiedForm(form): VerifiedForm<SignIn>,
+) -> Result<HttpResponse, AppError> {
+    let tenant = ctx.tenant(&slug).await?;
+    let (actor, on) = (ctx.who.actor(), form.proconnect == "oui");
+    guichet_web::tx::write(&ctx.store, &tenant, move |tx| {
+        guichet_core::provisioning::sign_in::set_proconnect(tx, &actor, on)
+    })
+    .await?;
+    ctx.flash(if on {
+        "Les agents peuvent maintenant se connecter avec ProConnect, si l’adresse électronique de leur compte est celle de leur compte professionnel.".to_owned()
+    } else {
+        "La connexion avec ProConnect est fermée : les agents se connectent avec leur identifiant et leur mot de passe.".to_owned()
+    })?;
     Ok(see_other(&format!("/collectivites/{}", tenant.slug)))
 }
 

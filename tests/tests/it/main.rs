@@ -14,6 +14,7 @@ mod isolation;
 mod ldap_harness;
 mod mail;
 mod portal;
+mod proconnect;
 mod provisioning_api;
 mod provisioning_directory;
 mod provisioning_pages;

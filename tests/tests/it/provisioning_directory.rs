@@ -794,3 +794,68 @@ fn a_hanging_directory_holds_no_other_writer() {
         .expect("the change completes once thawed");
     assert_eq!(changed.phone, "04 90 00 00 01");
 }
+
+/// The back office's sign-in with the directory down: a clear message; with
+/// `GUICHET_LDAP_FALLBACK=builtin`, the password of the agent's last
+/// successful sign-in, and nothing else.
+#[actix_web::test]
+async fn agents_sign_in_with_the_directory_down_only_through_the_fallback() {
+    use guichet_core::directory::Directory;
+    use guichet_server::app::public_app;
+    use guichet_tests::client::Browser;
+    for backend in BACKENDS {
+        let mut p = Platform::new(backend, Dir::Ldap);
+        let prov = test::init_service(provisioning_app(&p.shared)).await;
+        let root = Auth::root();
+        let (status, created) = call(
+            &prov,
+            Method::POST,
+            "/api/v1/local-authorities",
+            &root,
+            Some(&new_authority("arles", "Ville d’Arles")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        for uid in ["marie", "paul"] {
+            let agent = json!({"uid": uid, "first_name": "Marie", "last_name": uid, "email": format!("{uid}@arles.example.fr"),
+                "groups": ["agent"], "password": AGENT_PASSWORD});
+            let (status, body) = call(&prov, Method::POST, AGENTS, &root, Some(&agent)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let with_fallback = |on: bool| {
+            let mut config = p.ldap().config();
+            config.fallback = on;
+            actix_web::web::Data::new(Directory::from_config(Some(&config)))
+        };
+        let sign_in = |app_fallback: bool| {
+            let mut shared = p.shared.clone();
+            shared.directory = with_fallback(app_fallback);
+            shared
+        };
+        let fallback = test::init_service(public_app(&sign_in(true))).await;
+        let strict = test::init_service(public_app(&sign_in(false))).await;
+
+        // Marie signs in while the directory answers: her password is kept.
+        let mut b = Browser::backoffice("arles");
+        let r = b.agent_sign_in(&fallback, "marie", AGENT_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+
+        p.ldap().stop();
+        // Without the fallback: the directory is down, and the page says so.
+        let mut b = Browser::backoffice("arles");
+        let r = b.agent_sign_in(&strict, "marie", AGENT_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.html);
+        assert!(r.html.contains("L’annuaire des agents ne répond pas"));
+        // With it: Marie's last password works, a wrong one does not, and
+        // Paul, who never signed in, cannot.
+        let mut b = Browser::backoffice("arles");
+        let r = b.agent_sign_in(&fallback, "marie", AGENT_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        for (uid, password) in [("marie", "pas son mot de passe"), ("paul", AGENT_PASSWORD)] {
+            let mut b = Browser::backoffice("arles");
+            let r = b.agent_sign_in(&fallback, uid, password).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uid}: {}", r.html);
+        }
+        p.ldap = None;
+    }
+}

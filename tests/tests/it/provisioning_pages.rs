@@ -941,3 +941,70 @@ async fn an_agent_chooses_a_password_through_the_mailed_link() {
         assert_eq!(renewed, 2, "{backend:?}");
     }
 }
+
+#[actix_web::test]
+async fn a_referential_admin_opens_proconnect_to_their_agents() {
+    for backend in BACKENDS {
+        let (_db, store, mut shared) = setup(backend);
+        let opened = |slug: &'static str| {
+            let t = tenant(&store, slug);
+            store
+                .read(t.id, guichet_core::store::repo::agents::proconnect)
+                .unwrap()
+        };
+        // Without the platform's ProConnect client: said, no form.
+        let app = test::init_service(provisioning_app(&shared)).await;
+        let mut admin = Browser::provisioning();
+        admin.sign_in(&app, "admin.a@a", ADMIN_PASSWORD).await;
+        let page = admin.get(&app, "/collectivites/a").await;
+        assert!(page
+            .html
+            .contains("n’est pas configurée sur cette plateforme"));
+        shared.provisioning = actix_web::web::Data::new(
+            guichet_provisioning::Provisioning::new(8080).with_proconnect(true),
+        );
+        let app = test::init_service(provisioning_app(&shared)).await;
+        let mut admin = Browser::provisioning();
+        admin.sign_in(&app, "admin.a@a", ADMIN_PASSWORD).await;
+        let page = admin.get(&app, "/collectivites/a").await;
+        assert!(
+            page.html.contains("Proposer la connexion avec ProConnect"),
+            "{}",
+            page.html
+        );
+        let token = guichet_tests::client::csrf_of(&page.html);
+        let r = admin
+            .post(
+                &app,
+                "/collectivites/a/connexion-des-agents",
+                &token,
+                &[("proconnect", "oui")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+        assert!(opened("a") && !opened("b"), "only their own collectivité");
+        let page = admin.get(&app, "/collectivites/a/journal").await;
+        assert!(
+            page.html.contains("sign-in.proconnect"),
+            "audited: {}",
+            page.html
+        );
+        // Another collectivité's: out of reach.
+        let r = admin
+            .post(
+                &app,
+                "/collectivites/b/connexion-des-agents",
+                &token,
+                &[("proconnect", "oui")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(!opened("b"));
+        // Closed again.
+        let r = admin
+            .post(&app, "/collectivites/a/connexion-des-agents", &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(!opened("a"));
+    }
+}

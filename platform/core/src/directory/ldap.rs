@@ -113,6 +113,7 @@ pub struct LdapDirectory {
     base: String,
     starttls: bool,
     scheme: PasswordScheme,
+    fallback: bool,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> DirectoryError {
@@ -173,7 +174,13 @@ impl LdapDirectory {
             base: config.base_dn.clone(),
             starttls: config.starttls,
             scheme: config.password_scheme,
+            fallback: config.fallback,
         }
+    }
+
+    /// Agents may sign in with their last password when the server is down.
+    pub fn fallback(&self) -> bool {
+        self.fallback
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, DirectoryError> {

@@ -115,6 +115,12 @@ impl Directory {
         matches!(self, Directory::Builtin)
     }
 
+    /// An LDAP directory whose agents may sign in with the password of their
+    /// last sign-in while the server cannot be reached.
+    pub fn has_fallback(&self) -> bool {
+        matches!(self, Directory::Ldap(d) if d.fallback())
+    }
+
     /// The collectivité's branch with its sub-branches and groups.
     pub fn create_branch(
         &self,

@@ -608,7 +608,9 @@ pub fn set_password_with_link(
 }
 
 /// Checks an agent's password: by binding to the LDAP server, or against the
-/// built-in directory's hash.
+/// built-in directory's hash. With the fallback configured, each successful
+/// bind keeps a hash of the password in the database, checked instead while
+/// the server cannot be reached (and only then).
 pub fn check_password(
     store: &Store,
     directory: &Directory,
@@ -619,6 +621,25 @@ pub fn check_password(
     let stored = store.read(tenant.id, |tx| rows::password_hash(tx, uid))?;
     match (stored, directory.verify_password(&tenant.slug, uid, given)) {
         // An unknown uid binds all the same (and fails): same cost, same answer.
+        (Some(kept), Some(Ok(true))) => {
+            if directory.has_fallback()
+                && !kept.as_deref().is_some_and(|h| password::verify(given, h))
+            {
+                let (uid, hash) = (uid.to_owned(), password::hash(given));
+                store.write(tenant.id, move |tx| match rows::id_of(tx, &uid)? {
+                    Some(id) => rows::set_password_hash(tx, id, &hash),
+                    None => Ok(()),
+                })?;
+            }
+            Ok(true)
+        }
+        (stored, Some(Err(DirectoryError::Unavailable(detail)))) if directory.has_fallback() => {
+            tracing::warn!(%detail, tenant = %tenant.id, "annuaire injoignable : mot de passe vérifié sur la dernière connexion réussie");
+            Ok(password::verify_or_dummy(
+                given,
+                stored.flatten().as_deref(),
+            ))
+        }
         (stored, Some(result)) => Ok(result? && stored.is_some()),
         (stored, None) => Ok(password::verify_or_dummy(
             given,

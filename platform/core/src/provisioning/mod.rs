@@ -14,6 +14,7 @@ pub mod facilities;
 pub mod groups;
 pub mod principal;
 pub mod rights;
+pub mod sign_in;
 pub mod sync;
 pub mod uid;
 

@@ -5,7 +5,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use guichet_domain::text::{like_prefix, search_key};
 
-use crate::schema::{agent_password_tokens, agents};
+use crate::schema::{agent_password_tokens, agent_sign_in, agents};
 use crate::{StoreError, TenantTx};
 
 /// An agent's row; its groups are [`super::groups::names_of`].
@@ -281,5 +281,45 @@ pub fn delete_password_tokens(tx: &mut TenantTx<'_>, agent_id: i64) -> Result<()
             .filter(agent_password_tokens::agent_id.eq(agent_id)),
     )
     .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The agents whose e-mail address is `email` (case aside).
+pub fn by_email(tx: &mut TenantTx<'_>, email: &str) -> Result<Vec<AgentRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    let email = email.trim().to_lowercase();
+    Ok(agents::table
+        .filter(agents::tenant_id.eq(tenant))
+        .select(COLUMNS)
+        .load::<AgentRow>(tx.conn())?
+        .into_iter()
+        .filter(|a| !email.is_empty() && a.email.trim().to_lowercase() == email)
+        .collect())
+}
+
+/// Whether the collectivité's agents may sign in with ProConnect.
+pub fn proconnect(tx: &mut TenantTx<'_>) -> Result<bool, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(agent_sign_in::table
+        .filter(agent_sign_in::tenant_id.eq(tenant))
+        .select(agent_sign_in::proconnect)
+        .get_result(tx.conn())
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn set_proconnect(tx: &mut TenantTx<'_>, on: bool) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    let updated = diesel::update(agent_sign_in::table.filter(agent_sign_in::tenant_id.eq(tenant)))
+        .set(agent_sign_in::proconnect.eq(on))
+        .execute(tx.conn())?;
+    if updated == 0 {
+        diesel::insert_into(agent_sign_in::table)
+            .values((
+                agent_sign_in::tenant_id.eq(tenant),
+                agent_sign_in::proconnect.eq(on),
+            ))
+            .execute(tx.conn())?;
+    }
     Ok(())
 }
