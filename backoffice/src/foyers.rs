@@ -133,7 +133,7 @@ struct FoyerPage {
     layout: Layout,
     f: FoyerView,
     csrf_token: String,
-    done: bool,
+    done: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -166,7 +166,13 @@ pub(crate) async fn page(
             layout,
             f: view,
             csrf_token: csrf::token(&session)?,
-            done: !done.fait.is_empty(),
+            done: match done.fait.as_str() {
+                "" => None,
+                "cree" => {
+                    Some("Le foyer est créé. Vous pouvez maintenant déposer une demande pour lui.")
+                }
+                _ => Some("La modification est enregistrée dans l’historique du foyer."),
+            },
         },
     )
 }

@@ -4,6 +4,7 @@
 pub mod api;
 mod case;
 mod cases;
+mod counter;
 mod data;
 mod desk;
 mod documents;
@@ -50,7 +51,50 @@ pub fn routes() -> RouteTable {
             case::certificate,
         )
         .get("/foyers", Agent, "foyers.search", foyers::search)
+        .get(
+            "/foyers/nouveau",
+            Agent,
+            "foyer.new-form",
+            counter::new_foyer_page,
+        )
+        .post(
+            "/foyers/nouveau",
+            Agent,
+            "foyer.create",
+            counter::create_foyer,
+        )
         .get("/foyers/{id}", Agent, "foyer.show", foyers::page)
+        .get(
+            "/foyers/{id}/demandes/nouvelle",
+            Agent,
+            "counter.start-form",
+            counter::start_page,
+        )
+        .post(
+            "/foyers/{id}/demandes/nouvelle",
+            Agent,
+            "counter.start",
+            counter::start,
+        )
+        .get(
+            "/guichet/{id}/etapes/{step}",
+            Agent,
+            "counter.step-form",
+            counter::step_page,
+        )
+        .post(
+            "/guichet/{id}/etapes/{step}",
+            Agent,
+            "counter.step-save",
+            counter::save_step,
+        )
+        .get(
+            "/guichet/{id}/envoi",
+            Agent,
+            "counter.send-form",
+            counter::send_page,
+        )
+        .post("/guichet/{id}/envoi", Agent, "counter.send", counter::send)
         .post("/foyers/{id}/etat", Agent, "foyer.state", foyers::set_state)
         .post(
             "/foyers/{id}/compte",

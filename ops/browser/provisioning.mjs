@@ -407,6 +407,21 @@ async function scenario(page) {
     expect((await page.getByRole('heading', { level: 1 }).textContent()).startsWith('Foyer n°'), 'page d’un foyer');
     await accessible(page, 'page d’un foyer');
     await reflows(page, 'page d’un foyer');
+    // Counter mode: a request started for this foyer, by phone.
+    await follow(page, mainLink(page, 'Déposer une demande pour ce foyer'));
+    await accessible(page, 'demande déposée au guichet : choix de la démarche');
+    await page.getByLabel('Démarche et personne concernée', { exact: true }).selectOption({ index: 1 });
+    await press(page, 'Par téléphone');
+    await follow(page, page.getByRole('button', { name: 'Commencer la demande' }));
+    expect(pathOf(page).includes('/backoffice/guichet/'), `adresse ${pathOf(page)}`);
+    await accessible(page, 'demande déposée au guichet : première étape');
+    ok('demande commencée pour le foyer, par téléphone');
+    // A foyer opened at the counter: the form, then its errors.
+    await open(page, new URL('/backoffice/foyers/nouveau', page.url()));
+    await accessible(page, 'création d’un foyer au guichet');
+    await follow(page, page.getByRole('button', { name: 'Créer le foyer' }), 400);
+    expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
+    await accessible(page, 'création d’un foyer au guichet avec erreurs');
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');

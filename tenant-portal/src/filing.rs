@@ -491,6 +491,7 @@ pub(crate) async fn submit(
         } else {
             new_key()
         },
+        filer: None,
     };
     let (household, foyer, base, site) = (
         me.household(),

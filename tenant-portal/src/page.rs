@@ -4,11 +4,11 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
-use guichet_core::foyers::{self, Foyer, Member, PersonForm};
+use guichet_core::foyers::{self, Foyer, Member};
 use guichet_core::store::Store;
 use guichet_core::store::TenantTx;
 use guichet_core::Error;
-use guichet_web::forms::Pairs;
+pub(crate) use guichet_web::forms::person_form;
 use guichet_web::principal::{SignedInHousehold, HOUSEHOLD_SIGN_IN};
 pub(crate) use guichet_web::steps::address_fields;
 use guichet_web::tenant::CurrentTenant;
@@ -141,23 +141,5 @@ pub(crate) fn error_title(title: &str, has_errors: bool) -> String {
         format!("Erreur : {title}")
     } else {
         title.to_owned()
-    }
-}
-
-/// A person's form as sent (account, member, visitor).
-pub(crate) fn person_form(p: &Pairs) -> PersonForm {
-    PersonForm {
-        title: p.get("title"),
-        last_name: p.get("last_name"),
-        first_name: p.get("first_name"),
-        birth_date: p.get("birth_date"),
-        birth_city: p.get("birth_city"),
-        sex: p.get("sex"),
-        born: p.get("born"),
-        email: p.get("email"),
-        mobile_phone: p.get("mobile_phone"),
-        home_phone: p.get("home_phone"),
-        office_phone: p.get("office_phone"),
-        profession: p.get("profession"),
     }
 }

@@ -182,6 +182,18 @@ pub fn check_person(
     today: NaiveDate,
     checks: &mut Checks,
 ) -> Person {
+    person_checked(form, adult, true, today, checks)
+}
+
+/// [`check_person`]; an adult's e-mail address may be left out when
+/// `email_required` is false (a foyer opened at the counter).
+fn person_checked(
+    form: &PersonForm,
+    adult: bool,
+    email_required: bool,
+    today: NaiveDate,
+    checks: &mut Checks,
+) -> Person {
     let mut p = Person {
         adult,
         last_name: checks.take("last_name", rules::last_name(&form.last_name)),
@@ -223,7 +235,14 @@ pub fn check_person(
     p.birth_city = checks.take("birth_city", bounded(&form.birth_city, 45));
     if adult {
         p.title = Some(Title::parse(&form.title).unwrap_or(Title::Unknown));
-        p.email = checks.take("email", crate::domain::contact::email(&form.email));
+        p.email = checks.take(
+            "email",
+            if email_required {
+                crate::domain::contact::email(&form.email)
+            } else {
+                crate::domain::contact::optional_email(&form.email)
+            },
+        );
         let phones = [
             ("mobile_phone", &form.mobile_phone),
             ("home_phone", &form.home_phone),
@@ -374,6 +393,22 @@ pub fn check_visitor(
     Ok(account)
 }
 
+/// Checks the identity an agent types at the counter: as the portal's, but
+/// the e-mail address may be left out (the foyer then lives at the counter).
+pub fn check_at_counter(
+    get: impl Fn(&str) -> String,
+    form: &PersonForm,
+    today: NaiveDate,
+) -> Result<NewAccount, Error> {
+    let mut checks = Checks::default();
+    let account = NewAccount {
+        person: person_checked(form, true, false, today, &mut checks),
+        address: check_address(&get, "address.", &mut checks),
+    };
+    checks.finish()?;
+    Ok(account)
+}
+
 /// A foyer made for one request filed without an account: its responsible
 /// has no login; it goes with its request. Returns (foyer, person).
 pub fn open_temporary(tx: &mut TenantTx<'_>, visitor: &NewAccount) -> Result<(i64, i64), Error> {
@@ -434,7 +469,6 @@ pub fn open_account(
     base_url: &str,
     site: &str,
 ) -> Result<Opened, Error> {
-    let at = now();
     let login = account.person.email.to_lowercase();
     if repo::login_by_name(tx, &login)?.is_some() {
         outbox::enqueue(
@@ -448,6 +482,28 @@ pub fn open_account(
         .map_err(mail_error)?;
         return Ok(Opened::Existing);
     }
+    let (household, individual) = open_for(tx, account, UserState::New, None)?;
+    if let Some(hash) = password_hash {
+        repo::set_password(tx, individual, hash)?;
+    }
+    send_confirmation(tx, individual, &login, base_url, site)?;
+    Ok(Opened::New {
+        household,
+        individual,
+    })
+}
+
+/// A foyer, its responsible adult in `state`, their login when they have
+/// an e-mail address (no password yet), and the history's first line: the
+/// household opening its account, or an agent (`by`) at the counter.
+/// Returns (foyer, person).
+pub fn open_for(
+    tx: &mut TenantTx<'_>,
+    account: &NewAccount,
+    state: UserState,
+    by: Option<&Actor>,
+) -> Result<(i64, i64), Error> {
+    let at = now();
     let household = tx.next_id()?;
     let individual = tx.next_id()?;
     repo::insert_household(
@@ -455,7 +511,7 @@ pub fn open_account(
         &HouseholdRow {
             tenant_id: 0,
             id: household,
-            state: UserState::New.code().into(),
+            state: state.code().into(),
             enabled: true,
             temporary: false,
             address_json: serde_json::to_string(&account.address).expect("an address serialises"),
@@ -463,40 +519,39 @@ pub fn open_account(
             updated_at: at,
         },
     )?;
-    let person = person_row(
-        &account.person,
-        individual,
-        household,
-        true,
-        UserState::New,
-        at,
-    );
+    let person = person_row(&account.person, individual, household, true, state, at);
     repo::insert_individual(tx, &person)?;
-    repo::insert_login(
-        tx,
-        &LoginRow {
-            tenant_id: 0,
-            individual_id: individual,
-            login: login.clone(),
-            password_hash: password_hash.map(str::to_owned),
-            confirmed_at: None,
-            created_at: at,
-        },
-    )?;
+    let login = account.person.email.to_lowercase();
+    if !login.is_empty() {
+        repo::insert_login(
+            tx,
+            &LoginRow {
+                tenant_id: 0,
+                individual_id: individual,
+                login,
+                password_hash: None,
+                confirmed_at: None,
+                created_at: at,
+            },
+        )?;
+    }
+    let (actor, note) = match by {
+        Some(agent) => (
+            agent.clone(),
+            format!("Foyer créé au guichet par {}", agent.name),
+        ),
+        None => (Actor::household(&person), "Création du compte".to_owned()),
+    };
     event(
         tx,
         household,
         Some(individual),
         "Creation",
-        &Actor::household(&person),
-        "Création du compte".into(),
+        &actor,
+        note,
         None,
     )?;
-    send_confirmation(tx, individual, &login, base_url, site)?;
-    Ok(Opened::New {
-        household,
-        individual,
-    })
+    Ok((household, individual))
 }
 
 /// Mails a new confirmation link (the earlier ones stop working).

@@ -12,7 +12,8 @@ use crate::domain::forms::{
     Input, Prefill, StepSummary, SubjectPolicy,
 };
 use crate::domain::requests::{
-    lock_alive, ActionKind, Actor as Who, ContactDetails, MeansOfContact, RequestState, SeasonDates,
+    lock_alive, ActionKind, Actor as Who, Channel, ContactDetails, MeansOfContact, RequestState,
+    SeasonDates,
 };
 use crate::domain::{documents as doctypes, text, time};
 use crate::error::Error;
@@ -341,6 +342,35 @@ pub fn start(
     settings: &Settings,
     commune: (&str, &str),
 ) -> Result<i64, Error> {
+    start_by(tx, code, foyer, requester, subject, settings, commune, None)
+}
+
+/// An agent filing a request for a household (counter mode), and how the
+/// household came: the history says both.
+#[derive(Debug, Clone)]
+pub struct Filer {
+    pub actor: Actor,
+    pub channel: Channel,
+}
+
+impl Filer {
+    fn note(&self, what: &str) -> String {
+        format!("{what} {} par {}", self.channel.label(), self.actor.name)
+    }
+}
+
+/// [`start`], by the household or, with `filer`, by an agent for it.
+#[allow(clippy::too_many_arguments)]
+pub fn start_by(
+    tx: &mut TenantTx<'_>,
+    code: &str,
+    foyer: &Foyer,
+    requester: i64,
+    subject: Option<i64>,
+    settings: &Settings,
+    commune: (&str, &str),
+    filer: Option<&Filer>,
+) -> Result<i64, Error> {
     let offer = offer(tx, code)?;
     if foyer.temporary && offer.form.account_needed {
         return Err(Error::Refused(
@@ -416,15 +446,23 @@ pub fn start(
             draft_notified_at: None,
         },
     )?;
+    let (actor, note, details) = match filer {
+        Some(f) => (
+            f.actor.clone(),
+            f.note("Demande commencée"),
+            Some(serde_json::json!({ "channel": f.channel.code() }).to_string()),
+        ),
+        None => (household_actor(requester), String::new(), None),
+    };
     action(
         tx,
         id,
         ActionKind::Creation,
-        &household_actor(requester),
+        &actor,
         RequestState::Draft,
-        "",
+        &note,
         true,
-        None,
+        details,
     )?;
     Ok(id)
 }
@@ -656,6 +694,8 @@ pub struct Sending {
     pub consent: bool,
     /// The form's one-time key: a second submission of it makes nothing new.
     pub key: String,
+    /// An agent sending it for the household (counter mode).
+    pub filer: Option<Filer>,
 }
 
 /// What a submission made.
@@ -803,13 +843,17 @@ pub fn submit(
         _ if from == RequestState::Pending => "Demande modifiée",
         _ => "Demande envoyée",
     };
+    let (actor, label) = match &sending.filer {
+        Some(f) if from == RequestState::Draft => (f.actor.clone(), f.note("Demande déposée")),
+        _ => (household_actor(requester), label.to_owned()),
+    };
     action(
         tx,
         id,
         kind,
-        &household_actor(requester),
+        &actor,
         to,
-        label,
+        &label,
         true,
         Some(serde_json::to_string(&snapshot).expect("a receipt serialises")),
     )?;

@@ -443,6 +443,40 @@ impl Quality {
     }
 }
 
+/// How a request reached the mairie when an agent filed it for the
+/// household (counter mode).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub enum Channel {
+    Counter,
+    Phone,
+    Mail,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Counter, Channel::Phone, Channel::Mail];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Counter => "Counter",
+            Channel::Phone => "Phone",
+            Channel::Mail => "Mail",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// « déposée au guichet ».
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Counter => "au guichet",
+            Channel::Phone => "par téléphone",
+            Channel::Mail => "par courrier",
+        }
+    }
+}
+
 /// What a line of a request's history records (`RequestAction`): the one
 /// list of the kinds, each of which will be one event for webhooks.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -301,6 +301,7 @@ pub fn populate_portal(
                 means: "Email".into(),
                 consent: true,
                 key: format!("demo-{id}"),
+                filer: None,
                 note: String::new(),
             };
             match requests::submit(tx, household, id, &sending, &foyer, &settings, &base, &site)? {

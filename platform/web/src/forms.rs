@@ -575,3 +575,22 @@ pub fn non_empty(s: &str) -> Option<String> {
 pub fn password_given(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
+
+/// A person's form as sent (an account, a member, a visitor, a foyer opened
+/// at the counter).
+pub fn person_form(p: &Pairs) -> guichet_core::foyers::PersonForm {
+    guichet_core::foyers::PersonForm {
+        title: p.get("title"),
+        last_name: p.get("last_name"),
+        first_name: p.get("first_name"),
+        birth_date: p.get("birth_date"),
+        birth_city: p.get("birth_city"),
+        sex: p.get("sex"),
+        born: p.get("born"),
+        email: p.get("email"),
+        mobile_phone: p.get("mobile_phone"),
+        home_phone: p.get("home_phone"),
+        office_phone: p.get("office_phone"),
+        profession: p.get("profession"),
+    }
+}

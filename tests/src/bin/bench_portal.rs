@@ -152,6 +152,7 @@ fn submit_all(
                         means: "Email".into(),
                         consent: true,
                         key: format!("bench-{id}"),
+                        filer: None,
                         note: String::new(),
                     };
                     store
@@ -289,6 +290,7 @@ fn foyer(url: &str, login: &str, total: usize) {
                     means: "Email".into(),
                     consent: true,
                     key: format!("banc-{id}"),
+                    filer: None,
                     note: String::new(),
                 };
                 requests::submit(

@@ -4,6 +4,7 @@
 mod api_contract;
 mod backoffice;
 mod backoffice_api;
+mod backoffice_counter;
 mod backoffice_documents;
 mod browser;
 mod cli;

@@ -1277,6 +1277,7 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
                     means: "Email".into(),
                     consent: true,
                     key: format!("coupe-{id}"),
+                    filer: None,
                     note: String::new(),
                 };
                 for attempt in 0.. {

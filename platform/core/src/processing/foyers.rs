@@ -23,7 +23,7 @@ impl Desk {
 
     /// Changing a foyer's state or account takes the right to process
     /// requests in some category.
-    fn may_change_foyers(&self) -> bool {
+    pub(super) fn may_change_foyers(&self) -> bool {
         self.rights.back_office
             && (self.rights.profile == Profile::Admin
                 || self.rights.explicit.values().any(|a| *a >= Access::Write)

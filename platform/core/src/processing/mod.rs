@@ -3,6 +3,7 @@
 //! the task board and the search.
 
 mod case;
+pub mod counter;
 pub mod data;
 pub mod documents;
 mod foyers;
