@@ -116,6 +116,7 @@ pub(crate) async fn page(
         "message" => Some("Le message est enregistré."),
         "reprise" => Some("Vous traitez maintenant cette demande."),
         "justificatif" => Some("Le justificatif est enregistré."),
+        "verification" => Some("La vérification des données est enregistrée."),
         "deposee" => Some("La demande est déposée pour le foyer ; son reçu lui est envoyé s’il a une adresse électronique."),
         "donnees" => Some("Les corrections sont enregistrées dans la demande et son historique."),
         "retrait" => {

@@ -168,3 +168,33 @@ pub(crate) async fn save(
         Err(e) => Err(e),
     }
 }
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Verdict {
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    data_state: String,
+}
+
+/// The agent's check of the request's data.
+pub(crate) async fn check(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(form): VerifiedForm<Verdict>,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    crate::case::written(
+        agent,
+        session,
+        store,
+        pages,
+        id,
+        "verification",
+        move |t, d| data::check_data(t, d, id, &form.version, &form.data_state),
+    )
+    .await
+}

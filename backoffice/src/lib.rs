@@ -109,6 +109,12 @@ pub fn routes() -> RouteTable {
             case::transition,
         )
         .post("/demandes/{id}/messages", Agent, "request.note", case::note)
+        .post(
+            "/demandes/{id}/donnees",
+            Agent,
+            "request.data-check",
+            data::check,
+        )
         .get(
             "/demandes/{id}/etapes/{step}",
             Agent,

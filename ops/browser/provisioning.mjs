@@ -373,6 +373,13 @@ async function scenario(page) {
     );
     ok(`justificatif vérifié au clavier : « ${reviewed} »`);
     await accessible(page, 'demande avec un justificatif vérifié');
+    // Its data found valid, with the keyboard.
+    await page.getByRole('button', { name: 'Données vérifiées' }).focus();
+    await enter(page);
+    const checked = (await page.getByRole('status').first().textContent()).trim();
+    expect(checked.includes('La vérification des données est enregistrée'), `message « ${checked} »`);
+    ok(`données vérifiées au clavier : « ${checked} »`);
+    await accessible(page, 'demande aux données vérifiées');
     // Its data corrected: a step's form, sent unchanged with Enter.
     await follow(page, page.getByRole('navigation', { name: 'Corriger les données' }).getByRole('link').first());
     expect((await page.getByRole('heading', { level: 1 }).textContent()).includes('corriger'), 'page de correction');

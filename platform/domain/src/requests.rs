@@ -497,10 +497,12 @@ pub enum ActionKind {
     /// A justificatif or a page added to the request, or removed from it.
     DocumentAddition,
     DocumentRemoval,
+    /// An agent found the request's data valid, or to be corrected.
+    DataCheck,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 12] = [
+    pub const ALL: [ActionKind; 13] = [
         ActionKind::Creation,
         ActionKind::StateChange,
         ActionKind::ContactCitizen,
@@ -513,6 +515,7 @@ impl ActionKind {
         ActionKind::DocumentReview,
         ActionKind::DocumentAddition,
         ActionKind::DocumentRemoval,
+        ActionKind::DataCheck,
     ];
 
     pub fn code(self) -> &'static str {
@@ -529,6 +532,7 @@ impl ActionKind {
             ActionKind::DocumentReview => "DocumentReview",
             ActionKind::DocumentAddition => "DocumentAddition",
             ActionKind::DocumentRemoval => "DocumentRemoval",
+            ActionKind::DataCheck => "DataCheck",
         }
     }
 
@@ -551,6 +555,7 @@ impl ActionKind {
             ActionKind::DocumentReview => "Vérification d’un justificatif",
             ActionKind::DocumentAddition => "Ajout d’un justificatif",
             ActionKind::DocumentRemoval => "Retrait d’un justificatif",
+            ActionKind::DataCheck => "Vérification des données",
         }
     }
 }

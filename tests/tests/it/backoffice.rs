@@ -25,24 +25,30 @@ const AGENT_PASSWORD: &str = "un mot de passe long";
 /// Creates an agent of `t` with `right` on the category « Enfance » (made on
 /// first use, with the canteen registration in it); returns their uid.
 pub fn agent(p: &Platform, t: &Tenant, first: &str, last: &str, right: &str) -> String {
-    let directory = guichet_core::directory::Directory::from_config(None);
-    agents::create(
-        &p.store,
-        &directory,
-        t,
-        "test",
-        "http://localhost",
-        AgentInput {
-            first_name: first.into(),
-            last_name: last.into(),
-            email: format!("{}@example.fr", last.to_lowercase()),
-            groups: vec![groups::AGENT.into()],
-            profile: Some("agent".into()),
-            password: Some(AGENT_PASSWORD.into()),
-            ..AgentInput::default()
-        },
-    )
-    .unwrap();
+    // On a thread of its own: the LDAP client blocks, the test's runtime must not.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            agents::create(
+                &p.store,
+                &p.shared.directory,
+                t,
+                "test",
+                "http://localhost",
+                AgentInput {
+                    first_name: first.into(),
+                    last_name: last.into(),
+                    email: format!("{}@example.fr", last.to_lowercase()),
+                    groups: vec![groups::AGENT.into()],
+                    profile: Some("agent".into()),
+                    password: Some(AGENT_PASSWORD.into()),
+                    ..AgentInput::default()
+                },
+            )
+            .unwrap()
+        })
+        .join()
+        .unwrap()
+    });
     let uid = guichet_core::provisioning::uid::base(first, last);
     let u = uid.clone();
     let right = right.to_owned();
@@ -883,5 +889,32 @@ async fn a_request_is_accepted_only_once_its_season_allows_it() {
         assert!(mails_to(&p, &arles, "martin@example.fr")
             .iter()
             .any(|(s, _)| s.contains("acceptée")));
+    }
+}
+
+/// A household's session, whatever name its cookie is given, opens nothing
+/// of the back office: its pages send to the agents' sign-in, its API
+/// answers 401.
+#[actix_web::test]
+async fn a_household_session_opens_nothing_in_the_back_office() {
+    for backend in BACKENDS {
+        let (p, arles, _) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        assert_eq!(b.get(&app, "/mes-demandes").await.status, StatusCode::OK);
+        let value = b.cookie.as_ref().expect("signed in").value().to_owned();
+        for name in ["guichet_agents", "guichet_portail"] {
+            let mut a = Browser::backoffice("arles");
+            a.cookie_name = name;
+            a.cookie = Some(actix_web::cookie::Cookie::new(name, value.clone()));
+            for path in ["/backoffice/", "/backoffice/demandes", "/backoffice/foyers"] {
+                let r = a.get(&app, path).await;
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?} {name} {path}");
+                assert_eq!(r.location.as_deref(), Some("/backoffice/connexion"));
+            }
+            let r = a.get(&app, "/api/v1/requests").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{name}");
+        }
     }
 }

@@ -526,3 +526,136 @@ async fn agents_correct_a_requests_data_and_the_history_keeps_before_and_after()
         );
     }
 }
+
+/// The back office's whole path on a real slapd: the agent signs in with
+/// the directory's password, finds the canteen request the household filed
+/// with its proof of address, opens it (a second agent reads it only),
+/// validates the justificatif until a date, finds the data valid, moves the
+/// request to complete then accepted; the household is e-mailed and reads
+/// the certificate; an agent without rights reaches nothing.
+#[actix_web::test]
+async fn an_agent_of_the_directory_processes_the_canteen_request_to_its_certificate() {
+    use guichet_tests::api::Dir;
+    for backend in BACKENDS {
+        let (p, arles, _) = crate::portal::setup_with(backend, Dir::Ldap).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "write");
+        let zoe = agent(&p, &arles, "Zoé", "Blanc", "none");
+        assert!(
+            p.agents_in_ldap("arles").contains(&lea),
+            "the agents live in the directory"
+        );
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        let docs = format!("/mes-demandes/{id}/justificatifs");
+        let token = csrf_of(&b.get(&app, &docs).await.html);
+        b.upload(
+            &app,
+            &docs,
+            &token,
+            &[
+                Part::Text("document_type", "domicile-receipt"),
+                Part::File("pages", "facture.pdf", "application/pdf", PDF),
+            ],
+        )
+        .await;
+        send_canteen(&app, &mut b, id).await;
+
+        // Léa signs in against slapd and finds the request by the child's name.
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        let found = a_lea.get(&app, "/backoffice/demandes?nom=leo").await;
+        assert!(
+            found
+                .html
+                .contains(&format!("href=\"/backoffice/demandes/{id}\"")),
+            "{backend:?}: {}",
+            found.html
+        );
+        let page = format!("/backoffice/demandes/{id}");
+        let r = a_lea.get(&app, &page).await;
+        assert!(r.html.contains("Vous traitez cette demande depuis le"));
+        let token = csrf_of(&r.html);
+        // Hugo reads it only while Léa holds it.
+        let mut a_hugo = signed_in_agent(&app, &hugo, "arles").await;
+        let r = a_hugo.get(&app, &page).await;
+        assert!(r
+            .html
+            .contains("Léa Bernard traite cette demande depuis le"));
+        assert!(!r.html.contains("Enregistrer la vérification"));
+        // Zoé has no right on the category: nothing.
+        let mut a_zoe = signed_in_agent(&app, &zoe, "arles").await;
+        assert_eq!(a_zoe.get(&app, &page).await.status, StatusCode::NOT_FOUND);
+
+        // The justificatif validated until a date, the data found valid.
+        let document = documents(&p, &arles, id).1[0].id;
+        let version = field_value(&a_lea.get(&app, &page).await.html, "version");
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/justificatifs/{document}"),
+                &token,
+                &[
+                    ("version", &version),
+                    ("state", "Validated"),
+                    ("valid_until", "2030-06-30"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let version = field_value(&a_lea.get(&app, &page).await.html, "version");
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/donnees"),
+                &token,
+                &[("version", "123"), ("data_state", "Valid")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "a stale page");
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/donnees"),
+                &token,
+                &[("version", &version), ("data_state", "Valid")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let r = a_lea.get(&app, &page).await;
+        assert!(r.html.contains("Données vérifiées"));
+        assert!(!r.html.contains("value=\"Invalid\""), "checked once");
+
+        // Complete, then accepted.
+        for to in ["Complete", "Validated"] {
+            let version = field_value(&a_lea.get(&app, &page).await.html, "version");
+            let r = a_lea
+                .post(
+                    &app,
+                    &format!("{page}/etat"),
+                    &token,
+                    &[("version", &version), ("to", to)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{to}: {}", r.html);
+        }
+        assert_eq!(state_of(&p, &arles, id), "Validated");
+        assert!(mails_to(&p, &arles, "durand@example.fr")
+            .iter()
+            .any(|(s, body)| s.contains("acceptée") && body.contains("attestation.pdf")));
+        let text = pdftotext(
+            &b.get_bytes(&app, &format!("/mes-demandes/{id}/attestation.pdf"))
+                .await,
+        );
+        assert!(text.contains("acceptée"), "{text}");
+        assert!(history_has(&p, &arles, id, "Données vérifiées"));
+        assert!(history_has(
+            &p,
+            &arles,
+            id,
+            "Justificatif de domicile : validé, valable jusqu’au 30 juin 2030"
+        ));
+    }
+}

@@ -27,7 +27,12 @@ pub const PDF: &[u8] =
 /// Two collectivités, each with the canteen registration online and a
 /// season open today, and the bulky-waste collection online.
 pub async fn setup(backend: Backend) -> (Platform, Tenant, Tenant) {
-    let p = Platform::new(backend, Dir::Builtin);
+    setup_with(backend, Dir::Builtin).await
+}
+
+/// [`setup`], the agents in `dir` (a real slapd for `Dir::Ldap`).
+pub async fn setup_with(backend: Backend, dir: Dir) -> (Platform, Tenant, Tenant) {
+    let p = Platform::new(backend, dir);
     let prov = test::init_service(provisioning_app(&p.shared)).await;
     for (slug, name) in [("arles", "Ville d’Arles"), ("nimes", "Ville de Nîmes")] {
         let (status, _) = call(

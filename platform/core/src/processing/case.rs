@@ -120,6 +120,8 @@ pub struct FoyerBrief {
 pub struct Opened {
     pub case: super::Case,
     pub data_state: String,
+    /// The data wait for the agent's check.
+    pub data_pending: bool,
     pub steps: Vec<StepSummary>,
     pub history: Vec<Entry>,
     pub messages: Vec<Message>,
@@ -230,6 +232,7 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
     };
     let teleservices = Teleservices::load(tx)?;
     Ok(Opened {
+        data_pending: row.data_state == "Pending",
         data_state: match row.data_state.as_str() {
             "Valid" => "Données vérifiées",
             "Invalid" => "Données à corriger",

@@ -157,3 +157,38 @@ pub fn edit_step(
     touched(tx, desk, &updated)?;
     Ok(Ok(()))
 }
+
+/// The agent's verdict on the request's data: checked, or to be corrected;
+/// given once, while they wait to be checked (sending the request again
+/// puts them back to « à vérifier »).
+pub fn check_data(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    seen: &str,
+    verdict: &str,
+) -> Result<(), Error> {
+    let row = writable(tx, desk, id, Some(seen))?;
+    let note = match verdict {
+        "Valid" => "Données vérifiées",
+        "Invalid" => "Données à corriger",
+        _ => {
+            return Err(crate::error::invalid(
+                "data_state",
+                "choisissez « données vérifiées » ou « données à corriger »",
+            ))
+        }
+    };
+    if row.data_state != "Pending" {
+        return Err(Error::Refused(
+            "les données de cette demande sont déjà vérifiées : elles seront à vérifier de nouveau si le foyer la renvoie".into(),
+        ));
+    }
+    let mut updated = row.clone();
+    updated.data_state = verdict.to_owned();
+    crate::store::repo::requests::update(tx, &updated)?;
+    let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
+    let me = super::case::me(desk);
+    action(tx, id, ActionKind::DataCheck, &me, state, note, false, None)?;
+    touched(tx, desk, &updated)
+}
