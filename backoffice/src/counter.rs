@@ -30,15 +30,13 @@ fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// The kit's errors from the core's.
-fn field_errors(errors: Vec<FieldError>) -> Vec<guichet_core::error::FieldError> {
-    errors
-        .into_iter()
-        .map(|e| guichet_core::error::FieldError {
-            field: e.name,
-            message: e.message,
-        })
-        .collect()
+/// A refusal of the whole form (the request changed, the season closed…).
+fn refusal(message: String) -> Vec<FieldError> {
+    vec![FieldError {
+        name: String::new(),
+        label: String::new(),
+        message,
+    }]
 }
 
 /// Runs `f` with the agent's desk; the desk is given back for the layout.
@@ -318,7 +316,7 @@ async fn step_view(
         csrf::token(session)?,
         "Enregistrer et continuer",
     );
-    form.field_errors(field_errors(errors));
+    form.answer_errors(errors);
     let heading = format!(
         "{} — {} (foyer n° {})",
         step.title, filed.offer.teleservice.label, foyer.id
@@ -367,12 +365,7 @@ pub(crate) async fn save_step(
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (id, key) = path.into_inner();
-    let input = Input::new(
-        pairs
-            .into_iter()
-            .filter(|(k, _)| k != guichet_web::csrf::FIELD && !k.starts_with('_'))
-            .collect(),
-    );
+    let input = guichet_web::steps::answers(pairs);
     let (k, given) = (key.clone(), input.clone());
     let saved = with_desk(&store, &agent, true, move |t, d| {
         counter::save_step(t, d, id, &k, &given)
@@ -398,11 +391,7 @@ pub(crate) async fn save_step(
             .await
         }
         Err(AppError::Conflict(m)) => {
-            let errors = vec![FieldError {
-                name: String::new(),
-                label: String::new(),
-                message: m,
-            }];
+            let errors = refusal(m);
             step_view(
                 &agent,
                 &session,
@@ -494,7 +483,7 @@ async fn send_view(
         ])],
     )
     .hidden("key", &key);
-    form.field_errors(field_errors(errors));
+    form.answer_errors(errors);
     let heading = format!(
         "Déposer « {label} » pour le foyer n° {foyer} ({})",
         channel.label()
@@ -578,11 +567,7 @@ pub(crate) async fn send(
             .await
         }
         Err(AppError::Conflict(m)) => {
-            let errors = vec![FieldError {
-                name: String::new(),
-                label: String::new(),
-                message: m,
-            }];
+            let errors = refusal(m);
             send_view(
                 &agent,
                 &session,

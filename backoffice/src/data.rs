@@ -54,15 +54,7 @@ fn draw(
         &format!("/backoffice/demandes/{id}"),
         "Revenir à la demande",
     );
-    form.field_errors(
-        errors
-            .into_iter()
-            .map(|e| guichet_core::error::FieldError {
-                field: e.name,
-                message: e.message,
-            })
-            .collect(),
-    );
+    form.answer_errors(errors);
     let number = f.row.number.unwrap_or_default();
     let heading = format!("Demande n° {number} : corriger « {} »", step.title);
     let layout = desk::layout(agent, desk, &heading, Nav::Requests, session)?;
@@ -128,12 +120,7 @@ pub(crate) async fn save(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     // The kit's own fields are not the form's.
-    let input = Input::new(
-        pairs
-            .into_iter()
-            .filter(|(k, _)| k != guichet_web::csrf::FIELD && !k.starts_with('_'))
-            .collect(),
-    );
+    let input = guichet_web::steps::answers(pairs);
     let (me, k, given) = (agent.agent_id, key.clone(), input.clone());
     let saved = tx::write(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;

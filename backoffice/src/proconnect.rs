@@ -7,15 +7,15 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::identity::{self, Flavor, IdentityError, Pending, ProviderConfig};
+use guichet_core::identity::{Flavor, IdentityError, ProviderConfig};
 use guichet_core::processing;
 use guichet_core::store::repo::agents as agent_rows;
 use guichet_core::store::Store;
 use guichet_core::Error;
+use guichet_web::identity::{self as oidc, Arrival, Back};
 use guichet_web::session::{self, SessionPrincipal};
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{tx, AppError, Renderer};
-use serde::Deserialize;
 
 use crate::session::{record, render_login, see_other};
 
@@ -93,25 +93,10 @@ pub(crate) async fn start(
         "{}/backoffice/proconnect/retour",
         crate::case::base_url(&req)
     );
-    match identity::start(config, Flavor::ProConnect, &redirect).await {
-        Ok((url, pending)) => {
-            session
-                .insert(PENDING, &pending)
-                .map_err(|e| AppError::Internal(format!("session : {e}")))?;
-            Ok(see_other(&url))
-        }
+    match oidc::depart(&session, config, Flavor::ProConnect, &redirect, PENDING).await? {
+        Ok(url) => Ok(see_other(&url)),
         Err(e) => identity_failed(&pages, &tenant, &session, &e),
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Back {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    error: String,
 }
 
 pub(crate) async fn back(
@@ -125,26 +110,12 @@ pub(crate) async fn back(
     let (true, Some(config)) = (offered(&store, &tenant, &pc).await?, pc.0.as_ref()) else {
         return Err(AppError::NotFound);
     };
-    // One return per departure: the pending flow is spent whatever happens.
-    let pending: Option<Pending> = session.remove_as(PENDING).and_then(Result::ok);
-    if !query.error.is_empty() {
-        return refused(&pages, &tenant, &session, "La connexion avec ProConnect n’a pas abouti. Vous pouvez recommencer, ou vous connecter avec votre identifiant et votre mot de passe.", StatusCode::UNAUTHORIZED);
-    }
-    let Some(pending) = pending else {
-        let e = IdentityError::Refused("aucune connexion en cours".into());
-        return identity_failed(&pages, &tenant, &session, &e);
-    };
-    let who = match identity::finish(
-        config,
-        Flavor::ProConnect,
-        &pending,
-        &query.code,
-        &query.state,
-    )
-    .await
-    {
-        Ok(who) => who,
-        Err(e) => return identity_failed(&pages, &tenant, &session, &e),
+    let who = match oidc::arrive(&session, config, Flavor::ProConnect, PENDING, &query).await {
+        Arrival::Identified(who) => who,
+        Arrival::Failed(e) => return identity_failed(&pages, &tenant, &session, &e),
+        Arrival::Cancelled => {
+            return refused(&pages, &tenant, &session, "La connexion avec ProConnect n’a pas abouti. Vous pouvez recommencer, ou vous connecter avec votre identifiant et votre mot de passe.", StatusCode::UNAUTHORIZED)
+        }
     };
     let email = who.email.clone();
     let found = tx::read(&store, &tenant, move |t| {

@@ -523,18 +523,6 @@ pub(crate) async fn submit(
         &form.note,
         &form.key,
     );
-    f.field_errors(
-        errors
-            .into_iter()
-            .map(|e| guichet_core::error::FieldError {
-                message: if e.name.starts_with("step.") {
-                    format!("{} : {}", e.label, e.message)
-                } else {
-                    e.message
-                },
-                field: e.name,
-            })
-            .collect(),
-    );
+    f.answer_errors(errors);
     summary_view(&pages, &who, &session, loaded, f, StatusCode::BAD_REQUEST)
 }

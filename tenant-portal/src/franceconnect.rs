@@ -9,13 +9,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_core::auth::password;
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::foyers::{self, Opened, PersonForm};
-use guichet_core::identity::{self, Identity, IdentityError, Pending, ProviderConfig};
+use guichet_core::identity::{self, Flavor, Identity, IdentityError, ProviderConfig};
 use guichet_core::store::repo::foyers as rows;
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::client::ClientAddr;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
+use guichet_web::identity::{self as oidc, Arrival, Back};
 use guichet_web::session::{self, SessionPrincipal};
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{blocking, tx, AppError, Layout, Renderer};
@@ -82,25 +83,10 @@ pub(crate) async fn start(
 ) -> Result<HttpResponse, AppError> {
     let config = config(&fc)?;
     let redirect = format!("{}/connexion/franceconnect/retour", base_url(&req));
-    match identity::start(config, identity::Flavor::FranceConnect, &redirect).await {
-        Ok((url, pending)) => {
-            session
-                .insert(PENDING, &pending)
-                .map_err(|e| AppError::Internal(format!("session : {e}")))?;
-            Ok(see_other(&url))
-        }
+    match oidc::depart(&session, config, Flavor::FranceConnect, &redirect, PENDING).await? {
+        Ok(url) => Ok(see_other(&url)),
         Err(e) => unavailable(&pages, &tenant, &session, &e),
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Back {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    error: String,
 }
 
 pub(crate) async fn back(
@@ -112,37 +98,19 @@ pub(crate) async fn back(
     query: web::Query<Back>,
 ) -> Result<HttpResponse, AppError> {
     let config = config(&fc)?;
-    // One return per departure: the pending flow is spent whatever happens.
-    let pending: Option<Pending> = session.remove_as(PENDING).and_then(Result::ok);
-    if !query.error.is_empty() {
-        return message_page(
-            &pages,
-            &tenant,
-            &session,
-            "Connexion annulée",
-            "La connexion avec FranceConnect n’a pas abouti. Vous pouvez recommencer, ou vous connecter avec votre adresse électronique et votre mot de passe.",
-            Some(("/connexion", "Retour à la page de connexion")),
-        );
-    }
-    let Some(pending) = pending else {
-        return unavailable(
-            &pages,
-            &tenant,
-            &session,
-            &IdentityError::Refused("aucune connexion en cours".into()),
-        );
-    };
-    let who = match identity::finish(
-        config,
-        identity::Flavor::FranceConnect,
-        &pending,
-        &query.code,
-        &query.state,
-    )
-    .await
-    {
-        Ok(who) => who,
-        Err(e) => return unavailable(&pages, &tenant, &session, &e),
+    let who = match oidc::arrive(&session, config, Flavor::FranceConnect, PENDING, &query).await {
+        Arrival::Identified(who) => who,
+        Arrival::Failed(e) => return unavailable(&pages, &tenant, &session, &e),
+        Arrival::Cancelled => {
+            return message_page(
+                &pages,
+                &tenant,
+                &session,
+                "Connexion annulée",
+                "La connexion avec FranceConnect n’a pas abouti. Vous pouvez recommencer, ou vous connecter avec votre adresse électronique et votre mot de passe.",
+                Some(("/connexion", "Retour à la page de connexion")),
+            )
+        }
     };
     let (issuer, subject) = (who.issuer.clone(), who.subject.clone());
     let linked = tx::read(&store, &tenant, move |t| {

@@ -127,15 +127,7 @@ fn show(
         "Enregistrer et continuer",
     )
     .secondary("_then", "later", "Enregistrer et finir plus tard");
-    form.field_errors(
-        errors
-            .into_iter()
-            .map(|e| guichet_core::error::FieldError {
-                field: e.name,
-                message: e.message,
-            })
-            .collect(),
-    );
+    form.answer_errors(errors);
     let form = sealed(form);
     let steps = progress(f, step_key, documents);
     let number = f
@@ -220,12 +212,7 @@ pub(crate) async fn save(
     let (id, step_key) = path.into_inner();
     let later = pairs.iter().any(|(k, v)| k == "_then" && v == "later");
     // The kit's own fields are not the form's.
-    let input = Input::new(
-        pairs
-            .into_iter()
-            .filter(|(k, _)| k != guichet_web::csrf::FIELD && !k.starts_with('_'))
-            .collect(),
-    );
+    let input = guichet_web::steps::answers(pairs);
     let (me, f, ctx, documents) = load(&store, &who, id, &step_key).await?;
     let (household, foyer, key, given) = (
         me.household(),

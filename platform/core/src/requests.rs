@@ -912,6 +912,20 @@ fn notify_agents(
     Ok(())
 }
 
+/// A request's answers in a PDF, step by step (the steps left empty out).
+pub(crate) fn push_answers(doc: &mut crate::pdf::Document, steps: &[StepSummary]) {
+    use crate::pdf::Block;
+    for step in steps.iter().filter(|s| !s.answers.is_empty()) {
+        doc.push(Block::Heading(step.title.clone()));
+        for a in &step.answers {
+            doc.push(Block::Field {
+                label: a.label.clone(),
+                value: a.text.clone(),
+            });
+        }
+    }
+}
+
 /// What the receipt says: the request as it was sent.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Receipt {
@@ -952,18 +966,7 @@ impl Receipt {
             label: "Contact choisi".into(),
             value: self.means.clone(),
         });
-        for step in &self.steps {
-            if step.answers.is_empty() {
-                continue;
-            }
-            doc.push(Block::Heading(step.title.clone()));
-            for a in &step.answers {
-                doc.push(Block::Field {
-                    label: a.label.clone(),
-                    value: a.text.clone(),
-                });
-            }
-        }
+        push_answers(&mut doc, &self.steps);
         if !self.note.is_empty() {
             doc.push(Block::Heading("Votre message".into()));
             doc.push(Block::Paragraph(self.note.clone()));
@@ -1035,18 +1038,7 @@ impl Certificate {
                 value: s.clone(),
             });
         }
-        for step in &self.steps {
-            if step.answers.is_empty() {
-                continue;
-            }
-            doc.push(Block::Heading(step.title.clone()));
-            for a in &step.answers {
-                doc.push(Block::Field {
-                    label: a.label.clone(),
-                    value: a.text.clone(),
-                });
-            }
-        }
+        push_answers(&mut doc, &self.steps);
         doc.push(Block::Gap);
         doc.push(Block::Paragraph(format!(
             "Attestation établie par {site} ; conservez-la avec vos papiers."

@@ -435,6 +435,24 @@ impl Form {
         }
     }
 
+    /// The refusals of a request's answers (a step, or the whole request
+    /// at sending: those of a step say which).
+    pub fn answer_errors(&mut self, errors: Vec<guichet_core::domain::forms::FieldError>) {
+        self.field_errors(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    message: if e.name.starts_with("step.") {
+                        format!("{} : {}", e.label, e.message)
+                    } else {
+                        e.message
+                    },
+                    field: e.name,
+                })
+                .collect(),
+        );
+    }
+
     pub fn general_error(&mut self, message: &str) {
         self.general.push(sentence(message));
     }

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod error;
 pub mod forms;
 pub mod health;
+pub mod identity;
 pub mod logging;
 pub mod openapi;
 pub mod principal;

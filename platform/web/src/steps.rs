@@ -5,6 +5,17 @@
 use guichet_core::domain::forms::{
     Choice, ChoiceDisplay, Condition, Context, Field as Def, FieldKind, Input, Step,
 };
+
+/// A step's answers as sent: the form's pairs without the kit's own fields
+/// (the CSRF token, `_`-prefixed controls).
+pub fn answers(pairs: Vec<(String, String)>) -> Input {
+    Input::new(
+        pairs
+            .into_iter()
+            .filter(|(k, _)| k != crate::csrf::FIELD && !k.starts_with('_'))
+            .collect(),
+    )
+}
 use guichet_core::domain::household::ADDRESS_PARTS;
 
 use crate::forms::{Field, Form, Section, TreeChoice};

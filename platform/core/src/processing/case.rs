@@ -565,18 +565,7 @@ pub fn printable(
             value,
         });
     }
-    for step in summarize(filed.form, &filed.data, &ctx, true) {
-        if step.answers.is_empty() {
-            continue;
-        }
-        doc.push(Block::Heading(step.title));
-        for a in step.answers {
-            doc.push(Block::Field {
-                label: a.label,
-                value: a.text,
-            });
-        }
-    }
+    requests::push_answers(&mut doc, &summarize(filed.form, &filed.data, &ctx, true));
     doc.push(Block::Heading("Historique".into()));
     for a in repo::actions(tx, id, false)? {
         let state = RequestState::parse(&a.resulting_state)
