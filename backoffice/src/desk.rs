@@ -15,6 +15,7 @@ pub(crate) enum Section {
     Board,
     Requests,
     Foyers,
+    Settings,
 }
 
 /// The desk of the signed-in agent, in the page's transaction. An agent
@@ -51,6 +52,13 @@ pub(crate) fn layout(
             current == Section::Requests,
         )
         .link("/backoffice/foyers", "Foyers", current == Section::Foyers);
+    if desk.administers() {
+        layout = layout.link(
+            "/backoffice/parametres",
+            "Paramètres",
+            current == Section::Settings,
+        );
+    }
     layout.user = Some(desk.name.clone());
     layout.csrf_token = Some(csrf::token(session)?);
     layout.logout_action = Some("/backoffice/deconnexion".into());

@@ -12,6 +12,7 @@ mod foyers;
 mod password;
 mod proconnect;
 mod session;
+mod settings;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -50,6 +51,8 @@ pub fn routes() -> RouteTable {
             "request.certificate",
             case::certificate,
         )
+        .get("/parametres", Agent, "settings.show", settings::page)
+        .post("/parametres", Agent, "settings.save", settings::save)
         .get("/foyers", Agent, "foyers.search", foyers::search)
         .get(
             "/foyers/nouveau",

@@ -429,6 +429,14 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Créer le foyer' }), 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
     await accessible(page, 'création d’un foyer au guichet avec erreurs');
+    // The collectivité's settings, for its administrator: a wrong lock delay said.
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Paramètres', exact: true }));
+    await expectHeading(page, 'Paramètres de la collectivité');
+    await accessible(page, 'paramètres de la collectivité');
+    await page.getByLabel('Durée du verrou d’une demande ouverte, en minutes', { exact: true }).fill('2');
+    await follow(page, page.getByRole('button', { name: 'Enregistrer les paramètres' }), 400);
+    expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
+    await accessible(page, 'paramètres de la collectivité avec erreurs');
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');

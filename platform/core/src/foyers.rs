@@ -15,8 +15,7 @@ use crate::error::{Checks, Error};
 use crate::mail::outbox;
 use crate::sessions::{self, PrincipalKind, SessionPrincipal};
 use crate::store::repo::foyers::{
-    self as repo, HouseholdEventRow, HouseholdRow, IndividualRow, LoginRow, PortalSettingsRow,
-    TokenRow,
+    self as repo, HouseholdEventRow, HouseholdRow, IndividualRow, LoginRow, SettingsRow, TokenRow,
 };
 use crate::store::TenantTx;
 
@@ -24,8 +23,8 @@ use crate::store::TenantTx;
 pub const CONFIRM_DAYS: i64 = 7;
 pub const RESET_HOURS: i64 = 1;
 
-/// The portal settings of a collectivité (defaults until an administrator
-/// changes them).
+/// The settings of a collectivité, for its portal and its back office
+/// (defaults until an administrator changes them).
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
     pub draft_keep_days: i64,
@@ -34,6 +33,15 @@ pub struct Settings {
     pub notify_agents: bool,
     /// Whom a household whose account is disabled should contact.
     pub help_contact: String,
+    /// How long an agent's lock on a request they opened lasts.
+    pub lock_minutes: i64,
+    /// The instruction delays of the téléservices that set none.
+    pub max_delay_days: i32,
+    pub alert_delay_days: i32,
+    /// Agents are e-mailed the requests turning urgent or late, one line
+    /// each (`alerts_detailed`) or their counts.
+    pub alerts_enabled: bool,
+    pub alerts_detailed: bool,
 }
 
 impl Default for Settings {
@@ -49,12 +57,17 @@ impl Default for Settings {
             ],
             notify_agents: false,
             help_contact: "l’accueil de votre mairie".into(),
+            lock_minutes: crate::domain::requests::LOCK_MINUTES,
+            max_delay_days: crate::domain::requests::DEFAULT_MAX_DELAY_DAYS,
+            alert_delay_days: crate::domain::requests::DEFAULT_ALERT_DELAY_DAYS,
+            alerts_enabled: false,
+            alerts_detailed: false,
         }
     }
 }
 
 pub fn settings(tx: &mut TenantTx<'_>) -> Result<Settings, Error> {
-    Ok(match repo::portal_settings(tx)? {
+    Ok(match repo::settings(tx)? {
         None => Settings::default(),
         Some(row) => Settings {
             draft_keep_days: row.draft_keep_days.into(),
@@ -66,21 +79,31 @@ pub fn settings(tx: &mut TenantTx<'_>) -> Result<Settings, Error> {
                 .collect(),
             notify_agents: row.notify_agents,
             help_contact: row.help_contact,
+            lock_minutes: row.lock_minutes.into(),
+            max_delay_days: row.max_delay_days,
+            alert_delay_days: row.alert_delay_days,
+            alerts_enabled: row.alerts_enabled,
+            alerts_detailed: row.alerts_detailed,
         },
     })
 }
 
 pub fn save_settings(tx: &mut TenantTx<'_>, s: &Settings) -> Result<(), Error> {
     let means: Vec<&str> = s.means_of_contact.iter().map(|m| m.code()).collect();
-    repo::save_portal_settings(
+    repo::save_settings(
         tx,
-        &PortalSettingsRow {
+        &SettingsRow {
             tenant_id: 0,
             draft_keep_days: s.draft_keep_days as i32,
             draft_notice_days: s.draft_notice_days as i32,
             means_of_contact: means.join(","),
             notify_agents: s.notify_agents,
             help_contact: s.help_contact.clone(),
+            lock_minutes: s.lock_minutes as i32,
+            max_delay_days: s.max_delay_days,
+            alert_delay_days: s.alert_delay_days,
+            alerts_enabled: s.alerts_enabled,
+            alerts_detailed: s.alerts_detailed,
         },
     )?;
     Ok(())

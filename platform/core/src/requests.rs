@@ -588,6 +588,16 @@ pub fn filed(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<Filed, Er
     })
 }
 
+/// Who holds the request's lock and since when, while it holds (the
+/// collectivité's lock delay).
+pub fn live_lock(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<(i64, NaiveDateTime)>, Error> {
+    let Some((agent, since)) = repo::lock_holder(tx, id)? else {
+        return Ok(None);
+    };
+    let minutes = foyers::settings(tx)?.lock_minutes;
+    Ok(lock_alive(since, now(), minutes).then_some((agent, since)))
+}
+
 /// Refuses a change when the household may not make it now.
 fn editable(tx: &mut TenantTx<'_>, f: &Filed) -> Result<(), Error> {
     if !f.state().editable_by_household() {
@@ -596,7 +606,7 @@ fn editable(tx: &mut TenantTx<'_>, f: &Filed) -> Result<(), Error> {
             f.state().label().to_lowercase()
         )));
     }
-    if repo::lock_holder(tx, f.row.id)?.is_some_and(|(_, at)| lock_alive(at, now())) {
+    if live_lock(tx, f.row.id)?.is_some() {
         return Err(Error::Refused(
             "la demande est en cours de traitement par un agent : vous ne pouvez pas la modifier pour l’instant. Réessayez plus tard".into(),
         ));
@@ -1184,7 +1194,7 @@ pub fn follow(
     let f = filed(tx, household, id)?;
     let ctx = context(tx, &f.offer, Some(foyer), true)?;
     let state = f.state();
-    let locked = repo::lock_holder(tx, id)?.is_some_and(|(_, at)| lock_alive(at, now()));
+    let locked = live_lock(tx, id)?.is_some();
     let history = repo::actions(tx, id, true)?
         .into_iter()
         .map(|a| Event {

@@ -560,13 +560,14 @@ impl ActionKind {
     }
 }
 
-/// How long an agent's lock on a request they opened lasts (the
-/// collectivité's lock delay; 30 minutes by default).
+/// How long an agent's lock on a request they opened lasts, unless the
+/// collectivité says otherwise.
 pub const LOCK_MINUTES: i64 = 30;
 
-/// Whether a lock taken at `taken_at` still holds at `now`.
-pub fn lock_alive(taken_at: NaiveDateTime, now: NaiveDateTime) -> bool {
-    taken_at > now - chrono::Duration::minutes(LOCK_MINUTES)
+/// Whether a lock taken at `taken_at` still holds at `now`, for a lock
+/// delay of `minutes`.
+pub fn lock_alive(taken_at: NaiveDateTime, now: NaiveDateTime, minutes: i64) -> bool {
+    taken_at > now - chrono::Duration::minutes(minutes)
 }
 
 /// A collectivité's default delays, in days (`domain.md` §9).
@@ -581,12 +582,18 @@ pub struct Delays {
 }
 
 impl Delays {
-    /// The téléservice's own delays, or the defaults; the alert window never
-    /// starts before the submission.
-    pub fn of(max_days: Option<i32>, alert_days: Option<i32>) -> Delays {
-        let max_days = max_days.unwrap_or(DEFAULT_MAX_DELAY_DAYS).max(1);
+    /// The collectivité's defaults.
+    pub const DEFAULT: Delays = Delays {
+        max_days: DEFAULT_MAX_DELAY_DAYS,
+        alert_days: DEFAULT_ALERT_DELAY_DAYS,
+    };
+
+    /// The téléservice's own delays, or `defaults` (the collectivité's); the
+    /// alert window never starts before the submission.
+    pub fn of(max_days: Option<i32>, alert_days: Option<i32>, defaults: Delays) -> Delays {
+        let max_days = max_days.unwrap_or(defaults.max_days).max(1);
         let alert_days = alert_days
-            .unwrap_or(DEFAULT_ALERT_DELAY_DAYS)
+            .unwrap_or(defaults.alert_days)
             .clamp(0, max_days - 1);
         Delays {
             max_days,
@@ -643,7 +650,7 @@ mod quality_tests {
 
     #[test]
     fn delays_count_from_submission() {
-        let d = Delays::of(Some(10), Some(3));
+        let d = Delays::of(Some(10), Some(3), Delays::DEFAULT);
         let now = at(21, 12);
         assert_eq!(d.quality(at(15, 12), now), Quality::OnTime);
         // Seven days: the alert window opens.
@@ -656,13 +663,13 @@ mod quality_tests {
     #[test]
     fn defaults_and_an_alert_longer_than_the_delay() {
         assert_eq!(
-            Delays::of(None, None),
+            Delays::of(None, None, Delays::DEFAULT),
             Delays {
                 max_days: 10,
                 alert_days: 3
             }
         );
-        assert_eq!(Delays::of(Some(2), Some(5)).alert_days, 1);
+        assert_eq!(Delays::of(Some(2), Some(5), Delays::DEFAULT).alert_days, 1);
         assert_eq!(Quality::parse("urgent"), Some(Quality::Urgent));
         assert_eq!(Quality::parse("rouge"), None);
     }

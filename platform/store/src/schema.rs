@@ -261,13 +261,18 @@ diesel::table! {
 }
 
 diesel::table! {
-    portal_settings (tenant_id) {
+    settings (tenant_id) {
         tenant_id -> BigInt,
         draft_keep_days -> Integer,
         draft_notice_days -> Integer,
         means_of_contact -> Text,
         notify_agents -> Bool,
         help_contact -> Text,
+        lock_minutes -> Integer,
+        max_delay_days -> Integer,
+        alert_delay_days -> Integer,
+        alerts_enabled -> Bool,
+        alerts_detailed -> Bool,
     }
 }
 

@@ -77,7 +77,7 @@ pub fn agent(p: &Platform, t: &Tenant, first: &str, last: &str, right: &str) -> 
 }
 
 /// Moves a request's submission `days` back in time.
-fn age(p: &Platform, t: &Tenant, id: i64, days: i64) {
+pub fn age(p: &Platform, t: &Tenant, id: i64, days: i64) {
     p.store
         .write(t.id, move |tx| {
             let mut row = request_rows::get(tx, id)?.unwrap();

@@ -6,6 +6,7 @@ mod backoffice;
 mod backoffice_api;
 mod backoffice_counter;
 mod backoffice_documents;
+mod backoffice_settings;
 mod browser;
 mod cli;
 mod files;

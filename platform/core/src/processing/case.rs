@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{Desk, Teleservices};
 use crate::domain::forms::{summarize, StepSummary};
-use crate::domain::requests::{lock_alive, ActionKind, Actor as Who, RequestState};
+use crate::domain::requests::{ActionKind, Actor as Who, RequestState};
 use crate::domain::time;
 use crate::error::{invalid, Error};
 use crate::foyers::{self, Actor};
@@ -153,7 +153,7 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
     let row = reach(tx, desk, id)?;
     let access = desk.rights.access(row.category_id);
     let at = now();
-    let held = repo::lock_holder(tx, id)?.filter(|(_, since)| lock_alive(*since, at));
+    let held = requests::live_lock(tx, id)?;
     let lock = match held {
         Some((agent, since)) if agent != desk.agent_id => Some(Lock {
             mine: false,
@@ -300,7 +300,7 @@ pub(super) fn writable(
                     .into(),
             )
         })?;
-    match repo::lock_holder(tx, id)?.filter(|(_, since)| lock_alive(*since, now())) {
+    match requests::live_lock(tx, id)? {
         Some((agent, _)) if agent == desk.agent_id => {}
         Some((agent, since)) => {
             return Err(Error::Refused(format!(
@@ -422,7 +422,7 @@ pub fn take_over(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Erro
         ));
     }
     let at = now();
-    let held = repo::lock_holder(tx, id)?.filter(|(_, since)| lock_alive(*since, at));
+    let held = requests::live_lock(tx, id)?;
     if let Some((agent, _)) = held.filter(|(agent, _)| *agent != desk.agent_id) {
         let holder = agent_name(tx, agent)?;
         repo::take_lock(tx, id, desk.agent_id, at)?;
@@ -494,7 +494,7 @@ pub fn apply(
             "elle n’est pas du téléservice de la recherche".into(),
         ));
     }
-    let held = repo::lock_holder(tx, id)?.filter(|(_, since)| lock_alive(*since, now()));
+    let held = requests::live_lock(tx, id)?;
     let taken = held.is_none();
     if taken && desk.rights.access(row.category_id) >= Access::Write {
         repo::take_lock(tx, id, desk.agent_id, now())?;

@@ -8,6 +8,7 @@ pub mod data;
 pub mod documents;
 mod foyers;
 mod record;
+pub mod settings;
 
 use std::collections::HashMap;
 
@@ -89,19 +90,27 @@ pub struct Case {
     pub foyer: i64,
 }
 
-/// The téléservices of the collectivité, by id: labels and delays.
-struct Teleservices(HashMap<i64, (String, Delays)>);
+/// The téléservices of the collectivité, by id: labels and delays (their
+/// own, or the collectivité's defaults, kept for the unknown).
+struct Teleservices(HashMap<i64, (String, Delays)>, Delays);
 
 impl Teleservices {
     fn load(tx: &mut TenantTx<'_>) -> Result<Teleservices, Error> {
+        let settings = crate::foyers::settings(tx)?;
+        let defaults = Delays::of(
+            Some(settings.max_delay_days),
+            Some(settings.alert_delay_days),
+            Delays::DEFAULT,
+        );
         Ok(Teleservices(
             offer::teleservices(tx)?
                 .into_iter()
                 .map(|t| {
-                    let delays = Delays::of(t.max_delay_days, t.alert_delay_days);
+                    let delays = Delays::of(t.max_delay_days, t.alert_delay_days, defaults);
                     (t.id, (t.label, delays))
                 })
                 .collect(),
+            defaults,
         ))
     }
 
@@ -111,7 +120,7 @@ impl Teleservices {
             .0
             .get(&r.teleservice_id)
             .cloned()
-            .unwrap_or_else(|| (String::new(), Delays::of(None, None)));
+            .unwrap_or_else(|| (String::new(), self.1));
         let quality = r
             .submitted_at
             .filter(|_| state.under_instruction())

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::case::{reach, version};
 use super::Desk;
-use crate::domain::requests::{lock_alive, RequestState};
+use crate::domain::requests::RequestState;
 use crate::domain::time;
 use crate::error::Error;
 use crate::justificatifs;
@@ -118,8 +118,7 @@ pub fn record(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<RequestReco
         .find(|t| t.id == row.teleservice_id)
         .map(|t| t.code)
         .unwrap_or_default();
-    let locked = repo::lock_holder(tx, id)?
-        .is_some_and(|(_, since)| lock_alive(since, chrono::Utc::now().naive_utc()));
+    let locked = crate::requests::live_lock(tx, id)?.is_some();
     let documents = justificatifs::of_request(tx, row.household_id, id)?
         .into_iter()
         .map(|d| DocumentRecord {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::schema::{
     child_responsibles, household_events, household_logins, household_tokens, households,
-    identity_links, individuals, portal_settings,
+    identity_links, individuals, settings,
 };
 use crate::{StoreError, TenantTx};
 
@@ -515,39 +515,41 @@ pub fn events(
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = portal_settings)]
-pub struct PortalSettingsRow {
+#[diesel(table_name = settings)]
+pub struct SettingsRow {
     pub tenant_id: i64,
     pub draft_keep_days: i32,
     pub draft_notice_days: i32,
     pub means_of_contact: String,
     pub notify_agents: bool,
     pub help_contact: String,
+    pub lock_minutes: i32,
+    pub max_delay_days: i32,
+    pub alert_delay_days: i32,
+    pub alerts_enabled: bool,
+    pub alerts_detailed: bool,
 }
 
-pub fn portal_settings(tx: &mut TenantTx<'_>) -> Result<Option<PortalSettingsRow>, StoreError> {
+/// The collectivité's settings; `None`: the defaults.
+pub fn settings(tx: &mut TenantTx<'_>) -> Result<Option<SettingsRow>, StoreError> {
     let tenant = tx.tenant_key();
-    Ok(portal_settings::table
-        .filter(portal_settings::tenant_id.eq(tenant))
-        .select(PortalSettingsRow::as_select())
+    Ok(settings::table
+        .filter(settings::tenant_id.eq(tenant))
+        .select(SettingsRow::as_select())
         .get_result(tx.conn())
         .optional()?)
 }
 
-pub fn save_portal_settings(
-    tx: &mut TenantTx<'_>,
-    row: &PortalSettingsRow,
-) -> Result<(), StoreError> {
-    let row = PortalSettingsRow {
+pub fn save_settings(tx: &mut TenantTx<'_>, row: &SettingsRow) -> Result<(), StoreError> {
+    let row = SettingsRow {
         tenant_id: tx.tenant_key(),
         ..row.clone()
     };
-    let updated =
-        diesel::update(portal_settings::table.filter(portal_settings::tenant_id.eq(row.tenant_id)))
-            .set(&row)
-            .execute(tx.conn())?;
+    let updated = diesel::update(settings::table.filter(settings::tenant_id.eq(row.tenant_id)))
+        .set(&row)
+        .execute(tx.conn())?;
     if updated == 0 {
-        diesel::insert_into(portal_settings::table)
+        diesel::insert_into(settings::table)
             .values(&row)
             .execute(tx.conn())?;
     }

@@ -1,0 +1,170 @@
+//! The collectivité's settings page, for its back office's administrators.
+
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use guichet_core::domain::requests::MeansOfContact;
+use guichet_core::foyers::Settings;
+use guichet_core::processing::settings::{self, SettingsInput};
+use guichet_core::store::Store;
+use guichet_core::Error;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
+use guichet_web::principal::SignedInAgent;
+use guichet_web::{tx, AppError, Renderer};
+use serde::Deserialize;
+
+use crate::desk::{self, Section as Nav};
+
+const TITLE: &str = "Paramètres de la collectivité";
+
+fn form(csrf_token: String, v: &SettingsInput) -> Form {
+    let means = MeansOfContact::ALL
+        .into_iter()
+        .map(|m| {
+            let code = m.code().to_owned();
+            let on = v.means_of_contact.contains(&code);
+            (code, m.label().to_owned(), on)
+        })
+        .collect();
+    Form::new(
+        "/backoffice/parametres",
+        csrf_token,
+        "Enregistrer les paramètres",
+        vec![
+            Section::titled(
+                "Les brouillons des foyers",
+                None,
+                vec![
+                    Field::number("draft_keep_days", "Conservation d’un brouillon, en jours", &v.draft_keep_days),
+                    Field::number("draft_notice_days", "Rappel avant sa suppression, en jours", &v.draft_notice_days)
+                        .hint("Le foyer reçoit un courriel ce nombre de jours avant que son brouillon soit supprimé."),
+                ],
+            ),
+            Section::titled(
+                "Le contact avec les foyers",
+                None,
+                vec![
+                    Field::checkboxes("means_of_contact", "Moyens de contact proposés aux foyers", means),
+                    Field::text("help_contact", "Qui contacter pour un compte désactivé", &v.help_contact),
+                    Field::checkbox("notify_agents", "Prévenir les agents par courriel de chaque nouvelle demande", v.notify_agents),
+                ],
+            ),
+            Section::titled(
+                "La qualité de service",
+                Some("Pour les téléservices qui n’ont pas leurs propres délais, comptés depuis le dépôt."),
+                vec![
+                    Field::number("max_delay_days", "Délai maximal de traitement, en jours", &v.max_delay_days),
+                    Field::number("alert_delay_days", "Alerte avant ce délai, en jours", &v.alert_delay_days)
+                        .hint("Une demande devient urgente ce nombre de jours avant son délai maximal, en retard après."),
+                    Field::checkbox("alerts_enabled", "Prévenir les agents par courriel des demandes urgentes et en retard", v.alerts_enabled),
+                    Field::checkbox("alerts_detailed", "Une ligne par demande dans ces courriels (sinon, leur nombre)", v.alerts_detailed),
+                ],
+            ),
+            Section::titled(
+                "Le verrou des demandes",
+                None,
+                vec![Field::number("lock_minutes", "Durée du verrou d’une demande ouverte, en minutes", &v.lock_minutes)
+                    .hint("Un agent qui ouvre une demande la tient pendant ce temps ; les autres la lisent seulement.")],
+            ),
+        ],
+    )
+}
+
+fn input_of(s: &Settings) -> SettingsInput {
+    SettingsInput {
+        draft_keep_days: s.draft_keep_days.to_string(),
+        draft_notice_days: s.draft_notice_days.to_string(),
+        means_of_contact: s
+            .means_of_contact
+            .iter()
+            .map(|m| m.code().to_owned())
+            .collect(),
+        notify_agents: s.notify_agents,
+        help_contact: s.help_contact.clone(),
+        max_delay_days: s.max_delay_days.to_string(),
+        alert_delay_days: s.alert_delay_days.to_string(),
+        alerts_enabled: s.alerts_enabled,
+        alerts_detailed: s.alerts_detailed,
+        lock_minutes: s.lock_minutes.to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    #[serde(default)]
+    fait: String,
+}
+
+pub(crate) async fn page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, AppError> {
+    let me = agent.agent_id;
+    let (desk, current) = tx::read(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        let current = settings::settings(t, &desk)?;
+        Ok::<_, Error>((desk, current))
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let layout = desk::layout(&agent, &desk, TITLE, Nav::Settings, &session)?;
+    let intro = (!done.fait.is_empty())
+        .then_some("Les paramètres sont enregistrés ; ils valent dès maintenant.");
+    form_page(
+        &pages,
+        StatusCode::OK,
+        layout,
+        TITLE,
+        intro,
+        form(csrf::token(&session)?, &input_of(&current)),
+    )
+}
+
+pub(crate) async fn save(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let p = Pairs(pairs);
+    let input = SettingsInput {
+        draft_keep_days: p.get("draft_keep_days"),
+        draft_notice_days: p.get("draft_notice_days"),
+        means_of_contact: p.all("means_of_contact"),
+        notify_agents: p.get("notify_agents") == "oui",
+        help_contact: p.get("help_contact"),
+        max_delay_days: p.get("max_delay_days"),
+        alert_delay_days: p.get("alert_delay_days"),
+        alerts_enabled: p.get("alerts_enabled") == "oui",
+        alerts_detailed: p.get("alerts_detailed") == "oui",
+        lock_minutes: p.get("lock_minutes"),
+    };
+    let (me, given) = (agent.agent_id, input.clone());
+    let saved = tx::write(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        settings::save(t, &desk, &given).map(|_| ())
+    })
+    .await
+    .map_err(desk::signed_in);
+    match saved {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/backoffice/parametres?fait=1"))
+            .finish()),
+        Err(e @ AppError::Invalid(_)) => {
+            let me = agent.agent_id;
+            let desk = tx::read(&store, &agent, move |t| desk::open(t, me))
+                .await
+                .map_err(desk::signed_in)?;
+            let layout = desk::layout(&agent, &desk, TITLE, Nav::Settings, &session)?;
+            let mut f = form(csrf::token(&session)?, &input);
+            let status = f.refused(e)?;
+            form_page(&pages, status, layout, TITLE, None, f)
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,186 @@
+//! The collectivité's settings, on both backends: only its administrators
+//! reach them; bad values are refused field by field and nothing changes;
+//! the lock delay and the default delays they set rule the requests' locks
+//! and quality of service at once; another collectivité keeps its own.
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use chrono::{Duration, Utc};
+use guichet_core::foyers;
+use guichet_core::provisioning::agents::{self, AgentInput};
+use guichet_core::provisioning::groups;
+use guichet_core::store::repo::{agents as agent_rows, requests as request_rows};
+use guichet_core::tenancy::Tenant;
+use guichet_server::app::public_app;
+use guichet_tests::api::Platform;
+use guichet_tests::client::{csrf_of, Browser};
+use guichet_tests::BACKENDS;
+
+use crate::backoffice::{age, agent, signed_in_agent};
+use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
+
+fn administrator(p: &Platform, t: &Tenant, uid: &str) {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            agents::create(
+                &p.store,
+                &p.shared.directory,
+                t,
+                "test",
+                "http://localhost",
+                AgentInput {
+                    uid: Some(uid.into()),
+                    first_name: "Ada".into(),
+                    last_name: "Admin".into(),
+                    email: format!("{uid}@example.fr"),
+                    groups: vec![groups::ADMIN.into()],
+                    profile: Some("admin".into()),
+                    password: Some("un mot de passe long".into()),
+                    ..AgentInput::default()
+                },
+            )
+            .unwrap()
+        })
+        .join()
+        .unwrap()
+    });
+}
+
+const GOOD: &[(&str, &str)] = &[
+    ("draft_keep_days", "20"),
+    ("draft_notice_days", "7"),
+    ("means_of_contact", "Email"),
+    ("means_of_contact", "Mail"),
+    ("help_contact", "l’accueil de la mairie"),
+    ("max_delay_days", "5"),
+    ("alert_delay_days", "2"),
+    ("lock_minutes", "5"),
+];
+
+fn with<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut v: Vec<(&str, &str)> = GOOD
+        .iter()
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
+        .copied()
+        .collect();
+    v.extend(changes.iter().filter(|(_, v)| !v.is_empty()));
+    v
+}
+
+#[actix_web::test]
+async fn administrators_set_the_lock_delay_and_the_default_delays() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        administrator(&p, &arles, "ada.admin");
+        administrator(&p, &nimes, "ada.admin");
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "write");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, id).await;
+        age(&p, &arles, id, 6);
+
+        // An agent without the administrator's profile: nothing.
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        assert!(!a_lea
+            .get(&app, "/backoffice/")
+            .await
+            .html
+            .contains("/backoffice/parametres"));
+        assert_eq!(
+            a_lea.get(&app, "/backoffice/parametres").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let mut admin = signed_in_agent(&app, "ada.admin", "arles").await;
+        let page = admin.get(&app, "/backoffice/parametres").await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}: {}", page.html);
+        assert!(page.html.contains("value=\"30\""), "the default lock delay");
+        let token = csrf_of(&page.html);
+        let lea_token = csrf_of(&a_lea.get(&app, "/backoffice/").await.html);
+        let r = a_lea
+            .post(&app, "/backoffice/parametres", &lea_token, &with(&[]))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // Bad values: each said, nothing saved.
+        for (changes, message) in [
+            (&[("lock_minutes", "2")][..], "de 5 à 480"),
+            (
+                &[("alert_delay_days", "5")][..],
+                "L’alerte vient avant le délai maximal",
+            ),
+            (
+                &[("draft_notice_days", "20")][..],
+                "Le rappel part avant la suppression",
+            ),
+            (
+                &[("means_of_contact", "")][..],
+                "Cochez au moins un moyen de contact",
+            ),
+            (&[("max_delay_days", "dix")][..], "de 1 à 365"),
+        ] {
+            let r = admin
+                .post(&app, "/backoffice/parametres", &token, &with(changes))
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{changes:?}");
+            assert!(r.html.contains(message), "{message}: {}", r.html);
+            let s = p.store.read(arles.id, foyers::settings).unwrap();
+            assert_eq!((s.lock_minutes, s.max_delay_days), (30, 10));
+        }
+        // Before: 6 days after submission, on time with the 10 days default.
+        let board = a_lea.get(&app, "/backoffice/").await;
+        assert!(
+            board
+                .html
+                .contains("En retard <span class=\"count\">(0)</span>"),
+            "{}",
+            board.html
+        );
+        let r = admin
+            .post(&app, "/backoffice/parametres", &token, &with(&[]))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let s = p.store.read(arles.id, foyers::settings).unwrap();
+        assert_eq!(
+            (s.lock_minutes, s.max_delay_days, s.alert_delay_days),
+            (5, 5, 2)
+        );
+        assert_eq!(
+            p.store
+                .read(nimes.id, foyers::settings)
+                .unwrap()
+                .lock_minutes,
+            30
+        );
+        // After: late with 5 days.
+        let board = a_lea.get(&app, "/backoffice/").await;
+        assert!(
+            board
+                .html
+                .contains("En retard <span class=\"count\">(1)</span>"),
+            "{}",
+            board.html
+        );
+
+        // Léa's lock, taken 6 minutes ago, no longer holds with 5 minutes.
+        let page = format!("/backoffice/demandes/{id}");
+        a_lea.get(&app, &page).await;
+        let u = lea.clone();
+        p.store
+            .write(arles.id, move |tx| {
+                let me = agent_rows::get(tx, &u)?.unwrap().id;
+                request_rows::take_lock(tx, id, me, Utc::now().naive_utc() - Duration::minutes(6))
+            })
+            .unwrap();
+        let mut a_hugo = signed_in_agent(&app, &hugo, "arles").await;
+        let r = a_hugo.get(&app, &page).await;
+        assert!(
+            r.html.contains("Vous traitez cette demande depuis le"),
+            "{}",
+            r.html
+        );
+    }
+}
