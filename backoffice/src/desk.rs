@@ -15,6 +15,7 @@ pub(crate) enum Section {
     Board,
     Requests,
     Foyers,
+    Teleservices,
     Settings,
 }
 
@@ -52,6 +53,13 @@ pub(crate) fn layout(
             current == Section::Requests,
         )
         .link("/backoffice/foyers", "Foyers", current == Section::Foyers);
+    if desk.configures_some() {
+        layout = layout.link(
+            "/backoffice/teleservices",
+            "Téléservices",
+            current == Section::Teleservices,
+        );
+    }
     if desk.administers() {
         layout = layout.link(
             "/backoffice/parametres",

@@ -13,6 +13,7 @@ mod password;
 mod proconnect;
 mod session;
 mod settings;
+mod teleservices;
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -50,6 +51,48 @@ pub fn routes() -> RouteTable {
             Agent,
             "request.certificate",
             case::certificate,
+        )
+        .get(
+            "/teleservices",
+            Agent,
+            "teleservices.list",
+            teleservices::list,
+        )
+        .get(
+            "/teleservices/{code}",
+            Agent,
+            "teleservice.show",
+            teleservices::page,
+        )
+        .post(
+            "/teleservices/{code}/en-ligne",
+            Agent,
+            "teleservice.online",
+            teleservices::online,
+        )
+        .post(
+            "/teleservices/{code}/delais",
+            Agent,
+            "teleservice.delays",
+            teleservices::delays,
+        )
+        .post(
+            "/teleservices/{code}/saisons",
+            Agent,
+            "season.create",
+            teleservices::add_season,
+        )
+        .post(
+            "/teleservices/{code}/saisons/{id}",
+            Agent,
+            "season.update",
+            teleservices::change_season,
+        )
+        .post(
+            "/teleservices/{code}/saisons/{id}/supprimer",
+            Agent,
+            "season.delete",
+            teleservices::delete_season,
         )
         .get("/parametres", Agent, "settings.show", settings::page)
         .post("/parametres", Agent, "settings.save", settings::save)

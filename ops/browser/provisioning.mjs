@@ -429,6 +429,17 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Créer le foyer' }), 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
     await accessible(page, 'création d’un foyer au guichet avec erreurs');
+    // The téléservices' configuration: the list, one téléservice, a season refused.
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Téléservices', exact: true }));
+    await expectHeading(page, 'Téléservices');
+    await accessible(page, 'configuration des téléservices');
+    await open(page, new URL('/backoffice/teleservices/school-canteen-registration', page.url()));
+    await accessible(page, 'configuration d’un téléservice');
+    await reflows(page, 'configuration d’un téléservice');
+    await typeInto(page, 'Nom de la nouvelle saison', 'Saison mal datée');
+    await follow(page, page.getByRole('button', { name: 'Ajouter la saison' }), 400);
+    expect((await page.getByRole('alert').count()) >= 1, 'le message d’erreur manque');
+    await accessible(page, 'configuration d’un téléservice en erreur');
     // The collectivité's settings, for its administrator: a wrong lock delay said.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Paramètres', exact: true }));
     await expectHeading(page, 'Paramètres de la collectivité');

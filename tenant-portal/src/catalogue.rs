@@ -169,6 +169,20 @@ pub(crate) async fn show(
     let me = maybe_me(&req, &store).await?;
     let code = code.into_inner();
     let foyer = me.as_ref().map(|(_, m)| m.foyer.clone());
+    // Taken offline with a message: the message, instead of « not found ».
+    let c = code.clone();
+    if let Some((label, message)) =
+        tx::read(&store, &tenant, move |t| requests::offline(t, &c)).await?
+    {
+        return crate::account::message_page(
+            &pages,
+            &tenant,
+            &session,
+            &label,
+            &format!("Ce service en ligne est fermé pour le moment. {message}"),
+            Some(("/", "Retour aux démarches")),
+        );
+    }
     let (offer, asked, eligible) = tx::read(&store, &tenant, move |t| {
         let offer = requests::offer(t, &code)?;
         let asked = requests::asked(&offer);

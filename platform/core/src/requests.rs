@@ -116,6 +116,14 @@ pub fn offer(tx: &mut TenantTx<'_>, code: &str) -> Result<Offer, Error> {
     })
 }
 
+/// A téléservice taken offline with a message for the portal: its label
+/// and the message.
+pub fn offline(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<(String, String)>, Error> {
+    Ok(offer::teleservice(tx, code)?
+        .filter(|t| !t.active && !t.offline_message.is_empty())
+        .map(|t| (t.label, t.offline_message)))
+}
+
 /// Sets a téléservice's paramètre lists and justificatifs from its form's
 /// defaults, the first time it is used (agents change them afterwards).
 pub fn ensure_seeded(

@@ -309,11 +309,15 @@ impl SeasonDates {
         self.registration_start <= day && day <= self.registration_end
     }
 
-    /// Registration windows of one type never overlap (the support guide's
-    /// rule): a household always knows which season it files for.
+    /// Two seasons of one type overlap in neither their registration
+    /// windows nor their periods (the support guide's rule): a household
+    /// always knows which season it files for, and for when.
     pub fn overlaps(&self, other: &SeasonDates) -> bool {
-        self.registration_start <= other.registration_end
-            && other.registration_start <= self.registration_end
+        let registrations = self.registration_start <= other.registration_end
+            && other.registration_start <= self.registration_end;
+        let periods =
+            self.effect_start <= other.effect_end && other.effect_start <= self.effect_end;
+        registrations || periods
     }
 
     /// « Inscriptions du 2 au 30 juin 2026 ».
@@ -394,10 +398,18 @@ mod tests {
             ..s
         };
         assert!(s.overlaps(&next));
-        let later = SeasonDates {
+        let same_period = SeasonDates {
             registration_start: d(7, 1),
             registration_end: d(7, 15),
             ..s
+        };
+        assert!(s.overlaps(&same_period));
+        let later = SeasonDates {
+            registration_start: d(7, 1),
+            registration_end: d(7, 15),
+            validation_start: d(7, 1),
+            effect_start: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+            effect_end: NaiveDate::from_ymd_opt(2027, 6, 30).unwrap(),
         };
         assert!(!s.overlaps(&later));
         let bad = SeasonDates {

@@ -157,6 +157,7 @@ diesel::table! {
         max_delay_days -> Nullable<Integer>,
         alert_delay_days -> Nullable<Integer>,
         seeded_at -> Nullable<Timestamp>,
+        offline_message -> Text,
     }
 }
 

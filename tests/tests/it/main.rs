@@ -7,6 +7,7 @@ mod backoffice_api;
 mod backoffice_counter;
 mod backoffice_documents;
 mod backoffice_settings;
+mod backoffice_teleservices;
 mod browser;
 mod cli;
 mod files;

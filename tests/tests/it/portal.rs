@@ -1380,12 +1380,23 @@ async fn seasons_open_and_close_registrations() {
         })
         .unwrap_err();
     assert!(e.to_string().contains("données invalides"), "{e}");
+    // Its period overlapping the open one's (today + 31 .. today + 300): refused too.
+    assert!(p
+        .store
+        .write(arles.id, |tx| {
+            teleservices::add_season(tx, "school-canteen-registration", "Autre", season(31, 60))
+        })
+        .is_err());
     let ok = p.store.write(arles.id, |tx| {
         teleservices::add_season(
             tx,
             "school-canteen-registration",
             "Suivante",
-            season(31, 60),
+            SeasonDates {
+                effect_start: d(301),
+                effect_end: d(400),
+                ..season(31, 60)
+            },
         )
     });
     assert!(ok.is_ok(), "{ok:?}");

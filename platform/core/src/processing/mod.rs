@@ -9,6 +9,7 @@ pub mod documents;
 mod foyers;
 mod record;
 pub mod settings;
+pub mod teleservices;
 
 use std::collections::HashMap;
 

@@ -20,6 +20,8 @@ pub struct TeleserviceRow {
     pub max_delay_days: Option<i32>,
     pub alert_delay_days: Option<i32>,
     pub seeded_at: Option<NaiveDateTime>,
+    /// What the portal says of it while it is offline.
+    pub offline_message: String,
 }
 
 pub fn teleservices(tx: &mut TenantTx<'_>) -> Result<Vec<TeleserviceRow>, StoreError> {
@@ -52,6 +54,48 @@ pub fn set_active(tx: &mut TenantTx<'_>, id: i64, active: bool) -> Result<(), St
             .filter(teleservices::id.eq(id)),
     )
     .set(teleservices::active.eq(active))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Online or not, with what the portal says while it is not.
+pub fn set_online_state(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    active: bool,
+    message: &str,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        teleservices::table
+            .filter(teleservices::tenant_id.eq(tenant))
+            .filter(teleservices::id.eq(id)),
+    )
+    .set((
+        teleservices::active.eq(active),
+        teleservices::offline_message.eq(message),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// A téléservice's own instruction delays (`None`: the collectivité's).
+pub fn set_delays(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    max_days: Option<i32>,
+    alert_days: Option<i32>,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        teleservices::table
+            .filter(teleservices::tenant_id.eq(tenant))
+            .filter(teleservices::id.eq(id)),
+    )
+    .set((
+        teleservices::max_delay_days.eq(max_days),
+        teleservices::alert_delay_days.eq(alert_days),
+    ))
     .execute(tx.conn())?;
     Ok(())
 }
@@ -211,4 +255,46 @@ pub fn insert_season(tx: &mut TenantTx<'_>, row: &SeasonRow) -> Result<(), Store
         .values(&row)
         .execute(tx.conn())?;
     Ok(())
+}
+
+pub fn update_season(tx: &mut TenantTx<'_>, row: &SeasonRow) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        seasons::table
+            .filter(seasons::tenant_id.eq(tenant))
+            .filter(seasons::id.eq(row.id)),
+    )
+    .set((
+        seasons::label.eq(&row.label),
+        seasons::registration_start.eq(row.registration_start),
+        seasons::registration_end.eq(row.registration_end),
+        seasons::validation_start.eq(row.validation_start),
+        seasons::effect_start.eq(row.effect_start),
+        seasons::effect_end.eq(row.effect_end),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn delete_season(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::delete(
+        seasons::table
+            .filter(seasons::tenant_id.eq(tenant))
+            .filter(seasons::id.eq(id)),
+    )
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Whether a request (a draft included) was filed on the season.
+pub fn season_used(tx: &mut TenantTx<'_>, id: i64) -> Result<bool, StoreError> {
+    use crate::schema::requests;
+    let tenant = tx.tenant_key();
+    Ok(diesel::select(diesel::dsl::exists(
+        requests::table
+            .filter(requests::tenant_id.eq(tenant))
+            .filter(requests::season_id.eq(id)),
+    ))
+    .get_result(tx.conn())?)
 }

@@ -1,0 +1,259 @@
+//! The téléservices' configuration in the back office, on both backends:
+//! only the agents who manage the category reach it; seasons are added,
+//! changed and deleted by the support guide's rules (neither registrations
+//! nor periods overlap, a new one opens today at the earliest, what has
+//! passed no longer moves, a season with requests stays); delays; online or
+//! not, with the portal's message. Another collectivité keeps its own.
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use chrono::Duration;
+use guichet_core::store::repo::offer;
+use guichet_server::app::public_app;
+use guichet_tests::client::{csrf_of, Browser};
+use guichet_tests::BACKENDS;
+
+use crate::backoffice::{agent, signed_in_agent};
+use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
+
+const CANTEEN: &str = "/backoffice/teleservices/school-canteen-registration";
+
+#[actix_web::test]
+async fn managers_configure_seasons_delays_and_the_online_state() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let paul = agent(&p, &arles, "Paul", "Roux", "manage");
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let today = guichet_domain::time::today();
+        let day = |n: i64| (today + Duration::days(n)).format("%Y-%m-%d").to_string();
+        let seasons_of = |slug: &'static str| {
+            let t = if slug == "arles" { &arles } else { &nimes };
+            p.store
+                .read(t.id, |tx| {
+                    let id = offer::teleservice(tx, "school-canteen-registration")?
+                        .unwrap()
+                        .id;
+                    offer::seasons(tx, Some(id))
+                })
+                .unwrap()
+        };
+
+        // Léa does not manage the category: nothing.
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        assert!(a_lea
+            .get(&app, "/backoffice/teleservices")
+            .await
+            .html
+            .contains("Vous ne gérez aucune catégorie"));
+        assert_eq!(a_lea.get(&app, CANTEEN).await.status, StatusCode::NOT_FOUND);
+
+        let mut a_paul = signed_in_agent(&app, &paul, "arles").await;
+        let list = a_paul.get(&app, "/backoffice/teleservices").await;
+        assert!(list.html.contains(CANTEEN), "{backend:?}: {}", list.html);
+        let page = a_paul.get(&app, CANTEEN).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        assert!(page.html.contains("Année scolaire"));
+        let token = csrf_of(&page.html);
+        let new_season = |label: &'static str, rs: i64, re: i64, es: i64, ee: i64| {
+            vec![
+                ("label", label.to_owned()),
+                ("registration_start", day(rs)),
+                ("registration_end", day(re)),
+                ("validation_start", day(rs)),
+                ("effect_start", day(es)),
+                ("effect_end", day(ee)),
+            ]
+        };
+        let post = |fields: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> {
+            fields.clone()
+        };
+        // Refused seasons, each with its French reason; nothing added.
+        for (fields, message) in [
+            (
+                new_season("Chevauche", 10, 40, 41, 100),
+                "chevaucherait « Année scolaire »",
+            ),
+            (
+                new_season("Période", 31, 40, 100, 200),
+                "chevaucherait « Année scolaire »",
+            ),
+            (
+                new_season("Hier", -1, 10, 400, 500),
+                "ouvrent aujourd’hui au plus tôt",
+            ),
+            (
+                new_season("Envers", 320, 310, 400, 500),
+                "La fin des inscriptions doit suivre leur début",
+            ),
+            (
+                vec![
+                    ("label", "Mal datée".to_owned()),
+                    ("registration_start", "32/13/2027".to_owned()),
+                ],
+                "au format jj/mm/aaaa",
+            ),
+        ] {
+            let fields = post(&fields);
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = a_paul
+                .post(&app, &format!("{CANTEEN}/saisons"), &token, &pairs)
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}: {}", r.html);
+            assert!(r.html.contains(message), "{message}: {}", r.html);
+            assert_eq!(seasons_of("arles").len(), 1);
+        }
+        let fields = new_season("Année suivante", 301, 320, 321, 400);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a_paul
+            .post(&app, &format!("{CANTEEN}/saisons"), &token, &pairs)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let seasons = seasons_of("arles");
+        assert_eq!(seasons.len(), 2);
+        assert_eq!(
+            seasons_of("nimes").len(),
+            1,
+            "another collectivité keeps its own"
+        );
+        let current = seasons
+            .iter()
+            .find(|s| s.label == "Année scolaire")
+            .unwrap()
+            .clone();
+        let next = seasons
+            .iter()
+            .find(|s| s.label == "Année suivante")
+            .unwrap()
+            .clone();
+
+        // The open season: its opening has passed and no longer moves; its name does.
+        let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let change = |label: &str, rs: String| {
+            vec![
+                ("label", label.to_owned()),
+                ("registration_start", rs),
+                ("registration_end", iso(current.registration_end)),
+                ("validation_start", iso(current.validation_start)),
+                ("effect_start", iso(current.effect_start)),
+                ("effect_end", iso(current.effect_end)),
+            ]
+        };
+        let path = format!("{CANTEEN}/saisons/{}", current.id);
+        let fields = change("Année scolaire", day(-1));
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a_paul.post(&app, &path, &token, &pairs).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(
+            r.html.contains("leur date d’ouverture ne change plus"),
+            "{}",
+            r.html
+        );
+        let fields = change("Année scolaire 2026-2027", iso(current.registration_start));
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = a_paul.post(&app, &path, &token, &pairs).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert!(seasons_of("arles")
+            .iter()
+            .any(|s| s.label == "Année scolaire 2026-2027"));
+
+        // A season with a request stays; the other goes.
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, id).await;
+        let r = a_paul
+            .post(&app, &format!("{path}/supprimer"), &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.html);
+        assert!(r.html.contains("elle ne se supprime pas"));
+        let r = a_paul
+            .post(
+                &app,
+                &format!("{CANTEEN}/saisons/{}/supprimer", next.id),
+                &token,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(seasons_of("arles").len(), 1);
+
+        // Delays: both or none, the alert before the maximum.
+        for (max, alert, message) in [
+            ("5", "", "indiquez les deux délais"),
+            ("5", "7", "L’alerte vient avant le délai maximal"),
+            ("cinq", "2", "de 1 à 365"),
+        ] {
+            let r = a_paul
+                .post(
+                    &app,
+                    &format!("{CANTEEN}/delais"),
+                    &token,
+                    &[("max_delay_days", max), ("alert_delay_days", alert)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{max} {alert}");
+            assert!(
+                r.html.to_lowercase().contains(&message.to_lowercase()),
+                "{message}: {}",
+                r.html
+            );
+        }
+        let r = a_paul
+            .post(
+                &app,
+                &format!("{CANTEEN}/delais"),
+                &token,
+                &[("max_delay_days", "5"), ("alert_delay_days", "2")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let t = p
+            .store
+            .read(arles.id, |tx| {
+                offer::teleservice(tx, "school-canteen-registration")
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!((t.max_delay_days, t.alert_delay_days), (Some(5), Some(2)));
+
+        // Offline with a message the portal shows; then online again.
+        let r = a_paul
+            .post(
+                &app,
+                &format!("{CANTEEN}/en-ligne"),
+                &token,
+                &[
+                    ("online", "non"),
+                    ("message", "Reprise des inscriptions le 1er septembre."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let portal = b.get(&app, "/demarches/school-canteen-registration").await;
+        assert!(
+            portal
+                .html
+                .contains("Reprise des inscriptions le 1er septembre."),
+            "{}",
+            portal.html
+        );
+        let mut at_nimes = Browser::portal("nimes");
+        let theirs = at_nimes
+            .get(&app, "/demarches/school-canteen-registration")
+            .await;
+        assert!(!theirs.html.contains("Reprise des inscriptions"));
+        let r = a_paul
+            .post(
+                &app,
+                &format!("{CANTEEN}/en-ligne"),
+                &token,
+                &[("online", "oui")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let portal = b.get(&app, "/demarches/school-canteen-registration").await;
+        assert!(!portal.html.contains("Reprise des inscriptions"));
+    }
+}
