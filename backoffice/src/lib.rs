@@ -77,6 +77,18 @@ pub fn routes() -> RouteTable {
             teleservices::delays,
         )
         .post(
+            "/teleservices/{code}/justificatifs",
+            Agent,
+            "requirement.put",
+            teleservices::put_requirement,
+        )
+        .post(
+            "/teleservices/{code}/justificatifs/{type}/retirer",
+            Agent,
+            "requirement.remove",
+            teleservices::remove_requirement,
+        )
+        .post(
             "/teleservices/{code}/saisons",
             Agent,
             "season.create",

@@ -310,3 +310,48 @@ pub(crate) async fn delete_season(
     )
     .await
 }
+
+pub(crate) async fn put_requirement(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    code: web::Path<String>,
+    VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (code, p) = (code.into_inner(), Pairs(form));
+    let (kind, reason, c) = (p.get("document_type"), p.get("reason"), code.clone());
+    let (special, required) = (p.get("special") == "oui", p.get("required") == "oui");
+    changed(
+        agent,
+        session,
+        store,
+        pages,
+        code,
+        SeasonFields::default(),
+        move |t, d| admin::put_requirement(t, d, &c, &kind, special, &reason, required),
+    )
+    .await
+}
+
+pub(crate) async fn remove_requirement(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    path: web::Path<(String, String)>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let (code, kind) = path.into_inner();
+    let c = code.clone();
+    changed(
+        agent,
+        session,
+        store,
+        pages,
+        code,
+        SeasonFields::default(),
+        move |t, d| admin::remove_requirement(t, d, &c, &kind),
+    )
+    .await
+}

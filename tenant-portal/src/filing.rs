@@ -76,6 +76,7 @@ pub(crate) async fn start(
 struct AskedView {
     label: String,
     special: bool,
+    required: bool,
     reason: String,
     attached: Vec<Document>,
     reusable: Vec<Document>,
@@ -140,6 +141,7 @@ fn documents_view(
     let asked = asked
         .into_iter()
         .map(|a| AskedView {
+            required: a.required,
             attached: attached
                 .iter()
                 .filter(|d| d.document_type == a.document_type)

@@ -124,6 +124,22 @@ pub fn offline(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<(String, Stri
         .map(|t| (t.label, t.offline_message)))
 }
 
+/// A téléservice with a form, online or not (its configuration).
+pub fn offer_any(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<Offer>, Error> {
+    let Some(t) = offer::teleservice(tx, code)? else {
+        return Ok(None);
+    };
+    let Some(form) = forms::latest(&t.code) else {
+        return Ok(None);
+    };
+    Ok(Some(Offer {
+        seasons: offer::seasons(tx, Some(t.id))?,
+        requirements: offer::requirements(tx, Some(t.id))?,
+        teleservice: t,
+        form,
+    }))
+}
+
 /// Sets a téléservice's paramètre lists and justificatifs from its form's
 /// defaults, the first time it is used (agents change them afterwards).
 pub fn ensure_seeded(
@@ -150,6 +166,7 @@ pub fn ensure_seeded(
             special: r.special,
             reason: r.reason.clone(),
             position: i as i32,
+            required: false,
         })
         .collect();
     offer::seed(tx, t.id, &entries, &requirements, now())?;
@@ -794,6 +811,22 @@ pub fn submit(
             message: "cette étape n’est pas encore remplie".into(),
         });
     }
+    let attached = crate::justificatifs::of_request(tx, household, id)?;
+    let missing: Vec<String> = asked(&f.offer)
+        .into_iter()
+        .filter(|a| a.required && !attached.iter().any(|d| d.document_type == a.document_type))
+        .map(|a| a.label)
+        .collect();
+    if !missing.is_empty() {
+        errors.push(FieldError {
+            name: "step.justificatifs".into(),
+            label: "Justificatifs".into(),
+            message: format!(
+                "joignez {} : sans, la demande ne peut pas être envoyée",
+                missing.join(", ")
+            ),
+        });
+    }
     let requester = foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
     let offered = means_offered(settings, requester, true);
     let means = MeansOfContact::parse(&sending.means).filter(|m| offered.contains(m));
@@ -1335,29 +1368,39 @@ pub struct Asked {
     pub label: String,
     pub special: bool,
     pub reason: String,
+    /// The request is not sent without it.
+    pub required: bool,
 }
 
 pub fn asked(offer: &Offer) -> Vec<Asked> {
-    let rows: Vec<(String, bool, String)> = if offer.teleservice.seeded_at.is_some() {
+    let rows: Vec<(String, bool, String, bool)> = if offer.teleservice.seeded_at.is_some() {
         offer
             .requirements
             .iter()
-            .map(|r| (r.document_type.clone(), r.special, r.reason.clone()))
+            .map(|r| {
+                (
+                    r.document_type.clone(),
+                    r.special,
+                    r.reason.clone(),
+                    r.required,
+                )
+            })
             .collect()
     } else {
         offer
             .form
             .justificatifs
             .iter()
-            .map(|r| (r.document_type.clone(), r.special, r.reason.clone()))
+            .map(|r| (r.document_type.clone(), r.special, r.reason.clone(), false))
             .collect()
     };
     rows.into_iter()
-        .map(|(code, special, reason)| Asked {
+        .map(|(code, special, reason, required)| Asked {
             label: doctypes::find(&code).map_or_else(|| code.clone(), |t| t.label.to_owned()),
             document_type: code,
             special,
             reason,
+            required,
         })
         .collect()
 }

@@ -382,6 +382,7 @@ diesel::table! {
         special -> Bool,
         reason -> Text,
         position -> Integer,
+        required -> Bool,
     }
 }
 

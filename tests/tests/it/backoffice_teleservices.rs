@@ -257,3 +257,144 @@ async fn managers_configure_seasons_delays_and_the_online_state() {
         assert!(!portal.html.contains("Reprise des inscriptions"));
     }
 }
+
+#[actix_web::test]
+async fn managers_choose_the_justificatifs_a_teleservice_requires() {
+    use crate::portal::{key_of, CANTEEN as ANSWERS, PDF};
+    use guichet_tests::client::Part;
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let paul = agent(&p, &arles, "Paul", "Roux", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut a_paul = signed_in_agent(&app, &paul, "arles").await;
+        let page = a_paul.get(&app, CANTEEN).await;
+        assert!(
+            page.html.contains("Justificatifs demandés"),
+            "{backend:?}: {}",
+            page.html
+        );
+        let token = csrf_of(&page.html);
+        let put = format!("{CANTEEN}/justificatifs");
+        for (fields, message) in [
+            (
+                vec![("document_type", "perdu")],
+                "Choisissez le type de document",
+            ),
+            (
+                vec![("document_type", "domicile-receipt"), ("special", "oui")],
+                "Dites dans quels cas",
+            ),
+        ] {
+            let r = a_paul.post(&app, &put, &token, &fields).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}");
+            assert!(r.html.contains(message), "{message}: {}", r.html);
+        }
+        let r = a_paul
+            .post(
+                &app,
+                &put,
+                &token,
+                &[("document_type", "domicile-receipt"), ("required", "oui")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let page = a_paul.get(&app, CANTEEN).await;
+        assert!(
+            page.html.contains("Justificatif de domicile (obligatoire)"),
+            "{}",
+            page.html
+        );
+
+        // The household cannot send without it, and is told what to join.
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        for (step, fields) in [
+            ("inscription", ANSWERS),
+            ("health", &[("rules_acceptance", "oui")][..]),
+        ] {
+            let path = format!("/mes-demandes/{id}/etapes/{step}");
+            assert_eq!(
+                b.submit(&app, &path, &path, fields).await.status,
+                StatusCode::SEE_OTHER
+            );
+        }
+        let docs = b
+            .get(&app, &format!("/mes-demandes/{id}/justificatifs"))
+            .await;
+        assert!(
+            docs.html.contains("Justificatif de domicile (obligatoire)"),
+            "{}",
+            docs.html
+        );
+        let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        let send = [
+            ("means", "Email"),
+            ("consent", "oui"),
+            ("key", &key_of(&summary.html)),
+        ];
+        let r = b
+            .post(
+                &app,
+                &format!("/mes-demandes/{id}/envoi"),
+                &csrf_of(&summary.html),
+                &send,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(
+            r.html.contains("Joignez Justificatif de domicile")
+                || r.html.contains("joignez Justificatif de domicile"),
+            "{}",
+            r.html
+        );
+        let token_b = csrf_of(&docs.html);
+        let r = b
+            .upload(
+                &app,
+                &format!("/mes-demandes/{id}/justificatifs"),
+                &token_b,
+                &[
+                    Part::Text("document_type", "domicile-receipt"),
+                    Part::File("pages", "facture.pdf", "application/pdf", PDF),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        let send = [
+            ("means", "Email"),
+            ("consent", "oui"),
+            ("key", &key_of(&summary.html)),
+        ];
+        let r = b
+            .post(
+                &app,
+                &format!("/mes-demandes/{id}/envoi"),
+                &csrf_of(&summary.html),
+                &send,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+
+        // Nîmes asks for nothing more; Arles stops asking.
+        let theirs = p
+            .store
+            .read(nimes.id, |tx| {
+                let o = guichet_core::requests::offer(tx, "school-canteen-registration")?;
+                Ok::<_, guichet_core::Error>(guichet_core::requests::asked(&o))
+            })
+            .unwrap();
+        assert!(!theirs.iter().any(|a| a.required));
+        let remove = format!("{CANTEEN}/justificatifs/domicile-receipt/retirer");
+        assert_eq!(
+            a_paul.post(&app, &remove, &token, &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            a_paul.post(&app, &remove, &token, &[]).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

@@ -46,6 +46,10 @@ pub struct TeleserviceView {
     pub seasonal: bool,
     pub seasons: Vec<SeasonView>,
     pub season_count: usize,
+    /// The justificatifs it asks for.
+    pub asked: Vec<crate::requests::Asked>,
+    /// Every document type, for the form that adds one.
+    pub document_types: Vec<(String, String)>,
 }
 
 impl Desk {
@@ -74,6 +78,10 @@ fn managed(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Teleservice
 fn view(tx: &mut TenantTx<'_>, t: TeleserviceRow) -> Result<TeleserviceView, Error> {
     let categories = offer::category_names(tx)?;
     let form = forms::latest(&t.code);
+    let asked = match crate::requests::offer_any(tx, &t.code)? {
+        Some(o) => crate::requests::asked(&o),
+        None => Vec::new(),
+    };
     let today = time::today();
     let seasons: Vec<SeasonView> = offer::seasons(tx, Some(t.id))?
         .into_iter()
@@ -114,6 +122,11 @@ fn view(tx: &mut TenantTx<'_>, t: TeleserviceRow) -> Result<TeleserviceView, Err
         label: t.label,
         season_count: seasons.len(),
         seasons,
+        asked,
+        document_types: crate::domain::documents::DOCUMENT_TYPES
+            .iter()
+            .map(|d| (d.code.to_owned(), d.label.to_owned()))
+            .collect(),
     })
 }
 
@@ -323,5 +336,82 @@ pub fn delete_season(tx: &mut TenantTx<'_>, desk: &Desk, code: &str, id: i64) ->
         "season.delete",
         code,
         serde_json::json!({ "season": id }),
+    )
+}
+
+/// Asks for a justificatif (or changes how): a type of the list, « special »
+/// with its reason, required or not. The form's defaults are set first, so
+/// that they are not added over the agent's choice later.
+pub fn put_requirement(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    code: &str,
+    document_type: &str,
+    special: bool,
+    reason: &str,
+    required: bool,
+) -> Result<(), Error> {
+    let t = managed(tx, desk, code)?;
+    let Some(form) = forms::latest(code) else {
+        return Err(Error::Refused(
+            "ce téléservice n’a pas encore de formulaire : il ne demande pas de justificatifs"
+                .into(),
+        ));
+    };
+    crate::requests::ensure_seeded(tx, &t, form)?;
+    if crate::domain::documents::find(document_type).is_none() {
+        return Err(crate::error::invalid(
+            "document_type",
+            "choisissez le type de document dans la liste",
+        ));
+    }
+    let reason = reason.trim();
+    if reason.chars().count() > 500 || (special && reason.is_empty()) {
+        return Err(crate::error::invalid(
+            "reason",
+            "dites dans quels cas ce document est demandé (500 caractères au plus)",
+        ));
+    }
+    offer::put_requirement(
+        tx,
+        &offer::RequirementRow {
+            tenant_id: 0,
+            teleservice_id: t.id,
+            document_type: document_type.to_owned(),
+            special,
+            reason: reason.to_owned(),
+            position: 0,
+            required,
+        },
+    )?;
+    record(
+        tx,
+        desk,
+        "requirement.put",
+        code,
+        serde_json::json!({ "document_type": document_type, "special": special, "required": required }),
+    )
+}
+
+/// No longer asks for a justificatif (the documents already joined stay).
+pub fn remove_requirement(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    code: &str,
+    document_type: &str,
+) -> Result<(), Error> {
+    let t = managed(tx, desk, code)?;
+    if let Some(form) = forms::latest(code) {
+        crate::requests::ensure_seeded(tx, &t, form)?;
+    }
+    if !offer::remove_requirement(tx, t.id, document_type)? {
+        return Err(Error::NotFound);
+    }
+    record(
+        tx,
+        desk,
+        "requirement.remove",
+        code,
+        serde_json::json!({ "document_type": document_type }),
     )
 }

@@ -147,6 +147,8 @@ pub struct RequirementRow {
     pub special: bool,
     pub reason: String,
     pub position: i32,
+    /// The request is not sent without it.
+    pub required: bool,
 }
 
 /// The justificatifs asked for by one téléservice, or by all of them
@@ -297,4 +299,53 @@ pub fn season_used(tx: &mut TenantTx<'_>, id: i64) -> Result<bool, StoreError> {
             .filter(requests::season_id.eq(id)),
     ))
     .get_result(tx.conn())?)
+}
+
+/// Adds a justificatif to a téléservice's, or changes it (last in order
+/// when new).
+pub fn put_requirement(tx: &mut TenantTx<'_>, row: &RequirementRow) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    let updated = diesel::update(
+        teleservice_requirements::table
+            .filter(teleservice_requirements::tenant_id.eq(tenant))
+            .filter(teleservice_requirements::teleservice_id.eq(row.teleservice_id))
+            .filter(teleservice_requirements::document_type.eq(&row.document_type)),
+    )
+    .set((
+        teleservice_requirements::special.eq(row.special),
+        teleservice_requirements::reason.eq(&row.reason),
+        teleservice_requirements::required.eq(row.required),
+    ))
+    .execute(tx.conn())?;
+    if updated == 0 {
+        let last: Option<i32> = teleservice_requirements::table
+            .filter(teleservice_requirements::tenant_id.eq(tenant))
+            .filter(teleservice_requirements::teleservice_id.eq(row.teleservice_id))
+            .select(diesel::dsl::max(teleservice_requirements::position))
+            .get_result(tx.conn())?;
+        diesel::insert_into(teleservice_requirements::table)
+            .values(&RequirementRow {
+                tenant_id: tenant,
+                position: last.map_or(0, |p| p + 1),
+                ..row.clone()
+            })
+            .execute(tx.conn())?;
+    }
+    Ok(())
+}
+
+pub fn remove_requirement(
+    tx: &mut TenantTx<'_>,
+    teleservice: i64,
+    document_type: &str,
+) -> Result<bool, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(diesel::delete(
+        teleservice_requirements::table
+            .filter(teleservice_requirements::tenant_id.eq(tenant))
+            .filter(teleservice_requirements::teleservice_id.eq(teleservice))
+            .filter(teleservice_requirements::document_type.eq(document_type)),
+    )
+    .execute(tx.conn())?
+        > 0)
 }

@@ -1,0 +1,1 @@
+ALTER TABLE teleservice_requirements DROP COLUMN required;
