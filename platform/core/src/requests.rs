@@ -1691,6 +1691,24 @@ pub fn register(runner: crate::jobs::Runner, port: u16) -> crate::jobs::Runner {
             },
         )
         .every(
+            "requests.alerts",
+            std::time::Duration::from_secs(3600),
+            move |s: &Store, _: &Job| {
+                for tenant in s.platform_read(crate::tenancy::list)? {
+                    let base = tenant.public_url(port);
+                    let (urgent, late) = s
+                        .write(tenant.id, |tx| {
+                            crate::processing::alerts::raise(tx, now(), &base, &tenant.name)
+                        })
+                        .map_err(fail)?;
+                    if urgent + late > 0 {
+                        tracing::info!(tenant = %tenant.id, urgent, late, "alertes de qualité de service");
+                    }
+                }
+                Ok(())
+            },
+        )
+        .every(
             "documents.outdate",
             std::time::Duration::from_secs(24 * 3600),
             move |s: &Store, _: &Job| {

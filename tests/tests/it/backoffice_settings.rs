@@ -184,3 +184,104 @@ async fn administrators_set_the_lock_delay_and_the_default_delays() {
         );
     }
 }
+
+/// The alerts job: requests turning urgent then late are marked once per
+/// level, in their history; the agents who process their category are
+/// e-mailed (one line per request, or the counts), the others not, another
+/// collectivité not at all.
+#[actix_web::test]
+async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level() {
+    use crate::backoffice::mails_to;
+    use guichet_core::processing::alerts;
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let _lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let _zoe = agent(&p, &arles, "Zoé", "Blanc", "none");
+        let _ines = agent(&p, &nimes, "Inès", "Noir", "write");
+        for (t, detailed) in [(&arles, true), (&nimes, true)] {
+            p.store
+                .write(t.id, move |tx| {
+                    let mut s = foyers::settings(tx)?;
+                    s.alerts_enabled = true;
+                    s.alerts_detailed = detailed;
+                    foyers::save_settings(tx, &s)
+                })
+                .unwrap();
+        }
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let mut ids = Vec::new();
+        for child in ["Léo", "Zoé"] {
+            let c = add_child(&app, &mut b, me, child).await;
+            let id = start_canteen(&app, &mut b, c).await;
+            send_canteen(&app, &mut b, id).await;
+            ids.push(id);
+        }
+        let (urgent, late) = (ids[0], ids[1]);
+        age(&p, &arles, urgent, 8);
+        age(&p, &arles, late, 11);
+        let run = |t: &Tenant| {
+            p.store
+                .write(t.id, |tx| {
+                    alerts::raise(
+                        tx,
+                        Utc::now().naive_utc(),
+                        "http://arles.localhost",
+                        "Arles",
+                    )
+                })
+                .unwrap()
+        };
+        assert_eq!(run(&arles), (1, 1), "{backend:?}");
+        assert_eq!(run(&nimes), (0, 0));
+        let mails = mails_to(&p, &arles, "bernard@example.fr");
+        assert_eq!(mails.len(), 1);
+        assert!(mails[0]
+            .1
+            .contains(&format!("/backoffice/demandes/{urgent}")));
+        assert!(mails[0].1.contains(&format!("/backoffice/demandes/{late}")));
+        assert!(mails[0].1.contains("en retard") && mails[0].1.contains("urgente"));
+        assert!(
+            mails_to(&p, &arles, "blanc@example.fr").is_empty(),
+            "no right, no mail"
+        );
+        // Once per request and level.
+        assert_eq!(run(&arles), (0, 0));
+        assert_eq!(mails_to(&p, &arles, "bernard@example.fr").len(), 1);
+        age(&p, &arles, urgent, 11);
+        assert_eq!(run(&arles), (0, 1));
+        assert_eq!(mails_to(&p, &arles, "bernard@example.fr").len(), 2);
+        let kinds: Vec<String> = p
+            .store
+            .read(arles.id, move |tx| request_rows::actions(tx, urgent, false))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.kind)
+            .collect();
+        assert!(kinds.contains(&"OrangeAlertNotification".to_owned()));
+        assert!(kinds.contains(&"RedAlertNotification".to_owned()));
+        assert!(mails_to(&p, &nimes, "noir@example.fr").is_empty());
+        // Not detailed: the counts, and where to find them.
+        p.store
+            .write(arles.id, |tx| {
+                let mut s = foyers::settings(tx)?;
+                s.alerts_detailed = false;
+                foyers::save_settings(tx, &s)
+            })
+            .unwrap();
+        let c = add_child(&app, &mut b, me, "Noé").await;
+        let third = start_canteen(&app, &mut b, c).await;
+        send_canteen(&app, &mut b, third).await;
+        age(&p, &arles, third, 8);
+        assert_eq!(run(&arles), (1, 0));
+        let mails = mails_to(&p, &arles, "bernard@example.fr");
+        let last = &mails.last().unwrap().1;
+        assert!(
+            last.contains("0 demande(s) en retard et 1 demande(s) urgente(s)"),
+            "{last}"
+        );
+        assert!(last.contains("/backoffice/demandes?qualite=urgent"));
+        assert!(!last.contains(&format!("/backoffice/demandes/{third}")));
+    }
+}

@@ -2,6 +2,7 @@
 //! made once into a filter that every query carries: no check row by row),
 //! the task board and the search.
 
+pub mod alerts;
 mod case;
 pub mod counter;
 pub mod data;
@@ -113,6 +114,17 @@ impl Teleservices {
                 .collect(),
             defaults,
         ))
+    }
+
+    fn delays(&self, teleservice: i64) -> Delays {
+        self.0.get(&teleservice).map_or(self.1, |(_, d)| *d)
+    }
+
+    fn label(&self, teleservice: i64) -> String {
+        self.0
+            .get(&teleservice)
+            .map(|(l, _)| l.clone())
+            .unwrap_or_default()
     }
 
     fn case(&self, r: CaseRow, now: NaiveDateTime) -> Case {

@@ -451,3 +451,59 @@ pub fn release_lock(tx: &mut TenantTx<'_>, request: i64) -> Result<(), StoreErro
     .execute(tx.conn())?;
     Ok(())
 }
+
+/// A request whose delays run, as the alerts job reads it.
+#[derive(Debug, Clone, Queryable)]
+pub struct RunningRow {
+    pub id: i64,
+    pub number: Option<i64>,
+    pub teleservice_id: i64,
+    pub category_id: Option<i64>,
+    pub subject_name: String,
+    pub requester_name: String,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub orange_alert: bool,
+    pub red_alert: bool,
+}
+
+/// The requests in `states` not yet marked late.
+pub fn not_yet_late(tx: &mut TenantTx<'_>, states: &[&str]) -> Result<Vec<RunningRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(requests::table
+        .filter(requests::tenant_id.eq(tenant))
+        .filter(requests::state.eq_any(states))
+        .filter(requests::submitted_at.is_not_null())
+        .filter(requests::red_alert.eq(false))
+        .select((
+            requests::id,
+            requests::number,
+            requests::teleservice_id,
+            requests::category_id,
+            requests::subject_name,
+            requests::requester_name,
+            requests::submitted_at,
+            requests::orange_alert,
+            requests::red_alert,
+        ))
+        .load(tx.conn())?)
+}
+
+pub fn set_alerts(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    orange: bool,
+    red: bool,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        requests::table
+            .filter(requests::tenant_id.eq(tenant))
+            .filter(requests::id.eq(id)),
+    )
+    .set((
+        requests::orange_alert.eq(orange),
+        requests::red_alert.eq(red),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}
