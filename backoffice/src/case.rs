@@ -56,22 +56,7 @@ pub(crate) async fn show(
     let (status, error) = match refused {
         None => (StatusCode::OK, None),
         Some(e) => {
-            let status = actix_web::ResponseError::status_code(&e);
-            let message = match e {
-                AppError::Invalid(fields) => fields
-                    .into_iter()
-                    .map(|f| guichet_web::sentence(&f.message))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                AppError::Conflict(m) | AppError::BadRequest(m) | AppError::TooLarge(m) => {
-                    guichet_web::sentence(&m)
-                }
-                AppError::FilesUnavailable(detail) => {
-                    tracing::error!(%detail, "stockage des fichiers injoignable");
-                    "Le stockage des fichiers ne répond pas : rien n’a été enregistré. Réessayez dans quelques minutes.".to_owned()
-                }
-                other => return Err(other),
-            };
+            let (status, message) = guichet_web::refusal(e)?;
             (status, Some(message))
         }
     };

@@ -323,13 +323,7 @@ pub(crate) async fn batch(
                 done: false,
                 message: match e {
                     AppError::NotFound => "Demande introuvable.".into(),
-                    AppError::Invalid(fields) => fields
-                        .iter()
-                        .map(|f| guichet_web::sentence(&f.message))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    AppError::Conflict(m) | AppError::BadRequest(m) => guichet_web::sentence(&m),
-                    other => return Err(other),
+                    other => guichet_web::refusal(other)?.1,
                 },
             },
         });

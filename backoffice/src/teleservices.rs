@@ -95,16 +95,7 @@ async fn show(
     let (status, error) = match refused {
         None => (StatusCode::OK, None),
         Some(e) => {
-            let status = actix_web::ResponseError::status_code(&e);
-            let message = match e {
-                AppError::Invalid(fields) => fields
-                    .into_iter()
-                    .map(|f| guichet_web::sentence(&f.message))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                AppError::Conflict(m) => guichet_web::sentence(&m),
-                other => return Err(other),
-            };
+            let (status, message) = guichet_web::refusal(e)?;
             (status, Some(message))
         }
     };

@@ -60,3 +60,24 @@ pub fn pdf(bytes: Vec<u8>, filename: &str) -> actix_web::HttpResponse {
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes)
 }
+
+/// A refusal as the page that was sent says it: its status, and its words
+/// as sentences (each field's message, the conflict's, the file's). Other
+/// errors are not refusals and go on as they are.
+pub fn refusal(e: AppError) -> Result<(actix_web::http::StatusCode, String), AppError> {
+    let status = actix_web::ResponseError::status_code(&e);
+    let message = match e {
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| sentence(&f.message))
+            .collect::<Vec<_>>()
+            .join(" "),
+        AppError::Conflict(m) | AppError::BadRequest(m) | AppError::TooLarge(m) => sentence(&m),
+        AppError::FilesUnavailable(detail) => {
+            tracing::error!(%detail, "stockage des fichiers injoignable");
+            "Le stockage des fichiers ne répond pas : rien n’a été enregistré. Réessayez dans quelques minutes.".to_owned()
+        }
+        other => return Err(other),
+    };
+    Ok((status, message))
+}
