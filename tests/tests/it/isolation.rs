@@ -422,3 +422,43 @@ async fn undeclared_methods_answer_405_with_allow() {
         }
     }
 }
+
+/// Every route of the back office's JSON API refuses a token of another
+/// collectivité (401), whatever the method and the ids.
+#[actix_web::test]
+async fn every_backoffice_api_route_refuses_a_token_of_another_collectivite() {
+    let table = guichet_backoffice::api::routes().infos();
+    for backend in BACKENDS {
+        let (p, ids, _) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let token = guichet_core::provisioning::principal::issue_token(
+            &p.store,
+            &format!("{}@nimes", ids.agent),
+            1,
+            "test",
+        )
+        .unwrap();
+        let mut checked = 0;
+        for route in table.iter().filter(|r| r.who == Who::Agent) {
+            let path = format!("/api{}", route.path.replace("{id}", "1"));
+            let mut req = TestRequest::default()
+                .method(route.method.clone())
+                .uri(&path)
+                .insert_header((header::HOST, "arles.localhost:8080"))
+                .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+            if path.ends_with("/transitions") {
+                req = req.set_json(json!({"to": "Inprogress"}));
+            } else if path.ends_with("/notes") {
+                req = req.set_json(json!({"body": "Un message"}));
+            }
+            let res = test::call_service(&app, req.to_request()).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::UNAUTHORIZED,
+                "{backend:?}: {path}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 6, "every agent route of the API");
+    }
+}
