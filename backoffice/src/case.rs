@@ -99,6 +99,7 @@ pub(crate) async fn page(
     let done = match done.fait.as_str() {
         "etat" => Some("L’état de la demande est changé ; le foyer en est informé."),
         "message" => Some("Le message est enregistré."),
+        "contact" => Some("Le contact est enregistré dans l’historique de la demande ; le SMS ou le courriel part dans un instant."),
         "reprise" => Some("Vous traitez maintenant cette demande."),
         "justificatif" => Some("Le justificatif est enregistré."),
         "verification" => Some("La vérification des données est enregistrée."),

@@ -4,7 +4,9 @@
 pub mod api;
 mod case;
 mod cases;
+mod contact;
 mod counter;
+mod courriers;
 mod data;
 mod desk;
 mod documents;
@@ -21,6 +23,7 @@ use guichet_web::routes::{RouteTable, Who::*};
 use guichet_web::Renderer;
 use rust_embed::RustEmbed;
 
+pub use contact::Sms;
 pub use proconnect::ProConnect;
 
 #[derive(RustEmbed)]
@@ -105,6 +108,66 @@ pub fn routes() -> RouteTable {
             Agent,
             "season.delete",
             teleservices::delete_season,
+        )
+        .get(
+            "/teleservices/{code}/courriers",
+            Agent,
+            "courriers.list",
+            courriers::list,
+        )
+        .post(
+            "/teleservices/{code}/courriers",
+            Agent,
+            "courrier.create",
+            courriers::create,
+        )
+        .get(
+            "/teleservices/{code}/courriers/{id}",
+            Agent,
+            "courrier.show",
+            courriers::page,
+        )
+        .post(
+            "/teleservices/{code}/courriers/{id}",
+            Agent,
+            "courrier.save",
+            courriers::save,
+        )
+        .post(
+            "/teleservices/{code}/courriers/{id}/supprimer",
+            Agent,
+            "courrier.delete",
+            courriers::delete,
+        )
+        .get(
+            "/teleservices/{code}/courriers/{id}/apercu.pdf",
+            Agent,
+            "courrier.preview-pdf",
+            courriers::preview_pdf,
+        )
+        .get(
+            "/demandes/{id}/contacter",
+            Agent,
+            "request.contact-form",
+            contact::page,
+        )
+        .post(
+            "/demandes/{id}/contacter",
+            Agent,
+            "request.contact",
+            contact::send,
+        )
+        .get(
+            "/demandes/{id}/contacts/{action}",
+            Agent,
+            "request.contact-sent",
+            contact::sent,
+        )
+        .get(
+            "/demandes/{id}/contacts/{action}/courrier.pdf",
+            Agent,
+            "request.contact-letter",
+            contact::letter_pdf,
         )
         .get("/parametres", Agent, "settings.show", settings::page)
         .post("/parametres", Agent, "settings.save", settings::save)

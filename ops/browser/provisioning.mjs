@@ -351,6 +351,7 @@ async function scenario(page) {
     );
     await accessible(page, 'demande ouverte par un agent');
     await reflows(page, 'demande ouverte par un agent');
+    const requestNumber = (await page.getByRole('heading', { level: 1 }).textContent()).match(/n° (\d+)/)[1];
     // A transition with the keyboard only: the radio with Space, the button with Enter.
     await page.getByRole('radio').first().focus();
     await page.keyboard.press('Space');
@@ -389,6 +390,37 @@ async function scenario(page) {
     const corrected = (await page.getByRole('status').first().textContent()).trim();
     expect(corrected.includes('Les corrections sont enregistrées'), `message « ${corrected} »`);
     ok(`correction des données au clavier : « ${corrected} »`);
+    // Contacting the requester: the form, a message missing, then a letter
+    // with the canteen's courrier type, by keyboard; its page and its PDF.
+    await follow(page, mainLink(page, 'Contacter le demandeur'));
+    await expectHeading(page, 'Contacter le demandeur');
+    await accessible(page, 'contacter le demandeur');
+    await page.getByRole('button', { name: 'Envoyer ou enregistrer le contact' }).focus();
+    await enter(page, 400);
+    expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
+    await accessible(page, 'contacter le demandeur avec erreurs');
+    await page.getByRole('radio', { name: /^Par courrier postal/ }).focus();
+    await page.keyboard.press('Space');
+    await page.getByLabel('Courrier type (courriel, courrier postal, accueil)', { exact: true })
+      .selectOption({ label: 'Confirmation d’inscription' });
+    await typeInto(page, 'Message', 'Les repas commencent à la rentrée.');
+    await page.getByRole('button', { name: 'Envoyer ou enregistrer le contact' }).focus();
+    await enter(page);
+    expect(
+      (await page.locator('main article').textContent()).includes('Les repas commencent à la rentrée.'),
+      'le courrier porte le message de l’agent',
+    );
+    ok('courrier au demandeur, au clavier, avec son message');
+    await accessible(page, 'courrier envoyé au demandeur');
+    await reflows(page, 'courrier envoyé au demandeur');
+    // Fetched by the page itself (the browser resolves the collectivité's host).
+    const [pdfStatus, pdfMagic] = await page.evaluate(async (href) => {
+      const r = await fetch(href);
+      const head = new Uint8Array(await r.arrayBuffer()).slice(0, 4);
+      return [r.status, String.fromCharCode(...head)];
+    }, await mainLink(page, 'Le courrier en PDF, à imprimer ou à remettre').getAttribute('href'));
+    expect(pdfStatus === 200 && pdfMagic === '%PDF', `le courrier en PDF : ${pdfStatus} ${pdfMagic}`);
+    await follow(page, mainLink(page, 'Retour à la demande'));
     // A batch on the requests of one téléservice: one checked, a note added.
     await open(page, new URL('/backoffice/demandes?teleservice=school-canteen-registration', page.url()));
     await accessible(page, 'recherche avec action groupée');
@@ -440,6 +472,39 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Ajouter la saison' }), 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le message d’erreur manque');
     await accessible(page, 'configuration d’un téléservice en erreur');
+    // Its courriers types: the list, the demo's courrier previewed with the
+    // request opened above, a new one with an unknown variable refused.
+    await follow(page, mainLink(page, 'Les courriers types de ce téléservice'));
+    await expectHeading(page, 'Courriers types : Inscription à la restauration scolaire');
+    await accessible(page, 'courriers types d’un téléservice');
+    await typeInto(page, 'Nom court (dans « Contacter le demandeur »)', 'Relance');
+    await typeInto(page, 'Intitulé (l’objet de la lettre, le titre de l’attestation)', 'Pièce manquante');
+    await typeInto(page, 'Texte du courrier', 'Bonjour {{RR_QUESTION}}');
+    await follow(page, page.getByRole('button', { name: 'Créer le courrier' }), 400);
+    expect(
+      (await page.getByRole('alert').textContent()).includes('La variable {{RR_QUESTION}} n’existe pas'),
+      'la variable inconnue est refusée',
+    );
+    await accessible(page, 'courrier type refusé');
+    await follow(page, mainLink(page, 'Confirmation d’inscription'));
+    await expectHeading(page, 'Courrier « Confirmation d’inscription »');
+    // A variable inserted by keyboard at the end of the text.
+    await page.getByLabel('Texte du courrier', { exact: true }).press('End');
+    await page.getByRole('button', { name: 'Insérer DATE dans le texte' }).focus();
+    await page.keyboard.press('Enter');
+    expect(
+      (await page.getByLabel('Texte du courrier', { exact: true }).inputValue()).includes('{{DATE}}'),
+      'la variable est insérée dans le texte',
+    );
+    await typeInto(page, 'Numéro d’une demande de ce téléservice', requestNumber);
+    await enter(page);
+    expect(
+      (await page.locator('main article').textContent()).includes(`n° ${requestNumber}`),
+      'l’aperçu porte le numéro de la demande',
+    );
+    ok(`aperçu du courrier type avec la demande n° ${requestNumber}`);
+    await accessible(page, 'aperçu d’un courrier type');
+    await reflows(page, 'aperçu d’un courrier type');
     // The collectivité's settings, for its administrator: a wrong lock delay said.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Paramètres', exact: true }));
     await expectHeading(page, 'Paramètres de la collectivité');

@@ -17,6 +17,7 @@ pub mod ldap;
 pub mod oidc;
 pub mod proxy;
 pub mod served;
+pub mod sms;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

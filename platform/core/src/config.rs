@@ -95,6 +95,8 @@ pub struct Config {
     /// `None`: agents sign in with their directory's password only; with it,
     /// each collectivité may open ProConnect to its agents.
     pub proconnect: Option<crate::identity::ProviderConfig>,
+    /// `None`: no text messages (the back office does not offer them).
+    pub sms: Option<crate::sms::SmsConfig>,
 }
 
 /// Secrets (keys, passwords in URLs) never appear in a debug print.
@@ -132,6 +134,7 @@ impl std::fmt::Debug for Config {
                 "proconnect",
                 &self.proconnect.as_ref().map(|f| (&f.issuer, &f.client_id)),
             )
+            .field("sms", &self.sms)
             .field(
                 "object_store_url",
                 &self
@@ -179,6 +182,9 @@ const KEYS: &[(&str, &str)] = &[
         "proconnect_client_secret",
         "GUICHET_PROCONNECT_CLIENT_SECRET",
     ),
+    ("sms_url", "GUICHET_SMS_URL"),
+    ("sms_api_key", "GUICHET_SMS_API_KEY"),
+    ("sms_sender", "GUICHET_SMS_SENDER"),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -399,6 +405,44 @@ impl Config {
             "l’URL de l’émetteur, par exemple https://auth.agentconnect.gouv.fr/api/v2",
             "les trois réglages GUICHET_PROCONNECT_ISSUER, _CLIENT_ID et _CLIENT_SECRET, ensemble",
         )?;
+        let sms = match (get("sms_api_key"), get("sms_sender")) {
+            (None, None) => None,
+            (Some(key), Some(sender)) => {
+                let raw = get("sms_url").unwrap_or(crate::sms::DEFAULT_URL);
+                let url = url::Url::parse(raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+                    .ok_or_else(|| {
+                        invalid(
+                            "GUICHET_SMS_URL",
+                            raw,
+                            "l’URL de la passerelle, par exemple https://api.brevo.com/v3/transactionalSMS/sms",
+                        )
+                    })?;
+                let plausible = (3..=11).contains(&sender.chars().count())
+                    && sender.chars().all(|c| c.is_ascii_alphanumeric())
+                    && sender.chars().any(|c| c.is_ascii_alphabetic());
+                if !plausible {
+                    return Err(invalid(
+                        "GUICHET_SMS_SENDER",
+                        sender,
+                        "le nom d’expéditeur des SMS : 3 à 11 lettres et chiffres, par exemple MAIRIE",
+                    ));
+                }
+                Some(crate::sms::SmsConfig {
+                    url,
+                    api_key: key.to_owned(),
+                    sender: sender.to_owned(),
+                })
+            }
+            _ => {
+                return Err(invalid(
+                    "GUICHET_SMS_API_KEY",
+                    "",
+                    "les deux réglages GUICHET_SMS_API_KEY et GUICHET_SMS_SENDER, ensemble",
+                ))
+            }
+        };
         Ok(Config {
             database_url,
             listen,
@@ -416,6 +460,7 @@ impl Config {
             object_store_url,
             franceconnect,
             proconnect,
+            sms,
         })
     }
 }

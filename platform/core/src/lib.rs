@@ -22,6 +22,7 @@ pub mod processing;
 pub mod provisioning;
 pub mod requests;
 pub mod sessions;
+pub mod sms;
 pub mod teleservices;
 /// The store (diesel on SQLite and PostgreSQL): transactions, repositories and
 /// the registry of collectivités.

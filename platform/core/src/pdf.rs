@@ -34,9 +34,17 @@ pub enum Block {
         label: String,
         value: String,
     },
+    /// A paragraph of a letter: its lines, each a row of bold or plain runs.
+    Rich(Vec<Vec<Span>>),
+    /// An item of a bulleted list.
+    Bullet(Vec<Span>),
+    /// Lines set on the page's right half (a letter's addressee, its date).
+    Aside(Vec<String>),
     /// Some space.
     Gap,
 }
+
+pub use crate::domain::courriers::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -53,6 +61,8 @@ const MARGIN: f32 = 20.0;
 const BOTTOM: f32 = 22.0;
 const TEXT: f32 = 10.5;
 const PT_TO_MM: f32 = 25.4 / 72.0;
+/// Where a letter's right-hand blocks start, from the left margin (mm).
+const ASIDE: f32 = 85.0;
 
 struct Style {
     bold: bool,
@@ -77,6 +87,10 @@ impl Document {
 
     /// The PDF's bytes.
     pub fn render(&self) -> Vec<u8> {
+        self.render_with(&PdfSaveOptions::default())
+    }
+
+    fn render_with(&self, options: &PdfSaveOptions) -> Vec<u8> {
         let mut doc = PdfDocument::new(&self.title);
         let regular = doc.add_font(&REGULAR);
         let bold = doc.add_font(&BOLD);
@@ -139,6 +153,28 @@ impl Document {
                         );
                     }
                 }
+                Block::Rich(lines) => {
+                    layout.y -= 2.0;
+                    for line in lines {
+                        layout.write_spans(line, 0.0, None);
+                    }
+                }
+                Block::Bullet(spans) => {
+                    layout.y -= 1.0;
+                    layout.write_spans(spans, 6.0, Some("•"));
+                }
+                Block::Aside(lines) => {
+                    layout.y -= 2.0;
+                    for line in lines {
+                        layout.write(
+                            line,
+                            &Style {
+                                indent: ASIDE,
+                                ..plain(TEXT)
+                            },
+                        );
+                    }
+                }
                 Block::Gap => layout.y -= 5.0,
             }
         }
@@ -158,8 +194,7 @@ impl Document {
                 PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)
             })
             .collect();
-        doc.with_pages(pages)
-            .save(&PdfSaveOptions::default(), &mut Vec::new())
+        doc.with_pages(pages).save(options, &mut Vec::new())
     }
 }
 
@@ -239,6 +274,99 @@ impl Layout {
                 self.y,
                 &line,
             ));
+        }
+    }
+
+    /// Runs of bold and plain text wrapped together, word by word; a bullet
+    /// hangs in the indent of the first line.
+    fn write_spans(&mut self, spans: &[Span], indent: f32, bullet: Option<&str>) {
+        let size = TEXT;
+        let width = PAGE_W - 2.0 * MARGIN - indent;
+        let line_height = size * 1.35 * PT_TO_MM;
+        // Words with their style; a run's leading or trailing space parts words.
+        let mut words: Vec<(String, bool, bool)> = Vec::new(); // text, bold, glued to previous
+        let mut glue = false;
+        for span in spans {
+            for (i, word) in span.text.split(' ').enumerate() {
+                if i > 0 {
+                    glue = false;
+                }
+                if word.is_empty() {
+                    continue;
+                }
+                words.push((word.to_owned(), span.bold, glue));
+                glue = true;
+            }
+        }
+        // Lines: each a list of (x offset, text, bold).
+        let mut lines: Vec<Vec<(f32, String, bool)>> = vec![Vec::new()];
+        let mut x = 0.0;
+        for (word, bold, glued) in words {
+            let font: &ParsedFont = if bold { &BOLD } else { &REGULAR };
+            let w = text_width(font, size, &word);
+            let gap = if glued || x == 0.0 {
+                0.0
+            } else {
+                text_width(font, size, " ")
+            };
+            if x > 0.0 && x + gap + w > width && !glued {
+                lines.push(Vec::new());
+                x = 0.0;
+            }
+            let line = lines.last_mut().expect("one line at least");
+            let gap = if x == 0.0 { 0.0 } else { gap };
+            if w > width {
+                // A word wider than the line (a long link): cut it.
+                for piece in wrap(font, size, width, &word) {
+                    lines.push(vec![(0.0, piece, bold)]);
+                }
+                x = width;
+                continue;
+            }
+            // Words of one style go out as one text, spaces included, so
+            // that the text copied from the PDF is the text written.
+            match line.last_mut() {
+                Some((_, text, b)) if *b == bold => {
+                    if gap > 0.0 {
+                        text.push(' ');
+                    }
+                    text.push_str(&word);
+                }
+                _ => line.push((x + gap, word, bold)),
+            }
+            x += gap + w;
+        }
+        for (n, line) in lines.into_iter().enumerate() {
+            if self.y - line_height < BOTTOM {
+                self.pages.push(std::mem::take(&mut self.ops));
+                self.y = PAGE_H - MARGIN;
+            }
+            self.y -= line_height;
+            let mut line = line;
+            if n == 0 {
+                if let Some(mark) = bullet {
+                    // The bullet hangs in the indent, in the first run's
+                    // text, so that text extraction reads one line.
+                    let mark = format!("{mark} ");
+                    let shift = text_width(&REGULAR, size, &mark);
+                    match line.first_mut() {
+                        Some((dx, text, false)) if *dx == 0.0 => {
+                            *dx = -shift;
+                            text.insert_str(0, &mark);
+                        }
+                        _ => line.insert(0, (-shift, mark, false)),
+                    }
+                }
+            }
+            for (dx, text, bold) in line {
+                let handle = PdfFontHandle::External(if bold {
+                    self.bold.clone()
+                } else {
+                    self.regular.clone()
+                });
+                self.ops
+                    .extend(text_ops(&handle, size, MARGIN + indent + dx, self.y, &text));
+            }
         }
     }
 
@@ -333,6 +461,26 @@ mod tests {
         }
         assert!(doc.render().starts_with(b"%PDF"));
         assert!(layout_pages(&doc) >= 3);
+    }
+
+    /// Text extraction (poppler's pdftotext) reads a narrow no-break space
+    /// as a space; the PDF itself maps its glyph to U+202F, so that readers
+    /// that keep it copy it as written.
+    #[test]
+    fn the_narrow_no_break_space_is_kept_in_the_text_layer() {
+        let mut doc = Document::new("Espaces");
+        doc.push(Block::Rich(vec![vec![Span {
+            text: "Montant\u{202f}: 12\u{a0}€ ; « é è à ç œ »".into(),
+            bold: true,
+        }]]));
+        let bytes = doc.render_with(&PdfSaveOptions {
+            optimize: false,
+            ..PdfSaveOptions::default()
+        });
+        let text = String::from_utf8_lossy(&bytes);
+        for unicode in ["<202F>", "<00A0>", "<20AC>", "<0153>", "<00AB>"] {
+            assert!(text.contains(unicode), "{unicode} mapped in the text layer");
+        }
     }
 
     fn layout_pages(doc: &Document) -> usize {

@@ -533,7 +533,7 @@ pub(crate) fn action(
     note: &str,
     public: bool,
     snapshot: Option<String>,
-) -> Result<(), Error> {
+) -> Result<i64, Error> {
     let id = tx.next_id()?;
     repo::insert_action(
         tx,
@@ -553,7 +553,7 @@ pub(crate) fn action(
             occurred_at: now(),
         },
     )?;
-    Ok(())
+    Ok(id)
 }
 
 /// A request of the foyer, with its form (`NotFound` for another foyer's).

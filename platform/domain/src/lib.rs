@@ -1,6 +1,7 @@
 //! Pure types and rules of the domain: no I/O here.
 
 pub mod contact;
+pub mod courriers;
 pub mod documents;
 pub mod forms;
 pub mod host;

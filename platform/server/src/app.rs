@@ -38,6 +38,8 @@ pub struct Shared {
     /// Households' sign-in with FranceConnect, when configured.
     pub franceconnect: web::Data<guichet_tenant_portal::FranceConnect>,
     pub proconnect: web::Data<guichet_backoffice::ProConnect>,
+    /// Whether text messages can be sent (an SMS gateway is configured).
+    pub sms: web::Data<guichet_backoffice::Sms>,
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
@@ -68,6 +70,7 @@ impl Shared {
             files: web::Data::new(files),
             franceconnect: web::Data::new(guichet_tenant_portal::FranceConnect::default()),
             proconnect: web::Data::new(guichet_backoffice::ProConnect::default()),
+            sms: web::Data::new(guichet_backoffice::Sms::default()),
             key,
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
@@ -114,6 +117,7 @@ pub fn public_app(
         .app_data(shared.files.clone())
         .app_data(shared.franceconnect.clone())
         .app_data(shared.proconnect.clone())
+        .app_data(shared.sms.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers(shared.secure_cookies))

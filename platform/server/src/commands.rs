@@ -311,6 +311,7 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     let mut shared = Shared::new(store, directory, key, config.listen.port());
     shared.provisioning_store = web::Data::new(provisioning_store);
     shared.proconnect = web::Data::new(guichet_backoffice::ProConnect(config.proconnect.clone()));
+    shared.sms = web::Data::new(guichet_backoffice::Sms(config.sms.is_some()));
     shared.provisioning = web::Data::new(
         guichet_provisioning::Provisioning::new(config.listen.port())
             .with_proconnect(config.proconnect.is_some()),
@@ -435,7 +436,8 @@ pub fn jobs(config: &Config, retry: Option<i64>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The platform's background work: e-mail (when SMTP is configured), and the
+/// The platform's background work: e-mail (when SMTP is configured), text
+/// messages (when a gateway is), and the
 /// purges of ended sessions, finished jobs and old sent e-mail.
 pub fn jobs_runner(store: &Store, config: &Config, sender: Option<SmtpSender>) -> Runner {
     let idle = config.session_idle;
@@ -457,6 +459,11 @@ pub fn jobs_runner(store: &Store, config: &Config, sender: Option<SmtpSender>) -
             },
         );
     let runner = guichet_core::requests::register(runner, config.listen.port());
+    let gateway = config.sms.clone().map(|c| {
+        std::sync::Arc::new(guichet_core::sms::Brevo::new(c))
+            as std::sync::Arc<dyn guichet_core::sms::Gateway>
+    });
+    let runner = guichet_core::sms::register(runner, gateway);
     worker::register(runner, sender)
 }
 

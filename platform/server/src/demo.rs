@@ -189,6 +189,26 @@ pub fn populate_portal(
                 )?;
             }
         }
+        // A courrier type of the canteen, for « contacter le demandeur ».
+        let canteen = guichet_core::store::repo::offer::teleservice(tx, "school-canteen-registration")?
+            .ok_or(guichet_core::Error::NotFound)?;
+        let body = "Madame, Monsieur {{RR_LNAME}},\n\nVotre demande n° **{{RQ_ID}}** d’inscription de {{SU_FNAME}} à la restauration scolaire est bien enregistrée.\n\n{{RQ_OBSERV}}\n\nPour toute question :\n- à l’accueil de la mairie\n- par courriel, {{RQ_CAT_EMAIL}}\n\n{{LAST_AGENT_NAME}}";
+        guichet_domain::courriers::Body::parse(body).expect("the demo's courrier is valid");
+        let (now, id) = (chrono::Utc::now().naive_utc(), tx.next_id()?);
+        guichet_core::store::repo::courriers::insert(
+            tx,
+            &guichet_core::store::repo::courriers::CourrierRow {
+                tenant_id: 0,
+                id,
+                teleservice_id: canteen.id,
+                short_label: "Confirmation d’inscription".into(),
+                label: "Inscription à la restauration scolaire".into(),
+                model: "letter".into(),
+                body: body.into(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
         let address = Address {
             street_number: "12".into(),
             street_name: "rue des Lilas".into(),

@@ -143,6 +143,7 @@ diesel::table! {
         name_key -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email -> Text,
     }
 }
 
@@ -180,6 +181,36 @@ diesel::table! {
 }
 
 diesel::joinable!(tenant_hosts -> tenants (tenant_id));
+diesel::table! {
+    courriers (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        teleservice_id -> BigInt,
+        short_label -> Text,
+        label -> Text,
+        model -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sms_messages (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        request_id -> Nullable<BigInt>,
+        recipient -> Text,
+        body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        last_error -> Text,
+        provider_ref -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(tenants, tenant_hosts);
 diesel::allow_tables_to_appear_in_same_query!(
     agents,

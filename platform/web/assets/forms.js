@@ -34,3 +34,26 @@
     }
   });
 })();
+
+// Variables of a courrier type: each « Insérer » button puts its variable
+// where the cursor is in the body. Without this script the buttons stay
+// hidden and the agent types the variable as the list shows it.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var buttons = document.querySelectorAll("button[data-insert]");
+    for (var i = 0; i < buttons.length; i++) {
+      (function (button) {
+        var target = document.getElementById(button.getAttribute("data-target"));
+        if (!target) return;
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          var text = button.getAttribute("data-insert");
+          var start = target.selectionStart, end = target.selectionEnd;
+          target.value = target.value.slice(0, start) + text + target.value.slice(end);
+          target.focus();
+          target.selectionStart = target.selectionEnd = start + text.length;
+        });
+      })(buttons[i]);
+    }
+  });
+})();

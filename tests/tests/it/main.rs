@@ -5,6 +5,7 @@ mod api_contract;
 mod backoffice;
 mod backoffice_api;
 mod backoffice_counter;
+mod backoffice_courriers;
 mod backoffice_documents;
 mod backoffice_settings;
 mod backoffice_teleservices;

@@ -21,6 +21,8 @@ pub const SEND: &str = "mail.send";
 pub enum Attachment {
     /// The receipt of a request, as sent.
     Receipt { request: i64 },
+    /// A courrier sent to the requester (a contact of the request's history).
+    Courrier { request: i64, action: i64 },
 }
 
 /// Joins `attachment` to a queued message, in the caller's transaction.

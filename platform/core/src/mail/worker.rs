@@ -82,6 +82,21 @@ fn attachment_file(
                 bytes: receipt.document(&site).render(),
             })
         }
+        outbox::Attachment::Courrier { request, action } => {
+            let sent = store
+                .read(tenant, |tx| {
+                    crate::processing::contact::sent(tx, None, *request, *action)
+                })
+                .map_err(|e| JobError::Fail(format!("courrier de la demande {request} : {e}")))?;
+            let letter = sent
+                .letter
+                .ok_or_else(|| JobError::Fail(format!("contact {action} sans courrier")))?;
+            Ok(File {
+                filename: crate::processing::courriers::filename(&letter),
+                content_type: "application/pdf".into(),
+                bytes: crate::processing::courriers::document(&letter).render(),
+            })
+        }
     }
 }
 

@@ -84,6 +84,8 @@ pub struct Entry {
     pub by: String,
     /// Shown to the household too.
     pub public: bool,
+    /// The letter sent with a contact: its page's path.
+    pub letter: Option<String>,
 }
 
 /// A message of the request's thread.
@@ -179,6 +181,11 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
     let history = repo::actions(tx, id, false)?
         .into_iter()
         .map(|a| Entry {
+            letter: (a.kind == ActionKind::ContactCitizen.code()
+                && a.snapshot_json
+                    .as_deref()
+                    .is_some_and(|s| s.contains("\"letter\":{")))
+            .then(|| format!("/backoffice/demandes/{id}/contacts/{}", a.id)),
             at: time::datetime_fr(a.occurred_at),
             what: kind_label(&a.kind).to_owned(),
             note: a.note,

@@ -4,7 +4,9 @@
 
 pub mod alerts;
 mod case;
+pub mod contact;
 pub mod counter;
+pub mod courriers;
 pub mod data;
 pub mod documents;
 mod foyers;

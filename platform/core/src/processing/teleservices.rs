@@ -67,7 +67,12 @@ impl Desk {
     }
 }
 
-fn managed(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<TeleserviceRow, Error> {
+/// The téléservice, if the agent manages its category (404 otherwise).
+pub(super) fn managed(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    code: &str,
+) -> Result<TeleserviceRow, Error> {
     let t = offer::teleservice(tx, code)?.ok_or(Error::NotFound)?;
     desk.rights
         .permit(Action::Configure, t.category_id)
@@ -144,7 +149,8 @@ pub fn show(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Teleservic
     view(tx, t)
 }
 
-fn record(
+/// A change of the téléservice, in the audit trail.
+pub(super) fn record(
     tx: &mut TenantTx<'_>,
     desk: &Desk,
     action: &str,

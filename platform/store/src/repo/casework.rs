@@ -179,3 +179,14 @@ pub fn count(tx: &mut TenantTx<'_>, f: &Filter) -> Result<i64, StoreError> {
         .select(count_star())
         .get_result(tx.conn())?)
 }
+
+/// The request that bears this number, if any.
+pub fn by_number(tx: &mut TenantTx<'_>, number: i64) -> Result<Option<i64>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(requests::table
+        .filter(requests::tenant_id.eq(tenant))
+        .filter(requests::number.eq(number))
+        .select(requests::id)
+        .first(tx.conn())
+        .optional()?)
+}

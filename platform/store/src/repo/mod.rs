@@ -9,6 +9,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod casework;
 pub mod categories;
+pub mod courriers;
 pub mod facilities;
 pub mod files;
 pub mod foyers;

@@ -1,0 +1,278 @@
+//! « Contacter le demandeur » from a request's page, and the contacts of
+//! its history with the letter sent (its page, its PDF).
+
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::processing::contact::{self, ContactForm, ContactInput, Sent};
+use guichet_core::processing::courriers;
+use guichet_core::store::Store;
+use guichet_core::Error;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
+use guichet_web::principal::SignedInAgent;
+use guichet_web::{tx, AppError, Layout, Renderer};
+use serde::{Deserialize, Serialize};
+
+use crate::case::base_url;
+use crate::desk::{self, Section as Nav};
+
+/// Whether the platform has an SMS gateway (`GUICHET_SMS_*`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sms(pub bool);
+
+#[derive(Serialize)]
+struct ContactPage {
+    layout: Layout,
+    id: i64,
+    f: ContactForm,
+    unavailable: Vec<String>,
+    form: Form,
+}
+
+fn form(id: i64, csrf_token: String, f: &ContactForm, v: &ContactInput) -> Form {
+    let means = f
+        .means
+        .iter()
+        .filter(|m| m.possible)
+        .map(|m| {
+            let chosen = if v.means.is_empty() {
+                m.chosen
+            } else {
+                v.means == m.code
+            };
+            (
+                m.code.to_owned(),
+                format!("{} ({})", m.label, m.detail),
+                chosen,
+            )
+        })
+        .collect();
+    let mut courriers = vec![(
+        String::new(),
+        "Aucun : le message seul".to_owned(),
+        v.courrier.is_empty(),
+    )];
+    courriers.extend(f.courriers.iter().map(|c| {
+        (
+            c.id.to_string(),
+            c.short_label.clone(),
+            v.courrier == c.id.to_string(),
+        )
+    }));
+    Form::new(
+        &format!("/backoffice/demandes/{id}/contacter"),
+        csrf_token,
+        "Envoyer ou enregistrer le contact",
+        vec![Section::plain(vec![
+            Field::radios("means", "Moyen de contact", means)
+                .hint("Celui que le demandeur a choisi est coché, s’il est possible."),
+            Field::select("courrier", "Courrier type (courriel, courrier postal, accueil)", courriers)
+                .hint("Le message remplace alors la variable {{RQ_OBSERV}} du courrier."),
+            Field::textarea("message", "Message", &v.message).hint(
+                "Le texte du courriel, de la lettre ou du SMS (480 caractères au plus), ou ce qui a été dit au téléphone.",
+            ),
+            Field::textarea("note", "Note interne, pour les agents seulement", &v.note).optional(),
+        ])],
+    )
+}
+
+async fn show(
+    agent: &SignedInAgent,
+    session: &Session,
+    store: &Store,
+    pages: &Renderer,
+    sms: bool,
+    id: i64,
+    sent: Option<(ContactInput, AppError)>,
+) -> Result<HttpResponse, AppError> {
+    let me = agent.agent_id;
+    let (desk, f) = tx::write(store, agent, move |t| {
+        let desk = desk::open(t, me)?;
+        let f = contact::form(t, &desk, id, sms)?;
+        Ok::<_, Error>((desk, f))
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let token = csrf::token(session)?;
+    let (mut form, status) = match sent {
+        None => (
+            form(id, token, &f, &ContactInput::default()),
+            StatusCode::OK,
+        ),
+        Some((given, e)) => {
+            let mut form = form(id, token, &f, &given);
+            let status = form.refused(e)?;
+            (form, status)
+        }
+    };
+    form = sealed(form);
+    let heading = format!("Contacter le demandeur : demande n° {}", f.number);
+    let title = if form.has_errors() {
+        format!("Erreur : {heading}")
+    } else {
+        heading
+    };
+    let layout = desk::layout(agent, &desk, &title, Nav::Requests, session)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(
+            pages.render(
+                "backoffice/contact",
+                &ContactPage {
+                    layout,
+                    id,
+                    unavailable: f
+                        .means
+                        .iter()
+                        .filter(|m| !m.possible)
+                        .map(|m| format!("{} : {}", m.label, m.detail))
+                        .collect(),
+                    f,
+                    form,
+                },
+            )?,
+        ))
+}
+
+pub(crate) async fn page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    sms: web::Data<Sms>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    show(&agent, &session, &store, &pages, sms.0, *id, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn send(
+    agent: SignedInAgent,
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    sms: web::Data<Sms>,
+    id: web::Path<i64>,
+    VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let p = Pairs(form);
+    let input = ContactInput {
+        means: p.get("means"),
+        courrier: p.get("courrier"),
+        message: p.get("message"),
+        note: p.get("note"),
+    };
+    let (id, sms) = (*id, sms.0);
+    let (me, base, site, given) = (
+        agent.agent_id,
+        base_url(&req),
+        agent.tenant.name.clone(),
+        input.clone(),
+    );
+    let done = tx::write(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        let action = contact::contact(t, &desk, id, &given, sms, &site, &base)?;
+        let letter = contact::sent(t, Some(&desk), id, action)?.letter.is_some();
+        Ok::<_, Error>((action, letter))
+    })
+    .await
+    .map_err(desk::signed_in);
+    let to = match done {
+        Ok((action, true)) => format!("/backoffice/demandes/{id}/contacts/{action}?fait=1"),
+        Ok((_, false)) => format!("/backoffice/demandes/{id}?fait=contact"),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            return show(&agent, &session, &store, &pages, sms, id, Some((input, e))).await
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish())
+}
+
+#[derive(Serialize)]
+struct SentPage {
+    layout: Layout,
+    id: i64,
+    action: i64,
+    s: Sent,
+    means: &'static str,
+    done: bool,
+    objet: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    #[serde(default)]
+    fait: String,
+}
+
+/// A contact of the history: what was sent, the letter as the household
+/// reads it.
+pub(crate) async fn sent(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    path: web::Path<(i64, i64)>,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, AppError> {
+    let (id, action) = path.into_inner();
+    let me = agent.agent_id;
+    let (desk, s) = tx::read(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        let s = contact::sent(t, Some(&desk), id, action)?;
+        Ok::<_, Error>((desk, s))
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let title = match &s.letter {
+        Some(l) => format!("Courrier « {} »", l.title),
+        None => "Contact".to_owned(),
+    };
+    let layout = desk::layout(&agent, &desk, &title, Nav::Requests, &session)?;
+    let means =
+        guichet_core::domain::requests::MeansOfContact::parse(&s.means).map_or("", |m| m.label());
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            pages.render(
+                "backoffice/contact_sent",
+                &SentPage {
+                    layout,
+                    id,
+                    action,
+                    objet: s
+                        .letter
+                        .as_ref()
+                        .is_some_and(|l| l.model == guichet_core::domain::courriers::Model::Letter),
+                    s,
+                    means,
+                    done: !done.fait.is_empty(),
+                },
+            )?,
+        ))
+}
+
+/// The letter of a contact, as the PDF sent or to print.
+pub(crate) async fn letter_pdf(
+    agent: SignedInAgent,
+    store: web::Data<Store>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, action) = path.into_inner();
+    let me = agent.agent_id;
+    let letter = tx::read(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        contact::sent(t, Some(&desk), id, action)?
+            .letter
+            .ok_or(Error::NotFound)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let filename = courriers::filename(&letter);
+    let bytes = guichet_web::blocking(move || Ok(courriers::document(&letter).render())).await?;
+    Ok(guichet_web::pdf(bytes, &filename))
+}

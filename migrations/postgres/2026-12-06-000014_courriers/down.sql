@@ -1,0 +1,3 @@
+ALTER TABLE categories DROP COLUMN email;
+DROP TABLE sms_messages;
+DROP TABLE courriers;

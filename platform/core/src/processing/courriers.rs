@@ -1,0 +1,534 @@
+//! Courriers types of a téléservice, for the agents who manage its category:
+//! written in the courriers' markup (`domain::courriers`), checked when
+//! saved, previewed with a request, resolved into letters that the contact
+//! sends and the history keeps.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::case::{now, reach};
+use super::teleservices::{managed, record};
+use super::Desk;
+use crate::domain::courriers::{Block, Body, Letter, Model, VARIABLES};
+use crate::domain::household::Title;
+use crate::domain::requests::MeansOfContact;
+use crate::domain::{contact, time};
+use crate::error::{Checks, Error};
+use crate::pdf;
+use crate::store::repo::courriers::{self as rows, CourrierRow};
+use crate::store::repo::requests::RequestRow;
+use crate::store::repo::{agents as agent_rows, offer};
+use crate::store::TenantTx;
+use crate::tenancy;
+
+/// A courrier as its pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CourrierView {
+    pub id: i64,
+    pub short_label: String,
+    pub label: String,
+    pub model: &'static str,
+    pub model_label: &'static str,
+    pub body: String,
+    pub variables: Vec<&'static str>,
+    pub updated_at: String,
+}
+
+/// What the courrier form sends, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct CourrierInput {
+    pub short_label: String,
+    pub label: String,
+    pub model: String,
+    pub body: String,
+}
+
+/// A variable, for the list the editor inserts from.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariableView {
+    pub name: &'static str,
+    /// `{{NAME}}`, as written in a body.
+    pub token: String,
+    pub description: &'static str,
+}
+
+pub fn variables() -> Vec<VariableView> {
+    VARIABLES
+        .iter()
+        .map(|(name, description)| VariableView {
+            name,
+            token: format!("{{{{{name}}}}}"),
+            description,
+        })
+        .collect()
+}
+
+fn view(row: CourrierRow) -> CourrierView {
+    let model = Model::parse(&row.model).unwrap_or(Model::Letter);
+    CourrierView {
+        id: row.id,
+        variables: Body::parse(&row.body)
+            .map(|b| b.variables())
+            .unwrap_or_default(),
+        short_label: row.short_label,
+        label: row.label,
+        model: model.code(),
+        model_label: model.label(),
+        body: row.body,
+        updated_at: time::datetime_fr(row.updated_at),
+    }
+}
+
+fn owned(tx: &mut TenantTx<'_>, teleservice: i64, id: i64) -> Result<CourrierRow, Error> {
+    rows::get(tx, id)?
+        .filter(|c| c.teleservice_id == teleservice)
+        .ok_or(Error::NotFound)
+}
+
+pub fn list(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Vec<CourrierView>, Error> {
+    let t = managed(tx, desk, code)?;
+    Ok(rows::list(tx, t.id)?.into_iter().map(view).collect())
+}
+
+pub fn get(tx: &mut TenantTx<'_>, desk: &Desk, code: &str, id: i64) -> Result<CourrierView, Error> {
+    let t = managed(tx, desk, code)?;
+    Ok(view(owned(tx, t.id, id)?))
+}
+
+/// The input checked field by field: the body's markup and variables too,
+/// so that a courrier that is saved can always be sent.
+fn checked(
+    tx: &mut TenantTx<'_>,
+    teleservice: i64,
+    except: Option<i64>,
+    input: &CourrierInput,
+) -> Result<(String, String, Model, String), Error> {
+    let mut c = Checks::default();
+    let short_label = c.take("short_label", contact::label(&input.short_label, 60));
+    let label = c.take("label", contact::label(&input.label, 200));
+    let model = Model::parse(&input.model);
+    if model.is_none() {
+        c.add("model", "choisissez la présentation dans la liste");
+    }
+    let body = input.body.replace("\r\n", "\n");
+    if let Err(e) = Body::parse(&body) {
+        c.add("body", e);
+    }
+    if !short_label.is_empty() && rows::short_label_taken(tx, teleservice, &short_label, except)? {
+        c.add(
+            "short_label",
+            "un autre courrier de ce téléservice porte déjà ce nom court : choisissez-en un autre",
+        );
+    }
+    c.finish()?;
+    Ok((
+        short_label,
+        label,
+        model.expect("checked"),
+        body.trim_matches('\n').to_owned(),
+    ))
+}
+
+pub fn create(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    code: &str,
+    input: &CourrierInput,
+) -> Result<i64, Error> {
+    let t = managed(tx, desk, code)?;
+    let (short_label, label, model, body) = checked(tx, t.id, None, input)?;
+    let id = tx.next_id()?;
+    let at = now();
+    rows::insert(
+        tx,
+        &CourrierRow {
+            tenant_id: 0,
+            id,
+            teleservice_id: t.id,
+            short_label: short_label.clone(),
+            label,
+            model: model.code().into(),
+            body,
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    record(
+        tx,
+        desk,
+        "courrier.create",
+        code,
+        serde_json::json!({ "courrier": id, "short_label": short_label }),
+    )?;
+    Ok(id)
+}
+
+pub fn change(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    code: &str,
+    id: i64,
+    input: &CourrierInput,
+) -> Result<(), Error> {
+    let t = managed(tx, desk, code)?;
+    let row = owned(tx, t.id, id)?;
+    let (short_label, label, model, body) = checked(tx, t.id, Some(id), input)?;
+    rows::update(
+        tx,
+        &CourrierRow {
+            short_label: short_label.clone(),
+            label,
+            model: model.code().into(),
+            body,
+            updated_at: now(),
+            ..row
+        },
+    )?;
+    record(
+        tx,
+        desk,
+        "courrier.update",
+        code,
+        serde_json::json!({ "courrier": id, "short_label": short_label }),
+    )
+}
+
+/// Deleted; the letters already sent stay in their requests' history.
+pub fn delete(tx: &mut TenantTx<'_>, desk: &Desk, code: &str, id: i64) -> Result<(), Error> {
+    let t = managed(tx, desk, code)?;
+    let row = owned(tx, t.id, id)?;
+    rows::delete(tx, id)?;
+    record(
+        tx,
+        desk,
+        "courrier.delete",
+        code,
+        serde_json::json!({ "courrier": id, "short_label": row.short_label }),
+    )
+}
+
+/// The courrier resolved with a request of its téléservice the agent
+/// reaches, found by its number; the observation reads as an example.
+pub fn preview(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    code: &str,
+    id: i64,
+    number: &str,
+) -> Result<Letter, Error> {
+    let t = managed(tx, desk, code)?;
+    let row = owned(tx, t.id, id)?;
+    let wanted: i64 = number.trim().parse().map_err(|_| {
+        crate::error::invalid("number", "indiquez le numéro d’une demande, par exemple 12")
+    })?;
+    let request = crate::store::repo::casework::by_number(tx, wanted)?
+        .and_then(|rid| reach(tx, desk, rid).ok())
+        .filter(|r| r.teleservice_id == t.id)
+        .ok_or_else(|| {
+            crate::error::invalid(
+                "number",
+                format!(
+                    "aucune demande n° {wanted} de ce téléservice parmi celles que vous consultez"
+                ),
+            )
+        })?;
+    letter(
+        tx,
+        &row,
+        &request,
+        "(ici, le message que vous écrirez en envoyant le courrier)",
+    )
+}
+
+/// A courrier for this request, the agent's message as its observation.
+pub fn letter(
+    tx: &mut TenantTx<'_>,
+    courrier: &CourrierRow,
+    request: &RequestRow,
+    observation: &str,
+) -> Result<Letter, Error> {
+    let model = Model::parse(&courrier.model).unwrap_or(Model::Letter);
+    let body = Body::parse(&courrier.body).map_err(|e| Error::Refused(e.to_string()))?;
+    let values = values(tx, request, observation)?;
+    let mut letter = frame(tx, request, model, courrier.label.clone())?;
+    letter.blocks = body.resolve(&|name| values.get(name).cloned().unwrap_or_default());
+    Ok(letter)
+}
+
+/// A letter of free text (paragraphs at blank lines), for this request.
+pub fn free_letter(
+    tx: &mut TenantTx<'_>,
+    request: &RequestRow,
+    title: String,
+    text: &str,
+) -> Result<Letter, Error> {
+    let mut letter = frame(tx, request, Model::Letter, title)?;
+    letter.blocks = text
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| Block::Paragraph {
+            lines: p
+                .lines()
+                .map(|l| {
+                    vec![crate::domain::courriers::Span {
+                        text: l.trim().to_owned(),
+                        bold: false,
+                    }]
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(letter)
+}
+
+/// The letter's frame: the collectivité as sender, place and date, the
+/// requester and the foyer's address as addressee.
+fn frame(
+    tx: &mut TenantTx<'_>,
+    request: &RequestRow,
+    model: Model,
+    title: String,
+) -> Result<Letter, Error> {
+    let me = tx.tenant();
+    let tenant = tenancy::find_by_id(tx.conn(), me)?.ok_or(Error::NotFound)?;
+    let foyer = crate::foyers::foyer(tx, request.household_id)?;
+    let requester = foyer.member(request.requester_id);
+    let a = &foyer.address;
+    let mut sender = vec![tenant.name.clone()];
+    sender.extend(
+        tenant
+            .postal_address
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned),
+    );
+    // « À Arles, le … » when the address ends with its postal code and town.
+    let town = tenant
+        .postal_address
+        .lines()
+        .last()
+        .map(str::trim)
+        .and_then(|l| l.split_once(' '))
+        .filter(|(code, _)| code.len() == 5 && code.chars().all(|c| c.is_ascii_digit()))
+        .map(|(_, town)| town.trim().to_owned());
+    let today = time::date_fr(time::today());
+    let place_date = match town {
+        Some(town) => format!("À {town}, le {today}"),
+        None => format!("Le {today}"),
+    };
+    let mut addressee = Vec::new();
+    if let Some(m) = requester {
+        let title = m
+            .title
+            .as_deref()
+            .and_then(Title::parse)
+            .filter(|t| *t != Title::Unknown)
+            .map(|t| format!("{} ", t.label()))
+            .unwrap_or_default();
+        addressee.push(format!("{title}{} {}", m.first_name, m.last_name));
+    }
+    for line in [&a.adi, &a.agi] {
+        if !line.trim().is_empty() {
+            addressee.push(line.trim().to_owned());
+        }
+    }
+    let street = format!("{} {}", a.street_number.trim(), a.street_name.trim());
+    if !street.trim().is_empty() {
+        addressee.push(street.trim().to_owned());
+    }
+    if !a.pns.trim().is_empty() {
+        addressee.push(a.pns.trim().to_owned());
+    }
+    addressee.push(format!("{} {}", a.postal_code, a.city).trim().to_owned());
+    if !a.country.trim().is_empty() && !a.country.eq_ignore_ascii_case("france") {
+        addressee.push(a.country.trim().to_owned());
+    }
+    Ok(Letter {
+        model,
+        title,
+        sender,
+        place_date,
+        addressee,
+        blocks: Vec::new(),
+    })
+}
+
+/// Every variable's value for this request.
+pub fn values(
+    tx: &mut TenantTx<'_>,
+    request: &RequestRow,
+    observation: &str,
+) -> Result<HashMap<&'static str, String>, Error> {
+    let foyer = crate::foyers::foyer(tx, request.household_id)?;
+    let t = offer::teleservices(tx)?
+        .into_iter()
+        .find(|t| t.id == request.teleservice_id);
+    let category = match request.category_id {
+        Some(c) => offer::category_names(tx)?
+            .into_iter()
+            .find(|(id, _)| *id == c)
+            .map(|(_, n)| n)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let category_email = match request.category_id {
+        Some(c) => rows::category_email(tx, c)?,
+        None => String::new(),
+    };
+    let me = tx.tenant();
+    let category_email = if category_email.is_empty() {
+        tenancy::find_by_id(tx.conn(), me)?
+            .map(|t| t.contact_email)
+            .unwrap_or_default()
+    } else {
+        category_email
+    };
+    let agent = match request.last_agent_id {
+        Some(id) => agent_rows::get_by_id(tx, id)?,
+        None => None,
+    };
+    let title = |m: Option<&crate::foyers::Member>| {
+        m.and_then(|m| m.title.as_deref())
+            .and_then(Title::parse)
+            .filter(|t| *t != Title::Unknown)
+            .map(|t| t.label().to_owned())
+            .unwrap_or_default()
+    };
+    let requester = foyer.member(request.requester_id);
+    let subject = request.subject_id.and_then(|id| foyer.member(id));
+    let date = |d: Option<chrono::NaiveDateTime>| {
+        d.map(|d| time::date_fr(time::paris(d).date_naive()))
+            .unwrap_or_default()
+    };
+    let a = &foyer.address;
+    let mut v = HashMap::new();
+    v.insert("DATE", time::date_fr(time::today()));
+    v.insert(
+        "RQ_ID",
+        request.number.map(|n| n.to_string()).unwrap_or_default(),
+    );
+    v.insert("RQ_TP_LABEL", t.map(|t| t.label).unwrap_or_default());
+    v.insert(
+        "RQ_CDATE",
+        date(request.submitted_at.or(Some(request.created_at))),
+    );
+    v.insert("RQ_DVAL", date(request.validated_at));
+    v.insert("RQ_OBSERV", observation.to_owned());
+    v.insert("RQ_CAT", category);
+    v.insert("RQ_CAT_EMAIL", category_email);
+    v.insert("HF_ID", foyer.id.to_string());
+    v.insert("HF_ADDRESS_ADI", a.adi.clone());
+    v.insert("HF_ADDRESS_AGI", a.agi.clone());
+    v.insert("HF_ADDRESS_SNUM", a.street_number.clone());
+    v.insert("HF_ADDRESS_SNAME", a.street_name.clone());
+    v.insert("HF_ADDRESS_PNS", a.pns.clone());
+    v.insert("HF_ADDRESS_ZIP", a.postal_code.clone());
+    v.insert("HF_ADDRESS_TOWN", a.city.clone());
+    v.insert(
+        "HF_ADDRESS_CN",
+        if a.country.is_empty() {
+            "France".into()
+        } else {
+            a.country.clone()
+        },
+    );
+    v.insert("RR_TITLE", title(requester));
+    v.insert(
+        "RR_LNAME",
+        requester.map(|m| m.last_name.clone()).unwrap_or_default(),
+    );
+    v.insert(
+        "RR_FNAME",
+        requester.map(|m| m.first_name.clone()).unwrap_or_default(),
+    );
+    v.insert(
+        "RR_LOGIN",
+        requester.map(|m| m.email.clone()).unwrap_or_default(),
+    );
+    v.insert("SU_TITLE", title(subject));
+    v.insert(
+        "SU_LNAME",
+        subject.map(|m| m.last_name.clone()).unwrap_or_default(),
+    );
+    v.insert(
+        "SU_FNAME",
+        subject.map(|m| m.first_name.clone()).unwrap_or_default(),
+    );
+    v.insert(
+        "LAST_AGENT_NAME",
+        agent
+            .as_ref()
+            .map(|a| format!("{} {}", a.first_name, a.last_name))
+            .unwrap_or_default(),
+    );
+    v.insert(
+        "LAST_AGENT_EMAIL",
+        agent.map(|a| a.email).unwrap_or_default(),
+    );
+    v.insert(
+        "MOC",
+        request
+            .means_of_contact
+            .as_deref()
+            .and_then(MeansOfContact::parse)
+            .map(|m| m.label().to_owned())
+            .unwrap_or_default(),
+    );
+    debug_assert!(VARIABLES.iter().all(|(name, _)| v.contains_key(name)));
+    Ok(v)
+}
+
+/// The letter as a PDF document.
+pub fn document(letter: &Letter) -> pdf::Document {
+    let mut doc = pdf::Document::new(letter.title.clone());
+    doc.letterhead = letter.sender.clone();
+    match letter.model {
+        Model::Letter => {
+            doc.push(pdf::Block::Aside(vec![letter.place_date.clone()]));
+            doc.push(pdf::Block::Gap);
+            doc.push(pdf::Block::Aside(letter.addressee.clone()));
+            doc.push(pdf::Block::Gap);
+            doc.push(pdf::Block::Rich(vec![vec![
+                pdf::Span {
+                    text: "Objet : ".into(),
+                    bold: true,
+                },
+                pdf::Span {
+                    text: letter.title.clone(),
+                    bold: false,
+                },
+            ]]));
+        }
+        Model::Notice => {
+            doc.push(pdf::Block::Aside(vec![letter.place_date.clone()]));
+            doc.push(pdf::Block::Title(letter.title.clone()));
+        }
+    }
+    for block in &letter.blocks {
+        match block {
+            Block::Paragraph { lines } => {
+                doc.push(pdf::Block::Rich(lines.clone()));
+            }
+            Block::List { items } => {
+                for item in items {
+                    doc.push(pdf::Block::Bullet(item.clone()));
+                }
+            }
+        }
+    }
+    doc
+}
+
+/// The PDF's file name: the letter's title in plain letters.
+pub fn filename(letter: &Letter) -> String {
+    let stem: String = crate::domain::text::fold(&letter.title)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let stem = stem.trim_matches('_');
+    let stem: String = stem.chars().take(60).collect();
+    format!("{}.pdf", if stem.is_empty() { "Courrier" } else { &stem })
+}
