@@ -11,6 +11,7 @@ mod data;
 mod desk;
 mod documents;
 mod foyers;
+mod parameters;
 mod password;
 mod proconnect;
 mod session;
@@ -108,6 +109,30 @@ pub fn routes() -> RouteTable {
             Agent,
             "season.delete",
             teleservices::delete_season,
+        )
+        .get(
+            "/teleservices/{code}/listes/{list}",
+            Agent,
+            "parameters.show",
+            parameters::page,
+        )
+        .post(
+            "/teleservices/{code}/listes/{list}",
+            Agent,
+            "parameter.add",
+            parameters::add,
+        )
+        .post(
+            "/teleservices/{code}/listes/{list}/{key}",
+            Agent,
+            "parameter.rename",
+            parameters::rename,
+        )
+        .post(
+            "/teleservices/{code}/listes/{list}/{key}/{action}",
+            Agent,
+            "parameter.act",
+            parameters::act,
         )
         .get(
             "/teleservices/{code}/courriers",

@@ -472,6 +472,24 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Ajouter la saison' }), 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le message d’erreur manque');
     await accessible(page, 'configuration d’un téléservice en erreur');
+    // A paramètre list: an entry added by keyboard, then a refusal.
+    await follow(page, mainLink(page, 'Régimes alimentaires'));
+    await expectHeading(page, 'Régimes alimentaires');
+    await accessible(page, 'liste de choix d’un téléservice');
+    await reflows(page, 'liste de choix d’un téléservice');
+    await typeInto(page, 'Libellé, tel que le foyer le lit', 'Sans gluten');
+    await typeInto(page, 'Clé, gardée dans les demandes (minuscules, chiffres et tirets)', 'sans-gluten');
+    await enter(page);
+    expect(
+      (await page.getByRole('status').textContent()).includes('le portail la propose ainsi dès maintenant'),
+      'l’entrée est ajoutée',
+    );
+    ok('entrée « Sans gluten » ajoutée au clavier');
+    await page.getByRole('button', { name: 'Ajouter l’entrée' }).focus();
+    await enter(page, 400);
+    expect((await page.getByRole('alert').count()) >= 1, 'le message d’erreur manque');
+    await accessible(page, 'liste de choix en erreur');
+    await follow(page, mainLink(page, 'Inscription à la restauration scolaire'));
     // Its courriers types: the list, the demo's courrier previewed with the
     // request opened above, a new one with an unknown variable refused.
     await follow(page, mainLink(page, 'Les courriers types de ce téléservice'));

@@ -398,3 +398,150 @@ async fn managers_choose_the_justificatifs_a_teleservice_requires() {
         );
     }
 }
+
+#[actix_web::test]
+async fn managers_edit_the_parametre_lists_the_portal_offers_at_once() {
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let paul = agent(&p, &arles, "Paul", "Roux", "manage");
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let list = format!("{CANTEEN}/listes/food_diet");
+        let mut a_paul = signed_in_agent(&app, &paul, "arles").await;
+        let page = a_paul.get(&app, CANTEEN).await;
+        assert!(page.html.contains(&list), "{backend:?}: {}", page.html);
+        let page = a_paul.get(&app, &list).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        assert!(page.html.contains("Sans porc"));
+        let token = csrf_of(&page.html);
+
+        // A household has chosen « Sans porc » in a request it sent.
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, id).await;
+        let second = add_child(&app, &mut b, me, "Zoé").await;
+        let draft = start_canteen(&app, &mut b, second).await;
+        let step = format!("/mes-demandes/{draft}/etapes/inscription");
+
+        // Refused entries: a bad key, a key taken, no label; nothing added.
+        for (fields, message) in [
+            (
+                vec![("key", "Sans Gluten"), ("label", "Sans gluten")],
+                "La clé s’écrit en minuscules",
+            ),
+            (
+                vec![("key", "no-pork"), ("label", "Autre")],
+                "a déjà la clé « no-pork »",
+            ),
+            (
+                vec![("key", "halal"), ("label", "")],
+                "Ce champ est obligatoire",
+            ),
+        ] {
+            let r = a_paul.post(&app, &list, &token, &fields).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}: {}", r.html);
+            assert!(r.html.contains(message), "{message}: {}", r.html);
+        }
+        // Added: the portal's form offers it at once.
+        let r = a_paul
+            .post(
+                &app,
+                &list,
+                &token,
+                &[("key", "gluten-free"), ("label", "Sans gluten")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let form = b.get(&app, &step).await;
+        assert!(form.html.contains("Sans gluten"), "{}", form.html);
+        // Renamed, and moved to the top.
+        let r = a_paul
+            .post(
+                &app,
+                &format!("{list}/gluten-free"),
+                &token,
+                &[("label", "Sans gluten (certificat médical)")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        for _ in 0..3 {
+            let r = a_paul
+                .post(&app, &format!("{list}/gluten-free/monter"), &token, &[])
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+        }
+        let r = a_paul
+            .post(&app, &format!("{list}/gluten-free/monter"), &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "already first: {}", r.html);
+        let form = b.get(&app, &step).await;
+        let first = form.html.find("Sans gluten (certificat médical)").unwrap();
+        assert!(first < form.html.find("Sans porc").unwrap());
+
+        // « Sans porc » is in use: retired, no longer offered, still read.
+        let r = a_paul
+            .post(&app, &format!("{list}/no-pork/retirer"), &token, &[])
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(&*format!("{list}?fait=retiree"))
+        );
+        let form = b.get(&app, &step).await;
+        assert!(!form.html.contains("Sans porc"), "{}", form.html);
+        let sent = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(sent.html.contains("Sans porc"), "{}", sent.html);
+        // « Sans viande » is not: deleted. Then « Sans porc » offered again.
+        let r = a_paul
+            .post(&app, &format!("{list}/vegetarian/retirer"), &token, &[])
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(&*format!("{list}?fait=supprimee"))
+        );
+        let r = a_paul
+            .post(&app, &format!("{list}/no-pork/proposer"), &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let form = b.get(&app, &step).await;
+        assert!(form.html.contains("Sans porc") && !form.html.contains("Sans viande"));
+        let entries = |t: guichet_core::tenancy::TenantId| {
+            p.store
+                .read(t, |tx| {
+                    let ts = offer::teleservice(tx, "school-canteen-registration")?.unwrap();
+                    offer::entries(tx, ts.id)
+                })
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.list == "food_diet")
+                .map(|e| e.key)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(entries(arles.id), ["gluten-free", "standard", "no-pork"]);
+
+        // Another collectivité keeps its own; an agent who does not manage
+        // the category, or of another collectivité, reaches nothing.
+        let mut at_nimes = Browser::portal("nimes");
+        let theirs = at_nimes
+            .get(&app, "/demarches/school-canteen-registration")
+            .await;
+        assert!(!theirs.html.contains("Sans gluten"));
+        assert!(!entries(nimes.id).contains(&"gluten-free".to_owned()));
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        assert_eq!(a_lea.get(&app, &list).await.status, StatusCode::NOT_FOUND);
+        let lea_token = csrf_of(&a_lea.get(&app, "/backoffice/teleservices").await.html);
+        let r = a_lea
+            .post(&app, &format!("{list}/no-pork/retirer"), &lea_token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(entries(arles.id), ["gluten-free", "standard", "no-pork"]);
+        assert_eq!(
+            a_paul
+                .get(&app, &format!("{CANTEEN}/listes/inconnue"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

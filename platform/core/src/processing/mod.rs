@@ -10,6 +10,7 @@ pub mod courriers;
 pub mod data;
 pub mod documents;
 mod foyers;
+pub mod parameters;
 mod record;
 pub mod settings;
 pub mod teleservices;

@@ -50,6 +50,8 @@ pub struct TeleserviceView {
     pub asked: Vec<crate::requests::Asked>,
     /// Every document type, for the form that adds one.
     pub document_types: Vec<(String, String)>,
+    /// The paramètre lists its form draws from: (name, label).
+    pub lists: Vec<(String, String)>,
 }
 
 impl Desk {
@@ -128,6 +130,14 @@ fn view(tx: &mut TenantTx<'_>, t: TeleserviceRow) -> Result<TeleserviceView, Err
         season_count: seasons.len(),
         seasons,
         asked,
+        lists: form
+            .map(|f| {
+                f.lists
+                    .iter()
+                    .map(|l| (l.name.clone(), l.label.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         document_types: crate::domain::documents::DOCUMENT_TYPES
             .iter()
             .map(|d| (d.code.to_owned(), d.label.to_owned()))

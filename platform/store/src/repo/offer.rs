@@ -349,3 +349,77 @@ pub fn remove_requirement(
     .execute(tx.conn())?
         > 0)
 }
+
+/// Adds an entry at the end of its list (its position after the last one).
+pub fn insert_entry(tx: &mut TenantTx<'_>, row: &EntryRow) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    let last: Option<i32> = parameter_entries::table
+        .filter(parameter_entries::tenant_id.eq(tenant))
+        .filter(parameter_entries::teleservice_id.eq(row.teleservice_id))
+        .filter(parameter_entries::list.eq(&row.list))
+        .select(diesel::dsl::max(parameter_entries::position))
+        .get_result(tx.conn())?;
+    diesel::insert_into(parameter_entries::table)
+        .values(&EntryRow {
+            tenant_id: tenant,
+            position: last.map_or(1, |p| p + 1),
+            ..row.clone()
+        })
+        .execute(tx.conn())?;
+    Ok(())
+}
+
+/// Sets an entry's label, position and retired flag as given.
+pub fn update_entry(tx: &mut TenantTx<'_>, row: &EntryRow) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        parameter_entries::table
+            .filter(parameter_entries::tenant_id.eq(tenant))
+            .filter(parameter_entries::teleservice_id.eq(row.teleservice_id))
+            .filter(parameter_entries::list.eq(&row.list))
+            .filter(parameter_entries::key.eq(&row.key)),
+    )
+    .set((
+        parameter_entries::label.eq(&row.label),
+        parameter_entries::position.eq(row.position),
+        parameter_entries::retired.eq(row.retired),
+    ))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+pub fn delete_entry(
+    tx: &mut TenantTx<'_>,
+    teleservice: i64,
+    list: &str,
+    key: &str,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::delete(
+        parameter_entries::table
+            .filter(parameter_entries::tenant_id.eq(tenant))
+            .filter(parameter_entries::teleservice_id.eq(teleservice))
+            .filter(parameter_entries::list.eq(list))
+            .filter(parameter_entries::key.eq(key)),
+    )
+    .execute(tx.conn())?;
+    Ok(())
+}
+
+/// The data of the téléservice's requests (drafts too) that may hold this
+/// text: a coarse filter, the caller reads them for the real answer.
+pub fn data_mentioning(
+    tx: &mut TenantTx<'_>,
+    teleservice: i64,
+    text: &str,
+) -> Result<Vec<String>, StoreError> {
+    use crate::schema::requests;
+    let tenant = tx.tenant_key();
+    let pattern = format!("%\"{}\"%", text.replace(['%', '\\'], ""));
+    Ok(requests::table
+        .filter(requests::tenant_id.eq(tenant))
+        .filter(requests::teleservice_id.eq(teleservice))
+        .filter(requests::data_json.like(pattern))
+        .select(requests::data_json)
+        .load(tx.conn())?)
+}
