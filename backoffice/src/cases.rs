@@ -58,6 +58,10 @@ struct SearchPage {
     /// Offered when the search is of one téléservice the agent processes.
     batch: Option<Batch>,
     csrf_token: String,
+    /// The search's query string, for its downloads.
+    export: String,
+    /// The search is of one téléservice: its downloads carry the answers.
+    with_answers: bool,
 }
 
 #[derive(Serialize)]
@@ -224,6 +228,8 @@ pub(crate) async fn search(
                 next_href,
                 batch,
                 csrf_token: csrf::token(&session)?,
+                export: query.to_url(),
+                with_answers: !query.teleservice.is_empty(),
             },
         )?))
 }

@@ -16,6 +16,7 @@ pub(crate) enum Section {
     Requests,
     Foyers,
     Teleservices,
+    Statistics,
     Settings,
 }
 
@@ -52,7 +53,12 @@ pub(crate) fn layout(
             "Demandes",
             current == Section::Requests,
         )
-        .link("/backoffice/foyers", "Foyers", current == Section::Foyers);
+        .link("/backoffice/foyers", "Foyers", current == Section::Foyers)
+        .link(
+            "/backoffice/statistiques",
+            "Statistiques",
+            current == Section::Statistics,
+        );
     if desk.configures_some() {
         layout = layout.link(
             "/backoffice/teleservices",

@@ -16,6 +16,7 @@ mod password;
 mod proconnect;
 mod session;
 mod settings;
+mod statistics;
 mod teleservices;
 
 use actix_web::http::header;
@@ -193,6 +194,19 @@ pub fn routes() -> RouteTable {
             Agent,
             "request.contact-letter",
             contact::letter_pdf,
+        )
+        .get("/statistiques", Agent, "statistics.show", statistics::page)
+        .get(
+            "/statistiques/{file}",
+            Agent,
+            "statistics.table",
+            statistics::table,
+        )
+        .get(
+            "/exports/{file}",
+            Agent,
+            "requests.export",
+            statistics::requests,
         )
         .get("/parametres", Agent, "settings.show", settings::page)
         .post("/parametres", Agent, "settings.save", settings::save)

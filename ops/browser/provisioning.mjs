@@ -461,6 +461,22 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Créer le foyer' }), 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
     await accessible(page, 'création d’un foyer au guichet avec erreurs');
+    // Statistics: charts and tables, a filter sent with Enter, a table as CSV.
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Statistiques', exact: true }));
+    await expectHeading(page, 'Statistiques');
+    await accessible(page, 'statistiques');
+    await reflows(page, 'statistiques');
+    await page.getByLabel('Téléservice (facultatif)', { exact: true }).selectOption('school-canteen-registration');
+    await page.getByLabel('Jusqu’au (facultatif)', { exact: true }).focus();
+    await enter(page);
+    expect(pathOf(page).includes('teleservice=school-canteen-registration'), `adresse ${pathOf(page)}`);
+    const [csvStatus, csvHead] = await page.evaluate(async (href) => {
+      const r = await fetch(href);
+      return [r.status, (await r.text()).slice(0, 20)];
+    }, await mainLink(page, 'CSV : Demandes par état').getAttribute('href'));
+    expect(csvStatus === 200 && csvHead.includes('État;Demandes'), `le tableau en CSV : ${csvStatus} ${csvHead}`);
+    ok('statistiques filtrées, tableau téléchargé en CSV');
+    await accessible(page, 'statistiques d’un téléservice');
     // The téléservices' configuration: the list, one téléservice, a season refused.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Téléservices', exact: true }));
     await expectHeading(page, 'Téléservices');

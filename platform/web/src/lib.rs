@@ -2,6 +2,7 @@
 //! security headers, the tenant gate, health checks and static assets.
 
 pub mod assets;
+pub mod charts;
 pub mod client;
 pub mod csrf;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod render;
 pub mod routes;
 pub mod security;
 pub mod session;
+pub mod sheet;
 pub mod steps;
 pub mod tenant;
 pub mod tx;

@@ -55,3 +55,100 @@ where
     let (store, tenant) = (store.clone(), scope.tenant_id());
     blocking(move || store.write(tenant, f).map_err(Into::into)).await
 }
+
+/// What a streamed download's producer works with: read transactions of the
+/// scope's collectivité, one after the other (`db`), and the response's body
+/// (`body`), apart so that one may be written while the other reads.
+pub struct Producer {
+    pub db: Reader,
+    pub body: Body,
+}
+
+pub struct Reader {
+    store: Store,
+    tenant: TenantId,
+}
+
+impl Reader {
+    /// Runs `f` in a read transaction of the collectivité.
+    pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        self.store.read(self.tenant, f)
+    }
+}
+
+/// The body, written in chunks; a full channel waits for the client, so that
+/// memory stays constant however long the download.
+pub struct Body {
+    out: tokio::sync::mpsc::Sender<bytes::Bytes>,
+    buffer: Vec<u8>,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+impl Body {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = bytes::Bytes::from(std::mem::take(&mut self.buffer));
+        self.out
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client parti"))
+    }
+}
+
+impl std::io::Write for Body {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// A download made by `produce` off the async executor, in as many read
+/// transactions of the scope's collectivité as it opens, sent to the client
+/// as it is made. A failure after the first bytes cuts the download (the
+/// client sees it incomplete) and is logged.
+pub fn stream<S, F>(
+    store: &Store,
+    scope: &S,
+    produce: F,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, actix_web::Error>>
+where
+    S: TenantScope + ?Sized,
+    F: FnOnce(&mut Producer) -> std::io::Result<()> + Send + 'static,
+{
+    let (out, rx) = tokio::sync::mpsc::channel(4);
+    let tenant = scope.tenant_id();
+    let mut producer = Producer {
+        db: Reader {
+            store: store.clone(),
+            tenant,
+        },
+        body: Body {
+            out,
+            buffer: Vec::with_capacity(CHUNK),
+        },
+    };
+    actix_web::rt::task::spawn_blocking(move || {
+        let done = produce(&mut producer).and_then(|()| producer.body.send());
+        if let Err(e) = done {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                tracing::error!(tenant = %tenant, error = %e, "téléchargement interrompu");
+            }
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (Ok(chunk), rx))
+    })
+}

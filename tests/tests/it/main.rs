@@ -8,6 +8,7 @@ mod backoffice_counter;
 mod backoffice_courriers;
 mod backoffice_documents;
 mod backoffice_settings;
+mod backoffice_statistics;
 mod backoffice_teleservices;
 mod browser;
 mod cli;

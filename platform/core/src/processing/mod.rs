@@ -9,10 +9,12 @@ pub mod counter;
 pub mod courriers;
 pub mod data;
 pub mod documents;
+pub mod export;
 mod foyers;
 pub mod parameters;
 mod record;
 pub mod settings;
+pub mod statistics;
 pub mod teleservices;
 
 use std::collections::HashMap;
@@ -97,7 +99,7 @@ pub struct Case {
 
 /// The téléservices of the collectivité, by id: labels and delays (their
 /// own, or the collectivité's defaults, kept for the unknown).
-struct Teleservices(HashMap<i64, (String, Delays)>, Delays);
+pub(crate) struct Teleservices(HashMap<i64, (String, Delays)>, Delays);
 
 impl Teleservices {
     fn load(tx: &mut TenantTx<'_>) -> Result<Teleservices, Error> {
@@ -326,7 +328,53 @@ pub fn search(tx: &mut TenantTx<'_>, desk: &Desk, q: &Query) -> Result<Found, Er
     run(tx, desk, q, PAGE)
 }
 
+/// A search's query made into what the store runs, within the agent's reach.
+pub(crate) struct Criteria {
+    pub filter: Filter,
+    pub order: Order,
+    pub after: Option<Cursor>,
+    pub teleservices: Teleservices,
+    pub now: NaiveDateTime,
+}
+
 fn run(tx: &mut TenantTx<'_>, desk: &Desk, q: &Query, limit: i64) -> Result<Found, Error> {
+    let Criteria {
+        filter,
+        order,
+        after,
+        teleservices,
+        now,
+    } = criteria(tx, desk, q)?;
+    let mut page = rows::search(tx, &filter, order, after, limit + 1)?;
+    let more = page.len() as i64 > limit;
+    page.truncate(limit as usize);
+    let next = if more {
+        page.last().map(|r| {
+            cursor_text(Cursor {
+                at: match order {
+                    Order::RecentlyChanged => r.updated_at,
+                    _ => r.submitted_at.unwrap_or(r.updated_at),
+                },
+                id: r.id,
+            })
+        })
+    } else {
+        None
+    };
+    let count = rows::count(tx, &filter)?;
+    Ok(Found {
+        cases: page
+            .into_iter()
+            .map(|r| teleservices.case(r, now))
+            .collect(),
+        count,
+        next,
+    })
+}
+
+/// The query checked (every bad field reported at once, each with what to
+/// type instead) and made into the store's filter, within the agent's reach.
+pub(crate) fn criteria(tx: &mut TenantTx<'_>, desk: &Desk, q: &Query) -> Result<Criteria, Error> {
     let mut checks = Checks::default();
     let number = checks.take(
         "numero",
@@ -412,30 +460,12 @@ fn run(tx: &mut TenantTx<'_>, desk: &Desk, q: &Query, limit: i64) -> Result<Foun
         last_agent,
         windows,
     };
-    let mut page = rows::search(tx, &filter, order, after, limit + 1)?;
-    let more = page.len() as i64 > limit;
-    page.truncate(limit as usize);
-    let next = if more {
-        page.last().map(|r| {
-            cursor_text(Cursor {
-                at: match order {
-                    Order::RecentlyChanged => r.updated_at,
-                    _ => r.submitted_at.unwrap_or(r.updated_at),
-                },
-                id: r.id,
-            })
-        })
-    } else {
-        None
-    };
-    let count = rows::count(tx, &filter)?;
-    Ok(Found {
-        cases: page
-            .into_iter()
-            .map(|r| teleservices.case(r, now))
-            .collect(),
-        count,
-        next,
+    Ok(Criteria {
+        filter,
+        order,
+        after,
+        teleservices,
+        now,
     })
 }
 

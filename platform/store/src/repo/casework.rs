@@ -77,54 +77,68 @@ pub struct CaseRow {
     pub last_agent_id: Option<i64>,
 }
 
-fn filtered<'a>(tenant: i64, f: &'a Filter) -> requests::BoxedQuery<'a, Db> {
-    let mut q = requests::table
-        .filter(requests::tenant_id.eq(tenant))
-        .filter(requests::state.ne("Draft"))
-        .into_boxed();
+/// Everything `f` asks for, as one condition.
+fn condition(tenant: i64, f: &Filter) -> Condition {
+    let mut c: Condition = Box::new(
+        requests::tenant_id
+            .eq(tenant)
+            .and(requests::state.ne("Draft")),
+    );
+    let mut and = |more: Condition| {
+        let prev = std::mem::replace(&mut c, Box::new(diesel::dsl::sql::<Bool>("1 = 1")));
+        c = Box::new(prev.and(more));
+    };
     if let Some(categories) = &f.categories {
-        q = q.filter(requests::category_id.eq_any(categories.clone()));
+        and(Box::new(
+            requests::category_id
+                .assume_not_null()
+                .eq_any(categories.clone()),
+        ));
     }
     if let Some(name) = f.name.as_deref().filter(|n| !n.is_empty()) {
         let start = guichet_domain::text::like_prefix(name);
         let word = format!("% {start}");
-        q = q.filter(
+        and(Box::new(
             requests::requester_key
                 .like(start.clone())
                 .escape('\\')
                 .or(requests::requester_key.like(word.clone()).escape('\\'))
                 .or(requests::subject_key.like(start).escape('\\'))
                 .or(requests::subject_key.like(word).escape('\\')),
-        );
+        ));
     }
     if let Some(n) = f.number {
-        q = q.filter(requests::number.eq(n));
+        and(Box::new(requests::number.assume_not_null().eq(n)));
     }
     if let Some(h) = f.household {
-        q = q.filter(requests::household_id.eq(h));
+        and(Box::new(requests::household_id.eq(h)));
     }
     if let Some(from) = f.submitted_from {
-        q = q.filter(requests::submitted_at.ge(from));
+        and(Box::new(requests::submitted_at.assume_not_null().ge(from)));
     }
     if let Some(until) = f.submitted_until {
-        q = q.filter(requests::submitted_at.lt(until));
+        and(Box::new(requests::submitted_at.assume_not_null().lt(until)));
     }
-    if let Some(c) = f.category {
-        q = q.filter(requests::category_id.eq(c));
+    if let Some(cat) = f.category {
+        and(Box::new(requests::category_id.assume_not_null().eq(cat)));
     }
     if let Some(t) = f.teleservice {
-        q = q.filter(requests::teleservice_id.eq(t));
+        and(Box::new(requests::teleservice_id.eq(t)));
     }
     if !f.states.is_empty() {
-        q = q.filter(requests::state.eq_any(f.states.clone()));
+        and(Box::new(requests::state.eq_any(f.states.clone())));
     }
     if let Some(a) = f.last_agent {
-        q = q.filter(requests::last_agent_id.eq(a));
+        and(Box::new(requests::last_agent_id.assume_not_null().eq(a)));
     }
     if let Some(windows) = &f.windows {
-        q = q.filter(any_window(windows));
+        and(any_window(windows));
     }
-    q
+    c
+}
+
+fn filtered<'a>(tenant: i64, f: &Filter) -> requests::BoxedQuery<'a, Db> {
+    requests::table.filter(condition(tenant, f)).into_boxed()
 }
 
 /// One `OR` of the windows (false for none).
@@ -144,19 +158,17 @@ fn any_window(windows: &[Window]) -> Condition {
     any
 }
 
-/// A page of the requests `f` finds, in `order`, after `after`.
-pub fn search(
-    tx: &mut TenantTx<'_>,
-    f: &Filter,
+/// The requests `f` finds, in `order`, after `after`.
+fn positioned<'a>(
+    tenant: i64,
+    f: &'a Filter,
     order: Order,
     after: Option<Cursor>,
-    limit: i64,
-) -> Result<Vec<CaseRow>, StoreError> {
-    let tenant = tx.tenant_key();
+) -> requests::BoxedQuery<'a, Db> {
     let submitted = requests::submitted_at.assume_not_null();
     let changed = requests::updated_at;
     let id = requests::id;
-    let mut q = filtered(tenant, f).select(CaseRow::as_select());
+    let mut q = filtered(tenant, f);
     q = match order {
         Order::OldestFirst => q.order((submitted.asc(), id.asc())),
         Order::NewestFirst => q.order((submitted.desc(), id.desc())),
@@ -169,7 +181,79 @@ pub fn search(
             Order::RecentlyChanged => q.filter(changed.lt(at).or(changed.eq(at).and(id.lt(last)))),
         };
     }
-    Ok(q.limit(limit).load(tx.conn())?)
+    q
+}
+
+/// A page of the requests `f` finds, in `order`, after `after`.
+pub fn search(
+    tx: &mut TenantTx<'_>,
+    f: &Filter,
+    order: Order,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(positioned(tenant, f, order, after)
+        .select(CaseRow::as_select())
+        .limit(limit)
+        .load(tx.conn())?)
+}
+
+/// A request as an export writes it: its line and its answers.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = requests)]
+pub struct ExportRow {
+    #[diesel(embed)]
+    pub case: CaseRow,
+    pub data_json: String,
+}
+
+/// The same pages, with each request's answers.
+pub fn export(
+    tx: &mut TenantTx<'_>,
+    f: &Filter,
+    order: Order,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<ExportRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(positioned(tenant, f, order, after)
+        .select(ExportRow::as_select())
+        .limit(limit)
+        .load(tx.conn())?)
+}
+
+/// How many requests `f` finds in each state.
+pub fn count_by_state(tx: &mut TenantTx<'_>, f: &Filter) -> Result<Vec<(String, i64)>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(requests::table
+        .filter(condition(tenant, f))
+        .group_by(requests::state)
+        .select((requests::state, count_star()))
+        .load(tx.conn())?)
+}
+
+/// How many requests `f` finds per téléservice, month of submission (UTC,
+/// `AAAA-MM`) and state.
+pub fn count_by_month(
+    tx: &mut TenantTx<'_>,
+    f: &Filter,
+) -> Result<Vec<(i64, String, String, i64)>, StoreError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Text};
+    let tenant = tx.tenant_key();
+    // Both backends write a timestamp as text starting `AAAA-MM-JJ`.
+    const MONTH: &str = "substr(CAST(submitted_at AS TEXT), 1, 7)";
+    Ok(requests::table
+        .filter(condition(tenant, f))
+        .group_by(sql::<Text>(&format!("teleservice_id, {MONTH}, state")))
+        .select((
+            sql::<BigInt>("teleservice_id"),
+            sql::<Text>(MONTH),
+            sql::<Text>("state"),
+            count_star(),
+        ))
+        .load(tx.conn())?)
 }
 
 /// How many requests `f` finds.
