@@ -13,13 +13,33 @@ use printpdf::{
     TextItem,
 };
 
-static REGULAR: LazyLock<ParsedFont> =
-    LazyLock::new(|| parse(include_bytes!("../fonts/DejaVuSans.ttf")));
-static BOLD: LazyLock<ParsedFont> =
-    LazyLock::new(|| parse(include_bytes!("../fonts/DejaVuSans-Bold.ttf")));
+const REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+const BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+static REGULAR: LazyLock<ParsedFont> = LazyLock::new(|| parse(REGULAR_TTF));
+static BOLD: LazyLock<ParsedFont> = LazyLock::new(|| parse(BOLD_TTF));
 
 fn parse(bytes: &[u8]) -> ParsedFont {
     ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).expect("the vendored font parses")
+}
+
+/// The font cut down to the glyphs of `text` (and what they are made of),
+/// with a Unicode cmap: a letter embeds some 20 kB of font instead of the
+/// whole face's 700 kB. `None` if the cut fails (the whole face then goes).
+fn subset(font: &ParsedFont, ttf: &[u8], text: &str) -> Option<ParsedFont> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{subset, CmapTarget, SubsetProfile};
+    let mut ids: Vec<u16> = text
+        .chars()
+        .filter_map(|c| font.lookup_glyph_index(c as u32))
+        .collect();
+    ids.push(0);
+    ids.sort_unstable();
+    ids.dedup();
+    let data = ReadScope::new(ttf).read::<FontData<'_>>().ok()?;
+    let provider = data.table_provider(0).ok()?;
+    let bytes = subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode).ok()?;
+    ParsedFont::from_bytes(&bytes, 0, &mut Vec::new())
 }
 
 /// What a document says, top to bottom.
@@ -92,8 +112,15 @@ impl Document {
 
     fn render_with(&self, options: &PdfSaveOptions) -> Vec<u8> {
         let mut doc = PdfDocument::new(&self.title);
-        let regular = doc.add_font(&REGULAR);
-        let bold = doc.add_font(&BOLD);
+        let (plain_text, bold_text) = self.text();
+        let regular = match subset(&REGULAR, REGULAR_TTF, &plain_text) {
+            Some(f) => doc.add_font(&f),
+            None => doc.add_font(&REGULAR),
+        };
+        let bold = match subset(&BOLD, BOLD_TTF, &bold_text) {
+            Some(f) => doc.add_font(&f),
+            None => doc.add_font(&BOLD),
+        };
         let mut layout = Layout::new(regular, bold);
         for line in &self.letterhead {
             layout.write(line, &plain(9.0));
@@ -195,6 +222,49 @@ impl Document {
             })
             .collect();
         doc.with_pages(pages).save(options, &mut Vec::new())
+    }
+}
+
+impl Document {
+    /// Every character the document sets, in the regular and in the bold face.
+    fn text(&self) -> (String, String) {
+        let mut regular = String::from(" •—0123456789pagesur");
+        regular.push_str(&self.title);
+        let mut bold = String::from(" ");
+        for line in &self.letterhead {
+            regular.push_str(line);
+        }
+        for block in &self.blocks {
+            match block {
+                Block::Title(t) | Block::Heading(t) => bold.push_str(t),
+                Block::Paragraph(t) => regular.push_str(t),
+                Block::Field { label, value } => {
+                    bold.push_str(label);
+                    regular.push_str(value);
+                }
+                Block::Rich(lines) => {
+                    for span in lines.iter().flatten() {
+                        if span.bold {
+                            bold.push_str(&span.text);
+                        } else {
+                            regular.push_str(&span.text);
+                        }
+                    }
+                }
+                Block::Bullet(spans) => {
+                    for span in spans {
+                        if span.bold {
+                            bold.push_str(&span.text);
+                        } else {
+                            regular.push_str(&span.text);
+                        }
+                    }
+                }
+                Block::Aside(lines) => lines.iter().for_each(|l| regular.push_str(l)),
+                Block::Gap => {}
+            }
+        }
+        (regular, bold)
     }
 }
 
