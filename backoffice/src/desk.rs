@@ -18,6 +18,7 @@ pub(crate) enum Section {
     Teleservices,
     Statistics,
     Settings,
+    Appearance,
 }
 
 /// The desk of the signed-in agent, in the page's transaction. An agent
@@ -47,6 +48,12 @@ pub(crate) fn layout(
 ) -> Result<Layout, AppError> {
     let mut layout = Layout::new(title)
         .site(&format!("{} — espace agents", agent.tenant.name))
+        .appearance(
+            &agent.tenant.appearance,
+            "logo-agents",
+            &guichet_core::appearance::for_agents(),
+            "/backoffice/documents",
+        )
         .link("/backoffice/", "Tableau de bord", current == Section::Board)
         .link(
             "/backoffice/demandes",
@@ -71,6 +78,11 @@ pub(crate) fn layout(
             "/backoffice/parametres",
             "Paramètres",
             current == Section::Settings,
+        );
+        layout = layout.link(
+            "/backoffice/apparence",
+            "Apparence",
+            current == Section::Appearance,
         );
     }
     layout.user = Some(desk.name.clone());

@@ -2,6 +2,7 @@
 //! under `/backoffice/`, behind the tenant gate.
 
 pub mod api;
+mod appearance;
 mod case;
 mod cases;
 mod contact;
@@ -207,6 +208,31 @@ pub fn routes() -> RouteTable {
             Agent,
             "requests.export",
             statistics::requests,
+        )
+        .get("/apparence", Agent, "appearance.show", appearance::page)
+        .post(
+            "/apparence/{kind}",
+            Agent,
+            "appearance.replace",
+            appearance::replace,
+        )
+        .post(
+            "/apparence/{kind}/restaurer",
+            Agent,
+            "appearance.restore",
+            appearance::restore,
+        )
+        .get(
+            "/apparence/{kind}/{slot}",
+            Agent,
+            "appearance.file",
+            appearance::file,
+        )
+        .get(
+            "/documents/{kind}",
+            Agent,
+            "appearance.document",
+            appearance::document,
         )
         .get("/parametres", Agent, "settings.show", settings::page)
         .post("/parametres", Agent, "settings.save", settings::save)

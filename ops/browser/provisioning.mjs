@@ -547,6 +547,24 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Enregistrer les paramètres' }), 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
     await accessible(page, 'paramètres de la collectivité avec erreurs');
+    // Appearance: a logo refused by its content, then one given; shown in the header.
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Apparence', exact: true }));
+    await expectHeading(page, 'Apparence et documents');
+    await accessible(page, 'apparence et documents');
+    await reflows(page, 'apparence et documents');
+    await page.getByLabel('Nouveau fichier : Logo de l’espace des agents (PNG ou JPEG, 1 Mo au plus)', { exact: true })
+      .setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: PDF });
+    await page.getByRole('button', { name: 'Envoyer : Logo de l’espace des agents' }).focus();
+    await enter(page, 400);
+    expect((await page.getByRole('alert').textContent()).includes('PNG ou JPEG'), 'le faux logo est refusé');
+    await accessible(page, 'apparence avec erreur');
+    await page.getByLabel('Nouveau fichier : Logo de l’espace des agents (PNG ou JPEG, 1 Mo au plus)', { exact: true })
+      .setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByRole('button', { name: 'Envoyer : Logo de l’espace des agents' }).focus();
+    await enter(page);
+    expect((await page.locator('header img.site-logo').count()) === 1, 'le logo est en tête des pages');
+    ok('logo de l’espace des agents envoyé au clavier, affiché en tête');
+    await accessible(page, 'apparence avec un logo');
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');
@@ -772,6 +790,12 @@ async function portalScenario(page) {
 
 const MAILDIR = process.env.GUICHET_TEST_MAILDIR;
 const NEWCOMER = 'ines.lefevre@example.fr';
+// A one-pixel PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 // A one-page PDF, as a scanner makes them.
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 

@@ -3,6 +3,7 @@
 //! gate; households' pages behind their sign-in.
 
 mod account;
+mod appearance;
 mod catalogue;
 mod documents;
 mod filing;
@@ -31,6 +32,18 @@ pub fn templates(renderer: &mut Renderer) {
 pub fn routes() -> RouteTable {
     RouteTable::new()
         .get("/", Anyone, "catalogue.list", catalogue::home)
+        .get(
+            "/apparence/{kind}",
+            Anyone,
+            "appearance.logo",
+            appearance::logo,
+        )
+        .get(
+            "/documents/{kind}",
+            Anyone,
+            "appearance.document",
+            appearance::document,
+        )
         .get(
             "/demarches/{code}",
             Anyone,

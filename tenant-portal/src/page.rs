@@ -79,10 +79,15 @@ pub(crate) fn layout(
     me: Option<&Me>,
     session: &Session,
 ) -> Result<Layout, AppError> {
-    let mut layout =
-        Layout::new(title)
-            .site(&tenant.name)
-            .link("/", "Démarches", section == Section::Catalogue);
+    let mut layout = Layout::new(title)
+        .site(&tenant.name)
+        .appearance(
+            &tenant.appearance,
+            "logo-portail",
+            &guichet_core::appearance::for_households(),
+            "/documents",
+        )
+        .link("/", "Démarches", section == Section::Catalogue);
     match me {
         Some(me) => {
             layout = layout

@@ -89,6 +89,18 @@ impl Limits {
         kinds: &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
     };
 
+    /// Logos: PNG or JPEG, 1 Mio.
+    pub const LOGOS: Limits = Limits {
+        max_bytes: 1024 * 1024,
+        kinds: &[FileKind::Png, FileKind::Jpeg],
+    };
+
+    /// The collectivité's documents for the public: PDF, 10 Mio.
+    pub const PUBLICATIONS: Limits = Limits {
+        max_bytes: 10 * 1024 * 1024,
+        kinds: &[FileKind::Pdf],
+    };
+
     fn kinds_fr(&self) -> String {
         let labels: Vec<&str> = self.kinds.iter().map(|k| k.label()).collect();
         match labels.split_last() {

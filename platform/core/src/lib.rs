@@ -2,6 +2,7 @@
 //! office) stand on. Business rules live here and are tested without HTTP;
 //! their queries are the store's repositories (`store::repo`): no SQL here.
 
+pub mod appearance;
 pub mod audit;
 pub mod auth;
 pub mod config;

@@ -12,6 +12,7 @@ diesel::table! {
         postal_address -> Text,
         contact_email -> Text,
         siret -> Nullable<Text>,
+        appearance -> Text,
     }
 }
 
@@ -181,6 +182,17 @@ diesel::table! {
 }
 
 diesel::joinable!(tenant_hosts -> tenants (tenant_id));
+diesel::table! {
+    appearance_files (tenant_id, kind, slot) {
+        tenant_id -> BigInt,
+        kind -> Text,
+        slot -> Text,
+        file_id -> BigInt,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
 diesel::table! {
     courriers (tenant_id, id) {
         tenant_id -> BigInt,

@@ -78,6 +78,20 @@ pub struct Tenant {
     pub siret: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Its logos and documents, as the pages link them.
+    pub appearance: Appearance,
+}
+
+/// Which logos and documents a collectivité has: each kind's code with the
+/// id of its current file (it changes with the file, so a link carrying it
+/// is never served stale from a cache).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Appearance(pub std::collections::BTreeMap<String, i64>);
+
+impl Appearance {
+    pub fn stamp(&self, kind: &str) -> Option<i64> {
+        self.0.get(kind).copied()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +142,7 @@ struct TenantRow {
     postal_address: String,
     contact_email: String,
     siret: Option<String>,
+    appearance: String,
 }
 
 fn load_hosts(conn: &mut DbConnection, id: i64) -> Result<Vec<String>, StoreError> {
@@ -150,6 +165,7 @@ fn into_tenant(conn: &mut DbConnection, row: TenantRow) -> Result<Tenant, StoreE
         siret: row.siret,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        appearance: serde_json::from_str(&row.appearance).unwrap_or_default(),
     })
 }
 
@@ -163,6 +179,7 @@ const COLUMNS: (
     tenants::postal_address,
     tenants::contact_email,
     tenants::siret,
+    tenants::appearance,
 ) = (
     tenants::id,
     tenants::slug,
@@ -173,6 +190,7 @@ const COLUMNS: (
     tenants::postal_address,
     tenants::contact_email,
     tenants::siret,
+    tenants::appearance,
 );
 
 /// Bumped after every change to a collectivité's registry entry (host names,
@@ -267,6 +285,20 @@ pub fn name_of(conn: &mut DbConnection, id: TenantId) -> Result<Option<String>, 
         .select(tenants::name)
         .get_result(conn)
         .optional()?)
+}
+
+/// Sets what the pages show of a collectivité's appearance (call
+/// [`changed`] once committed).
+pub fn set_appearance(
+    conn: &mut DbConnection,
+    id: TenantId,
+    appearance: &Appearance,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(appearance).expect("an appearance serialises");
+    diesel::update(tenants::table.filter(tenants::id.eq(id.get())))
+        .set(tenants::appearance.eq(json))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Every collectivité's id, for platform jobs that visit each one.

@@ -26,6 +26,10 @@ pub struct Layout {
     /// For the sign-out form, when someone is signed in.
     pub csrf_token: Option<String>,
     pub logout_action: Option<String>,
+    /// The collectivité's logo, if it gave one.
+    pub logo: Option<String>,
+    /// Links of the footer (the collectivité's documents).
+    pub footer: Vec<NavLink>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,7 +48,34 @@ impl Layout {
             user: None,
             csrf_token: None,
             logout_action: None,
+            logo: None,
+            footer: Vec::new(),
         }
+    }
+
+    /// The collectivité's logo and documents, as `kinds` of its appearance
+    /// (a logo's code, then the documents' codes with their labels and the
+    /// prefix of their addresses).
+    pub fn appearance(
+        mut self,
+        appearance: &guichet_core::tenancy::Appearance,
+        logo: &str,
+        documents: &[(&str, &str)],
+        prefix: &str,
+    ) -> Layout {
+        self.logo = appearance
+            .stamp(logo)
+            .map(|v| format!("/apparence/{logo}?v={v}"));
+        for (code, label) in documents {
+            if let Some(v) = appearance.stamp(code) {
+                self.footer.push(NavLink {
+                    href: format!("{prefix}/{code}?v={v}"),
+                    label: (*label).to_owned(),
+                    current: false,
+                });
+            }
+        }
+        self
     }
 
     pub fn site(mut self, name: &str) -> Layout {

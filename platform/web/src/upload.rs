@@ -201,3 +201,19 @@ pub async fn download(
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .streaming(stream.map_err(AppError::from)))
 }
+
+/// A public image of the collectivité (a logo), shown in pages: its links
+/// carry its file's id, so that it may be cached long.
+pub async fn image(files: &FileStore, key: &str, kind: FileKind) -> Result<HttpResponse, AppError> {
+    let (size, stream) = files.get(key).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(kind.mime())
+        .insert_header((header::CONTENT_LENGTH, size))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .streaming(stream.map_err(AppError::from)))
+}

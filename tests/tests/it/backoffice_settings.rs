@@ -19,7 +19,7 @@ use guichet_tests::BACKENDS;
 use crate::backoffice::{age, agent, signed_in_agent};
 use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
 
-fn administrator(p: &Platform, t: &Tenant, uid: &str) {
+pub fn administrator(p: &Platform, t: &Tenant, uid: &str) {
     std::thread::scope(|s| {
         s.spawn(|| {
             agents::create(
@@ -283,5 +283,159 @@ async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level() {
         );
         assert!(last.contains("/backoffice/demandes?qualite=urgent"));
         assert!(!last.contains(&format!("/backoffice/demandes/{third}")));
+    }
+}
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+#[actix_web::test]
+async fn administrators_give_logos_and_documents_with_their_previous_version() {
+    use crate::portal::PDF;
+    use guichet_tests::client::Part;
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        administrator(&p, &arles, "ada.admin");
+        let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut admin = signed_in_agent(&app, "ada.admin", "arles").await;
+        let page = admin.get(&app, "/backoffice/apparence").await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}: {}", page.html);
+        let token = csrf_of(&page.html);
+
+        // Refused by content: a PDF is not a logo, a PNG not a document;
+        // nothing is stored, nothing linked.
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/logo-portail",
+                &token,
+                &[Part::File("file", "logo.png", "image/png", PDF)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("n’est pas un PNG ou JPEG"), "{}", r.html);
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/mentions-legales",
+                &token,
+                &[Part::File("file", "mentions.pdf", "application/pdf", PNG)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        let r = admin
+            .upload(&app, "/backoffice/apparence/faq", &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.html.contains("Choisissez le fichier"), "{}", r.html);
+        let mut b = Browser::portal("arles");
+        let home = b.get(&app, "/").await;
+        assert!(!home.html.contains("/apparence/logo-portail"));
+        assert!(!home.html.contains("/documents/mentions-legales"));
+
+        // A logo and the legal notices: shown and linked on the portal.
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/logo-portail",
+                &token,
+                &[Part::File("file", "logo.png", "image/png", PNG)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let first = b"%PDF-1.4 first version\n%%EOF\n".to_vec();
+        let second = b"%PDF-1.4 second version\n%%EOF\n".to_vec();
+        for version in [&first, &second] {
+            let r = admin
+                .upload(
+                    &app,
+                    "/backoffice/apparence/mentions-legales",
+                    &token,
+                    &[Part::File(
+                        "file",
+                        "mentions.pdf",
+                        "application/pdf",
+                        version,
+                    )],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        }
+        let home = b.get(&app, "/").await.html.replace("&#x3D;", "=");
+        let logo = home
+            .split("src=\"")
+            .find(|s| s.starts_with("/apparence/logo-portail"))
+            .and_then(|s| s.split('"').next())
+            .expect("the logo in the header")
+            .to_owned();
+        assert_eq!(b.get_bytes(&app, &logo).await, PNG);
+        let notices = home
+            .split("href=\"")
+            .find(|s| s.starts_with("/documents/mentions-legales"))
+            .and_then(|s| s.split('"').next())
+            .expect("the legal notices in the footer")
+            .to_owned();
+        assert_eq!(b.get_bytes(&app, &notices).await, second);
+        // The previous version restored.
+        let r = admin
+            .post(
+                &app,
+                "/backoffice/apparence/mentions-legales/restaurer",
+                &token,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            b.get_bytes(&app, "/documents/mentions-legales").await,
+            first
+        );
+        // Nothing to restore for a kind never sent.
+        let r = admin
+            .post(&app, "/backoffice/apparence/faq/restaurer", &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.html);
+        assert!(r.html.contains("pas de version précédente"));
+
+        // Nîmes shows none of it; an agent who does not administer reaches nothing.
+        let mut theirs = Browser::portal("nimes");
+        assert!(!theirs.get(&app, "/").await.html.contains("/apparence/"));
+        assert_eq!(
+            theirs.get(&app, "/documents/mentions-legales").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            theirs.get(&app, "/apparence/logo-portail").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let _ = &nimes;
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        assert_eq!(
+            a_lea.get(&app, "/backoffice/apparence").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let lea_token = csrf_of(&a_lea.get(&app, "/backoffice/").await.html);
+        let r = a_lea
+            .upload(
+                &app,
+                "/backoffice/apparence/logo-portail",
+                &lea_token,
+                &[Part::File("file", "autre.png", "image/png", PNG)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // Agents read the documents in their footer.
+        assert!(a_lea
+            .get(&app, "/backoffice/")
+            .await
+            .html
+            .contains("/backoffice/documents/mentions-legales"));
+        assert_eq!(
+            a_lea
+                .get_bytes(&app, "/backoffice/documents/mentions-legales")
+                .await,
+            first
+        );
     }
 }

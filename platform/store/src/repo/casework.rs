@@ -174,11 +174,20 @@ fn positioned<'a>(
         Order::NewestFirst => q.order((submitted.desc(), id.desc())),
         Order::RecentlyChanged => q.order((changed.desc(), id.desc())),
     };
+    // The bound on the sort's instant alone comes first: an index on it
+    // starts where the page does (an `OR` alone makes PostgreSQL read every
+    // earlier row again, page after page).
     if let Some(Cursor { at, id: last }) = after {
         q = match order {
-            Order::OldestFirst => q.filter(submitted.gt(at).or(submitted.eq(at).and(id.gt(last)))),
-            Order::NewestFirst => q.filter(submitted.lt(at).or(submitted.eq(at).and(id.lt(last)))),
-            Order::RecentlyChanged => q.filter(changed.lt(at).or(changed.eq(at).and(id.lt(last)))),
+            Order::OldestFirst => q
+                .filter(submitted.ge(at))
+                .filter(submitted.gt(at).or(id.gt(last))),
+            Order::NewestFirst => q
+                .filter(submitted.le(at))
+                .filter(submitted.lt(at).or(id.lt(last))),
+            Order::RecentlyChanged => q
+                .filter(changed.le(at))
+                .filter(changed.lt(at).or(id.lt(last))),
         };
     }
     q

@@ -65,3 +65,15 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<FileRecord>, StoreEr
         .get_result(tx.conn())
         .optional()?)
 }
+
+/// Forgets a file's row (the caller removes its content from the store).
+pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::delete(
+        files::table
+            .filter(files::tenant_id.eq(tenant))
+            .filter(files::id.eq(id)),
+    )
+    .execute(tx.conn())?;
+    Ok(())
+}

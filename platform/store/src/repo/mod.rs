@@ -6,6 +6,7 @@
 
 pub mod agents;
 pub mod api_tokens;
+pub mod appearance;
 pub mod audit;
 pub mod casework;
 pub mod categories;

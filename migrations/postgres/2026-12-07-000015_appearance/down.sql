@@ -1,0 +1,2 @@
+ALTER TABLE tenants DROP COLUMN appearance;
+DROP TABLE appearance_files;
