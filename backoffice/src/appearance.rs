@@ -230,7 +230,7 @@ pub(crate) async fn document(
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let kind = Kind::parse(&code)
-        .filter(|k| !k.is_logo())
+        .filter(|k| k.is_document())
         .ok_or(AppError::NotFound)?;
     let me = agent.agent_id;
     let (f, format) = tx::read(&store, &agent, move |t| {

@@ -7,7 +7,8 @@ use guichet_core::store::Store;
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{tx, upload, AppError};
 
-/// A logo (the portal's, the back office's, the letters'), as pages show it.
+/// What pages show: a logo (the portal's, the back office's, the letters'),
+/// the banner.
 pub(crate) async fn logo(
     tenant: CurrentTenant,
     store: web::Data<Store>,
@@ -15,13 +16,13 @@ pub(crate) async fn logo(
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let kind = Kind::parse(&code)
-        .filter(|k| k.is_logo())
+        .filter(|k| k.is_image())
         .ok_or(AppError::NotFound)?;
     let (file, format) = tx::read(&store, &tenant, move |t| {
         appearance::file(t, kind, "current")
     })
     .await?;
-    upload::image(&files, &file.key, format).await
+    upload::public(&files, &file.key, format).await
 }
 
 /// A document for households (help, FAQ, legal notices, terms of use).

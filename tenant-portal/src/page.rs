@@ -87,6 +87,7 @@ pub(crate) fn layout(
             &guichet_core::appearance::for_households(),
             "/documents",
         )
+        .look(&tenant.appearance)
         .link("/", "Démarches", section == Section::Catalogue);
     match me {
         Some(me) => {

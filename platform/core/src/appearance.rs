@@ -1,6 +1,7 @@
 //! A collectivité's appearance and documents: its logos (the portal's, the
-//! back office's, the letters') and its PDF documents (help for households
-//! and for agents, FAQ, legal notices, terms of use). Each kind keeps its
+//! back office's, the letters'), the portal's banner, and its
+//! PDF documents (help for households and for agents, FAQ, legal notices,
+//! terms of use). Each kind keeps its
 //! current file and the previous one, which an administrator may restore.
 //! The collectivité's entry carries which exist (`tenancy::Appearance`), so
 //! that pages link them without a query.
@@ -19,6 +20,7 @@ use crate::tenancy::{self, Appearance};
 /// What an administrator may give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Kind {
+    Banner,
     PortalLogo,
     BackofficeLogo,
     LetterLogo,
@@ -30,7 +32,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
+        Kind::Banner,
         Kind::PortalLogo,
         Kind::BackofficeLogo,
         Kind::LetterLogo,
@@ -44,6 +47,7 @@ impl Kind {
     /// Its name in addresses.
     pub fn code(self) -> &'static str {
         match self {
+            Kind::Banner => "banniere",
             Kind::PortalLogo => "logo-portail",
             Kind::BackofficeLogo => "logo-agents",
             Kind::LetterLogo => "logo-courriers",
@@ -61,6 +65,7 @@ impl Kind {
 
     pub fn label(self) -> &'static str {
         match self {
+            Kind::Banner => "Bannière du portail",
             Kind::PortalLogo => "Logo du portail",
             Kind::BackofficeLogo => "Logo de l’espace des agents",
             Kind::LetterLogo => "Logo des courriers",
@@ -72,11 +77,17 @@ impl Kind {
         }
     }
 
-    pub fn is_logo(self) -> bool {
+    /// An image the pages show (a logo, the banner).
+    pub fn is_image(self) -> bool {
         matches!(
             self,
-            Kind::PortalLogo | Kind::BackofficeLogo | Kind::LetterLogo
+            Kind::Banner | Kind::PortalLogo | Kind::BackofficeLogo | Kind::LetterLogo
         )
+    }
+
+    /// A document to read (a PDF).
+    pub fn is_document(self) -> bool {
+        !self.is_image()
     }
 
     /// Shown to households (in the portal's footer), not only to agents.
@@ -88,7 +99,7 @@ impl Kind {
     }
 
     pub fn limits(self) -> &'static Limits {
-        if self.is_logo() {
+        if self.is_image() {
             &Limits::LOGOS
         } else {
             &Limits::PUBLICATIONS
@@ -109,9 +120,11 @@ pub struct Slot {
 pub struct KindView {
     pub code: &'static str,
     pub label: &'static str,
-    pub logo: bool,
+    pub image: bool,
     /// What may be sent, said for people.
     pub accepts: &'static str,
+    /// The same, for the file input (`accept`).
+    pub mime: &'static str,
     pub current: Option<Slot>,
     pub previous: Option<Slot>,
 }
@@ -144,11 +157,16 @@ pub fn overview(tx: &mut TenantTx<'_>) -> Result<Vec<KindView>, Error> {
         out.push(KindView {
             code: kind.code(),
             label: kind.label(),
-            logo: kind.is_logo(),
-            accepts: if kind.is_logo() {
+            image: kind.is_image(),
+            accepts: if kind.is_image() {
                 "PNG ou JPEG, 1 Mo au plus"
             } else {
                 "PDF, 10 Mo au plus"
+            },
+            mime: if kind.is_image() {
+                "image/png,image/jpeg"
+            } else {
+                "application/pdf"
             },
             current: slot(tx, current.as_ref())?,
             previous: slot(tx, previous.as_ref())?,
@@ -182,21 +200,12 @@ pub fn replace(
     file: &StoredFile,
     filename: &str,
 ) -> Result<Option<String>, Error> {
+    // The upload kit checked the content against the kind's limits already.
     if !kind.limits().kinds.contains(&file.kind) {
         return Err(Error::Refused(format!(
-            "ce fichier n’est pas un {} : envoyez un fichier {}",
-            kind.limits()
-                .kinds
-                .iter()
-                .map(|k| k.label())
-                .collect::<Vec<_>>()
-                .join(" ou "),
-            kind.limits()
-                .kinds
-                .iter()
-                .map(|k| k.label())
-                .collect::<Vec<_>>()
-                .join(" ou ")
+            "ce fichier ({}) ne convient pas : {}",
+            file.kind.label(),
+            kind.label()
         )));
     }
     let all = rows::all(tx)?;
@@ -324,7 +333,7 @@ pub fn for_households() -> Vec<(&'static str, &'static str)> {
 pub fn for_agents() -> Vec<(&'static str, &'static str)> {
     Kind::ALL
         .into_iter()
-        .filter(|k| !k.is_logo())
+        .filter(|k| k.is_document())
         .map(|k| (k.code(), k.label()))
         .collect()
 }

@@ -30,6 +30,8 @@ pub struct Layout {
     pub logo: Option<String>,
     /// Links of the footer (the collectivité's documents).
     pub footer: Vec<NavLink>,
+    /// The collectivité's banner (the portal's).
+    pub banner: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,7 +52,16 @@ impl Layout {
             logout_action: None,
             logo: None,
             footer: Vec::new(),
+            banner: None,
         }
+    }
+
+    /// The portal's banner, if the collectivité gave one.
+    pub fn look(mut self, appearance: &guichet_core::tenancy::Appearance) -> Layout {
+        self.banner = appearance
+            .stamp("banniere")
+            .map(|v| format!("/apparence/banniere?v={v}"));
+        self
     }
 
     /// The collectivité's logo and documents, as `kinds` of its appearance

@@ -202,9 +202,13 @@ pub async fn download(
         .streaming(stream.map_err(AppError::from)))
 }
 
-/// A public image of the collectivité (a logo), shown in pages: its links
-/// carry its file's id, so that it may be cached long.
-pub async fn image(files: &FileStore, key: &str, kind: FileKind) -> Result<HttpResponse, AppError> {
+/// A public image of the collectivité that its pages show (a logo, the
+/// banner): their links carry the file's id, so that it may be cached long.
+pub async fn public(
+    files: &FileStore,
+    key: &str,
+    kind: FileKind,
+) -> Result<HttpResponse, AppError> {
     let (size, stream) = files.get(key).await?;
     Ok(HttpResponse::Ok()
         .content_type(kind.mime())

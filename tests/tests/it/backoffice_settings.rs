@@ -398,6 +398,27 @@ async fn administrators_give_logos_and_documents_with_their_previous_version() {
         assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.html);
         assert!(r.html.contains("pas de version précédente"));
 
+        // The portal's banner.
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/banniere",
+                &token,
+                &[Part::File("file", "banniere.png", "image/png", PNG)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let home = b.get(&app, "/").await.html.replace("&#x3D;", "=");
+        assert!(
+            home.contains("class=\"site-banner\" src=\"/apparence/banniere?v="),
+            "{home}"
+        );
+        // A document is not a page's resource: not served at /apparence.
+        assert_eq!(
+            b.get(&app, "/apparence/mentions-legales").await.status,
+            StatusCode::NOT_FOUND
+        );
+
         // Nîmes shows none of it; an agent who does not administer reaches nothing.
         let mut theirs = Browser::portal("nimes");
         assert!(!theirs.get(&app, "/").await.html.contains("/apparence/"));

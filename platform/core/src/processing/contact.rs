@@ -43,7 +43,6 @@ pub struct ContactForm {
     pub requester: String,
     pub means: Vec<MeansChoice>,
     pub courriers: Vec<CourrierChoice>,
-    pub version: String,
 }
 
 /// What the agent sends, as typed.
@@ -140,7 +139,6 @@ pub fn form(tx: &mut TenantTx<'_>, desk: &Desk, id: i64, sms: bool) -> Result<Co
                 short_label: c.short_label,
             })
             .collect(),
-        version: super::case::version(&row),
     })
 }
 
