@@ -278,7 +278,7 @@ fn bare_pages(tx: &mut TenantTx<'_>) -> Result<u64, StoreError> {
     let mut after: Option<(String, i64)> = None;
     loop {
         let cursor = after.as_ref().map_or(String::new(), |(at, id)| {
-            format!("AND (submitted_at > '{at}' OR (submitted_at = '{at}' AND id > {id}))")
+            format!("AND submitted_at >= '{at}' AND (submitted_at > '{at}' OR id > {id})")
         });
         let sql = format!(
             "SELECT id, CAST(submitted_at AS TEXT) AS at, data_json, number, teleservice_id, requester_name, subject_name, state, updated_at, household_id FROM requests WHERE tenant_id = {} AND state <> 'Draft' {cursor} ORDER BY submitted_at, id LIMIT 1000",
