@@ -73,7 +73,8 @@ struct Batch {
     moves: Vec<(&'static str, &'static str)>,
 }
 
-fn options(
+/// A select's options: « all » first, then the items, the chosen one marked.
+pub(crate) fn options(
     all: &str,
     chosen: &str,
     items: impl IntoIterator<Item = (String, String)>,
@@ -161,6 +162,15 @@ fn search_form(q: &Query, choices: &Choices) -> Form {
     .with_id("recherche")
 }
 
+/// A search's query, as its URL says it.
+pub(crate) fn query_of(req: &HttpRequest) -> Query {
+    let pairs: Vec<(String, String)> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(|q| q.into_inner())
+            .unwrap_or_default();
+    Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
 pub(crate) async fn search(
     agent: SignedInAgent,
     req: HttpRequest,
@@ -168,11 +178,7 @@ pub(crate) async fn search(
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
 ) -> Result<HttpResponse, AppError> {
-    let pairs: Vec<(String, String)> =
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .map(|q| q.into_inner())
-            .unwrap_or_default();
-    let query = Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let query = query_of(&req);
     let id = agent.agent_id;
     let q = query.clone();
     let (desk, choices, found, may_batch) = tx::read(&store, &agent, move |t| {

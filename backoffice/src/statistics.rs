@@ -15,30 +15,10 @@ use guichet_web::sheet::{Cell, Format, Sheet};
 use guichet_web::{charts, tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
+use crate::cases::{options, query_of};
 use crate::desk::{self, Section as Nav};
 
 const TITLE: &str = "Statistiques";
-
-fn query_of(req: &HttpRequest) -> Query {
-    let pairs: Vec<(String, String)> =
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .map(|q| q.into_inner())
-            .unwrap_or_default();
-    Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-}
-
-fn options(
-    all: &str,
-    chosen: &str,
-    items: impl IntoIterator<Item = (String, String)>,
-) -> Vec<(String, String, bool)> {
-    let mut out = vec![(String::new(), all.to_owned(), chosen.is_empty())];
-    out.extend(items.into_iter().map(|(v, l)| {
-        let on = v == chosen;
-        (v, l, on)
-    }));
-    out
-}
 
 fn form(q: &Query, choices: &Choices) -> Form {
     Form::search(
