@@ -250,8 +250,9 @@ pub fn letter(
 ) -> Result<Letter, Error> {
     let model = Model::parse(&courrier.model).unwrap_or(Model::Letter);
     let body = Body::parse(&courrier.body).map_err(|e| Error::Refused(e.to_string()))?;
-    let values = values(tx, request, observation)?;
-    let mut letter = frame(tx, request, model, courrier.label.clone())?;
+    let (tenant, foyer) = parties(tx, request)?;
+    let values = values(tx, &tenant, &foyer, request, observation)?;
+    let mut letter = frame(&tenant, &foyer, request, model, courrier.label.clone());
     letter.blocks = body.resolve(&|name| values.get(name).cloned().unwrap_or_default());
     Ok(letter)
 }
@@ -263,7 +264,8 @@ pub fn free_letter(
     title: String,
     text: &str,
 ) -> Result<Letter, Error> {
-    let mut letter = frame(tx, request, Model::Letter, title)?;
+    let (tenant, foyer) = parties(tx, request)?;
+    let mut letter = frame(&tenant, &foyer, request, Model::Letter, title);
     letter.blocks = text
         .replace("\r\n", "\n")
         .split("\n\n")
@@ -283,17 +285,27 @@ pub fn free_letter(
     Ok(letter)
 }
 
-/// The letter's frame: the collectivité as sender, place and date, the
-/// requester and the foyer's address as addressee.
-fn frame(
+/// Who writes and to whom: the collectivité and the request's foyer, read
+/// once for the frame and the variables.
+fn parties(
     tx: &mut TenantTx<'_>,
     request: &RequestRow,
-    model: Model,
-    title: String,
-) -> Result<Letter, Error> {
+) -> Result<(tenancy::Tenant, crate::foyers::Foyer), Error> {
     let me = tx.tenant();
     let tenant = tenancy::find_by_id(tx.conn(), me)?.ok_or(Error::NotFound)?;
     let foyer = crate::foyers::foyer(tx, request.household_id)?;
+    Ok((tenant, foyer))
+}
+
+/// The letter's frame: the collectivité as sender, place and date, the
+/// requester and the foyer's address as addressee.
+fn frame(
+    tenant: &tenancy::Tenant,
+    foyer: &crate::foyers::Foyer,
+    request: &RequestRow,
+    model: Model,
+    title: String,
+) -> Letter {
     let requester = foyer.member(request.requester_id);
     let a = &foyer.address;
     let mut sender = vec![tenant.name.clone()];
@@ -346,23 +358,24 @@ fn frame(
     if !a.country.trim().is_empty() && !a.country.eq_ignore_ascii_case("france") {
         addressee.push(a.country.trim().to_owned());
     }
-    Ok(Letter {
+    Letter {
         model,
         title,
         sender,
         place_date,
         addressee,
         blocks: Vec::new(),
-    })
+    }
 }
 
 /// Every variable's value for this request.
-pub fn values(
+fn values(
     tx: &mut TenantTx<'_>,
+    tenant: &tenancy::Tenant,
+    foyer: &crate::foyers::Foyer,
     request: &RequestRow,
     observation: &str,
 ) -> Result<HashMap<&'static str, String>, Error> {
-    let foyer = crate::foyers::foyer(tx, request.household_id)?;
     let t = offer::teleservices(tx)?
         .into_iter()
         .find(|t| t.id == request.teleservice_id);
@@ -378,11 +391,8 @@ pub fn values(
         Some(c) => rows::category_email(tx, c)?,
         None => String::new(),
     };
-    let me = tx.tenant();
     let category_email = if category_email.is_empty() {
-        tenancy::find_by_id(tx.conn(), me)?
-            .map(|t| t.contact_email)
-            .unwrap_or_default()
+        tenant.contact_email.clone()
     } else {
         category_email
     };
