@@ -1,4 +1,5 @@
-//! The collectivité's logos and public documents, for anyone on its portal.
+//! The collectivité's logos, banner, style sheet and public documents, for
+//! anyone on its portal.
 
 use actix_web::{web, HttpResponse};
 use guichet_core::appearance::{self, Kind};
@@ -7,8 +8,8 @@ use guichet_core::store::Store;
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{tx, upload, AppError};
 
-/// What pages show: a logo (the portal's, the back office's, the letters'),
-/// the banner.
+/// What pages load: a logo (the portal's, the back office's, the letters'),
+/// the banner, the style sheet.
 pub(crate) async fn logo(
     tenant: CurrentTenant,
     store: web::Data<Store>,
@@ -16,7 +17,7 @@ pub(crate) async fn logo(
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let kind = Kind::parse(&code)
-        .filter(|k| k.is_image())
+        .filter(|k| k.is_resource())
         .ok_or(AppError::NotFound)?;
     let (file, format) = tx::read(&store, &tenant, move |t| {
         appearance::file(t, kind, "current")

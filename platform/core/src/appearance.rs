@@ -1,5 +1,5 @@
 //! A collectivité's appearance and documents: its logos (the portal's, the
-//! back office's, the letters'), the portal's banner, and its
+//! back office's, the letters'), the portal's banner and style sheet, and its
 //! PDF documents (help for households and for agents, FAQ, legal notices,
 //! terms of use). Each kind keeps its
 //! current file and the previous one, which an administrator may restore.
@@ -20,6 +20,7 @@ use crate::tenancy::{self, Appearance};
 /// What an administrator may give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Kind {
+    StyleSheet,
     Banner,
     PortalLogo,
     BackofficeLogo,
@@ -32,7 +33,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
+        Kind::StyleSheet,
         Kind::Banner,
         Kind::PortalLogo,
         Kind::BackofficeLogo,
@@ -47,6 +49,7 @@ impl Kind {
     /// Its name in addresses.
     pub fn code(self) -> &'static str {
         match self {
+            Kind::StyleSheet => "feuille-de-style",
             Kind::Banner => "banniere",
             Kind::PortalLogo => "logo-portail",
             Kind::BackofficeLogo => "logo-agents",
@@ -65,6 +68,7 @@ impl Kind {
 
     pub fn label(self) -> &'static str {
         match self {
+            Kind::StyleSheet => "Feuille de style du portail",
             Kind::Banner => "Bannière du portail",
             Kind::PortalLogo => "Logo du portail",
             Kind::BackofficeLogo => "Logo de l’espace des agents",
@@ -85,9 +89,15 @@ impl Kind {
         )
     }
 
+    /// What the portal's pages load (an image, the style sheet), served at
+    /// `/apparence/{code}`.
+    pub fn is_resource(self) -> bool {
+        self.is_image() || self == Kind::StyleSheet
+    }
+
     /// A document to read (a PDF).
     pub fn is_document(self) -> bool {
-        !self.is_image()
+        !self.is_resource()
     }
 
     /// Shown to households (in the portal's footer), not only to agents.
@@ -99,10 +109,30 @@ impl Kind {
     }
 
     pub fn limits(self) -> &'static Limits {
-        if self.is_image() {
-            &Limits::LOGOS
-        } else {
-            &Limits::PUBLICATIONS
+        match self {
+            Kind::StyleSheet => &Limits::STYLE,
+            k if k.is_image() => &Limits::LOGOS,
+            _ => &Limits::PUBLICATIONS,
+        }
+    }
+
+    /// What may be sent, said for people.
+    fn accepts(self) -> &'static str {
+        match self {
+            Kind::StyleSheet => {
+                "CSS en UTF-8, 200 ko au plus, sans @import ni url() vers d’autres sites"
+            }
+            k if k.is_image() => "PNG ou JPEG, 1 Mo au plus",
+            _ => "PDF, 10 Mo au plus",
+        }
+    }
+
+    /// The same, for the file input (`accept`).
+    fn mime(self) -> &'static str {
+        match self {
+            Kind::StyleSheet => "text/css,.css",
+            k if k.is_image() => "image/png,image/jpeg",
+            _ => "application/pdf",
         }
     }
 }
@@ -158,16 +188,8 @@ pub fn overview(tx: &mut TenantTx<'_>) -> Result<Vec<KindView>, Error> {
             code: kind.code(),
             label: kind.label(),
             image: kind.is_image(),
-            accepts: if kind.is_image() {
-                "PNG ou JPEG, 1 Mo au plus"
-            } else {
-                "PDF, 10 Mo au plus"
-            },
-            mime: if kind.is_image() {
-                "image/png,image/jpeg"
-            } else {
-                "application/pdf"
-            },
+            accepts: kind.accepts(),
+            mime: kind.mime(),
             current: slot(tx, current.as_ref())?,
             previous: slot(tx, previous.as_ref())?,
         });

@@ -24,6 +24,7 @@ use object_store::{
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::domain::stylesheet;
 use crate::store::repo::files::{self as rows, NewFile};
 use crate::store::{StoreError, TenantTx};
 use crate::tenancy::TenantId;
@@ -36,6 +37,8 @@ pub enum FileKind {
     Pdf,
     Jpeg,
     Png,
+    /// The portal's style sheet: text, checked whole (`domain::stylesheet`).
+    Css,
 }
 
 impl FileKind {
@@ -44,6 +47,15 @@ impl FileKind {
             FileKind::Pdf => "application/pdf",
             FileKind::Jpeg => "image/jpeg",
             FileKind::Png => "image/png",
+            FileKind::Css => "text/css",
+        }
+    }
+
+    /// The `Content-Type` it is served with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileKind::Css => "text/css; charset=utf-8",
+            other => other.mime(),
         }
     }
 
@@ -52,6 +64,7 @@ impl FileKind {
             FileKind::Pdf => "PDF",
             FileKind::Jpeg => "JPEG",
             FileKind::Png => "PNG",
+            FileKind::Css => "CSS",
         }
     }
 
@@ -60,6 +73,7 @@ impl FileKind {
             "application/pdf" => Some(FileKind::Pdf),
             "image/jpeg" => Some(FileKind::Jpeg),
             "image/png" => Some(FileKind::Png),
+            "text/css" => Some(FileKind::Css),
             _ => None,
         }
     }
@@ -69,9 +83,19 @@ impl FileKind {
         FileKind::from_mime(&record.content_type)
     }
 
-    /// What the first bytes say the content is.
-    pub fn sniff(head: &[u8]) -> Option<FileKind> {
-        infer::get(head).and_then(|t| FileKind::from_mime(t.mime_type()))
+    /// What the first bytes say the content is. Text has no signature:
+    /// it is taken for CSS only where a style sheet is `expected`, and then
+    /// checked whole once received.
+    pub fn sniff(head: &[u8], expected: &[FileKind]) -> Option<FileKind> {
+        if let Some(binary) = infer::get(head).and_then(|t| FileKind::from_mime(t.mime_type())) {
+            return Some(binary);
+        }
+        let text = match std::str::from_utf8(head) {
+            Ok(_) => true,
+            // A character cut by the end of the head is still text.
+            Err(e) => e.error_len().is_none(),
+        };
+        (expected.contains(&FileKind::Css) && text && !head.contains(&0)).then_some(FileKind::Css)
     }
 }
 
@@ -101,6 +125,12 @@ impl Limits {
         kinds: &[FileKind::Pdf],
     };
 
+    /// The portal's style sheet: CSS, 200 kio.
+    pub const STYLE: Limits = Limits {
+        max_bytes: 200 * 1024,
+        kinds: &[FileKind::Css],
+    };
+
     fn kinds_fr(&self) -> String {
         let labels: Vec<&str> = self.kinds.iter().map(|k| k.label()).collect();
         match labels.split_last() {
@@ -119,6 +149,9 @@ pub enum FileError {
     Empty,
     #[error("ce fichier n’est pas un {expected} (son contenu a été vérifié) : envoyez un fichier {expected}")]
     NotAllowed { expected: String },
+    /// The content is of the right type but says something refused.
+    #[error("{0}")]
+    Refused(String),
     #[error("fichier introuvable")]
     NotFound,
     /// The object store cannot be reached; nothing was stored.
@@ -246,7 +279,7 @@ impl FileStore {
         if head.is_empty() {
             return Err(FileError::Empty);
         }
-        let kind = FileKind::sniff(&head)
+        let kind = FileKind::sniff(&head, limits.kinds)
             .filter(|k| limits.kinds.contains(k))
             .ok_or_else(|| FileError::NotAllowed {
                 expected: limits.kinds_fr(),
@@ -261,6 +294,8 @@ impl FileStore {
         let mut hasher = Sha256::new();
         let mut size = head.len() as u64;
         hasher.update(&head);
+        // A style sheet is checked whole (it is small): kept while it streams.
+        let mut text = (kind == FileKind::Css).then(|| head.clone());
         writer.write(&head);
         let outcome: Result<(), FileError> = async {
             while let Some(chunk) = stream.next().await {
@@ -272,10 +307,16 @@ impl FileStore {
                     });
                 }
                 hasher.update(&chunk);
+                if let Some(text) = text.as_mut() {
+                    text.extend_from_slice(&chunk);
+                }
                 writer.wait_for_capacity(4).await.map_err(unavailable)?;
                 writer.put(chunk);
             }
-            Ok(())
+            match &text {
+                Some(text) => stylesheet::check(text).map_err(FileError::Refused),
+                None => Ok(()),
+            }
         }
         .await;
         if let Err(e) = outcome {
@@ -377,20 +418,40 @@ mod tests {
 
     #[test]
     fn types_are_read_from_the_content() {
-        assert_eq!(FileKind::sniff(b"%PDF-1.7\n%\xe2\xe3"), Some(FileKind::Pdf));
+        let all = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
         assert_eq!(
-            FileKind::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            FileKind::sniff(b"%PDF-1.7\n%\xe2\xe3", &all),
+            Some(FileKind::Pdf)
+        );
+        assert_eq!(
+            FileKind::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", &all),
             Some(FileKind::Png)
         );
         assert_eq!(
-            FileKind::sniff(b"\xff\xd8\xff\xe0\0\x10JFIF"),
+            FileKind::sniff(b"\xff\xd8\xff\xe0\0\x10JFIF", &all),
             Some(FileKind::Jpeg)
         );
         assert_eq!(
-            FileKind::sniff(b"<svg xmlns='http://www.w3.org/2000/svg'>"),
+            FileKind::sniff(b"<svg xmlns='http://www.w3.org/2000/svg'>", &all),
             None
         );
-        assert_eq!(FileKind::sniff(b"<!DOCTYPE html><html>"), None);
+        assert_eq!(FileKind::sniff(b"<!DOCTYPE html><html>", &all), None);
+        // Text is CSS only where a style sheet is expected; a cut character is still text.
+        let css = [FileKind::Css];
+        assert_eq!(FileKind::sniff(b"body { color: #333 }", &all), None);
+        assert_eq!(
+            FileKind::sniff(b"body { color: #333 }", &css),
+            Some(FileKind::Css)
+        );
+        assert_eq!(
+            FileKind::sniff(b"a::before{content:\"\xc3", &css),
+            Some(FileKind::Css)
+        );
+        assert_eq!(FileKind::sniff(b"a\0b", &css), None);
+        assert_eq!(
+            FileKind::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", &css),
+            Some(FileKind::Png)
+        );
         assert_eq!(Limits::DOCUMENTS.kinds_fr(), "PDF, JPEG ou PNG");
     }
 

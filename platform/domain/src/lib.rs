@@ -10,6 +10,7 @@ pub mod money;
 pub mod patterns;
 pub mod requests;
 pub mod slug;
+pub mod stylesheet;
 pub mod teleservices;
 pub mod text;
 pub mod time;

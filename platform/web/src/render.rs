@@ -32,6 +32,8 @@ pub struct Layout {
     pub footer: Vec<NavLink>,
     /// The collectivité's banner (the portal's).
     pub banner: Option<String>,
+    /// The collectivité's style sheet (the portal's), after ours.
+    pub stylesheet: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,14 +55,18 @@ impl Layout {
             logo: None,
             footer: Vec::new(),
             banner: None,
+            stylesheet: None,
         }
     }
 
-    /// The portal's banner, if the collectivité gave one.
+    /// The portal's banner and style sheet, if the collectivité gave them.
     pub fn look(mut self, appearance: &guichet_core::tenancy::Appearance) -> Layout {
         self.banner = appearance
             .stamp("banniere")
             .map(|v| format!("/apparence/banniere?v={v}"));
+        self.stylesheet = appearance
+            .stamp("feuille-de-style")
+            .map(|v| format!("/apparence/feuille-de-style?v={v}"));
         self
     }
 

@@ -68,7 +68,7 @@ impl From<FileError> for AppError {
     fn from(e: FileError) -> Self {
         match e {
             FileError::TooLarge { .. } => AppError::TooLarge(sentence(&e.to_string())),
-            FileError::Empty | FileError::NotAllowed { .. } => {
+            FileError::Empty | FileError::NotAllowed { .. } | FileError::Refused(_) => {
                 AppError::BadRequest(sentence(&e.to_string()))
             }
             FileError::NotFound => AppError::NotFound,
@@ -190,7 +190,7 @@ pub async fn download(
         )],
     };
     Ok(HttpResponse::Ok()
-        .content_type(kind.mime())
+        .content_type(kind.content_type())
         .insert_header((header::CONTENT_DISPOSITION, disposition))
         .insert_header((header::CONTENT_LENGTH, size))
         .insert_header((
@@ -211,7 +211,7 @@ pub async fn public(
 ) -> Result<HttpResponse, AppError> {
     let (size, stream) = files.get(key).await?;
     Ok(HttpResponse::Ok()
-        .content_type(kind.mime())
+        .content_type(kind.content_type())
         .insert_header((header::CONTENT_LENGTH, size))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,

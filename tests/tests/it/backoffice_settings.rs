@@ -460,3 +460,168 @@ async fn administrators_give_logos_and_documents_with_their_previous_version() {
         );
     }
 }
+
+fn send(css: &[u8]) -> Vec<guichet_tests::client::Part<'_>> {
+    vec![guichet_tests::client::Part::File(
+        "file",
+        "arles.css",
+        "text/css",
+        css,
+    )]
+}
+
+#[actix_web::test]
+async fn the_portal_takes_a_style_sheet_that_loads_nothing_from_elsewhere() {
+    const STYLE: &str = "/* Couleurs d’Arles : é è à ç œ */\n\
+        :root { --accent: #8a1c1c; }\n\
+        .site-header { background: linear-gradient(90deg, rgb(138 28 28), white); }\n\
+        .site-banner { background-image: url(\"data:image/png;base64,iVBORw0KGgo=\"); }\n";
+    for backend in BACKENDS {
+        let (p, arles, _nimes) = setup(backend).await;
+        administrator(&p, &arles, "ada.admin");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut admin = signed_in_agent(&app, "ada.admin", "arles").await;
+        let page = admin.get(&app, "/backoffice/apparence").await;
+        assert!(
+            page.html.contains("Feuille de style du portail"),
+            "{}",
+            page.html
+        );
+        let token = csrf_of(&page.html);
+        let stored = p.shared.files.keys().await.unwrap();
+
+        // Each refusal says what to change; nothing is stored or linked.
+        for (css, says) in [
+            (
+                format!("{STYLE}@import url(https://ailleurs.example/x.css);\n"),
+                "Ligne 5 : la feuille de style importe une autre feuille (@import)",
+            ),
+            (
+                "a { background: url(https://ailleurs.example/pixel.png) }".into(),
+                "url() ne peut désigner qu’une image écrite dans la feuille",
+            ),
+            (
+                "a { width: expression(alert(1)) }".into(),
+                "la fonction expression() n’est pas acceptée",
+            ),
+            ("a { background: u\\72l(x) }".into(), "les échappements"),
+        ] {
+            let r = admin
+                .upload(
+                    &app,
+                    "/backoffice/apparence/feuille-de-style",
+                    &token,
+                    &send(css.as_bytes()),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{backend:?}: {}", r.html);
+            assert!(r.html.contains(says), "{says}: {}", r.html);
+        }
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/feuille-de-style",
+                &token,
+                &send(PNG),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.html.contains("n’est pas un CSS"), "{}", r.html);
+        let mut big = STYLE.repeat(1 + 200 * 1024 / STYLE.len());
+        big.push_str("a{color:red}");
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/feuille-de-style",
+                &token,
+                &send(big.as_bytes()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.html);
+        // Text is no logo.
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/logo-portail",
+                &token,
+                &send(STYLE.as_bytes()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(p.shared.files.keys().await.unwrap(), stored, "{backend:?}");
+        let mut b = Browser::portal("arles");
+        assert!(!b.get(&app, "/").await.html.contains("feuille-de-style"));
+
+        // Kept, linked after the platform's own, served as CSS as it was sent.
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/feuille-de-style",
+                &token,
+                &send(STYLE.as_bytes()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+        let home = b.get(&app, "/").await.html.replace("&#x3D;", "=");
+        let ours = home
+            .find("href=\"/static/guichet.css\"")
+            .expect("our style sheet");
+        let theirs = home
+            .find("<link rel=\"stylesheet\" href=\"/apparence/feuille-de-style?v=")
+            .expect("the collectivité's style sheet");
+        assert!(ours < theirs, "theirs comes after ours: {home}");
+        let res = test::call_service(
+            &app,
+            test::TestRequest::get()
+                .uri("/apparence/feuille-de-style")
+                .insert_header(("host", b.host.clone()))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            res.headers().get("content-type").unwrap(),
+            "text/css; charset=utf-8"
+        );
+        assert_eq!(test::read_body(res).await, STYLE.as_bytes());
+        // The previous version (none) cannot be restored; another replaces it.
+        let r = admin
+            .upload(
+                &app,
+                "/backoffice/apparence/feuille-de-style",
+                &token,
+                &send(b"body{color:#222}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            b.get_bytes(&app, "/apparence/feuille-de-style").await,
+            b"body{color:#222}"
+        );
+        let r = admin
+            .post(
+                &app,
+                "/backoffice/apparence/feuille-de-style/restaurer",
+                &token,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            b.get_bytes(&app, "/apparence/feuille-de-style").await,
+            STYLE.as_bytes()
+        );
+
+        // Nîmes' portal keeps its look.
+        let mut theirs = Browser::portal("nimes");
+        assert!(!theirs
+            .get(&app, "/")
+            .await
+            .html
+            .contains("feuille-de-style"));
+        assert_eq!(
+            theirs.get(&app, "/apparence/feuille-de-style").await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
