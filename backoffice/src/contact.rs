@@ -4,6 +4,7 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::files::FileStore;
 use guichet_core::processing::contact::{self, ContactForm, ContactInput, Sent};
 use guichet_core::processing::courriers;
 use guichet_core::store::Store;
@@ -260,19 +261,20 @@ pub(crate) async fn sent(
 pub(crate) async fn letter_pdf(
     agent: SignedInAgent,
     store: web::Data<Store>,
+    files: web::Data<FileStore>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
     let me = agent.agent_id;
-    let letter = tx::read(&store, &agent, move |t| {
+    let (letter, logo) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        contact::sent(t, Some(&desk), id, action)?
+        let letter = contact::sent(t, Some(&desk), id, action)?
             .letter
-            .ok_or(Error::NotFound)
+            .ok_or(Error::NotFound)?;
+        let logo = courriers::logo_key(t, &letter)?;
+        Ok::<_, Error>((letter, logo))
     })
     .await
     .map_err(desk::signed_in)?;
-    let filename = courriers::filename(&letter);
-    let bytes = guichet_web::blocking(move || Ok(courriers::document(&letter).render())).await?;
-    Ok(guichet_web::pdf(bytes, &filename))
+    crate::courriers::letter_pdf(&files, letter, logo).await
 }

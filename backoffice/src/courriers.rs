@@ -6,6 +6,7 @@ use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use guichet_core::domain::courriers::{Letter, Model};
+use guichet_core::files::{FileStore, Limits};
 use guichet_core::processing::courriers::{
     self as admin, CourrierInput, CourrierView, VariableView,
 };
@@ -374,18 +375,35 @@ pub(crate) async fn delete(
 pub(crate) async fn preview_pdf(
     agent: SignedInAgent,
     store: web::Data<Store>,
+    files: web::Data<FileStore>,
     path: web::Path<(String, i64)>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
     let (code, id) = path.into_inner();
     let (me, number) = (agent.agent_id, query.demande.clone());
-    let letter = tx::read(&store, &agent, move |t| {
+    let (letter, logo) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        admin::preview(t, &desk, &code, id, &number)
+        let letter = admin::preview(t, &desk, &code, id, &number)?;
+        let logo = admin::logo_key(t, &letter)?;
+        Ok::<_, Error>((letter, logo))
     })
     .await
     .map_err(desk::signed_in)?;
+    letter_pdf(&files, letter, logo).await
+}
+
+/// A letter as its PDF, drawn with the logo stored at `logo`.
+pub(crate) async fn letter_pdf(
+    files: &FileStore,
+    letter: Letter,
+    logo: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let read = match logo {
+        Some(key) => Some(files.read(&key, Limits::LOGOS.max_bytes).await),
+        None => None,
+    };
+    let logo = admin::drawn_logo(read)?;
     let filename = admin::filename(&letter);
-    let bytes = guichet_web::blocking(move || Ok(admin::document(&letter).render())).await?;
+    let bytes = guichet_web::blocking(move || Ok(admin::document(&letter, logo).render())).await?;
     Ok(guichet_web::pdf(bytes, &filename))
 }

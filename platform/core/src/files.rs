@@ -359,6 +359,36 @@ impl FileStore {
         ))
     }
 
+    /// A small file's whole content (a logo to draw), refused above `max` bytes.
+    pub async fn read(&self, key: &str, max: u64) -> Result<Vec<u8>, FileError> {
+        let (size, mut stream) = self.get(key).await?;
+        if size > max {
+            return Err(FileError::TooLarge { max });
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        while let Some(chunk) = stream.next().await {
+            bytes.extend_from_slice(&chunk?);
+        }
+        Ok(bytes)
+    }
+
+    /// [`FileStore::read`] for synchronous code (the jobs): on a thread of
+    /// its own with a runtime of its own, so that it may be called from
+    /// anywhere, an async context included.
+    pub fn read_blocking(&self, key: &str, max: u64) -> Result<Vec<u8>, FileError> {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| FileError::Unavailable(e.to_string()))?
+                    .block_on(self.read(key, max))
+            })
+            .join()
+            .unwrap_or_else(|_| Err(FileError::Unavailable("lecture interrompue".into())))
+        })
+    }
+
     /// Every key in the store (operators' checks and tests; not for large stores).
     pub async fn keys(&self) -> Result<Vec<String>, FileError> {
         let mut keys: Vec<String> = self

@@ -1,7 +1,8 @@
 //! PDF documents (receipts, certificates, courriers) with printpdf: A4
 //! pages, an embedded font (DejaVu Sans, so that every French character
 //! renders and the text can be copied), our own line wrapping, several pages
-//! when needed, the page number at the foot of each.
+//! when needed, the page number at the foot of each, a logo at the top of
+//! the first.
 //!
 //! printpdf writes no tagged PDF: every document made here also exists as an
 //! accessible HTML page.
@@ -10,7 +11,7 @@ use std::sync::LazyLock;
 
 use printpdf::{
     FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    TextItem,
+    RawImage, TextItem, XObjectTransform,
 };
 
 const REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
@@ -72,7 +73,29 @@ pub struct Document {
     pub title: String,
     /// Lines at the top of the first page (the collectivité's name, address).
     pub letterhead: Vec<String>,
+    /// A PNG or JPEG drawn above them (the collectivité's letters' logo).
+    pub logo: Option<Vec<u8>>,
     pub blocks: Vec<Block>,
+}
+
+/// The box a logo is fitted in, keeping its proportions (mm).
+const LOGO_W: f32 = 50.0;
+const LOGO_H: f32 = 22.0;
+/// A logo larger than this (pixels) is not decoded: a small file may
+/// describe a huge image.
+const LOGO_MAX_PIXELS: u64 = 25_000_000;
+
+/// The logo's pixels, or why it is not drawn.
+fn decode(bytes: &[u8]) -> Result<RawImage, String> {
+    let (w, h) = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?
+        .into_dimensions()
+        .map_err(|e| e.to_string())?;
+    if w == 0 || h == 0 || u64::from(w) * u64::from(h) > LOGO_MAX_PIXELS {
+        return Err(format!("{w} × {h} pixels"));
+    }
+    RawImage::decode_from_bytes(bytes, &mut Vec::new())
 }
 
 const PAGE_W: f32 = 210.0;
@@ -96,6 +119,7 @@ impl Document {
         Document {
             title: title.into(),
             letterhead: Vec::new(),
+            logo: None,
             blocks: Vec::new(),
         }
     }
@@ -122,6 +146,28 @@ impl Document {
             None => doc.add_font(&BOLD),
         };
         let mut layout = Layout::new(regular, bold);
+        // The logo, fitted in its box at the top left; a logo that cannot
+        // be read leaves the letter without it rather than unsent.
+        match self.logo.as_deref().map(decode) {
+            Some(Ok(image)) => {
+                let (w, h) = (image.width as f32, image.height as f32);
+                let drawn_h = LOGO_H.min(LOGO_W * h / w);
+                let dpi = h * 25.4 / drawn_h;
+                let id = doc.add_image(&image);
+                layout.ops.push(Op::UseXobject {
+                    id,
+                    transform: XObjectTransform {
+                        translate_x: Some(Mm(MARGIN).into()),
+                        translate_y: Some(Mm(layout.y - drawn_h).into()),
+                        dpi: Some(dpi),
+                        ..XObjectTransform::default()
+                    },
+                });
+                layout.y -= drawn_h + 4.0;
+            }
+            Some(Err(e)) => tracing::warn!(error = %e, "logo illisible : document sans logo"),
+            None => {}
+        }
         for line in &self.letterhead {
             layout.write(line, &plain(9.0));
         }
@@ -518,6 +564,42 @@ mod tests {
         assert!(lines.len() > 2);
         assert_eq!(lines.concat(), long);
         assert_eq!(wrap(&REGULAR, 10.0, 40.0, ""), vec![String::new()]);
+    }
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let mut img = image::RgbImage::new(w, h);
+        for (x, _, p) in img.enumerate_pixels_mut() {
+            *p = image::Rgb([if x < w / 2 { 200 } else { 20 }, 30, 90]);
+        }
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_logo_is_drawn_above_the_letterhead_and_a_bad_one_is_left_out() {
+        let mut doc = Document::new("Courrier");
+        doc.letterhead = vec!["Mairie d’Arles".into()];
+        doc.push(Block::Paragraph("Bonjour.".into()));
+        let plain = doc.render();
+        doc.logo = Some(png(400, 100));
+        let with_logo = doc.render();
+        let text = String::from_utf8_lossy(&with_logo);
+        assert!(text.contains("/Image"), "the logo is an image of the PDF");
+        assert!(!String::from_utf8_lossy(&plain).contains("/Image"));
+        // Not an image, or one too large to decode: the document goes without it.
+        for bad in [b"not an image".to_vec(), {
+            // A PNG header announcing 100 000 × 100 000 pixels.
+            let mut big = png(1, 1);
+            big[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+            big[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+            big
+        }] {
+            doc.logo = Some(bad);
+            let out = doc.render();
+            assert!(!String::from_utf8_lossy(&out).contains("/Image"));
+            assert!(out.starts_with(b"%PDF"));
+        }
     }
 
     #[test]

@@ -121,6 +121,10 @@ pub struct Letter {
     pub place_date: String,
     /// The addressee's block (a letter only).
     pub addressee: Vec<String>,
+    /// The file of the collectivité's letters' logo when it was written:
+    /// its PDF shows that logo, while the collectivité keeps the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<i64>,
     pub blocks: Vec<Block>,
 }
 
@@ -453,6 +457,7 @@ mod tests {
             sender: vec![],
             place_date: String::new(),
             addressee: vec![],
+            logo: None,
             blocks: body.resolve(&values),
         };
         assert_eq!(letter.plain_body(), "Objet important\n\n• un\n• deux");

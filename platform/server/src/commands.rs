@@ -303,7 +303,9 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
             None
         }
     };
-    jobs_runner(&store, config, sender)
+    let files =
+        FileStore::open(config.object_store_url.as_ref(), &config.data_dir).map_err(Failure)?;
+    jobs_runner(&store, config, sender, files.clone())
         .spawn(std::time::Duration::from_secs(1))
         .map_err(|e| Failure(format!("file des tâches non démarrée : {e}")))?;
     let directory = Directory::from_config(config.ldap.as_ref());
@@ -319,9 +321,7 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     shared.franceconnect = web::Data::new(guichet_tenant_portal::FranceConnect(
         config.franceconnect.clone(),
     ));
-    shared.files = web::Data::new(
-        FileStore::open(config.object_store_url.as_ref(), &config.data_dir).map_err(Failure)?,
-    );
+    shared.files = web::Data::new(files);
     shared.secure_cookies = config.secure_cookies;
     shared.trusted_proxies = web::Data::new(config.trusted_proxies.clone());
     // Behind a reverse proxy, `{slug}.localhost` would be any client's to send.
@@ -439,7 +439,12 @@ pub fn jobs(config: &Config, retry: Option<i64>) -> Result<(), Failure> {
 /// The platform's background work: e-mail (when SMTP is configured), text
 /// messages (when a gateway is), and the
 /// purges of ended sessions, finished jobs and old sent e-mail.
-pub fn jobs_runner(store: &Store, config: &Config, sender: Option<SmtpSender>) -> Runner {
+pub fn jobs_runner(
+    store: &Store,
+    config: &Config,
+    sender: Option<SmtpSender>,
+    files: FileStore,
+) -> Runner {
     let idle = config.session_idle;
     let runner = Runner::new(store.clone())
         .every(
@@ -464,7 +469,7 @@ pub fn jobs_runner(store: &Store, config: &Config, sender: Option<SmtpSender>) -
             as std::sync::Arc<dyn guichet_core::sms::Gateway>
     });
     let runner = guichet_core::sms::register(runner, gateway);
-    worker::register(runner, sender)
+    worker::register(runner, sender, files)
 }
 
 fn redact_url(url: &url::Url) -> String {

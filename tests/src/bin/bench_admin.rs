@@ -149,7 +149,7 @@ fn run(store: &Store, n: usize) {
     let start = Instant::now();
     let mut bytes = 0;
     for _ in 0..n {
-        bytes = courriers::document(&letter).render().len();
+        bytes = courriers::document(&letter, None).render().len();
     }
     let ours = n as f64 / start.elapsed().as_secs_f64();
     let mut plain = pdf::Document::new(letter.title.clone());

@@ -24,7 +24,13 @@ use guichet_tests::sms::SmsGateway;
 use guichet_tests::{free_port, SmtpSink, BACKENDS};
 
 use crate::backoffice::{agent, signed_in_agent};
-use crate::portal::{add_child, household, pdftotext, send_canteen, setup, start_canteen};
+use crate::backoffice_settings::administrator;
+use crate::portal::{
+    add_child, household, pdfimages, pdftotext, send_canteen, setup, start_canteen,
+};
+
+/// A letters' logo: a PNG of 4 × 2 pixels.
+const LOGO: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x04\x00\x00\x00\x02\x08\x02\x00\x00\x00\xf0\xca\xea\x34\x00\x00\x00\x10\x49\x44\x41\x54\x78\x9c\x63\x38\x21\x67\x03\x47\x0c\xc8\x1c\x00\x7a\x4a\x09\x11\xf1\x99\x40\x63\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 
 const COURRIERS: &str = "/backoffice/teleservices/school-canteen-registration/courriers";
 
@@ -356,7 +362,29 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
             assert_eq!(history(), 0);
         }
 
-        // A letter: its page and its PDF, the agent's message as observation.
+        // The collectivité's letters' logo, given by its administrator.
+        administrator(&p, &arles, "ada.admin");
+        let mut admin = signed_in_agent(&app, "ada.admin", "arles").await;
+        let admin_token = csrf_of(&admin.get(&app, "/backoffice/apparence").await.html);
+        let give_logo = async |admin: &mut Browser| {
+            let r = admin
+                .upload(
+                    &app,
+                    "/backoffice/apparence/logo-courriers",
+                    &admin_token,
+                    &[guichet_tests::client::Part::File(
+                        "file",
+                        "logo.png",
+                        "image/png",
+                        LOGO,
+                    )],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        };
+        give_logo(&mut admin).await;
+
+        // A letter: its page and its PDF (with the logo), the agent's message as observation.
         let r = a
             .post(
                 &app,
@@ -377,9 +405,11 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
         assert!(shown.html.contains("Merci de votre confiance."));
         assert!(shown.html.contains("Posté le jour même"));
         let pdf_path = format!("{}/courrier.pdf", sent.split('?').next().unwrap());
-        let text = pdftotext(&a.get_bytes(&app, &pdf_path).await);
+        let letter = a.get_bytes(&app, &pdf_path).await;
+        let text = pdftotext(&letter);
         assert!(text.contains("Merci de votre confiance."), "{text}");
         assert!(text.contains("« é è à ç œ »"), "{text}");
+        assert_eq!(pdfimages(&letter), vec![(4, 2)], "the letters' logo");
         let request_page = a.get(&app, &format!("/backoffice/demandes/{id}")).await;
         assert!(
             request_page
@@ -412,7 +442,11 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
             sender: "ARLES".into(),
         };
         let runner = guichet_core::sms::register(
-            worker::register(Runner::new(p.store.clone()), Some(sender)),
+            worker::register(
+                Runner::new(p.store.clone()),
+                Some(sender),
+                p.shared.files.get_ref().clone(),
+            ),
             Some(Arc::new(Brevo::new(config)) as Arc<dyn Gateway>),
         );
         while runner.run_once().unwrap() > 0 {}
@@ -430,6 +464,14 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
         let text = pdftotext(&bytes);
         assert!(text.contains("Bonne rentrée."), "{text}");
         assert!(text.contains("Madame, Monsieur MARTIN,"), "{text}");
+        assert_eq!(pdfimages(&bytes), vec![(4, 2)], "the letters' logo");
+        // Once the collectivité no longer keeps the logo a letter was
+        // written with (two others since), the letter goes without it.
+        give_logo(&mut admin).await;
+        give_logo(&mut admin).await;
+        let letter = a.get_bytes(&app, &pdf_path).await;
+        assert!(pdfimages(&letter).is_empty());
+        assert!(pdftotext(&letter).contains("Merci de votre confiance."));
 
         // An SMS while the gateway is down: kept, then sent once it is up.
         gateway.set_down(true);

@@ -15,7 +15,11 @@ use guichet_tests::{create_tenant, free_port, SmtpSink, TestDb, BACKENDS};
 fn mail_runner(store: &guichet_core::store::Store, port: u16) -> Runner {
     let url = url::Url::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
     let sender = SmtpSender::new(&url, "Mairie de A <mairie@a.example>").unwrap();
-    worker::register(Runner::new(store.clone()), Some(sender))
+    // These messages join no courrier: no file is ever read.
+    let files =
+        guichet_core::files::FileStore::open(None, &std::env::temp_dir().join("guichet-mail"))
+            .unwrap();
+    worker::register(Runner::new(store.clone()), Some(sender), files)
 }
 
 #[test]

@@ -446,6 +446,33 @@ async fn a_household_files_a_canteen_registration_and_follows_it() {
 }
 
 /// The text of a PDF, as `pdftotext` reads it.
+/// The images a PDF draws, as poppler's `pdfimages -list` reads them:
+/// (width, height) of each.
+pub fn pdfimages(pdf: &[u8]) -> Vec<(u32, u32)> {
+    let path = std::env::temp_dir().join(format!("guichet-test-{}.pdf", rand::random::<u64>()));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&path)
+        .output()
+        .expect("pdfimages (poppler-utils, see ops/install-deps.sh)");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "pdfimages: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            (cols[3].parse().unwrap(), cols[4].parse().unwrap())
+        })
+        .collect()
+}
+
 pub fn pdftotext(pdf: &[u8]) -> String {
     let path = std::env::temp_dir().join(format!("guichet-test-{}.pdf", rand::random::<u64>()));
     std::fs::write(&path, pdf).unwrap();
@@ -1121,7 +1148,11 @@ async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf() {
         let port = guichet_tests::free_port();
         let url = url::Url::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
         let sender = SmtpSender::new(&url, "Ville d’Arles <mairie@arles.example>").unwrap();
-        let runner = worker::register(Runner::new(p.store.clone()), Some(sender));
+        let runner = worker::register(
+            Runner::new(p.store.clone()),
+            Some(sender),
+            p.shared.files.get_ref().clone(),
+        );
         let now = chrono::Utc::now().naive_utc();
         runner.run_once_at(now).unwrap();
         let waiting = p

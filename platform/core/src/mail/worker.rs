@@ -10,6 +10,7 @@ use chrono::Utc;
 
 use super::outbox;
 use super::smtp::{File, SmtpSender};
+use crate::files::{FileStore, Limits};
 use crate::jobs::{Job, JobError, Runner};
 use crate::store::Store;
 use crate::tenancy::{self, TenantState};
@@ -20,7 +21,12 @@ pub const RETENTION_DAYS: i64 = 90;
 /// A suspended collectivité's messages wait this long before another look.
 const SUSPENDED_WAIT: Duration = Duration::from_secs(3600);
 
-pub fn send(store: &Store, sender: &SmtpSender, job: &Job) -> Result<(), JobError> {
+pub fn send(
+    store: &Store,
+    sender: &SmtpSender,
+    files: &FileStore,
+    job: &Job,
+) -> Result<(), JobError> {
     let (Some(tenant), Some(mail_id)) = (job.tenant, job.payload["mail_id"].as_i64()) else {
         return Err(JobError::Fail(
             "tâche d’envoi sans collectivité ni message".into(),
@@ -44,7 +50,7 @@ pub fn send(store: &Store, sender: &SmtpSender, job: &Job) -> Result<(), JobErro
         Some(json) => {
             let attachment: outbox::Attachment = serde_json::from_str(json)
                 .map_err(|e| JobError::Fail(format!("pièce jointe illisible : {e}")))?;
-            vec![attachment_file(store, tenant, &attachment)?]
+            vec![attachment_file(store, files, tenant, &attachment)?]
         }
     };
     match sender.send(&mail, &message_id, &files) {
@@ -65,6 +71,7 @@ pub fn send(store: &Store, sender: &SmtpSender, job: &Job) -> Result<(), JobErro
 /// Makes an attachment's file, as it is at sending time.
 fn attachment_file(
     store: &Store,
+    files: &FileStore,
     tenant: crate::tenancy::TenantId,
     attachment: &outbox::Attachment,
 ) -> Result<File, JobError> {
@@ -83,18 +90,25 @@ fn attachment_file(
             })
         }
         outbox::Attachment::Courrier { request, action } => {
-            let sent = store
+            use crate::processing::{contact, courriers};
+            let (letter, logo) = store
                 .read(tenant, |tx| {
-                    crate::processing::contact::sent(tx, None, *request, *action)
+                    let letter = contact::sent(tx, None, *request, *action)?
+                        .letter
+                        .ok_or(crate::Error::NotFound)?;
+                    let logo = courriers::logo_key(tx, &letter)?;
+                    Ok::<_, crate::Error>((letter, logo))
                 })
                 .map_err(|e| JobError::Fail(format!("courrier de la demande {request} : {e}")))?;
-            let letter = sent
-                .letter
-                .ok_or_else(|| JobError::Fail(format!("contact {action} sans courrier")))?;
+            // The logo the letter was written with; the store down is waited for.
+            let logo = courriers::drawn_logo(
+                logo.map(|key| files.read_blocking(&key, Limits::LOGOS.max_bytes)),
+            )
+            .map_err(|e| JobError::Retry(e.to_string()))?;
             Ok(File {
-                filename: crate::processing::courriers::filename(&letter),
+                filename: courriers::filename(&letter),
                 content_type: "application/pdf".into(),
-                bytes: crate::processing::courriers::document(&letter).render(),
+                bytes: courriers::document(&letter, logo).render(),
             })
         }
     }
@@ -114,15 +128,18 @@ pub fn purge(store: &Store) -> Result<(), JobError> {
     Ok(())
 }
 
-/// The runner's mail jobs: sending (when SMTP is configured) and the purge.
-pub fn register(runner: Runner, sender: Option<SmtpSender>) -> Runner {
+/// The runner's mail jobs: sending (when SMTP is configured; `files` holds
+/// what the attachments draw) and the purge.
+pub fn register(runner: Runner, sender: Option<SmtpSender>, files: FileStore) -> Runner {
     let runner = runner.every(
         "mail.purge",
         Duration::from_secs(24 * 3600),
         |s: &Store, _: &Job| purge(s),
     );
     match sender {
-        Some(sender) => runner.handle(outbox::SEND, move |s: &Store, j: &Job| send(s, &sender, j)),
+        Some(sender) => runner.handle(outbox::SEND, move |s: &Store, j: &Job| {
+            send(s, &sender, &files, j)
+        }),
         None => runner,
     }
 }

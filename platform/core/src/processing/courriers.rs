@@ -364,6 +364,9 @@ fn frame(
         sender,
         place_date,
         addressee,
+        logo: tenant
+            .appearance
+            .stamp(crate::appearance::Kind::LetterLogo.code()),
         blocks: Vec::new(),
     }
 }
@@ -491,10 +494,36 @@ fn values(
     Ok(v)
 }
 
-/// The letter as a PDF document.
-pub fn document(letter: &Letter) -> pdf::Document {
+/// Where the letter's logo is stored, if the collectivité still keeps it
+/// (the current or the previous letters' logo).
+pub fn logo_key(tx: &mut TenantTx<'_>, letter: &Letter) -> Result<Option<String>, Error> {
+    let Some(id) = letter.logo else {
+        return Ok(None);
+    };
+    Ok(crate::files::get(tx, id)?.map(|f| f.key))
+}
+
+/// The logo as read from the store: the store down is an error (waited
+/// for, or said), a file gone or unreadable leaves the letter without it.
+pub fn drawn_logo(
+    read: Option<Result<Vec<u8>, crate::files::FileError>>,
+) -> Result<Option<Vec<u8>>, crate::files::FileError> {
+    match read {
+        None => Ok(None),
+        Some(Ok(bytes)) => Ok(Some(bytes)),
+        Some(Err(e @ crate::files::FileError::Unavailable(_))) => Err(e),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "logo des courriers introuvable : courrier sans logo");
+            Ok(None)
+        }
+    }
+}
+
+/// The letter as a PDF document, with its logo's bytes when it has one.
+pub fn document(letter: &Letter, logo: Option<Vec<u8>>) -> pdf::Document {
     let mut doc = pdf::Document::new(letter.title.clone());
     doc.letterhead = letter.sender.clone();
+    doc.logo = logo;
     match letter.model {
         Model::Letter => {
             doc.push(pdf::Block::Aside(vec![letter.place_date.clone()]));
