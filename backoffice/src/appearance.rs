@@ -16,7 +16,7 @@ use guichet_web::principal::SignedInAgent;
 use guichet_web::{tx, upload, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{self, administrator, Section as Nav};
 
 const TITLE: &str = "Apparence et documents";
 
@@ -27,14 +27,6 @@ struct Page {
     csrf_token: String,
     error: Option<String>,
     done: bool,
-}
-
-fn administrator(desk: &guichet_core::processing::Desk) -> Result<(), Error> {
-    if desk.administers() {
-        Ok(())
-    } else {
-        Err(Error::NotFound)
-    }
 }
 
 async fn show(

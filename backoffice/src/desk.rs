@@ -19,6 +19,7 @@ pub(crate) enum Section {
     Statistics,
     Settings,
     Appearance,
+    Categories,
 }
 
 /// The desk of the signed-in agent, in the page's transaction. An agent
@@ -29,6 +30,15 @@ pub(crate) fn open(tx: &mut TenantTx<'_>, agent: i64) -> Result<Desk, Error> {
         Error::NotFound => Error::Refused(String::new()),
         other => other,
     })
+}
+
+/// Pages for the collectivité's administrators only: the others find nothing there.
+pub(crate) fn administrator(desk: &Desk) -> Result<(), Error> {
+    if desk.administers() {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
 }
 
 /// Turns « no desk any more » (from [`open`]) into the sign-in page.
@@ -83,6 +93,11 @@ pub(crate) fn layout(
             "/backoffice/apparence",
             "Apparence",
             current == Section::Appearance,
+        );
+        layout = layout.link(
+            "/backoffice/categories",
+            "Catégories et droits",
+            current == Section::Categories,
         );
     }
     layout.user = Some(desk.name.clone());

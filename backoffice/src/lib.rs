@@ -5,6 +5,7 @@ pub mod api;
 mod appearance;
 mod case;
 mod cases;
+mod categories;
 mod contact;
 mod counter;
 mod courriers;
@@ -208,6 +209,33 @@ pub fn routes() -> RouteTable {
             Agent,
             "requests.export",
             statistics::requests,
+        )
+        .get("/categories", Agent, "categories.list", categories::list)
+        .post("/categories", Agent, "category.create", categories::create)
+        .get("/categories/{id}", Agent, "category.show", categories::show)
+        .post(
+            "/categories/{id}/modifier",
+            Agent,
+            "category.update",
+            categories::update,
+        )
+        .post(
+            "/categories/{id}/supprimer",
+            Agent,
+            "category.delete",
+            categories::delete,
+        )
+        .post(
+            "/categories/{id}/teleservices",
+            Agent,
+            "category.teleservice",
+            categories::teleservice,
+        )
+        .post(
+            "/categories/{id}/droits",
+            Agent,
+            "category.rights",
+            categories::rights,
         )
         .get("/apparence", Agent, "appearance.show", appearance::page)
         .post(

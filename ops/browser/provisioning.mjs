@@ -565,6 +565,29 @@ async function scenario(page) {
     expect((await page.locator('header img.site-logo').count()) === 1, 'le logo est en tête des pages');
     ok('logo de l’espace des agents envoyé au clavier, affiché en tête');
     await accessible(page, 'apparence avec un logo');
+    // A style sheet that would load another: refused, the line said.
+    await page.getByLabel(/^Nouveau fichier : Feuille de style du portail/)
+      .setInputFiles({ name: 'arles.css', mimeType: 'text/css', buffer: Buffer.from('body { color: #222 }\n@import url(https://ailleurs.example/x.css);\n') });
+    await page.getByRole('button', { name: 'Envoyer : Feuille de style du portail' }).focus();
+    await enter(page, 400);
+    expect((await page.getByRole('alert').textContent()).includes('Ligne 2'), 'la feuille de style qui importe est refusée');
+    ok('feuille de style qui charge une autre feuille refusée, la ligne dite');
+    // Categories and rights: a wrong address said, then the category made.
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Catégories et droits', exact: true }));
+    await expectHeading(page, 'Catégories de téléservices');
+    await accessible(page, 'catégories de l’espace des agents');
+    await typeInto(page, 'Nom de la nouvelle catégorie', 'Sports');
+    await typeInto(page, 'Adresse électronique du service (facultatif)', 'sports@');
+    await enter(page, 400);
+    expect((await page.getByRole('alert').count()) >= 1, 'l’adresse invalide est dite');
+    await accessible(page, 'catégories avec erreur');
+    await page.getByLabel('Adresse électronique du service (facultatif)', { exact: true }).fill('');
+    await typeInto(page, 'Adresse électronique du service (facultatif)', 'sports@mairie.example');
+    await enter(page);
+    await expectHeading(page, 'Catégorie « Sports »');
+    await accessible(page, 'une catégorie de l’espace des agents');
+    await reflows(page, 'une catégorie de l’espace des agents');
+    ok('catégorie créée au clavier depuis l’espace des agents');
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');

@@ -477,10 +477,10 @@ pub fn table() -> RouteTable {
             pages::categories::show,
         )
         .post(
-            "/collectivites/{slug}/categories/{id}/renommer",
+            "/collectivites/{slug}/categories/{id}/modifier",
             ReferentialAdmin,
             "category.update",
-            pages::categories::rename,
+            pages::categories::update,
         )
         .post(
             "/collectivites/{slug}/categories/{id}/supprimer",

@@ -105,7 +105,7 @@ pub fn populate(store: &Store, directory: &Directory, port: u16) -> Result<(), P
                 &["birth-details", "marriage-details", "death-details"][..],
             ),
         ] {
-            let c = categories::create(tx, ACTOR, name)?;
+            let c = categories::create(tx, ACTOR, name, "")?;
             for code in codes {
                 categories::set_teleservice_category(tx, ACTOR, code, Some(c.id))?;
             }
@@ -164,7 +164,7 @@ pub fn populate_portal(
                 ][..],
             ),
         ] {
-            let c = categories::create(tx, ACTOR, name)?;
+            let c = categories::create(tx, ACTOR, name, "")?;
             for code in codes {
                 categories::set_teleservice_category(tx, ACTOR, code, Some(c.id))?;
             }

@@ -2,6 +2,7 @@
 //! security headers, the tenant gate, health checks and static assets.
 
 pub mod assets;
+pub mod categories;
 pub mod charts;
 pub mod client;
 pub mod csrf;

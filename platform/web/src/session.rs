@@ -48,6 +48,20 @@ pub fn who(session: &Session) -> Option<SessionPrincipal> {
 }
 
 /// Signs out: the row is deleted, so that the old cookie opens nothing.
+const FLASH: &str = "flash";
+
+/// A one-shot message for the next page shown (after a redirect).
+pub fn set_flash(session: &Session, message: String) -> Result<(), AppError> {
+    session
+        .insert(FLASH, message)
+        .map_err(|e| AppError::Internal(format!("session : {e}")))
+}
+
+/// The one-shot message, taken (shown once).
+pub fn take_flash(session: &Session) -> Option<String> {
+    session.remove_as::<String>(FLASH).and_then(Result::ok)
+}
+
 pub fn sign_out(session: &Session) {
     session.purge();
 }

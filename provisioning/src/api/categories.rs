@@ -30,6 +30,8 @@ fn with_rights(
 pub(crate) struct CategoryInput {
     #[serde(default)]
     name: String,
+    /// When given, its service's address (empty: none).
+    email: Option<String>,
     /// When given: exactly these téléservices (codes) in the category.
     teleservices: Option<Vec<String>>,
 }
@@ -78,7 +80,12 @@ pub(crate) async fn create(
     let slug = tenant.slug.clone();
     let input = body.into_inner();
     let made = write_in(&store, &tenant, move |tx| {
-        let c = categories::create(tx, &actor, &input.name)?;
+        let c = categories::create(
+            tx,
+            &actor,
+            &input.name,
+            input.email.as_deref().unwrap_or(""),
+        )?;
         if let Some(codes) = &input.teleservices {
             set_teleservices(tx, &actor, c.id, codes)?;
         }
@@ -121,7 +128,7 @@ pub(crate) async fn update(
     let actor = user.0.actor();
     let input = body.into_inner();
     let after = write_in(&store, &tenant, move |tx| {
-        categories::rename(tx, &actor, id, &input.name)?;
+        categories::update(tx, &actor, id, &input.name, input.email.as_deref())?;
         if let Some(codes) = &input.teleservices {
             set_teleservices(tx, &actor, id, codes)?;
         }

@@ -45,6 +45,7 @@ fn action_fr(action: &str) -> String {
         "recreation_center.delete" => "suppression d’un centre de loisirs",
         "category.create" => "création d’une catégorie",
         "category.rename" => "changement de nom d’une catégorie",
+        "category.update" => "modification d’une catégorie (nom, adresse électronique)",
         "category.delete" => "suppression d’une catégorie",
         "category.right" => "droit d’un agent sur une catégorie",
         "teleservice.category" => "rattachement d’un téléservice",

@@ -1,22 +1,21 @@
-//! Categories of téléservices: list and creation, then for each one its name,
-//! its téléservices and the agents' rights on it.
-
-use std::collections::HashMap;
+//! Categories of téléservices: list and creation, then for each one its name
+//! and address, its téléservices and the agents' rights on it (the pages of
+//! `guichet_web::categories`, shared with the back office).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::provisioning::categories::{self, Category};
-use guichet_core::provisioning::rights::{Access, Profile};
-use guichet_core::provisioning::{agents, groups, ProvisioningError};
+use guichet_core::provisioning::categories;
+use guichet_core::provisioning::ProvisioningError;
 use guichet_core::store::TenantTx;
 use guichet_core::tenancy::Tenant;
+use guichet_web::categories::{self as pages, said};
 use guichet_web::csrf::VerifiedForm;
+use guichet_web::forms::Form;
 use guichet_web::{AppError, Layout};
+use serde::Deserialize;
 
 use crate::auth::Reach;
-use serde::{Deserialize, Serialize};
 
-use super::forms::{sealed, Field, Form, Section};
 use super::{see_other, sentence, Ctx, Nav};
 
 fn base(tenant: &Tenant) -> String {
@@ -33,42 +32,11 @@ where
     guichet_web::tx::write(&ctx.store, tenant, move |t| f(t, &actor)).await
 }
 
-#[derive(Serialize)]
-struct Row {
-    id: i64,
-    name: String,
-    teleservices: String,
-}
-
-#[derive(Serialize)]
-struct ListPage {
-    layout: Layout,
-    flash: Option<String>,
-    base: String,
-    categories: Vec<Row>,
-    form: Form,
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct NameForm {
+pub(crate) struct CategoryForm {
     name: String,
-}
-
-fn create_form(ctx: &Ctx, tenant: &Tenant, name: &str) -> Result<Form, AppError> {
-    Ok(Form::new(
-        &base(tenant),
-        ctx.csrf()?,
-        "Créer la catégorie",
-        vec![Section::plain(vec![Field::text(
-            "name",
-            "Nom de la nouvelle catégorie",
-            name,
-        )
-        .autocomplete("off")
-        .hint("Par exemple : Enfance et scolarité")])],
-    )
-    .with_id("nouvelle-categorie"))
+    email: String,
 }
 
 async fn list_page(
@@ -77,236 +45,69 @@ async fn list_page(
     status: StatusCode,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let (found, services) = ctx
-        .read(tenant, |tx| {
-            Ok((categories::list(tx)?, categories::teleservices(tx)?))
-        })
-        .await?;
-    let label = |code: &str| {
-        services
-            .iter()
-            .find(|s| s.code == code)
-            .map_or_else(|| code.to_owned(), |s| s.label.clone())
-    };
-    let form = sealed(form);
-    let mut layout = ctx.layout("Catégories de téléservices", Some(tenant), Nav::Categories)?;
-    if form.has_errors() {
-        layout.title = format!("Erreur : {}", layout.title);
-    }
-    let page = ListPage {
-        layout,
-        flash: ctx.take_flash(),
-        base: base(tenant),
-        categories: found
-            .into_iter()
-            .map(|c| Row {
-                teleservices: c
-                    .teleservices
-                    .iter()
-                    .map(|s| label(s))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                id: c.id,
-                name: c.name,
-            })
-            .collect(),
-        form,
-    };
-    ctx.render(status, "provisioning/categories", &page)
+    let rows = ctx.read(tenant, pages::rows).await?;
+    let layout = ctx.layout("Catégories de téléservices", Some(tenant), Nav::Categories)?;
+    let page = pages::list_page(layout, ctx.take_flash(), &base(tenant), rows, form);
+    ctx.render(status, pages::LIST, &page)
 }
 
 pub(crate) async fn list(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let tenant = ctx.tenant(&slug).await?;
-    let form = create_form(&ctx, &tenant, "")?;
+    let form = pages::create_form(&base(&tenant), ctx.csrf()?, "", "");
     list_page(&ctx, &tenant, StatusCode::OK, form).await
 }
 
 pub(crate) async fn create(
     ctx: Ctx,
     slug: web::Path<String>,
-    VerifiedForm(v): VerifiedForm<NameForm>,
+    VerifiedForm(v): VerifiedForm<CategoryForm>,
 ) -> Result<HttpResponse, AppError> {
     let tenant = ctx.tenant(&slug).await?;
-    let name = v.name.clone();
+    let (name, email) = (v.name.clone(), v.email.clone());
     match write(&ctx, &tenant, move |tx, actor| {
-        categories::create(tx, actor, &name)
+        categories::create(tx, actor, &name, &email)
     })
     .await
     {
         Ok(c) => {
-            ctx.flash(format!(
-                "La catégorie « {} » est créée. Rattachez-lui maintenant des téléservices et donnez des droits aux agents.",
-                c.name
-            ))?;
+            ctx.flash(said::created(&c.name))?;
             Ok(see_other(&format!("{}/{}", base(&tenant), c.id)))
         }
         Err(e) => {
-            let mut form = create_form(&ctx, &tenant, &v.name)?;
+            let mut form = pages::create_form(&base(&tenant), ctx.csrf()?, &v.name, &v.email);
             let status = form.refused(e)?;
             list_page(&ctx, &tenant, status, form).await
         }
     }
 }
 
-#[derive(Serialize)]
-struct ServiceRow {
-    code: String,
-    label: String,
-    here: bool,
-    /// The other category it is in.
-    other_category: Option<String>,
-    active: bool,
-}
-
-#[derive(Serialize)]
-struct Choice {
-    value: &'static str,
-    label: String,
-    selected: bool,
-}
-
-#[derive(Serialize)]
-struct RightRow {
-    uid: String,
-    name: String,
-    profile: &'static str,
-    /// Why the choice changes nothing for this agent, if so.
-    note: Option<&'static str>,
-    field: String,
-    id: String,
-    choices: Vec<Choice>,
-}
-
-#[derive(Serialize)]
-struct DetailPage {
-    layout: Layout,
-    flash: Option<String>,
-    error: Option<String>,
-    base: String,
-    id: i64,
-    name: String,
-    csrf_token: String,
-    rename: Form,
-    empty: bool,
-    teleservices: Vec<ServiceRow>,
-    agents: Vec<RightRow>,
-}
-
-/// Prefix of the rights table's selects: `droit:<uid>`.
-const RIGHT: &str = "droit:";
-
 async fn detail(
     ctx: &Ctx,
     tenant: &Reach,
     id: i64,
     status: StatusCode,
-    rename: Option<Form>,
+    edit: Option<Form>,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (category, all, services, grants, people) = ctx
-        .read(tenant, move |tx| {
-            Ok((
-                categories::get(tx, id)?,
-                categories::list(tx)?,
-                categories::teleservices(tx)?,
-                categories::grants(tx, id)?,
-                agents::search(tx, "", 10_000)?,
-            ))
-        })
-        .await?;
-    let category: Category = category.ok_or(AppError::NotFound)?;
-    let base = base(tenant);
-    let rename = match rename {
-        Some(f) => f,
-        None => rename_form(ctx, &base, &category, &category.name)?,
-    };
-    let rename = sealed(rename);
-    let names: HashMap<i64, String> = all.into_iter().map(|c| (c.id, c.name)).collect();
-    let explicit: HashMap<String, Access> = grants.into_iter().map(|g| (g.uid, g.right)).collect();
-    let title = format!("Catégorie « {} »", category.name);
-    let mut layout = ctx.layout(&title, Some(tenant), Nav::Categories)?;
-    if rename.has_errors() || error.is_some() {
-        layout.title = format!("Erreur : {}", layout.title);
-    }
-    let page = DetailPage {
+    let loaded = ctx
+        .read(tenant, move |tx| pages::load(tx, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let layout: Layout = ctx.layout(
+        &pages::title(&loaded.category.name),
+        Some(tenant),
+        Nav::Categories,
+    )?;
+    let page = pages::detail_page(
         layout,
-        flash: ctx.take_flash(),
+        ctx.take_flash(),
         error,
-        base: base.clone(),
-        id,
-        csrf_token: ctx.csrf()?,
-        rename,
-        empty: category.teleservices.is_empty(),
-        teleservices: {
-            // Those of this category first, then the others, each by label.
-            let mut services = services;
-            services.sort_by_key(|s| s.category_id != Some(id));
-            services
-        }
-            .into_iter()
-            .map(|s| ServiceRow {
-                here: s.category_id == Some(id),
-                other_category: s
-                    .category_id
-                    .filter(|c| *c != id)
-                    .and_then(|c| names.get(&c).cloned()),
-                code: s.code,
-                label: s.label,
-                active: s.active,
-            })
-            .collect(),
-        agents: people
-            .into_iter()
-            .map(|a| {
-                let back_office = a.groups.iter().any(|g| g == groups::ADMIN || g == groups::AGENT);
-                let current = explicit.get(&a.uid).copied();
-                let note = if a.profile == Profile::Admin {
-                    Some("Les administrateurs gèrent tous les téléservices, quel que soit le droit choisi.")
-                } else if !back_office {
-                    Some("Cet agent n’est dans aucun groupe de l’espace des agents : le droit choisi ne s’appliquera que lorsqu’il y sera ajouté.")
-                } else {
-                    None
-                };
-                // Without an explicit right, the profile decides.
-                let mut choices = vec![Choice {
-                    value: "",
-                    label: format!("selon le profil : {}", a.profile.default_access().label_fr()),
-                    selected: current.is_none(),
-                }];
-                choices.extend(Access::ALL.into_iter().map(|r| Choice {
-                    value: r.as_str(),
-                    label: r.label_fr().to_owned(),
-                    selected: current == Some(r),
-                }));
-                RightRow {
-                    name: format!("{} {}", a.first_name, a.last_name),
-                    profile: a.profile.label_fr(),
-                    note,
-                    field: format!("{RIGHT}{}", a.uid),
-                    id: format!("droit-{}", a.uid),
-                    choices,
-                    uid: a.uid,
-                }
-            })
-            .collect(),
-        name: category.name,
-    };
-    ctx.render(status, "provisioning/category", &page)
-}
-
-fn rename_form(ctx: &Ctx, base: &str, c: &Category, value: &str) -> Result<Form, AppError> {
-    Ok(Form::new(
-        &format!("{base}/{}/renommer", c.id),
+        &base(tenant),
         ctx.csrf()?,
-        "Renommer la catégorie",
-        vec![Section::plain(vec![Field::text(
-            "name",
-            "Nom de la catégorie",
-            value,
-        )
-        .autocomplete("off")])],
-    )
-    .with_id("renommer"))
+        loaded,
+        edit,
+    );
+    ctx.render(status, pages::DETAIL, &page)
 }
 
 pub(crate) async fn show(
@@ -318,30 +119,26 @@ pub(crate) async fn show(
     detail(&ctx, &tenant, id, StatusCode::OK, None, None).await
 }
 
-pub(crate) async fn rename(
+pub(crate) async fn update(
     ctx: Ctx,
     path: web::Path<(String, i64)>,
-    VerifiedForm(v): VerifiedForm<NameForm>,
+    VerifiedForm(v): VerifiedForm<CategoryForm>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = ctx.tenant(&slug).await?;
-    let name = v.name.clone();
+    let (name, email) = (v.name.clone(), v.email.clone());
     match write(&ctx, &tenant, move |tx, actor| {
-        categories::rename(tx, actor, id, &name)
+        categories::update(tx, actor, id, &name, Some(&email))
     })
     .await
     {
         Ok(c) => {
-            ctx.flash(format!("La catégorie s’appelle désormais « {} ».", c.name))?;
+            ctx.flash(said::updated(&c.name))?;
             Ok(see_other(&format!("{}/{id}", base(&tenant))))
         }
         Err(AppError::NotFound) => Err(AppError::NotFound),
         Err(e) => {
-            let current = ctx
-                .read(&tenant, move |tx| categories::get(tx, id))
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let mut form = rename_form(&ctx, &base(&tenant), &current, &v.name)?;
+            let mut form = pages::edit_form(&base(&tenant), id, ctx.csrf()?, &v.name, &v.email);
             let status = form.refused(e)?;
             detail(&ctx, &tenant, id, status, Some(form), None).await
         }
@@ -365,19 +162,12 @@ pub(crate) async fn delete(
     .await
     {
         Ok(()) => {
-            ctx.flash(format!("La catégorie « {} » est supprimée.", before.name))?;
+            ctx.flash(said::deleted(&before.name))?;
             Ok(see_other(&base(&tenant)))
         }
         Err(AppError::Conflict(m)) => {
-            detail(
-                &ctx,
-                &tenant,
-                id,
-                StatusCode::CONFLICT,
-                None,
-                Some(sentence(&m)),
-            )
-            .await
+            let error = Some(sentence(&m));
+            detail(&ctx, &tenant, id, StatusCode::CONFLICT, None, error).await
         }
         Err(e) => Err(e),
     }
@@ -397,33 +187,16 @@ pub(crate) async fn teleservice(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = ctx.tenant(&slug).await?;
-    let attach = match v.action.as_str() {
-        "rattacher" => true,
-        "retirer" => false,
-        _ => return Err(AppError::BadRequest("action inconnue".into())),
-    };
+    let attach = pages::attaching(&v.action)
+        .ok_or_else(|| AppError::BadRequest("action inconnue".into()))?;
     let code = v.code.clone();
     let done = write(&ctx, &tenant, move |tx, actor| {
-        let category = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
-        let service = categories::teleservices(tx)?
-            .into_iter()
-            .find(|s| s.code == code)
-            .ok_or(ProvisioningError::NotFound)?;
-        // Detaching what another category holds would be a surprise: only
-        // what is here is detached from here.
-        if attach || service.category_id == Some(id) {
-            categories::set_teleservice_category(tx, actor, &code, attach.then_some(id))?;
-        }
-        Ok((category.name, service.label))
+        categories::attach(tx, actor, id, &code, attach)
     })
     .await;
     match done {
         Ok((category, label)) => {
-            ctx.flash(if attach {
-                format!("Le téléservice « {label} » est rattaché à la catégorie « {category} ».")
-            } else {
-                format!("Le téléservice « {label} » est retiré de la catégorie « {category} ».")
-            })?;
+            ctx.flash(said::attached(attach, &category, &label))?;
             Ok(see_other(&format!("{}/{id}#teleservices", base(&tenant))))
         }
         Err(AppError::Invalid(errors)) => {
@@ -443,39 +216,14 @@ pub(crate) async fn rights(
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
     let tenant = ctx.tenant(&slug).await?;
-    let wanted: Vec<(String, String)> = pairs
-        .into_iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix(RIGHT)?.to_owned(), v)))
-        .collect();
+    let wanted = pages::wanted_rights(pairs);
     let done = write(&ctx, &tenant, move |tx, actor| {
-        categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
-        let current: HashMap<String, Access> = categories::grants(tx, id)?
-            .into_iter()
-            .map(|g| (g.uid, g.right))
-            .collect();
-        let mut changed = 0;
-        for (uid, right) in &wanted {
-            let now = current.get(uid).map(|a| a.as_str()).unwrap_or("");
-            if now == right.as_str() {
-                continue;
-            }
-            if right.is_empty() {
-                categories::clear_right(tx, actor, id, uid)?;
-            } else {
-                categories::set_right(tx, actor, id, uid, right)?;
-            }
-            changed += 1;
-        }
-        Ok(changed)
+        categories::apply_rights(tx, actor, id, &wanted)
     })
     .await;
     match done {
         Ok(changed) => {
-            ctx.flash(match changed {
-                0 => "Aucun droit n’a changé.".to_owned(),
-                1 => "Le droit modifié est enregistré.".to_owned(),
-                n => format!("Les {n} droits modifiés sont enregistrés."),
-            })?;
+            ctx.flash(said::rights(changed))?;
             Ok(see_other(&format!("{}/{id}#droits", base(&tenant))))
         }
         Err(AppError::Invalid(errors)) => {

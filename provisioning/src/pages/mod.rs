@@ -191,11 +191,11 @@ impl Ctx {
 
     /// A message for the next page shown (after a redirect).
     pub fn flash(&self, message: String) -> Result<(), AppError> {
-        session::set_flash(&self.session, message)
+        guichet_web::session::set_flash(&self.session, message)
     }
 
     pub fn take_flash(&self) -> Option<String> {
-        session::take_flash(&self.session)
+        guichet_web::session::take_flash(&self.session)
     }
 
     pub fn render<T: Serialize>(

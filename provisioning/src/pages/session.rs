@@ -18,20 +18,9 @@ use serde::{Deserialize, Serialize};
 use super::{render, see_other, SITE};
 
 const PRINCIPAL: &str = "principal";
-const FLASH: &str = "flash";
 
 pub(crate) fn principal(session: &Session) -> Option<Principal> {
     session.get::<Principal>(PRINCIPAL).ok().flatten()
-}
-
-pub(crate) fn set_flash(session: &Session, message: String) -> Result<(), AppError> {
-    session
-        .insert(FLASH, message)
-        .map_err(|e| AppError::Internal(format!("session : {e}")))
-}
-
-pub(crate) fn take_flash(session: &Session) -> Option<String> {
-    session.remove_as::<String>(FLASH).and_then(Result::ok)
 }
 
 #[derive(Serialize)]

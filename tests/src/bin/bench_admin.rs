@@ -152,6 +152,28 @@ fn run(store: &Store, n: usize) {
         bytes = courriers::document(&letter, None).render().len();
     }
     let ours = n as f64 / start.elapsed().as_secs_f64();
+    // The same letter with a letters' logo of 600 × 200 pixels (a PNG of
+    // two colours), decoded and compressed again for each PDF.
+    let logo = {
+        let img = image::RgbImage::from_fn(600, 200, |x, _| {
+            image::Rgb(if x < 300 { [138, 28, 28] } else { [20, 30, 90] })
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png)
+            .expect("png");
+        out.into_inner()
+    };
+    let start = Instant::now();
+    let mut logo_bytes = 0;
+    for _ in 0..n {
+        logo_bytes = courriers::document(&letter, Some(logo.clone()))
+            .render()
+            .len();
+    }
+    let with_logo = n as f64 / start.elapsed().as_secs_f64();
+    println!(
+        "courriers en PDF avec le logo (PNG 600 × 200) : {with_logo:.0} par seconde ({logo_bytes} octets)"
+    );
     let mut plain = pdf::Document::new(letter.title.clone());
     plain.push(pdf::Block::Paragraph(letter.plain_body()));
     let start = Instant::now();

@@ -196,7 +196,11 @@ fn generate(store: &Store, tenants: usize, each: usize) {
                 let teleservices = offer::teleservices(tx)?;
                 let mut made = Vec::new();
                 for name in CATEGORIES {
-                    made.push(categories::create(tx, "bench", name).expect("category").id);
+                    made.push(
+                        categories::create(tx, "bench", name, "")
+                            .expect("category")
+                            .id,
+                    );
                 }
                 let mut services = Vec::new();
                 for (i, t) in teleservices.iter().enumerate() {

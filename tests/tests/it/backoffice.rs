@@ -60,7 +60,7 @@ pub fn agent(p: &Platform, t: &Tenant, first: &str, last: &str, right: &str) -> 
             {
                 Some(c) => c,
                 None => {
-                    let c = categories::create(tx, "test", "Enfance")?;
+                    let c = categories::create(tx, "test", "Enfance", "")?;
                     categories::set_teleservice_category(
                         tx,
                         "test",

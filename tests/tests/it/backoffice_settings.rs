@@ -625,3 +625,174 @@ async fn the_portal_takes_a_style_sheet_that_loads_nothing_from_elsewhere() {
         );
     }
 }
+
+#[actix_web::test]
+async fn administrators_manage_categories_and_rights_in_the_back_office() {
+    use guichet_core::provisioning::categories;
+    const LIST: &str = "/backoffice/categories";
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        administrator(&p, &arles, "ada.admin");
+        administrator(&p, &nimes, "nina.admin");
+        let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
+        let marc = agent(&p, &arles, "Marc", "Petit", "read");
+        let app = test::init_service(public_app(&p.shared)).await;
+
+        // Only administrators reach the pages.
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        assert_eq!(a_lea.get(&app, LIST).await.status, StatusCode::NOT_FOUND);
+        let lea_token = csrf_of(&a_lea.get(&app, "/backoffice/").await.html);
+        let r = a_lea
+            .post(&app, LIST, &lea_token, &[("name", "Sports"), ("email", "")])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(!a_lea.get(&app, "/backoffice/").await.html.contains(LIST));
+
+        let mut admin = signed_in_agent(&app, "ada.admin", "arles").await;
+        let page = admin.get(&app, LIST).await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}: {}", page.html);
+        assert!(page.html.contains("Enfance"), "{}", page.html);
+        let token = csrf_of(&page.html);
+
+        // Bad input: every field said, nothing created.
+        let r = admin
+            .post(
+                &app,
+                LIST,
+                &token,
+                &[("name", " "), ("email", "pas-une-adresse")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("Ce champ est obligatoire"), "{}", r.html);
+        assert!(
+            r.html.contains("Adresse électronique invalide"),
+            "{}",
+            r.html
+        );
+        let r = admin
+            .post(&app, LIST, &token, &[("name", "enfance"), ("email", "")])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.html);
+        assert!(r.html.contains("existe déjà"), "{}", r.html);
+        let count = || p.store.read(arles.id, categories::list).unwrap().len();
+        assert_eq!(count(), 1);
+
+        // A category with its address, a téléservice, a right.
+        let r = admin
+            .post(
+                &app,
+                LIST,
+                &token,
+                &[("name", "Propreté"), ("email", "proprete@arles.example")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let page_path = r.location.unwrap();
+        let shown = admin.get(&app, &page_path).await;
+        assert!(
+            shown.html.contains("La catégorie « Propreté » est créée"),
+            "{}",
+            shown.html
+        );
+        let r = admin
+            .post(
+                &app,
+                &format!("{page_path}/teleservices"),
+                &token,
+                &[("code", "bulky-waste-collection"), ("action", "rattacher")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let mut a_marc = signed_in_agent(&app, &marc, "arles").await;
+        let config = "/backoffice/teleservices/bulky-waste-collection";
+        assert_eq!(a_marc.get(&app, config).await.status, StatusCode::NOT_FOUND);
+        let r = admin
+            .post(
+                &app,
+                &format!("{page_path}/droits"),
+                &token,
+                &[
+                    (&*format!("droit:{marc}"), "manage"),
+                    (&*format!("droit:{lea}"), ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(admin
+            .get(&app, &page_path)
+            .await
+            .html
+            .contains("Le droit modifié est enregistré"));
+        assert_eq!(a_marc.get(&app, config).await.status, StatusCode::OK);
+        // The address is changed on the category's page, checked the same way.
+        let r = admin
+            .post(
+                &app,
+                &format!("{page_path}/modifier"),
+                &token,
+                &[("name", "Propreté urbaine"), ("email", "@arles")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        let r = admin
+            .post(
+                &app,
+                &format!("{page_path}/modifier"),
+                &token,
+                &[("name", "Propreté urbaine"), ("email", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        // The same rows the provisioning plane reads, audited under the administrator's name.
+        let (made, trail) = p
+            .store
+            .read(arles.id, |tx| {
+                let made = categories::list(tx)?
+                    .into_iter()
+                    .find(|c| c.name == "Propreté urbaine")
+                    .unwrap();
+                let trail = guichet_core::store::repo::audit::recent(tx, 100)?;
+                Ok::<_, guichet_core::Error>((made, trail))
+            })
+            .unwrap();
+        assert_eq!(made.teleservices, vec!["bulky-waste-collection".to_owned()]);
+        assert_eq!(made.email, "");
+        assert!(trail
+            .iter()
+            .any(|e| e.action == "category.right" && e.actor == "Ada Admin"));
+        // A category that holds a téléservice is not deleted.
+        let r = admin
+            .post(&app, &format!("{page_path}/supprimer"), &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.html.contains("contient encore 1 téléservice"),
+            "{}",
+            r.html
+        );
+
+        // Nîmes' administrator finds none of it.
+        let mut theirs = signed_in_agent(&app, "nina.admin", "nimes").await;
+        assert!(!theirs.get(&app, LIST).await.html.contains("Propreté"));
+        assert_eq!(
+            theirs.get(&app, &page_path).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let their_token = csrf_of(&theirs.get(&app, LIST).await.html);
+        let r = theirs
+            .post(
+                &app,
+                &format!("{page_path}/droits"),
+                &their_token,
+                &[("droit:nina.admin", "none")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = theirs
+            .post(&app, &format!("{page_path}/supprimer"), &their_token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(count(), 2);
+    }
+}

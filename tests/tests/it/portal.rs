@@ -1537,7 +1537,7 @@ async fn agents_of_the_category_are_told_of_a_new_request() {
                 let c = match categories::list(tx)?.into_iter().next() {
                     Some(c) => c,
                     None => {
-                        let c = categories::create(tx, "test", "Enfance")?;
+                        let c = categories::create(tx, "test", "Enfance", "")?;
                         categories::set_teleservice_category(
                             tx,
                             "test",

@@ -931,7 +931,7 @@ async fn categories_group_teleservices_and_carry_rights() {
             "agent.create",
             "category.create",
             "category.right",
-            "category.rename",
+            "category.update",
             "category.delete",
         ] {
             assert!(

@@ -689,13 +689,30 @@ async fn categories_teleservices_and_the_rights_table() {
         let r = root
             .post(
                 &app,
-                &format!("{page_path}/renommer"),
+                &format!("{page_path}/modifier"),
                 &token,
-                &[("name", "Petite enfance")],
+                &[("name", ""), ("email", "pas une adresse")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.html.contains("Adresse électronique invalide"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("Ce champ est obligatoire"), "{}", r.html);
+        let r = root
+            .post(
+                &app,
+                &format!("{page_path}/modifier"),
+                &token,
+                &[("name", "Petite enfance"), ("email", "enfance@a.example")],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
-        assert!(root.get(&app, list).await.html.contains("Petite enfance"));
+        let listed = root.get(&app, list).await.html;
+        assert!(listed.contains("Petite enfance"), "{listed}");
+        assert!(listed.contains("enfance@a.example"), "{listed}");
         let r = root
             .post(&app, &format!("{page_path}/supprimer"), &token, &[])
             .await;

@@ -39,17 +39,41 @@ fn check_name(
     Ok(name)
 }
 
+/// The name and the address, each checked (both reported at once).
+fn checked(
+    tx: &mut TenantTx<'_>,
+    raw_name: &str,
+    raw_email: &str,
+    except: Option<i64>,
+) -> Result<(String, String), ProvisioningError> {
+    let mut checks = crate::error::Checks::default();
+    let email = checks.take("email", contact::optional_email(raw_email));
+    let name = match check_name(tx, raw_name, except) {
+        Err(ProvisioningError::Invalid(errors)) => {
+            for e in errors {
+                checks.add(&e.field, e.message);
+            }
+            String::new()
+        }
+        other => other?,
+    };
+    checks.finish()?;
+    Ok((name, email))
+}
+
 fn audit_view(c: &Category) -> serde_json::Value {
     serde_json::to_value(c).unwrap_or_default()
 }
 
+/// A new category with its name and e-mail address (may be empty).
 pub fn create(
     tx: &mut TenantTx<'_>,
     actor: &str,
     raw_name: &str,
+    raw_email: &str,
 ) -> Result<Category, ProvisioningError> {
-    let name = check_name(tx, raw_name, None)?;
-    let id = rows::insert(tx, &name)?;
+    let (name, email) = checked(tx, raw_name, raw_email, None)?;
+    let id = rows::insert(tx, &name, &email)?;
     let created = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
     audit::record(
         tx,
@@ -65,21 +89,24 @@ pub fn create(
     Ok(created)
 }
 
-pub fn rename(
+/// Renames a category and sets its e-mail address (`None`: kept as it is;
+/// empty: none, the collectivité's contact address serves).
+pub fn update(
     tx: &mut TenantTx<'_>,
     actor: &str,
     id: i64,
     raw_name: &str,
+    raw_email: Option<&str>,
 ) -> Result<Category, ProvisioningError> {
     let before = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
-    let name = check_name(tx, raw_name, Some(id))?;
-    rows::rename(tx, id, &name)?;
+    let (name, email) = checked(tx, raw_name, raw_email.unwrap_or(&before.email), Some(id))?;
+    rows::update(tx, id, &name, &email)?;
     let after = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
     audit::record(
         tx,
         Change {
             actor,
-            action: "category.rename",
+            action: "category.update",
             object_type: "category",
             object_id: &id.to_string(),
             before: Some(audit_view(&before)),
@@ -143,6 +170,57 @@ pub fn set_teleservice_category(
         },
     )?;
     Ok(())
+}
+
+/// Attaches a téléservice to the category, or detaches it from it; a
+/// téléservice another category holds is detached only from there (no
+/// surprise). Answers the category's name and the téléservice's label.
+pub fn attach(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    id: i64,
+    code: &str,
+    attach: bool,
+) -> Result<(String, String), ProvisioningError> {
+    let category = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+    let service = teleservices::list(tx)?
+        .into_iter()
+        .find(|s| s.code == code)
+        .ok_or(ProvisioningError::NotFound)?;
+    if attach || service.category_id == Some(id) {
+        set_teleservice_category(tx, actor, code, attach.then_some(id))?;
+    }
+    Ok((category.name, service.label))
+}
+
+/// Applies a whole table of rights (`uid`, right; empty: the profile
+/// decides): only those that change are written and audited. Answers how
+/// many changed.
+pub fn apply_rights(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    id: i64,
+    wanted: &[(String, String)],
+) -> Result<usize, ProvisioningError> {
+    get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+    let current: std::collections::HashMap<String, Access> = grants(tx, id)?
+        .into_iter()
+        .map(|g| (g.uid, g.right))
+        .collect();
+    let mut changed = 0;
+    for (uid, right) in wanted {
+        let now = current.get(uid).map(|a| a.as_str()).unwrap_or("");
+        if now == right.as_str() {
+            continue;
+        }
+        if right.is_empty() {
+            clear_right(tx, actor, id, uid)?;
+        } else {
+            set_right(tx, actor, id, uid, right)?;
+        }
+        changed += 1;
+    }
+    Ok(changed)
 }
 
 /// The explicit rights given on a category.

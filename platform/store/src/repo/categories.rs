@@ -13,6 +13,9 @@ use crate::{StoreError, TenantTx};
 pub struct Category {
     pub id: i64,
     pub name: String,
+    /// Where households may write to its service (empty: the
+    /// collectivité's contact address serves).
+    pub email: String,
     pub teleservices: Vec<String>,
     #[serde(serialize_with = "guichet_domain::time::serde_rfc3339::serialize")]
     pub created_at: NaiveDateTime,
@@ -37,6 +40,7 @@ fn load(tx: &mut TenantTx<'_>, only: Option<i64>) -> Result<Vec<Category>, Store
         .select((
             categories::id,
             categories::name,
+            categories::email,
             categories::created_at,
             categories::updated_at,
         ))
@@ -52,11 +56,11 @@ fn load(tx: &mut TenantTx<'_>, only: Option<i64>) -> Result<Vec<Category>, Store
         rows = rows.filter(categories::id.eq(id));
         attached = attached.filter(teleservices::category_id.eq(id));
     }
-    let rows: Vec<(i64, String, NaiveDateTime, NaiveDateTime)> = rows.load(tx.conn())?;
+    let rows: Vec<(i64, String, String, NaiveDateTime, NaiveDateTime)> = rows.load(tx.conn())?;
     let attached: Vec<(Option<i64>, String)> = attached.load(tx.conn())?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, created_at, updated_at)| Category {
+        .map(|(id, name, email, created_at, updated_at)| Category {
             teleservices: attached
                 .iter()
                 .filter(|(c, _)| *c == Some(id))
@@ -64,6 +68,7 @@ fn load(tx: &mut TenantTx<'_>, only: Option<i64>) -> Result<Vec<Category>, Store
                 .collect(),
             id,
             name,
+            email,
             created_at,
             updated_at,
         })
@@ -90,7 +95,7 @@ pub fn name_taken(
 }
 
 /// A new category; returns its id.
-pub fn insert(tx: &mut TenantTx<'_>, name: &str) -> Result<i64, StoreError> {
+pub fn insert(tx: &mut TenantTx<'_>, name: &str, email: &str) -> Result<i64, StoreError> {
     let id = tx.next_id()?;
     let tenant = tx.tenant_key();
     let now = Utc::now().naive_utc();
@@ -100,6 +105,7 @@ pub fn insert(tx: &mut TenantTx<'_>, name: &str) -> Result<i64, StoreError> {
             categories::id.eq(id),
             categories::name.eq(name),
             categories::name_key.eq(fold(name)),
+            categories::email.eq(email),
             categories::created_at.eq(now),
             categories::updated_at.eq(now),
         ))
@@ -107,7 +113,7 @@ pub fn insert(tx: &mut TenantTx<'_>, name: &str) -> Result<i64, StoreError> {
     Ok(id)
 }
 
-pub fn rename(tx: &mut TenantTx<'_>, id: i64, name: &str) -> Result<(), StoreError> {
+pub fn update(tx: &mut TenantTx<'_>, id: i64, name: &str, email: &str) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
     diesel::update(
         categories::table
@@ -117,6 +123,7 @@ pub fn rename(tx: &mut TenantTx<'_>, id: i64, name: &str) -> Result<(), StoreErr
     .set((
         categories::name.eq(name),
         categories::name_key.eq(fold(name)),
+        categories::email.eq(email),
         categories::updated_at.eq(Utc::now().naive_utc()),
     ))
     .execute(tx.conn())?;

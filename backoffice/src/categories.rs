@@ -1,0 +1,302 @@
+//! Categories of téléservices and the agents' rights on them, for the
+//! collectivité's administrators: the pages of `guichet_web::categories`,
+//! shared with the provisioning plane, through the same core services
+//! (`provisioning::categories`), audited under the administrator's name.
+
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use guichet_core::provisioning::categories;
+use guichet_core::store::{Store, TenantTx};
+use guichet_core::Error;
+use guichet_web::categories::{self as pages, said};
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::forms::Form;
+use guichet_web::principal::SignedInAgent;
+use guichet_web::session::{set_flash, take_flash};
+use guichet_web::{tx, AppError, Renderer};
+use serde::Deserialize;
+
+use crate::desk::{self, administrator, Section as Nav};
+
+const BASE: &str = "/backoffice/categories";
+const TITLE: &str = "Catégories de téléservices et droits des agents";
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Runs a change as the administrator (their name in the audit trail).
+async fn write<T, F>(store: &Store, agent: &SignedInAgent, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, Error> + Send + 'static,
+{
+    let me = agent.agent_id;
+    tx::write(store, agent, move |t| {
+        let desk = desk::open(t, me)?;
+        administrator(&desk)?;
+        f(t, &desk.name)
+    })
+    .await
+    .map_err(desk::signed_in)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CategoryForm {
+    name: String,
+    email: String,
+}
+
+async fn list_page(
+    agent: &SignedInAgent,
+    session: &Session,
+    store: &Store,
+    pages: &Renderer,
+    status: StatusCode,
+    form: Option<Form>,
+) -> Result<HttpResponse, AppError> {
+    let me = agent.agent_id;
+    let (desk, rows) = tx::read(store, agent, move |t| {
+        let desk = desk::open(t, me)?;
+        administrator(&desk)?;
+        Ok::<_, Error>((desk, pages::rows(t)?))
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let layout = desk::layout(agent, &desk, TITLE, Nav::Categories, session)?;
+    let form = match form {
+        Some(f) => f,
+        None => pages::create_form(BASE, csrf::token(session)?, "", ""),
+    };
+    let page = pages::list_page(layout, take_flash(session), BASE, rows, form);
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(pages.render(pages::LIST, &page)?))
+}
+
+pub(crate) async fn list(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+) -> Result<HttpResponse, AppError> {
+    list_page(&agent, &session, &store, &pages, StatusCode::OK, None).await
+}
+
+pub(crate) async fn create(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    VerifiedForm(v): VerifiedForm<CategoryForm>,
+) -> Result<HttpResponse, AppError> {
+    let (name, email) = (v.name.clone(), v.email.clone());
+    match write(&store, &agent, move |t, actor| {
+        categories::create(t, actor, &name, &email)
+    })
+    .await
+    {
+        Ok(c) => {
+            set_flash(&session, said::created(&c.name))?;
+            Ok(see_other(format!("{BASE}/{}", c.id)))
+        }
+        Err(e) => {
+            let mut form = pages::create_form(BASE, csrf::token(&session)?, &v.name, &v.email);
+            let status = form.refused(e)?;
+            list_page(&agent, &session, &store, &pages, status, Some(form)).await
+        }
+    }
+}
+
+/// What a category's page shows again after a refusal.
+enum Refused {
+    /// The name and address form, with its errors.
+    Form(Box<Form>),
+    /// What went wrong, said above the page.
+    Said(String),
+}
+
+async fn detail(
+    agent: &SignedInAgent,
+    session: &Session,
+    store: &Store,
+    pages: &Renderer,
+    id: i64,
+    status: StatusCode,
+    refused: Option<Refused>,
+) -> Result<HttpResponse, AppError> {
+    let (edit, error) = match refused {
+        None => (None, None),
+        Some(Refused::Form(f)) => (Some(*f), None),
+        Some(Refused::Said(m)) => (None, Some(m)),
+    };
+    let me = agent.agent_id;
+    let (desk, loaded) = tx::read(store, agent, move |t| {
+        let desk = desk::open(t, me)?;
+        administrator(&desk)?;
+        let loaded = pages::load(t, id)?.ok_or(Error::NotFound)?;
+        Ok::<_, Error>((desk, loaded))
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let title = pages::title(&loaded.category.name);
+    let layout = desk::layout(agent, &desk, &title, Nav::Categories, session)?;
+    let page = pages::detail_page(
+        layout,
+        take_flash(session),
+        error,
+        BASE,
+        csrf::token(session)?,
+        loaded,
+        edit,
+    );
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(pages.render(pages::DETAIL, &page)?))
+}
+
+pub(crate) async fn show(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    detail(&agent, &session, &store, &pages, id, StatusCode::OK, None).await
+}
+
+pub(crate) async fn update(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(v): VerifiedForm<CategoryForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (name, email) = (v.name.clone(), v.email.clone());
+    match write(&store, &agent, move |t, actor| {
+        categories::update(t, actor, id, &name, Some(&email))
+    })
+    .await
+    {
+        Ok(c) => {
+            set_flash(&session, said::updated(&c.name))?;
+            Ok(see_other(format!("{BASE}/{id}")))
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let mut form = pages::edit_form(BASE, id, csrf::token(&session)?, &v.name, &v.email);
+            let status = form.refused(e)?;
+            detail(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                id,
+                status,
+                Some(Refused::Form(Box::new(form))),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) async fn delete(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let deleted = write(&store, &agent, move |t, actor| {
+        let before = categories::get(t, id)?.ok_or(Error::NotFound)?;
+        categories::delete(t, actor, id)?;
+        Ok(before.name)
+    })
+    .await;
+    match deleted {
+        Ok(name) => {
+            set_flash(&session, said::deleted(&name))?;
+            Ok(see_other(BASE.to_owned()))
+        }
+        Err(AppError::Conflict(m)) => {
+            let error = Some(guichet_web::sentence(&m));
+            detail(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                id,
+                StatusCode::CONFLICT,
+                error.map(Refused::Said),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ServiceForm {
+    code: String,
+    /// "rattacher" or "retirer".
+    action: String,
+}
+
+pub(crate) async fn teleservice(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    VerifiedForm(v): VerifiedForm<ServiceForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let attach = pages::attaching(&v.action)
+        .ok_or_else(|| AppError::BadRequest("action inconnue".into()))?;
+    let (category, label) = write(&store, &agent, move |t, actor| {
+        categories::attach(t, actor, id, &v.code, attach)
+    })
+    .await?;
+    set_flash(&session, said::attached(attach, &category, &label))?;
+    Ok(see_other(format!("{BASE}/{id}#teleservices")))
+}
+
+/// The whole table in one form: only the rights that changed are written
+/// (and audited), in one transaction.
+pub(crate) async fn rights(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let wanted = pages::wanted_rights(pairs);
+    let done = write(&store, &agent, move |t, actor| {
+        categories::apply_rights(t, actor, id, &wanted)
+    })
+    .await;
+    match done {
+        Ok(changed) => {
+            set_flash(&session, said::rights(changed))?;
+            Ok(see_other(format!("{BASE}/{id}#droits")))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let again = errors
+                .first()
+                .map(|e| Refused::Said(guichet_web::sentence(&e.message)));
+            let status = StatusCode::BAD_REQUEST;
+            detail(&agent, &session, &store, &pages, id, status, again).await
+        }
+        Err(e) => Err(e),
+    }
+}
