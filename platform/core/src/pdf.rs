@@ -10,8 +10,8 @@
 use std::sync::LazyLock;
 
 use printpdf::{
-    FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    RawImage, TextItem, XObjectTransform,
+    FontId, ImageCompression, ImageOptimizationOptions, Mm, Op, ParsedFont, PdfDocument,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, RawImage, TextItem, XObjectTransform,
 };
 
 const REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
@@ -131,7 +131,15 @@ impl Document {
 
     /// The PDF's bytes.
     pub fn render(&self) -> Vec<u8> {
-        self.render_with(&PdfSaveOptions::default())
+        // Images kept lossless (deflated): a logo's flat colours and
+        // lettering compress well so, and printpdf's JPEG pass would blur them.
+        self.render_with(&PdfSaveOptions {
+            image_optimization: Some(ImageOptimizationOptions {
+                format: Some(ImageCompression::Flate),
+                ..ImageOptimizationOptions::default()
+            }),
+            ..PdfSaveOptions::default()
+        })
     }
 
     fn render_with(&self, options: &PdfSaveOptions) -> Vec<u8> {
