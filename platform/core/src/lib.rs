@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod justificatifs;
 pub mod mail;
 pub mod net;
+pub mod payments;
 pub mod pdf;
 pub mod processing;
 pub mod provisioning;

@@ -8,6 +8,7 @@ pub mod host;
 pub mod household;
 pub mod money;
 pub mod patterns;
+pub mod payments;
 pub mod requests;
 pub mod slug;
 pub mod stylesheet;

@@ -18,6 +18,7 @@ mod http;
 mod isolation;
 mod ldap_harness;
 mod mail;
+mod payfip;
 mod portal;
 mod proconnect;
 mod provisioning_api;
