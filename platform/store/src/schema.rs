@@ -145,6 +145,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         email -> Text,
+        regie_id -> Nullable<BigInt>,
     }
 }
 
@@ -160,6 +161,7 @@ diesel::table! {
         alert_delay_days -> Nullable<Integer>,
         seeded_at -> Nullable<Timestamp>,
         offline_message -> Text,
+        regie_id -> Nullable<BigInt>,
     }
 }
 
@@ -317,6 +319,11 @@ diesel::table! {
         alert_delay_days -> Integer,
         alerts_enabled -> Bool,
         alerts_detailed -> Bool,
+        payments_off_from -> Nullable<Date>,
+        payments_off_until -> Nullable<Date>,
+        payments_off_message -> Text,
+        show_payments_in_progress -> Bool,
+        show_payment_history -> Bool,
     }
 }
 
@@ -587,3 +594,123 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_documents,
     request_locks
 );
+
+diesel::table! {
+    regies (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        label -> Text,
+        label_key -> Text,
+        numcli -> Text,
+        mode -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoices (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        household_id -> BigInt,
+        regie_id -> BigInt,
+        kind -> Text,
+        reference -> Text,
+        label -> Text,
+        amount_cents -> BigInt,
+        issued_on -> Date,
+        due_on -> Nullable<Date>,
+        request_id -> Nullable<BigInt>,
+        state -> Text,
+        payment_id -> Nullable<BigInt>,
+        paid_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invoice_lines (tenant_id, invoice_id, position) {
+        tenant_id -> BigInt,
+        invoice_id -> BigInt,
+        position -> Integer,
+        label -> Text,
+        quantity -> Integer,
+        unit_cents -> BigInt,
+        amount_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    deposit_accounts (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        household_id -> BigInt,
+        regie_id -> BigInt,
+        reference -> Text,
+        label -> Text,
+        balance_cents -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deposit_movements (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        account_id -> BigInt,
+        amount_cents -> BigInt,
+        label -> Text,
+        payment_id -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        household_id -> BigInt,
+        regie_id -> BigInt,
+        reference -> Text,
+        provider -> Text,
+        provider_ref -> Nullable<Text>,
+        amount_cents -> BigInt,
+        state -> Text,
+        mode -> Text,
+        email -> Text,
+        payer_name -> Text,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        checked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payment_items (tenant_id, payment_id, position) {
+        tenant_id -> BigInt,
+        payment_id -> BigInt,
+        position -> Integer,
+        kind -> Text,
+        invoice_id -> Nullable<BigInt>,
+        account_id -> Nullable<BigInt>,
+        label -> Text,
+        amount_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    payment_events (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        payment_id -> BigInt,
+        occurred_at -> Timestamp,
+        source -> Text,
+        outcome -> Text,
+        state -> Text,
+        data -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(payments, payment_items);

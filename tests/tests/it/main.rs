@@ -19,6 +19,7 @@ mod isolation;
 mod ldap_harness;
 mod mail;
 mod payfip;
+mod payments;
 mod portal;
 mod proconnect;
 mod provisioning_api;

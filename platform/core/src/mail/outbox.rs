@@ -23,6 +23,8 @@ pub enum Attachment {
     Receipt { request: i64 },
     /// A courrier sent to the requester (a contact of the request's history).
     Courrier { request: i64, action: i64 },
+    /// The receipt of a validated payment.
+    PaymentReceipt { payment: i64 },
 }
 
 /// Joins `attachment` to a queued message, in the caller's transaction.

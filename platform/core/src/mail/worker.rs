@@ -89,6 +89,18 @@ fn attachment_file(
                 bytes: receipt.document(&site).render(),
             })
         }
+        outbox::Attachment::PaymentReceipt { payment } => {
+            let (reference, document) = store
+                .read(tenant, |tx| {
+                    crate::payments::online::receipt(tx, None, *payment)
+                })
+                .map_err(|e| JobError::Fail(format!("reçu du paiement {payment} : {e}")))?;
+            Ok(File {
+                filename: format!("Recu_Paiement_{reference}.pdf"),
+                content_type: "application/pdf".into(),
+                bytes: document.render(),
+            })
+        }
         outbox::Attachment::Courrier { request, action } => {
             use crate::processing::{contact, courriers};
             let (letter, logo) = store

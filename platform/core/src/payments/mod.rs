@@ -4,7 +4,10 @@
 //! a detail call alone — never from a notification or a browser's return,
 //! which only say « ask now ».
 
+pub mod billing;
+pub mod online;
 pub mod payfip;
+pub mod regies;
 
 use chrono::NaiveDateTime;
 

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod justificatifs;
 pub mod mail;
 pub mod offer;
+pub mod payments;
 pub mod requests;
 pub mod rights;
 pub mod sessions;

@@ -1,0 +1,15 @@
+ALTER TABLE settings DROP COLUMN show_payment_history;
+ALTER TABLE settings DROP COLUMN show_payments_in_progress;
+ALTER TABLE settings DROP COLUMN payments_off_message;
+ALTER TABLE settings DROP COLUMN payments_off_until;
+ALTER TABLE settings DROP COLUMN payments_off_from;
+ALTER TABLE categories DROP COLUMN regie_id;
+ALTER TABLE teleservices DROP COLUMN regie_id;
+DROP TABLE payment_events;
+DROP TABLE payment_items;
+DROP TABLE payments;
+DROP TABLE deposit_movements;
+DROP TABLE deposit_accounts;
+DROP TABLE invoice_lines;
+DROP TABLE invoices;
+DROP TABLE regies;

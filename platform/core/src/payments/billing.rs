@@ -1,0 +1,350 @@
+//! What foyers owe: invoices (written by an agent, or imported as CSV from
+//! the collectivité's billing software) and deposit accounts. Amounts are
+//! `Money` in code and cents in the database; a fraction of a cent, a
+//! negative or empty amount is refused, never rounded.
+
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::audit::{self, Change};
+use crate::domain::contact;
+use crate::domain::forms::parse_date;
+use crate::domain::money::{Money, MoneyError};
+use crate::domain::time;
+use crate::error::{Checks, Error};
+use crate::store::repo::foyers as foyer_rows;
+use crate::store::repo::payments::{self as rows, AccountRow, InvoiceRow};
+use crate::store::TenantTx;
+
+/// The largest amount one invoice may carry.
+const MAX_CENTS: i64 = 10_000_000;
+
+/// An invoice as an agent types it, or as a CSV line gives it.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceInput {
+    /// The foyer's number.
+    pub household: String,
+    pub reference: String,
+    pub label: String,
+    pub amount: String,
+    pub issued_on: String,
+    pub due_on: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Invoice {
+    pub id: i64,
+    pub household_id: i64,
+    pub regie_id: i64,
+    pub kind: String,
+    pub reference: String,
+    pub label: String,
+    pub amount_cents: i64,
+    pub amount: String,
+    pub issued_on: String,
+    pub due_on: Option<String>,
+    pub state: String,
+    pub state_label: &'static str,
+    pub payment_id: Option<i64>,
+    pub paid_at: Option<String>,
+}
+
+pub fn invoice_view(r: InvoiceRow) -> Invoice {
+    Invoice {
+        id: r.id,
+        household_id: r.household_id,
+        regie_id: r.regie_id,
+        kind: r.kind,
+        reference: r.reference,
+        label: r.label,
+        amount_cents: r.amount_cents,
+        amount: Money::from_cents(r.amount_cents).format_fr(),
+        issued_on: time::date_fr(r.issued_on),
+        due_on: r.due_on.map(time::date_fr),
+        state_label: match r.state.as_str() {
+            "paid" => "Payée",
+            "cancelled" => "Annulée",
+            _ => "À payer",
+        },
+        state: r.state,
+        payment_id: r.payment_id,
+        paid_at: r.paid_at.map(time::datetime_fr),
+    }
+}
+
+/// An amount people type, in cents: positive, two decimals at most.
+pub fn amount_cents(raw: &str) -> Result<i64, String> {
+    if raw.trim().is_empty() {
+        return Err("indiquez le montant, par exemple 12,50".into());
+    }
+    let money = Money::parse_fr(raw).map_err(|e| match e {
+        MoneyError::TooPrecise => {
+            "un montant a deux décimales au plus (les centimes), par exemple 12,50".to_owned()
+        }
+        other => other.to_string(),
+    })?;
+    let cents = money.cents().map_err(|e| e.to_string())?;
+    if cents <= 0 {
+        return Err("le montant doit être positif".into());
+    }
+    if cents > MAX_CENTS {
+        return Err("le montant ne peut dépasser 100 000 €".into());
+    }
+    Ok(cents)
+}
+
+fn date(raw: &str, required: bool) -> Result<Option<NaiveDate>, &'static str> {
+    if raw.trim().is_empty() {
+        return if required {
+            Err("indiquez la date, par exemple 30/11/2026")
+        } else {
+            Ok(None)
+        };
+    }
+    parse_date(raw.trim())
+        .map(Some)
+        .ok_or("date illisible : écrivez-la comme 30/11/2026")
+}
+
+fn reference(raw: &str) -> Result<String, &'static str> {
+    let r = raw.trim();
+    let ok = (1..=40).contains(&r.len())
+        && r.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'));
+    if ok {
+        Ok(r.to_owned())
+    } else {
+        Err("la référence compte 1 à 40 lettres, chiffres, tirets, points ou barres obliques")
+    }
+}
+
+/// A new invoice of the régie for a foyer, owed at once.
+pub fn create_invoice(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    regie: i64,
+    input: &InvoiceInput,
+) -> Result<Invoice, Error> {
+    rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
+    let mut checks = Checks::default();
+    let household = match input.household.trim().parse::<i64>() {
+        Ok(id) if foyer_rows::household(tx, id)?.is_some() => id,
+        _ => {
+            checks.add(
+                "household",
+                "aucun foyer de la collectivité ne porte ce numéro",
+            );
+            0
+        }
+    };
+    let reference = checks.take("reference", reference(&input.reference));
+    let label = checks.take("label", contact::label(&input.label, 200));
+    let amount = checks.take("amount", amount_cents(&input.amount));
+    let issued_on = checks.take("issued_on", date(&input.issued_on, true));
+    let due_on = checks.take("due_on", date(&input.due_on, false));
+    if let (Some(i), Some(d)) = (issued_on, due_on) {
+        if d < i {
+            checks.add("due_on", "l’échéance ne peut précéder l’émission");
+        }
+    }
+    if !reference.is_empty() && rows::invoice_by_reference(tx, regie, &reference)?.is_some() {
+        checks.add(
+            "reference",
+            format!("une facture de cette régie porte déjà la référence « {reference} »"),
+        );
+    }
+    checks.finish()?;
+    let row = InvoiceRow {
+        tenant_id: 0,
+        id: tx.next_id()?,
+        household_id: household,
+        regie_id: regie,
+        kind: "invoice".into(),
+        reference,
+        label,
+        amount_cents: amount,
+        issued_on: issued_on.unwrap_or_else(time::today),
+        due_on,
+        request_id: None,
+        state: "owed".into(),
+        payment_id: None,
+        paid_at: None,
+        created_by: actor.to_owned(),
+        created_at: Utc::now().naive_utc(),
+    };
+    rows::insert_invoice(tx, &row, &[])?;
+    let made = invoice_view(row);
+    audit::record(
+        tx,
+        Change {
+            actor,
+            action: "invoice.create",
+            object_type: "invoice",
+            object_id: &made.id.to_string(),
+            before: None,
+            after: Some(serde_json::to_value(&made).unwrap_or_default()),
+        },
+    )?;
+    Ok(made)
+}
+
+/// What an import did: invoices created, lines refused with why.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: usize,
+    pub refused: Vec<RefusedLine>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RefusedLine {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// The columns of an import, in order (`;` or `,` between them; a first
+/// line of headers is skipped).
+pub const IMPORT_COLUMNS: &str = "foyer;reference;libelle;montant;emission;echeance";
+
+/// Imports a CSV of invoices for the régie: each good line is created, each
+/// bad one reported with its number and why (a line already imported is
+/// refused by its reference, so importing a file twice creates nothing).
+pub fn import(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    regie: i64,
+    csv: &str,
+) -> Result<ImportReport, Error> {
+    rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
+    let mut report = ImportReport::default();
+    for (i, line) in csv.trim_start_matches('\u{feff}').lines().enumerate() {
+        let number = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let sep = if line.contains(';') { ';' } else { ',' };
+        let cells: Vec<&str> = line
+            .split(sep)
+            .map(|c| c.trim().trim_matches('"'))
+            .collect();
+        if number == 1
+            && cells
+                .first()
+                .is_some_and(|c| c.eq_ignore_ascii_case("foyer"))
+        {
+            continue;
+        }
+        if cells.len() < 5 {
+            report.refused.push(RefusedLine {
+                line: number,
+                reason: format!("{} colonnes au lieu de 6 ({IMPORT_COLUMNS})", cells.len()),
+            });
+            continue;
+        }
+        let cell = |k: usize| cells.get(k).copied().unwrap_or_default().to_owned();
+        let input = InvoiceInput {
+            household: cell(0),
+            reference: cell(1),
+            label: cell(2),
+            amount: cell(3),
+            issued_on: cell(4),
+            due_on: cell(5),
+        };
+        match create_invoice(tx, actor, regie, &input) {
+            Ok(_) => report.created += 1,
+            Err(Error::Invalid(errors)) => report.refused.push(RefusedLine {
+                line: number,
+                reason: errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(report)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub household_id: i64,
+    pub regie_id: i64,
+    pub reference: String,
+    pub label: String,
+    pub balance_cents: i64,
+    pub balance: String,
+}
+
+pub fn account_view(r: AccountRow) -> Account {
+    Account {
+        id: r.id,
+        household_id: r.household_id,
+        regie_id: r.regie_id,
+        reference: r.reference,
+        label: r.label,
+        balance_cents: r.balance_cents,
+        balance: Money::from_cents(r.balance_cents).format_fr(),
+    }
+}
+
+/// A deposit account of a foyer at the régie, with its current balance.
+pub fn create_account(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    regie: i64,
+    household: i64,
+    reference: &str,
+    label: &str,
+    balance_cents: i64,
+) -> Result<Account, Error> {
+    rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
+    foyer_rows::household(tx, household)?.ok_or(Error::NotFound)?;
+    let mut checks = Checks::default();
+    let reference = checks.take("reference", self::reference(reference));
+    let label = checks.take("label", contact::label(label, 200));
+    checks.finish()?;
+    let row = AccountRow {
+        tenant_id: 0,
+        id: tx.next_id()?,
+        household_id: household,
+        regie_id: regie,
+        reference,
+        label,
+        balance_cents,
+        updated_at: Utc::now().naive_utc(),
+    };
+    rows::insert_account(tx, &row)?;
+    let made = account_view(row);
+    audit::record(
+        tx,
+        Change {
+            actor,
+            action: "deposit_account.create",
+            object_type: "deposit_account",
+            object_id: &made.id.to_string(),
+            before: None,
+            after: Some(serde_json::to_value(&made).unwrap_or_default()),
+        },
+    )?;
+    Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::amount_cents;
+
+    #[test]
+    fn amounts_are_refused_rather_than_rounded() {
+        assert_eq!(amount_cents("12,50"), Ok(1250));
+        assert_eq!(amount_cents("1 234,5 €"), Ok(123_450));
+        assert!(amount_cents("12,505")
+            .unwrap_err()
+            .contains("deux décimales"));
+        assert!(amount_cents("-3").unwrap_err().contains("positif"));
+        assert!(amount_cents("0").unwrap_err().contains("positif"));
+        assert!(amount_cents("").unwrap_err().contains("indiquez"));
+        assert!(amount_cents("douze").unwrap_err().contains("illisible"));
+        assert!(amount_cents("100000,01").unwrap_err().contains("100 000"));
+    }
+}

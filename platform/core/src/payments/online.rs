@@ -1,0 +1,546 @@
+//! A household's online payment, from its basket to its settlement.
+//!
+//! `start` records the payment (Initialized) with what it pays, then opens
+//! it at the provider; the provider down leaves it Cancelled, nothing owed
+//! touched. `check` asks the provider what became of it — on a
+//! notification, on the browser's return, or from the poller — and settles
+//! it at most once: the change of state is a conditional update in the same
+//! transaction as its effects (invoices paid, deposit accounts credited,
+//! the receipt queued), so however many notifications, returns and polls
+//! arrive, on however many processes, one of them applies it.
+
+use chrono::{Datelike, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use super::{Provider, ProviderError, StartRequest};
+use crate::domain::money::Money;
+use crate::domain::payments::{self, Outcome, PaymentMode, PaymentState, OPEN_MINUTES};
+use crate::domain::time;
+use crate::error::Error;
+use crate::jobs::{Job, JobError, Runner};
+use crate::mail::outbox;
+use crate::store::repo::payments::{self as rows, EventRow, ItemRow, PaymentRow};
+use crate::store::{Store, TenantTx};
+use crate::tenancy::{self, TenantId};
+
+/// The provider's name in the payments' rows.
+pub const PAYFIP: &str = "payfip";
+/// The job that settles the payments whose notification never came.
+pub const POLL: &str = "payments.poll";
+
+/// What the household chose to pay.
+#[derive(Debug, Clone, Default)]
+pub struct Basket {
+    pub invoices: Vec<i64>,
+    /// Deposit accounts to top up, with the amount typed.
+    pub top_ups: Vec<(i64, String)>,
+}
+
+/// Who pays.
+#[derive(Debug, Clone)]
+pub struct Payer {
+    pub household: i64,
+    pub name: String,
+    pub email: String,
+}
+
+/// Where the provider sends its notification and the browser back, for a
+/// payment's id.
+pub trait Addresses {
+    fn notify(&self) -> String;
+    fn back(&self, payment: i64) -> String;
+}
+
+/// The collectivité's payment settings.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PaymentSettings {
+    pub off_from: Option<chrono::NaiveDate>,
+    pub off_until: Option<chrono::NaiveDate>,
+    pub off_message: String,
+    pub show_in_progress: bool,
+    pub show_history: bool,
+}
+
+pub fn settings(tx: &mut TenantTx<'_>) -> Result<PaymentSettings, Error> {
+    Ok(match rows::payment_settings(tx)? {
+        None => PaymentSettings {
+            off_from: None,
+            off_until: None,
+            off_message: String::new(),
+            show_in_progress: true,
+            show_history: true,
+        },
+        Some(r) => PaymentSettings {
+            off_from: r.payments_off_from,
+            off_until: r.payments_off_until,
+            off_message: r.payments_off_message,
+            show_in_progress: r.show_payments_in_progress,
+            show_history: r.show_payment_history,
+        },
+    })
+}
+
+impl PaymentSettings {
+    /// The message households read while online payment is off today.
+    pub fn off_today(&self) -> Option<String> {
+        let today = time::today();
+        let on = |d: Option<chrono::NaiveDate>| d.is_some();
+        if !on(self.off_from) && !on(self.off_until) {
+            return None;
+        }
+        let after_start = self.off_from.is_none_or(|f| today >= f);
+        let before_end = self.off_until.is_none_or(|u| today <= u);
+        (after_start && before_end).then(|| {
+            if self.off_message.trim().is_empty() {
+                "Le paiement en ligne est momentanément suspendu ; revenez dans quelques jours ou payez à l’accueil de la mairie.".to_owned()
+            } else {
+                self.off_message.clone()
+            }
+        })
+    }
+}
+
+/// A payment open at the provider: where to send the payer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub payment: i64,
+    pub url: String,
+}
+
+/// Records the payment of `basket` and opens it at the provider.
+pub fn start(
+    store: &Store,
+    tenant: TenantId,
+    provider: &dyn Provider,
+    payer: &Payer,
+    basket: &Basket,
+    addresses: &dyn Addresses,
+) -> Result<Opened, Error> {
+    let now = Utc::now().naive_utc();
+    let (id, request) = store.write(tenant, |tx| record(tx, payer, basket, addresses, now))?;
+    match provider.start(&request) {
+        Ok(started) => {
+            store.write(tenant, |tx| {
+                rows::set_provider_ref(tx, id, &started.provider_ref)?;
+                event(
+                    tx,
+                    id,
+                    "start",
+                    "opened",
+                    PaymentState::Initialized,
+                    serde_json::json!({ "idOp": started.provider_ref }),
+                )
+            })?;
+            Ok(Opened {
+                payment: id,
+                url: started.url,
+            })
+        }
+        Err(e) => {
+            store.write(tenant, |tx| {
+                rows::settle(
+                    tx,
+                    id,
+                    PaymentState::Cancelled.code(),
+                    Utc::now().naive_utc(),
+                )?;
+                event(
+                    tx,
+                    id,
+                    "start",
+                    "error",
+                    PaymentState::Cancelled,
+                    serde_json::json!({ "error": e.to_string() }),
+                )
+            })?;
+            tracing::warn!(tenant = %tenant, payment = id, error = %e, "paiement non ouvert");
+            Err(Error::Refused(match e {
+                ProviderError::Unavailable(_) => "le service de paiement ne répond pas : rien n’a été payé ; réessayez dans quelques minutes".into(),
+                ProviderError::Refused { code, message } => format!(
+                    "le service de paiement a refusé ce paiement ({code} : {message}) ; rien n’a été payé ; contactez la mairie"
+                ),
+            }))
+        }
+    }
+}
+
+/// Checks the basket and records the payment, Initialized.
+fn record(
+    tx: &mut TenantTx<'_>,
+    payer: &Payer,
+    basket: &Basket,
+    addresses: &dyn Addresses,
+    now: NaiveDateTime,
+) -> Result<(i64, StartRequest), Error> {
+    if let Some(message) = settings(tx)?.off_today() {
+        return Err(Error::Refused(message));
+    }
+    if basket.invoices.is_empty() && basket.top_ups.is_empty() {
+        return Err(crate::error::invalid(
+            "items",
+            "choisissez au moins une facture à payer ou un compte à approvisionner",
+        ));
+    }
+    let mut items = Vec::new();
+    let mut regie = None;
+    let mut same_regie = |r: i64| -> Result<(), Error> {
+        match regie {
+            None => {
+                regie = Some(r);
+                Ok(())
+            }
+            Some(x) if x == r => Ok(()),
+            Some(_) => Err(Error::Refused(
+                "un paiement ne règle que ce qui est dû à une même régie : payez ces factures en plusieurs fois".into(),
+            )),
+        }
+    };
+    let open_since = now - chrono::Duration::minutes(OPEN_MINUTES);
+    let busy = |open: Vec<PaymentRow>| open.iter().any(|p| p.started_at > open_since);
+    for &id in &basket.invoices {
+        // Another foyer's invoice, or another collectivité's: not found.
+        let invoice = rows::invoice(tx, id)?
+            .filter(|i| i.household_id == payer.household)
+            .ok_or(Error::NotFound)?;
+        if invoice.state != "owed" {
+            return Err(Error::Refused(format!(
+                "la facture {} n’est plus à payer",
+                invoice.reference
+            )));
+        }
+        if busy(rows::open_payments_with(tx, Some(id), None)?) {
+            return Err(Error::Refused(format!(
+                "un paiement de la facture {} est en cours : attendez son résultat (au plus 20 minutes) avant de recommencer",
+                invoice.reference
+            )));
+        }
+        same_regie(invoice.regie_id)?;
+        items.push(ItemRow {
+            tenant_id: 0,
+            payment_id: 0,
+            position: items.len() as i32,
+            kind: "invoice".into(),
+            invoice_id: Some(id),
+            account_id: None,
+            label: format!("Facture {} : {}", invoice.reference, invoice.label),
+            amount_cents: invoice.amount_cents,
+        });
+    }
+    for (id, raw) in &basket.top_ups {
+        let account = rows::account(tx, *id)?
+            .filter(|a| a.household_id == payer.household)
+            .ok_or(Error::NotFound)?;
+        let cents = super::billing::amount_cents(raw)
+            .map_err(|m| crate::error::invalid(&format!("top_up_{id}"), m))?;
+        if cents < 100 {
+            return Err(crate::error::invalid(
+                &format!("top_up_{id}"),
+                "un approvisionnement est d’un euro au moins",
+            ));
+        }
+        same_regie(account.regie_id)?;
+        items.push(ItemRow {
+            tenant_id: 0,
+            payment_id: 0,
+            position: items.len() as i32,
+            kind: "deposit".into(),
+            invoice_id: None,
+            account_id: Some(*id),
+            label: format!("Approvisionnement : {}", account.label),
+            amount_cents: cents,
+        });
+    }
+    let regie = rows::regie(tx, regie.unwrap_or_default())?.ok_or(Error::NotFound)?;
+    let total: i64 = items.iter().map(|i| i.amount_cents).sum();
+    payments::payfip_amount(Money::from_cents(total)).map_err(|m| Error::Refused(m.into()))?;
+    if !payments::mel_ok(&payer.email) {
+        return Err(Error::Refused(
+            "le service de paiement demande une adresse électronique (6 à 80 caractères) : indiquez-la dans votre compte".into(),
+        ));
+    }
+    let id = tx.next_id()?;
+    let row = PaymentRow {
+        tenant_id: 0,
+        id,
+        household_id: payer.household,
+        regie_id: regie.id,
+        reference: payments::refdet(id),
+        provider: PAYFIP.into(),
+        provider_ref: None,
+        amount_cents: total,
+        state: PaymentState::Initialized.code().into(),
+        mode: PaymentMode::Internet.code().into(),
+        email: payer.email.clone(),
+        payer_name: payer.name.clone(),
+        started_at: now,
+        ended_at: None,
+        checked_at: None,
+    };
+    let objet = payments::objet(&match items.as_slice() {
+        [one] => one.label.clone(),
+        many => format!("{} articles, paiement {}", many.len(), row.reference),
+    });
+    rows::insert_payment(tx, &row, &items)?;
+    let request = StartRequest {
+        numcli: regie.numcli,
+        mode: crate::domain::payments::RegieMode::parse(&regie.mode)
+            .unwrap_or(crate::domain::payments::RegieMode::Test),
+        exer: now.year(),
+        refdet: row.reference,
+        amount_cents: total,
+        mel: payer.email.clone(),
+        objet,
+        notify_url: addresses.notify(),
+        return_url: addresses.back(id),
+    };
+    Ok((id, request))
+}
+
+fn event(
+    tx: &mut TenantTx<'_>,
+    payment: i64,
+    source: &str,
+    outcome: &str,
+    state: PaymentState,
+    data: serde_json::Value,
+) -> Result<(), Error> {
+    rows::insert_event(
+        tx,
+        &EventRow {
+            tenant_id: 0,
+            id: 0,
+            payment_id: payment,
+            occurred_at: Utc::now().naive_utc(),
+            source: source.into(),
+            outcome: outcome.into(),
+            state: state.code().into(),
+            data: data.to_string(),
+        },
+    )?;
+    Ok(())
+}
+
+fn outcome_code(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Paid {
+            direct_debit: false,
+        } => "paid_card",
+        Outcome::Paid { direct_debit: true } => "paid_direct_debit",
+        Outcome::Refused => "refused",
+        Outcome::Cancelled => "cancelled",
+        Outcome::Waiting => "waiting",
+        Outcome::Expired => "expired",
+    }
+}
+
+/// The payment of a notification or a return, by the provider's reference
+/// (`None`: no such payment in this collectivité).
+pub fn by_provider_ref(tx: &mut TenantTx<'_>, provider_ref: &str) -> Result<Option<i64>, Error> {
+    Ok(rows::payment_by_provider_ref(tx, PAYFIP, provider_ref)?.map(|p| p.id))
+}
+
+/// Asks the provider what became of the payment and settles it, once.
+/// `source`: "notification", "return" or "poll". Answers its state.
+pub fn check(
+    store: &Store,
+    tenant: TenantId,
+    provider: &dyn Provider,
+    payment: i64,
+    source: &str,
+) -> Result<PaymentState, Error> {
+    let row = store
+        .read(tenant, |tx| rows::payment(tx, payment))?
+        .ok_or(Error::NotFound)?;
+    let state = PaymentState::parse(&row.state).unwrap_or(PaymentState::Initialized);
+    let Some(provider_ref) = row.provider_ref.clone() else {
+        return Ok(state);
+    };
+    if state != PaymentState::Initialized {
+        return Ok(state);
+    }
+    let now = Utc::now().naive_utc();
+    let detail = match provider.detail(&provider_ref, row.started_at, now) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(tenant = %tenant, payment, error = %e, "état du paiement non lu");
+            return Err(Error::Refused(
+                "le service de paiement ne répond pas : l’état de votre paiement sera relu dans quelques minutes".into(),
+            ));
+        }
+    };
+    store.write(tenant, |tx| {
+        let outcome = outcome_code(&detail.outcome);
+        // What PayFiP says was paid must be this payment, to the cent.
+        if matches!(detail.outcome, Outcome::Paid { .. })
+            && (detail.refdet != row.reference || detail.amount_cents != Some(row.amount_cents))
+        {
+            event(tx, payment, source, "mismatch", PaymentState::Initialized, detail.data.clone())?;
+            tracing::error!(tenant = %tenant, payment, "paiement : la banque décrit un autre paiement");
+            return Ok(PaymentState::Initialized);
+        }
+        let Some(next) = detail.outcome.state() else {
+            rows::touch_checked(tx, payment, now)?;
+            event(tx, payment, source, outcome, PaymentState::Initialized, detail.data.clone())?;
+            return Ok(PaymentState::Initialized);
+        };
+        if !rows::settle(tx, payment, next.code(), now)? {
+            // Settled meanwhile by another notification, return or poll.
+            return Ok(rows::payment(tx, payment)?
+                .and_then(|p| PaymentState::parse(&p.state))
+                .unwrap_or(next));
+        }
+        event(tx, payment, source, outcome, next, detail.data.clone())?;
+        if next == PaymentState::Validated {
+            apply(tx, &row, now)?;
+        }
+        Ok(next)
+    })
+}
+
+/// A validated payment's effects: its invoices paid, its accounts credited,
+/// its receipt queued.
+fn apply(tx: &mut TenantTx<'_>, payment: &PaymentRow, now: NaiveDateTime) -> Result<(), Error> {
+    for item in rows::items(tx, payment.id)? {
+        if let Some(invoice) = item.invoice_id {
+            if !rows::mark_paid(tx, invoice, payment.id, now)? {
+                // Paid meanwhile otherwise: the reconciliation shows it.
+                tracing::warn!(payment = payment.id, invoice, "facture déjà réglée");
+            }
+        }
+        if let Some(account) = item.account_id {
+            rows::credit(
+                tx,
+                account,
+                item.amount_cents,
+                &item.label,
+                Some(payment.id),
+                now,
+            )?;
+        }
+    }
+    let me = tx.tenant();
+    let site = tenancy::find_by_id(tx.conn(), me)?
+        .map(|t| t.name)
+        .unwrap_or_default();
+    let lines: Vec<String> = rows::items(tx, payment.id)?
+        .iter()
+        .map(|i| {
+            format!(
+                "- {} : {}",
+                i.label,
+                Money::from_cents(i.amount_cents).format_fr()
+            )
+        })
+        .collect();
+    let body = format!(
+        "Bonjour,\n\nVotre paiement de {} à {site} est enregistré le {} (référence {}).\n\n{}\n\nLe reçu est joint à ce message ; vous le retrouvez aussi dans « Mes paiements ».\n",
+        Money::from_cents(payment.amount_cents).format_fr(),
+        time::datetime_fr(now),
+        payment.reference,
+        lines.join("\n"),
+    );
+    let mail = outbox::enqueue(
+        tx,
+        &payment.email,
+        &format!("Reçu de votre paiement {}", payment.reference),
+        &body,
+    )
+    .map_err(crate::requests::outbox_error)?;
+    outbox::attach(
+        tx,
+        mail,
+        &outbox::Attachment::PaymentReceipt {
+            payment: payment.id,
+        },
+    )
+    .map_err(crate::requests::outbox_error)?;
+    Ok(())
+}
+
+/// Settles, collectivité by collectivité, the payments still open after a
+/// minute without a word (their notification lost, their payer gone).
+pub fn poll(store: &Store, provider: &dyn Provider) -> Result<(), JobError> {
+    let before = Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    for tenant in store.platform_read(tenancy::ids)? {
+        let waiting = store.read(tenant, |tx| rows::unsettled(tx, before, 100))?;
+        for p in waiting {
+            if let Err(e) = check(store, tenant, provider, p.id, "poll") {
+                tracing::warn!(tenant = %tenant, payment = p.id, error = %e, "paiement non relu");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The poller, every minute.
+pub fn register(runner: Runner, provider: Option<std::sync::Arc<dyn Provider>>) -> Runner {
+    match provider {
+        Some(p) => runner.every(
+            POLL,
+            std::time::Duration::from_secs(60),
+            move |s: &Store, _: &Job| poll(s, p.as_ref()),
+        ),
+        None => runner,
+    }
+}
+
+/// A validated payment's receipt (`household`: only if it is that foyer's):
+/// its reference and the PDF.
+pub fn receipt(
+    tx: &mut TenantTx<'_>,
+    household: Option<i64>,
+    payment: i64,
+) -> Result<(String, crate::pdf::Document), Error> {
+    use crate::pdf::{Block, Document};
+    let p = rows::payment(tx, payment)?
+        .filter(|p| household.is_none_or(|h| h == p.household_id))
+        .filter(|p| p.state == PaymentState::Validated.code())
+        .ok_or(Error::NotFound)?;
+    let me = tx.tenant();
+    let tenant = tenancy::find_by_id(tx.conn(), me)?.ok_or(Error::NotFound)?;
+    let regie = rows::regie(tx, p.regie_id)?.ok_or(Error::NotFound)?;
+    let how = rows::events(tx, payment)?
+        .iter()
+        .rev()
+        .find_map(|e| match e.outcome.as_str() {
+            "paid_card" => Some("carte bancaire"),
+            "paid_direct_debit" => Some("prélèvement"),
+            _ => None,
+        })
+        .unwrap_or("en ligne");
+    let mut doc = Document::new(format!("Reçu de paiement {}", p.reference));
+    doc.letterhead = std::iter::once(tenant.name.clone())
+        .chain(
+            tenant
+                .postal_address
+                .lines()
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty()),
+        )
+        .collect();
+    doc.push(Block::Title(format!("Reçu de paiement {}", p.reference)));
+    for (label, value) in [
+        (
+            "Payé le",
+            p.ended_at.map(time::datetime_fr).unwrap_or_default(),
+        ),
+        ("Montant", Money::from_cents(p.amount_cents).format_fr()),
+        ("Moyen de paiement", how.to_owned()),
+        ("Régie", regie.label.clone()),
+        ("Payeur", p.payer_name.clone()),
+        ("Foyer n°", p.household_id.to_string()),
+    ] {
+        doc.push(Block::Field {
+            label: label.into(),
+            value,
+        });
+    }
+    doc.push(Block::Heading("Ce qui est payé".into()));
+    for item in rows::items(tx, payment)? {
+        doc.push(Block::Field {
+            label: item.label,
+            value: Money::from_cents(item.amount_cents).format_fr(),
+        });
+    }
+    Ok((p.reference, doc))
+}

@@ -1,0 +1,410 @@
+//! Payments on both backends, through the test bank over real HTTP: a
+//! basket checked (another foyer's or collectivité's invoice not found, one
+//! régie per payment, payment off for a period), the payment recorded then
+//! opened at the bank, settled only by what the bank's detail call says,
+//! exactly once however many notifications, returns and polls arrive at
+//! once; refused and cancelled payments leave the invoices owed; the bank
+//! down at the start leaves nothing half-done; the poller settles a payment
+//! whose notification never came.
+
+use std::sync::Arc;
+
+use actix_web::test;
+use guichet_core::payments::billing::{self, InvoiceInput};
+use guichet_core::payments::online::{self, Addresses, Basket, Payer};
+use guichet_core::payments::payfip::{leaves, PayFiP};
+use guichet_core::payments::regies::{self, RegieInput};
+use guichet_core::payments::Provider;
+use guichet_core::store::repo::payments as rows;
+use guichet_core::tenancy::Tenant;
+use guichet_core::Error;
+use guichet_domain::payments::PaymentState;
+use guichet_server::app::public_app;
+use guichet_server::testbank::{Notify, TestBank};
+use guichet_tests::api::Platform;
+use guichet_tests::client::Browser;
+use guichet_tests::BACKENDS;
+
+use crate::backoffice::mails_to;
+use crate::portal::{household, setup};
+
+struct Here;
+
+impl Addresses for Here {
+    fn notify(&self) -> String {
+        "http://arles.localhost:8080/paiements/notification".into()
+    }
+    fn back(&self, payment: i64) -> String {
+        format!("http://arles.localhost:8080/paiements/{payment}/retour")
+    }
+}
+
+pub fn regie(p: &Platform, t: &Tenant, label: &str) -> i64 {
+    p.store
+        .write(t.id, |tx| {
+            regies::create(
+                tx,
+                "test",
+                &RegieInput {
+                    label: label.into(),
+                    numcli: "012345".into(),
+                    mode: "test".into(),
+                    email: "regie@mairie.example".into(),
+                },
+            )
+        })
+        .unwrap()
+        .id
+}
+
+pub fn invoice(
+    p: &Platform,
+    t: &Tenant,
+    regie: i64,
+    household: i64,
+    reference: &str,
+    amount: &str,
+) -> i64 {
+    p.store
+        .write(t.id, |tx| {
+            billing::create_invoice(
+                tx,
+                "test",
+                regie,
+                &InvoiceInput {
+                    household: household.to_string(),
+                    reference: reference.into(),
+                    label: "Restauration scolaire novembre".into(),
+                    amount: amount.into(),
+                    issued_on: "01/11/2026".into(),
+                    due_on: "30/12/2026".into(),
+                },
+            )
+        })
+        .unwrap()
+        .id
+}
+
+fn state(p: &Platform, t: &Tenant, payment: i64) -> String {
+    p.store
+        .read(t.id, |tx| rows::payment(tx, payment))
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+fn invoice_state(p: &Platform, t: &Tenant, id: i64) -> String {
+    p.store
+        .read(t.id, |tx| rows::invoice(tx, id))
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+fn id_op(p: &Platform, t: &Tenant, payment: i64) -> String {
+    p.store
+        .read(t.id, |tx| rows::payment(tx, payment))
+        .unwrap()
+        .unwrap()
+        .provider_ref
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn payments_are_settled_once_by_what_the_bank_says() {
+    let bank = TestBank::start(Notify::Hold);
+    let provider: Arc<dyn Provider> = Arc::new(PayFiP::new(url::Url::parse(&bank.url()).unwrap()));
+    for backend in BACKENDS {
+        let (p, arles, nimes) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let mut other = Browser::portal("arles");
+        household(&app, &p, &arles, &mut other, "petit@example.fr").await;
+        let foyer = |email: &'static str| {
+            p.store
+                .read(arles.id, |tx| {
+                    guichet_core::foyers::account_by_login(tx, email)
+                })
+                .unwrap()
+                .unwrap()
+                .household
+        };
+        let (durand, petit) = (foyer("durand@example.fr"), foyer("petit@example.fr"));
+        let cantine = regie(&p, &arles, "Régie de la restauration scolaire");
+        let sports = regie(&p, &arles, "Régie des sports");
+
+        // Bad invoices and régies are refused, each field said.
+        let err = p
+            .store
+            .write(arles.id, |tx| {
+                billing::create_invoice(
+                    tx,
+                    "test",
+                    cantine,
+                    &InvoiceInput {
+                        household: "999999".into(),
+                        reference: "F 1".into(),
+                        label: "".into(),
+                        amount: "12,505".into(),
+                        issued_on: "30/11/2026".into(),
+                        due_on: "01/11/2026".into(),
+                    },
+                )
+            })
+            .unwrap_err();
+        let Error::Invalid(fields) = err else {
+            panic!("{err:?}")
+        };
+        let said: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            said,
+            ["household", "reference", "label", "amount", "due_on"],
+            "{fields:?}"
+        );
+        let err = p
+            .store
+            .write(arles.id, |tx| {
+                regies::create(
+                    tx,
+                    "test",
+                    &RegieInput {
+                        label: "Régie des sports".into(),
+                        numcli: "12345".into(),
+                        mode: "demain".into(),
+                        email: "x".into(),
+                    },
+                )
+            })
+            .unwrap_err();
+        let Error::Invalid(fields) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(fields.len(), 4, "{fields:?}");
+
+        // An import: good lines created, bad ones reported, a second import creates nothing.
+        let csv = format!(
+            "foyer;reference;libelle;montant;emission;echeance\n\
+             {durand};F2026-001;Cantine octobre;12,50;01/10/2026;31/10/2026\n\
+             {durand};F2026-002;Cantine novembre;30;01/11/2026;\n\
+             {durand};F2026-003;Garderie;-4;01/11/2026;\n\
+             424242;F2026-004;Garderie;4;01/11/2026;\n\
+             {durand};F2026-005;Garderie\n"
+        );
+        let report = p
+            .store
+            .write(arles.id, |tx| billing::import(tx, "test", cantine, &csv))
+            .unwrap();
+        assert_eq!(report.created, 2, "{report:?}");
+        assert_eq!(
+            report.refused.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [4, 5, 6],
+            "{report:?}"
+        );
+        assert!(report.refused[0].reason.contains("positif"), "{report:?}");
+        let again = p
+            .store
+            .write(arles.id, |tx| billing::import(tx, "test", cantine, &csv))
+            .unwrap();
+        assert_eq!(again.created, 0);
+        let invoices = p
+            .store
+            .read(arles.id, |tx| rows::invoices_of(tx, durand))
+            .unwrap();
+        let (f1, f2) = (
+            invoices
+                .iter()
+                .find(|i| i.reference == "F2026-001")
+                .unwrap()
+                .id,
+            invoices
+                .iter()
+                .find(|i| i.reference == "F2026-002")
+                .unwrap()
+                .id,
+        );
+        let theirs = invoice(&p, &arles, cantine, petit, "F2026-100", "5");
+        let sport = invoice(&p, &arles, sports, durand, "S-1", "8");
+
+        let payer = Payer {
+            household: durand,
+            name: "Marie Durand".into(),
+            email: "durand@example.fr".into(),
+        };
+        let start = |basket: Basket| {
+            online::start(
+                &p.store,
+                arles.id,
+                provider.as_ref(),
+                &payer,
+                &basket,
+                &Here,
+            )
+        };
+        let basket = |ids: &[i64]| Basket {
+            invoices: ids.to_vec(),
+            top_ups: vec![],
+        };
+        // Another foyer's invoice, another collectivité's, two régies at once.
+        assert!(matches!(start(basket(&[f1, theirs])), Err(Error::NotFound)));
+        let in_nimes = online::start(
+            &p.store,
+            nimes.id,
+            provider.as_ref(),
+            &payer,
+            &basket(&[f1]),
+            &Here,
+        );
+        assert!(matches!(in_nimes, Err(Error::NotFound)), "{in_nimes:?}");
+        let e = start(basket(&[f1, sport])).unwrap_err();
+        assert!(e.to_string().contains("même régie"), "{e}");
+        assert!(matches!(start(basket(&[])), Err(Error::Invalid(_))));
+
+        // Two invoices in one payment: the bank gets one amount, our reference.
+        let opened = start(basket(&[f1, f2])).unwrap();
+        assert!(opened.url.starts_with(&bank.url()), "{}", opened.url);
+        let sent = leaves(&bank.requests().pop().unwrap());
+        assert!(
+            sent.contains(&("montant".into(), "4250".into())),
+            "{sent:?}"
+        );
+        assert!(sent.contains(&(
+            "refdet".into(),
+            guichet_domain::payments::refdet(opened.payment)
+        )));
+        assert!(sent.contains(&("urlredirect".into(), Here.back(opened.payment))));
+        // While it is open, the same invoice cannot be paid again.
+        let e = start(basket(&[f1])).unwrap_err();
+        assert!(e.to_string().contains("en cours"), "{e}");
+
+        // A return claiming success before anything was paid changes nothing.
+        let check = |payment: i64, source: &str| {
+            online::check(&p.store, arles.id, provider.as_ref(), payment, source)
+        };
+        assert_eq!(
+            check(opened.payment, "return").unwrap(),
+            PaymentState::Initialized
+        );
+        assert_eq!(invoice_state(&p, &arles, f1), "owed");
+
+        // Paid: a hundred notifications and returns at once, on eight threads,
+        // settle it once — both invoices paid, one receipt.
+        bank.pay(&id_op(&p, &arles, opened.payment), "P").unwrap();
+        std::thread::scope(|s| {
+            for n in 0..8 {
+                let check = &check;
+                s.spawn(move || {
+                    for _ in 0..13 {
+                        let source = if n % 2 == 0 { "notification" } else { "return" };
+                        assert_eq!(
+                            check(opened.payment, source).unwrap(),
+                            PaymentState::Validated
+                        );
+                    }
+                });
+            }
+        });
+        assert_eq!(state(&p, &arles, opened.payment), "validated");
+        assert_eq!(invoice_state(&p, &arles, f1), "paid");
+        assert_eq!(invoice_state(&p, &arles, f2), "paid");
+        let receipts: Vec<_> = mails_to(&p, &arles, "durand@example.fr")
+            .into_iter()
+            .filter(|(subject, _)| subject.starts_with("Reçu de votre paiement"))
+            .collect();
+        assert_eq!(receipts.len(), 1, "{receipts:?}");
+        assert!(receipts[0].1.contains("42,50"), "{}", receipts[0].1);
+        let events = p
+            .store
+            .read(arles.id, |tx| rows::events(tx, opened.payment))
+            .unwrap();
+        assert_eq!(
+            events.iter().filter(|e| e.state == "validated").count(),
+            1,
+            "{events:?}"
+        );
+        // Paid invoices cannot be paid again.
+        let e = start(basket(&[f1])).unwrap_err();
+        assert!(e.to_string().contains("n’est plus à payer"), "{e}");
+
+        // Refused, then cancelled: the invoice stays owed and may be paid again.
+        for choice in ["R", "A"] {
+            let o = start(basket(&[sport])).unwrap();
+            bank.pay(&id_op(&p, &arles, o.payment), choice).unwrap();
+            let expected = if choice == "R" {
+                PaymentState::Refused
+            } else {
+                PaymentState::Cancelled
+            };
+            assert_eq!(check(o.payment, "notification").unwrap(), expected);
+            assert_eq!(invoice_state(&p, &arles, sport), "owed");
+        }
+
+        // The notification lost: the poller settles it.
+        bank.set_notify(Notify::Drop);
+        let o = start(basket(&[sport])).unwrap();
+        bank.pay(&id_op(&p, &arles, o.payment), "V").unwrap();
+        online::poll(&p.store, provider.as_ref()).unwrap();
+        // Never checked: polled at once.
+        assert_eq!(state(&p, &arles, o.payment), "validated");
+        assert_eq!(invoice_state(&p, &arles, sport), "paid");
+        bank.set_notify(Notify::Hold);
+
+        // Payment off for a period: said, nothing recorded.
+        let fresh = invoice(&p, &arles, cantine, durand, "F2026-200", "3");
+        p.store
+            .write(arles.id, |tx| {
+                let current = guichet_core::foyers::settings(tx)?;
+                guichet_core::foyers::save_settings(tx, &current)?;
+                rows::save_payment_settings(
+                    tx,
+                    &rows::PaymentSettingsRow {
+                        payments_off_from: Some(guichet_domain::time::today()),
+                        payments_off_until: None,
+                        payments_off_message: "Paiement fermé pendant la clôture des comptes."
+                            .into(),
+                        show_payments_in_progress: true,
+                        show_payment_history: true,
+                    },
+                )?;
+                Ok::<_, Error>(())
+            })
+            .unwrap();
+        let e = start(basket(&[fresh])).unwrap_err();
+        assert!(e.to_string().contains("clôture des comptes"), "{e}");
+        p.store
+            .write(arles.id, |tx| {
+                rows::save_payment_settings(
+                    tx,
+                    &rows::PaymentSettingsRow {
+                        payments_off_from: None,
+                        payments_off_until: None,
+                        payments_off_message: String::new(),
+                        show_payments_in_progress: true,
+                        show_payment_history: true,
+                    },
+                )
+            })
+            .unwrap();
+
+        // The bank down at the start: said, the payment cancelled, the invoice payable.
+        let down: Arc<dyn Provider> = Arc::new(PayFiP::new(
+            url::Url::parse(&format!("http://127.0.0.1:{}", guichet_tests::free_port())).unwrap(),
+        ));
+        let e = online::start(
+            &p.store,
+            arles.id,
+            down.as_ref(),
+            &payer,
+            &basket(&[fresh]),
+            &Here,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("ne répond pas"), "{e}");
+        let all = p
+            .store
+            .read(arles.id, |tx| rows::payments_of(tx, durand))
+            .unwrap();
+        assert_eq!(all[0].state, "cancelled");
+        assert!(start(basket(&[fresh])).is_ok());
+    }
+}
