@@ -739,6 +739,41 @@ async function portalScenario(page) {
     ok('le reçu est proposé au téléchargement');
   });
 
+  await step('Portail : paiement de deux factures par la banque de test, au clavier', async () => {
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Mes paiements', exact: true }));
+    await expectHeading(page, 'Mes paiements');
+    await accessible(page, 'mes paiements');
+    await reflows(page, 'mes paiements');
+    await follow(page, page.getByRole('button', { name: 'Payer en ligne' }), 400);
+    expect((await page.getByRole('alert').count()) >= 1, 'rien de coché : l’erreur est dite');
+    await accessible(page, 'mes paiements avec erreur');
+    for (const invoice of [/^RS-2026-0101/, /^RS-2026-0102/]) {
+      await page.getByLabel(invoice).focus();
+      await page.keyboard.press('Space');
+    }
+    await page.getByRole('button', { name: 'Payer en ligne' }).focus();
+    await enter(page);
+    const bankTitle = (await page.getByRole('heading', { level: 1 }).textContent()).replace(/\s/g, ' ');
+    expect(bankTitle === 'Paiement de 80,75 €', `titre de la banque « ${bankTitle} »`);
+    await accessible(page, 'page de la banque de test');
+    ok('le foyer est à la banque de test, pour 80,75 €');
+    await page.getByRole('button', { name: 'Payer par carte' }).focus();
+    await enter(page);
+    expect(/^\/paiements\/\d+$/.test(new URL(page.url()).pathname), `retour sur ${page.url()}`);
+    expect((await page.getByRole('status').textContent()).includes('Votre paiement est enregistré'), 'le paiement est enregistré');
+    await accessible(page, 'un paiement validé');
+    const receipt = page.getByRole('link', { name: 'Télécharger le reçu (PDF)' });
+    expect((await receipt.count()) === 1, 'le reçu du paiement manque');
+    ok('paiement par carte validé par la banque, reçu proposé');
+    if (MAILDIR) {
+      await mailWith('famille.durand@demo.localhost.fr', 'Recu_Paiement_GU');
+      ok('le reçu du paiement arrive par courriel, en PDF joint');
+    }
+    await follow(page, page.getByRole('link', { name: 'Revenir à mes paiements' }));
+    expect((await page.getByRole('main').textContent()).includes('Historique de mes paiements'), 'l’historique montre le paiement');
+    await accessible(page, 'mes paiements après paiement');
+  });
+
   await step('Portail : déconnexion', async () => {
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/');

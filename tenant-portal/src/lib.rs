@@ -12,6 +12,7 @@ mod foyer;
 mod franceconnect;
 pub use franceconnect::FranceConnect;
 mod page;
+mod payments;
 mod steps;
 mod visitor;
 
@@ -223,6 +224,28 @@ pub fn routes() -> RouteTable {
             Household,
             "request.start",
             filing::start,
+        )
+        .get("/paiements", Household, "payments.list", payments::list)
+        .post("/paiements", Household, "payment.start", payments::pay)
+        // Before `/paiements/{id}`, which would take its path.
+        .post(
+            "/paiements/notification",
+            Anyone,
+            "payment.notification",
+            payments::notify,
+        )
+        .get("/paiements/{id}", Household, "payment.show", payments::show)
+        .get(
+            "/paiements/{id}/recu.pdf",
+            Household,
+            "payment.receipt",
+            payments::receipt,
+        )
+        .get(
+            "/paiements/{id}/retour",
+            Anyone,
+            "payment.back",
+            payments::back,
         )
         .get("/mes-demandes", Household, "request.list", follow::list)
         .get(

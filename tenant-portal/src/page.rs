@@ -67,6 +67,7 @@ pub(crate) enum Section {
     Requests,
     Foyer,
     Documents,
+    Payments,
     None,
 }
 
@@ -102,7 +103,8 @@ pub(crate) fn layout(
                     "/mes-documents",
                     "Mes documents",
                     section == Section::Documents,
-                );
+                )
+                .link("/paiements", "Mes paiements", section == Section::Payments);
             layout.user = Some(me.person.name.clone());
             layout.csrf_token = Some(csrf::token(session)?);
             layout.logout_action = Some("/deconnexion".into());

@@ -97,6 +97,11 @@ pub struct Config {
     pub proconnect: Option<crate::identity::ProviderConfig>,
     /// `None`: no text messages (the back office does not offer them).
     pub sms: Option<crate::sms::SmsConfig>,
+    /// PayFiP's service (`https://www.payfip.gouv.fr` unless set, e.g. to a
+    /// test bank).
+    pub payfip_url: Option<url::Url>,
+    /// Where `guichet demo --serve` and `guichet test-bank` serve the test bank.
+    pub test_bank_listen: SocketAddr,
 }
 
 /// Secrets (keys, passwords in URLs) never appear in a debug print.
@@ -135,6 +140,8 @@ impl std::fmt::Debug for Config {
                 &self.proconnect.as_ref().map(|f| (&f.issuer, &f.client_id)),
             )
             .field("sms", &self.sms)
+            .field("payfip_url", &self.payfip_url.as_ref().map(|u| u.as_str()))
+            .field("test_bank_listen", &self.test_bank_listen)
             .field(
                 "object_store_url",
                 &self
@@ -185,6 +192,8 @@ const KEYS: &[(&str, &str)] = &[
     ("sms_url", "GUICHET_SMS_URL"),
     ("sms_api_key", "GUICHET_SMS_API_KEY"),
     ("sms_sender", "GUICHET_SMS_SENDER"),
+    ("payfip_url", "GUICHET_PAYFIP_URL"),
+    ("test_bank_listen", "GUICHET_TEST_BANK_LISTEN"),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -443,6 +452,25 @@ impl Config {
                 ))
             }
         };
+        let payfip_url = match get("payfip_url") {
+            None => None,
+            Some(raw) => Some(
+                url::Url::parse(raw)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+                    .ok_or_else(|| {
+                        invalid(
+                            "GUICHET_PAYFIP_URL",
+                            raw,
+                            "l’adresse du service PayFiP, par exemple https://www.payfip.gouv.fr",
+                        )
+                    })?,
+            ),
+        };
+        let test_bank_listen = parse_addr(
+            "GUICHET_TEST_BANK_LISTEN",
+            get("test_bank_listen").unwrap_or("127.0.0.1:8099"),
+        )?;
         Ok(Config {
             database_url,
             listen,
@@ -461,6 +489,8 @@ impl Config {
             franceconnect,
             proconnect,
             sms,
+            payfip_url,
+            test_bank_listen,
         })
     }
 }

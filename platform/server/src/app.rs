@@ -40,6 +40,8 @@ pub struct Shared {
     pub proconnect: web::Data<guichet_backoffice::ProConnect>,
     /// Whether text messages can be sent (an SMS gateway is configured).
     pub sms: web::Data<guichet_backoffice::Sms>,
+    /// Online payment (PayFiP, or the test bank).
+    pub online: web::Data<guichet_core::payments::online::Online>,
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
@@ -71,6 +73,7 @@ impl Shared {
             franceconnect: web::Data::new(guichet_tenant_portal::FranceConnect::default()),
             proconnect: web::Data::new(guichet_backoffice::ProConnect::default()),
             sms: web::Data::new(guichet_backoffice::Sms::default()),
+            online: web::Data::new(payfip(None)),
             key,
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
@@ -91,6 +94,15 @@ impl Shared {
         );
         session::middleware(store, &self.key, self.secure_cookies)
     }
+}
+
+/// PayFiP at `url`, or at the DGFiP's address.
+pub fn payfip(url: Option<&url::Url>) -> guichet_core::payments::online::Online {
+    use guichet_core::payments::payfip::{PayFiP, DEFAULT_URL};
+    let url = url
+        .cloned()
+        .unwrap_or_else(|| url::Url::parse(DEFAULT_URL).expect("PayFiP's address"));
+    guichet_core::payments::online::Online(std::sync::Arc::new(PayFiP::new(url)))
 }
 
 /// Largest form or JSON body accepted by default (uploads get their own limits).
@@ -118,6 +130,7 @@ pub fn public_app(
         .app_data(shared.franceconnect.clone())
         .app_data(shared.proconnect.clone())
         .app_data(shared.sms.clone())
+        .app_data(shared.online.clone())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers(shared.secure_cookies))

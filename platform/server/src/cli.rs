@@ -49,6 +49,14 @@ pub enum Command {
     /// The LDAP directory (GUICHET_LDAP_URL).
     #[command(subcommand)]
     Ldap(LdapCommand),
+    /// Serve the test bank on GUICHET_TEST_BANK_LISTEN (127.0.0.1:8099): a
+    /// look-alike of PayFiP's web service for tests and demonstrations, which
+    /// pays whatever is asked. Never for production.
+    TestBank {
+        /// Never notify: payments are then settled by the poller.
+        #[arg(long)]
+        without_notifications: bool,
+    },
     /// Background jobs: counts per kind and state, and the failed ones with
     /// their last error.
     Jobs {

@@ -127,6 +127,8 @@ pub fn demo(config: &Config) -> Result<(), Failure> {
             FileStore::open(config.object_store_url.as_ref(), &config.data_dir).map_err(Failure)?;
         demo::deposit_proof(&store, &files, &tenant, made)
             .map_err(|e| Failure(format!("justificatif de démonstration : {}", describe(&e))))?;
+        demo::owe(&store, &tenant, made.0)
+            .map_err(|e| Failure(format!("factures de démonstration : {}", describe(&e))))?;
     }
     let port = config.listen.port();
     let prov = config.provisioning_listen;
@@ -262,7 +264,9 @@ fn check_row_security(store: &Store) -> Result<(), Failure> {
 /// `migrate`: apply pending migrations first (`serve --migrate`); otherwise
 /// pending migrations stop the server, which must not run on a schema it
 /// does not know.
-pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
+/// `with_test_bank`: the demo's, which pays against the test bank (started
+/// here on GUICHET_TEST_BANK_LISTEN) unless GUICHET_PAYFIP_URL is set.
+pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(), Failure> {
     {
         // Checked on a pool that opens nothing by itself: a refusal here exits
         // with no connection being opened in the background.
@@ -305,7 +309,16 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
     };
     let files =
         FileStore::open(config.object_store_url.as_ref(), &config.data_dir).map_err(Failure)?;
-    jobs_runner(&store, config, sender, files.clone())
+    let bank = (with_test_bank && config.payfip_url.is_none()).then_some(config.test_bank_listen);
+    let payfip_url = match bank {
+        Some(addr) => Some(
+            url::Url::parse(&format!("http://{addr}"))
+                .map_err(|e| Failure(format!("banque de test : {e}")))?,
+        ),
+        None => config.payfip_url.clone(),
+    };
+    let online = crate::app::payfip(payfip_url.as_ref());
+    jobs_runner(&store, config, sender, files.clone(), online.clone())
         .spawn(std::time::Duration::from_secs(1))
         .map_err(|e| Failure(format!("file des tâches non démarrée : {e}")))?;
     let directory = Directory::from_config(config.ldap.as_ref());
@@ -322,6 +335,7 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
         config.franceconnect.clone(),
     ));
     shared.files = web::Data::new(files);
+    shared.online = web::Data::new(online);
     shared.secure_cookies = config.secure_cookies;
     shared.trusted_proxies = web::Data::new(config.trusted_proxies.clone());
     // Behind a reverse proxy, `{slug}.localhost` would be any client's to send.
@@ -349,6 +363,18 @@ pub fn serve(config: &Config, migrate: bool) -> Result<(), Failure> {
             })?;
         let public_addr = public.addrs()[0];
         let prov_addr = provisioning.addrs()[0];
+        if let Some(addr) = bank {
+            let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+                Failure(format!("écoute impossible sur {addr} (GUICHET_TEST_BANK_LISTEN) : {e}"))
+            })?;
+            let test_bank = crate::testbank::TestBank::new(addr.port(), crate::testbank::Notify::Post);
+            actix_web::rt::spawn(async move {
+                if let Err(e) = test_bank.serve(listener).await {
+                    tracing::error!(error = %e, "banque de test arrêtée");
+                }
+            });
+            println!("  Banque de test (paiements de démonstration, aucun argent réel) : http://{addr}/");
+        }
         println!("Guichet est prêt.");
         println!("  Portails des collectivités et espaces agents : http://{public_addr}/ (selon le nom d’hôte)");
         for t in tenants.iter().filter(|t| t.state == tenancy::TenantState::Active).take(20) {
@@ -395,6 +421,24 @@ async fn stop_requested() {
     }
     #[cfg(not(unix))]
     let _ = interrupt.await;
+}
+
+pub fn test_bank(config: &Config, without_notifications: bool) -> Result<(), Failure> {
+    let addr = config.test_bank_listen;
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+        Failure(format!(
+            "écoute impossible sur {addr} (GUICHET_TEST_BANK_LISTEN) : {e}"
+        ))
+    })?;
+    let notify = if without_notifications {
+        crate::testbank::Notify::Drop
+    } else {
+        crate::testbank::Notify::Post
+    };
+    println!("Banque de test PayFiP sur http://{addr}/ (GUICHET_PAYFIP_URL=http://{addr})");
+    actix_web::rt::System::new()
+        .block_on(crate::testbank::TestBank::new(addr.port(), notify).serve(listener))
+        .map_err(|e| Failure(format!("banque de test arrêtée : {e}")))
 }
 
 pub fn jobs(config: &Config, retry: Option<i64>) -> Result<(), Failure> {
@@ -444,6 +488,7 @@ pub fn jobs_runner(
     config: &Config,
     sender: Option<SmtpSender>,
     files: FileStore,
+    online: guichet_core::payments::online::Online,
 ) -> Runner {
     let idle = config.session_idle;
     let runner = Runner::new(store.clone())
@@ -469,6 +514,7 @@ pub fn jobs_runner(
             as std::sync::Arc<dyn guichet_core::sms::Gateway>
     });
     let runner = guichet_core::sms::register(runner, gateway);
+    let runner = guichet_core::payments::online::register(runner, Some(online.0));
     worker::register(runner, sender, files)
 }
 

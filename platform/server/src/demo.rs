@@ -490,3 +490,64 @@ pub fn deposit_proof(
         justificatifs::attach(tx, household, canteen, document)
     })
 }
+
+/// The demo's payments: a régie in test mode (it pays against the test bank),
+/// two canteen invoices owed by the demo foyer and a deposit account.
+pub fn owe(store: &Store, tenant: &Tenant, household: i64) -> Result<(), guichet_core::Error> {
+    use guichet_core::payments::billing::{self, InvoiceInput};
+    use guichet_core::payments::regies::{self, RegieInput};
+    store.write(tenant.id, |tx| {
+        let regie = regies::create(
+            tx,
+            ACTOR,
+            &RegieInput {
+                label: "Régie de la restauration scolaire".into(),
+                numcli: "012345".into(),
+                mode: "test".into(),
+                email: "regie.restauration@mairie-demo.example".into(),
+            },
+        )?;
+        let today = guichet_core::domain::time::today();
+        for (reference, label, amount, month) in [
+            (
+                "RS-2026-0101",
+                "Restauration scolaire d’octobre",
+                "42,50",
+                1,
+            ),
+            (
+                "RS-2026-0102",
+                "Restauration scolaire de novembre",
+                "38,25",
+                0,
+            ),
+        ] {
+            let issued = today - chrono::Duration::days(30 * month + 2);
+            billing::create_invoice(
+                tx,
+                ACTOR,
+                regie.id,
+                &InvoiceInput {
+                    household: household.to_string(),
+                    reference: reference.into(),
+                    label: label.into(),
+                    amount: amount.into(),
+                    issued_on: issued.format("%d/%m/%Y").to_string(),
+                    due_on: (issued + chrono::Duration::days(45))
+                        .format("%d/%m/%Y")
+                        .to_string(),
+                },
+            )?;
+        }
+        billing::create_account(
+            tx,
+            ACTOR,
+            regie.id,
+            household,
+            "CPT-DEMO-1",
+            "Compte de garderie périscolaire",
+            1250,
+        )?;
+        Ok(())
+    })
+}

@@ -20,12 +20,12 @@ fn main() -> ExitCode {
     let result = Config::load(cli.config.as_deref())
         .map_err(commands::Failure::from)
         .and_then(|config| match command {
-            Command::Serve { migrate } => commands::serve(&config, migrate),
+            Command::Serve { migrate } => commands::serve(&config, migrate, false),
             Command::Migrate => commands::migrate(&config),
             Command::Demo { serve } => {
                 commands::demo(&config)?;
                 if serve {
-                    commands::serve(&config, false)
+                    commands::serve(&config, false, true)
                 } else {
                     Ok(())
                 }
@@ -39,6 +39,9 @@ fn main() -> ExitCode {
                 days,
             }) => commands::admin_token(&config, &login, revoke, days),
             Command::Jobs { retry } => commands::jobs(&config, retry),
+            Command::TestBank {
+                without_notifications,
+            } => commands::test_bank(&config, without_notifications),
             Command::Ldap(LdapCommand::Sync { tenant }) => {
                 commands::ldap_sync(&config, tenant.as_deref())
             }

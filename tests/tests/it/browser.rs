@@ -43,6 +43,8 @@ fn provisioning_pages_in_a_real_browser_are_accessible() {
     // The server mails through a real SMTP sink (the scenario reads the
     // confirmation link there), and offers FranceConnect (the test provider).
     let sink = SmtpSink::start_on(free_port());
+    // The demo's payments go to the test bank, which notifies the server.
+    let bank = guichet_server::testbank::TestBank::start(guichet_server::testbank::Notify::Post);
     let fc_port = free_port();
     let fc_started = std::cell::RefCell::new(None);
     let served = DemoServer::start_with(|port| {
@@ -57,6 +59,7 @@ fn provisioning_pages_in_a_real_browser_are_accessible() {
                 format!("smtp://127.0.0.1:{}", sink.port),
             ),
             ("GUICHET_FRANCECONNECT_ISSUER", fc.issuer()),
+            ("GUICHET_PAYFIP_URL", bank.url()),
             ("GUICHET_FRANCECONNECT_CLIENT_ID", CLIENT_ID.to_owned()),
             (
                 "GUICHET_FRANCECONNECT_CLIENT_SECRET",

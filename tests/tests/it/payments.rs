@@ -408,3 +408,169 @@ async fn payments_are_settled_once_by_what_the_bank_says() {
         assert!(start(basket(&[fresh])).is_ok());
     }
 }
+
+/// The path and query of an absolute URL (the in-process app takes paths).
+fn path_of(url: &str) -> String {
+    let u = url::Url::parse(url).unwrap();
+    match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_owned(),
+    }
+}
+
+#[actix_web::test]
+async fn households_pay_their_invoices_in_the_portal() {
+    use actix_web::http::StatusCode;
+    use guichet_tests::client::csrf_of;
+    let bank = TestBank::start(Notify::Hold);
+    for backend in BACKENDS {
+        let (mut p, arles, _nimes) = setup(backend).await;
+        p.shared.online = actix_web::web::Data::new(guichet_server::app::payfip(Some(
+            &url::Url::parse(&bank.url()).unwrap(),
+        )));
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let durand = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::foyers::account_by_login(tx, "durand@example.fr")
+            })
+            .unwrap()
+            .unwrap()
+            .household;
+        let cantine = regie(&p, &arles, "Régie de la restauration scolaire");
+        let f1 = invoice(&p, &arles, cantine, durand, "F2026-001", "12,50");
+        let f2 = invoice(&p, &arles, cantine, durand, "F2026-002", "30");
+        let page = b.get(&app, "/paiements").await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}: {}", page.html);
+        assert!(page.html.contains("F2026-001"), "{}", page.html);
+        assert!(page.html.contains("12,50"), "{}", page.html);
+        let token = csrf_of(&page.html);
+
+        // Nothing ticked: said by the checkboxes.
+        let r = b.post(&app, "/paiements", &token, &[]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(
+            r.html.contains("Choisissez au moins une facture"),
+            "{}",
+            r.html
+        );
+
+        // Both invoices: the household goes to the bank's page.
+        let (s1, s2) = (f1.to_string(), f2.to_string());
+        let r = b
+            .post(
+                &app,
+                "/paiements",
+                &token,
+                &[("facture", &s1), ("facture", &s2)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let to_bank = r.location.unwrap();
+        assert!(
+            to_bank.starts_with(&format!("{}/tpa/paiementws.web?idop=", bank.url())),
+            "{to_bank}"
+        );
+        let idop = to_bank.split("idop=").nth(1).unwrap().to_owned();
+        let payment = p
+            .store
+            .read(arles.id, |tx| online::by_provider_ref(tx, &idop))
+            .unwrap()
+            .unwrap();
+
+        // A forged return (another idop) and one before paying change nothing.
+        let r = b
+            .get(&app, &format!("/paiements/{payment}/retour?idop=forged"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let r = b
+            .get(&app, &format!("/paiements/{payment}/retour?idop={idop}"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let shown = b.get(&app, &format!("/paiements/{payment}?retour=1")).await;
+        assert!(
+            shown
+                .html
+                .contains("La banque n’a pas encore donné sa réponse"),
+            "{}",
+            shown.html
+        );
+        assert_eq!(state(&p, &arles, payment), "initialized");
+        // A notification for an unknown idOp: 404, nothing changed.
+        let r = b
+            .post(&app, "/paiements/notification", "", &[("idOp", "inconnu")])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // Paid at the bank; back in the portal, the payment is validated.
+        let back = bank.pay(&idop, "P").unwrap();
+        let r = b.get(&app, &path_of(&back)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let shown = b.get(&app, r.location.as_deref().unwrap()).await;
+        assert!(
+            shown.html.contains("Votre paiement est enregistré"),
+            "{}",
+            shown.html
+        );
+        assert!(shown.html.contains("42,50"), "{}", shown.html);
+        assert_eq!(invoice_state(&p, &arles, f1), "paid");
+        // The notification arrives after, replayed: nothing more happens.
+        for (url, id) in bank.take_held() {
+            assert_eq!(url, "http://arles.localhost:8080/paiements/notification");
+            for _ in 0..3 {
+                let r = b
+                    .post(&app, "/paiements/notification", "", &[("idOp", &id)])
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+            }
+        }
+        let receipts = mails_to(&p, &arles, "durand@example.fr")
+            .into_iter()
+            .filter(|(s, _)| s.starts_with("Reçu"))
+            .count();
+        assert_eq!(receipts, 1);
+        let pdf = b
+            .get_bytes(&app, &format!("/paiements/{payment}/recu.pdf"))
+            .await;
+        let text = crate::portal::pdftotext(&pdf);
+        assert!(text.contains("Reçu de paiement"), "{text}");
+        assert!(text.contains("42,50"), "{text}");
+        let list = b.get(&app, "/paiements").await;
+        assert!(
+            list.html.contains("Historique de mes paiements"),
+            "{}",
+            list.html
+        );
+        assert!(
+            list.html.contains("Vous n’avez rien à payer"),
+            "{}",
+            list.html
+        );
+
+        // Another household and another collectivité see nothing of it.
+        let mut other = Browser::portal("arles");
+        household(&app, &p, &arles, &mut other, "petit@example.fr").await;
+        assert_eq!(
+            other
+                .get(&app, &format!("/paiements/{payment}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let mut theirs = Browser::portal("nimes");
+        household(&app, &p, &_nimes, &mut theirs, "durand@example.fr").await;
+        assert_eq!(
+            theirs
+                .get(&app, &format!("/paiements/{payment}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let r = theirs
+            .post(&app, "/paiements/notification", "", &[("idOp", &idop)])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+}

@@ -177,7 +177,7 @@ fn record(
     }
     if basket.invoices.is_empty() && basket.top_ups.is_empty() {
         return Err(crate::error::invalid(
-            "items",
+            "facture",
             "choisissez au moins une facture à payer ou un compte à approvisionner",
         ));
     }
@@ -231,10 +231,10 @@ fn record(
             .filter(|a| a.household_id == payer.household)
             .ok_or(Error::NotFound)?;
         let cents = super::billing::amount_cents(raw)
-            .map_err(|m| crate::error::invalid(&format!("top_up_{id}"), m))?;
+            .map_err(|m| crate::error::invalid(&format!("compte_{id}"), m))?;
         if cents < 100 {
             return Err(crate::error::invalid(
-                &format!("top_up_{id}"),
+                &format!("compte_{id}"),
                 "un approvisionnement est d’un euro au moins",
             ));
         }
@@ -544,3 +544,162 @@ pub fn receipt(
     }
     Ok((p.reference, doc))
 }
+
+/// A payment as pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentView {
+    pub id: i64,
+    pub household_id: i64,
+    pub reference: String,
+    pub regie: String,
+    pub amount: String,
+    pub amount_cents: i64,
+    pub state: String,
+    pub state_label: &'static str,
+    pub mode_label: &'static str,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub payer_name: String,
+    pub email: String,
+    pub provider_ref: Option<String>,
+    pub items: Vec<ItemView>,
+    pub validated: bool,
+    pub initialized: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub label: String,
+    pub amount: String,
+}
+
+/// What the provider said, for agents.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub at: String,
+    pub source: &'static str,
+    pub outcome: String,
+    pub state_label: &'static str,
+    pub data: String,
+}
+
+fn view_of(tx: &mut TenantTx<'_>, p: PaymentRow) -> Result<PaymentView, Error> {
+    let state = PaymentState::parse(&p.state).unwrap_or(PaymentState::Initialized);
+    let regie = rows::regie(tx, p.regie_id)?
+        .map(|r| r.label)
+        .unwrap_or_default();
+    let items = rows::items(tx, p.id)?
+        .into_iter()
+        .map(|i| ItemView {
+            label: i.label,
+            amount: Money::from_cents(i.amount_cents).format_fr(),
+        })
+        .collect();
+    Ok(PaymentView {
+        id: p.id,
+        household_id: p.household_id,
+        reference: p.reference,
+        regie,
+        amount: Money::from_cents(p.amount_cents).format_fr(),
+        amount_cents: p.amount_cents,
+        state_label: state.label(),
+        state: p.state,
+        mode_label: PaymentMode::parse(&p.mode)
+            .unwrap_or(PaymentMode::Internet)
+            .label(),
+        started_at: time::datetime_fr(p.started_at),
+        ended_at: p.ended_at.map(time::datetime_fr),
+        payer_name: p.payer_name,
+        email: p.email,
+        provider_ref: p.provider_ref,
+        items,
+        validated: state == PaymentState::Validated,
+        initialized: state == PaymentState::Initialized,
+    })
+}
+
+/// One payment (`household`: only if it is that foyer's).
+pub fn view(tx: &mut TenantTx<'_>, household: Option<i64>, id: i64) -> Result<PaymentView, Error> {
+    let p = rows::payment(tx, id)?
+        .filter(|p| household.is_none_or(|h| h == p.household_id))
+        .ok_or(Error::NotFound)?;
+    view_of(tx, p)
+}
+
+/// Every word of the provider on a payment, for agents.
+pub fn events(tx: &mut TenantTx<'_>, id: i64) -> Result<Vec<EventView>, Error> {
+    Ok(rows::events(tx, id)?
+        .into_iter()
+        .map(|e| EventView {
+            at: time::datetime_fr(e.occurred_at),
+            source: match e.source.as_str() {
+                "start" => "ouverture",
+                "notification" => "notification de la banque",
+                "return" => "retour du payeur",
+                _ => "relecture automatique",
+            },
+            state_label: PaymentState::parse(&e.state)
+                .unwrap_or(PaymentState::Initialized)
+                .label(),
+            outcome: e.outcome,
+            data: e.data,
+        })
+        .collect())
+}
+
+/// « Mes paiements »: what the foyer owes, its accounts, its payments in
+/// progress and done, as the collectivité's settings allow.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    pub owed: Vec<super::billing::Invoice>,
+    pub accounts: Vec<super::billing::Account>,
+    pub in_progress: Vec<PaymentView>,
+    pub history: Vec<PaymentView>,
+    pub paid: Vec<super::billing::Invoice>,
+    /// Online payment off today: what households read instead.
+    pub off: Option<String>,
+    pub show_in_progress: bool,
+    pub show_history: bool,
+}
+
+pub fn overview(tx: &mut TenantTx<'_>, household: i64) -> Result<Overview, Error> {
+    let s = settings(tx)?;
+    let invoices = rows::invoices_of(tx, household)?;
+    let (owed, paid): (Vec<_>, Vec<_>) = invoices
+        .into_iter()
+        .filter(|i| i.state != "cancelled")
+        .map(super::billing::invoice_view)
+        .partition(|i| i.state == "owed");
+    let accounts = rows::accounts_of(tx, household)?
+        .into_iter()
+        .map(super::billing::account_view)
+        .collect();
+    let mut in_progress = Vec::new();
+    let mut history = Vec::new();
+    for p in rows::payments_of(tx, household)? {
+        let v = view_of(tx, p)?;
+        if v.initialized {
+            in_progress.push(v);
+        } else {
+            history.push(v);
+        }
+    }
+    Ok(Overview {
+        owed,
+        accounts,
+        in_progress: if s.show_in_progress {
+            in_progress
+        } else {
+            Vec::new()
+        },
+        history: if s.show_history { history } else { Vec::new() },
+        paid: if s.show_history { paid } else { Vec::new() },
+        off: s.off_today(),
+        show_in_progress: s.show_in_progress,
+        show_history: s.show_history,
+    })
+}
+
+/// The platform's payment service, shared by the pages and the jobs.
+#[derive(Clone)]
+pub struct Online(pub std::sync::Arc<dyn Provider>);

@@ -1,0 +1,325 @@
+//! « Mes paiements »: what the foyer owes, paid online through the
+//! collectivité's payment service; the payer's return and the provider's
+//! notification, each only a reason to ask the provider what became of the
+//! payment; a payment's page and its receipt.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::payments::online::{self, Addresses, Basket, Online, Overview, Payer};
+use guichet_core::store::Store;
+use guichet_core::Error;
+use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
+use guichet_web::principal::SignedInHousehold;
+use guichet_web::tenant::CurrentTenant;
+use guichet_web::{blocking, tx, AppError, Layout, Renderer};
+use serde::{Deserialize, Serialize};
+
+use crate::page::{
+    base_url, error_title, layout, me_in, render, see_other, signed_in, Me, Section as Nav,
+};
+
+const TITLE: &str = "Mes paiements";
+
+/// This collectivité's addresses, as the provider must call them.
+struct Here(String);
+
+impl Addresses for Here {
+    fn notify(&self) -> String {
+        format!("{}/paiements/notification", self.0)
+    }
+    fn back(&self, payment: i64) -> String {
+        format!("{}/paiements/{payment}/retour", self.0)
+    }
+}
+
+/// The pay form: the owed invoices to tick, the accounts to top up.
+fn pay_form(csrf_token: String, o: &Overview, chosen: &Pairs) -> Option<Form> {
+    if o.off.is_some() || (o.owed.is_empty() && o.accounts.is_empty()) {
+        return None;
+    }
+    let ticked = chosen.all("facture");
+    let mut sections = Vec::new();
+    if !o.owed.is_empty() {
+        let options = o
+            .owed
+            .iter()
+            .map(|i| {
+                let id = i.id.to_string();
+                let due = i
+                    .due_on
+                    .as_ref()
+                    .map(|d| format!(", à payer avant le {d}"))
+                    .unwrap_or_default();
+                let on = ticked.contains(&id);
+                (
+                    id,
+                    format!("{} — {} : {}{due}", i.reference, i.label, i.amount),
+                    on,
+                )
+            })
+            .collect();
+        sections.push(Section::plain(vec![Field::checkboxes(
+            "facture",
+            "Factures à payer",
+            options,
+        )]));
+    }
+    if !o.accounts.is_empty() {
+        sections.push(Section::titled(
+            "Approvisionner un compte",
+            Some("Indiquez le montant à ajouter (un euro au moins) ; laissez vide les comptes à ne pas approvisionner."),
+            o.accounts
+                .iter()
+                .map(|a| {
+                    let name = format!("compte_{}", a.id);
+                    Field::text(
+                        &name,
+                        &format!("{} (solde : {}), montant à ajouter en euros", a.label, a.balance),
+                        &chosen.get(&name),
+                    )
+                    .optional()
+                    .autocomplete("off")
+                    .hint("Par exemple 20,00")
+                })
+                .collect(),
+        ));
+    }
+    Some(Form::new("/paiements", csrf_token, "Payer en ligne", sections).with_id("payer"))
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    layout: Layout,
+    overview: Overview,
+    form: Option<Form>,
+}
+
+async fn load(store: &Store, who: &SignedInHousehold) -> Result<(Me, Overview), AppError> {
+    let id = who.account_id;
+    tx::read(store, who, move |t| {
+        let me = me_in(t, id)?;
+        let o = online::overview(t, me.household())?;
+        Ok::<_, Error>((me, o))
+    })
+    .await
+    .map_err(signed_in)
+}
+
+fn list_page(
+    pages: &Renderer,
+    who: &SignedInHousehold,
+    session: &Session,
+    me: &Me,
+    overview: Overview,
+    form: Option<Form>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let form = form.map(sealed);
+    let title = error_title(TITLE, form.as_ref().is_some_and(|f| f.has_errors()));
+    render(
+        pages,
+        status,
+        "portal/payments",
+        &ListPage {
+            layout: layout(&who.tenant, &title, Nav::Payments, Some(me), session)?,
+            overview,
+            form,
+        },
+    )
+}
+
+pub(crate) async fn list(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, AppError> {
+    let (me, o) = load(&store, &who).await?;
+    let form = pay_form(csrf::token(&session)?, &o, &Pairs(Vec::new()));
+    list_page(&pages, &who, &session, &me, o, form, StatusCode::OK)
+}
+
+/// Records the payment and sends the payer to the provider's page.
+pub(crate) async fn pay(
+    req: HttpRequest,
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    online: web::Data<Online>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let chosen = Pairs(pairs);
+    let (me, _) = load(&store, &who).await?;
+    let basket = Basket {
+        invoices: chosen
+            .all("facture")
+            .iter()
+            .filter_map(|v| v.parse().ok())
+            .collect(),
+        top_ups: chosen
+            .0
+            .iter()
+            .filter_map(|(k, v)| {
+                let id = k.strip_prefix("compte_")?.parse().ok()?;
+                (!v.trim().is_empty()).then(|| (id, v.clone()))
+            })
+            .collect(),
+    };
+    let payer = Payer {
+        household: me.household(),
+        name: me.person.name.clone(),
+        email: me.person.email.clone(),
+    };
+    let here = Here(base_url(&req));
+    let (tenant, store2, provider) = (who.tenant.id, store.clone(), online.0.clone());
+    let opened = blocking(move || {
+        online::start(&store2, tenant, provider.as_ref(), &payer, &basket, &here)
+            .map_err(AppError::from)
+    })
+    .await;
+    match opened {
+        Ok(o) => Ok(see_other(&o.url)),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (me, o) = load(&store, &who).await?;
+            let Some(mut form) = pay_form(csrf::token(&session)?, &o, &chosen) else {
+                // Nothing left to pay, or payment off: the page says so.
+                return list_page(&pages, &who, &session, &me, o, None, StatusCode::CONFLICT);
+            };
+            let status = form.refused(e)?;
+            list_page(&pages, &who, &session, &me, o, Some(form), status)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Serialize)]
+struct PaymentPage {
+    layout: Layout,
+    payment: online::PaymentView,
+    back: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Shown {
+    #[serde(default)]
+    retour: String,
+}
+
+pub(crate) async fn show(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+    shown: web::Query<Shown>,
+) -> Result<HttpResponse, AppError> {
+    let (account, id) = (who.account_id, id.into_inner());
+    let (me, payment) = tx::read(&store, &who, move |t| {
+        let me = me_in(t, account)?;
+        let p = online::view(t, Some(me.household()), id)?;
+        Ok::<_, Error>((me, p))
+    })
+    .await
+    .map_err(signed_in)?;
+    let title = format!("Paiement {}", payment.reference);
+    render(
+        &pages,
+        StatusCode::OK,
+        "portal/payment",
+        &PaymentPage {
+            layout: layout(&who.tenant, &title, Nav::Payments, Some(&me), &session)?,
+            payment,
+            back: !shown.retour.is_empty(),
+        },
+    )
+}
+
+pub(crate) async fn receipt(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (account, id) = (who.account_id, id.into_inner());
+    let (reference, document) = tx::read(&store, &who, move |t| {
+        let me = me_in(t, account)?;
+        online::receipt(t, Some(me.household()), id)
+    })
+    .await
+    .map_err(signed_in)?;
+    let bytes = blocking(move || Ok(document.render())).await?;
+    Ok(guichet_web::pdf(
+        bytes,
+        &format!("Recu_Paiement_{reference}.pdf"),
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Back {
+    #[serde(default)]
+    idop: String,
+}
+
+/// The payer's browser back from the provider: whatever it claims, the
+/// provider is asked; then the payment's page (or, signed out, a page that
+/// tells nothing of it).
+pub(crate) async fn back(
+    tenant: CurrentTenant,
+    store: web::Data<Store>,
+    online: web::Data<Online>,
+    id: web::Path<i64>,
+    query: web::Query<Back>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let idop = query.idop.clone();
+    let (t, s, provider) = (tenant.id, store.clone(), online.0.clone());
+    // Asked only when the idop is this payment's: a forged return asks nothing.
+    let _ = blocking(move || {
+        let found = s.read(t, |tx| online::by_provider_ref(tx, &idop))?;
+        if found == Some(id) {
+            // The provider down: the poller will ask again.
+            let _ = online::check(&s, t, provider.as_ref(), id, "return");
+        }
+        Ok::<_, AppError>(())
+    })
+    .await;
+    Ok(see_other(&format!("/paiements/{id}?retour=1")))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Notification {
+    #[serde(default, rename = "idOp")]
+    id_op: String,
+    #[serde(default)]
+    idop: String,
+}
+
+/// The provider's notification, server to server: only the idOp, never
+/// trusted; the provider is asked. Unknown idOp: 404, nothing changed.
+pub(crate) async fn notify(
+    tenant: CurrentTenant,
+    store: web::Data<Store>,
+    online: web::Data<Online>,
+    form: web::Form<Notification>,
+) -> Result<HttpResponse, AppError> {
+    let idop = if form.id_op.is_empty() {
+        form.idop.clone()
+    } else {
+        form.id_op.clone()
+    };
+    let (t, s, provider) = (tenant.id, store.clone(), online.0.clone());
+    blocking(move || {
+        let found = s
+            .read(t, |tx| online::by_provider_ref(tx, &idop))?
+            .ok_or(AppError::NotFound)?;
+        online::check(&s, t, provider.as_ref(), found, "notification")
+            .map(drop)
+            .map_err(AppError::from)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("OK"))
+}
