@@ -20,6 +20,7 @@ pub(crate) enum Section {
     Settings,
     Appearance,
     Categories,
+    Payments,
 }
 
 /// The desk of the signed-in agent, in the page's transaction. An agent
@@ -98,6 +99,11 @@ pub(crate) fn layout(
             "/backoffice/categories",
             "Catégories et droits",
             current == Section::Categories,
+        );
+        layout = layout.link(
+            "/backoffice/paiements",
+            "Paiements",
+            current == Section::Payments,
         );
     }
     layout.user = Some(desk.name.clone());

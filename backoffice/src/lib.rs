@@ -15,6 +15,7 @@ mod documents;
 mod foyers;
 mod parameters;
 mod password;
+mod payments;
 mod proconnect;
 mod session;
 mod settings;
@@ -209,6 +210,59 @@ pub fn routes() -> RouteTable {
             Agent,
             "requests.export",
             statistics::requests,
+        )
+        .get("/paiements", Agent, "payments.search", payments::search)
+        .get(
+            "/paiements/export.csv",
+            Agent,
+            "payments.export",
+            payments::export,
+        )
+        .get(
+            "/paiements/rapprochement",
+            Agent,
+            "payments.reconciliation",
+            payments::reconciliation,
+        )
+        .get(
+            "/paiements/reglages",
+            Agent,
+            "payments.settings",
+            payments::settings_page,
+        )
+        .post(
+            "/paiements/reglages",
+            Agent,
+            "payments.settings-save",
+            payments::settings_save,
+        )
+        .get("/paiements/{id}", Agent, "payment.show", payments::show)
+        .post(
+            "/paiements/{id}/relire",
+            Agent,
+            "payment.recheck",
+            payments::recheck,
+        )
+        .get("/regies", Agent, "regies.list", payments::regies_list)
+        .post("/regies", Agent, "regie.create", payments::regie_create)
+        .get("/regies/{id}", Agent, "regie.show", payments::regie_show)
+        .post(
+            "/regies/{id}",
+            Agent,
+            "regie.update",
+            payments::regie_update,
+        )
+        .post(
+            "/regies/{id}/factures",
+            Agent,
+            "invoice.create",
+            payments::invoice_create,
+        )
+        .post(
+            "/regies/{id}/import",
+            Agent,
+            "invoices.import",
+            payments::import,
         )
         .get("/categories", Agent, "categories.list", categories::list)
         .post("/categories", Agent, "category.create", categories::create)

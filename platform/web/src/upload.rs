@@ -37,11 +37,25 @@ pub struct Received {
     pub stored: StoredFile,
 }
 
-/// A multipart form, its CSRF token checked, its files stored.
+/// A multipart form, its CSRF token checked, its files stored (or, read
+/// with [`receive_text`], its text files kept in memory).
 #[derive(Debug, Default)]
 pub struct UploadForm {
     pub fields: HashMap<String, String>,
     pub files: Vec<Received>,
+    /// Text files read in memory: (field, content).
+    pub texts: Vec<(String, String)>,
+}
+
+/// Where a form's files go.
+enum Sink<'a> {
+    Store {
+        files: &'a FileStore,
+        tenant: TenantId,
+        limits: &'a Limits,
+    },
+    /// Read whole, as UTF-8 text of at most this many bytes (an import).
+    Text(usize),
 }
 
 impl UploadForm {
@@ -86,7 +100,12 @@ pub async fn receive(
     limits: &Limits,
 ) -> Result<UploadForm, AppError> {
     let mut form = UploadForm::default();
-    let outcome = read_all(&mut payload, session, files, tenant, limits, &mut form).await;
+    let sink = Sink::Store {
+        files,
+        tenant,
+        limits,
+    };
+    let outcome = read_all(&mut payload, session, &sink, &mut form).await;
     if let Err(e) = outcome {
         discard(files, &form.keys()).await;
         return Err(e);
@@ -94,12 +113,22 @@ pub async fn receive(
     Ok(form)
 }
 
+/// Reads a multipart form whose files are text to read at once (a CSV to
+/// import), each at most `max_bytes`, in UTF-8; nothing is stored.
+pub async fn receive_text(
+    mut payload: Multipart,
+    session: &Session,
+    max_bytes: usize,
+) -> Result<UploadForm, AppError> {
+    let mut form = UploadForm::default();
+    read_all(&mut payload, session, &Sink::Text(max_bytes), &mut form).await?;
+    Ok(form)
+}
+
 async fn read_all(
     payload: &mut Multipart,
     session: &Session,
-    files: &FileStore,
-    tenant: TenantId,
-    limits: &Limits,
+    sink: &Sink<'_>,
     form: &mut UploadForm,
 ) -> Result<(), AppError> {
     let mut token_checked = false;
@@ -118,13 +147,42 @@ async fn read_all(
                 if !token_checked {
                     return Err(AppError::Csrf);
                 }
-                let stream = field.map(|chunk| chunk.map_err(|e| e.to_string()));
-                let stored = files.put_stream(tenant, stream, limits).await?;
-                form.files.push(Received {
-                    field: name,
-                    filename: clean_filename(&filename),
-                    stored,
-                });
+                match sink {
+                    Sink::Store {
+                        files,
+                        tenant,
+                        limits,
+                    } => {
+                        let stream = field.map(|chunk| chunk.map_err(|e| e.to_string()));
+                        let stored = files.put_stream(*tenant, stream, limits).await?;
+                        form.files.push(Received {
+                            field: name,
+                            filename: clean_filename(&filename),
+                            stored,
+                        });
+                    }
+                    Sink::Text(max) => {
+                        let mut bytes = Vec::new();
+                        let mut field = field;
+                        while let Some(chunk) = field
+                            .try_next()
+                            .await
+                            .map_err(|e| AppError::BadRequest(format!("Envoi illisible : {e}.")))?
+                        {
+                            bytes.extend_from_slice(&chunk);
+                            if bytes.len() > *max {
+                                return Err(AppError::TooLarge(sentence(&format!(
+                                    "le fichier dépasse {} ko : envoyez-le en plusieurs parties",
+                                    max / 1024
+                                ))));
+                            }
+                        }
+                        let text = String::from_utf8(bytes).map_err(|_| {
+                            AppError::BadRequest("Le fichier n’est pas un texte en UTF-8 : enregistrez-le au format « CSV UTF-8 » depuis votre tableur, puis envoyez-le à nouveau.".into())
+                        })?;
+                        form.texts.push((name, text));
+                    }
+                }
             }
             None => {
                 if form.fields.len() >= MAX_FIELDS {

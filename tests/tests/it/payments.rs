@@ -313,6 +313,8 @@ async fn payments_are_settled_once_by_what_the_bank_says() {
             .collect();
         assert_eq!(receipts.len(), 1, "{receipts:?}");
         assert!(receipts[0].1.contains("42,50"), "{}", receipts[0].1);
+        // The régie gets its copy, once.
+        assert_eq!(mails_to(&p, &arles, "regie@mairie.example").len(), 1);
         let events = p
             .store
             .read(arles.id, |tx| rows::events(tx, opened.payment))
@@ -572,5 +574,293 @@ async fn households_pay_their_invoices_in_the_portal() {
             .post(&app, "/paiements/notification", "", &[("idOp", &idop)])
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[actix_web::test]
+async fn administrators_follow_payments_in_the_back_office() {
+    use actix_web::http::StatusCode;
+    use guichet_tests::client::{csrf_of, Part};
+
+    use crate::backoffice::{agent, signed_in_agent};
+    use crate::backoffice_settings::administrator;
+    let bank = TestBank::start(Notify::Hold);
+    let provider: Arc<dyn Provider> = Arc::new(PayFiP::new(url::Url::parse(&bank.url()).unwrap()));
+    for backend in BACKENDS {
+        let (mut p, arles, nimes) = setup(backend).await;
+        p.shared.online = actix_web::web::Data::new(guichet_server::app::payfip(Some(
+            &url::Url::parse(&bank.url()).unwrap(),
+        )));
+        administrator(&p, &arles, "ada.admin");
+        administrator(&p, &nimes, "nina.admin");
+        let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let durand = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::foyers::account_by_login(tx, "durand@example.fr")
+            })
+            .unwrap()
+            .unwrap()
+            .household;
+
+        // Only administrators reach the payments.
+        let mut a_lea = signed_in_agent(&app, &lea, "arles").await;
+        for path in [
+            "/backoffice/paiements",
+            "/backoffice/regies",
+            "/backoffice/paiements/reglages",
+        ] {
+            assert_eq!(
+                a_lea.get(&app, path).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let mut admin = signed_in_agent(&app, "ada.admin", "arles").await;
+        let page = admin.get(&app, "/backoffice/regies").await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}: {}", page.html);
+        let token = csrf_of(&page.html);
+
+        // A régie: a bad client number said, then made.
+        let regie_fields = |numcli: &'static str| {
+            vec![
+                ("label", "Régie de la restauration scolaire"),
+                ("numcli", numcli),
+                ("mode", "test"),
+                ("email", "regie@arles.example"),
+            ]
+        };
+        let r = admin
+            .post(&app, "/backoffice/regies", &token, &regie_fields("12"))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("six chiffres"), "{}", r.html);
+        let r = admin
+            .post(&app, "/backoffice/regies", &token, &regie_fields("012345"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let regie_page = r.location.unwrap().split('?').next().unwrap().to_owned();
+        let regie: i64 = regie_page.rsplit('/').next().unwrap().parse().unwrap();
+
+        // An invoice: a fraction of a cent refused, then made.
+        let household = durand.to_string();
+        let invoice_fields = |amount: &'static str| {
+            vec![
+                ("household", household.clone()),
+                ("reference", "F2026-001".to_owned()),
+                ("label", "Cantine d’octobre".to_owned()),
+                ("amount", amount.to_owned()),
+                ("issued_on", "2026-10-01".to_owned()),
+                ("due_on", "".to_owned()),
+            ]
+        };
+        let as_pairs = |v: &Vec<(&'static str, String)>| {
+            v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+        };
+        let fields = as_pairs(&invoice_fields("12,505"));
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = admin
+            .post(&app, &format!("{regie_page}/factures"), &token, &borrowed)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("deux décimales"), "{}", r.html);
+        let fields = as_pairs(&invoice_fields("42,50"));
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = admin
+            .post(&app, &format!("{regie_page}/factures"), &token, &borrowed)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+
+        // An import: the report names the lines refused.
+        let csv = format!("{durand};F2026-002;Cantine de novembre;30,00;01/11/2026;\n{durand};F2026-003;Garderie;abc;01/11/2026;\n");
+        let r = admin
+            .upload(
+                &app,
+                &format!("{regie_page}/import"),
+                &token,
+                &[Part::File(
+                    "file",
+                    "factures.csv",
+                    "text/csv",
+                    csv.as_bytes(),
+                )],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.html);
+        assert!(r.html.contains("1 facture(s) importée(s)"), "{}", r.html);
+        assert!(r.html.contains("Ligne 2 : montant illisible"), "{}", r.html);
+        let r = admin
+            .upload(
+                &app,
+                &format!("{regie_page}/import"),
+                &token,
+                &[Part::File("file", "factures.csv", "text/csv", b"\xff\xfe")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("UTF-8"), "{}", r.html);
+
+        // The household pays the first invoice; another payment stays open.
+        let invoices = p
+            .store
+            .read(arles.id, |tx| rows::invoices_of(tx, durand))
+            .unwrap();
+        let id_of = |r: &str| invoices.iter().find(|i| i.reference == r).unwrap().id;
+        let payer = Payer {
+            household: durand,
+            name: "Marie Durand".into(),
+            email: "durand@example.fr".into(),
+        };
+        let start = |ids: Vec<i64>| {
+            online::start(
+                &p.store,
+                arles.id,
+                provider.as_ref(),
+                &payer,
+                &Basket {
+                    invoices: ids,
+                    top_ups: vec![],
+                },
+                &Here,
+            )
+            .unwrap()
+        };
+        let paid = start(vec![id_of("F2026-001")]);
+        bank.pay(&id_op(&p, &arles, paid.payment), "P").unwrap();
+        online::check(
+            &p.store,
+            arles.id,
+            provider.as_ref(),
+            paid.payment,
+            "notification",
+        )
+        .unwrap();
+        let open = start(vec![id_of("F2026-002")]);
+        let reference = guichet_domain::payments::refdet(paid.payment);
+
+        // The search: by state; sorted; its CSV.
+        let found = admin
+            .get(&app, "/backoffice/paiements?etat=validated")
+            .await;
+        assert_eq!(found.status, StatusCode::OK, "{}", found.html);
+        assert!(found.html.contains(&reference), "{}", found.html);
+        assert!(!found
+            .html
+            .contains(&guichet_domain::payments::refdet(open.payment)));
+        let none = admin
+            .get(&app, "/backoffice/paiements?etat=refused&tri=usager")
+            .await;
+        assert!(
+            none.html.contains("Aucun paiement pour ces critères"),
+            "{}",
+            none.html
+        );
+        let csv = String::from_utf8(
+            admin
+                .get_bytes(&app, "/backoffice/paiements/export.csv?etat=validated")
+                .await,
+        )
+        .unwrap();
+        assert!(
+            csv.contains(&reference) && csv.contains("42,50") && csv.contains("Marie Durand"),
+            "{csv}"
+        );
+        assert_eq!(csv.lines().count(), 2, "{csv}");
+
+        // A payment's page: what the bank said; an open one asked again (still open).
+        let shown = admin
+            .get(&app, &format!("/backoffice/paiements/{}", paid.payment))
+            .await;
+        assert!(shown.html.contains("paid_card"), "{}", shown.html);
+        assert!(
+            shown.html.contains(&id_op(&p, &arles, paid.payment)),
+            "{}",
+            shown.html
+        );
+        let r = admin
+            .post(
+                &app,
+                &format!("/backoffice/paiements/{}/relire", open.payment),
+                &token,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(state(&p, &arles, open.payment), "initialized");
+
+        // The day's reconciliation: paid online and recorded agree.
+        let day = admin
+            .get(
+                &app,
+                &format!("/backoffice/paiements/rapprochement?regie={regie}"),
+            )
+            .await;
+        assert!(day.html.contains("1 paiement(s) validé(s)"), "{}", day.html);
+        assert!(day.html.contains("tout concorde"), "{}", day.html);
+
+        // Settings: an end before the start refused; a suspension shown to households.
+        let page = admin.get(&app, "/backoffice/paiements/reglages").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        let r = admin
+            .post(
+                &app,
+                "/backoffice/paiements/reglages",
+                &token,
+                &[
+                    ("off_from", "2026-12-10"),
+                    ("off_until", "2026-12-01"),
+                    ("show_in_progress", "oui"),
+                    ("show_history", "oui"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("ne peut précéder son début"), "{}", r.html);
+        let today = guichet_domain::time::today().format("%Y-%m-%d").to_string();
+        let r = admin
+            .post(
+                &app,
+                "/backoffice/paiements/reglages",
+                &token,
+                &[
+                    ("off_from", &today),
+                    ("off_until", ""),
+                    ("off_message", "Paiement fermé pour la clôture annuelle."),
+                    ("show_history", "oui"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let mine = b.get(&app, "/paiements").await;
+        assert!(
+            mine.html
+                .contains("Paiement fermé pour la clôture annuelle."),
+            "{}",
+            mine.html
+        );
+        assert!(!mine.html.contains("Payer en ligne"), "{}", mine.html);
+        assert!(!mine.html.contains("Paiements en cours"), "{}", mine.html);
+
+        // Nîmes' administrator finds none of it.
+        let mut theirs = signed_in_agent(&app, "nina.admin", "nimes").await;
+        assert_eq!(
+            theirs
+                .get(&app, &format!("/backoffice/paiements/{}", paid.payment))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            theirs.get(&app, &regie_page).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(!theirs
+            .get(&app, "/backoffice/paiements")
+            .await
+            .html
+            .contains(&reference));
     }
 }

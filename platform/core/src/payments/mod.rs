@@ -8,6 +8,7 @@ pub mod billing;
 pub mod online;
 pub mod payfip;
 pub mod regies;
+pub mod tracking;
 
 use chrono::NaiveDateTime;
 

@@ -439,21 +439,33 @@ fn apply(tx: &mut TenantTx<'_>, payment: &PaymentRow, now: NaiveDateTime) -> Res
         payment.reference,
         lines.join("\n"),
     );
-    let mail = outbox::enqueue(
-        tx,
-        &payment.email,
-        &format!("Reçu de votre paiement {}", payment.reference),
-        &body,
-    )
-    .map_err(crate::requests::outbox_error)?;
-    outbox::attach(
-        tx,
-        mail,
-        &outbox::Attachment::PaymentReceipt {
-            payment: payment.id,
-        },
-    )
-    .map_err(crate::requests::outbox_error)?;
+    // The payer's receipt, and its copy to the régie.
+    let regie_email = rows::regie(tx, payment.regie_id)?
+        .map(|r| r.email)
+        .unwrap_or_default();
+    let subject = format!("Reçu de votre paiement {}", payment.reference);
+    let copy = format!(
+        "Copie : paiement {} de {}",
+        payment.reference, payment.payer_name
+    );
+    for (to, subject) in [
+        (payment.email.as_str(), subject),
+        (regie_email.as_str(), copy),
+    ] {
+        if to.is_empty() {
+            continue;
+        }
+        let mail =
+            outbox::enqueue(tx, to, &subject, &body).map_err(crate::requests::outbox_error)?;
+        outbox::attach(
+            tx,
+            mail,
+            &outbox::Attachment::PaymentReceipt {
+                payment: payment.id,
+            },
+        )
+        .map_err(crate::requests::outbox_error)?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,270 @@
+//! Payments as the collectivité's administrators follow them: the search
+//! (state, régie, mode; by payer, foyer or date), its CSV for the
+//! accounting service, the daily reconciliation of each régie (paid online
+//! against what was recorded), and the payment settings.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::online::{self, PaymentSettings, PaymentView};
+use crate::audit::{self, Change};
+use crate::domain::contact;
+use crate::domain::forms::parse_date;
+use crate::domain::money::Money;
+use crate::domain::payments::{PaymentMode, PaymentState};
+use crate::domain::time;
+use crate::error::{Checks, Error};
+use crate::store::repo::payments::{self as rows, PaymentFilter, PaymentSettingsRow, PaymentSort};
+use crate::store::TenantTx;
+
+/// What the search page sends (every field may be empty).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PaymentQuery {
+    pub etat: String,
+    pub regie: String,
+    pub mode: String,
+    /// `usager`, `compte` or `date` (the default).
+    pub tri: String,
+    pub page: String,
+}
+
+impl PaymentQuery {
+    fn filter(&self) -> PaymentFilter {
+        PaymentFilter {
+            state: PaymentState::parse(&self.etat).map(|s| s.code().to_owned()),
+            regie: self.regie.parse().ok(),
+            mode: PaymentMode::parse(&self.mode).map(|m| m.code().to_owned()),
+        }
+    }
+
+    fn sort(&self) -> PaymentSort {
+        match self.tri.as_str() {
+            "usager" => PaymentSort::Payer,
+            "compte" => PaymentSort::Household,
+            _ => PaymentSort::Started,
+        }
+    }
+
+    pub fn page(&self) -> i64 {
+        self.page.parse().unwrap_or(1).max(1)
+    }
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// A page of the payments found, and how many there are.
+pub fn search(tx: &mut TenantTx<'_>, q: &PaymentQuery) -> Result<(Vec<PaymentView>, i64), Error> {
+    let (found, total) = rows::search_payments(
+        tx,
+        &q.filter(),
+        q.sort(),
+        PAGE_SIZE,
+        (q.page() - 1) * PAGE_SIZE,
+    )?;
+    let mut out = Vec::with_capacity(found.len());
+    for p in found {
+        out.push(online::view(tx, None, p.id)?);
+    }
+    Ok((out, total))
+}
+
+/// Every payment the search finds, one row each with its items, for the
+/// accounting service.
+pub fn export(tx: &mut TenantTx<'_>, q: &PaymentQuery) -> Result<Vec<Vec<String>>, Error> {
+    let mut out = vec![[
+        "Référence",
+        "Référence bancaire",
+        "Régie",
+        "Foyer",
+        "Payeur",
+        "Courriel",
+        "Mode",
+        "État",
+        "Début",
+        "Fin",
+        "Montant",
+        "Détail",
+    ]
+    .map(String::from)
+    .to_vec()];
+    let mut offset = 0;
+    loop {
+        let (found, _) = rows::search_payments(tx, &q.filter(), q.sort(), 1000, offset)?;
+        if found.is_empty() {
+            break;
+        }
+        offset += found.len() as i64;
+        for p in found {
+            let v = online::view(tx, None, p.id)?;
+            out.push(vec![
+                v.reference,
+                v.provider_ref.unwrap_or_default(),
+                v.regie,
+                v.household_id.to_string(),
+                v.payer_name,
+                v.email,
+                v.mode_label.to_owned(),
+                v.state_label.to_owned(),
+                v.started_at,
+                v.ended_at.unwrap_or_default(),
+                Money::from_cents(v.amount_cents)
+                    .amount()
+                    .to_string()
+                    .replace('.', ","),
+                v.items
+                    .iter()
+                    .map(|i| format!("{} ({})", i.label, i.amount))
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
+            ]);
+        }
+    }
+    Ok(out)
+}
+
+/// One payment of a reconciliation: paid online, and what was recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciled {
+    pub id: i64,
+    pub reference: String,
+    pub payer_name: String,
+    pub paid: String,
+    pub recorded: String,
+    pub matches: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconciliation {
+    pub regie: String,
+    pub day: String,
+    pub count: usize,
+    pub paid: String,
+    pub recorded: String,
+    pub matches: bool,
+    pub payments: Vec<Reconciled>,
+}
+
+/// The régie's day: the payments validated that day (Paris time) against
+/// what they recorded — invoices paid, accounts credited. A difference is a
+/// payment whose invoice was paid otherwise meanwhile.
+pub fn reconcile(
+    tx: &mut TenantTx<'_>,
+    regie: i64,
+    day: NaiveDate,
+) -> Result<Reconciliation, Error> {
+    let r = rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
+    let (from, to) = (
+        time::day_start(day),
+        time::day_start(day + chrono::Duration::days(1)),
+    );
+    let mut payments = Vec::new();
+    let (mut paid, mut recorded) = (0i64, 0i64);
+    for p in rows::validated_between(tx, regie, from, to)? {
+        let rec = rows::recorded(tx, p.id)?;
+        paid += p.amount_cents;
+        recorded += rec;
+        payments.push(Reconciled {
+            id: p.id,
+            reference: p.reference,
+            payer_name: p.payer_name,
+            paid: Money::from_cents(p.amount_cents).format_fr(),
+            recorded: Money::from_cents(rec).format_fr(),
+            matches: rec == p.amount_cents,
+        });
+    }
+    Ok(Reconciliation {
+        regie: r.label,
+        day: time::date_fr(day),
+        count: payments.len(),
+        paid: Money::from_cents(paid).format_fr(),
+        recorded: Money::from_cents(recorded).format_fr(),
+        matches: paid == recorded,
+        payments,
+    })
+}
+
+/// The payment settings as an administrator types them.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsInput {
+    pub off_from: String,
+    pub off_until: String,
+    pub off_message: String,
+    pub show_in_progress: bool,
+    pub show_history: bool,
+}
+
+pub fn input_of(s: &PaymentSettings) -> SettingsInput {
+    let iso = |d: Option<NaiveDate>| {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    SettingsInput {
+        off_from: iso(s.off_from),
+        off_until: iso(s.off_until),
+        off_message: s.off_message.clone(),
+        show_in_progress: s.show_in_progress,
+        show_history: s.show_history,
+    }
+}
+
+/// Saves the payment settings, checked field by field; audited.
+pub fn save_settings(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    input: &SettingsInput,
+) -> Result<(), Error> {
+    let mut checks = Checks::default();
+    let date = |raw: &str| -> Result<Option<NaiveDate>, &'static str> {
+        if raw.trim().is_empty() {
+            Ok(None)
+        } else {
+            parse_date(raw.trim())
+                .map(Some)
+                .ok_or("date illisible : écrivez-la comme 30/11/2026")
+        }
+    };
+    let from = checks.take("off_from", date(&input.off_from));
+    let until = checks.take("off_until", date(&input.off_until));
+    if let (Some(f), Some(u)) = (from, until) {
+        if u < f {
+            checks.add(
+                "off_until",
+                "la fin de la suspension ne peut précéder son début",
+            );
+        }
+    }
+    let message = if input.off_message.trim().is_empty() {
+        String::new()
+    } else {
+        checks.take("off_message", contact::free_text(&input.off_message, 2000))
+    };
+    checks.finish()?;
+    let before = online::settings(tx)?;
+    // The settings row is the collectivité's: written with its defaults first.
+    let current = crate::foyers::settings(tx)?;
+    crate::foyers::save_settings(tx, &current)?;
+    rows::save_payment_settings(
+        tx,
+        &PaymentSettingsRow {
+            payments_off_from: from,
+            payments_off_until: until,
+            payments_off_message: message,
+            show_payments_in_progress: input.show_in_progress,
+            show_payment_history: input.show_history,
+        },
+    )?;
+    let after = online::settings(tx)?;
+    audit::record(
+        tx,
+        Change {
+            actor,
+            action: "payments.settings",
+            object_type: "settings",
+            object_id: "payments",
+            before: Some(serde_json::to_value(&before).unwrap_or_default()),
+            after: Some(serde_json::to_value(&after).unwrap_or_default()),
+        },
+    )?;
+    Ok(())
+}
