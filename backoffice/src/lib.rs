@@ -264,6 +264,12 @@ pub fn routes() -> RouteTable {
             "invoices.import",
             payments::import,
         )
+        .post(
+            "/regies/{id}/comptes",
+            Agent,
+            "account.create",
+            payments::account_create,
+        )
         .get("/categories", Agent, "categories.list", categories::list)
         .post("/categories", Agent, "category.create", categories::create)
         .get("/categories/{id}", Agent, "category.show", categories::show)

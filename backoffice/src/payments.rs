@@ -10,7 +10,9 @@ use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use guichet_core::domain::payments::{PaymentMode, PaymentState, RegieMode};
-use guichet_core::payments::billing::{self, ImportReport, InvoiceInput, IMPORT_COLUMNS};
+use guichet_core::payments::billing::{
+    self, AccountInput, ImportReport, InvoiceInput, IMPORT_COLUMNS,
+};
 use guichet_core::payments::online::{self, Online, PaymentView};
 use guichet_core::payments::regies::{self, Regie, RegieInput};
 use guichet_core::payments::tracking::{self, PaymentQuery, Reconciliation, SettingsInput};
@@ -139,6 +141,28 @@ fn invoice_form(regie: i64, csrf_token: String, v: &InvoiceInput) -> Form {
     .with_id("facture")
 }
 
+fn account_form(regie: i64, csrf_token: String, v: &AccountInput) -> Form {
+    Form::new(
+        &format!("/backoffice/regies/{regie}/comptes"),
+        csrf_token,
+        "Ouvrir le compte",
+        vec![Section::plain(vec![
+            Field::text("household", "Numéro du foyer", &v.household).autocomplete("off"),
+            Field::text("reference", "Référence du compte", &v.reference)
+                .autocomplete("off")
+                .hint("Celle du logiciel de facturation"),
+            Field::text("label", "Libellé", &v.label)
+                .autocomplete("off")
+                .hint("Par exemple : Compte de garderie périscolaire"),
+            Field::text("balance", "Solde actuel en euros", &v.balance)
+                .optional()
+                .autocomplete("off")
+                .hint("Vide : zéro ; négatif : une somme due"),
+        ])],
+    )
+    .with_id("compte")
+}
+
 fn import_form(regie: i64, csrf_token: String) -> Form {
     Form::new(
         &format!("/backoffice/regies/{regie}/import"),
@@ -252,8 +276,10 @@ struct RegiePage {
     layout: Layout,
     regie: Regie,
     invoices: Vec<billing::Invoice>,
+    accounts: Vec<billing::Account>,
     edit: Form,
     invoice: Form,
+    account: Form,
     import: Form,
     report: Option<ImportReport>,
     done: bool,
@@ -263,6 +289,7 @@ struct RegiePage {
 struct Shown {
     edit: Option<Form>,
     invoice: Option<Form>,
+    account: Option<Form>,
     import: Option<Form>,
     report: Option<ImportReport>,
     done: bool,
@@ -277,13 +304,17 @@ async fn regie_page(
     status: StatusCode,
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (regie, invoices)) = read(store, agent, move |t| {
+    let (desk, (regie, invoices, accounts)) = read(store, agent, move |t| {
         let regie = regies::get(t, id)?;
         let invoices = rows::invoices_of_regie(t, id, 200)?
             .into_iter()
             .map(billing::invoice_view)
             .collect();
-        Ok((regie, invoices))
+        let accounts = rows::accounts_of_regie(t, id)?
+            .into_iter()
+            .map(billing::account_view)
+            .collect();
+        Ok((regie, invoices, accounts))
     })
     .await?;
     let token = csrf::token(session)?;
@@ -305,12 +336,18 @@ async fn regie_page(
             .invoice
             .unwrap_or_else(|| invoice_form(id, token.clone(), &InvoiceInput::default())),
     );
+    let account = sealed(
+        shown
+            .account
+            .unwrap_or_else(|| account_form(id, token.clone(), &AccountInput::default())),
+    );
     let import = sealed(
         shown
             .import
             .unwrap_or_else(|| import_form(id, token.clone())),
     );
-    let errors = edit.has_errors() || invoice.has_errors() || import.has_errors();
+    let errors =
+        edit.has_errors() || invoice.has_errors() || account.has_errors() || import.has_errors();
     let title = format!(
         "{}Régie « {} »",
         if errors { "Erreur : " } else { "" },
@@ -325,8 +362,10 @@ async fn regie_page(
                 layout,
                 regie,
                 invoices,
+                accounts,
                 edit,
                 invoice,
+                account,
                 import,
                 report: shown.report,
                 done: shown.done,
@@ -433,6 +472,42 @@ pub(crate) async fn invoice_create(
             let status = form.refused(e)?;
             let shown = Shown {
                 invoice: Some(form),
+                ..Shown::default()
+            };
+            regie_page(&agent, &session, &store, &pages, id, status, shown).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) async fn account_create(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let p = Pairs(pairs);
+    let input = AccountInput {
+        household: p.get("household"),
+        reference: p.get("reference"),
+        label: p.get("label"),
+        balance: p.get("balance"),
+    };
+    let i = input.clone();
+    match write(&store, &agent, move |t, actor| {
+        billing::create_account(t, actor, id, &i)
+    })
+    .await
+    {
+        Ok(_) => Ok(see_other(format!("/backoffice/regies/{id}?fait=1#comptes"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let mut form = account_form(id, csrf::token(&session)?, &input);
+            let status = form.refused(e)?;
+            let shown = Shown {
+                account: Some(form),
                 ..Shown::default()
             };
             regie_page(&agent, &session, &store, &pages, id, status, shown).await

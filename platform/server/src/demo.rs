@@ -543,10 +543,12 @@ pub fn owe(store: &Store, tenant: &Tenant, household: i64) -> Result<(), guichet
             tx,
             ACTOR,
             regie.id,
-            household,
-            "CPT-DEMO-1",
-            "Compte de garderie périscolaire",
-            1250,
+            &billing::AccountInput {
+                household: household.to_string(),
+                reference: "CPT-DEMO-1".into(),
+                label: "Compte de garderie périscolaire".into(),
+                balance: "12,50".into(),
+            },
         )?;
         Ok(())
     })

@@ -328,6 +328,42 @@ async fn payments_are_settled_once_by_what_the_bank_says() {
         let e = start(basket(&[f1])).unwrap_err();
         assert!(e.to_string().contains("n’est plus à payer"), "{e}");
 
+        // A deposit account topped up: at least a euro, two decimals; credited once paid.
+        let account = p
+            .store
+            .write(arles.id, |tx| {
+                billing::create_account(
+                    tx,
+                    "test",
+                    cantine,
+                    &billing::AccountInput {
+                        household: durand.to_string(),
+                        reference: "CPT-1".into(),
+                        label: "Garderie".into(),
+                        balance: "2,00".into(),
+                    },
+                )
+            })
+            .unwrap()
+            .id;
+        let top_up = |amount: &str| Basket {
+            invoices: vec![],
+            top_ups: vec![(account, amount.to_owned())],
+        };
+        assert!(matches!(start(top_up("0,50")), Err(Error::Invalid(_))));
+        assert!(matches!(start(top_up("20,001")), Err(Error::Invalid(_))));
+        let o = start(top_up("20")).unwrap();
+        bank.pay(&id_op(&p, &arles, o.payment), "P").unwrap();
+        check(o.payment, "notification").unwrap();
+        check(o.payment, "return").unwrap();
+        let balance = p
+            .store
+            .read(arles.id, |tx| rows::account(tx, account))
+            .unwrap()
+            .unwrap()
+            .balance_cents;
+        assert_eq!(balance, 2200);
+
         // Refused, then cancelled: the invoice stays owed and may be paid again.
         for choice in ["R", "A"] {
             let o = start(basket(&[sport])).unwrap();
@@ -351,8 +387,37 @@ async fn payments_are_settled_once_by_what_the_bank_says() {
         assert_eq!(invoice_state(&p, &arles, sport), "paid");
         bank.set_notify(Notify::Hold);
 
-        // Payment off for a period: said, nothing recorded.
+        // The household closed the window half-way: nothing decided at the
+        // bank. While the idOp is open the poller waits; once 20 minutes
+        // passed, it cancels the payment and the invoice is owed again.
         let fresh = invoice(&p, &arles, cantine, durand, "F2026-200", "3");
+        let left = start(basket(&[fresh])).unwrap();
+        online::poll(&p.store, provider.as_ref()).unwrap();
+        assert_eq!(state(&p, &arles, left.payment), "initialized");
+        // The poller asks again a minute later at the earliest; then 25 minutes pass.
+        p.store
+            .write(arles.id, |tx| {
+                use diesel::prelude::*;
+                use guichet_core::store::schema::payments as t;
+                let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(25);
+                diesel::update(t::table.filter(t::id.eq(left.payment)))
+                    .set((t::started_at.eq(past), t::checked_at.eq(Some(past))))
+                    .execute(tx.conn())
+                    .map(drop)
+                    .map_err(guichet_core::store::StoreError::from)
+            })
+            .unwrap();
+        // The bank down: the poller leaves it for next time.
+        let down: Arc<dyn Provider> = Arc::new(PayFiP::new(
+            url::Url::parse(&format!("http://127.0.0.1:{}", guichet_tests::free_port())).unwrap(),
+        ));
+        online::poll(&p.store, down.as_ref()).unwrap();
+        assert_eq!(state(&p, &arles, left.payment), "initialized");
+        online::poll(&p.store, provider.as_ref()).unwrap();
+        assert_eq!(state(&p, &arles, left.payment), "cancelled");
+        assert_eq!(invoice_state(&p, &arles, fresh), "owed");
+
+        // Payment off for a period: said, nothing recorded.
         p.store
             .write(arles.id, |tx| {
                 let current = guichet_core::foyers::settings(tx)?;
@@ -389,9 +454,6 @@ async fn payments_are_settled_once_by_what_the_bank_says() {
             .unwrap();
 
         // The bank down at the start: said, the payment cancelled, the invoice payable.
-        let down: Arc<dyn Provider> = Arc::new(PayFiP::new(
-            url::Url::parse(&format!("http://127.0.0.1:{}", guichet_tests::free_port())).unwrap(),
-        ));
         let e = online::start(
             &p.store,
             arles.id,
@@ -673,6 +735,43 @@ async fn administrators_follow_payments_in_the_back_office() {
             .post(&app, &format!("{regie_page}/factures"), &token, &borrowed)
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+
+        // A deposit account: a balance of three decimals refused, then opened.
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/comptes"),
+                &token,
+                &[
+                    ("household", &*household),
+                    ("reference", "CPT-1"),
+                    ("label", "Garderie"),
+                    ("balance", "1,234"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("deux décimales"), "{}", r.html);
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/comptes"),
+                &token,
+                &[
+                    ("household", &*household),
+                    ("reference", "CPT-1"),
+                    ("label", "Garderie"),
+                    ("balance", "5"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let mine = b.get(&app, "/paiements").await;
+        assert!(
+            mine.html.contains("Garderie (solde : 5,00"),
+            "{}",
+            mine.html
+        );
 
         // An import: the report names the lines refused.
         let csv = format!("{durand};F2026-002;Cantine de novembre;30,00;01/11/2026;\n{durand};F2026-003;Garderie;abc;01/11/2026;\n");

@@ -288,21 +288,63 @@ pub fn account_view(r: AccountRow) -> Account {
     }
 }
 
+/// A deposit account as an agent types it.
+#[derive(Debug, Clone, Default)]
+pub struct AccountInput {
+    /// The foyer's number.
+    pub household: String,
+    pub reference: String,
+    pub label: String,
+    /// Its balance now (empty: zero; negative: owed).
+    pub balance: String,
+}
+
+/// A balance people type: two decimals at most, zero or negative allowed.
+fn balance_cents(raw: &str) -> Result<i64, String> {
+    if raw.trim().is_empty() {
+        return Ok(0);
+    }
+    let money = Money::parse_fr(raw).map_err(|e| match e {
+        MoneyError::TooPrecise => {
+            "un montant a deux décimales au plus, par exemple 12,50".to_owned()
+        }
+        other => other.to_string(),
+    })?;
+    let cents = money.cents().map_err(|e| e.to_string())?;
+    if cents.abs() > MAX_CENTS {
+        return Err("le solde ne peut dépasser 100 000 €".into());
+    }
+    Ok(cents)
+}
+
 /// A deposit account of a foyer at the régie, with its current balance.
 pub fn create_account(
     tx: &mut TenantTx<'_>,
     actor: &str,
     regie: i64,
-    household: i64,
-    reference: &str,
-    label: &str,
-    balance_cents: i64,
+    input: &AccountInput,
 ) -> Result<Account, Error> {
     rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
-    foyer_rows::household(tx, household)?.ok_or(Error::NotFound)?;
     let mut checks = Checks::default();
-    let reference = checks.take("reference", self::reference(reference));
-    let label = checks.take("label", contact::label(label, 200));
+    let household = match input.household.trim().parse::<i64>() {
+        Ok(id) if foyer_rows::household(tx, id)?.is_some() => id,
+        _ => {
+            checks.add(
+                "household",
+                "aucun foyer de la collectivité ne porte ce numéro",
+            );
+            0
+        }
+    };
+    let reference = checks.take("reference", self::reference(&input.reference));
+    let label = checks.take("label", contact::label(&input.label, 200));
+    let balance_cents = checks.take("balance", balance_cents(&input.balance));
+    if !reference.is_empty() && rows::account_by_reference(tx, regie, &reference)?.is_some() {
+        checks.add(
+            "reference",
+            format!("un compte de cette régie porte déjà la référence « {reference} »"),
+        );
+    }
     checks.finish()?;
     let row = AccountRow {
         tenant_id: 0,

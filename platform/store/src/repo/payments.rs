@@ -248,6 +248,32 @@ pub fn account(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<AccountRow>, Sto
         .optional()?)
 }
 
+pub fn account_by_reference(
+    tx: &mut TenantTx<'_>,
+    regie: i64,
+    reference: &str,
+) -> Result<Option<AccountRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(deposit_accounts::table
+        .filter(deposit_accounts::tenant_id.eq(tenant))
+        .filter(deposit_accounts::regie_id.eq(regie))
+        .filter(deposit_accounts::reference.eq(reference))
+        .select(AccountRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
+
+/// A régie's accounts, by label.
+pub fn accounts_of_regie(tx: &mut TenantTx<'_>, regie: i64) -> Result<Vec<AccountRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(deposit_accounts::table
+        .filter(deposit_accounts::tenant_id.eq(tenant))
+        .filter(deposit_accounts::regie_id.eq(regie))
+        .order((deposit_accounts::household_id, deposit_accounts::label))
+        .select(AccountRow::as_select())
+        .load(tx.conn())?)
+}
+
 pub fn accounts_of(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<AccountRow>, StoreError> {
     let tenant = tx.tenant_key();
     Ok(deposit_accounts::table
