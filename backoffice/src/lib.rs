@@ -270,6 +270,7 @@ pub fn routes() -> RouteTable {
             "account.create",
             payments::account_create,
         )
+        .post("/regies/{id}/frais", Agent, "fee.set", payments::fee_set)
         .get("/categories", Agent, "categories.list", categories::list)
         .post("/categories", Agent, "category.create", categories::create)
         .get("/categories/{id}", Agent, "category.show", categories::show)

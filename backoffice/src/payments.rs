@@ -147,11 +147,11 @@ fn account_form(regie: i64, csrf_token: String, v: &AccountInput) -> Form {
         csrf_token,
         "Ouvrir le compte",
         vec![Section::plain(vec![
-            Field::text("household", "Numéro du foyer", &v.household).autocomplete("off"),
+            Field::text("household", "Numéro du foyer titulaire", &v.household).autocomplete("off"),
             Field::text("reference", "Référence du compte", &v.reference)
                 .autocomplete("off")
                 .hint("Celle du logiciel de facturation"),
-            Field::text("label", "Libellé", &v.label)
+            Field::text("label", "Libellé du compte", &v.label)
                 .autocomplete("off")
                 .hint("Par exemple : Compte de garderie périscolaire"),
             Field::text("balance", "Solde actuel en euros", &v.balance)
@@ -161,6 +161,36 @@ fn account_form(regie: i64, csrf_token: String, v: &AccountInput) -> Form {
         ])],
     )
     .with_id("compte")
+}
+
+fn fee_form(
+    regie: i64,
+    csrf_token: String,
+    services: &[(String, String)],
+    chosen: &str,
+    amount: &str,
+) -> Form {
+    Form::new(
+        &format!("/backoffice/regies/{regie}/frais"),
+        csrf_token,
+        "Enregistrer les frais",
+        vec![Section::plain(vec![
+            Field::select(
+                "teleservice",
+                "Téléservice",
+                options(
+                    "Choisissez le téléservice",
+                    chosen,
+                    services.iter().cloned(),
+                ),
+            ),
+            Field::text("amount", "Frais de dossier en euros", amount)
+                .optional()
+                .autocomplete("off")
+                .hint("Dus à l’envoi de chaque demande, un euro au moins ; vide : plus de frais"),
+        ])],
+    )
+    .with_id("frais")
 }
 
 fn import_form(regie: i64, csrf_token: String) -> Form {
@@ -277,9 +307,11 @@ struct RegiePage {
     regie: Regie,
     invoices: Vec<billing::Invoice>,
     accounts: Vec<billing::Account>,
+    fees: Vec<guichet_core::payments::fees::Fee>,
     edit: Form,
     invoice: Form,
     account: Form,
+    fee: Form,
     import: Form,
     report: Option<ImportReport>,
     done: bool,
@@ -290,6 +322,7 @@ struct Shown {
     edit: Option<Form>,
     invoice: Option<Form>,
     account: Option<Form>,
+    fee: Option<Form>,
     import: Option<Form>,
     report: Option<ImportReport>,
     done: bool,
@@ -304,7 +337,7 @@ async fn regie_page(
     status: StatusCode,
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (regie, invoices, accounts)) = read(store, agent, move |t| {
+    let (desk, (regie, invoices, accounts, fees, services)) = read(store, agent, move |t| {
         let regie = regies::get(t, id)?;
         let invoices = rows::invoices_of_regie(t, id, 200)?
             .into_iter()
@@ -314,7 +347,9 @@ async fn regie_page(
             .into_iter()
             .map(billing::account_view)
             .collect();
-        Ok((regie, invoices, accounts))
+        let fees = guichet_core::payments::fees::of_regie(t, id)?;
+        let services = teleservice_choices(t)?;
+        Ok((regie, invoices, accounts, fees, services))
     })
     .await?;
     let token = csrf::token(session)?;
@@ -346,8 +381,16 @@ async fn regie_page(
             .import
             .unwrap_or_else(|| import_form(id, token.clone())),
     );
-    let errors =
-        edit.has_errors() || invoice.has_errors() || account.has_errors() || import.has_errors();
+    let fee = sealed(
+        shown
+            .fee
+            .unwrap_or_else(|| fee_form(id, token.clone(), &services, "", "")),
+    );
+    let errors = edit.has_errors()
+        || invoice.has_errors()
+        || account.has_errors()
+        || import.has_errors()
+        || fee.has_errors();
     let title = format!(
         "{}Régie « {} »",
         if errors { "Erreur : " } else { "" },
@@ -363,9 +406,11 @@ async fn regie_page(
                 regie,
                 invoices,
                 accounts,
+                fees,
                 edit,
                 invoice,
                 account,
+                fee,
                 import,
                 report: shown.report,
                 done: shown.done,
@@ -508,6 +553,50 @@ pub(crate) async fn account_create(
             let status = form.refused(e)?;
             let shown = Shown {
                 account: Some(form),
+                ..Shown::default()
+            };
+            regie_page(&agent, &session, &store, &pages, id, status, shown).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Every téléservice of the collectivité: (code, label).
+fn teleservice_choices(
+    t: &mut guichet_core::store::TenantTx<'_>,
+) -> Result<Vec<(String, String)>, Error> {
+    Ok(guichet_core::store::repo::offer::teleservices(t)?
+        .into_iter()
+        .map(|s| (s.code, s.label))
+        .collect())
+}
+
+pub(crate) async fn fee_set(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let p = Pairs(pairs);
+    let (code, amount) = (p.get("teleservice"), p.get("amount"));
+    let (c, a) = (code.clone(), amount.clone());
+    match write(&store, &agent, move |t, actor| {
+        guichet_core::payments::fees::set(t, actor, id, &c, &a)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(format!(
+            "/backoffice/regies/{id}?fait=1#frais-de-dossier"
+        ))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let (_, services) = read(&store, &agent, teleservice_choices).await?;
+            let mut form = fee_form(id, csrf::token(&session)?, &services, &code, &amount);
+            let status = form.refused(e)?;
+            let shown = Shown {
+                fee: Some(form),
                 ..Shown::default()
             };
             regie_page(&agent, &session, &store, &pages, id, status, shown).await

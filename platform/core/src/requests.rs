@@ -908,10 +908,19 @@ pub fn submit(
         true,
         Some(serde_json::to_string(&snapshot).expect("a receipt serialises")),
     )?;
+    // Its téléservice's fee, owed from now on.
+    let fee = if from == RequestState::Draft {
+        crate::payments::fees::on_submission(tx, id, number, &snapshot.teleservice, &actor.name)?
+    } else {
+        None
+    };
     if !requester.email.is_empty() {
         let subject_line = format!("{site} : votre demande n° {number} est bien arrivée");
+        let to_pay = fee
+            .map(|amount| format!("Des frais de dossier de {amount} sont à payer dans « Mes paiements » : {base_url}/paiements\n"))
+            .unwrap_or_default();
         let body = format!(
-            "Bonjour,\n\nVotre demande « {} » n° {number} a bien été reçue le {}.\n\nVous pouvez la suivre dans « Mes demandes » : {base_url}/mes-demandes/{id}\nLe reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, répondez depuis votre espace.\n",
+            "Bonjour,\n\nVotre demande « {} » n° {number} a bien été reçue le {}.\n\nVous pouvez la suivre dans « Mes demandes » : {base_url}/mes-demandes/{id}\n{to_pay}Le reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, répondez depuis votre espace.\n",
             snapshot.teleservice, snapshot.submitted_at
         );
         let mail =

@@ -511,10 +511,12 @@ pub enum ActionKind {
     DocumentRemoval,
     /// An agent found the request's data valid, or to be corrected.
     DataCheck,
+    /// The request's fee paid online.
+    Payment,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 13] = [
+    pub const ALL: [ActionKind; 14] = [
         ActionKind::Creation,
         ActionKind::StateChange,
         ActionKind::ContactCitizen,
@@ -528,6 +530,7 @@ impl ActionKind {
         ActionKind::DocumentAddition,
         ActionKind::DocumentRemoval,
         ActionKind::DataCheck,
+        ActionKind::Payment,
     ];
 
     pub fn code(self) -> &'static str {
@@ -545,6 +548,7 @@ impl ActionKind {
             ActionKind::DocumentAddition => "DocumentAddition",
             ActionKind::DocumentRemoval => "DocumentRemoval",
             ActionKind::DataCheck => "DataCheck",
+            ActionKind::Payment => "Payment",
         }
     }
 
@@ -568,6 +572,7 @@ impl ActionKind {
             ActionKind::DocumentAddition => "Ajout d’un justificatif",
             ActionKind::DocumentRemoval => "Retrait d’un justificatif",
             ActionKind::DataCheck => "Vérification des données",
+            ActionKind::Payment => "Paiement",
         }
     }
 }

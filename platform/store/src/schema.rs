@@ -162,6 +162,7 @@ diesel::table! {
         seeded_at -> Nullable<Timestamp>,
         offline_message -> Text,
         regie_id -> Nullable<BigInt>,
+        fee_cents -> Nullable<BigInt>,
     }
 }
 

@@ -658,7 +658,7 @@ async fn administrators_follow_payments_in_the_back_office() {
         let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");
-        household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
         let durand = p
             .store
             .read(arles.id, |tx| {
@@ -899,6 +899,57 @@ async fn administrators_follow_payments_in_the_back_office() {
             .await;
         assert!(day.html.contains("1 paiement(s) validé(s)"), "{}", day.html);
         assert!(day.html.contains("tout concorde"), "{}", day.html);
+
+        // A téléservice's fee: less than a euro refused; then each request
+        // sent owes it, and once paid its history says so.
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/frais"),
+                &token,
+                &[
+                    ("teleservice", "school-canteen-registration"),
+                    ("amount", "0,50"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("un euro au moins"), "{}", r.html);
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/frais"),
+                &token,
+                &[
+                    ("teleservice", "school-canteen-registration"),
+                    ("amount", "15"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let child = crate::portal::add_child(&app, &mut b, me, "Léo").await;
+        let request = crate::portal::start_canteen(&app, &mut b, child).await;
+        crate::portal::send_canteen(&app, &mut b, request).await;
+        let fee = p
+            .store
+            .read(arles.id, |tx| rows::invoices_of(tx, durand))
+            .unwrap()
+            .into_iter()
+            .find(|i| i.kind == "fee")
+            .expect("the request's fee");
+        assert_eq!((fee.amount_cents, fee.request_id), (1500, Some(request)));
+        assert!(mails_to(&p, &arles, "durand@example.fr")
+            .iter()
+            .any(|(_, body)| body.contains("frais de dossier de 15,00")));
+        let o = start(vec![fee.id]);
+        bank.pay(&id_op(&p, &arles, o.payment), "P").unwrap();
+        online::check(&p.store, arles.id, provider.as_ref(), o.payment, "return").unwrap();
+        let history = b.get(&app, &format!("/mes-demandes/{request}")).await;
+        assert!(
+            history.html.contains("Frais de dossier de 15,00"),
+            "{}",
+            history.html
+        );
 
         // Settings: an end before the start refused; a suspension shown to households.
         let page = admin.get(&app, "/backoffice/paiements/reglages").await;

@@ -5,6 +5,7 @@
 //! which only say « ask now ».
 
 pub mod billing;
+pub mod fees;
 pub mod online;
 pub mod payfip;
 pub mod regies;

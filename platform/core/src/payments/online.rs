@@ -402,7 +402,9 @@ pub fn check(
 fn apply(tx: &mut TenantTx<'_>, payment: &PaymentRow, now: NaiveDateTime) -> Result<(), Error> {
     for item in rows::items(tx, payment.id)? {
         if let Some(invoice) = item.invoice_id {
-            if !rows::mark_paid(tx, invoice, payment.id, now)? {
+            if rows::mark_paid(tx, invoice, payment.id, now)? {
+                super::fees::paid(tx, invoice, &payment.reference)?;
+            } else {
                 // Paid meanwhile otherwise: the reconciliation shows it.
                 tracing::warn!(payment = payment.id, invoice, "facture déjà réglée");
             }

@@ -22,6 +22,9 @@ pub struct TeleserviceRow {
     pub seeded_at: Option<NaiveDateTime>,
     /// What the portal says of it while it is offline.
     pub offline_message: String,
+    /// The régie collecting its fee, and the fee (cents), if any.
+    pub regie_id: Option<i64>,
+    pub fee_cents: Option<i64>,
 }
 
 pub fn teleservices(tx: &mut TenantTx<'_>) -> Result<Vec<TeleserviceRow>, StoreError> {

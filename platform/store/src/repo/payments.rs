@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::schema::{
     deposit_accounts, deposit_movements, invoice_lines, invoices, payment_events, payment_items,
-    payments, regies, settings,
+    payments, regies, settings, teleservices,
 };
 use crate::{StoreError, TenantTx};
 
@@ -705,4 +705,61 @@ pub fn invoices_of_regie(
         .limit(limit)
         .select(InvoiceRow::as_select())
         .load(tx.conn())?)
+}
+
+/// A téléservice's fee and the régie that collects it, if it has one.
+pub fn fee_of(tx: &mut TenantTx<'_>, teleservice: i64) -> Result<Option<(i64, i64)>, StoreError> {
+    let tenant = tx.tenant_key();
+    let found: Option<(Option<i64>, Option<i64>)> = teleservices::table
+        .filter(teleservices::tenant_id.eq(tenant))
+        .filter(teleservices::id.eq(teleservice))
+        .select((teleservices::fee_cents, teleservices::regie_id))
+        .first(tx.conn())
+        .optional()?;
+    Ok(match found {
+        Some((Some(fee), Some(regie))) if fee > 0 => Some((fee, regie)),
+        _ => None,
+    })
+}
+
+/// Sets (or, with `None`, removes) a téléservice's fee and its régie.
+pub fn set_fee(
+    tx: &mut TenantTx<'_>,
+    code: &str,
+    fee: Option<(i64, i64)>,
+) -> Result<bool, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(diesel::update(
+        teleservices::table
+            .filter(teleservices::tenant_id.eq(tenant))
+            .filter(teleservices::code.eq(code)),
+    )
+    .set((
+        teleservices::fee_cents.eq(fee.map(|f| f.0)),
+        teleservices::regie_id.eq(fee.map(|f| f.1)),
+    ))
+    .execute(tx.conn())?
+        == 1)
+}
+
+/// The téléservices whose fee this régie collects: (code, label, fee).
+pub fn fees_of_regie(
+    tx: &mut TenantTx<'_>,
+    regie: i64,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let tenant = tx.tenant_key();
+    let rows: Vec<(String, String, Option<i64>)> = teleservices::table
+        .filter(teleservices::tenant_id.eq(tenant))
+        .filter(teleservices::regie_id.eq(regie))
+        .order(teleservices::label)
+        .select((
+            teleservices::code,
+            teleservices::label,
+            teleservices::fee_cents,
+        ))
+        .load(tx.conn())?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, l, f)| Some((c, l, f.filter(|f| *f > 0)?)))
+        .collect())
 }

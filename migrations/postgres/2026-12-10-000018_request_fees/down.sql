@@ -1,0 +1,1 @@
+ALTER TABLE teleservices DROP COLUMN fee_cents;
