@@ -64,6 +64,8 @@ pub(crate) async fn list(
 struct ShowPage {
     layout: Layout,
     r: Followed,
+    /// Its fee, owed or paid.
+    fee: Option<guichet_core::payments::billing::Invoice>,
     continue_link: Option<String>,
     csrf_token: String,
     sent: bool,
@@ -73,15 +75,12 @@ struct ShowPage {
     note_error: Option<String>,
 }
 
-async fn follow(
-    store: &Store,
-    who: &SignedInHousehold,
-    id: i64,
-) -> Result<(crate::page::Me, Followed, Option<String>), AppError> {
+async fn follow(store: &Store, who: &SignedInHousehold, id: i64) -> Result<Loaded, AppError> {
     let account = who.account_id;
     tx::read(store, who, move |t| {
         let me = me_in(t, account)?;
         let r = requests::follow(t, me.household(), id, &me.foyer)?;
+        let fee = guichet_core::payments::fees::of_request(t, me.household(), id)?;
         let f = requests::filed(t, me.household(), id)?;
         let next = if r.editable {
             Some(match f.next_step() {
@@ -91,22 +90,30 @@ async fn follow(
         } else {
             None
         };
-        Ok::<_, Error>((me, r, next))
+        Ok::<_, Error>((me, r, fee, next))
     })
     .await
     .map_err(signed_in)
 }
 
+/// The signed-in household, its request, the request's fee, where to go on.
+type Loaded = (
+    crate::page::Me,
+    Followed,
+    Option<guichet_core::payments::billing::Invoice>,
+    Option<String>,
+);
+
 fn show_view(
     pages: &Renderer,
     who: &SignedInHousehold,
     session: &Session,
-    loaded: (crate::page::Me, Followed, Option<String>),
+    loaded: Loaded,
     query: &std::collections::HashMap<String, String>,
     note_error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (me, r, next) = loaded;
+    let (me, r, fee, next) = loaded;
     let title = match r.number {
         Some(n) => format!("Demande n° {n} — {}", r.label),
         None => format!("Brouillon — {}", r.label),
@@ -119,6 +126,7 @@ fn show_view(
         &ShowPage {
             layout: layout(&who.tenant, &title, Nav::Requests, Some(&me), session)?,
             r,
+            fee,
             continue_link: next,
             csrf_token: csrf::token(session)?,
             sent: query.contains_key("envoyee"),

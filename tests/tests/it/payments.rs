@@ -941,6 +941,12 @@ async fn administrators_follow_payments_in_the_back_office() {
         assert!(mails_to(&p, &arles, "durand@example.fr")
             .iter()
             .any(|(_, body)| body.contains("frais de dossier de 15,00")));
+        let page = b.get(&app, &format!("/mes-demandes/{request}")).await;
+        assert!(
+            page.html.contains("Payer dans « Mes paiements »"),
+            "{}",
+            page.html
+        );
         let o = start(vec![fee.id]);
         bank.pay(&id_op(&p, &arles, o.payment), "P").unwrap();
         online::check(&p.store, arles.id, provider.as_ref(), o.payment, "return").unwrap();
@@ -950,6 +956,7 @@ async fn administrators_follow_payments_in_the_back_office() {
             "{}",
             history.html
         );
+        assert!(history.html.contains("payés le"), "{}", history.html);
 
         // Settings: an end before the start refused; a suspension shown to households.
         let page = admin.get(&app, "/backoffice/paiements/reglages").await;

@@ -145,3 +145,14 @@ pub fn paid(tx: &mut TenantTx<'_>, invoice: i64, reference: &str) -> Result<(), 
     )?;
     Ok(())
 }
+
+/// The fee of a foyer's request, if it has one (owed or paid).
+pub fn of_request(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    request: i64,
+) -> Result<Option<super::billing::Invoice>, Error> {
+    Ok(rows::fee_of_request(tx, request)?
+        .filter(|i| i.household_id == household)
+        .map(super::billing::invoice_view))
+}

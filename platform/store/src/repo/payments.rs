@@ -763,3 +763,18 @@ pub fn fees_of_regie(
         .filter_map(|(c, l, f)| Some((c, l, f.filter(|f| *f > 0)?)))
         .collect())
 }
+
+/// A request's fee invoice, if it owes one.
+pub fn fee_of_request(
+    tx: &mut TenantTx<'_>,
+    request: i64,
+) -> Result<Option<InvoiceRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(invoices::table
+        .filter(invoices::tenant_id.eq(tenant))
+        .filter(invoices::request_id.eq(request))
+        .filter(invoices::kind.eq("fee"))
+        .select(InvoiceRow::as_select())
+        .first(tx.conn())
+        .optional()?)
+}
