@@ -271,6 +271,12 @@ pub fn routes() -> RouteTable {
             payments::account_create,
         )
         .post("/regies/{id}/frais", Agent, "fee.set", payments::fee_set)
+        .post(
+            "/regies/{id}/carte",
+            Agent,
+            "payment.card",
+            payments::card_record,
+        )
         .get("/categories", Agent, "categories.list", categories::list)
         .post("/categories", Agent, "category.create", categories::create)
         .get("/categories/{id}", Agent, "category.show", categories::show)

@@ -193,6 +193,33 @@ fn fee_form(
     .with_id("frais")
 }
 
+fn card_form(regie: i64, csrf_token: String, v: &Pairs) -> Form {
+    Form::new(
+        &format!("/backoffice/regies/{regie}/carte"),
+        csrf_token,
+        "Enregistrer le paiement par carte",
+        vec![Section::plain(vec![
+            Field::text("household", "Numéro du foyer payeur", &v.get("household"))
+                .autocomplete("off"),
+            Field::text(
+                "references",
+                "Références des factures payées",
+                &v.get("references"),
+            )
+            .autocomplete("off")
+            .hint("Séparées par des espaces ou des virgules, par exemple F2026-0042 F2026-0043"),
+            Field::text(
+                "authorisation",
+                "Numéro d’autorisation du ticket de carte",
+                &v.get("authorisation"),
+            )
+            .optional()
+            .autocomplete("off"),
+        ])],
+    )
+    .with_id("carte")
+}
+
 fn import_form(regie: i64, csrf_token: String) -> Form {
     Form::new(
         &format!("/backoffice/regies/{regie}/import"),
@@ -308,6 +335,7 @@ struct RegiePage {
     invoices: Vec<billing::Invoice>,
     accounts: Vec<billing::Account>,
     fees: Vec<guichet_core::payments::fees::Fee>,
+    card: Form,
     edit: Form,
     invoice: Form,
     account: Form,
@@ -323,6 +351,7 @@ struct Shown {
     invoice: Option<Form>,
     account: Option<Form>,
     fee: Option<Form>,
+    card: Option<Form>,
     import: Option<Form>,
     report: Option<ImportReport>,
     done: bool,
@@ -381,6 +410,11 @@ async fn regie_page(
             .import
             .unwrap_or_else(|| import_form(id, token.clone())),
     );
+    let card = sealed(
+        shown
+            .card
+            .unwrap_or_else(|| card_form(id, token.clone(), &Pairs(Vec::new()))),
+    );
     let fee = sealed(
         shown
             .fee
@@ -407,6 +441,7 @@ async fn regie_page(
                 invoices,
                 accounts,
                 fees,
+                card,
                 edit,
                 invoice,
                 account,
@@ -553,6 +588,41 @@ pub(crate) async fn account_create(
             let status = form.refused(e)?;
             let shown = Shown {
                 account: Some(form),
+                ..Shown::default()
+            };
+            regie_page(&agent, &session, &store, &pages, id, status, shown).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A payment by card at the collectivité's terminal, recorded by an agent.
+pub(crate) async fn card_record(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let p = Pairs(pairs);
+    let (h, r, a) = (
+        p.get("household"),
+        p.get("references"),
+        p.get("authorisation"),
+    );
+    match write(&store, &agent, move |t, actor| {
+        online::record_card(t, actor, id, &h, &r, &a)
+    })
+    .await
+    {
+        Ok(payment) => Ok(see_other(format!("/backoffice/paiements/{payment}"))),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let mut form = card_form(id, csrf::token(&session)?, &p);
+            let status = form.refused(e)?;
+            let shown = Shown {
+                card: Some(form),
                 ..Shown::default()
             };
             regie_page(&agent, &session, &store, &pages, id, status, shown).await

@@ -900,6 +900,58 @@ async fn administrators_follow_payments_in_the_back_office() {
         assert!(day.html.contains("1 paiement(s) validé(s)"), "{}", day.html);
         assert!(day.html.contains("tout concorde"), "{}", day.html);
 
+        // A card payment at the counter: unknown references said; then paid at once.
+        invoice(&p, &arles, regie, durand, "F2026-010", "8");
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/carte"),
+                &token,
+                &[("household", &*household), ("references", "NOPE F2026-010")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(
+            r.html
+                .contains("Aucune facture de cette régie ne porte la référence NOPE"),
+            "{}",
+            r.html
+        );
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/carte"),
+                &token,
+                &[
+                    ("household", &*household),
+                    ("references", "F2026-010"),
+                    ("authorisation", "A1B2C3"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let card = admin.get(&app, r.location.as_deref().unwrap()).await;
+        assert!(
+            card.html.contains("Par carte, à une borne") && card.html.contains("Payé"),
+            "{}",
+            card.html
+        );
+        let cards = admin.get(&app, "/backoffice/paiements?mode=card").await;
+        assert!(cards.html.contains("1 paiement(s)"), "{}", cards.html);
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/carte"),
+                &token,
+                &[("household", &*household), ("references", "F2026-010")],
+            )
+            .await;
+        assert!(
+            r.html.contains("La facture F2026-010 n’est plus à payer"),
+            "{}",
+            r.html
+        );
+
         // A téléservice's fee: less than a euro refused; then each request
         // sent owes it, and once paid its history says so.
         let r = admin

@@ -717,3 +717,113 @@ pub fn overview(tx: &mut TenantTx<'_>, household: i64) -> Result<Overview, Error
 /// The platform's payment service, shared by the pages and the jobs.
 #[derive(Clone)]
 pub struct Online(pub std::sync::Arc<dyn Provider>);
+
+/// A payment by card at the collectivité's terminal (a kiosk or the
+/// counter), recorded by an agent: the invoices of a foyer at the régie,
+/// by their references, paid at once.
+pub fn record_card(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    regie: i64,
+    household: &str,
+    references: &str,
+    authorisation: &str,
+) -> Result<i64, Error> {
+    let regie_row = rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
+    let mut checks = crate::error::Checks::default();
+    let household = match household.trim().parse::<i64>() {
+        Ok(id) if crate::store::repo::foyers::household(tx, id)?.is_some() => id,
+        _ => {
+            checks.add(
+                "household",
+                "aucun foyer de la collectivité ne porte ce numéro",
+            );
+            0
+        }
+    };
+    let wanted: Vec<&str> = references
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        checks.add("references", "indiquez la référence d’au moins une facture");
+    }
+    let mut items = Vec::new();
+    for reference in &wanted {
+        match rows::invoice_by_reference(tx, regie, reference)? {
+            Some(i) if household != 0 && i.household_id != household => checks.add(
+                "references",
+                format!("la facture {reference} n’est pas celle de ce foyer"),
+            ),
+            Some(i) if i.state != "owed" => checks.add(
+                "references",
+                format!("la facture {reference} n’est plus à payer"),
+            ),
+            Some(i) => items.push(ItemRow {
+                tenant_id: 0,
+                payment_id: 0,
+                position: items.len() as i32,
+                kind: "invoice".into(),
+                invoice_id: Some(i.id),
+                account_id: None,
+                label: format!("Facture {} : {}", i.reference, i.label),
+                amount_cents: i.amount_cents,
+            }),
+            None => checks.add(
+                "references",
+                format!("aucune facture de cette régie ne porte la référence {reference}"),
+            ),
+        }
+    }
+    let authorisation = authorisation.trim();
+    if authorisation.chars().count() > 40 {
+        checks.add("authorisation", "40 caractères au plus");
+    }
+    checks.finish()?;
+    let now = Utc::now().naive_utc();
+    let payer = crate::foyers::foyer(tx, household)?;
+    let responsible = payer.members.iter().find(|m| m.responsible);
+    let id = tx.next_id()?;
+    let row = PaymentRow {
+        tenant_id: 0,
+        id,
+        household_id: household,
+        regie_id: regie_row.id,
+        reference: payments::refdet(id),
+        provider: "terminal".into(),
+        provider_ref: None,
+        amount_cents: items.iter().map(|i| i.amount_cents).sum(),
+        state: PaymentState::Initialized.code().into(),
+        mode: PaymentMode::Card.code().into(),
+        email: responsible.map(|m| m.email.clone()).unwrap_or_default(),
+        payer_name: responsible.map(|m| m.name.clone()).unwrap_or_default(),
+        started_at: now,
+        ended_at: None,
+        checked_at: None,
+    };
+    rows::insert_payment(tx, &row, &items)?;
+    rows::settle(tx, id, PaymentState::Validated.code(), now)?;
+    event(
+        tx,
+        id,
+        "start",
+        "paid_card",
+        PaymentState::Validated,
+        serde_json::json!({ "agent": actor, "numauto": authorisation }),
+    )?;
+    apply(tx, &row, now)?;
+    crate::audit::record(
+        tx,
+        crate::audit::Change {
+            actor,
+            action: "payment.card",
+            object_type: "payment",
+            object_id: &id.to_string(),
+            before: None,
+            after: Some(
+                serde_json::json!({ "amount_cents": row.amount_cents, "invoices": wanted }),
+            ),
+        },
+    )?;
+    Ok(id)
+}
