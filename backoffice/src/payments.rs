@@ -503,18 +503,24 @@ pub(crate) async fn regie_update(
         Ok(_) => Ok(see_other(format!("/backoffice/regies/{id}?fait=1"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let action = format!("/backoffice/regies/{id}");
-            let mut form = regie_form(
+            let form = regie_form(
                 &action,
                 csrf::token(&session)?,
                 &input,
                 "Enregistrer la régie",
             );
-            let status = form.refused(e)?;
-            let shown = Shown {
-                edit: Some(form),
-                ..Shown::default()
+            let at = At {
+                agent: &agent,
+                session: &session,
+                store: &store,
+                pages: &pages,
+                regie: id,
             };
-            regie_page(&agent, &session, &store, &pages, id, status, shown).await
+            at.refused(form, e, |f| Shown {
+                edit: Some(f),
+                ..Shown::default()
+            })
+            .await
         }
         Err(e) => Err(e),
     }
@@ -548,13 +554,19 @@ pub(crate) async fn invoice_create(
             "/backoffice/regies/{id}?fait=1#factures"
         ))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let mut form = invoice_form(id, csrf::token(&session)?, &input);
-            let status = form.refused(e)?;
-            let shown = Shown {
-                invoice: Some(form),
-                ..Shown::default()
+            let form = invoice_form(id, csrf::token(&session)?, &input);
+            let at = At {
+                agent: &agent,
+                session: &session,
+                store: &store,
+                pages: &pages,
+                regie: id,
             };
-            regie_page(&agent, &session, &store, &pages, id, status, shown).await
+            at.refused(form, e, |f| Shown {
+                invoice: Some(f),
+                ..Shown::default()
+            })
+            .await
         }
         Err(e) => Err(e),
     }
@@ -584,13 +596,19 @@ pub(crate) async fn account_create(
     {
         Ok(_) => Ok(see_other(format!("/backoffice/regies/{id}?fait=1#comptes"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let mut form = account_form(id, csrf::token(&session)?, &input);
-            let status = form.refused(e)?;
-            let shown = Shown {
-                account: Some(form),
-                ..Shown::default()
+            let form = account_form(id, csrf::token(&session)?, &input);
+            let at = At {
+                agent: &agent,
+                session: &session,
+                store: &store,
+                pages: &pages,
+                regie: id,
             };
-            regie_page(&agent, &session, &store, &pages, id, status, shown).await
+            at.refused(form, e, |f| Shown {
+                account: Some(f),
+                ..Shown::default()
+            })
+            .await
         }
         Err(e) => Err(e),
     }
@@ -619,15 +637,44 @@ pub(crate) async fn card_record(
     {
         Ok(payment) => Ok(see_other(format!("/backoffice/paiements/{payment}"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let mut form = card_form(id, csrf::token(&session)?, &p);
-            let status = form.refused(e)?;
-            let shown = Shown {
-                card: Some(form),
-                ..Shown::default()
+            let form = card_form(id, csrf::token(&session)?, &p);
+            let at = At {
+                agent: &agent,
+                session: &session,
+                store: &store,
+                pages: &pages,
+                regie: id,
             };
-            regie_page(&agent, &session, &store, &pages, id, status, shown).await
+            at.refused(form, e, |f| Shown {
+                card: Some(f),
+                ..Shown::default()
+            })
+            .await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A régie's page, for one request.
+struct At<'a> {
+    agent: &'a SignedInAgent,
+    session: &'a Session,
+    store: &'a Store,
+    pages: &'a Renderer,
+    regie: i64,
+}
+
+impl At<'_> {
+    /// A refused form shown again on the régie's page, where `place` puts it.
+    async fn refused(
+        &self,
+        mut form: Form,
+        e: AppError,
+        place: impl FnOnce(Form) -> Shown,
+    ) -> Result<HttpResponse, AppError> {
+        let status = form.refused(e)?;
+        let (a, s, st, p) = (self.agent, self.session, self.store, self.pages);
+        regie_page(a, s, st, p, self.regie, status, place(form)).await
     }
 }
 
@@ -663,13 +710,19 @@ pub(crate) async fn fee_set(
         ))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (_, services) = read(&store, &agent, teleservice_choices).await?;
-            let mut form = fee_form(id, csrf::token(&session)?, &services, &code, &amount);
-            let status = form.refused(e)?;
-            let shown = Shown {
-                fee: Some(form),
-                ..Shown::default()
+            let form = fee_form(id, csrf::token(&session)?, &services, &code, &amount);
+            let at = At {
+                agent: &agent,
+                session: &session,
+                store: &store,
+                pages: &pages,
+                regie: id,
             };
-            regie_page(&agent, &session, &store, &pages, id, status, shown).await
+            at.refused(form, e, |f| Shown {
+                fee: Some(f),
+                ..Shown::default()
+            })
+            .await
         }
         Err(e) => Err(e),
     }

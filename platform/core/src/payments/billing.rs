@@ -118,6 +118,24 @@ fn reference(raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// The foyer of this number (0, with the error noted, if there is none).
+pub(super) fn foyer_number(
+    tx: &mut TenantTx<'_>,
+    raw: &str,
+    checks: &mut Checks,
+) -> Result<i64, Error> {
+    match raw.trim().parse::<i64>() {
+        Ok(id) if foyer_rows::household(tx, id)?.is_some() => Ok(id),
+        _ => {
+            checks.add(
+                "household",
+                "aucun foyer de la collectivité ne porte ce numéro",
+            );
+            Ok(0)
+        }
+    }
+}
+
 /// A new invoice of the régie for a foyer, owed at once.
 pub fn create_invoice(
     tx: &mut TenantTx<'_>,
@@ -127,16 +145,7 @@ pub fn create_invoice(
 ) -> Result<Invoice, Error> {
     rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
     let mut checks = Checks::default();
-    let household = match input.household.trim().parse::<i64>() {
-        Ok(id) if foyer_rows::household(tx, id)?.is_some() => id,
-        _ => {
-            checks.add(
-                "household",
-                "aucun foyer de la collectivité ne porte ce numéro",
-            );
-            0
-        }
-    };
+    let household = foyer_number(tx, &input.household, &mut checks)?;
     let reference = checks.take("reference", reference(&input.reference));
     let label = checks.take("label", contact::label(&input.label, 200));
     let amount = checks.take("amount", amount_cents(&input.amount));
@@ -326,16 +335,7 @@ pub fn create_account(
 ) -> Result<Account, Error> {
     rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
     let mut checks = Checks::default();
-    let household = match input.household.trim().parse::<i64>() {
-        Ok(id) if foyer_rows::household(tx, id)?.is_some() => id,
-        _ => {
-            checks.add(
-                "household",
-                "aucun foyer de la collectivité ne porte ce numéro",
-            );
-            0
-        }
-    };
+    let household = foyer_number(tx, &input.household, &mut checks)?;
     let reference = checks.take("reference", self::reference(&input.reference));
     let label = checks.take("label", contact::label(&input.label, 200));
     let balance_cents = checks.take("balance", balance_cents(&input.balance));

@@ -731,16 +731,7 @@ pub fn record_card(
 ) -> Result<i64, Error> {
     let regie_row = rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
     let mut checks = crate::error::Checks::default();
-    let household = match household.trim().parse::<i64>() {
-        Ok(id) if crate::store::repo::foyers::household(tx, id)?.is_some() => id,
-        _ => {
-            checks.add(
-                "household",
-                "aucun foyer de la collectivité ne porte ce numéro",
-            );
-            0
-        }
-    };
+    let household = super::billing::foyer_number(tx, household, &mut checks)?;
     let wanted: Vec<&str> = references
         .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
         .filter(|r| !r.is_empty())
