@@ -272,6 +272,12 @@ pub fn routes() -> RouteTable {
         )
         .post("/regies/{id}/frais", Agent, "fee.set", payments::fee_set)
         .post(
+            "/regies/{id}/categories",
+            Agent,
+            "regie.categories",
+            payments::categories_set,
+        )
+        .post(
             "/regies/{id}/carte",
             Agent,
             "payment.card",

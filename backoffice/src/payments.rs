@@ -193,6 +193,24 @@ fn fee_form(
     .with_id("frais")
 }
 
+fn categories_form(regie: i64, csrf_token: String, categories: &[(i64, String, bool)]) -> Form {
+    Form::new(
+        &format!("/backoffice/regies/{regie}/categories"),
+        csrf_token,
+        "Enregistrer les catégories",
+        vec![Section::plain(vec![Field::checkboxes(
+            "categorie",
+            "Catégories dont la régie encaisse les frais de dossier",
+            categories
+                .iter()
+                .map(|(id, name, ours)| (id.to_string(), name.clone(), *ours))
+                .collect(),
+        )
+        .optional()])],
+    )
+    .with_id("categories")
+}
+
 fn card_form(regie: i64, csrf_token: String, v: &Pairs) -> Form {
     Form::new(
         &format!("/backoffice/regies/{regie}/carte"),
@@ -335,6 +353,7 @@ struct RegiePage {
     invoices: Vec<billing::Invoice>,
     accounts: Vec<billing::Account>,
     fees: Vec<guichet_core::payments::fees::Fee>,
+    categories: Form,
     card: Form,
     edit: Form,
     invoice: Form,
@@ -352,6 +371,7 @@ struct Shown {
     account: Option<Form>,
     fee: Option<Form>,
     card: Option<Form>,
+    categories: Option<Form>,
     import: Option<Form>,
     report: Option<ImportReport>,
     done: bool,
@@ -366,21 +386,23 @@ async fn regie_page(
     status: StatusCode,
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (regie, invoices, accounts, fees, services)) = read(store, agent, move |t| {
-        let regie = regies::get(t, id)?;
-        let invoices = rows::invoices_of_regie(t, id, 200)?
-            .into_iter()
-            .map(billing::invoice_view)
-            .collect();
-        let accounts = rows::accounts_of_regie(t, id)?
-            .into_iter()
-            .map(billing::account_view)
-            .collect();
-        let fees = guichet_core::payments::fees::of_regie(t, id)?;
-        let services = teleservice_choices(t)?;
-        Ok((regie, invoices, accounts, fees, services))
-    })
-    .await?;
+    let (desk, (regie, invoices, accounts, fees, services, categories)) =
+        read(store, agent, move |t| {
+            let regie = regies::get(t, id)?;
+            let invoices = rows::invoices_of_regie(t, id, 200)?
+                .into_iter()
+                .map(billing::invoice_view)
+                .collect();
+            let accounts = rows::accounts_of_regie(t, id)?
+                .into_iter()
+                .map(billing::account_view)
+                .collect();
+            let fees = guichet_core::payments::fees::of_regie(t, id)?;
+            let services = teleservice_choices(t)?;
+            let categories = rows::categories_for(t, id)?;
+            Ok((regie, invoices, accounts, fees, services, categories))
+        })
+        .await?;
     let token = csrf::token(session)?;
     let edit = sealed(shown.edit.unwrap_or_else(|| {
         regie_form(
@@ -409,6 +431,11 @@ async fn regie_page(
         shown
             .import
             .unwrap_or_else(|| import_form(id, token.clone())),
+    );
+    let categories = sealed(
+        shown
+            .categories
+            .unwrap_or_else(|| categories_form(id, token.clone(), &categories)),
     );
     let card = sealed(
         shown
@@ -441,6 +468,7 @@ async fn regie_page(
                 invoices,
                 accounts,
                 fees,
+                categories,
                 card,
                 edit,
                 invoice,
@@ -606,6 +634,50 @@ pub(crate) async fn account_create(
             };
             at.refused(form, e, |f| Shown {
                 account: Some(f),
+                ..Shown::default()
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The categories the régie collects for.
+pub(crate) async fn categories_set(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let ids: Vec<i64> = Pairs(pairs)
+        .all("categorie")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    match write(&store, &agent, move |t, actor| {
+        guichet_core::payments::fees::set_categories(t, actor, id, &ids)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(format!(
+            "/backoffice/regies/{id}?fait=1#frais-de-dossier"
+        ))),
+        Err(e @ AppError::Invalid(_)) => {
+            let (_, categories) =
+                read(&store, &agent, move |t| Ok(rows::categories_for(t, id)?)).await?;
+            let form = categories_form(id, csrf::token(&session)?, &categories);
+            let at = At {
+                agent: &agent,
+                session: &session,
+                store: &store,
+                pages: &pages,
+                regie: id,
+            };
+            at.refused(form, e, |f| Shown {
+                categories: Some(f),
                 ..Shown::default()
             })
             .await

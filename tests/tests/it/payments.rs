@@ -954,6 +954,25 @@ async fn administrators_follow_payments_in_the_back_office() {
 
         // A téléservice's fee: less than a euro refused; then each request
         // sent owes it, and once paid its history says so.
+        // The canteen's category collected by this régie: its fee follows it.
+        let enfance = p
+            .store
+            .read(arles.id, guichet_core::provisioning::categories::list)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.name == "Enfance")
+            .unwrap()
+            .id
+            .to_string();
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/categories"),
+                &token,
+                &[("categorie", &*enfance)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
         let r = admin
             .post(
                 &app,
@@ -990,6 +1009,37 @@ async fn administrators_follow_payments_in_the_back_office() {
             .find(|i| i.kind == "fee")
             .expect("the request's fee");
         assert_eq!((fee.amount_cents, fee.request_id), (1500, Some(request)));
+        assert_eq!(fee.regie_id, regie);
+        // Collected through the category: the téléservice keeps no régie of its own.
+        let own = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::store::repo::offer::teleservice(tx, "school-canteen-registration")
+            })
+            .unwrap()
+            .unwrap()
+            .regie_id;
+        assert_eq!(own, None);
+        // Another régie cannot set the fee of what this one collects.
+        let sports = self::regie(&p, &arles, "Régie des sports");
+        let r = admin
+            .post(
+                &app,
+                &format!("/backoffice/regies/{sports}/frais"),
+                &token,
+                &[
+                    ("teleservice", "school-canteen-registration"),
+                    ("amount", "3"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.html);
+        assert!(
+            r.html
+                .contains("Une autre régie encaisse pour ce téléservice"),
+            "{}",
+            r.html
+        );
         assert!(mails_to(&p, &arles, "durand@example.fr")
             .iter()
             .any(|(_, body)| body.contains("frais de dossier de 15,00")));

@@ -35,8 +35,10 @@ pub fn of_regie(tx: &mut TenantTx<'_>, regie: i64) -> Result<Vec<Fee>, Error> {
         .collect())
 }
 
-/// Sets a téléservice's fee, collected by `regie`; an empty amount removes
-/// it (if this régie collected it). At least 1 €, what PayFiP takes.
+/// Sets the fee of a téléservice this régie collects for: directly, or
+/// through its category (then the fee follows the category's régie). A
+/// téléservice collected by no régie is attached to this one. An empty
+/// amount removes the fee; at least 1 €, what PayFiP takes.
 pub fn set(
     tx: &mut TenantTx<'_>,
     actor: &str,
@@ -47,12 +49,14 @@ pub fn set(
     rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
     let teleservice = offer::teleservice(tx, code)?
         .ok_or_else(|| invalid("teleservice", "choisissez un téléservice de la liste"))?;
+    let collector = rows::regie_of(tx, code)?;
+    if collector.is_some_and(|r| r != regie) {
+        return Err(Error::Refused(
+            "une autre régie encaisse pour ce téléservice : changez ses frais depuis celle-ci"
+                .into(),
+        ));
+    }
     let fee = if amount.trim().is_empty() {
-        if teleservice.regie_id.is_some_and(|r| r != regie) {
-            return Err(Error::Refused(
-                "ce téléservice a ses frais encaissés par une autre régie : retirez-les depuis celle-ci".into(),
-            ));
-        }
         None
     } else {
         let cents = super::billing::amount_cents(amount).map_err(|m| invalid("amount", m))?;
@@ -62,9 +66,15 @@ pub fn set(
                 "des frais de dossier sont d’un euro au moins",
             ));
         }
-        Some((cents, regie))
+        Some(cents)
     };
-    rows::set_fee(tx, code, fee)?;
+    // Collected through its category: the téléservice keeps no régie of its own.
+    let own = match (teleservice.regie_id, collector) {
+        (Some(r), _) => Some(r),
+        (None, Some(_)) => None,
+        (None, None) => fee.map(|_| regie),
+    };
+    rows::set_fee(tx, code, fee, own)?;
     audit::record(
         tx,
         Change {
@@ -75,9 +85,40 @@ pub fn set(
             before: Some(
                 serde_json::json!({ "fee_cents": teleservice.fee_cents, "regie": teleservice.regie_id }),
             ),
-            after: Some(
-                serde_json::json!({ "fee_cents": fee.map(|f| f.0), "regie": fee.map(|f| f.1) }),
-            ),
+            after: Some(serde_json::json!({ "fee_cents": fee, "regie": own })),
+        },
+    )?;
+    Ok(())
+}
+
+/// The categories this régie collects for, chosen by an administrator.
+pub fn set_categories(
+    tx: &mut TenantTx<'_>,
+    actor: &str,
+    regie: i64,
+    ids: &[i64],
+) -> Result<(), Error> {
+    rows::regie(tx, regie)?.ok_or(Error::NotFound)?;
+    let known: Vec<i64> = rows::categories_for(tx, regie)?
+        .iter()
+        .map(|c| c.0)
+        .collect();
+    if ids.iter().any(|id| !known.contains(id)) {
+        return Err(invalid(
+            "categorie",
+            "choisissez des catégories de la liste",
+        ));
+    }
+    rows::set_categories(tx, regie, ids)?;
+    audit::record(
+        tx,
+        Change {
+            actor,
+            action: "regie.categories",
+            object_type: "regie",
+            object_id: &regie.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "categories": ids })),
         },
     )?;
     Ok(())
