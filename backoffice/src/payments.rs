@@ -132,10 +132,14 @@ fn invoice_form(regie: i64, csrf_token: String, v: &InvoiceInput) -> Form {
                 .hint("Celle du logiciel de facturation, par exemple F2026-0042"),
             Field::text("label", "Libellé", &v.label).autocomplete("off"),
             Field::text("amount", "Montant en euros", &v.amount)
+                .optional()
                 .autocomplete("off")
-                .hint("Par exemple 42,50"),
+                .hint("Par exemple 42,50 ; vide avec un détail : son total"),
             Field::date("issued_on", "Date d’émission", &v.issued_on),
             Field::date("due_on", "Date d’échéance", &v.due_on).optional(),
+            Field::textarea("lines", "Détail de la facture", &v.lines)
+                .optional()
+                .hint("Une ligne par prestation : libellé ; quantité ; prix unitaire, par exemple « Repas ; 12 ; 3,50 »"),
         ])],
     )
     .with_id("facture")
@@ -393,6 +397,7 @@ async fn regie_page(
                 .into_iter()
                 .map(billing::invoice_view)
                 .collect();
+            let invoices = billing::with_lines(t, invoices)?;
             let accounts = rows::accounts_of_regie(t, id)?
                 .into_iter()
                 .map(billing::account_view)
@@ -571,6 +576,7 @@ pub(crate) async fn invoice_create(
         amount: p.get("amount"),
         issued_on: p.get("issued_on"),
         due_on: p.get("due_on"),
+        lines: p.get("lines"),
     };
     let i = input.clone();
     match write(&store, &agent, move |t, actor| {

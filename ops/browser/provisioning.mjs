@@ -601,7 +601,7 @@ async function scenario(page) {
     await typeInto(page, 'Numéro du foyer', '1');
     await typeInto(page, 'Référence de la facture', 'F-TEST-1');
     await typeInto(page, 'Libellé', 'Garderie');
-    await typeInto(page, 'Montant en euros', '12,505');
+    await typeInto(page, 'Montant en euros (facultatif)', '12,505');
     await enter(page, 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le montant à trois décimales est refusé');
     await accessible(page, 'une facture refusée');

@@ -508,18 +508,20 @@ pub fn owe(store: &Store, tenant: &Tenant, household: i64) -> Result<(), guichet
             },
         )?;
         let today = guichet_core::domain::time::today();
-        for (reference, label, amount, month) in [
+        for (reference, label, amount, month, meals) in [
             (
                 "RS-2026-0101",
                 "Restauration scolaire d’octobre",
                 "42,50",
                 1,
+                10,
             ),
             (
                 "RS-2026-0102",
                 "Restauration scolaire de novembre",
                 "38,25",
                 0,
+                9,
             ),
         ] {
             let issued = today - chrono::Duration::days(30 * month + 2);
@@ -536,6 +538,7 @@ pub fn owe(store: &Store, tenant: &Tenant, household: i64) -> Result<(), guichet
                     due_on: (issued + chrono::Duration::days(45))
                         .format("%d/%m/%Y")
                         .to_string(),
+                    lines: format!("Repas de Jade ; {meals} ; 4,25"),
                 },
             )?;
         }

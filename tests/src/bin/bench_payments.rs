@@ -104,6 +104,7 @@ fn main() {
                         amount: "12,50".into(),
                         issued_on: "01/11/2026".into(),
                         due_on: String::new(),
+                        lines: String::new(),
                     },
                 )?;
             }

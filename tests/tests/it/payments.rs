@@ -78,6 +78,7 @@ pub fn invoice(
                     amount: amount.into(),
                     issued_on: "01/11/2026".into(),
                     due_on: "30/12/2026".into(),
+                    lines: String::new(),
                 },
             )
         })
@@ -149,6 +150,7 @@ async fn payments_are_settled_once_by_what_the_bank_says() {
                         amount: "12,505".into(),
                         issued_on: "30/11/2026".into(),
                         due_on: "01/11/2026".into(),
+                        lines: String::new(),
                     },
                 )
             })
@@ -735,6 +737,66 @@ async fn administrators_follow_payments_in_the_back_office() {
             .post(&app, &format!("{regie_page}/factures"), &token, &borrowed)
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+
+        // An invoice with its detail: a bad line said with its number, a total
+        // that differs refused; without an amount, the detail's total.
+        for (lines, amount, says) in [
+            (
+                "Repas ; douze ; 3,50",
+                "",
+                "Ligne 1 du détail : la quantité",
+            ),
+            (
+                "Repas ; 12 ; 3,50\nGoûter ; 4 ; 1,25",
+                "40",
+                "n’est pas le total du détail",
+            ),
+        ] {
+            let r = admin
+                .post(
+                    &app,
+                    &format!("{regie_page}/factures"),
+                    &token,
+                    &[
+                        ("household", &*household),
+                        ("reference", "F2026-020"),
+                        ("label", "Cantine et goûters"),
+                        ("amount", amount),
+                        ("issued_on", "2026-11-01"),
+                        ("lines", lines),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+            assert!(r.html.contains(says), "{says}: {}", r.html);
+        }
+        let r = admin
+            .post(
+                &app,
+                &format!("{regie_page}/factures"),
+                &token,
+                &[
+                    ("household", &*household),
+                    ("reference", "F2026-020"),
+                    ("label", "Cantine et goûters"),
+                    ("amount", ""),
+                    ("issued_on", "2026-11-01"),
+                    ("lines", "Repas ; 12 ; 3,50\nGoûter ; 4 ; 1,25"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let shown = admin
+            .get(&app, &regie_page)
+            .await
+            .html
+            .replace(['\u{a0}', '\u{202f}'], " ");
+        assert!(shown.contains("Repas : 12 × 3,50 € = 42,00 €"), "{shown}");
+        let mine = b.get(&app, "/paiements").await.html.replace('\u{a0}', " ");
+        assert!(
+            mine.contains("Détail de la facture F2026-020") && mine.contains("47,00 €"),
+            "{mine}"
+        );
 
         // A deposit account: a balance of three decimals refused, then opened.
         let r = admin

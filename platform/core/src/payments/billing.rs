@@ -13,7 +13,7 @@ use crate::domain::money::{Money, MoneyError};
 use crate::domain::time;
 use crate::error::{Checks, Error};
 use crate::store::repo::foyers as foyer_rows;
-use crate::store::repo::payments::{self as rows, AccountRow, InvoiceRow};
+use crate::store::repo::payments::{self as rows, AccountRow, InvoiceLineRow, InvoiceRow};
 use crate::store::TenantTx;
 
 /// The largest amount one invoice may carry.
@@ -26,9 +26,77 @@ pub struct InvoiceInput {
     pub household: String,
     pub reference: String,
     pub label: String,
+    /// Empty when lines are given: their total.
     pub amount: String,
     pub issued_on: String,
     pub due_on: String,
+    /// Its detail, one line per row: « label ; quantity ; unit price ».
+    pub lines: String,
+}
+
+/// A line of an invoice's detail.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Line {
+    pub label: String,
+    pub quantity: i32,
+    pub unit: String,
+    pub amount: String,
+}
+
+/// The detail an agent typed: (label, quantity, unit price in cents) for
+/// each row, or what is wrong with the first bad one.
+fn parse_lines(raw: &str) -> Result<Vec<(String, i32, i64)>, String> {
+    let mut out = Vec::new();
+    for (i, row) in raw
+        .lines()
+        .enumerate()
+        .filter(|(_, r)| !r.trim().is_empty())
+    {
+        let n = i + 1;
+        let cells: Vec<&str> = row.split(';').map(str::trim).collect();
+        let [label, quantity, unit] = cells.as_slice() else {
+            return Err(format!(
+                "ligne {n} du détail : écrivez « libellé ; quantité ; prix unitaire », par exemple « Repas ; 12 ; 3,50 »"
+            ));
+        };
+        let label = contact::label(label, 200).map_err(|m| format!("ligne {n} du détail : {m}"))?;
+        let quantity: i32 = quantity
+            .parse()
+            .ok()
+            .filter(|q| (1..=10_000).contains(q))
+            .ok_or_else(|| {
+                format!("ligne {n} du détail : la quantité est un nombre entier de 1 à 10 000")
+            })?;
+        let unit = amount_cents(unit).map_err(|m| format!("ligne {n} du détail : {m}"))?;
+        out.push((label, quantity, unit));
+    }
+    if out.len() > 100 {
+        return Err("le détail compte 100 lignes au plus".into());
+    }
+    Ok(out)
+}
+
+/// The detail of each invoice (those without one are absent).
+pub fn lines_of(
+    tx: &mut TenantTx<'_>,
+    invoices: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<Line>>, Error> {
+    let mut out = std::collections::HashMap::new();
+    for &id in invoices {
+        let lines: Vec<Line> = rows::lines(tx, id)?
+            .into_iter()
+            .map(|l| Line {
+                label: l.label,
+                quantity: l.quantity,
+                unit: Money::from_cents(l.unit_cents).format_fr(),
+                amount: Money::from_cents(l.amount_cents).format_fr(),
+            })
+            .collect();
+        if !lines.is_empty() {
+            out.insert(id, lines);
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -47,6 +115,21 @@ pub struct Invoice {
     pub state_label: &'static str,
     pub payment_id: Option<i64>,
     pub paid_at: Option<String>,
+    /// Its detail, when asked for ([`with_lines`]).
+    pub lines: Vec<Line>,
+}
+
+/// The invoices with their detail.
+pub fn with_lines(
+    tx: &mut TenantTx<'_>,
+    mut invoices: Vec<Invoice>,
+) -> Result<Vec<Invoice>, Error> {
+    let ids: Vec<i64> = invoices.iter().map(|i| i.id).collect();
+    let mut lines = lines_of(tx, &ids)?;
+    for i in &mut invoices {
+        i.lines = lines.remove(&i.id).unwrap_or_default();
+    }
+    Ok(invoices)
 }
 
 pub fn invoice_view(r: InvoiceRow) -> Invoice {
@@ -69,6 +152,7 @@ pub fn invoice_view(r: InvoiceRow) -> Invoice {
         state: r.state,
         payment_id: r.payment_id,
         paid_at: r.paid_at.map(time::datetime_fr),
+        lines: Vec::new(),
     }
 }
 
@@ -148,7 +232,26 @@ pub fn create_invoice(
     let household = foyer_number(tx, &input.household, &mut checks)?;
     let reference = checks.take("reference", reference(&input.reference));
     let label = checks.take("label", contact::label(&input.label, 200));
-    let amount = checks.take("amount", amount_cents(&input.amount));
+    let lines = checks.take("lines", parse_lines(&input.lines));
+    let total: i64 = lines.iter().map(|(_, q, u)| i64::from(*q) * u).sum();
+    let amount = if input.amount.trim().is_empty() && !lines.is_empty() {
+        total
+    } else {
+        checks.take("amount", amount_cents(&input.amount))
+    };
+    if !lines.is_empty() && amount != 0 && amount != total {
+        checks.add(
+            "amount",
+            format!(
+                "le montant ({}) n’est pas le total du détail ({}) : corrigez l’un ou l’autre, ou laissez le montant vide",
+                Money::from_cents(amount).format_fr(),
+                Money::from_cents(total).format_fr()
+            ),
+        );
+    }
+    if total > MAX_CENTS {
+        checks.add("lines", "le total du détail ne peut dépasser 100 000 €");
+    }
     let issued_on = checks.take("issued_on", date(&input.issued_on, true));
     let due_on = checks.take("due_on", date(&input.due_on, false));
     if let (Some(i), Some(d)) = (issued_on, due_on) {
@@ -181,7 +284,20 @@ pub fn create_invoice(
         created_by: actor.to_owned(),
         created_at: Utc::now().naive_utc(),
     };
-    rows::insert_invoice(tx, &row, &[])?;
+    let lines: Vec<InvoiceLineRow> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, quantity, unit))| InvoiceLineRow {
+            tenant_id: 0,
+            invoice_id: row.id,
+            position: i as i32,
+            label,
+            quantity,
+            unit_cents: unit,
+            amount_cents: i64::from(quantity) * unit,
+        })
+        .collect();
+    rows::insert_invoice(tx, &row, &lines)?;
     let made = invoice_view(row);
     audit::record(
         tx,
@@ -257,6 +373,7 @@ pub fn import(
             amount: cell(3),
             issued_on: cell(4),
             due_on: cell(5),
+            lines: String::new(),
         };
         match create_invoice(tx, actor, regie, &input) {
             Ok(_) => report.created += 1,

@@ -698,6 +698,7 @@ pub fn overview(tx: &mut TenantTx<'_>, household: i64) -> Result<Overview, Error
             history.push(v);
         }
     }
+    let owed = super::billing::with_lines(tx, owed)?;
     Ok(Overview {
         owed,
         accounts,
