@@ -7,17 +7,17 @@ use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use guichet_core::provisioning::categories;
-use guichet_core::store::{Store, TenantTx};
+use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::categories::{self as pages, said};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::Form;
 use guichet_web::principal::SignedInAgent;
 use guichet_web::session::{set_flash, take_flash};
-use guichet_web::{tx, AppError, Renderer};
+use guichet_web::{AppError, Renderer};
 use serde::Deserialize;
 
-use crate::desk::{self, administrator, Section as Nav};
+use crate::desk::{self, read_as_administrator, write_as_administrator, Section as Nav};
 
 const BASE: &str = "/backoffice/categories";
 const TITLE: &str = "Catégories de téléservices et droits des agents";
@@ -26,22 +26,6 @@ fn see_other(location: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
         .finish()
-}
-
-/// Runs a change as the administrator (their name in the audit trail).
-async fn write<T, F>(store: &Store, agent: &SignedInAgent, f: F) -> Result<T, AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, Error> + Send + 'static,
-{
-    let me = agent.agent_id;
-    tx::write(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        administrator(&desk)?;
-        f(t, &desk.name)
-    })
-    .await
-    .map_err(desk::signed_in)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,14 +43,7 @@ async fn list_page(
     status: StatusCode,
     form: Option<Form>,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    let (desk, rows) = tx::read(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        administrator(&desk)?;
-        Ok::<_, Error>((desk, pages::rows(t)?))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (desk, rows) = read_as_administrator(store, agent, |t| Ok(pages::rows(t)?)).await?;
     let layout = desk::layout(agent, &desk, TITLE, Nav::Categories, session)?;
     let form = match form {
         Some(f) => f,
@@ -95,7 +72,7 @@ pub(crate) async fn create(
     VerifiedForm(v): VerifiedForm<CategoryForm>,
 ) -> Result<HttpResponse, AppError> {
     let (name, email) = (v.name.clone(), v.email.clone());
-    match write(&store, &agent, move |t, actor| {
+    match write_as_administrator(&store, &agent, move |t, actor| {
         categories::create(t, actor, &name, &email)
     })
     .await
@@ -134,15 +111,10 @@ async fn detail(
         Some(Refused::Form(f)) => (Some(*f), None),
         Some(Refused::Said(m)) => (None, Some(m)),
     };
-    let me = agent.agent_id;
-    let (desk, loaded) = tx::read(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        administrator(&desk)?;
-        let loaded = pages::load(t, id)?.ok_or(Error::NotFound)?;
-        Ok::<_, Error>((desk, loaded))
+    let (desk, loaded) = read_as_administrator(store, agent, move |t| {
+        pages::load(t, id)?.ok_or(Error::NotFound)
     })
-    .await
-    .map_err(desk::signed_in)?;
+    .await?;
     let title = pages::title(&loaded.category.name);
     let layout = desk::layout(agent, &desk, &title, Nav::Categories, session)?;
     let page = pages::detail_page(
@@ -180,7 +152,7 @@ pub(crate) async fn update(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (name, email) = (v.name.clone(), v.email.clone());
-    match write(&store, &agent, move |t, actor| {
+    match write_as_administrator(&store, &agent, move |t, actor| {
         categories::update(t, actor, id, &name, Some(&email))
     })
     .await
@@ -216,7 +188,7 @@ pub(crate) async fn delete(
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let deleted = write(&store, &agent, move |t, actor| {
+    let deleted = write_as_administrator(&store, &agent, move |t, actor| {
         let before = categories::get(t, id)?.ok_or(Error::NotFound)?;
         categories::delete(t, actor, id)?;
         Ok(before.name)
@@ -261,7 +233,7 @@ pub(crate) async fn teleservice(
     let id = id.into_inner();
     let attach = pages::attaching(&v.action)
         .ok_or_else(|| AppError::BadRequest("action inconnue".into()))?;
-    let (category, label) = write(&store, &agent, move |t, actor| {
+    let (category, label) = write_as_administrator(&store, &agent, move |t, actor| {
         categories::attach(t, actor, id, &v.code, attach)
     })
     .await?;
@@ -281,7 +253,7 @@ pub(crate) async fn rights(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let wanted = pages::wanted_rights(pairs);
-    let done = write(&store, &agent, move |t, actor| {
+    let done = write_as_administrator(&store, &agent, move |t, actor| {
         categories::apply_rights(t, actor, id, &wanted)
     })
     .await;

@@ -42,6 +42,47 @@ pub(crate) fn administrator(desk: &Desk) -> Result<(), Error> {
     }
 }
 
+/// Reads for an administrator's page: the desk and what `f` finds.
+pub(crate) async fn read_as_administrator<T, F>(
+    store: &guichet_core::store::Store,
+    agent: &SignedInAgent,
+    f: F,
+) -> Result<(Desk, T), AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut TenantTx<'_>) -> Result<T, Error> + Send + 'static,
+{
+    let me = agent.agent_id;
+    guichet_web::tx::read(store, agent, move |t| {
+        let desk = open(t, me)?;
+        administrator(&desk)?;
+        let found = f(t)?;
+        Ok::<_, Error>((desk, found))
+    })
+    .await
+    .map_err(signed_in)
+}
+
+/// Makes an administrator's change, audited under their name.
+pub(crate) async fn write_as_administrator<T, F>(
+    store: &guichet_core::store::Store,
+    agent: &SignedInAgent,
+    f: F,
+) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, Error> + Send + 'static,
+{
+    let me = agent.agent_id;
+    guichet_web::tx::write(store, agent, move |t| {
+        let desk = open(t, me)?;
+        administrator(&desk)?;
+        f(t, &desk.name)
+    })
+    .await
+    .map_err(signed_in)
+}
+
 /// Turns « no desk any more » (from [`open`]) into the sign-in page.
 pub(crate) fn signed_in(e: AppError) -> AppError {
     match e {

@@ -23,10 +23,11 @@ use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, sealed, Field, Form, Pairs, Section};
 use guichet_web::principal::SignedInAgent;
 use guichet_web::sheet::{Cell, Format, Sheet};
-use guichet_web::{blocking, tx, upload, AppError, Layout, Renderer};
+use guichet_web::{blocking, upload, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
-use crate::desk::{self, administrator, Section as Nav};
+use crate::cases::options;
+use crate::desk::{self, read_as_administrator, write_as_administrator, Section as Nav};
 
 fn see_other(to: String) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -38,56 +39,6 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body)
-}
-
-/// Reads as an administrator (others find nothing here).
-async fn read<T, F>(
-    store: &Store,
-    agent: &SignedInAgent,
-    f: F,
-) -> Result<(guichet_core::processing::Desk, T), AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut guichet_core::store::TenantTx<'_>) -> Result<T, Error> + Send + 'static,
-{
-    let me = agent.agent_id;
-    tx::read(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        administrator(&desk)?;
-        let found = f(t)?;
-        Ok::<_, Error>((desk, found))
-    })
-    .await
-    .map_err(desk::signed_in)
-}
-
-/// Writes as an administrator, audited under their name.
-async fn write<T, F>(store: &Store, agent: &SignedInAgent, f: F) -> Result<T, AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut guichet_core::store::TenantTx<'_>, &str) -> Result<T, Error> + Send + 'static,
-{
-    let me = agent.agent_id;
-    tx::write(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        administrator(&desk)?;
-        f(t, &desk.name)
-    })
-    .await
-    .map_err(desk::signed_in)
-}
-
-fn options(
-    all: &str,
-    chosen: &str,
-    choices: impl Iterator<Item = (String, String)>,
-) -> Vec<(String, String, bool)> {
-    let mut out = vec![(String::new(), all.to_owned(), chosen.is_empty())];
-    out.extend(choices.map(|(v, l)| {
-        let on = v == chosen;
-        (v, l, on)
-    }));
-    out
 }
 
 // --- Régies and their invoices.
@@ -276,7 +227,7 @@ async fn regies_page(
     status: StatusCode,
     form: Option<Form>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, list) = read(store, agent, regies::list).await?;
+    let (desk, list) = read_as_administrator(store, agent, regies::list).await?;
     let form = sealed(form.unwrap_or_else(|| {
         regie_form(
             "/backoffice/regies",
@@ -334,7 +285,8 @@ pub(crate) async fn regie_create(
 ) -> Result<HttpResponse, AppError> {
     let input = regie_input(&Pairs(pairs));
     let i = input.clone();
-    match write(&store, &agent, move |t, actor| regies::create(t, actor, &i)).await {
+    match write_as_administrator(&store, &agent, move |t, actor| regies::create(t, actor, &i)).await
+    {
         Ok(r) => Ok(see_other(format!("/backoffice/regies/{}?fait=1", r.id))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = regie_form(
@@ -391,7 +343,7 @@ async fn regie_page(
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
     let (desk, (regie, invoices, accounts, fees, services, categories)) =
-        read(store, agent, move |t| {
+        read_as_administrator(store, agent, move |t| {
             let regie = regies::get(t, id)?;
             let invoices = rows::invoices_of_regie(t, id, 200)?
                 .into_iter()
@@ -517,6 +469,109 @@ pub(crate) async fn regie_show(
     .await
 }
 
+/// The categories the régie collects for.
+pub(crate) async fn categories_set(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let ids: Vec<i64> = Pairs(pairs)
+        .all("categorie")
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    match write_as_administrator(&store, &agent, move |t, actor| {
+        guichet_core::payments::fees::set_categories(t, actor, id, &ids)
+    })
+    .await
+    {
+        Ok(()) => Ok(see_other(format!(
+            "/backoffice/regies/{id}?fait=1#frais-de-dossier"
+        ))),
+        Err(e @ AppError::Invalid(_)) => {
+            let (_, categories) =
+                read_as_administrator(&store, &agent, move |t| Ok(rows::categories_for(t, id)?))
+                    .await?;
+            let form = categories_form(id, csrf::token(&session)?, &categories);
+            At::new(&agent, &session, &store, &pages, id)
+                .refused(form, e, |f| Shown {
+                    categories: Some(f),
+                    ..Shown::default()
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A régie's page, for one request.
+struct At<'a> {
+    agent: &'a SignedInAgent,
+    session: &'a Session,
+    store: &'a Store,
+    pages: &'a Renderer,
+    regie: i64,
+}
+
+impl<'a> At<'a> {
+    fn new(
+        agent: &'a SignedInAgent,
+        session: &'a Session,
+        store: &'a Store,
+        pages: &'a Renderer,
+        regie: i64,
+    ) -> At<'a> {
+        At {
+            agent,
+            session,
+            store,
+            pages,
+            regie,
+        }
+    }
+
+    /// A refused form shown again on the régie's page, where `place` puts it.
+    async fn refused(
+        &self,
+        mut form: Form,
+        e: AppError,
+        place: impl FnOnce(Form) -> Shown,
+    ) -> Result<HttpResponse, AppError> {
+        let status = form.refused(e)?;
+        let (a, s, st, p) = (self.agent, self.session, self.store, self.pages);
+        regie_page(a, s, st, p, self.regie, status, place(form)).await
+    }
+
+    /// A change sent from the régie's page: made, the browser goes to
+    /// `done`; refused, the page again with the form `again` makes.
+    async fn change<T, F>(
+        &self,
+        f: F,
+        done: impl FnOnce(T) -> String,
+        again: impl FnOnce(String) -> Form,
+        place: impl FnOnce(Form) -> Shown,
+    ) -> Result<HttpResponse, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut guichet_core::store::TenantTx<'_>, &str) -> Result<T, Error>
+            + Send
+            + 'static,
+    {
+        match write_as_administrator(self.store, self.agent, f).await {
+            Ok(made) => Ok(see_other(done(made))),
+            Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+                let form = again(csrf::token(self.session)?);
+                self.refused(form, e, place).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 pub(crate) async fn regie_update(
     agent: SignedInAgent,
     session: Session,
@@ -528,35 +583,20 @@ pub(crate) async fn regie_update(
     let id = id.into_inner();
     let input = regie_input(&Pairs(pairs));
     let i = input.clone();
-    match write(&store, &agent, move |t, actor| {
-        regies::update(t, actor, id, &i)
-    })
-    .await
-    {
-        Ok(_) => Ok(see_other(format!("/backoffice/regies/{id}?fait=1"))),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let action = format!("/backoffice/regies/{id}");
-            let form = regie_form(
-                &action,
-                csrf::token(&session)?,
-                &input,
-                "Enregistrer la régie",
-            );
-            let at = At {
-                agent: &agent,
-                session: &session,
-                store: &store,
-                pages: &pages,
-                regie: id,
-            };
-            at.refused(form, e, |f| Shown {
+    At::new(&agent, &session, &store, &pages, id)
+        .change(
+            move |t, actor| regies::update(t, actor, id, &i),
+            |_| format!("/backoffice/regies/{id}?fait=1"),
+            |csrf| {
+                let action = format!("/backoffice/regies/{id}");
+                regie_form(&action, csrf, &input, "Enregistrer la régie")
+            },
+            |f| Shown {
                 edit: Some(f),
                 ..Shown::default()
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    }
+            },
+        )
+        .await
 }
 
 pub(crate) async fn invoice_create(
@@ -579,31 +619,17 @@ pub(crate) async fn invoice_create(
         lines: p.get("lines"),
     };
     let i = input.clone();
-    match write(&store, &agent, move |t, actor| {
-        billing::create_invoice(t, actor, id, &i)
-    })
-    .await
-    {
-        Ok(_) => Ok(see_other(format!(
-            "/backoffice/regies/{id}?fait=1#factures"
-        ))),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let form = invoice_form(id, csrf::token(&session)?, &input);
-            let at = At {
-                agent: &agent,
-                session: &session,
-                store: &store,
-                pages: &pages,
-                regie: id,
-            };
-            at.refused(form, e, |f| Shown {
+    At::new(&agent, &session, &store, &pages, id)
+        .change(
+            move |t, actor| billing::create_invoice(t, actor, id, &i),
+            |_| format!("/backoffice/regies/{id}?fait=1#factures"),
+            |csrf| invoice_form(id, csrf, &input),
+            |f| Shown {
                 invoice: Some(f),
                 ..Shown::default()
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    }
+            },
+        )
+        .await
 }
 
 pub(crate) async fn account_create(
@@ -623,73 +649,17 @@ pub(crate) async fn account_create(
         balance: p.get("balance"),
     };
     let i = input.clone();
-    match write(&store, &agent, move |t, actor| {
-        billing::create_account(t, actor, id, &i)
-    })
-    .await
-    {
-        Ok(_) => Ok(see_other(format!("/backoffice/regies/{id}?fait=1#comptes"))),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let form = account_form(id, csrf::token(&session)?, &input);
-            let at = At {
-                agent: &agent,
-                session: &session,
-                store: &store,
-                pages: &pages,
-                regie: id,
-            };
-            at.refused(form, e, |f| Shown {
+    At::new(&agent, &session, &store, &pages, id)
+        .change(
+            move |t, actor| billing::create_account(t, actor, id, &i),
+            |_| format!("/backoffice/regies/{id}?fait=1#comptes"),
+            |csrf| account_form(id, csrf, &input),
+            |f| Shown {
                 account: Some(f),
                 ..Shown::default()
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The categories the régie collects for.
-pub(crate) async fn categories_set(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-    id: web::Path<i64>,
-    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
-) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let ids: Vec<i64> = Pairs(pairs)
-        .all("categorie")
-        .iter()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    match write(&store, &agent, move |t, actor| {
-        guichet_core::payments::fees::set_categories(t, actor, id, &ids)
-    })
-    .await
-    {
-        Ok(()) => Ok(see_other(format!(
-            "/backoffice/regies/{id}?fait=1#frais-de-dossier"
-        ))),
-        Err(e @ AppError::Invalid(_)) => {
-            let (_, categories) =
-                read(&store, &agent, move |t| Ok(rows::categories_for(t, id)?)).await?;
-            let form = categories_form(id, csrf::token(&session)?, &categories);
-            let at = At {
-                agent: &agent,
-                session: &session,
-                store: &store,
-                pages: &pages,
-                regie: id,
-            };
-            at.refused(form, e, |f| Shown {
-                categories: Some(f),
-                ..Shown::default()
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    }
+            },
+        )
+        .await
 }
 
 /// A payment by card at the collectivité's terminal, recorded by an agent.
@@ -708,52 +678,17 @@ pub(crate) async fn card_record(
         p.get("references"),
         p.get("authorisation"),
     );
-    match write(&store, &agent, move |t, actor| {
-        online::record_card(t, actor, id, &h, &r, &a)
-    })
-    .await
-    {
-        Ok(payment) => Ok(see_other(format!("/backoffice/paiements/{payment}"))),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let form = card_form(id, csrf::token(&session)?, &p);
-            let at = At {
-                agent: &agent,
-                session: &session,
-                store: &store,
-                pages: &pages,
-                regie: id,
-            };
-            at.refused(form, e, |f| Shown {
+    At::new(&agent, &session, &store, &pages, id)
+        .change(
+            move |t, actor| online::record_card(t, actor, id, &h, &r, &a),
+            |payment| format!("/backoffice/paiements/{payment}"),
+            |csrf| card_form(id, csrf, &p),
+            |f| Shown {
                 card: Some(f),
                 ..Shown::default()
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// A régie's page, for one request.
-struct At<'a> {
-    agent: &'a SignedInAgent,
-    session: &'a Session,
-    store: &'a Store,
-    pages: &'a Renderer,
-    regie: i64,
-}
-
-impl At<'_> {
-    /// A refused form shown again on the régie's page, where `place` puts it.
-    async fn refused(
-        &self,
-        mut form: Form,
-        e: AppError,
-        place: impl FnOnce(Form) -> Shown,
-    ) -> Result<HttpResponse, AppError> {
-        let status = form.refused(e)?;
-        let (a, s, st, p) = (self.agent, self.session, self.store, self.pages);
-        regie_page(a, s, st, p, self.regie, status, place(form)).await
-    }
+            },
+        )
+        .await
 }
 
 /// Every téléservice of the collectivité: (code, label).
@@ -778,7 +713,7 @@ pub(crate) async fn fee_set(
     let p = Pairs(pairs);
     let (code, amount) = (p.get("teleservice"), p.get("amount"));
     let (c, a) = (code.clone(), amount.clone());
-    match write(&store, &agent, move |t, actor| {
+    match write_as_administrator(&store, &agent, move |t, actor| {
         guichet_core::payments::fees::set(t, actor, id, &c, &a)
     })
     .await
@@ -787,20 +722,14 @@ pub(crate) async fn fee_set(
             "/backoffice/regies/{id}?fait=1#frais-de-dossier"
         ))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (_, services) = read(&store, &agent, teleservice_choices).await?;
+            let (_, services) = read_as_administrator(&store, &agent, teleservice_choices).await?;
             let form = fee_form(id, csrf::token(&session)?, &services, &code, &amount);
-            let at = At {
-                agent: &agent,
-                session: &session,
-                store: &store,
-                pages: &pages,
-                regie: id,
-            };
-            at.refused(form, e, |f| Shown {
-                fee: Some(f),
-                ..Shown::default()
-            })
-            .await
+            At::new(&agent, &session, &store, &pages, id)
+                .refused(form, e, |f| Shown {
+                    fee: Some(f),
+                    ..Shown::default()
+                })
+                .await
         }
         Err(e) => Err(e),
     }
@@ -819,7 +748,7 @@ pub(crate) async fn import(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     // Only administrators send anything here.
-    read(&store, &agent, move |t| regies::get(t, id).map(drop)).await?;
+    read_as_administrator(&store, &agent, move |t| regies::get(t, id).map(drop)).await?;
     let refused = |e: AppError, session: &Session| -> Result<(StatusCode, Form), AppError> {
         let mut form = import_form(id, csrf::token(session)?);
         let status = match e {
@@ -856,7 +785,7 @@ pub(crate) async fn import(
         };
         return regie_page(&agent, &session, &store, &pages, id, status, shown).await;
     };
-    let report = write(&store, &agent, move |t, actor| {
+    let report = write_as_administrator(&store, &agent, move |t, actor| {
         billing::import(t, actor, id, &text)
     })
     .await?;
@@ -918,7 +847,7 @@ pub(crate) async fn search(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let q2 = q.clone();
-    let (desk, ((found, total), list)) = read(&store, &agent, move |t| {
+    let (desk, ((found, total), list)) = read_as_administrator(&store, &agent, move |t| {
         Ok((tracking::search(t, &q2)?, regies::list(t)?))
     })
     .await?;
@@ -1004,7 +933,8 @@ pub(crate) async fn export(
     query: web::Query<PaymentQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let (_, table) = read(&store, &agent, move |t| tracking::export(t, &q)).await?;
+    let (_, table) =
+        read_as_administrator(&store, &agent, move |t| tracking::export(t, &q)).await?;
     let mut bytes = Vec::new();
     let written = (|| {
         let mut sheet = Sheet::start(Format::Csv, &mut bytes, "Paiements")?;
@@ -1046,7 +976,7 @@ async fn payment_page(
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (payment, events)) = read(store, agent, move |t| {
+    let (desk, (payment, events)) = read_as_administrator(store, agent, move |t| {
         Ok((online::view(t, None, id)?, online::events(t, id)?))
     })
     .await?;
@@ -1097,7 +1027,7 @@ pub(crate) async fn recheck(
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    read(&store, &agent, move |t| online::view(t, None, id).map(drop)).await?;
+    read_as_administrator(&store, &agent, move |t| online::view(t, None, id).map(drop)).await?;
     let (tenant, s, provider) = (agent.tenant.id, store.clone(), online.0.clone());
     let asked = blocking(move || {
         online::check(&s, tenant, provider.as_ref(), id, "poll").map_err(AppError::from)
@@ -1147,7 +1077,7 @@ pub(crate) async fn reconciliation(
     let day = guichet_core::domain::forms::parse_date(q.jour.trim())
         .unwrap_or_else(guichet_core::domain::time::today);
     let regie: Option<i64> = q.regie.parse().ok();
-    let (desk, (list, result)) = read(&store, &agent, move |t| {
+    let (desk, (list, result)) = read_as_administrator(&store, &agent, move |t| {
         let list = regies::list(t)?;
         let chosen = regie.or_else(|| list.first().map(|r| r.id));
         let result = match chosen {
@@ -1236,7 +1166,7 @@ pub(crate) async fn settings_page(
     pages: web::Data<Renderer>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, current) = read(&store, &agent, online::settings).await?;
+    let (desk, current) = read_as_administrator(&store, &agent, online::settings).await?;
     let layout = desk::layout(&agent, &desk, SETTINGS, Nav::Payments, &session)?;
     let intro = (!done.fait.is_empty()).then_some("Les réglages des paiements sont enregistrés.");
     form_page(
@@ -1265,14 +1195,14 @@ pub(crate) async fn settings_save(
         show_history: p.get("show_history") == "oui",
     };
     let i = input.clone();
-    match write(&store, &agent, move |t, actor| {
+    match write_as_administrator(&store, &agent, move |t, actor| {
         tracking::save_settings(t, actor, &i)
     })
     .await
     {
         Ok(()) => Ok(see_other("/backoffice/paiements/reglages?fait=1".into())),
         Err(e @ AppError::Invalid(_)) => {
-            let (desk, _) = read(&store, &agent, |_| Ok(())).await?;
+            let (desk, _) = read_as_administrator(&store, &agent, |_| Ok(())).await?;
             let layout = desk::layout(
                 &agent,
                 &desk,
