@@ -798,6 +798,22 @@ async function portalScenario(page) {
     await accessible(page, 'mes paiements après paiement');
   });
 
+  await step('Espace des agents : l’administrateur retrouve le paiement et ce qu’a dit la banque', async () => {
+    await open(page, new URL('/backoffice/connexion', portal));
+    await typeInto(page, 'Identifiant', 'camille.martin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await enter(page);
+    await open(page, new URL('/backoffice/paiements?etat=validated', portal));
+    await follow(page, page.getByRole('main').getByRole('table').getByRole('link').first());
+    expect((await page.getByRole('main').textContent()).includes('payé par carte'), 'la réponse de la banque est dite');
+    await accessible(page, 'un paiement dans l’espace des agents');
+    await reflows(page, 'un paiement dans l’espace des agents');
+    await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
+    ok('paiement retrouvé par l’administrateur, déconnexion');
+    await open(page, new URL('/paiements', portal));
+  });
+
   await step('Portail : déconnexion', async () => {
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/');

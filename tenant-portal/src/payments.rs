@@ -275,14 +275,10 @@ pub(crate) async fn back(
     let id = id.into_inner();
     let idop = query.idop.clone();
     let (t, s, provider) = (tenant.id, store.clone(), online.0.clone());
-    // Asked only when the idop is this payment's: a forged return asks nothing.
+    // Whatever the return claims, the bank is asked of the idop's payment
+    // (an unknown idop asks nothing); the bank down, the poller asks again.
     let _ = blocking(move || {
-        let found = s.read(t, |tx| online::by_provider_ref(tx, &idop))?;
-        if found == Some(id) {
-            // The provider down: the poller will ask again.
-            let _ = online::check(&s, t, provider.as_ref(), id, "return");
-        }
-        Ok::<_, AppError>(())
+        online::check_notified(&s, t, provider.as_ref(), &idop, "return").map_err(AppError::from)
     })
     .await;
     Ok(see_other(&format!("/paiements/{id}?retour=1")))
@@ -311,10 +307,7 @@ pub(crate) async fn notify(
     };
     let (t, s, provider) = (tenant.id, store.clone(), online.0.clone());
     blocking(move || {
-        let found = s
-            .read(t, |tx| online::by_provider_ref(tx, &idop))?
-            .ok_or(AppError::NotFound)?;
-        online::check(&s, t, provider.as_ref(), found, "notification")
+        online::check_notified(&s, t, provider.as_ref(), &idop, "notification")
             .map(drop)
             .map_err(AppError::from)
     })

@@ -542,9 +542,12 @@ async fn households_pay_their_invoices_in_the_portal() {
         let idop = to_bank.split("idop=").nth(1).unwrap().to_owned();
         let payment = p
             .store
-            .read(arles.id, |tx| online::by_provider_ref(tx, &idop))
+            .read(arles.id, |tx| {
+                rows::payment_by_provider_ref(tx, online::PAYFIP, &idop)
+            })
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .id;
 
         // A forged return (another idop) and one before paying change nothing.
         let r = b
@@ -935,7 +938,7 @@ async fn administrators_follow_payments_in_the_back_office() {
         let shown = admin
             .get(&app, &format!("/backoffice/paiements/{}", paid.payment))
             .await;
-        assert!(shown.html.contains("paid_card"), "{}", shown.html);
+        assert!(shown.html.contains("payé par carte"), "{}", shown.html);
         assert!(
             shown.html.contains(&id_op(&p, &arles, paid.payment)),
             "{}",

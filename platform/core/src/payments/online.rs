@@ -333,12 +333,6 @@ fn outcome_code(o: &Outcome) -> &'static str {
     }
 }
 
-/// The payment of a notification or a return, by the provider's reference
-/// (`None`: no such payment in this collectivité).
-pub fn by_provider_ref(tx: &mut TenantTx<'_>, provider_ref: &str) -> Result<Option<i64>, Error> {
-    Ok(rows::payment_by_provider_ref(tx, PAYFIP, provider_ref)?.map(|p| p.id))
-}
-
 /// Asks the provider what became of the payment and settles it, once.
 /// `source`: "notification", "return" or "poll". Answers its state.
 pub fn check(
@@ -351,6 +345,35 @@ pub fn check(
     let row = store
         .read(tenant, |tx| rows::payment(tx, payment))?
         .ok_or(Error::NotFound)?;
+    settle(store, tenant, provider, row, source)
+}
+
+/// [`check`] for the payment the provider knows by `provider_ref` (a
+/// notification, a return): not found when this collectivité has none.
+pub fn check_notified(
+    store: &Store,
+    tenant: TenantId,
+    provider: &dyn Provider,
+    provider_ref: &str,
+    source: &str,
+) -> Result<(i64, PaymentState), Error> {
+    let row = store
+        .read(tenant, |tx| {
+            rows::payment_by_provider_ref(tx, PAYFIP, provider_ref)
+        })?
+        .ok_or(Error::NotFound)?;
+    let id = row.id;
+    Ok((id, settle(store, tenant, provider, row, source)?))
+}
+
+fn settle(
+    store: &Store,
+    tenant: TenantId,
+    provider: &dyn Provider,
+    row: PaymentRow,
+    source: &str,
+) -> Result<PaymentState, Error> {
+    let payment = row.id;
     let state = PaymentState::parse(&row.state).unwrap_or(PaymentState::Initialized);
     let Some(provider_ref) = row.provider_ref.clone() else {
         return Ok(state);
@@ -592,44 +615,53 @@ pub struct ItemView {
 pub struct EventView {
     pub at: String,
     pub source: &'static str,
-    pub outcome: String,
+    pub outcome: &'static str,
     pub state_label: &'static str,
     pub data: String,
 }
 
-fn view_of(tx: &mut TenantTx<'_>, p: PaymentRow) -> Result<PaymentView, Error> {
-    let state = PaymentState::parse(&p.state).unwrap_or(PaymentState::Initialized);
-    let regie = rows::regie(tx, p.regie_id)?
-        .map(|r| r.label)
-        .unwrap_or_default();
-    let items = rows::items(tx, p.id)?
+/// Payments as pages show them: the régies and the items of them all read
+/// in two queries, whatever their number.
+pub fn views(tx: &mut TenantTx<'_>, payments: Vec<PaymentRow>) -> Result<Vec<PaymentView>, Error> {
+    let regies: std::collections::HashMap<i64, String> = rows::regies(tx)?
         .into_iter()
-        .map(|i| ItemView {
+        .map(|r| (r.id, r.label))
+        .collect();
+    let ids: Vec<i64> = payments.iter().map(|p| p.id).collect();
+    let mut items: std::collections::HashMap<i64, Vec<ItemView>> = std::collections::HashMap::new();
+    for i in rows::items_of(tx, &ids)? {
+        items.entry(i.payment_id).or_default().push(ItemView {
             label: i.label,
             amount: Money::from_cents(i.amount_cents).format_fr(),
+        });
+    }
+    Ok(payments
+        .into_iter()
+        .map(|p| {
+            let state = PaymentState::parse(&p.state).unwrap_or(PaymentState::Initialized);
+            PaymentView {
+                id: p.id,
+                household_id: p.household_id,
+                reference: p.reference,
+                regie: regies.get(&p.regie_id).cloned().unwrap_or_default(),
+                amount: Money::from_cents(p.amount_cents).format_fr(),
+                amount_cents: p.amount_cents,
+                state_label: state.label(),
+                state: p.state,
+                mode_label: PaymentMode::parse(&p.mode)
+                    .unwrap_or(PaymentMode::Internet)
+                    .label(),
+                started_at: time::datetime_fr(p.started_at),
+                ended_at: p.ended_at.map(time::datetime_fr),
+                payer_name: p.payer_name,
+                email: p.email,
+                provider_ref: p.provider_ref,
+                items: items.remove(&p.id).unwrap_or_default(),
+                validated: state == PaymentState::Validated,
+                initialized: state == PaymentState::Initialized,
+            }
         })
-        .collect();
-    Ok(PaymentView {
-        id: p.id,
-        household_id: p.household_id,
-        reference: p.reference,
-        regie,
-        amount: Money::from_cents(p.amount_cents).format_fr(),
-        amount_cents: p.amount_cents,
-        state_label: state.label(),
-        state: p.state,
-        mode_label: PaymentMode::parse(&p.mode)
-            .unwrap_or(PaymentMode::Internet)
-            .label(),
-        started_at: time::datetime_fr(p.started_at),
-        ended_at: p.ended_at.map(time::datetime_fr),
-        payer_name: p.payer_name,
-        email: p.email,
-        provider_ref: p.provider_ref,
-        items,
-        validated: state == PaymentState::Validated,
-        initialized: state == PaymentState::Initialized,
-    })
+        .collect())
 }
 
 /// One payment (`household`: only if it is that foyer's).
@@ -637,7 +669,7 @@ pub fn view(tx: &mut TenantTx<'_>, household: Option<i64>, id: i64) -> Result<Pa
     let p = rows::payment(tx, id)?
         .filter(|p| household.is_none_or(|h| h == p.household_id))
         .ok_or(Error::NotFound)?;
-    view_of(tx, p)
+    Ok(views(tx, vec![p])?.remove(0))
 }
 
 /// Every word of the provider on a payment, for agents.
@@ -655,7 +687,18 @@ pub fn events(tx: &mut TenantTx<'_>, id: i64) -> Result<Vec<EventView>, Error> {
             state_label: PaymentState::parse(&e.state)
                 .unwrap_or(PaymentState::Initialized)
                 .label(),
-            outcome: e.outcome,
+            outcome: match e.outcome.as_str() {
+                "opened" => "paiement ouvert à la banque",
+                "error" => "banque injoignable, ou refus à l’ouverture",
+                "paid_card" => "payé par carte",
+                "paid_direct_debit" => "payé par prélèvement",
+                "refused" => "refusé",
+                "cancelled" => "abandonné par le payeur",
+                "waiting" => "pas encore de réponse",
+                "expired" => "expiré sans paiement",
+                "mismatch" => "réponse décrivant un autre paiement, ignorée",
+                _ => "réponse inconnue",
+            },
             data: e.data,
         })
         .collect())
@@ -688,16 +731,9 @@ pub fn overview(tx: &mut TenantTx<'_>, household: i64) -> Result<Overview, Error
         .into_iter()
         .map(super::billing::account_view)
         .collect();
-    let mut in_progress = Vec::new();
-    let mut history = Vec::new();
-    for p in rows::payments_of(tx, household)? {
-        let v = view_of(tx, p)?;
-        if v.initialized {
-            in_progress.push(v);
-        } else {
-            history.push(v);
-        }
-    }
+    let mine = rows::payments_of(tx, household)?;
+    let (in_progress, history): (Vec<_>, Vec<_>) =
+        views(tx, mine)?.into_iter().partition(|v| v.initialized);
     let owed = super::billing::with_lines(tx, owed)?;
     Ok(Overview {
         owed,

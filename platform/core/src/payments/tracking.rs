@@ -62,11 +62,7 @@ pub fn search(tx: &mut TenantTx<'_>, q: &PaymentQuery) -> Result<(Vec<PaymentVie
         PAGE_SIZE,
         (q.page() - 1) * PAGE_SIZE,
     )?;
-    let mut out = Vec::with_capacity(found.len());
-    for p in found {
-        out.push(online::view(tx, None, p.id)?);
-    }
-    Ok((out, total))
+    Ok((online::views(tx, found)?, total))
 }
 
 /// Every payment the search finds, one row each with its items, for the
@@ -95,8 +91,7 @@ pub fn export(tx: &mut TenantTx<'_>, q: &PaymentQuery) -> Result<Vec<Vec<String>
             break;
         }
         offset += found.len() as i64;
-        for p in found {
-            let v = online::view(tx, None, p.id)?;
+        for v in online::views(tx, found)? {
             out.push(vec![
                 v.reference,
                 v.provider_ref.unwrap_or_default(),

@@ -413,6 +413,17 @@ pub fn items(tx: &mut TenantTx<'_>, payment: i64) -> Result<Vec<ItemRow>, StoreE
         .load(tx.conn())?)
 }
 
+/// The items of several payments, in their order.
+pub fn items_of(tx: &mut TenantTx<'_>, payments: &[i64]) -> Result<Vec<ItemRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(payment_items::table
+        .filter(payment_items::tenant_id.eq(tenant))
+        .filter(payment_items::payment_id.eq_any(payments))
+        .order((payment_items::payment_id, payment_items::position))
+        .select(ItemRow::as_select())
+        .load(tx.conn())?)
+}
+
 /// The provider's reference, once it opened the payment.
 pub fn set_provider_ref(
     tx: &mut TenantTx<'_>,
