@@ -120,8 +120,14 @@ pub(crate) async fn replace(
     tx::read(&store, &agent, move |t| administrator(&desk::open(t, me)?))
         .await
         .map_err(desk::signed_in)?;
-    let form = match upload::receive(payload, &session, &files, agent.tenant.id, kind.limits())
-        .await
+    let form = match upload::receive(
+        payload,
+        &session,
+        &files,
+        agent.tenant.id,
+        upload::Accept::new("file", kind.limits()),
+    )
+    .await
     {
         Ok(form) => form,
         Err(

@@ -29,10 +29,7 @@ fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-pub(crate) fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
+pub(crate) use guichet_web::tenant::base_url;
 
 /// Opens the request (taking its lock) and draws its page, with the
 /// refusal of a form sent from it, if any.

@@ -59,7 +59,7 @@ struct SearchPage {
     batch: Option<Batch>,
     csrf_token: String,
     /// The search's query string, for its downloads.
-    export: String,
+    export: Option<String>,
     /// The search is of one téléservice: its downloads carry the answers.
     with_answers: bool,
 }
@@ -234,7 +234,8 @@ pub(crate) async fn search(
                 next_href,
                 batch,
                 csrf_token: csrf::token(&session)?,
-                export: query.to_url(),
+                // Whole exports are for those who manage (as statistics).
+                export: desk.configures_some().then(|| query.to_url()),
                 with_answers: !query.teleservice.is_empty(),
             },
         )?))

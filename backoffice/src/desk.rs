@@ -112,13 +112,13 @@ pub(crate) fn layout(
             "Demandes",
             current == Section::Requests,
         )
-        .link("/backoffice/foyers", "Foyers", current == Section::Foyers)
-        .link(
+        .link("/backoffice/foyers", "Foyers", current == Section::Foyers);
+    if desk.configures_some() {
+        layout = layout.link(
             "/backoffice/statistiques",
             "Statistiques",
             current == Section::Statistics,
         );
-    if desk.configures_some() {
         layout = layout.link(
             "/backoffice/teleservices",
             "Téléservices",

@@ -95,6 +95,7 @@ async fn uploaded(
     files: web::Data<FileStore>,
     payload: Multipart,
     id: i64,
+    (field, limits): (&'static str, &'static Limits),
     record: impl FnOnce(
             &mut guichet_core::store::TenantTx<'_>,
             &processing::Desk,
@@ -108,7 +109,7 @@ async fn uploaded(
         &session,
         &files,
         agent.tenant.id,
-        &Limits::DOCUMENTS,
+        upload::Accept::new(field, limits),
     )
     .await
     {
@@ -145,6 +146,7 @@ pub(crate) async fn add(
         files,
         payload,
         id,
+        ("pages", &Limits::DOCUMENTS),
         move |t, d, form| {
             let kind = form.field("document_type");
             documents::add(
@@ -180,6 +182,7 @@ pub(crate) async fn add_page(
         files,
         payload,
         id,
+        ("page", &Limits::PAGE),
         move |t, d, form| {
             let Some(page) = form.pages("page").into_iter().next() else {
                 return Err(guichet_core::error::invalid(

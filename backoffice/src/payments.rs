@@ -763,7 +763,7 @@ pub(crate) async fn import(
         };
         Ok((status, form))
     };
-    let received = match upload::receive_text(payload, &session, IMPORT_LIMIT).await {
+    let received = match upload::receive_text(payload, &session, "file", IMPORT_LIMIT).await {
         Ok(f) => f,
         Err(e) => {
             let (status, form) = refused(e, &session)?;
@@ -926,36 +926,47 @@ pub(crate) async fn search(
     ))
 }
 
-/// The payments found, every one, as CSV for the accounting service.
+/// The payments found, every one, as CSV for the accounting service,
+/// streamed a thousand payments per read transaction.
 pub(crate) async fn export(
     agent: SignedInAgent,
     store: web::Data<Store>,
     query: web::Query<PaymentQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let (_, table) =
-        read_as_administrator(&store, &agent, move |t| tracking::export(t, &q)).await?;
-    let mut bytes = Vec::new();
-    let written = (|| {
-        let mut sheet = Sheet::start(Format::Csv, &mut bytes, "Paiements")?;
-        for line in &table {
-            sheet.row(
-                &line
-                    .iter()
-                    .map(|c| Cell::from(c.as_str()))
-                    .collect::<Vec<_>>(),
-            )?;
+    // Checked before the first byte.
+    read_as_administrator(&store, &agent, |_| Ok::<_, Error>(())).await?;
+    let body = guichet_web::tx::stream(&store, &agent, move |p| {
+        let (db, body) = (&p.db, &mut p.body);
+        let mut sheet = Sheet::start(Format::Csv, body, "Paiements")?;
+        let head: Vec<Cell> = tracking::EXPORT_COLUMNS
+            .iter()
+            .map(|c| (*c).into())
+            .collect();
+        sheet.row(&head)?;
+        let mut offset = 0;
+        loop {
+            let rows = db
+                .read(|t| tracking::export_page(t, &q, offset))
+                .map_err(std::io::Error::other)?;
+            if rows.is_empty() {
+                break;
+            }
+            offset += rows.len() as i64;
+            for line in &rows {
+                let cells: Vec<Cell> = line.iter().map(|c| Cell::from(c.as_str())).collect();
+                sheet.row(&cells)?;
+            }
         }
         sheet.finish()
-    })();
-    written.map_err(|e| AppError::Internal(e.to_string()))?;
+    });
     Ok(HttpResponse::Ok()
         .content_type(Format::Csv.content_type())
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"paiements.csv\"",
         ))
-        .body(bytes))
+        .streaming(body))
 }
 
 #[derive(Serialize)]

@@ -10,8 +10,9 @@ use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
 use guichet_core::provisioning::agents;
 use guichet_core::store::Store;
-use guichet_web::client::ClientAddr;
+use guichet_web::client::{pace, ClientAddr};
 use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::device::DeviceCookies;
 use guichet_web::principal::SignedInAgent;
 use guichet_web::session::{self, Plane, SessionExpired, SessionPrincipal};
 use guichet_web::tenant::CurrentTenant;
@@ -112,6 +113,7 @@ pub(crate) async fn login(
     throttle: web::Data<Throttle>,
     pc: web::Data<ProConnect>,
     client: ClientAddr,
+    (req, devices): (HttpRequest, web::Data<DeviceCookies>),
     VerifiedForm(form): VerifiedForm<Credentials>,
 ) -> Result<HttpResponse, AppError> {
     let uid = form.uid.trim().to_owned();
@@ -129,11 +131,8 @@ pub(crate) async fn login(
             status,
         )
     };
-    if throttle.check(&login, client.0).is_err() {
-        return fail(
-            AppError::TooManyRequests.problem().detail,
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+    if let Err(e) = pace(&throttle, &login, client, devices.knows(&req, &login)).await {
+        return fail(e.problem().detail, StatusCode::TOO_MANY_REQUESTS);
     }
     let (s, d, t, u, p) = (
         store.clone().into_inner(),
@@ -159,7 +158,9 @@ pub(crate) async fn login(
     let who = SessionPrincipal::agent(tenant.id, agent.id);
     session::sign_in(&session, &who)?;
     record(&store, who, agent.uid, "session.sign-in").await;
-    Ok(see_other("/backoffice/"))
+    let mut done = see_other("/backoffice/");
+    devices.remember(&req, &mut done, &login);
+    Ok(done)
 }
 
 pub(crate) async fn logout(

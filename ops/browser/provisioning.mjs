@@ -839,6 +839,9 @@ async function portalScenario(page) {
     const link = await mailedLink(NEWCOMER, '/compte/confirmer/');
     ok('le lien de confirmation est arrivé par courriel');
     await open(page, link);
+    await expectHeading(page, 'Confirmer votre adresse');
+    await accessible(page, 'confirmation de l’adresse');
+    await follow(page, page.getByRole('button', { name: 'Confirmer mon adresse' }));
     await expectHeading(page, 'Adresse confirmée');
     await accessible(page, 'adresse confirmée');
     await open(page, at('/connexion'));

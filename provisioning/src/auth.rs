@@ -21,10 +21,9 @@ pub(crate) async fn sign_in(
     login: &str,
     password: &str,
     client: ClientAddr,
+    known: bool,
 ) -> Result<Option<Principal>, AppError> {
-    if throttle.check(login, client.0).is_err() {
-        return Err(AppError::TooManyRequests);
-    }
+    guichet_web::client::pace(throttle, login, client, known).await?;
     let (store, directory): (Arc<Store>, Arc<Directory>) =
         (store.clone().into_inner(), directory.clone().into_inner());
     let (l, p) = (login.to_owned(), password.to_owned());

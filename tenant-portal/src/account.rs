@@ -5,12 +5,14 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use guichet_core::auth::password;
+use guichet_core::auth::rate;
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::foyers::{self, Opened};
 use guichet_core::store::Store;
 use guichet_domain::household::{Title, PASSWORD_MIN};
-use guichet_web::client::ClientAddr;
+use guichet_web::client::{pace, within, ClientAddr};
 use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::device::DeviceCookies;
 use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
 use guichet_web::principal::SignedInHousehold;
 use guichet_web::session::{self, SessionExpired, SessionPrincipal};
@@ -40,12 +42,11 @@ fn next_of(req: &HttpRequest) -> String {
     safe_next(q.get("suite").map(String::as_str).unwrap_or(""))
 }
 
+/// Checked on the page and again on the form's POST.
 fn safe_next(s: &str) -> String {
-    if s.starts_with('/') && !s.starts_with("//") && !s.contains('\\') {
-        s.to_owned()
-    } else {
-        "/mes-demandes".into()
-    }
+    guichet_web::security::local_path(s)
+        .unwrap_or("/mes-demandes")
+        .to_owned()
 }
 
 fn sign_in_form(csrf_token: String, email: &str, next: &str) -> Form {
@@ -139,6 +140,7 @@ pub(crate) async fn sign_in(
     store: web::Data<Store>,
     throttle: web::Data<Throttle>,
     client: ClientAddr,
+    devices: web::Data<DeviceCookies>,
     VerifiedForm(form): VerifiedForm<Credentials>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.email.trim().to_lowercase();
@@ -157,11 +159,8 @@ pub(crate) async fn sign_in(
         )
     };
     let key = format!("foyer:{email}@{}", tenant.slug);
-    if throttle.check(&key, client.0).is_err() {
-        return fail(
-            AppError::TooManyRequests.problem().detail,
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+    if let Err(e) = pace(&throttle, &key, client, devices.knows(&req, &key)).await {
+        return fail(e.problem().detail, StatusCode::TOO_MANY_REQUESTS);
     }
     let login = email.clone();
     let found = tx::read(&store, &tenant, move |t| {
@@ -197,10 +196,12 @@ pub(crate) async fn sign_in(
             account.login.clone(),
             account.individual,
         );
-        tx::write(&store, &tenant, move |t| {
-            foyers::send_confirmation(t, id, &login, &base, &site)
-        })
-        .await?;
+        if within(&store, rate::ACCOUNT_MAIL, tenant.id, login.clone()).await? {
+            tx::write(&store, &tenant, move |t| {
+                foyers::send_confirmation(t, id, &login, &base, &site)
+            })
+            .await?;
+        }
         return fail(
             "Votre adresse électronique n’est pas encore confirmée. Nous venons de vous renvoyer le lien de confirmation : ouvrez-le, puis connectez-vous.".into(),
             StatusCode::FORBIDDEN,
@@ -210,7 +211,9 @@ pub(crate) async fn sign_in(
         &session,
         &SessionPrincipal::household(tenant.id, account.individual),
     )?;
-    Ok(see_other(&next))
+    let mut done = see_other(&next);
+    devices.remember(&req, &mut done, &key);
+    Ok(done)
 }
 
 pub(crate) async fn sign_out(
@@ -295,12 +298,14 @@ pub(crate) async fn sign_up_page(
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn sign_up(
     req: HttpRequest,
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
+    client: ClientAddr,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let p = Pairs(pairs);
@@ -324,15 +329,30 @@ pub(crate) async fn sign_up(
             return form_page(&pages, status, layout, "Créer un compte", None, form);
         }
     };
-    let given = p.get("password");
-    let hash = blocking(move || Ok(password::hash(&given))).await?;
-    let (base, site) = (base_url(&req), tenant.name.clone());
-    let opened = tx::write(&store, &tenant, move |t| {
-        foyers::open_account(t, &account, Some(&hash), &base, &site)
-    })
-    .await?;
-    if let Opened::New { individual, .. } = opened {
-        tracing::info!(tenant = %tenant.id, individual, "compte foyer créé");
+    if !within(
+        &store,
+        rate::SIGN_UP_FROM_ADDRESS,
+        tenant.id,
+        client.subject(),
+    )
+    .await?
+    {
+        return too_many(&pages, &tenant, &session);
+    }
+    // A few messages an hour to one address, whoever asks: the page says
+    // the same either way, so that nobody learns who has an account.
+    let email = account.person.email.clone();
+    if within(&store, rate::ACCOUNT_MAIL, tenant.id, email).await? {
+        let given = p.get("password");
+        let hash = blocking(move || Ok(password::hash(&given))).await?;
+        let (base, site) = (base_url(&req), tenant.name.clone());
+        let opened = tx::write(&store, &tenant, move |t| {
+            foyers::open_account(t, &account, Some(&hash), &base, &site)
+        })
+        .await?;
+        if let Opened::New { individual, .. } = opened {
+            tracing::info!(tenant = %tenant.id, individual, "compte foyer créé");
+        }
     }
     message_page(
         &pages,
@@ -362,6 +382,25 @@ struct Link<'a> {
     label: &'a str,
 }
 
+/// Too many anonymous actions from one address this hour: said, with when
+/// to come back.
+pub(crate) fn too_many(
+    pages: &Renderer,
+    tenant: &CurrentTenant,
+    session: &Session,
+) -> Result<HttpResponse, AppError> {
+    let mut r = message_page(
+        pages,
+        tenant,
+        session,
+        "Trop de demandes",
+        "Beaucoup de demandes sont venues de votre connexion en peu de temps : réessayez dans une heure. Si vous êtes dans un lieu public (médiathèque, mairie), adressez-vous à l’accueil.",
+        Some(("/", "Retour à l’accueil")),
+    )?;
+    *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    Ok(r)
+}
+
 pub(crate) fn message_page(
     pages: &Renderer,
     tenant: &CurrentTenant,
@@ -383,12 +422,58 @@ pub(crate) fn message_page(
     )
 }
 
+/// The page a confirmation link opens: opening it confirms nothing (mail
+/// scanners open links), the button on it does.
+pub(crate) async fn confirm_page(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let t = token.clone();
+    if !tx::read(&store, &tenant, move |x| foyers::confirm_link_works(x, &t)).await? {
+        let mut r = message_page(
+            &pages,
+            &tenant,
+            &session,
+            "Lien expiré",
+            "Ce lien ne fonctionne plus : il a déjà servi ou a expiré. Connectez-vous : si votre adresse n’est pas encore confirmée, un nouveau lien vous sera envoyé.",
+            Some(("/connexion", "Se connecter")),
+        )?;
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        return Ok(r);
+    }
+    let layout = layout(
+        &tenant,
+        "Confirmer votre adresse",
+        Nav::None,
+        None,
+        &session,
+    )?;
+    form_page(
+        &pages,
+        StatusCode::OK,
+        layout,
+        "Confirmer votre adresse",
+        Some("Pour terminer la création de votre compte, confirmez que cette adresse électronique est bien la vôtre."),
+        Form::new(
+            &format!("/compte/confirmer/{token}"),
+            csrf::token(&session)?,
+            "Confirmer mon adresse",
+            Vec::new(),
+        ),
+    )
+}
+
 pub(crate) async fn confirm(
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
     token: web::Path<String>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     match tx::write(&store, &tenant, move |t| foyers::confirm(t, &token)).await {
@@ -480,7 +565,7 @@ pub(crate) async fn forgot(
     }
     // One link per address and minute or so: the throttle counts requests.
     let key = format!("reset:{email}@{}", tenant.slug);
-    if throttle.check(&key, client.0).is_ok() {
+    if matches!(throttle.check(&key, client.0, false), Ok(w) if w.is_zero()) {
         throttle.failed(&key, client.0);
         let (base, site, login) = (base_url(&req), tenant.name.clone(), email.clone());
         tx::write(&store, &tenant, move |t| {

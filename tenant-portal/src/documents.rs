@@ -43,7 +43,7 @@ pub(crate) fn deposit_form(
         vec![Section::plain(vec![
             Field::select("document_type", "Type de document", options),
             Field::file("pages", "Pages du document", "application/pdf,image/jpeg,image/png", true)
-                .hint("Un fichier PDF, JPEG ou PNG par page (10 Mo au plus chacun). Une photo nette prise avec votre téléphone convient."),
+                .hint("Un fichier PDF, JPEG ou PNG par page (10 Mo au plus chacun ; 10 pages et 30 Mo au plus par envoi). Une photo nette prise avec votre téléphone convient."),
         ])],
     )
     .multipart()
@@ -133,16 +133,17 @@ pub(crate) async fn receive_deposit(
     who: &SignedInHousehold,
     household: i64,
 ) -> Result<Result<i64, (String, AppError)>, AppError> {
-    let form: UploadForm =
-        match upload::receive(payload, session, files, who.tenant.id, &Limits::DOCUMENTS).await {
-            Ok(f) => f,
-            Err(
-                e @ (AppError::TooLarge(_)
-                | AppError::BadRequest(_)
-                | AppError::FilesUnavailable(_)),
-            ) => return Ok(Err((String::new(), e))),
-            Err(e) => return Err(e),
-        };
+    let allowance = tx::read(store, who, move |t| justificatifs::allowance(t, household)).await?;
+    let accept = upload::Accept::new("pages", &Limits::DOCUMENTS).within(allowance);
+    let form: UploadForm = match upload::receive(payload, session, files, who.tenant.id, accept)
+        .await
+    {
+        Ok(f) => f,
+        Err(
+            e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
+        ) => return Ok(Err((String::new(), e))),
+        Err(e) => return Err(e),
+    };
     let chosen = form.field("document_type");
     let pages = form.pages("pages");
     let keys = form.keys();

@@ -207,9 +207,12 @@ pub(crate) async fn add_document(
     let id = id.into_inner();
     let me = me(&store, &who).await?;
     let household = me.household();
-    let form = match upload::receive(payload, &session, &files, who.tenant.id, &Limits::DOCUMENTS)
-        .await
-    {
+    let allowance = tx::read(&store, &who, move |t| {
+        guichet_core::justificatifs::allowance(t, household)
+    })
+    .await?;
+    let accept = upload::Accept::new("pages", &Limits::DOCUMENTS).within(allowance);
+    let form = match upload::receive(payload, &session, &files, who.tenant.id, accept).await {
         Ok(f) => f,
         Err(
             e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
@@ -241,6 +244,14 @@ pub(crate) async fn add_document(
     let t = chosen.clone();
     let done = tx::write(&store, &who, move |x| {
         let document = match reuse {
+            // Pages sent with a document already deposited would be kept
+            // for nothing: say so rather than drop them.
+            Some(_) if !new_pages.is_empty() => {
+                return Err(guichet_core::error::invalid(
+                    "pages",
+                    "choisissez un document déjà déposé, ou envoyez les pages d’un nouveau document, pas les deux",
+                ))
+            }
             Some(d) => d,
             None => {
                 let f = requests::filed(x, household, id)?;

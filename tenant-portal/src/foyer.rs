@@ -40,6 +40,37 @@ struct Show {
     state: String,
     csrf_token: String,
     saved: bool,
+    links: Vec<LinkLine>,
+}
+
+/// A link of the signed-in person's account to FranceConnect.
+#[derive(Serialize)]
+struct LinkLine {
+    issuer: String,
+    subject: String,
+    since: String,
+}
+
+/// The signed-in person's foyer and links to FranceConnect, in one read.
+async fn me_and_links(
+    store: &Store,
+    who: &SignedInHousehold,
+) -> Result<(Me, Vec<LinkLine>), AppError> {
+    let id = who.account_id;
+    tx::read(store, who, move |t| {
+        let me = me_in(t, id)?;
+        let links = foyers::identity_links(t, id)?
+            .into_iter()
+            .map(|l| LinkLine {
+                issuer: l.issuer,
+                subject: l.subject,
+                since: time::datetime_fr(l.since),
+            })
+            .collect();
+        Ok::<_, Error>((me, links))
+    })
+    .await
+    .map_err(signed_in)
 }
 
 fn line(m: &Member, foyer: &Foyer) -> MemberLine {
@@ -102,11 +133,13 @@ fn address_values(foyer: &Foyer) -> impl Fn(&str) -> String + '_ {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn show_page(
     pages: &Renderer,
     tenant: &CurrentTenant,
     session: &Session,
     me: &Me,
+    links: Vec<LinkLine>,
     address: Form,
     status: StatusCode,
     saved: bool,
@@ -128,6 +161,7 @@ fn show_page(
                 .unwrap_or_default(),
             csrf_token: csrf::token(session)?,
             saved,
+            links,
         },
     )
 }
@@ -139,13 +173,14 @@ pub(crate) async fn show(
     store: web::Data<Store>,
     query: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let me = me(&store, &who).await?;
+    let (me, links) = me_and_links(&store, &who).await?;
     let form = address_form(csrf::token(&session)?, address_values(&me.foyer));
     show_page(
         &pages,
         &who.tenant,
         &session,
         &me,
+        links,
         form,
         StatusCode::OK,
         query.contains_key("enregistre"),
@@ -159,7 +194,7 @@ pub(crate) async fn address(
     store: web::Data<Store>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let me = me(&store, &who).await?;
+    let (me, links) = me_and_links(&store, &who).await?;
     let p = Pairs(pairs);
     let mut checks = Checks::default();
     let address = foyers::check_address(|k| p.get(k), "address.", &mut checks);
@@ -178,9 +213,48 @@ pub(crate) async fn address(
         Err(e) => {
             let mut form = address_form(csrf::token(&session)?, |k| p.get(k));
             let status = form.refused(e)?;
-            show_page(&pages, &who.tenant, &session, &me, form, status, false)
+            show_page(
+                &pages,
+                &who.tenant,
+                &session,
+                &me,
+                links,
+                form,
+                status,
+                false,
+            )
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Unlink {
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    subject: String,
+}
+
+/// Removes one of the signed-in person's links to FranceConnect.
+pub(crate) async fn unlink(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    VerifiedForm(form): VerifiedForm<Unlink>,
+) -> Result<HttpResponse, AppError> {
+    let id = who.account_id;
+    tx::write(&store, &who, move |t| {
+        me_in(t, id)?;
+        foyers::unlink_identity(
+            t,
+            id,
+            &form.issuer,
+            &form.subject,
+            crate::franceconnect::PROVIDER,
+        )
+    })
+    .await
+    .map_err(signed_in)?;
+    Ok(see_other("/mon-foyer?enregistre"))
 }
 
 fn actor(me: &Me) -> Actor {

@@ -7,13 +7,14 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_core::auth::password;
+use guichet_core::auth::rate;
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::foyers::{self, Opened, PersonForm};
 use guichet_core::identity::{self, Flavor, Identity, IdentityError, ProviderConfig};
 use guichet_core::store::repo::foyers as rows;
 use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::client::ClientAddr;
+use guichet_web::client::{within, ClientAddr};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
 use guichet_web::identity::{self as oidc, Arrival, Back};
@@ -26,6 +27,8 @@ use crate::account::message_page;
 use crate::page::{address_fields, base_url, layout, render, see_other, Section as Nav};
 
 const PENDING: &str = "fc_pending";
+/// The provider's name, as people know it.
+pub(crate) const PROVIDER: &str = "FranceConnect";
 const IDENTITY: &str = "fc_identity";
 /// Kept in the session for the logout at FranceConnect.
 pub(crate) const ID_TOKEN: &str = "fc_id_token";
@@ -284,11 +287,8 @@ pub(crate) async fn link(
             status,
         )
     };
-    if throttle.check(&key, client.0).is_err() {
-        return refuse(
-            &AppError::TooManyRequests.problem().detail,
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+    if let Err(e) = guichet_web::client::pace(&throttle, &key, client, false).await {
+        return refuse(&e.problem().detail, StatusCode::TOO_MANY_REQUESTS);
     }
     let login = email.clone();
     let found = tx::read(&store, &tenant, move |t| {
@@ -311,12 +311,26 @@ pub(crate) async fn link(
         }
     };
     throttle.succeeded(&key, client.0);
+    let (base, site) = (tenant.base_url().to_owned(), tenant.name.clone());
+    if !account.confirmed {
+        // Knowing a password proves nothing of the address: an account
+        // someone else opened with it must be confirmed by its owner first.
+        let (login, person) = (account.login.clone(), account.individual);
+        let subject = login.clone();
+        if within(&store, rate::ACCOUNT_MAIL, tenant.id, subject).await? {
+            tx::write(&store, &tenant, move |t| {
+                foyers::send_confirmation(t, person, &login, &base, &site)
+            })
+            .await?;
+        }
+        return refuse(
+            "l’adresse électronique de ce compte n’est pas encore confirmée : nous venons de vous renvoyer le lien de confirmation ; ouvrez-le, puis connectez-vous à nouveau avec FranceConnect",
+            StatusCode::FORBIDDEN,
+        );
+    }
     let (issuer, subject, person) = (who.issuer.clone(), who.subject.clone(), account.individual);
     tx::write(&store, &tenant, move |t| {
-        rows::link_identity(t, &issuer, &subject, person, chrono::Utc::now().naive_utc())?;
-        // The link proves the address too: the account is confirmed.
-        rows::confirm_login(t, person, chrono::Utc::now().naive_utc())?;
-        Ok::<_, Error>(())
+        foyers::link_identity(t, person, &issuer, &subject, PROVIDER, &base, &site)
     })
     .await?;
     sign_in(&session, &tenant, account.individual, &who.id_token)
@@ -367,9 +381,11 @@ pub(crate) async fn create(
     let opened = tx::write(&store, &tenant, move |t| {
         match foyers::open_account(t, &visitor, None, &base, &site)? {
             Opened::New { individual, .. } => {
-                let now = chrono::Utc::now().naive_utc();
-                rows::confirm_login(t, individual, now)?;
-                rows::link_identity(t, &w.issuer, &w.subject, individual, now)?;
+                // The address is the one FranceConnect's provider vouches for.
+                rows::confirm_login(t, individual, chrono::Utc::now().naive_utc())?;
+                foyers::link_identity(
+                    t, individual, &w.issuer, &w.subject, PROVIDER, &base, &site,
+                )?;
                 Ok(Some(individual))
             }
             Opened::Existing => Ok::<_, Error>(None),

@@ -128,6 +128,12 @@ pub fn routes() -> RouteTable {
         .get(
             "/compte/confirmer/{token}",
             Anyone,
+            "account.confirm-form",
+            account::confirm_page,
+        )
+        .post(
+            "/compte/confirmer/{token}",
+            Anyone,
             "account.confirm",
             account::confirm,
         )
@@ -192,6 +198,12 @@ pub fn routes() -> RouteTable {
             Household,
             "member.remove",
             foyer::remove,
+        )
+        .post(
+            "/mon-foyer/franceconnect/retirer",
+            Household,
+            "foyer.identity-unlink",
+            foyer::unlink,
         )
         .get(
             "/mon-foyer/historique",

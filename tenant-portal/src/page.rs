@@ -3,7 +3,7 @@
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use guichet_core::foyers::{self, Foyer, Member};
 use guichet_core::store::Store;
 use guichet_core::store::TenantTx;
@@ -137,11 +137,7 @@ pub(crate) fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// `https://host` of this request, for the links mailed to households.
-pub(crate) fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
+pub(crate) use guichet_web::tenant::base_url;
 
 /// « Erreur : » before the title of a page that shows errors (RGAA 11.10).
 pub(crate) fn error_title(title: &str, has_errors: bool) -> String {

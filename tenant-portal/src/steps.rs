@@ -4,10 +4,12 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use guichet_core::auth::rate;
 use guichet_core::requests::{self, Filed};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_domain::forms::{to_input, Context, Field as Def, FieldError, Input};
+use guichet_web::client::within;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Form};
 use guichet_web::principal::SignedInHousehold;
@@ -232,6 +234,12 @@ pub(crate) async fn save(
         Ok((Ok(()), _)) if later && me.foyer.temporary => {
             // Without an account, the way back is a link sent by e-mail.
             let (household, base, site) = (me.household(), base_url(&req), who.tenant.name.clone());
+            // A few links an hour to one address; beyond, the last one sent
+            // still works.
+            let email = me.person.email.clone();
+            if !within(&store, rate::RESUME_MAIL, who.tenant.id, email).await? {
+                return Ok(see_other(&format!("/mes-demandes/{id}?enregistre")));
+            }
             tx::write(&store, &who, move |t| {
                 requests::send_resume_link(t, household, id, &base, &site)
             })

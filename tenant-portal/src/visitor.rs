@@ -5,10 +5,12 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use guichet_core::auth::rate;
 use guichet_core::foyers;
 use guichet_core::requests;
 use guichet_core::store::Store;
 use guichet_domain::household::Title;
+use guichet_web::client::{within, ClientAddr};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
 use guichet_web::session::{self, SessionPrincipal};
@@ -94,6 +96,7 @@ pub(crate) async fn start(
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
     code: web::Path<String>,
+    client: ClientAddr,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let offer = offer(&store, &tenant, &code).await?;
@@ -116,6 +119,17 @@ pub(crate) async fn start(
             return form_page(&pages, status, layout, &heading, None, f);
         }
     };
+    // Each start makes a foyer and a session: a few an hour per address.
+    if !within(
+        &store,
+        rate::VISITOR_FROM_ADDRESS,
+        tenant.id,
+        client.subject(),
+    )
+    .await?
+    {
+        return crate::account::too_many(&pages, &tenant, &session);
+    }
     let (t, code) = (tenant.clone(), code.into_inner());
     let (person, id, first) = tx::write(&store, &tenant, move |x| {
         let (household, person) = foyers::open_temporary(x, &visitor)?;

@@ -12,6 +12,12 @@ pub struct Browser {
     pub host: String,
     pub cookie_name: &'static str,
     pub cookie: Option<Cookie<'static>>,
+    /// Headers sent with every request (a client that forges some).
+    pub headers: Vec<(&'static str, String)>,
+    /// The address it connects from (none by default, as in-process).
+    pub peer: Option<std::net::SocketAddr>,
+    /// The other cookies the server set (a device cookie), sent back.
+    pub others: Vec<Cookie<'static>>,
 }
 
 pub struct Answer {
@@ -21,11 +27,35 @@ pub struct Answer {
 }
 
 impl Browser {
+    /// This browser, connecting from `ip`.
+    pub fn from(mut self, ip: &str) -> Browser {
+        self.peer = Some(std::net::SocketAddr::new(ip.parse().unwrap(), 40000));
+        self
+    }
+
+    /// This browser, sending on every request the headers a reverse proxy
+    /// would add, forged to name another host and scheme.
+    pub fn forging_forwarded_headers(mut self) -> Browser {
+        self.headers = vec![
+            (
+                "forwarded",
+                "for=203.0.113.9;host=evil.example;proto=https".into(),
+            ),
+            ("x-forwarded-host", "evil2.example".into()),
+            ("x-forwarded-proto", "https".into()),
+            ("x-forwarded-for", "203.0.113.9".into()),
+        ];
+        self
+    }
+
     pub fn provisioning() -> Browser {
         Browser {
             host: "127.0.0.1:8081".into(),
             cookie_name: "guichet_provisioning",
             cookie: None,
+            headers: Vec::new(),
+            peer: None,
+            others: Vec::new(),
         }
     }
 
@@ -35,6 +65,9 @@ impl Browser {
             host: format!("{slug}.localhost:8080"),
             cookie_name: "guichet_agents",
             cookie: None,
+            headers: Vec::new(),
+            peer: None,
+            others: Vec::new(),
         }
     }
 
@@ -44,6 +77,9 @@ impl Browser {
             host: format!("{slug}.localhost:8080"),
             cookie_name: "guichet_portail",
             cookie: None,
+            headers: Vec::new(),
+            peer: None,
+            others: Vec::new(),
         }
     }
 
@@ -53,16 +89,28 @@ impl Browser {
         B: MessageBody,
     {
         let mut req = req.insert_header((header::HOST, self.host.clone()));
+        for h in &self.headers {
+            req = req.insert_header(h.clone());
+        }
+        if let Some(peer) = self.peer {
+            req = req.peer_addr(peer);
+        }
         if let Some(c) = &self.cookie {
             req = req.cookie(c.clone());
         }
+        for c in &self.others {
+            req = req.cookie(c.clone());
+        }
         let res = test::call_service(app, req.to_request()).await;
-        if let Some(c) = res
-            .response()
-            .cookies()
-            .find(|c| c.name() == self.cookie_name)
-        {
-            self.cookie = (!c.value().is_empty()).then(|| c.into_owned());
+        for c in res.response().cookies() {
+            if c.name() == self.cookie_name {
+                self.cookie = (!c.value().is_empty()).then(|| c.into_owned());
+            } else {
+                self.others.retain(|o| o.name() != c.name());
+                if !c.value().is_empty() {
+                    self.others.push(c.into_owned());
+                }
+            }
         }
         let status = res.status();
         let location = res
@@ -94,6 +142,9 @@ impl Browser {
         let mut req = TestRequest::get()
             .uri(path)
             .insert_header((header::HOST, self.host.clone()));
+        for h in &self.headers {
+            req = req.insert_header(h.clone());
+        }
         if let Some(c) = &self.cookie {
             req = req.cookie(c.clone());
         }

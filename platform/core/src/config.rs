@@ -80,6 +80,8 @@ pub struct Config {
     /// Session cookies marked `Secure` (sent over HTTPS only): on behind a
     /// TLS reverse proxy, off for plain http on loopback.
     pub secure_cookies: bool,
+    /// Serve off loopback without `secure_cookies` (a trusted network).
+    pub allow_plain_http: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed; nobody else's is.
     pub trusted_proxies: TrustedProxies,
     /// Sessions end after this long without a request…
@@ -124,6 +126,7 @@ impl std::fmt::Debug for Config {
             .field("smtp_from", &self.smtp_from)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .field("secure_cookies", &self.secure_cookies)
+            .field("allow_plain_http", &self.allow_plain_http)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
@@ -168,6 +171,7 @@ const KEYS: &[(&str, &str)] = &[
     ("smtp_from", "GUICHET_SMTP_FROM"),
     ("secret_key", "GUICHET_SECRET_KEY"),
     ("secure_cookies", "GUICHET_SECURE_COOKIES"),
+    ("allow_plain_http", "GUICHET_ALLOW_PLAIN_HTTP"),
     ("trusted_proxies", "GUICHET_TRUSTED_PROXIES"),
     ("session_idle_minutes", "GUICHET_SESSION_IDLE_MINUTES"),
     ("session_max_hours", "GUICHET_SESSION_MAX_HOURS"),
@@ -203,6 +207,17 @@ pub const DEFAULT_DATA_DIR: &str = "data";
 pub const DEFAULT_SMTP_FROM: &str = "Guichet <ne-pas-repondre@localhost>";
 
 impl Config {
+    /// Why serving as configured would be unsafe: session cookies sent in
+    /// clear to clients off this machine.
+    pub fn serving_problem(&self) -> Option<String> {
+        (!self.listen.ip().is_loopback() && !self.secure_cookies && !self.allow_plain_http).then(|| {
+            format!(
+                "GUICHET_LISTEN ({}) écoute hors de cette machine sans GUICHET_SECURE_COOKIES=true : les cookies de session circuleraient en clair. Servez derrière un mandataire inverse en HTTPS avec GUICHET_SECURE_COOKIES=true, ou, sur un réseau de confiance seulement, GUICHET_ALLOW_PLAIN_HTTP=true",
+                self.listen
+            )
+        })
+    }
+
     /// Reads the file (if any), then the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         Self::load_from(file, |name| std::env::var(name).ok())
@@ -354,6 +369,7 @@ impl Config {
             }
         };
         let secure_cookies = parse_bool("GUICHET_SECURE_COOKIES", get("secure_cookies"))?;
+        let allow_plain_http = parse_bool("GUICHET_ALLOW_PLAIN_HTTP", get("allow_plain_http"))?;
         let trusted_proxies = match get("trusted_proxies") {
             None => TrustedProxies::default(),
             Some(v) => TrustedProxies::parse(v).map_err(|_| {
@@ -481,6 +497,7 @@ impl Config {
             smtp_from,
             secret_key,
             secure_cookies,
+            allow_plain_http,
             trusted_proxies,
             session_idle,
             session_max,

@@ -99,37 +99,67 @@ impl FileKind {
     }
 }
 
-/// What a route accepts.
+/// What a route accepts: each file, and the form's files together.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Bytes of one file.
     pub max_bytes: u64,
     pub kinds: &'static [FileKind],
+    /// Files in one form.
+    pub max_files: usize,
+    /// Bytes of all the form's files.
+    pub max_total: u64,
 }
 
 impl Limits {
-    /// Justificatifs: scans and photos of papers, 10 Mio each.
+    /// Justificatifs: scans and photos of papers, 10 Mio each, ten pages
+    /// and 30 Mio a form.
     pub const DOCUMENTS: Limits = Limits {
         max_bytes: 10 * 1024 * 1024,
         kinds: &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
+        max_files: 10,
+        max_total: 30 * 1024 * 1024,
+    };
+
+    /// One page added to a justificatif.
+    pub const PAGE: Limits = Limits {
+        max_files: 1,
+        max_total: 10 * 1024 * 1024,
+        ..Limits::DOCUMENTS
     };
 
     /// Logos: PNG or JPEG, 1 Mio.
     pub const LOGOS: Limits = Limits {
         max_bytes: 1024 * 1024,
         kinds: &[FileKind::Png, FileKind::Jpeg],
+        max_files: 1,
+        max_total: 1024 * 1024,
     };
 
     /// The collectivité's documents for the public: PDF, 10 Mio.
     pub const PUBLICATIONS: Limits = Limits {
         max_bytes: 10 * 1024 * 1024,
         kinds: &[FileKind::Pdf],
+        max_files: 1,
+        max_total: 10 * 1024 * 1024,
     };
 
     /// The portal's style sheet: CSS, 200 kio.
     pub const STYLE: Limits = Limits {
         max_bytes: 200 * 1024,
         kinds: &[FileKind::Css],
+        max_files: 1,
+        max_total: 200 * 1024,
     };
+
+    /// These limits for one more file when `used` bytes of the form are
+    /// taken: the file may not exceed what is left of the total.
+    pub fn next_file(&self, used: u64) -> Limits {
+        Limits {
+            max_bytes: self.max_bytes.min(self.max_total.saturating_sub(used)),
+            ..*self
+        }
+    }
 
     fn kinds_fr(&self) -> String {
         let labels: Vec<&str> = self.kinds.iter().map(|k| k.label()).collect();
@@ -159,7 +189,15 @@ pub enum FileError {
     Unavailable(String),
 }
 
-fn human_size(bytes: u64) -> String {
+/// What is left of what a foyer may upload today (justificatifs): files
+/// stored for nobody's use cost the collectivité, so a day has a ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+pub fn human_size(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{} Mo", bytes / (1024 * 1024))
     } else {
@@ -400,6 +438,56 @@ impl FileStore {
             .map_err(unavailable)?;
         keys.sort();
         Ok(keys)
+    }
+
+    /// The keys of collectivité `tenant`'s objects stored before `before`.
+    pub async fn keys_before(
+        &self,
+        tenant: TenantId,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<String>, FileError> {
+        let prefix = Path::from(format!("t{}", tenant.get()));
+        self.inner
+            .list(Some(&prefix))
+            .try_filter(|meta| futures_util::future::ready(meta.last_modified < before))
+            .map_ok(|meta| meta.location.to_string())
+            .try_collect()
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Removes the objects of `tenant` that no row records, stored before
+    /// `before` (a day ago for the job: an upload in progress has no row
+    /// yet): what a refused or interrupted form may have left. Returns how
+    /// many went.
+    pub fn sweep_blocking(
+        &self,
+        store: &crate::store::Store,
+        tenant: TenantId,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, FileError> {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| FileError::Unavailable(e.to_string()))?;
+                runtime.block_on(async {
+                    let keys = self.keys_before(tenant, before).await?;
+                    let recorded = store
+                        .read(tenant, |tx| rows::recorded_keys(tx, &keys))
+                        .map_err(|e| FileError::Unavailable(e.to_string()))?;
+                    let mut swept = 0;
+                    for key in keys.iter().filter(|k| !recorded.contains(*k)) {
+                        self.delete(key).await?;
+                        swept += 1;
+                    }
+                    Ok(swept)
+                })
+            })
+            .join()
+            .unwrap_or_else(|_| Err(FileError::Unavailable("balayage interrompu".into())))
+        })
     }
 
     /// Removes a file; removing one already gone is not an error.

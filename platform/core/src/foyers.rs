@@ -618,6 +618,27 @@ fn mail_error(e: outbox::OutboxError) -> Error {
     }
 }
 
+/// Days an account whose address was never confirmed is kept: it signs
+/// nobody in, and someone may have opened it with another's address.
+pub const UNCONFIRMED_KEEP_DAYS: i64 = 30;
+
+/// Forgets the foyers of sign-ups never confirmed for
+/// [`UNCONFIRMED_KEEP_DAYS`] (nothing filed, nothing deposited, never seen
+/// by an agent); how many went.
+pub fn purge_unconfirmed(tx: &mut TenantTx<'_>) -> Result<usize, Error> {
+    let before = now() - Duration::days(UNCONFIRMED_KEEP_DAYS);
+    let gone = repo::unconfirmed_households(tx, before)?;
+    for household in &gone {
+        repo::delete_household(tx, *household)?;
+    }
+    Ok(gone.len())
+}
+
+/// Whether a confirmation link still works (to show its page).
+pub fn confirm_link_works(tx: &mut TenantTx<'_>, secret: &str) -> Result<bool, Error> {
+    Ok(repo::token(tx, &secret_digest(secret), "confirm", now())?.is_some())
+}
+
 /// Spends a confirmation link: the person whose address it confirms.
 pub fn confirm(tx: &mut TenantTx<'_>, secret: &str) -> Result<i64, Error> {
     let digest = secret_digest(secret);
@@ -738,6 +759,9 @@ pub fn reset_password(
     let individual = token.individual_id.ok_or(Error::NotFound)?;
     repo::set_password(tx, individual, password_hash)?;
     repo::confirm_login(tx, individual, now())?;
+    // Whoever once knew the password may have linked their own identity:
+    // the person links theirs again after signing in.
+    let unlinked = repo::unlink_identities(tx, individual, None)?;
     let tenant = tx.tenant();
     sessions::revoke(
         tx.conn(),
@@ -758,8 +782,108 @@ pub fn reset_password(
             "Nouveau mot de passe choisi par lien envoyé par courriel".into(),
             None,
         )?;
+        if unlinked > 0 {
+            event(
+                tx,
+                person.household_id,
+                Some(individual),
+                "Modification",
+                &Actor::household(&person),
+                "Liaisons FranceConnect retirées avec le nouveau mot de passe".into(),
+                None,
+            )?;
+        }
     }
     Ok(individual)
+}
+
+/// A person's account linked to an identity provider's subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityLink {
+    pub issuer: String,
+    pub subject: String,
+    pub since: NaiveDateTime,
+}
+
+pub fn identity_links(tx: &mut TenantTx<'_>, individual: i64) -> Result<Vec<IdentityLink>, Error> {
+    Ok(repo::identity_links_of(tx, individual)?
+        .into_iter()
+        .map(|(issuer, subject, since)| IdentityLink {
+            issuer,
+            subject,
+            since,
+        })
+        .collect())
+}
+
+/// Links a confirmed account to an identity provider's subject (`provider`
+/// names it for people: « FranceConnect »), in the foyer's history, and tells
+/// the account's address at once: a link nobody asked for is seen and
+/// removed from « Mon foyer ». An unconfirmed account is refused: linking
+/// proves nothing about the address, and never confirms it.
+pub fn link_identity(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+    issuer: &str,
+    subject: &str,
+    provider: &str,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    let login = repo::login_of(tx, individual)?.ok_or(Error::NotFound)?;
+    if login.confirmed_at.is_none() {
+        return Err(Error::Refused(format!(
+            "ce compte n’est pas encore confirmé : ouvrez le lien de confirmation reçu par courriel, connectez-vous, puis reliez votre compte à {provider}"
+        )));
+    }
+    let at = now();
+    repo::link_identity(tx, issuer, subject, individual, at)?;
+    let person = repo::individual(tx, individual)?.ok_or(Error::NotFound)?;
+    event(
+        tx,
+        person.household_id,
+        Some(individual),
+        "Modification",
+        &Actor::household(&person),
+        format!("Compte relié à {provider}"),
+        None,
+    )?;
+    let when = crate::domain::time::datetime_fr(at);
+    outbox::enqueue(
+        tx,
+        &login.login,
+        &format!("{site} : votre compte est relié à {provider}"),
+        &format!(
+            "Bonjour,\n\nVotre compte du portail des démarches de {site} a été relié à {provider} le {when}. Vous pourrez désormais vous connecter avec {provider}.\n\nSi ce n’est pas vous, retirez cette liaison dans « Mon foyer » ({base_url}/mon-foyer), puis choisissez un nouveau mot de passe ({base_url}/mot-de-passe-oublie).\n"
+        ),
+    )
+    .map_err(mail_error)?;
+    Ok(())
+}
+
+/// Removes one of a person's links to an identity provider, in the foyer's
+/// history; `NotFound` when the person has no such link.
+pub fn unlink_identity(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+    issuer: &str,
+    subject: &str,
+    provider: &str,
+) -> Result<(), Error> {
+    if repo::unlink_identities(tx, individual, Some((issuer, subject)))? == 0 {
+        return Err(Error::NotFound);
+    }
+    let person = repo::individual(tx, individual)?.ok_or(Error::NotFound)?;
+    event(
+        tx,
+        person.household_id,
+        Some(individual),
+        "Modification",
+        &Actor::household(&person),
+        format!("Liaison à {provider} retirée"),
+        None,
+    )?;
+    Ok(())
 }
 
 /// A member as the foyer's pages show it.

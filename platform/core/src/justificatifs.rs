@@ -8,7 +8,7 @@ use crate::domain::documents::{self as types, DocumentState};
 use crate::domain::requests::RequestState;
 use crate::domain::time;
 use crate::error::Error;
-use crate::files::{self, FileRecord, StoredFile};
+use crate::files::{self, Allowance, FileRecord, StoredFile};
 use crate::store::repo::justificatifs::{self as repo, DocumentRow};
 use crate::store::repo::requests as requests_repo;
 use crate::store::TenantTx;
@@ -94,7 +94,34 @@ pub fn deposit(
     document_type: &str,
     pages: &[(StoredFile, String)],
 ) -> Result<i64, Error> {
+    let bytes: u64 = pages.iter().map(|(f, _)| f.size).sum();
+    let (files, total) = repo::add_upload_usage(
+        tx,
+        household,
+        time::today(),
+        pages.len() as i64,
+        i64::try_from(bytes).unwrap_or(i64::MAX),
+    )?;
+    if files > DAILY_FILES as i64 || total > DAILY_BYTES as i64 {
+        return Err(Error::Refused(
+            "vous avez atteint ce que l’on peut envoyer en une journée (nombre de fichiers ou taille) : réessayez demain, ou apportez vos documents à la mairie".into(),
+        ));
+    }
     deposit_from(tx, household, document_type, pages, "household")
+}
+
+/// Files a foyer may upload in a day (Europe/Paris), and their bytes: a
+/// family's papers fit many times over; a robot's do not.
+pub const DAILY_FILES: u64 = 100;
+pub const DAILY_BYTES: u64 = 200 * 1024 * 1024;
+
+/// What foyer `household` may still upload today.
+pub fn allowance(tx: &mut TenantTx<'_>, household: i64) -> Result<Allowance, Error> {
+    let (files, bytes) = repo::upload_usage(tx, household, time::today())?;
+    Ok(Allowance {
+        files: DAILY_FILES.saturating_sub(files.max(0) as u64),
+        bytes: DAILY_BYTES.saturating_sub(bytes.max(0) as u64),
+    })
 }
 
 /// A deposit by the household or, at the counter, by an agent (`origin`).

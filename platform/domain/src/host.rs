@@ -20,6 +20,31 @@ pub fn normalize(header: &str) -> Option<String> {
     is_valid(&host).then_some(host)
 }
 
+/// The origin (`scheme://host[:port]`) of the links that a request made
+/// under this `Host` header may hand out, mailed or redirected to: the host
+/// the gate resolved to a collectivité, never a forwarded one. A registered
+/// name is served over https behind the reverse proxy (no port); a
+/// `{slug}.localhost` name over plain http on this machine, port kept.
+pub fn origin(header: &str) -> Option<String> {
+    let host = normalize(header)?;
+    if host.starts_with('[') {
+        return None;
+    }
+    if host.ends_with(".localhost") || host == "localhost" {
+        let port = header
+            .trim()
+            .rsplit_once(':')
+            .map(|(_, p)| p)
+            .filter(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+        Some(match port {
+            Some(port) => format!("http://{host}:{port}"),
+            None => format!("http://{host}"),
+        })
+    } else {
+        Some(format!("https://{host}"))
+    }
+}
+
 /// A DNS name: labels of letters, digits and inner hyphens, 253 characters at most.
 pub fn is_valid(host: &str) -> bool {
     !host.is_empty()
@@ -44,6 +69,24 @@ pub fn localhost_slug(host: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_come_from_the_host_alone() {
+        assert_eq!(
+            origin("Demo.localhost:8080").as_deref(),
+            Some("http://demo.localhost:8080")
+        );
+        assert_eq!(
+            origin("demo.localhost").as_deref(),
+            Some("http://demo.localhost")
+        );
+        assert_eq!(
+            origin("mairie.example.fr.:443").as_deref(),
+            Some("https://mairie.example.fr")
+        );
+        assert_eq!(origin("[::1]:8080"), None);
+        assert_eq!(origin("evil.example/x"), None);
+    }
 
     #[test]
     fn normalizes_headers() {

@@ -13,6 +13,7 @@ use guichet_core::directory::Directory;
 use guichet_core::files::FileStore;
 use guichet_core::store::Store;
 use guichet_web::client::TrustedProxies;
+use guichet_web::device::DeviceCookies;
 use guichet_web::logging::GuichetRootSpan;
 use guichet_web::session::{DbSessionStore, Plane};
 use guichet_web::tenant::TenantCache;
@@ -94,6 +95,11 @@ impl Shared {
         );
         session::middleware(store, &self.key, self.secure_cookies)
     }
+
+    /// The device cookies of the sign-in pages (`guichet_web::device`).
+    pub fn devices(&self) -> web::Data<DeviceCookies> {
+        web::Data::new(DeviceCookies::new(&self.key, self.secure_cookies))
+    }
 }
 
 /// PayFiP at `url`, or at the DGFiP's address.
@@ -131,6 +137,7 @@ pub fn public_app(
         .app_data(shared.proconnect.clone())
         .app_data(shared.sms.clone())
         .app_data(shared.online.clone())
+        .app_data(shared.devices())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers(shared.secure_cookies))
@@ -175,6 +182,7 @@ pub fn provisioning_app(
         .app_data(shared.throttle.clone())
         .app_data(shared.trusted_proxies.clone())
         .app_data(shared.provisioning.clone())
+        .app_data(shared.devices())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers(shared.secure_cookies))

@@ -101,5 +101,10 @@ pub enum AdminCommand {
         /// Days the token is valid (1 to 365).
         #[arg(long, default_value_t = 90)]
         days: i64,
+        /// The one API the token opens: `backoffice` (an agent's, with their
+        /// rights; the default for agents) or `provisioning` (super-admins,
+        /// and referential admins who ask for it).
+        #[arg(long, value_parser = ["backoffice", "provisioning"])]
+        scope: Option<String>,
     },
 }

@@ -9,7 +9,7 @@ use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::config::Config;
 use guichet_core::directory::Directory;
 use guichet_core::files::FileStore;
-use guichet_core::jobs::{self, Job, Runner};
+use guichet_core::jobs::{self, Job, JobError, Runner};
 use guichet_core::mail::smtp::SmtpSender;
 use guichet_core::mail::worker;
 use guichet_core::provisioning::{principal, sync, ProvisioningError};
@@ -213,14 +213,21 @@ fn operator() -> String {
     format!("cli:{user}")
 }
 
-pub fn admin_token(config: &Config, login: &str, revoke: bool, days: i64) -> Result<(), Failure> {
+pub fn admin_token(
+    config: &Config,
+    login: &str,
+    revoke: bool,
+    days: i64,
+    scope: Option<&str>,
+) -> Result<(), Failure> {
     let store = open_store(config)?;
     if revoke {
         let n = principal::revoke_tokens(&store, login, &operator())?;
         println!("{n} jeton(s) révoqué(s) pour « {login} ».");
         return Ok(());
     }
-    let token = principal::issue_token(&store, login, days, &operator())?;
+    let scope = scope.and_then(principal::Scope::parse);
+    let token = principal::issue_scoped_token(&store, login, scope, days, &operator())?;
     println!("{token}");
     Ok(())
 }
@@ -267,6 +274,9 @@ fn check_row_security(store: &Store) -> Result<(), Failure> {
 /// `with_test_bank`: the demo's, which pays against the test bank (started
 /// here on GUICHET_TEST_BANK_LISTEN) unless GUICHET_PAYFIP_URL is set.
 pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(), Failure> {
+    if let Some(problem) = config.serving_problem() {
+        return Err(Failure(problem));
+    }
     {
         // Checked on a pool that opens nothing by itself: a refusal here exits
         // with no connection being opened in the background.
@@ -505,9 +515,42 @@ pub fn jobs_runner(
             Duration::from_secs(24 * 3600),
             |s: &Store, _: &Job| {
                 s.platform_write(|c| jobs::purge_finished(c, 7, 90))?;
+                guichet_core::auth::rate::purge(s)?;
+                Ok(())
+            },
+        )
+        .every(
+            "accounts.purge",
+            Duration::from_secs(24 * 3600),
+            |s: &Store, _: &Job| {
+                for tenant in s.platform_read(guichet_core::tenancy::ids)? {
+                    let n = s
+                        .write(tenant, guichet_core::foyers::purge_unconfirmed)
+                        .map_err(|e| JobError::Retry(e.to_string()))?;
+                    if n > 0 {
+                        tracing::info!(%tenant, purged = n, "comptes jamais confirmés supprimés");
+                    }
+                }
                 Ok(())
             },
         );
+    let swept = files.clone();
+    let runner = runner.every(
+        "files.sweep",
+        Duration::from_secs(24 * 3600),
+        move |s: &Store, _: &Job| {
+            let before = chrono::Utc::now() - chrono::Duration::days(1);
+            for tenant in s.platform_read(guichet_core::tenancy::ids)? {
+                let n = swept
+                    .sweep_blocking(s, tenant, before)
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                if n > 0 {
+                    tracing::info!(%tenant, swept = n, "fichiers sans enregistrement supprimés");
+                }
+            }
+            Ok(())
+        },
+    );
     let runner = guichet_core::requests::register(runner, config.listen.port());
     let gateway = config.sms.clone().map(|c| {
         std::sync::Arc::new(guichet_core::sms::Brevo::new(c))

@@ -37,7 +37,8 @@ fn main() -> ExitCode {
                 login,
                 revoke,
                 days,
-            }) => commands::admin_token(&config, &login, revoke, days),
+                scope,
+            }) => commands::admin_token(&config, &login, revoke, days, scope.as_deref()),
             Command::Jobs { retry } => commands::jobs(&config, retry),
             Command::TestBank {
                 without_notifications,

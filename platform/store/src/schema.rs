@@ -82,6 +82,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
+        scope -> Text,
     }
 }
 
@@ -572,6 +573,24 @@ diesel::table! {
         request_id -> BigInt,
         agent_id -> BigInt,
         taken_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    upload_usage (tenant_id, household_id, day) {
+        tenant_id -> BigInt,
+        household_id -> BigInt,
+        day -> Date,
+        files -> BigInt,
+        bytes -> BigInt,
+    }
+}
+
+diesel::table! {
+    rate_counts (key, window_start) {
+        key -> Text,
+        window_start -> Timestamp,
+        hits -> BigInt,
     }
 }
 

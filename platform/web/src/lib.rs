@@ -6,6 +6,7 @@ pub mod categories;
 pub mod charts;
 pub mod client;
 pub mod csrf;
+pub mod device;
 pub mod error;
 pub mod forms;
 pub mod health;

@@ -70,3 +70,49 @@ fn is_cross_site(req: &ServiceRequest) -> bool {
     let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
     !origin_host.eq_ignore_ascii_case(host)
 }
+
+/// `target` if it is a path of this site, safe to send as `Location` after a
+/// sign-in (a « suite » or return address): it starts with one `/`, never
+/// `//` or `/\` (another host), and holds only the characters a URL's path
+/// and query are written with — no control character or white space, which
+/// browsers strip (`/\t/evil.example` reads as `//evil.example`), no
+/// backslash, which they read as `/`.
+pub fn local_path(target: &str) -> Option<&str> {
+    let rest = target.strip_prefix('/')?;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/-._~%!$&'()*+,;=:@?#".contains(c);
+    (target.len() <= 2000 && !rest.starts_with('/') && target.chars().all(allowed))
+        .then_some(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        for ok in [
+            "/",
+            "/mes-demandes",
+            "/demarches/x?etape=2&a=b%20c",
+            "/mes-demandes/3#messages",
+        ] {
+            assert_eq!(local_path(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "mes-demandes",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "\t/evil.example",
+            "https://evil.example",
+            "/%09/ok-but\u{0}",
+            "/é",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(local_path(&format!("/{}", "a".repeat(2000))), None);
+    }
+}

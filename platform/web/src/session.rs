@@ -98,11 +98,39 @@ async fn run<T: Send + 'static>(
     Ok(actix_web::web::block(f).await??)
 }
 
+/// The state of a session nobody signed in to (a form's CSRF token, a
+/// pending OpenID Connect state, a one-shot message) travels in the cookie
+/// itself, encrypted and signed by the middleware: visiting a page writes no
+/// row. Its key is that state as JSON, told from a random key by its `{`.
+const ANONYMOUS_STATE_MAX: usize = 1024;
+
+fn anonymous_key(state: &HashMap<String, String>) -> Option<SessionKey> {
+    if state.contains_key(WHO) {
+        return None;
+    }
+    let json = serde_json::to_string(state).ok()?;
+    (json.len() <= ANONYMOUS_STATE_MAX)
+        .then(|| SessionKey::try_from(json).ok())
+        .flatten()
+}
+
+fn is_anonymous(key: &SessionKey) -> bool {
+    key.as_ref().starts_with('{')
+}
+
 impl SessionStore for DbSessionStore {
     async fn load(
         &self,
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
+        if is_anonymous(session_key) {
+            // Never a principal: a cookie cannot sign anybody in.
+            return Ok(
+                serde_json::from_str::<HashMap<String, String>>(session_key.as_ref())
+                    .ok()
+                    .filter(|state| !state.contains_key(WHO)),
+            );
+        }
         let (store, id, plane, idle) = (
             self.store.clone(),
             digest(session_key.as_ref()),
@@ -119,6 +147,9 @@ impl SessionStore for DbSessionStore {
         state: HashMap<String, String>,
         _ttl: &actix_web::cookie::time::Duration,
     ) -> Result<SessionKey, SaveError> {
+        if let Some(key) = anonymous_key(&state) {
+            return Ok(key);
+        }
         let key = new_key();
         let (store, id, plane, max) = (self.store.clone(), digest(&key), self.plane, self.max);
         run(move || rows::insert(&store, &id, plane, &state, max))
@@ -133,17 +164,21 @@ impl SessionStore for DbSessionStore {
         state: HashMap<String, String>,
         ttl: &actix_web::cookie::time::Duration,
     ) -> Result<SessionKey, UpdateError> {
-        let (store, id) = (self.store.clone(), digest(session_key.as_ref()));
-        let kept = state.clone();
-        let updated = run(move || rows::update(&store, &id, &kept))
-            .await
-            .map_err(UpdateError::Other)?;
-        if updated {
-            return Ok(session_key);
-        }
-        // Revoked meanwhile: a new session, without the principal it had.
-        let mut state = state;
-        state.remove(WHO);
+        let state = if is_anonymous(&session_key) {
+            state
+        } else {
+            let (store, id) = (self.store.clone(), digest(session_key.as_ref()));
+            let kept = state.clone();
+            let updated = run(move || rows::update(&store, &id, &kept))
+                .await
+                .map_err(UpdateError::Other)?;
+            if updated {
+                return Ok(session_key);
+            }
+            // Revoked meanwhile: nothing of it is saved back (a principal a
+            // plane keeps beside `who` included), the browser starts afresh.
+            HashMap::new()
+        };
         self.save(state, ttl).await.map_err(|e| match e {
             SaveError::Serialization(e) => UpdateError::Serialization(e),
             SaveError::Other(e) => UpdateError::Other(e),
@@ -159,6 +194,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
+        if is_anonymous(session_key) {
+            return Ok(());
+        }
         let (store, id) = (self.store.clone(), digest(session_key.as_ref()));
         run(move || rows::delete(&store, &id)).await
     }

@@ -22,14 +22,28 @@ use super::{blocking, AppError};
 use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
 
-/// The collectivité that the gate resolved for this request.
+/// The collectivité that the gate resolved for this request, and the origin
+/// under which it was asked for.
 #[derive(Debug, Clone)]
-pub struct CurrentTenant(Arc<Tenant>);
+pub struct CurrentTenant {
+    tenant: Arc<Tenant>,
+    origin: Arc<str>,
+}
 
 impl Deref for CurrentTenant {
     type Target = Tenant;
     fn deref(&self) -> &Tenant {
-        &self.0
+        &self.tenant
+    }
+}
+
+impl CurrentTenant {
+    /// `scheme://host[:port]` of the links this request hands out (mailed,
+    /// redirected, given to a bank or an identity provider): made from the
+    /// `Host` that the gate resolved ([`guichet_core::domain::host::origin`]), never
+    /// from `Forwarded` or `X-Forwarded-*`, which any client can write.
+    pub fn base_url(&self) -> &str {
+        &self.origin
     }
 }
 
@@ -108,6 +122,15 @@ impl TenantCache {
     }
 }
 
+/// [`CurrentTenant::base_url`] of the request: what every plane's links are
+/// made from. Empty (relative links) only outside the gate, which no route is.
+pub fn base_url(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<CurrentTenant>()
+        .map(|t| t.base_url().to_owned())
+        .unwrap_or_default()
+}
+
 /// Middleware: resolves the collectivité or answers 404; records its slug on
 /// the request's log span.
 pub async fn gate(
@@ -130,6 +153,7 @@ pub async fn gate(
         .app_data::<web::Data<TenantCache>>()
         .cloned()
         .ok_or_else(|| AppError::Internal("cache des collectivités absent".into()))?;
+    let origin = guichet_core::domain::host::origin(&host);
     let tenant = match cache.resolve(store.get_ref().clone(), host).await {
         Ok(Some(tenant)) => tenant,
         Ok(None) => {
@@ -139,8 +163,17 @@ pub async fn gate(
         }
         Err(e) => return Ok(req.error_response(e).map_into_right_body()),
     };
+    // A host that resolved is a valid name, so it has an origin.
+    let Some(origin) = origin else {
+        return Ok(req
+            .error_response(AppError::UnknownTenant)
+            .map_into_right_body());
+    };
     tracing::Span::current().record("tenant", tenant.slug.as_str());
-    req.extensions_mut().insert(CurrentTenant(tenant));
+    req.extensions_mut().insert(CurrentTenant {
+        tenant,
+        origin: origin.into(),
+    });
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)

@@ -1,10 +1,13 @@
 //! Forms with files (`multipart/form-data`) and file downloads.
 //!
 //! [`receive`] reads a multipart form: its text fields (small), then each file
-//! streamed into the object store under the route's [`Limits`]. The CSRF
-//! token must come first (our forms put it first): no byte of a file is stored
-//! before the token is checked. When anything goes wrong, the files already
-//! stored by this request are removed: a form is taken whole or not at all.
+//! streamed into the object store under the route's [`Accept`]: its one file
+//! field (a file under any other name is refused before a byte of it is
+//! stored), its [`Limits`] per file and per form, and what is left of a
+//! foyer's daily allowance. The CSRF token must come first (our forms put it
+//! first): no byte of a file is stored before the token is checked. When
+//! anything goes wrong, the files already stored by this request are removed:
+//! a form is taken whole or not at all.
 //!
 //! [`download`] serves a stored file as an attachment, with
 //! `Content-Security-Policy: sandbox` and `nosniff`, so that no upload is ever
@@ -20,7 +23,9 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use super::csrf;
 use super::{sentence, AppError};
-use guichet_core::files::{clean_filename, FileError, FileKind, FileStore, Limits, StoredFile};
+use guichet_core::files::{
+    clean_filename, human_size, Allowance, FileError, FileKind, FileStore, Limits, StoredFile,
+};
 use guichet_core::tenancy::TenantId;
 
 /// Text fields of an upload form are short.
@@ -47,15 +52,44 @@ pub struct UploadForm {
     pub texts: Vec<(String, String)>,
 }
 
+/// What a route's form may upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Accept<'a> {
+    /// The form's file field.
+    pub field: &'a str,
+    pub limits: &'a Limits,
+    /// What is left of the foyer's allowance for the day (households).
+    pub allowance: Option<Allowance>,
+}
+
+impl<'a> Accept<'a> {
+    pub fn new(field: &'a str, limits: &'a Limits) -> Accept<'a> {
+        Accept {
+            field,
+            limits,
+            allowance: None,
+        }
+    }
+
+    pub fn within(self, allowance: Allowance) -> Accept<'a> {
+        Accept {
+            allowance: Some(allowance),
+            ..self
+        }
+    }
+}
+
+const ALLOWANCE_SPENT: &str = "Vous avez atteint ce que l’on peut envoyer en une journée (nombre de fichiers ou taille) : réessayez demain, ou apportez vos documents à la mairie.";
+
 /// Where a form's files go.
 enum Sink<'a> {
     Store {
         files: &'a FileStore,
         tenant: TenantId,
-        limits: &'a Limits,
+        accept: Accept<'a>,
     },
-    /// Read whole, as UTF-8 text of at most this many bytes (an import).
-    Text(usize),
+    /// One file, read whole, as UTF-8 text of at most this many bytes (an import).
+    Text { field: &'a str, max: usize },
 }
 
 impl UploadForm {
@@ -97,13 +131,13 @@ pub async fn receive(
     session: &Session,
     files: &FileStore,
     tenant: TenantId,
-    limits: &Limits,
+    accept: Accept<'_>,
 ) -> Result<UploadForm, AppError> {
     let mut form = UploadForm::default();
     let sink = Sink::Store {
         files,
         tenant,
-        limits,
+        accept,
     };
     let outcome = read_all(&mut payload, session, &sink, &mut form).await;
     if let Err(e) = outcome {
@@ -113,16 +147,73 @@ pub async fn receive(
     Ok(form)
 }
 
-/// Reads a multipart form whose files are text to read at once (a CSV to
-/// import), each at most `max_bytes`, in UTF-8; nothing is stored.
+/// Reads a multipart form whose one file, under `field`, is text to read at
+/// once (a CSV to import), at most `max_bytes`, in UTF-8; nothing is stored.
 pub async fn receive_text(
     mut payload: Multipart,
     session: &Session,
+    field: &str,
     max_bytes: usize,
 ) -> Result<UploadForm, AppError> {
     let mut form = UploadForm::default();
-    read_all(&mut payload, session, &Sink::Text(max_bytes), &mut form).await?;
+    let sink = Sink::Text {
+        field,
+        max: max_bytes,
+    };
+    read_all(&mut payload, session, &sink, &mut form).await?;
     Ok(form)
+}
+
+/// A file under a name the form does not have: refused before it is read.
+fn unexpected(field: &str) -> AppError {
+    AppError::BadRequest(format!(
+        "Ce formulaire reçoit un fichier par son champ « {field} » seulement : envoyez-le depuis la page du formulaire."
+    ))
+}
+
+/// Stores one more file of the form within the route's limits and the
+/// foyer's allowance.
+async fn store_one(
+    files: &FileStore,
+    tenant: TenantId,
+    accept: &Accept<'_>,
+    form: &UploadForm,
+    field: actix_multipart::Field,
+) -> Result<StoredFile, AppError> {
+    let limits = accept.limits;
+    let used: u64 = form.files.iter().map(|f| f.stored.size).sum();
+    let count = form.files.len() as u64;
+    if let Some(left) = accept.allowance {
+        if count >= left.files || used >= left.bytes {
+            return Err(AppError::TooLarge(ALLOWANCE_SPENT.into()));
+        }
+    }
+    if form.files.len() >= limits.max_files {
+        return Err(AppError::TooLarge(format!(
+            "Envoyez {} fichier(s) au plus à la fois : envoyez les autres ensuite.",
+            limits.max_files
+        )));
+    }
+    let mut this = limits.next_file(used);
+    let by_allowance = accept
+        .allowance
+        .map(|left| left.bytes - used)
+        .filter(|&left| left < this.max_bytes);
+    if let Some(left) = by_allowance {
+        this.max_bytes = left;
+    }
+    let by_total = this.max_bytes < limits.max_bytes;
+    let stream = field.map(|chunk| chunk.map_err(|e| e.to_string()));
+    match files.put_stream(tenant, stream, &this).await {
+        Err(FileError::TooLarge { .. }) if by_allowance.is_some() => {
+            Err(AppError::TooLarge(ALLOWANCE_SPENT.into()))
+        }
+        Err(FileError::TooLarge { .. }) if by_total => Err(AppError::TooLarge(format!(
+            "Les fichiers envoyés ensemble dépassent {} : envoyez-les en plusieurs fois, ou réduisez-les.",
+            human_size(limits.max_total)
+        ))),
+        other => Ok(other?),
+    }
 }
 
 async fn read_all(
@@ -143,6 +234,16 @@ async fn read_all(
             .and_then(|d| d.get_filename())
             .map(str::to_owned);
         match filename {
+            // A file field left empty: browsers send it without a name.
+            Some(filename) if filename.is_empty() => {
+                let mut field = field;
+                while field
+                    .try_next()
+                    .await
+                    .map_err(|e| AppError::BadRequest(format!("Envoi illisible : {e}.")))?
+                    .is_some()
+                {}
+            }
             Some(filename) => {
                 if !token_checked {
                     return Err(AppError::Csrf);
@@ -151,17 +252,30 @@ async fn read_all(
                     Sink::Store {
                         files,
                         tenant,
-                        limits,
+                        accept,
                     } => {
-                        let stream = field.map(|chunk| chunk.map_err(|e| e.to_string()));
-                        let stored = files.put_stream(*tenant, stream, limits).await?;
+                        if name != accept.field {
+                            return Err(unexpected(accept.field));
+                        }
+                        let stored = store_one(files, *tenant, accept, form, field).await?;
                         form.files.push(Received {
                             field: name,
                             filename: clean_filename(&filename),
                             stored,
                         });
                     }
-                    Sink::Text(max) => {
+                    Sink::Text {
+                        field: expected,
+                        max,
+                    } => {
+                        if name != *expected {
+                            return Err(unexpected(expected));
+                        }
+                        if !form.texts.is_empty() {
+                            return Err(AppError::BadRequest(
+                                "Envoyez un seul fichier à la fois.".into(),
+                            ));
+                        }
                         let mut bytes = Vec::new();
                         let mut field = field;
                         while let Some(chunk) = field

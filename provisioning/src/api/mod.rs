@@ -84,8 +84,10 @@ impl FromRequest for ApiUser {
                 blocking(move || Ok(principal::authenticate_token(&store, &token)?)).await?
             } else if let Some(encoded) = authorization.strip_prefix("Basic ") {
                 let (login, password) = decode_basic(encoded.trim())?;
-                crate::auth::sign_in(&store, &directory, &throttle, &login, &password, client)
-                    .await?
+                crate::auth::sign_in(
+                    &store, &directory, &throttle, &login, &password, client, false,
+                )
+                .await?
             } else {
                 return Err(AppError::Unauthorized.into());
             };

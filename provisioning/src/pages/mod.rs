@@ -74,7 +74,10 @@ impl FromRequest for Ctx {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready((|| {
             let session = req.get_session();
-            let Some(who) = session::principal(&session) else {
+            // The principal this plane keeps counts only in a session that
+            // someone signed in to (a revoked one keeps neither).
+            let signed_in = guichet_web::session::who(&session).is_some();
+            let Some(who) = session::principal(&session).filter(|_| signed_in) else {
                 // A 303 is not an error page: the error middleware lets it through.
                 let to_login = see_other("/connexion");
                 return Err(actix_web::error::InternalError::from_response("", to_login).into());

@@ -11,6 +11,7 @@ use guichet_core::provisioning::principal::Principal;
 use guichet_core::store::Store;
 use guichet_web::client::ClientAddr;
 use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::device::DeviceCookies;
 use guichet_web::session::{self, Plane, SessionExpired, SessionPrincipal};
 use guichet_web::{blocking, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
@@ -73,16 +74,20 @@ pub(crate) struct Credentials {
     password: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn login(
+    req: HttpRequest,
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
     directory: web::Data<Directory>,
     throttle: web::Data<Throttle>,
+    devices: web::Data<DeviceCookies>,
     client: ClientAddr,
     VerifiedForm(form): VerifiedForm<Credentials>,
 ) -> Result<HttpResponse, AppError> {
     let login = form.login.trim().to_owned();
+    let known = devices.knows(&req, &login);
     let found = match crate::auth::sign_in(
         &store,
         &directory,
@@ -90,6 +95,7 @@ pub(crate) async fn login(
         &login,
         &form.password,
         client,
+        known,
     )
     .await
     {
@@ -128,7 +134,9 @@ pub(crate) async fn login(
         .insert(PRINCIPAL, &who)
         .map_err(|e| AppError::Internal(format!("session : {e}")))?;
     tracing::info!(actor = %who.actor(), "connexion au provisioning");
-    Ok(see_other("/"))
+    let mut done = see_other("/");
+    devices.remember(&req, &mut done, &login);
+    Ok(done)
 }
 
 pub(crate) async fn logout(

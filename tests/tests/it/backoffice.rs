@@ -590,7 +590,10 @@ async fn agents_find_foyers_and_change_their_state_and_account() {
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");
         let me = household(&app, &p, &arles, &mut b, "martin@example.fr").await;
-        add_child(&app, &mut b, me, "Léo").await;
+        let leo = add_child(&app, &mut b, me, "Léo").await;
+        // A request of Léa's category: the foyer is hers to change.
+        let id = start_canteen(&app, &mut b, leo).await;
+        send_canteen(&app, &mut b, id).await;
         let mut other = Browser::portal("nimes");
         let them = household(&app, &p, &nimes, &mut other, "martin@example.fr").await;
         let foyer_of = |t: &Tenant, person: i64| {
@@ -683,7 +686,7 @@ async fn agents_find_foyers_and_change_their_state_and_account() {
             )
             .await;
         assert_eq!(r.status, StatusCode::CONFLICT);
-        assert!(r.html.contains("pas de les modifier"));
+        assert!(r.html.contains("pas de le modifier"));
         let mut z = signed_in_agent(&app, &zoe, "arles").await;
         let r = z.get(&app, "/backoffice/foyers?nom=martin").await;
         assert_eq!(r.status, StatusCode::CONFLICT);

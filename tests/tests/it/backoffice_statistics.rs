@@ -33,11 +33,12 @@ fn ods_content(bytes: &[u8]) -> String {
 }
 
 #[actix_web::test]
-async fn statistics_and_exports_count_what_the_agent_reads() {
+async fn statistics_and_exports_count_what_the_agent_manages() {
     for backend in BACKENDS {
         let (p, arles, nimes) = setup(backend).await;
-        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
-        let zoe = agent(&p, &nimes, "Zoé", "Faure", "write");
+        let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
+        let zoe = agent(&p, &nimes, "Zoé", "Faure", "manage");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "write");
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");
         let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
@@ -163,6 +164,30 @@ async fn statistics_and_exports_count_what_the_agent_reads() {
             .get(&app, "/backoffice/exports/demandes.csv?du=hier")
             .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+        // A right to process is not a right to count: statistics and whole
+        // exports take the right to manage (S7 of the December 2026 review).
+        let mut h = signed_in_agent(&app, &hugo, "arles").await;
+        for path in [
+            "/backoffice/statistiques",
+            "/backoffice/statistiques/etats.csv",
+            "/backoffice/exports/demandes.csv",
+            "/backoffice/exports/demandes.ods?nom=martin",
+        ] {
+            assert_eq!(
+                h.get(&app, path).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let search = h.get(&app, "/backoffice/demandes").await;
+        assert_eq!(search.status, StatusCode::OK);
+        assert!(
+            !search.html.contains("/backoffice/exports/")
+                && !search.html.contains("/backoffice/statistiques"),
+            "{}",
+            search.html
+        );
 
         // Nîmes' agent counts and exports Nîmes' request only.
         let mut z = signed_in_agent(&app, &zoe, "nimes").await;

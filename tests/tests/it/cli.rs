@@ -88,6 +88,12 @@ fn bad_configuration_stops_with_one_line() {
         .output()
         .unwrap();
     assert_one_clear_line(&out, "guichet.toml");
+    // Session cookies in clear to other machines: refused unless told
+    // (S16 of the December 2026 review).
+    let out = guichet(&dir, &[("GUICHET_LISTEN", "0.0.0.0:18080")], &["serve"])
+        .output()
+        .unwrap();
+    assert_one_clear_line(&out, "GUICHET_SECURE_COOKIES=true");
     // The demo publishes its passwords: only with the provisioning plane on loopback.
     let out = guichet(
         &dir,
@@ -203,6 +209,11 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, database_url: &str) -> Server {
+        Server::start_logging(dir, database_url, Stdio::null())
+    }
+
+    /// [`Server::start`], its log (standard error) going to `log`.
+    fn start_logging(dir: &Path, database_url: &str, log: Stdio) -> Server {
         let (port, prov_port) = (free_port(), free_port());
         let child = guichet(
             dir,
@@ -217,7 +228,7 @@ impl Server {
             &["serve"],
         )
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
         let server = Server {
@@ -267,6 +278,56 @@ impl Server {
         }
         (self.child.wait().unwrap(), out)
     }
+}
+
+/// S3 of the December 2026 review: links mailed to people carry secrets in
+/// their path, identity providers send theirs in the query: the log of every
+/// such route shows the route, never the secret.
+#[test]
+fn secrets_in_links_stay_out_of_the_logs() {
+    let db = TestDb::new(Backend::Sqlite);
+    let dir = temp_dir();
+    let url = db.url_string();
+    let out = guichet(&dir, &[("GUICHET_DATABASE_URL", &url)], &["demo"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let log_path = dir.join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let server = Server::start_logging(&dir, &url, Stdio::from(log));
+    let p = server.port;
+    let host = format!("demo.localhost:{p}");
+    let secret = "Zq7SECRETxK2pLm9vT4wR8yB3nC6dF1gH5jA0sE";
+    let paths = [
+        format!("/mot-de-passe/{secret}"),
+        format!("/compte/confirmer/{secret}"),
+        format!("/reprendre/{secret}"),
+        format!("/backoffice/mot-de-passe/{secret}"),
+        format!("/connexion/franceconnect/retour?code={secret}&state={secret}"),
+        format!("/backoffice/proconnect/retour?code={secret}&state={secret}"),
+        format!("/paiements/1/retour?idop={secret}"),
+        format!("/une/adresse/inconnue/{secret}"),
+    ];
+    let agent = ureq::AgentBuilder::new()
+        .redirects(0)
+        .timeout(Duration::from_secs(5))
+        .build();
+    for path in &paths {
+        let status = server.get(p, path, &host).0;
+        assert_ne!(status, 0, "{path}");
+        let posted = agent
+            .post(&format!("http://127.0.0.1:{p}{path}"))
+            .set("Host", &host)
+            .send_form(&[("password", "x")]);
+        assert!(!matches!(posted, Err(ureq::Error::Transport(_))), "{path}");
+    }
+    server.stop();
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logged.contains("/mot-de-passe/{token}") && logged.contains("/reprendre/{token}"),
+        "the routes are logged: {logged}"
+    );
+    assert!(!logged.contains("SECRET"), "{logged}");
 }
 
 #[test]

@@ -28,6 +28,8 @@ use sha2::{Digest, Sha256};
 const LIMITS: Limits = Limits {
     max_bytes: 64 * 1024,
     kinds: &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
+    max_files: 3,
+    max_total: 100 * 1024,
 };
 
 async fn form(session: Session) -> Result<HttpResponse, AppError> {
@@ -41,7 +43,14 @@ async fn send(
     files: web::Data<FileStore>,
     payload: actix_multipart::Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let form = upload::receive(payload, &session, &files, tenant.id, &LIMITS).await?;
+    let form = upload::receive(
+        payload,
+        &session,
+        &files,
+        tenant.id,
+        upload::Accept::new("pieces", &LIMITS),
+    )
+    .await?;
     let s = store.into_inner();
     let id = tenant.id;
     let received = form.files.clone();
@@ -283,6 +292,7 @@ async fn scenario(backend: Backend, s3: Option<&S3Server>) {
     // Bad uploads: a clear French message, and nothing stored.
     let html = b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec();
     let big = pdf(70_000);
+    let medium = pdf(60_000);
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec();
     let cases: Vec<(Vec<Part<'_>>, StatusCode, &str)> = vec![
         (
@@ -316,6 +326,38 @@ async fn scenario(backend: Backend, s3: Option<&S3Server>) {
             ],
             StatusCode::BAD_REQUEST,
             "n’est pas un PDF, JPEG ou PNG",
+        ),
+        // Each within its size, together over the form's total.
+        (
+            vec![
+                Part::Text("csrf_token", &a.token),
+                Part::File("pieces", "un.pdf", "application/pdf", &medium),
+                Part::File("pieces", "deux.pdf", "application/pdf", &medium),
+            ],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Les fichiers envoyés ensemble dépassent 100 ko",
+        ),
+        // More files than the form takes.
+        (
+            vec![
+                Part::Text("csrf_token", &a.token),
+                Part::File("pieces", "1.pdf", "application/pdf", &doc),
+                Part::File("pieces", "2.pdf", "application/pdf", &doc),
+                Part::File("pieces", "3.pdf", "application/pdf", &doc),
+                Part::File("pieces", "4.pdf", "application/pdf", &doc),
+            ],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "3 fichier(s) au plus",
+        ),
+        // A file under a name the form does not have: refused unread.
+        (
+            vec![
+                Part::Text("csrf_token", &a.token),
+                Part::File("pieces", "bon.pdf", "application/pdf", &doc),
+                Part::File("autre", "x.pdf", "application/pdf", &doc),
+            ],
+            StatusCode::BAD_REQUEST,
+            "par son champ « pieces » seulement",
         ),
         // A good file, then a bad one: the good one is not kept either.
         (

@@ -16,11 +16,11 @@ use serde_json::json;
 
 use crate::portal::{household, setup, PASSWORD};
 
-const RETURN: &str = "http://arles.localhost:8080/connexion/franceconnect/retour";
+pub(crate) const RETURN: &str = "http://arles.localhost:8080/connexion/franceconnect/retour";
 
 /// From the portal's button to the return with a code: the address the
 /// provider sends the browser back to.
-async fn through_provider<S, B>(
+pub(crate) async fn through_provider<S, B>(
     app: &S,
     b: &mut Browser,
     fc: &OidcProvider,
@@ -48,7 +48,7 @@ where
     fc.authorize(&to, RETURN)
 }
 
-fn local(url: &str) -> String {
+pub(crate) fn local(url: &str) -> String {
     url.trim_start_matches("http://arles.localhost:8080")
         .to_owned()
 }

@@ -1,6 +1,27 @@
 //! The integration suite, one binary (each file under `tests/` would be a
 //! binary of its own, linked with everything): one module per area.
 
+/// An integration test run once per backend, each its own test: a failure
+/// names its backend, and the other backend still runs.
+macro_rules! per_backend {
+    ($(#[$m:meta])* async fn $name:ident($backend:ident: Backend) $body:block) => {
+        $(#[$m])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($backend: guichet_tests::Backend) $body
+            #[actix_web::test]
+            async fn sqlite() {
+                run(guichet_tests::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                run(guichet_tests::Backend::Postgres).await
+            }
+        }
+    };
+}
+
 mod api_contract;
 mod backoffice;
 mod backoffice_api;
@@ -25,5 +46,6 @@ mod proconnect;
 mod provisioning_api;
 mod provisioning_directory;
 mod provisioning_pages;
+mod security;
 mod sessions;
 mod store;

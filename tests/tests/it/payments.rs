@@ -28,7 +28,7 @@ use guichet_tests::BACKENDS;
 use crate::backoffice::mails_to;
 use crate::portal::{household, setup};
 
-struct Here;
+pub struct Here;
 
 impl Addresses for Here {
     fn notify(&self) -> String {
@@ -866,6 +866,20 @@ async fn administrators_follow_payments_in_the_back_office() {
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
         assert!(r.html.contains("UTF-8"), "{}", r.html);
+        // One file a form: a second is refused before it is read (S15).
+        let r = admin
+            .upload(
+                &app,
+                &format!("{regie_page}/import"),
+                &token,
+                &[
+                    Part::File("file", "a.csv", "text/csv", csv.as_bytes()),
+                    Part::File("file", "b.csv", "text/csv", csv.as_bytes()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("un seul fichier"), "{}", r.html);
 
         // The household pays the first invoice; another payment stays open.
         let invoices = p

@@ -142,8 +142,9 @@ where
     assert_eq!(r.status, StatusCode::OK, "{}", r.html);
     assert!(r.html.contains("Vérifiez votre messagerie"));
     let link = mailed_link(p, t, email, "/compte/confirmer/");
-    let r = browser.get(app, &link).await;
+    let r = browser.submit(app, &link, &link, &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+    assert!(r.html.contains("Adresse confirmée"), "{}", r.html);
     let r = browser.household_sign_in(app, email, PASSWORD).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
     let login = email.to_owned();
@@ -283,8 +284,16 @@ async fn a_household_files_a_canteen_registration_and_follows_it() {
         assert!(r.html.contains("pas encore confirmée"), "{}", r.html);
         // Only the last link works.
         let link = mailed_link(&p, &arles, email, "/compte/confirmer/");
-        let r = b.get(&app, &link).await;
+        // Opening the link (as a mail scanner does) confirms nothing.
+        let page = b.get(&app, &link).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        assert!(page.html.contains("Confirmer mon adresse"), "{}", page.html);
+        let r = b.household_sign_in(&app, email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "still unconfirmed");
+        let link = mailed_link(&p, &arles, email, "/compte/confirmer/");
+        let r = b.submit(&app, &link, &link, &[]).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert!(r.html.contains("Adresse confirmée"), "{}", r.html);
         let r = b.get(&app, &link).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "a link works once");
         let r = b.household_sign_in(&app, email, PASSWORD).await;

@@ -1038,10 +1038,20 @@ async fn throttled_after_repeated_wrong_passwords() {
     let p = Platform::new(Backend::Sqlite, Dir::Builtin);
     let app = test::init_service(provisioning_app(&p.shared)).await;
     let wrong = Auth::Basic("root".into(), "faux".into());
-    // Two failures are free; from the third, the login backs off (1 s, 2 s, 4 s…).
+    // Two failures are free; from the third, attempts on the login are spaced
+    // (1 s, 2 s, 4 s…): the right password still passes, after its wait.
     for _ in 0..3 {
         let (status, _) = call(&app, GET, "/api/v1/local-authorities", &wrong, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, problem) = call(&app, GET, "/api/v1/local-authorities", &Auth::root(), None).await;
+    assert_eq!(status, StatusCode::OK, "{problem}");
+    // Guessed from many addresses until the wait passes ten seconds: the
+    // right password is refused for now.
+    for i in 0..8u8 {
+        p.shared
+            .throttle
+            .failed("root", Some(std::net::IpAddr::from([198, 51, 100, i])));
     }
     let (status, problem) = call(&app, GET, "/api/v1/local-authorities", &Auth::root(), None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");

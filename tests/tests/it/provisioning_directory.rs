@@ -685,7 +685,14 @@ fn tokens_expire_and_go_with_their_holder() {
         )
         .unwrap();
         let login = format!("{}@arles", admin.agent.uid);
-        let token = issue_token(&p.store, &login, 30, "cli:test").unwrap();
+        let token = guichet_core::provisioning::principal::issue_scoped_token(
+            &p.store,
+            &login,
+            Some(guichet_core::provisioning::principal::Scope::Provisioning),
+            30,
+            "cli:test",
+        )
+        .unwrap();
         let root_token = issue_token(&p.store, "root", 30, "cli:test").unwrap();
         assert!(authenticate_token(&p.store, &token).unwrap().is_some());
         assert!(issue_token(&p.store, "root", 0, "cli:test").is_err());

@@ -197,7 +197,16 @@ fn record(
     };
     let open_since = now - chrono::Duration::minutes(OPEN_MINUTES);
     let busy = |open: Vec<PaymentRow>| open.iter().any(|p| p.started_at > open_since);
-    for &id in &basket.invoices {
+    // Each invoice once, locked until commit (in one order, against
+    // deadlocks): two payers at once cannot both find it free and open two
+    // payments of it at the bank.
+    let mut invoices = basket.invoices.clone();
+    invoices.sort_unstable();
+    invoices.dedup();
+    for &id in &invoices {
+        tx.lock_id("invoices", id)?;
+    }
+    for &id in &invoices {
         // Another foyer's invoice, or another collectivité's: not found.
         let invoice = rows::invoice(tx, id)?
             .filter(|i| i.household_id == payer.household)

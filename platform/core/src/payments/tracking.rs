@@ -65,34 +65,37 @@ pub fn search(tx: &mut TenantTx<'_>, q: &PaymentQuery) -> Result<(Vec<PaymentVie
     Ok((online::views(tx, found)?, total))
 }
 
-/// Every payment the search finds, one row each with its items, for the
-/// accounting service.
-pub fn export(tx: &mut TenantTx<'_>, q: &PaymentQuery) -> Result<Vec<Vec<String>>, Error> {
-    let mut out = vec![[
-        "Référence",
-        "Référence bancaire",
-        "Régie",
-        "Foyer",
-        "Payeur",
-        "Courriel",
-        "Mode",
-        "État",
-        "Début",
-        "Fin",
-        "Montant",
-        "Détail",
-    ]
-    .map(String::from)
-    .to_vec()];
-    let mut offset = 0;
-    loop {
-        let (found, _) = rows::search_payments(tx, &q.filter(), q.sort(), 1000, offset)?;
-        if found.is_empty() {
-            break;
-        }
-        offset += found.len() as i64;
-        for v in online::views(tx, found)? {
-            out.push(vec![
+/// The columns of the payments' export, for the accounting service.
+pub const EXPORT_COLUMNS: [&str; 12] = [
+    "Référence",
+    "Référence bancaire",
+    "Régie",
+    "Foyer",
+    "Payeur",
+    "Courriel",
+    "Mode",
+    "État",
+    "Début",
+    "Fin",
+    "Montant",
+    "Détail",
+];
+
+/// Payments read per transaction by an export.
+pub const EXPORT_PAGE: i64 = 1000;
+
+/// A page of every payment the search finds, from `offset`, one row each
+/// with its items ([`EXPORT_COLUMNS`]); empty past the last.
+pub fn export_page(
+    tx: &mut TenantTx<'_>,
+    q: &PaymentQuery,
+    offset: i64,
+) -> Result<Vec<Vec<String>>, Error> {
+    let (found, _) = rows::search_payments(tx, &q.filter(), q.sort(), EXPORT_PAGE, offset)?;
+    Ok(online::views(tx, found)?
+        .into_iter()
+        .map(|v| {
+            vec![
                 v.reference,
                 v.provider_ref.unwrap_or_default(),
                 v.regie,
@@ -112,10 +115,9 @@ pub fn export(tx: &mut TenantTx<'_>, q: &PaymentQuery) -> Result<Vec<Vec<String>
                     .map(|i| format!("{} ({})", i.label, i.amount))
                     .collect::<Vec<_>>()
                     .join(" ; "),
-            ]);
-        }
-    }
-    Ok(out)
+            ]
+        })
+        .collect())
 }
 
 /// One payment of a reconciliation: paid online, and what was recorded.

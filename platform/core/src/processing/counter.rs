@@ -46,7 +46,7 @@ pub fn open_foyer(
     base_url: &str,
     site: &str,
 ) -> Result<i64, Error> {
-    if !desk.may_change_foyers() {
+    if !desk.serves_the_counter() {
         return Err(refused_to_readers());
     }
     let email = account.person.email.to_lowercase();
@@ -106,7 +106,7 @@ fn foyer_of(tx: &mut TenantTx<'_>, household: i64) -> Result<Foyer, Error> {
 /// What the agent may file for the foyer now: the téléservices of the
 /// categories they may process, open, with the members each concerns.
 pub fn choices(tx: &mut TenantTx<'_>, desk: &Desk, household: i64) -> Result<Vec<Choice>, Error> {
-    if !desk.may_change_foyers() {
+    if !desk.serves_the_counter() {
         return Err(refused_to_readers());
     }
     let foyer = foyer_of(tx, household)?;
@@ -147,7 +147,7 @@ pub fn start(
     channel: &str,
     commune: (&str, &str),
 ) -> Result<i64, Error> {
-    if !desk.may_change_foyers() {
+    if !desk.serves_the_counter() {
         return Err(refused_to_readers());
     }
     let channel = Channel::parse(channel).ok_or_else(|| {

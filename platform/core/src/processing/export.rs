@@ -54,6 +54,7 @@ fn labels_of(choices: &[Choice], out: &mut HashMap<String, String>) {
 /// Checks the search as the search page does; `NotFound`-free: an empty
 /// export is a header alone.
 pub fn plan(tx: &mut TenantTx<'_>, desk: &Desk, q: &Query) -> Result<Plan, Error> {
+    let desk = &desk.for_statistics(tx)?;
     let Criteria {
         filter,
         order,

@@ -21,14 +21,51 @@ impl Desk {
         self.rights.back_office && self.readable.as_ref().is_none_or(|c| !c.is_empty())
     }
 
-    /// Changing a foyer's state or account takes the right to process
-    /// requests in some category.
-    pub(super) fn may_change_foyers(&self) -> bool {
+    /// Agents who may process requests in some category (or administrators):
+    /// they serve families at the counter, where anyone may come, so every
+    /// foyer is within their reach.
+    pub(super) fn serves_the_counter(&self) -> bool {
         self.rights.back_office
             && (self.rights.profile == Profile::Admin
                 || self.rights.explicit.values().any(|a| *a >= Access::Write)
                 || self.rights.profile.default_access() >= Access::Write)
     }
+
+    /// The categories whose requests bring their foyers within reach;
+    /// `None`: every foyer (the counter's agents).
+    fn foyer_scope(&self) -> Option<Vec<i64>> {
+        if self.serves_the_counter() {
+            None
+        } else {
+            Some(self.readable.clone().unwrap_or_default())
+        }
+    }
+
+    /// Changing a foyer's state or account: an administrator, or an agent
+    /// who may process one of the foyer's requests.
+    fn may_change(&self, tx: &mut TenantTx<'_>, household: i64) -> Result<bool, Error> {
+        if !self.rights.back_office {
+            return Ok(false);
+        }
+        if self.rights.profile == Profile::Admin {
+            return Ok(true);
+        }
+        Ok(repo::request_categories(tx, household)?
+            .into_iter()
+            .any(|c| self.rights.access(c) >= Access::Write))
+    }
+}
+
+/// The foyer, if within the agent's reach ([`Desk::foyer_scope`]).
+fn reached(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<households::Foyer, Error> {
+    seen(desk)?;
+    if let Some(categories) = desk.foyer_scope() {
+        let theirs = repo::request_categories(tx, id)?;
+        if !theirs.iter().flatten().any(|c| categories.contains(c)) {
+            return Err(Error::NotFound);
+        }
+    }
+    foyer_of(tx, id)
 }
 
 fn seen(desk: &Desk) -> Result<(), Error> {
@@ -153,6 +190,7 @@ pub fn search_foyers(
         responsible_only,
         state,
         enabled,
+        categories: desk.foyer_scope(),
     };
     let mut lines = repo::search_members(tx, &filter, by_foyer, FOYERS_PAGE + 1)?;
     let more = lines.len() as i64 > FOYERS_PAGE;
@@ -225,10 +263,9 @@ fn foyer_of(tx: &mut TenantTx<'_>, id: i64) -> Result<households::Foyer, Error> 
 }
 
 pub fn foyer(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<FoyerView, Error> {
-    seen(desk)?;
-    let foyer = foyer_of(tx, id)?;
+    let foyer = reached(tx, desk, id)?;
     let state = UserState::parse(&foyer.state).unwrap_or(UserState::New);
-    let may_change = desk.may_change_foyers();
+    let may_change = desk.may_change(tx, id)?;
     let requests = super::search(
         tx,
         desk,
@@ -289,10 +326,11 @@ pub fn foyer(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<FoyerView, E
     })
 }
 
-fn changer(desk: &Desk) -> Result<Actor, Error> {
-    if !desk.may_change_foyers() {
+fn changer(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Actor, Error> {
+    reached(tx, desk, id)?;
+    if !desk.may_change(tx, id)? {
         return Err(Error::Refused(
-            "votre droit permet de consulter les foyers, pas de les modifier".into(),
+            "votre droit permet de consulter ce foyer, pas de le modifier : il faut pouvoir traiter une de ses demandes".into(),
         ));
     }
     Ok(Actor {
@@ -304,9 +342,8 @@ fn changer(desk: &Desk) -> Result<Actor, Error> {
 
 /// Moves the foyer along `userWorkflow` (validate, invalidate, archive).
 pub fn set_state(tx: &mut TenantTx<'_>, desk: &Desk, id: i64, to: &str) -> Result<(), Error> {
-    seen(desk)?;
-    let actor = changer(desk)?;
     repo::lock_household(tx, id)?;
+    let actor = changer(tx, desk, id)?;
     foyer_of(tx, id)?;
     let row = repo::household(tx, id)?.ok_or(Error::NotFound)?;
     let from = UserState::parse(&row.state).unwrap_or(UserState::New);
@@ -340,9 +377,8 @@ pub fn set_enabled(
     id: i64,
     enabled: bool,
 ) -> Result<(), Error> {
-    seen(desk)?;
-    let actor = changer(desk)?;
     repo::lock_household(tx, id)?;
+    let actor = changer(tx, desk, id)?;
     let foyer = foyer_of(tx, id)?;
     if foyer.enabled == enabled {
         return Ok(());

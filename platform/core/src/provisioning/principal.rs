@@ -134,6 +134,8 @@ pub enum TokenError {
     UnknownLogin(String),
     #[error("la durée de validité d’un jeton va de 1 à 365 jours")]
     Validity,
+    #[error("un super-administrateur n’a pas d’accès à l’API du back office : choisissez la portée « provisioning »")]
+    Scope,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -163,12 +165,52 @@ fn holder(store: &Store, login: &str) -> Result<Holder, TokenError> {
         .ok_or_else(|| TokenError::UnknownLogin(login.to_owned()))
 }
 
-/// Makes a bearer token for `login` (a super-admin, or `uid@slug`), valid
-/// `days` days. The token is shown once; only its digest is kept. Audited in
-/// the platform's trail, `actor` being who asked.
+/// The API a bearer token opens: one only, so that a token given to a
+/// script of the back office cannot administer the collectivité.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The back office's API, with the agent's rights (`/api/v1` of the
+    /// collectivité's host).
+    Backoffice,
+    /// The provisioning API (super-admins, referential admins).
+    Provisioning,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Backoffice => "backoffice",
+            Scope::Provisioning => "provisioning",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "backoffice" => Some(Scope::Backoffice),
+            "provisioning" => Some(Scope::Provisioning),
+            _ => None,
+        }
+    }
+}
+
+/// [`issue_scoped_token`] for the API its holder uses by default: the
+/// provisioning API for a super-admin, the back office's for an agent.
 pub fn issue_token(
     store: &Store,
     login: &str,
+    days: i64,
+    actor: &str,
+) -> Result<String, TokenError> {
+    issue_scoped_token(store, login, None, days, actor)
+}
+
+/// Makes a bearer token for `login` (a super-admin, or `uid@slug`) opening
+/// the API of `scope`, valid `days` days. The token is shown once; only its
+/// digest is kept. Audited in the platform's trail, `actor` being who asked.
+pub fn issue_scoped_token(
+    store: &Store,
+    login: &str,
+    scope: Option<Scope>,
     days: i64,
     actor: &str,
 ) -> Result<String, TokenError> {
@@ -176,6 +218,11 @@ pub fn issue_token(
         return Err(TokenError::Validity);
     }
     let holder = holder(store, login)?;
+    let scope = match (holder, scope) {
+        (Holder::SuperAdmin(_), None | Some(Scope::Provisioning)) => Scope::Provisioning,
+        (Holder::SuperAdmin(_), Some(Scope::Backoffice)) => return Err(TokenError::Scope),
+        (Holder::Agent { .. }, scope) => scope.unwrap_or(Scope::Backoffice),
+    };
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = format!(
@@ -185,14 +232,17 @@ pub fn issue_token(
     let now = Utc::now().naive_utc();
     let expires = now + chrono::Duration::days(days);
     store.platform_write(|c| {
-        api_tokens::insert(c, &digest(&token), holder, now, expires)?;
+        api_tokens::insert(c, &digest(&token), holder, scope.as_str(), now, expires)?;
         audit::record_platform(
             c,
             actor,
             "api-token.issue",
             "principal",
             login,
-            Some(serde_json::json!({ "expires_at": expires.and_utc().to_rfc3339() })),
+            Some(serde_json::json!({
+                "expires_at": expires.and_utc().to_rfc3339(),
+                "scope": scope.as_str(),
+            })),
         )
     })?;
     Ok(token)
@@ -205,7 +255,10 @@ const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
 /// and its holder still holds that role.
 pub fn authenticate_token(store: &Store, token: &str) -> Result<Option<Principal>, StoreError> {
     let now = Utc::now().naive_utc();
-    let Some(row) = store.platform_read(|c| api_tokens::valid(c, &digest(token), now))? else {
+    let Some(row) = store
+        .platform_read(|c| api_tokens::valid(c, &digest(token), now))?
+        .filter(|r| r.scope == Scope::Provisioning.as_str())
+    else {
         return Ok(None);
     };
     let principal = match (row.super_admin_id, row.tenant_id, row.agent_id) {
@@ -242,7 +295,10 @@ pub fn authenticate_agent_token(
     token: &str,
 ) -> Result<Option<(TenantId, i64)>, StoreError> {
     let now = Utc::now().naive_utc();
-    let Some(row) = store.platform_read(|c| api_tokens::valid(c, &digest(token), now))? else {
+    let Some(row) = store
+        .platform_read(|c| api_tokens::valid(c, &digest(token), now))?
+        .filter(|r| r.scope == Scope::Backoffice.as_str())
+    else {
         return Ok(None);
     };
     let (Some(tenant), Some(agent)) = (row.tenant_id, row.agent_id) else {

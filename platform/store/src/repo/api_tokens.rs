@@ -1,5 +1,5 @@
-//! Bearer tokens of the provisioning API (a platform table): only their
-//! digests are kept.
+//! Bearer tokens of the APIs (a platform table), each for one API (its
+//! scope): only their digests are kept.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -21,12 +21,15 @@ pub struct TokenRow {
     pub tenant_id: Option<i64>,
     pub agent_id: Option<i64>,
     pub last_used_at: Option<NaiveDateTime>,
+    /// The API it opens: `backoffice` or `provisioning`.
+    pub scope: String,
 }
 
 pub fn insert(
     conn: &mut DbConnection,
     digest: &str,
     holder: Holder,
+    scope: &str,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
@@ -45,6 +48,7 @@ pub fn insert(
             api_tokens::agent_id.eq(agent),
             api_tokens::created_at.eq(created_at),
             api_tokens::expires_at.eq(expires_at),
+            api_tokens::scope.eq(scope),
         ))
         .execute(conn)?;
     Ok(())
@@ -65,6 +69,7 @@ pub fn valid(
             api_tokens::tenant_id,
             api_tokens::agent_id,
             api_tokens::last_used_at,
+            api_tokens::scope,
         ))
         .get_result(conn)
         .optional()?)

@@ -77,3 +77,21 @@ pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
     .execute(tx.conn())?;
     Ok(())
 }
+
+/// Which of `keys` a row of this collectivité records.
+pub fn recorded_keys(
+    tx: &mut TenantTx<'_>,
+    keys: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let tenant = tx.tenant_key();
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(500) {
+        let rows: Vec<String> = files::table
+            .filter(files::tenant_id.eq(tenant))
+            .filter(files::key.eq_any(chunk))
+            .select(files::key)
+            .load(tx.conn())?;
+        found.extend(rows);
+    }
+    Ok(found)
+}

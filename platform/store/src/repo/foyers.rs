@@ -380,6 +380,44 @@ pub fn link_identity(
     Ok(())
 }
 
+/// A person's links to identity providers: (issuer, subject, since), oldest first.
+pub fn identity_links_of(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+) -> Result<Vec<(String, String, NaiveDateTime)>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(identity_links::table
+        .filter(identity_links::tenant_id.eq(tenant))
+        .filter(identity_links::individual_id.eq(individual))
+        .order((identity_links::created_at, identity_links::subject))
+        .select((
+            identity_links::issuer,
+            identity_links::subject,
+            identity_links::created_at,
+        ))
+        .load(tx.conn())?)
+}
+
+/// Removes a person's link to `issuer`'s `subject` (`None`: every link of
+/// the person); how many there were.
+pub fn unlink_identities(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+    only: Option<(&str, &str)>,
+) -> Result<usize, StoreError> {
+    let tenant = tx.tenant_key();
+    let mut q = diesel::delete(identity_links::table)
+        .filter(identity_links::tenant_id.eq(tenant))
+        .filter(identity_links::individual_id.eq(individual))
+        .into_boxed();
+    if let Some((issuer, subject)) = only {
+        q = q
+            .filter(identity_links::issuer.eq(issuer.to_owned()))
+            .filter(identity_links::subject.eq(subject.to_owned()));
+    }
+    Ok(q.execute(tx.conn())?)
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = household_tokens)]
 pub struct TokenRow {
@@ -565,6 +603,8 @@ pub struct MemberFilter {
     pub responsible_only: bool,
     pub state: Option<String>,
     pub enabled: Option<bool>,
+    /// Only foyers with a request (not a draft) of these categories.
+    pub categories: Option<Vec<i64>>,
 }
 
 /// A member found, with the state of their foyer.
@@ -616,8 +656,36 @@ macro_rules! members_found {
         if let Some(e) = f.enabled {
             q = q.filter(households::enabled.eq(e));
         }
+        if let Some(categories) = &f.categories {
+            use crate::schema::requests;
+            q = q.filter(
+                households::id.eq_any(
+                    requests::table
+                        .filter(requests::tenant_id.eq(tenant))
+                        .filter(requests::category_id.eq_any(categories.clone()))
+                        .filter(requests::state.ne("Draft"))
+                        .select(requests::household_id),
+                ),
+            );
+        }
         q
     }};
+}
+
+/// The categories of a foyer's requests (drafts aside), each once.
+pub fn request_categories(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+) -> Result<Vec<Option<i64>>, StoreError> {
+    use crate::schema::requests;
+    let tenant = tx.tenant_key();
+    Ok(requests::table
+        .filter(requests::tenant_id.eq(tenant))
+        .filter(requests::household_id.eq(household))
+        .filter(requests::state.ne("Draft"))
+        .select(requests::category_id)
+        .distinct()
+        .load(tx.conn())?)
 }
 
 /// The first `limit` members found, by name, or by foyer (newest first).
@@ -651,4 +719,67 @@ pub fn count_members(tx: &mut TenantTx<'_>, f: &MemberFilter) -> Result<i64, Sto
     Ok(members_found!(tenant, f)
         .select(diesel::dsl::count_star())
         .get_result(tx.conn())?)
+}
+
+/// Foyers opened by a sign-up before `before` whose address was never
+/// confirmed: not temporary, no confirmed login, no request (drafts
+/// included), no document, never touched by an agent.
+pub fn unconfirmed_households(
+    tx: &mut TenantTx<'_>,
+    before: NaiveDateTime,
+) -> Result<Vec<i64>, StoreError> {
+    use crate::schema::{documents, requests};
+    let tenant = tx.tenant_key();
+    let candidates: Vec<i64> = household_logins::table
+        .inner_join(
+            individuals::table.on(individuals::tenant_id
+                .eq(household_logins::tenant_id)
+                .and(individuals::id.eq(household_logins::individual_id))),
+        )
+        .inner_join(
+            households::table.on(households::tenant_id
+                .eq(individuals::tenant_id)
+                .and(households::id.eq(individuals::household_id))),
+        )
+        .filter(household_logins::tenant_id.eq(tenant))
+        .filter(household_logins::confirmed_at.is_null())
+        .filter(household_logins::created_at.lt(before))
+        .filter(households::temporary.eq(false))
+        .select(households::id)
+        .distinct()
+        .load(tx.conn())?;
+    let mut gone = Vec::new();
+    for household in candidates {
+        let confirmed: i64 = household_logins::table
+            .inner_join(
+                individuals::table.on(individuals::tenant_id
+                    .eq(household_logins::tenant_id)
+                    .and(individuals::id.eq(household_logins::individual_id))),
+            )
+            .filter(household_logins::tenant_id.eq(tenant))
+            .filter(individuals::household_id.eq(household))
+            .filter(household_logins::confirmed_at.is_not_null())
+            .count()
+            .get_result(tx.conn())?;
+        let filed: i64 = requests::table
+            .filter(requests::tenant_id.eq(tenant))
+            .filter(requests::household_id.eq(household))
+            .count()
+            .get_result(tx.conn())?;
+        let papers: i64 = documents::table
+            .filter(documents::tenant_id.eq(tenant))
+            .filter(documents::household_id.eq(household))
+            .count()
+            .get_result(tx.conn())?;
+        let by_agents: i64 = household_events::table
+            .filter(household_events::tenant_id.eq(tenant))
+            .filter(household_events::household_id.eq(household))
+            .filter(household_events::actor_kind.eq("agent"))
+            .count()
+            .get_result(tx.conn())?;
+        if confirmed + filed + papers + by_agents == 0 {
+            gone.push(household);
+        }
+    }
+    Ok(gone)
 }

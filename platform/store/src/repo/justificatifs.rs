@@ -177,3 +177,60 @@ pub fn add_page(tx: &mut TenantTx<'_>, document: i64, file: i64) -> Result<(), S
         .execute(tx.conn())?;
     Ok(())
 }
+
+/// What foyer `household` uploaded on `day`: (files, bytes).
+pub fn upload_usage(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    day: chrono::NaiveDate,
+) -> Result<(i64, i64), StoreError> {
+    use crate::schema::upload_usage as u;
+    let tenant = tx.tenant_key();
+    Ok(u::table
+        .filter(u::tenant_id.eq(tenant))
+        .filter(u::household_id.eq(household))
+        .filter(u::day.eq(day))
+        .select((u::files, u::bytes))
+        .get_result(tx.conn())
+        .optional()?
+        .unwrap_or((0, 0)))
+}
+
+/// Adds to what foyer `household` uploaded on `day`; the new totals.
+pub fn add_upload_usage(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    day: chrono::NaiveDate,
+    files: i64,
+    bytes: i64,
+) -> Result<(i64, i64), StoreError> {
+    use crate::schema::upload_usage as u;
+    let tenant = tx.tenant_key();
+    super::update_or_insert(
+        tx.conn(),
+        |c| {
+            diesel::update(
+                u::table
+                    .filter(u::tenant_id.eq(tenant))
+                    .filter(u::household_id.eq(household))
+                    .filter(u::day.eq(day)),
+            )
+            .set((u::files.eq(u::files + files), u::bytes.eq(u::bytes + bytes)))
+            .returning((u::files, u::bytes))
+            .get_result(c)
+            .optional()
+        },
+        |c| {
+            diesel::insert_into(u::table)
+                .values((
+                    u::tenant_id.eq(tenant),
+                    u::household_id.eq(household),
+                    u::day.eq(day),
+                    u::files.eq(files),
+                    u::bytes.eq(bytes),
+                ))
+                .execute(c)
+                .map(|_| (files, bytes))
+        },
+    )
+}

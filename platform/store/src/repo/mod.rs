@@ -17,6 +17,7 @@ pub mod foyers;
 pub mod groups;
 pub mod jobs;
 pub mod justificatifs;
+pub mod limits;
 pub mod mail;
 pub mod offer;
 pub mod payments;
@@ -25,3 +26,25 @@ pub mod rights;
 pub mod sessions;
 pub mod superadmins;
 pub mod teleservices;
+
+/// An upsert both backends run (diesel's `ON CONFLICT` is not in its
+/// multi-backend): `update` the row, or `insert` it in a savepoint when it
+/// is missing; a concurrent insert that wins makes `update` run again.
+pub(crate) fn update_or_insert<T>(
+    conn: &mut crate::DbConnection,
+    update: impl Fn(&mut crate::DbConnection) -> diesel::QueryResult<Option<T>>,
+    insert: impl FnOnce(&mut crate::DbConnection) -> diesel::QueryResult<T>,
+) -> Result<T, crate::StoreError> {
+    use diesel::connection::Connection;
+    use diesel::result::{DatabaseErrorKind, Error};
+    if let Some(v) = update(conn)? {
+        return Ok(v);
+    }
+    match conn.transaction(insert) {
+        Ok(v) => Ok(v),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            update(conn)?.ok_or(crate::StoreError::NotFound)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
