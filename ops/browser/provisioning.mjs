@@ -2,6 +2,9 @@
 // tenant portal (a canteen registration filed with the keyboard only),
 // in a real headless browser (Debian's Chromium, driven by Playwright), with
 // an automated accessibility check (axe-core, WCAG 2 A and AA) on each page.
+// The pages' Content-Security-Policy stays in force, as in people's browsers:
+// axe is injected through the debugging protocol, and any CSP violation,
+// script error or console error fails the scenario.
 //
 //   node ops/browser/provisioning.mjs <provisioning base URL> <public base URL>
 //
@@ -47,9 +50,15 @@ function expect(condition, message) {
 
 /** Accessibility violations found so far, reported together at the end. */
 const violations = [];
-/** Answers 5xx seen: a server error fails the scenario even when the page looks fine. */
+/** Answers 5xx, script errors, console errors and CSP violations seen: each fails the scenario even when the page looks fine. */
 const serverErrors = [];
 let checks = 0;
+/** What the scenario is doing, said when a step runs out of time. */
+let doing = 'rien encore';
+
+function now(what) {
+  doing = what;
+}
 
 function ok(what) {
   checks += 1;
@@ -62,7 +71,7 @@ async function step(name, body) {
   let timer;
   const limit = new Promise((_, reject) => {
     timer = setTimeout(
-      () => reject(new Failure(`délai de ${STEP_TIMEOUT / 1000} s dépassé`)),
+      () => reject(new Failure(`délai de ${STEP_TIMEOUT / 1000} s dépassé pendant : ${doing}`)),
       STEP_TIMEOUT,
     );
   });
@@ -88,6 +97,7 @@ function pathOf(page) {
 
 /** Opens a URL; fails unless the final answer has the expected status. */
 async function open(page, url, status = 200) {
+  now(`ouverture de ${url} (statut ${status} attendu)`);
   const response = await page.goto(url.toString(), { waitUntil: 'load' });
   expect(response, `aucune réponse pour ${url}`);
   expect(
@@ -103,6 +113,7 @@ async function open(page, url, status = 200) {
  * that page: the final answer (after redirects), its commit, its load.
  */
 async function follow(page, locator, status = 200) {
+  now(`clic sur ${locator} puis attente de la page suivante (statut ${status} attendu)`);
   const mainFrame = page.mainFrame();
   const response = page.waitForResponse((r) => {
     const s = r.status();
@@ -125,15 +136,27 @@ async function expectPath(page, path) {
 }
 
 async function expectHeading(page, text) {
+  now(`lecture du titre de ${pathOf(page)} (« ${text} » attendu)`);
   const h1 = page.getByRole('heading', { level: 1 });
   const found = (await h1.textContent())?.trim();
   expect(found === text, `titre « ${found} », attendu « ${text} »`);
   ok(`titre « ${text} »`);
 }
 
-/** axe-core on the page as it is: every WCAG 2 A and AA violation is kept. */
+/**
+ * axe-core on the page as it is: every WCAG 2 A and AA violation is kept.
+ * Injected through the debugging protocol, which the page's CSP does not
+ * govern: the page itself still allows no inline script.
+ */
 async function accessible(page, label) {
-  await page.addScriptTag({ content: axeSource });
+  now(`vérification d’accessibilité : ${label}`);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const injected = await cdp.send('Runtime.evaluate', { expression: axeSource });
+    expect(!injected.exceptionDetails, `axe ne s’injecte pas : ${JSON.stringify(injected.exceptionDetails)}`);
+  } finally {
+    await cdp.detach();
+  }
   const results = await page.evaluate(() =>
     // eslint-disable-next-line no-undef
     axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }),
@@ -323,6 +346,8 @@ async function scenario(page) {
     await reflows(page, 'tableau de bord des agents');
   });
 
+  // The request opened by the agent, previewed later in a courrier type.
+  let requestNumber;
   await step('Recherche de demandes, au clavier', async () => {
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Demandes', exact: true }));
     await expectHeading(page, 'Rechercher des demandes');
@@ -343,6 +368,9 @@ async function scenario(page) {
     expect(/demandes? trouvées?/.test(found), `résultat : « ${found} »`);
     ok(`recherche par nom : « ${found} »`);
     await accessible(page, 'résultats de recherche');
+  });
+
+  await step('Une demande ouverte et traitée au clavier : état, justificatif, données', async () => {
     // The oldest request found: opened, it is locked for this agent.
     await follow(page, page.getByRole('main').getByRole('table').getByRole('link').first());
     expect(
@@ -351,7 +379,7 @@ async function scenario(page) {
     );
     await accessible(page, 'demande ouverte par un agent');
     await reflows(page, 'demande ouverte par un agent');
-    const requestNumber = (await page.getByRole('heading', { level: 1 }).textContent()).match(/n° (\d+)/)[1];
+    requestNumber = (await page.getByRole('heading', { level: 1 }).textContent()).match(/n° (\d+)/)[1];
     // A transition with the keyboard only: the radio with Space, the button with Enter.
     await page.getByRole('radio').first().focus();
     await page.keyboard.press('Space');
@@ -390,6 +418,9 @@ async function scenario(page) {
     const corrected = (await page.getByRole('status').first().textContent()).trim();
     expect(corrected.includes('Les corrections sont enregistrées'), `message « ${corrected} »`);
     ok(`correction des données au clavier : « ${corrected} »`);
+  });
+
+  await step('Contacter le demandeur, au clavier', async () => {
     // Contacting the requester: the form, a message missing, then a letter
     // with the canteen's courrier type, by keyboard; its page and its PDF.
     await follow(page, mainLink(page, 'Contacter le demandeur'));
@@ -421,6 +452,9 @@ async function scenario(page) {
     }, await mainLink(page, 'Le courrier en PDF, à imprimer ou à remettre').getAttribute('href'));
     expect(pdfStatus === 200 && pdfMagic === '%PDF', `le courrier en PDF : ${pdfStatus} ${pdfMagic}`);
     await follow(page, mainLink(page, 'Retour à la demande'));
+  });
+
+  await step('Action groupée sur les demandes d’un téléservice', async () => {
     // A batch on the requests of one téléservice: one checked, a note added.
     await open(page, new URL('/backoffice/demandes?teleservice=school-canteen-registration', page.url()));
     await accessible(page, 'recherche avec action groupée');
@@ -433,6 +467,9 @@ async function scenario(page) {
     expect(outcome.startsWith('1 demande sur 1 traitée'), `résultat : « ${outcome} »`);
     ok(`action groupée : « ${outcome} »`);
     await accessible(page, 'résultat d’une action groupée');
+  });
+
+  await step('Foyers et guichet', async () => {
     // Foyers: searched by name with the keyboard, then one opened.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Foyers', exact: true }));
     await expectHeading(page, 'Rechercher des foyers');
@@ -461,6 +498,9 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Créer le foyer' }), 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
     await accessible(page, 'création d’un foyer au guichet avec erreurs');
+  });
+
+  await step('Statistiques', async () => {
     // Statistics: charts and tables, a filter sent with Enter, a table as CSV.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Statistiques', exact: true }));
     await expectHeading(page, 'Statistiques');
@@ -477,6 +517,9 @@ async function scenario(page) {
     expect(csvStatus === 200 && csvHead.includes('État;Demandes'), `le tableau en CSV : ${csvStatus} ${csvHead}`);
     ok('statistiques filtrées, tableau téléchargé en CSV');
     await accessible(page, 'statistiques d’un téléservice');
+  });
+
+  await step('Configuration des téléservices : saisons et listes de choix', async () => {
     // The téléservices' configuration: the list, one téléservice, a season refused.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Téléservices', exact: true }));
     await expectHeading(page, 'Téléservices');
@@ -506,6 +549,9 @@ async function scenario(page) {
     expect((await page.getByRole('alert').count()) >= 1, 'le message d’erreur manque');
     await accessible(page, 'liste de choix en erreur');
     await follow(page, mainLink(page, 'Inscription à la restauration scolaire'));
+  });
+
+  await step('Courriers types', async () => {
     // Its courriers types: the list, the demo's courrier previewed with the
     // request opened above, a new one with an unknown variable refused.
     await follow(page, mainLink(page, 'Les courriers types de ce téléservice'));
@@ -539,6 +585,9 @@ async function scenario(page) {
     ok(`aperçu du courrier type avec la demande n° ${requestNumber}`);
     await accessible(page, 'aperçu d’un courrier type');
     await reflows(page, 'aperçu d’un courrier type');
+  });
+
+  await step('Paramètres de la collectivité et apparence', async () => {
     // The collectivité's settings, for its administrator: a wrong lock delay said.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Paramètres', exact: true }));
     await expectHeading(page, 'Paramètres de la collectivité');
@@ -572,6 +621,9 @@ async function scenario(page) {
     await enter(page, 400);
     expect((await page.getByRole('alert').textContent()).includes('Ligne 2'), 'la feuille de style qui importe est refusée');
     ok('feuille de style qui charge une autre feuille refusée, la ligne dite');
+  });
+
+  await step('Catégories et droits dans l’espace des agents', async () => {
     // Categories and rights: a wrong address said, then the category made.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Catégories et droits', exact: true }));
     await expectHeading(page, 'Catégories de téléservices');
@@ -588,6 +640,9 @@ async function scenario(page) {
     await accessible(page, 'une catégorie de l’espace des agents');
     await reflows(page, 'une catégorie de l’espace des agents');
     ok('catégorie créée au clavier depuis l’espace des agents');
+  });
+
+  await step('Paiements dans l’espace des agents', async () => {
     // Payments: the search, the régies and an invoice refused then made, the reconciliation, the settings.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Paiements', exact: true }));
     await expectHeading(page, 'Paiements');
@@ -622,18 +677,21 @@ async function scenario(page) {
 
 /** Types into the field of that label, reached by the keyboard's focus. */
 async function typeInto(page, label, text) {
+  now(`saisie au clavier dans « ${label} »`);
   await page.getByLabel(label, { exact: true }).focus();
   await page.keyboard.type(text);
 }
 
 /** Ticks a checkbox or picks a radio button with the space bar. */
 async function press(page, label) {
+  now(`barre d’espace sur « ${label} »`);
   await page.getByLabel(label, { exact: true }).focus();
   await page.keyboard.press('Space');
 }
 
 /** Sends a form with Enter from the field that has the focus. */
 async function enter(page, status = 200) {
+  now(`touche Entrée dans ${pathOf(page)} puis attente de la page suivante (statut ${status} attendu)`);
   const mainFrame = page.mainFrame();
   const response = page.waitForResponse((r) => {
     const s = r.status();
@@ -781,6 +839,27 @@ async function portalScenario(page) {
     expect(bankTitle === 'Paiement de 80,75 €', `titre de la banque « ${bankTitle} »`);
     await accessible(page, 'page de la banque de test');
     ok('le foyer est à la banque de test, pour 80,75 €');
+    // The payer leaves the bank's page: the payment waits, to be resumed or abandoned.
+    await open(page, at('/paiements'));
+    expect((await page.getByRole('heading', { name: 'Paiement à terminer' }).count()) === 1, 'le paiement ouvert est proposé');
+    await accessible(page, 'mes paiements avec un paiement à terminer');
+    await follow(page, page.getByRole('link', { name: /^Reprendre le paiement/ }));
+    const resumed = (await page.getByRole('heading', { level: 1 }).textContent()).replace(/\s/g, ' ');
+    expect(resumed === 'Paiement de 80,75 €', `reprise à la banque : « ${resumed} »`);
+    ok('paiement repris sur la page de la banque');
+    await open(page, at('/paiements'));
+    await page.getByRole('button', { name: /^Abandonner le paiement/ }).focus();
+    await enter(page);
+    expect((await page.getByRole('status').textContent()).includes('Paiement abandonné'), 'le paiement est abandonné');
+    await accessible(page, 'un paiement abandonné');
+    ok('paiement abandonné : les factures sont de nouveau à payer');
+    await follow(page, page.getByRole('link', { name: 'Revenir à mes paiements' }));
+    for (const invoice of [/^RS-2026-0101/, /^RS-2026-0102/]) {
+      await page.getByLabel(invoice).focus();
+      await page.keyboard.press('Space');
+    }
+    await page.getByRole('button', { name: 'Payer en ligne' }).focus();
+    await enter(page);
     await page.getByRole('button', { name: 'Payer par carte' }).focus();
     await enter(page);
     expect(/^\/paiements\/\d+$/.test(new URL(page.url()).pathname), `retour sur ${page.url()}`);
@@ -1000,8 +1079,8 @@ async function main() {
   let failure = null;
   try {
     console.log(`Chromium ${browser.version()}`);
-    // The pages forbid inline scripts (CSP): axe is injected as one.
-    const context = await browser.newContext({ bypassCSP: true, locale: 'fr-FR' });
+    // The pages' CSP in force, as in people's browsers (no bypassCSP).
+    const context = await browser.newContext({ locale: 'fr-FR' });
     context.setDefaultTimeout(ACTION_TIMEOUT);
     context.setDefaultNavigationTimeout(ACTION_TIMEOUT);
     const page = await context.newPage();
@@ -1009,6 +1088,15 @@ async function main() {
       if (r.status() >= 500) serverErrors.push(`${r.request().method()} ${r.url()} : ${r.status()}`);
     });
     page.on('pageerror', (e) => serverErrors.push(`erreur JavaScript sur ${page.url()} : ${e.message}`));
+    page.on('console', (m) => {
+      // A page answered 4xx on purpose (a refused form) is logged as such:
+      // not an error of the page. Anything else logged as an error is one
+      // (a CSP violation: « Refused to … because it violates … »).
+      if (m.type() !== 'error') return;
+      const text = m.text();
+      if (/the server responded with a status of 4\d\d/.test(text)) return;
+      serverErrors.push(`console sur ${page.url()} : ${text}`);
+    });
     await scenario(page);
   } catch (e) {
     failure = e;
@@ -1028,7 +1116,7 @@ async function main() {
     const playwright = failure.name === 'TimeoutError' || /^\w+\.\w+: /.test(failure.message || '');
     const what =
       failure instanceof Failure || playwright ? failure.message : failure.stack || String(failure);
-    console.error(`ÉCHEC — ${where}${what}`);
+    console.error(`ÉCHEC — ${where}${what} (pendant : ${doing})`);
   }
   if (failure || violations.length > 0) process.exit(1);
   console.log(`Réussi : ${checks} vérifications en ${seconds} s, aucune violation d’accessibilité.`);

@@ -429,3 +429,22 @@ pub(crate) async fn logout_target(
         _ => "/".into(),
     }
 }
+
+/// Middleware of the portal's pages: with FranceConnect, signing out goes on
+/// to its sign-out page (the redirection after the sign-out form), which the
+/// pages' CSP must allow in `form-action`.
+pub async fn allow_sign_out(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let origin = req
+        .app_data::<web::Data<FranceConnect>>()
+        .and_then(|fc| fc.0.as_ref())
+        .and_then(|c| url::Url::parse(&c.issuer).ok())
+        .map(|u| u.origin().ascii_serialization());
+    let mut res = next.call(req).await?;
+    if let Some(origin) = origin {
+        guichet_web::security::allow_form_action(res.headers_mut(), &origin);
+    }
+    Ok(res)
+}

@@ -9,7 +9,7 @@ mod documents;
 mod filing;
 mod follow;
 mod foyer;
-mod franceconnect;
+pub mod franceconnect;
 pub use franceconnect::FranceConnect;
 mod page;
 mod payments;
@@ -247,6 +247,12 @@ pub fn routes() -> RouteTable {
             payments::notify,
         )
         .get("/paiements/{id}", Household, "payment.show", payments::show)
+        .post(
+            "/paiements/{id}/abandonner",
+            Household,
+            "payment.abandon",
+            payments::abandon,
+        )
         .get(
             "/paiements/{id}/recu.pdf",
             Household,

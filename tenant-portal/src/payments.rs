@@ -12,6 +12,7 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
 use guichet_web::principal::SignedInHousehold;
+use guichet_web::security::with_form_action;
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{blocking, tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,35 @@ struct ListPage {
     layout: Layout,
     overview: Overview,
     form: Option<Form>,
+    /// Payments open at the bank: to go back to, or give up.
+    open: Vec<OpenPayment>,
+    csrf_token: String,
+    abandoned: bool,
+}
+
+#[derive(Serialize)]
+struct OpenPayment {
+    id: i64,
+    reference: String,
+    amount: String,
+    started_at: String,
+    url: String,
+}
+
+fn open_payments(o: &Overview, online: &Online) -> Vec<OpenPayment> {
+    o.in_progress
+        .iter()
+        .filter(|p| p.open)
+        .filter_map(|p| {
+            Some(OpenPayment {
+                id: p.id,
+                reference: p.reference.clone(),
+                amount: p.amount.clone(),
+                started_at: p.started_at.clone(),
+                url: online.0.page_url(p.provider_ref.as_deref()?),
+            })
+        })
+        .collect()
 }
 
 async fn load(store: &Store, who: &SignedInHousehold) -> Result<(Me, Overview), AppError> {
@@ -107,10 +137,14 @@ async fn load(store: &Store, who: &SignedInHousehold) -> Result<(Me, Overview), 
     .map_err(signed_in)
 }
 
+/// « Mes paiements »: its form leads to the bank's page (the redirection
+/// after it), which its CSP must allow.
+#[allow(clippy::too_many_arguments)]
 fn list_page(
     pages: &Renderer,
     who: &SignedInHousehold,
     session: &Session,
+    online: &Online,
     me: &Me,
     overview: Overview,
     form: Option<Form>,
@@ -118,16 +152,20 @@ fn list_page(
 ) -> Result<HttpResponse, AppError> {
     let form = form.map(sealed);
     let title = error_title(TITLE, form.as_ref().is_some_and(|f| f.has_errors()));
-    render(
+    let page = render(
         pages,
         status,
         "portal/payments",
         &ListPage {
             layout: layout(&who.tenant, &title, Nav::Payments, Some(me), session)?,
+            open: open_payments(&overview, online),
             overview,
             form,
+            csrf_token: csrf::token(session)?,
+            abandoned: false,
         },
-    )
+    )?;
+    Ok(with_form_action(page, &online.0.page_origin()))
 }
 
 pub(crate) async fn list(
@@ -135,10 +173,43 @@ pub(crate) async fn list(
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
+    online: web::Data<Online>,
 ) -> Result<HttpResponse, AppError> {
     let (me, o) = load(&store, &who).await?;
     let form = pay_form(csrf::token(&session)?, &o, &Pairs(Vec::new()));
-    list_page(&pages, &who, &session, &me, o, form, StatusCode::OK)
+    list_page(
+        &pages,
+        &who,
+        &session,
+        &online,
+        &me,
+        o,
+        form,
+        StatusCode::OK,
+    )
+}
+
+/// The payer gives up a payment open at the bank: its invoices are payable
+/// again at once (the bank is asked first; paid, it is settled).
+pub(crate) async fn abandon(
+    who: SignedInHousehold,
+    store: web::Data<Store>,
+    online: web::Data<Online>,
+    id: web::Path<i64>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let (id, account) = (id.into_inner(), who.account_id);
+    let household = tx::read(&store, &who, move |t| {
+        me_in(t, account).map(|m| m.household())
+    })
+    .await
+    .map_err(signed_in)?;
+    let (tenant, s, provider) = (who.tenant.id, store.clone(), online.0.clone());
+    blocking(move || {
+        online::abandon(&s, tenant, provider.as_ref(), household, id).map_err(AppError::from)
+    })
+    .await?;
+    Ok(see_other(&format!("/paiements/{id}?abandon=1")))
 }
 
 /// Records the payment and sends the payer to the provider's page.
@@ -186,10 +257,19 @@ pub(crate) async fn pay(
             let (me, o) = load(&store, &who).await?;
             let Some(mut form) = pay_form(csrf::token(&session)?, &o, &chosen) else {
                 // Nothing left to pay, or payment off: the page says so.
-                return list_page(&pages, &who, &session, &me, o, None, StatusCode::CONFLICT);
+                return list_page(
+                    &pages,
+                    &who,
+                    &session,
+                    &online,
+                    &me,
+                    o,
+                    None,
+                    StatusCode::CONFLICT,
+                );
             };
             let status = form.refused(e)?;
-            list_page(&pages, &who, &session, &me, o, Some(form), status)
+            list_page(&pages, &who, &session, &online, &me, o, Some(form), status)
         }
         Err(e) => Err(e),
     }
@@ -200,12 +280,18 @@ struct PaymentPage {
     layout: Layout,
     payment: online::PaymentView,
     back: bool,
+    abandoned_now: bool,
+    /// The bank's page of this payment, while it is open there.
+    resume: Option<String>,
+    csrf_token: String,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct Shown {
     #[serde(default)]
     retour: String,
+    #[serde(default)]
+    abandon: String,
 }
 
 pub(crate) async fn show(
@@ -213,6 +299,7 @@ pub(crate) async fn show(
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
+    online: web::Data<Online>,
     id: web::Path<i64>,
     shown: web::Query<Shown>,
 ) -> Result<HttpResponse, AppError> {
@@ -231,8 +318,15 @@ pub(crate) async fn show(
         "portal/payment",
         &PaymentPage {
             layout: layout(&who.tenant, &title, Nav::Payments, Some(&me), &session)?,
+            resume: payment
+                .provider_ref
+                .as_deref()
+                .filter(|_| payment.open)
+                .map(|r| online.0.page_url(r)),
             payment,
             back: !shown.retour.is_empty(),
+            abandoned_now: !shown.abandon.is_empty(),
+            csrf_token: csrf::token(&session)?,
         },
     )
 }

@@ -237,6 +237,9 @@ pub fn resultrans(code: &str) -> Option<Outcome> {
 /// (fault P5) will never be paid.
 pub const OPEN_MINUTES: i64 = 20;
 
+/// How long PayFiP keeps a payment's page open to its payer.
+pub const PAYFIP_OPEN_MINUTES: i64 = 15;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,6 +157,9 @@ pub fn public_app(
                 )
                 .service(
                     web::scope("")
+                        .wrap(from_fn(
+                            guichet_tenant_portal::franceconnect::allow_sign_out,
+                        ))
                         .wrap(from_fn(session::notice_ended))
                         .wrap(shared.sessions(Plane::Portal))
                         .configure(guichet_tenant_portal::configure),

@@ -704,6 +704,7 @@ diesel::table! {
         started_at -> Timestamp,
         ended_at -> Nullable<Timestamp>,
         checked_at -> Nullable<Timestamp>,
+        abandoned_at -> Nullable<Timestamp>,
     }
 }
 

@@ -4,6 +4,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::HttpResponse;
 
 use super::AppError;
 
@@ -11,6 +12,38 @@ use super::AppError;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
      style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; \
      form-action 'self'; frame-ancestors 'none'";
+
+/// A page whose forms lead to another origin too (a bank's payment page,
+/// an identity provider's sign-out, through the redirection that follows the
+/// form): its policy allows that origin in `form-action`, which browsers
+/// apply to that redirection too. Added to the response's own policy, if any.
+pub fn with_form_action(mut response: HttpResponse, origin: &str) -> HttpResponse {
+    allow_form_action(response.headers_mut(), origin);
+    response
+}
+
+pub fn allow_form_action(headers: &mut header::HeaderMap, origin: &str) {
+    let origin: String = origin
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ":/.-[]".contains(*c))
+        .collect();
+    if origin.is_empty() {
+        return;
+    }
+    let current = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(CONTENT_SECURITY_POLICY)
+        .to_owned();
+    let policy = current.replacen(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+        1,
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
 
 /// `secure`: served over HTTPS (behind a TLS proxy): browsers are told to
 /// keep to HTTPS for a year.

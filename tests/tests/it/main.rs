@@ -37,6 +37,7 @@ mod files;
 mod franceconnect;
 mod http;
 mod isolation;
+mod journeys;
 mod ldap_harness;
 mod mail;
 mod payfip;

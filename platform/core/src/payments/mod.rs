@@ -85,6 +85,13 @@ pub trait Provider: Send + Sync {
     /// Opens a payment.
     fn start(&self, request: &StartRequest) -> Result<Started, ProviderError>;
 
+    /// The origin of the page the payer is sent to (`https://host`): the
+    /// portal's payment pages let their forms lead there (CSP `form-action`).
+    fn page_origin(&self) -> String;
+
+    /// The payer's page of an open payment, to go back to it.
+    fn page_url(&self, provider_ref: &str) -> String;
+
     /// What became of a payment opened at `started_at`, asked at `now`.
     fn detail(
         &self,

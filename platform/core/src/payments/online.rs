@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::{Provider, ProviderError, StartRequest};
 use crate::domain::money::Money;
-use crate::domain::payments::{self, Outcome, PaymentMode, PaymentState, OPEN_MINUTES};
+use crate::domain::payments::{self, Outcome, PaymentMode, PaymentState};
 use crate::domain::time;
 use crate::error::Error;
 use crate::jobs::{Job, JobError, Runner};
@@ -195,8 +195,9 @@ fn record(
             )),
         }
     };
-    let open_since = now - chrono::Duration::minutes(OPEN_MINUTES);
-    let busy = |open: Vec<PaymentRow>| open.iter().any(|p| p.started_at > open_since);
+    // An invoice waits for a payment of it still open (being opened at the
+    // bank, or open there), unless the payer abandoned it.
+    let busy = |open: Vec<PaymentRow>| open.iter().any(|p| holds_invoices(p, now));
     // Each invoice once, locked until commit (in one order, against
     // deadlocks): two payers at once cannot both find it free and open two
     // payments of it at the bank.
@@ -219,7 +220,7 @@ fn record(
         }
         if busy(rows::open_payments_with(tx, Some(id), None)?) {
             return Err(Error::Refused(format!(
-                "un paiement de la facture {} est en cours : attendez son résultat (au plus 20 minutes) avant de recommencer",
+                "un paiement de la facture {} est en cours : terminez-le avec « Reprendre le paiement », ou abandonnez-le, puis recommencez",
                 invoice.reference
             )));
         }
@@ -284,6 +285,7 @@ fn record(
         started_at: now,
         ended_at: None,
         checked_at: None,
+        abandoned_at: None,
     };
     let objet = payments::objet(&match items.as_slice() {
         [one] => one.label.clone(),
@@ -303,6 +305,57 @@ fn record(
         return_url: addresses.back(id),
     };
     Ok((id, request))
+}
+
+/// Not answered, not given up, and within the time the bank keeps a
+/// payment open: its invoices wait for it.
+fn holds_invoices(p: &PaymentRow, now: NaiveDateTime) -> bool {
+    p.state == PaymentState::Initialized.code()
+        && p.abandoned_at.is_none()
+        && now - p.started_at < chrono::Duration::minutes(payments::PAYFIP_OPEN_MINUTES)
+}
+
+/// Open at the bank for its payer: [`holds_invoices`], and opened there.
+fn is_open(p: &PaymentRow, now: NaiveDateTime) -> bool {
+    holds_invoices(p, now) && p.provider_ref.is_some()
+}
+
+/// The payer gives up a payment the bank has not answered: the bank is
+/// asked first (paid, it is settled); still open there, its invoices are
+/// payable again at once. The bank is still asked later, by the poller: a
+/// payment made anyway is recorded (the reconciliation shows an invoice
+/// paid twice). `household`: only that foyer's payment.
+pub fn abandon(
+    store: &Store,
+    tenant: TenantId,
+    provider: &dyn Provider,
+    household: i64,
+    payment: i64,
+) -> Result<PaymentState, Error> {
+    let row = store
+        .read(tenant, |tx| rows::payment(tx, payment))?
+        .filter(|p| p.household_id == household)
+        .ok_or(Error::NotFound)?;
+    // The bank unreachable: abandoned all the same, the poller asks later.
+    let state =
+        settle(store, tenant, provider, row, "abandon").unwrap_or(PaymentState::Initialized);
+    if state != PaymentState::Initialized {
+        return Ok(state);
+    }
+    store.write(tenant, |tx| {
+        if rows::abandon(tx, payment, Utc::now().naive_utc())? {
+            event(
+                tx,
+                payment,
+                "abandon",
+                "abandoned",
+                PaymentState::Initialized,
+                serde_json::json!({}),
+            )?;
+        }
+        Ok::<_, Error>(())
+    })?;
+    Ok(PaymentState::Initialized)
 }
 
 fn event(
@@ -611,6 +664,9 @@ pub struct PaymentView {
     pub items: Vec<ItemView>,
     pub validated: bool,
     pub initialized: bool,
+    /// Open at the bank: the payer may go back to it, or give it up.
+    pub open: bool,
+    pub abandoned: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -637,6 +693,7 @@ pub fn views(tx: &mut TenantTx<'_>, payments: Vec<PaymentRow>) -> Result<Vec<Pay
         .map(|r| (r.id, r.label))
         .collect();
     let ids: Vec<i64> = payments.iter().map(|p| p.id).collect();
+    let now = Utc::now().naive_utc();
     let mut items: std::collections::HashMap<i64, Vec<ItemView>> = std::collections::HashMap::new();
     for i in rows::items_of(tx, &ids)? {
         items.entry(i.payment_id).or_default().push(ItemView {
@@ -648,6 +705,7 @@ pub fn views(tx: &mut TenantTx<'_>, payments: Vec<PaymentRow>) -> Result<Vec<Pay
         .into_iter()
         .map(|p| {
             let state = PaymentState::parse(&p.state).unwrap_or(PaymentState::Initialized);
+            let (open, abandoned) = (is_open(&p, now), p.abandoned_at.is_some());
             PaymentView {
                 id: p.id,
                 household_id: p.household_id,
@@ -668,6 +726,8 @@ pub fn views(tx: &mut TenantTx<'_>, payments: Vec<PaymentRow>) -> Result<Vec<Pay
                 items: items.remove(&p.id).unwrap_or_default(),
                 validated: state == PaymentState::Validated,
                 initialized: state == PaymentState::Initialized,
+                open,
+                abandoned,
             }
         })
         .collect())
@@ -691,6 +751,7 @@ pub fn events(tx: &mut TenantTx<'_>, id: i64) -> Result<Vec<EventView>, Error> {
                 "start" => "ouverture",
                 "notification" => "notification de la banque",
                 "return" => "retour du payeur",
+                "abandon" => "abandon par le payeur",
                 _ => "relecture automatique",
             },
             state_label: PaymentState::parse(&e.state)
@@ -706,6 +767,7 @@ pub fn events(tx: &mut TenantTx<'_>, id: i64) -> Result<Vec<EventView>, Error> {
                 "waiting" => "pas encore de réponse",
                 "expired" => "expiré sans paiement",
                 "mismatch" => "réponse décrivant un autre paiement, ignorée",
+                "abandoned" => "abandonné dans « Mes paiements » avant la réponse de la banque",
                 _ => "réponse inconnue",
             },
             data: e.data,
@@ -837,6 +899,7 @@ pub fn record_card(
         started_at: now,
         ended_at: None,
         checked_at: None,
+        abandoned_at: None,
     };
     rows::insert_payment(tx, &row, &items)?;
     rows::settle(tx, id, PaymentState::Validated.code(), now)?;

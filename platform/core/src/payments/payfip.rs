@@ -195,14 +195,23 @@ impl Provider for PayFiP {
             .filter(|s| !s.is_empty() && s.len() <= 64)
             .ok_or_else(|| ProviderError::Unavailable("PayFiP : réponse sans idOp".into()))?
             .to_owned();
-        let mut url = self.base.join("/tpa/paiementws.web").map_err(|e| {
-            ProviderError::Unavailable(format!("PayFiP : adresse de paiement : {e}"))
-        })?;
-        url.query_pairs_mut().append_pair("idop", &id_op);
         Ok(Started {
+            url: self.page_url(&id_op),
             provider_ref: id_op,
-            url: url.to_string(),
         })
+    }
+
+    fn page_origin(&self) -> String {
+        self.base.origin().ascii_serialization()
+    }
+
+    fn page_url(&self, provider_ref: &str) -> String {
+        let mut url = self.base.clone();
+        url.set_path("/tpa/paiementws.web");
+        url.query_pairs_mut()
+            .clear()
+            .append_pair("idop", provider_ref);
+        url.to_string()
     }
 
     fn detail(

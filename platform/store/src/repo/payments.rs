@@ -337,6 +337,8 @@ pub struct PaymentRow {
     pub started_at: NaiveDateTime,
     pub ended_at: Option<NaiveDateTime>,
     pub checked_at: Option<NaiveDateTime>,
+    /// The payer gave it up before the bank answered.
+    pub abandoned_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -515,6 +517,22 @@ pub fn unsettled(
 }
 
 /// Initialized payments holding this invoice or account (the item's kind).
+/// Marks an open payment abandoned by its payer; false when it is not open
+/// any more (settled meanwhile) or was abandoned already.
+pub fn abandon(tx: &mut TenantTx<'_>, id: i64, at: NaiveDateTime) -> Result<bool, StoreError> {
+    let tenant = tx.tenant_key();
+    let n = diesel::update(
+        payments::table
+            .filter(payments::tenant_id.eq(tenant))
+            .filter(payments::id.eq(id))
+            .filter(payments::state.eq("initialized"))
+            .filter(payments::abandoned_at.is_null()),
+    )
+    .set(payments::abandoned_at.eq(Some(at)))
+    .execute(tx.conn())?;
+    Ok(n == 1)
+}
+
 pub fn open_payments_with(
     tx: &mut TenantTx<'_>,
     invoice: Option<i64>,

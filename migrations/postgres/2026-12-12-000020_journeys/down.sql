@@ -1,0 +1,5 @@
+DELETE FROM payment_events WHERE source = 'abandon';
+ALTER TABLE payment_events DROP CONSTRAINT payment_events_source_check;
+ALTER TABLE payment_events ADD CONSTRAINT payment_events_source_check
+    CHECK (source IN ('start', 'notification', 'return', 'poll'));
+ALTER TABLE payments DROP COLUMN abandoned_at;
