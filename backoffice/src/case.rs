@@ -43,7 +43,8 @@ pub(crate) async fn show(
     done: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
     let me = agent.agent_id;
-    let (desk, opened) = tx::write(store, agent, move |t| {
+    // Reading the request takes nothing: no lock, no write.
+    let (desk, opened) = tx::read(store, agent, move |t| {
         let desk = desk::open(t, me)?;
         let opened = processing::open(t, &desk, id)?;
         Ok::<_, Error>((desk, opened))
@@ -226,6 +227,22 @@ pub(crate) async fn note(
     let public = form.au_foyer == "oui";
     written(agent, session, store, pages, id, "message", move |t, d| {
         processing::note(t, d, id, &form.body, public, &base, &site)
+    })
+    .await
+}
+
+/// « Traiter cette demande »: the agent takes its lock before any change.
+pub(crate) async fn process(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    written(agent, session, store, pages, id, "reprise", move |t, d| {
+        processing::process(t, d, id)
     })
     .await
 }

@@ -445,6 +445,12 @@ pub fn routes() -> RouteTable {
             documents::page,
         )
         .post(
+            "/demandes/{id}/traiter",
+            Agent,
+            "request.process",
+            case::process,
+        )
+        .post(
             "/demandes/{id}/reprendre",
             Agent,
             "request.take-over",

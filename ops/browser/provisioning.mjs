@@ -371,12 +371,21 @@ async function scenario(page) {
   });
 
   await step('Une demande ouverte et traitée au clavier : état, justificatif, données', async () => {
-    // The oldest request found: opened, it is locked for this agent.
+    // The oldest request found: opened to read it, nobody holds it; « Traiter »
+    // makes it the agent's.
     await follow(page, page.getByRole('main').getByRole('table').getByRole('link').first());
     expect(
-      (await page.locator('main').textContent()).includes('Vous traitez cette demande depuis le'),
-      'la demande ouverte est verrouillée pour l’agent',
+      (await page.locator('main').textContent()).includes('Personne ne traite cette demande'),
+      'la demande lue n’est pas verrouillée',
     );
+    await accessible(page, 'demande lue par un agent');
+    await page.getByRole('button', { name: 'Traiter cette demande' }).focus();
+    await enter(page);
+    expect(
+      (await page.locator('main').textContent()).includes('Vous traitez cette demande depuis le'),
+      'la demande est verrouillée pour l’agent qui la traite',
+    );
+    ok('demande réservée au clavier avec « Traiter cette demande »');
     await accessible(page, 'demande ouverte par un agent');
     await reflows(page, 'demande ouverte par un agent');
     requestNumber = (await page.getByRole('heading', { level: 1 }).textContent()).match(/n° (\d+)/)[1];

@@ -631,7 +631,8 @@ fn editable(tx: &mut TenantTx<'_>, f: &Filed) -> Result<(), Error> {
             f.state().label().to_lowercase()
         )));
     }
-    if live_lock(tx, f.row.id)?.is_some() {
+    // Waiting for the household, it is theirs, whoever holds it.
+    if !f.state().awaits_household() && live_lock(tx, f.row.id)?.is_some() {
         return Err(Error::Refused(
             "la demande est en cours de traitement par un agent : vous ne pouvez pas la modifier pour l’instant. Réessayez plus tard".into(),
         ));
@@ -1244,7 +1245,7 @@ pub fn follow(
     let f = filed(tx, household, id)?;
     let ctx = context(tx, &f.offer, Some(foyer), true)?;
     let state = f.state();
-    let locked = live_lock(tx, id)?.is_some();
+    let locked = !state.awaits_household() && live_lock(tx, id)?.is_some();
     let history = repo::actions(tx, id, true)?
         .into_iter()
         .map(|a| Event {
@@ -1489,6 +1490,10 @@ pub fn transition(
         true,
         certificate,
     )?;
+    if to.awaits_household() {
+        // Waiting for the household, the request is theirs: no agent holds it.
+        repo::release_lock(tx, id)?;
+    }
     tell_household(tx, &row, to, reason, base_url, site)?;
     Ok(())
 }

@@ -163,6 +163,12 @@ impl RequestState {
         )
     }
 
+    /// The request waits for the household (to complete it): it is theirs,
+    /// no agent's lock keeps them from it.
+    pub fn awaits_household(self) -> bool {
+        matches!(self, RequestState::Uncomplete)
+    }
+
     /// Agents may change the data in these states.
     pub fn editable_by_agent(self) -> bool {
         matches!(

@@ -341,6 +341,28 @@ pub fn mails_to(p: &Platform, t: &Tenant, to: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// « Traiter cette demande »: the agent takes the request at `page`; its
+/// page then, as the agent sees it.
+pub async fn take<S, B>(app: &S, agent: &mut Browser, page: &str) -> guichet_tests::client::Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let r = agent.get(app, page).await;
+    let token = guichet_tests::client::csrf_of(&r.html);
+    let r = agent
+        .post(app, &format!("{page}/traiter"), &token, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let r = agent.get(app, page).await;
+    assert!(
+        r.html.contains("Vous traitez cette demande depuis le"),
+        "{}",
+        r.html
+    );
+    r
+}
+
 pub async fn signed_in_agent<S, B>(app: &S, uid: &str, slug: &str) -> Browser
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
@@ -378,13 +400,30 @@ async fn a_request_is_processed_under_one_agents_lock() {
         assert_eq!(a_zoe.get(&app, &page).await.status, StatusCode::NOT_FOUND);
         assert_eq!(a_ines.get(&app, &page).await.status, StatusCode::NOT_FOUND);
 
-        // Léa opens it: hers. Hugo reads it, and sees who holds it.
+        // Léa opens it to read it: nobody holds it. Her « Traiter » makes it
+        // hers; Hugo reads it, and sees who holds it.
         let r = a_lea.get(&app, &page).await;
         assert_eq!(r.status, StatusCode::OK, "{backend:?}: {}", r.html);
-        assert!(r.html.contains("Vous traitez cette demande depuis le"));
+        assert!(
+            r.html.contains("Personne ne traite cette demande"),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("Léo"), "the data is shown");
-        let version = field_value(&r.html, "version");
         let token = guichet_tests::client::csrf_of(&r.html);
+        let r = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(
+            !r.html
+                .contains("Un agent de la mairie traite votre demande"),
+            "reading locks nothing"
+        );
+        let r = a_lea
+            .post(&app, &format!("{page}/traiter"), &token, &[])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let r = a_lea.get(&app, &format!("{page}?fait=reprise")).await;
+        assert!(r.html.contains("Vous traitez cette demande depuis le"));
+        let version = field_value(&r.html, "version");
         let r = a_hugo.get(&app, &page).await;
         assert!(r
             .html
@@ -508,6 +547,25 @@ async fn a_request_is_processed_under_one_agents_lock() {
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(r.html.contains("Paul Roux traite cette demande depuis le"));
         assert_eq!(state_of(&p, &arles, id), "Inprogress");
+        // A colleague adds an internal note all the same, not a message to the household.
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/messages"),
+                &token,
+                &[("body", "Vu au téléphone avec la mère.")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/messages"),
+                &token,
+                &[("body", "Bonjour"), ("au_foyer", "oui")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.html);
 
         // Notes: one to the household (e-mailed, in its space), one internal.
         let before = mails_to(&p, &arles, "durand@example.fr").len();
@@ -570,13 +628,54 @@ async fn a_request_is_processed_under_one_agents_lock() {
             StatusCode::NOT_FOUND
         );
 
-        // Released, the request is free for Léa again.
+        // Released, the request is free for Léa again: her first change
+        // makes it hers.
         let r = a_paul
             .post(&app, &format!("{page}/liberer"), &paul_token, &[])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let r = a_lea.get(&app, &page).await;
-        assert!(r.html.contains("Vous traitez cette demande depuis le"));
+        assert!(
+            r.html.contains("Personne ne traite cette demande"),
+            "{}",
+            r.html
+        );
+        let fresh = field_value(&r.html, "version");
+        // Incomplete: waiting for the household, it is the household's, at once.
+        let r = a_lea
+            .post(
+                &app,
+                &format!("{page}/etat"),
+                &token,
+                &[
+                    ("version", &fresh),
+                    ("to", "Uncomplete"),
+                    ("reason", "Il manque le justificatif de domicile."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let r = a_lea.get(&app, &page).await;
+        assert!(
+            r.html.contains("Personne ne traite cette demande"),
+            "{}",
+            r.html
+        );
+        let r = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(
+            !r.html
+                .contains("Un agent de la mairie traite votre demande"),
+            "{}",
+            r.html
+        );
+        let step = format!("/mes-demandes/{id}/etapes/inscription");
+        let r = b.submit(&app, &step, &step, crate::portal::CANTEEN).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "the household completes it: {}",
+            r.html
+        );
     }
 }
 
@@ -712,10 +811,22 @@ async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others() {
             ids.push(id.to_string());
         }
         let mut a_paul = signed_in_agent(&app, &paul, "arles").await;
+        let held = format!("/backoffice/demandes/{}", ids[2]);
+        let r = a_paul.get(&app, &held).await;
         let r = a_paul
-            .get(&app, &format!("/backoffice/demandes/{}", ids[2]))
+            .post(
+                &app,
+                &format!("{held}/traiter"),
+                &guichet_tests::client::csrf_of(&r.html),
+                &[],
+            )
             .await;
-        assert!(r.html.contains("Vous traitez cette demande"));
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(a_paul
+            .get(&app, &held)
+            .await
+            .html
+            .contains("Vous traitez cette demande"));
 
         let mut a = signed_in_agent(&app, &lea, "arles").await;
         let search = "/backoffice/demandes?teleservice=school-canteen-registration";
@@ -751,19 +862,11 @@ async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others() {
         let r = a_paul
             .get(&app, &format!("/backoffice/demandes/{}", ids[0]))
             .await;
-        assert!(r.html.contains("Vous traitez cette demande"));
-        let paul_token = guichet_tests::client::csrf_of(&r.html);
-        for id in &ids[..1] {
-            let r = a_paul
-                .post(
-                    &app,
-                    &format!("/backoffice/demandes/{id}/liberer"),
-                    &paul_token,
-                    &[],
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::SEE_OTHER);
-        }
+        assert!(
+            r.html.contains("Personne ne traite cette demande"),
+            "{}",
+            r.html
+        );
 
         // A refusal needs its reason: none is refused.
         let fields = lot(&[("action", "etat"), ("to", "Rejected")], &ids[..2]);

@@ -187,14 +187,9 @@ async fn agents_tokens_search_read_and_move_requests_within_their_reach() {
             .iter()
             .any(|(s, _)| s.contains("en cours de traitement")));
 
-        // Léa opens the request's page: her lock; Marc's token cannot write.
+        // Léa takes the request on its page: her lock; Marc's token cannot write.
         let mut page = signed_in_agent(&app, &lea, "arles").await;
-        assert_eq!(
-            page.get(&app, &format!("/backoffice/demandes/{id}"))
-                .await
-                .status,
-            StatusCode::OK
-        );
+        crate::backoffice::take(&app, &mut page, &format!("/backoffice/demandes/{id}")).await;
         let note = json!({"body": "Pièce reçue, merci.", "public": true});
         let (status, problem) = call_at(
             &app,

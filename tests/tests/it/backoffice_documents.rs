@@ -575,8 +575,7 @@ async fn an_agent_of_the_directory_processes_the_canteen_request_to_its_certific
             found.html
         );
         let page = format!("/backoffice/demandes/{id}");
-        let r = a_lea.get(&app, &page).await;
-        assert!(r.html.contains("Vous traitez cette demande depuis le"));
+        let r = crate::backoffice::take(&app, &mut a_lea, &page).await;
         let token = csrf_of(&r.html);
         // Hugo reads it only while Léa holds it.
         let mut a_hugo = signed_in_agent(&app, &hugo, "arles").await;

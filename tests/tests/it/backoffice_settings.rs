@@ -167,7 +167,7 @@ async fn administrators_set_the_lock_delay_and_the_default_delays() {
 
         // Léa's lock, taken 6 minutes ago, no longer holds with 5 minutes.
         let page = format!("/backoffice/demandes/{id}");
-        a_lea.get(&app, &page).await;
+        crate::backoffice::take(&app, &mut a_lea, &page).await;
         let u = lea.clone();
         p.store
             .write(arles.id, move |tx| {
@@ -178,7 +178,7 @@ async fn administrators_set_the_lock_delay_and_the_default_delays() {
         let mut a_hugo = signed_in_agent(&app, &hugo, "arles").await;
         let r = a_hugo.get(&app, &page).await;
         assert!(
-            r.html.contains("Vous traitez cette demande depuis le"),
+            r.html.contains("Personne ne traite cette demande"),
             "{}",
             r.html
         );

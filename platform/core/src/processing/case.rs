@@ -1,11 +1,13 @@
 //! A request opened by an agent: its zones (data, history, notes, foyer), its
 //! lock, the transitions it may take and the notes of its thread.
 //!
-//! Opening a request locks it for an agent who may process it; the others
-//! read it only, and so does the household. Every write checks, under the
-//! request's row lock, that the agent still holds the lock and that the
-//! request is the one their page showed (`version`): two agents acting at
-//! once never both write.
+//! Reading a request takes nothing. An agent who may process it takes its
+//! lock with their first change, or with « Traiter cette demande »; then the
+//! other agents read it only (and may add an internal note), and so does the
+//! household — unless the request waits for the household, which is then
+//! theirs. Every write checks, under the request's row lock, that nobody
+//! else holds the lock and that the request is the one the agent's page
+//! showed (`version`): two agents acting at once never both write.
 
 use chrono::{NaiveDateTime, Utc};
 use serde::Serialize;
@@ -131,6 +133,8 @@ pub struct Opened {
     pub lock: Option<Lock>,
     /// The agent may act on it now: the right, and the lock.
     pub may_process: bool,
+    /// The agent may add an internal note (their right, whoever holds it).
+    pub may_note: bool,
     /// Another agent holds it and this one may take it over.
     pub may_take_over: bool,
     pub moves: Vec<Move>,
@@ -148,31 +152,21 @@ pub struct EditStep {
     pub title: String,
 }
 
-/// Opens a request: locks it for an agent who may process it (unless
-/// another agent holds it), and gathers its zones.
+/// Opens a request to read it (taking no lock) and gathers its zones.
 pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error> {
-    repo::lock(tx, id)?;
     let row = reach(tx, desk, id)?;
     let access = desk.rights.access(row.category_id);
     let at = now();
-    let held = requests::live_lock(tx, id)?;
-    let lock = match held {
-        Some((agent, since)) if agent != desk.agent_id => Some(Lock {
-            mine: false,
+    let lock = match requests::live_lock(tx, id)? {
+        Some((agent, since)) => Some(Lock {
+            mine: agent == desk.agent_id,
             holder: agent_name(tx, agent)?,
             since: time::datetime_fr(since),
         }),
-        _ if access >= Access::Write => {
-            repo::take_lock(tx, id, desk.agent_id, at)?;
-            Some(Lock {
-                mine: true,
-                holder: desk.name.clone(),
-                since: time::datetime_fr(at),
-            })
-        }
-        _ => None,
+        None => None,
     };
-    let mine = lock.as_ref().is_some_and(|l| l.mine);
+    // Free, or theirs: the agent who may process it may act.
+    let mine = lock.as_ref().is_none_or(|l| l.mine);
     let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
     let filed = requests::filed(tx, row.household_id, id)?;
     let foyer = foyers::foyer(tx, row.household_id)?;
@@ -270,6 +264,7 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
         foyer: brief,
         lock,
         may_process,
+        may_note: access >= Access::Write,
         moves,
         has_certificate: repo::decision(tx, id)?.is_some(),
         justificatifs: super::documents::zone(tx, &row, &filed.offer)?,
@@ -290,7 +285,8 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
 }
 
 /// The request, row-locked, if this agent may write to it now: their right,
-/// their lock, and the page they acted from still current.
+/// nobody else's lock (theirs is taken if it was free: the first change is
+/// the intent to process it), and the page they acted from still current.
 pub(super) fn writable(
     tx: &mut TenantTx<'_>,
     desk: &Desk,
@@ -307,27 +303,32 @@ pub(super) fn writable(
                     .into(),
             )
         })?;
-    match requests::live_lock(tx, id)? {
-        Some((agent, _)) if agent == desk.agent_id => {}
-        Some((agent, since)) => {
-            return Err(Error::Refused(format!(
-                "{} traite cette demande depuis le {} : vous pouvez la lire, pas la modifier",
-                agent_name(tx, agent)?,
-                time::datetime_fr(since)
-            )))
-        }
-        None => {
-            return Err(Error::Refused(
-                "vous ne tenez plus cette demande (le délai de verrouillage est passé) : ouvrez-la à nouveau, vérifiez-la, puis recommencez".into(),
-            ))
-        }
-    }
+    held_by_another(tx, desk, id)?;
     if seen.is_some_and(|v| v != version(&row)) {
         return Err(Error::Conflict(
             "la demande a changé depuis l’affichage de cette page : elle est affichée à nouveau, vérifiez-la puis recommencez".into(),
         ));
     }
+    repo::take_lock(tx, id, desk.agent_id, now())?;
     Ok(row)
+}
+
+/// Refuses when another agent holds the request's lock.
+fn held_by_another(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Error> {
+    match requests::live_lock(tx, id)? {
+        Some((agent, since)) if agent != desk.agent_id => Err(Error::Refused(format!(
+            "{} traite cette demande depuis le {} : vous pouvez la lire et y ajouter une note interne, pas la modifier",
+            agent_name(tx, agent)?,
+            time::datetime_fr(since)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// « Traiter cette demande »: the agent who may process it takes its lock
+/// before any change, so that nobody else starts on it meanwhile.
+pub fn process(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Error> {
+    writable(tx, desk, id, None).map(drop)
 }
 
 /// After an agent's write to the request: the request's new version (its
@@ -359,13 +360,17 @@ pub fn act(
     let to = RequestState::parse(to)
         .ok_or_else(|| invalid("to", "choisissez le nouvel état parmi ceux proposés"))?;
     requests::transition(tx, id, to, Who::Agent, &me(desk), reason, base_url, site)?;
-    // The agent's write is the new version: they keep the lock, from now.
-    repo::take_lock(tx, id, desk.agent_id, now())?;
+    // The agent's write is the new version: they keep the lock, from now,
+    // unless the request now waits for the household (transition let it go).
+    if !to.awaits_household() {
+        repo::take_lock(tx, id, desk.agent_id, now())?;
+    }
     Ok(())
 }
 
-/// Writes to the request's thread: internal (agents only) or to the
-/// household, who is e-mailed.
+/// Writes to the request's thread: internal (agents only; a colleague may,
+/// while another agent holds the request) or to the household, who is
+/// e-mailed (that is acting on the request: its lock).
 pub fn note(
     tx: &mut TenantTx<'_>,
     desk: &Desk,
@@ -375,7 +380,21 @@ pub fn note(
     base_url: &str,
     site: &str,
 ) -> Result<(), Error> {
-    let row = writable(tx, desk, id, None)?;
+    let row = if to_household {
+        writable(tx, desk, id, None)?
+    } else {
+        repo::lock(tx, id)?;
+        let row = reach(tx, desk, id)?;
+        desk.rights
+            .permit(Action::Process, row.category_id)
+            .map_err(|_| {
+                Error::Refused(
+                    "votre droit sur cette catégorie permet de consulter ses demandes, pas d’y écrire"
+                        .into(),
+                )
+            })?;
+        row
+    };
     let body = body.trim();
     if body.is_empty() {
         return Err(invalid("body", "écrivez le message"));

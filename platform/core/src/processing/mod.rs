@@ -32,8 +32,8 @@ use crate::store::repo::{categories, offer};
 use crate::store::TenantTx;
 
 pub use case::{
-    act, apply, batch_one, certificate, note, open, printable, release, take_over, BatchAction,
-    Entry, FoyerBrief, Lock, Message, Move, Opened,
+    act, apply, batch_one, certificate, note, open, printable, process, release, take_over,
+    BatchAction, Entry, FoyerBrief, Lock, Message, Move, Opened,
 };
 pub use documents::{Justificatifs, Review};
 pub use foyers::{
