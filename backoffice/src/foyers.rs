@@ -235,3 +235,331 @@ pub(crate) async fn set_account(
     .map_err(desk::signed_in)?;
     Ok(back(id))
 }
+
+// At the counter: the foyer's members and address, kept by agents who serve
+// the counter with the forms and checks of the portal, each change in the
+// foyer's history under the agent's name.
+
+use guichet_core::processing::foyers as counter;
+use guichet_web::forms::{form_page, Pairs};
+use guichet_web::household::{
+    address_form, address_values, check_member, is_adult, member_form, member_refusal,
+    member_values,
+};
+
+/// A counter's form page: the layout of the desk, « Erreur : » when refused.
+#[allow(clippy::too_many_arguments)]
+async fn counter_form(
+    agent: &SignedInAgent,
+    session: &Session,
+    store: &Store,
+    pages: &Renderer,
+    status: StatusCode,
+    heading: &str,
+    form: Form,
+) -> Result<HttpResponse, AppError> {
+    let me = agent.agent_id;
+    let desk = tx::read(store, agent, move |t| desk::open(t, me))
+        .await
+        .map_err(desk::signed_in)?;
+    let layout = desk::layout(agent, &desk, heading, Nav::Foyers, session)?;
+    form_page(pages, status, layout, heading, None, form)
+}
+
+fn member_heading(adult: bool) -> &'static str {
+    if adult {
+        "Ajouter un adulte au foyer"
+    } else {
+        "Ajouter un enfant au foyer"
+    }
+}
+
+pub(crate) async fn member_new_page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, kind) = path.into_inner();
+    let adult = is_adult(&kind)?;
+    let me = agent.agent_id;
+    let foyer = tx::read(&store, &agent, move |t| {
+        let d = desk::open(t, me)?;
+        counter::foyer_at_counter(t, &d, id)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let last = foyer
+        .members
+        .iter()
+        .find(|m| m.responsible)
+        .map(|m| m.last_name.clone())
+        .unwrap_or_default();
+    let defaults = move |k: &str| {
+        if k == "last_name" {
+            last.clone()
+        } else {
+            String::new()
+        }
+    };
+    let form = member_form(
+        &format!("/backoffice/foyers/{id}/ajouter/{kind}"),
+        &format!("/backoffice/foyers/{id}"),
+        csrf::token(&session)?,
+        adult,
+        &foyer,
+        &defaults,
+        "Ajouter",
+    );
+    counter_form(
+        &agent,
+        &session,
+        &store,
+        &pages,
+        StatusCode::OK,
+        member_heading(adult),
+        form,
+    )
+    .await
+}
+
+pub(crate) async fn member_create(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    path: web::Path<(i64, String)>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (id, kind) = path.into_inner();
+    let adult = is_adult(&kind)?;
+    let me = agent.agent_id;
+    let p = Pairs(pairs);
+    let foyer = tx::read(&store, &agent, move |t| {
+        let d = desk::open(t, me)?;
+        counter::foyer_at_counter(t, &d, id)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let outcome = match check_member(&p, adult, &foyer, true) {
+        Ok((person, responsibles)) => tx::write(&store, &agent, move |t| {
+            let d = desk::open(t, me)?;
+            counter::add_member(t, &d, id, &person, &responsibles)
+        })
+        .await
+        .map_err(desk::signed_in),
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
+        Ok(_) => Ok(back(id)),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let mut form = member_form(
+                &format!("/backoffice/foyers/{id}/ajouter/{kind}"),
+                &format!("/backoffice/foyers/{id}"),
+                csrf::token(&session)?,
+                adult,
+                &foyer,
+                &|k| p.get(k),
+                "Ajouter",
+            );
+            let status = form.refused(member_refusal(e, &foyer))?;
+            counter_form(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                status,
+                member_heading(adult),
+                form,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) async fn member_page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, member) = path.into_inner();
+    let me = agent.agent_id;
+    let (foyer, m) = tx::read(&store, &agent, move |t| {
+        let d = desk::open(t, me)?;
+        counter::member_at_counter(t, &d, id, member)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let form = member_form(
+        &format!("/backoffice/foyers/{id}/membres/{member}"),
+        &format!("/backoffice/foyers/{id}"),
+        csrf::token(&session)?,
+        m.adult,
+        &foyer,
+        &member_values(&m),
+        "Enregistrer",
+    );
+    let heading = format!("Modifier : {}", m.name);
+    counter_form(
+        &agent,
+        &session,
+        &store,
+        &pages,
+        StatusCode::OK,
+        &heading,
+        form,
+    )
+    .await
+}
+
+pub(crate) async fn member_update(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    path: web::Path<(i64, i64)>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (id, member) = path.into_inner();
+    let me = agent.agent_id;
+    let p = Pairs(pairs);
+    let (foyer, m) = tx::read(&store, &agent, move |t| {
+        let d = desk::open(t, me)?;
+        counter::member_at_counter(t, &d, id, member)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let outcome = match check_member(&p, m.adult, &foyer, true) {
+        Ok((person, responsibles)) => tx::write(&store, &agent, move |t| {
+            let d = desk::open(t, me)?;
+            counter::edit_member(t, &d, id, member, &person, &responsibles)
+        })
+        .await
+        .map_err(desk::signed_in),
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
+        Ok(()) => Ok(back(id)),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let mut form = member_form(
+                &format!("/backoffice/foyers/{id}/membres/{member}"),
+                &format!("/backoffice/foyers/{id}"),
+                csrf::token(&session)?,
+                m.adult,
+                &foyer,
+                &|k| p.get(k),
+                "Enregistrer",
+            );
+            let status = form.refused(member_refusal(e, &foyer))?;
+            let heading = format!("Modifier : {}", m.name);
+            counter_form(&agent, &session, &store, &pages, status, &heading, form).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(crate) async fn member_remove(
+    agent: SignedInAgent,
+    store: web::Data<Store>,
+    path: web::Path<(i64, i64)>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let (id, member) = path.into_inner();
+    let me = agent.agent_id;
+    tx::write(&store, &agent, move |t| {
+        let d = desk::open(t, me)?;
+        counter::remove_member(t, &d, id, member)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    Ok(back(id))
+}
+
+pub(crate) async fn address_page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (id, me) = (id.into_inner(), agent.agent_id);
+    let foyer = tx::read(&store, &agent, move |t| {
+        let d = desk::open(t, me)?;
+        counter::foyer_at_counter(t, &d, id)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let form = address_form(
+        &format!("/backoffice/foyers/{id}/adresse"),
+        csrf::token(&session)?,
+        address_values(&foyer),
+    )
+    .cancel(&format!("/backoffice/foyers/{id}"), "Annuler");
+    counter_form(
+        &agent,
+        &session,
+        &store,
+        &pages,
+        StatusCode::OK,
+        "Adresse du foyer",
+        form,
+    )
+    .await
+}
+
+pub(crate) async fn address_update(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let (id, me) = (id.into_inner(), agent.agent_id);
+    let p = Pairs(pairs);
+    // Reached and allowed before the form is even read.
+    tx::read(&store, &agent, move |t| {
+        let d = desk::open(t, me)?;
+        counter::foyer_at_counter(t, &d, id)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let mut checks = guichet_core::error::Checks::default();
+    let address = guichet_core::foyers::check_address(|k| p.get(k), "address.", &mut checks);
+    let outcome = match checks.finish() {
+        Ok(()) => tx::write(&store, &agent, move |t| {
+            let d = desk::open(t, me)?;
+            counter::edit_address(t, &d, id, &address)
+        })
+        .await
+        .map_err(desk::signed_in),
+        Err(e) => Err(e.into()),
+    };
+    match outcome {
+        Ok(()) => Ok(back(id)),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let mut form = address_form(
+                &format!("/backoffice/foyers/{id}/adresse"),
+                csrf::token(&session)?,
+                |k| p.get(k),
+            )
+            .cancel(&format!("/backoffice/foyers/{id}"), "Annuler");
+            let status = form.refused(e)?;
+            counter_form(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                status,
+                "Adresse du foyer",
+                form,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -383,6 +383,48 @@ pub fn routes() -> RouteTable {
         )
         .post("/guichet/{id}/envoi", Agent, "counter.send", counter::send)
         .post("/foyers/{id}/etat", Agent, "foyer.state", foyers::set_state)
+        .get(
+            "/foyers/{id}/adresse",
+            Agent,
+            "foyer.address-form",
+            foyers::address_page,
+        )
+        .post(
+            "/foyers/{id}/adresse",
+            Agent,
+            "foyer.address",
+            foyers::address_update,
+        )
+        .get(
+            "/foyers/{id}/ajouter/{kind}",
+            Agent,
+            "member.form",
+            foyers::member_new_page,
+        )
+        .post(
+            "/foyers/{id}/ajouter/{kind}",
+            Agent,
+            "member.create",
+            foyers::member_create,
+        )
+        .get(
+            "/foyers/{id}/membres/{member}",
+            Agent,
+            "member.edit-form",
+            foyers::member_page,
+        )
+        .post(
+            "/foyers/{id}/membres/{member}",
+            Agent,
+            "member.update",
+            foyers::member_update,
+        )
+        .post(
+            "/foyers/{id}/membres/{member}/retirer",
+            Agent,
+            "member.remove",
+            foyers::member_remove,
+        )
         .post(
             "/foyers/{id}/compte",
             Agent,

@@ -507,6 +507,32 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Créer le foyer' }), 400);
     expect((await page.getByRole('alert').count()) >= 1, 'le résumé des erreurs manque');
     await accessible(page, 'création d’un foyer au guichet avec erreurs');
+    // Then made, for a family without e-mail; its child added at the counter.
+    await press(page, 'Madame');
+    await typeInto(page, 'Nom', 'Benali');
+    await typeInto(page, 'Prénom', 'Nadia');
+    await page.getByLabel(/^Téléphone portable/).fill('06 44 55 66 77');
+    await page.getByLabel(/^Voie/).fill('rue de la Roquette');
+    await page.getByLabel(/^Code postal/).fill('13200');
+    await page.getByLabel(/^Commune/).fill('Arles');
+    await follow(page, page.getByRole('button', { name: 'Créer le foyer' }));
+    expect(/^\/backoffice\/foyers\/\d+$/.test(new URL(page.url()).pathname), `adresse ${page.url()}`);
+    ok('foyer créé au guichet, sans adresse électronique');
+    await follow(page, mainLink(page, 'Ajouter un enfant'));
+    await expectHeading(page, 'Ajouter un enfant au foyer');
+    await accessible(page, 'ajout d’un enfant au guichet');
+    await typeInto(page, 'Prénom', 'Yanis');
+    await page.getByLabel('Date de naissance', { exact: true }).fill('2018-05-06');
+    await press(page, 'Garçon');
+    await page.getByLabel('Nadia BENALI', { exact: true }).selectOption('ClrMother');
+    await page.getByRole('button', { name: 'Ajouter' }).focus();
+    await enter(page);
+    expect((await page.locator('main').textContent()).includes('Ajout d’un enfant : Yanis'), 'l’ajout est dans l’historique du foyer');
+    await accessible(page, 'foyer après un ajout au guichet');
+    ok('enfant ajouté au guichet, dans l’historique du foyer');
+    await follow(page, mainLink(page, 'Modifier l’adresse'));
+    await accessible(page, 'adresse du foyer au guichet');
+    await follow(page, page.getByRole('link', { name: 'Annuler' }));
   });
 
   await step('Statistiques', async () => {

@@ -569,7 +569,9 @@ pub(crate) async fn forgot(
         throttle.failed(&key, client.0);
         let (base, site, login) = (base_url(&req), tenant.name.clone(), email.clone());
         tx::write(&store, &tenant, move |t| {
-            foyers::request_reset(t, &login, &base, &site)
+            foyers::request_reset(t, &login, &base, &site)?;
+            // No account, only requests filed without one: their links.
+            guichet_core::follow::remind(t, &login, &base, &site)
         })
         .await?;
     }

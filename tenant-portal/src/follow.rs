@@ -72,6 +72,8 @@ struct ShowPage {
     saved: bool,
     /// Saved without an account: the resume link was mailed.
     linked: bool,
+    /// Sent without an account: it may be kept in an account.
+    without_account: bool,
     note_error: Option<String>,
 }
 
@@ -114,6 +116,7 @@ fn show_view(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (me, r, fee, next) = loaded;
+    let without_account = me.foyer.temporary && !r.draft;
     let title = match r.number {
         Some(n) => format!("Demande n° {n} — {}", r.label),
         None => format!("Brouillon — {}", r.label),
@@ -132,6 +135,7 @@ fn show_view(
             sent: query.contains_key("envoyee"),
             saved: query.contains_key("enregistre"),
             linked: query.contains_key("lien"),
+            without_account,
             note_error,
         },
     )

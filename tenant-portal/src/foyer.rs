@@ -8,19 +8,20 @@ use guichet_core::error::Checks;
 use guichet_core::foyers::{self, Actor, Foyer, Member};
 use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_domain::household::{Parenthood, Sex, Title};
+use guichet_domain::household::Parenthood;
 use guichet_domain::time;
 use guichet_web::csrf::{self, VerifiedForm};
-use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
+use guichet_web::forms::{form_page, Form, Pairs};
+use guichet_web::household::{
+    address_form, address_values, check_member, is_adult, member_form, member_refusal,
+    member_values,
+};
 use guichet_web::principal::SignedInHousehold;
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::page::{
-    address_fields, layout, me, me_in, person_form, render, see_other, signed_in, Me,
-    Section as Nav,
-};
+use crate::page::{layout, me, me_in, render, see_other, signed_in, Me, Section as Nav};
 
 #[derive(Serialize)]
 struct MemberLine {
@@ -105,34 +106,6 @@ fn line(m: &Member, foyer: &Foyer) -> MemberLine {
     }
 }
 
-fn address_form(csrf_token: String, get: impl Fn(&str) -> String) -> Form {
-    let fields = address_fields("address", get, true, true);
-    Form::new(
-        "/mon-foyer/adresse",
-        csrf_token,
-        "Enregistrer l’adresse",
-        vec![Section::plain(fields)],
-    )
-    .with_id("adresse")
-}
-
-fn address_values(foyer: &Foyer) -> impl Fn(&str) -> String + '_ {
-    move |name: &str| {
-        let a = &foyer.address;
-        match name.strip_prefix("address.").unwrap_or("") {
-            "adi" => a.adi.clone(),
-            "agi" => a.agi.clone(),
-            "street_number" => a.street_number.clone(),
-            "street_name" => a.street_name.clone(),
-            "pns" => a.pns.clone(),
-            "postal_code" => a.postal_code.clone(),
-            "city" => a.city.clone(),
-            "country" => a.country.clone(),
-            _ => String::new(),
-        }
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn show_page(
     pages: &Renderer,
@@ -174,7 +147,11 @@ pub(crate) async fn show(
     query: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (me, links) = me_and_links(&store, &who).await?;
-    let form = address_form(csrf::token(&session)?, address_values(&me.foyer));
+    let form = address_form(
+        "/mon-foyer/adresse",
+        csrf::token(&session)?,
+        address_values(&me.foyer),
+    );
     show_page(
         &pages,
         &who.tenant,
@@ -211,7 +188,7 @@ pub(crate) async fn address(
     match outcome {
         Ok(()) => Ok(see_other("/mon-foyer?enregistre")),
         Err(e) => {
-            let mut form = address_form(csrf::token(&session)?, |k| p.get(k));
+            let mut form = address_form("/mon-foyer/adresse", csrf::token(&session)?, |k| p.get(k));
             let status = form.refused(e)?;
             show_page(
                 &pages,
@@ -265,121 +242,6 @@ fn actor(me: &Me) -> Actor {
     }
 }
 
-fn is_adult(kind: &str) -> Result<bool, AppError> {
-    match kind {
-        "adulte" => Ok(true),
-        "enfant" => Ok(false),
-        _ => Err(AppError::NotFound),
-    }
-}
-
-/// The member form, filled with `get`'s values.
-fn member_form(
-    action: &str,
-    csrf_token: String,
-    adult: bool,
-    foyer: &Foyer,
-    get: &dyn Fn(&str) -> String,
-    submit: &str,
-) -> Form {
-    let mut fields = Vec::new();
-    if adult {
-        let title = get("title");
-        fields.push(Field::radios(
-            "title",
-            "Civilité",
-            Title::ALL
-                .into_iter()
-                .map(|t| (t.code().to_owned(), t.label().to_owned(), title == t.code()))
-                .collect(),
-        ));
-    } else {
-        let born = get("born") != "non";
-        fields.push(Field::radios(
-            "born",
-            "L’enfant est-il né ?",
-            vec![
-                ("oui".into(), "Oui".into(), born),
-                ("non".into(), "Pas encore : naissance à venir".into(), !born),
-            ],
-        ));
-    }
-    fields.push(Field::text("last_name", "Nom", &get("last_name")));
-    let first = Field::text("first_name", "Prénom", &get("first_name"));
-    fields.push(if adult {
-        first
-    } else {
-        first.hint("Facultatif pour un enfant à naître.")
-    });
-    let birth = Field::date("birth_date", "Date de naissance", &get("birth_date"));
-    fields.push(if adult {
-        birth.optional()
-    } else {
-        birth.hint("Pour un enfant à naître, la date prévue.")
-    });
-    fields.push(Field::text("birth_city", "Commune de naissance", &get("birth_city")).optional());
-    if adult {
-        fields.push(Field::email("email", "Adresse électronique", &get("email")));
-        fields.push(
-            Field::tel("mobile_phone", "Téléphone portable", &get("mobile_phone"))
-                .hint("Au moins un des trois numéros."),
-        );
-        fields.push(Field::tel(
-            "home_phone",
-            "Téléphone du domicile",
-            &get("home_phone"),
-        ));
-        fields.push(Field::tel(
-            "office_phone",
-            "Téléphone du travail",
-            &get("office_phone"),
-        ));
-        fields.push(Field::text("profession", "Profession", &get("profession")).optional());
-    } else {
-        let sex = get("sex");
-        fields.push(
-            Field::radios(
-                "sex",
-                "Sexe",
-                Sex::ALL
-                    .into_iter()
-                    .map(|s| (s.code().to_owned(), s.label().to_owned(), sex == s.code()))
-                    .collect(),
-            )
-            .hint("Pour un enfant à naître, vous pouvez laisser ce choix vide."),
-        );
-    }
-    let mut sections = vec![Section::plain(fields)];
-    if !adult {
-        let responsibles = foyer
-            .adults()
-            .map(|a| {
-                let name = format!("responsible.{}", a.id);
-                let chosen = get(&name);
-                let mut options = vec![(
-                    String::new(),
-                    "Pas responsable légal".to_owned(),
-                    chosen.is_empty(),
-                )];
-                options.extend(Parenthood::ALL.into_iter().map(|r| {
-                    (
-                        r.code().to_owned(),
-                        r.label().to_owned(),
-                        chosen == r.code(),
-                    )
-                }));
-                Field::select(&name, &a.name, options)
-            })
-            .collect();
-        sections.push(Section::titled(
-            "Responsables légaux",
-            Some("Choisissez, parmi les adultes du foyer, un à trois responsables légaux de l’enfant."),
-            responsibles,
-        ));
-    }
-    Form::new(action, csrf_token, submit, sections).cancel("/mon-foyer", "Annuler")
-}
-
 pub(crate) async fn new_page(
     who: SignedInHousehold,
     session: Session,
@@ -404,6 +266,7 @@ pub(crate) async fn new_page(
     };
     let form = member_form(
         &format!("/mon-foyer/ajouter/{kind}"),
+        "/mon-foyer",
         csrf::token(&session)?,
         adult,
         &me.foyer,
@@ -412,28 +275,6 @@ pub(crate) async fn new_page(
     );
     let layout = layout(&who.tenant, title, Nav::Foyer, Some(&me), &session)?;
     form_page(&pages, StatusCode::OK, layout, title, None, form)
-}
-
-/// Checks a member form: the person and, for a child, the responsibles.
-fn check(
-    p: &Pairs,
-    adult: bool,
-    foyer: &Foyer,
-) -> Result<(foyers::Person, Vec<(i64, Parenthood)>), Error> {
-    let mut checks = Checks::default();
-    let person = foyers::check_person(&person_form(p), adult, time::today(), &mut checks);
-    let responsibles = if adult {
-        Vec::new()
-    } else {
-        let chosen: Vec<(String, String)> =
-            p.0.iter()
-                .filter(|(k, _)| k.starts_with("responsible."))
-                .cloned()
-                .collect();
-        foyers::check_responsibles(foyer, &chosen, &mut checks)
-    };
-    checks.finish()?;
-    Ok((person, responsibles))
 }
 
 /// Shows the member form again with the refusal; passes other errors on.
@@ -452,29 +293,14 @@ fn refused(
 ) -> Result<HttpResponse, AppError> {
     let mut form = member_form(
         action,
+        "/mon-foyer",
         csrf::token(session)?,
         adult,
         &me.foyer,
         &|k| p.get(k),
         submit,
     );
-    // The responsibles' errors go to the first select of the section.
-    let e = match e {
-        AppError::Invalid(errors) => AppError::Invalid(
-            errors
-                .into_iter()
-                .map(|mut f| {
-                    if f.field == "responsibles" {
-                        if let Some(a) = me.foyer.adults().next() {
-                            f.field = format!("responsible.{}", a.id);
-                        }
-                    }
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    };
+    let e = member_refusal(e, &me.foyer);
     let status = form.refused(e)?;
     let layout = layout(
         &who.tenant,
@@ -503,7 +329,7 @@ pub(crate) async fn create(
         "Ajouter un enfant"
     };
     let action = format!("/mon-foyer/ajouter/{kind}");
-    let outcome = match check(&p, adult, &me.foyer) {
+    let outcome = match check_member(&p, adult, &me.foyer, false) {
         Ok((person, responsibles)) => {
             let (household, actor) = (me.household(), actor(&me));
             tx::write(&store, &who, move |t| {
@@ -518,35 +344,6 @@ pub(crate) async fn create(
         Err(e) => refused(
             &pages, &who, &session, &me, &action, adult, &p, title, "Ajouter", e,
         ),
-    }
-}
-
-fn values_of(m: &Member) -> impl Fn(&str) -> String + '_ {
-    move |k: &str| match k {
-        "title" => m.title.clone().unwrap_or_default(),
-        "last_name" => m.last_name.clone(),
-        "first_name" => m.first_name.clone(),
-        "birth_date" => m.birth_date.map(|d| d.to_string()).unwrap_or_default(),
-        "birth_city" => m.birth_city.clone(),
-        "sex" => m.sex.clone().unwrap_or_default(),
-        "born" => {
-            if m.born {
-                "oui".into()
-            } else {
-                "non".into()
-            }
-        }
-        "email" => m.email.clone(),
-        "mobile_phone" => m.mobile_phone.clone(),
-        "home_phone" => m.home_phone.clone(),
-        "office_phone" => m.office_phone.clone(),
-        "profession" => m.profession.clone(),
-        other => other
-            .strip_prefix("responsible.")
-            .and_then(|id| id.parse::<i64>().ok())
-            .and_then(|id| m.responsibles.iter().find(|(a, _)| *a == id))
-            .map(|(_, r)| r.clone())
-            .unwrap_or_default(),
     }
 }
 
@@ -572,10 +369,11 @@ pub(crate) async fn edit_page(
     let heading = format!("Modifier : {}", member.name);
     let form = member_form(
         &format!("/mon-foyer/membres/{id}"),
+        "/mon-foyer",
         csrf::token(&session)?,
         member.adult,
         &me.foyer,
-        &values_of(&member),
+        &member_values(&member),
         "Enregistrer",
     );
     render(
@@ -605,7 +403,7 @@ pub(crate) async fn update(
     let member = me.foyer.member(id).ok_or(AppError::NotFound)?.clone();
     let p = Pairs(pairs);
     let heading = format!("Modifier : {}", member.name);
-    let outcome = match check(&p, member.adult, &me.foyer) {
+    let outcome = match check_member(&p, member.adult, &me.foyer, false) {
         Ok((person, responsibles)) => {
             let (household, actor) = (me.household(), actor(&me));
             tx::write(&store, &who, move |t| {

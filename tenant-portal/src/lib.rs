@@ -63,6 +63,21 @@ pub fn routes() -> RouteTable {
             "visitor.start",
             visitor::start,
         )
+        .get("/suivi", Anyone, "follow.renew-form", visitor::renew_page)
+        .post("/suivi", Anyone, "follow.renew", visitor::renew)
+        .get(
+            "/suivi/{token}",
+            Anyone,
+            "follow.form",
+            visitor::follow_page,
+        )
+        .post(
+            "/suivi/{token}",
+            Anyone,
+            "follow.open",
+            visitor::follow_open,
+        )
+        .post("/compte/garder", Household, "account.keep", visitor::keep)
         .get(
             "/reprendre/{token}",
             Anyone,

@@ -176,3 +176,248 @@ pub(crate) async fn resume(
         Err(e) => Err(e),
     }
 }
+
+// Following a request filed without an account (`guichet_core::follow`).
+
+fn follow_expired(
+    pages: &Renderer,
+    tenant: &CurrentTenant,
+    session: &Session,
+) -> Result<HttpResponse, AppError> {
+    let mut r = crate::account::message_page(
+        pages,
+        tenant,
+        session,
+        "Lien expiré",
+        "Ce lien de suivi ne fonctionne plus : il a déjà servi, un lien plus récent vous a été envoyé, ou il a plus de 30 jours. Demandez-en un nouveau avec le numéro de votre demande.",
+        Some(("/suivi", "Recevoir un nouveau lien de suivi")),
+    )?;
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    Ok(r)
+}
+
+/// The page a follow-up link opens: opening it spends nothing (mail
+/// scanners open links), its button does.
+pub(crate) async fn follow_page(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let t = token.clone();
+    if !tx::read(&store, &tenant, move |x| guichet_core::follow::works(x, &t)).await? {
+        return follow_expired(&pages, &tenant, &session);
+    }
+    let layout = layout(&tenant, "Suivre votre demande", Nav::None, None, &session)?;
+    form_page(
+        &pages,
+        StatusCode::OK,
+        layout,
+        "Suivre votre demande",
+        Some("Vous avez fait cette demande sans compte : ce lien vous y conduit, une fois."),
+        Form::new(
+            &format!("/suivi/{token}"),
+            csrf::token(&session)?,
+            "Ouvrir ma demande",
+            Vec::new(),
+        ),
+    )
+}
+
+pub(crate) async fn follow_open(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    token: web::Path<String>,
+    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    match tx::write(&store, &tenant, move |t| {
+        guichet_core::follow::open(t, &token)
+    })
+    .await
+    {
+        Ok((person, id)) => {
+            session::sign_in(&session, &SessionPrincipal::household(tenant.id, person))?;
+            Ok(see_other(&format!("/mes-demandes/{id}")))
+        }
+        Err(AppError::NotFound) => follow_expired(&pages, &tenant, &session),
+        Err(e) => Err(e),
+    }
+}
+
+fn renew_form(csrf_token: String, p: &Pairs) -> Form {
+    Form::new(
+        "/suivi",
+        csrf_token,
+        "Recevoir un lien de suivi",
+        vec![Section::plain(vec![
+            Field::text("numero", "Numéro de la demande", &p.get("numero"))
+                .hint("Il figure dans le courriel de confirmation et sur le reçu."),
+            Field::email(
+                "email",
+                "Adresse électronique donnée avec la demande",
+                &p.get("email"),
+            ),
+        ])],
+    )
+}
+
+/// A new follow-up link, asked with the request's number and the address.
+pub(crate) async fn renew_page(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+) -> Result<HttpResponse, AppError> {
+    let layout = layout(
+        &tenant,
+        "Suivre une demande faite sans compte",
+        Nav::None,
+        None,
+        &session,
+    )?;
+    form_page(
+        &pages,
+        StatusCode::OK,
+        layout,
+        "Suivre une demande faite sans compte",
+        Some("Nous envoyons un lien de suivi à l’adresse donnée avec la demande. Avec un compte, retrouvez plutôt vos demandes dans « Mes demandes »."),
+        renew_form(csrf::token(&session)?, &Pairs(Vec::new())),
+    )
+}
+
+pub(crate) async fn renew(
+    tenant: CurrentTenant,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let p = Pairs(pairs);
+    let mut checks = guichet_core::error::Checks::default();
+    let number = match p
+        .get("numero")
+        .trim()
+        .trim_start_matches("n°")
+        .trim()
+        .parse::<i64>()
+    {
+        Ok(n) if n > 0 => n,
+        _ => {
+            checks.add("numero", "indiquez le numéro de la demande (des chiffres)");
+            0
+        }
+    };
+    let email = checks.take("email", guichet_domain::contact::email(&p.get("email")));
+    if let Err(e) = checks.finish() {
+        let mut form = renew_form(csrf::token(&session)?, &p);
+        let status = form.refused(e.into())?;
+        let layout = layout(
+            &tenant,
+            "Erreur : suivre une demande faite sans compte",
+            Nav::None,
+            None,
+            &session,
+        )?;
+        return form_page(
+            &pages,
+            status,
+            layout,
+            "Suivre une demande faite sans compte",
+            None,
+            form,
+        );
+    }
+    // A few an hour to one address; the page says the same either way.
+    if within(&store, rate::RESUME_MAIL, tenant.id, email.clone()).await? {
+        let (base, site) = (tenant.base_url().to_owned(), tenant.name.clone());
+        let to = email.clone();
+        tx::write(&store, &tenant, move |t| {
+            guichet_core::follow::send_again(t, number, &to, &base, &site)
+        })
+        .await?;
+    }
+    crate::account::message_page(
+        &pages,
+        &tenant,
+        &session,
+        "Vérifiez votre messagerie",
+        &format!("Si la demande n° {number} a été faite sans compte avec l’adresse {email}, un lien pour la suivre vient d’y être envoyé."),
+        Some(("/", "Retour à l’accueil")),
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct Keep {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+/// From a request filed without an account: the person keeps it in an
+/// account of their own (their address its login, to be confirmed).
+pub(crate) async fn keep(
+    who: guichet_web::principal::SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    VerifiedForm(form): VerifiedForm<Keep>,
+) -> Result<HttpResponse, AppError> {
+    let refuse = |message: &str| {
+        let mut r = crate::account::message_page(
+            &pages,
+            &who.tenant,
+            &session,
+            "Erreur : compte non créé",
+            &guichet_web::sentence(message),
+            Some(("/mes-demandes", "Retour à ma demande")),
+        )?;
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+        Ok::<_, AppError>(r)
+    };
+    let email = tx::read(&store, &who, {
+        let person = who.account_id;
+        move |t| {
+            Ok::<_, guichet_core::Error>(
+                guichet_core::store::repo::foyers::individual(t, person)?
+                    .map(|p| p.email)
+                    .unwrap_or_default(),
+            )
+        }
+    })
+    .await?;
+    if let Err(e) = guichet_domain::household::password(&form.password, &email) {
+        return refuse(&e);
+    }
+    if form.password != form.password_confirm {
+        return refuse("les deux mots de passe ne sont pas identiques : saisissez-les à nouveau");
+    }
+    let given = form.password;
+    let hash =
+        guichet_web::blocking(move || Ok(guichet_core::auth::password::hash(&given))).await?;
+    let (person, base, site) = (
+        who.account_id,
+        who.tenant.base_url().to_owned(),
+        who.tenant.name.clone(),
+    );
+    match tx::write(&store, &who, move |t| {
+        foyers::keep_as_account(t, person, &hash, &base, &site)
+    })
+    .await
+    {
+        Ok(()) => crate::account::message_page(
+            &pages,
+            &who.tenant,
+            &session,
+            "Votre compte est créé",
+            "Vos demandes y sont gardées. Pour vous connecter ensuite avec votre adresse et ce mot de passe, ouvrez le lien de confirmation que nous venons de vous envoyer par courriel.",
+            Some(("/mes-demandes", "Voir mes demandes")),
+        ),
+        Err(AppError::Conflict(m)) => refuse(&m),
+        Err(e) => Err(e),
+    }
+}

@@ -19,3 +19,20 @@ INSERT INTO payment_events_next SELECT * FROM payment_events;
 DROP TABLE payment_events;
 ALTER TABLE payment_events_next RENAME TO payment_events;
 CREATE INDEX payment_events_payment_idx ON payment_events (tenant_id, payment_id, occurred_at);
+
+-- Links that let someone who filed a request without an account follow it.
+CREATE TABLE household_tokens_next (
+    tenant_id INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    digest TEXT NOT NULL CHECK (length(digest) = 64),
+    purpose TEXT NOT NULL CHECK (purpose IN ('confirm', 'reset', 'resume', 'follow')),
+    individual_id INTEGER,
+    request_id INTEGER,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (tenant_id, digest)
+);
+INSERT INTO household_tokens_next SELECT * FROM household_tokens;
+DROP TABLE household_tokens;
+ALTER TABLE household_tokens_next RENAME TO household_tokens;
+CREATE INDEX household_tokens_individual_idx ON household_tokens (tenant_id, individual_id, purpose);
+CREATE INDEX household_tokens_request_idx ON household_tokens (tenant_id, request_id);

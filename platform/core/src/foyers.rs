@@ -208,6 +208,17 @@ pub fn check_person(
     person_checked(form, adult, true, today, checks)
 }
 
+/// [`check_person`] at the counter: an adult's e-mail address may be left
+/// out (a family without one lives at the counter).
+pub fn check_person_at_counter(
+    form: &PersonForm,
+    adult: bool,
+    today: NaiveDate,
+    checks: &mut Checks,
+) -> Person {
+    person_checked(form, adult, false, today, checks)
+}
+
 /// [`check_person`]; an adult's e-mail address may be left out when
 /// `email_required` is false (a foyer opened at the counter).
 fn person_checked(
@@ -609,6 +620,57 @@ pub fn send_confirmation(
     )
     .map_err(mail_error)?;
     Ok(())
+}
+
+/// Someone who filed a request without an account keeps it in an account of
+/// their own: its foyer becomes theirs, their address its login (to be
+/// confirmed, by the link mailed), with `password_hash`. Refused when the
+/// address already has an account (they sign in to it instead).
+pub fn keep_as_account(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+    password_hash: &str,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    let person = repo::individual(tx, individual)?.ok_or(Error::NotFound)?;
+    repo::lock_household(tx, person.household_id)?;
+    let household = repo::household(tx, person.household_id)?.ok_or(Error::NotFound)?;
+    if !household.temporary {
+        return Err(Error::Refused("vous avez déjà un compte".into()));
+    }
+    let login = person.email.to_lowercase();
+    if login.is_empty() {
+        return Err(Error::NotFound);
+    }
+    if repo::login_by_name(tx, &login)?.is_some() {
+        return Err(Error::Refused(format!(
+            "un compte existe déjà pour {login} : connectez-vous à ce compte ; cette demande reste suivie par le lien reçu par courriel"
+        )));
+    }
+    let at = now();
+    repo::insert_login(
+        tx,
+        &LoginRow {
+            tenant_id: 0,
+            individual_id: individual,
+            login: login.clone(),
+            password_hash: Some(password_hash.to_owned()),
+            confirmed_at: None,
+            created_at: at,
+        },
+    )?;
+    repo::keep_household(tx, household.id)?;
+    event(
+        tx,
+        household.id,
+        Some(individual),
+        "Creation",
+        &Actor::household(&person),
+        "Compte ouvert depuis une demande faite sans compte".into(),
+        None,
+    )?;
+    send_confirmation(tx, individual, &login, base_url, site)
 }
 
 fn mail_error(e: outbox::OutboxError) -> Error {
@@ -1031,7 +1093,7 @@ pub fn add_member(
     repo::insert_individual(tx, &row)?;
     let links: Vec<(i64, &str)> = responsibles.iter().map(|(a, r)| (*a, r.code())).collect();
     repo::set_responsibles(tx, id, &links)?;
-    touch_foyer(tx, &foyer, at)?;
+    touch_foyer(tx, &foyer, at, actor)?;
     let kind = if person.adult {
         "un adulte"
     } else {
@@ -1073,17 +1135,26 @@ fn check_links(
     checks.finish()
 }
 
-/// The foyer's state after a household's change: validated → modified.
-fn touch_foyer(tx: &mut TenantTx<'_>, foyer: &Foyer, at: NaiveDateTime) -> Result<(), Error> {
+/// A state after `actor`'s change: the household's sends a validated one
+/// back to the agents (« modifié »); an agent's, made at the counter, keeps it.
+fn edited(state: UserState, actor: &Actor) -> UserState {
+    if actor.kind == "agent" {
+        state
+    } else {
+        state.after_household_edit()
+    }
+}
+
+/// The foyer after `actor`'s change (its state, see [`edited`]).
+fn touch_foyer(
+    tx: &mut TenantTx<'_>,
+    foyer: &Foyer,
+    at: NaiveDateTime,
+    actor: &Actor,
+) -> Result<(), Error> {
     let state = UserState::parse(&foyer.state).unwrap_or(UserState::New);
     let address = serde_json::to_string(&foyer.address).expect("an address serialises");
-    repo::update_household(
-        tx,
-        foyer.id,
-        state.after_household_edit().code(),
-        &address,
-        at,
-    )?;
+    repo::update_household(tx, foyer.id, edited(state, actor).code(), &address, at)?;
     Ok(())
 }
 
@@ -1114,7 +1185,7 @@ pub fn edit_member(
         id,
         household,
         before.responsible,
-        state.after_household_edit(),
+        edited(state, actor),
         at,
     );
     after.created_at = before.created_at;
@@ -1135,11 +1206,17 @@ pub fn edit_member(
         let links: Vec<(i64, &str)> = responsibles.iter().map(|(a, r)| (*a, r.code())).collect();
         repo::set_responsibles(tx, id, &links)?;
     }
+    if before.responsible && !before.email.is_empty() && after.email.is_empty() {
+        return Err(crate::error::invalid(
+            "email",
+            "l’adresse électronique du responsable sert à se connecter au portail : remplacez-la, sans l’effacer",
+        ));
+    }
     if before.responsible && after.email.to_lowercase() != before.email.to_lowercase() {
         // The login follows the responsible's address, to be confirmed again.
         repo::set_login(tx, id, &after.email.to_lowercase())?;
     }
-    touch_foyer(tx, &foyer, at)?;
+    touch_foyer(tx, &foyer, at, actor)?;
     let detail = serde_json::json!({ "fields": changes });
     event(
         tx,
@@ -1225,7 +1302,7 @@ pub fn edit_address(
         "field": "Adresse", "from": foyer.address.one_line(), "to": address.one_line()
     }] });
     foyer.address = address.clone();
-    touch_foyer(tx, &foyer, now())?;
+    touch_foyer(tx, &foyer, now(), actor)?;
     event(
         tx,
         household,
@@ -1285,7 +1362,7 @@ pub fn remove_member(
             repo::set_responsibles(tx, child.id, &kept)?;
         }
     }
-    touch_foyer(tx, &foyer, at)?;
+    touch_foyer(tx, &foyer, at, actor)?;
     event(
         tx,
         household,

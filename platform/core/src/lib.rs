@@ -12,6 +12,7 @@ pub use error::Error;
 /// The pure rules, in their own crate (no I/O, quick to build and test).
 pub use guichet_domain as domain;
 pub mod files;
+pub mod follow;
 pub mod foyers;
 pub mod identity;
 pub mod jobs;

@@ -920,12 +920,15 @@ pub fn submit(
         let to_pay = fee
             .map(|amount| format!("Des frais de dossier de {amount} sont à payer dans « Mes paiements » : {base_url}/paiements\n"))
             .unwrap_or_default();
+        let followed = crate::follow::link(tx, &row, base_url)?;
         let body = format!(
-            "Bonjour,\n\nVotre demande « {} » n° {number} a bien été reçue le {}.\n\nVous pouvez la suivre dans « Mes demandes » : {base_url}/mes-demandes/{id}\n{to_pay}Le reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, répondez depuis votre espace.\n",
-            snapshot.teleservice, snapshot.submitted_at
+            "Bonjour,\n\nVotre demande « {} » n° {number} a bien été reçue le {}.\n\n{}\n{to_pay}Le reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, écrivez à la mairie depuis {}.\n",
+            snapshot.teleservice,
+            snapshot.submitted_at,
+            followed.sentence(),
+            followed.space
         );
-        let mail =
-            outbox::enqueue(tx, &requester.email, &subject_line, &body).map_err(outbox_error)?;
+        let mail = crate::follow::mail(tx, &requester.email, &subject_line, &body, &followed)?;
         outbox::attach(tx, mail, &outbox::Attachment::Receipt { request: id })
             .map_err(outbox_error)?;
     }
@@ -1529,26 +1532,37 @@ fn tell_household(
     } else {
         format!("\nMessage de la mairie : {reason}\n")
     };
+    let followed = crate::follow::link(tx, row, base_url)?;
     let next = if to == RequestState::Uncomplete {
-        "\nComplétez-la puis renvoyez-la depuis votre espace.\n".to_owned()
-    } else if to.done() {
         format!(
-            "\nSon attestation (PDF) est dans votre espace : {base_url}/mes-demandes/{}/attestation.pdf\n",
-            row.id
+            "\nComplétez-la puis renvoyez-la depuis {}.\n",
+            followed.space
         )
+    } else if to.done() {
+        if followed.secret {
+            "\nSon attestation (PDF) est sur la page de la demande.\n".to_owned()
+        } else {
+            format!(
+                "\nSon attestation (PDF) est dans votre espace : {base_url}/mes-demandes/{}/attestation.pdf\n",
+                row.id
+            )
+        }
     } else {
         String::new()
     };
-    outbox::enqueue(
+    crate::follow::mail(
         tx,
         &requester.email,
-        &format!("{site} : votre demande n° {number} {}", to.label().to_lowercase()),
         &format!(
-            "Bonjour,\n\nVotre demande n° {number} {what}.\n{why}{next}\nPour la suivre : {base_url}/mes-demandes/{}\n",
-            row.id
+            "{site} : votre demande n° {number} {}",
+            to.label().to_lowercase()
         ),
-    )
-    .map_err(outbox_error)?;
+        &format!(
+            "Bonjour,\n\nVotre demande n° {number} {what}.\n{why}{next}\n{}\n",
+            followed.sentence()
+        ),
+        &followed,
+    )?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod device;
 pub mod error;
 pub mod forms;
 pub mod health;
+pub mod household;
 pub mod identity;
 pub mod logging;
 pub mod openapi;

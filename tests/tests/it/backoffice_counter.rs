@@ -15,7 +15,7 @@ use guichet_tests::BACKENDS;
 use crate::backoffice::{agent, mails_to, signed_in_agent, state_of};
 use crate::portal::{add_child, household, CANTEEN};
 
-const PERSON: &[(&str, &str)] = &[
+pub const PERSON: &[(&str, &str)] = &[
     ("title", "Mister"),
     ("last_name", "Lefèvre"),
     ("first_name", "Jules"),

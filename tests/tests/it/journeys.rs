@@ -99,3 +99,306 @@ per_backend! {
         assert_eq!(state, guichet_domain::payments::PaymentState::Validated, "{backend:?}");
     }
 }
+
+per_backend! {
+    /// 3. Counter mode: a family without e-mail is registered at the
+    /// counter, its child added, its address and members kept by the agent
+    /// with the portal's checks, each change in the foyer's history; then a
+    /// canteen registration filed for the child. A reader, an agent of
+    /// another collectivité: kept out.
+    async fn the_counter_keeps_a_foyers_members_and_files_for_its_child(backend: Backend) {
+        use crate::backoffice::{agent, signed_in_agent};
+        let (p, arles, nimes) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
+        let ines = agent(&p, &nimes, "Inès", "Noir", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+        let form = "/backoffice/foyers/nouveau";
+        let r = a.submit(&app, form, form, crate::backoffice_counter::PERSON).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+        let page = r.location.unwrap().split('?').next().unwrap().to_owned();
+        let _foyer: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+        let shown = a.get(&app, &page).await;
+        assert!(shown.html.contains("Ajouter un enfant"), "{}", shown.html);
+
+        // A child: refused without what the portal asks, then added.
+        let add = format!("{page}/ajouter/enfant");
+        let responsible = shown
+            .html
+            .split("/membres/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_owned();
+        let r = a.submit(&app, &add, &add, &[("born", "oui"), ("last_name", "Lefèvre")]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("<title>Erreur : Ajouter un enfant au foyer"), "{}", r.html);
+        let key = format!("responsible.{responsible}");
+        let child = [
+            ("born", "oui"),
+            ("last_name", "Lefèvre"),
+            ("first_name", "Sami"),
+            ("birth_date", "2019-02-03"),
+            ("sex", "Male"),
+            ("birth_city", ""),
+            (key.as_str(), "ClrFather"),
+        ];
+        let r = a.submit(&app, &add, &add, &child).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        // The address, then the responsible's phone.
+        let address = format!("{page}/adresse");
+        let r = a
+            .submit(&app, &address, &address, &[
+                ("address.street_number", "5"),
+                ("address.street_name", "rue des Arènes"),
+                ("address.postal_code", "1320"),
+                ("address.city", "Arles"),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        let r = a
+            .submit(&app, &address, &address, &[
+                ("address.street_number", "5"),
+                ("address.street_name", "rue des Arènes"),
+                ("address.postal_code", "13200"),
+                ("address.city", "Arles"),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let member = format!("{page}/membres/{responsible}");
+        let mut fields: Vec<(&str, &str)> = crate::backoffice_counter::PERSON
+            .iter()
+            .filter(|(k, _)| !k.starts_with("address."))
+            .copied()
+            .collect();
+        fields.retain(|(k, _)| *k != "mobile_phone");
+        fields.push(("mobile_phone", "07 99 88 77 66"));
+        let r = a.submit(&app, &member, &member, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let shown = a.get(&app, &page).await;
+        for line in ["Ajout d’un enfant : Sami", "Modification de l’adresse", "Modification de Jules"] {
+            assert!(shown.html.contains(line), "{line}: {}", shown.html);
+        }
+        assert!(shown.html.contains("rue des Arènes"), "{}", shown.html);
+        assert!(shown.html.contains("Léa Bernard"), "the agent's name in the history");
+
+        // The child's canteen registration, at the counter.
+        let start = format!("{page}/demandes/nouvelle");
+        let form_page = a.get(&app, &start).await;
+        assert!(form_page.html.contains("Sami"), "{}", form_page.html);
+
+        // A reader reads, changes nothing; Nîmes finds nothing.
+        let mut h = signed_in_agent(&app, &hugo, "arles").await;
+        let token = csrf_of(&h.get(&app, "/backoffice/foyers").await.html);
+        let r = h.post(&app, &address, &token, &[("address.street_name", "ailleurs")]).await;
+        assert!(matches!(r.status, StatusCode::CONFLICT | StatusCode::NOT_FOUND), "{}", r.html);
+        let mut i = signed_in_agent(&app, &ines, "nimes").await;
+        assert_eq!(i.get(&app, &address).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(i.get(&app, &format!("{page}/ajouter/enfant")).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+/// The last link of that kind mailed to `to` (its path, from the marker on).
+fn link_in(
+    p: &guichet_tests::api::Platform,
+    t: &guichet_core::tenancy::Tenant,
+    to: &str,
+    marker: &str,
+) -> Option<String> {
+    crate::backoffice::mails_to(p, t, to)
+        .iter()
+        .rev()
+        .find_map(|(_, body)| {
+            body.split(marker)
+                .nth(1)
+                .and_then(|r| r.split(|c: char| c.is_whitespace() || c == ')').next())
+                .map(|s| format!("{marker}{s}"))
+        })
+}
+
+per_backend! {
+    /// 4. A request filed without an account: its e-mails carry a follow-up
+    /// link (never « Mes demandes »), which signs in once; a new one is
+    /// sent on demand and from « mot de passe oublié »; from the request,
+    /// its requester keeps it in an account of their own.
+    async fn a_request_filed_without_an_account_is_followed_by_its_links(backend: Backend) {
+        use crate::backoffice::{agent, field_value, signed_in_agent};
+        use crate::portal::key_of;
+        let (p, arles, _) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "write");
+        let uid = lea.clone();
+        p.store
+            .write(arles.id, move |tx| {
+                use guichet_core::provisioning::categories;
+                let c = categories::create(tx, "test", "État civil", "")?;
+                categories::set_teleservice_category(tx, "test", "birth-details", Some(c.id))?;
+                categories::set_right(tx, "test", c.id, &uid, "write")
+            })
+            .unwrap();
+        let app = test::init_service(public_app(&p.shared)).await;
+        let email = "paul.roux@example.fr";
+        let mut v = Browser::portal("arles");
+        let form = "/demarches/birth-details/sans-compte";
+        let r = v
+            .submit(&app, form, form, &[
+                ("title", "Mister"), ("last_name", "Roux"), ("first_name", "Paul"),
+                ("email", email), ("mobile_phone", "0611223344"),
+                ("address.street_name", "chemin des Vignes"),
+                ("address.postal_code", "30000"), ("address.city", "Nîmes"),
+            ])
+            .await;
+        let step = r.location.unwrap();
+        let id: i64 = step.split('/').nth(2).unwrap().parse().unwrap();
+        let r = v
+            .submit(&app, &step, &step, &[
+                ("requester_quality", "Requester"), ("format", "FullCopy"),
+                ("copies", "2"), ("motive", "Passport"),
+            ])
+            .await;
+        let person = r.location.unwrap();
+        let r = v
+            .submit(&app, &person, &person, &[
+                ("birth_last_name", "Roux"), ("birth_first_names", "Paul Henri"),
+                ("birth_date", "1971-05-04"), ("birth_city", "Arles"),
+                ("father_last_name", "Roux"),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let summary = v.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        let r = v
+            .post(&app, &format!("/mes-demandes/{id}/envoi"), &csrf_of(&summary.html), &[
+                ("means", "Email"), ("consent", "oui"), ("key", &key_of(&summary.html)),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+
+        // The receipt: a follow-up link, never « Mes demandes ».
+        let receipt = crate::backoffice::mails_to(&p, &arles, email)
+            .into_iter()
+            .find(|(s, _)| s.contains("est bien arrivée"))
+            .unwrap();
+        assert!(!receipt.1.contains("/mes-demandes") && !receipt.1.contains("votre espace"), "{}", receipt.1);
+        let link = link_in(&p, &arles, email, "/suivi/").expect("a follow-up link");
+        // Opening it spends nothing; its button signs in, once.
+        let mut later = Browser::portal("arles");
+        let page = later.get(&app, &link).await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}: {}", page.html);
+        assert!(page.html.contains("Ouvrir ma demande"));
+        let r = later.post(&app, &link, &csrf_of(&page.html), &[]).await;
+        assert_eq!(r.location, Some(format!("/mes-demandes/{id}")), "{}", r.html);
+        let shown = later.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(shown.html.contains("Garder vos demandes dans un compte"), "{}", shown.html);
+        assert_eq!(Browser::portal("arles").get(&app, &link).await.status, StatusCode::NOT_FOUND);
+
+        // An agent's change: the e-mail carries a new link.
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+        let page = a.get(&app, &format!("/backoffice/demandes/{id}")).await;
+        let r = a
+            .post(&app, &format!("/backoffice/demandes/{id}/etat"), &csrf_of(&page.html),
+                &[("version", &field_value(&page.html, "version")), ("to", "Inprogress")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let second = link_in(&p, &arles, email, "/suivi/").unwrap();
+        assert_ne!(second, link);
+
+        // On demand: with the number and the address only.
+        let number = p
+            .store
+            .read(arles.id, move |tx| guichet_core::store::repo::requests::get(tx, id))
+            .unwrap()
+            .unwrap()
+            .number
+            .unwrap()
+            .to_string();
+        let before = crate::backoffice::mails_to(&p, &arles, email).len();
+        let mut anyone = Browser::portal("arles");
+        let r = anyone.submit(&app, "/suivi", "/suivi", &[("numero", &number), ("email", "autre@example.fr")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert_eq!(crate::backoffice::mails_to(&p, &arles, email).len(), before);
+        let r = anyone.submit(&app, "/suivi", "/suivi", &[("numero", &number), ("email", email)]).await;
+        assert!(r.html.contains("Vérifiez votre messagerie"), "{}", r.html);
+        assert_eq!(crate::backoffice::mails_to(&p, &arles, email).len(), before + 1);
+        let r = anyone.submit(&app, "/suivi", "/suivi", &[("numero", "douze"), ("email", email)]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        // « Mot de passe oublié », without an account: the requests' links.
+        let form = "/mot-de-passe-oublie";
+        Browser::portal("arles").submit(&app, form, form, &[("email", email)]).await;
+        let reminder = crate::backoffice::mails_to(&p, &arles, email).pop().unwrap();
+        assert!(reminder.0.contains("vos demandes faites sans compte"), "{reminder:?}");
+        assert!(reminder.1.contains(&format!("demande n° {number}")), "{reminder:?}");
+
+        // Kept in an account of their own: confirmed, it signs in and lists it.
+        let link = link_in(&p, &arles, email, "/suivi/").unwrap();
+        let mut owner = Browser::portal("arles");
+        let page = owner.get(&app, &link).await;
+        owner.post(&app, &link, &csrf_of(&page.html), &[]).await;
+        let shown = owner.get(&app, &format!("/mes-demandes/{id}")).await;
+        let r = owner
+            .post(&app, "/compte/garder", &csrf_of(&shown.html), &[
+                ("password", "court"), ("password_confirm", "court"),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        let r = owner
+            .post(&app, "/compte/garder", &csrf_of(&shown.html), &[
+                ("password", crate::portal::PASSWORD), ("password_confirm", crate::portal::PASSWORD),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert!(r.html.contains("Votre compte est créé"), "{}", r.html);
+        let confirm = crate::portal::mailed_link(&p, &arles, email, "/compte/confirmer/");
+        Browser::portal("arles").submit(&app, &confirm, &confirm, &[]).await;
+        let mut signed = Browser::portal("arles");
+        let r = signed.household_sign_in(&app, email, crate::portal::PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let mine = signed.get(&app, "/mes-demandes").await;
+        assert!(mine.html.contains(&format!("/mes-demandes/{id}")), "{}", mine.html);
+    }
+}
+
+per_backend! {
+    /// 5. The household's message for the mairie, typed when sending,
+    /// reaches agents: on the request's page, in its printout, in exports
+    /// and in the API.
+    async fn the_households_message_reaches_the_agents(backend: Backend) {
+        use crate::backoffice::{agent, signed_in_agent};
+        use crate::portal::{add_child, key_of, start_canteen, CANTEEN};
+        let (p, arles, _) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        for (step, fields) in [("inscription", CANTEEN), ("health", &[("rules_acceptance", "oui")][..])] {
+            let path = format!("/mes-demandes/{id}/etapes/{step}");
+            b.submit(&app, &path, &path, fields).await;
+        }
+        let message = "Léo est allergique aux arachides : le PAI est chez l’infirmière.";
+        let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        let r = b
+            .post(&app, &format!("/mes-demandes/{id}/envoi"), &csrf_of(&summary.html), &[
+                ("means", "Email"), ("consent", "oui"), ("note", message), ("key", &key_of(&summary.html)),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+        let page = a.get(&app, &format!("/backoffice/demandes/{id}")).await;
+        let shown = page.html.replace("&#x27;", "’");
+        assert!(shown.contains("Message du foyer") && shown.contains("allergique aux arachides"), "{backend:?}: {}", page.html);
+        let pdf = a.get_bytes(&app, &format!("/backoffice/demandes/{id}/imprimer.pdf")).await;
+        let text = crate::portal::pdftotext(&pdf);
+        assert!(text.contains("Message du foyer") && text.contains("allergique aux arachides"), "{text}");
+        let csv = String::from_utf8(a.get_bytes(&app, "/backoffice/exports/demandes.csv").await).unwrap();
+        assert!(csv.contains("Message du foyer") && csv.contains(message), "{csv}");
+        let token = guichet_core::provisioning::principal::issue_token(&p.store, &format!("{lea}@arles"), 1, "test").unwrap();
+        let req = test::TestRequest::get()
+            .uri(&format!("/api/v1/requests/{id}"))
+            .insert_header(("host", "arles.localhost:8080"))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .to_request();
+        let record: serde_json::Value = test::call_and_read_body_json(&app, req).await;
+        assert_eq!(record["household_note"], message, "{record}");
+    }
+}

@@ -18,9 +18,8 @@ use crate::domain::requests::{ActionKind, Actor as Who, RequestState};
 use crate::domain::time;
 use crate::error::{invalid, Error};
 use crate::foyers::{self, Actor};
-use crate::mail::outbox;
 use crate::provisioning::rights::{Access, Action};
-use crate::requests::{self, action, kind_label, outbox_error};
+use crate::requests::{self, action, kind_label};
 use crate::store::repo::requests::{self as repo, NoteRow, RequestRow};
 use crate::store::repo::{agents as agent_rows, foyers as foyer_rows};
 use crate::store::TenantTx;
@@ -133,6 +132,8 @@ pub struct Opened {
     pub lock: Option<Lock>,
     /// The agent may act on it now: the right, and the lock.
     pub may_process: bool,
+    /// The household's message for the mairie, typed when sending.
+    pub household_note: String,
     /// The agent may add an internal note (their right, whoever holds it).
     pub may_note: bool,
     /// Another agent holds it and this one may take it over.
@@ -264,6 +265,7 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
         foyer: brief,
         lock,
         may_process,
+        household_note: row.household_note.clone(),
         may_note: access >= Access::Write,
         moves,
         has_certificate: repo::decision(tx, id)?.is_some(),
@@ -423,15 +425,17 @@ pub fn note(
             .unwrap_or_default();
         if !email.is_empty() {
             let number = row.number.unwrap_or_default();
-            outbox::enqueue(
+            let followed = crate::follow::link(tx, &row, base_url)?;
+            crate::follow::mail(
                 tx,
                 &email,
                 &format!("{site} : un message sur votre demande n° {number}"),
                 &format!(
-                    "Bonjour,\n\nLa mairie vous écrit au sujet de votre demande n° {number} :\n\n{body}\n\nPour répondre ou suivre votre demande : {base_url}/mes-demandes/{id}#messages\n"
+                    "Bonjour,\n\nLa mairie vous écrit au sujet de votre demande n° {number} :\n\n{body}\n\nVous lui répondez depuis la page de la demande. {}\n",
+                    followed.sentence()
                 ),
-            )
-            .map_err(outbox_error)?;
+                &followed,
+            )?;
         }
     }
     Ok(())
@@ -589,6 +593,12 @@ pub fn printable(
         doc.push(Block::Field {
             label: label.into(),
             value,
+        });
+    }
+    if !row.household_note.is_empty() {
+        doc.push(Block::Field {
+            label: "Message du foyer".into(),
+            value: row.household_note.clone(),
         });
     }
     requests::push_answers(&mut doc, &summarize(filed.form, &filed.data, &ctx, true));

@@ -278,17 +278,20 @@ pub fn contact(
     match means {
         MeansOfContact::Email => {
             let subject = format!("{site} : courrier au sujet de votre demande n° {number}");
+            let followed = crate::follow::link(tx, &row, base_url)?;
             let body = match &courrier {
                 Some(cr) => format!(
-                    "Bonjour,\n\n{site} vous adresse le courrier joint, « {} », au sujet de votre demande n° {number}.\n\n{}Vous pouvez suivre votre demande sur {base_url}/mes-demandes/{id}\n",
+                    "Bonjour,\n\n{site} vous adresse le courrier joint, « {} », au sujet de votre demande n° {number}.\n\n{}{}\n",
                     cr.label,
-                    if message.is_empty() { String::new() } else { format!("{message}\n\n") }
+                    if message.is_empty() { String::new() } else { format!("{message}\n\n") },
+                    followed.sentence()
                 ),
                 None => format!(
-                    "Bonjour,\n\n{message}\n\nCe message concerne votre demande n° {number}, que vous pouvez suivre sur {base_url}/mes-demandes/{id}\n"
+                    "Bonjour,\n\n{message}\n\nCe message concerne votre demande n° {number}. {}\n",
+                    followed.sentence()
                 ),
             };
-            let mail = outbox::enqueue(tx, &who.email, &subject, &body).map_err(outbox_error)?;
+            let mail = crate::follow::mail(tx, &who.email, &subject, &body, &followed)?;
             if courrier.is_some() {
                 outbox::attach(
                     tx,

@@ -33,7 +33,7 @@ pub struct Plan {
 /// An exported request: its number, then its text cells.
 pub type Row = (i64, Vec<String>);
 
-const COMMON: [&str; 8] = [
+const COMMON: [&str; 9] = [
     "Téléservice",
     "État",
     "Qualité de service",
@@ -42,6 +42,7 @@ const COMMON: [&str; 8] = [
     "Déposée le",
     "Foyer",
     "Dernière modification",
+    "Message du foyer",
 ];
 
 fn labels_of(choices: &[Choice], out: &mut HashMap<String, String>) {
@@ -151,6 +152,7 @@ impl Plan {
                     case.submitted,
                     case.foyer.to_string(),
                     updated,
+                    r.household_note,
                 ];
                 cells.extend(
                     self.fields

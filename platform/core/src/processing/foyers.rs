@@ -251,6 +251,19 @@ pub struct FoyerView {
     pub history: Vec<FoyerEvent>,
     pub moves: Vec<FoyerMove>,
     pub may_change: bool,
+    /// The agent serves the counter: they file requests for the foyer and
+    /// keep its members and address, as the household would.
+    pub at_counter: bool,
+    /// The members as the counter edits them.
+    pub editable: Vec<EditableMember>,
+}
+
+/// A member, with what the counter may do of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditableMember {
+    pub id: i64,
+    pub name: String,
+    pub removable: bool,
 }
 
 fn foyer_of(tx: &mut TenantTx<'_>, id: i64) -> Result<households::Foyer, Error> {
@@ -310,6 +323,16 @@ pub fn foyer(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<FoyerView, E
         requests,
         documents: justificatifs::of_household(tx, id)?,
         history,
+        at_counter: desk.serves_the_counter(),
+        editable: foyer
+            .members
+            .iter()
+            .map(|m| EditableMember {
+                id: m.id,
+                name: m.name.clone(),
+                removable: !m.responsible,
+            })
+            .collect(),
         moves: if may_change {
             UserState::ALL
                 .into_iter()
@@ -397,4 +420,92 @@ pub fn set_enabled(
         },
         None,
     )
+}
+
+/// The agent at the counter, for the foyer's history; refused to those who
+/// do not serve it.
+fn at_counter(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Actor, Error> {
+    reached(tx, desk, id)?;
+    if !desk.serves_the_counter() {
+        return Err(Error::Refused(
+            "votre droit permet de consulter ce foyer, pas de modifier ses membres ni son adresse"
+                .into(),
+        ));
+    }
+    Ok(Actor {
+        kind: "agent",
+        id: Some(desk.agent_id),
+        name: desk.name.clone(),
+    })
+}
+
+/// The foyer and one of its members, as the counter edits them.
+pub fn member_at_counter(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    member: i64,
+) -> Result<(households::Foyer, households::Member), Error> {
+    at_counter(tx, desk, id)?;
+    let foyer = foyer_of(tx, id)?;
+    let m = foyer.member(member).cloned().ok_or(Error::NotFound)?;
+    Ok((foyer, m))
+}
+
+/// The foyer, as the counter edits it.
+pub fn foyer_at_counter(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+) -> Result<households::Foyer, Error> {
+    at_counter(tx, desk, id)?;
+    foyer_of(tx, id)
+}
+
+/// At the counter: a member added, with the household's own checks; in the
+/// foyer's history under the agent's name.
+pub fn add_member(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    person: &households::Person,
+    responsibles: &[(i64, crate::domain::household::Parenthood)],
+) -> Result<i64, Error> {
+    let actor = at_counter(tx, desk, id)?;
+    households::add_member(tx, id, &actor, person, responsibles)
+}
+
+/// At the counter: a member changed.
+pub fn edit_member(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    member: i64,
+    person: &households::Person,
+    responsibles: &[(i64, crate::domain::household::Parenthood)],
+) -> Result<(), Error> {
+    let actor = at_counter(tx, desk, id)?;
+    households::edit_member(tx, id, member, &actor, person, responsibles)
+}
+
+/// At the counter: a member removed (archived).
+pub fn remove_member(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    member: i64,
+) -> Result<(), Error> {
+    let actor = at_counter(tx, desk, id)?;
+    households::remove_member(tx, id, member, &actor)
+}
+
+/// At the counter: the foyer's address changed.
+pub fn edit_address(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    address: &crate::domain::household::Address,
+) -> Result<(), Error> {
+    let actor = at_counter(tx, desk, id)?;
+    households::edit_address(tx, id, &actor, address)
 }

@@ -10,7 +10,7 @@ pub mod courriers;
 pub mod data;
 pub mod documents;
 pub mod export;
-mod foyers;
+pub mod foyers;
 pub mod parameters;
 mod record;
 pub mod settings;
@@ -37,8 +37,8 @@ pub use case::{
 };
 pub use documents::{Justificatifs, Review};
 pub use foyers::{
-    foyer, search_foyers, set_enabled, set_state, FoyerEvent, FoyerLine, FoyerMove, FoyerQuery,
-    FoyerView, FoyersFound, MemberView,
+    foyer, search_foyers, set_enabled, set_state, EditableMember, FoyerEvent, FoyerLine, FoyerMove,
+    FoyerQuery, FoyerView, FoyersFound, MemberView,
 };
 pub use record::{record, Event, NoteRecord, RequestRecord};
 

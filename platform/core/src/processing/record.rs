@@ -103,6 +103,8 @@ pub struct RequestRecord {
     pub version: String,
     /// An agent holds the request's lock.
     pub locked: bool,
+    /// The household's message for the mairie, typed when sending.
+    pub household_note: String,
     /// The answers, by field key, as stored.
     pub data: Value,
     pub documents: Vec<DocumentRecord>,
@@ -163,6 +165,7 @@ pub fn record(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<RequestReco
         updated_at: time::rfc3339(row.updated_at),
         version: version(&row),
         locked,
+        household_note: row.household_note.clone(),
         data: serde_json::from_str(&row.data_json).unwrap_or(Value::Null),
         documents,
         notes,

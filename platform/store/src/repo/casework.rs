@@ -215,6 +215,8 @@ pub struct ExportRow {
     #[diesel(embed)]
     pub case: CaseRow,
     pub data_json: String,
+    /// The household's message for the mairie, typed when sending.
+    pub household_note: String,
 }
 
 /// The same pages, with each request's answers.

@@ -98,6 +98,20 @@ pub fn update_household(
     Ok(())
 }
 
+/// A foyer made for one request filed without an account, kept as an
+/// account's.
+pub fn keep_household(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
+    let tenant = tx.tenant_key();
+    diesel::update(
+        households::table
+            .filter(households::tenant_id.eq(tenant))
+            .filter(households::id.eq(id)),
+    )
+    .set(households::temporary.eq(false))
+    .execute(tx.conn())?;
+    Ok(())
+}
+
 pub fn set_household_enabled(
     tx: &mut TenantTx<'_>,
     id: i64,

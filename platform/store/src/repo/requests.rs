@@ -507,3 +507,44 @@ pub fn set_alerts(
     .execute(tx.conn())?;
     Ok(())
 }
+
+/// The sent request of this collectivité with number `number`.
+pub fn by_number(tx: &mut TenantTx<'_>, number: i64) -> Result<Option<RequestRow>, StoreError> {
+    let tenant = tx.tenant_key();
+    Ok(requests::table
+        .filter(requests::tenant_id.eq(tenant))
+        .filter(requests::number.eq(number))
+        .select(RequestRow::as_select())
+        .get_result(tx.conn())
+        .optional()?)
+}
+
+/// The latest sent requests filed without an account by a requester whose
+/// address is one of `emails`.
+pub fn filed_without_account_by(
+    tx: &mut TenantTx<'_>,
+    emails: &[String],
+    limit: i64,
+) -> Result<Vec<RequestRow>, StoreError> {
+    use crate::schema::{households, individuals};
+    let tenant = tx.tenant_key();
+    Ok(requests::table
+        .inner_join(
+            households::table.on(households::tenant_id
+                .eq(requests::tenant_id)
+                .and(households::id.eq(requests::household_id))),
+        )
+        .inner_join(
+            individuals::table.on(individuals::tenant_id
+                .eq(requests::tenant_id)
+                .and(individuals::id.eq(requests::requester_id))),
+        )
+        .filter(requests::tenant_id.eq(tenant))
+        .filter(households::temporary.eq(true))
+        .filter(requests::number.is_not_null())
+        .filter(individuals::email.eq_any(emails))
+        .order(requests::submitted_at.desc())
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(tx.conn())?)
+}

@@ -1,0 +1,199 @@
+//! Following a request filed without an account. Its requester has no
+//! « Mes demandes » to go to: each e-mail about the request carries a link
+//! that signs them in to it, once (the last one sent works, for
+//! [`FOLLOW_DAYS`] days); a new one is sent on demand, from the request's
+//! number and the address; and from the request, they may keep it in an
+//! account of their own.
+
+use chrono::{Duration, NaiveDateTime, Utc};
+
+use crate::error::Error;
+use crate::foyers;
+use crate::mail::outbox;
+use crate::requests::outbox_error;
+use crate::store::repo::foyers::{self as foyer_rows, TokenRow};
+use crate::store::repo::requests::{self as rows, RequestRow};
+use crate::store::TenantTx;
+
+/// How long a follow-up link works.
+pub const FOLLOW_DAYS: i64 = 30;
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// Where an e-mail about a request sends its requester, and how it speaks
+/// of it.
+#[derive(Debug, Clone)]
+pub struct Followed {
+    /// The request's page in « Mes demandes », or a follow-up link.
+    pub url: String,
+    /// The link is a secret: the e-mail's body is blanked once sent.
+    pub secret: bool,
+    /// « votre espace », or « le lien de suivi ».
+    pub space: &'static str,
+}
+
+impl Followed {
+    /// « Vous pouvez la suivre … : URL » for the e-mail's body.
+    pub fn sentence(&self) -> String {
+        if self.secret {
+            format!(
+                "Pour suivre votre demande, ouvrez ce lien (il fonctionne une fois, pendant {FOLLOW_DAYS} jours ; le dernier reçu seulement) : {}",
+                self.url
+            )
+        } else {
+            format!("Vous pouvez la suivre dans « Mes demandes » : {}", self.url)
+        }
+    }
+}
+
+/// Where `row`'s requester follows it from an e-mail: « Mes demandes », or,
+/// filed without an account, a new follow-up link (the earlier one stops
+/// working).
+pub fn link(tx: &mut TenantTx<'_>, row: &RequestRow, base_url: &str) -> Result<Followed, Error> {
+    let temporary = foyer_rows::household(tx, row.household_id)?.is_some_and(|h| h.temporary);
+    if !temporary {
+        return Ok(Followed {
+            url: format!("{base_url}/mes-demandes/{}", row.id),
+            secret: false,
+            space: "votre espace",
+        });
+    }
+    let (secret, digest) = foyers::new_secret();
+    let at = now();
+    foyer_rows::replace_token(
+        tx,
+        &TokenRow {
+            tenant_id: 0,
+            digest,
+            purpose: "follow".into(),
+            individual_id: Some(row.requester_id),
+            request_id: Some(row.id),
+            created_at: at,
+            expires_at: at + Duration::days(FOLLOW_DAYS),
+        },
+    )?;
+    Ok(Followed {
+        url: format!("{base_url}/suivi/{secret}"),
+        secret: true,
+        space: "le lien de suivi",
+    })
+}
+
+/// Queues an e-mail to the requester that carries `followed`'s link.
+pub fn mail(
+    tx: &mut TenantTx<'_>,
+    to: &str,
+    subject: &str,
+    body: &str,
+    followed: &Followed,
+) -> Result<i64, Error> {
+    if followed.secret {
+        outbox::enqueue_secret(tx, to, subject, body)
+    } else {
+        outbox::enqueue(tx, to, subject, body)
+    }
+    .map_err(outbox_error)
+}
+
+/// Whether a follow-up link still works (to show its page).
+pub fn works(tx: &mut TenantTx<'_>, secret: &str) -> Result<bool, Error> {
+    Ok(foyer_rows::token(tx, &foyers::secret_digest(secret), "follow", now())?.is_some())
+}
+
+/// Spends a follow-up link: the person it signs in, and their request.
+pub fn open(tx: &mut TenantTx<'_>, secret: &str) -> Result<(i64, i64), Error> {
+    let digest = foyers::secret_digest(secret);
+    let token = foyer_rows::token(tx, &digest, "follow", now())?.ok_or(Error::NotFound)?;
+    foyer_rows::delete_token(tx, &digest)?;
+    let (Some(person), Some(request)) = (token.individual_id, token.request_id) else {
+        return Err(Error::NotFound);
+    };
+    let row = rows::get(tx, request)?.ok_or(Error::NotFound)?;
+    if row.requester_id != person {
+        return Err(Error::NotFound);
+    }
+    Ok((person, request))
+}
+
+/// Mails a new follow-up link for request n° `number` if `email` is its
+/// requester's and it was filed without an account; says nothing either
+/// way (the page is the same).
+pub fn send_again(
+    tx: &mut TenantTx<'_>,
+    number: i64,
+    email: &str,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    let Some(row) = rows::by_number(tx, number)? else {
+        return Ok(());
+    };
+    let Some(person) = foyer_rows::individual(tx, row.requester_id)? else {
+        return Ok(());
+    };
+    let temporary = foyer_rows::household(tx, row.household_id)?.is_some_and(|h| h.temporary);
+    if !temporary || person.email.is_empty() || !person.email.eq_ignore_ascii_case(email.trim()) {
+        return Ok(());
+    }
+    let followed = link(tx, &row, base_url)?;
+    mail(
+        tx,
+        &person.email,
+        &format!("{site} : suivre votre demande n° {number}"),
+        &format!(
+            "Bonjour,\n\nVous avez demandé un lien pour suivre votre demande n° {number}.\n\n{}\n\nSi vous n’avez rien demandé, ignorez ce message.\n",
+            followed.sentence()
+        ),
+        &followed,
+    )?;
+    Ok(())
+}
+
+/// The requests filed without an account by `email` (for « mot de passe
+/// oublié », where they have no account): a follow-up link for each of the
+/// latest ones.
+pub fn links_for(
+    tx: &mut TenantTx<'_>,
+    email: &str,
+    base_url: &str,
+) -> Result<Vec<(i64, Followed)>, Error> {
+    let typed = crate::domain::contact::email(email).unwrap_or_default();
+    let emails = [typed.clone(), typed.to_lowercase()];
+    let mut out = Vec::new();
+    for row in rows::filed_without_account_by(tx, &emails, 5)? {
+        let number = row.number.unwrap_or_default();
+        out.push((number, link(tx, &row, base_url)?));
+    }
+    Ok(out)
+}
+
+/// « Mot de passe oublié » by someone who has no account, only requests
+/// filed without one: they are mailed a follow-up link for each (the latest
+/// five). Nothing when the address has an account, or no such request.
+pub fn remind(tx: &mut TenantTx<'_>, email: &str, base_url: &str, site: &str) -> Result<(), Error> {
+    if foyers::account_by_login(tx, email)?.is_some() {
+        return Ok(());
+    }
+    let links = links_for(tx, email, base_url)?;
+    let Some((_, first)) = links.first() else {
+        return Ok(());
+    };
+    let lines: Vec<String> = links
+        .iter()
+        .map(|(number, f)| format!("- demande n° {number} : {}", f.url))
+        .collect();
+    let to = crate::domain::contact::email(email).unwrap_or_default();
+    mail(
+        tx,
+        &to,
+        &format!("{site} : vos demandes faites sans compte"),
+        &format!(
+            "Bonjour,\n\nVous avez demandé à choisir un nouveau mot de passe, mais vous n’avez pas de compte sur le portail des démarches de {site} : vous avez fait vos demandes sans compte. Pour suivre chacune, ouvrez son lien (il fonctionne une fois, pendant {FOLLOW_DAYS} jours) :\n\n{}\n\nDepuis la page d’une demande, vous pouvez créer votre compte : vos demandes y seront gardées.\n\nSi vous n’avez rien demandé, ignorez ce message.\n",
+            lines.join("\n")
+        ),
+        first,
+    )?;
+    Ok(())
+}
