@@ -85,7 +85,7 @@ async fn show(
     pages: &Renderer,
     sms: bool,
     id: i64,
-    sent: Option<(ContactInput, AppError)>,
+    sent: Option<(ContactInput, Option<AppError>)>,
 ) -> Result<HttpResponse, AppError> {
     let me = agent.agent_id;
     let (desk, f) = tx::write(store, agent, move |t| {
@@ -101,7 +101,8 @@ async fn show(
             form(id, token, &f, &ContactInput::default()),
             StatusCode::OK,
         ),
-        Some((given, e)) => {
+        Some((given, None)) => (form(id, token, &f, &given), StatusCode::OK),
+        Some((given, Some(e))) => {
             let mut form = form(id, token, &f, &given);
             let status = form.refused(e)?;
             (form, status)
@@ -166,6 +167,24 @@ pub(crate) async fn send(
         note: p.get("note"),
     };
     let (id, sms) = (*id, sms.0);
+    // Back from the preview to change it: the form, as it was.
+    if p.get("modifier") == "oui" {
+        return show(
+            &agent,
+            &session,
+            &store,
+            &pages,
+            sms,
+            id,
+            Some((input, None)),
+        )
+        .await;
+    }
+    // A message that leaves (e-mail, SMS) is seen before it is sent.
+    let leaves = matches!(input.means.as_str(), "Email" | "Sms");
+    if leaves && p.get("confirme") != "oui" {
+        return preview(&agent, &session, &store, &pages, sms, id, input).await;
+    }
     let (me, base, site, given) = (
         agent.agent_id,
         base_url(&req),
@@ -184,13 +203,91 @@ pub(crate) async fn send(
         Ok((action, true)) => format!("/backoffice/demandes/{id}/contacts/{action}?fait=1"),
         Ok((_, false)) => format!("/backoffice/demandes/{id}?fait=contact"),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            return show(&agent, &session, &store, &pages, sms, id, Some((input, e))).await
+            return show(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                sms,
+                id,
+                Some((input, Some(e))),
+            )
+            .await
         }
         Err(e) => return Err(e),
     };
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to))
         .finish())
+}
+
+#[derive(Serialize)]
+struct PreviewPage {
+    layout: Layout,
+    id: i64,
+    s: Sent,
+    means: &'static str,
+    objet: bool,
+    given: ContactInput,
+    csrf_token: String,
+}
+
+/// The contact as it will leave, to send or to change.
+#[allow(clippy::too_many_arguments)]
+async fn preview(
+    agent: &SignedInAgent,
+    session: &Session,
+    store: &Store,
+    pages: &Renderer,
+    sms: bool,
+    id: i64,
+    input: ContactInput,
+) -> Result<HttpResponse, AppError> {
+    let (me, given) = (agent.agent_id, input.clone());
+    let built = tx::write(store, agent, move |t| {
+        let desk = desk::open(t, me)?;
+        let s = contact::preview(t, &desk, id, &given, sms)?;
+        Ok::<_, Error>((desk, s))
+    })
+    .await
+    .map_err(desk::signed_in);
+    let (desk, s) = match built {
+        Ok(b) => b,
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            return show(
+                agent,
+                session,
+                store,
+                pages,
+                sms,
+                id,
+                Some((input, Some(e))),
+            )
+            .await
+        }
+        Err(e) => return Err(e),
+    };
+    let layout = desk::layout(agent, &desk, "Aperçu avant envoi", Nav::Requests, session)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            pages.render(
+                "backoffice/contact_preview",
+                &PreviewPage {
+                    layout,
+                    id,
+                    means: guichet_core::domain::requests::MeansOfContact::parse(&s.means)
+                        .map_or("", |m| m.label()),
+                    objet: s
+                        .letter
+                        .as_ref()
+                        .is_some_and(|l| l.model == guichet_core::domain::courriers::Model::Letter),
+                    s,
+                    given: input,
+                    csrf_token: csrf::token(session)?,
+                },
+            )?,
+        ))
 }
 
 #[derive(Serialize)]

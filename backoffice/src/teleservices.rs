@@ -184,6 +184,29 @@ pub(crate) async fn online(
 ) -> Result<HttpResponse, AppError> {
     let (code, p) = (code.into_inner(), Pairs(form));
     let (on, message, c) = (p.get("online") == "oui", p.get("message"), code.clone());
+    // Taking it off line stops every household: asked first.
+    if !on && p.get("confirme") != "oui" {
+        let me = agent.agent_id;
+        let desk = tx::read(&store, &agent, move |t| crate::desk::open(t, me))
+            .await
+            .map_err(crate::desk::signed_in)?;
+        let heading = "Mettre le téléservice hors ligne";
+        let layout = crate::desk::layout(&agent, &desk, heading, Nav::Teleservices, &session)?;
+        return guichet_web::forms::form_page(
+            &pages,
+            StatusCode::OK,
+            layout,
+            heading,
+            Some("Les foyers ne pourront plus faire cette démarche ni envoyer leurs brouillons tant qu’il restera hors ligne."),
+            guichet_web::forms::confirmation(
+                &format!("/backoffice/teleservices/{code}/en-ligne"),
+                csrf::token(&session)?,
+                "Oui, mettre hors ligne",
+                (&format!("/backoffice/teleservices/{code}"), "Non, le laisser en ligne"),
+                &[("online", "non"), ("message", &message)],
+            ),
+        );
+    }
     changed(
         agent,
         session,

@@ -196,13 +196,55 @@ pub(crate) async fn certificate(
     ))
 }
 
+/// « Annuler la demande » asks first: nothing is cancelled on one click.
+pub(crate) async fn cancel_page(
+    who: SignedInHousehold,
+    session: Session,
+    pages: web::Data<Renderer>,
+    store: web::Data<Store>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (me, r, _, _) = follow(&store, &who, id).await?;
+    if !r.cancellable || r.draft {
+        return Ok(see_other(&format!("/mes-demandes/{id}")));
+    }
+    let heading = format!("Annuler la demande n° {}", r.number.unwrap_or_default());
+    let layout = layout(&who.tenant, &heading, Nav::Requests, Some(&me), &session)?;
+    guichet_web::forms::form_page(
+        &pages,
+        StatusCode::OK,
+        layout,
+        &heading,
+        Some("La mairie ne la traitera pas : c’est définitif. Pour une nouvelle demande, il faudra tout refaire."),
+        guichet_web::forms::confirmation(
+            &format!("/mes-demandes/{id}/annuler"),
+            csrf::token(&session)?,
+            "Oui, annuler la demande",
+            (&format!("/mes-demandes/{id}"), "Non, garder la demande"),
+            &[],
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Confirmed {
+    #[serde(default)]
+    confirme: String,
+}
+
 pub(crate) async fn cancel(
     who: SignedInHousehold,
     store: web::Data<Store>,
     id: web::Path<i64>,
-    VerifiedForm(_): VerifiedForm<serde_json::Value>,
+    VerifiedForm(form): VerifiedForm<Confirmed>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    if form.confirme != "oui" {
+        // Another foyer's request is not found, asked or not.
+        follow(&store, &who, id).await?;
+        return Ok(see_other(&format!("/mes-demandes/{id}/annuler")));
+    }
     let me = me(&store, &who).await?;
     let (household, foyer) = (me.household(), me.foyer.clone());
     tx::write(&store, &who, move |t| {

@@ -341,6 +341,12 @@ pub fn routes() -> RouteTable {
             "request.certificate",
             follow::certificate,
         )
+        .get(
+            "/mes-demandes/{id}/annuler",
+            Household,
+            "request.cancel-form",
+            follow::cancel_page,
+        )
         .post(
             "/mes-demandes/{id}/annuler",
             Household,

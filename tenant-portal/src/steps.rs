@@ -222,8 +222,10 @@ pub(crate) async fn save(
         step_key.clone(),
         input.clone(),
     );
+    let (base, site) = (base_url(&req), who.tenant.name.clone());
     let saved = tx::write(&store, &who, move |t| {
-        let outcome = requests::save_step(t, household, id, &key, &given, &foyer)?;
+        let told = Some((base.as_str(), site.as_str()));
+        let outcome = requests::save_step_told(t, household, id, &key, &given, &foyer, told)?;
         let next = requests::filed(t, household, id)?
             .next_step()
             .map(|s| s.key.clone());

@@ -640,7 +640,57 @@ fn editable(tx: &mut TenantTx<'_>, f: &Filed) -> Result<(), Error> {
     Ok(())
 }
 
+/// A step's changes in words, as the summary says its answers: « label :
+/// before → after », for the history.
+pub(crate) fn worded_changes(
+    f: &Filed,
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+    ctx: &Context,
+    step: &crate::domain::forms::Step,
+) -> String {
+    let answers = |data: &Map<String, Value>| -> Vec<(String, String)> {
+        summarize(f.form, data, ctx, true)
+            .into_iter()
+            .find(|s| s.key == step.key)
+            .map(|s| s.answers.into_iter().map(|a| (a.label, a.text)).collect())
+            .unwrap_or_default()
+    };
+    let (said_before, said_after) = (answers(before), answers(after));
+    let of = |list: &[(String, String)], label: &str| {
+        list.iter()
+            .find(|(l, _)| l == label)
+            .map_or_else(|| "(vide)".to_owned(), |(_, t)| t.clone())
+    };
+    let mut labels: Vec<&str> = Vec::new();
+    for (label, _) in said_before.iter().chain(&said_after) {
+        if !labels.contains(&label.as_str()) {
+            labels.push(label);
+        }
+    }
+    let changes: Vec<String> = labels
+        .into_iter()
+        .filter_map(|label| {
+            let (was, is) = (of(&said_before, label), of(&said_after, label));
+            (was != is).then(|| format!("{label} : {was} → {is}"))
+        })
+        .collect();
+    let changes = if changes.is_empty() {
+        "données mises à jour".to_owned()
+    } else {
+        changes.join(" ; ")
+    };
+    let mut note = format!("Étape « {} » : {changes}", step.title);
+    if note.chars().count() > 2000 {
+        note = note.chars().take(1999).collect::<String>() + "…";
+    }
+    note
+}
+
 /// Saves a step: all of it or nothing. On refusal, the messages by field.
+/// A request already sent and changed so is a line of its history, with
+/// its answers before and after; its data are to be checked again, and the
+/// agents are told (`told`: the links' base and the site, from the portal).
 pub fn save_step(
     tx: &mut TenantTx<'_>,
     household: i64,
@@ -648,6 +698,19 @@ pub fn save_step(
     step_key: &str,
     input: &Input,
     foyer: &Foyer,
+) -> Result<Result<(), Vec<FieldError>>, Error> {
+    save_step_told(tx, household, id, step_key, input, foyer, None)
+}
+
+/// [`save_step`], the agents told by e-mail of a change to a sent request.
+pub fn save_step_told(
+    tx: &mut TenantTx<'_>,
+    household: i64,
+    id: i64,
+    step_key: &str,
+    input: &Input,
+    foyer: &Foyer,
+    told: Option<(&str, &str)>,
 ) -> Result<Result<(), Vec<FieldError>>, Error> {
     repo::lock(tx, id)?;
     let f = filed(tx, household, id)?;
@@ -678,7 +741,18 @@ pub fn save_step(
         Err(errors) => return Ok(Err(errors)),
     };
     let mut row = f.row.clone();
+    let (mut before, mut after) = (Map::new(), Map::new());
+    for field in &step.fields {
+        let (old, new) = (f.data.get(&field.key), values.get(&field.key));
+        if old != new {
+            before.insert(field.key.clone(), old.cloned().unwrap_or(Value::Null));
+            after.insert(field.key.clone(), new.cloned().unwrap_or(Value::Null));
+        }
+    }
     others.extend(values);
+    let sent = f.state() != RequestState::Draft;
+    let changed_after_sending = sent && !after.is_empty();
+    let note = changed_after_sending.then(|| worded_changes(&f, &f.data, &others, &ctx, step));
     row.data_json = Value::Object(others).to_string();
     let mut done: Vec<&str> = f.steps_done();
     if !done.contains(&step_key) {
@@ -686,8 +760,76 @@ pub fn save_step(
     }
     row.steps_done = done.join(",");
     row.updated_at = now();
+    if note.is_some() {
+        // To be checked again by the agents.
+        row.data_state = "Pending".into();
+    }
     repo::update(tx, &row)?;
+    if let Some(note) = note {
+        let requester = foyer.member(row.requester_id).cloned();
+        let actor = requester
+            .as_ref()
+            .map(household_actor)
+            .unwrap_or_else(foyers::Actor::system);
+        let snapshot = serde_json::json!({ "step": step_key, "before": before, "after": after });
+        action(
+            tx,
+            id,
+            ActionKind::Modification,
+            &actor,
+            f.state(),
+            &note,
+            true,
+            Some(snapshot.to_string()),
+        )?;
+        if let Some((base_url, site)) = told {
+            tell_agents_of_change(tx, &row, &f.offer, &note, base_url, site)?;
+        }
+    }
     Ok(Ok(()))
+}
+
+/// The agents are told that the household changed a request already sent:
+/// the last who processed it, or else, when the collectivité asks for it,
+/// those of its category.
+fn tell_agents_of_change(
+    tx: &mut TenantTx<'_>,
+    row: &RequestRow,
+    offer: &Offer,
+    note: &str,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    let last = match row.last_agent_id {
+        Some(agent) => crate::store::repo::agents::get_by_id(tx, agent)?
+            .map(|a| vec![a.email])
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let to = if !last.is_empty() && !last[0].is_empty() {
+        last
+    } else if foyers::settings(tx)?.notify_agents {
+        match offer.teleservice.category_id {
+            Some(category) => crate::provisioning::rights::agent_emails(tx, category)?,
+            None => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    let number = row.number.unwrap_or_default();
+    for email in to.iter().filter(|e| !e.is_empty()) {
+        outbox::enqueue(
+            tx,
+            email,
+            &format!("{site} : demande n° {number} modifiée par le foyer"),
+            &format!(
+                "Bonjour,\n\nLe foyer a modifié sa demande « {} » n° {number} :\n\n{note}\n\nSes données sont à vérifier de nouveau : {base_url}/backoffice/demandes/{}\n",
+                offer.teleservice.label, row.id
+            ),
+        )
+        .map_err(outbox_error)?;
+    }
+    Ok(())
 }
 
 /// Deletes a draft of the foyer.

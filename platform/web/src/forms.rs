@@ -555,6 +555,25 @@ pub fn form_page(
         )?))
 }
 
+/// A destructive action's confirmation: a form of one button that sends
+/// `confirme=oui` (and the fields the first form carried) to `action`, and
+/// a way back. Asked before anything is done, without any script.
+pub fn confirmation(
+    action: &str,
+    csrf_token: String,
+    button: &str,
+    back: (&str, &str),
+    carried: &[(&str, &str)],
+) -> Form {
+    let mut form = Form::new(action, csrf_token, button, Vec::new())
+        .hidden("confirme", "oui")
+        .cancel(back.0, back.1);
+    for (name, value) in carried {
+        form = form.hidden(name, value);
+    }
+    form
+}
+
 /// The form ready for its template (for pages with several forms).
 pub fn sealed(mut form: Form) -> Form {
     form.seal();

@@ -332,16 +332,21 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
         };
         for (fields, message) in [
             (
-                vec![("means", "Sms"), ("message", "")],
+                vec![("means", "Sms"), ("confirme", "oui"), ("message", "")],
                 "Écrivez le texte du SMS",
             ),
             (
-                vec![("means", "Sms"), ("message", &*"x".repeat(481))],
+                vec![
+                    ("means", "Sms"),
+                    ("confirme", "oui"),
+                    ("message", &*"x".repeat(481)),
+                ],
                 "480 caractères au plus",
             ),
             (
                 vec![
                     ("means", "Sms"),
+                    ("confirme", "oui"),
                     ("courrier", &*courrier),
                     ("message", "ok"),
                 ],
@@ -352,7 +357,12 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
                 "Choisissez un moyen de contact parmi ceux de la collectivité",
             ),
             (
-                vec![("means", "Email"), ("courrier", "999999"), ("message", "x")],
+                vec![
+                    ("means", "Email"),
+                    ("confirme", "oui"),
+                    ("courrier", "999999"),
+                    ("message", "x"),
+                ],
                 "Choisissez un courrier de ce téléservice",
             ),
         ] {
@@ -428,6 +438,7 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
                 &token,
                 &[
                     ("means", "Email"),
+                    ("confirme", "oui"),
                     ("courrier", &courrier),
                     ("message", "Bonne rentrée."),
                 ],
@@ -483,6 +494,7 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
                 &token,
                 &[
                     ("means", "Sms"),
+                    ("confirme", "oui"),
                     ("message", "Votre dossier est complet. Mairie d’Arles"),
                 ],
             )

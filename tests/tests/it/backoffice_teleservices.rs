@@ -226,6 +226,7 @@ async fn managers_configure_seasons_delays_and_the_online_state() {
                 &token,
                 &[
                     ("online", "non"),
+                    ("confirme", "oui"),
                     ("message", "Reprise des inscriptions le 1er septembre."),
                 ],
             )

@@ -402,3 +402,97 @@ per_backend! {
         assert_eq!(record["household_note"], message, "{record}");
     }
 }
+
+per_backend! {
+    /// 6. No silent change: the household's change to a sent request is a
+    /// line of its history with the answers before and after, its data to
+    /// be checked again, its agent told; cancelling a request, taking a
+    /// téléservice off line and sending an e-mail to a requester each ask
+    /// first (an e-mail is seen before it leaves).
+    async fn changes_are_said_and_destructive_actions_ask_first(backend: Backend) {
+        use crate::backoffice::{agent, field_value, mails_to, signed_in_agent, take};
+        use crate::portal::{add_child, send_canteen, start_canteen};
+        let (p, arles, _) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, id).await;
+        let other = add_child(&app, &mut b, me, "Zoé").await;
+        let id2 = start_canteen(&app, &mut b, other).await;
+        send_canteen(&app, &mut b, id2).await;
+
+        // Léa asks for more: the household changes its answers.
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+        let page = format!("/backoffice/demandes/{id}");
+        let r = take(&app, &mut a, &page).await;
+        let r = a
+            .post(&app, &format!("{page}/etat"), &csrf_of(&r.html), &[
+                ("version", &field_value(&r.html, "version")),
+                ("to", "Uncomplete"),
+                ("reason", "Précisez les jours."),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let step = format!("/mes-demandes/{id}/etapes/inscription");
+        let mut changed: Vec<(&str, &str)> =
+            crate::portal::CANTEEN.iter().filter(|(k, _)| *k != "canteen_days").copied().collect();
+        changed.push(("canteen_days", "tuesday"));
+        let r = b.submit(&app, &step, &step, &changed).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let seen = a.get(&app, &page).await;
+        assert!(seen.html.contains("Étape « Inscription » : Jours"), "{backend:?}: {}", seen.html);
+        assert!(seen.html.contains("Lundi, Jeudi → Mardi"), "{}", seen.html);
+        assert!(seen.html.contains("Données à vérifier"), "{}", seen.html);
+        let told = mails_to(&p, &arles, "bernard@example.fr");
+        assert!(told.iter().any(|(s, b)| s.contains("modifiée par le foyer") && b.contains("Mardi")), "{told:?}");
+        let theirs = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(theirs.html.contains("Lundi, Jeudi → Mardi"), "{}", theirs.html);
+
+        // Cancelling asks first.
+        let token = csrf_of(&theirs.html);
+        let r = b.post(&app, &format!("/mes-demandes/{id2}/annuler"), &token, &[]).await;
+        assert_eq!(r.location, Some(format!("/mes-demandes/{id2}/annuler")));
+        assert_eq!(crate::backoffice::state_of(&p, &arles, id2), "Pending");
+        let ask = b.get(&app, &format!("/mes-demandes/{id2}/annuler")).await;
+        assert!(ask.html.contains("Oui, annuler la demande"), "{}", ask.html);
+
+        // An e-mail is seen before it leaves; « Modifier » brings the form back.
+        let contact = format!("{page}/contacter");
+        let form = a.get(&app, &contact).await;
+        let before = mails_to(&p, &arles, "durand@example.fr").len();
+        let fields = [("means", "Email"), ("courrier", ""), ("message", "Merci de passer à l’accueil."), ("note", "")];
+        let r = a.post(&app, &contact, &csrf_of(&form.html), &fields).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert!(r.html.contains("Aperçu avant envoi") && r.html.contains("Envoyer au demandeur"), "{}", r.html);
+        assert_eq!(mails_to(&p, &arles, "durand@example.fr").len(), before, "nothing sent yet");
+        let mut again = fields.to_vec();
+        again.push(("modifier", "oui"));
+        let r = a.post(&app, &contact, &csrf_of(&form.html), &again).await;
+        assert!(r.html.contains("Merci de passer à l’accueil.") || r.html.contains("Merci de passer à l&#x27;accueil."), "{}", r.html);
+        let mut confirmed = fields.to_vec();
+        confirmed.push(("confirme", "oui"));
+        let r = a.post(&app, &contact, &csrf_of(&form.html), &confirmed).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(mails_to(&p, &arles, "durand@example.fr").len(), before + 1);
+
+        // Off line: asked first, then done.
+        let tele = "/backoffice/teleservices/school-canteen-registration";
+        let page = a.get(&app, tele).await;
+        let r = a.post(&app, &format!("{tele}/en-ligne"), &csrf_of(&page.html), &[("online", "non"), ("message", "")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.html);
+        assert!(r.html.contains("Oui, mettre hors ligne"), "{}", r.html);
+        assert!(Browser::portal("arles").get(&app, "/demarches/school-canteen-registration").await.status.is_success());
+        let r = a
+            .post(&app, &format!("{tele}/en-ligne"), &csrf_of(&page.html), &[("online", "non"), ("message", ""), ("confirme", "oui")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+
+        // Cancelled, once confirmed.
+        let r = b.post(&app, &format!("/mes-demandes/{id2}/annuler"), &csrf_of(&ask.html), &[("confirme", "oui")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        assert_eq!(crate::backoffice::state_of(&p, &arles, id2), "Cancelled");
+    }
+}

@@ -438,7 +438,12 @@ async fn a_household_files_a_canteen_registration_and_follows_it() {
         let shown = b.get(&app, &format!("/mes-demandes/{id}")).await;
         let token = csrf_of(&shown.html);
         let r = b
-            .post(&app, &format!("/mes-demandes/{id}/annuler"), &token, &[])
+            .post(
+                &app,
+                &format!("/mes-demandes/{id}/annuler"),
+                &token,
+                &[("confirme", "oui")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let row = p
@@ -448,7 +453,12 @@ async fn a_household_files_a_canteen_registration_and_follows_it() {
             .unwrap();
         assert_eq!(row.state, "Cancelled");
         let r = b
-            .post(&app, &format!("/mes-demandes/{id}/annuler"), &token, &[])
+            .post(
+                &app,
+                &format!("/mes-demandes/{id}/annuler"),
+                &token,
+                &[("confirme", "oui")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::CONFLICT);
     }

@@ -46,7 +46,7 @@ pub struct ContactForm {
 }
 
 /// What the agent sends, as typed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ContactInput {
     pub means: String,
     /// A courrier type's id, or empty for free text.
@@ -142,17 +142,34 @@ pub fn form(tx: &mut TenantTx<'_>, desk: &Desk, id: i64, sms: bool) -> Result<Co
     })
 }
 
-/// Sends (or records) the contact; answers the history line's id.
-#[allow(clippy::too_many_arguments)]
-pub fn contact(
+/// A contact checked and built, before anything is sent or recorded.
+struct Prepared {
+    row: crate::store::repo::requests::RequestRow,
+    who: ContactDetails,
+    means: MeansOfContact,
+    courrier: Option<courrier_rows::CourrierRow>,
+    sent: Sent,
+}
+
+/// What the contact will send, checked and built (the letter resolved),
+/// for the agent to see before it leaves: nothing is sent or recorded.
+pub fn preview(
     tx: &mut TenantTx<'_>,
     desk: &Desk,
     id: i64,
     input: &ContactInput,
     sms: bool,
-    site: &str,
-    base_url: &str,
-) -> Result<i64, Error> {
+) -> Result<Sent, Error> {
+    Ok(prepare(tx, desk, id, input, sms)?.sent)
+}
+
+fn prepare(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    input: &ContactInput,
+    sms: bool,
+) -> Result<Prepared, Error> {
     let row = writable(tx, desk, id, None)?;
     let foyer = foyers::foyer(tx, row.household_id)?;
     let who = details(&foyer, row.requester_id);
@@ -249,9 +266,41 @@ pub fn contact(
             .as_ref()
             .map(|c| c.short_label.clone())
             .unwrap_or_default(),
-        letter: letter.clone(),
-        note: note.clone(),
+        letter,
+        note,
     };
+    Ok(Prepared {
+        row,
+        who,
+        means,
+        courrier,
+        sent,
+    })
+}
+
+/// Sends (or records) the contact; answers the history line's id.
+#[allow(clippy::too_many_arguments)]
+pub fn contact(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    input: &ContactInput,
+    sms: bool,
+    site: &str,
+    base_url: &str,
+) -> Result<i64, Error> {
+    let Prepared {
+        row,
+        who,
+        means,
+        courrier,
+        sent,
+    } = prepare(tx, desk, id, input, sms)?;
+    let (message, note, number) = (
+        sent.message.clone(),
+        sent.note.clone(),
+        row.number.unwrap_or_default(),
+    );
     let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
     let summary = match (&courrier, means) {
         (Some(cr), m) => format!("{} : « {} »", m.label(), cr.short_label),

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::case::{touched, version, writable};
 use super::Desk;
-use crate::domain::forms::{summarize, validate_step, Context, FieldError, Input, Step};
+use crate::domain::forms::{validate_step, Context, FieldError, Input, Step};
 use crate::domain::requests::{ActionKind, RequestState};
 use crate::error::Error;
 use crate::foyers;
@@ -60,20 +60,6 @@ pub fn editing(tx: &mut TenantTx<'_>, desk: &Desk, id: i64, key: &str) -> Result
     })
 }
 
-/// The answers of one step, by label, as the summary words them.
-fn answers(
-    f: &Filed,
-    data: &Map<String, Value>,
-    ctx: &Context,
-    key: &str,
-) -> Vec<(String, String)> {
-    summarize(f.form, data, ctx, true)
-        .into_iter()
-        .find(|s| s.key == key)
-        .map(|s| s.answers.into_iter().map(|a| (a.label, a.text)).collect())
-        .unwrap_or_default()
-}
-
 /// Saves the agent's correction of a step: all of it or nothing; on
 /// refusal, the messages by field. Nothing changed, nothing recorded.
 pub fn edit_step(
@@ -110,35 +96,7 @@ pub fn edit_step(
         return Ok(Ok(()));
     }
     data.extend(values);
-    let said_before = answers(&f, &f.data, &ctx, key);
-    let said_after = answers(&f, &data, &ctx, key);
-    let of = |list: &[(String, String)], label: &str| {
-        list.iter()
-            .find(|(l, _)| l == label)
-            .map_or_else(|| "(vide)".to_owned(), |(_, t)| t.clone())
-    };
-    let mut labels: Vec<&str> = Vec::new();
-    for (label, _) in said_before.iter().chain(&said_after) {
-        if !labels.contains(&label.as_str()) {
-            labels.push(label);
-        }
-    }
-    let changes: Vec<String> = labels
-        .into_iter()
-        .filter_map(|label| {
-            let (was, is) = (of(&said_before, label), of(&said_after, label));
-            (was != is).then(|| format!("{label} : {was} → {is}"))
-        })
-        .collect();
-    let changes = if changes.is_empty() {
-        "données mises à jour".to_owned()
-    } else {
-        changes.join(" ; ")
-    };
-    let mut note = format!("Étape « {} » : {changes}", step.title);
-    if note.chars().count() > 2000 {
-        note = note.chars().take(1999).collect::<String>() + "…";
-    }
+    let note = requests::worded_changes(&f, &f.data, &data, &ctx, step);
     let mut updated = row.clone();
     updated.data_json = Value::Object(data).to_string();
     crate::store::repo::requests::update(tx, &updated)?;
