@@ -310,6 +310,7 @@ async fn step_view(
     let mut form = step_form(
         step,
         &all,
+        &filed.data,
         &input,
         &ctx,
         &format!("/backoffice/guichet/{id}/etapes/{key}"),

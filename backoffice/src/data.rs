@@ -43,6 +43,7 @@ fn draw(
     let mut form: Form = step_form(
         step,
         &all,
+        &f.data,
         &input,
         &e.ctx,
         &format!("/backoffice/demandes/{id}/etapes/{key}"),

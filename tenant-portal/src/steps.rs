@@ -122,6 +122,7 @@ fn show(
     let mut form = step_form(
         step,
         &all,
+        &f.data,
         input,
         ctx,
         &action,

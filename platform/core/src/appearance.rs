@@ -30,10 +30,13 @@ pub enum Kind {
     Faq,
     LegalNotices,
     TermsOfUse,
+    /// The rules of the services a form's consent asks to read (canteen,
+    /// schools, care).
+    ServiceRules,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::StyleSheet,
         Kind::Banner,
         Kind::PortalLogo,
@@ -44,6 +47,7 @@ impl Kind {
         Kind::Faq,
         Kind::LegalNotices,
         Kind::TermsOfUse,
+        Kind::ServiceRules,
     ];
 
     /// Its name in addresses.
@@ -59,6 +63,7 @@ impl Kind {
             Kind::Faq => "faq",
             Kind::LegalNotices => "mentions-legales",
             Kind::TermsOfUse => "conditions-utilisation",
+            Kind::ServiceRules => "reglement",
         }
     }
 
@@ -78,6 +83,7 @@ impl Kind {
             Kind::Faq => "Questions fréquentes",
             Kind::LegalNotices => "Mentions légales",
             Kind::TermsOfUse => "Conditions d’utilisation",
+            Kind::ServiceRules => "Règlement des services (restauration, écoles, accueils)",
         }
     }
 
@@ -104,7 +110,11 @@ impl Kind {
     pub fn public(self) -> bool {
         matches!(
             self,
-            Kind::HouseholdHelp | Kind::Faq | Kind::LegalNotices | Kind::TermsOfUse
+            Kind::HouseholdHelp
+                | Kind::Faq
+                | Kind::LegalNotices
+                | Kind::TermsOfUse
+                | Kind::ServiceRules
         )
     }
 

@@ -132,18 +132,20 @@ pub(crate) fn deposit_from(
     pages: &[(StoredFile, String)],
     origin: &str,
 ) -> Result<i64, Error> {
-    let kind = types::find(document_type).ok_or_else(|| {
-        crate::error::invalid(
+    // Both said at once: the type kept, the pages asked for.
+    let mut checks = crate::error::Checks::default();
+    let kind = types::find(document_type);
+    if kind.is_none() {
+        checks.add(
             "document_type",
             "choisissez le type de document dans la liste",
-        )
-    })?;
-    if pages.is_empty() {
-        return Err(crate::error::invalid(
-            "pages",
-            "joignez au moins une page (PDF, JPEG ou PNG)",
-        ));
+        );
     }
+    if pages.is_empty() {
+        checks.add("pages", "joignez au moins une page (PDF, JPEG ou PNG)");
+    }
+    checks.finish()?;
+    let kind = kind.ok_or(Error::NotFound)?;
     let mut file_ids = Vec::new();
     for (stored, name) in pages {
         file_ids.push(files::record(tx, stored, name)?);

@@ -261,6 +261,10 @@ pub fn context(
         ),
         None => (Vec::new(), Vec::new()),
     };
+    let me = tx.tenant();
+    let documents = crate::tenancy::find_by_id(tx.conn(), me)?
+        .map(|t| t.appearance.0.into_keys().collect())
+        .unwrap_or_default();
     Ok(Context {
         lists,
         schools,
@@ -268,6 +272,7 @@ pub fn context(
         adults,
         children,
         today: time::today(),
+        documents,
     })
 }
 

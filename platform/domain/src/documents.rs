@@ -55,37 +55,45 @@ const fn t(code: &'static str, label: &'static str, validity: Validity) -> Docum
 
 use Validity::*;
 
-/// CapDémat's document types, by code.
+/// The document types, by CapDémat's codes, each valid as long as French
+/// administrations usually accept it, counted from its deposit (an agent
+/// who checks it sets the real date): papers that prove a current situation
+/// (an address, a CAF quotient, pay) for three months, a photo for six, what
+/// covers a school year until its end, what never changes without limit.
 pub const DOCUMENT_TYPES: &[DocumentType] = &[
     t("identity-receipt", "Pièce d’identité", Unlimited),
-    t("domicile-receipt", "Justificatif de domicile", Years(3)),
+    t("domicile-receipt", "Justificatif de domicile", Months(3)),
     t("family-notebook", "Livret de famille", Unlimited),
-    t("birth-certificate", "Acte de naissance", Unlimited),
+    t("birth-certificate", "Acte de naissance", Months(3)),
     t(
         "health-notebook",
         "Carnet de santé (pages des vaccinations)",
-        Years(3),
+        EndOfSchoolYear,
     ),
     t("insurance-certificate", "Attestation d’assurance", Years(1)),
-    t("school-insurance", "Assurance scolaire", Years(1)),
-    t("taxes-notification", "Avis d’imposition", EndOfYear),
+    t("school-insurance", "Assurance scolaire", EndOfSchoolYear),
+    t("taxes-notification", "Avis d’imposition", Years(1)),
     t(
         "revenue-taxes-notification",
         "Avis d’impôt sur les revenus",
-        Unlimited,
+        Years(1),
     ),
     t(
         "family-help-certificate",
         "Attestation de la CAF",
-        Unlimited,
+        Months(3),
     ),
-    t("payroll", "Bulletin de salaire", Years(1)),
+    t("payroll", "Bulletin de salaire", Months(3)),
     t(
         "vital-card-certificate",
         "Attestation de carte Vitale",
-        Years(3),
+        Years(1),
     ),
-    t("school-certificate", "Certificat de scolarité", Years(1)),
+    t(
+        "school-certificate",
+        "Certificat de scolarité",
+        EndOfSchoolYear,
+    ),
     t(
         "vacating-certificate",
         "Certificat de radiation",
@@ -97,7 +105,11 @@ pub const DOCUMENT_TYPES: &[DocumentType] = &[
         validity: EndOfSchoolYear,
         single_use: true,
     },
-    t("medical-form", "Fiche sanitaire de liaison", Years(1)),
+    t(
+        "medical-form",
+        "Fiche sanitaire de liaison",
+        EndOfSchoolYear,
+    ),
     t(
         "tutor-appointment",
         "Jugement ou acte d’autorité parentale",
@@ -106,18 +118,18 @@ pub const DOCUMENT_TYPES: &[DocumentType] = &[
     t(
         "exspouse-permission",
         "Autorisation de l’autre parent",
-        Years(3),
+        Years(1),
     ),
-    t("bank-identity-receipt", "RIB", Years(1)),
-    t("identity-photo", "Photo d’identité", Unlimited),
+    t("bank-identity-receipt", "RIB", Unlimited),
+    t("identity-photo", "Photo d’identité", Months(6)),
     t(
         "handicap-card",
         "Carte d’invalidité ou d’inclusion",
         Unlimited,
     ),
-    t("location-receipt", "Quittance de loyer", Unlimited),
+    t("location-receipt", "Quittance de loyer", Months(3)),
     t("swimming-certificate", "Attestation de natation", Unlimited),
-    t("specific-receipt", "Justificatif spécifique", Years(3)),
+    t("specific-receipt", "Justificatif spécifique", Years(1)),
 ];
 
 pub fn find(code: &str) -> Option<&'static DocumentType> {
@@ -202,6 +214,28 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn papers_of_a_current_situation_hold_three_months() {
+        let on = d(2026, 12, 7);
+        for code in [
+            "domicile-receipt",
+            "family-help-certificate",
+            "payroll",
+            "location-receipt",
+        ] {
+            assert_eq!(
+                find(code).unwrap().validity.until(on),
+                Some(d(2027, 3, 7)),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            find("identity-photo").unwrap().validity.until(on),
+            Some(d(2027, 6, 7))
+        );
+        assert_eq!(find("identity-receipt").unwrap().validity.until(on), None);
     }
 
     #[test]

@@ -172,7 +172,11 @@ pub fn populate_portal(
         }
         let today = time::today();
         let year = chrono::Datelike::year(&today);
-        for form in forms::shipped() {
+        // Each form once, as its latest version says.
+        let latest = forms::shipped()
+            .iter()
+            .filter(|f| forms::latest(&f.code).is_some_and(|l| l.version == f.version));
+        for form in latest {
             teleservices::set_online(tx, &form.code, true)?;
             if form.seasonal {
                 teleservices::add_season(

@@ -64,6 +64,14 @@ pub struct Field {
     /// File inputs: the types offered, and whether several files go at once.
     pub accept: Option<&'static str>,
     pub multiple: bool,
+    /// A page to read before answering (a consent's rules).
+    pub link: Option<FieldLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldLink {
+    pub href: String,
+    pub label: String,
 }
 
 impl Field {
@@ -85,7 +93,17 @@ impl Field {
             show_if: None,
             accept: None,
             multiple: false,
+            link: None,
         }
+    }
+
+    /// A page to read before answering, linked beside the field.
+    pub fn link(mut self, href: &str, label: &str) -> Field {
+        self.link = Some(FieldLink {
+            href: href.to_owned(),
+            label: label.to_owned(),
+        });
+        self
     }
 
     pub fn text(name: &str, label: &str, value: &str) -> Field {

@@ -128,7 +128,18 @@ fn field(def: &Def, name: &str, input: &Input, ctx: &Context) -> Field {
                 ("non".into(), "Non".into(), value == "non"),
             ],
         ),
-        FieldKind::Consent => Field::checkbox(name, &def.label, value == "oui"),
+        FieldKind::Consent => {
+            let f = Field::checkbox(name, &def.label, value == "oui");
+            match def.read.as_deref() {
+                Some(doc) if ctx.documents.iter().any(|d| d == doc) => {
+                    f.link(&format!("/documents/{doc}"), "Lire le règlement (PDF)")
+                }
+                Some(_) => {
+                    f.hint("Le règlement vous est remis à l’accueil de la mairie, sur demande.")
+                }
+                None => f,
+            }
+        }
         FieldKind::OneOf => {
             let choices = ctx.choices(def);
             let flat = choices.iter().all(|c| c.children.is_empty());
@@ -198,10 +209,14 @@ fn field(def: &Def, name: &str, input: &Input, ctx: &Context) -> Field {
 }
 
 /// A step as a form: plain fields together, each address and group in a
-/// fieldset of its own; conditional fields say when to fill them.
+/// fieldset of its own; conditional fields say when to fill them. A
+/// condition on an answer of another step (`known`: the request's answers)
+/// is decided here: the field is there, or not at all.
+#[allow(clippy::too_many_arguments)]
 pub fn step_form(
     step: &Step,
     all: &[&Def],
+    known: &serde_json::Map<String, serde_json::Value>,
     input: &Input,
     ctx: &Context,
     action: &str,
@@ -210,34 +225,45 @@ pub fn step_form(
 ) -> Form {
     let mut sections = Vec::new();
     let mut plain = Vec::new();
+    let here = |key: &str| step.fields.iter().any(|f| f.key == key);
     for def in &step.fields {
-        let condition = def.show_if.as_ref().map(|c| {
-            let trigger = all.iter().find(|f| f.key == c.field).copied();
-            let values = trigger_values(c, trigger, ctx);
-            let when = trigger
-                .map(|t| {
-                    let shown: Vec<String> = values
-                        .iter()
-                        .map(|v| match v.as_str() {
-                            "oui" => "Oui".into(),
-                            "non" => "Non".into(),
-                            key => t
-                                .options
-                                .iter()
-                                .chain(ctx.choices(t))
-                                .find(|o| o.key == key)
-                                .map_or_else(|| key.to_owned(), |o| o.label.clone()),
-                        })
-                        .collect();
-                    format!(
-                        "À remplir si vous avez répondu « {} » à la question « {} ».",
-                        shown.join(" » ou « "),
-                        t.label
-                    )
-                })
-                .unwrap_or_default();
-            (c.field.clone(), values, when)
-        });
+        let elsewhere = def.show_if.as_ref().filter(|c| !here(&c.field));
+        if let Some(c) = elsewhere {
+            if !c.holds(known.get(&c.field)) {
+                continue;
+            }
+        }
+        let condition = def
+            .show_if
+            .as_ref()
+            .filter(|_| elsewhere.is_none())
+            .map(|c| {
+                let trigger = all.iter().find(|f| f.key == c.field).copied();
+                let values = trigger_values(c, trigger, ctx);
+                let when = trigger
+                    .map(|t| {
+                        let shown: Vec<String> = values
+                            .iter()
+                            .map(|v| match v.as_str() {
+                                "oui" => "Oui".into(),
+                                "non" => "Non".into(),
+                                key => t
+                                    .options
+                                    .iter()
+                                    .chain(ctx.choices(t))
+                                    .find(|o| o.key == key)
+                                    .map_or_else(|| key.to_owned(), |o| o.label.clone()),
+                            })
+                            .collect();
+                        format!(
+                            "À remplir si vous avez répondu « {} » à la question « {} ».",
+                            shown.join(" » ou « "),
+                            t.label
+                        )
+                    })
+                    .unwrap_or_default();
+                (c.field.clone(), values, when)
+            });
         match def.kind {
             FieldKind::Address | FieldKind::Group => {
                 if !plain.is_empty() {

@@ -496,3 +496,116 @@ per_backend! {
         assert_eq!(crate::backoffice::state_of(&p, &arles, id2), "Cancelled");
     }
 }
+
+per_backend! {
+    /// 7. Forms: a condition on an earlier step's answer is decided by the
+    /// server; the rules are ticked and linked; a justificatif sent without
+    /// file nor type says both and keeps what was chosen; a proof of address
+    /// holds three months; the household sees the pages it sent.
+    async fn forms_decide_conditions_ask_consent_and_show_what_was_sent(backend: Backend) {
+        use crate::portal::{add_child, start_canteen, CANTEEN, PDF};
+        use guichet_tests::client::Part;
+        let (p, arles, _) = setup(backend).await;
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+
+        // Birth certificate: the parents asked for a copy with filiation only.
+        for (format, asked) in [("ExtractWithRelationship", true), ("ExtractWithoutRelationship", false)] {
+            let page = "/demarches/birth-details";
+            let r = b.submit(&app, page, &format!("{page}/commencer"), &[("subject", "")]).await;
+            let step = r.location.unwrap_or_else(|| panic!("{}", r.html));
+            let r = b
+                .submit(&app, &step, &step, &[
+                    ("requester_quality", "Requester"), ("format", format),
+                    ("copies", "1"), ("motive", "Passport"),
+                ])
+                .await;
+            let next = r.location.unwrap_or_else(|| panic!("{}", r.html));
+            let person = b.get(&app, &next).await;
+            assert_eq!(person.html.contains("Nom du père"), asked, "{backend:?} {format}: {}", person.html);
+            assert!(!person.html.contains("À remplir si vous avez répondu"), "{}", person.html);
+        }
+
+        // The canteen: its rules ticked, and linked once the collectivité gives them.
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        let inscription = format!("/mes-demandes/{id}/etapes/inscription");
+        b.submit(&app, &inscription, &inscription, CANTEEN).await;
+        let health = format!("/mes-demandes/{id}/etapes/health");
+        let page = b.get(&app, &health).await;
+        assert!(page.html.contains("remis à l’accueil"), "{}", page.html);
+        let r = b.submit(&app, &health, &health, &[]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("Cochez la case pour continuer"), "{}", r.html);
+        let stored = p
+            .shared
+            .files
+            .put_stream(
+                arles.id,
+                futures_util::stream::iter([Ok::<_, String>(bytes::Bytes::from_static(PDF))]),
+                &guichet_core::files::Limits::PUBLICATIONS,
+            )
+            .await
+            .unwrap();
+        p.store
+            .write(arles.id, |tx| {
+                guichet_core::appearance::replace(
+                    tx,
+                    "test",
+                    guichet_core::appearance::Kind::ServiceRules,
+                    &stored,
+                    "reglement.pdf",
+                )
+                .map(drop)
+            })
+            .unwrap();
+        let page = b.get(&app, &health).await;
+        assert!(page.html.contains("href=\"/documents/reglement\""), "{}", page.html);
+        assert_eq!(b.get(&app, "/documents/reglement").await.status, StatusCode::OK);
+
+        // A justificatif with neither file nor type: both said, nothing lost.
+        let docs = "/mes-documents";
+        let token = csrf_of(&b.get(&app, docs).await.html);
+        let r = b.upload(&app, docs, &token, &[Part::Text("document_type", "")]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("Choisissez le type de document") && r.html.contains("Joignez au moins une page"), "{}", r.html);
+        let r = b.upload(&app, docs, &token, &[Part::Text("document_type", "domicile-receipt")]).await;
+        assert!(r.html.contains("<option value=\"domicile-receipt\" selected"), "the type kept: {}", r.html);
+        // A proof of address: three months.
+        let r = b
+            .upload(&app, docs, &token, &[
+                Part::Text("document_type", "domicile-receipt"),
+                Part::File("pages", "edf.pdf", "application/pdf", PDF),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let household = p
+            .store
+            .read(arles.id, |tx| guichet_core::foyers::account_by_login(tx, "durand@example.fr"))
+            .unwrap()
+            .unwrap()
+            .household;
+        let kept = p
+            .store
+            .read(arles.id, move |tx| guichet_core::justificatifs::of_household(tx, household))
+            .unwrap();
+        let proof = kept.iter().find(|d| d.document_type == "domicile-receipt").unwrap();
+        let in_three_months = guichet_domain::time::today()
+            .checked_add_months(chrono::Months::new(3))
+            .unwrap();
+        assert_eq!(proof.valid_until_date, Some(in_three_months), "{backend:?}");
+        // Joined to the request, its page is there to see.
+        let attach = format!("/mes-demandes/{id}/justificatifs");
+        let page = b.get(&app, &attach).await;
+        let r = b
+            .upload(&app, &attach, &csrf_of(&page.html), &[Part::Text("document", &proof.id.to_string())])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let page = b.get(&app, &attach).await;
+        let link = page.html.split("href=\"/mes-documents/pages/").nth(1).expect("a page link");
+        let file = link.split('"').next().unwrap();
+        let r = b.get(&app, &format!("/mes-documents/pages/{file}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+}

@@ -176,6 +176,10 @@ pub struct Field {
     /// Group: what one item is called (« Personne autorisée »).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub item_label: String,
+    /// Consent: the collectivité's document to read first (`reglement`),
+    /// linked beside the box when the collectivité has given it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -248,6 +252,10 @@ pub struct TextRule {
     pub pattern: String,
     pub message: String,
 }
+
+/// The collectivité's documents a consent may ask to read (their codes in
+/// the collectivité's documents).
+pub const READABLE: &[&str] = &["reglement"];
 
 /// `field` (an earlier field of the form, outside groups) equals `equals`, or
 /// is one of `any_of`; `not` inverts.
@@ -373,6 +381,15 @@ impl FormDefinition {
         }
         if f.rule.is_some() && !texty {
             say("« rule » ne s’applique qu’au texte");
+        }
+        match f.read.as_deref() {
+            Some(_) if f.kind != K::Consent => {
+                say("« read » ne s’applique qu’à une case d’engagement")
+            }
+            Some(doc) if !READABLE.contains(&doc) => {
+                say("« read » : document inconnu de la collectivité")
+            }
+            _ => {}
         }
         if let Some(rule) = &f.rule {
             if regex::Regex::new(&rule.pattern).is_err() || rule.message.trim().is_empty() {

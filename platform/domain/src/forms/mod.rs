@@ -27,7 +27,9 @@ macro_rules! shipped {
 
 shipped!(
     "school-registration.v1.toml",
+    "school-registration.v2.toml",
     "school-canteen-registration.v1.toml",
+    "school-canteen-registration.v2.toml",
     "perischool-activity-registration.v1.toml",
     "leisure-center-registration.v1.toml",
     "holiday-camp-registration.v1.toml",

@@ -61,6 +61,7 @@ fn ctx() -> Context {
         adults: vec![(1, "Camille MARTIN".into())],
         children: vec![(2, "Léo MARTIN".into())],
         today: NaiveDate::from_ymd_opt(2026, 6, 2).unwrap(),
+        documents: Vec::new(),
     }
 }
 

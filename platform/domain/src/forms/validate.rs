@@ -64,6 +64,9 @@ pub struct Context {
     pub adults: Vec<(i64, String)>,
     pub children: Vec<(i64, String)>,
     pub today: NaiveDate,
+    /// The collectivité's documents it has given (their codes), which a
+    /// consent may link.
+    pub documents: Vec<String>,
 }
 
 impl Context {
