@@ -263,7 +263,7 @@ async function scenario(page) {
     await page.getByLabel('Prénom', { exact: true }).fill('Éloïse');
     await page.getByLabel('Nom', { exact: true }).fill('d’Aubigné');
     await page.getByLabel('Adresse électronique', { exact: true }).fill('eloise.daubigne@demo.example');
-    await page.getByLabel('Agents instructeurs', { exact: true }).check();
+    await page.getByLabel('Rôle dans l’espace des agents', { exact: true }).selectOption('manager');
     await page.getByLabel(/^Mot de passe/).fill('un mot de passe bien long');
     await follow(page, page.getByRole('button', { name: 'Créer l’agent' }));
     await expectPath(page, '/collectivites/demo/agents');
@@ -273,8 +273,8 @@ async function scenario(page) {
     const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'eloise.daubigne', exact: true }) });
     expect((await row.count()) === 1, 'la liste des agents ne montre pas l’identifiant eloise.daubigne');
     const rowText = (await row.textContent()).replace(/\s+/g, ' ');
-    expect(rowText.includes('Agents instructeurs'), `groupe absent de la ligne : ${rowText}`);
-    ok('la liste montre eloise.daubigne, du groupe « Agents instructeurs »');
+    expect((await row.getByRole('cell', { name: 'responsable', exact: true }).count()) === 1, `rôle absent de la ligne : ${rowText}`);
+    ok('la liste montre eloise.daubigne, responsable dans l’espace des agents');
     await accessible(page, 'liste des agents après création');
   });
 

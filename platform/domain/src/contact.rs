@@ -41,6 +41,8 @@ pub fn label(raw: &str, max: usize) -> Result<String, String> {
 /// Free text such as a postal address (may be empty; line breaks kept,
 /// written `\n`).
 pub fn free_text(raw: &str, max: usize) -> Result<String, String> {
+    // Browsers post a textarea's line breaks as CRLF.
+    let raw = &raw.replace("\r\n", "\n").replace('\r', "\n");
     if raw.chars().count() > max {
         return Err(format!("{max} caractères au plus"));
     }
@@ -134,6 +136,15 @@ pub fn siret_key_ok(digits: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_text_takes_a_browsers_line_breaks() {
+        assert_eq!(
+            free_text("Hôtel de ville\r\n13200 Arles\r", 100).unwrap(),
+            free_text("Hôtel de ville\n13200 Arles\n", 100).unwrap()
+        );
+        assert!(!free_text("a\r\nb", 100).unwrap().contains('\r'));
+    }
 
     #[test]
     fn names() {

@@ -104,6 +104,8 @@ pub enum TenantError {
     Name,
     #[error("« {0} » n’est pas un nom d’hôte valide (exemple : mairie.exemple.fr)")]
     InvalidHost(String),
+    #[error("« {0} » est réservé au poste de travail : chaque collectivité y a son adresse {{identifiant}}.localhost (la sienne : {1}), qu’il est inutile d’écrire")]
+    LocalHost(String, String),
     #[error("le nom d’hôte « {0} » sert déjà une autre collectivité")]
     HostTaken(String),
     #[error(transparent)]
@@ -320,12 +322,22 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<Tenant>, StoreError> {
     rows.into_iter().map(|r| into_tenant(conn, r)).collect()
 }
 
-fn check_hosts(host_names: &[String]) -> Result<Vec<String>, TenantError> {
+/// The host names to store for collectivité `slug`: its own
+/// `{slug}.localhost`, which it always has, is left out (the pages list it
+/// with the others, so it comes back when they are sent again).
+fn check_hosts(slug: &str, host_names: &[String]) -> Result<Vec<String>, TenantError> {
+    let own = format!("{slug}.localhost");
     let mut hosts: Vec<String> = Vec::new();
     for raw in host_names {
         let h = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+        if h == own {
+            continue;
+        }
         // `*.localhost` names are resolved by slug; a stored one would shadow another collectivité.
-        if !host::is_valid(&h) || h == "localhost" || h.ends_with(".localhost") {
+        if h == "localhost" || h.ends_with(".localhost") {
+            return Err(TenantError::LocalHost(raw.clone(), own));
+        }
+        if !host::is_valid(&h) {
             return Err(TenantError::InvalidHost(raw.clone()));
         }
         if !hosts.contains(&h) {
@@ -341,7 +353,7 @@ pub fn create(conn: &mut DbConnection, new: NewTenant<'_>) -> Result<Tenant, Ten
     let slug = Slug::parse(new.slug)?;
     let name = guichet_domain::contact::label(new.name, 200).map_err(|_| TenantError::Name)?;
     let name = name.as_str();
-    let hosts = check_hosts(new.host_names)?;
+    let hosts = check_hosts(slug.as_str(), new.host_names)?;
     if find_by_slug(conn, slug.as_str())?.is_some() {
         return Err(TenantError::SlugTaken(slug.to_string()));
     }
@@ -371,7 +383,10 @@ pub fn set_host_names(
     id: TenantId,
     host_names: &[String],
 ) -> Result<(), TenantError> {
-    let hosts = check_hosts(host_names)?;
+    let slug = find_by_id(conn, id)?
+        .map(|t| t.slug)
+        .ok_or(TenantError::Store(StoreError::NotFound))?;
+    let hosts = check_hosts(&slug, host_names)?;
     diesel::delete(tenant_hosts::table.filter(tenant_hosts::tenant_id.eq(id.0))).execute(conn)?;
     changed();
     set_hosts(conn, id, &hosts)

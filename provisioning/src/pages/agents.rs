@@ -25,7 +25,7 @@ struct Row {
     first_name: String,
     last_name: String,
     email: String,
-    profile: &'static str,
+    role: &'static str,
     groups: String,
 }
 
@@ -75,10 +75,11 @@ pub(crate) async fn list(
                 groups: a
                     .groups
                     .iter()
+                    .filter(|g| !is_role_group(g))
                     .map(|g| label_of(g))
                     .collect::<Vec<_>>()
                     .join(", "),
-                profile: a.profile.label_fr(),
+                role: Role::of(&a).label(),
                 uid: a.uid,
                 first_name: a.first_name,
                 last_name: a.last_name,
@@ -89,17 +90,109 @@ pub(crate) async fn list(
     ctx.render(StatusCode::OK, "provisioning/agents", &page)
 }
 
+/// The agent's role in the back office, as the form offers it: no access,
+/// or one of the profiles (each reached through its group, `agent` or
+/// `admin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    None,
+    Back(Profile),
+}
+
+impl Role {
+    const ALL: [Role; 4] = [
+        Role::None,
+        Role::Back(Profile::Agent),
+        Role::Back(Profile::Manager),
+        Role::Back(Profile::Admin),
+    ];
+
+    fn of(a: &Agent) -> Role {
+        let member = |g: &str| a.groups.iter().any(|have| have == g);
+        if member(groups::ADMIN) {
+            Role::Back(Profile::Admin)
+        } else if member(groups::AGENT) {
+            Role::Back(a.profile)
+        } else {
+            Role::None
+        }
+    }
+
+    fn parse(s: &str) -> Role {
+        Profile::parse(s).map_or(Role::None, Role::Back)
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Role::None => "aucun",
+            Role::Back(p) => p.as_str(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Role::None => "aucun accès",
+            Role::Back(p) => p.label_fr(),
+        }
+    }
+
+    fn explained(self) -> &'static str {
+        match self {
+            Role::None => "Aucun accès à l’espace des agents",
+            Role::Back(Profile::Agent) => {
+                "Agent : traite les demandes des seules catégories où un droit lui est donné"
+            }
+            Role::Back(Profile::Manager) => {
+                "Responsable : consulte les demandes de toutes les catégories, sauf droit contraire"
+            }
+            Role::Back(Profile::Admin) => {
+                "Administrateur : gère tous les téléservices, les paramètres, les statistiques et les foyers"
+            }
+        }
+    }
+
+    /// The group that gives this role, if any.
+    fn group(self) -> Option<&'static str> {
+        match self {
+            Role::None => None,
+            Role::Back(Profile::Admin) => Some(groups::ADMIN),
+            Role::Back(_) => Some(groups::AGENT),
+        }
+    }
+}
+
+/// The groups the role field stands for, not offered as checkboxes.
+fn is_role_group(g: &str) -> bool {
+    g == groups::ADMIN || g == groups::AGENT
+}
+
 /// What the form sends, kept as typed to show it again.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Typed {
     first_name: String,
     last_name: String,
     email: String,
     phone: String,
     uid: String,
-    profile: String,
+    role: Role,
+    /// The other groups (the référentiel's administration, the directory's own).
     groups: Vec<String>,
     password: String,
+}
+
+impl Default for Typed {
+    fn default() -> Typed {
+        Typed {
+            first_name: String::new(),
+            last_name: String::new(),
+            email: String::new(),
+            phone: String::new(),
+            uid: String::new(),
+            role: Role::Back(Profile::Agent),
+            groups: Vec::new(),
+            password: String::new(),
+        }
+    }
 }
 
 impl Typed {
@@ -111,8 +204,12 @@ impl Typed {
             email: p.get("email"),
             phone: p.get("phone"),
             uid: p.get("uid"),
-            profile: p.get("profile"),
-            groups: p.all("groups"),
+            role: Role::parse(&p.get("role")),
+            groups: p
+                .all("groups")
+                .into_iter()
+                .filter(|g| !is_role_group(g))
+                .collect(),
             password: p.get("password"),
         }
     }
@@ -124,8 +221,13 @@ impl Typed {
             email: a.email.clone(),
             phone: a.phone.clone(),
             uid: a.uid.clone(),
-            profile: a.profile.as_str().to_owned(),
-            groups: a.groups.clone(),
+            role: Role::of(a),
+            groups: a
+                .groups
+                .iter()
+                .filter(|g| !is_role_group(g))
+                .cloned()
+                .collect(),
             password: String::new(),
         }
     }
@@ -137,20 +239,18 @@ impl Typed {
             last_name: self.last_name.clone(),
             email: self.email.clone(),
             phone: self.phone.clone(),
-            profile: non_empty(&self.profile),
-            groups: self.groups.clone(),
+            profile: Some(match self.role {
+                Role::None => Profile::Agent.as_str().to_owned(),
+                Role::Back(p) => p.as_str().to_owned(),
+            }),
+            groups: self
+                .groups
+                .iter()
+                .cloned()
+                .chain(self.role.group().map(str::to_owned))
+                .collect(),
             password: password_given(&self.password),
         }
-    }
-}
-
-fn profile_label(p: Profile) -> &'static str {
-    match p {
-        Profile::Agent => "Agent : accès aux seules catégories où un droit lui est donné",
-        Profile::Manager => {
-            "Responsable : consultation de toutes les catégories, sauf droit contraire"
-        }
-        Profile::Admin => "Administrateur : gestion de tous les téléservices",
     }
 }
 
@@ -165,11 +265,6 @@ fn agent_form(
     known: &Groups,
     editing: Option<&str>,
 ) -> Result<Form, AppError> {
-    let profile = if v.profile.is_empty() {
-        Profile::Agent.as_str()
-    } else {
-        v.profile.as_str()
-    };
     let uid_field = match editing {
         Some(uid) => Field::readonly("uid", "Identifiant", uid)
             .hint("L’identifiant d’un agent ne peut pas être changé."),
@@ -193,26 +288,31 @@ fn agent_form(
             .hint("Par exemple : 01 23 45 67 89"),
         uid_field,
         Field::select(
-            "profile",
-            "Profil",
-            Profile::ALL
+            "role",
+            "Rôle dans l’espace des agents",
+            Role::ALL
                 .into_iter()
-                .map(|p| (p.as_str().to_owned(), profile_label(p).to_owned(), p.as_str() == profile))
+                .map(|r| (r.key().to_owned(), r.explained().to_owned(), r == v.role))
                 .collect(),
         )
-        .hint("Le profil donne les droits par défaut sur les catégories de téléservices."),
+        .hint("L’espace des agents est celui où l’on traite les demandes. Un droit donné sur une catégorie de téléservices (page « Catégories ») l’emporte sur ce rôle, sauf pour un administrateur."),
         Field::checkboxes(
             "groups",
-            "Groupes",
+            "Autres accès",
             known
                 .iter()
+                .filter(|(_, name, _)| !is_role_group(name))
                 .map(|(_, name, label)| {
-                    (name.clone(), label.clone(), v.groups.iter().any(|g| g == name))
+                    let label = if name == groups::REFERENTIAL_ADMIN {
+                        "Administrateur du référentiel : gère ici les agents, les écoles, les centres de loisirs, les catégories et les droits".to_owned()
+                    } else {
+                        label.clone()
+                    };
+                    (name.clone(), label, v.groups.iter().any(|g| g == name))
                 })
                 .collect(),
         )
-        .optional()
-        .hint("« Administrateurs du référentiel » donne accès à ces pages d’administration ; « Administrateurs Guichet » et « Agents instructeurs » donnent accès à l’espace des agents."),
+        .optional(),
         Field::password("password", "Mot de passe")
             .optional()
             .hint(password_hint),

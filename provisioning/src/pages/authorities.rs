@@ -106,7 +106,7 @@ fn details_fields(
         .optional(),
         Field::text("siret", "Numéro SIRET", siret)
             .optional()
-            .hint("14 chiffres, par exemple : 212 100 047 00016"),
+            .hint("14 chiffres dont une clé de contrôle, par exemple : 212 100 047 00019"),
     ]
 }
 
@@ -130,8 +130,8 @@ fn new_form(ctx: &Ctx, v: &NewAuthority) -> Result<Form, AppError> {
         vec![
             Section::titled("La collectivité", None, first),
             Section::titled(
-                "Le premier administrateur du référentiel",
-                Some("Cette personne gérera les agents, les écoles, les centres de loisirs et les droits de la collectivité."),
+                "Le premier administrateur",
+                Some("Cette personne gérera ici les agents, les écoles, les centres de loisirs et les droits de la collectivité, et configurera ses téléservices dans l’espace des agents."),
                 vec![
                     Field::text("admin_first_name", "Prénom", &v.admin_first_name)
                         .autocomplete("off"),
@@ -197,8 +197,13 @@ pub(crate) async fn create(
     match done {
         Ok((tenant, created)) => {
             let mut message = format!(
-                "La collectivité « {} » est inscrite. Son administrateur du référentiel a pour identifiant « {} » : il se connecte ici avec « {}@{} ».",
-                tenant.name, created.agent.uid, created.agent.uid, tenant.slug
+                "La collectivité « {} » est inscrite. Son premier administrateur a pour identifiant « {} » : il se connecte ici avec « {}@{} » pour gérer les agents, et à l’espace des agents ({}/backoffice) avec « {} » pour configurer les téléservices.",
+                tenant.name,
+                created.agent.uid,
+                created.agent.uid,
+                tenant.slug,
+                tenant.public_url(ctx.state.local_port),
+                created.agent.uid
             );
             if created.password_link_sent {
                 message.push_str(&format!(

@@ -6,8 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use guichet_core::payments::online;
 use guichet_core::store::repo::payments as rows;
-use guichet_server::app::public_app;
+use guichet_core::tenancy;
+use guichet_server::app::{provisioning_app, public_app};
 use guichet_server::testbank::{Notify, TestBank};
+use guichet_tests::api::{Dir, Platform, AGENT_PASSWORD, ROOT, ROOT_PASSWORD};
 use guichet_tests::client::{csrf_of, Browser};
 
 use crate::payments::{invoice, regie};
@@ -607,5 +609,163 @@ per_backend! {
         let file = link.split('"').next().unwrap();
         let r = b.get(&app, &format!("/mes-documents/pages/{file}")).await;
         assert_eq!(r.status, StatusCode::OK);
+    }
+}
+
+per_backend! {
+    /// 8. Provisioning: a collectivité created through its page with what a
+    /// browser posts (line breaks as CRLF), the SIRET the hint gives, its own
+    /// `.localhost` listed with its host names; its first admin reaches the
+    /// back office's administration at once, and agents have one role there.
+    async fn a_collectivite_is_created_as_a_browser_sends_it(backend: Backend) {
+        let p = Platform::new(backend, Dir::Builtin);
+        let prov = test::init_service(provisioning_app(&p.shared)).await;
+        let mut root = Browser::provisioning();
+        let r = root.sign_in(&prov, ROOT, ROOT_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let form = "/collectivites/nouvelle";
+        let page = root.get(&prov, form).await;
+        let hint = "212 100 047 00019";
+        assert!(page.html.contains(hint), "{}", page.html);
+        let fields = |hosts: &'static str| {
+            vec![
+                ("slug", "arles"),
+                ("name", "Ville d’Arles"),
+                ("host_names", hosts),
+                ("postal_address", "Hôtel de ville\r\n2 place de la République\r\n13200 Arles"),
+                ("contact_email", "mairie@arles.example"),
+                ("siret", hint),
+                ("admin_first_name", "Marie"),
+                ("admin_last_name", "Dupont"),
+                ("admin_email", "marie.dupont@arles.example"),
+                ("admin_uid", ""),
+                ("admin_password", AGENT_PASSWORD),
+            ]
+        };
+
+        // Another collectivité's `.localhost`: refused, and said why.
+        let r = root
+            .submit(&prov, form, form, &fields("demarches.arles.example\r\nville2.localhost\r\n"))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("réservé au poste de travail"), "{}", r.html);
+        assert!(r.html.contains("arles.localhost"), "{}", r.html);
+        assert!(!r.html.contains("Adresse postale :"), "the CRLF address is fine: {}", r.html);
+
+        // Its own: accepted, with the address and the SIRET as typed.
+        let r = root
+            .submit(&prov, form, form, &fields("demarches.arles.example\r\narles.localhost\r\n"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let arles = p
+            .store
+            .platform_read(|c| tenancy::find_by_slug(c, "arles"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(arles.host_names, ["demarches.arles.example"]);
+        assert_eq!(arles.postal_address, "Hôtel de ville\n2 place de la République\n13200 Arles");
+        assert_eq!(arles.siret.as_deref().map(|s| s.replace(' ', "")).as_deref(), Some("21210004700019"));
+        let summary = root.get(&prov, "/collectivites/arles").await;
+        assert!(
+            summary.html.contains("https://demarches.arles.example/backoffice"),
+            "the notice says where the back office is: {}",
+            summary.html
+        );
+        // Changed with its own `.localhost` among them: the same rule.
+        let edit = "/collectivites/arles/modifier";
+        let r = root
+            .submit(
+                &prov,
+                edit,
+                edit,
+                &[
+                    ("name", "Ville d’Arles"),
+                    ("host_names", "arles.localhost\r\nwww.arles.example"),
+                    ("postal_address", "Hôtel de ville\r\n13200 Arles"),
+                    ("contact_email", "mairie@arles.example"),
+                    ("siret", hint),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let arles = p
+            .store
+            .platform_read(|c| tenancy::find_by_slug(c, "arles"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(arles.host_names, ["www.arles.example"]);
+        assert_eq!(arles.postal_address, "Hôtel de ville\n13200 Arles");
+
+        // The first admin: both administrations, at once.
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut marie = Browser::backoffice("arles");
+        let r = marie.agent_sign_in(&app, "marie.dupont", AGENT_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let settings = marie.get(&app, "/backoffice/parametres").await;
+        assert_eq!(settings.status, StatusCode::OK, "{}", settings.html);
+        let mut referential = Browser::provisioning();
+        let r = referential.sign_in(&prov, "marie.dupont@arles", AGENT_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+
+        // One role per agent in the back office: chosen once, no look-alike groups.
+        let new = "/collectivites/arles/agents/nouveau";
+        let page = referential.get(&prov, new).await;
+        assert!(page.html.contains("Rôle dans l’espace des agents"), "{}", page.html);
+        for gone in [
+            "Administrateurs Guichet",
+            "Agents instructeurs",
+            "name=\"groups\" value=\"admin\"",
+            "name=\"groups\" value=\"agent\"",
+        ] {
+            assert!(!page.html.contains(gone), "{gone}: {}", page.html);
+        }
+        let r = referential
+            .submit(
+                &prov,
+                new,
+                new,
+                &[
+                    ("first_name", "Paul"),
+                    ("last_name", "Roux"),
+                    ("email", "paul.roux@arles.example"),
+                    ("role", "admin"),
+                    ("password", AGENT_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let mut paul = Browser::backoffice("arles");
+        paul.agent_sign_in(&app, "paul.roux", AGENT_PASSWORD).await;
+        let settings = paul.get(&app, "/backoffice/parametres").await;
+        assert_eq!(settings.status, StatusCode::OK, "{}", settings.html);
+        let r = Browser::provisioning()
+            .sign_in(&prov, "paul.roux@arles", AGENT_PASSWORD)
+            .await;
+        assert_ne!(r.status, StatusCode::SEE_OTHER, "not an admin of the référentiel");
+        // Without a role: signed in, and told whom to ask.
+        let r = referential
+            .submit(
+                &prov,
+                new,
+                new,
+                &[
+                    ("first_name", "Zoé"),
+                    ("last_name", "Blanc"),
+                    ("email", "zoe.blanc@arles.example"),
+                    ("role", "aucun"),
+                    ("password", AGENT_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let mut zoe = Browser::backoffice("arles");
+        zoe.agent_sign_in(&app, "zoe.blanc", AGENT_PASSWORD).await;
+        let board = zoe.get(&app, "/backoffice/").await;
+        assert!(
+            board.html.contains("vous donner un rôle dans l’espace des agents"),
+            "{}",
+            board.html
+        );
+        assert_eq!(zoe.get(&app, "/backoffice/parametres").await.status, StatusCode::NOT_FOUND);
     }
 }

@@ -39,7 +39,12 @@ async fn a_collectivite_is_created_with_its_branch_groups_and_first_admin() {
         assert_eq!(body["state"], "active");
         let admin_uid = uid_of(&body["admin"]);
         assert_eq!(admin_uid, "admin.darles", "prenom.nom, folded");
-        assert_eq!(body["admin"]["groups"], json!(["referential-admin"]));
+        // The first admin administers the référentiel and the back office.
+        assert_eq!(
+            body["admin"]["groups"],
+            json!(["admin", "referential-admin"])
+        );
+        assert_eq!(body["admin"]["profile"], "admin");
 
         // The referential admin signs in with uid@slug and sees their collectivité only.
         let (status, _) = call(
@@ -100,6 +105,11 @@ async fn a_collectivite_is_created_with_its_branch_groups_and_first_admin() {
             }
             let group = l.search(
                 &format!("cn=referential-admin,ou=groups,{branch}"),
+                "(objectClass=posixGroup)",
+            );
+            assert_eq!(group[0]["memberuid"], [admin_uid.as_str()]);
+            let group = l.search(
+                &format!("cn=admin,ou=groups,{branch}"),
                 "(objectClass=posixGroup)",
             );
             assert_eq!(group[0]["memberuid"], [admin_uid.as_str()]);
@@ -247,6 +257,10 @@ async fn agents_live_in_the_directory_and_the_database_alike() {
         .await;
         assert_eq!(status, StatusCode::OK, "{edited}");
         assert_eq!(edited["groups"], json!(["admin", "agent"]));
+        assert_eq!(
+            edited["profile"], "admin",
+            "the group admin is the profile admin"
+        );
         assert_eq!(edited["phone"], "06 11 22 33 44");
         let (status, _) = call(&app, PUT, &format!("{agents}/jdupont"), &root,
             Some(&json!({"uid": "autre", "first_name": "Jean", "last_name": "Dupont", "email": "j@arles.example.fr"}))).await;
@@ -264,7 +278,8 @@ async fn agents_live_in_the_directory_and_the_database_alike() {
                 &format!("cn=admin,ou=groups,{branch}"),
                 "(objectClass=posixGroup)",
             );
-            assert_eq!(admins[0]["memberuid"], ["jdupont"]);
+            // The collectivité's first admin, and now Jean.
+            assert_eq!(admins[0]["memberuid"], ["admin.darles", "jdupont"]);
             let accented = &l.search(
                 &format!("uid=eloise.daubigne-ca,ou=agents,{branch}"),
                 "(objectClass=*)",
@@ -300,7 +315,7 @@ async fn agents_live_in_the_directory_and_the_database_alike() {
                 &format!("cn=admin,ou=groups,dc=arles,{}", l.base_dn),
                 "(objectClass=posixGroup)",
             );
-            assert!(!admins[0].contains_key("memberuid"), "{:?}", admins[0]);
+            assert_eq!(admins[0]["memberuid"], ["admin.darles"], "{:?}", admins[0]);
         }
         assert_eq!(p.agents_in_db("arles"), 3);
     }

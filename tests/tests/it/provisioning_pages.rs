@@ -11,7 +11,7 @@ use guichet_core::directory::Directory;
 use guichet_core::mail::outbox;
 use guichet_core::provisioning::agents::{self, AgentInput};
 use guichet_core::provisioning::authorities::{self, AuthorityInput};
-use guichet_core::provisioning::rights::{self, Access};
+use guichet_core::provisioning::rights::{self, Access, Profile};
 use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
 use guichet_server::app::{provisioning_app, public_app, Shared};
@@ -297,6 +297,7 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
             "for=\"first-name\"",
             "for=\"last-name\"",
             "for=\"email\"",
+            "for=\"role\"",
             "for=\"groups-1\"",
         ] {
             assert!(page.html.contains(label), "{label}");
@@ -314,8 +315,8 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
                     ("email", "jeanne.martin"),
                     ("phone", ""),
                     ("uid", ""),
-                    ("profile", "manager"),
-                    ("groups", "agent"),
+                    ("role", "manager"),
+                    ("groups", "referential-admin"),
                     ("password", ""),
                 ],
             )
@@ -341,7 +342,12 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
             .contains("aria-describedby=\"email-aide email-erreur\""));
         assert!(r.html.contains("value=\"Jeanne\""), "typed values kept");
         assert!(r.html.contains("value=\"manager\" selected"));
-        assert!(r.html.contains("value=\"agent\" checked"));
+        assert!(r.html.contains("value=\"referential-admin\" checked"));
+        assert!(
+            !r.html.contains("name=\"groups\" value=\"admin\"")
+                && !r.html.contains("name=\"groups\" value=\"agent\""),
+            "the back office's groups are the role, not checkboxes"
+        );
         assert_eq!(count(&store), 1, "nothing created");
 
         // Right: created, groups from the repeated checkboxes, a link mailed.
@@ -356,9 +362,8 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
                     ("email", "jeanne.martin@a.example"),
                     ("phone", "01 23 45 67 89"),
                     ("uid", ""),
-                    ("profile", "manager"),
+                    ("role", "admin"),
                     ("groups", "agent"),
-                    ("groups", "admin"),
                     ("password", ""),
                 ],
             )
@@ -376,8 +381,17 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
             .read(a.id, |tx| agents::get(tx, "jeanne.martin"))
             .unwrap()
             .expect("created");
-        assert_eq!(jeanne.groups, ["admin", "agent"]);
+        // The role « administrateur » is the group `admin`; a role group
+        // posted as a checkbox is not taken.
+        assert_eq!(jeanne.groups, ["admin"]);
+        assert_eq!(jeanne.profile, Profile::Admin);
         assert_eq!(jeanne.phone, "01 23 45 67 89");
+        let row = list
+            .html
+            .split("<tr>")
+            .find(|r| r.contains("<td>jeanne.martin</td>"))
+            .expect("her row");
+        assert!(row.contains("<td>administrateur</td>"), "{row}");
         let found = admin.get(&app, "/collectivites/a/agents?q=mar").await;
         assert!(found.html.contains("jeanne.martin"));
         let none = admin.get(&app, "/collectivites/a/agents?q=zz").await;
@@ -396,7 +410,7 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
                     ("last_name", "Autre"),
                     ("email", "jean@a.example"),
                     ("uid", "jeanne.martin"),
-                    ("profile", "agent"),
+                    ("role", "agent"),
                 ],
             )
             .await;
@@ -416,8 +430,7 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
                     ("first_name", "Jeanne"),
                     ("last_name", "Martin-Durand"),
                     ("email", "jeanne.martin@a.example"),
-                    ("profile", "agent"),
-                    ("groups", "agent"),
+                    ("role", "manager"),
                     ("password", ""),
                 ],
             )
@@ -429,6 +442,7 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
             .unwrap();
         assert_eq!(jeanne.last_name, "Martin-Durand");
         assert_eq!(jeanne.groups, ["agent"]);
+        assert_eq!(jeanne.profile, Profile::Manager);
 
         // Delete, after a confirmation page.
         let del = "/collectivites/a/agents/jeanne.martin/supprimer";
@@ -838,8 +852,7 @@ async fn an_agent_chooses_a_password_through_the_mailed_link() {
                     ("first_name", "Léa"),
                     ("last_name", "Roux"),
                     ("email", "lea.roux@a.example"),
-                    ("profile", "agent"),
-                    ("groups", "agent"),
+                    ("role", "agent"),
                     ("password", ""),
                 ],
             )

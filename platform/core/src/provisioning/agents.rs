@@ -132,7 +132,7 @@ fn check(tx: &mut TenantTx<'_>, input: &AgentInput) -> Result<Checked, Provision
     let last_name = c.take("last_name", contact::person_name(&input.last_name));
     let email = c.take("email", contact::email(&input.email));
     let phone = c.take("phone", contact::phone(&input.phone));
-    let profile = match input.profile.as_deref() {
+    let mut profile = match input.profile.as_deref() {
         None => Profile::Agent,
         Some(p) => Profile::parse(p).unwrap_or_else(|| {
             c.add("profile", "profil inconnu : agent, manager ou admin");
@@ -142,7 +142,14 @@ fn check(tx: &mut TenantTx<'_>, input: &AgentInput) -> Result<Checked, Provision
     let known = groups::list(tx)?;
     let mut wanted = BTreeSet::new();
     let mut group_ids = Vec::new();
-    for g in &input.groups {
+    // The role « administrateur » and the group `admin` are one thing.
+    let mut asked = input.groups.clone();
+    if asked.iter().any(|g| g == groups::ADMIN) {
+        profile = Profile::Admin;
+    } else if profile == Profile::Admin {
+        asked.push(groups::ADMIN.to_owned());
+    }
+    for g in &asked {
         match known.iter().find(|(_, name, _)| name == g) {
             Some((id, name, _)) => {
                 if wanted.insert(name.clone()) {

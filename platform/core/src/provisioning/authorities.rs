@@ -93,7 +93,7 @@ fn tenant_error(e: TenantError) -> ProvisioningError {
         TenantError::Slug(m) => invalid("slug", m),
         TenantError::SlugTaken(_) => ProvisioningError::Conflict(e.to_string()),
         TenantError::Name => invalid("name", e),
-        TenantError::InvalidHost(_) => invalid("host_names", e),
+        TenantError::InvalidHost(_) | TenantError::LocalHost(..) => invalid("host_names", e),
         TenantError::HostTaken(_) => ProvisioningError::Conflict(e.to_string()),
         TenantError::Store(s) => ProvisioningError::Store(s),
     }
@@ -133,9 +133,13 @@ pub fn create(
         );
     }
     c.finish()?;
+    // The first admin administers both the référentiel and the back office:
+    // they set up the agents, then the téléservices.
     let mut admin = input.admin.clone().unwrap_or_default();
-    if !admin.groups.iter().any(|g| g == groups::REFERENTIAL_ADMIN) {
-        admin.groups.push(groups::REFERENTIAL_ADMIN.to_owned());
+    for g in [groups::REFERENTIAL_ADMIN, groups::ADMIN] {
+        if !admin.groups.iter().any(|have| have == g) {
+            admin.groups.push(g.to_owned());
+        }
     }
 
     let mut pending = Pending {

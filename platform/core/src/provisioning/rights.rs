@@ -1,7 +1,7 @@
 //! Who may do what in the back office: the rule, and its loading from the store.
 //!
 //! An agent reaches the back office through the directory groups `admin` or
-//! `agent`. Rights are given per category of téléservices: none, read
+//! `agent`; a member of `admin` has the profile `admin`. Rights are given per category of téléservices: none, read
 //! (consultation), write (modification) or manage (management: configuration
 //! and statistics too). Without an explicit right on a category, the agent's
 //! profile gives the default: `agent` none, `manager` read; an `admin` manages
@@ -190,12 +190,18 @@ pub fn load(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<AgentRights>, Sto
         return Ok(None);
     };
     let back_office = group_rows::is_member_of_any(tx, agent_id, &[groups::ADMIN, groups::AGENT])?;
+    // A member of `admin` added in the directory itself is an administrator.
+    let admin = group_rows::is_member_of_any(tx, agent_id, &[groups::ADMIN])?;
     let explicit = rows::of_agent(tx, agent_id)?
         .into_iter()
         .filter_map(|(c, a)| Some((c, Access::parse(&a)?)))
         .collect();
     Ok(Some(AgentRights {
-        profile: Profile::parse(&profile).unwrap_or(Profile::Agent),
+        profile: if admin {
+            Profile::Admin
+        } else {
+            Profile::parse(&profile).unwrap_or(Profile::Agent)
+        },
         back_office,
         explicit,
     }))
@@ -219,7 +225,9 @@ pub fn permit(
 }
 
 /// The e-mail addresses of the agents who process requests of a category
-/// (right « modification » or more): whom a new request is announced to.
+/// (a right « modification » or more given on it): whom a new request is
+/// announced to. Administrators, who may do everything everywhere, are not
+/// told of every request.
 pub fn agent_emails(tx: &mut TenantTx<'_>, category: i64) -> Result<Vec<String>, StoreError> {
     // Every agent (a collectivité has tens of them; this runs at submission
     // only when the collectivité asks for the notice).
@@ -232,7 +240,12 @@ pub fn agent_emails(tx: &mut TenantTx<'_>, category: i64) -> Result<Vec<String>,
         if email.is_empty() {
             continue;
         }
-        if load(tx, &uid)?.is_some_and(|r| r.access(Some(category)) >= Access::Write) {
+        if load(tx, &uid)?.is_some_and(|r| {
+            r.back_office
+                && r.explicit
+                    .get(&category)
+                    .is_some_and(|a| *a >= Access::Write)
+        }) {
             out.push(email);
         }
     }
