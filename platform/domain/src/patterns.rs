@@ -50,8 +50,8 @@ pattern!(
 );
 pattern!(
     FREE_TEXT,
-    "Free text (a postal address): printable, line breaks allowed, may be empty.",
-    r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$".to_owned()
+    "Free text (a postal address): printable, line breaks (LF or CRLF) allowed, may be empty.",
+    r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]*$".to_owned()
 );
 
 const EMAIL_LOCAL: &str = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*";
@@ -76,6 +76,12 @@ pattern!(
     SIRET_SHAPE,
     "The shape of a SIRET number: 14 digits, spaces allowed (the key is checked apart).",
     "^ *([0-9] *){14}$".to_owned()
+);
+
+pattern!(
+    SIRET_OR_EMPTY,
+    "A SIRET's shape, or nothing (no SIRET).",
+    "^ *(([0-9] *){14})?$".to_owned()
 );
 pattern!(
     SLUG,
@@ -117,6 +123,7 @@ pub fn all() -> Vec<(&'static str, &'static Pattern)> {
         ("optional-email", &OPTIONAL_EMAIL),
         ("phone", &PHONE),
         ("siret-shape", &SIRET_SHAPE),
+        ("siret-or-empty", &SIRET_OR_EMPTY),
         ("slug", &SLUG),
         ("host", &HOST),
         ("uid", &UID),

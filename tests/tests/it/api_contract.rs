@@ -12,6 +12,51 @@ use std::path::Path;
 use std::process::Command;
 
 use guichet_tests::served::DemoServer;
+use serde_json::Value;
+
+/// The properties named like identifiers (`id`, `…_id`) that may be null,
+/// in a document's schemas: a client following the document, or
+/// schemathesis's links, would put `null` in a path.
+fn nullable_identifiers(doc: &Value, at: &str, found: &mut Vec<String>) {
+    match doc {
+        Value::Object(map) => {
+            if let Some(Value::Object(props)) = map.get("properties") {
+                for (name, schema) in props {
+                    let null = schema["type"]
+                        .as_array()
+                        .is_some_and(|t| t.contains(&Value::from("null")));
+                    if (name == "id" || name.ends_with("_id")) && null {
+                        found.push(format!("{at}/{name}"));
+                    }
+                }
+            }
+            for (k, v) in map {
+                nullable_identifiers(v, &format!("{at}/{k}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                nullable_identifiers(v, at, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_documents_never_give_a_null_identifier() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for doc in ["provisioning/openapi.json", "backoffice/openapi.json"] {
+        let path = root.join(doc);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            panic!("{doc} is missing");
+        };
+        let parsed: Value = serde_json::from_str(&text).expect(doc);
+        let mut found = Vec::new();
+        nullable_identifiers(&parsed["components"], "#/components", &mut found);
+        assert!(found.is_empty(), "{doc}: {found:?}");
+    }
+}
 
 #[test]
 fn the_api_keeps_to_its_document() {

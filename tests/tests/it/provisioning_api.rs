@@ -86,6 +86,16 @@ async fn a_collectivite_is_created_with_its_branch_groups_and_first_admin() {
             services.as_array().unwrap().len(),
             guichet_core::provisioning::catalogue::TELESERVICES.len()
         );
+        // Outside any category, no category id at all (never a null one,
+        // which a client following the document would put in a path).
+        assert!(
+            services
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s.get("category_id").is_none()),
+            "{services}"
+        );
 
         if dir == Dir::Ldap {
             let l = p.ldap();

@@ -19,6 +19,8 @@ use crate::store::TenantTx;
 #[derive(Debug, Clone, Serialize)]
 pub struct Actor {
     pub kind: String,
+    /// Left out, never null, for the platform: an identifier is never null.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
     pub name: String,
 }
@@ -91,6 +93,8 @@ pub struct RequestRecord {
     pub id: i64,
     pub number: Option<i64>,
     pub teleservice: String,
+    /// Left out outside every category: an identifier is never null.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     pub foyer_id: i64,
     pub requester: String,

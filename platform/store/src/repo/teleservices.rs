@@ -12,6 +12,8 @@ pub struct Teleservice {
     pub id: i64,
     pub code: String,
     pub label: String,
+    /// Left out, not null, outside every category: an identifier is never null.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_id: Option<i64>,
     pub active: bool,
 }
