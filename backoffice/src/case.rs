@@ -287,14 +287,15 @@ pub(crate) async fn print(
 ) -> Result<HttpResponse, AppError> {
     let (me, id) = (agent.agent_id, *id);
     let site = agent.tenant.name.clone();
-    let doc = tx::read(&store, &agent, move |t| {
+    let (number, doc) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
         processing::printable(t, &desk, id, &site)
     })
     .await
     .map_err(desk::signed_in)?;
     let bytes = guichet_web::blocking(move || Ok(doc.render())).await?;
-    Ok(guichet_web::pdf(bytes, &format!("Demande_{id}.pdf")))
+    // Named by the number agents and households know, not the internal id.
+    Ok(guichet_web::pdf(bytes, &format!("Demande_{number}.pdf")))
 }
 
 /// The certificate of the decision on the request, as the household has it.

@@ -209,19 +209,24 @@ pub(crate) async fn search(
     let batch = found
         .as_ref()
         .filter(|f| may_batch && !f.cases.is_empty())
-        .map(|_| Batch {
-            teleservice: query.teleservice.clone(),
-            retour: query.to_url(),
-            moves: RequestState::ALL
-                .into_iter()
-                .filter(|to| {
-                    RequestState::ALL
-                        .into_iter()
-                        .any(|from| from.may_become(*to, Who::Agent))
-                })
-                .map(|to| (to.code(), to.label()))
-                .collect(),
-        });
+        .map(|f| {
+            // Only the states one of the listed requests may move to.
+            let states: Vec<RequestState> = f
+                .cases
+                .iter()
+                .filter_map(|c| RequestState::parse(&c.state_code))
+                .collect();
+            Batch {
+                teleservice: query.teleservice.clone(),
+                retour: query.to_url(),
+                moves: RequestState::ALL
+                    .into_iter()
+                    .filter(|to| states.iter().any(|from| from.may_become(*to, Who::Agent)))
+                    .map(|to| (to.code(), to.label()))
+                    .collect(),
+            }
+        })
+        .filter(|b| !b.moves.is_empty());
     let layout = desk::layout(&agent, &desk, title, Nav::Requests, &session)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -313,26 +318,39 @@ pub(crate) async fn batch(
     let teleservice = teleservice.ok_or_else(|| {
         AppError::BadRequest("une action groupée porte sur les demandes d’un téléservice : choisissez-le dans la recherche".into())
     })?;
+    // Each request named by its number, as agents know it (those of the
+    // téléservice only: another id checked by hand stays unnamed).
+    let asked = ids.clone();
+    let numbers: std::collections::HashMap<i64, i64> = tx::read(&store, &agent, move |t| {
+        let mut numbers = std::collections::HashMap::new();
+        for id in asked {
+            if let Some(r) = guichet_core::store::repo::requests::get(t, id)? {
+                if let (Some(n), true) = (r.number, r.teleservice_id == teleservice) {
+                    numbers.insert(id, n);
+                }
+            }
+        }
+        Ok::<_, Error>(numbers)
+    })
+    .await?;
     let mut outcomes = Vec::with_capacity(ids.len());
     for id in ids {
         let (d, w, b, s) = (desk.clone(), what.clone(), base.clone(), site.clone());
         let result = tx::write(&store, &agent, move |t| {
-            let number = guichet_core::store::repo::requests::get(t, id)?
-                .and_then(|r| r.number)
-                .map(|n| n.to_string());
-            processing::batch_one(t, &d, id, teleservice, &w, &b, &s).map(|()| number)
+            processing::batch_one(t, &d, id, teleservice, &w, &b, &s)
         })
         .await;
+        let number = numbers.get(&id).map(|n| n.to_string()).unwrap_or_default();
         outcomes.push(match result {
-            Ok(number) => Outcome {
+            Ok(()) => Outcome {
                 id,
-                number: number.unwrap_or_default(),
+                number,
                 done: true,
                 message: "Fait.".into(),
             },
             Err(e) => Outcome {
                 id,
-                number: String::new(),
+                number,
                 done: false,
                 message: match e {
                     AppError::NotFound => "Demande introuvable.".into(),

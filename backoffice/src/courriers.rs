@@ -212,7 +212,7 @@ async fn show(
             &Page {
                 layout,
                 heading,
-                code,
+                code: code.clone(),
                 teleservice: t.label,
                 courriers,
                 courrier,
@@ -221,7 +221,7 @@ async fn show(
                 preview_form,
                 preview,
                 number: query.demande.trim().to_owned(),
-                variables: admin::variables(),
+                variables: admin::variables(&code),
                 done: !query.fait.is_empty(),
             },
         )?))

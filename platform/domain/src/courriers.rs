@@ -3,10 +3,12 @@
 //! An agent writes the body in a small markup, never HTML: paragraphs
 //! separated by an empty line, a line break kept as such, `- ` at the start
 //! of a line for a list item, `**…**` around bold text, `{{NAME}}` for a
-//! variable of [`VARIABLES`]. The body is checked when the courrier is saved
-//! (an unknown variable, a tag, an unclosed bold are refused then, not when
-//! it is sent), then resolved with a request's values into a [`Letter`]:
-//! plain text in blocks, which the pages render escaped and the PDF draws.
+//! variable of [`VARIABLES`] or one of the answers of the téléservice's form
+//! ([`answer_variable`]). The body is checked when the courrier is saved
+//! (every unknown variable, tag, unclosed bold is refused then, all at once,
+//! not when it is sent), then resolved with a request's values into a
+//! [`Letter`]: plain text in blocks, which the pages render escaped and the
+//! PDF draws.
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +43,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("HF_ADDRESS_ZIP", "l’adresse du foyer : code postal"),
     ("HF_ADDRESS_TOWN", "l’adresse du foyer : commune"),
     ("HF_ADDRESS_CN", "l’adresse du foyer : pays"),
+    (
+        "RR_GREETING",
+        "la formule d’appel : « Madame Durand », « Monsieur Durand », ou « Madame, Monsieur » si la civilité du demandeur n’est pas connue",
+    ),
     ("RR_TITLE", "la civilité du demandeur"),
     ("RR_LNAME", "le nom du demandeur"),
     ("RR_FNAME", "le prénom du demandeur"),
@@ -58,6 +64,12 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("LAST_AGENT_EMAIL", "l’adresse électronique de cet agent"),
     ("MOC", "le moyen de contact choisi par le demandeur"),
 ];
+
+/// The variable that says a form's answer `key` (`canteen_days`:
+/// `RQ_DATA_CANTEEN_DAYS`).
+pub fn answer_variable(key: &str) -> String {
+    format!("RQ_DATA_{}", key.to_ascii_uppercase().replace('-', "_"))
+}
 
 /// How the letter is laid out around its body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +166,7 @@ impl Letter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece {
     Text(String),
-    Var(&'static str),
+    Var(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,28 +191,38 @@ pub struct Body(Vec<Part>);
 pub const MAX_BODY: usize = 20_000;
 
 impl Body {
-    /// Checks a body as typed; the error says what to change, in French.
-    pub fn parse(raw: &str) -> Result<Body, String> {
+    /// Checks a body as typed, [`VARIABLES`] and `answers` (the names of
+    /// the téléservice's answers) allowed; the errors say what to change, in
+    /// French, every one at once.
+    pub fn parse(raw: &str, answers: &[String]) -> Result<Body, Vec<String>> {
         let raw = raw.replace("\r\n", "\n");
         if raw.trim().is_empty() {
-            return Err("écrivez le texte du courrier".into());
+            return Err(vec!["écrivez le texte du courrier".into()]);
         }
         if raw.chars().count() > MAX_BODY {
-            return Err(format!(
+            return Err(vec![format!(
                 "le texte est trop long : {MAX_BODY} caractères au plus"
-            ));
+            )]);
         }
+        let mut errors = Vec::new();
         if let Some(tag) = html_tag(&raw) {
-            return Err(format!(
+            errors.push(format!(
                 "le texte ne peut pas contenir de balise HTML ({tag}) : écrivez **texte** pour le gras et « - » en début de ligne pour une liste"
             ));
         }
         if let Some(c) = raw.chars().find(|c| c.is_control() && *c != '\n') {
-            return Err(format!(
+            errors.push(format!(
                 "le texte contient un caractère de contrôle (U+{:04X}) : retirez-le",
                 c as u32
             ));
         }
+        let mut row = |line: &str| match row(line, answers) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.extend(e);
+                Vec::new()
+            }
+        };
         let mut parts = Vec::new();
         for chunk in raw.split("\n\n") {
             let lines: Vec<&str> = chunk.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -215,12 +237,12 @@ impl Body {
                     if !para.is_empty() {
                         parts.push(Part::Paragraph(std::mem::take(&mut para)));
                     }
-                    list.push(row(item.trim())?);
+                    list.push(row(item.trim()));
                 } else {
                     if !list.is_empty() {
                         parts.push(Part::List(std::mem::take(&mut list)));
                     }
-                    para.push(row(line.trim())?);
+                    para.push(row(line.trim()));
                 }
             }
             if !para.is_empty() {
@@ -230,18 +252,22 @@ impl Body {
                 parts.push(Part::List(list));
             }
         }
-        Ok(Body(parts))
+        if errors.is_empty() {
+            Ok(Body(parts))
+        } else {
+            Err(errors)
+        }
     }
 
     /// The variables the body uses, each once, in order.
-    pub fn variables(&self) -> Vec<&'static str> {
+    pub fn variables(&self) -> Vec<&str> {
         let mut seen = Vec::new();
         for part in &self.0 {
             let (Part::Paragraph(rows) | Part::List(rows)) = part;
             for run in rows.iter().flatten() {
-                if let Piece::Var(v) = run.piece {
-                    if !seen.contains(&v) {
-                        seen.push(v);
+                if let Piece::Var(v) = &run.piece {
+                    if !seen.contains(&v.as_str()) {
+                        seen.push(v.as_str());
                     }
                 }
             }
@@ -250,7 +276,8 @@ impl Body {
     }
 
     /// The body with each variable replaced by its value (`values` gives
-    /// every variable of [`VARIABLES`]; one it lacks reads empty).
+    /// every variable of [`VARIABLES`] and the request's answers; one it
+    /// lacks reads empty).
     pub fn resolve(&self, values: &dyn Fn(&str) -> String) -> Vec<Block> {
         let spans = |row: &Row| -> Vec<Span> {
             let mut out: Vec<Span> = Vec::new();
@@ -303,9 +330,11 @@ fn html_tag(raw: &str) -> Option<String> {
     None
 }
 
-/// One line: text, `**` toggling bold, `{{NAME}}` variables.
-fn row(line: &str) -> Result<Row, String> {
+/// One line: text, `**` toggling bold, `{{NAME}}` variables; every
+/// mistake of the line.
+fn row(line: &str, answers: &[String]) -> Result<Row, Vec<String>> {
     let mut runs = Vec::new();
+    let mut errors = Vec::new();
     let mut bold = false;
     let mut text = String::new();
     let mut rest = line;
@@ -321,17 +350,20 @@ fn row(line: &str) -> Result<Row, String> {
             rest = after;
         } else if let Some(after) = rest.strip_prefix("{{") {
             let Some(end) = after.find("}}") else {
-                return Err(format!(
+                errors.push(format!(
                     "une variable n’est pas fermée dans « {} » : écrivez-la {{{{NOM}}}}",
                     excerpt(line)
                 ));
+                break;
             };
             let name = after[..end].trim();
-            let Some((known, _)) = VARIABLES.iter().find(|(v, _)| *v == name) else {
-                return Err(format!(
+            let known =
+                VARIABLES.iter().any(|(v, _)| *v == name) || answers.iter().any(|a| a == name);
+            if !known {
+                errors.push(format!(
                     "la variable {{{{{name}}}}} n’existe pas : choisissez les variables dans la liste"
                 ));
-            };
+            }
             if !text.is_empty() {
                 runs.push(Run {
                     bold,
@@ -340,14 +372,15 @@ fn row(line: &str) -> Result<Row, String> {
             }
             runs.push(Run {
                 bold,
-                piece: Piece::Var(known),
+                piece: Piece::Var(name.to_owned()),
             });
             rest = &after[end + 2..];
-        } else if rest.starts_with("}}") {
-            return Err(format!(
+        } else if let Some(after) = rest.strip_prefix("}}") {
+            errors.push(format!(
                 "« }}}} » sans « {{{{ » dans « {} » : écrivez les variables {{{{NOM}}}}",
                 excerpt(line)
             ));
+            rest = after;
         } else {
             let c = rest.chars().next().expect("rest is not empty");
             text.push(c);
@@ -355,7 +388,7 @@ fn row(line: &str) -> Result<Row, String> {
         }
     }
     if bold {
-        return Err(format!(
+        errors.push(format!(
             "un passage en gras n’est pas fermé dans « {} » : mettez ** avant et après",
             excerpt(line)
         ));
@@ -366,7 +399,11 @@ fn row(line: &str) -> Result<Row, String> {
             piece: Piece::Text(text),
         });
     }
-    Ok(runs)
+    if errors.is_empty() {
+        Ok(runs)
+    } else {
+        Err(errors)
+    }
 }
 
 fn excerpt(line: &str) -> String {
@@ -393,6 +430,7 @@ mod tests {
     fn paragraphs_lists_bold_and_variables() {
         let body = Body::parse(
             "Madame, Monsieur {{RR_FNAME}},\nbonjour.\n\nVotre demande n° **{{ RQ_ID }}** est acceptée :\n- repas le **lundi**\n- goûter\n\nCordialement.",
+            &[],
         )
         .unwrap();
         assert_eq!(body.variables(), vec!["RR_FNAME", "RQ_ID"]);
@@ -434,7 +472,7 @@ mod tests {
 
     #[test]
     fn refusals_say_what_to_change() {
-        let err = |raw: &str| Body::parse(raw).unwrap_err();
+        let err = |raw: &str| Body::parse(raw, &[]).unwrap_err().join(" | ");
         assert!(err("Bonjour {{RR_QUESTION}}").contains("{{RR_QUESTION}} n’existe pas"));
         assert!(err("Bonjour {{RR_ANSWER}}").contains("n’existe pas"));
         assert!(err("Bonjour {{RQ_ID").contains("n’est pas fermée"));
@@ -445,12 +483,55 @@ mod tests {
         assert!(err("a }} b").contains("sans"));
         assert!(err(&"é".repeat(MAX_BODY + 1)).contains("trop long"));
         // A lone « < » is text.
-        assert!(Body::parse("3 < 4 et 5 > 2").is_ok());
+        assert!(Body::parse("3 < 4 et 5 > 2", &[]).is_ok());
+        // Every mistake at once, in the order of the text.
+        let all = Body::parse(
+            "Bonjour {{RR_QUESTION}} **gras\n\n- {{HF_ID}} {{INCONNUE}}\n<b>",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(all.len(), 4, "{all:?}");
+        assert!(all[0].contains("balise HTML (<b>)"), "{all:?}");
+        assert!(all[1].contains("{{RR_QUESTION}}"), "{all:?}");
+        assert!(all[2].contains("gras n’est pas fermé"), "{all:?}");
+        assert!(all[3].contains("{{INCONNUE}}"), "{all:?}");
+    }
+
+    #[test]
+    fn a_forms_answers_are_variables_when_given() {
+        let answers = vec![
+            answer_variable("canteen_days"),
+            answer_variable("food-diet"),
+        ];
+        assert_eq!(answers, ["RQ_DATA_CANTEEN_DAYS", "RQ_DATA_FOOD_DIET"]);
+        let raw = "Jours : {{RQ_DATA_CANTEEN_DAYS}} ; régime : {{RQ_DATA_FOOD_DIET}}";
+        assert!(
+            Body::parse(raw, &[]).is_err(),
+            "not without the téléservice's answers"
+        );
+        let body = Body::parse(raw, &answers).unwrap();
+        assert_eq!(
+            body.variables(),
+            ["RQ_DATA_CANTEEN_DAYS", "RQ_DATA_FOOD_DIET"]
+        );
+        let blocks = body.resolve(&|name| match name {
+            "RQ_DATA_CANTEEN_DAYS" => "Lundi, Mardi".into(),
+            _ => "Sans porc".into(),
+        });
+        assert_eq!(
+            blocks,
+            [Block::Paragraph {
+                lines: vec![vec![Span {
+                    text: "Jours : Lundi, Mardi ; régime : Sans porc".into(),
+                    bold: false
+                }]]
+            }]
+        );
     }
 
     #[test]
     fn plain_body_reads_as_text() {
-        let body = Body::parse("Objet **important**\n\n- un\n- deux").unwrap();
+        let body = Body::parse("Objet **important**\n\n- un\n- deux", &[]).unwrap();
         let letter = Letter {
             model: Model::Letter,
             title: String::new(),

@@ -196,8 +196,14 @@ pub fn populate_portal(
         // A courrier type of the canteen, for « contacter le demandeur ».
         let canteen = guichet_core::store::repo::offer::teleservice(tx, "school-canteen-registration")?
             .ok_or(guichet_core::Error::NotFound)?;
-        let body = "Madame, Monsieur {{RR_LNAME}},\n\nVotre demande n° **{{RQ_ID}}** d’inscription de {{SU_FNAME}} à la restauration scolaire est bien enregistrée.\n\n{{RQ_OBSERV}}\n\nPour toute question :\n- à l’accueil de la mairie\n- par courriel, {{RQ_CAT_EMAIL}}\n\n{{LAST_AGENT_NAME}}";
-        guichet_domain::courriers::Body::parse(body).expect("the demo's courrier is valid");
+        let body = "{{RR_GREETING}},\n\nVotre demande n° **{{RQ_ID}}** d’inscription de {{SU_FNAME}} à la restauration scolaire est bien enregistrée :\n- jours de repas : {{RQ_DATA_CANTEEN_DAYS}}\n- régime : {{RQ_DATA_FOOD_DIET}}\n\n{{RQ_OBSERV}}\n\nPour toute question :\n- à l’accueil de la mairie\n- par courriel, {{RQ_CAT_EMAIL}}\n\n{{LAST_AGENT_NAME}}";
+        let answers: Vec<String> =
+            guichet_core::processing::courriers::variables("school-canteen-registration")
+                .into_iter()
+                .map(|v| v.name)
+                .collect();
+        guichet_domain::courriers::Body::parse(body, &answers)
+            .expect("the demo's courrier is valid");
         let (now, id) = (chrono::Utc::now().naive_utc(), tx.next_id()?);
         guichet_core::store::repo::courriers::insert(
             tx,

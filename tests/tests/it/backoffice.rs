@@ -833,6 +833,16 @@ async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others() {
         let r = a.get(&app, search).await;
         assert_eq!(r.status, StatusCode::OK, "{backend:?}: {}", r.html);
         assert!(r.html.contains("Action groupée sur les demandes cochées"));
+        // Only the states these requests (all « en attente ») may move to.
+        let select = r.html.split("id=\"lot-etat\"").nth(1).unwrap();
+        let select = select.split("</select>").next().unwrap();
+        assert!(select.contains("<option value=\"Inprogress\">"), "{select}");
+        for impossible in ["Closed", "Archived", "Pending", "Rectified"] {
+            assert!(
+                !select.contains(&format!("<option value=\"{impossible}\">")),
+                "{impossible}: {select}"
+            );
+        }
         let token = guichet_tests::client::csrf_of(&r.html);
         let lot = |extra: &[(&'static str, &'static str)], chosen: &[String]| {
             let mut fields: Vec<(&str, String)> = vec![
@@ -853,6 +863,25 @@ async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.html);
         assert!(r.html.contains("2 demandes sur 3 traitées"), "{}", r.html);
         assert!(r.html.contains("Paul Roux traite cette demande depuis le"));
+        // Each row names its request by number, refused ones too.
+        let held_number = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::store::repo::requests::get(tx, ids[2].parse().unwrap())
+            })
+            .unwrap()
+            .unwrap()
+            .number
+            .unwrap();
+        let row = r
+            .html
+            .split("<tr>")
+            .find(|row| row.contains("Non faite"))
+            .expect("the refused row");
+        assert!(
+            row.contains(&format!("Demande n° {held_number}</a>")),
+            "{row}"
+        );
         let states: Vec<String> = ids
             .iter()
             .map(|id| state_of(&p, &arles, id.parse().unwrap()))

@@ -199,6 +199,73 @@ async fn courriers_are_checked_when_saved_and_previewed_with_a_request() {
             r.html
         );
 
+        // Every mistake of a body at once.
+        let r = a_paul
+            .post(
+                &app,
+                COURRIERS,
+                &token,
+                &[
+                    ("short_label", "Erreurs"),
+                    ("label", "Plusieurs erreurs"),
+                    ("model", "letter"),
+                    ("body", "Bonjour {{FOO}}\n\nUn **gras sans fin\n- {{BAR}}"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        for message in [
+            "La variable {{FOO}} n’existe pas",
+            "passage en gras n’est pas fermé",
+            "La variable {{BAR}} n’existe pas",
+        ] {
+            assert!(r.html.contains(message), "{message}: {}", r.html);
+        }
+        // The answers of the téléservice are variables, listed with the
+        // others; the greeting says the civility when it is known.
+        let page = a_paul.get(&app, COURRIERS).await;
+        assert!(
+            page.html.contains("{{RQ_DATA_CANTEEN_DAYS}}"),
+            "{}",
+            page.html
+        );
+        assert!(page.html.contains("{{RR_GREETING}}"), "{}", page.html);
+        let r = a_paul
+            .post(
+                &app,
+                COURRIERS,
+                &token,
+                &[
+                    ("short_label", "Jours"),
+                    ("label", "Vos jours de cantine"),
+                    ("model", "letter"),
+                    (
+                        "body",
+                        "{{RR_GREETING}},\n\nJours : {{RQ_DATA_CANTEEN_DAYS}} ; régime : {{RQ_DATA_FOOD_DIET}}.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let days = r.location.unwrap();
+        let days = days.split('?').next().unwrap();
+        let preview = a_paul.get(&app, &format!("{days}?demande={number}")).await;
+        for expected in [
+            "Madame MARTIN,",
+            "Jours : Lundi, Jeudi ; régime : Sans porc.",
+        ] {
+            assert!(
+                preview.html.contains(expected),
+                "{expected}: {}",
+                preview.html
+            );
+        }
+        assert!(
+            !preview.html.contains("Madame, Monsieur MARTIN"),
+            "{}",
+            preview.html
+        );
+
         // Changed, with the same checks.
         let r = a_paul
             .post(
@@ -246,14 +313,14 @@ async fn courriers_are_checked_when_saved_and_previewed_with_a_request() {
             .post(&app, &format!("{path}/supprimer"), &ztoken, &[])
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        assert_eq!(count(), 1);
+        assert_eq!(count(), 2, "« Acceptation » and « Jours »");
 
         // Deleted by Paul.
         let r = a_paul
             .post(&app, &format!("{path}/supprimer"), &token, &[])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
-        assert_eq!(count(), 0);
+        assert_eq!(count(), 1);
     }
 }
 

@@ -563,7 +563,7 @@ pub fn printable(
     desk: &Desk,
     id: i64,
     site: &str,
-) -> Result<crate::pdf::Document, Error> {
+) -> Result<(i64, crate::pdf::Document), Error> {
     use crate::pdf::{Block, Document};
     let row = reach(tx, desk, id)?;
     let filed = requests::filed(tx, row.household_id, id)?;
@@ -619,5 +619,5 @@ pub fn printable(
             a.actor_name
         )));
     }
-    Ok(doc)
+    Ok((number, doc))
 }

@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::case::{now, reach};
 use super::teleservices::{managed, record};
 use super::Desk;
-use crate::domain::courriers::{Block, Body, Letter, Model, VARIABLES};
+use crate::domain::courriers::{answer_variable, Block, Body, Letter, Model, VARIABLES};
+use crate::domain::forms;
 use crate::domain::household::Title;
 use crate::domain::requests::MeansOfContact;
 use crate::domain::{contact, time};
@@ -31,7 +32,7 @@ pub struct CourrierView {
     pub model: &'static str,
     pub model_label: &'static str,
     pub body: String,
-    pub variables: Vec<&'static str>,
+    pub variables: Vec<String>,
     pub updated_at: String,
 }
 
@@ -47,29 +48,55 @@ pub struct CourrierInput {
 /// A variable, for the list the editor inserts from.
 #[derive(Debug, Clone, Serialize)]
 pub struct VariableView {
-    pub name: &'static str,
+    pub name: String,
     /// `{{NAME}}`, as written in a body.
     pub token: String,
-    pub description: &'static str,
+    pub description: String,
 }
 
-pub fn variables() -> Vec<VariableView> {
+/// The answers of the téléservice `code`'s form, every version's, newest
+/// first: (variable, what it says).
+fn answers(code: &str) -> Vec<(String, String)> {
+    let mut versions: Vec<_> = forms::shipped().iter().filter(|d| d.code == code).collect();
+    versions.sort_by_key(|d| std::cmp::Reverse(d.version));
+    let mut out: Vec<(String, String)> = Vec::new();
+    for field in versions
+        .iter()
+        .flat_map(|d| d.steps.iter().flat_map(|s| &s.fields))
+    {
+        let name = answer_variable(&field.key);
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, format!("la réponse « {} »", field.label)));
+        }
+    }
+    out
+}
+
+fn answer_names(code: &str) -> Vec<String> {
+    answers(code).into_iter().map(|(n, _)| n).collect()
+}
+
+/// The variables of the téléservice `code`'s courriers: the common ones,
+/// then the answers of its form.
+pub fn variables(code: &str) -> Vec<VariableView> {
     VARIABLES
         .iter()
+        .map(|(name, description)| (name.to_string(), description.to_string()))
+        .chain(answers(code))
         .map(|(name, description)| VariableView {
-            name,
             token: format!("{{{{{name}}}}}"),
+            name,
             description,
         })
         .collect()
 }
 
-fn view(row: CourrierRow) -> CourrierView {
+fn view(row: CourrierRow, answers: &[String]) -> CourrierView {
     let model = Model::parse(&row.model).unwrap_or(Model::Letter);
     CourrierView {
         id: row.id,
-        variables: Body::parse(&row.body)
-            .map(|b| b.variables())
+        variables: Body::parse(&row.body, answers)
+            .map(|b| b.variables().into_iter().map(str::to_owned).collect())
             .unwrap_or_default(),
         short_label: row.short_label,
         label: row.label,
@@ -88,22 +115,27 @@ fn owned(tx: &mut TenantTx<'_>, teleservice: i64, id: i64) -> Result<CourrierRow
 
 pub fn list(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Vec<CourrierView>, Error> {
     let t = managed(tx, desk, code)?;
-    Ok(rows::list(tx, t.id)?.into_iter().map(view).collect())
+    let answers = answer_names(code);
+    Ok(rows::list(tx, t.id)?
+        .into_iter()
+        .map(|r| view(r, &answers))
+        .collect())
 }
 
 pub fn get(tx: &mut TenantTx<'_>, desk: &Desk, code: &str, id: i64) -> Result<CourrierView, Error> {
     let t = managed(tx, desk, code)?;
-    Ok(view(owned(tx, t.id, id)?))
+    Ok(view(owned(tx, t.id, id)?, &answer_names(code)))
 }
 
 /// The input checked field by field: the body's markup and variables too,
 /// so that a courrier that is saved can always be sent.
 fn checked(
     tx: &mut TenantTx<'_>,
-    teleservice: i64,
+    teleservice: (i64, &str),
     except: Option<i64>,
     input: &CourrierInput,
 ) -> Result<(String, String, Model, String), Error> {
+    let (teleservice, code) = teleservice;
     let mut c = Checks::default();
     let short_label = c.take("short_label", contact::label(&input.short_label, 60));
     let label = c.take("label", contact::label(&input.label, 200));
@@ -112,8 +144,10 @@ fn checked(
         c.add("model", "choisissez la présentation dans la liste");
     }
     let body = input.body.replace("\r\n", "\n");
-    if let Err(e) = Body::parse(&body) {
-        c.add("body", e);
+    if let Err(errors) = Body::parse(&body, &answer_names(code)) {
+        for e in errors {
+            c.add("body", e);
+        }
     }
     if !short_label.is_empty() && rows::short_label_taken(tx, teleservice, &short_label, except)? {
         c.add(
@@ -137,7 +171,7 @@ pub fn create(
     input: &CourrierInput,
 ) -> Result<i64, Error> {
     let t = managed(tx, desk, code)?;
-    let (short_label, label, model, body) = checked(tx, t.id, None, input)?;
+    let (short_label, label, model, body) = checked(tx, (t.id, code), None, input)?;
     let id = tx.next_id()?;
     let at = now();
     rows::insert(
@@ -173,7 +207,7 @@ pub fn change(
 ) -> Result<(), Error> {
     let t = managed(tx, desk, code)?;
     let row = owned(tx, t.id, id)?;
-    let (short_label, label, model, body) = checked(tx, t.id, Some(id), input)?;
+    let (short_label, label, model, body) = checked(tx, (t.id, code), Some(id), input)?;
     rows::update(
         tx,
         &CourrierRow {
@@ -249,9 +283,16 @@ pub fn letter(
     observation: &str,
 ) -> Result<Letter, Error> {
     let model = Model::parse(&courrier.model).unwrap_or(Model::Letter);
-    let body = Body::parse(&courrier.body).map_err(|e| Error::Refused(e.to_string()))?;
+    let code = offer::teleservices(tx)?
+        .into_iter()
+        .find(|t| t.id == request.teleservice_id)
+        .map(|t| t.code)
+        .unwrap_or_default();
+    let body = Body::parse(&courrier.body, &answer_names(&code))
+        .map_err(|e| Error::Refused(e.join(" ; ")))?;
     let (tenant, foyer) = parties(tx, request)?;
-    let values = values(tx, &tenant, &foyer, request, observation)?;
+    let mut values = values(tx, &tenant, &foyer, request, observation)?;
+    values.extend(answer_values(tx, &foyer, request)?);
     let mut letter = frame(&tenant, &foyer, request, model, courrier.label.clone());
     letter.blocks = body.resolve(&|name| values.get(name).cloned().unwrap_or_default());
     Ok(letter)
@@ -371,6 +412,26 @@ fn frame(
     }
 }
 
+/// The request's answers, as its page says them, by variable.
+fn answer_values(
+    tx: &mut TenantTx<'_>,
+    foyer: &crate::foyers::Foyer,
+    request: &RequestRow,
+) -> Result<HashMap<String, String>, Error> {
+    let filed = crate::requests::filed(tx, request.household_id, request.id)?;
+    let ctx = crate::requests::context(tx, &filed.offer, Some(foyer), true)?;
+    Ok(filed
+        .form
+        .steps
+        .iter()
+        .flat_map(|s| &s.fields)
+        .filter_map(|f| {
+            let v = filed.data.get(&f.key)?;
+            Some((answer_variable(&f.key), forms::text_of(f, v, &ctx)))
+        })
+        .collect())
+}
+
 /// Every variable's value for this request.
 fn values(
     tx: &mut TenantTx<'_>,
@@ -378,7 +439,7 @@ fn values(
     foyer: &crate::foyers::Foyer,
     request: &RequestRow,
     observation: &str,
-) -> Result<HashMap<&'static str, String>, Error> {
+) -> Result<HashMap<String, String>, Error> {
     let t = offer::teleservices(tx)?
         .into_iter()
         .find(|t| t.id == request.teleservice_id);
@@ -417,30 +478,33 @@ fn values(
             .unwrap_or_default()
     };
     let a = &foyer.address;
-    let mut v = HashMap::new();
-    v.insert("DATE", time::date_fr(time::today()));
-    v.insert(
+    let mut v: HashMap<String, String> = HashMap::new();
+    let mut put = |name: &str, value: String| {
+        v.insert(name.to_owned(), value);
+    };
+    put("DATE", time::date_fr(time::today()));
+    put(
         "RQ_ID",
         request.number.map(|n| n.to_string()).unwrap_or_default(),
     );
-    v.insert("RQ_TP_LABEL", t.map(|t| t.label).unwrap_or_default());
-    v.insert(
+    put("RQ_TP_LABEL", t.map(|t| t.label).unwrap_or_default());
+    put(
         "RQ_CDATE",
         date(request.submitted_at.or(Some(request.created_at))),
     );
-    v.insert("RQ_DVAL", date(request.validated_at));
-    v.insert("RQ_OBSERV", observation.to_owned());
-    v.insert("RQ_CAT", category);
-    v.insert("RQ_CAT_EMAIL", category_email);
-    v.insert("HF_ID", foyer.id.to_string());
-    v.insert("HF_ADDRESS_ADI", a.adi.clone());
-    v.insert("HF_ADDRESS_AGI", a.agi.clone());
-    v.insert("HF_ADDRESS_SNUM", a.street_number.clone());
-    v.insert("HF_ADDRESS_SNAME", a.street_name.clone());
-    v.insert("HF_ADDRESS_PNS", a.pns.clone());
-    v.insert("HF_ADDRESS_ZIP", a.postal_code.clone());
-    v.insert("HF_ADDRESS_TOWN", a.city.clone());
-    v.insert(
+    put("RQ_DVAL", date(request.validated_at));
+    put("RQ_OBSERV", observation.to_owned());
+    put("RQ_CAT", category);
+    put("RQ_CAT_EMAIL", category_email);
+    put("HF_ID", foyer.id.to_string());
+    put("HF_ADDRESS_ADI", a.adi.clone());
+    put("HF_ADDRESS_AGI", a.agi.clone());
+    put("HF_ADDRESS_SNUM", a.street_number.clone());
+    put("HF_ADDRESS_SNAME", a.street_name.clone());
+    put("HF_ADDRESS_PNS", a.pns.clone());
+    put("HF_ADDRESS_ZIP", a.postal_code.clone());
+    put("HF_ADDRESS_TOWN", a.city.clone());
+    put(
         "HF_ADDRESS_CN",
         if a.country.is_empty() {
             "France".into()
@@ -448,40 +512,48 @@ fn values(
             a.country.clone()
         },
     );
-    v.insert("RR_TITLE", title(requester));
-    v.insert(
+    put("RR_TITLE", title(requester));
+    // « Madame Durand », or « Madame, Monsieur » when the civility is unknown.
+    put(
+        "RR_GREETING",
+        match (title(requester), requester) {
+            (t, Some(m)) if !t.is_empty() => format!("{t} {}", m.last_name),
+            _ => "Madame, Monsieur".to_owned(),
+        },
+    );
+    put(
         "RR_LNAME",
         requester.map(|m| m.last_name.clone()).unwrap_or_default(),
     );
-    v.insert(
+    put(
         "RR_FNAME",
         requester.map(|m| m.first_name.clone()).unwrap_or_default(),
     );
-    v.insert(
+    put(
         "RR_LOGIN",
         requester.map(|m| m.email.clone()).unwrap_or_default(),
     );
-    v.insert("SU_TITLE", title(subject));
-    v.insert(
+    put("SU_TITLE", title(subject));
+    put(
         "SU_LNAME",
         subject.map(|m| m.last_name.clone()).unwrap_or_default(),
     );
-    v.insert(
+    put(
         "SU_FNAME",
         subject.map(|m| m.first_name.clone()).unwrap_or_default(),
     );
-    v.insert(
+    put(
         "LAST_AGENT_NAME",
         agent
             .as_ref()
             .map(|a| format!("{} {}", a.first_name, a.last_name))
             .unwrap_or_default(),
     );
-    v.insert(
+    put(
         "LAST_AGENT_EMAIL",
         agent.map(|a| a.email).unwrap_or_default(),
     );
-    v.insert(
+    put(
         "MOC",
         request
             .means_of_contact
@@ -490,7 +562,7 @@ fn values(
             .map(|m| m.label().to_owned())
             .unwrap_or_default(),
     );
-    debug_assert!(VARIABLES.iter().all(|(name, _)| v.contains_key(name)));
+    debug_assert!(VARIABLES.iter().all(|(name, _)| v.contains_key(*name)));
     Ok(v)
 }
 
