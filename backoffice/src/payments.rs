@@ -954,8 +954,7 @@ pub(crate) async fn export(
             }
             offset += rows.len() as i64;
             for line in &rows {
-                let cells: Vec<Cell> = line.iter().map(|c| Cell::from(c.as_str())).collect();
-                sheet.row(&cells)?;
+                sheet.row(line)?;
             }
         }
         sheet.finish()

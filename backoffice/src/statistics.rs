@@ -246,7 +246,7 @@ pub(crate) async fn requests(
                 .map_err(std::io::Error::other)?;
             for (number, cells) in rows {
                 let mut line = vec![Cell::Number(number)];
-                line.extend(cells.into_iter().map(Cell::Text));
+                line.extend(cells);
                 sheet.row(&line)?;
             }
             match next {

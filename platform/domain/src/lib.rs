@@ -10,6 +10,7 @@ pub mod money;
 pub mod patterns;
 pub mod payments;
 pub mod requests;
+pub mod sheet;
 pub mod slug;
 pub mod stylesheet;
 pub mod teleservices;

@@ -41,30 +41,7 @@ impl Format {
     }
 }
 
-/// A cell: text, or a number a spreadsheet can add up.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
-    Number(i64),
-}
-
-impl From<String> for Cell {
-    fn from(s: String) -> Cell {
-        Cell::Text(s)
-    }
-}
-
-impl From<&str> for Cell {
-    fn from(s: &str) -> Cell {
-        Cell::Text(s.to_owned())
-    }
-}
-
-impl From<i64> for Cell {
-    fn from(n: i64) -> Cell {
-        Cell::Number(n)
-    }
-}
+pub use guichet_core::domain::sheet::Cell;
 
 /// A sheet being written.
 pub enum Sheet<W: Write> {
@@ -113,8 +90,8 @@ impl<W: Write> Sheet<W> {
                 let line: Vec<String> = cells
                     .iter()
                     .map(|c| match c {
-                        Cell::Number(n) => n.to_string(),
                         Cell::Text(t) => csv_cell(t),
+                        other => other.plain(),
                     })
                     .collect();
                 w.write_all(line.join(";").as_bytes())?;
@@ -132,6 +109,24 @@ impl<W: Write> Sheet<W> {
                             zip,
                             r#"<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>"#,
                             xml(t)
+                        )?,
+                        Cell::Euros(_) => write!(
+                            zip,
+                            r#"<table:table-cell office:value-type="currency" office:currency="EUR" office:value="{}"><text:p>{} €</text:p></table:table-cell>"#,
+                            c.plain().replace(',', "."),
+                            c.plain()
+                        )?,
+                        Cell::At(t) => write!(
+                            zip,
+                            r#"<table:table-cell office:value-type="date" office:date-value="{}"><text:p>{}</text:p></table:table-cell>"#,
+                            t.format("%Y-%m-%dT%H:%M:%S"),
+                            t.format("%d/%m/%Y %H:%M")
+                        )?,
+                        Cell::Day(d) => write!(
+                            zip,
+                            r#"<table:table-cell office:value-type="date" office:date-value="{}"><text:p>{}</text:p></table:table-cell>"#,
+                            d.format("%Y-%m-%d"),
+                            d.format("%d/%m/%Y")
                         )?,
                     }
                 }

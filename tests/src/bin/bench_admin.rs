@@ -209,7 +209,7 @@ fn run(store: &Store, n: usize) {
             let (page, next) = store.read(tenant, |tx| plan.page(tx, after)).expect("page");
             for (number, cells) in page {
                 let mut line = vec![Cell::Number(number)];
-                line.extend(cells.into_iter().map(Cell::Text));
+                line.extend(cells);
                 sheet.row(&line).expect("row");
                 rows += 1;
             }

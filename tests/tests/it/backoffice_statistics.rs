@@ -149,6 +149,18 @@ async fn statistics_and_exports_count_what_the_agent_manages() {
             lines[0]
         );
         assert!(lines[1].contains("Lundi ; Jeudi"), "{}", lines[1]);
+        // Dates as a spreadsheet sorts them: « Déposée le » and « Dernière
+        // modification », in Paris time, ISO written.
+        let cells: Vec<&str> = lines[1].split(';').collect();
+        let today = guichet_domain::time::today().format("%Y-%m-%d").to_string();
+        for column in [6, 8] {
+            let cell = cells[column];
+            assert!(
+                cell.starts_with(&today) && cell.len() == "2026-11-30 14:05".len(),
+                "column {column}: {cell} in {}",
+                lines[1]
+            );
+        }
         assert!(lines[1].contains("Sans porc"), "{}", lines[1]);
         assert!(
             lines[1].contains("Arachides et fruits à coque"),
@@ -160,6 +172,13 @@ async fn statistics_and_exports_count_what_the_agent_manages() {
             .await;
         let content = ods_content(&ods);
         assert_eq!(content.matches("<table:table-row>").count(), 4, "{content}");
+        assert!(
+            content.contains(&format!(
+                "office:value-type=\"date\" office:date-value=\"{}T",
+                guichet_domain::time::today().format("%Y-%m-%d")
+            )),
+            "{content}"
+        );
         let bad = a
             .get(&app, "/backoffice/exports/demandes.csv?du=hier")
             .await;

@@ -947,6 +947,19 @@ async fn administrators_follow_payments_in_the_back_office() {
             "{csv}"
         );
         assert_eq!(csv.lines().count(), 2, "{csv}");
+        // « Début » as a date a spreadsheet sorts.
+        let started = csv
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .nth(8)
+            .unwrap()
+            .to_owned();
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(&started, "%Y-%m-%d %H:%M").is_ok(),
+            "{started}: {csv}"
+        );
 
         // A payment's page: what the bank said; an open one asked again (still open).
         let shown = admin

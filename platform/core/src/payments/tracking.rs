@@ -12,6 +12,7 @@ use crate::domain::contact;
 use crate::domain::forms::parse_date;
 use crate::domain::money::Money;
 use crate::domain::payments::{PaymentMode, PaymentState};
+use crate::domain::sheet::Cell;
 use crate::domain::time;
 use crate::error::{Checks, Error};
 use crate::store::repo::payments::{self as rows, PaymentFilter, PaymentSettingsRow, PaymentSort};
@@ -90,31 +91,32 @@ pub fn export_page(
     tx: &mut TenantTx<'_>,
     q: &PaymentQuery,
     offset: i64,
-) -> Result<Vec<Vec<String>>, Error> {
+) -> Result<Vec<Vec<Cell>>, Error> {
     let (found, _) = rows::search_payments(tx, &q.filter(), q.sort(), EXPORT_PAGE, offset)?;
+    // The moments as dates a spreadsheet sorts, not as the pages say them.
+    let times: Vec<_> = found.iter().map(|p| (p.started_at, p.ended_at)).collect();
     Ok(online::views(tx, found)?
         .into_iter()
-        .map(|v| {
+        .zip(times)
+        .map(|(v, (started, ended))| {
             vec![
-                v.reference,
-                v.provider_ref.unwrap_or_default(),
-                v.regie,
-                v.household_id.to_string(),
-                v.payer_name,
-                v.email,
-                v.mode_label.to_owned(),
-                v.state_label.to_owned(),
-                v.started_at,
-                v.ended_at.unwrap_or_default(),
-                Money::from_cents(v.amount_cents)
-                    .amount()
-                    .to_string()
-                    .replace('.', ","),
+                v.reference.into(),
+                v.provider_ref.unwrap_or_default().into(),
+                v.regie.into(),
+                Cell::Number(v.household_id),
+                v.payer_name.into(),
+                v.email.into(),
+                v.mode_label.into(),
+                v.state_label.into(),
+                Cell::at_utc(started),
+                ended.map_or_else(|| Cell::Text(String::new()), Cell::at_utc),
+                Cell::Euros(v.amount_cents),
                 v.items
                     .iter()
                     .map(|i| format!("{} ({})", i.label, i.amount))
                     .collect::<Vec<_>>()
-                    .join(" ; "),
+                    .join(" ; ")
+                    .into(),
             ]
         })
         .collect())

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::{criteria, Criteria, Desk, Query, Teleservices};
 use crate::domain::forms::{self, Choice, Field, FieldKind};
-use crate::domain::time;
+use crate::domain::sheet::Cell;
 use crate::error::Error;
 use crate::store::repo::casework::{self as rows, Cursor, Filter, Order};
 use crate::store::repo::offer;
@@ -30,8 +30,9 @@ pub struct Plan {
     batch: i64,
 }
 
-/// An exported request: its number, then its text cells.
-pub type Row = (i64, Vec<String>);
+/// An exported request: its number, then its cells (dates as dates, so
+/// that a spreadsheet sorts them).
+pub type Row = (i64, Vec<Cell>);
 
 const COMMON: [&str; 9] = [
     "Téléservice",
@@ -141,24 +142,34 @@ impl Plan {
             .map(|r| {
                 let data: serde_json::Value =
                     serde_json::from_str(&r.data_json).unwrap_or_default();
-                let updated = time::datetime_fr(r.case.updated_at);
+                let updated = Cell::at_utc(r.case.updated_at);
+                let submitted = r
+                    .case
+                    .submitted_at
+                    .map_or_else(|| Cell::Text(String::new()), Cell::at_utc);
                 let case = self.teleservices.case(r.case, self.now);
                 let mut cells = vec![
-                    case.teleservice,
-                    case.state,
-                    case.quality_label.unwrap_or_default().to_owned(),
-                    case.requester,
-                    case.subject,
-                    case.submitted,
-                    case.foyer.to_string(),
+                    case.teleservice.into(),
+                    case.state.into(),
+                    case.quality_label.unwrap_or_default().into(),
+                    case.requester.into(),
+                    case.subject.into(),
+                    submitted,
+                    Cell::Number(case.foyer),
                     updated,
-                    r.household_note,
+                    r.household_note.into(),
                 ];
-                cells.extend(
-                    self.fields
-                        .iter()
-                        .map(|f| self.text(data.get(&f.key).unwrap_or(&serde_json::Value::Null))),
-                );
+                cells.extend(self.fields.iter().map(|f| {
+                    let v = data.get(&f.key).unwrap_or(&serde_json::Value::Null);
+                    match (
+                        f.kind,
+                        v.as_str()
+                            .map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")),
+                    ) {
+                        (FieldKind::Date, Some(Ok(day))) => Cell::Day(day),
+                        _ => Cell::Text(self.text(v)),
+                    }
+                }));
                 (case.number.unwrap_or_default(), cells)
             })
             .collect();
