@@ -21,6 +21,58 @@ struct RequestPage {
     csrf_token: String,
     error: Option<String>,
     done: Option<&'static str>,
+    viewer: Option<Viewer>,
+}
+
+/// The page of a justificatif shown beside the request's data, with the
+/// links to the others.
+#[derive(Serialize)]
+struct Viewer {
+    /// Where the browser reads the page from (inline, framed by this site).
+    src: String,
+    /// Where it is downloaded.
+    download: String,
+    /// « Justificatif de domicile, page 1 sur 2 : facture.pdf ».
+    caption: String,
+    image: bool,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+impl Viewer {
+    /// The page `chosen` (or the first one) of the request's justificatifs.
+    fn of(o: &Opened, chosen: Option<i64>) -> Option<Viewer> {
+        let pages: Vec<_> = o
+            .justificatifs
+            .documents
+            .iter()
+            .flat_map(|d| {
+                let count = d.document.pages.len();
+                d.document.pages.iter().map(move |p| (d, p, count))
+            })
+            .collect();
+        let at = chosen
+            .and_then(|f| pages.iter().position(|(_, p, _)| p.file_id == f))
+            .unwrap_or(0);
+        let (d, p, count) = pages.get(at)?;
+        let id = o.case.id;
+        let href = |i: usize| {
+            pages.get(i).map(|(_, p, _)| {
+                format!("/backoffice/demandes/{id}?voir={}#visionneuse", p.file_id)
+            })
+        };
+        Some(Viewer {
+            src: format!("/backoffice/demandes/{id}/pages/{}/voir", p.file_id),
+            download: format!("/backoffice/demandes/{id}/pages/{}", p.file_id),
+            caption: format!(
+                "{}, page {} sur {count} : {}",
+                d.document.type_label, p.position, p.filename
+            ),
+            image: p.content_type.starts_with("image/"),
+            previous: at.checked_sub(1).and_then(href),
+            next: href(at + 1),
+        })
+    }
 }
 
 fn see_other(to: &str) -> HttpResponse {
@@ -40,8 +92,9 @@ pub(crate) async fn show(
     pages: &Renderer,
     id: i64,
     refused: Option<AppError>,
-    done: Option<&'static str>,
+    shown: Shown,
 ) -> Result<HttpResponse, AppError> {
+    let Shown { done, page: chosen } = shown;
     let me = agent.agent_id;
     // Reading the request takes nothing: no lock, no write.
     let (desk, opened) = tx::read(store, agent, move |t| {
@@ -65,13 +118,15 @@ pub(crate) async fn show(
     } else {
         title
     };
-    let layout = desk::layout(agent, &desk, &title, Nav::Requests, session)?;
+    let mut layout = desk::layout(agent, &desk, &title, Nav::Requests, session)?;
+    layout.wide = true;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(pages.render(
             "backoffice/request",
             &RequestPage {
                 layout,
+                viewer: Viewer::of(&opened, chosen),
                 o: opened,
                 csrf_token: csrf::token(session)?,
                 error,
@@ -80,10 +135,20 @@ pub(crate) async fn show(
         )?))
 }
 
+/// What the request's page shows besides the request: the notice of what
+/// was just done, the justificatif's page chosen for the viewer.
+#[derive(Default)]
+pub(crate) struct Shown {
+    done: Option<&'static str>,
+    page: Option<i64>,
+}
+
 #[derive(Deserialize)]
 pub(crate) struct Done {
     #[serde(default)]
     fait: String,
+    /// The justificatif's page to show beside the data.
+    voir: Option<i64>,
 }
 
 pub(crate) async fn page(
@@ -94,6 +159,7 @@ pub(crate) async fn page(
     id: web::Path<i64>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
+    let chosen = done.voir;
     let done = match done.fait.as_str() {
         "etat" => Some("L’état de la demande est changé ; le foyer en est informé."),
         "message" => Some("Le message est enregistré."),
@@ -108,7 +174,16 @@ pub(crate) async fn page(
         }
         _ => None,
     };
-    show(&agent, &session, &store, &pages, *id, None, done).await
+    show(
+        &agent,
+        &session,
+        &store,
+        &pages,
+        *id,
+        None,
+        Shown { done, page: chosen },
+    )
+    .await
 }
 
 /// Runs a write of the request's page, then shows the page again: after a
@@ -164,7 +239,18 @@ pub(crate) async fn answer(
             | AppError::BadRequest(_)
             | AppError::TooLarge(_)
             | AppError::FilesUnavailable(_)),
-        ) => show(&agent, &session, &store, &pages, id, Some(e), None).await,
+        ) => {
+            show(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                id,
+                Some(e),
+                Shown::default(),
+            )
+            .await
+        }
         Err(e) => Err(e),
     }
 }

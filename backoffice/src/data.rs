@@ -14,7 +14,7 @@ use guichet_web::principal::SignedInAgent;
 use guichet_web::steps::step_form;
 use guichet_web::{tx, AppError, Renderer};
 
-use crate::case::show;
+use crate::case::{show, Shown};
 use crate::desk::{self, Section as Nav};
 
 /// The step's form, with what was typed and the refusals, if any.
@@ -100,7 +100,16 @@ pub(crate) async fn page(
             StatusCode::OK,
         ),
         Err(e @ AppError::Conflict(_)) => {
-            show(&agent, &session, &store, &pages, id, Some(e), None).await
+            show(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                id,
+                Some(e),
+                Shown::default(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -151,7 +160,16 @@ pub(crate) async fn save(
             )
         }
         Err(e @ AppError::Conflict(_)) => {
-            show(&agent, &session, &store, &pages, id, Some(e), None).await
+            show(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                id,
+                Some(e),
+                Shown::default(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }

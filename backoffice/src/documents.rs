@@ -5,7 +5,7 @@
 use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
-use guichet_core::files::{FileKind, FileStore, Limits};
+use guichet_core::files::{FileKind, FileRecord, FileStore, Limits};
 use guichet_core::processing::{self, documents, Review};
 use guichet_core::store::Store;
 use guichet_web::csrf::VerifiedForm;
@@ -14,7 +14,7 @@ use guichet_web::upload::{self, UploadForm};
 use guichet_web::{tx, AppError, Renderer};
 use serde::Deserialize;
 
-use crate::case::{answer, attempt, show, written};
+use crate::case::{answer, attempt, show, written, Shown};
 use crate::desk;
 
 #[derive(Deserialize)]
@@ -116,7 +116,18 @@ async fn uploaded(
         Ok(form) => form,
         Err(
             e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
-        ) => return show(&agent, &session, &store, &pages, id, Some(e), None).await,
+        ) => {
+            return show(
+                &agent,
+                &session,
+                &store,
+                &pages,
+                id,
+                Some(e),
+                Shown::default(),
+            )
+            .await
+        }
         Err(e) => return Err(e),
     };
     let keys = form.keys();
@@ -196,6 +207,36 @@ pub(crate) async fn add_page(
     .await
 }
 
+/// The record of a page of a document of the request the agent reaches.
+async fn page_record(
+    agent: &SignedInAgent,
+    store: &Store,
+    id: i64,
+    file: i64,
+) -> Result<(FileRecord, FileKind), AppError> {
+    let me = agent.agent_id;
+    let record = tx::read(store, agent, move |t| {
+        let desk = desk::open(t, me)?;
+        documents::page(t, &desk, id, file)
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let kind = FileKind::of(&record).unwrap_or(FileKind::Pdf);
+    Ok((record, kind))
+}
+
+/// A page of a document of the request, shown in the request's page.
+pub(crate) async fn view(
+    agent: SignedInAgent,
+    store: web::Data<Store>,
+    files: web::Data<FileStore>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, file) = path.into_inner();
+    let (record, kind) = page_record(&agent, &store, id, file).await?;
+    upload::view(&files, &record.key, kind).await
+}
+
 /// A page of a document of the request, downloaded to be looked at.
 pub(crate) async fn page(
     agent: SignedInAgent,
@@ -204,13 +245,6 @@ pub(crate) async fn page(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, file) = path.into_inner();
-    let me = agent.agent_id;
-    let record = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        documents::page(t, &desk, id, file)
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let kind = FileKind::of(&record).unwrap_or(FileKind::Pdf);
+    let (record, kind) = page_record(&agent, &store, id, file).await?;
     upload::download(&files, &record.key, &record.filename, kind).await
 }

@@ -481,6 +481,12 @@ pub fn routes() -> RouteTable {
             documents::remove,
         )
         .get(
+            "/demandes/{id}/pages/{file}/voir",
+            Agent,
+            "request.document-page-view",
+            documents::view,
+        )
+        .get(
             "/demandes/{id}/pages/{file}",
             Agent,
             "request.document-page-file",

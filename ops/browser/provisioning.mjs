@@ -388,6 +388,22 @@ async function scenario(page) {
     ok('demande réservée au clavier avec « Traiter cette demande »');
     await accessible(page, 'demande ouverte par un agent');
     await reflows(page, 'demande ouverte par un agent');
+    // Its justificatif beside its data on a wide screen, its first page shown.
+    const viewer = page.locator('#visionneuse');
+    expect((await viewer.count()) === 1, 'la visionneuse des justificatifs manque');
+    const [data, aside] = await Promise.all([
+      page.locator('.case-main').boundingBox(),
+      page.locator('.case-aside').boundingBox(),
+    ]);
+    expect(aside.x > data.x + data.width - 1 && aside.y < data.y + 200, `justificatifs à côté des données : ${JSON.stringify({ data, aside })}`);
+    const shown = viewer.locator('img, iframe');
+    const src = await shown.getAttribute('src');
+    const framed = await page.evaluate(async (url) => {
+      const r = await fetch(url);
+      return [r.status, r.headers.get('content-disposition'), r.headers.get('x-frame-options')];
+    }, src);
+    expect(framed[0] === 200 && framed[1] === 'inline' && framed[2] === 'SAMEORIGIN', `page du justificatif servie pour la visionneuse : ${framed}`);
+    ok(`justificatif à côté des données : « ${(await viewer.locator('figcaption').textContent()).trim()} »`);
     requestNumber = (await page.getByRole('heading', { level: 1 }).textContent()).match(/n° (\d+)/)[1];
     // A transition with the keyboard only: the radio with Space, the button with Enter.
     await page.getByRole('radio').first().focus();
@@ -742,16 +758,25 @@ async function enter(page, status = 200) {
 /** Nothing wider than a 320 px screen (RGAA 10.11). */
 async function reflows(page, label) {
   await page.setViewportSize({ width: 320, height: 640 });
-  const [width, widest] = await page.evaluate(() => {
+  const [width, widest, headless] = await page.evaluate(() => {
     const over = [...document.querySelectorAll('body *')]
       .filter((el) => el.getBoundingClientRect().right > 321)
       .slice(0, 5)
       .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + el.className : ''}`);
-    return [document.documentElement.scrollWidth, over.join(', ')];
+    // A table keeps its column headers where its cells are: it scrolls in its box.
+    const lost = [...document.querySelectorAll('thead th')]
+      .filter((th) => {
+        const r = th.getBoundingClientRect();
+        const box = th.closest('table').getBoundingClientRect();
+        return r.width === 0 || r.left < box.left - 1 || getComputedStyle(th).display !== 'table-cell';
+      })
+      .map((th) => th.textContent.trim());
+    return [document.documentElement.scrollWidth, over.join(', '), lost.join(', ')];
   });
   await page.setViewportSize({ width: 1280, height: 800 });
   expect(width <= 320, `${label} : ${width} px de large à 320 px (défilement horizontal : ${widest})`);
-  ok(`${label} se lit à 320 px de large`);
+  expect(headless === '', `${label} : à 320 px, des tableaux perdent leurs en-têtes (${headless})`);
+  ok(`${label} se lit à 320 px de large, ses tableaux avec leurs en-têtes`);
 }
 
 async function portalScenario(page) {

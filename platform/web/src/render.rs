@@ -34,6 +34,9 @@ pub struct Layout {
     pub banner: Option<String>,
     /// The collectivité's style sheet (the portal's), after ours.
     pub stylesheet: Option<String>,
+    /// The page uses the screen's whole width (a request and its documents
+    /// side by side).
+    pub wide: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +59,7 @@ impl Layout {
             footer: Vec::new(),
             banner: None,
             stylesheet: None,
+            wide: false,
         }
     }
 

@@ -374,6 +374,27 @@ pub async fn download(
         .streaming(stream.map_err(AppError::from)))
 }
 
+/// A stored page of a justificatif, shown inside the agent's request page
+/// (its document viewer): inline, framed by this site only. An image gets a
+/// sandbox; a PDF cannot (browsers do not show a PDF in a sandbox), and is
+/// one of the files checked by their first bytes at upload.
+pub async fn view(files: &FileStore, key: &str, kind: FileKind) -> Result<HttpResponse, AppError> {
+    let (size, stream) = files.get(key).await?;
+    let policy = match kind {
+        FileKind::Pdf => "default-src 'none'; frame-ancestors 'self'",
+        _ => "sandbox; default-src 'none'; frame-ancestors 'self'",
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(kind.content_type())
+        .insert_header((header::CONTENT_DISPOSITION, "inline"))
+        .insert_header((header::CONTENT_LENGTH, size))
+        .insert_header((header::CONTENT_SECURITY_POLICY, policy))
+        .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .streaming(stream.map_err(AppError::from)))
+}
+
 /// A public image of the collectivité that its pages show (a logo, the
 /// banner): their links carry the file's id, so that it may be cached long.
 pub async fn public(

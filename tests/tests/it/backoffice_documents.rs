@@ -102,6 +102,65 @@ async fn agents_review_justificatifs_and_decisions_are_certified() {
             StatusCode::NOT_FOUND
         );
 
+        // Beside the data, the first page in the viewer, served inline for
+        // this site's frames only; the printout named by the request's number.
+        let r = a_hugo.get(&app, &page).await;
+        let view = format!("{file}/voir");
+        assert!(r.html.contains("id=\"visionneuse\""), "{}", r.html);
+        assert!(r.html.contains(&format!("<iframe src=\"{view}\" title=\"Justificatif de domicile, page 1 sur 1 : facture.pdf\">")), "{}", r.html);
+        assert!(r
+            .html
+            .contains("<main role=\"main\" id=\"contenu\" tabindex=\"-1\" class=\"wide\">"));
+        let raw = |path: &str, cookie: actix_web::cookie::Cookie<'static>| {
+            test::TestRequest::get()
+                .uri(path)
+                .insert_header(("host", "arles.localhost:8080"))
+                .cookie(cookie)
+                .to_request()
+        };
+        let res = test::call_service(&app, raw(&view, a_hugo.cookie.clone().unwrap())).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(header("content-disposition"), "inline");
+        assert_eq!(header("x-frame-options"), "SAMEORIGIN");
+        assert!(header("content-security-policy").contains("frame-ancestors 'self'"));
+        assert_eq!(test::read_body(res).await, PDF);
+        assert_eq!(a_ines.get(&app, &view).await.status, StatusCode::NOT_FOUND);
+        let number = p
+            .store
+            .read(arles.id, |tx| {
+                guichet_core::store::repo::requests::get(tx, id)
+            })
+            .unwrap()
+            .unwrap()
+            .number
+            .unwrap();
+        let res = test::call_service(
+            &app,
+            raw(
+                &format!("{page}/imprimer.pdf"),
+                a_hugo.cookie.clone().unwrap(),
+            ),
+        )
+        .await;
+        let disposition = res
+            .headers()
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(
+            disposition,
+            format!("inline; filename=\"Demande_{number}.pdf\"")
+        );
+
         // Bad reviews change nothing.
         let review = format!("{page}/justificatifs/{domicile}");
         for (by_hugo, seen, state, until, status, message) in [
