@@ -492,7 +492,7 @@ async fn send_view(
     let mut layout = desk::layout(agent, &desk, &heading, Nav::Foyers, session)?;
     let form = sealed(form);
     if form.has_errors() {
-        layout.title = format!("Erreur : {}", layout.title);
+        layout.refused();
     }
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -203,7 +203,7 @@ async fn show(
     let f = sealed(f);
     let mut layout = desk::layout(agent, &desk, &heading, Nav::Teleservices, session)?;
     if f.has_errors() || preview_form.as_ref().is_some_and(|p| p.has_errors()) {
-        layout.title = format!("Erreur : {}", layout.title);
+        layout.refused();
     }
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -106,6 +106,7 @@ pub(crate) fn layout(
             &guichet_core::appearance::for_agents(),
             "/backoffice/documents",
         )
+        .legal()
         .link("/backoffice/", "Tableau de bord", current == Section::Board)
         .link(
             "/backoffice/demandes",

@@ -337,6 +337,18 @@ pub fn routes() -> RouteTable {
         )
         .get("/parametres", Agent, "settings.show", settings::page)
         .post("/parametres", Agent, "settings.save", settings::save)
+        .get(
+            "/parametres/pages/{code}",
+            Agent,
+            "settings.legal-page",
+            settings::legal_page,
+        )
+        .post(
+            "/parametres/pages/{code}",
+            Agent,
+            "settings.legal-page-save",
+            settings::save_legal_page,
+        )
         .get("/foyers", Agent, "foyers.search", foyers::search)
         .get(
             "/foyers/nouveau",

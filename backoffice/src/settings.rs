@@ -3,16 +3,19 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
+use guichet_core::domain::legal::Kind;
 use guichet_core::domain::requests::MeansOfContact;
 use guichet_core::foyers::Settings;
+use guichet_core::processing::legal::{self, LegalPage};
 use guichet_core::processing::settings::{self, SettingsInput};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
-use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
+use guichet_web::forms::{form_page, sealed, Field, Form, Pairs, Section};
+use guichet_web::legal::Hosting;
 use guichet_web::principal::SignedInAgent;
-use guichet_web::{tx, AppError, Renderer};
-use serde::Deserialize;
+use guichet_web::{tx, AppError, Layout, Renderer};
+use serde::{Deserialize, Serialize};
 
 use crate::desk::{self, Section as Nav};
 
@@ -101,6 +104,7 @@ pub(crate) async fn page(
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
+    hosting: web::Data<Hosting>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
     let me = agent.agent_id;
@@ -112,16 +116,150 @@ pub(crate) async fn page(
     .await
     .map_err(desk::signed_in)?;
     let layout = desk::layout(&agent, &desk, TITLE, Nav::Settings, &session)?;
-    let intro = (!done.fait.is_empty())
-        .then_some("Les paramètres sont enregistrés ; ils valent dès maintenant.");
-    form_page(
-        &pages,
-        StatusCode::OK,
-        layout,
-        TITLE,
-        intro,
-        form(csrf::token(&session)?, &input_of(&current)),
+    let intro = match done.fait.as_str() {
+        "" => None,
+        "page" => Some("La page est enregistrée ; les usagers la lisent dès maintenant."),
+        "defaut" => Some("La page reprend le texte fait des paramètres de la collectivité."),
+        _ => Some("Les paramètres sont enregistrés ; ils valent dès maintenant."),
+    };
+    let cx = hosting.context(agent.tenant.base_url().to_owned());
+    let legal_pages = tx::read(&store, &agent, move |t| {
+        Kind::ALL
+            .into_iter()
+            .map(|k| legal::page(t, k, &cx))
+            .collect::<Result<Vec<_>, Error>>()
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(pages.render(
+            "backoffice/settings",
+            &SettingsPage {
+                layout,
+                intro,
+                form: sealed(form(csrf::token(&session)?, &input_of(&current))),
+                legal_pages,
+            },
+        )?))
+}
+
+#[derive(Serialize)]
+struct SettingsPage {
+    layout: Layout,
+    intro: Option<&'static str>,
+    form: Form,
+    legal_pages: Vec<LegalPage>,
+}
+
+/// The form of a legal page's own text.
+fn page_form(csrf_token: String, page: &LegalPage, text: &str) -> Form {
+    let mut f = Form::new(
+        &format!("/backoffice/parametres/pages/{}", page.code),
+        csrf_token,
+        "Enregistrer la page",
+        vec![Section::plain(vec![Field::textarea("text", "Texte de la page", text)
+            .rows(24)
+            .hint("Une ligne qui commence par « ## » est le titre d’une partie. Une ligne vide sépare deux paragraphes ; **texte** met en gras ; « - » en début de ligne fait une liste.")])],
     )
+    .cancel("/backoffice/parametres", "Annuler et revenir aux paramètres");
+    if page.own {
+        f = f.secondary("defaut", "oui", "Revenir au texte fait des paramètres");
+    }
+    f
+}
+
+fn kind_of(code: &str) -> Result<Kind, AppError> {
+    Kind::parse(code).ok_or(AppError::NotFound)
+}
+
+/// A legal page's text, to write the collectivité's own.
+pub(crate) async fn legal_page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    hosting: web::Data<Hosting>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let kind = kind_of(&code)?;
+    let (me, cx) = (
+        agent.agent_id,
+        hosting.context(agent.tenant.base_url().to_owned()),
+    );
+    let (desk, page) = tx::read(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        // Administrators only, as the settings.
+        settings::settings(t, &desk)?;
+        Ok::<_, Error>((desk, legal::page(t, kind, &cx)?))
+    })
+    .await
+    .map_err(desk::signed_in)?;
+    let title = format!("Modifier la page « {} »", page.title);
+    let layout = desk::layout(&agent, &desk, &title, Nav::Settings, &session)?;
+    let intro = if page.own {
+        "Le texte de la collectivité. Vous pouvez aussi revenir au texte fait de ses paramètres (nom, adresse, SIRET, adresse de contact)."
+    } else {
+        "Le texte fait des paramètres de la collectivité (nom, adresse, SIRET, adresse de contact) : complétez-le ou remplacez-le."
+    };
+    let f = page_form(csrf::token(&session)?, &page, &page.text);
+    form_page(&pages, StatusCode::OK, layout, &title, Some(intro), f)
+}
+
+/// Saves the collectivité's own text of a legal page, or goes back to the
+/// text its settings make (`defaut=oui`).
+pub(crate) async fn save_legal_page(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    hosting: web::Data<Hosting>,
+    code: web::Path<String>,
+    VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let kind = kind_of(&code)?;
+    let p = Pairs(pairs);
+    let (me, text, reset) = (agent.agent_id, p.get("text"), p.get("defaut") == "oui");
+    let given = text.clone();
+    let saved = tx::write(&store, &agent, move |t| {
+        let desk = desk::open(t, me)?;
+        if reset {
+            legal::reset(t, &desk, kind)
+        } else {
+            legal::save(t, &desk, kind, &given)
+        }
+    })
+    .await
+    .map_err(desk::signed_in);
+    match saved {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                if reset {
+                    "/backoffice/parametres?fait=defaut"
+                } else {
+                    "/backoffice/parametres?fait=page"
+                },
+            ))
+            .finish()),
+        Err(e @ AppError::Invalid(_)) => {
+            let (me, cx) = (
+                agent.agent_id,
+                hosting.context(agent.tenant.base_url().to_owned()),
+            );
+            let (desk, page) = tx::read(&store, &agent, move |t| {
+                let desk = desk::open(t, me)?;
+                Ok::<_, Error>((desk, legal::page(t, kind, &cx)?))
+            })
+            .await
+            .map_err(desk::signed_in)?;
+            let title = format!("Modifier la page « {} »", page.title);
+            let layout = desk::layout(&agent, &desk, &title, Nav::Settings, &session)?;
+            let mut f = page_form(csrf::token(&session)?, &page, &text);
+            let status = f.refused(e)?;
+            form_page(&pages, status, layout, &title, None, f)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub(crate) async fn save(

@@ -150,6 +150,9 @@ async function expectHeading(page, text) {
  */
 async function accessible(page, label) {
   now(`vérification d’accessibilité : ${label}`);
+  const title = await page.title();
+  expect(!title.includes('Erreur : Erreur'), `${label} : titre « ${title} »`);
+  expect(!/\(s\)/.test(await page.locator('main').textContent()), `${label} : un pluriel écrit « (s) »`);
   const cdp = await page.context().newCDPSession(page);
   try {
     const injected = await cdp.send('Runtime.evaluate', { expression: axeSource });

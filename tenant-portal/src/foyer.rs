@@ -8,7 +8,7 @@ use guichet_core::error::Checks;
 use guichet_core::foyers::{self, Actor, Foyer, Member};
 use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_domain::household::Parenthood;
+use guichet_domain::household::{Parenthood, Sex, Title};
 use guichet_domain::time;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, Form, Pairs};
@@ -78,7 +78,11 @@ fn line(m: &Member, foyer: &Foyer) -> MemberLine {
     let mut details = Vec::new();
     if let Some(d) = m.birth_date {
         details.push(if m.born || m.adult {
-            format!("né(e) le {}", d.format("%d/%m/%Y"))
+            guichet_domain::household::born_on(
+                m.sex.as_deref().and_then(Sex::parse),
+                m.title.as_deref().and_then(Title::parse),
+                &d.format("%d/%m/%Y").to_string(),
+            )
         } else {
             format!("naissance prévue le {}", d.format("%d/%m/%Y"))
         });

@@ -10,6 +10,7 @@ mod filing;
 mod follow;
 mod foyer;
 pub mod franceconnect;
+mod legal;
 pub use franceconnect::FranceConnect;
 mod page;
 mod payments;
@@ -33,6 +34,24 @@ pub fn templates(renderer: &mut Renderer) {
 pub fn routes() -> RouteTable {
     RouteTable::new()
         .get("/", Anyone, "catalogue.list", catalogue::home)
+        .get(
+            "/mentions-legales",
+            Anyone,
+            "legal.notice",
+            legal::legal_notice,
+        )
+        .get(
+            "/donnees-personnelles",
+            Anyone,
+            "legal.personal-data",
+            legal::personal_data,
+        )
+        .get(
+            "/accessibilite",
+            Anyone,
+            "legal.accessibility",
+            legal::accessibility,
+        )
         .get(
             "/apparence/{kind}",
             Anyone,

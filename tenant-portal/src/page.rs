@@ -88,6 +88,7 @@ pub(crate) fn layout(
             &guichet_core::appearance::for_households(),
             "/documents",
         )
+        .legal()
         .look(&tenant.appearance)
         .link("/", "Démarches", section == Section::Catalogue);
     match me {

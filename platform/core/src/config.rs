@@ -104,6 +104,9 @@ pub struct Config {
     pub payfip_url: Option<url::Url>,
     /// Where `guichet demo --serve` and `guichet test-bank` serve the test bank.
     pub test_bank_listen: SocketAddr,
+    /// Who hosts the platform (name, address, phone), for every
+    /// collectivité's legal notice.
+    pub hosting: Option<String>,
 }
 
 /// Secrets (keys, passwords in URLs) never appear in a debug print.
@@ -144,6 +147,7 @@ impl std::fmt::Debug for Config {
             )
             .field("sms", &self.sms)
             .field("payfip_url", &self.payfip_url.as_ref().map(|u| u.as_str()))
+            .field("hosting", &self.hosting)
             .field("test_bank_listen", &self.test_bank_listen)
             .field(
                 "object_store_url",
@@ -198,6 +202,7 @@ const KEYS: &[(&str, &str)] = &[
     ("sms_sender", "GUICHET_SMS_SENDER"),
     ("payfip_url", "GUICHET_PAYFIP_URL"),
     ("test_bank_listen", "GUICHET_TEST_BANK_LISTEN"),
+    ("hosting", "GUICHET_HOSTING"),
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/guichet.db";
@@ -487,6 +492,18 @@ impl Config {
             "GUICHET_TEST_BANK_LISTEN",
             get("test_bank_listen").unwrap_or("127.0.0.1:8099"),
         )?;
+        let hosting =
+            match get("hosting").map(str::trim) {
+                None | Some("") => None,
+                Some(raw) if raw.chars().count() <= 300 && !raw.chars().any(char::is_control) => {
+                    Some(raw.to_owned())
+                }
+                Some(raw) => return Err(invalid(
+                    "GUICHET_HOSTING",
+                    raw,
+                    "l’hébergeur en une ligne de 300 caractères au plus : nom, adresse, téléphone",
+                )),
+            };
         Ok(Config {
             database_url,
             listen,
@@ -508,6 +525,7 @@ impl Config {
             sms,
             payfip_url,
             test_bank_listen,
+            hosting,
         })
     }
 }

@@ -1255,7 +1255,7 @@ fn changes(a: &IndividualRow, b: &IndividualRow) -> Vec<serde_json::Value> {
             a.sex.clone().unwrap_or_default(),
             b.sex.clone().unwrap_or_default(),
         ),
-        ("Né(e)", a.born.to_string(), b.born.to_string()),
+        ("Naissance", birth(a.born), birth(b.born)),
         ("Courriel", a.email.clone(), b.email.clone()),
         (
             "Téléphone portable",
@@ -1279,6 +1279,11 @@ fn changes(a: &IndividualRow, b: &IndividualRow) -> Vec<serde_json::Value> {
         .filter(|(_, x, y)| x != y)
         .map(|(name, from, to)| serde_json::json!({ "field": name, "from": from, "to": to }))
         .collect()
+}
+
+/// Whether the person is born, as the history says it.
+fn birth(born: bool) -> String {
+    if born { "a eu lieu" } else { "attendue" }.to_owned()
 }
 
 fn fmt_date(d: Option<NaiveDate>) -> String {

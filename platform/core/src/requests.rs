@@ -787,20 +787,66 @@ pub fn save_step_told(
             true,
             Some(snapshot.to_string()),
         )?;
-        if let Some((base_url, site)) = told {
-            tell_agents_of_change(tx, &row, &f.offer, &note, base_url, site)?;
+        // One e-mail per burst of changes: none while the request waits for
+        // the household (the agents hear of it when it comes back), none
+        // when they were told of a change a moment ago.
+        let quiet = f.state().awaits_household() || just_told(tx, id)?;
+        if let Some((base_url, site)) = told.filter(|_| !quiet) {
+            tell_agents_of_change(tx, &row, &f.offer, Change::Modified, &note, base_url, site)?;
         }
     }
     Ok(Ok(()))
 }
 
+/// How long the agents are told of a household's changes only once.
+const CHANGES_TOLD_FOR_MINUTES: i64 = 30;
+
+/// The household changed the request a moment ago, nothing else happened
+/// since, and the agents were told then.
+fn just_told(tx: &mut TenantTx<'_>, id: i64) -> Result<bool, Error> {
+    let history = repo::actions(tx, id, false)?;
+    // The last line is the one just written.
+    let before = history.iter().rev().nth(1);
+    Ok(before.is_some_and(|a| {
+        a.kind == ActionKind::Modification.code()
+            && a.actor_kind == "household"
+            && a.occurred_at > now() - chrono::Duration::minutes(CHANGES_TOLD_FOR_MINUTES)
+    }))
+}
+
+/// The household's changes since the request was last asked to be
+/// completed, as its history says them.
+fn changes_since_asked(tx: &mut TenantTx<'_>, id: i64) -> Result<Vec<String>, Error> {
+    let history = repo::actions(tx, id, false)?;
+    let asked = history
+        .iter()
+        .rposition(|a| {
+            a.resulting_state == RequestState::Uncomplete.code()
+                && a.kind == ActionKind::StateChange.code()
+        })
+        .map_or(0, |i| i + 1);
+    Ok(history[asked..]
+        .iter()
+        .filter(|a| a.actor_kind == "household" && a.kind == ActionKind::Modification.code())
+        .map(|a| a.note.clone())
+        .collect())
+}
+
 /// The agents are told that the household changed a request already sent:
 /// the last who processed it, or else, when the collectivité asks for it,
 /// those of its category.
+/// What the household did to a request it had sent.
+#[derive(Clone, Copy)]
+enum Change {
+    Modified,
+    Completed,
+}
+
 fn tell_agents_of_change(
     tx: &mut TenantTx<'_>,
     row: &RequestRow,
     offer: &Offer,
+    what: Change,
     note: &str,
     base_url: &str,
     site: &str,
@@ -826,10 +872,18 @@ fn tell_agents_of_change(
         outbox::enqueue(
             tx,
             email,
-            &format!("{site} : demande n° {number} modifiée par le foyer"),
+            &format!("{site} : demande n° {number} {} par le foyer", match what {
+                Change::Modified => "modifiée",
+                Change::Completed => "complétée",
+            }),
             &format!(
-                "Bonjour,\n\nLe foyer a modifié sa demande « {} » n° {number} :\n\n{note}\n\nSes données sont à vérifier de nouveau : {base_url}/backoffice/demandes/{}\n",
-                offer.teleservice.label, row.id
+                "Bonjour,\n\nLe foyer a {} sa demande « {} » n° {number} :\n\n{note}\n\nSes données sont à vérifier de nouveau : {base_url}/backoffice/demandes/{}\n",
+                match what {
+                    Change::Modified => "modifié",
+                    Change::Completed => "complété",
+                },
+                offer.teleservice.label,
+                row.id
             ),
         )
         .map_err(outbox_error)?;
@@ -1062,8 +1116,27 @@ pub fn submit(
     } else {
         None
     };
+    if from == RequestState::Uncomplete {
+        // Completed: its agents hear of every change at once.
+        let changes = changes_since_asked(tx, id)?;
+        let note = if changes.is_empty() {
+            "Renvoyée sans changement de ses réponses (voyez ses justificatifs et ses messages)."
+                .to_owned()
+        } else {
+            changes.join("\n")
+        };
+        tell_agents_of_change(tx, &row, &f.offer, Change::Completed, &note, base_url, site)?;
+    }
     if !requester.email.is_empty() {
-        let subject_line = format!("{site} : votre demande n° {number} est bien arrivée");
+        let subject_line = match from {
+            RequestState::Uncomplete => {
+                format!("{site} : votre demande n° {number} complétée est renvoyée à la mairie")
+            }
+            RequestState::Pending => {
+                format!("{site} : votre demande n° {number} modifiée est bien enregistrée")
+            }
+            _ => format!("{site} : votre demande n° {number} est bien arrivée"),
+        };
         let to_pay = fee
             .map(|amount| format!("Des frais de dossier de {amount} sont à payer dans « Mes paiements » : {base_url}/paiements\n"))
             .unwrap_or_default();

@@ -285,6 +285,20 @@ pub enum Sex {
     Unknown,
 }
 
+/// « née le 02/04/1985 », « né le … », or « date de naissance : … » when
+/// neither the sex nor the civility says which.
+pub fn born_on(sex: Option<Sex>, title: Option<Title>, date: &str) -> String {
+    match (sex, title) {
+        (Some(Sex::Female), _) | (None | Some(Sex::Unknown), Some(Title::Madam)) => {
+            format!("née le {date}")
+        }
+        (Some(Sex::Male), _) | (None | Some(Sex::Unknown), Some(Title::Mister)) => {
+            format!("né le {date}")
+        }
+        _ => format!("date de naissance : {date}"),
+    }
+}
+
 impl Sex {
     pub const ALL: [Sex; 3] = [Sex::Female, Sex::Male, Sex::Unknown];
     pub fn label(self) -> &'static str {
@@ -422,6 +436,25 @@ impl UserState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn born_agrees_with_what_is_known() {
+        let d = "02/04/1985";
+        assert_eq!(born_on(Some(Sex::Female), None, d), "née le 02/04/1985");
+        assert_eq!(
+            born_on(Some(Sex::Male), Some(Title::Madam), d),
+            "né le 02/04/1985"
+        );
+        assert_eq!(born_on(None, Some(Title::Madam), d), "née le 02/04/1985");
+        assert_eq!(
+            born_on(Some(Sex::Unknown), Some(Title::Mister), d),
+            "né le 02/04/1985"
+        );
+        assert_eq!(
+            born_on(None, Some(Title::Unknown), d),
+            "date de naissance : 02/04/1985"
+        );
+    }
 
     #[test]
     fn phones_are_ten_digits_in_pairs() {

@@ -6,6 +6,7 @@ pub mod documents;
 pub mod forms;
 pub mod host;
 pub mod household;
+pub mod legal;
 pub mod money;
 pub mod patterns;
 pub mod payments;

@@ -48,9 +48,28 @@ pub fn like_prefix(prefix: &str) -> String {
     p
 }
 
+/// A number and what it counts, agreed in French: « 0 demande », « 1
+/// demande », « 3 demandes » (never « demande(s) »).
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n > 1 { many } else { one })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_agree() {
+        assert_eq!(count(0, "demande", "demandes"), "0 demande");
+        assert_eq!(
+            count(1, "demande urgente", "demandes urgentes"),
+            "1 demande urgente"
+        );
+        assert_eq!(
+            count(3, "demande urgente", "demandes urgentes"),
+            "3 demandes urgentes"
+        );
+    }
 
     #[test]
     fn folds_french_names() {

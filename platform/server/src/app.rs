@@ -43,6 +43,8 @@ pub struct Shared {
     pub sms: web::Data<guichet_backoffice::Sms>,
     /// Online payment (PayFiP, or the test bank).
     pub online: web::Data<guichet_core::payments::online::Online>,
+    /// Who hosts the platform, for the collectivités' legal notices.
+    pub hosting: web::Data<guichet_web::legal::Hosting>,
     pub key: Key,
     /// Session cookies sent over HTTPS only.
     pub secure_cookies: bool,
@@ -75,6 +77,7 @@ impl Shared {
             proconnect: web::Data::new(guichet_backoffice::ProConnect::default()),
             sms: web::Data::new(guichet_backoffice::Sms::default()),
             online: web::Data::new(payfip(None)),
+            hosting: web::Data::new(guichet_web::legal::Hosting::default()),
             key,
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
@@ -137,6 +140,7 @@ pub fn public_app(
         .app_data(shared.proconnect.clone())
         .app_data(shared.sms.clone())
         .app_data(shared.online.clone())
+        .app_data(shared.hosting.clone())
         .app_data(shared.devices())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))

@@ -141,21 +141,24 @@ pub fn demo(config: &Config) -> Result<(), Failure> {
             "créée"
         }
     );
-    println!("Une fois le serveur lancé (guichet serve) :");
-    println!("  Portail des usagers : http://{DEMO_SLUG}.localhost:{port}/");
-    println!("  Espace des agents   : http://{DEMO_SLUG}.localhost:{port}/backoffice/");
-    println!("  Administration      : http://{prov}/");
     println!(
-        "    super-administrateur : identifiant {DEMO_ADMIN}, mot de passe {DEMO_ADMIN_PASSWORD}"
+        "Une fois le serveur lancé (guichet serve), chacun avec le mot de passe {DEMO_ADMIN_PASSWORD} (démonstration uniquement) :"
     );
+    println!("  Usagers, portail : http://{DEMO_SLUG}.localhost:{port}/");
     println!(
-        "    administrateur du référentiel : identifiant {DEMO_REFERENTIAL_ADMIN}@{DEMO_SLUG}, mot de passe {DEMO_ADMIN_PASSWORD}"
-    );
-    println!(
-        "    foyer de démonstration (portail) : {}, mot de passe {DEMO_ADMIN_PASSWORD}",
+        "    {} : le foyer Durand (Claire, Marc, Léo et Jade ; des demandes envoyées, un brouillon, des factures à payer)",
         demo::DEMO_HOUSEHOLD
     );
-    println!("    (démonstration uniquement)");
+    println!("    ou sans compte, ou en créant le sien");
+    println!("  Agents, espace des agents : http://{DEMO_SLUG}.localhost:{port}/backoffice/");
+    for (uid, what) in demo::AGENTS {
+        println!("    {uid} : {what}");
+    }
+    println!("  Administration : http://{prov}/");
+    println!(
+        "    {DEMO_REFERENTIAL_ADMIN}@{DEMO_SLUG} : administratrice du référentiel de la collectivité"
+    );
+    println!("    {DEMO_ADMIN} : super-administrateur (toutes les collectivités)");
     Ok(())
 }
 
@@ -337,6 +340,7 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
     shared.provisioning_store = web::Data::new(provisioning_store);
     shared.proconnect = web::Data::new(guichet_backoffice::ProConnect(config.proconnect.clone()));
     shared.sms = web::Data::new(guichet_backoffice::Sms(config.sms.is_some()));
+    shared.hosting = web::Data::new(guichet_web::legal::Hosting(config.hosting.clone()));
     shared.provisioning = web::Data::new(
         guichet_provisioning::Provisioning::new(config.listen.port())
             .with_proconnect(config.proconnect.is_some()),

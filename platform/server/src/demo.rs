@@ -12,6 +12,20 @@ use crate::commands::{DEMO_ADMIN_PASSWORD, DEMO_NAME, DEMO_SLUG};
 
 const ACTOR: &str = "guichet demo";
 
+/// The demo's agents, by uid, with what each may do: all of them have the
+/// demo's password.
+pub const AGENTS: [(&str, &str); 3] = [
+    (
+        "camille.martin",
+        "administratrice : téléservices, paramètres, paiements, statistiques ; et le référentiel (agents, écoles, catégories, droits)",
+    ),
+    (
+        "lea.bernard",
+        "agente : traite les demandes « Enfance et scolarité » et « État civil », reçoit au guichet",
+    ),
+    ("hugo.petit", "responsable : consulte toutes les demandes"),
+];
+
 pub fn populate(store: &Store, directory: &Directory, port: u16) -> Result<(), ProvisioningError> {
     let (tenant, _) = authorities::create(
         store,

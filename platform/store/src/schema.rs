@@ -587,6 +587,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    legal_pages (tenant_id, kind) {
+        tenant_id -> BigInt,
+        kind -> Text,
+        body -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
     rate_counts (key, window_start) {
         key -> Text,
         window_start -> Timestamp,

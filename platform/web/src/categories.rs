@@ -107,7 +107,7 @@ pub fn list_page(
 ) -> ListPage {
     let form = sealed(form);
     if form.has_errors() {
-        layout.title = format!("Erreur : {}", layout.title);
+        layout.refused();
     }
     ListPage {
         layout,
@@ -261,7 +261,7 @@ pub fn detail_page(
         edit.unwrap_or_else(|| edit_form(base, c.id, csrf_token.clone(), &c.name, &c.email)),
     );
     if edit.has_errors() || error.is_some() {
-        layout.title = format!("Erreur : {}", layout.title);
+        layout.refused();
     }
     DetailPage {
         layout,

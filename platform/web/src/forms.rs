@@ -66,6 +66,8 @@ pub struct Field {
     pub multiple: bool,
     /// A page to read before answering (a consent's rules).
     pub link: Option<FieldLink>,
+    /// A text area's height, in lines.
+    pub rows: u16,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -94,7 +96,14 @@ impl Field {
             accept: None,
             multiple: false,
             link: None,
+            rows: 4,
         }
+    }
+
+    /// A text area `n` lines high.
+    pub fn rows(mut self, n: u16) -> Field {
+        self.rows = n;
+        self
     }
 
     /// A page to read before answering, linked beside the field.
@@ -558,7 +567,7 @@ pub fn form_page(
 ) -> Result<HttpResponse, AppError> {
     let form = sealed(form);
     if form.has_errors() {
-        layout.title = format!("Erreur : {}", layout.title);
+        layout.refused();
     }
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

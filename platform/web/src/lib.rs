@@ -12,6 +12,7 @@ pub mod forms;
 pub mod health;
 pub mod household;
 pub mod identity;
+pub mod legal;
 pub mod logging;
 pub mod openapi;
 pub mod principal;

@@ -28,7 +28,7 @@ pub struct Layout {
     pub logout_action: Option<String>,
     /// The collectivité's logo, if it gave one.
     pub logo: Option<String>,
-    /// Links of the footer (the collectivité's documents).
+    /// Links of the footer (the collectivité's legal pages and documents).
     pub footer: Vec<NavLink>,
     /// The collectivité's banner (the portal's).
     pub banner: Option<String>,
@@ -45,6 +45,9 @@ pub struct NavLink {
     pub label: String,
     pub current: bool,
 }
+
+/// What starts the title of a page that shows a refusal.
+pub const ERROR_PREFIX: &str = "Erreur : ";
 
 impl Layout {
     pub fn new(title: &str) -> Layout {
@@ -91,11 +94,31 @@ impl Layout {
             if let Some(v) = appearance.stamp(code) {
                 self.footer.push(NavLink {
                     href: format!("{prefix}/{code}?v={v}"),
-                    label: (*label).to_owned(),
+                    label: format!("{label} (PDF)"),
                     current: false,
                 });
             }
         }
+        self
+    }
+
+    /// The page shows a refusal: « Erreur : » first in its title (RGAA
+    /// 11.10), once however many times it is said.
+    pub fn refused(&mut self) {
+        if !self.title.starts_with(ERROR_PREFIX) {
+            self.title = format!("{ERROR_PREFIX}{}", self.title);
+        }
+    }
+
+    /// The collectivité's legal notice, personal data notice and
+    /// accessibility statement, first in the footer of its pages.
+    pub fn legal(mut self) -> Layout {
+        let pages = guichet_core::domain::legal::Kind::ALL.map(|k| NavLink {
+            href: format!("/{}", k.code()),
+            label: k.title().to_owned(),
+            current: false,
+        });
+        self.footer.splice(0..0, pages);
         self
     }
 
@@ -179,5 +202,21 @@ impl Renderer {
 impl Default for Renderer {
     fn default() -> Self {
         Renderer::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_said_once_in_the_title() {
+        let mut layout = Layout::new("Erreur : connexion");
+        layout.refused();
+        assert_eq!(layout.title, "Erreur : connexion");
+        let mut layout = Layout::new("Connexion");
+        layout.refused();
+        layout.refused();
+        assert_eq!(layout.title, "Erreur : Connexion");
     }
 }

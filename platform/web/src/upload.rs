@@ -190,8 +190,12 @@ async fn store_one(
     }
     if form.files.len() >= limits.max_files {
         return Err(AppError::TooLarge(format!(
-            "Envoyez {} fichier(s) au plus à la fois : envoyez les autres ensuite.",
-            limits.max_files
+            "Envoyez {} au plus à la fois : envoyez les autres ensuite.",
+            if limits.max_files > 1 {
+                format!("{} fichiers", limits.max_files)
+            } else {
+                "un fichier".to_owned()
+            }
         )));
     }
     let mut this = limits.next_file(used);

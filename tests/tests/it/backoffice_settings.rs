@@ -278,7 +278,7 @@ async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level() {
         let mails = mails_to(&p, &arles, "bernard@example.fr");
         let last = &mails.last().unwrap().1;
         assert!(
-            last.contains("0 demande(s) en retard et 1 demande(s) urgente(s)"),
+            last.contains("0 demande en retard et 1 demande urgente de plus"),
             "{last}"
         );
         assert!(last.contains("/backoffice/demandes?qualite=urgent"));

@@ -347,7 +347,7 @@ async fn scenario(backend: Backend, s3: Option<&S3Server>) {
                 Part::File("pieces", "4.pdf", "application/pdf", &doc),
             ],
             StatusCode::PAYLOAD_TOO_LARGE,
-            "3 fichier(s) au plus",
+            "3 fichiers au plus",
         ),
         // A file under a name the form does not have: refused unread.
         (

@@ -448,8 +448,7 @@ per_backend! {
         assert!(seen.html.contains("Étape « Inscription » : Jours"), "{backend:?}: {}", seen.html);
         assert!(seen.html.contains("Lundi, Jeudi → Mardi"), "{}", seen.html);
         assert!(seen.html.contains("Données à vérifier"), "{}", seen.html);
-        let told = mails_to(&p, &arles, "bernard@example.fr");
-        assert!(told.iter().any(|(s, b)| s.contains("modifiée par le foyer") && b.contains("Mardi")), "{told:?}");
+        // Léa hears of it when the household sends it back (item 10).
         let theirs = b.get(&app, &format!("/mes-demandes/{id}")).await;
         assert!(theirs.html.contains("Lundi, Jeudi → Mardi"), "{}", theirs.html);
 
@@ -767,5 +766,171 @@ per_backend! {
             board.html
         );
         assert_eq!(zoe.get(&app, "/backoffice/parametres").await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+per_backend! {
+    /// 10. After « compléter », one e-mail each: the household's, saying its
+    /// request went back to the mairie, and its agent's, with every change;
+    /// changes to a request waiting for its agent tell them once a burst.
+    async fn completing_a_request_sends_one_email_each(backend: Backend) {
+        use crate::backoffice::{agent, field_value, mails_to, signed_in_agent, take};
+        use crate::portal::{add_child, key_of, send_canteen, start_canteen, CANTEEN};
+        let (p, arles, _) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut b = Browser::portal("arles");
+        let me = household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let child = add_child(&app, &mut b, me, "Léo").await;
+        let id = start_canteen(&app, &mut b, child).await;
+        send_canteen(&app, &mut b, id).await;
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+        let page = format!("/backoffice/demandes/{id}");
+        let r = take(&app, &mut a, &page).await;
+        let r = a
+            .post(&app, &format!("{page}/etat"), &csrf_of(&r.html), &[
+                ("version", &field_value(&r.html, "version")),
+                ("to", "Uncomplete"),
+                ("reason", "Précisez les jours."),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let (household_before, agent_before) =
+            (mails_to(&p, &arles, "durand@example.fr").len(), mails_to(&p, &arles, "bernard@example.fr").len());
+
+        // Two steps, then « renvoyer » from « Modifier ma demande ».
+        let mine = b.get(&app, &format!("/mes-demandes/{id}")).await;
+        assert!(mine.html.contains(&format!("<a href=\"/mes-demandes/{id}/envoi\">Modifier ma demande</a>")), "{}", mine.html);
+        let mut changed: Vec<(&str, &str)> = CANTEEN.iter().filter(|(k, _)| *k != "canteen_days").copied().collect();
+        changed.push(("canteen_days", "tuesday"));
+        for (step, fields) in [("inscription", &changed[..]), ("health", &[("rules_acceptance", "oui")][..])] {
+            let path = format!("/mes-demandes/{id}/etapes/{step}");
+            let r = b.submit(&app, &path, &path, fields).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        }
+        assert_eq!(mails_to(&p, &arles, "bernard@example.fr").len(), agent_before, "nothing while the household completes it");
+        let summary = b.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        let r = b
+            .post(&app, &format!("/mes-demandes/{id}/envoi"), &csrf_of(&summary.html), &[
+                ("means", "Email"), ("consent", "oui"), ("note", ""), ("key", &key_of(&summary.html)),
+            ])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let household_mails = mails_to(&p, &arles, "durand@example.fr");
+        assert_eq!(household_mails.len(), household_before + 1, "{household_mails:?}");
+        assert!(household_mails.last().unwrap().0.contains("complétée est renvoyée à la mairie"), "{household_mails:?}");
+        let agent_mails = mails_to(&p, &arles, "bernard@example.fr");
+        assert_eq!(agent_mails.len(), agent_before + 1, "{agent_mails:?}");
+        let (subject, body) = agent_mails.last().unwrap();
+        assert!(subject.contains("complétée par le foyer") && body.contains("Lundi, Jeudi → Mardi"), "{subject}: {body}");
+        assert_eq!(crate::backoffice::state_of(&p, &arles, id), "Rectified");
+
+        // Waiting for its agents (told of changes, as the collectivité
+        // asks): two changes in a row, one e-mail.
+        p.store
+            .write(arles.id, |tx| {
+                let mut s = guichet_core::foyers::settings(tx)?;
+                s.notify_agents = true;
+                guichet_core::foyers::save_settings(tx, &s)
+            })
+            .unwrap();
+        let id2 = {
+            let other = add_child(&app, &mut b, me, "Zoé").await;
+            let id2 = start_canteen(&app, &mut b, other).await;
+            send_canteen(&app, &mut b, id2).await;
+            id2
+        };
+        let before = mails_to(&p, &arles, "bernard@example.fr").len();
+        let path = format!("/mes-demandes/{id2}/etapes/inscription");
+        for days in ["tuesday", "friday"] {
+            let mut fields: Vec<(&str, &str)> = CANTEEN.iter().filter(|(k, _)| *k != "canteen_days").copied().collect();
+            fields.push(("canteen_days", days));
+            let r = b.submit(&app, &path, &path, &fields).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        }
+        let told = mails_to(&p, &arles, "bernard@example.fr");
+        assert_eq!(told.len(), before + 1, "{told:?}");
+        assert!(told.last().unwrap().0.contains("modifiée par le foyer"));
+    }
+}
+
+per_backend! {
+    /// 10. The pages a commune must have: legal notice, personal data and
+    /// accessibility statement, there from the start (written from its
+    /// settings), in every page's footer, and written anew by its
+    /// administrator; another collectivité's stay its own.
+    async fn the_legal_pages_are_there_and_editable(backend: Backend) {
+        use crate::backoffice::{agent, signed_in_agent};
+        let (p, arles, _) = setup(backend).await;
+        let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut visitor = Browser::portal("arles");
+        let home = visitor.get(&app, "/").await;
+        for (href, label) in [
+            ("/mentions-legales", "Mentions légales"),
+            ("/donnees-personnelles", "Données personnelles"),
+            ("/accessibilite", "Accessibilité"),
+        ] {
+            assert!(home.html.contains(&format!("<a href=\"{href}\">{label}</a>")), "{label}: {}", home.html);
+            let page = visitor.get(&app, href).await;
+            assert_eq!(page.status, StatusCode::OK, "{href}");
+            assert!(page.html.contains(&format!("<h1>{label}</h1>")), "{}", page.html);
+            assert!(page.html.contains("Ville d’Arles"), "{}", page.html);
+        }
+        let notice = visitor.get(&app, "/mentions-legales").await;
+        assert!(notice.html.contains("Hôtel de ville") && notice.html.contains("http://arles.localhost:8080"), "{}", notice.html);
+        let data = visitor.get(&app, "/donnees-personnelles").await;
+        assert!(data.html.contains("après 30 jours") && data.html.contains("CNIL"), "{}", data.html);
+        let a11y = visitor.get(&app, "/accessibilite").await;
+        assert!(a11y.html.contains("n’est pas en conformité") && a11y.html.contains("Défenseur des droits"), "{}", a11y.html);
+
+        // Its administrator writes its own statement; refused ones say every mistake.
+        let mut admin = Browser::backoffice("arles");
+        let r = admin.agent_sign_in(&app, "admin.darles", AGENT_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let settings = admin.get(&app, "/backoffice/parametres").await;
+        assert!(settings.html.contains("/backoffice/parametres/pages/accessibilite"), "{}", settings.html);
+        assert!(settings.html.contains("<a href=\"/accessibilite\">Accessibilité</a>"), "in the footer of the agents' pages too");
+        let edit = "/backoffice/parametres/pages/accessibilite";
+        let form = admin.get(&app, edit).await;
+        assert!(form.html.contains("## État de conformité"), "the default text to start from: {}", form.html);
+        let r = admin.submit(&app, edit, edit, &[("text", "## \r\n\r\n<b>Conforme</b> {{RQ_ID}}")]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        assert!(r.html.contains("titre de partie est vide") && r.html.contains("balise HTML"), "{}", r.html);
+        let own = "## État de conformité\r\n\r\nLe portail est **partiellement conforme** au RGAA 4.1.2 (audit de mars 2027).\r\n- taux de conformité : 87 %";
+        let r = admin.submit(&app, edit, edit, &[("text", own)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let a11y = visitor.get(&app, "/accessibilite").await;
+        assert!(a11y.html.contains("<h2>État de conformité</h2>"), "{}", a11y.html);
+        assert!(a11y.html.contains("<strong>partiellement conforme</strong>") && a11y.html.contains("<li>taux de conformité : 87 %</li>"), "{}", a11y.html);
+        assert!(a11y.html.contains("Page mise à jour le"), "{}", a11y.html);
+        assert!(!a11y.html.contains("Défenseur des droits"));
+        // Nîmes keeps its own.
+        let theirs = Browser::portal("nimes").get(&app, "/accessibilite").await;
+        assert!(theirs.html.contains("Ville de Nîmes") && theirs.html.contains("n’est pas en conformité"), "{}", theirs.html);
+        // An agent who does not administer the back office cannot write it.
+        let mut a = signed_in_agent(&app, &lea, "arles").await;
+        assert_eq!(a.get(&app, edit).await.status, StatusCode::NOT_FOUND);
+        // Back to the text of the settings.
+        let r = admin.submit(&app, edit, edit, &[("text", own), ("defaut", "oui")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+        let a11y = visitor.get(&app, "/accessibilite").await;
+        assert!(a11y.html.contains("n’est pas en conformité"), "{}", a11y.html);
+
+        // And the words of every page: « Erreur : » once in a title, no
+        // « (s) » nor « né(e) » where the number or the sex is known.
+        let start = "/demarches/birth-details/sans-compte";
+        let r = visitor.submit(&app, start, start, &[]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
+        let title = r.html.split("<title>").nth(1).unwrap().split("</title>").next().unwrap();
+        assert_eq!(title.matches("Erreur : ").count(), 1, "{title}");
+        let none = visitor.get(&app, "/?q=zzz").await;
+        assert!(none.html.contains("Aucune démarche ne correspond à « zzz »"), "{}", none.html);
+        let one = visitor.get(&app, "/?q=encombrants").await;
+        assert!(one.html.contains("1 démarche trouvée"), "{}", one.html);
+        let mut b = Browser::portal("arles");
+        household(&app, &p, &arles, &mut b, "durand@example.fr").await;
+        let foyer = b.get(&app, "/mon-foyer").await;
+        assert!(foyer.html.contains("née le 02/04/1985") && !foyer.html.contains("né(e)"), "{}", foyer.html);
     }
 }

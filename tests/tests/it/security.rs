@@ -498,7 +498,7 @@ per_backend! {
         }
         let r = b.upload(&app, docs, &token, &parts).await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.html);
-        assert!(r.html.contains("10 fichier(s) au plus"), "{}", r.html);
+        assert!(r.html.contains("10 fichiers au plus"), "{}", r.html);
         assert_eq!(stored(&p, &arles).await, before);
 
         // An empty file field (no file chosen) is no file.

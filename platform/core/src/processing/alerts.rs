@@ -117,7 +117,9 @@ fn tell_agents(
             )
         } else {
             format!(
-                "Bonjour,\n\n{late} demande(s) en retard et {urgent} demande(s) urgente(s) de plus dans vos catégories.\n\nEn retard : {base_url}/backoffice/demandes?qualite=late\nUrgentes : {base_url}/backoffice/demandes?qualite=urgent\n"
+                "Bonjour,\n\n{} et {} de plus dans vos catégories.\n\nEn retard : {base_url}/backoffice/demandes?qualite=late\nUrgentes : {base_url}/backoffice/demandes?qualite=urgent\n",
+                crate::domain::text::count(late, "demande en retard", "demandes en retard"),
+                crate::domain::text::count(urgent, "demande urgente", "demandes urgentes"),
             )
         };
         outbox::enqueue(

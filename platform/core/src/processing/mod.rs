@@ -11,6 +11,7 @@ pub mod data;
 pub mod documents;
 pub mod export;
 pub mod foyers;
+pub mod legal;
 pub mod parameters;
 mod record;
 pub mod settings;

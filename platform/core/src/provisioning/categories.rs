@@ -121,9 +121,9 @@ pub fn delete(tx: &mut TenantTx<'_>, actor: &str, id: i64) -> Result<(), Provisi
     let before = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
     if !before.teleservices.is_empty() {
         return Err(ProvisioningError::Conflict(format!(
-            "la catégorie « {} » contient encore {} téléservice(s) : détachez-les d’abord",
+            "la catégorie « {} » contient encore {} : détachez-les d’abord",
             before.name,
-            before.teleservices.len()
+            crate::domain::text::count(before.teleservices.len(), "téléservice", "téléservices")
         )));
     }
     rows::delete(tx, id)?;

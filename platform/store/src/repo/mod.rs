@@ -17,6 +17,7 @@ pub mod foyers;
 pub mod groups;
 pub mod jobs;
 pub mod justificatifs;
+pub mod legal;
 pub mod limits;
 pub mod mail;
 pub mod offer;
