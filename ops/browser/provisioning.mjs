@@ -113,6 +113,10 @@ async function open(page, url, status = 200) {
  * that page: the final answer (after redirects), its commit, its load.
  */
 async function follow(page, locator, status = 200) {
+  now(`attente de ${locator} sur ${pathOf(page)}`);
+  await locator.first().waitFor({ timeout: ACTION_TIMEOUT }).catch(() => {});
+  const found = await locator.count();
+  expect(found === 1, `${found} élément(s) pour ${locator} sur ${pathOf(page)}, 1 attendu`);
   now(`clic sur ${locator} puis attente de la page suivante (statut ${status} attendu)`);
   const mainFrame = page.mainFrame();
   const response = page.waitForResponse((r) => {
@@ -321,6 +325,28 @@ async function scenario(page) {
     await accessible(page, 'formulaire d’inscription d’une collectivité');
   });
 
+  await step('Le super-administrateur inscrit « Ville Deux », comme un navigateur l’envoie', async () => {
+    // The textareas' lines go as CRLF; its own ville2.localhost listed; the SIRET of the hint.
+    await typeInto(page, 'Identifiant court', 'ville2');
+    await typeInto(page, 'Nom de la collectivité', 'Ville Deux');
+    await page.getByLabel(/^Adresses web/).fill('ville2.localhost\ndemarches.ville2.example');
+    await page.getByLabel(/^Adresse postale/).fill('Hôtel de ville\n1 place du Marché\n13002 Ville-Deux');
+    await page.getByLabel(/^Adresse électronique de contact/).fill('mairie@ville2.example');
+    const hint = (await page.locator('#siret-aide').textContent()).match(/\d{3} \d{3} \d{3} \d{5}/)[0];
+    await page.getByLabel(/^Numéro SIRET/).fill(hint);
+    const admin = page.getByRole('group', { name: 'Le premier administrateur' });
+    await admin.getByLabel('Prénom', { exact: true }).fill('Nora');
+    await admin.getByLabel('Nom', { exact: true }).fill('Lambert');
+    await admin.getByLabel('Adresse électronique', { exact: true }).fill('nora.lambert@ville2.example');
+    await admin.getByLabel(/^Mot de passe/).fill(PASSWORD);
+    await follow(page, page.getByRole('button', { name: 'Inscrire la collectivité' }));
+    await expectPath(page, '/collectivites/ville2');
+    const notice = (await page.getByRole('status').textContent()).replace(/\s+/g, ' ');
+    expect(notice.includes('nora.lambert') && notice.includes('/backoffice'), `message : « ${notice} »`);
+    ok(`collectivité inscrite, l’adresse en trois lignes et le SIRET de l’aide acceptés : « ${notice.trim()} »`);
+    await accessible(page, 'collectivité inscrite');
+  });
+
   await step(`Portail des usagers (${portal.host})`, async () => {
     await open(page, portal);
     const title = (await page.getByRole('heading', { level: 1 }).textContent()).trim();
@@ -350,7 +376,6 @@ async function scenario(page) {
   });
 
   // The request opened by the agent, previewed later in a courrier type.
-  let requestNumber;
   await step('Recherche de demandes, au clavier', async () => {
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Demandes', exact: true }));
     await expectHeading(page, 'Rechercher des demandes');
@@ -696,6 +721,18 @@ async function scenario(page) {
     ok('catégorie créée au clavier depuis l’espace des agents');
   });
 
+  await step('La mairie demande des compléments au foyer Durand', async () => {
+    await open(page, new URL(`/backoffice/demandes?numero=${requestNumber}`, page.url()));
+    await follow(page, page.getByRole('main').getByRole('table').getByRole('link').first());
+    await press(page, 'Incomplète (motif obligatoire)');
+    await typeInto(page, 'Motif, communiqué au foyer (facultatif, sauf mention)', 'Précisez les jours de cantine.');
+    await page.getByRole('button', { name: 'Changer l’état' }).focus();
+    await enter(page);
+    expect((await page.locator('main').textContent()).includes('Personne ne traite cette demande'), 'la demande incomplète est au foyer');
+    ok(`demande n° ${requestNumber} incomplète : elle attend le foyer`);
+    await accessible(page, 'demande incomplète');
+  });
+
   await step('Paiements dans l’espace des agents', async () => {
     // Payments: the search, the régies and an invoice refused then made, the reconciliation, the settings.
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Paiements', exact: true }));
@@ -724,6 +761,37 @@ async function scenario(page) {
     await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
     await expectPath(page, '/backoffice/connexion');
     ok('déconnexion de l’espace des agents');
+  });
+
+  await step('L’administratrice de Ville Deux, dès sa première connexion : paramètres et page d’accessibilité', async () => {
+    const ville2 = new URL(`http://ville2.localhost:${publicBase.port || 80}/`);
+    await open(page, new URL('/backoffice/connexion', ville2));
+    await typeInto(page, 'Identifiant', 'nora.lambert');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await enter(page);
+    await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Paramètres', exact: true }));
+    await expectHeading(page, 'Paramètres de la collectivité');
+    ok('le premier administrateur atteint les paramètres de l’espace des agents sans rien changer à ses groupes');
+    await accessible(page, 'paramètres et pages d’information');
+    await follow(page, mainLink(page, 'Modifier la page « Accessibilité »'));
+    await accessible(page, 'modifier la page d’accessibilité');
+    const text = page.getByLabel('Texte de la page', { exact: true });
+    expect((await text.inputValue()).includes('## État de conformité'), 'le texte par défaut est proposé');
+    await text.fill('## État de conformité\n\nLe portail de Ville Deux est **partiellement conforme** au RGAA 4.1.2.\n- audit de mars 2027');
+    await follow(page, page.getByRole('button', { name: 'Enregistrer la page' }));
+    expect((await page.getByRole('status').textContent()).includes('La page est enregistrée'), 'la page est enregistrée');
+    await follow(page, page.getByRole('contentinfo').getByRole('link', { name: 'Accessibilité', exact: true }));
+    await expectHeading(page, 'Accessibilité');
+    expect((await page.locator('main').textContent()).includes('partiellement conforme'), 'le portail montre le texte de la collectivité');
+    await accessible(page, 'déclaration d’accessibilité de Ville Deux');
+    await follow(page, page.getByRole('contentinfo').getByRole('link', { name: 'Mentions légales', exact: true }));
+    const legal = (await page.locator('main').textContent()).replace(/\s+/g, ' ');
+    expect(legal.includes('Ville Deux') && legal.includes('SIRET'), `mentions légales : ${legal}`);
+    await accessible(page, 'mentions légales de Ville Deux');
+    ok('pages d’information : au pied de chaque page, écrites des paramètres, réécrites par l’administratrice');
+    await open(page, new URL('/backoffice/', ville2));
+    await follow(page, page.getByRole('button', { name: 'Se déconnecter' }));
   });
 
   await portalScenario(page);
@@ -813,6 +881,37 @@ async function portalScenario(page) {
     await expectHeading(page, 'Mes demandes');
     await accessible(page, 'mes demandes');
   });
+
+  if (MAILDIR) {
+    await step('Portail : le foyer complète sa demande incomplète, depuis le courriel', async () => {
+      const mail = await mailWith('famille.durand@demo.localhost.fr', 'Précisez les jours de cantine.');
+      const link = mail.match(/https?:\/\/[^\s]*\/mes-demandes[^\s]*/);
+      expect(link, 'le courriel mène à la demande');
+      await open(page, new URL(link[0]));
+      if (pathOf(page) === '/mes-demandes') {
+        await follow(page, page.getByRole('main').getByRole('link', { name: new RegExp(`n° ${requestNumber}\\b`) }).first());
+      }
+      await follow(page, mainLink(page, 'Modifier ma demande'));
+      await accessible(page, 'récapitulatif d’une demande à compléter');
+      await follow(page, page.getByRole('main').getByRole('link', { name: 'Modifier l’étape Inscription' }));
+      await press(page, 'Mardi');
+      await follow(page, page.getByRole('button', { name: 'Enregistrer et continuer' }));
+      if (/\/etapes\//.test(pathOf(page))) {
+        await follow(page, page.getByRole('button', { name: 'Enregistrer et continuer' }));
+      }
+      if (/\/justificatifs$/.test(pathOf(page))) {
+        await follow(page, mainLink(page, 'Continuer : vérifier et envoyer la demande'));
+      }
+      await page.getByLabel('Par courriel', { exact: true }).check();
+      await page.getByLabel(/^Je certifie que les informations/).check();
+      await follow(page, page.getByRole('button', { name: 'Envoyer la demande' }));
+      expect((await page.locator('main').textContent()).includes('Complétée'), 'la demande est « Complétée »');
+      await accessible(page, 'demande complétée et renvoyée');
+      await mailWith('famille.durand@demo.localhost.fr', 'complétée, a bien été reçue');
+      await mailWith('camille.martin@demo.localhost.fr', 'Le foyer a complété sa demande');
+      ok('demande complétée et renvoyée : un courriel au foyer, un à l’agent, avec le changement');
+    });
+  }
 
   await step('Portail : mon foyer, mes documents', async () => {
     await follow(page, page.getByRole('navigation').getByRole('link', { name: 'Mon foyer', exact: true }));
@@ -964,6 +1063,57 @@ async function portalScenario(page) {
 
   if (!MAILDIR) return;
 
+  await step('Sans compte : un acte de décès, suivi par le lien du courriel', async () => {
+    await open(page, at('/demarches/death-details'));
+    await follow(page, mainLink(page, 'Faire la demande sans compte'));
+    await accessible(page, 'une demande sans compte');
+    await press(page, 'Monsieur');
+    await typeInto(page, 'Nom', 'Girard');
+    await typeInto(page, 'Prénom', 'Hugo');
+    await typeInto(page, 'Adresse électronique', VISITOR);
+    await page.getByLabel(/^Téléphone portable/).fill('06 22 33 44 55');
+    await page.getByLabel(/^Voie/).fill('rue des Lilas');
+    await page.getByLabel(/^Code postal/).fill('13200');
+    await page.getByLabel(/^Commune/).fill('Arles');
+    await follow(page, page.getByRole('button', { name: 'Commencer la demande' }));
+    await page.getByLabel('Nom', { exact: true }).fill('Girard');
+    await page.getByLabel('Prénoms', { exact: true }).fill('Louis Marcel');
+    await page.getByLabel(/^Date du décès/).fill('2026-11-02');
+    await page.getByLabel('Commune du décès', { exact: true }).fill('Arles');
+    await follow(page, page.getByRole('button', { name: 'Enregistrer et continuer' }));
+    await page.getByLabel('Copie intégrale', { exact: true }).check();
+    await page.getByLabel(/^Nombre d’exemplaires/).fill('1');
+    await page.getByLabel(/^Motif de la demande/).selectOption({ label: 'Succession, acte notarié' });
+    await follow(page, page.getByRole('button', { name: 'Enregistrer et continuer' }));
+    if (/\/justificatifs$/.test(pathOf(page))) {
+      await follow(page, mainLink(page, 'Continuer : vérifier et envoyer la demande'));
+    }
+    await page.getByLabel('Par courriel', { exact: true }).check();
+    await page.getByLabel(/^Je certifie que les informations/).check();
+    await follow(page, page.getByRole('button', { name: 'Envoyer la demande' }));
+    ok('demande d’acte de décès envoyée sans compte');
+    // The visitor closes the browser.
+    await page.context().clearCookies();
+    const link = await mailedLink(VISITOR, '/suivi/');
+    const mail = await mailWith(VISITOR, '/suivi/');
+    expect(!mail.includes('/mes-demandes'), 'le courriel d’un demandeur sans compte ne mène pas à « Mes demandes »');
+    // Another browser, later: the link opens the request, once.
+    const later = await page.context().browser().newContext({ locale: 'fr-FR' });
+    try {
+      const other = await later.newPage();
+      other.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && serverErrors.push(`console : ${m.text()}`));
+      await open(other, link);
+      await accessible(other, 'lien de suivi d’une demande sans compte');
+      await follow(other, other.getByRole('button', { name: 'Ouvrir ma demande' }));
+      expect(/^\/mes-demandes\/\d+$/.test(pathOf(other)), `adresse ${pathOf(other)}`);
+      expect((await other.locator('main').textContent()).includes('Garder vos demandes dans un compte'), 'le compte est proposé');
+      await accessible(other, 'demande suivie sans compte');
+      ok('le lien du courriel ouvre la demande ; un compte est proposé');
+    } finally {
+      await later.close();
+    }
+  });
+
   await step('Portail : un nouvel usager crée son compte et le confirme', async () => {
     await open(page, at('/creer-un-compte'));
     await page.getByLabel('Madame', { exact: true }).check();
@@ -1032,7 +1182,10 @@ async function portalScenario(page) {
 }
 
 const MAILDIR = process.env.GUICHET_TEST_MAILDIR;
+/** The request the agent opens first, asks the household to complete, and the household completes. */
+let requestNumber;
 const NEWCOMER = 'ines.lefevre@example.fr';
+const VISITOR = 'hugo.girard@example.fr';
 // A one-pixel PNG.
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
@@ -1052,10 +1205,12 @@ function mails() {
     return [];
   }
   return names.map((n) => {
-    const raw = readFileSync(join(dir, n), 'utf8');
-    return raw
+    // Read as bytes: quoted-printable escapes the bytes of UTF-8 text.
+    const raw = readFileSync(join(dir, n), 'latin1');
+    const bytes = raw
       .replace(/=\r?\n/g, '')
       .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
   });
 }
 

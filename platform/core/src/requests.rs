@@ -1141,8 +1141,13 @@ pub fn submit(
             .map(|amount| format!("Des frais de dossier de {amount} sont à payer dans « Mes paiements » : {base_url}/paiements\n"))
             .unwrap_or_default();
         let followed = crate::follow::link(tx, &row, base_url)?;
+        let again = match from {
+            RequestState::Uncomplete => ", complétée,",
+            RequestState::Pending => ", modifiée,",
+            _ => "",
+        };
         let body = format!(
-            "Bonjour,\n\nVotre demande « {} » n° {number} a bien été reçue le {}.\n\n{}\n{to_pay}Le reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, écrivez à la mairie depuis {}.\n",
+            "Bonjour,\n\nVotre demande « {} » n° {number}{again} a bien été reçue le {}.\n\n{}\n{to_pay}Le reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, écrivez à la mairie depuis {}.\n",
             snapshot.teleservice,
             snapshot.submitted_at,
             followed.sentence(),

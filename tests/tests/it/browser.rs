@@ -1,8 +1,13 @@
-//! The provisioning plane, and the public side's first pages, in a real
-//! headless browser: `ops/browser/provisioning.mjs` drives Debian's Chromium
-//! (Playwright) through a referential admin's and a super-admin's work on the
-//! data of `guichet demo`, with an accessibility check (axe-core, WCAG 2 A and
-//! AA) on each page. `ops/install-deps.sh` installs Chromium and Node.js,
+//! Every user group's journeys in a real headless browser, the pages' CSP in
+//! force: `ops/browser/provisioning.mjs` drives Debian's Chromium
+//! (Playwright) through a referential admin's and a super-admin's work (a
+//! collectivité inscribed as a browser sends it), an agent's (a request
+//! processed with its justificatif beside it, asked to be completed, the
+//! counter), a new collectivité's first administrator (its settings and legal
+//! pages), a household's (completing its request from the e-mail, paying),
+//! and a requester without an account (followed by the e-mail's link), on
+//! the data of `guichet demo`, reading e-mails from a real SMTP sink, with an
+//! accessibility check (axe-core, WCAG 2 A and AA) on each page. `ops/install-deps.sh` installs Chromium and Node.js,
 //! `ops/test-services.sh` the scenario's npm packages.
 
 use std::fs::File;
