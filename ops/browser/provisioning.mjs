@@ -970,10 +970,12 @@ async function portalScenario(page) {
     expect(recap.includes('Lundi, Vendredi') && recap.includes('Sans porc'), 'le récapitulatif ne montre pas les réponses');
     ok('le récapitulatif montre les réponses');
     await press(page, 'Par courriel');
+    await typeInto(page, 'Message pour la mairie (facultatif)', 'Jade est allergique au kiwi.');
     await press(page, 'Je certifie que les informations données sont exactes, et j’accepte qu’elles soient traitées pour cette demande.');
     await page.getByRole('button', { name: 'Envoyer la demande' }).focus();
     await enter(page);
     expect(/^\/mes-demandes\/\d+\?envoyee$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+    jadeRequest = new URL(page.url()).pathname.split('/').pop();
     const notice = (await page.getByRole('status').textContent()).replace(/\s+/g, ' ').trim();
     expect(notice.includes('Votre demande est envoyée sous le n°'), `message : « ${notice} »`);
     ok(`message : « ${notice} »`);
@@ -981,6 +983,13 @@ async function portalScenario(page) {
     const receipt = page.getByRole('link', { name: 'Télécharger le reçu (PDF)' });
     expect((await receipt.count()) === 1, 'le lien du reçu manque');
     ok('le reçu est proposé au téléchargement');
+    // Cancelling asks first; « Non » keeps it.
+    await follow(page, mainLink(page, 'Annuler la demande…'));
+    expect((await page.getByRole('button', { name: 'Oui, annuler la demande' }).count()) === 1, 'l’annulation demande confirmation');
+    await accessible(page, 'confirmation de l’annulation');
+    await follow(page, mainLink(page, 'Non, garder la demande'));
+    expect((await page.locator('main').textContent()).includes('Déposée'), 'la demande est gardée');
+    ok('« Annuler la demande » demande confirmation ; « Non » la garde');
   });
 
   await step('Portail : paiement de deux factures par la banque de test, au clavier', async () => {
@@ -1045,6 +1054,11 @@ async function portalScenario(page) {
     await page.keyboard.press('Tab');
     await page.keyboard.type(PASSWORD);
     await enter(page);
+    // Jade's request, with the household's message.
+    await open(page, new URL(`/backoffice/demandes/${jadeRequest}`, portal));
+    const message = page.getByRole('heading', { name: 'Message du foyer' });
+    expect((await message.count()) === 1 && (await page.locator('main').textContent()).includes('allergique au kiwi'), 'le message du foyer est sur la page de la demande');
+    ok('le message du foyer est sur la page de sa demande');
     await open(page, new URL('/backoffice/paiements?etat=validated', portal));
     await follow(page, page.getByRole('main').getByRole('table').getByRole('link').first());
     expect((await page.getByRole('main').textContent()).includes('payé par carte'), 'la réponse de la banque est dite');
@@ -1064,18 +1078,8 @@ async function portalScenario(page) {
   if (!MAILDIR) return;
 
   await step('Sans compte : un acte de décès, suivi par le lien du courriel', async () => {
-    await open(page, at('/demarches/death-details'));
-    await follow(page, mainLink(page, 'Faire la demande sans compte'));
+    await startWithoutAccount(page, 'death-details');
     await accessible(page, 'une demande sans compte');
-    await press(page, 'Monsieur');
-    await typeInto(page, 'Nom', 'Girard');
-    await typeInto(page, 'Prénom', 'Hugo');
-    await typeInto(page, 'Adresse électronique', VISITOR);
-    await page.getByLabel(/^Téléphone portable/).fill('06 22 33 44 55');
-    await page.getByLabel(/^Voie/).fill('rue des Lilas');
-    await page.getByLabel(/^Code postal/).fill('13200');
-    await page.getByLabel(/^Commune/).fill('Arles');
-    await follow(page, page.getByRole('button', { name: 'Commencer la demande' }));
     await page.getByLabel('Nom', { exact: true }).fill('Girard');
     await page.getByLabel('Prénoms', { exact: true }).fill('Louis Marcel');
     await page.getByLabel(/^Date du décès/).fill('2026-11-02');
@@ -1092,6 +1096,19 @@ async function portalScenario(page) {
     await page.getByLabel(/^Je certifie que les informations/).check();
     await follow(page, page.getByRole('button', { name: 'Envoyer la demande' }));
     ok('demande d’acte de décès envoyée sans compte');
+    // A birth certificate with filiation: the parents' fields, asked on the
+    // step after the choice, are there (decided by the server).
+    await startWithoutAccount(page, 'birth-details');
+    await page.getByLabel(/^Vous êtes/).selectOption({ label: 'La personne concernée par l’acte' });
+    await page.getByLabel('Extrait avec filiation', { exact: true }).check();
+    await page.getByLabel(/^Nombre d’exemplaires/).fill('1');
+    await page.getByLabel(/^Motif de la demande/).selectOption({ label: 'Passeport' });
+    await follow(page, page.getByRole('button', { name: 'Enregistrer et continuer' }));
+    for (const label of ['Nom du père', 'Prénoms de la mère']) {
+      expect(await page.getByLabel(new RegExp(`^${label}`)).isVisible(), `« ${label} » n’est pas proposé pour un extrait avec filiation`);
+    }
+    await accessible(page, 'acte de naissance avec filiation');
+    ok('extrait avec filiation : les champs des parents sont proposés à l’étape suivante');
     // The visitor closes the browser.
     await page.context().clearCookies();
     const link = await mailedLink(VISITOR, '/suivi/');
@@ -1184,6 +1201,8 @@ async function portalScenario(page) {
 const MAILDIR = process.env.GUICHET_TEST_MAILDIR;
 /** The request the agent opens first, asks the household to complete, and the household completes. */
 let requestNumber;
+/** The id of Jade's canteen registration, sent by the household with a message. */
+let jadeRequest;
 const NEWCOMER = 'ines.lefevre@example.fr';
 const VISITOR = 'hugo.girard@example.fr';
 // A one-pixel PNG.
@@ -1228,6 +1247,23 @@ async function mailedLink(to, marker) {
   const match = mail.match(new RegExp(`https?://[^\\s]*${marker}[A-Za-z0-9_-]+`));
   expect(match, `pas de lien ${marker} dans le courriel`);
   return new URL(match[0]);
+}
+
+/** Starts the téléservice `code` without an account, as Hugo Girard. */
+async function startWithoutAccount(page, code) {
+  // Another visit: the browser keeps no session of the last one.
+  await page.context().clearCookies();
+  await open(page, new URL(`/demarches/${code}`, portal));
+  await follow(page, mainLink(page, 'Faire la demande sans compte'));
+  await press(page, 'Monsieur');
+  await typeInto(page, 'Nom', 'Girard');
+  await typeInto(page, 'Prénom', 'Hugo');
+  await typeInto(page, 'Adresse électronique', VISITOR);
+  await page.getByLabel(/^Téléphone portable/).fill('06 22 33 44 55');
+  await page.getByLabel(/^Voie/).fill('rue des Lilas');
+  await page.getByLabel(/^Code postal/).fill('13200');
+  await page.getByLabel(/^Commune/).fill('Arles');
+  await follow(page, page.getByRole('button', { name: 'Commencer la demande' }));
 }
 
 /** Adds a child, then files a canteen registration for them with a justificatif. */
