@@ -4,7 +4,8 @@
 //! agent's rights as in their pages. Errors are `application/problem+json`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::processing::{self, BatchAction, Desk, FoyerQuery, Query};
+use guichet_core::agents::Desk;
+use guichet_core::casework::{self, BatchAction, FoyerQuery, Query};
 use guichet_core::store::{Store, TenantTx};
 use guichet_core::Error;
 use guichet_web::principal::ApiAgent;
@@ -57,7 +58,7 @@ where
     let me = agent.agent_id;
     let run = move |t: &mut TenantTx<'_>| {
         // An agent out of the back office's groups since the token was made.
-        let desk = processing::desk(t, me).map_err(|e| match e {
+        let desk = guichet_core::agents::desk(t, me).map_err(|e| match e {
             Error::NotFound => {
                 Error::Refused("ce compte n’a plus accès à l’espace des agents".into())
             }
@@ -80,7 +81,7 @@ async fn search(
     let pairs = pairs(&req)?;
     let query = Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let found = with_desk(&store, &agent, false, move |t, d| {
-        processing::search(t, d, &query)
+        casework::search(t, d, &query)
     })
     .await?;
     Ok(HttpResponse::Ok().json(found))
@@ -93,7 +94,7 @@ async fn read(
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
     let record = with_desk(&store, &agent, false, move |t, d| {
-        processing::record(t, d, id)
+        casework::record(t, d, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(record))
@@ -122,8 +123,8 @@ async fn written(
     let base = crate::case::base_url(req);
     let site = agent.tenant.name.clone();
     let record = with_desk(store, agent, true, move |t, d| {
-        processing::apply(t, d, id, None, seen.as_deref(), &what, &base, &site)?;
-        processing::record(t, d, id)
+        casework::apply(t, d, id, None, seen.as_deref(), &what, &base, &site)?;
+        casework::record(t, d, id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(record))
@@ -177,7 +178,7 @@ async fn foyers(
     let pairs = pairs(&req)?;
     let query = FoyerQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let found = with_desk(&store, &agent, false, move |t, d| {
-        processing::search_foyers(t, d, &query)
+        casework::search_foyers(t, d, &query)
     })
     .await?;
     Ok(HttpResponse::Ok().json(found))
@@ -189,9 +190,6 @@ async fn foyer(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
-    let found = with_desk(&store, &agent, false, move |t, d| {
-        processing::foyer(t, d, id)
-    })
-    .await?;
+    let found = with_desk(&store, &agent, false, move |t, d| casework::foyer(t, d, id)).await?;
     Ok(HttpResponse::Ok().json(found))
 }

@@ -7,7 +7,7 @@ use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use guichet_core::appearance::{self, Kind, KindView};
+use guichet_core::collectivite::appearance::{self, Kind, KindView};
 use guichet_core::files::FileStore;
 use guichet_core::store::Store;
 use guichet_core::{tenancy, Error};

@@ -4,7 +4,7 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::processing::{self, Opened};
+use guichet_core::casework::{self, Opened};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
@@ -99,7 +99,7 @@ pub(crate) async fn show(
     // Reading the request takes nothing: no lock, no write.
     let (desk, opened) = tx::read(store, agent, move |t| {
         let desk = desk::open(t, me)?;
-        let opened = processing::open(t, &desk, id)?;
+        let opened = casework::open(t, &desk, id)?;
         Ok::<_, Error>((desk, opened))
     })
     .await
@@ -195,7 +195,10 @@ pub(crate) async fn written(
     pages: web::Data<Renderer>,
     id: i64,
     done: &str,
-    write: impl FnOnce(&mut guichet_core::store::TenantTx<'_>, &processing::Desk) -> Result<(), Error>
+    write: impl FnOnce(
+            &mut guichet_core::store::TenantTx<'_>,
+            &guichet_core::agents::Desk,
+        ) -> Result<(), Error>
         + Send
         + 'static,
 ) -> Result<HttpResponse, AppError> {
@@ -207,7 +210,10 @@ pub(crate) async fn written(
 pub(crate) async fn attempt(
     store: &Store,
     agent: &SignedInAgent,
-    write: impl FnOnce(&mut guichet_core::store::TenantTx<'_>, &processing::Desk) -> Result<(), Error>
+    write: impl FnOnce(
+            &mut guichet_core::store::TenantTx<'_>,
+            &guichet_core::agents::Desk,
+        ) -> Result<(), Error>
         + Send
         + 'static,
 ) -> Result<(), AppError> {
@@ -277,7 +283,7 @@ pub(crate) async fn transition(
     let (base, site) = (base_url(&req), agent.tenant.name.clone());
     let id = *id;
     written(agent, session, store, pages, id, "etat", move |t, d| {
-        processing::act(
+        casework::act(
             t,
             d,
             id,
@@ -312,7 +318,7 @@ pub(crate) async fn note(
     let id = *id;
     let public = form.au_foyer == "oui";
     written(agent, session, store, pages, id, "message", move |t, d| {
-        processing::note(t, d, id, &form.body, public, &base, &site)
+        casework::note(t, d, id, &form.body, public, &base, &site)
     })
     .await
 }
@@ -328,7 +334,7 @@ pub(crate) async fn process(
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
     written(agent, session, store, pages, id, "reprise", move |t, d| {
-        processing::process(t, d, id)
+        casework::process(t, d, id)
     })
     .await
 }
@@ -343,7 +349,7 @@ pub(crate) async fn take_over(
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
     written(agent, session, store, pages, id, "reprise", move |t, d| {
-        processing::take_over(t, d, id)
+        casework::take_over(t, d, id)
     })
     .await
 }
@@ -358,7 +364,7 @@ pub(crate) async fn release(
     let id = *id;
     tx::write(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        processing::release(t, &desk, id)
+        casework::release(t, &desk, id)
     })
     .await
     .map_err(desk::signed_in)?;
@@ -375,7 +381,7 @@ pub(crate) async fn print(
     let site = agent.tenant.name.clone();
     let (number, doc) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        processing::printable(t, &desk, id, &site)
+        casework::printable(t, &desk, id, &site)
     })
     .await
     .map_err(desk::signed_in)?;
@@ -393,7 +399,7 @@ pub(crate) async fn certificate(
     let (me, id) = (agent.agent_id, *id);
     let certificate = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        processing::certificate(t, &desk, id)
+        casework::certificate(t, &desk, id)
     })
     .await
     .map_err(desk::signed_in)?;

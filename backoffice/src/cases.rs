@@ -4,8 +4,8 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::casework::{self, BatchAction, Choices, Found, Pile, Query};
 use guichet_core::domain::requests::{Actor as Who, Quality, RequestState};
-use guichet_core::processing::{self, BatchAction, Choices, Found, Pile, Query};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
@@ -33,7 +33,7 @@ pub(crate) async fn board(
     let id = agent.agent_id;
     let (desk, piles) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, id)?;
-        let piles = processing::board(t, &desk)?;
+        let piles = casework::board(t, &desk)?;
         Ok::<_, Error>((desk, piles))
     })
     .await
@@ -183,10 +183,10 @@ pub(crate) async fn search(
     let q = query.clone();
     let (desk, choices, found, may_batch) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, id)?;
-        let choices = processing::choices(t, &desk)?;
-        let found = processing::search(t, &desk, &q);
+        let choices = casework::choices(t, &desk)?;
+        let found = casework::search(t, &desk, &q);
         let may_batch =
-            !q.teleservice.is_empty() && processing::may_process(t, &desk, &q.teleservice)?;
+            !q.teleservice.is_empty() && casework::may_process(t, &desk, &q.teleservice)?;
         Ok::<_, Error>((desk, choices, found, may_batch))
     })
     .await
@@ -337,7 +337,7 @@ pub(crate) async fn batch(
     for id in ids {
         let (d, w, b, s) = (desk.clone(), what.clone(), base.clone(), site.clone());
         let result = tx::write(&store, &agent, move |t| {
-            processing::batch_one(t, &d, id, teleservice, &w, &b, &s)
+            casework::batch_one(t, &d, id, teleservice, &w, &b, &s)
         })
         .await;
         let number = numbers.get(&id).map(|n| n.to_string()).unwrap_or_default();

@@ -1,12 +1,12 @@
 //! Categories of téléservices and the agents' rights on them, for the
 //! collectivité's administrators: the pages of `guichet_web::categories`,
 //! shared with the provisioning plane, through the same core services
-//! (`provisioning::categories`), audited under the administrator's name.
+//! (`catalogue::categories`), audited under the administrator's name.
 
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use guichet_core::provisioning::categories;
+use guichet_core::catalogue::categories;
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::categories::{self as pages, said};

@@ -4,9 +4,9 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::courriers;
+use guichet_core::courriers::contact::{self, ContactForm, ContactInput, Sent};
 use guichet_core::files::FileStore;
-use guichet_core::processing::contact::{self, ContactForm, ContactInput, Sent};
-use guichet_core::processing::courriers;
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};

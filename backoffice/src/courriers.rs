@@ -5,12 +5,10 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
+use guichet_core::catalogue::teleservices as ts;
+use guichet_core::courriers::{self as admin, CourrierInput, CourrierView, VariableView};
 use guichet_core::domain::courriers::{Letter, Model};
 use guichet_core::files::{FileStore, Limits};
-use guichet_core::processing::courriers::{
-    self as admin, CourrierInput, CourrierView, VariableView,
-};
-use guichet_core::processing::teleservices as ts;
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};

@@ -4,8 +4,8 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use guichet_core::casework::data::{self, Editing};
 use guichet_core::domain::forms::{to_input, FieldError, Input};
-use guichet_core::processing::data::{self, Editing};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
@@ -23,7 +23,7 @@ fn draw(
     agent: &SignedInAgent,
     session: &Session,
     pages: &Renderer,
-    desk: &guichet_core::processing::Desk,
+    desk: &guichet_core::agents::Desk,
     e: &Editing,
     key: &str,
     input: Option<&Input>,
@@ -68,7 +68,7 @@ async fn load(
     agent: &SignedInAgent,
     id: i64,
     key: &str,
-) -> Result<(guichet_core::processing::Desk, Editing), AppError> {
+) -> Result<(guichet_core::agents::Desk, Editing), AppError> {
     let (me, key) = (agent.agent_id, key.to_owned());
     tx::write(store, agent, move |t| {
         let desk = desk::open(t, me)?;

@@ -2,7 +2,7 @@
 //! back office's layout around every page.
 
 use actix_session::Session;
-use guichet_core::processing::{self, Desk};
+use guichet_core::agents::Desk;
 use guichet_core::store::TenantTx;
 use guichet_core::Error;
 use guichet_web::csrf;
@@ -27,7 +27,7 @@ pub(crate) enum Section {
 /// removed, or out of the back office's groups, since sign-in is refused
 /// (see [`signed_in`]).
 pub(crate) fn open(tx: &mut TenantTx<'_>, agent: i64) -> Result<Desk, Error> {
-    processing::desk(tx, agent).map_err(|e| match e {
+    guichet_core::agents::desk(tx, agent).map_err(|e| match e {
         Error::NotFound => Error::Refused(String::new()),
         other => other,
     })
@@ -103,7 +103,7 @@ pub(crate) fn layout(
         .appearance(
             &agent.tenant.appearance,
             "logo-agents",
-            &guichet_core::appearance::for_agents(),
+            &guichet_core::collectivite::appearance::for_agents(),
             "/backoffice/documents",
         )
         .legal()

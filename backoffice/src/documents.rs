@@ -5,8 +5,8 @@
 use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
+use guichet_core::casework::{documents, Review};
 use guichet_core::files::{FileKind, FileRecord, FileStore, Limits};
-use guichet_core::processing::{self, documents, Review};
 use guichet_core::store::Store;
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::principal::SignedInAgent;
@@ -98,7 +98,7 @@ async fn uploaded(
     (field, limits): (&'static str, &'static Limits),
     record: impl FnOnce(
             &mut guichet_core::store::TenantTx<'_>,
-            &processing::Desk,
+            &guichet_core::agents::Desk,
             UploadForm,
         ) -> Result<(), guichet_core::Error>
         + Send

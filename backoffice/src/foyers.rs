@@ -4,8 +4,8 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::casework::{self, FoyerQuery, FoyerView, FoyersFound};
 use guichet_core::domain::household::UserState;
-use guichet_core::processing::{self, FoyerQuery, FoyerView, FoyersFound};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
@@ -95,7 +95,7 @@ pub(crate) async fn search(
     let (desk, found) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, id)?;
         let found = if searched {
-            Some(processing::search_foyers(t, &desk, &q))
+            Some(casework::search_foyers(t, &desk, &q))
         } else {
             None
         };
@@ -153,7 +153,7 @@ pub(crate) async fn page(
     let (me, id) = (agent.agent_id, *id);
     let (desk, view) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        let view = processing::foyer(t, &desk, id)?;
+        let view = casework::foyer(t, &desk, id)?;
         Ok::<_, Error>((desk, view))
     })
     .await
@@ -198,7 +198,7 @@ pub(crate) async fn set_state(
     let (me, id) = (agent.agent_id, *id);
     tx::write(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        processing::set_state(t, &desk, id, &form.to)
+        casework::set_state(t, &desk, id, &form.to)
     })
     .await
     .map_err(desk::signed_in)?;
@@ -229,7 +229,7 @@ pub(crate) async fn set_account(
     };
     tx::write(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        processing::set_enabled(t, &desk, id, enabled)
+        casework::set_enabled(t, &desk, id, enabled)
     })
     .await
     .map_err(desk::signed_in)?;
@@ -240,7 +240,7 @@ pub(crate) async fn set_account(
 // the counter with the forms and checks of the portal, each change in the
 // foyer's history under the agent's name.
 
-use guichet_core::processing::foyers as counter;
+use guichet_core::casework::foyers as counter;
 use guichet_web::forms::{form_page, Pairs};
 use guichet_web::household::{
     address_form, address_values, check_member, is_adult, member_form, member_refusal,

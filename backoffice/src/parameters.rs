@@ -5,7 +5,7 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use guichet_core::processing::parameters::{self as admin, ListView, Removed};
+use guichet_core::catalogue::parameters::{self as admin, ListView, Removed};
 use guichet_core::store::{Store, TenantTx};
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
@@ -15,7 +15,7 @@ use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 use crate::desk::{self, Section as Nav};
-use guichet_core::processing::Desk;
+use guichet_core::agents::Desk;
 
 #[derive(Serialize)]
 struct Page {

@@ -4,9 +4,9 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use guichet_core::agents;
 use guichet_core::auth::password::{self, MIN_LEN};
 use guichet_core::directory::Directory;
-use guichet_core::provisioning::agents;
 use guichet_core::store::Store;
 use guichet_core::tenancy::Tenant;
 use guichet_web::csrf::{self, VerifiedForm};

@@ -8,7 +8,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_core::identity::{Flavor, IdentityError, ProviderConfig};
-use guichet_core::processing;
 use guichet_core::store::repo::agents as agent_rows;
 use guichet_core::store::Store;
 use guichet_core::Error;
@@ -124,7 +123,7 @@ pub(crate) async fn back(
             return Ok::<_, Error>(Err(agents.len()));
         };
         // An agent outside the back office's groups has no desk here.
-        Ok(match processing::desk(t, agent.id) {
+        Ok(match guichet_core::agents::desk(t, agent.id) {
             Ok(_) => Ok((agent.id, agent.uid.clone())),
             Err(Error::NotFound) => Err(0),
             Err(e) => return Err(e),

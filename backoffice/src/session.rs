@@ -5,10 +5,10 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use guichet_core::agents;
 use guichet_core::audit;
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
-use guichet_core::provisioning::agents;
 use guichet_core::store::Store;
 use guichet_web::client::{pace, ClientAddr};
 use guichet_web::csrf::{self, VerifiedForm};

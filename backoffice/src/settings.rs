@@ -3,11 +3,11 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
+use guichet_core::collectivite::legal::{self, LegalPage};
+use guichet_core::collectivite::settings::{self, SettingsInput};
 use guichet_core::domain::legal::Kind;
 use guichet_core::domain::requests::MeansOfContact;
 use guichet_core::foyers::Settings;
-use guichet_core::processing::legal::{self, LegalPage};
-use guichet_core::processing::settings::{self, SettingsInput};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};

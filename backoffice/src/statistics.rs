@@ -5,8 +5,8 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::processing::statistics::{self, Statistics, Table};
-use guichet_core::processing::{self, export, Choices, Query};
+use guichet_core::casework::{self, export, Choices, Query};
+use guichet_core::statistics::{self, Statistics, Table};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::forms::{sealed, Field, Form, Section};
@@ -96,7 +96,7 @@ pub(crate) async fn page(
     let (me, q) = (agent.agent_id, query.clone());
     let (desk, choices, stats) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
-        let choices = processing::choices(t, &desk)?;
+        let choices = casework::choices(t, &desk)?;
         let stats = statistics::statistics(t, &desk, &q);
         Ok::<_, Error>((desk, choices, stats))
     })

@@ -4,8 +4,8 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use guichet_core::processing::teleservices::{self as admin, SeasonInput, TeleserviceView};
-use guichet_core::processing::Desk;
+use guichet_core::agents::Desk;
+use guichet_core::catalogue::teleservices::{self as admin, SeasonInput, TeleserviceView};
 use guichet_core::store::{Store, TenantTx};
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use actix_web::web;
+use guichet_core::agents::principal::{self, Principal};
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
-use guichet_core::provisioning::principal::{self, Principal};
 use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
 use guichet_web::client::ClientAddr;
@@ -112,7 +112,7 @@ pub(crate) fn guard_own_account(
             "Vous ne pouvez pas supprimer votre propre compte. Demandez-le à un autre administrateur du référentiel.".into(),
         )),
         OwnAccount::SetGroups(groups)
-            if !groups.iter().any(|g| g == guichet_core::provisioning::groups::REFERENTIAL_ADMIN) =>
+            if !groups.iter().any(|g| g == guichet_core::agents::groups::REFERENTIAL_ADMIN) =>
         {
             Err(AppError::Conflict(
                 "Vous ne pouvez pas vous retirer vous-même du groupe des administrateurs du référentiel. Demandez-le à un autre administrateur du référentiel.".into(),

@@ -2,7 +2,7 @@
 //! anyone on its portal.
 
 use actix_web::{web, HttpResponse};
-use guichet_core::appearance::{self, Kind};
+use guichet_core::collectivite::appearance::{self, Kind};
 use guichet_core::files::FileStore;
 use guichet_core::store::Store;
 use guichet_web::tenant::CurrentTenant;

@@ -4,7 +4,7 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::processing::legal::{self, LegalPage};
+use guichet_core::collectivite::legal::{self, LegalPage};
 use guichet_core::store::Store;
 use guichet_domain::legal::Kind;
 use guichet_web::legal::Hosting;

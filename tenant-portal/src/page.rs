@@ -85,7 +85,7 @@ pub(crate) fn layout(
         .appearance(
             &tenant.appearance,
             "logo-portail",
-            &guichet_core::appearance::for_households(),
+            &guichet_core::collectivite::appearance::for_households(),
             "/documents",
         )
         .legal()

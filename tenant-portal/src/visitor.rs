@@ -177,7 +177,7 @@ pub(crate) async fn resume(
     }
 }
 
-// Following a request filed without an account (`guichet_core::follow`).
+// Following a request filed without an account (`guichet_core::requests::follow`).
 
 fn follow_expired(
     pages: &Renderer,
@@ -207,7 +207,11 @@ pub(crate) async fn follow_page(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t = token.clone();
-    if !tx::read(&store, &tenant, move |x| guichet_core::follow::works(x, &t)).await? {
+    if !tx::read(&store, &tenant, move |x| {
+        guichet_core::requests::follow::works(x, &t)
+    })
+    .await?
+    {
         return follow_expired(&pages, &tenant, &session);
     }
     let layout = layout(&tenant, "Suivre votre demande", Nav::None, None, &session)?;
@@ -236,7 +240,7 @@ pub(crate) async fn follow_open(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     match tx::write(&store, &tenant, move |t| {
-        guichet_core::follow::open(t, &token)
+        guichet_core::requests::follow::open(t, &token)
     })
     .await
     {
@@ -336,7 +340,7 @@ pub(crate) async fn renew(
         let (base, site) = (tenant.base_url().to_owned(), tenant.name.clone());
         let to = email.clone();
         tx::write(&store, &tenant, move |t| {
-            guichet_core::follow::send_again(t, number, &to, &base, &site)
+            guichet_core::requests::follow::send_again(t, number, &to, &base, &site)
         })
         .await?;
     }

@@ -71,11 +71,7 @@ impl Platform {
             .platform_read(|c| guichet_core::tenancy::find_by_slug(c, slug))
             .unwrap()
             .unwrap();
-        store
-            .read(tenant.id, |tx| {
-                guichet_core::provisioning::agents::count(tx)
-            })
-            .unwrap()
+        store.read(tenant.id, guichet_core::agents::count).unwrap()
     }
 
     /// Agents of a collectivité in the LDAP server (none without one).

@@ -4,15 +4,17 @@
 use std::io::BufRead;
 
 use actix_web::{web, HttpServer};
+use guichet_core::agents::principal;
+use guichet_core::agents::sync;
 use guichet_core::audit;
 use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::config::Config;
+use guichet_core::directory::change::ProvisioningError;
 use guichet_core::directory::Directory;
 use guichet_core::files::FileStore;
 use guichet_core::jobs::{self, Job, JobError, Runner};
 use guichet_core::mail::smtp::SmtpSender;
 use guichet_core::mail::worker;
-use guichet_core::provisioning::{principal, sync, ProvisioningError};
 use guichet_core::store::{Backend, Store, StoreError};
 use guichet_core::tenancy;
 use guichet_web::session;

@@ -1,10 +1,12 @@
 //! The demo collectivité's content: enough to click through every page.
 
+use guichet_core::agents::groups;
+use guichet_core::agents::{self, AgentInput};
+use guichet_core::catalogue::categories;
+use guichet_core::collectivite::authorities::{self, AuthorityInput};
+use guichet_core::directory::change::ProvisioningError;
 use guichet_core::directory::{Directory, FacilityKind};
-use guichet_core::provisioning::agents::{self, AgentInput};
-use guichet_core::provisioning::authorities::{self, AuthorityInput};
-use guichet_core::provisioning::facilities::{self, FacilityInput};
-use guichet_core::provisioning::{categories, groups, ProvisioningError};
+use guichet_core::facilities::{self, FacilityInput};
 use guichet_core::store::Store;
 use guichet_core::tenancy::Tenant;
 
@@ -65,7 +67,7 @@ pub fn populate(store: &Store, directory: &Directory, port: u16) -> Result<(), P
                 last_name: last.into(),
                 email: format!(
                     "{}@demo.localhost.fr",
-                    guichet_core::provisioning::uid::base(first, last)
+                    guichet_core::agents::uid::base(first, last)
                 ),
                 profile: Some(profile.into()),
                 groups: vec![group.into()],
@@ -142,9 +144,9 @@ pub fn populate_portal(
     port: u16,
 ) -> Result<Option<(i64, i64)>, guichet_core::Error> {
     use chrono::Duration;
+    use guichet_core::catalogue::offer;
     use guichet_core::foyers::{self, Actor, NewAccount, Opened, Person, Settings};
     use guichet_core::requests::{self, Sending};
-    use guichet_core::teleservices;
     use guichet_domain::forms::{self, Input};
     use guichet_domain::household::{Address, Parenthood, Sex, Title};
     use guichet_domain::requests::{Actor as Who, RequestState, SeasonDates};
@@ -191,9 +193,9 @@ pub fn populate_portal(
             .iter()
             .filter(|f| forms::latest(&f.code).is_some_and(|l| l.version == f.version));
         for form in latest {
-            teleservices::set_online(tx, &form.code, true)?;
+            offer::set_online(tx, &form.code, true)?;
             if form.seasonal {
-                teleservices::add_season(
+                offer::add_season(
                     tx,
                     &form.code,
                     &format!("Année {year}-{}", year + 1),
@@ -212,7 +214,7 @@ pub fn populate_portal(
             .ok_or(guichet_core::Error::NotFound)?;
         let body = "{{RR_GREETING}},\n\nVotre demande n° **{{RQ_ID}}** d’inscription de {{SU_FNAME}} à la restauration scolaire est bien enregistrée :\n- jours de repas : {{RQ_DATA_CANTEEN_DAYS}}\n- régime : {{RQ_DATA_FOOD_DIET}}\n\n{{RQ_OBSERV}}\n\nPour toute question :\n- à l’accueil de la mairie\n- par courriel, {{RQ_CAT_EMAIL}}\n\n{{LAST_AGENT_NAME}}";
         let answers: Vec<String> =
-            guichet_core::processing::courriers::variables("school-canteen-registration")
+            guichet_core::courriers::variables("school-canteen-registration")
                 .into_iter()
                 .map(|v| v.name)
                 .collect();

@@ -8,9 +8,10 @@
 
 use std::collections::HashMap;
 
-use guichet_core::provisioning::categories::{self, Category};
-use guichet_core::provisioning::rights::{Access, Profile};
-use guichet_core::provisioning::{agents, groups};
+use guichet_core::agents;
+use guichet_core::agents::groups;
+use guichet_core::agents::rights::{Access, Profile};
+use guichet_core::catalogue::categories::{self, Category};
 use guichet_core::store::{StoreError, TenantTx};
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! Who hosts the platform, as its operator configured it
 //! (`GUICHET_HOSTING`): said in every collectivité's default legal notice.
 
-use guichet_core::processing::legal::Context;
+use guichet_core::collectivite::legal::Context;
 
 #[derive(Debug, Clone, Default)]
 pub struct Hosting(pub Option<String>);

@@ -24,7 +24,7 @@ fn fill(value: &mut serde_json::Value) {
             }
             if let Some(Value::String(name)) = map.remove("x-guichet-enum") {
                 if name == "teleservice-codes" {
-                    let codes = guichet_core::provisioning::catalogue::TELESERVICES
+                    let codes = guichet_core::catalogue::TELESERVICES
                         .iter()
                         .map(|(code, _)| Value::String((*code).to_owned()))
                         .collect();

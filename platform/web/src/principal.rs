@@ -120,11 +120,9 @@ impl FromRequest for ApiAgent {
             };
             let store = store.into_inner();
             let found = super::blocking(move || {
-                Ok(
-                    guichet_core::provisioning::principal::authenticate_agent_token(
-                        &store, &token,
-                    )?,
-                )
+                Ok(guichet_core::agents::principal::authenticate_agent_token(
+                    &store, &token,
+                )?)
             })
             .await?;
             match found {

@@ -1,9 +1,9 @@
 //! `/api/v1/local-authorities/{slug}/agents`: the collectivité's agents.
 
 use actix_web::{web, HttpResponse};
+use guichet_core::agents::groups;
+use guichet_core::agents::{self, AgentInput};
 use guichet_core::directory::Directory;
-use guichet_core::provisioning::agents::{self, AgentInput};
-use guichet_core::provisioning::groups;
 use guichet_core::store::Store;
 use guichet_web::{blocking, AppError};
 

@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use guichet_core::audit;
+use guichet_core::collectivite::authorities::{self, AuthorityInput, AuthorityPatch};
 use guichet_core::directory::Directory;
-use guichet_core::provisioning::authorities::{self, AuthorityInput, AuthorityPatch};
 use guichet_core::store::Store;
 use guichet_core::tenancy;
 use guichet_web::{blocking, AppError};
@@ -35,7 +35,7 @@ pub(crate) async fn list(
 struct CreatedAuthority {
     #[serde(flatten)]
     local_authority: authorities::AuthorityView,
-    admin: guichet_core::provisioning::agents::Created,
+    admin: guichet_core::agents::Created,
 }
 
 pub(crate) async fn create(

@@ -1,8 +1,8 @@
 //! `/api/v1/local-authorities/{slug}/categories` and the téléservices.
 
 use actix_web::{web, HttpResponse};
-use guichet_core::provisioning::categories::{self, Category, Grant};
-use guichet_core::provisioning::ProvisioningError;
+use guichet_core::catalogue::categories::{self, Category, Grant};
+use guichet_core::directory::change::ProvisioningError;
 use guichet_core::store::Store;
 use guichet_web::AppError;
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use guichet_core::directory::{Directory, FacilityKind};
-use guichet_core::provisioning::facilities::{self, FacilityInput};
+use guichet_core::facilities::{self, FacilityInput};
 use guichet_core::store::Store;
 use guichet_web::{blocking, AppError};
 

@@ -15,10 +15,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use base64::Engine;
+use guichet_core::agents::principal::{self, Principal};
 use guichet_core::auth::throttle::Throttle;
+use guichet_core::directory::change::ProvisioningError;
 use guichet_core::directory::Directory;
-use guichet_core::provisioning::principal::{self, Principal};
-use guichet_core::provisioning::ProvisioningError;
 use guichet_core::store::{Store, TenantTx};
 use guichet_web::client::ClientAddr;
 

@@ -3,10 +3,10 @@
 use crate::auth::Reach;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::provisioning::agents::{self, Agent, AgentInput};
-use guichet_core::provisioning::groups;
-use guichet_core::provisioning::principal::Principal;
-use guichet_core::provisioning::rights::Profile;
+use guichet_core::agents::groups;
+use guichet_core::agents::principal::Principal;
+use guichet_core::agents::rights::Profile;
+use guichet_core::agents::{self, Agent, AgentInput};
 use guichet_core::tenancy::Tenant;
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::{blocking, AppError, Layout};

@@ -3,9 +3,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::provisioning::agents::{self, AgentInput};
-use guichet_core::provisioning::authorities::{self, AuthorityInput, AuthorityPatch};
-use guichet_core::provisioning::principal::Principal;
+use guichet_core::agents::principal::Principal;
+use guichet_core::agents::{self, AgentInput};
+use guichet_core::collectivite::authorities::{self, AuthorityInput, AuthorityPatch};
 use guichet_core::tenancy::{self, Tenant, TenantState};
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::{blocking, AppError, Layout};
@@ -414,7 +414,7 @@ pub(crate) async fn sign_in_options(
     let tenant = ctx.tenant(&slug).await?;
     let (actor, on) = (ctx.who.actor(), form.proconnect == "oui");
     guichet_web::tx::write(&ctx.store, &tenant, move |tx| {
-        guichet_core::provisioning::sign_in::set_proconnect(tx, &actor, on)
+        guichet_core::agents::sign_in::set_proconnect(tx, &actor, on)
     })
     .await?;
     ctx.flash(if on {

@@ -4,8 +4,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::provisioning::categories;
-use guichet_core::provisioning::ProvisioningError;
+use guichet_core::catalogue::categories;
+use guichet_core::directory::change::ProvisioningError;
 use guichet_core::store::TenantTx;
 use guichet_core::tenancy::Tenant;
 use guichet_web::categories::{self as pages, said};

@@ -5,7 +5,7 @@ use crate::auth::Reach;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::directory::FacilityKind;
-use guichet_core::provisioning::facilities::{self, Facility, FacilityInput};
+use guichet_core::facilities::{self, Facility, FacilityInput};
 use guichet_core::tenancy::Tenant;
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::{blocking, AppError, Layout};

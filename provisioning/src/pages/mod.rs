@@ -29,9 +29,9 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use guichet_core::agents::groups;
+use guichet_core::agents::principal::Principal;
 use guichet_core::directory::Directory;
-use guichet_core::provisioning::groups;
-use guichet_core::provisioning::principal::Principal;
 use guichet_core::store::{Store, StoreError, TenantTx};
 use guichet_core::tenancy::Tenant;
 pub(crate) use guichet_web::sentence;
@@ -125,7 +125,7 @@ impl Ctx {
             let uid = uid.clone();
             let still = self
                 .read(&tenant, move |tx| {
-                    Ok(guichet_core::provisioning::agents::get(tx, &uid)?
+                    Ok(guichet_core::agents::get(tx, &uid)?
                         .is_some_and(|a| a.groups.iter().any(|g| g == groups::REFERENTIAL_ADMIN)))
                 })
                 .await?;

@@ -4,10 +4,10 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use guichet_core::agents::principal::Principal;
 use guichet_core::audit;
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::directory::Directory;
-use guichet_core::provisioning::principal::Principal;
 use guichet_core::store::Store;
 use guichet_web::client::ClientAddr;
 use guichet_web::csrf::{self, VerifiedForm};

@@ -14,11 +14,12 @@
 
 use std::time::Instant;
 
+use guichet_core::catalogue::offer;
 use guichet_core::foyers::{self, Foyer, NewAccount, Opened, Person, Settings};
 use guichet_core::requests::{self, Sending};
 use guichet_core::store::repo::requests as rows;
 use guichet_core::store::{DatabaseUrl, Store, TenantTx};
-use guichet_core::{mail::outbox, teleservices, Error};
+use guichet_core::{mail::outbox, Error};
 use guichet_domain::forms::Input;
 use guichet_domain::household::{Address, Parenthood, Sex, Title};
 use guichet_domain::requests::SeasonDates;
@@ -41,12 +42,9 @@ fn input(pairs: &[(&str, &str)]) -> Input {
 fn offer_online(tx: &mut TenantTx<'_>) -> Result<(), Error> {
     let today = guichet_domain::time::today();
     // A bare collectivité: its catalogue of téléservices first, as provisioning does.
-    guichet_core::store::repo::teleservices::seed(
-        tx,
-        guichet_core::provisioning::catalogue::TELESERVICES,
-    )?;
-    teleservices::set_online(tx, CODE, true)?;
-    teleservices::add_season(
+    guichet_core::store::repo::teleservices::seed(tx, guichet_core::catalogue::TELESERVICES)?;
+    offer::set_online(tx, CODE, true)?;
+    offer::add_season(
         tx,
         CODE,
         "Été",

@@ -19,9 +19,10 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use guichet_core::processing::{self, Desk, Query};
-use guichet_core::provisioning::categories;
-use guichet_core::provisioning::rights::{AgentRights, Profile};
+use guichet_core::agents::rights::{AgentRights, Profile};
+use guichet_core::agents::Desk;
+use guichet_core::casework::{self, Query};
+use guichet_core::catalogue::categories;
 use guichet_core::store::repo::offer;
 use guichet_core::store::{DatabaseUrl, DbConnection, Store, TenantTx};
 use guichet_core::tenancy::{self, Tenant};
@@ -191,7 +192,7 @@ fn generate(store: &Store, tenants: usize, each: usize) {
             .write(tenant.id, |tx| {
                 guichet_core::store::repo::teleservices::seed(
                     tx,
-                    guichet_core::provisioning::catalogue::TELESERVICES,
+                    guichet_core::catalogue::TELESERVICES,
                 )?;
                 let teleservices = offer::teleservices(tx)?;
                 let mut made = Vec::new();
@@ -461,7 +462,7 @@ fn run(store: &Store, searches: usize) {
         };
         let start = Instant::now();
         let result = store
-            .read(t.id, |tx| processing::search(tx, &desk, &query))
+            .read(t.id, |tx| casework::search(tx, &desk, &query))
             .expect("search");
         ours.push(start.elapsed().as_secs_f64() * 1000.0);
         found += result.count;

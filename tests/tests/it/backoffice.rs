@@ -8,9 +8,10 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use chrono::{Duration, Utc};
-use guichet_core::processing::{self, Query};
-use guichet_core::provisioning::agents::{self, AgentInput};
-use guichet_core::provisioning::{categories, groups};
+use guichet_core::agents::groups;
+use guichet_core::agents::{self, AgentInput};
+use guichet_core::casework::{self, Query};
+use guichet_core::catalogue::categories;
 use guichet_core::store::repo::requests as request_rows;
 use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
@@ -49,7 +50,7 @@ pub fn agent(p: &Platform, t: &Tenant, first: &str, last: &str, right: &str) -> 
         .join()
         .unwrap()
     });
-    let uid = guichet_core::provisioning::uid::base(first, last);
+    let uid = guichet_core::agents::uid::base(first, last);
     let u = uid.clone();
     let right = right.to_owned();
     p.store
@@ -275,14 +276,14 @@ async fn search_pages_follow_one_another_without_gap_or_repeat() {
             .store
             .read(arles.id, |tx| {
                 let id = agents::get(tx, &lea)?.unwrap().id;
-                processing::desk(tx, id)
+                guichet_core::agents::desk(tx, id)
             })
             .unwrap();
         let mut query = Query::default();
         loop {
             let found = p
                 .store
-                .read(arles.id, |tx| processing::search(tx, &desk, &query))
+                .read(arles.id, |tx| casework::search(tx, &desk, &query))
                 .unwrap();
             assert_eq!(found.count, 121);
             seen.extend(found.cases.iter().map(|c| c.id));

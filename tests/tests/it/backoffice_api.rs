@@ -5,7 +5,7 @@
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::test;
-use guichet_core::provisioning::principal;
+use guichet_core::agents::principal;
 use guichet_server::app::public_app;
 use guichet_tests::api::{call_at, Auth};
 use guichet_tests::client::Browser;

@@ -6,9 +6,9 @@
 use actix_web::http::StatusCode;
 use actix_web::test;
 use chrono::{Duration, Utc};
+use guichet_core::agents::groups;
+use guichet_core::agents::{self, AgentInput};
 use guichet_core::foyers;
-use guichet_core::provisioning::agents::{self, AgentInput};
-use guichet_core::provisioning::groups;
 use guichet_core::store::repo::{agents as agent_rows, requests as request_rows};
 use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
@@ -192,7 +192,7 @@ async fn administrators_set_the_lock_delay_and_the_default_delays() {
 #[actix_web::test]
 async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level() {
     use crate::backoffice::mails_to;
-    use guichet_core::processing::alerts;
+    use guichet_core::casework::alerts;
     for backend in BACKENDS {
         let (p, arles, nimes) = setup(backend).await;
         let _lea = agent(&p, &arles, "Léa", "Bernard", "write");
@@ -628,7 +628,7 @@ async fn the_portal_takes_a_style_sheet_that_loads_nothing_from_elsewhere() {
 
 #[actix_web::test]
 async fn administrators_manage_categories_and_rights_in_the_back_office() {
-    use guichet_core::provisioning::categories;
+    use guichet_core::catalogue::categories;
     const LIST: &str = "/backoffice/categories";
     for backend in BACKENDS {
         let (p, arles, nimes) = setup(backend).await;

@@ -8,7 +8,7 @@ use std::io::Read;
 
 use actix_web::http::StatusCode;
 use actix_web::test;
-use guichet_core::processing::{self, export, Query};
+use guichet_core::casework::{export, Query};
 use guichet_server::app::public_app;
 use guichet_tests::client::Browser;
 use guichet_tests::BACKENDS;
@@ -226,8 +226,8 @@ async fn statistics_and_exports_count_what_the_agent_manages() {
         let numbers: Vec<i64> = p
             .store
             .read(arles.id, move |tx| {
-                let agent = guichet_core::provisioning::agents::get(tx, &uid)?.unwrap();
-                let desk = processing::desk(tx, agent.id)?;
+                let agent = guichet_core::agents::get(tx, &uid)?.unwrap();
+                let desk = guichet_core::agents::desk(tx, agent.id)?;
                 let plan = export::plan(tx, &desk, &Query::default())?.in_pages_of(2);
                 let mut all = Vec::new();
                 let mut after = None;

@@ -431,7 +431,7 @@ async fn every_backoffice_api_route_refuses_a_token_of_another_collectivite() {
     for backend in BACKENDS {
         let (p, ids, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
-        let token = guichet_core::provisioning::principal::issue_token(
+        let token = guichet_core::agents::principal::issue_token(
             &p.store,
             &format!("{}@nimes", ids.agent),
             1,

@@ -232,7 +232,7 @@ per_backend! {
         let uid = lea.clone();
         p.store
             .write(arles.id, move |tx| {
-                use guichet_core::provisioning::categories;
+                use guichet_core::catalogue::categories;
                 let c = categories::create(tx, "test", "État civil", "")?;
                 categories::set_teleservice_category(tx, "test", "birth-details", Some(c.id))?;
                 categories::set_right(tx, "test", c.id, &uid, "write")
@@ -394,7 +394,7 @@ per_backend! {
         assert!(text.contains("Message du foyer") && text.contains("allergique aux arachides"), "{text}");
         let csv = String::from_utf8(a.get_bytes(&app, "/backoffice/exports/demandes.csv").await).unwrap();
         assert!(csv.contains("Message du foyer") && csv.contains(message), "{csv}");
-        let token = guichet_core::provisioning::principal::issue_token(&p.store, &format!("{lea}@arles"), 1, "test").unwrap();
+        let token = guichet_core::agents::principal::issue_token(&p.store, &format!("{lea}@arles"), 1, "test").unwrap();
         let req = test::TestRequest::get()
             .uri(&format!("/api/v1/requests/{id}"))
             .insert_header(("host", "arles.localhost:8080"))
@@ -551,10 +551,10 @@ per_backend! {
             .unwrap();
         p.store
             .write(arles.id, |tx| {
-                guichet_core::appearance::replace(
+                guichet_core::collectivite::appearance::replace(
                     tx,
                     "test",
-                    guichet_core::appearance::Kind::ServiceRules,
+                    guichet_core::collectivite::appearance::Kind::ServiceRules,
                     &stored,
                     "reglement.pdf",
                 )

@@ -1053,7 +1053,7 @@ async fn administrators_follow_payments_in_the_back_office() {
         // The canteen's category collected by this régie: its fee follows it.
         let enfance = p
             .store
-            .read(arles.id, guichet_core::provisioning::categories::list)
+            .read(arles.id, guichet_core::catalogue::categories::list)
             .unwrap()
             .into_iter()
             .find(|c| c.name == "Enfance")

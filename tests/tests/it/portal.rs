@@ -8,9 +8,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test;
+use guichet_core::catalogue::offer;
 use guichet_core::mail::outbox;
 use guichet_core::store::repo::requests as request_rows;
-use guichet_core::teleservices;
 use guichet_core::tenancy::{self, Tenant};
 use guichet_domain::requests::SeasonDates;
 use guichet_server::app::{provisioning_app, public_app};
@@ -61,9 +61,9 @@ pub async fn setup_with(backend: Backend, dir: Dir) -> (Platform, Tenant, Tenant
                     "bulky-waste-collection",
                     "birth-details",
                 ] {
-                    teleservices::set_online(tx, code, true)?;
+                    offer::set_online(tx, code, true)?;
                 }
-                teleservices::add_season(
+                offer::add_season(
                     tx,
                     "school-canteen-registration",
                     "Année scolaire",
@@ -1235,10 +1235,10 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
             // A bare collectivité: its catalogue of téléservices first, as provisioning does.
             guichet_core::store::repo::teleservices::seed(
                 tx,
-                guichet_core::provisioning::catalogue::TELESERVICES,
+                guichet_core::catalogue::TELESERVICES,
             )?;
-            teleservices::set_online(tx, CODE, true)?;
-            teleservices::add_season(
+            offer::set_online(tx, CODE, true)?;
+            offer::add_season(
                 tx,
                 CODE,
                 "Été",
@@ -1426,7 +1426,7 @@ async fn seasons_open_and_close_registrations() {
     let e = p
         .store
         .write(arles.id, |tx| {
-            teleservices::add_season(tx, "school-canteen-registration", "Autre", season(20, 40))
+            offer::add_season(tx, "school-canteen-registration", "Autre", season(20, 40))
         })
         .unwrap_err();
     assert!(e.to_string().contains("données invalides"), "{e}");
@@ -1434,11 +1434,11 @@ async fn seasons_open_and_close_registrations() {
     assert!(p
         .store
         .write(arles.id, |tx| {
-            teleservices::add_season(tx, "school-canteen-registration", "Autre", season(31, 60))
+            offer::add_season(tx, "school-canteen-registration", "Autre", season(31, 60))
         })
         .is_err());
     let ok = p.store.write(arles.id, |tx| {
-        teleservices::add_season(
+        offer::add_season(
             tx,
             "school-canteen-registration",
             "Suivante",
@@ -1453,7 +1453,7 @@ async fn seasons_open_and_close_registrations() {
     // A season's dates in the wrong order, a name taken.
     assert!(p
         .store
-        .write(arles.id, |tx| teleservices::add_season(
+        .write(arles.id, |tx| offer::add_season(
             tx,
             "school-canteen-registration",
             "Envers",
@@ -1462,7 +1462,7 @@ async fn seasons_open_and_close_registrations() {
         .is_err());
     assert!(p
         .store
-        .write(arles.id, |tx| teleservices::add_season(
+        .write(arles.id, |tx| offer::add_season(
             tx,
             "school-canteen-registration",
             "Suivante",
@@ -1472,7 +1472,7 @@ async fn seasons_open_and_close_registrations() {
     // Not seasonal: no season.
     assert!(p
         .store
-        .write(arles.id, |tx| teleservices::add_season(
+        .write(arles.id, |tx| offer::add_season(
             tx,
             "bulky-waste-collection",
             "Été",
@@ -1528,8 +1528,9 @@ async fn seasons_open_and_close_registrations() {
 /// are told of each new request, and only they.
 #[actix_web::test]
 async fn agents_of_the_category_are_told_of_a_new_request() {
-    use guichet_core::provisioning::agents::{self, AgentInput};
-    use guichet_core::provisioning::{categories, groups};
+    use guichet_core::agents::groups;
+    use guichet_core::agents::{self, AgentInput};
+    use guichet_core::catalogue::categories;
     let (p, arles, _) = setup(Backend::Sqlite).await;
     let directory = guichet_core::directory::Directory::from_config(None);
     for (first, last, right) in [("Léa", "Bernard", "write"), ("Hugo", "Petit", "none")] {
@@ -1550,7 +1551,7 @@ async fn agents_of_the_category_are_told_of_a_new_request() {
             },
         )
         .unwrap();
-        let uid = guichet_core::provisioning::uid::base(first, last);
+        let uid = guichet_core::agents::uid::base(first, last);
         p.store
             .write(arles.id, |tx| {
                 let c = match categories::list(tx)?.into_iter().next() {

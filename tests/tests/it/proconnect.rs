@@ -47,7 +47,7 @@ async fn agents_sign_in_with_proconnect_once_their_collectivite_opens_it() {
         );
         p.store
             .write(arles.id, |tx| {
-                guichet_core::provisioning::sign_in::set_proconnect(tx, "test", true)
+                guichet_core::agents::sign_in::set_proconnect(tx, "test", true)
             })
             .unwrap();
         let page = b.get(&app, "/backoffice/connexion").await;

@@ -84,7 +84,7 @@ async fn a_collectivite_is_created_with_its_branch_groups_and_first_admin() {
         .await;
         assert_eq!(
             services.as_array().unwrap().len(),
-            guichet_core::provisioning::catalogue::TELESERVICES.len()
+            guichet_core::catalogue::TELESERVICES.len()
         );
         // Outside any category, no category id at all (never a null one,
         // which a client following the document would put in a path).
@@ -302,7 +302,7 @@ async fn agents_live_in_the_directory_and_the_database_alike() {
                 .platform_read(|c| guichet_core::tenancy::find_by_slug(c, "arles"))
                 .unwrap()
                 .unwrap();
-            let ok = guichet_core::provisioning::agents::check_password(
+            let ok = guichet_core::agents::check_password(
                 &p.store,
                 &guichet_core::directory::Directory::Builtin,
                 &tenant,
@@ -853,7 +853,7 @@ async fn categories_group_teleservices_and_carry_rights() {
             .platform_read(|c| guichet_core::tenancy::find_by_slug(c, "arles"))
             .unwrap()
             .unwrap();
-        use guichet_core::provisioning::rights::{permit, Action};
+        use guichet_core::agents::rights::{permit, Action};
         // The rule answers with a permit (for the services that act), or no.
         let may_do = |action, code: &str| {
             p.store
@@ -1014,8 +1014,7 @@ async fn bearer_tokens_and_the_openapi_document() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let token =
-        guichet_core::provisioning::principal::issue_token(&p.store, "root", 90, "test").unwrap();
+    let token = guichet_core::agents::principal::issue_token(&p.store, "root", 90, "test").unwrap();
     let (status, _) = call(
         &app,
         GET,
@@ -1035,8 +1034,7 @@ async fn bearer_tokens_and_the_openapi_document() {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(
-        guichet_core::provisioning::principal::issue_token(&p.store, "personne", 90, "test")
-            .is_err()
+        guichet_core::agents::principal::issue_token(&p.store, "personne", 90, "test").is_err()
     );
 
     let (status, doc) = call(&app, GET, "/api/openapi.json", &Auth::None, None).await;
@@ -1206,9 +1204,7 @@ async fn a_new_set_password_link_replaces_the_old_one() {
         };
         let works = |t: &str| {
             p.store
-                .read(tenant.id, |tx| {
-                    guichet_core::provisioning::agents::agent_for_link(tx, t)
-                })
+                .read(tenant.id, |tx| guichet_core::agents::agent_for_link(tx, t))
                 .unwrap()
                 .is_some()
         };

@@ -352,8 +352,7 @@ fn admin_token_is_printed_once_and_refused_for_unknown_logins() {
     );
     let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     assert!(token.starts_with("gch_") && token.len() > 40);
-    let principal =
-        guichet_core::provisioning::principal::authenticate_token(&p.store, &token).unwrap();
+    let principal = guichet_core::agents::principal::authenticate_token(&p.store, &token).unwrap();
     assert!(principal.is_some_and(|p| p.is_super_admin()));
     let out = run(&p, &["admin", "token", "--login", "root", "--revoke"]);
     assert!(out.status.success());
@@ -361,8 +360,7 @@ fn admin_token_is_printed_once_and_refused_for_unknown_logins() {
         String::from_utf8_lossy(&out.stdout),
         "1 jeton(s) révoqué(s) pour « root ».\n"
     );
-    let principal =
-        guichet_core::provisioning::principal::authenticate_token(&p.store, &token).unwrap();
+    let principal = guichet_core::agents::principal::authenticate_token(&p.store, &token).unwrap();
     assert!(principal.is_none(), "a revoked token opens nothing");
     let out = run(&p, &["admin", "token", "--login", "personne"]);
     assert!(!out.status.success());
@@ -424,7 +422,7 @@ async fn uids_taken_outside_guichet_or_by_concurrent_writers_are_skipped() {
                 .map(|_| {
                     s.spawn(|| {
                         let dir = guichet_core::directory::Directory::from_config(Some(&l.config()));
-                        guichet_core::provisioning::agents::create(
+                        guichet_core::agents::create(
                             &p.store,
                             &dir,
                             &tenant,
@@ -462,7 +460,7 @@ async fn uids_taken_outside_guichet_or_by_concurrent_writers_are_skipped() {
 fn authority_input(
     slug: &str,
     password: Option<&str>,
-) -> guichet_core::provisioning::authorities::AuthorityInput {
+) -> guichet_core::collectivite::authorities::AuthorityInput {
     let mut value = new_authority(slug, "Ville d’Arles");
     match password {
         Some(p) => value["admin"]["password"] = json!(p),
@@ -475,7 +473,9 @@ fn authority_input(
 
 #[core::prelude::v1::test]
 fn a_mailed_link_sets_the_password_in_the_directory() {
-    use guichet_core::provisioning::{agents, authorities, ProvisioningError};
+    use guichet_core::agents;
+    use guichet_core::collectivite::authorities;
+    use guichet_core::directory::change::ProvisioningError;
     for backend in BACKENDS {
         let p = Platform::new(backend, Dir::Ldap);
         let l = p.ldap();
@@ -541,7 +541,8 @@ fn a_mailed_link_sets_the_password_in_the_directory() {
 
 #[core::prelude::v1::test]
 fn a_branch_left_in_the_directory_refuses_the_collectivite_and_writes_nothing() {
-    use guichet_core::provisioning::{authorities, ProvisioningError};
+    use guichet_core::collectivite::authorities;
+    use guichet_core::directory::change::ProvisioningError;
     for backend in BACKENDS {
         let p = Platform::new(backend, Dir::Ldap);
         let l = p.ldap();
@@ -579,8 +580,8 @@ fn a_branch_left_in_the_directory_refuses_the_collectivite_and_writes_nothing() 
 /// Guichet writes a `{SSHA}` hash itself; the password binds all the same.
 #[core::prelude::v1::test]
 fn the_ssha_fallback_writes_the_hash_itself() {
+    use guichet_core::collectivite::authorities;
     use guichet_core::config::PasswordScheme;
-    use guichet_core::provisioning::authorities;
     let p = Platform::new(Backend::Sqlite, Dir::Ldap);
     let l = p.ldap();
     let mut config = l.config();
@@ -608,8 +609,8 @@ fn the_ssha_fallback_writes_the_hash_itself() {
 /// database lock as on SQLite).
 #[core::prelude::v1::test]
 fn concurrent_changes_of_one_agent_leave_the_directory_right() {
-    use guichet_core::provisioning::agents::{self, AgentInput};
-    use guichet_core::provisioning::authorities;
+    use guichet_core::agents::{self, AgentInput};
+    use guichet_core::collectivite::authorities;
     let p = Platform::new(Backend::Postgres, Dir::Ldap);
     let l = p.ldap();
     let dir = std::sync::Arc::new(guichet_core::directory::Directory::from_config(Some(
@@ -671,8 +672,9 @@ fn concurrent_changes_of_one_agent_leave_the_directory_right() {
 /// issued and revoked in the platform's trail, and goes with the agent.
 #[core::prelude::v1::test]
 fn tokens_expire_and_go_with_their_holder() {
-    use guichet_core::provisioning::principal::{authenticate_token, issue_token, revoke_tokens};
-    use guichet_core::provisioning::{agents, authorities};
+    use guichet_core::agents;
+    use guichet_core::agents::principal::{authenticate_token, issue_token, revoke_tokens};
+    use guichet_core::collectivite::authorities;
     for backend in BACKENDS {
         let p = Platform::new(backend, Dir::Builtin);
         let dir = guichet_core::directory::Directory::Builtin;
@@ -685,10 +687,10 @@ fn tokens_expire_and_go_with_their_holder() {
         )
         .unwrap();
         let login = format!("{}@arles", admin.agent.uid);
-        let token = guichet_core::provisioning::principal::issue_scoped_token(
+        let token = guichet_core::agents::principal::issue_scoped_token(
             &p.store,
             &login,
-            Some(guichet_core::provisioning::principal::Scope::Provisioning),
+            Some(guichet_core::agents::principal::Scope::Provisioning),
             30,
             "cli:test",
         )
@@ -752,8 +754,8 @@ fn tokens_expire_and_go_with_their_holder() {
 /// thawed, the change completes.
 #[core::prelude::v1::test]
 fn a_hanging_directory_holds_no_other_writer() {
-    use guichet_core::provisioning::agents::{self, AgentInput};
-    use guichet_core::provisioning::authorities;
+    use guichet_core::agents::{self, AgentInput};
+    use guichet_core::collectivite::authorities;
     let p = Platform::new(Backend::Sqlite, Dir::Ldap);
     let l = p.ldap();
     let dir = std::sync::Arc::new(guichet_core::directory::Directory::from_config(Some(

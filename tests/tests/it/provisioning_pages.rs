@@ -6,12 +6,12 @@
 use actix_web::cookie::Key;
 use actix_web::http::StatusCode;
 use actix_web::test;
+use guichet_core::agents::rights::{self, Access, Profile};
+use guichet_core::agents::{self, AgentInput};
 use guichet_core::auth::superadmin;
+use guichet_core::collectivite::authorities::{self, AuthorityInput};
 use guichet_core::directory::Directory;
 use guichet_core::mail::outbox;
-use guichet_core::provisioning::agents::{self, AgentInput};
-use guichet_core::provisioning::authorities::{self, AuthorityInput};
-use guichet_core::provisioning::rights::{self, Access, Profile};
 use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
 use guichet_server::app::{provisioning_app, public_app, Shared};

@@ -668,7 +668,7 @@ per_backend! {
         let uid = marc.clone();
         p.store
             .write(arles.id, move |tx| {
-                use guichet_core::provisioning::categories;
+                use guichet_core::catalogue::categories;
                 let c = categories::create(tx, "test", "État civil", "")?;
                 categories::set_teleservice_category(tx, "test", "birth-details", Some(c.id))?;
                 categories::set_right(tx, "test", c.id, &uid, "write")
@@ -863,7 +863,7 @@ per_backend! {
     /// S11: a token opens one API: an agent's the back office's, a
     /// provisioning token the provisioning API only.
     async fn a_token_opens_the_one_api_of_its_scope(backend: Backend) {
-        use guichet_core::provisioning::principal::{issue_scoped_token, issue_token, Scope};
+        use guichet_core::agents::principal::{issue_scoped_token, issue_token, Scope};
         use guichet_tests::api::{call, Auth};
         use actix_web::http::Method;
         let (p, _, _) = setup(backend).await;
@@ -876,7 +876,7 @@ per_backend! {
             .unwrap();
         let uid = p
             .store
-            .read(admin.id, |tx| guichet_core::provisioning::agents::search(tx, "", 10))
+            .read(admin.id, |tx| guichet_core::agents::search(tx, "", 10))
             .unwrap()
             .into_iter()
             .next()

@@ -9,6 +9,7 @@
 //! Every change returns an [`Undo`], which reverts it if the database write that
 //! follows fails, so that the directory and the database never disagree.
 
+pub mod change;
 pub mod layout;
 mod ldap;
 pub mod ssha;

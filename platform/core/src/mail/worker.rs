@@ -102,7 +102,7 @@ fn attachment_file(
             })
         }
         outbox::Attachment::Courrier { request, action } => {
-            use crate::processing::{contact, courriers};
+            use crate::courriers::{self, contact};
             let (letter, logo) = store
                 .read(tenant, |tx| {
                     let letter = contact::sent(tx, None, *request, *action)?

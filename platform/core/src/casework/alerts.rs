@@ -1,0 +1,134 @@
+//! Quality of service alerts: a job marks the requests turning urgent
+//! (orange) and late (red) by their téléservice's delays or the
+//! collectivité's, once per request and level, each a line of the history;
+//! when the collectivité asks for it, the agents who process the category
+//! are e-mailed, one line per request or the counts.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+
+use super::Teleservices;
+use crate::agents::rights::{self, Access};
+use crate::domain::requests::{ActionKind, Quality, RequestState};
+use crate::error::Error;
+use crate::foyers::{self, Actor};
+use crate::mail::outbox;
+use crate::requests::{action, outbox_error};
+use crate::store::repo::{agents as agent_rows, requests as repo};
+use crate::store::TenantTx;
+
+/// What a run marked: (urgent, late).
+pub fn raise(
+    tx: &mut TenantTx<'_>,
+    at: NaiveDateTime,
+    base_url: &str,
+    site: &str,
+) -> Result<(usize, usize), Error> {
+    let running: Vec<&str> = RequestState::ALL
+        .into_iter()
+        .filter(|s| s.under_instruction())
+        .map(RequestState::code)
+        .collect();
+    let teleservices = Teleservices::load(tx)?;
+    // By category: the lines of the requests that changed level.
+    let mut news: BTreeMap<Option<i64>, Vec<(Quality, String)>> = BTreeMap::new();
+    let (mut urgent, mut late) = (0, 0);
+    for r in repo::not_yet_late(tx, &running)? {
+        let Some(submitted) = r.submitted_at else {
+            continue;
+        };
+        let delays = teleservices.delays(r.teleservice_id);
+        let quality = delays.quality(submitted, at);
+        let (kind, orange, red) = match quality {
+            Quality::Late => (ActionKind::RedAlertNotification, true, true),
+            Quality::Urgent if !r.orange_alert => {
+                (ActionKind::OrangeAlertNotification, true, false)
+            }
+            _ => continue,
+        };
+        repo::set_alerts(tx, r.id, orange, red)?;
+        let state = repo::get(tx, r.id)?
+            .and_then(|row| RequestState::parse(&row.state))
+            .unwrap_or(RequestState::Pending);
+        let note = match quality {
+            Quality::Late => "Demande en retard",
+            _ => "Demande urgente",
+        };
+        action(tx, r.id, kind, &Actor::system(), state, note, false, None)?;
+        if quality == Quality::Late {
+            late += 1;
+        } else {
+            urgent += 1;
+        }
+        news.entry(r.category_id).or_default().push((
+            quality,
+            format!(
+                "n° {} — {} — {} — {} : {base_url}/backoffice/demandes/{}",
+                r.number.unwrap_or_default(),
+                teleservices.label(r.teleservice_id),
+                if r.subject_name.is_empty() {
+                    &r.requester_name
+                } else {
+                    &r.subject_name
+                },
+                quality.label(),
+                r.id
+            ),
+        ));
+    }
+    let settings = foyers::settings(tx)?;
+    if settings.alerts_enabled && !news.is_empty() {
+        tell_agents(tx, &news, settings.alerts_detailed, base_url, site)?;
+    }
+    Ok((urgent, late))
+}
+
+/// One e-mail per agent who processes a category with news.
+fn tell_agents(
+    tx: &mut TenantTx<'_>,
+    news: &BTreeMap<Option<i64>, Vec<(Quality, String)>>,
+    detailed: bool,
+    base_url: &str,
+    site: &str,
+) -> Result<(), Error> {
+    for agent in agent_rows::search(tx, "", 100_000)? {
+        if agent.email.is_empty() {
+            continue;
+        }
+        let Some(r) = rights::load(tx, &agent.uid)? else {
+            continue;
+        };
+        let lines: Vec<&(Quality, String)> = news
+            .iter()
+            .filter(|(category, _)| r.access(**category) >= Access::Write)
+            .flat_map(|(_, lines)| lines)
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let late = lines.iter().filter(|(q, _)| *q == Quality::Late).count();
+        let urgent = lines.len() - late;
+        let body = if detailed {
+            let list: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
+            format!(
+                "Bonjour,\n\nCes demandes deviennent urgentes ou en retard :\n\n{}\n",
+                list.join("\n")
+            )
+        } else {
+            format!(
+                "Bonjour,\n\n{} et {} de plus dans vos catégories.\n\nEn retard : {base_url}/backoffice/demandes?qualite=late\nUrgentes : {base_url}/backoffice/demandes?qualite=urgent\n",
+                crate::domain::text::count(late, "demande en retard", "demandes en retard"),
+                crate::domain::text::count(urgent, "demande urgente", "demandes urgentes"),
+            )
+        };
+        outbox::enqueue(
+            tx,
+            &agent.email,
+            &format!("{site} : demandes urgentes et en retard"),
+            &body,
+        )
+        .map_err(outbox_error)?;
+    }
+    Ok(())
+}

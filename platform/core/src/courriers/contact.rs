@@ -1,0 +1,384 @@
+//! « Contacter le citoyen »: an agent writes to a request's requester by one
+//! of the collectivité's means of contact — an e-mail or a letter (a courrier
+//! type with the agent's message as its observation, or free text), a text
+//! message through the SMS gateway, a phone call's record. Each contact is a
+//! line of the request's history that keeps what was sent (the letter
+//! itself, so that its PDF is the one sent), with an internal note.
+
+use serde::{Deserialize, Serialize};
+
+use crate::agents::Desk;
+use crate::casework::case::{touched, writable};
+use crate::courriers;
+use crate::domain::courriers::Letter;
+use crate::domain::requests::{ActionKind, ContactDetails, MeansOfContact, RequestState};
+use crate::error::{invalid, Checks, Error};
+use crate::foyers::{self, Actor};
+use crate::mail::outbox;
+use crate::requests::{action, outbox_error};
+use crate::store::repo::courriers as courrier_rows;
+use crate::store::repo::requests as repo;
+use crate::store::TenantTx;
+
+/// A means of contact as the form offers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeansChoice {
+    pub code: &'static str,
+    pub label: &'static str,
+    /// Where it goes (the address, the number), or why it cannot.
+    pub detail: String,
+    pub possible: bool,
+    pub chosen: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CourrierChoice {
+    pub id: i64,
+    pub short_label: String,
+}
+
+/// What the contact form offers for this request.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactForm {
+    pub number: i64,
+    pub requester: String,
+    pub means: Vec<MeansChoice>,
+    pub courriers: Vec<CourrierChoice>,
+}
+
+/// What the agent sends, as typed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ContactInput {
+    pub means: String,
+    /// A courrier type's id, or empty for free text.
+    pub courrier: String,
+    pub message: String,
+    pub note: String,
+}
+
+/// What the history keeps of a contact.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sent {
+    pub means: String,
+    pub recipient: String,
+    /// The agent's message (the observation of a courrier, the text
+    /// message, the record of a call).
+    pub message: String,
+    /// The courrier type's short label, if one was used.
+    pub courrier: String,
+    pub letter: Option<Letter>,
+    pub note: String,
+}
+
+fn details(foyer: &foyers::Foyer, requester: i64) -> ContactDetails {
+    let m = foyer.member(requester);
+    ContactDetails {
+        email: m.map(|m| m.email.clone()).unwrap_or_default(),
+        has_address: !foyer.address.street_name.is_empty() || !foyer.address.city.is_empty(),
+        home_phone: m.map(|m| m.home_phone.clone()).unwrap_or_default(),
+        office_phone: m.map(|m| m.office_phone.clone()).unwrap_or_default(),
+        mobile_phone: m.map(|m| m.mobile_phone.clone()).unwrap_or_default(),
+    }
+}
+
+fn detail(means: MeansOfContact, who: &ContactDetails, address: &str, sms: bool) -> String {
+    match means {
+        MeansOfContact::Email => who.email.clone(),
+        MeansOfContact::Mail => address.to_owned(),
+        MeansOfContact::HomePhone => who.home_phone.clone(),
+        MeansOfContact::OfficePhone => who.office_phone.clone(),
+        MeansOfContact::MobilePhone => who.mobile_phone.clone(),
+        MeansOfContact::Sms if !sms => "aucun service d’envoi de SMS n’est configuré".into(),
+        MeansOfContact::Sms if crate::sms::international(&who.mobile_phone).is_none() => {
+            "pas de numéro de téléphone portable".into()
+        }
+        MeansOfContact::Sms => who.mobile_phone.clone(),
+        MeansOfContact::LocalAuthorityOffice => "le courrier remis en main propre".into(),
+    }
+}
+
+fn possible(means: MeansOfContact, who: &ContactDetails, sms: bool) -> bool {
+    match means {
+        MeansOfContact::Sms => sms && crate::sms::international(&who.mobile_phone).is_some(),
+        m => m.possible(who),
+    }
+}
+
+/// The form: the collectivité's means, the requester's preferred one chosen
+/// when it can be used, the téléservice's courriers. `sms`: a gateway is
+/// configured.
+pub fn form(tx: &mut TenantTx<'_>, desk: &Desk, id: i64, sms: bool) -> Result<ContactForm, Error> {
+    let row = writable(tx, desk, id, None)?;
+    let foyer = foyers::foyer(tx, row.household_id)?;
+    let who = details(&foyer, row.requester_id);
+    let enabled = foyers::settings(tx)?.means_of_contact;
+    let preferred = row
+        .means_of_contact
+        .as_deref()
+        .and_then(MeansOfContact::parse)
+        .filter(|m| enabled.contains(m) && possible(*m, &who, sms));
+    let first = enabled.iter().copied().find(|m| possible(*m, &who, sms));
+    let chosen = preferred.or(first);
+    let address = foyer.address.one_line();
+    Ok(ContactForm {
+        number: row.number.unwrap_or_default(),
+        requester: row.requester_name.clone(),
+        means: enabled
+            .iter()
+            .map(|m| MeansChoice {
+                code: m.code(),
+                label: m.label(),
+                detail: detail(*m, &who, &address, sms),
+                possible: possible(*m, &who, sms),
+                chosen: Some(*m) == chosen,
+            })
+            .collect(),
+        courriers: courrier_rows::list(tx, row.teleservice_id)?
+            .into_iter()
+            .map(|c| CourrierChoice {
+                id: c.id,
+                short_label: c.short_label,
+            })
+            .collect(),
+    })
+}
+
+/// A contact checked and built, before anything is sent or recorded.
+struct Prepared {
+    row: crate::store::repo::requests::RequestRow,
+    who: ContactDetails,
+    means: MeansOfContact,
+    courrier: Option<courrier_rows::CourrierRow>,
+    sent: Sent,
+}
+
+/// What the contact will send, checked and built (the letter resolved),
+/// for the agent to see before it leaves: nothing is sent or recorded.
+pub fn preview(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    input: &ContactInput,
+    sms: bool,
+) -> Result<Sent, Error> {
+    Ok(prepare(tx, desk, id, input, sms)?.sent)
+}
+
+fn prepare(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    input: &ContactInput,
+    sms: bool,
+) -> Result<Prepared, Error> {
+    let row = writable(tx, desk, id, None)?;
+    let foyer = foyers::foyer(tx, row.household_id)?;
+    let who = details(&foyer, row.requester_id);
+    let enabled = foyers::settings(tx)?.means_of_contact;
+    let mut c = Checks::default();
+    let means = MeansOfContact::parse(&input.means).filter(|m| enabled.contains(m));
+    match means {
+        None => c.add(
+            "means",
+            "choisissez un moyen de contact parmi ceux de la collectivité",
+        ),
+        Some(m) if !possible(m, &who, sms) => c.add(
+            "means",
+            format!(
+                "ce moyen ne peut pas servir pour ce foyer ({}) : choisissez-en un autre",
+                detail(m, &who, "", sms)
+            ),
+        ),
+        _ => {}
+    }
+    let message = input.message.replace("\r\n", "\n").trim().to_owned();
+    let note = input.note.trim().to_owned();
+    if note.chars().count() > 1000 {
+        c.add("note", "1000 caractères au plus");
+    }
+    let courrier = match input.courrier.trim() {
+        "" => None,
+        raw => match raw
+            .parse::<i64>()
+            .ok()
+            .and_then(|cid| courrier_rows::get(tx, cid).ok().flatten())
+            .filter(|cr| cr.teleservice_id == row.teleservice_id)
+        {
+            Some(cr) => Some(cr),
+            None => {
+                c.add(
+                    "courrier",
+                    "choisissez un courrier de ce téléservice, ou aucun",
+                );
+                None
+            }
+        },
+    };
+    let letters = matches!(
+        means,
+        Some(MeansOfContact::Email | MeansOfContact::Mail | MeansOfContact::LocalAuthorityOffice)
+    );
+    if courrier.is_some() && !letters && c.is_empty() {
+        c.add(
+            "courrier",
+            "un courrier type part par courriel, par courrier postal ou à l’accueil : choisissez l’un de ces moyens, ou aucun courrier",
+        );
+    }
+    let limit = if means == Some(MeansOfContact::Sms) {
+        crate::sms::MAX_TEXT
+    } else {
+        5000
+    };
+    if message.is_empty() && courrier.is_none() {
+        c.add(
+            "message",
+            match means {
+                Some(MeansOfContact::Sms) => "écrivez le texte du SMS",
+                Some(
+                    MeansOfContact::HomePhone
+                    | MeansOfContact::OfficePhone
+                    | MeansOfContact::MobilePhone,
+                ) => "notez ce qui a été dit pendant l’appel",
+                _ => "écrivez le message, ou choisissez un courrier type",
+            },
+        );
+    } else if message.chars().count() > limit {
+        c.add("message", format!("{limit} caractères au plus"));
+    }
+    c.finish()?;
+    let means = means.expect("checked");
+    let number = row.number.unwrap_or_default();
+    let letter = if letters {
+        Some(match &courrier {
+            Some(cr) => courriers::letter(tx, cr, &row, &message)?,
+            None => {
+                courriers::free_letter(tx, &row, format!("Votre demande n° {number}"), &message)?
+            }
+        })
+    } else {
+        None
+    };
+    let recipient = detail(means, &who, &foyer.address.one_line(), sms);
+    let sent = Sent {
+        means: means.code().into(),
+        recipient: recipient.clone(),
+        message: message.clone(),
+        courrier: courrier
+            .as_ref()
+            .map(|c| c.short_label.clone())
+            .unwrap_or_default(),
+        letter,
+        note,
+    };
+    Ok(Prepared {
+        row,
+        who,
+        means,
+        courrier,
+        sent,
+    })
+}
+
+/// Sends (or records) the contact; answers the history line's id.
+#[allow(clippy::too_many_arguments)]
+pub fn contact(
+    tx: &mut TenantTx<'_>,
+    desk: &Desk,
+    id: i64,
+    input: &ContactInput,
+    sms: bool,
+    site: &str,
+    base_url: &str,
+) -> Result<i64, Error> {
+    let Prepared {
+        row,
+        who,
+        means,
+        courrier,
+        sent,
+    } = prepare(tx, desk, id, input, sms)?;
+    let (message, note, number) = (
+        sent.message.clone(),
+        sent.note.clone(),
+        row.number.unwrap_or_default(),
+    );
+    let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
+    let summary = match (&courrier, means) {
+        (Some(cr), m) => format!("{} : « {} »", m.label(), cr.short_label),
+        (None, m) => m.label().to_owned(),
+    };
+    let action_id = action(
+        tx,
+        id,
+        ActionKind::ContactCitizen,
+        &Actor {
+            kind: "agent",
+            id: Some(desk.agent_id),
+            name: desk.name.clone(),
+        },
+        state,
+        &if note.is_empty() {
+            summary
+        } else {
+            format!("{summary}. Note interne : {note}")
+        },
+        false,
+        Some(serde_json::to_string(&sent).expect("a contact serialises")),
+    )?;
+    match means {
+        MeansOfContact::Email => {
+            let subject = format!("{site} : courrier au sujet de votre demande n° {number}");
+            let followed = crate::requests::follow::link(tx, &row, base_url)?;
+            let body = match &courrier {
+                Some(cr) => format!(
+                    "Bonjour,\n\n{site} vous adresse le courrier joint, « {} », au sujet de votre demande n° {number}.\n\n{}{}\n",
+                    cr.label,
+                    if message.is_empty() { String::new() } else { format!("{message}\n\n") },
+                    followed.sentence()
+                ),
+                None => format!(
+                    "Bonjour,\n\n{message}\n\nCe message concerne votre demande n° {number}. {}\n",
+                    followed.sentence()
+                ),
+            };
+            let mail = crate::requests::follow::mail(tx, &who.email, &subject, &body, &followed)?;
+            if courrier.is_some() {
+                outbox::attach(
+                    tx,
+                    mail,
+                    &outbox::Attachment::Courrier {
+                        request: id,
+                        action: action_id,
+                    },
+                )
+                .map_err(outbox_error)?;
+            }
+        }
+        MeansOfContact::Sms => {
+            let to = crate::sms::international(&who.mobile_phone)
+                .ok_or_else(|| invalid("means", "pas de numéro de téléphone portable"))?;
+            crate::sms::enqueue(tx, Some(id), &to, &message)?;
+        }
+        _ => {}
+    }
+    touched(tx, desk, &row)?;
+    Ok(action_id)
+}
+
+/// A contact of the history, for the request's agents (and the mail worker,
+/// `desk` = `None`).
+pub fn sent(
+    tx: &mut TenantTx<'_>,
+    desk: Option<&Desk>,
+    request: i64,
+    action_id: i64,
+) -> Result<Sent, Error> {
+    if let Some(desk) = desk {
+        crate::casework::case::reach(tx, desk, request)?;
+    }
+    let action = repo::actions(tx, request, false)?
+        .into_iter()
+        .find(|a| a.id == action_id && a.kind == ActionKind::ContactCitizen.code())
+        .ok_or(Error::NotFound)?;
+    serde_json::from_str(action.snapshot_json.as_deref().unwrap_or("")).map_err(|_| Error::NotFound)
+}
