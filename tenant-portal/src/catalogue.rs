@@ -4,7 +4,8 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use guichet_core::requests::{self, Offer};
+use guichet_core::catalogue::offer::Offer;
+use guichet_core::requests;
 use guichet_core::store::Store;
 use guichet_domain::forms::DisplayGroup;
 use guichet_domain::{text, time};
@@ -43,14 +44,20 @@ struct Home {
     signed_in: bool,
 }
 
-fn card(o: &Offer, asked: &[requests::Asked], today: chrono::NaiveDate) -> Card {
+fn card(
+    o: &Offer,
+    asked: &[guichet_core::catalogue::offer::Asked],
+    today: chrono::NaiveDate,
+) -> Card {
     Card {
         justificatifs: asked.iter().map(|a| a.label.clone()).collect(),
         code: o.teleservice.code.clone(),
         label: o.teleservice.label.clone(),
         summary: o.form.summary.clone(),
         account_needed: o.form.account_needed,
-        window: o.open_season(today).map(|s| requests::dates(s).window_fr()),
+        window: o
+            .open_season(today)
+            .map(|s| guichet_core::catalogue::offer::dates(s).window_fr()),
         closed: o.closed_reason(today),
     }
 }
@@ -85,14 +92,14 @@ pub(crate) async fn home(
     search: web::Query<Search>,
 ) -> Result<HttpResponse, AppError> {
     let me = maybe_me(&req, &store).await?;
-    let offers = tx::read(&store, &tenant, requests::offers).await?;
+    let offers = tx::read(&store, &tenant, guichet_core::catalogue::offer::offers).await?;
     let q = search.q.trim().to_owned();
     let wanted = text::search_key(&q);
     let today = time::today();
     let mut groups: Vec<(DisplayGroup, Vec<Card>)> = Vec::new();
     let mut count = 0;
     for o in &offers {
-        let asked = &requests::asked(o);
+        let asked = &guichet_core::catalogue::offer::asked(o);
         let hay = text::search_key(&format!("{} {}", o.teleservice.label, o.form.summary));
         if !wanted.split_whitespace().all(|w| hay.contains(w)) {
             continue;
@@ -149,7 +156,7 @@ struct Subject {
 struct Show {
     layout: Layout,
     card: Card,
-    justificatifs: Vec<requests::Asked>,
+    justificatifs: Vec<guichet_core::catalogue::offer::Asked>,
     signed_in: bool,
     csrf_token: String,
     subjects: Vec<Subject>,
@@ -171,8 +178,10 @@ pub(crate) async fn show(
     let foyer = me.as_ref().map(|(_, m)| m.foyer.clone());
     // Taken offline with a message: the message, instead of « not found ».
     let c = code.clone();
-    if let Some((label, message)) =
-        tx::read(&store, &tenant, move |t| requests::offline(t, &c)).await?
+    if let Some((label, message)) = tx::read(&store, &tenant, move |t| {
+        guichet_core::catalogue::offer::offline(t, &c)
+    })
+    .await?
     {
         return crate::account::message_page(
             &pages,
@@ -184,8 +193,8 @@ pub(crate) async fn show(
         );
     }
     let (offer, asked, eligible) = tx::read(&store, &tenant, move |t| {
-        let offer = requests::offer(t, &code)?;
-        let asked = requests::asked(&offer);
+        let offer = guichet_core::catalogue::offer::offer(t, &code)?;
+        let asked = guichet_core::catalogue::offer::asked(&offer);
         let eligible = foyer
             .as_ref()
             .map(|f| requests::eligibility(t, &offer, f, time::today()));

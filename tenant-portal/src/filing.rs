@@ -5,10 +5,11 @@ use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_core::catalogue::offer::Asked;
 use guichet_core::files::{FileStore, Limits};
 use guichet_core::foyers;
 use guichet_core::justificatifs::{self, Document};
-use guichet_core::requests::{self, Asked, Filed, Sending};
+use guichet_core::requests::{self, Filed, Sending};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_domain::forms::{summarize, StepSummary};
@@ -104,7 +105,7 @@ async fn load_documents(
     tx::read(store, who, move |t| {
         let me = me_in(t, account)?;
         let f = requests::filed(t, me.household(), id)?;
-        let asked = requests::asked(&f.offer);
+        let asked = guichet_core::catalogue::offer::asked(&f.offer);
         let attached = justificatifs::of_request(t, me.household(), id)?;
         let all = justificatifs::of_household(t, me.household())?;
         Ok::<_, Error>((me, f, asked, attached, all))
@@ -255,7 +256,7 @@ pub(crate) async fn add_document(
             Some(d) => d,
             None => {
                 let f = requests::filed(x, household, id)?;
-                if !requests::asked(&f.offer)
+                if !guichet_core::catalogue::offer::asked(&f.offer)
                     .iter()
                     .any(|a| a.document_type == t)
                 {
@@ -390,7 +391,7 @@ async fn load_summary(store: &Store, who: &SignedInHousehold, id: i64) -> Result
         let f = requests::filed(t, me.household(), id)?;
         let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
         let summary = summarize(f.form, &f.data, &ctx, false);
-        let has_documents = !requests::asked(&f.offer).is_empty();
+        let has_documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
         let documents = justificatifs::of_request(t, me.household(), id)?;
         let settings = foyers::settings(t)?;
         let requester = me.foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;

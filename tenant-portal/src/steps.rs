@@ -91,7 +91,7 @@ async fn load(
             return Err(Error::NotFound);
         }
         let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
-        let documents = !requests::asked(&f.offer).is_empty();
+        let documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
         Ok((me, f, ctx, documents))
     })
     .await

@@ -60,9 +60,12 @@ async fn offer(
     store: &Store,
     tenant: &CurrentTenant,
     code: &str,
-) -> Result<requests::Offer, AppError> {
+) -> Result<guichet_core::catalogue::offer::Offer, AppError> {
     let code = code.to_owned();
-    let offer = tx::read(store, tenant, move |t| requests::offer(t, &code)).await?;
+    let offer = tx::read(store, tenant, move |t| {
+        guichet_core::catalogue::offer::offer(t, &code)
+    })
+    .await?;
     if offer.form.account_needed {
         return Err(AppError::NotFound);
     }

@@ -73,6 +73,15 @@ impl Checks {
     }
 }
 
+impl From<crate::mail::outbox::OutboxError> for Error {
+    fn from(e: crate::mail::outbox::OutboxError) -> Self {
+        match e {
+            crate::mail::outbox::OutboxError::Store(s) => Error::Store(s),
+            other => Error::Refused(other.to_string()),
+        }
+    }
+}
+
 pub fn invalid(field: &str, message: impl ToString) -> Error {
     Error::Invalid(vec![FieldError {
         field: field.to_owned(),

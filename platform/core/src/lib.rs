@@ -26,11 +26,13 @@ pub use error::Error;
 /// The pure rules, in their own crate (no I/O, quick to build and test).
 pub use guichet_domain as domain;
 pub mod files;
+pub mod history;
 pub mod identity;
 pub mod jobs;
 pub mod mail;
 pub mod net;
 pub mod pdf;
+pub mod registry;
 pub mod sessions;
 pub mod sms;
 /// The store (diesel on SQLite and PostgreSQL): transactions, repositories and

@@ -91,7 +91,7 @@ fn new_foyer(tx: &mut TenantTx<'_>, n: usize) -> Result<(Foyer, i64, i64), Error
         unreachable!("a new address")
     };
     let f = foyers::foyer(tx, household)?;
-    let actor = foyers::Actor::household(
+    let actor = guichet_core::history::Actor::household(
         &guichet_core::store::repo::foyers::individual(tx, individual)?.unwrap(),
     );
     let child = foyers::add_member(

@@ -524,6 +524,7 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
                 Runner::new(p.store.clone()),
                 Some(sender),
                 p.shared.files.get_ref().clone(),
+                guichet_core::registry::attachments(),
             ),
             Some(Arc::new(Brevo::new(config)) as Arc<dyn Gateway>),
         );

@@ -383,8 +383,8 @@ async fn managers_choose_the_justificatifs_a_teleservice_requires() {
         let theirs = p
             .store
             .read(nimes.id, |tx| {
-                let o = guichet_core::requests::offer(tx, "school-canteen-registration")?;
-                Ok::<_, guichet_core::Error>(guichet_core::requests::asked(&o))
+                let o = guichet_core::catalogue::offer::offer(tx, "school-canteen-registration")?;
+                Ok::<_, guichet_core::Error>(guichet_core::catalogue::offer::asked(&o))
             })
             .unwrap();
         assert!(!theirs.iter().any(|a| a.required));

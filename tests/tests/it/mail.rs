@@ -19,7 +19,12 @@ fn mail_runner(store: &guichet_core::store::Store, port: u16) -> Runner {
     let files =
         guichet_core::files::FileStore::open(None, &std::env::temp_dir().join("guichet-mail"))
             .unwrap();
-    worker::register(Runner::new(store.clone()), Some(sender), files)
+    worker::register(
+        Runner::new(store.clone()),
+        Some(sender),
+        files,
+        guichet_core::registry::attachments(),
+    )
 }
 
 #[test]

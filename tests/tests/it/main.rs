@@ -23,6 +23,7 @@ macro_rules! per_backend {
 }
 
 mod api_contract;
+mod architecture;
 mod backoffice;
 mod backoffice_api;
 mod backoffice_counter;

@@ -1171,6 +1171,7 @@ async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf() {
             Runner::new(p.store.clone()),
             Some(sender),
             p.shared.files.get_ref().clone(),
+            guichet_core::registry::attachments(),
         );
         let now = chrono::Utc::now().naive_utc();
         runner.run_once_at(now).unwrap();
@@ -1277,7 +1278,7 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
             let child = foyers::add_member(
                 tx,
                 household,
-                &foyers::Actor::household(&me),
+                &guichet_core::history::Actor::household(&me),
                 &Person {
                     adult: false,
                     last_name: "COUPE".into(),

@@ -6,15 +6,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Utc};
 
 use super::Teleservices;
 use crate::agents::rights::{self, Access};
 use crate::domain::requests::{ActionKind, Quality, RequestState};
 use crate::error::Error;
-use crate::foyers::{self, Actor};
+use crate::foyers;
+use crate::history;
+use crate::history::Actor;
 use crate::mail::outbox;
-use crate::requests::{action, outbox_error};
 use crate::store::repo::{agents as agent_rows, requests as repo};
 use crate::store::TenantTx;
 
@@ -55,7 +56,7 @@ pub fn raise(
             Quality::Late => "Demande en retard",
             _ => "Demande urgente",
         };
-        action(tx, r.id, kind, &Actor::system(), state, note, false, None)?;
+        history::request_action(tx, r.id, kind, &Actor::system(), state, note, false, None)?;
         if quality == Quality::Late {
             late += 1;
         } else {
@@ -128,7 +129,35 @@ fn tell_agents(
             &format!("{site} : demandes urgentes et en retard"),
             &body,
         )
-        .map_err(outbox_error)?;
+        .map_err(Error::from)?;
     }
     Ok(())
+}
+
+/// The alerts' job: every hour, each collectivité's agents are told of the
+/// requests that became urgent or late; `port` makes the links of the
+/// collectivités without a host name.
+pub fn register(runner: crate::jobs::Runner, port: u16) -> crate::jobs::Runner {
+    use crate::jobs::{Job, JobError};
+    use crate::store::Store;
+    let fail = |e: Error| JobError::Retry(e.to_string());
+    runner
+        .every(
+            "requests.alerts",
+            std::time::Duration::from_secs(3600),
+            move |s: &Store, _: &Job| {
+                for tenant in s.platform_read(crate::tenancy::list)? {
+                    let base = tenant.public_url(port);
+                    let (urgent, late) = s
+                        .write(tenant.id, |tx| {
+                            raise(tx, Utc::now().naive_utc(), &base, &tenant.name)
+                        })
+                        .map_err(fail)?;
+                    if urgent + late > 0 {
+                        tracing::info!(tenant = %tenant.id, urgent, late, "alertes de qualité de service");
+                    }
+                }
+                Ok(())
+            },
+        )
 }

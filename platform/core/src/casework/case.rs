@@ -19,8 +19,10 @@ use crate::domain::forms::{summarize, StepSummary};
 use crate::domain::requests::{ActionKind, Actor as Who, RequestState};
 use crate::domain::time;
 use crate::error::{invalid, Error};
-use crate::foyers::{self, Actor};
-use crate::requests::{self, action, kind_label};
+use crate::foyers;
+use crate::history;
+use crate::history::Actor;
+use crate::requests::{self, kind_label};
 use crate::store::repo::requests::{self as repo, NoteRow, RequestRow};
 use crate::store::repo::{agents as agent_rows, foyers as foyer_rows};
 use crate::store::TenantTx;
@@ -458,7 +460,7 @@ pub fn take_over(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Erro
         let holder = agent_name(tx, agent)?;
         repo::take_lock(tx, id, desk.agent_id, at)?;
         let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
-        action(
+        history::request_action(
             tx,
             id,
             ActionKind::LockTakeOver,

@@ -80,7 +80,7 @@ pub fn open_foyer(
                 "Bonjour,\n\nL’accueil de la mairie vient d’ouvrir votre compte sur le portail des démarches de {site}. Pour vous connecter, choisissez d’abord votre mot de passe :\n\n{base_url}/mot-de-passe/{secret}\n\nLe lien fonctionne une fois, pendant {WELCOME_DAYS} jours. Ensuite, demandez-en un nouveau depuis la page de connexion (« Mot de passe oublié »).\n"
             ),
         )
-        .map_err(crate::requests::outbox_error)?;
+        .map_err(Error::from)?;
     }
     Ok(household)
 }
@@ -112,7 +112,7 @@ pub fn choices(tx: &mut TenantTx<'_>, desk: &Desk, household: i64) -> Result<Vec
     let foyer = foyer_of(tx, household)?;
     let today = time::today();
     let mut out = Vec::new();
-    for offer in requests::offers(tx)? {
+    for offer in crate::catalogue::offer::offers(tx)? {
         if desk.rights.access(offer.teleservice.category_id) < Access::Write {
             continue;
         }

@@ -13,7 +13,8 @@ use crate::domain::forms::{validate_step, Context, FieldError, Input, Step};
 use crate::domain::requests::{ActionKind, RequestState};
 use crate::error::Error;
 use crate::foyers;
-use crate::requests::{self, action, Filed};
+use crate::history;
+use crate::requests::{self, Filed};
 use crate::store::TenantTx;
 
 /// What the agent's step form needs: the request, what its choices draw
@@ -102,7 +103,7 @@ pub fn edit_step(
     crate::store::repo::requests::update(tx, &updated)?;
     let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
     let snapshot = json!({ "step": key, "before": before, "after": after }).to_string();
-    action(
+    history::request_action(
         tx,
         id,
         ActionKind::Modification,
@@ -147,6 +148,6 @@ pub fn check_data(
     crate::store::repo::requests::update(tx, &updated)?;
     let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
     let me = super::case::me(desk);
-    action(tx, id, ActionKind::DataCheck, &me, state, note, false, None)?;
+    history::request_action(tx, id, ActionKind::DataCheck, &me, state, note, false, None)?;
     touched(tx, desk, &updated)
 }

@@ -12,13 +12,14 @@ use serde::Serialize;
 
 use super::case::{me, now, reach, touched, writable};
 use crate::agents::Desk;
+use crate::catalogue::offer::Offer;
 use crate::domain::documents::{self as types, DocumentState};
 use crate::domain::requests::{ActionKind, RequestState};
 use crate::domain::time;
 use crate::error::{invalid, Error};
 use crate::files::{self, FileRecord, StoredFile};
+use crate::history;
 use crate::justificatifs::{self as docs, Document};
-use crate::requests::{self, action, Offer};
 use crate::store::repo::justificatifs as repo;
 use crate::store::repo::requests::{self as requests_repo, RequestRow};
 use crate::store::TenantTx;
@@ -88,7 +89,7 @@ pub(crate) fn zone(
             }
         })
         .collect();
-    let missing = requests::asked(offer)
+    let missing = crate::catalogue::offer::asked(offer)
         .into_iter()
         .filter(|a| {
             !documents
@@ -125,7 +126,7 @@ fn record(
     note: &str,
 ) -> Result<(), Error> {
     let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
-    action(tx, row.id, kind, &me(desk), state, note, true, None)?;
+    history::request_action(tx, row.id, kind, &me(desk), state, note, true, None)?;
     touched(tx, desk, row)
 }
 

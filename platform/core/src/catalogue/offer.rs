@@ -1,14 +1,21 @@
 //! A collectivité's téléservices as the portal offers them: online or not,
-//! and their seasons (registration windows that never overlap).
+//! their seasons (registration windows that never overlap), their forms with
+//! the choice lists they draw from, the justificatifs they ask.
 
-use chrono::Utc;
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
 
-use crate::domain::forms;
+use crate::domain::documents as doctypes;
+use crate::domain::forms::{self, Choice, FormDefinition};
 use crate::domain::requests::SeasonDates;
+use crate::domain::time;
 use crate::error::Error;
-use crate::requests::dates;
-use crate::store::repo::offer::{self, SeasonRow};
+use crate::store::repo::offer::{self, EntryRow, RequirementRow, SeasonRow, TeleserviceRow};
 use crate::store::TenantTx;
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
 
 /// Puts a téléservice online (it must have a form) or takes it off.
 pub fn set_online(tx: &mut TenantTx<'_>, code: &str, online: bool) -> Result<(), Error> {
@@ -169,4 +176,249 @@ pub fn delete_season(tx: &mut TenantTx<'_>, code: &str, id: i64) -> Result<(), E
     }
     offer::delete_season(tx, id)?;
     Ok(())
+}
+
+/// A téléservice offered online: the collectivité's row and its form.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub teleservice: TeleserviceRow,
+    pub form: &'static FormDefinition,
+    pub seasons: Vec<SeasonRow>,
+    /// The justificatifs set for it (none until it is first used: then its
+    /// form's defaults count, see [`asked`]).
+    pub requirements: Vec<RequirementRow>,
+}
+
+impl Offer {
+    /// The season whose registration is open on `day` (windows never overlap).
+    pub fn open_season(&self, day: NaiveDate) -> Option<&SeasonRow> {
+        self.seasons.iter().find(|s| dates(s).open_on(day))
+    }
+
+    pub fn next_season(&self, day: NaiveDate) -> Option<&SeasonRow> {
+        self.seasons.iter().find(|s| s.registration_start > day)
+    }
+
+    /// Why it cannot be filed on `day`, if it cannot.
+    pub fn closed_reason(&self, day: NaiveDate) -> Option<String> {
+        if !self.form.seasonal || self.open_season(day).is_some() {
+            return None;
+        }
+        Some(match self.next_season(day) {
+            Some(next) => format!(
+                "Les inscriptions sont fermées. Elles ouvriront le {}.",
+                time::date_fr(next.registration_start)
+            ),
+            None => "Les inscriptions sont fermées pour le moment.".into(),
+        })
+    }
+}
+
+pub fn dates(s: &SeasonRow) -> SeasonDates {
+    SeasonDates {
+        registration_start: s.registration_start,
+        registration_end: s.registration_end,
+        validation_start: s.validation_start,
+        effect_start: s.effect_start,
+        effect_end: s.effect_end,
+    }
+}
+
+/// The téléservices of the collectivité that can be filed online: active,
+/// with a form.
+pub fn offers(tx: &mut TenantTx<'_>) -> Result<Vec<Offer>, Error> {
+    // Three queries whatever the number of téléservices.
+    let seasons = offer::seasons(tx, None)?;
+    let requirements = offer::requirements(tx, None)?;
+    Ok(offer::teleservices(tx)?
+        .into_iter()
+        .filter(|t| t.active)
+        .filter_map(|t| {
+            let form = forms::latest(&t.code)?;
+            Some(Offer {
+                seasons: seasons
+                    .iter()
+                    .filter(|s| s.teleservice_id == t.id)
+                    .cloned()
+                    .collect(),
+                requirements: requirements
+                    .iter()
+                    .filter(|r| r.teleservice_id == t.id)
+                    .cloned()
+                    .collect(),
+                teleservice: t,
+                form,
+            })
+        })
+        .collect())
+}
+
+/// One téléservice offered online, by code.
+pub fn offer(tx: &mut TenantTx<'_>, code: &str) -> Result<Offer, Error> {
+    let t = offer::teleservice(tx, code)?
+        .filter(|t| t.active)
+        .ok_or(Error::NotFound)?;
+    let form = forms::latest(&t.code).ok_or(Error::NotFound)?;
+    Ok(Offer {
+        seasons: offer::seasons(tx, Some(t.id))?,
+        requirements: offer::requirements(tx, Some(t.id))?,
+        teleservice: t,
+        form,
+    })
+}
+
+/// A téléservice taken offline with a message for the portal: its label
+/// and the message.
+pub fn offline(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<(String, String)>, Error> {
+    Ok(offer::teleservice(tx, code)?
+        .filter(|t| !t.active && !t.offline_message.is_empty())
+        .map(|t| (t.label, t.offline_message)))
+}
+
+/// A téléservice with a form, online or not (its configuration).
+pub fn offer_any(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<Offer>, Error> {
+    let Some(t) = offer::teleservice(tx, code)? else {
+        return Ok(None);
+    };
+    let Some(form) = forms::latest(&t.code) else {
+        return Ok(None);
+    };
+    Ok(Some(Offer {
+        seasons: offer::seasons(tx, Some(t.id))?,
+        requirements: offer::requirements(tx, Some(t.id))?,
+        teleservice: t,
+        form,
+    }))
+}
+
+/// Sets a téléservice's paramètre lists and justificatifs from its form's
+/// defaults, the first time it is used (agents change them afterwards).
+pub fn ensure_seeded(
+    tx: &mut TenantTx<'_>,
+    t: &TeleserviceRow,
+    form: &FormDefinition,
+) -> Result<(), Error> {
+    if t.seeded_at.is_some() {
+        return Ok(());
+    }
+    let mut entries = Vec::new();
+    for list in &form.lists {
+        let mut position = 0;
+        flatten(&list.name, &list.entries, None, &mut position, &mut entries);
+    }
+    let requirements: Vec<RequirementRow> = form
+        .justificatifs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RequirementRow {
+            tenant_id: 0,
+            teleservice_id: t.id,
+            document_type: r.document_type.clone(),
+            special: r.special,
+            reason: r.reason.clone(),
+            position: i as i32,
+            required: false,
+        })
+        .collect();
+    offer::seed(tx, t.id, &entries, &requirements, now())?;
+    Ok(())
+}
+
+fn flatten(
+    list: &str,
+    choices: &[Choice],
+    parent: Option<&str>,
+    position: &mut i32,
+    out: &mut Vec<EntryRow>,
+) {
+    for c in choices {
+        *position += 1;
+        out.push(EntryRow {
+            tenant_id: 0,
+            teleservice_id: 0,
+            list: list.to_owned(),
+            key: c.key.clone(),
+            label: c.label.clone(),
+            parent_key: parent.map(str::to_owned),
+            position: *position,
+            retired: false,
+        });
+        flatten(list, &c.children, Some(&c.key), position, out);
+    }
+}
+
+/// The téléservice's lists as choices (a tree by parent); `retired` keeps
+/// the entries no longer offered (to read old requests).
+pub(crate) fn lists(
+    entries: &[EntryRow],
+    retired: bool,
+) -> std::collections::BTreeMap<String, Vec<Choice>> {
+    fn children(
+        entries: &[EntryRow],
+        list: &str,
+        parent: Option<&str>,
+        retired: bool,
+    ) -> Vec<Choice> {
+        entries
+            .iter()
+            .filter(|e| {
+                e.list == list && e.parent_key.as_deref() == parent && (retired || !e.retired)
+            })
+            .map(|e| Choice {
+                key: e.key.clone(),
+                label: e.label.clone(),
+                children: children(entries, list, Some(&e.key), retired),
+            })
+            .collect()
+    }
+    let mut names: Vec<&str> = entries.iter().map(|e| e.list.as_str()).collect();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|n| (n.to_owned(), children(entries, n, None, retired)))
+        .collect()
+}
+
+/// The justificatifs a request's téléservice asks for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Asked {
+    pub document_type: String,
+    pub label: String,
+    pub special: bool,
+    pub reason: String,
+    /// The request is not sent without it.
+    pub required: bool,
+}
+
+pub fn asked(offer: &Offer) -> Vec<Asked> {
+    let rows: Vec<(String, bool, String, bool)> = if offer.teleservice.seeded_at.is_some() {
+        offer
+            .requirements
+            .iter()
+            .map(|r| {
+                (
+                    r.document_type.clone(),
+                    r.special,
+                    r.reason.clone(),
+                    r.required,
+                )
+            })
+            .collect()
+    } else {
+        offer
+            .form
+            .justificatifs
+            .iter()
+            .map(|r| (r.document_type.clone(), r.special, r.reason.clone(), false))
+            .collect()
+    };
+    rows.into_iter()
+        .map(|(code, special, reason, required)| Asked {
+            label: doctypes::find(&code).map_or_else(|| code.clone(), |t| t.label.to_owned()),
+            document_type: code,
+            special,
+            reason,
+            required,
+        })
+        .collect()
 }

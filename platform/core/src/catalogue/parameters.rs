@@ -52,7 +52,7 @@ pub fn lists(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Vec<ListS
     let Some(form) = forms::latest(code) else {
         return Ok(Vec::new());
     };
-    crate::requests::ensure_seeded(tx, &t, form)?;
+    crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
     let entries = offer::entries(tx, t.id)?;
     Ok(form
         .lists
@@ -83,7 +83,7 @@ fn list_of(
         .find(|l| l.name == list)
         .map(|l| l.label.clone())
         .ok_or(Error::NotFound)?;
-    crate::requests::ensure_seeded(tx, &t, form)?;
+    crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
     Ok((t, form, label))
 }
 

@@ -9,11 +9,11 @@ use crate::agents::rights::Action;
 use crate::agents::Desk;
 use crate::audit::{self, Change};
 use crate::catalogue::offer as core;
+use crate::catalogue::offer::dates;
 use crate::domain::forms;
 use crate::domain::requests::SeasonDates;
 use crate::domain::time;
 use crate::error::{Checks, Error};
-use crate::requests::dates;
 use crate::store::repo::offer::{self, TeleserviceRow};
 use crate::store::TenantTx;
 
@@ -47,7 +47,7 @@ pub struct TeleserviceView {
     pub seasons: Vec<SeasonView>,
     pub season_count: usize,
     /// The justificatifs it asks for.
-    pub asked: Vec<crate::requests::Asked>,
+    pub asked: Vec<crate::catalogue::offer::Asked>,
     /// Every document type, for the form that adds one.
     pub document_types: Vec<(String, String)>,
     /// The paramètre lists its form draws from: (name, label).
@@ -84,8 +84,8 @@ pub(crate) fn managed(
 fn view(tx: &mut TenantTx<'_>, t: TeleserviceRow) -> Result<TeleserviceView, Error> {
     let categories = offer::category_names(tx)?;
     let form = forms::latest(&t.code);
-    let asked = match crate::requests::offer_any(tx, &t.code)? {
-        Some(o) => crate::requests::asked(&o),
+    let asked = match crate::catalogue::offer::offer_any(tx, &t.code)? {
+        Some(o) => crate::catalogue::offer::asked(&o),
         None => Vec::new(),
     };
     let today = time::today();
@@ -373,7 +373,7 @@ pub fn put_requirement(
                 .into(),
         ));
     };
-    crate::requests::ensure_seeded(tx, &t, form)?;
+    crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
     if crate::domain::documents::find(document_type).is_none() {
         return Err(crate::error::invalid(
             "document_type",
@@ -417,7 +417,7 @@ pub fn remove_requirement(
 ) -> Result<(), Error> {
     let t = managed(tx, desk, code)?;
     if let Some(form) = forms::latest(code) {
-        crate::requests::ensure_seeded(tx, &t, form)?;
+        crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
     }
     if !offer::remove_requirement(tx, t.id, document_type)? {
         return Err(Error::NotFound);

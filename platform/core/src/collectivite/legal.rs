@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::agents::Desk;
 use crate::audit::{self, Change};
-use crate::casework::case::now;
 use crate::domain::legal::{self, Facts, Kind, Section};
 use crate::domain::time;
 use crate::error::{Checks, Error};
@@ -112,7 +111,13 @@ pub fn save(tx: &mut TenantTx<'_>, desk: &Desk, kind: Kind, text: &str) -> Resul
         c.finish()?;
     }
     let before = rows::get(tx, kind.code())?.map(|r| r.body);
-    rows::put(tx, kind.code(), &text, now(), &desk.name)?;
+    rows::put(
+        tx,
+        kind.code(),
+        &text,
+        chrono::Utc::now().naive_utc(),
+        &desk.name,
+    )?;
     audit::record(
         tx,
         Change {

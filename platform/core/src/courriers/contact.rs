@@ -13,9 +13,10 @@ use crate::courriers;
 use crate::domain::courriers::Letter;
 use crate::domain::requests::{ActionKind, ContactDetails, MeansOfContact, RequestState};
 use crate::error::{invalid, Checks, Error};
-use crate::foyers::{self, Actor};
+use crate::foyers;
+use crate::history;
+use crate::history::Actor;
 use crate::mail::outbox;
-use crate::requests::{action, outbox_error};
 use crate::store::repo::courriers as courrier_rows;
 use crate::store::repo::requests as repo;
 use crate::store::TenantTx;
@@ -307,7 +308,7 @@ pub fn contact(
         (Some(cr), m) => format!("{} : « {} »", m.label(), cr.short_label),
         (None, m) => m.label().to_owned(),
     };
-    let action_id = action(
+    let action_id = history::request_action(
         tx,
         id,
         ActionKind::ContactCitizen,
@@ -351,7 +352,7 @@ pub fn contact(
                         action: action_id,
                     },
                 )
-                .map_err(outbox_error)?;
+                .map_err(Error::from)?;
             }
         }
         MeansOfContact::Sms => {
@@ -381,4 +382,37 @@ pub fn sent(
         .find(|a| a.id == action_id && a.kind == ActionKind::ContactCitizen.code())
         .ok_or(Error::NotFound)?;
     serde_json::from_str(action.snapshot_json.as_deref().unwrap_or("")).map_err(|_| Error::NotFound)
+}
+
+/// Draws the letter a contact e-mail carries, with the logo it was written
+/// with (the object store down: retried later).
+pub fn draw_letter(
+    store: &crate::store::Store,
+    files: &crate::files::FileStore,
+    tenant: crate::tenancy::TenantId,
+    attachment: &outbox::Attachment,
+) -> Result<outbox::File, crate::jobs::JobError> {
+    use crate::courriers;
+    use crate::jobs::JobError;
+    let outbox::Attachment::Courrier { request, action } = attachment else {
+        return Err(JobError::Fail("pièce jointe d’un autre genre".into()));
+    };
+    let (letter, logo) = store
+        .read(tenant, |tx| {
+            let letter = sent(tx, None, *request, *action)?
+                .letter
+                .ok_or(Error::NotFound)?;
+            let logo = courriers::logo_key(tx, &letter)?;
+            Ok::<_, Error>((letter, logo))
+        })
+        .map_err(|e| JobError::Fail(format!("courrier de la demande {request} : {e}")))?;
+    let logo = courriers::drawn_logo(
+        logo.map(|key| files.read_blocking(&key, crate::files::Limits::LOGOS.max_bytes)),
+    )
+    .map_err(|e| JobError::Retry(e.to_string()))?;
+    Ok(outbox::File {
+        filename: courriers::filename(&letter),
+        content_type: "application/pdf".into(),
+        bytes: courriers::document(&letter, logo).render(),
+    })
 }

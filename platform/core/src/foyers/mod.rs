@@ -12,6 +12,7 @@ use crate::domain::household::{self as rules, Address, Parenthood, Sex, Title, U
 use crate::domain::requests::MeansOfContact;
 use crate::domain::text;
 use crate::error::{Checks, Error};
+use crate::history::Actor;
 use crate::mail::outbox;
 use crate::sessions::{self, PrincipalKind, SessionPrincipal};
 use crate::store::repo::foyers::{
@@ -109,28 +110,13 @@ pub fn save_settings(tx: &mut TenantTx<'_>, s: &Settings) -> Result<(), Error> {
     Ok(())
 }
 
-/// Who made a change, as the history shows it.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub kind: &'static str,
-    pub id: Option<i64>,
-    pub name: String,
-}
-
+/// The household member who made a change.
 impl Actor {
     pub fn household(person: &IndividualRow) -> Actor {
         Actor {
             kind: "household",
             id: Some(person.id),
             name: display_name(person),
-        }
-    }
-
-    pub fn system() -> Actor {
-        Actor {
-            kind: "system",
-            id: None,
-            name: "Guichet".into(),
         }
     }
 }

@@ -27,6 +27,24 @@ pub enum Attachment {
     PaymentReceipt { payment: i64 },
 }
 
+impl Attachment {
+    /// The kind's name, as stored and as drawers register it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Attachment::Receipt { .. } => "receipt",
+            Attachment::Courrier { .. } => "courrier",
+            Attachment::PaymentReceipt { .. } => "payment_receipt",
+        }
+    }
+}
+
+/// A file joined to a message, as sent.
+pub struct File {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// Joins `attachment` to a queued message, in the caller's transaction.
 pub fn attach(
     tx: &mut TenantTx<'_>,

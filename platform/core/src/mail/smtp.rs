@@ -6,14 +6,7 @@ use std::time::Duration;
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
 
-use super::outbox::OutgoingMail;
-
-/// A file joined to a message.
-pub struct File {
-    pub filename: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
+use super::outbox::{File, OutgoingMail};
 
 pub struct SmtpSender {
     transport: SmtpTransport,

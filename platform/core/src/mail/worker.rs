@@ -4,16 +4,17 @@
 //! attempt, so that receivers can drop a duplicate. "mail.purge" deletes sent
 //! messages after the retention period.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
 
 use super::outbox;
-use super::smtp::{File, SmtpSender};
-use crate::files::{FileStore, Limits};
+use super::smtp::SmtpSender;
+use crate::files::FileStore;
 use crate::jobs::{Job, JobError, Runner};
 use crate::store::Store;
-use crate::tenancy::{self, TenantState};
+use crate::tenancy::{self, TenantId, TenantState};
 
 /// Sent messages are kept this long, then deleted.
 pub const RETENTION_DAYS: i64 = 90;
@@ -25,6 +26,7 @@ pub fn send(
     store: &Store,
     sender: &SmtpSender,
     files: &FileStore,
+    drawers: &Drawers,
     job: &Job,
 ) -> Result<(), JobError> {
     let (Some(tenant), Some(mail_id)) = (job.tenant, job.payload["mail_id"].as_i64()) else {
@@ -50,7 +52,7 @@ pub fn send(
         Some(json) => {
             let attachment: outbox::Attachment = serde_json::from_str(json)
                 .map_err(|e| JobError::Fail(format!("pièce jointe illisible : {e}")))?;
-            vec![attachment_file(store, files, tenant, &attachment)?]
+            vec![drawers.draw(store, files, tenant, &attachment)?]
         }
     };
     match sender.send(&mail, &message_id, &files) {
@@ -68,61 +70,41 @@ pub fn send(
     }
 }
 
-/// Makes an attachment's file, as it is at sending time.
-fn attachment_file(
-    store: &Store,
-    files: &FileStore,
-    tenant: crate::tenancy::TenantId,
-    attachment: &outbox::Attachment,
-) -> Result<File, JobError> {
-    match attachment {
-        outbox::Attachment::Receipt { request } => {
-            let site = store
-                .platform_read(|c| tenancy::name_of(c, tenant))?
-                .unwrap_or_default();
-            let receipt = store
-                .read(tenant, |tx| crate::requests::receipt(tx, None, *request))
-                .map_err(|e| JobError::Fail(format!("reçu de la demande {request} : {e}")))?;
-            Ok(File {
-                filename: format!("Recu_Demande_{}.pdf", receipt.number),
-                content_type: "application/pdf".into(),
-                bytes: receipt.document(&site).render(),
-            })
-        }
-        outbox::Attachment::PaymentReceipt { payment } => {
-            let (reference, document) = store
-                .read(tenant, |tx| {
-                    crate::payments::online::receipt(tx, None, *payment)
-                })
-                .map_err(|e| JobError::Fail(format!("reçu du paiement {payment} : {e}")))?;
-            Ok(File {
-                filename: format!("Recu_Paiement_{reference}.pdf"),
-                content_type: "application/pdf".into(),
-                bytes: document.render(),
-            })
-        }
-        outbox::Attachment::Courrier { request, action } => {
-            use crate::courriers::{self, contact};
-            let (letter, logo) = store
-                .read(tenant, |tx| {
-                    let letter = contact::sent(tx, None, *request, *action)?
-                        .letter
-                        .ok_or(crate::Error::NotFound)?;
-                    let logo = courriers::logo_key(tx, &letter)?;
-                    Ok::<_, crate::Error>((letter, logo))
-                })
-                .map_err(|e| JobError::Fail(format!("courrier de la demande {request} : {e}")))?;
-            // The logo the letter was written with; the store down is waited for.
-            let logo = courriers::drawn_logo(
-                logo.map(|key| files.read_blocking(&key, Limits::LOGOS.max_bytes)),
-            )
-            .map_err(|e| JobError::Retry(e.to_string()))?;
-            Ok(File {
-                filename: courriers::filename(&letter),
-                content_type: "application/pdf".into(),
-                bytes: courriers::document(&letter, logo).render(),
-            })
-        }
+/// Draws an attachment's file at sending time, from what its context holds
+/// then (a request's receipt, a payment's, a courrier).
+pub type Draw =
+    fn(&Store, &FileStore, TenantId, &outbox::Attachment) -> Result<outbox::File, JobError>;
+
+/// The drawers of every attachment kind, registered by the contexts that own
+/// them (see `crate::registry`), so that the mail worker calls up into none.
+#[derive(Clone, Default)]
+pub struct Drawers(HashMap<&'static str, Draw>);
+
+impl Drawers {
+    pub fn with(mut self, kind: &'static str, draw: Draw) -> Drawers {
+        self.0.insert(kind, draw);
+        self
+    }
+
+    /// Whether `kind` has its drawer.
+    pub fn draws(&self, kind: &str) -> bool {
+        self.0.contains_key(kind)
+    }
+
+    fn draw(
+        &self,
+        store: &Store,
+        files: &FileStore,
+        tenant: TenantId,
+        attachment: &outbox::Attachment,
+    ) -> Result<outbox::File, JobError> {
+        let draw = self.0.get(attachment.kind()).ok_or_else(|| {
+            JobError::Fail(format!(
+                "pièce jointe « {} » sans dessin",
+                attachment.kind()
+            ))
+        })?;
+        draw(store, files, tenant, attachment)
     }
 }
 
@@ -141,8 +123,13 @@ pub fn purge(store: &Store) -> Result<(), JobError> {
 }
 
 /// The runner's mail jobs: sending (when SMTP is configured; `files` holds
-/// what the attachments draw) and the purge.
-pub fn register(runner: Runner, sender: Option<SmtpSender>, files: FileStore) -> Runner {
+/// what the attachments draw, `drawers` draw them) and the purge.
+pub fn register(
+    runner: Runner,
+    sender: Option<SmtpSender>,
+    files: FileStore,
+    drawers: Drawers,
+) -> Runner {
     let runner = runner.every(
         "mail.purge",
         Duration::from_secs(24 * 3600),
@@ -150,7 +137,7 @@ pub fn register(runner: Runner, sender: Option<SmtpSender>, files: FileStore) ->
     );
     match sender {
         Some(sender) => runner.handle(outbox::SEND, move |s: &Store, j: &Job| {
-            send(s, &sender, &files, j)
+            send(s, &sender, &files, &drawers, j)
         }),
         None => runner,
     }

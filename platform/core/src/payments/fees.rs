@@ -11,7 +11,7 @@ use crate::domain::money::Money;
 use crate::domain::requests::{ActionKind, RequestState};
 use crate::domain::time;
 use crate::error::{invalid, Error};
-use crate::foyers::Actor;
+use crate::history::Actor;
 use crate::store::repo::payments::{self as rows, InvoiceRow};
 use crate::store::repo::{offer, requests as request_rows};
 use crate::store::TenantTx;
@@ -171,7 +171,7 @@ pub fn paid(tx: &mut TenantTx<'_>, invoice: i64, reference: &str) -> Result<(), 
     let Some(row) = request_rows::get(tx, request)? else {
         return Ok(());
     };
-    crate::requests::action(
+    crate::history::request_action(
         tx,
         request,
         ActionKind::Payment,

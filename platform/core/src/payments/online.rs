@@ -542,8 +542,7 @@ fn apply(tx: &mut TenantTx<'_>, payment: &PaymentRow, now: NaiveDateTime) -> Res
         if to.is_empty() {
             continue;
         }
-        let mail =
-            outbox::enqueue(tx, to, &subject, &body).map_err(crate::requests::outbox_error)?;
+        let mail = outbox::enqueue(tx, to, &subject, &body).map_err(Error::from)?;
         outbox::attach(
             tx,
             mail,
@@ -551,7 +550,7 @@ fn apply(tx: &mut TenantTx<'_>, payment: &PaymentRow, now: NaiveDateTime) -> Res
                 payment: payment.id,
             },
         )
-        .map_err(crate::requests::outbox_error)?;
+        .map_err(Error::from)?;
     }
     Ok(())
 }
@@ -926,4 +925,24 @@ pub fn record_card(
         },
     )?;
     Ok(id)
+}
+
+/// Draws the receipt a payment's e-mail carries, as it is at sending time.
+pub fn draw_receipt(
+    store: &Store,
+    _: &crate::files::FileStore,
+    tenant: crate::tenancy::TenantId,
+    attachment: &outbox::Attachment,
+) -> Result<outbox::File, JobError> {
+    let outbox::Attachment::PaymentReceipt { payment } = attachment else {
+        return Err(JobError::Fail("pièce jointe d’un autre genre".into()));
+    };
+    let (reference, document) = store
+        .read(tenant, |tx| receipt(tx, None, *payment))
+        .map_err(|e| JobError::Fail(format!("reçu du paiement {payment} : {e}")))?;
+    Ok(outbox::File {
+        filename: format!("Recu_Paiement_{reference}.pdf"),
+        content_type: "application/pdf".into(),
+        bytes: document.render(),
+    })
 }

@@ -10,7 +10,6 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use crate::error::Error;
 use crate::foyers;
 use crate::mail::outbox;
-use crate::requests::outbox_error;
 use crate::store::repo::foyers::{self as foyer_rows, TokenRow};
 use crate::store::repo::requests::{self as rows, RequestRow};
 use crate::store::TenantTx;
@@ -94,7 +93,7 @@ pub fn mail(
     } else {
         outbox::enqueue(tx, to, subject, body)
     }
-    .map_err(outbox_error)
+    .map_err(Error::from)
 }
 
 /// Whether a follow-up link still works (to show its page).

@@ -9,222 +9,25 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::catalogue::offer::{asked, ensure_seeded, lists, Offer};
 use crate::domain::forms::{
-    self, summarize, validate_data, validate_step, Choice, Context, FieldError, FormDefinition,
-    Input, Prefill, StepSummary, SubjectPolicy,
+    self, summarize, validate_data, validate_step, Context, FieldError, FormDefinition, Input,
+    Prefill, StepSummary, SubjectPolicy,
 };
 use crate::domain::requests::{
     lock_alive, ActionKind, Actor as Who, Channel, ContactDetails, MeansOfContact, RequestState,
-    SeasonDates,
 };
-use crate::domain::{documents as doctypes, text, time};
+use crate::domain::{text, time};
 use crate::error::Error;
-use crate::foyers::{self, Actor, Foyer, Settings};
+use crate::foyers::{self, Foyer, Settings};
+use crate::history::{self, Actor};
 use crate::mail::outbox;
-use crate::store::repo::offer::{self, EntryRow, RequirementRow, SeasonRow, TeleserviceRow};
-use crate::store::repo::requests::{self as repo, ActionRow, NoteRow, RequestRow};
+use crate::store::repo::offer;
+use crate::store::repo::requests::{self as repo, NoteRow, RequestRow};
 use crate::store::TenantTx;
 
 fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
-}
-
-/// A téléservice offered online: the collectivité's row and its form.
-#[derive(Debug, Clone)]
-pub struct Offer {
-    pub teleservice: TeleserviceRow,
-    pub form: &'static FormDefinition,
-    pub seasons: Vec<SeasonRow>,
-    /// The justificatifs set for it (none until it is first used: then its
-    /// form's defaults count, see [`asked`]).
-    pub requirements: Vec<RequirementRow>,
-}
-
-impl Offer {
-    /// The season whose registration is open on `day` (windows never overlap).
-    pub fn open_season(&self, day: NaiveDate) -> Option<&SeasonRow> {
-        self.seasons.iter().find(|s| dates(s).open_on(day))
-    }
-
-    pub fn next_season(&self, day: NaiveDate) -> Option<&SeasonRow> {
-        self.seasons.iter().find(|s| s.registration_start > day)
-    }
-
-    /// Why it cannot be filed on `day`, if it cannot.
-    pub fn closed_reason(&self, day: NaiveDate) -> Option<String> {
-        if !self.form.seasonal || self.open_season(day).is_some() {
-            return None;
-        }
-        Some(match self.next_season(day) {
-            Some(next) => format!(
-                "Les inscriptions sont fermées. Elles ouvriront le {}.",
-                time::date_fr(next.registration_start)
-            ),
-            None => "Les inscriptions sont fermées pour le moment.".into(),
-        })
-    }
-}
-
-pub fn dates(s: &SeasonRow) -> SeasonDates {
-    SeasonDates {
-        registration_start: s.registration_start,
-        registration_end: s.registration_end,
-        validation_start: s.validation_start,
-        effect_start: s.effect_start,
-        effect_end: s.effect_end,
-    }
-}
-
-/// The téléservices of the collectivité that can be filed online: active,
-/// with a form.
-pub fn offers(tx: &mut TenantTx<'_>) -> Result<Vec<Offer>, Error> {
-    // Three queries whatever the number of téléservices.
-    let seasons = offer::seasons(tx, None)?;
-    let requirements = offer::requirements(tx, None)?;
-    Ok(offer::teleservices(tx)?
-        .into_iter()
-        .filter(|t| t.active)
-        .filter_map(|t| {
-            let form = forms::latest(&t.code)?;
-            Some(Offer {
-                seasons: seasons
-                    .iter()
-                    .filter(|s| s.teleservice_id == t.id)
-                    .cloned()
-                    .collect(),
-                requirements: requirements
-                    .iter()
-                    .filter(|r| r.teleservice_id == t.id)
-                    .cloned()
-                    .collect(),
-                teleservice: t,
-                form,
-            })
-        })
-        .collect())
-}
-
-/// One téléservice offered online, by code.
-pub fn offer(tx: &mut TenantTx<'_>, code: &str) -> Result<Offer, Error> {
-    let t = offer::teleservice(tx, code)?
-        .filter(|t| t.active)
-        .ok_or(Error::NotFound)?;
-    let form = forms::latest(&t.code).ok_or(Error::NotFound)?;
-    Ok(Offer {
-        seasons: offer::seasons(tx, Some(t.id))?,
-        requirements: offer::requirements(tx, Some(t.id))?,
-        teleservice: t,
-        form,
-    })
-}
-
-/// A téléservice taken offline with a message for the portal: its label
-/// and the message.
-pub fn offline(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<(String, String)>, Error> {
-    Ok(offer::teleservice(tx, code)?
-        .filter(|t| !t.active && !t.offline_message.is_empty())
-        .map(|t| (t.label, t.offline_message)))
-}
-
-/// A téléservice with a form, online or not (its configuration).
-pub fn offer_any(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<Offer>, Error> {
-    let Some(t) = offer::teleservice(tx, code)? else {
-        return Ok(None);
-    };
-    let Some(form) = forms::latest(&t.code) else {
-        return Ok(None);
-    };
-    Ok(Some(Offer {
-        seasons: offer::seasons(tx, Some(t.id))?,
-        requirements: offer::requirements(tx, Some(t.id))?,
-        teleservice: t,
-        form,
-    }))
-}
-
-/// Sets a téléservice's paramètre lists and justificatifs from its form's
-/// defaults, the first time it is used (agents change them afterwards).
-pub fn ensure_seeded(
-    tx: &mut TenantTx<'_>,
-    t: &TeleserviceRow,
-    form: &FormDefinition,
-) -> Result<(), Error> {
-    if t.seeded_at.is_some() {
-        return Ok(());
-    }
-    let mut entries = Vec::new();
-    for list in &form.lists {
-        let mut position = 0;
-        flatten(&list.name, &list.entries, None, &mut position, &mut entries);
-    }
-    let requirements: Vec<RequirementRow> = form
-        .justificatifs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| RequirementRow {
-            tenant_id: 0,
-            teleservice_id: t.id,
-            document_type: r.document_type.clone(),
-            special: r.special,
-            reason: r.reason.clone(),
-            position: i as i32,
-            required: false,
-        })
-        .collect();
-    offer::seed(tx, t.id, &entries, &requirements, now())?;
-    Ok(())
-}
-
-fn flatten(
-    list: &str,
-    choices: &[Choice],
-    parent: Option<&str>,
-    position: &mut i32,
-    out: &mut Vec<EntryRow>,
-) {
-    for c in choices {
-        *position += 1;
-        out.push(EntryRow {
-            tenant_id: 0,
-            teleservice_id: 0,
-            list: list.to_owned(),
-            key: c.key.clone(),
-            label: c.label.clone(),
-            parent_key: parent.map(str::to_owned),
-            position: *position,
-            retired: false,
-        });
-        flatten(list, &c.children, Some(&c.key), position, out);
-    }
-}
-
-/// The téléservice's lists as choices (a tree by parent); `retired` keeps
-/// the entries no longer offered (to read old requests).
-fn lists(entries: &[EntryRow], retired: bool) -> std::collections::BTreeMap<String, Vec<Choice>> {
-    fn children(
-        entries: &[EntryRow],
-        list: &str,
-        parent: Option<&str>,
-        retired: bool,
-    ) -> Vec<Choice> {
-        entries
-            .iter()
-            .filter(|e| {
-                e.list == list && e.parent_key.as_deref() == parent && (retired || !e.retired)
-            })
-            .map(|e| Choice {
-                key: e.key.clone(),
-                label: e.label.clone(),
-                children: children(entries, list, Some(&e.key), retired),
-            })
-            .collect()
-    }
-    let mut names: Vec<&str> = entries.iter().map(|e| e.list.as_str()).collect();
-    names.dedup();
-    names
-        .into_iter()
-        .map(|n| (n.to_owned(), children(entries, n, None, retired)))
-        .collect()
 }
 
 /// What a form's choices draw from, for this foyer. With `past`, retired
@@ -403,7 +206,7 @@ pub fn start_by(
     commune: (&str, &str),
     filer: Option<&Filer>,
 ) -> Result<i64, Error> {
-    let offer = offer(tx, code)?;
+    let offer = crate::catalogue::offer::offer(tx, code)?;
     if foyer.temporary && offer.form.account_needed {
         return Err(Error::Refused(
             "cette démarche demande un compte : créez-en un pour la faire".into(),
@@ -486,7 +289,7 @@ pub fn start_by(
         ),
         None => (household_actor(requester), String::new(), None),
     };
-    action(
+    history::request_action(
         tx,
         id,
         ActionKind::Creation,
@@ -528,39 +331,6 @@ fn prefill(
         Prefill::CollectiviteCity => s(commune.0),
         Prefill::CollectiviteDepartement => s(&commune.1.chars().take(2).collect::<String>()),
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn action(
-    tx: &mut TenantTx<'_>,
-    request: i64,
-    kind: ActionKind,
-    actor: &Actor,
-    state: RequestState,
-    note: &str,
-    public: bool,
-    snapshot: Option<String>,
-) -> Result<i64, Error> {
-    let id = tx.next_id()?;
-    repo::insert_action(
-        tx,
-        &ActionRow {
-            tenant_id: 0,
-            id,
-            request_id: request,
-            kind: kind.code().into(),
-            actor_kind: actor.kind.into(),
-            actor_id: actor.id,
-            actor_name: actor.name.clone(),
-            resulting_state: state.code().into(),
-            note: note.into(),
-            public,
-            snapshot_json: snapshot,
-            file_id: None,
-            occurred_at: now(),
-        },
-    )?;
-    Ok(id)
 }
 
 /// A request of the foyer, with its form (`NotFound` for another foyer's).
@@ -777,9 +547,9 @@ pub fn save_step_told(
         let actor = requester
             .as_ref()
             .map(household_actor)
-            .unwrap_or_else(foyers::Actor::system);
+            .unwrap_or_else(Actor::system);
         let snapshot = serde_json::json!({ "step": step_key, "before": before, "after": after });
-        action(
+        history::request_action(
             tx,
             id,
             ActionKind::Modification,
@@ -888,7 +658,7 @@ fn tell_agents_of_change(
                 row.id
             ),
         )
-        .map_err(outbox_error)?;
+        .map_err(Error::from)?;
     }
     Ok(())
 }
@@ -1102,7 +872,7 @@ pub fn submit(
         Some(f) if from == RequestState::Draft => (f.actor.clone(), f.note("Demande déposée")),
         _ => (household_actor(requester), label.to_owned()),
     };
-    action(
+    history::request_action(
         tx,
         id,
         kind,
@@ -1158,7 +928,7 @@ pub fn submit(
         let mail =
             crate::requests::follow::mail(tx, &requester.email, &subject_line, &body, &followed)?;
         outbox::attach(tx, mail, &outbox::Attachment::Receipt { request: id })
-            .map_err(outbox_error)?;
+            .map_err(Error::from)?;
     }
     if settings.notify_agents && from == RequestState::Draft {
         notify_agents(tx, &f.offer, number, id, base_url, site)?;
@@ -1168,13 +938,6 @@ pub fn submit(
         number,
         state: to,
     }))
-}
-
-pub(crate) fn outbox_error(e: outbox::OutboxError) -> Error {
-    match e {
-        outbox::OutboxError::Store(s) => Error::Store(s),
-        other => Error::Refused(other.to_string()),
-    }
 }
 
 /// Mails the agents who may process requests of the téléservice's category.
@@ -1199,7 +962,7 @@ fn notify_agents(
                 offer.teleservice.label
             ),
         )
-        .map_err(outbox_error)?;
+        .map_err(Error::from)?;
     }
     Ok(())
 }
@@ -1552,7 +1315,7 @@ pub fn cancel(tx: &mut TenantTx<'_>, household: i64, id: i64, foyer: &Foyer) -> 
     repo::update(tx, &row)?;
     let reason = "Demande annulée par le foyer";
     let certificate = certify(tx, &row, RequestState::Cancelled, reason, row.updated_at)?;
-    action(
+    history::request_action(
         tx,
         id,
         ActionKind::StateChange,
@@ -1600,50 +1363,6 @@ pub fn add_note(
         },
     )?;
     Ok(())
-}
-
-/// The justificatifs a request's téléservice asks for.
-#[derive(Debug, Clone, Serialize)]
-pub struct Asked {
-    pub document_type: String,
-    pub label: String,
-    pub special: bool,
-    pub reason: String,
-    /// The request is not sent without it.
-    pub required: bool,
-}
-
-pub fn asked(offer: &Offer) -> Vec<Asked> {
-    let rows: Vec<(String, bool, String, bool)> = if offer.teleservice.seeded_at.is_some() {
-        offer
-            .requirements
-            .iter()
-            .map(|r| {
-                (
-                    r.document_type.clone(),
-                    r.special,
-                    r.reason.clone(),
-                    r.required,
-                )
-            })
-            .collect()
-    } else {
-        offer
-            .form
-            .justificatifs
-            .iter()
-            .map(|r| (r.document_type.clone(), r.special, r.reason.clone(), false))
-            .collect()
-    };
-    rows.into_iter()
-        .map(|(code, special, reason, required)| Asked {
-            label: doctypes::find(&code).map_or_else(|| code.clone(), |t| t.label.to_owned()),
-            document_type: code,
-            special,
-            reason,
-            required,
-        })
-        .collect()
 }
 
 /// Moves a request along the workflow for `who` (an agent, the system, an
@@ -1711,7 +1430,7 @@ pub fn transition(
         }
     }
     let certificate = certify(tx, &row, to, reason, at)?;
-    action(
+    history::request_action(
         tx,
         id,
         ActionKind::StateChange,
@@ -1835,7 +1554,7 @@ pub fn send_resume_link(
             f.offer.teleservice.label
         ),
     )
-    .map_err(outbox_error)?;
+    .map_err(Error::from)?;
     Ok(())
 }
 
@@ -1891,11 +1610,11 @@ pub fn tend_drafts(
                     row.id
                 ),
             )
-            .map_err(outbox_error)?;
+            .map_err(Error::from)?;
         }
         row.draft_notified_at = Some(at);
         repo::update(tx, &row)?;
-        action(
+        history::request_action(
             tx,
             row.id,
             ActionKind::DraftDeleteNotification,
@@ -1922,7 +1641,7 @@ pub fn tend_drafts(
     Ok((notices, deleted))
 }
 
-/// The portal's timed work: drafts tended every hour, outdated documents
+/// The requests' timed work: drafts tended every hour, outdated documents
 /// marked every day, spent links purged; `port` makes the links of the
 /// collectivités without a host name.
 pub fn register(runner: crate::jobs::Runner, port: u16) -> crate::jobs::Runner {
@@ -1947,24 +1666,6 @@ pub fn register(runner: crate::jobs::Runner, port: u16) -> crate::jobs::Runner {
             },
         )
         .every(
-            "requests.alerts",
-            std::time::Duration::from_secs(3600),
-            move |s: &Store, _: &Job| {
-                for tenant in s.platform_read(crate::tenancy::list)? {
-                    let base = tenant.public_url(port);
-                    let (urgent, late) = s
-                        .write(tenant.id, |tx| {
-                            crate::casework::alerts::raise(tx, now(), &base, &tenant.name)
-                        })
-                        .map_err(fail)?;
-                    if urgent + late > 0 {
-                        tracing::info!(tenant = %tenant.id, urgent, late, "alertes de qualité de service");
-                    }
-                }
-                Ok(())
-            },
-        )
-        .every(
             "documents.outdate",
             std::time::Duration::from_secs(24 * 3600),
             move |s: &Store, _: &Job| {
@@ -1982,3 +1683,27 @@ pub fn register(runner: crate::jobs::Runner, port: u16) -> crate::jobs::Runner {
 }
 
 pub use crate::domain::requests::RequestState as State;
+
+/// Draws the receipt a confirmation e-mail carries, as it is at sending time.
+pub fn draw_receipt(
+    store: &crate::store::Store,
+    _: &crate::files::FileStore,
+    tenant: crate::tenancy::TenantId,
+    attachment: &outbox::Attachment,
+) -> Result<outbox::File, crate::jobs::JobError> {
+    use crate::jobs::JobError;
+    let outbox::Attachment::Receipt { request } = attachment else {
+        return Err(JobError::Fail("pièce jointe d’un autre genre".into()));
+    };
+    let site = store
+        .platform_read(|c| crate::tenancy::name_of(c, tenant))?
+        .unwrap_or_default();
+    let receipt = store
+        .read(tenant, |tx| receipt(tx, None, *request))
+        .map_err(|e| JobError::Fail(format!("reçu de la demande {request} : {e}")))?;
+    Ok(outbox::File {
+        filename: format!("Recu_Demande_{}.pdf", receipt.number),
+        content_type: "application/pdf".into(),
+        bytes: receipt.document(&site).render(),
+    })
+}

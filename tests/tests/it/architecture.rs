@@ -1,0 +1,387 @@
+//! The house's rules (docs/adr/0008-bounded-contexts.md), read from the
+//! sources: the core's bounded contexts depend on one another only as the
+//! table below allows (no circle, none on a plane), what they stand on
+//! depends on no context, nothing is named after a plane, the planes do not
+//! call one another, and each adapter's crate is used in its adapter only.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Each context, with the contexts it may call (lower in the table).
+const CONTEXTS: &[(&str, &[&str])] = &[
+    ("facilities", &[]),
+    ("foyers", &[]),
+    ("justificatifs", &[]),
+    ("agents", &["facilities"]),
+    ("catalogue", &["agents"]),
+    ("payments", &["foyers"]),
+    (
+        "requests",
+        &[
+            "agents",
+            "catalogue",
+            "facilities",
+            "foyers",
+            "justificatifs",
+            "payments",
+        ],
+    ),
+    (
+        "casework",
+        &[
+            "agents",
+            "catalogue",
+            "facilities",
+            "foyers",
+            "justificatifs",
+            "requests",
+        ],
+    ),
+    ("collectivite", &["agents", "catalogue", "foyers"]),
+    (
+        "courriers",
+        &[
+            "agents",
+            "casework",
+            "catalogue",
+            "collectivite",
+            "foyers",
+            "requests",
+        ],
+    ),
+    ("statistics", &["agents", "casework"]),
+];
+
+/// What the contexts stand on: each may be used by any context, and uses none.
+const FOUNDATIONS: &[&str] = &[
+    "audit",
+    "auth",
+    "config",
+    "directory",
+    "domain",
+    "error",
+    "Error",
+    "files",
+    "history",
+    "identity",
+    "jobs",
+    "mail",
+    "net",
+    "pdf",
+    "sessions",
+    "sms",
+    "store",
+    "tenancy",
+];
+
+/// The one module that names every context: what each registers with the
+/// shared machinery (the mail worker's attachments).
+const COMPOSITION: &str = "registry";
+
+/// Names that belong to the planes, never to a module of the core.
+const PLANE_NAMES: &[&str] = &[
+    "processing",
+    "provisioning",
+    "portal",
+    "tenant_portal",
+    "backoffice",
+    "back_office",
+    "front_office",
+];
+
+/// Each adapter's crate, with the only files that may use it.
+const ADAPTERS: &[(&str, &[&str])] = &[
+    (
+        "ldap3",
+        &[
+            "platform/core/src/directory/ldap.rs",
+            "platform/core/src/directory/layout.rs",
+        ],
+    ),
+    ("lettre", &["platform/core/src/mail/smtp.rs"]),
+    ("openidconnect", &["platform/core/src/identity.rs"]),
+    ("reqwest", &["platform/core/src/identity.rs"]),
+    ("object_store", &["platform/core/src/files.rs"]),
+    ("printpdf", &["platform/core/src/pdf.rs"]),
+    ("allsorts", &["platform/core/src/pdf.rs"]),
+    (
+        "quick_xml",
+        &[
+            "platform/core/src/payments/payfip.rs",
+            "platform/server/src/testbank.rs",
+        ],
+    ),
+    (
+        "ureq",
+        &[
+            "platform/core/src/payments/payfip.rs",
+            "platform/core/src/sms.rs",
+            "platform/server/src/testbank.rs",
+        ],
+    ),
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("the workspace's directory")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("a source directory") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The code of a file without its comments (a doc comment may name any
+/// module) and without its unit tests (they may set up whatever they test).
+fn code(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("a source file");
+    let text = match text.find("#[cfg(test)]") {
+        Some(at) => &text[..at],
+        None => &text[..],
+    };
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The core's top-level modules a piece of code names (`crate::x`).
+fn named_modules(code: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for (at, _) in code.match_indices("crate::") {
+        let before = code[..at].chars().last();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue; // `guichet_core::…` is another crate's view of the core
+        }
+        let name: String = code[at + "crate::".len()..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            found.insert(name);
+        }
+    }
+    found
+}
+
+/// The core's files by top-level module.
+fn core_modules() -> BTreeMap<String, Vec<PathBuf>> {
+    let src = root().join("platform/core/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut modules: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let top = top.trim_end_matches(".rs").to_owned();
+        modules.entry(top).or_default().push(f);
+    }
+    modules.remove("lib");
+    modules
+}
+
+#[test]
+fn contexts_depend_only_as_the_table_allows() {
+    let allowed: BTreeMap<&str, &[&str]> = CONTEXTS.iter().copied().collect();
+    let mut broken = Vec::new();
+    let modules = core_modules();
+    for (module, files) in &modules {
+        let may: BTreeSet<&str> = if module == COMPOSITION {
+            allowed
+                .keys()
+                .copied()
+                .chain(FOUNDATIONS.iter().copied())
+                .collect()
+        } else if let Some(contexts) = allowed.get(module.as_str()) {
+            contexts.iter().chain(FOUNDATIONS).copied().collect()
+        } else if FOUNDATIONS.contains(&module.as_str()) {
+            FOUNDATIONS.iter().copied().collect()
+        } else {
+            broken.push(format!(
+                "{module} : ni contexte ni fondation (à ranger dans la table)"
+            ));
+            continue;
+        };
+        for f in files {
+            for used in named_modules(&code(f)) {
+                if used != *module && !may.contains(used.as_str()) {
+                    broken.push(format!(
+                        "{} appelle {used}",
+                        f.strip_prefix(root()).unwrap().display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "dépendances interdites :\n{}",
+        broken.join("\n")
+    );
+    // Every context of the table exists, and the table has no circle: each
+    // context calls only contexts listed above it.
+    for (i, (context, calls)) in CONTEXTS.iter().enumerate() {
+        assert!(modules.contains_key(*context), "{context} n’existe pas");
+        let above: Vec<&str> = CONTEXTS[..i].iter().map(|(c, _)| *c).collect();
+        for c in *calls {
+            assert!(above.contains(c), "{context} appelle {c}, listé après lui");
+        }
+    }
+}
+
+#[test]
+fn nothing_in_the_core_is_named_after_a_plane() {
+    let src = root().join("platform/core/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    for f in files {
+        for part in f.strip_prefix(&src).unwrap().components() {
+            let name = part.as_os_str().to_string_lossy();
+            let name = name.trim_end_matches(".rs");
+            assert!(
+                !PLANE_NAMES.contains(&name),
+                "{} porte le nom d’un plan",
+                f.display()
+            );
+        }
+        let code = code(&f);
+        for plane in PLANE_NAMES {
+            assert!(
+                !code.contains(&format!("mod {plane}")),
+                "{} déclare un module {plane}",
+                f.display()
+            );
+        }
+    }
+}
+
+/// The `guichet-…` crates a crate's manifest depends on.
+fn guichet_dependencies(manifest: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(root().join(manifest)).expect("a manifest");
+    let mut in_dependencies = false;
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_dependencies = line == "[dependencies]";
+        } else if in_dependencies && line.starts_with("guichet-") {
+            found.insert(line.split(['.', ' ', '=']).next().unwrap().to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn the_planes_stand_on_the_core_and_not_on_one_another() {
+    let planes = [
+        ("provisioning/Cargo.toml", "guichet-provisioning"),
+        ("tenant-portal/Cargo.toml", "guichet-tenant-portal"),
+        ("backoffice/Cargo.toml", "guichet-backoffice"),
+    ];
+    let under_the_planes = [
+        "platform/domain/Cargo.toml",
+        "platform/store/Cargo.toml",
+        "platform/core/Cargo.toml",
+        "platform/web/Cargo.toml",
+    ];
+    for manifest in under_the_planes {
+        let deps = guichet_dependencies(manifest);
+        for (_, plane) in planes {
+            assert!(!deps.contains(plane), "{manifest} dépend de {plane}");
+        }
+        assert!(
+            !deps.contains("guichet-server"),
+            "{manifest} dépend du serveur"
+        );
+    }
+    assert!(!guichet_dependencies("platform/core/Cargo.toml").contains("guichet-web"));
+    for (manifest, me) in planes {
+        let deps = guichet_dependencies(manifest);
+        for (_, other) in planes {
+            assert!(
+                other == me || !deps.contains(other),
+                "{me} dépend de {other}"
+            );
+        }
+        assert!(deps.contains("guichet-core"), "{me} ne dépend pas du cœur");
+    }
+}
+
+#[test]
+fn each_adapter_crate_is_used_in_its_adapter_only() {
+    let root = root();
+    let mut files = Vec::new();
+    for dir in [
+        "platform/domain/src",
+        "platform/store/src",
+        "platform/core/src",
+        "platform/web/src",
+        "platform/server/src",
+        "provisioning/src",
+        "tenant-portal/src",
+        "backoffice/src",
+    ] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut broken = Vec::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let code = code(f);
+        for (krate, homes) in ADAPTERS {
+            let used = code.match_indices(&format!("{krate}::")).any(|(at, _)| {
+                !code[..at]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            });
+            if used && !homes.contains(&rel.as_str()) {
+                broken.push(format!("{rel} utilise {krate}"));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "adaptateurs hors de chez eux :\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn the_rules_catch_what_they_forbid() {
+    // The reading the rules stand on: a use of another context is seen, a
+    // comment or another crate's path is not.
+    let sample = "use crate::requests::Filed;\n\
+                let x = guichet_core::casework::board;\n\
+                crate::payments::fees::paid(tx)?;";
+    let found = named_modules(sample);
+    assert_eq!(
+        found,
+        ["payments", "requests"]
+            .map(String::from)
+            .into_iter()
+            .collect()
+    );
+    let commented = std::env::temp_dir().join("guichet-architecture-commented.rs");
+    std::fs::write(&commented, "//! see crate::casework\nuse crate::store;\n").unwrap();
+    assert_eq!(
+        named_modules(&code(&commented)),
+        ["store"].map(String::from).into_iter().collect()
+    );
+}
