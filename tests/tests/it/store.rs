@@ -532,3 +532,261 @@ fn writers_of_one_collectivite_do_not_queue_on_ids() {
     assert_eq!(events.len(), 2);
     assert_ne!(events[0].id, events[1].id);
 }
+
+mod schema {
+    use super::*;
+    use diesel::sql_types::{BigInt, Text};
+    use std::collections::BTreeMap;
+
+    #[derive(QueryableByName, Debug)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        column_name: String,
+        #[diesel(sql_type = Text)]
+        declared: String,
+        #[diesel(sql_type = BigInt)]
+        not_null: i64,
+    }
+
+    #[derive(QueryableByName, Debug)]
+    struct Checks {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        definition: String,
+    }
+
+    /// A column's type by the family both backends store it as: SQLite by
+    /// the affinity rules of its declared type, PostgreSQL by its data type.
+    fn family(declared: &str) -> &'static str {
+        let t = declared.to_ascii_lowercase();
+        if t.contains("bool") {
+            "boolean"
+        } else if t.contains("timestamp") || t.contains("datetime") {
+            "timestamp"
+        } else if t == "date" {
+            "date"
+        } else if t.contains("int") || t.contains("serial") {
+            "integer"
+        } else if t.contains("char") || t.contains("text") || t.contains("clob") {
+            "text"
+        } else if t.contains("blob") || t == "bytea" {
+            "bytes"
+        } else if t.contains("real") || t.contains("floa") || t.contains("doub") {
+            "real"
+        } else if t.contains("numeric") || t.contains("decimal") {
+            "numeric"
+        } else {
+            "other"
+        }
+    }
+
+    type Shape = BTreeMap<String, BTreeMap<String, (&'static str, bool)>>;
+
+    /// SQLite's one table of its own: the global id counter, which
+    /// PostgreSQL keeps as a sequence (`global_id_seq`).
+    const SQLITE_ONLY: &[&str] = &["global_ids"];
+
+    fn shape(columns: Vec<Column>) -> Shape {
+        let mut shape = Shape::new();
+        for c in columns {
+            if c.table_name.starts_with("__diesel")
+                || c.table_name.starts_with("sqlite_")
+                || SQLITE_ONLY.contains(&c.table_name.as_str())
+            {
+                continue;
+            }
+            shape
+                .entry(c.table_name)
+                .or_default()
+                .insert(c.column_name, (family(&c.declared), c.not_null != 0));
+        }
+        shape
+    }
+
+    /// The CHECK clauses of SQLite's CREATE TABLE statements.
+    fn sqlite_checks(sql: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let upper = sql.to_ascii_uppercase();
+        let mut from = 0;
+        while let Some(at) = upper[from..].find("CHECK") {
+            let start = from + at + "CHECK".len();
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if word(upper[..from + at].chars().last()) || word(upper[start..].chars().next()) {
+                from = start; // a name such as `checked_at`
+                continue;
+            }
+            let open = start + sql[start..].find('(').expect("a check's clause");
+            let mut depth = 0;
+            let mut end = open;
+            for (i, c) in sql[open..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = open + i;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            found.push(sql[open + 1..end].to_owned());
+            from = end;
+        }
+        found
+    }
+
+    /// The columns of a table that its checks name.
+    fn columns_checked(
+        checks: &[String],
+        columns: &BTreeMap<String, (&str, bool)>,
+    ) -> std::collections::BTreeSet<String> {
+        checks
+            .iter()
+            .flat_map(|c| {
+                c.split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                    .filter(|w| columns.contains_key(*w))
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The two migration folders make the same tables, with the same
+    /// columns, types (by affinity), nullability and checks: a column added
+    /// on one backend only, or a check forgotten, is found here rather than
+    /// in production.
+    #[test]
+    fn both_backends_define_the_same_schema() {
+        let sqlite = TestDb::new(Backend::Sqlite);
+        let postgres = TestDb::new(Backend::Postgres);
+        let (lite_store, pg_store) = (sqlite.store(), postgres.store());
+        let mut lite = lite_store.raw_connection().unwrap();
+        let mut pg = pg_store.raw_connection().unwrap();
+        let (DbConnection::Sqlite(lite), DbConnection::Postgres(pg)) = (&mut *lite, &mut *pg)
+        else {
+            unreachable!()
+        };
+        let lite_columns: Vec<Column> = diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name, p.type AS declared,
+                    CAST(p.\"notnull\" OR p.pk > 0 AS BIGINT) AS not_null
+               FROM sqlite_master m JOIN pragma_table_info(m.name) p
+              WHERE m.type = 'table'",
+        )
+        .load(lite)
+        .unwrap();
+        let pg_columns: Vec<Column> = diesel::sql_query(
+            "SELECT table_name::text, column_name::text, data_type::text AS declared,
+                    CAST(CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS BIGINT) AS not_null
+               FROM information_schema.columns WHERE table_schema = 'public'",
+        )
+        .load(pg)
+        .unwrap();
+        let (lite_shape, pg_shape) = (shape(lite_columns), shape(pg_columns));
+        assert!(lite_shape.len() >= 30, "{} tables", lite_shape.len());
+        let tables = |s: &Shape| s.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(tables(&lite_shape), tables(&pg_shape), "the same tables");
+        let mut differences = Vec::new();
+        for (table, columns) in &lite_shape {
+            let other = &pg_shape[table];
+            for (column, lite_is) in columns {
+                match other.get(column) {
+                    None => differences.push(format!("{table}.{column} : SQLite seulement")),
+                    Some(pg_is) if pg_is != lite_is => differences.push(format!(
+                        "{table}.{column} : SQLite {lite_is:?}, PostgreSQL {pg_is:?}"
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for column in other.keys().filter(|c| !columns.contains_key(*c)) {
+                differences.push(format!("{table}.{column} : PostgreSQL seulement"));
+            }
+        }
+
+        let lite_tables: Vec<Checks> = diesel::sql_query(
+            "SELECT name AS table_name, sql AS definition FROM sqlite_master
+              WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%'",
+        )
+        .load(lite)
+        .unwrap();
+        let pg_checks: Vec<Checks> = diesel::sql_query(
+            "SELECT c.conrelid::regclass::text AS table_name,
+                    pg_get_constraintdef(c.oid) AS definition
+               FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+              WHERE c.contype = 'c' AND n.nspname = 'public'",
+        )
+        .load(pg)
+        .unwrap();
+        let mut lite_by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for t in lite_tables {
+            if SQLITE_ONLY.contains(&t.table_name.as_str()) {
+                continue;
+            }
+            let checks = sqlite_checks(&t.definition);
+            lite_by_table.insert(t.table_name, checks);
+        }
+        let mut pg_by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for c in pg_checks {
+            let clause = c.definition.trim_start_matches("CHECK ");
+            pg_by_table
+                .entry(c.table_name)
+                .or_default()
+                .push(clause.to_owned());
+        }
+        // What each backend checks, by the columns its checks name: the
+        // same columns on both (the clauses themselves are written each in
+        // its dialect, one check or two).
+        for (table, lite_checks) in &lite_by_table {
+            let columns = &lite_shape[table];
+            let pg_checks = pg_by_table.get(table).cloned().unwrap_or_default();
+            let (a, b) = (
+                columns_checked(lite_checks, columns),
+                columns_checked(&pg_checks, columns),
+            );
+            if a != b {
+                differences.push(format!(
+                    "{table} : colonnes contrôlées sur SQLite {a:?}, sur PostgreSQL {b:?}"
+                ));
+            }
+        }
+        assert!(
+            differences.is_empty(),
+            "les deux dossiers de migrations divergent :\n{}",
+            differences.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_comparison_reads_checks_as_both_backends_write_them() {
+        assert_eq!(
+            sqlite_checks(
+                "CREATE TABLE t (a TEXT NOT NULL CHECK (a IN ('x', 'y')), checked_at TIMESTAMP, b INT CHECK(b > 0))"
+            ),
+            vec!["a IN ('x', 'y')", "b > 0"]
+        );
+        let columns: BTreeMap<String, (&str, bool)> = ["delay", "keep", "label"]
+            .map(|c| (c.to_owned(), ("integer", true)))
+            .into();
+        let lite = ["delay BETWEEN 0 AND 364 AND delay < keep".to_owned()];
+        let pg = [
+            "((delay >= 0) AND (delay <= 364))".to_owned(),
+            "(delay < keep)".to_owned(),
+        ];
+        assert_eq!(
+            columns_checked(&lite, &columns),
+            columns_checked(&pg, &columns)
+        );
+        assert_ne!(
+            columns_checked(&lite, &columns),
+            columns_checked(&pg[..1], &columns),
+            "a check forgotten on one side is seen"
+        );
+        assert_eq!(family("BIGINT"), family("bigint"));
+        assert_ne!(family("TEXT"), family("integer"));
+        assert_eq!(family("TIMESTAMP"), family("timestamp without time zone"));
+    }
+}
