@@ -436,7 +436,7 @@ async fn send_view(
         with_desk(store, agent, false, move |t, d| {
             let (filed, foyer, channel) = counter::draft(t, d, id)?;
             let ctx = requests::context(t, &filed.offer, Some(&foyer), false)?;
-            let settings = foyers::settings(t)?;
+            let settings = guichet_core::collectivite::settings::current(t)?;
             let requester = foyer
                 .member(filed.row.requester_id)
                 .ok_or(Error::NotFound)?;

@@ -181,9 +181,13 @@ pub(crate) async fn sign_in(
     };
     throttle.succeeded(&key, client.0);
     if !account.enabled {
-        let help = tx::read(&store, &tenant, foyers::settings)
-            .await?
-            .help_contact;
+        let help = tx::read(
+            &store,
+            &tenant,
+            guichet_core::collectivite::settings::current,
+        )
+        .await?
+        .help_contact;
         return fail(
             format!("Votre compte est désactivé : vous ne pouvez pas vous connecter. Pour le réactiver, contactez {help}."),
             StatusCode::FORBIDDEN,

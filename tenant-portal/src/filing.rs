@@ -49,7 +49,7 @@ pub(crate) async fn start(
     let tenant = who.tenant.clone();
     let (foyer, requester) = (me.foyer.clone(), me.person.id);
     let id = tx::write(&store, &who, move |t| {
-        let settings = foyers::settings(t)?;
+        let settings = guichet_core::collectivite::settings::current(t)?;
         let (city, postal) = requests::commune(&tenant);
         requests::start(
             t,
@@ -393,7 +393,7 @@ async fn load_summary(store: &Store, who: &SignedInHousehold, id: i64) -> Result
         let summary = summarize(f.form, &f.data, &ctx, false);
         let has_documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
         let documents = justificatifs::of_request(t, me.household(), id)?;
-        let settings = foyers::settings(t)?;
+        let settings = guichet_core::collectivite::settings::current(t)?;
         let requester = me.foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
         let offered = requests::means_offered(&settings, requester, true);
         Ok::<_, Error>((me, f, summary, has_documents, documents, offered))
@@ -514,7 +514,7 @@ pub(crate) async fn submit(
         who.tenant.name.clone(),
     );
     let outcome = tx::write(&store, &who, move |t| {
-        let settings = foyers::settings(t)?;
+        let settings = guichet_core::collectivite::settings::current(t)?;
         requests::submit(t, household, id, &sending, &foyer, &settings, &base, &site)
     })
     .await;

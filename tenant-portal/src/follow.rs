@@ -34,7 +34,7 @@ pub(crate) async fn list(
     let (me, lines, keep) = tx::read(&store, &who, move |t| {
         let me = me_in(t, account)?;
         let lines = requests::dashboard(t, me.household())?;
-        let keep = guichet_core::foyers::settings(t)?.draft_keep_days;
+        let keep = guichet_core::collectivite::settings::current(t)?.draft_keep_days;
         Ok::<_, Error>((me, lines, keep))
     })
     .await

@@ -137,7 +137,7 @@ pub(crate) async fn start(
     let (person, id, first) = tx::write(&store, &tenant, move |x| {
         let (household, person) = foyers::open_temporary(x, &visitor)?;
         let foyer = foyers::foyer(x, household)?;
-        let settings = foyers::settings(x)?;
+        let settings = guichet_core::collectivite::settings::current(x)?;
         let (city, postal) = requests::commune(&t);
         let id = requests::start(x, &code, &foyer, person, None, &settings, (&city, &postal))?;
         let first = requests::filed(x, household, id)?

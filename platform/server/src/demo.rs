@@ -145,7 +145,8 @@ pub fn populate_portal(
 ) -> Result<Option<(i64, i64)>, guichet_core::Error> {
     use chrono::Duration;
     use guichet_core::catalogue::offer;
-    use guichet_core::foyers::{self, NewAccount, Opened, Person, Settings};
+    use guichet_core::collectivite::settings::Settings;
+    use guichet_core::foyers::{self, NewAccount, Opened, Person};
     use guichet_core::history::Actor;
     use guichet_core::requests::{self, Sending};
     use guichet_domain::forms::{self, Input};

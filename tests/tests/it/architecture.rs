@@ -14,12 +14,14 @@ const CONTEXTS: &[(&str, &[&str])] = &[
     ("justificatifs", &[]),
     ("agents", &["facilities"]),
     ("catalogue", &["agents"]),
-    ("payments", &["foyers"]),
+    ("collectivite", &["agents", "catalogue", "foyers"]),
+    ("payments", &["collectivite", "foyers"]),
     (
         "requests",
         &[
             "agents",
             "catalogue",
+            "collectivite",
             "facilities",
             "foyers",
             "justificatifs",
@@ -31,13 +33,13 @@ const CONTEXTS: &[(&str, &[&str])] = &[
         &[
             "agents",
             "catalogue",
+            "collectivite",
             "facilities",
             "foyers",
             "justificatifs",
             "requests",
         ],
     ),
-    ("collectivite", &["agents", "catalogue", "foyers"]),
     (
         "courriers",
         &[

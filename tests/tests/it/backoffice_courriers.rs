@@ -335,9 +335,9 @@ async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
         let app = test::init_service(public_app(&p.shared)).await;
         p.store
             .write(arles.id, |tx| {
-                let mut s = guichet_core::foyers::settings(tx)?;
+                let mut s = guichet_core::collectivite::settings::current(tx)?;
                 s.means_of_contact.push(MeansOfContact::Sms);
-                guichet_core::foyers::save_settings(tx, &s)
+                guichet_core::collectivite::settings::replace(tx, &s)
             })
             .unwrap();
         let mut b = Browser::portal("arles");

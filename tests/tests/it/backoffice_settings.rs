@@ -8,7 +8,6 @@ use actix_web::test;
 use chrono::{Duration, Utc};
 use guichet_core::agents::groups;
 use guichet_core::agents::{self, AgentInput};
-use guichet_core::foyers;
 use guichet_core::store::repo::{agents as agent_rows, requests as request_rows};
 use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
@@ -127,7 +126,10 @@ async fn administrators_set_the_lock_delay_and_the_default_delays() {
                 .await;
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{changes:?}");
             assert!(r.html.contains(message), "{message}: {}", r.html);
-            let s = p.store.read(arles.id, foyers::settings).unwrap();
+            let s = p
+                .store
+                .read(arles.id, guichet_core::collectivite::settings::current)
+                .unwrap();
             assert_eq!((s.lock_minutes, s.max_delay_days), (30, 10));
         }
         // Before: 6 days after submission, on time with the 10 days default.
@@ -143,14 +145,17 @@ async fn administrators_set_the_lock_delay_and_the_default_delays() {
             .post(&app, "/backoffice/parametres", &token, &with(&[]))
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
-        let s = p.store.read(arles.id, foyers::settings).unwrap();
+        let s = p
+            .store
+            .read(arles.id, guichet_core::collectivite::settings::current)
+            .unwrap();
         assert_eq!(
             (s.lock_minutes, s.max_delay_days, s.alert_delay_days),
             (5, 5, 2)
         );
         assert_eq!(
             p.store
-                .read(nimes.id, foyers::settings)
+                .read(nimes.id, guichet_core::collectivite::settings::current)
                 .unwrap()
                 .lock_minutes,
             30
@@ -201,10 +206,10 @@ async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level() {
         for (t, detailed) in [(&arles, true), (&nimes, true)] {
             p.store
                 .write(t.id, move |tx| {
-                    let mut s = foyers::settings(tx)?;
+                    let mut s = guichet_core::collectivite::settings::current(tx)?;
                     s.alerts_enabled = true;
                     s.alerts_detailed = detailed;
-                    foyers::save_settings(tx, &s)
+                    guichet_core::collectivite::settings::replace(tx, &s)
                 })
                 .unwrap();
         }
@@ -265,9 +270,9 @@ async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level() {
         // Not detailed: the counts, and where to find them.
         p.store
             .write(arles.id, |tx| {
-                let mut s = foyers::settings(tx)?;
+                let mut s = guichet_core::collectivite::settings::current(tx)?;
                 s.alerts_detailed = false;
-                foyers::save_settings(tx, &s)
+                guichet_core::collectivite::settings::replace(tx, &s)
             })
             .unwrap();
         let c = add_child(&app, &mut b, me, "Noé").await;

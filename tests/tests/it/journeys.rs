@@ -829,9 +829,9 @@ per_backend! {
         // asks): two changes in a row, one e-mail.
         p.store
             .write(arles.id, |tx| {
-                let mut s = guichet_core::foyers::settings(tx)?;
+                let mut s = guichet_core::collectivite::settings::current(tx)?;
                 s.notify_agents = true;
-                guichet_core::foyers::save_settings(tx, &s)
+                guichet_core::collectivite::settings::replace(tx, &s)
             })
             .unwrap();
         let id2 = {

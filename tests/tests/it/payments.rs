@@ -422,8 +422,8 @@ async fn payments_are_settled_once_by_what_the_bank_says() {
         // Payment off for a period: said, nothing recorded.
         p.store
             .write(arles.id, |tx| {
-                let current = guichet_core::foyers::settings(tx)?;
-                guichet_core::foyers::save_settings(tx, &current)?;
+                let current = guichet_core::collectivite::settings::current(tx)?;
+                guichet_core::collectivite::settings::replace(tx, &current)?;
                 rows::save_payment_settings(
                     tx,
                     &rows::PaymentSettingsRow {

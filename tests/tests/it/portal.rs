@@ -1218,7 +1218,8 @@ async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf() {
 /// or absent, never half; sending again after an error never makes a second.
 #[::core::prelude::v1::test]
 fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
-    use guichet_core::foyers::{self, NewAccount, Opened, Person, Settings};
+    use guichet_core::collectivite::settings::Settings;
+    use guichet_core::foyers::{self, NewAccount, Opened, Person};
     use guichet_core::requests::{self, Sending};
     use guichet_core::store::{DatabaseUrl, Store};
     use guichet_domain::forms::Input;
@@ -1569,9 +1570,9 @@ async fn agents_of_the_category_are_told_of_a_new_request() {
                     }
                 };
                 categories::set_right(tx, "test", c.id, &uid, right)?;
-                let mut s = guichet_core::foyers::settings(tx)?;
+                let mut s = guichet_core::collectivite::settings::current(tx)?;
                 s.notify_agents = true;
-                guichet_core::foyers::save_settings(tx, &s)
+                guichet_core::collectivite::settings::replace(tx, &s)
             })
             .unwrap();
     }

@@ -12,7 +12,6 @@ use super::Teleservices;
 use crate::agents::rights::{self, Access};
 use crate::domain::requests::{ActionKind, Quality, RequestState};
 use crate::error::Error;
-use crate::foyers;
 use crate::history;
 use crate::history::Actor;
 use crate::mail::outbox;
@@ -78,7 +77,7 @@ pub fn raise(
             ),
         ));
     }
-    let settings = foyers::settings(tx)?;
+    let settings = crate::collectivite::settings::current(tx)?;
     if settings.alerts_enabled && !news.is_empty() {
         tell_agents(tx, &news, settings.alerts_detailed, base_url, site)?;
     }

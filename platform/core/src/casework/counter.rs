@@ -169,7 +169,7 @@ pub fn start(
     };
     let foyer = foyer_of(tx, household)?;
     let requester = foyer.responsible().ok_or(Error::NotFound)?.id;
-    let settings = foyers::settings(tx)?;
+    let settings = crate::collectivite::settings::current(tx)?;
     let filer = Filer {
         actor: me(desk),
         channel,
@@ -244,7 +244,7 @@ pub fn send(
     site: &str,
 ) -> Result<Result<Submitted, Vec<FieldError>>, Error> {
     let (filed, foyer, channel) = draft(tx, desk, id)?;
-    let settings = foyers::settings(tx)?;
+    let settings = crate::collectivite::settings::current(tx)?;
     sending.filer = Some(Filer {
         actor: me(desk),
         channel,

@@ -61,7 +61,7 @@ pub(crate) struct Teleservices(HashMap<i64, (String, Delays)>, Delays);
 
 impl Teleservices {
     fn load(tx: &mut TenantTx<'_>) -> Result<Teleservices, Error> {
-        let settings = crate::foyers::settings(tx)?;
+        let settings = crate::collectivite::settings::current(tx)?;
         let defaults = Delays::of(
             Some(settings.max_delay_days),
             Some(settings.alert_delay_days),

@@ -41,7 +41,7 @@ pub struct Context {
 fn facts(tx: &mut TenantTx<'_>, cx: &Context) -> Result<Facts, Error> {
     let me = tx.tenant();
     let t = tenancy::find_by_id(tx.conn(), me)?.ok_or(Error::NotFound)?;
-    let settings = crate::foyers::settings(tx)?;
+    let settings = crate::collectivite::settings::current(tx)?;
     Ok(Facts {
         name: t.name,
         postal_address: t.postal_address,

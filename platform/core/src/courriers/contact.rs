@@ -112,7 +112,7 @@ pub fn form(tx: &mut TenantTx<'_>, desk: &Desk, id: i64, sms: bool) -> Result<Co
     let row = writable(tx, desk, id, None)?;
     let foyer = foyers::foyer(tx, row.household_id)?;
     let who = details(&foyer, row.requester_id);
-    let enabled = foyers::settings(tx)?.means_of_contact;
+    let enabled = crate::collectivite::settings::current(tx)?.means_of_contact;
     let preferred = row
         .means_of_contact
         .as_deref()
@@ -175,7 +175,7 @@ fn prepare(
     let row = writable(tx, desk, id, None)?;
     let foyer = foyers::foyer(tx, row.household_id)?;
     let who = details(&foyer, row.requester_id);
-    let enabled = foyers::settings(tx)?.means_of_contact;
+    let enabled = crate::collectivite::settings::current(tx)?.means_of_contact;
     let mut c = Checks::default();
     let means = MeansOfContact::parse(&input.means).filter(|m| enabled.contains(m));
     match means {

@@ -241,8 +241,8 @@ pub fn save_settings(
     checks.finish()?;
     let before = online::settings(tx)?;
     // The settings row is the collectivité's: written with its defaults first.
-    let current = crate::foyers::settings(tx)?;
-    crate::foyers::save_settings(tx, &current)?;
+    let current = crate::collectivite::settings::current(tx)?;
+    crate::collectivite::settings::replace(tx, &current)?;
     rows::save_payment_settings(
         tx,
         &PaymentSettingsRow {
