@@ -52,11 +52,7 @@ async fn show(
             (status, Some(message))
         }
     };
-    let title = if error.is_some() {
-        format!("Erreur : {TITLE}")
-    } else {
-        TITLE.to_owned()
-    };
+    let title = guichet_web::render::title(TITLE, error.is_some());
     let layout = desk::layout(agent, &desk, &title, Nav::Appearance, session)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

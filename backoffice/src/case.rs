@@ -113,11 +113,7 @@ pub(crate) async fn show(
     };
     let number = opened.case.number.unwrap_or_default();
     let title = format!("Demande n° {number}");
-    let title = if error.is_some() {
-        format!("Erreur : {title}")
-    } else {
-        title
-    };
+    let title = guichet_web::render::title(&title, error.is_some());
     let mut layout = desk::layout(agent, &desk, &title, Nav::Requests, session)?;
     layout.wide = true;
     Ok(HttpResponse::build(status)

@@ -196,11 +196,7 @@ pub(crate) async fn search(
         Ok(found) => (StatusCode::OK, Some(found)),
         Err(e) => (form.refused(e.into())?, None),
     };
-    let title = if found.is_none() {
-        "Erreur : rechercher des demandes"
-    } else {
-        "Rechercher des demandes"
-    };
+    let title = &guichet_web::render::title("Rechercher des demandes", found.is_none());
     let next_href = found.as_ref().and_then(|f| f.next.as_ref()).map(|next| {
         let base = query.to_url();
         let sep = if base.is_empty() { "" } else { "&" };

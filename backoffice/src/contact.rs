@@ -110,11 +110,7 @@ async fn show(
     };
     form = sealed(form);
     let heading = format!("Contacter le demandeur : demande n° {}", f.number);
-    let title = if form.has_errors() {
-        format!("Erreur : {heading}")
-    } else {
-        heading
-    };
+    let title = guichet_web::render::title(&heading, form.has_errors());
     let layout = desk::layout(agent, &desk, &title, Nav::Requests, session)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

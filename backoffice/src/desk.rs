@@ -28,7 +28,7 @@ pub(crate) enum Section {
 /// (see [`signed_in`]).
 pub(crate) fn open(tx: &mut TenantTx<'_>, agent: i64) -> Result<Desk, Error> {
     guichet_core::agents::desk(tx, agent).map_err(|e| match e {
-        Error::NotFound => Error::Refused(String::new()),
+        Error::NotFound => Error::SignedOut,
         other => other,
     })
 }
@@ -86,7 +86,7 @@ where
 /// Turns « no desk any more » (from [`open`]) into the sign-in page.
 pub(crate) fn signed_in(e: AppError) -> AppError {
     match e {
-        AppError::Conflict(m) if m.is_empty() => AppError::SignInRequired(AGENT_SIGN_IN),
+        AppError::SignedOut => AppError::SignInRequired(AGENT_SIGN_IN),
         other => other,
     }
 }

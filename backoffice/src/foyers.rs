@@ -110,11 +110,7 @@ pub(crate) async fn search(
         Some(Err(Error::Refused(m))) => return Err(AppError::Conflict(m)),
         Some(Err(e)) => (form.refused(e.into())?, None),
     };
-    let title = if status == StatusCode::OK {
-        "Rechercher des foyers"
-    } else {
-        "Erreur : rechercher des foyers"
-    };
+    let title = &guichet_web::render::title("Rechercher des foyers", status != StatusCode::OK);
     let layout = desk::layout(&agent, &desk, title, Nav::Foyers, &session)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -63,11 +63,7 @@ async fn show(
         }
     };
     let title = format!("{} : {}", l.label, l.teleservice);
-    let title = if error.is_some() {
-        format!("Erreur : {title}")
-    } else {
-        title
-    };
+    let title = guichet_web::render::title(&title, error.is_some());
     let layout = desk::layout(agent, &desk, &title, Nav::Teleservices, session)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

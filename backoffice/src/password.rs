@@ -88,11 +88,10 @@ fn form(
     error: Option<String>,
     general: Option<String>,
 ) -> Result<(Layout, Page), AppError> {
-    let title = if error.is_some() || general.is_some() {
-        "Erreur : choisir votre mot de passe"
-    } else {
-        "Choisir votre mot de passe"
-    };
+    let title = &guichet_web::render::title(
+        "Choisir votre mot de passe",
+        error.is_some() || general.is_some(),
+    );
     let page = Page {
         form: true,
         min_len: MIN_LEN,

@@ -239,11 +239,7 @@ async fn regies_page(
             "Créer la régie",
         )
     }));
-    let title = if form.has_errors() {
-        "Erreur : Régies"
-    } else {
-        "Régies"
-    };
+    let title = &guichet_web::render::title("Régies", form.has_errors());
     let layout = desk::layout(agent, &desk, title, Nav::Payments, session)?;
     Ok(html(
         status,
@@ -409,11 +405,7 @@ async fn regie_page(
         || account.has_errors()
         || import.has_errors()
         || fee.has_errors();
-    let title = format!(
-        "{}Régie « {} »",
-        if errors { "Erreur : " } else { "" },
-        regie.label
-    );
+    let title = guichet_web::render::title(&format!("Régie « {} »", regie.label), errors);
     let layout = desk::layout(agent, &desk, &title, Nav::Payments, session)?;
     Ok(html(
         status,
@@ -1216,7 +1208,7 @@ pub(crate) async fn settings_save(
             let layout = desk::layout(
                 &agent,
                 &desk,
-                &format!("Erreur : {SETTINGS}"),
+                &guichet_web::render::title(SETTINGS, true),
                 Nav::Payments,
                 &session,
             )?;

@@ -52,11 +52,7 @@ pub(crate) fn render_login(
     proconnect: bool,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let title = if error.is_some() {
-        "Erreur : connexion des agents"
-    } else {
-        "Connexion des agents"
-    };
+    let title = &guichet_web::render::title("Connexion des agents", error.is_some());
     let page = LoginPage {
         layout: Layout::new(title).site(&format!("{} — espace agents", tenant.name)),
         csrf_token: csrf::token(session)?,

@@ -107,11 +107,7 @@ pub(crate) async fn page(
         Ok(s) => (StatusCode::OK, Some(s)),
         Err(e) => (f.refused(e.into())?, None),
     };
-    let title = if stats.is_none() {
-        format!("Erreur : {TITLE}")
-    } else {
-        TITLE.to_owned()
-    };
+    let title = guichet_web::render::title(TITLE, stats.is_none());
     let layout = desk::layout(&agent, &desk, &title, Nav::Statistics, &session)?;
     let (total, tables) = match stats {
         None => (None, Vec::new()),

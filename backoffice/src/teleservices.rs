@@ -99,11 +99,7 @@ async fn show(
             (status, Some(message))
         }
     };
-    let title = if error.is_some() {
-        format!("Erreur : {}", t.label)
-    } else {
-        t.label.clone()
-    };
+    let title = guichet_web::render::title(&t.label, error.is_some());
     let layout = desk::layout(agent, &desk, &title, Nav::Teleservices, session)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

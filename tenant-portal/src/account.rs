@@ -21,7 +21,7 @@ use guichet_web::{blocking, sentence, tx, AppError, Renderer};
 use serde::{Deserialize, Serialize};
 
 use crate::page::{
-    self, address_fields, base_url, layout, person_form, render, see_other, Section as Nav,
+    address_fields, base_url, layout, person_form, render, see_other, Section as Nav,
 };
 
 const WRONG: &str = "Adresse électronique ou mot de passe incorrect. Vérifiez-les ; si vous avez oublié votre mot de passe, choisissez-en un nouveau avec le lien « Mot de passe oublié ».";
@@ -79,7 +79,7 @@ fn sign_in_view(
         form.general_error(e);
     }
     let form = guichet_web::forms::sealed(form);
-    let title = page::error_title("Se connecter", form.has_errors());
+    let title = guichet_web::render::title("Se connecter", form.has_errors());
     render(
         pages,
         status,
@@ -325,7 +325,7 @@ pub(crate) async fn sign_up(
             let status = form.refused(e.into())?;
             let layout = layout(
                 &tenant,
-                "Erreur : créer un compte",
+                &guichet_web::render::title("créer un compte", true),
                 Nav::None,
                 None,
                 &session,
@@ -553,7 +553,7 @@ pub(crate) async fn forgot(
         }]);
         let layout = layout(
             &tenant,
-            "Erreur : mot de passe oublié",
+            &guichet_web::render::title("mot de passe oublié", true),
             Nav::None,
             None,
             &session,
@@ -689,7 +689,7 @@ pub(crate) async fn reset(
         }]);
         let layout = layout(
             &tenant,
-            "Erreur : choisir un nouveau mot de passe",
+            &guichet_web::render::title("choisir un nouveau mot de passe", true),
             Nav::None,
             None,
             &session,

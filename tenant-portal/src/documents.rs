@@ -77,7 +77,7 @@ fn list_page(
     saved: bool,
 ) -> Result<HttpResponse, AppError> {
     let form = sealed(form);
-    let title = crate::page::error_title("Mes documents", form.has_errors());
+    let title = guichet_web::render::title("Mes documents", form.has_errors());
     render(
         pages,
         status,

@@ -138,7 +138,7 @@ fn documents_view(
             "",
         )
     }));
-    let title = crate::page::error_title("Justificatifs", form.has_errors() || error.is_some());
+    let title = guichet_web::render::title("Justificatifs", form.has_errors() || error.is_some());
     let asked = asked
         .into_iter()
         .map(|a| AskedView {
@@ -412,7 +412,7 @@ fn summary_view(
 ) -> Result<HttpResponse, AppError> {
     let (me, f, summary, has_documents, documents, _) = loaded;
     let form = sealed(form);
-    let title = crate::page::error_title(
+    let title = guichet_web::render::title(
         &format!("Vérification et envoi — {}", f.offer.teleservice.label),
         form.has_errors(),
     );

@@ -121,7 +121,7 @@ fn show_view(
         Some(n) => format!("Demande n° {n} — {}", r.label),
         None => format!("Brouillon — {}", r.label),
     };
-    let title = crate::page::error_title(&title, note_error.is_some());
+    let title = guichet_web::render::title(&title, note_error.is_some());
     render(
         pages,
         status,

@@ -123,7 +123,7 @@ fn show_page(
     saved: bool,
 ) -> Result<HttpResponse, AppError> {
     let address = guichet_web::forms::sealed(address);
-    let title = crate::page::error_title("Mon foyer", address.has_errors());
+    let title = guichet_web::render::title("Mon foyer", address.has_errors());
     let f = &me.foyer;
     render(
         pages,
@@ -309,7 +309,7 @@ fn refused(
     let status = form.refused(e)?;
     let layout = layout(
         &who.tenant,
-        &format!("Erreur : {title}"),
+        &guichet_web::render::title(title, true),
         Nav::Foyer,
         Some(me),
         session,
@@ -457,7 +457,7 @@ pub(crate) async fn remove(
             StatusCode::CONFLICT,
             "portal/message",
             &serde_json::json!({
-                "layout": layout(&who.tenant, "Erreur : retrait impossible", Nav::Foyer, Some(&me), &session)?,
+                "layout": layout(&who.tenant, &guichet_web::render::title("retrait impossible", true), Nav::Foyer, Some(&me), &session)?,
                 "heading": "Retrait impossible",
                 "text": guichet_web::sentence(&m),
                 "link": {"href": "/mon-foyer", "label": "Retour à mon foyer"},

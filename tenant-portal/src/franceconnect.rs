@@ -217,7 +217,7 @@ fn link_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (link, create) = (sealed(link), sealed(create));
-    let title = crate::page::error_title(
+    let title = guichet_web::render::title(
         "Première connexion avec FranceConnect",
         link.has_errors() || create.has_errors(),
     );

@@ -31,7 +31,7 @@ impl Me {
 /// Loads the signed-in person's foyer, in the caller's transaction; a person
 /// removed, archived or disabled since sign-in is signed in no more.
 pub(crate) fn me_in(tx: &mut TenantTx<'_>, individual: i64) -> Result<Me, Error> {
-    let gone = || Error::Refused(String::new());
+    let gone = || Error::SignedOut;
     let household = guichet_core::store::repo::foyers::individual(tx, individual)?
         .map(|p| p.household_id)
         .ok_or_else(gone)?;
@@ -47,7 +47,7 @@ pub(crate) fn me_in(tx: &mut TenantTx<'_>, individual: i64) -> Result<Me, Error>
 /// Turns « signed in no more » (from [`me_in`]) into the sign-in page.
 pub(crate) fn signed_in(e: AppError) -> AppError {
     match e {
-        AppError::Conflict(m) if m.is_empty() => AppError::SignInRequired(HOUSEHOLD_SIGN_IN),
+        AppError::SignedOut => AppError::SignInRequired(HOUSEHOLD_SIGN_IN),
         other => other,
     }
 }
@@ -139,12 +139,3 @@ pub(crate) fn see_other(to: &str) -> HttpResponse {
 }
 
 pub(crate) use guichet_web::tenant::base_url;
-
-/// « Erreur : » before the title of a page that shows errors (RGAA 11.10).
-pub(crate) fn error_title(title: &str, has_errors: bool) -> String {
-    if has_errors {
-        format!("Erreur : {title}")
-    } else {
-        title.to_owned()
-    }
-}

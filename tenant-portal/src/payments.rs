@@ -17,9 +17,7 @@ use guichet_web::tenant::CurrentTenant;
 use guichet_web::{blocking, tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
-use crate::page::{
-    base_url, error_title, layout, me_in, render, see_other, signed_in, Me, Section as Nav,
-};
+use crate::page::{base_url, layout, me_in, render, see_other, signed_in, Me, Section as Nav};
 
 const TITLE: &str = "Mes paiements";
 
@@ -151,7 +149,7 @@ fn list_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let form = form.map(sealed);
-    let title = error_title(TITLE, form.as_ref().is_some_and(|f| f.has_errors()));
+    let title = guichet_web::render::title(TITLE, form.as_ref().is_some_and(|f| f.has_errors()));
     let page = render(
         pages,
         status,

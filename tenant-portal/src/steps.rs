@@ -139,7 +139,7 @@ fn show(
         .position(|s| s.key == step_key)
         .unwrap_or(0)
         + 1;
-    let title = crate::page::error_title(
+    let title = guichet_web::render::title(
         &format!("{} — {}", step.title, f.offer.teleservice.label),
         form.has_errors(),
     );

@@ -114,7 +114,7 @@ pub(crate) async fn start(
             let heading = format!("{} : sans compte", offer.teleservice.label);
             let layout = layout(
                 &tenant,
-                &format!("Erreur : {heading}"),
+                &guichet_web::render::title(&heading, true),
                 Nav::Catalogue,
                 None,
                 &session,
@@ -324,7 +324,7 @@ pub(crate) async fn renew(
         let status = form.refused(e.into())?;
         let layout = layout(
             &tenant,
-            "Erreur : suivre une demande faite sans compte",
+            &guichet_web::render::title("suivre une demande faite sans compte", true),
             Nav::None,
             None,
             &session,
@@ -379,7 +379,7 @@ pub(crate) async fn keep(
             &pages,
             &who.tenant,
             &session,
-            "Erreur : compte non créé",
+            &guichet_web::render::title("compte non créé", true),
             &guichet_web::sentence(message),
             Some(("/mes-demandes", "Retour à ma demande")),
         )?;

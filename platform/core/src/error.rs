@@ -29,6 +29,10 @@ pub enum Error {
     /// Seen but not allowed now; the message says why and what to do.
     #[error("{0}")]
     Refused(String),
+    /// The signed-in person is gone since they signed in (removed, disabled,
+    /// out of the back office): to sign in again, never a refusal.
+    #[error("connexion requise")]
+    SignedOut,
     #[error(transparent)]
     Directory(#[from] DirectoryError),
     #[error(transparent)]

@@ -31,6 +31,10 @@ pub enum AppError {
     /// A page that needs a signed-in principal: sent to this sign-in page.
     #[error("connexion requise")]
     SignInRequired(&'static str),
+    /// The signed-in person is gone since sign-in; each plane sends them to
+    /// its sign-in page ([`AppError::SignInRequired`]), or 401 if none does.
+    #[error("connexion requise")]
+    SignedOut,
     #[error("accès refusé")]
     Forbidden,
     #[error("méthode non autorisée")]
@@ -83,6 +87,7 @@ impl From<CoreError> for AppError {
             CoreError::Conflict(m) => AppError::Conflict(m),
             CoreError::NotFound => AppError::NotFound,
             CoreError::Refused(m) => AppError::Conflict(m),
+            CoreError::SignedOut => AppError::SignedOut,
             CoreError::Directory(d) => d.into(),
             CoreError::Files(f) => f.into(),
             CoreError::Store(s) => s.into(),
@@ -174,7 +179,7 @@ impl AppError {
                 p.errors = errors.clone();
                 p
             }
-            AppError::Unauthorized | AppError::SignInRequired(_) => Problem::new(
+            AppError::Unauthorized | AppError::SignInRequired(_) | AppError::SignedOut => Problem::new(
                 "unauthorized",
                 s,
                 "Connexion requise",
@@ -241,7 +246,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound | AppError::UnknownTenant => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::SignedOut => StatusCode::UNAUTHORIZED,
             AppError::SignInRequired(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -399,4 +404,20 @@ pub async fn render_errors(
         builder.content_type("text/html; charset=utf-8").body(page)
     };
     Ok(ServiceResponse::new(http, response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Someone signed in who is gone since is asked to sign in again: never
+    /// a conflict (409) as a refusal of the business would be.
+    #[test]
+    fn signed_out_is_not_a_refusal() {
+        let e = AppError::from(CoreError::SignedOut);
+        assert!(matches!(e, AppError::SignedOut));
+        assert_eq!(e.status_code(), StatusCode::UNAUTHORIZED);
+        let refused = AppError::from(CoreError::Refused("déjà traitée".into()));
+        assert_eq!(refused.status_code(), StatusCode::CONFLICT);
+    }
 }

@@ -49,6 +49,23 @@ pub struct NavLink {
 /// What starts the title of a page that shows a refusal.
 pub const ERROR_PREFIX: &str = "Erreur : ";
 
+/// A page's title: « Erreur : » first when it shows a refusal (RGAA 11.10),
+/// once however many times it is said, the next word in lower case as French
+/// writes it after a colon (an acronym kept). The one place that writes it.
+pub fn title(title: &str, refused: bool) -> String {
+    if !refused || title.starts_with(ERROR_PREFIX) {
+        return title.to_owned();
+    }
+    let mut chars = title.chars();
+    let rest = match (chars.next(), chars.clone().next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => title.to_owned(),
+    };
+    format!("{ERROR_PREFIX}{rest}")
+}
+
 impl Layout {
     pub fn new(title: &str) -> Layout {
         Layout {
@@ -105,9 +122,7 @@ impl Layout {
     /// The page shows a refusal: « Erreur : » first in its title (RGAA
     /// 11.10), once however many times it is said.
     pub fn refused(&mut self) {
-        if !self.title.starts_with(ERROR_PREFIX) {
-            self.title = format!("{ERROR_PREFIX}{}", self.title);
-        }
+        self.title = title(&self.title, true);
     }
 
     /// The collectivité's legal notice, personal data notice and
@@ -217,6 +232,8 @@ mod tests {
         let mut layout = Layout::new("Connexion");
         layout.refused();
         layout.refused();
-        assert_eq!(layout.title, "Erreur : Connexion");
+        assert_eq!(layout.title, "Erreur : connexion");
+        assert_eq!(title("FAQ des familles", true), "Erreur : FAQ des familles");
+        assert_eq!(title("Régies", false), "Régies");
     }
 }

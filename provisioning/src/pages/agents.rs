@@ -504,11 +504,7 @@ fn confirm_page(
 ) -> Result<HttpResponse, AppError> {
     let name = format!("{} {}", agent.first_name, agent.last_name);
     let heading = format!("Supprimer l’agent {name}");
-    let title = if error.is_some() {
-        format!("Erreur : {heading}")
-    } else {
-        heading.clone()
-    };
+    let title = guichet_web::render::title(&heading, error.is_some());
     let base = format!("/collectivites/{}/agents", tenant.slug);
     let page = ConfirmPage {
         layout: ctx.layout(&title, Some(tenant), Nav::Agents)?,

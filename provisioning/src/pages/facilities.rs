@@ -365,10 +365,7 @@ fn confirm_page(
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let heading = format!("Supprimer {} « {} »", w.the, f.name);
-    let title = match &error {
-        Some(_) => format!("Erreur : {heading}"),
-        None => heading.clone(),
-    };
+    let title = guichet_web::render::title(&heading, error.is_some());
     let base = base(tenant, w);
     let page = ConfirmPage {
         layout: ctx.layout(&title, Some(tenant), w.nav)?,

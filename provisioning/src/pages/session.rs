@@ -41,11 +41,7 @@ fn render_login(
     expired: bool,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let title = if error.is_some() {
-        "Erreur : connexion"
-    } else {
-        "Connexion"
-    };
+    let title = &guichet_web::render::title("Connexion", error.is_some());
     let page = LoginPage {
         layout: Layout::new(title).site(SITE),
         csrf_token: csrf::token(session)?,

@@ -387,3 +387,37 @@ fn the_rules_catch_what_they_forbid() {
         ["store"].map(String::from).into_iter().collect()
     );
 }
+
+#[test]
+fn one_way_for_what_every_page_shares() {
+    let root = root();
+    let mut files = Vec::new();
+    for dir in [
+        "platform/core/src",
+        "platform/web/src",
+        "platform/server/src",
+        "provisioning/src",
+        "tenant-portal/src",
+        "backoffice/src",
+    ] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut broken = Vec::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let code = code(f);
+        // RGAA 11.10's « Erreur : » is written by the kit's title, once.
+        if code.contains("Erreur :") && rel != "platform/web/src/render.rs" {
+            broken.push(format!("{rel} écrit « Erreur : »"));
+        }
+        // Signed out is its own error, sent to sign-in, never a refusal.
+        if code.contains("Refused(String::new())") {
+            broken.push(format!("{rel} dit « déconnecté » par un refus vide"));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

@@ -493,7 +493,7 @@ async fn a_request_is_processed_under_one_agents_lock() {
                 .await;
             assert_eq!(r.status, status, "{to}: {}", r.html);
             assert!(r.html.contains(message), "{message}: {}", r.html);
-            assert!(r.html.contains("<title>Erreur : Demande n°"));
+            assert!(r.html.contains("<title>Erreur : demande n°"));
             assert_eq!(state_of(&p, &arles, id), "Pending", "{to}");
         }
         // The right move: in progress, the household is told.

@@ -135,7 +135,7 @@ per_backend! {
             .to_owned();
         let r = a.submit(&app, &add, &add, &[("born", "oui"), ("last_name", "Lefèvre")]).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
-        assert!(r.html.contains("<title>Erreur : Ajouter un enfant au foyer"), "{}", r.html);
+        assert!(r.html.contains("<title>Erreur : ajouter un enfant au foyer"), "{}", r.html);
         let key = format!("responsible.{responsible}");
         let child = [
             ("born", "oui"),
