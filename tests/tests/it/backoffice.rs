@@ -17,7 +17,6 @@ use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
 use guichet_tests::api::Platform;
 use guichet_tests::client::Browser;
-use guichet_tests::BACKENDS;
 
 use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
 
@@ -106,9 +105,8 @@ fn listed(html: &str) -> Vec<String> {
         .collect()
 }
 
-#[actix_web::test]
-async fn agents_find_the_requests_of_their_categories_only() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn agents_find_the_requests_of_their_categories_only(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "none");
@@ -237,9 +235,8 @@ async fn agents_find_the_requests_of_their_categories_only() {
     }
 }
 
-#[actix_web::test]
-async fn search_pages_follow_one_another_without_gap_or_repeat() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn search_pages_follow_one_another_without_gap_or_repeat(backend: Backend) {
         let (p, arles, _) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "read");
         let app = test::init_service(public_app(&p.shared)).await;
@@ -375,9 +372,8 @@ where
     a
 }
 
-#[actix_web::test]
-async fn a_request_is_processed_under_one_agents_lock() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_request_is_processed_under_one_agents_lock(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
@@ -680,9 +676,8 @@ async fn a_request_is_processed_under_one_agents_lock() {
     }
 }
 
-#[actix_web::test]
-async fn agents_find_foyers_and_change_their_state_and_account() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn agents_find_foyers_and_change_their_state_and_account(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
@@ -794,9 +789,8 @@ async fn agents_find_foyers_and_change_their_state_and_account() {
     }
 }
 
-#[actix_web::test]
-async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others(backend: Backend) {
         let (p, arles, _) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
@@ -952,9 +946,8 @@ async fn a_batch_acts_on_each_request_it_may_and_says_why_not_on_the_others() {
     }
 }
 
-#[actix_web::test]
-async fn a_request_is_accepted_only_once_its_season_allows_it() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_request_is_accepted_only_once_its_season_allows_it(backend: Backend) {
         let (p, arles, _) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let app = test::init_service(public_app(&p.shared)).await;
@@ -1028,12 +1021,11 @@ async fn a_request_is_accepted_only_once_its_season_allows_it() {
     }
 }
 
-/// A household's session, whatever name its cookie is given, opens nothing
-/// of the back office: its pages send to the agents' sign-in, its API
-/// answers 401.
-#[actix_web::test]
-async fn a_household_session_opens_nothing_in_the_back_office() {
-    for backend in BACKENDS {
+per_backend! {
+    /// A household's session, whatever name its cookie is given, opens nothing
+    /// of the back office: its pages send to the agents' sign-in, its API
+    /// answers 401.
+    async fn a_household_session_opens_nothing_in_the_back_office(backend: Backend) {
         let (p, arles, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");

@@ -9,7 +9,6 @@ use guichet_core::agents::principal;
 use guichet_server::app::public_app;
 use guichet_tests::api::{call_at, Auth};
 use guichet_tests::client::Browser;
-use guichet_tests::BACKENDS;
 use serde_json::json;
 
 use crate::backoffice::{agent, mails_to, signed_in_agent, state_of};
@@ -18,9 +17,8 @@ use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
 const ARLES: &str = "arles.localhost:8080";
 const NIMES: &str = "nimes.localhost:8080";
 
-#[actix_web::test]
-async fn agents_tokens_search_read_and_move_requests_within_their_reach() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn agents_tokens_search_read_and_move_requests_within_their_reach(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");

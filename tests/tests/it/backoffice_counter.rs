@@ -10,7 +10,6 @@ use actix_web::test;
 use guichet_core::store::repo::requests as request_rows;
 use guichet_server::app::public_app;
 use guichet_tests::client::{csrf_of, Browser};
-use guichet_tests::BACKENDS;
 
 use crate::backoffice::{agent, mails_to, signed_in_agent, state_of};
 use crate::portal::{add_child, household, CANTEEN};
@@ -39,9 +38,8 @@ fn with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     v
 }
 
-#[actix_web::test]
-async fn agents_open_foyers_and_file_requests_for_them_at_the_counter() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn agents_open_foyers_and_file_requests_for_them_at_the_counter(backend: Backend) {
         let (p, arles, nimes) = crate::portal::setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");

@@ -21,7 +21,7 @@ use guichet_domain::requests::MeansOfContact;
 use guichet_server::app::public_app;
 use guichet_tests::client::{csrf_of, Browser};
 use guichet_tests::sms::SmsGateway;
-use guichet_tests::{free_port, SmtpSink, BACKENDS};
+use guichet_tests::{free_port, SmtpSink};
 
 use crate::backoffice::{agent, signed_in_agent};
 use crate::backoffice_settings::administrator;
@@ -38,9 +38,8 @@ const COURRIERS: &str = "/backoffice/teleservices/school-canteen-registration/co
 /// a narrow no-break space before the colon and the semicolon.
 const BODY: &str = "Madame, Monsieur {{RR_LNAME}},\n\nVotre demande n° **{{RQ_ID}}** pour {{SU_FNAME}} est acceptée\u{202f}; elle vaut pour l’année\u{202f}:\n- les accents « é è à ç œ » sont gardés\n- déjeuners et goûters\n\n{{RQ_OBSERV}}\n\nLe service {{RQ_CAT}}";
 
-#[actix_web::test]
-async fn courriers_are_checked_when_saved_and_previewed_with_a_request() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn courriers_are_checked_when_saved_and_previewed_with_a_request(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let paul = agent(&p, &arles, "Paul", "Roux", "manage");
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
@@ -324,11 +323,10 @@ async fn courriers_are_checked_when_saved_and_previewed_with_a_request() {
     }
 }
 
-#[actix_web::test]
-async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document() {
-    let smtp = SmtpSink::start_on(free_port());
-    let gateway = SmsGateway::start();
-    for backend in BACKENDS {
+per_backend! {
+    async fn contacts_by_letter_email_sms_and_phone_are_kept_with_their_document(backend: Backend) {
+        let smtp = SmtpSink::start_on(free_port());
+        let gateway = SmsGateway::start();
         let (mut p, arles, _nimes) = setup(backend).await;
         p.shared.sms = actix_web::web::Data::new(guichet_backoffice::Sms(true));
         let paul = agent(&p, &arles, "Paul", "Roux", "manage");

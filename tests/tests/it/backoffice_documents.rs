@@ -13,7 +13,6 @@ use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
 use guichet_tests::api::Platform;
 use guichet_tests::client::{csrf_of, Browser, Part};
-use guichet_tests::BACKENDS;
 
 use crate::backoffice::{agent, field_value, mails_to, signed_in_agent, state_of};
 use crate::portal::{add_child, household, pdftotext, send_canteen, setup, start_canteen, PDF};
@@ -38,9 +37,8 @@ fn history_has(p: &Platform, t: &Tenant, id: i64, note: &str) -> bool {
         .any(|a| a.note.contains(note))
 }
 
-#[actix_web::test]
-async fn agents_review_justificatifs_and_decisions_are_certified() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn agents_review_justificatifs_and_decisions_are_certified(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
@@ -444,9 +442,8 @@ async fn agents_review_justificatifs_and_decisions_are_certified() {
     }
 }
 
-#[actix_web::test]
-async fn agents_correct_a_requests_data_and_the_history_keeps_before_and_after() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn agents_correct_a_requests_data_and_the_history_keeps_before_and_after(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
@@ -586,16 +583,15 @@ async fn agents_correct_a_requests_data_and_the_history_keeps_before_and_after()
     }
 }
 
-/// The back office's whole path on a real slapd: the agent signs in with
-/// the directory's password, finds the canteen request the household filed
-/// with its proof of address, opens it (a second agent reads it only),
-/// validates the justificatif until a date, finds the data valid, moves the
-/// request to complete then accepted; the household is e-mailed and reads
-/// the certificate; an agent without rights reaches nothing.
-#[actix_web::test]
-async fn an_agent_of_the_directory_processes_the_canteen_request_to_its_certificate() {
-    use guichet_tests::api::Dir;
-    for backend in BACKENDS {
+per_backend! {
+    /// The back office's whole path on a real slapd: the agent signs in with
+    /// the directory's password, finds the canteen request the household filed
+    /// with its proof of address, opens it (a second agent reads it only),
+    /// validates the justificatif until a date, finds the data valid, moves the
+    /// request to complete then accepted; the household is e-mailed and reads
+    /// the certificate; an agent without rights reaches nothing.
+    async fn an_agent_of_the_directory_processes_the_canteen_request_to_its_certificate(backend: Backend) {
+        use guichet_tests::api::Dir;
         let (p, arles, _) = crate::portal::setup_with(backend, Dir::Ldap).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "write");

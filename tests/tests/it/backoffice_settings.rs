@@ -13,7 +13,6 @@ use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
 use guichet_tests::api::Platform;
 use guichet_tests::client::{csrf_of, Browser};
-use guichet_tests::BACKENDS;
 
 use crate::backoffice::{age, agent, signed_in_agent};
 use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
@@ -66,9 +65,8 @@ fn with<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     v
 }
 
-#[actix_web::test]
-async fn administrators_set_the_lock_delay_and_the_default_delays() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn administrators_set_the_lock_delay_and_the_default_delays(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         administrator(&p, &arles, "ada.admin");
         administrator(&p, &nimes, "ada.admin");
@@ -190,15 +188,14 @@ async fn administrators_set_the_lock_delay_and_the_default_delays() {
     }
 }
 
-/// The alerts job: requests turning urgent then late are marked once per
-/// level, in their history; the agents who process their category are
-/// e-mailed (one line per request, or the counts), the others not, another
-/// collectivité not at all.
-#[actix_web::test]
-async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level() {
-    use crate::backoffice::mails_to;
-    use guichet_core::casework::alerts;
-    for backend in BACKENDS {
+per_backend! {
+    /// The alerts job: requests turning urgent then late are marked once per
+    /// level, in their history; the agents who process their category are
+    /// e-mailed (one line per request, or the counts), the others not, another
+    /// collectivité not at all.
+    async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level(backend: Backend) {
+        use crate::backoffice::mails_to;
+        use guichet_core::casework::alerts;
         let (p, arles, nimes) = setup(backend).await;
         let _lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let _zoe = agent(&p, &arles, "Zoé", "Blanc", "none");
@@ -294,11 +291,10 @@ async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level() {
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
-#[actix_web::test]
-async fn administrators_give_logos_and_documents_with_their_previous_version() {
-    use crate::portal::PDF;
-    use guichet_tests::client::Part;
-    for backend in BACKENDS {
+per_backend! {
+    async fn administrators_give_logos_and_documents_with_their_previous_version(backend: Backend) {
+        use crate::portal::PDF;
+        use guichet_tests::client::Part;
         let (p, arles, nimes) = setup(backend).await;
         administrator(&p, &arles, "ada.admin");
         let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
@@ -475,13 +471,12 @@ fn send(css: &[u8]) -> Vec<guichet_tests::client::Part<'_>> {
     )]
 }
 
-#[actix_web::test]
-async fn the_portal_takes_a_style_sheet_that_loads_nothing_from_elsewhere() {
-    const STYLE: &str = "/* Couleurs d’Arles : é è à ç œ */\n\
-        :root { --accent: #8a1c1c; }\n\
-        .site-header { background: linear-gradient(90deg, rgb(138 28 28), white); }\n\
-        .site-banner { background-image: url(\"data:image/png;base64,iVBORw0KGgo=\"); }\n";
-    for backend in BACKENDS {
+per_backend! {
+    async fn the_portal_takes_a_style_sheet_that_loads_nothing_from_elsewhere(backend: Backend) {
+        const STYLE: &str = "/* Couleurs d’Arles : é è à ç œ */\n\
+            :root { --accent: #8a1c1c; }\n\
+            .site-header { background: linear-gradient(90deg, rgb(138 28 28), white); }\n\
+            .site-banner { background-image: url(\"data:image/png;base64,iVBORw0KGgo=\"); }\n";
         let (p, arles, _nimes) = setup(backend).await;
         administrator(&p, &arles, "ada.admin");
         let app = test::init_service(public_app(&p.shared)).await;
@@ -631,11 +626,10 @@ async fn the_portal_takes_a_style_sheet_that_loads_nothing_from_elsewhere() {
     }
 }
 
-#[actix_web::test]
-async fn administrators_manage_categories_and_rights_in_the_back_office() {
-    use guichet_core::catalogue::categories;
-    const LIST: &str = "/backoffice/categories";
-    for backend in BACKENDS {
+per_backend! {
+    async fn administrators_manage_categories_and_rights_in_the_back_office(backend: Backend) {
+        use guichet_core::catalogue::categories;
+        const LIST: &str = "/backoffice/categories";
         let (p, arles, nimes) = setup(backend).await;
         administrator(&p, &arles, "ada.admin");
         administrator(&p, &nimes, "nina.admin");

@@ -11,7 +11,6 @@ use actix_web::test;
 use guichet_core::casework::{export, Query};
 use guichet_server::app::public_app;
 use guichet_tests::client::Browser;
-use guichet_tests::BACKENDS;
 
 use crate::backoffice::{agent, signed_in_agent};
 use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
@@ -32,9 +31,8 @@ fn ods_content(bytes: &[u8]) -> String {
     content
 }
 
-#[actix_web::test]
-async fn statistics_and_exports_count_what_the_agent_manages() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn statistics_and_exports_count_what_the_agent_manages(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
         let zoe = agent(&p, &nimes, "Zoé", "Faure", "manage");

@@ -11,16 +11,14 @@ use chrono::Duration;
 use guichet_core::store::repo::offer;
 use guichet_server::app::public_app;
 use guichet_tests::client::{csrf_of, Browser};
-use guichet_tests::BACKENDS;
 
 use crate::backoffice::{agent, signed_in_agent};
 use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
 
 const CANTEEN: &str = "/backoffice/teleservices/school-canteen-registration";
 
-#[actix_web::test]
-async fn managers_configure_seasons_delays_and_the_online_state() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn managers_configure_seasons_delays_and_the_online_state(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let paul = agent(&p, &arles, "Paul", "Roux", "manage");
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
@@ -259,11 +257,10 @@ async fn managers_configure_seasons_delays_and_the_online_state() {
     }
 }
 
-#[actix_web::test]
-async fn managers_choose_the_justificatifs_a_teleservice_requires() {
-    use crate::portal::{key_of, CANTEEN as ANSWERS, PDF};
-    use guichet_tests::client::Part;
-    for backend in BACKENDS {
+per_backend! {
+    async fn managers_choose_the_justificatifs_a_teleservice_requires(backend: Backend) {
+        use crate::portal::{key_of, CANTEEN as ANSWERS, PDF};
+        use guichet_tests::client::Part;
         let (p, arles, nimes) = setup(backend).await;
         let paul = agent(&p, &arles, "Paul", "Roux", "manage");
         let app = test::init_service(public_app(&p.shared)).await;
@@ -400,9 +397,8 @@ async fn managers_choose_the_justificatifs_a_teleservice_requires() {
     }
 }
 
-#[actix_web::test]
-async fn managers_edit_the_parametre_lists_the_portal_offers_at_once() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn managers_edit_the_parametre_lists_the_portal_offers_at_once(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let paul = agent(&p, &arles, "Paul", "Roux", "manage");
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");

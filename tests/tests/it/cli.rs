@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use guichet_tests::proxy::Proxy;
-use guichet_tests::{free_port, guichet_bin, Backend, TestDb, BACKENDS};
+use guichet_tests::{free_port, guichet_bin, Backend, TestDb};
 
 fn guichet(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Command {
     let mut cmd = Command::new(guichet_bin());
@@ -330,9 +330,8 @@ fn secrets_in_links_stay_out_of_the_logs() {
     assert!(!logged.contains("SECRET"), "{logged}");
 }
 
-#[test]
-fn demo_then_serve_on_both_backends() {
-    for backend in BACKENDS {
+per_backend! {
+    fn demo_then_serve_on_both_backends(backend: Backend) {
         let db = TestDb::new(backend);
         let dir = temp_dir();
         let url = db.url_string();

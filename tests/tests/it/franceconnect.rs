@@ -11,7 +11,7 @@ use guichet_server::app::public_app;
 use guichet_tenant_portal::FranceConnect;
 use guichet_tests::client::{csrf_of, Browser};
 use guichet_tests::oidc::OidcProvider;
-use guichet_tests::{Backend, BACKENDS};
+use guichet_tests::Backend;
 use serde_json::json;
 
 use crate::portal::{household, setup, PASSWORD};
@@ -53,9 +53,8 @@ pub(crate) fn local(url: &str) -> String {
         .to_owned()
 }
 
-#[actix_web::test]
-async fn a_household_signs_in_with_franceconnect() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_household_signs_in_with_franceconnect(backend: Backend) {
         let (mut p, arles, _) = setup(backend).await;
         let fc = OidcProvider::start(RETURN, "http://arles.localhost:8080/");
         p.shared.franceconnect = actix_web::web::Data::new(FranceConnect(Some(fc.config())));

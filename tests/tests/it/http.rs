@@ -11,7 +11,7 @@ use guichet_core::auth::superadmin;
 use guichet_core::directory::Directory;
 use guichet_core::tenancy::{self, TenantState};
 use guichet_server::app::{provisioning_app, public_app, Shared};
-use guichet_tests::{create_tenant, Backend, TestDb, BACKENDS};
+use guichet_tests::{create_tenant, Backend, TestDb};
 
 async fn body<B: MessageBody>(res: ServiceResponse<B>) -> String {
     String::from_utf8(test::read_body(res).await.to_vec()).unwrap()
@@ -35,9 +35,8 @@ fn get(path: &str, host: &str) -> TestRequest {
         .insert_header((header::HOST, host))
 }
 
-#[actix_web::test]
-async fn each_collectivite_is_served_under_its_own_host() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn each_collectivite_is_served_under_its_own_host(backend: Backend) {
         let (_db, shared) = setup(backend);
         let app = test::init_service(public_app(&shared)).await;
         for host in [
@@ -79,9 +78,8 @@ async fn each_collectivite_is_served_under_its_own_host() {
     }
 }
 
-#[actix_web::test]
-async fn unknown_or_suspended_collectivite_gets_a_french_404() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn unknown_or_suspended_collectivite_gets_a_french_404(backend: Backend) {
         let (db, shared) = setup(backend);
         let app = test::init_service(public_app(&shared)).await;
         let store = db.store();
@@ -248,9 +246,8 @@ fn post_form(path: &str, body: String, cookie: &Cookie<'static>) -> TestRequest 
         .set_payload(body)
 }
 
-#[actix_web::test]
-async fn provisioning_sign_in_with_csrf_and_throttle() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn provisioning_sign_in_with_csrf_and_throttle(backend: Backend) {
         let (db, shared) = setup(backend);
         db.store()
             .platform_write(|c| superadmin::create(c, "alice", "un mot de passe solide"))
@@ -407,11 +404,10 @@ async fn malformed_forms_get_a_clear_answer() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
-/// A session left idle past the setting ends, and the sign-in page says so;
-/// one used within it goes on.
-#[actix_web::test]
-async fn an_idle_session_ends() {
-    for backend in BACKENDS {
+per_backend! {
+    /// A session left idle past the setting ends, and the sign-in page says so;
+    /// one used within it goes on.
+    async fn an_idle_session_ends(backend: Backend) {
         let (db, shared) = setup(backend);
         db.store()
             .platform_write(|c| superadmin::create(c, "alice", "un mot de passe solide"))

@@ -10,7 +10,7 @@ use actix_web::test::{self, TestRequest};
 use guichet_server::app::{provisioning_app, public_app};
 use guichet_tests::api::{call, new_authority, Auth, Dir, Platform, AGENT_PASSWORD};
 use guichet_tests::client::{csrf_of, Browser};
-use guichet_tests::{Backend, BACKENDS};
+use guichet_tests::Backend;
 use guichet_web::routes::{RouteInfo, Who};
 use serde_json::{json, Value};
 
@@ -133,10 +133,9 @@ async fn snapshot(p: &Platform) -> Vec<Value> {
     all
 }
 
-#[actix_web::test]
-async fn every_provisioning_route_refuses_another_collectivite() {
-    let table = guichet_provisioning::routes::table().infos();
-    for backend in BACKENDS {
+per_backend! {
+    async fn every_provisioning_route_refuses_another_collectivite(backend: Backend) {
+        let table = guichet_provisioning::routes::table().infos();
         let (p, ids, a_admin) = setup(backend).await;
         let before = snapshot(&p).await;
         let app = test::init_service(provisioning_app(&p.shared)).await;
@@ -184,10 +183,9 @@ async fn every_provisioning_route_refuses_another_collectivite() {
     }
 }
 
-#[actix_web::test]
-async fn every_backoffice_route_refuses_a_session_of_another_collectivite() {
-    let table = guichet_backoffice::routes().infos();
-    for backend in BACKENDS {
+per_backend! {
+    async fn every_backoffice_route_refuses_a_session_of_another_collectivite(backend: Backend) {
+        let table = guichet_backoffice::routes().infos();
         let (p, ids, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         // B's agent signs in under B's host; the same cookie under A's host opens nothing.
@@ -423,12 +421,11 @@ async fn undeclared_methods_answer_405_with_allow() {
     }
 }
 
-/// Every route of the back office's JSON API refuses a token of another
-/// collectivité (401), whatever the method and the ids.
-#[actix_web::test]
-async fn every_backoffice_api_route_refuses_a_token_of_another_collectivite() {
-    let table = guichet_backoffice::api::routes().infos();
-    for backend in BACKENDS {
+per_backend! {
+    /// Every route of the back office's JSON API refuses a token of another
+    /// collectivité (401), whatever the method and the ids.
+    async fn every_backoffice_api_route_refuses_a_token_of_another_collectivite(backend: Backend) {
+        let table = guichet_backoffice::api::routes().infos();
         let (p, ids, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let token = guichet_core::agents::principal::issue_token(

@@ -10,7 +10,7 @@ use guichet_core::mail::outbox;
 use guichet_core::mail::smtp::SmtpSender;
 use guichet_core::mail::worker;
 use guichet_core::tenancy::{self, TenantState};
-use guichet_tests::{create_tenant, free_port, SmtpSink, TestDb, BACKENDS};
+use guichet_tests::{create_tenant, free_port, SmtpSink, TestDb};
 
 fn mail_runner(store: &guichet_core::store::Store, port: u16) -> Runner {
     let url = url::Url::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
@@ -27,9 +27,8 @@ fn mail_runner(store: &guichet_core::store::Store, port: u16) -> Runner {
     )
 }
 
-#[test]
-fn outbox_survives_an_smtp_outage_and_delivers_once() {
-    for backend in BACKENDS {
+per_backend! {
+    fn outbox_survives_an_smtp_outage_and_delivers_once(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let a = create_tenant(&store, "a", "A", &[]);
@@ -123,11 +122,10 @@ fn outbox_survives_an_smtp_outage_and_delivers_once() {
     }
 }
 
-/// Four runners (as four `guichet` processes) on one database: every message
-/// sent exactly once.
-#[test]
-fn several_runners_send_each_message_once() {
-    for backend in BACKENDS {
+per_backend! {
+    /// Four runners (as four `guichet` processes) on one database: every message
+    /// sent exactly once.
+    fn several_runners_send_each_message_once(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let tenants: Vec<_> = (0..3)
@@ -161,11 +159,10 @@ fn several_runners_send_each_message_once() {
     }
 }
 
-/// A handler that fails is retried with a growing wait, its error visible;
-/// out of attempts it is kept as failed, and an operator can run it again.
-#[test]
-fn a_failing_job_is_retried_then_kept_never_lost() {
-    for backend in BACKENDS {
+per_backend! {
+    /// A handler that fails is retried with a growing wait, its error visible;
+    /// out of attempts it is kept as failed, and an operator can run it again.
+    fn a_failing_job_is_retried_then_kept_never_lost(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let a = create_tenant(&store, "a", "A", &[]);
@@ -222,9 +219,8 @@ fn a_failing_job_is_retried_then_kept_never_lost() {
     }
 }
 
-#[test]
-fn periodic_jobs_are_planned_once_and_again_after_each_run() {
-    for backend in BACKENDS {
+per_backend! {
+    fn periodic_jobs_are_planned_once_and_again_after_each_run(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let runner = Runner::new(store.clone()).every(
@@ -258,11 +254,10 @@ fn periodic_jobs_are_planned_once_and_again_after_each_run() {
     }
 }
 
-/// A password link leaves in the mail, and its body is blanked once sent;
-/// sent mail is purged after the retention period.
-#[test]
-fn secret_links_are_not_kept_once_sent() {
-    for backend in BACKENDS {
+per_backend! {
+    /// A password link leaves in the mail, and its body is blanked once sent;
+    /// sent mail is purged after the retention period.
+    fn secret_links_are_not_kept_once_sent(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let a = create_tenant(&store, "a", "A", &[]);

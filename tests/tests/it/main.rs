@@ -9,14 +9,30 @@ macro_rules! per_backend {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
-            async fn run($backend: guichet_tests::Backend) $body
+            async fn the_test($backend: guichet_tests::Backend) $body
             #[actix_web::test]
             async fn sqlite() {
-                run(guichet_tests::Backend::Sqlite).await
+                the_test(guichet_tests::Backend::Sqlite).await
             }
             #[actix_web::test]
             async fn postgres() {
-                run(guichet_tests::Backend::Postgres).await
+                the_test(guichet_tests::Backend::Postgres).await
+            }
+        }
+    };
+    ($(#[$m:meta])* fn $name:ident($backend:ident: Backend) $body:block) => {
+        $(#[$m])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn the_test($backend: guichet_tests::Backend) $body
+            #[::core::prelude::v1::test]
+            fn sqlite() {
+                the_test(guichet_tests::Backend::Sqlite)
+            }
+            #[::core::prelude::v1::test]
+            fn postgres() {
+                the_test(guichet_tests::Backend::Postgres)
             }
         }
     };

@@ -23,7 +23,6 @@ use guichet_server::app::public_app;
 use guichet_server::testbank::{Notify, TestBank};
 use guichet_tests::api::Platform;
 use guichet_tests::client::Browser;
-use guichet_tests::BACKENDS;
 
 use crate::backoffice::mails_to;
 use crate::portal::{household, setup};
@@ -111,11 +110,10 @@ fn id_op(p: &Platform, t: &Tenant, payment: i64) -> String {
         .unwrap()
 }
 
-#[actix_web::test]
-async fn payments_are_settled_once_by_what_the_bank_says() {
-    let bank = TestBank::start(Notify::Hold);
-    let provider: Arc<dyn Provider> = Arc::new(PayFiP::new(url::Url::parse(&bank.url()).unwrap()));
-    for backend in BACKENDS {
+per_backend! {
+    async fn payments_are_settled_once_by_what_the_bank_says(backend: Backend) {
+        let bank = TestBank::start(Notify::Hold);
+        let provider: Arc<dyn Provider> = Arc::new(PayFiP::new(url::Url::parse(&bank.url()).unwrap()));
         let (p, arles, nimes) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");
@@ -484,12 +482,11 @@ fn path_of(url: &str) -> String {
     }
 }
 
-#[actix_web::test]
-async fn households_pay_their_invoices_in_the_portal() {
-    use actix_web::http::StatusCode;
-    use guichet_tests::client::csrf_of;
-    let bank = TestBank::start(Notify::Hold);
-    for backend in BACKENDS {
+per_backend! {
+    async fn households_pay_their_invoices_in_the_portal(backend: Backend) {
+        use actix_web::http::StatusCode;
+        use guichet_tests::client::csrf_of;
+        let bank = TestBank::start(Notify::Hold);
         let (mut p, arles, _nimes) = setup(backend).await;
         p.shared.online = actix_web::web::Data::new(guichet_server::app::payfip(Some(
             &url::Url::parse(&bank.url()).unwrap(),
@@ -644,16 +641,15 @@ async fn households_pay_their_invoices_in_the_portal() {
     }
 }
 
-#[actix_web::test]
-async fn administrators_follow_payments_in_the_back_office() {
-    use actix_web::http::StatusCode;
-    use guichet_tests::client::{csrf_of, Part};
+per_backend! {
+    async fn administrators_follow_payments_in_the_back_office(backend: Backend) {
+        use actix_web::http::StatusCode;
+        use guichet_tests::client::{csrf_of, Part};
 
-    use crate::backoffice::{agent, signed_in_agent};
-    use crate::backoffice_settings::administrator;
-    let bank = TestBank::start(Notify::Hold);
-    let provider: Arc<dyn Provider> = Arc::new(PayFiP::new(url::Url::parse(&bank.url()).unwrap()));
-    for backend in BACKENDS {
+        use crate::backoffice::{agent, signed_in_agent};
+        use crate::backoffice_settings::administrator;
+        let bank = TestBank::start(Notify::Hold);
+        let provider: Arc<dyn Provider> = Arc::new(PayFiP::new(url::Url::parse(&bank.url()).unwrap()));
         let (mut p, arles, nimes) = setup(backend).await;
         p.shared.online = actix_web::web::Data::new(guichet_server::app::payfip(Some(
             &url::Url::parse(&bank.url()).unwrap(),

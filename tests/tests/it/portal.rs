@@ -260,9 +260,8 @@ pub const CANTEEN: &[(&str, &str)] = &[
     ("which_food_allergy", "Arachides et fruits à coque"),
 ];
 
-#[actix_web::test]
-async fn a_household_files_a_canteen_registration_and_follows_it() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_household_files_a_canteen_registration_and_follows_it(backend: Backend) {
         let (p, arles, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");
@@ -509,9 +508,8 @@ pub fn pdftotext(pdf: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[actix_web::test]
-async fn bad_input_gets_its_message_and_stores_nothing() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn bad_input_gets_its_message_and_stores_nothing(backend: Backend) {
         let (p, arles, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");
@@ -870,9 +868,8 @@ async fn other_foyers_and_collectivites_are_out_of_reach() {
     }
 }
 
-#[actix_web::test]
-async fn a_certificate_is_asked_without_an_account_and_resumed_by_the_last_link() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_certificate_is_asked_without_an_account_and_resumed_by_the_last_link(backend: Backend) {
         let (p, arles, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let mut v = Browser::portal("arles");
@@ -1005,9 +1002,8 @@ async fn a_certificate_is_asked_without_an_account_and_resumed_by_the_last_link(
     }
 }
 
-#[actix_web::test]
-async fn drafts_are_announced_then_deleted() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn drafts_are_announced_then_deleted(backend: Backend) {
         let (p, arles, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");
@@ -1148,15 +1144,14 @@ async fn a_forgotten_password_is_replaced_by_a_single_use_link_and_a_disabled_ac
     assert!(r.html.contains("l’accueil de votre mairie"));
 }
 
-/// The mail server down at submission: the request is filed all the same,
-/// the receipt e-mail waits in the outbox and leaves, with its PDF, once the
-/// server is back.
-#[actix_web::test]
-async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf() {
-    use base64::Engine;
-    use guichet_core::jobs::Runner;
-    use guichet_core::mail::{smtp::SmtpSender, worker};
-    for backend in BACKENDS {
+per_backend! {
+    /// The mail server down at submission: the request is filed all the same,
+    /// the receipt e-mail waits in the outbox and leaves, with its PDF, once the
+    /// server is back.
+    async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf(backend: Backend) {
+        use base64::Engine;
+        use guichet_core::jobs::Runner;
+        use guichet_core::mail::{smtp::SmtpSender, worker};
         let (p, arles, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");

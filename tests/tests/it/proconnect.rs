@@ -10,7 +10,6 @@ use guichet_backoffice::ProConnect;
 use guichet_server::app::public_app;
 use guichet_tests::client::Browser;
 use guichet_tests::oidc::OidcProvider;
-use guichet_tests::BACKENDS;
 use serde_json::json;
 
 use crate::backoffice::agent;
@@ -23,9 +22,8 @@ fn local(url: &str) -> String {
         .to_owned()
 }
 
-#[actix_web::test]
-async fn agents_sign_in_with_proconnect_once_their_collectivite_opens_it() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn agents_sign_in_with_proconnect_once_their_collectivite_opens_it(backend: Backend) {
         let (mut p, arles, nimes) = setup(backend).await;
         // Léa Bernard of Arles, and an agent of Nîmes with the same address.
         agent(&p, &arles, "Léa", "Bernard", "write");

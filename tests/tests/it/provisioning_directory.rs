@@ -16,9 +16,8 @@ use serde_json::json;
 
 const AGENTS: &str = "/api/v1/local-authorities/arles/agents";
 
-#[actix_web::test]
-async fn directory_down_changes_nothing_and_recovers() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn directory_down_changes_nothing_and_recovers(backend: Backend) {
         let p = Platform::new(backend, Dir::Ldap);
         let app = test::init_service(provisioning_app(&p.shared)).await;
         let root = Auth::root();
@@ -138,9 +137,8 @@ fn install_faults(p: &Platform) {
     conn.batch_execute(sql).unwrap();
 }
 
-#[actix_web::test]
-async fn a_database_failure_after_ldap_accepted_undoes_the_ldap_change() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_database_failure_after_ldap_accepted_undoes_the_ldap_change(backend: Backend) {
         let p = Platform::new(backend, Dir::Ldap);
         let app = test::init_service(provisioning_app(&p.shared)).await;
         let root = Auth::root();
@@ -252,9 +250,8 @@ fn run(p: &Platform, args: &[&str]) -> Output {
         .expect("guichet runs")
 }
 
-#[actix_web::test]
-async fn ldap_sync_brings_the_database_in_line_with_the_directory() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn ldap_sync_brings_the_database_in_line_with_the_directory(backend: Backend) {
         let p = Platform::new(backend, Dir::Ldap);
         let app = test::init_service(provisioning_app(&p.shared)).await;
         let root = Auth::root();
@@ -378,9 +375,8 @@ fn admin_token_is_printed_once_and_refused_for_unknown_logins() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("GUICHET_LDAP_URL"));
 }
 
-#[actix_web::test]
-async fn uids_taken_outside_guichet_or_by_concurrent_writers_are_skipped() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn uids_taken_outside_guichet_or_by_concurrent_writers_are_skipped(backend: Backend) {
         let p = Platform::new(backend, Dir::Ldap);
         let app = test::init_service(provisioning_app(&p.shared)).await;
         let root = Auth::root();
@@ -804,15 +800,14 @@ fn a_hanging_directory_holds_no_other_writer() {
     assert_eq!(changed.phone, "04 90 00 00 01");
 }
 
-/// The back office's sign-in with the directory down: a clear message; with
-/// `GUICHET_LDAP_FALLBACK=builtin`, the password of the agent's last
-/// successful sign-in, and nothing else.
-#[actix_web::test]
-async fn agents_sign_in_with_the_directory_down_only_through_the_fallback() {
-    use guichet_core::directory::Directory;
-    use guichet_server::app::public_app;
-    use guichet_tests::client::Browser;
-    for backend in BACKENDS {
+per_backend! {
+    /// The back office's sign-in with the directory down: a clear message; with
+    /// `GUICHET_LDAP_FALLBACK=builtin`, the password of the agent's last
+    /// successful sign-in, and nothing else.
+    async fn agents_sign_in_with_the_directory_down_only_through_the_fallback(backend: Backend) {
+        use guichet_core::directory::Directory;
+        use guichet_server::app::public_app;
+        use guichet_tests::client::Browser;
         let mut p = Platform::new(backend, Dir::Ldap);
         let prov = test::init_service(provisioning_app(&p.shared)).await;
         let root = Auth::root();

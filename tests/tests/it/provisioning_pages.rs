@@ -16,7 +16,7 @@ use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
 use guichet_server::app::{provisioning_app, public_app, Shared};
 use guichet_tests::client::{csrf_of, Browser};
-use guichet_tests::{Backend, TestDb, BACKENDS};
+use guichet_tests::{Backend, TestDb};
 
 const ROOT: &str = "alice";
 const ROOT_PASSWORD: &str = "un mot de passe solide";
@@ -68,9 +68,8 @@ fn setup(backend: Backend) -> (TestDb, Store, Shared) {
     (db, store, shared)
 }
 
-#[actix_web::test]
-async fn a_super_admin_creates_a_collectivite_whose_admin_then_signs_in() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_super_admin_creates_a_collectivite_whose_admin_then_signs_in(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let app = test::init_service(provisioning_app(&shared)).await;
 
@@ -278,9 +277,8 @@ async fn a_super_admin_creates_a_collectivite_whose_admin_then_signs_in() {
     }
 }
 
-#[actix_web::test]
-async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_right() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_right(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let app = test::init_service(provisioning_app(&shared)).await;
         let mut admin = Browser::provisioning();
@@ -463,9 +461,8 @@ async fn an_agent_form_shows_its_errors_in_french_and_creates_nothing_until_righ
     }
 }
 
-#[actix_web::test]
-async fn a_referential_admin_reaches_only_their_own_collectivite() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_referential_admin_reaches_only_their_own_collectivite(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let app = test::init_service(provisioning_app(&shared)).await;
         let mut admin_a = Browser::provisioning();
@@ -560,9 +557,8 @@ async fn a_referential_admin_reaches_only_their_own_collectivite() {
     }
 }
 
-#[actix_web::test]
-async fn categories_teleservices_and_the_rights_table() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn categories_teleservices_and_the_rights_table(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let app = test::init_service(provisioning_app(&shared)).await;
         let a = tenant(&store, "a");
@@ -751,9 +747,8 @@ async fn categories_teleservices_and_the_rights_table() {
     }
 }
 
-#[actix_web::test]
-async fn ecoles_and_centres_de_loisirs_share_their_pages() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn ecoles_and_centres_de_loisirs_share_their_pages(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let app = test::init_service(provisioning_app(&shared)).await;
         let mut admin = Browser::provisioning();
@@ -834,9 +829,8 @@ async fn ecoles_and_centres_de_loisirs_share_their_pages() {
     }
 }
 
-#[actix_web::test]
-async fn an_agent_chooses_a_password_through_the_mailed_link() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn an_agent_chooses_a_password_through_the_mailed_link(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let prov = test::init_service(provisioning_app(&shared)).await;
         let public = test::init_service(public_app(&shared)).await;
@@ -972,9 +966,8 @@ async fn an_agent_chooses_a_password_through_the_mailed_link() {
     }
 }
 
-#[actix_web::test]
-async fn a_referential_admin_opens_proconnect_to_their_agents() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_referential_admin_opens_proconnect_to_their_agents(backend: Backend) {
         let (_db, store, mut shared) = setup(backend);
         let opened = |slug: &'static str| {
             let t = tenant(&store, slug);

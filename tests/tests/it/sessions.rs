@@ -17,7 +17,7 @@ use guichet_core::store::Store;
 use guichet_core::tenancy::{self, Tenant};
 use guichet_server::app::{provisioning_app, public_app, Shared};
 use guichet_tests::client::Browser;
-use guichet_tests::{Backend, TestDb, BACKENDS};
+use guichet_tests::{Backend, TestDb};
 
 const PASSWORD: &str = "mot de passe de l’agent";
 const ROOT_PASSWORD: &str = "un mot de passe solide";
@@ -90,9 +90,8 @@ fn session_rows(store: &Store) -> i64 {
         .unwrap()
 }
 
-#[actix_web::test]
-async fn a_session_of_one_collectivite_is_refused_under_another() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_session_of_one_collectivite_is_refused_under_another(backend: Backend) {
         let (_db, _store, shared) = setup(backend);
         let app = test::init_service(public_app(&shared)).await;
         let mut at_a = Browser::backoffice("a");
@@ -132,9 +131,8 @@ async fn a_session_of_one_collectivite_is_refused_under_another() {
     }
 }
 
-#[actix_web::test]
-async fn a_cookie_replayed_after_sign_out_opens_nothing() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_cookie_replayed_after_sign_out_opens_nothing(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let app = test::init_service(public_app(&shared)).await;
         let mut agent = Browser::backoffice("a");
@@ -192,9 +190,8 @@ async fn a_cookie_replayed_after_sign_out_opens_nothing() {
     }
 }
 
-#[actix_web::test]
-async fn a_new_password_ends_the_other_sessions_and_removal_ends_all() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn a_new_password_ends_the_other_sessions_and_removal_ends_all(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let app = test::init_service(public_app(&shared)).await;
         let prov = test::init_service(provisioning_app(&shared)).await;
@@ -260,9 +257,8 @@ async fn a_new_password_ends_the_other_sessions_and_removal_ends_all() {
     }
 }
 
-#[actix_web::test]
-async fn forged_and_ended_cookies_lead_to_the_sign_in_page() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn forged_and_ended_cookies_lead_to_the_sign_in_page(backend: Backend) {
         let (_db, store, shared) = setup(backend);
         let app = test::init_service(public_app(&shared)).await;
         // Not made with the server's key: ignored.

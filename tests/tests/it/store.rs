@@ -6,7 +6,7 @@ use guichet_core::audit::{self, Change};
 use guichet_core::mail::outbox;
 use guichet_core::store::{DbConnection, StoreError};
 use guichet_core::tenancy::{self, NewTenant, TenantError, TenantState};
-use guichet_tests::{create_tenant, Backend, TestDb, BACKENDS};
+use guichet_tests::{create_tenant, Backend, TestDb};
 
 fn change<'a>(object_id: &'a str) -> Change<'a> {
     Change {
@@ -19,9 +19,8 @@ fn change<'a>(object_id: &'a str) -> Change<'a> {
     }
 }
 
-#[test]
-fn migrations_are_idempotent() {
-    for backend in BACKENDS {
+per_backend! {
+    fn migrations_are_idempotent(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         assert!(
@@ -31,9 +30,8 @@ fn migrations_are_idempotent() {
     }
 }
 
-#[test]
-fn registry_of_collectivites() {
-    for backend in BACKENDS {
+per_backend! {
+    fn registry_of_collectivites(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let a = create_tenant(
@@ -129,9 +127,8 @@ fn registry_of_collectivites() {
     }
 }
 
-#[test]
-fn counters_are_per_collectivite() {
-    for backend in BACKENDS {
+per_backend! {
+    fn counters_are_per_collectivite(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let a = create_tenant(&store, "a", "A", &[]);
@@ -150,9 +147,8 @@ fn counters_are_per_collectivite() {
     }
 }
 
-#[test]
-fn concurrent_writers_get_distinct_values() {
-    for backend in BACKENDS {
+per_backend! {
+    fn concurrent_writers_get_distinct_values(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let t = create_tenant(&store, "a", "A", &[]);
@@ -175,9 +171,8 @@ fn concurrent_writers_get_distinct_values() {
     }
 }
 
-#[test]
-fn a_failed_transaction_leaves_nothing() {
-    for backend in BACKENDS {
+per_backend! {
+    fn a_failed_transaction_leaves_nothing(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let t = create_tenant(&store, "a", "A", &[]);
@@ -191,9 +186,8 @@ fn a_failed_transaction_leaves_nothing() {
     }
 }
 
-#[test]
-fn another_collectivite_rows_are_invisible_and_untouchable() {
-    for backend in BACKENDS {
+per_backend! {
+    fn another_collectivite_rows_are_invisible_and_untouchable(backend: Backend) {
         let db = TestDb::new(backend);
         let store = db.store();
         let a = create_tenant(&store, "a", "A", &[]);
@@ -477,11 +471,10 @@ fn migrations_are_the_same_on_both_backends() {
     assert_eq!(names("postgres"), names("sqlite"));
 }
 
-/// Every migration goes down and up again, on both backends: the `down.sql`
-/// files are kept true.
-#[test]
-fn migrations_go_down_and_up_again() {
-    for backend in BACKENDS {
+per_backend! {
+    /// Every migration goes down and up again, on both backends: the `down.sql`
+    /// files are kept true.
+    fn migrations_go_down_and_up_again(backend: Backend) {
         let db = TestDb::new(backend);
         let owner = db.owner_store();
         let applied = owner.pending_migrations().unwrap();
