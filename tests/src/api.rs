@@ -40,6 +40,14 @@ pub struct Platform {
     pub ldap: Option<LdapServer>,
     pub store: Store,
     pub shared: Shared,
+    /// This platform's own files (tests run in parallel: one directory each).
+    files_dir: std::path::PathBuf,
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.files_dir);
+    }
 }
 
 impl Platform {
@@ -51,12 +59,18 @@ impl Platform {
             .expect("super-admin");
         let ldap = (dir == Dir::Ldap).then(LdapServer::start);
         let directory = Directory::from_config(ldap.as_ref().map(|l| l.config()).as_ref());
-        let shared = Shared::new(store.clone(), directory, Key::generate(), 8080);
+        let mut shared = Shared::new(store.clone(), directory, Key::generate(), 8080);
+        let files_dir =
+            std::env::temp_dir().join(format!("guichet-files-{}", crate::random_suffix()));
+        let files =
+            guichet_core::files::FileStore::open(None, &files_dir).expect("a files directory");
+        shared.files = actix_web::web::Data::new(files);
         Platform {
             db,
             ldap,
             store,
             shared,
+            files_dir,
         }
     }
 

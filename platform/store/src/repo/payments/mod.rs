@@ -1,5 +1,14 @@
 //! Régies, what foyers owe (invoices, fees, deposit accounts) and payments.
 
+mod fees;
+pub use fees::{
+    categories_for, fee_of, fee_of_request, fees_of_regie, regie_of, set_categories, set_fee,
+};
+mod search;
+pub use search::{
+    invoices_of_regie, search_payments, validated_between, PaymentFilter, PaymentSort,
+};
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -628,81 +637,6 @@ pub fn save_payment_settings(
     )
 }
 
-/// What the back office's search of payments asks for; every field narrows.
-#[derive(Debug, Clone, Default)]
-pub struct PaymentFilter {
-    pub state: Option<String>,
-    pub regie: Option<i64>,
-    pub mode: Option<String>,
-}
-
-/// The search's orders: by payer's name, by foyer (account) number, by
-/// start (newest first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentSort {
-    Payer,
-    Household,
-    Started,
-}
-
-/// A page of the payments found, and how many there are.
-pub fn search_payments(
-    tx: &mut TenantTx<'_>,
-    filter: &PaymentFilter,
-    sort: PaymentSort,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<PaymentRow>, i64), StoreError> {
-    let tenant = tx.tenant_key();
-    let build = || {
-        let mut q = payments::table
-            .filter(payments::tenant_id.eq(tenant))
-            .into_boxed();
-        if let Some(s) = &filter.state {
-            q = q.filter(payments::state.eq(s.clone()));
-        }
-        if let Some(r) = filter.regie {
-            q = q.filter(payments::regie_id.eq(r));
-        }
-        if let Some(m) = &filter.mode {
-            q = q.filter(payments::mode.eq(m.clone()));
-        }
-        q
-    };
-    let total: i64 = build().count().get_result(tx.conn())?;
-    let q = build();
-    let q = match sort {
-        PaymentSort::Payer => q.order((payments::payer_name, payments::id.desc())),
-        PaymentSort::Household => q.order((payments::household_id, payments::id.desc())),
-        PaymentSort::Started => q.order((payments::started_at.desc(), payments::id.desc())),
-    };
-    let rows = q
-        .limit(limit)
-        .offset(offset)
-        .select(PaymentRow::as_select())
-        .load(tx.conn())?;
-    Ok((rows, total))
-}
-
-/// The régie's payments validated between two instants.
-pub fn validated_between(
-    tx: &mut TenantTx<'_>,
-    regie: i64,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-) -> Result<Vec<PaymentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payments::table
-        .filter(payments::tenant_id.eq(tenant))
-        .filter(payments::regie_id.eq(regie))
-        .filter(payments::state.eq("validated"))
-        .filter(payments::ended_at.ge(from))
-        .filter(payments::ended_at.lt(to))
-        .order(payments::ended_at)
-        .select(PaymentRow::as_select())
-        .load(tx.conn())?)
-}
-
 /// What was recorded for a payment: the invoices it paid, the movements of
 /// the accounts it credited (cents).
 pub fn recorded(tx: &mut TenantTx<'_>, payment: i64) -> Result<i64, StoreError> {
@@ -718,167 +652,4 @@ pub fn recorded(tx: &mut TenantTx<'_>, payment: i64) -> Result<i64, StoreError> 
         .select(deposit_movements::amount_cents)
         .load(tx.conn())?;
     Ok(invoices.iter().sum::<i64>() + movements.iter().sum::<i64>())
-}
-
-/// A régie's invoices, newest first, at most `limit`.
-pub fn invoices_of_regie(
-    tx: &mut TenantTx<'_>,
-    regie: i64,
-    limit: i64,
-) -> Result<Vec<InvoiceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(invoices::table
-        .filter(invoices::tenant_id.eq(tenant))
-        .filter(invoices::regie_id.eq(regie))
-        .order((invoices::created_at.desc(), invoices::id.desc()))
-        .limit(limit)
-        .select(InvoiceRow::as_select())
-        .load(tx.conn())?)
-}
-
-/// A téléservice with its fee and the régie collecting for it: its own, or
-/// its category's.
-#[derive(Debug, Clone, Queryable)]
-struct Collected {
-    id: i64,
-    code: String,
-    label: String,
-    fee_cents: Option<i64>,
-    regie_id: Option<i64>,
-    category_id: Option<i64>,
-}
-
-fn collected(tx: &mut TenantTx<'_>) -> Result<Vec<Collected>, StoreError> {
-    let tenant = tx.tenant_key();
-    let services: Vec<Collected> = teleservices::table
-        .filter(teleservices::tenant_id.eq(tenant))
-        .order(teleservices::label)
-        .select((
-            teleservices::id,
-            teleservices::code,
-            teleservices::label,
-            teleservices::fee_cents,
-            teleservices::regie_id,
-            teleservices::category_id,
-        ))
-        .load(tx.conn())?;
-    let by_category: std::collections::HashMap<i64, i64> = categories::table
-        .filter(categories::tenant_id.eq(tenant))
-        .filter(categories::regie_id.is_not_null())
-        .select((categories::id, categories::regie_id))
-        .load::<(i64, Option<i64>)>(tx.conn())?
-        .into_iter()
-        .filter_map(|(c, r)| Some((c, r?)))
-        .collect();
-    Ok(services
-        .into_iter()
-        .map(|s| Collected {
-            regie_id: s
-                .regie_id
-                .or_else(|| s.category_id.and_then(|c| by_category.get(&c).copied())),
-            ..s
-        })
-        .collect())
-}
-
-/// A téléservice's fee and the régie that collects it, if it has one.
-pub fn fee_of(tx: &mut TenantTx<'_>, teleservice: i64) -> Result<Option<(i64, i64)>, StoreError> {
-    Ok(collected(tx)?
-        .into_iter()
-        .find(|s| s.id == teleservice)
-        .and_then(|s| Some((s.fee_cents.filter(|f| *f > 0)?, s.regie_id?))))
-}
-
-/// Sets a téléservice's fee (`None`: none) and its own régie (`None`: its
-/// category's).
-pub fn set_fee(
-    tx: &mut TenantTx<'_>,
-    code: &str,
-    fee: Option<i64>,
-    regie: Option<i64>,
-) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(diesel::update(
-        teleservices::table
-            .filter(teleservices::tenant_id.eq(tenant))
-            .filter(teleservices::code.eq(code)),
-    )
-    .set((
-        teleservices::fee_cents.eq(fee),
-        teleservices::regie_id.eq(regie),
-    ))
-    .execute(tx.conn())?
-        == 1)
-}
-
-/// The régie collecting for a téléservice (its own, or its category's).
-pub fn regie_of(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<i64>, StoreError> {
-    Ok(collected(tx)?
-        .into_iter()
-        .find(|s| s.code == code)
-        .and_then(|s| s.regie_id))
-}
-
-/// The téléservices whose fee this régie collects: (code, label, fee).
-pub fn fees_of_regie(
-    tx: &mut TenantTx<'_>,
-    regie: i64,
-) -> Result<Vec<(String, String, i64)>, StoreError> {
-    Ok(collected(tx)?
-        .into_iter()
-        .filter(|s| s.regie_id == Some(regie))
-        .filter_map(|s| Some((s.code, s.label, s.fee_cents.filter(|f| *f > 0)?)))
-        .collect())
-}
-
-/// The categories, with whether this régie collects for them: (id, name, ours).
-pub fn categories_for(
-    tx: &mut TenantTx<'_>,
-    regie: i64,
-) -> Result<Vec<(i64, String, bool)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(categories::table
-        .filter(categories::tenant_id.eq(tenant))
-        .order(categories::name_key)
-        .select((categories::id, categories::name, categories::regie_id))
-        .load::<(i64, String, Option<i64>)>(tx.conn())?
-        .into_iter()
-        .map(|(id, name, r)| (id, name, r == Some(regie)))
-        .collect())
-}
-
-/// This régie collects for exactly these categories (the others it held
-/// are released; a category another régie held moves to this one).
-pub fn set_categories(tx: &mut TenantTx<'_>, regie: i64, ids: &[i64]) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        categories::table
-            .filter(categories::tenant_id.eq(tenant))
-            .filter(categories::regie_id.eq(regie)),
-    )
-    .set(categories::regie_id.eq(None::<i64>))
-    .execute(tx.conn())?;
-    diesel::update(
-        categories::table
-            .filter(categories::tenant_id.eq(tenant))
-            .filter(categories::id.eq_any(ids)),
-    )
-    .set(categories::regie_id.eq(Some(regie)))
-    .execute(tx.conn())?;
-    Ok(())
-}
-
-/// A request's fee invoice, if it owes one.
-pub fn fee_of_request(
-    tx: &mut TenantTx<'_>,
-    request: i64,
-) -> Result<Option<InvoiceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(invoices::table
-        .filter(invoices::tenant_id.eq(tenant))
-        .filter(invoices::request_id.eq(request))
-        .filter(invoices::kind.eq("fee"))
-        .select(InvoiceRow::as_select())
-        .first(tx.conn())
-        .optional()?)
 }

@@ -5,6 +5,9 @@
 //! server holds now; when a step fails, the steps already done are reverted,
 //! so that the server is left as it was.
 
+mod steps;
+use steps::{add_step, all_attrs, first, modify, optional, replace_step, set, text};
+
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
@@ -133,23 +136,6 @@ fn classify(e: LdapError, dn: &str) -> DirectoryError {
         },
         other => unavailable(other),
     }
-}
-
-fn text(v: &str) -> Values {
-    vec![v.as_bytes().to_vec()]
-}
-
-/// One value, or none at all for an empty text (LDAP has no empty values).
-fn optional(v: &str) -> Values {
-    if v.is_empty() {
-        Vec::new()
-    } else {
-        text(v)
-    }
-}
-
-fn set(values: &Values) -> HashSet<Vec<u8>> {
-    values.iter().cloned().collect()
 }
 
 impl LdapDirectory {
@@ -745,75 +731,4 @@ impl Drop for LdapDirectory {
             let _ = std::thread::spawn(move || drop(pool)).join();
         }
     }
-}
-
-fn first(e: &SearchEntry, attr: &str) -> Option<String> {
-    e.attrs
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(attr))
-        .and_then(|(_, v)| v.first().cloned())
-}
-
-/// Every attribute of an entry, text and binary, as raw values.
-fn all_attrs(e: SearchEntry) -> Vec<(String, Values)> {
-    let mut out: Vec<(String, Values)> = e
-        .attrs
-        .into_iter()
-        .map(|(k, v)| (k, v.into_iter().map(String::into_bytes).collect()))
-        .collect();
-    out.extend(e.bin_attrs);
-    out
-}
-
-fn current_values(current: &[(String, Values)], attr: &str) -> Values {
-    current
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(attr))
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn modify(dn: &str, change: Change) -> Op {
-    Op::Modify {
-        dn: dn.to_owned(),
-        mods: vec![change],
-    }
-}
-
-fn add_step(dn: &str, attrs: Vec<(String, Values)>) -> Step {
-    Step {
-        forward: Op::Add {
-            dn: dn.to_owned(),
-            attrs,
-        },
-        inverse: Op::Delete { dn: dn.to_owned() },
-    }
-}
-
-/// One modification replacing the attributes whose values change; its inverse
-/// puts back the values held now. `None` when nothing changes.
-fn replace_step(
-    dn: &str,
-    current: &[(String, Values)],
-    wanted: Vec<(String, Values)>,
-) -> Option<Step> {
-    let mut forward = Vec::new();
-    let mut inverse = Vec::new();
-    for (attr, values) in wanted {
-        let now = current_values(current, &attr);
-        if set(&now) != set(&values) {
-            inverse.push(Change::Replace(attr.clone(), now));
-            forward.push(Change::Replace(attr, values));
-        }
-    }
-    (!forward.is_empty()).then(|| Step {
-        forward: Op::Modify {
-            dn: dn.to_owned(),
-            mods: forward,
-        },
-        inverse: Op::Modify {
-            dn: dn.to_owned(),
-            mods: inverse,
-        },
-    })
 }

@@ -1,0 +1,89 @@
+//! Invoices imported from the billing software: a CSV file read whole,
+//! each line checked, all stored or none.
+
+use super::*;
+
+pub(super) fn import_form(regie: i64, csrf_token: String) -> Form {
+    Form::new(
+        &format!("/backoffice/regies/{regie}/import"),
+        csrf_token,
+        "Importer les factures",
+        vec![Section::plain(vec![Field::file(
+            "file",
+            "Fichier CSV des factures",
+            "text/csv,.csv",
+            false,
+        )
+        .hint(&format!(
+            "Une facture par ligne, colonnes séparées par des points-virgules : {IMPORT_COLUMNS} ; dates comme 30/11/2026. Une facture déjà importée est reconnue à sa référence."
+        ))])],
+    )
+    .multipart()
+    .with_id("import")
+}
+
+/// The largest CSV imported at once.
+const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
+
+pub(crate) async fn import(
+    agent: SignedInAgent,
+    session: Session,
+    store: web::Data<Store>,
+    pages: web::Data<Renderer>,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    // Only administrators send anything here.
+    read_as_administrator(&store, &agent, move |t| regies::get(t, id).map(drop)).await?;
+    let refused = |e: AppError, session: &Session| -> Result<(StatusCode, Form), AppError> {
+        let mut form = import_form(id, csrf::token(session)?);
+        let status = match e {
+            AppError::TooLarge(m) | AppError::BadRequest(m) => {
+                form.field_errors(vec![guichet_core::error::FieldError {
+                    field: "file".into(),
+                    message: m,
+                }]);
+                StatusCode::BAD_REQUEST
+            }
+            other => return Err(other),
+        };
+        Ok((status, form))
+    };
+    let received = match upload::receive_text(payload, &session, "file", IMPORT_LIMIT).await {
+        Ok(f) => f,
+        Err(e) => {
+            let (status, form) = refused(e, &session)?;
+            let shown = Shown {
+                import: Some(form),
+                ..Shown::default()
+            };
+            return regie_page(&agent, &session, &store, &pages, id, status, shown).await;
+        }
+    };
+    let Some((_, text)) = received.texts.into_iter().next() else {
+        let (status, form) = refused(
+            AppError::BadRequest("Choisissez le fichier CSV à importer.".into()),
+            &session,
+        )?;
+        let shown = Shown {
+            import: Some(form),
+            ..Shown::default()
+        };
+        return regie_page(&agent, &session, &store, &pages, id, status, shown).await;
+    };
+    let report = write_as_administrator(&store, &agent, move |t, actor| {
+        billing::import(t, actor, id, &text)
+    })
+    .await?;
+    let status = if report.refused.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let shown = Shown {
+        report: Some(report),
+        ..Shown::default()
+    };
+    regie_page(&agent, &session, &store, &pages, id, status, shown).await
+}
