@@ -1333,7 +1333,7 @@ async function main() {
   let failure = null;
   try {
     console.log(`Chromium ${browser.version()}`);
-    // The pages' CSP in force, as in people's browsers (no bypassCSP).
+    // The pages' CSP enforced, as people's browsers enforce it (never bypassed).
     const context = await browser.newContext({ locale: 'fr-FR' });
     context.setDefaultTimeout(ACTION_TIMEOUT);
     context.setDefaultNavigationTimeout(ACTION_TIMEOUT);

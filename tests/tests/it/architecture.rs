@@ -142,6 +142,38 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every crate's sources under the planes and the platform.
+const SOURCES: &[&str] = &[
+    "platform/domain/src",
+    "platform/store/src",
+    "platform/core/src",
+    "platform/web/src",
+    "platform/server/src",
+    "provisioning/src",
+    "tenant-portal/src",
+    "backoffice/src",
+];
+
+/// The Rust files of those crates, each with its path from the workspace.
+fn sources() -> Vec<(String, PathBuf)> {
+    let root = root();
+    let mut files = Vec::new();
+    for dir in SOURCES {
+        rust_files(&root.join(dir), &mut files);
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, f)
+        })
+        .collect()
+}
+
 /// The code of a file without its comments (a doc comment may name any
 /// module) and without its unit tests (they may set up whatever they test).
 fn code(path: &Path) -> String {
@@ -325,28 +357,9 @@ fn the_planes_stand_on_the_core_and_not_on_one_another() {
 
 #[test]
 fn each_adapter_crate_is_used_in_its_adapter_only() {
-    let root = root();
-    let mut files = Vec::new();
-    for dir in [
-        "platform/domain/src",
-        "platform/store/src",
-        "platform/core/src",
-        "platform/web/src",
-        "platform/server/src",
-        "provisioning/src",
-        "tenant-portal/src",
-        "backoffice/src",
-    ] {
-        rust_files(&root.join(dir), &mut files);
-    }
     let mut broken = Vec::new();
-    for f in &files {
-        let rel = f
-            .strip_prefix(&root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let code = code(f);
+    for (rel, f) in sources() {
+        let code = code(&f);
         for (krate, homes) in ADAPTERS {
             let used = code.match_indices(&format!("{krate}::")).any(|(at, _)| {
                 !code[..at]
@@ -391,26 +404,9 @@ fn the_rules_catch_what_they_forbid() {
 
 #[test]
 fn one_way_for_what_every_page_shares() {
-    let root = root();
-    let mut files = Vec::new();
-    for dir in [
-        "platform/core/src",
-        "platform/web/src",
-        "platform/server/src",
-        "provisioning/src",
-        "tenant-portal/src",
-        "backoffice/src",
-    ] {
-        rust_files(&root.join(dir), &mut files);
-    }
     let mut broken = Vec::new();
-    for f in &files {
-        let rel = f
-            .strip_prefix(&root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let code = code(f);
+    for (rel, f) in sources() {
+        let code = code(&f);
         // RGAA 11.10's « Erreur : » is written by the kit's title, once.
         if code.contains("Erreur :") && rel != "platform/web/src/render.rs" {
             broken.push(format!("{rel} écrit « Erreur : »"));
@@ -425,28 +421,14 @@ fn one_way_for_what_every_page_shares() {
 
 #[test]
 fn no_source_file_is_over_800_lines() {
-    let root = root();
-    let mut files = Vec::new();
-    for dir in [
-        "platform/domain/src",
-        "platform/store/src",
-        "platform/core/src",
-        "platform/web/src",
-        "platform/server/src",
-        "provisioning/src",
-        "tenant-portal/src",
-        "backoffice/src",
-    ] {
-        rust_files(&root.join(dir), &mut files);
-    }
-    let long: Vec<String> = files
-        .iter()
-        .filter_map(|f| {
+    let long: Vec<String> = sources()
+        .into_iter()
+        .filter_map(|(rel, f)| {
             let text = std::fs::read_to_string(f).unwrap();
             // A file's own unit tests do not count: they read beside what they test.
             let code = text.split("#[cfg(test)]").next().unwrap_or("");
             let lines = code.lines().count();
-            (lines > 800).then(|| format!("{} : {lines} lignes", f.display()))
+            (lines > 800).then(|| format!("{rel} : {lines} lignes"))
         })
         .collect();
     assert!(long.is_empty(), "à découper :\n{}", long.join("\n"));
