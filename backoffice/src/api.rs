@@ -4,8 +4,8 @@
 //! agent's rights as in their pages. Errors are `application/problem+json`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_cases::casework::{self, BatchAction, FoyerQuery, Query};
 use guichet_core::agents::Desk;
-use guichet_core::casework::{self, BatchAction, FoyerQuery, Query};
 use guichet_core::store::{Store, TenantTx};
 use guichet_core::Error;
 use guichet_web::principal::ApiAgent;

@@ -4,7 +4,7 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::casework::{self, BatchAction, Choices, Found, Pile, Query};
+use guichet_cases::casework::{self, BatchAction, Choices, Found, Pile, Query};
 use guichet_core::domain::requests::{Actor as Who, Quality, RequestState};
 use guichet_core::store::Store;
 use guichet_core::Error;

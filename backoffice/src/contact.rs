@@ -4,8 +4,8 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::courriers;
-use guichet_core::courriers::contact::{self, ContactForm, ContactInput, Sent};
+use guichet_cases::courriers;
+use guichet_cases::courriers::contact::{self, ContactForm, ContactInput, Sent};
 use guichet_core::files::FileStore;
 use guichet_core::store::Store;
 use guichet_core::Error;

@@ -5,14 +5,14 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
+use guichet_cases::casework::counter;
+use guichet_cases::requests::{self, Sending};
 use guichet_core::agents::Desk;
-use guichet_core::casework::counter;
 use guichet_core::domain::forms::{summarize, to_input, FieldError, Input, StepSummary};
 use guichet_core::domain::household::Title;
 use guichet_core::domain::requests::Channel;
 use guichet_core::domain::time;
 use guichet_core::foyers;
-use guichet_core::requests::{self, Sending};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};

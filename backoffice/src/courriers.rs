@@ -5,8 +5,8 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
+use guichet_cases::courriers::{self as admin, CourrierInput, CourrierView, VariableView};
 use guichet_core::catalogue::teleservices as ts;
-use guichet_core::courriers::{self as admin, CourrierInput, CourrierView, VariableView};
 use guichet_core::domain::courriers::{Letter, Model};
 use guichet_core::files::{FileStore, Limits};
 use guichet_core::store::Store;

@@ -4,7 +4,7 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::casework::data::{self, Editing};
+use guichet_cases::casework::data::{self, Editing};
 use guichet_core::domain::forms::{to_input, FieldError, Input};
 use guichet_core::store::Store;
 use guichet_core::Error;

@@ -5,7 +5,7 @@
 use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
-use guichet_core::casework::{documents, Review};
+use guichet_cases::casework::{documents, Review};
 use guichet_core::files::{FileKind, FileRecord, FileStore, Limits};
 use guichet_core::store::Store;
 use guichet_web::csrf::VerifiedForm;

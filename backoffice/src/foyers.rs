@@ -4,7 +4,7 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::casework::{self, FoyerQuery, FoyerView, FoyersFound};
+use guichet_cases::casework::{self, FoyerQuery, FoyerView, FoyersFound};
 use guichet_core::domain::household::UserState;
 use guichet_core::store::Store;
 use guichet_core::Error;
@@ -236,7 +236,7 @@ pub(crate) async fn set_account(
 // the counter with the forms and checks of the portal, each change in the
 // foyer's history under the agent's name.
 
-use guichet_core::casework::foyers as counter;
+use guichet_cases::casework::foyers as counter;
 use guichet_web::forms::{form_page, Pairs};
 use guichet_web::household::{
     address_form, address_values, check_member, is_adult, member_form, member_refusal,

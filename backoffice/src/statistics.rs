@@ -5,8 +5,8 @@
 use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use guichet_core::casework::{self, export, Choices, Query};
-use guichet_core::statistics::{self, Statistics, Table};
+use guichet_cases::casework::{self, export, Choices, Query};
+use guichet_cases::statistics::{self, Statistics, Table};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::forms::{sealed, Field, Form, Section};

@@ -575,7 +575,7 @@ pub(crate) async fn forgot(
         tx::write(&store, &tenant, move |t| {
             foyers::request_reset(t, &login, &base, &site)?;
             // No account, only requests filed without one: their links.
-            guichet_core::requests::follow::remind(t, &login, &base, &site)
+            guichet_cases::requests::follow::remind(t, &login, &base, &site)
         })
         .await?;
     }

@@ -4,8 +4,8 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use guichet_cases::requests;
 use guichet_core::catalogue::offer::Offer;
-use guichet_core::requests;
 use guichet_core::store::Store;
 use guichet_domain::forms::DisplayGroup;
 use guichet_domain::{text, time};

@@ -5,7 +5,7 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use guichet_core::requests::{self, Followed, Line};
+use guichet_cases::requests::{self, Followed, Line};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};

@@ -4,8 +4,8 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use guichet_cases::requests::{self, Filed};
 use guichet_core::auth::rate;
-use guichet_core::requests::{self, Filed};
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_domain::forms::{to_input, Context, Field as Def, FieldError, Input};

@@ -5,9 +5,9 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use guichet_cases::requests;
 use guichet_core::auth::rate;
 use guichet_core::foyers;
-use guichet_core::requests;
 use guichet_core::store::Store;
 use guichet_domain::household::Title;
 use guichet_web::client::{within, ClientAddr};
@@ -180,7 +180,7 @@ pub(crate) async fn resume(
     }
 }
 
-// Following a request filed without an account (`guichet_core::requests::follow`).
+// Following a request filed without an account (`guichet_cases::requests::follow`).
 
 fn follow_expired(
     pages: &Renderer,
@@ -211,7 +211,7 @@ pub(crate) async fn follow_page(
     let token = token.into_inner();
     let t = token.clone();
     if !tx::read(&store, &tenant, move |x| {
-        guichet_core::requests::follow::works(x, &t)
+        guichet_cases::requests::follow::works(x, &t)
     })
     .await?
     {
@@ -243,7 +243,7 @@ pub(crate) async fn follow_open(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     match tx::write(&store, &tenant, move |t| {
-        guichet_core::requests::follow::open(t, &token)
+        guichet_cases::requests::follow::open(t, &token)
     })
     .await
     {
@@ -343,7 +343,7 @@ pub(crate) async fn renew(
         let (base, site) = (tenant.base_url().to_owned(), tenant.name.clone());
         let to = email.clone();
         tx::write(&store, &tenant, move |t| {
-            guichet_core::requests::follow::send_again(t, number, &to, &base, &site)
+            guichet_cases::requests::follow::send_again(t, number, &to, &base, &site)
         })
         .await?;
     }

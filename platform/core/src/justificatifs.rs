@@ -125,7 +125,7 @@ pub fn allowance(tx: &mut TenantTx<'_>, household: i64) -> Result<Allowance, Err
 }
 
 /// A deposit by the household or, at the counter, by an agent (`origin`).
-pub(crate) fn deposit_from(
+pub fn deposit_from(
     tx: &mut TenantTx<'_>,
     household: i64,
     document_type: &str,
@@ -232,7 +232,7 @@ pub fn page(tx: &mut TenantTx<'_>, household: i64, file_id: i64) -> Result<FileR
 }
 
 /// Accepts a document a request was accepted on, if it waits for review.
-pub(crate) fn accept(
+pub fn accept(
     tx: &mut TenantTx<'_>,
     household: i64,
     id: i64,

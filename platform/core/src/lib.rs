@@ -5,16 +5,12 @@
 // Bounded contexts: each owns its rules, use cases and e-mails; the planes
 // call them, none is named after a plane (see docs/adr/0008-bounded-contexts.md).
 pub mod agents;
-pub mod casework;
 pub mod catalogue;
 pub mod collectivite;
-pub mod courriers;
 pub mod facilities;
 pub mod foyers;
 pub mod justificatifs;
 pub mod payments;
-pub mod requests;
-pub mod statistics;
 
 // What the contexts stand on.
 pub mod audit;
@@ -32,7 +28,6 @@ pub mod jobs;
 pub mod mail;
 pub mod net;
 pub mod pdf;
-pub mod registry;
 pub mod sessions;
 pub mod sms;
 /// The store (diesel on SQLite and PostgreSQL): transactions, repositories and

@@ -557,15 +557,20 @@ pub fn jobs_runner(
             Ok(())
         },
     );
-    let runner = guichet_core::requests::register(runner, config.listen.port());
-    let runner = guichet_core::casework::alerts::register(runner, config.listen.port());
+    let runner = guichet_cases::requests::register(runner, config.listen.port());
+    let runner = guichet_cases::casework::alerts::register(runner, config.listen.port());
     let gateway = config.sms.clone().map(|c| {
         std::sync::Arc::new(guichet_core::sms::Brevo::new(c))
             as std::sync::Arc<dyn guichet_core::sms::Gateway>
     });
     let runner = guichet_core::sms::register(runner, gateway);
     let runner = guichet_core::payments::online::register(runner, Some(online.0));
-    worker::register(runner, sender, files, guichet_core::registry::attachments())
+    worker::register(
+        runner,
+        sender,
+        files,
+        guichet_cases::registry::attachments(),
+    )
 }
 
 fn redact_url(url: &url::Url) -> String {

@@ -144,11 +144,11 @@ pub fn populate_portal(
     port: u16,
 ) -> Result<Option<(i64, i64)>, guichet_core::Error> {
     use chrono::Duration;
+    use guichet_cases::requests::{self, Sending};
     use guichet_core::catalogue::offer;
     use guichet_core::collectivite::settings::Settings;
     use guichet_core::foyers::{self, NewAccount, Opened, Person};
     use guichet_core::history::Actor;
-    use guichet_core::requests::{self, Sending};
     use guichet_domain::forms::{self, Input};
     use guichet_domain::household::{Address, Parenthood, Sex, Title};
     use guichet_domain::requests::{Actor as Who, RequestState, SeasonDates};
@@ -216,7 +216,7 @@ pub fn populate_portal(
             .ok_or(guichet_core::Error::NotFound)?;
         let body = "{{RR_GREETING}},\n\nVotre demande n° **{{RQ_ID}}** d’inscription de {{SU_FNAME}} à la restauration scolaire est bien enregistrée :\n- jours de repas : {{RQ_DATA_CANTEEN_DAYS}}\n- régime : {{RQ_DATA_FOOD_DIET}}\n\n{{RQ_OBSERV}}\n\nPour toute question :\n- à l’accueil de la mairie\n- par courriel, {{RQ_CAT_EMAIL}}\n\n{{LAST_AGENT_NAME}}";
         let answers: Vec<String> =
-            guichet_core::courriers::variables("school-canteen-registration")
+            guichet_cases::courriers::variables("school-canteen-registration")
                 .into_iter()
                 .map(|v| v.name)
                 .collect();

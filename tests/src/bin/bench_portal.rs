@@ -14,10 +14,10 @@
 
 use std::time::Instant;
 
+use guichet_cases::requests::{self, Sending};
 use guichet_core::catalogue::offer;
 use guichet_core::collectivite::settings::Settings;
 use guichet_core::foyers::{self, Foyer, NewAccount, Opened, Person};
-use guichet_core::requests::{self, Sending};
 use guichet_core::store::repo::requests as rows;
 use guichet_core::store::{DatabaseUrl, Store, TenantTx};
 use guichet_core::{mail::outbox, Error};

@@ -147,6 +147,7 @@ const SOURCES: &[&str] = &[
     "platform/domain/src",
     "platform/store/src",
     "platform/core/src",
+    "platform/cases/src",
     "platform/web/src",
     "platform/server/src",
     "provisioning/src",
@@ -207,22 +208,28 @@ fn named_modules(code: &str) -> BTreeSet<String> {
     found
 }
 
-/// The core's files by top-level module.
+/// The crates that hold the contexts: the core, and the cases above it (which
+/// names the core's modules as its own, `crate::agents`).
+const CONTEXT_CRATES: &[&str] = &["platform/core/src", "platform/cases/src"];
+
+/// The contexts' files by top-level module, across their crates.
 fn core_modules() -> BTreeMap<String, Vec<PathBuf>> {
-    let src = root().join("platform/core/src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
     let mut modules: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-    for f in files {
-        let rel = f.strip_prefix(&src).unwrap();
-        let top = rel
-            .components()
-            .next()
-            .unwrap()
-            .as_os_str()
-            .to_string_lossy();
-        let top = top.trim_end_matches(".rs").to_owned();
-        modules.entry(top).or_default().push(f);
+    for dir in CONTEXT_CRATES {
+        let src = root().join(dir);
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for f in files {
+            let rel = f.strip_prefix(&src).unwrap();
+            let top = rel
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy();
+            let top = top.trim_end_matches(".rs").to_owned();
+            modules.entry(top).or_default().push(f);
+        }
     }
     modules.remove("lib");
     modules
@@ -279,10 +286,12 @@ fn contexts_depend_only_as_the_table_allows() {
 
 #[test]
 fn nothing_in_the_core_is_named_after_a_plane() {
-    let src = root().join("platform/core/src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    for f in files {
+    for (f, src) in CONTEXT_CRATES.iter().flat_map(|dir| {
+        let src = root().join(dir);
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        files.into_iter().map(move |f| (f, src.clone()))
+    }) {
         for part in f.strip_prefix(&src).unwrap().components() {
             let name = part.as_os_str().to_string_lossy();
             let name = name.trim_end_matches(".rs");
@@ -330,6 +339,7 @@ fn the_planes_stand_on_the_core_and_not_on_one_another() {
         "platform/domain/Cargo.toml",
         "platform/store/Cargo.toml",
         "platform/core/Cargo.toml",
+        "platform/cases/Cargo.toml",
         "platform/web/Cargo.toml",
     ];
     for manifest in under_the_planes {
@@ -342,7 +352,11 @@ fn the_planes_stand_on_the_core_and_not_on_one_another() {
             "{manifest} dépend du serveur"
         );
     }
-    assert!(!guichet_dependencies("platform/core/Cargo.toml").contains("guichet-web"));
+    for manifest in ["platform/core/Cargo.toml", "platform/cases/Cargo.toml"] {
+        assert!(!guichet_dependencies(manifest).contains("guichet-web"));
+    }
+    // The core never calls up into the cases that stand on it.
+    assert!(!guichet_dependencies("platform/core/Cargo.toml").contains("guichet-cases"));
     for (manifest, me) in planes {
         let deps = guichet_dependencies(manifest);
         for (_, other) in planes {
@@ -384,7 +398,7 @@ fn the_rules_catch_what_they_forbid() {
     // The reading the rules stand on: a use of another context is seen, a
     // comment or another crate's path is not.
     let sample = "use crate::requests::Filed;\n\
-                let x = guichet_core::casework::board;\n\
+                let x = guichet_cases::casework::board;\n\
                 crate::payments::fees::paid(tx)?;";
     let found = named_modules(sample);
     assert_eq!(
@@ -432,4 +446,26 @@ fn no_source_file_is_over_800_lines() {
         })
         .collect();
     assert!(long.is_empty(), "à découper :\n{}", long.join("\n"));
+}
+
+#[test]
+fn no_crate_holds_over_a_quarter_of_the_code() {
+    // Lines of code without the files' own unit tests, crate by crate.
+    let mut lines: BTreeMap<&str, usize> = BTreeMap::new();
+    for (rel, f) in sources() {
+        let krate = SOURCES
+            .iter()
+            .find(|dir| rel.starts_with(&format!("{dir}/")))
+            .expect("a crate's file");
+        let text = std::fs::read_to_string(f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        *lines.entry(krate).or_default() += code.lines().count();
+    }
+    let total: usize = lines.values().sum();
+    let heavy: Vec<String> = lines
+        .iter()
+        .filter(|(_, n)| **n * 4 > total)
+        .map(|(krate, n)| format!("{krate} : {n} lignes sur {total}"))
+        .collect();
+    assert!(heavy.is_empty(), "à découper :\n{}", heavy.join("\n"));
 }

@@ -522,7 +522,7 @@ per_backend! {
                 Runner::new(p.store.clone()),
                 Some(sender),
                 p.shared.files.get_ref().clone(),
-                guichet_core::registry::attachments(),
+                guichet_cases::registry::attachments(),
             ),
             Some(Arc::new(Brevo::new(config)) as Arc<dyn Gateway>),
         );

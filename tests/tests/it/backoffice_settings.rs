@@ -195,7 +195,7 @@ per_backend! {
     /// collectivité not at all.
     async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level(backend: Backend) {
         use crate::backoffice::mails_to;
-        use guichet_core::casework::alerts;
+        use guichet_cases::casework::alerts;
         let (p, arles, nimes) = setup(backend).await;
         let _lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let _zoe = agent(&p, &arles, "Zoé", "Blanc", "none");

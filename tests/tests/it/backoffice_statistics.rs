@@ -8,7 +8,7 @@ use std::io::Read;
 
 use actix_web::http::StatusCode;
 use actix_web::test;
-use guichet_core::casework::{export, Query};
+use guichet_cases::casework::{export, Query};
 use guichet_server::app::public_app;
 use guichet_tests::client::Browser;
 

@@ -23,7 +23,7 @@ fn mail_runner(store: &guichet_core::store::Store, port: u16) -> Runner {
         Runner::new(store.clone()),
         Some(sender),
         files,
-        guichet_core::registry::attachments(),
+        guichet_cases::registry::attachments(),
     )
 }
 

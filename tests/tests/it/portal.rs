@@ -1018,7 +1018,7 @@ per_backend! {
         let tend = |p: &Platform| {
             p.store
                 .write(arles.id, |tx| {
-                    guichet_core::requests::tend_drafts(
+                    guichet_cases::requests::tend_drafts(
                         tx,
                         "http://arles.localhost",
                         "Ville d’Arles",
@@ -1166,7 +1166,7 @@ per_backend! {
             Runner::new(p.store.clone()),
             Some(sender),
             p.shared.files.get_ref().clone(),
-            guichet_core::registry::attachments(),
+            guichet_cases::registry::attachments(),
         );
         let now = chrono::Utc::now().naive_utc();
         runner.run_once_at(now).unwrap();
@@ -1213,9 +1213,9 @@ per_backend! {
 /// or absent, never half; sending again after an error never makes a second.
 #[::core::prelude::v1::test]
 fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
+    use guichet_cases::requests::{self, Sending};
     use guichet_core::collectivite::settings::Settings;
     use guichet_core::foyers::{self, NewAccount, Opened, Person};
-    use guichet_core::requests::{self, Sending};
     use guichet_core::store::{DatabaseUrl, Store};
     use guichet_domain::forms::Input;
     use guichet_domain::household::{Address, Parenthood, Sex, Title};

@@ -349,7 +349,7 @@ fn flatten(
 
 /// The téléservice's lists as choices (a tree by parent); `retired` keeps
 /// the entries no longer offered (to read old requests).
-pub(crate) fn lists(
+pub fn lists(
     entries: &[EntryRow],
     retired: bool,
 ) -> std::collections::BTreeMap<String, Vec<Choice>> {

@@ -69,11 +69,7 @@ impl Desk {
 }
 
 /// The téléservice, if the agent manages its category (404 otherwise).
-pub(crate) fn managed(
-    tx: &mut TenantTx<'_>,
-    desk: &Desk,
-    code: &str,
-) -> Result<TeleserviceRow, Error> {
+pub fn managed(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<TeleserviceRow, Error> {
     let t = offer::teleservice(tx, code)?.ok_or(Error::NotFound)?;
     desk.rights
         .permit(Action::Configure, t.category_id)
@@ -159,7 +155,7 @@ pub fn show(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Teleservic
 }
 
 /// A change of the téléservice, in the audit trail.
-pub(crate) fn record(
+pub fn record(
     tx: &mut TenantTx<'_>,
     desk: &Desk,
     action: &str,

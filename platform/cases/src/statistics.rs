@@ -81,33 +81,6 @@ fn month_label(ym: &str) -> String {
 
 /// The tables for the query's period, category and téléservice (its other
 /// fields do not apply), within the agent's reach.
-impl Desk {
-    /// This desk narrowed to the categories whose statistics and whole
-    /// exports the agent may read: those they manage (the rights table's
-    /// rule); `NotFound` when there is none.
-    pub fn for_statistics(&self, tx: &mut TenantTx<'_>) -> Result<Desk, Error> {
-        use crate::agents::rights::Action;
-        if !self.configures_some() {
-            return Err(Error::NotFound);
-        }
-        let readable = if self.rights.permit(Action::Statistics, None).is_ok() {
-            None
-        } else {
-            Some(
-                crate::store::repo::categories::list(tx)?
-                    .into_iter()
-                    .map(|c| c.id)
-                    .filter(|c| self.rights.permit(Action::Statistics, Some(*c)).is_ok())
-                    .collect(),
-            )
-        };
-        Ok(Desk {
-            readable,
-            ..self.clone()
-        })
-    }
-}
-
 pub fn statistics(tx: &mut TenantTx<'_>, desk: &Desk, q: &Query) -> Result<Statistics, Error> {
     let desk = &desk.for_statistics(tx)?;
     let q = Query {

@@ -6,7 +6,6 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::{Case, Query};
-use crate::agents::rights::{Access, Profile};
 use crate::agents::Desk;
 use crate::domain::household::{Side, UserState};
 use crate::domain::{text, time};
@@ -16,47 +15,6 @@ use crate::history::Actor;
 use crate::justificatifs::{self, Document};
 use crate::store::repo::foyers::{self as repo, MemberFilter};
 use crate::store::TenantTx;
-
-impl Desk {
-    /// Agents who reach requests reach their foyers.
-    fn may_see_foyers(&self) -> bool {
-        self.rights.back_office && self.readable.as_ref().is_none_or(|c| !c.is_empty())
-    }
-
-    /// Agents who may process requests in some category (or administrators):
-    /// they serve families at the counter, where anyone may come, so every
-    /// foyer is within their reach.
-    pub(crate) fn serves_the_counter(&self) -> bool {
-        self.rights.back_office
-            && (self.rights.profile == Profile::Admin
-                || self.rights.explicit.values().any(|a| *a >= Access::Write)
-                || self.rights.profile.default_access() >= Access::Write)
-    }
-
-    /// The categories whose requests bring their foyers within reach;
-    /// `None`: every foyer (the counter's agents).
-    fn foyer_scope(&self) -> Option<Vec<i64>> {
-        if self.serves_the_counter() {
-            None
-        } else {
-            Some(self.readable.clone().unwrap_or_default())
-        }
-    }
-
-    /// Changing a foyer's state or account: an administrator, or an agent
-    /// who may process one of the foyer's requests.
-    fn may_change(&self, tx: &mut TenantTx<'_>, household: i64) -> Result<bool, Error> {
-        if !self.rights.back_office {
-            return Ok(false);
-        }
-        if self.rights.profile == Profile::Admin {
-            return Ok(true);
-        }
-        Ok(repo::request_categories(tx, household)?
-            .into_iter()
-            .any(|c| self.rights.access(c) >= Access::Write))
-    }
-}
 
 /// The foyer, if within the agent's reach ([`Desk::foyer_scope`]).
 fn reached(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<households::Foyer, Error> {
