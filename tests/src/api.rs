@@ -6,8 +6,8 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use base64::Engine;
 use guichet_core::auth::superadmin;
-use guichet_core::config::LdapConfig;
 use guichet_core::directory::Directory;
+use guichet_core::directory::LdapConfig;
 use guichet_core::store::Store;
 use guichet_server::app::Shared;
 use serde_json::Value;
@@ -117,7 +117,7 @@ impl LdapServer {
             bind_password: self.bind_password.clone(),
             base_dn: self.base_dn.clone(),
             starttls: false,
-            password_scheme: guichet_core::config::PasswordScheme::Server,
+            password_scheme: guichet_core::directory::PasswordScheme::Server,
             fallback: false,
         }
     }

@@ -1,7 +1,7 @@
-//! Files (justificatifs, logos, documents): one object store, the local
-//! filesystem under `GUICHET_DATA_DIR/files` by default, or any S3-compatible
-//! service (`GUICHET_OBJECT_STORE_URL=s3://bucket?endpoint=…&region=…`, keys
-//! from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`).
+//! Files (justificatifs, logos, documents): one object store
+//! (`guichet_adapters::objects`), the local filesystem under
+//! `GUICHET_DATA_DIR/files` by default, or any S3-compatible service
+//! (`GUICHET_OBJECT_STORE_URL=s3://bucket?endpoint=…&region=…`).
 //!
 //! An upload is streamed: its type is read from its first bytes (never from
 //! its name or declared type), its size counted against the route's limit,
@@ -10,17 +10,10 @@
 //! file, renamed at the end).
 
 use std::path::Path as FsPath;
-use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-use object_store::local::LocalFileSystem;
-use object_store::path::Path;
-use object_store::{
-    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig, WriteMultipart,
-};
+use futures_util::{Stream, StreamExt};
+use guichet_adapters::objects::{ObjectError, Objects};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -205,10 +198,10 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
-fn unavailable(e: object_store::Error) -> FileError {
+fn unavailable(e: ObjectError) -> FileError {
     match e {
-        object_store::Error::NotFound { .. } => FileError::NotFound,
-        other => FileError::Unavailable(other.to_string()),
+        ObjectError::NotFound => FileError::NotFound,
+        ObjectError::Unavailable(e) => FileError::Unavailable(e),
     }
 }
 
@@ -226,58 +219,15 @@ const SNIFF: usize = 64;
 
 #[derive(Clone)]
 pub struct FileStore {
-    inner: Arc<dyn ObjectStore>,
+    objects: Objects,
 }
 
 impl FileStore {
-    /// `url`: `s3://bucket?endpoint=…&region=…` (any S3 key of object_store
-    /// as a query parameter); `None`: the filesystem under `data_dir/files`.
+    /// `url`: `s3://bucket?endpoint=…&region=…`; `None`: the filesystem
+    /// under `data_dir/files`.
     pub fn open(url: Option<&url::Url>, data_dir: &FsPath) -> Result<FileStore, String> {
-        let Some(url) = url else {
-            let root = data_dir.join("files");
-            std::fs::create_dir_all(&root)
-                .map_err(|e| format!("dossier des fichiers {} : {e}", root.display()))?;
-            let local = LocalFileSystem::new_with_prefix(&root)
-                .map_err(|e| format!("dossier des fichiers {} : {e}", root.display()))?;
-            return Ok(FileStore {
-                inner: Arc::new(local),
-            });
-        };
-        if url.scheme() != "s3" {
-            return Err(
-                "GUICHET_OBJECT_STORE_URL : une URL s3://seau?endpoint=… est attendue".into(),
-            );
-        }
-        let bucket = url
-            .host_str()
-            .ok_or("GUICHET_OBJECT_STORE_URL : le nom du seau manque (s3://seau)")?;
-        let mut builder = AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            // Fail fast: an unreachable store is reported, not waited for.
-            .with_retry(RetryConfig {
-                backoff: BackoffConfig::default(),
-                max_retries: 2,
-                retry_timeout: Duration::from_secs(10),
-            })
-            .with_client_options(
-                ClientOptions::new()
-                    .with_connect_timeout(Duration::from_secs(3))
-                    .with_timeout(Duration::from_secs(60)),
-            );
-        for (k, v) in url.query_pairs() {
-            let key: AmazonS3ConfigKey = k
-                .parse()
-                .map_err(|_| format!("GUICHET_OBJECT_STORE_URL : paramètre inconnu « {k} »"))?;
-            if matches!(key, AmazonS3ConfigKey::Endpoint) && v.starts_with("http://") {
-                builder = builder.with_allow_http(true);
-            }
-            builder = builder.with_config(key, v.into_owned());
-        }
-        let s3 = builder
-            .build()
-            .map_err(|e| format!("GUICHET_OBJECT_STORE_URL : {e}"))?;
         Ok(FileStore {
-            inner: Arc::new(s3),
+            objects: Objects::open(url, &data_dir.join("files"))?,
         })
     }
 
@@ -326,9 +276,7 @@ impl FileStore {
             return Err(too_large);
         }
         let key = Self::new_key(tenant);
-        let path = Path::from(key.as_str());
-        let upload = self.inner.put_multipart(&path).await.map_err(unavailable)?;
-        let mut writer = WriteMultipart::new(upload);
+        let mut writer = self.objects.upload(&key).await.map_err(unavailable)?;
         let mut hasher = Sha256::new();
         let mut size = head.len() as u64;
         hasher.update(&head);
@@ -348,8 +296,7 @@ impl FileStore {
                 if let Some(text) = text.as_mut() {
                     text.extend_from_slice(&chunk);
                 }
-                writer.wait_for_capacity(4).await.map_err(unavailable)?;
-                writer.put(chunk);
+                writer.put(chunk).await.map_err(unavailable)?;
             }
             match &text {
                 Some(text) => stylesheet::check(text).map_err(FileError::Refused),
@@ -358,7 +305,7 @@ impl FileStore {
         }
         .await;
         if let Err(e) = outcome {
-            let _ = writer.abort().await;
+            writer.abort().await;
             return Err(e);
         }
         writer.finish().await.map_err(unavailable)?;
@@ -385,16 +332,8 @@ impl FileStore {
         ),
         FileError,
     > {
-        let got = self
-            .inner
-            .get(&Path::from(key))
-            .await
-            .map_err(unavailable)?;
-        let size = got.meta.size;
-        Ok((
-            size,
-            got.into_stream().map(|r| r.map_err(unavailable)).boxed(),
-        ))
+        let (size, stream) = self.objects.get(key).await.map_err(unavailable)?;
+        Ok((size, stream.map(|r| r.map_err(unavailable)).boxed()))
     }
 
     /// A small file's whole content (a logo to draw), refused above `max` bytes.
@@ -429,13 +368,7 @@ impl FileStore {
 
     /// Every key in the store (operators' checks and tests; not for large stores).
     pub async fn keys(&self) -> Result<Vec<String>, FileError> {
-        let mut keys: Vec<String> = self
-            .inner
-            .list(None)
-            .map_ok(|meta| meta.location.to_string())
-            .try_collect()
-            .await
-            .map_err(unavailable)?;
+        let mut keys = self.objects.keys(None, None).await.map_err(unavailable)?;
         keys.sort();
         Ok(keys)
     }
@@ -446,12 +379,9 @@ impl FileStore {
         tenant: TenantId,
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<String>, FileError> {
-        let prefix = Path::from(format!("t{}", tenant.get()));
-        self.inner
-            .list(Some(&prefix))
-            .try_filter(|meta| futures_util::future::ready(meta.last_modified < before))
-            .map_ok(|meta| meta.location.to_string())
-            .try_collect()
+        let prefix = format!("t{}", tenant.get());
+        self.objects
+            .keys(Some(&prefix), Some(before))
             .await
             .map_err(unavailable)
     }
@@ -492,10 +422,7 @@ impl FileStore {
 
     /// Removes a file; removing one already gone is not an error.
     pub async fn delete(&self, key: &str) -> Result<(), FileError> {
-        match self.inner.delete(&Path::from(key)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(unavailable(e)),
-        }
+        self.objects.delete(key).await.map_err(unavailable)
     }
 }
 

@@ -15,7 +15,6 @@ pub mod payments;
 // What the contexts stand on.
 pub mod audit;
 pub mod auth;
-pub mod config;
 pub mod directory;
 pub mod error;
 pub use error::Error;
@@ -23,11 +22,13 @@ pub use error::Error;
 pub use guichet_domain as domain;
 pub mod files;
 pub mod history;
-pub mod identity;
+/// Sign-in through the State's identity providers (OpenID Connect).
+pub use guichet_adapters::oidc as identity;
 pub mod jobs;
 pub mod mail;
 pub mod net;
-pub mod pdf;
+/// PDF documents (receipts, courriers), drawn by their adapter.
+pub use guichet_adapters::pdf;
 pub mod sessions;
 pub mod sms;
 /// The store (diesel on SQLite and PostgreSQL): transactions, repositories and

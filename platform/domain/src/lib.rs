@@ -2,6 +2,7 @@
 
 pub mod contact;
 pub mod courriers;
+pub mod directory;
 pub mod documents;
 pub mod forms;
 pub mod host;

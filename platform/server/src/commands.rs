@@ -3,12 +3,12 @@
 
 use std::io::BufRead;
 
+use crate::config::Config;
 use actix_web::{web, HttpServer};
 use guichet_core::agents::principal;
 use guichet_core::agents::sync;
 use guichet_core::audit;
 use guichet_core::auth::superadmin::{self, SuperAdminError};
-use guichet_core::config::Config;
 use guichet_core::directory::change::ProvisioningError;
 use guichet_core::directory::Directory;
 use guichet_core::files::FileStore;

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
-use guichet_core::config::Config;
 use guichet_server::cli::{AdminCommand, Cli, Command, LdapCommand};
 use guichet_server::commands;
+use guichet_server::config::Config;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -58,7 +58,6 @@ const CONTEXTS: &[(&str, &[&str])] = &[
 const FOUNDATIONS: &[&str] = &[
     "audit",
     "auth",
-    "config",
     "directory",
     "domain",
     "error",
@@ -91,37 +90,49 @@ const PLANE_NAMES: &[&str] = &[
     "front_office",
 ];
 
-/// Each adapter's crate, with the only files that may use it.
+/// Each protocol's crate, with the only files that may use it: its adapter's.
 const ADAPTERS: &[(&str, &[&str])] = &[
     (
         "ldap3",
         &[
-            "platform/core/src/directory/ldap/mod.rs",
-            "platform/core/src/directory/ldap/steps.rs",
-            "platform/core/src/directory/layout.rs",
+            "platform/adapters/src/ldap/mod.rs",
+            "platform/adapters/src/ldap/steps.rs",
+            "platform/adapters/src/ldap/layout.rs",
         ],
     ),
-    ("lettre", &["platform/core/src/mail/smtp.rs"]),
-    ("openidconnect", &["platform/core/src/identity.rs"]),
-    ("reqwest", &["platform/core/src/identity.rs"]),
-    ("object_store", &["platform/core/src/files.rs"]),
-    ("printpdf", &["platform/core/src/pdf.rs"]),
-    ("allsorts", &["platform/core/src/pdf.rs"]),
+    ("lettre", &["platform/adapters/src/smtp.rs"]),
+    ("openidconnect", &["platform/adapters/src/oidc.rs"]),
+    ("reqwest", &["platform/adapters/src/oidc.rs"]),
+    ("object_store", &["platform/adapters/src/objects.rs"]),
+    ("printpdf", &["platform/adapters/src/pdf.rs"]),
+    ("allsorts", &["platform/adapters/src/pdf.rs"]),
     (
         "quick_xml",
         &[
-            "platform/core/src/payments/payfip.rs",
+            "platform/adapters/src/payfip.rs",
             "platform/server/src/testbank.rs",
         ],
     ),
     (
         "ureq",
         &[
-            "platform/core/src/payments/payfip.rs",
-            "platform/core/src/sms.rs",
+            "platform/adapters/src/payfip.rs",
+            "platform/adapters/src/sms.rs",
             "platform/server/src/testbank.rs",
         ],
     ),
+];
+
+/// Each adapter, with the one file of the core that names it: the port of
+/// the context it serves (the others reach it through that context).
+const PORTS: &[(&str, &str)] = &[
+    ("ldap", "platform/core/src/directory/mod.rs"),
+    ("objects", "platform/core/src/files.rs"),
+    ("smtp", "platform/core/src/mail/mod.rs"),
+    ("oidc", "platform/core/src/lib.rs"),
+    ("pdf", "platform/core/src/lib.rs"),
+    ("sms", "platform/core/src/sms.rs"),
+    ("payfip", "platform/core/src/payments/payfip.rs"),
 ];
 
 fn root() -> PathBuf {
@@ -145,6 +156,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every crate's sources under the planes and the platform.
 const SOURCES: &[&str] = &[
     "platform/domain/src",
+    "platform/adapters/src",
     "platform/store/src",
     "platform/core/src",
     "platform/cases/src",
@@ -337,6 +349,7 @@ fn the_planes_stand_on_the_core_and_not_on_one_another() {
     ];
     let under_the_planes = [
         "platform/domain/Cargo.toml",
+        "platform/adapters/Cargo.toml",
         "platform/store/Cargo.toml",
         "platform/core/Cargo.toml",
         "platform/cases/Cargo.toml",
@@ -391,6 +404,28 @@ fn each_adapter_crate_is_used_in_its_adapter_only() {
         "adaptateurs hors de chez eux :\n{}",
         broken.join("\n")
     );
+}
+
+#[test]
+fn each_adapter_is_reached_through_its_context() {
+    let mut broken = Vec::new();
+    for (rel, f) in sources() {
+        let code = code(&f);
+        for (at, _) in code.match_indices("guichet_adapters::") {
+            let adapter: String = code[at + "guichet_adapters::".len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let port = PORTS.iter().find(|(a, _)| *a == adapter).map(|(_, p)| *p);
+            if port != Some(rel.as_str()) {
+                broken.push(format!("{rel} nomme l’adaptateur {adapter}"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+    // The adapters know the domain's words and nothing else of Guichet.
+    let deps = guichet_dependencies("platform/adapters/Cargo.toml");
+    assert_eq!(deps, ["guichet-domain".to_owned()].into_iter().collect());
 }
 
 #[test]

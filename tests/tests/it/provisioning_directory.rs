@@ -577,7 +577,7 @@ fn a_branch_left_in_the_directory_refuses_the_collectivite_and_writes_nothing() 
 #[core::prelude::v1::test]
 fn the_ssha_fallback_writes_the_hash_itself() {
     use guichet_core::collectivite::authorities;
-    use guichet_core::config::PasswordScheme;
+    use guichet_core::directory::PasswordScheme;
     let p = Platform::new(Backend::Sqlite, Dir::Ldap);
     let l = p.ldap();
     let mut config = l.config();

@@ -3,5 +3,7 @@
 //! when the SMTP server is down; without SMTP configured they stay there.
 
 pub mod outbox;
-pub mod smtp;
 pub mod worker;
+
+/// Delivery over SMTP: the adapter the worker hands messages to.
+pub use guichet_adapters::smtp;

@@ -38,12 +38,8 @@ impl Attachment {
     }
 }
 
-/// A file joined to a message, as sent.
-pub struct File {
-    pub filename: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
+/// An attached file, as the contexts draw it for the worker.
+pub use super::smtp::File;
 
 /// Joins `attachment` to a queued message, in the caller's transaction.
 pub fn attach(

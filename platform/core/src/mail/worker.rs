@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::outbox;
-use super::smtp::SmtpSender;
+use super::smtp::{Mail, SmtpSender};
 use crate::files::FileStore;
 use crate::jobs::{Job, JobError, Runner};
 use crate::store::Store;
@@ -55,7 +55,12 @@ pub fn send(
             vec![drawers.draw(store, files, tenant, &attachment)?]
         }
     };
-    match sender.send(&mail, &message_id, &files) {
+    let message = Mail {
+        recipient: &mail.recipient,
+        subject: &mail.subject,
+        body_text: &mail.body_text,
+    };
+    match sender.send(message, &message_id, &files) {
         Ok(()) => {
             store.write(tenant, |tx| outbox::mark_sent(tx, mail.id))?;
             Ok(())

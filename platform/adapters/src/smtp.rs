@@ -6,7 +6,21 @@ use std::time::Duration;
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
 
-use super::outbox::{File, OutgoingMail};
+/// A file attached to a message.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What a message says, to whom.
+#[derive(Debug, Clone, Copy)]
+pub struct Mail<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+}
 
 pub struct SmtpSender {
     transport: SmtpTransport,
@@ -27,7 +41,7 @@ impl SmtpSender {
 
     /// Sends `mail` with `Message-ID: <{id}@{sender's domain}>`: the same id at
     /// each attempt, so that a message sent twice can be recognised.
-    pub fn send(&self, mail: &OutgoingMail, id: &str, files: &[File]) -> Result<(), String> {
+    pub fn send(&self, mail: Mail<'_>, id: &str, files: &[File]) -> Result<(), String> {
         let to: Mailbox = mail
             .recipient
             .parse()
@@ -35,15 +49,15 @@ impl SmtpSender {
         let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&mail.subject)
+            .subject(mail.subject)
             .message_id(Some(format!("<{id}@{}>", self.from.email.domain())));
         let message = if files.is_empty() {
             builder
                 .header(ContentType::TEXT_PLAIN)
-                .body(mail.body_text.clone())
+                .body(mail.body_text.to_owned())
         } else {
             let mut parts =
-                MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.clone()));
+                MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.to_owned()));
             for f in files {
                 let kind =
                     ContentType::parse(&f.content_type).map_err(|e| format!("type : {e}"))?;

@@ -16,11 +16,56 @@ use ldap3::result::ExopResult;
 use ldap3::{ldap_escape, LdapConn, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
 use r2d2::{ManageConnection, Pool};
 
-use super::layout;
-use super::{
-    AgentRecord, DirectoryError, FacilityKind, FacilityRecord, GroupRecord, Snapshot, Undo,
+use guichet_domain::directory::{
+    AgentRecord, DirectoryError, FacilityKind, FacilityRecord, GroupRecord, Snapshot,
 };
-use crate::config::{LdapConfig, PasswordScheme};
+
+mod layout;
+pub mod ssha;
+
+/// The server's settings (`GUICHET_LDAP_*`).
+#[derive(Clone)]
+pub struct LdapConfig {
+    pub url: String,
+    pub bind_dn: String,
+    pub bind_password: String,
+    pub base_dn: String,
+    /// Upgrade `ldap://` connections with StartTLS (`GUICHET_LDAP_STARTTLS`).
+    pub starttls: bool,
+    /// How passwords reach the server (`GUICHET_LDAP_PASSWORD_SCHEME`).
+    pub password_scheme: PasswordScheme,
+    /// When the server cannot be reached, agents may still sign in with the
+    /// password of their last sign-in (`GUICHET_LDAP_FALLBACK=builtin`).
+    pub fallback: bool,
+}
+
+impl std::fmt::Debug for LdapConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LdapConfig")
+            .field("url", &self.url)
+            .field("bind_dn", &self.bind_dn)
+            .field("bind_password", &"***")
+            .field("base_dn", &self.base_dn)
+            .field("starttls", &self.starttls)
+            .field("password_scheme", &self.password_scheme)
+            .field("fallback", &self.fallback)
+            .finish()
+    }
+}
+
+/// `server` (default): the Password Modify operation (RFC 3062), hashed by the
+/// server's own policy; `ssha`: Guichet writes a `{SSHA}` hash itself, for
+/// servers without that operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordScheme {
+    Server,
+    Ssha,
+}
+
+/// How to revert a change that the directory accepted.
+#[must_use = "an accepted change must be undone if the database write fails"]
+#[derive(Debug, Default)]
+pub struct Undo(Vec<Op>);
 
 /// Longest wait for one LDAP operation or connection.
 const TIMEOUT: Duration = Duration::from_secs(3);
@@ -451,7 +496,7 @@ impl LdapDirectory {
         let mut steps = Vec::new();
         match (password, self.scheme) {
             (Some(p), PasswordScheme::Ssha) => {
-                attrs.push(("userPassword".into(), text(&super::ssha::hash(p))));
+                attrs.push(("userPassword".into(), text(&ssha::hash(p))));
                 steps.push(add_step(&dn, attrs));
             }
             (Some(p), PasswordScheme::Server) => {
@@ -520,7 +565,7 @@ impl LdapDirectory {
             },
             PasswordScheme::Ssha => modify(
                 dn,
-                Change::Replace("userPassword".into(), text(&super::ssha::hash(password))),
+                Change::Replace("userPassword".into(), text(&ssha::hash(password))),
             ),
         };
         Step { forward, inverse }

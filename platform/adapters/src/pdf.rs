@@ -65,7 +65,7 @@ pub enum Block {
     Gap,
 }
 
-pub use crate::domain::courriers::Span;
+pub use guichet_domain::courriers::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use std::time::Duration;
 
-use crate::net::TrustedProxies;
-use crate::store::DatabaseUrl;
+use guichet_core::directory::{LdapConfig, PasswordScheme};
+use guichet_core::net::TrustedProxies;
+use guichet_core::store::DatabaseUrl;
 
 /// A configuration value that cannot be used: which key, what was given, what is expected.
 #[derive(Debug, thiserror::Error)]
@@ -21,44 +22,6 @@ pub enum ConfigError {
     },
     #[error("configuration : fichier {path} illisible : {reason}")]
     File { path: String, reason: String },
-}
-
-#[derive(Clone)]
-pub struct LdapConfig {
-    pub url: String,
-    pub bind_dn: String,
-    pub bind_password: String,
-    pub base_dn: String,
-    /// Upgrade `ldap://` connections with StartTLS (`GUICHET_LDAP_STARTTLS`).
-    pub starttls: bool,
-    /// How passwords reach the server (`GUICHET_LDAP_PASSWORD_SCHEME`).
-    pub password_scheme: PasswordScheme,
-    /// When the server cannot be reached, agents may still sign in with the
-    /// password of their last sign-in (`GUICHET_LDAP_FALLBACK=builtin`).
-    pub fallback: bool,
-}
-
-impl std::fmt::Debug for LdapConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LdapConfig")
-            .field("url", &self.url)
-            .field("bind_dn", &self.bind_dn)
-            .field("bind_password", &"***")
-            .field("base_dn", &self.base_dn)
-            .field("starttls", &self.starttls)
-            .field("password_scheme", &self.password_scheme)
-            .field("fallback", &self.fallback)
-            .finish()
-    }
-}
-
-/// `server` (default): the Password Modify operation (RFC 3062), hashed by the
-/// server's own policy; `ssha`: Guichet writes a `{SSHA}` hash itself, for
-/// servers without that operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordScheme {
-    Server,
-    Ssha,
 }
 
 #[derive(Clone)]
@@ -93,12 +56,12 @@ pub struct Config {
     /// `None`: files under `data_dir/files`.
     pub object_store_url: Option<url::Url>,
     /// `None`: households sign in with their password only.
-    pub franceconnect: Option<crate::identity::ProviderConfig>,
+    pub franceconnect: Option<guichet_core::identity::ProviderConfig>,
     /// `None`: agents sign in with their directory's password only; with it,
     /// each collectivité may open ProConnect to its agents.
-    pub proconnect: Option<crate::identity::ProviderConfig>,
+    pub proconnect: Option<guichet_core::identity::ProviderConfig>,
     /// `None`: no text messages (the back office does not offer them).
-    pub sms: Option<crate::sms::SmsConfig>,
+    pub sms: Option<guichet_core::sms::SmsConfig>,
     /// PayFiP's service (`https://www.payfip.gouv.fr` unless set, e.g. to a
     /// test bank).
     pub payfip_url: Option<url::Url>,
@@ -355,7 +318,9 @@ impl Config {
         let address = smtp_from
             .rsplit_once('<')
             .map_or(smtp_from.as_str(), |(_, a)| a.trim_end_matches('>'));
-        if !crate::mail::outbox::is_plausible_address(address) && !address.ends_with("@localhost") {
+        if !guichet_core::mail::outbox::is_plausible_address(address)
+            && !address.ends_with("@localhost")
+        {
             return Err(invalid(
                 "GUICHET_SMTP_FROM",
                 &smtp_from,
@@ -397,7 +362,7 @@ impl Config {
         );
         let app_role = match get("app_role") {
             None => None,
-            Some(r) if crate::store::is_role_name(r) => Some(r.to_owned()),
+            Some(r) if guichet_core::store::is_role_name(r) => Some(r.to_owned()),
             Some(r) => {
                 return Err(invalid(
                     "GUICHET_APP_ROLE",
@@ -438,7 +403,7 @@ impl Config {
         let sms = match (get("sms_api_key"), get("sms_sender")) {
             (None, None) => None,
             (Some(key), Some(sender)) => {
-                let raw = get("sms_url").unwrap_or(crate::sms::DEFAULT_URL);
+                let raw = get("sms_url").unwrap_or(guichet_core::sms::DEFAULT_URL);
                 let url = url::Url::parse(raw)
                     .ok()
                     .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
@@ -459,7 +424,7 @@ impl Config {
                         "le nom d’expéditeur des SMS : 3 à 11 lettres et chiffres, par exemple MAIRIE",
                     ));
                 }
-                Some(crate::sms::SmsConfig {
+                Some(guichet_core::sms::SmsConfig {
                     url,
                     api_key: key.to_owned(),
                     sender: sender.to_owned(),
@@ -607,7 +572,7 @@ fn provider<'a>(
     issuer_var: &'static str,
     bad_url: &'static str,
     all_three: &'static str,
-) -> Result<Option<crate::identity::ProviderConfig>, ConfigError> {
+) -> Result<Option<guichet_core::identity::ProviderConfig>, ConfigError> {
     match (
         get(&format!("{key}_issuer")),
         get(&format!("{key}_client_id")),
@@ -621,7 +586,7 @@ fn provider<'a>(
             if !ok {
                 return Err(invalid(issuer_var, issuer, bad_url));
             }
-            Ok(Some(crate::identity::ProviderConfig {
+            Ok(Some(guichet_core::identity::ProviderConfig {
                 issuer: issuer.trim_end_matches('/').to_owned(),
                 client_id: id.to_owned(),
                 client_secret: secret.to_owned(),
