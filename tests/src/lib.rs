@@ -17,6 +17,7 @@ pub mod ldap;
 pub mod oidc;
 pub mod proxy;
 pub mod served;
+pub mod snapshot;
 pub mod sms;
 
 use std::path::{Path, PathBuf};
@@ -326,6 +327,9 @@ pub struct ReceivedMail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// The HTML alternative, when the message has one.
+    #[serde(default)]
+    pub html: String,
     pub message_id: String,
     #[serde(default)]
     pub attachments: Vec<Attached>,
@@ -389,11 +393,13 @@ for m in mailbox.Maildir(sys.argv[1], create=False):
     import base64
     msg = BytesParser(policy=policy.default).parsebytes(m.as_bytes())
     body = msg.get_body(preferencelist=("plain",))
+    html = msg.get_body(preferencelist=("html",))
     files = [{"filename": a.get_filename(), "content_type": a.get_content_type(),
               "base64": base64.b64encode(a.get_payload(decode=True)).decode()}
              for a in msg.iter_attachments()]
     out.append({"from": str(msg["from"]), "to": str(msg["to"]), "subject": str(msg["subject"]),
-                "body": body.get_content().strip() if body else "", "message_id": str(msg["message-id"]),
+                "body": body.get_content().strip() if body else "",
+                "html": html.get_content() if html else "", "message_id": str(msg["message-id"]),
                 "attachments": files})
 print(json.dumps(out))
 "#;

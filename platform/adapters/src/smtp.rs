@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart};
 use lettre::{Message, SmtpTransport, Transport};
 
 /// A file attached to a message.
@@ -20,6 +20,8 @@ pub struct Mail<'a> {
     pub recipient: &'a str,
     pub subject: &'a str,
     pub body_text: &'a str,
+    /// The same words in HTML, sent as the text's alternative.
+    pub body_html: &'a str,
 }
 
 pub struct SmtpSender {
@@ -51,13 +53,12 @@ impl SmtpSender {
             .to(to)
             .subject(mail.subject)
             .message_id(Some(format!("<{id}@{}>", self.from.email.domain())));
+        let words =
+            MultiPart::alternative_plain_html(mail.body_text.to_owned(), mail.body_html.to_owned());
         let message = if files.is_empty() {
-            builder
-                .header(ContentType::TEXT_PLAIN)
-                .body(mail.body_text.to_owned())
+            builder.multipart(words)
         } else {
-            let mut parts =
-                MultiPart::mixed().singlepart(SinglePart::plain(mail.body_text.to_owned()));
+            let mut parts = MultiPart::mixed().multipart(words);
             for f in files {
                 let kind =
                     ContentType::parse(&f.content_type).map_err(|e| format!("type : {e}"))?;

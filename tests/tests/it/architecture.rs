@@ -460,6 +460,10 @@ fn one_way_for_what_every_page_shares() {
         if code.contains("Erreur :") && rel != "platform/web/src/render.rs" {
             broken.push(format!("{rel} écrit « Erreur : »"));
         }
+        // E-mails are templates beside their context (`mails/*.hbs`).
+        if code.contains("Bonjour") {
+            broken.push(format!("{rel} écrit un courriel : un modèle mails/*.hbs"));
+        }
         // Signed out is its own error, sent to sign-in, never a refusal.
         if code.contains("Refused(String::new())") {
             broken.push(format!("{rel} dit « déconnecté » par un refus vide"));

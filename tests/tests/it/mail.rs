@@ -90,6 +90,13 @@ per_backend! {
             .expect("A's message");
         assert_eq!(elodie.subject, subject);
         assert_eq!(elodie.body, body);
+        // The same words as HTML, the alternative a mail reader may prefer.
+        assert!(
+            elodie.html.contains("<html lang=\"fr\">")
+                && elodie.html.contains("<p>Bonjour Élodie,</p>\n<p>Votre demande d’inscription à la cantine est enregistrée.</p>"),
+            "{}",
+            elodie.html
+        );
         assert_eq!(elodie.from, "Mairie de A <mairie@a.example>");
         // The same id whatever the attempt: a receiver can drop a duplicate.
         assert_eq!(
@@ -261,15 +268,18 @@ per_backend! {
         let db = TestDb::new(backend);
         let store = db.store();
         let a = create_tenant(&store, "a", "A", &[]);
+        #[derive(serde::Serialize)]
+        struct PasswordLink<'a> {
+            link: &'a str,
+        }
+        impl guichet_core::mail::Email for PasswordLink<'_> {
+            const NAME: &'static str = "mail.rs";
+            const TEMPLATE: &'static str = "Votre compte\n\nLien : {{link}}\n";
+        }
         let link = "https://a.example/backoffice/mot-de-passe/SECRET123";
         let id = store
             .write(a.id, |tx| {
-                outbox::enqueue_secret(
-                    tx,
-                    "agent@a.example",
-                    "Votre compte",
-                    &format!("Lien : {link}"),
-                )
+                outbox::send_secret(tx, "agent@a.example", &PasswordLink { link })
             })
             .unwrap();
         let port = free_port();

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, Utc};
 
-use super::Teleservices;
+use super::{mails, Teleservices};
 use crate::agents::rights::{self, Access};
 use crate::domain::requests::{ActionKind, Quality, RequestState};
 use crate::error::Error;
@@ -32,7 +32,7 @@ pub fn raise(
         .collect();
     let teleservices = Teleservices::load(tx)?;
     // By category: the lines of the requests that changed level.
-    let mut news: BTreeMap<Option<i64>, Vec<(Quality, String)>> = BTreeMap::new();
+    let mut news: BTreeMap<Option<i64>, Vec<(Quality, mails::AlertLine)>> = BTreeMap::new();
     let (mut urgent, mut late) = (0, 0);
     for r in repo::not_yet_late(tx, &running)? {
         let Some(submitted) = r.submitted_at else {
@@ -63,18 +63,17 @@ pub fn raise(
         }
         news.entry(r.category_id).or_default().push((
             quality,
-            format!(
-                "n° {} — {} — {} — {} : {base_url}/backoffice/demandes/{}",
-                r.number.unwrap_or_default(),
-                teleservices.label(r.teleservice_id),
-                if r.subject_name.is_empty() {
-                    &r.requester_name
+            mails::AlertLine {
+                number: r.number.unwrap_or_default(),
+                teleservice: teleservices.label(r.teleservice_id),
+                who: if r.subject_name.is_empty() {
+                    r.requester_name.clone()
                 } else {
-                    &r.subject_name
+                    r.subject_name.clone()
                 },
-                quality.label(),
-                r.id
-            ),
+                quality: quality.label(),
+                link: format!("{base_url}/backoffice/demandes/{}", r.id),
+            },
         ));
     }
     let settings = crate::collectivite::settings::current(tx)?;
@@ -87,7 +86,7 @@ pub fn raise(
 /// One e-mail per agent who processes a category with news.
 fn tell_agents(
     tx: &mut TenantTx<'_>,
-    news: &BTreeMap<Option<i64>, Vec<(Quality, String)>>,
+    news: &BTreeMap<Option<i64>, Vec<(Quality, mails::AlertLine)>>,
     detailed: bool,
     base_url: &str,
     site: &str,
@@ -99,7 +98,7 @@ fn tell_agents(
         let Some(r) = rights::load(tx, &agent.uid)? else {
             continue;
         };
-        let lines: Vec<&(Quality, String)> = news
+        let lines: Vec<&(Quality, mails::AlertLine)> = news
             .iter()
             .filter(|(category, _)| r.access(**category) >= Access::Write)
             .flat_map(|(_, lines)| lines)
@@ -109,26 +108,18 @@ fn tell_agents(
         }
         let late = lines.iter().filter(|(q, _)| *q == Quality::Late).count();
         let urgent = lines.len() - late;
-        let body = if detailed {
-            let list: Vec<&str> = lines.iter().map(|(_, l)| l.as_str()).collect();
-            format!(
-                "Bonjour,\n\nCes demandes deviennent urgentes ou en retard :\n\n{}\n",
-                list.join("\n")
-            )
-        } else {
-            format!(
-                "Bonjour,\n\n{} et {} de plus dans vos catégories.\n\nEn retard : {base_url}/backoffice/demandes?qualite=late\nUrgentes : {base_url}/backoffice/demandes?qualite=urgent\n",
-                crate::domain::text::count(late, "demande en retard", "demandes en retard"),
-                crate::domain::text::count(urgent, "demande urgente", "demandes urgentes"),
-            )
+        let email = mails::Alerts {
+            site,
+            lines: if detailed {
+                lines.iter().map(|(_, l)| l).collect()
+            } else {
+                Vec::new()
+            },
+            late: crate::domain::text::count(late, "demande en retard", "demandes en retard"),
+            urgent: crate::domain::text::count(urgent, "demande urgente", "demandes urgentes"),
+            base_url,
         };
-        outbox::enqueue(
-            tx,
-            &agent.email,
-            &format!("{site} : demandes urgentes et en retard"),
-            &body,
-        )
-        .map_err(Error::from)?;
+        outbox::send(tx, &agent.email, &email).map_err(Error::from)?;
     }
     Ok(())
 }

@@ -429,16 +429,13 @@ pub fn note(
         if !email.is_empty() {
             let number = row.number.unwrap_or_default();
             let followed = crate::requests::follow::link(tx, &row, base_url)?;
-            crate::requests::follow::mail(
-                tx,
-                &email,
-                &format!("{site} : un message sur votre demande n° {number}"),
-                &format!(
-                    "Bonjour,\n\nLa mairie vous écrit au sujet de votre demande n° {number} :\n\n{body}\n\nVous lui répondez depuis la page de la demande. {}\n",
-                    followed.sentence()
-                ),
-                &followed,
-            )?;
+            let message = super::mails::Message {
+                site,
+                number,
+                message: body,
+                followed: &followed,
+            };
+            crate::requests::follow::mail(tx, &email, &message, &followed)?;
         }
     }
     Ok(())

@@ -72,15 +72,12 @@ pub fn open_foyer(
                 expires_at: at + Duration::days(WELCOME_DAYS),
             },
         )?;
-        outbox::enqueue_secret(
-            tx,
-            &email,
-            &format!("{site} : votre compte sur le portail des démarches"),
-            &format!(
-                "Bonjour,\n\nL’accueil de la mairie vient d’ouvrir votre compte sur le portail des démarches de {site}. Pour vous connecter, choisissez d’abord votre mot de passe :\n\n{base_url}/mot-de-passe/{secret}\n\nLe lien fonctionne une fois, pendant {WELCOME_DAYS} jours. Ensuite, demandez-en un nouveau depuis la page de connexion (« Mot de passe oublié »).\n"
-            ),
-        )
-        .map_err(Error::from)?;
+        let welcome = super::mails::CounterAccount {
+            site,
+            link: format!("{base_url}/mot-de-passe/{secret}"),
+            days: WELCOME_DAYS,
+        };
+        outbox::send_secret(tx, &email, &welcome).map_err(Error::from)?;
     }
     Ok(household)
 }

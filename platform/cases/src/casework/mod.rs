@@ -9,6 +9,7 @@ pub mod data;
 pub mod documents;
 pub mod export;
 pub mod foyers;
+mod mails;
 mod record;
 
 use std::collections::HashMap;

@@ -21,6 +21,23 @@ use crate::store::repo::courriers as courrier_rows;
 use crate::store::repo::requests as repo;
 use crate::store::TenantTx;
 
+/// The e-mail of a contact: a courrier joined, or the agent's message.
+#[derive(serde::Serialize)]
+struct Contact<'a> {
+    site: &'a str,
+    number: i64,
+    /// The courrier type's label, when a letter is joined.
+    courrier: Option<&'a str>,
+    message: &'a str,
+    followed: &'a crate::requests::follow::Followed,
+}
+
+impl crate::mail::Email for Contact<'_> {
+    const NAME: &'static str = "courriers/mails/contact.hbs";
+    const TEMPLATE: &'static str = include_str!("mails/contact.hbs");
+    const PARTS: &'static [(&'static str, &'static str)] = crate::requests::mails::FOLLOW_PARTS;
+}
+
 /// A means of contact as the form offers it.
 #[derive(Debug, Clone, Serialize)]
 pub struct MeansChoice {
@@ -328,21 +345,15 @@ pub fn contact(
     )?;
     match means {
         MeansOfContact::Email => {
-            let subject = format!("{site} : courrier au sujet de votre demande n° {number}");
             let followed = crate::requests::follow::link(tx, &row, base_url)?;
-            let body = match &courrier {
-                Some(cr) => format!(
-                    "Bonjour,\n\n{site} vous adresse le courrier joint, « {} », au sujet de votre demande n° {number}.\n\n{}{}\n",
-                    cr.label,
-                    if message.is_empty() { String::new() } else { format!("{message}\n\n") },
-                    followed.sentence()
-                ),
-                None => format!(
-                    "Bonjour,\n\n{message}\n\nCe message concerne votre demande n° {number}. {}\n",
-                    followed.sentence()
-                ),
+            let email = Contact {
+                site,
+                number,
+                courrier: courrier.as_ref().map(|cr| cr.label.as_str()),
+                message: &message,
+                followed: &followed,
             };
-            let mail = crate::requests::follow::mail(tx, &who.email, &subject, &body, &followed)?;
+            let mail = crate::requests::follow::mail(tx, &who.email, &email, &followed)?;
             if courrier.is_some() {
                 outbox::attach(
                     tx,
@@ -415,4 +426,39 @@ pub fn draw_letter(
         content_type: "application/pdf".into(),
         bytes: courriers::document(&letter, logo).render(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Contact;
+    use crate::mail::template::check;
+    use crate::requests::follow::Followed;
+
+    #[test]
+    fn the_contact_email_joins_a_courrier_or_carries_the_message() {
+        let followed = Followed {
+            url: "https://arles.example/mes-demandes/7".into(),
+            secret: false,
+            days: 30,
+        };
+        let mut email = Contact {
+            site: "Arles",
+            number: 42,
+            courrier: Some("Convocation"),
+            message: "",
+            followed: &followed,
+        };
+        let written = check(&email);
+        assert_eq!(
+            written.subject,
+            "Arles : courrier au sujet de votre demande n° 42"
+        );
+        assert_eq!(written.body, "Bonjour,\n\nArles vous adresse le courrier joint, « Convocation », au sujet de votre demande n° 42.\n\nVous pouvez la suivre dans « Mes demandes » : https://arles.example/mes-demandes/7\n");
+        email.message = "Venez avec l’original.";
+        assert!(check(&email)
+            .body
+            .contains("n° 42.\n\nVenez avec l’original.\n\nVous pouvez"));
+        email.courrier = None;
+        assert_eq!(check(&email).body, "Bonjour,\n\nVenez avec l’original.\n\nCe message concerne votre demande n° 42.\nVous pouvez la suivre dans « Mes demandes » : https://arles.example/mes-demandes/7\n");
+    }
 }

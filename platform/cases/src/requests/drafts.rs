@@ -403,24 +403,15 @@ pub(super) fn tell_agents_of_change(
     };
     let number = row.number.unwrap_or_default();
     for email in to.iter().filter(|e| !e.is_empty()) {
-        outbox::enqueue(
-            tx,
-            email,
-            &format!("{site} : demande n° {number} {} par le foyer", match what {
-                Change::Modified => "modifiée",
-                Change::Completed => "complétée",
-            }),
-            &format!(
-                "Bonjour,\n\nLe foyer a {} sa demande « {} » n° {number} :\n\n{note}\n\nSes données sont à vérifier de nouveau : {base_url}/backoffice/demandes/{}\n",
-                match what {
-                    Change::Modified => "modifié",
-                    Change::Completed => "complété",
-                },
-                offer.teleservice.label,
-                row.id
-            ),
-        )
-        .map_err(Error::from)?;
+        let changed = mails::ChangedByFoyer {
+            site,
+            number,
+            completed: matches!(what, Change::Completed),
+            teleservice: &offer.teleservice.label,
+            note,
+            link: format!("{base_url}/backoffice/demandes/{}", row.id),
+        };
+        outbox::send(tx, email, &changed).map_err(Error::from)?;
     }
     Ok(())
 }
@@ -470,16 +461,13 @@ pub fn send_resume_link(
             expires_at: at + Duration::days(RESUME_DAYS),
         },
     )?;
-    outbox::enqueue_secret(
-        tx,
-        &person.email,
-        &format!("{site} : reprendre votre demande « {} »", f.offer.teleservice.label),
-        &format!(
-            "Bonjour,\n\nVotre demande « {} » est enregistrée, pas encore envoyée. Pour la reprendre, ouvrez ce lien :\n\n{base_url}/reprendre/{secret}\n\nSeul le dernier lien reçu fonctionne, pendant {RESUME_DAYS} jours ; ensuite la demande est supprimée.\n",
-            f.offer.teleservice.label
-        ),
-    )
-    .map_err(Error::from)?;
+    let email = mails::ResumeLink {
+        site,
+        teleservice: &f.offer.teleservice.label,
+        link: format!("{base_url}/reprendre/{secret}"),
+        days: RESUME_DAYS,
+    };
+    outbox::send_secret(tx, &person.email, &email).map_err(Error::from)?;
     Ok(())
 }
 
@@ -525,17 +513,14 @@ pub fn tend_drafts(
                 .find(|t| t.id == row.teleservice_id)
                 .map(|t| t.label)
                 .unwrap_or_default();
-            outbox::enqueue(
-                tx,
-                &p.email,
-                &format!("{site} : votre brouillon sera supprimé le {on}"),
-                &format!(
-                    "Bonjour,\n\nVotre demande « {label} » commencée le {} n’a pas été envoyée. Sans envoi de votre part, ce brouillon sera supprimé le {on}.\n\nPour la reprendre : {base_url}/mes-demandes/{}\n",
-                    time::date_fr(time::paris(row.created_at).date_naive()),
-                    row.id
-                ),
-            )
-            .map_err(Error::from)?;
+            let email = mails::DraftExpiring {
+                site,
+                teleservice: &label,
+                started: time::date_fr(time::paris(row.created_at).date_naive()),
+                on: &on,
+                link: format!("{base_url}/mes-demandes/{}", row.id),
+            };
+            outbox::send(tx, &p.email, &email).map_err(Error::from)?;
         }
         row.draft_notified_at = Some(at);
         repo::update(tx, &row)?;

@@ -9,7 +9,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 
 use crate::error::Error;
 use crate::foyers;
-use crate::mail::outbox;
+use crate::mail::{outbox, Email};
 use crate::store::repo::foyers::{self as foyer_rows, TokenRow};
 use crate::store::repo::requests::{self as rows, RequestRow};
 use crate::store::TenantTx;
@@ -23,28 +23,15 @@ fn now() -> NaiveDateTime {
 
 /// Where an e-mail about a request sends its requester, and how it speaks
 /// of it.
-#[derive(Debug, Clone)]
+/// (Its wordings: `mails/follow.hbs` and `mails/space.hbs`.)
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Followed {
     /// The request's page in « Mes demandes », or a follow-up link.
     pub url: String,
     /// The link is a secret: the e-mail's body is blanked once sent.
     pub secret: bool,
-    /// « votre espace », or « le lien de suivi ».
-    pub space: &'static str,
-}
-
-impl Followed {
-    /// « Vous pouvez la suivre … : URL » for the e-mail's body.
-    pub fn sentence(&self) -> String {
-        if self.secret {
-            format!(
-                "Pour suivre votre demande, ouvrez ce lien (il fonctionne une fois, pendant {FOLLOW_DAYS} jours ; le dernier reçu seulement) : {}",
-                self.url
-            )
-        } else {
-            format!("Vous pouvez la suivre dans « Mes demandes » : {}", self.url)
-        }
-    }
+    /// How long a follow-up link works.
+    pub days: i64,
 }
 
 /// Where `row`'s requester follows it from an e-mail: « Mes demandes », or,
@@ -56,7 +43,7 @@ pub fn link(tx: &mut TenantTx<'_>, row: &RequestRow, base_url: &str) -> Result<F
         return Ok(Followed {
             url: format!("{base_url}/mes-demandes/{}", row.id),
             secret: false,
-            space: "votre espace",
+            days: FOLLOW_DAYS,
         });
     }
     let (secret, digest) = foyers::new_secret();
@@ -76,22 +63,21 @@ pub fn link(tx: &mut TenantTx<'_>, row: &RequestRow, base_url: &str) -> Result<F
     Ok(Followed {
         url: format!("{base_url}/suivi/{secret}"),
         secret: true,
-        space: "le lien de suivi",
+        days: FOLLOW_DAYS,
     })
 }
 
 /// Queues an e-mail to the requester that carries `followed`'s link.
-pub fn mail(
+pub fn mail<E: Email>(
     tx: &mut TenantTx<'_>,
     to: &str,
-    subject: &str,
-    body: &str,
+    email: &E,
     followed: &Followed,
 ) -> Result<i64, Error> {
     if followed.secret {
-        outbox::enqueue_secret(tx, to, subject, body)
+        outbox::send_secret(tx, to, email)
     } else {
-        outbox::enqueue(tx, to, subject, body)
+        outbox::send(tx, to, email)
     }
     .map_err(Error::from)
 }
@@ -137,16 +123,12 @@ pub fn send_again(
         return Ok(());
     }
     let followed = link(tx, &row, base_url)?;
-    mail(
-        tx,
-        &person.email,
-        &format!("{site} : suivre votre demande n° {number}"),
-        &format!(
-            "Bonjour,\n\nVous avez demandé un lien pour suivre votre demande n° {number}.\n\n{}\n\nSi vous n’avez rien demandé, ignorez ce message.\n",
-            followed.sentence()
-        ),
-        &followed,
-    )?;
+    let again = super::mails::FollowAgain {
+        site,
+        number,
+        followed: &followed,
+    };
+    mail(tx, &person.email, &again, &followed)?;
     Ok(())
 }
 
@@ -179,20 +161,18 @@ pub fn remind(tx: &mut TenantTx<'_>, email: &str, base_url: &str, site: &str) ->
     let Some((_, first)) = links.first() else {
         return Ok(());
     };
-    let lines: Vec<String> = links
-        .iter()
-        .map(|(number, f)| format!("- demande n° {number} : {}", f.url))
-        .collect();
+    let without = super::mails::WithoutAccount {
+        site,
+        days: FOLLOW_DAYS,
+        requests: links
+            .iter()
+            .map(|(number, f)| super::mails::Filed {
+                number: *number,
+                url: &f.url,
+            })
+            .collect(),
+    };
     let to = crate::domain::contact::email(email).unwrap_or_default();
-    mail(
-        tx,
-        &to,
-        &format!("{site} : vos demandes faites sans compte"),
-        &format!(
-            "Bonjour,\n\nVous avez demandé à choisir un nouveau mot de passe, mais vous n’avez pas de compte sur le portail des démarches de {site} : vous avez fait vos demandes sans compte. Pour suivre chacune, ouvrez son lien (il fonctionne une fois, pendant {FOLLOW_DAYS} jours) :\n\n{}\n\nDepuis la page d’une demande, vous pouvez créer votre compte : vos demandes y seront gardées.\n\nSi vous n’avez rien demandé, ignorez ce message.\n",
-            lines.join("\n")
-        ),
-        first,
-    )?;
+    mail(tx, &to, &without, first)?;
     Ok(())
 }

@@ -312,15 +312,17 @@ fn tell_household(
     base_url: &str,
     site: &str,
 ) -> Result<(), Error> {
-    let what = match to {
-        RequestState::Inprogress => "est en cours de traitement",
-        RequestState::Complete => "est complète",
-        RequestState::Uncomplete => "est incomplète : il manque des informations ou des documents",
-        RequestState::Validated => "est acceptée",
-        RequestState::Rejected => "est refusée",
-        RequestState::Cancelled => "est annulée",
-        _ => return Ok(()),
-    };
+    if !matches!(
+        to,
+        RequestState::Inprogress
+            | RequestState::Complete
+            | RequestState::Uncomplete
+            | RequestState::Validated
+            | RequestState::Rejected
+            | RequestState::Cancelled
+    ) {
+        return Ok(());
+    }
     let Some(requester) = crate::store::repo::foyers::individual(tx, row.requester_id)? else {
         return Ok(());
     };
@@ -328,41 +330,18 @@ fn tell_household(
         return Ok(());
     }
     let number = row.number.unwrap_or_default();
-    let why = if reason.is_empty() {
-        String::new()
-    } else {
-        format!("\nMessage de la mairie : {reason}\n")
-    };
     let followed = crate::requests::follow::link(tx, row, base_url)?;
-    let next = if to == RequestState::Uncomplete {
-        format!(
-            "\nComplétez-la puis renvoyez-la depuis {}.\n",
-            followed.space
-        )
-    } else if to.done() {
-        if followed.secret {
-            "\nSon attestation (PDF) est sur la page de la demande.\n".to_owned()
-        } else {
-            format!(
-                "\nSon attestation (PDF) est dans votre espace : {base_url}/mes-demandes/{}/attestation.pdf\n",
-                row.id
-            )
-        }
-    } else {
-        String::new()
+    let email = mails::StateChanged {
+        site,
+        number,
+        state: to.code(),
+        state_label: to.label().to_lowercase(),
+        reason,
+        attestation: to
+            .done()
+            .then(|| format!("{base_url}/mes-demandes/{}/attestation.pdf", row.id)),
+        followed: &followed,
     };
-    crate::requests::follow::mail(
-        tx,
-        &requester.email,
-        &format!(
-            "{site} : votre demande n° {number} {}",
-            to.label().to_lowercase()
-        ),
-        &format!(
-            "Bonjour,\n\nVotre demande n° {number} {what}.\n{why}{next}\n{}\n",
-            followed.sentence()
-        ),
-        &followed,
-    )?;
+    crate::requests::follow::mail(tx, &requester.email, &email, &followed)?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! choices draw from. The back office processes the same rows.
 
 pub mod follow;
+pub mod mails;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;

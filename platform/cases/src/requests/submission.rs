@@ -227,33 +227,19 @@ pub fn submit(
         tell_agents_of_change(tx, &row, &f.offer, Change::Completed, &note, base_url, site)?;
     }
     if !requester.email.is_empty() {
-        let subject_line = match from {
-            RequestState::Uncomplete => {
-                format!("{site} : votre demande n° {number} complétée est renvoyée à la mairie")
-            }
-            RequestState::Pending => {
-                format!("{site} : votre demande n° {number} modifiée est bien enregistrée")
-            }
-            _ => format!("{site} : votre demande n° {number} est bien arrivée"),
-        };
-        let to_pay = fee
-            .map(|amount| format!("Des frais de dossier de {amount} sont à payer dans « Mes paiements » : {base_url}/paiements\n"))
-            .unwrap_or_default();
         let followed = crate::requests::follow::link(tx, &row, base_url)?;
-        let again = match from {
-            RequestState::Uncomplete => ", complétée,",
-            RequestState::Pending => ", modifiée,",
-            _ => "",
+        let email = mails::Receipt {
+            site,
+            number,
+            teleservice: &snapshot.teleservice,
+            submitted_at: &snapshot.submitted_at,
+            completed: from == RequestState::Uncomplete,
+            modified: from == RequestState::Pending,
+            fee,
+            base_url,
+            followed: &followed,
         };
-        let body = format!(
-            "Bonjour,\n\nVotre demande « {} » n° {number}{again} a bien été reçue le {}.\n\n{}\n{to_pay}Le reçu est joint à ce message.\n\nCe message est envoyé automatiquement ; pour toute question, écrivez à la mairie depuis {}.\n",
-            snapshot.teleservice,
-            snapshot.submitted_at,
-            followed.sentence(),
-            followed.space
-        );
-        let mail =
-            crate::requests::follow::mail(tx, &requester.email, &subject_line, &body, &followed)?;
+        let mail = crate::requests::follow::mail(tx, &requester.email, &email, &followed)?;
         outbox::attach(tx, mail, &outbox::Attachment::Receipt { request: id })
             .map_err(Error::from)?;
     }
@@ -280,16 +266,13 @@ fn notify_agents(
         return Ok(());
     };
     for email in crate::agents::rights::agent_emails(tx, category)? {
-        outbox::enqueue(
-            tx,
-            &email,
-            &format!("{site} : nouvelle demande n° {number}"),
-            &format!(
-                "Bonjour,\n\nUne nouvelle demande « {} » n° {number} a été déposée.\n\nPour la traiter : {base_url}/backoffice/demandes/{id}\n",
-                offer.teleservice.label
-            ),
-        )
-        .map_err(Error::from)?;
+        let new = mails::NewRequest {
+            site,
+            number,
+            teleservice: &offer.teleservice.label,
+            link: format!("{base_url}/backoffice/demandes/{id}"),
+        };
+        outbox::send(tx, &email, &new).map_err(Error::from)?;
     }
     Ok(())
 }

@@ -494,6 +494,22 @@ enum LinkReason {
     Renewed,
 }
 
+/// The e-mail with a link to choose a password.
+#[derive(serde::Serialize)]
+struct PasswordLink {
+    collectivite: String,
+    first_name: String,
+    renewed: bool,
+    uid: String,
+    days: i64,
+    link: String,
+}
+
+impl crate::mail::Email for PasswordLink {
+    const NAME: &'static str = "agents/mails/password_link.hbs";
+    const TEMPLATE: &'static str = include_str!("mails/password_link.hbs");
+}
+
 /// Queues the e-mail with a link to choose a password, valid [`LINK_DAYS`] days.
 fn send_password_link(
     tx: &mut TenantTx<'_>,
@@ -511,33 +527,15 @@ fn send_password_link(
         agent.id,
         Utc::now().naive_utc() + Duration::days(LINK_DAYS),
     )?;
-    let opening = match reason {
-        LinkReason::NewAccount => format!(
-            "Un compte d’agent vous a été ouvert sur Guichet, les services en ligne de {}.",
-            tenant.name
-        ),
-        LinkReason::Renewed => format!(
-            "Voici un nouveau lien pour choisir le mot de passe de votre compte d’agent sur Guichet, les services en ligne de {}. Les liens reçus auparavant ne fonctionnent plus.",
-            tenant.name
-        ),
+    let email = PasswordLink {
+        collectivite: tenant.name.clone(),
+        first_name: agent.first_name.clone(),
+        renewed: matches!(reason, LinkReason::Renewed),
+        uid: agent.uid.clone(),
+        days: LINK_DAYS,
+        link: format!("{link_base}/backoffice/mot-de-passe/{token}"),
     };
-    let body = format!(
-        "Bonjour {first},\n\n\
-         {opening}\n\
-         Votre identifiant : {uid}\n\n\
-         Pour choisir votre mot de passe, ouvrez ce lien (valable {LINK_DAYS} jours) :\n\
-         {link_base}/backoffice/mot-de-passe/{token}\n\n\
-         Si vous n’attendiez pas ce message, ignorez-le : aucun mot de passe ne sera défini.\n",
-        first = agent.first_name,
-        uid = agent.uid,
-    );
-    outbox::enqueue_secret(
-        tx,
-        &agent.email,
-        &format!("Votre compte d’agent — {}", tenant.name),
-        &body,
-    )
-    .map_err(|e| match e {
+    outbox::send_secret(tx, &agent.email, &email).map_err(|e| match e {
         outbox::OutboxError::Store(s) => ProvisioningError::Store(s),
         other => invalid("email", other),
     })?;
@@ -733,6 +731,32 @@ impl Agent {
             email: self.email.clone(),
             phone: self.phone.clone(),
             groups: self.groups.iter().cloned().collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::mail::template::check;
+
+    #[test]
+    fn the_password_link_email_says_why_it_comes() {
+        for renewed in [false, true] {
+            let written = check(&super::PasswordLink {
+                collectivite: "Arles".into(),
+                first_name: "Zoé".into(),
+                renewed,
+                uid: "zoe.martin".into(),
+                days: super::LINK_DAYS,
+                link: "https://arles.example/backoffice/mot-de-passe/abc".into(),
+            });
+            assert_eq!(written.subject, "Votre compte d’agent — Arles");
+            assert!(written.body.starts_with("Bonjour Zoé,\n\n"));
+            assert!(written.body.contains("Votre identifiant : zoe.martin\n"));
+            assert!(written
+                .body
+                .contains("(valable 7 jours) :\nhttps://arles.example/"));
+            assert_eq!(written.body.contains("Les liens reçus auparavant"), renewed);
         }
     }
 }

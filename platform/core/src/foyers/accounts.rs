@@ -138,15 +138,8 @@ pub fn open_account(
 ) -> Result<Opened, Error> {
     let login = account.person.email.to_lowercase();
     if repo::login_by_name(tx, &login)?.is_some() {
-        outbox::enqueue(
-            tx,
-            &login,
-            &format!("{site} : vous avez déjà un compte"),
-            &format!(
-                "Bonjour,\n\nQuelqu’un (vous, sans doute) a demandé à créer un compte sur le portail des démarches de {site} avec cette adresse électronique. Un compte existe déjà pour elle.\n\nPour vous connecter : {base_url}/connexion\nSi vous avez oublié votre mot de passe : {base_url}/mot-de-passe-oublie\n\nSi vous n’êtes pas à l’origine de cette demande, ignorez ce message.\n"
-            ),
-        )
-        .map_err(mail_error)?;
+        let email = mails::AccountExists { site, base_url };
+        outbox::send(tx, &login, &email).map_err(mail_error)?;
         return Ok(Opened::Existing);
     }
     let (household, individual) = open_for(tx, account, UserState::New, None)?;
@@ -243,15 +236,12 @@ pub fn send_confirmation(
             expires_at: at + Duration::days(CONFIRM_DAYS),
         },
     )?;
-    outbox::enqueue_secret(
-        tx,
-        login,
-        &format!("{site} : confirmez votre adresse électronique"),
-        &format!(
-            "Bonjour,\n\nPour terminer la création de votre compte sur le portail des démarches de {site}, ouvrez ce lien :\n\n{base_url}/compte/confirmer/{secret}\n\nLe lien fonctionne une fois, pendant {CONFIRM_DAYS} jours. Si vous n’avez pas demandé de compte, ignorez ce message : aucun compte ne sera ouvert à votre nom sans ce lien.\n"
-        ),
-    )
-    .map_err(mail_error)?;
+    let email = mails::ConfirmAddress {
+        site,
+        link: format!("{base_url}/compte/confirmer/{secret}"),
+        days: CONFIRM_DAYS,
+    };
+    outbox::send_secret(tx, login, &email).map_err(mail_error)?;
     Ok(())
 }
 
@@ -422,15 +412,11 @@ pub fn request_reset(
             expires_at: at + Duration::hours(RESET_HOURS),
         },
     )?;
-    outbox::enqueue_secret(
-        tx,
-        &account.login,
-        &format!("{site} : choisir un nouveau mot de passe"),
-        &format!(
-            "Bonjour,\n\nVous avez demandé à choisir un nouveau mot de passe pour le portail des démarches de {site}. Ouvrez ce lien :\n\n{base_url}/mot-de-passe/{secret}\n\nLe lien fonctionne une fois, pendant une heure. Si vous n’avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n"
-        ),
-    )
-    .map_err(mail_error)?;
+    let email = mails::NewPassword {
+        site,
+        link: format!("{base_url}/mot-de-passe/{secret}"),
+    };
+    outbox::send_secret(tx, &account.login, &email).map_err(mail_error)?;
     Ok(())
 }
 
@@ -544,15 +530,13 @@ pub fn link_identity(
         None,
     )?;
     let when = crate::domain::time::datetime_fr(at);
-    outbox::enqueue(
-        tx,
-        &login.login,
-        &format!("{site} : votre compte est relié à {provider}"),
-        &format!(
-            "Bonjour,\n\nVotre compte du portail des démarches de {site} a été relié à {provider} le {when}. Vous pourrez désormais vous connecter avec {provider}.\n\nSi ce n’est pas vous, retirez cette liaison dans « Mon foyer » ({base_url}/mon-foyer), puis choisissez un nouveau mot de passe ({base_url}/mot-de-passe-oublie).\n"
-        ),
-    )
-    .map_err(mail_error)?;
+    let email = mails::IdentityLinked {
+        site,
+        provider,
+        when: &when,
+        base_url,
+    };
+    outbox::send(tx, &login.login, &email).map_err(mail_error)?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 //! Field names in errors are those of the portal's forms.
 
 mod accounts;
+mod mails;
 pub use accounts::{
     account_by_login, account_of_individual, check_account, check_at_counter, check_visitor,
     confirm, confirm_link_works, identity_links, keep_as_account, link_identity, open_account,

@@ -2,6 +2,7 @@
 //! of the change that causes it, with the job that will deliver it
 //! ("mail.send", see [`super::worker`]).
 
+use super::template::{self, Email};
 use crate::jobs;
 use crate::store::repo::mail as rows;
 use crate::store::{StoreError, TenantTx};
@@ -58,6 +59,9 @@ pub enum OutboxError {
     Recipient(String),
     #[error("le sujet d’un courriel ne peut être vide ni contenir de retour à la ligne")]
     Subject,
+    /// A template that does not fit its values: a fault of the platform.
+    #[error("modèle de courriel : {0}")]
+    Template(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -78,7 +82,31 @@ pub fn is_plausible_address(address: &str) -> bool {
         && address.len() <= 254
 }
 
-/// Queues a message, in the caller's transaction.
+/// Writes `email` with its template and queues it to `recipient`, in the
+/// caller's transaction.
+pub fn send<E: Email>(
+    tx: &mut TenantTx<'_>,
+    recipient: &str,
+    email: &E,
+) -> Result<i64, OutboxError> {
+    let written = template::write(email).map_err(OutboxError::Template)?;
+    enqueue(tx, recipient, &written.subject, &written.body)
+}
+
+/// [`send`] for a message that carries a secret (a link to set a password,
+/// to follow a request): its body is blanked once sent, so that the
+/// database keeps no usable link.
+pub fn send_secret<E: Email>(
+    tx: &mut TenantTx<'_>,
+    recipient: &str,
+    email: &E,
+) -> Result<i64, OutboxError> {
+    let written = template::write(email).map_err(OutboxError::Template)?;
+    insert(tx, recipient, &written.subject, &written.body, true)
+}
+
+/// Queues a message already written, in the caller's transaction (the
+/// contexts write theirs with [`send`]).
 pub fn enqueue(
     tx: &mut TenantTx<'_>,
     recipient: &str,
@@ -86,17 +114,6 @@ pub fn enqueue(
     body: &str,
 ) -> Result<i64, OutboxError> {
     insert(tx, recipient, subject, body, false)
-}
-
-/// Queues a message that carries a secret (a link to set a password): its
-/// body is blanked once sent, so that the database keeps no usable link.
-pub fn enqueue_secret(
-    tx: &mut TenantTx<'_>,
-    recipient: &str,
-    subject: &str,
-    body: &str,
-) -> Result<i64, OutboxError> {
-    insert(tx, recipient, subject, body, true)
 }
 
 fn insert(

@@ -55,10 +55,12 @@ pub fn send(
             vec![drawers.draw(store, files, tenant, &attachment)?]
         }
     };
+    let html = super::html::from_text(&mail.body_text);
     let message = Mail {
         recipient: &mail.recipient,
         subject: &mail.subject,
         body_text: &mail.body_text,
+        body_html: &html,
     };
     match sender.send(message, &message_id, &files) {
         Ok(()) => {

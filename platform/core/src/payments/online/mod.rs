@@ -488,6 +488,29 @@ fn settle(
     })
 }
 
+/// The e-mail that comes with a payment's receipt (and its copy to the régie).
+#[derive(serde::Serialize)]
+struct Receipt {
+    copy: bool,
+    reference: String,
+    payer: String,
+    amount: String,
+    collectivite: String,
+    when: String,
+    lines: Vec<ReceiptLine>,
+}
+
+#[derive(serde::Serialize)]
+struct ReceiptLine {
+    label: String,
+    amount: String,
+}
+
+impl crate::mail::Email for Receipt {
+    const NAME: &'static str = "payments/online/mails/receipt.hbs";
+    const TEMPLATE: &'static str = include_str!("mails/receipt.hbs");
+}
+
 /// A validated payment's effects: its invoices paid, its accounts credited,
 /// its receipt queued.
 fn apply(tx: &mut TenantTx<'_>, payment: &PaymentRow, now: NaiveDateTime) -> Result<(), Error> {
@@ -515,40 +538,34 @@ fn apply(tx: &mut TenantTx<'_>, payment: &PaymentRow, now: NaiveDateTime) -> Res
     let site = tenancy::find_by_id(tx.conn(), me)?
         .map(|t| t.name)
         .unwrap_or_default();
-    let lines: Vec<String> = rows::items(tx, payment.id)?
-        .iter()
-        .map(|i| {
-            format!(
-                "- {} : {}",
-                i.label,
-                Money::from_cents(i.amount_cents).format_fr()
-            )
-        })
-        .collect();
-    let body = format!(
-        "Bonjour,\n\nVotre paiement de {} à {site} est enregistré le {} (référence {}).\n\n{}\n\nLe reçu est joint à ce message ; vous le retrouvez aussi dans « Mes paiements ».\n",
-        Money::from_cents(payment.amount_cents).format_fr(),
-        time::datetime_fr(now),
-        payment.reference,
-        lines.join("\n"),
-    );
+    let mut email = Receipt {
+        copy: false,
+        reference: payment.reference.clone(),
+        payer: payment.payer_name.clone(),
+        amount: Money::from_cents(payment.amount_cents).format_fr(),
+        collectivite: site,
+        when: time::datetime_fr(now),
+        lines: rows::items(tx, payment.id)?
+            .into_iter()
+            .map(|i| ReceiptLine {
+                label: i.label,
+                amount: Money::from_cents(i.amount_cents).format_fr(),
+            })
+            .collect(),
+    };
     // The payer's receipt, and its copy to the régie.
     let regie_email = rows::regie(tx, payment.regie_id)?
         .map(|r| r.email)
         .unwrap_or_default();
-    let subject = format!("Reçu de votre paiement {}", payment.reference);
-    let copy = format!(
-        "Copie : paiement {} de {}",
-        payment.reference, payment.payer_name
-    );
-    for (to, subject) in [
-        (payment.email.as_str(), subject),
-        (regie_email.as_str(), copy),
+    for (to, copy) in [
+        (payment.email.as_str(), false),
+        (regie_email.as_str(), true),
     ] {
         if to.is_empty() {
             continue;
         }
-        let mail = outbox::enqueue(tx, to, &subject, &body).map_err(Error::from)?;
+        email.copy = copy;
+        let mail = outbox::send(tx, to, &email).map_err(Error::from)?;
         outbox::attach(
             tx,
             mail,
@@ -692,4 +709,42 @@ pub fn record_card(
         },
     )?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::mail::template::check;
+
+    #[test]
+    fn the_receipt_email_lists_what_was_paid() {
+        let mut email = super::Receipt {
+            copy: false,
+            reference: "GU0000000042".into(),
+            payer: "Zoé Martin".into(),
+            amount: "15,50 €".into(),
+            collectivite: "Arles".into(),
+            when: "7 décembre 2026 à 14 h 05".into(),
+            lines: vec![
+                super::ReceiptLine {
+                    label: "Cantine".into(),
+                    amount: "12,50 €".into(),
+                },
+                super::ReceiptLine {
+                    label: "Garderie".into(),
+                    amount: "3,00 €".into(),
+                },
+            ],
+        };
+        let written = check(&email);
+        assert_eq!(written.subject, "Reçu de votre paiement GU0000000042");
+        assert_eq!(
+            written.body,
+            "Bonjour,\n\nVotre paiement de 15,50 € à Arles est enregistré le 7 décembre 2026 à 14 h 05 (référence GU0000000042).\n\n- Cantine : 12,50 €\n- Garderie : 3,00 €\n\nLe reçu est joint à ce message ; vous le retrouvez aussi dans « Mes paiements ».\n"
+        );
+        email.copy = true;
+        assert_eq!(
+            check(&email).subject,
+            "Copie : paiement GU0000000042 de Zoé Martin"
+        );
+    }
 }
