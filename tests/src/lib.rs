@@ -17,8 +17,8 @@ pub mod ldap;
 pub mod oidc;
 pub mod proxy;
 pub mod served;
-pub mod snapshot;
 pub mod sms;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

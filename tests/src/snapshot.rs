@@ -29,40 +29,59 @@ pub fn assert_snapshot(name: &str, text: &str) {
             file.display()
         )
     });
-    if kept != text {
-        let (line, (was, is)) = kept
-            .lines()
-            .chain(std::iter::repeat(""))
-            .zip(text.lines().chain(std::iter::repeat("")))
-            .enumerate()
-            .find(|(_, (a, b))| a != b)
-            .unwrap_or((0, ("", "")));
+    if let Err(change) = compare(&kept, text) {
         panic!(
-            "{name} changed at line {}:\n  kept: {was:?}\n  now:  {is:?}\n\
-             (GUICHET_SNAPSHOTS=write rewrites {} once the change is wanted)\n\n{text}",
-            line + 1,
+            "{name} {change}\n(GUICHET_SNAPSHOTS=write rewrites {} once the change is wanted)\n\n{text}",
             file.display()
         );
     }
 }
 
-/// Replaces what changes from run to run: `rules` (pattern, stand-in) first,
-/// then dates and times in French and ISO forms.
+/// Where `text` departs from `kept`, if it does.
+fn compare(kept: &str, text: &str) -> Result<(), String> {
+    if kept == text {
+        return Ok(());
+    }
+    let (line, (was, is)) = kept
+        .lines()
+        .chain(std::iter::repeat(""))
+        .zip(text.lines().chain(std::iter::repeat("")))
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+        .unwrap_or((0, ("", "")));
+    Err(format!(
+        "changed at line {}:\n  kept: {was:?}\n  now:  {is:?}",
+        line + 1
+    ))
+}
+
+/// Replaces what changes from run to run: dates and times in French and
+/// ISO forms, then `rules` (pattern, stand-in).
 pub fn redact(text: &str, rules: &[(&str, &str)]) -> String {
     let mut out = text.to_owned();
-    for (pattern, by) in rules {
-        out = Regex::new(pattern).unwrap().replace_all(&out, *by).into_owned();
-    }
-    const MONTHS: &str = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre";
+    const MONTHS: &str =
+        "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre";
     for (pattern, by) in [
-        (r"\b\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?\b", "[date]"),
+        (
+            r"\b\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?\b",
+            "[date]",
+        ),
         (r"\b\d{2}/\d{2}/\d{4}\b", "[date]"),
         (&format!(r"\b(1er|\d{{1,2}}) ({MONTHS}) \d{{4}}"), "[date]"),
         (&format!(r"\b(1er|\d{{1,2}}) ({MONTHS})\b"), "[date]"),
         (r"\b\d{1,2} h \d{2}\b", "[heure]"),
         (r"\b\d{1,2}:\d{2}\b", "[heure]"),
     ] {
-        out = Regex::new(pattern).unwrap().replace_all(&out, by).into_owned();
+        out = Regex::new(pattern)
+            .unwrap()
+            .replace_all(&out, by)
+            .into_owned();
+    }
+    for (pattern, by) in rules {
+        out = Regex::new(pattern)
+            .unwrap()
+            .replace_all(&out, *by)
+            .into_owned();
     }
     out
 }
@@ -79,17 +98,29 @@ pub fn page_text(html: &str) -> String {
         (r"(?s)<script.*?</script>|<style.*?</style>|<!--.*?-->", ""),
         (r#"(?s)<input[^>]*type="hidden"[^>]*>"#, ""),
         (r"(?s)<h([1-6])[^>]*>", "\n#$1 "),
-        (r#"(?s)<a [^>]*href="([^"]*)"[^>]*>(.*?)</a>"#, "$2 <$1>"),
+        (
+            r#"(?s)<a [^>]*href="([^"]*)"[^>]*>(.*?)</a>"#,
+            "$2 [lien $1]",
+        ),
         (r#"(?s)<input[^>]*name="([^"]*)"[^>]*>"#, " [champ $1] "),
-        (r#"(?s)<(select|textarea)[^>]*name="([^"]*)"[^>]*>.*?</(select|textarea)>"#, " [champ $2] "),
+        (
+            r#"(?s)<(select|textarea)[^>]*name="([^"]*)"[^>]*>.*?</(select|textarea)>"#,
+            " [champ $2] ",
+        ),
         (r"(?s)<button[^>]*>(.*?)</button>", " [bouton $1] "),
         (r"<li[^>]*>", "\n- "),
-        (r"(?i)</?(p|div|section|article|header|footer|nav|ul|ol|table|tr|dl|dt|dd|fieldset|legend|label|form|br|h[1-6]|details|summary|figure|figcaption|aside)\b[^>]*>", "\n"),
-        (r"</?t[dh][^>]*>", " | "),
+        (
+            r"(?i)</?(p|div|section|article|header|footer|nav|ul|ol|table|tr|dl|dt|dd|fieldset|legend|label|form|br|h[1-6]|details|summary|figure|figcaption|aside)\b[^>]*>",
+            "\n",
+        ),
+        (r"<t[dh]\b[^>]*>", " | "),
         (r"(?s)<[^>]+>", ""),
     ];
     for (pattern, by) in rules {
-        text = Regex::new(pattern).unwrap().replace_all(&text, *by).into_owned();
+        text = Regex::new(pattern)
+            .unwrap()
+            .replace_all(&text, *by)
+            .into_owned();
     }
     let text = text
         .replace("&nbsp;", " ")
@@ -118,6 +149,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_change_is_told_with_its_line() {
+        assert_eq!(compare("a\nb\n", "a\nb\n"), Ok(()));
+        assert_eq!(
+            compare("a\nb\n", "a\nc\n").unwrap_err(),
+            "changed at line 2:\n  kept: \"b\"\n  now:  \"c\""
+        );
+        assert!(compare("a\n", "a\nb\n").unwrap_err().contains("line 2"));
+    }
+
+    #[test]
     fn a_page_reads_as_its_visible_text() {
         let html = r#"<html><body><nav>menu</nav><main id="contenu"><h1 class="t">Mes demandes</h1>
 <p>Bonjour <strong>Camille</strong> &amp; co,</p><ul><li><a href="/mes-demandes/12">Demande n° 42</a></li></ul>
@@ -125,10 +166,13 @@ mod tests {
 <button type="submit">Envoyer</button></form><script>x()</script></main></body></html>"#;
         assert_eq!(
             page_text(html),
-            "#1 Mes demandes\nBonjour Camille & co,\n- Demande n° 42 </mes-demandes/12>\nNom\n[champ nom]\n[bouton Envoyer]\n"
+            "#1 Mes demandes\nBonjour Camille & co,\n- Demande n° 42 [lien /mes-demandes/12]\nNom\n[champ nom]\n[bouton Envoyer]\n"
         );
         assert_eq!(
-            redact("n° 42 le 7 décembre 2026 à 14 h 05, le 2026-12-07", &[(r"n° \d+", "n° [n]")]),
+            redact(
+                "n° 42 le 7 décembre 2026 à 14 h 05, le 2026-12-07",
+                &[(r"n° \d+", "n° [n]")]
+            ),
             "n° [n] le [date] à [heure], le [date]"
         );
     }

@@ -66,4 +66,5 @@ mod provisioning_directory;
 mod provisioning_pages;
 mod security;
 mod sessions;
+mod snapshots;
 mod store;
