@@ -16,6 +16,7 @@ mod migrate;
 pub use migrate::is_role_name;
 pub mod repo;
 pub mod schema;
+pub mod scoped;
 pub mod tenancy;
 mod tx;
 

@@ -90,6 +90,17 @@ const PLANE_NAMES: &[&str] = &[
     "front_office",
 ];
 
+/// The store's files that name a collectivité's id by hand: the scope itself,
+/// the transactions, and the platform's tables (the registry, sessions, API
+/// tokens) where the collectivité is data.
+const PLATFORM_TABLES_CODE: &[&str] = &[
+    "platform/store/src/scoped.rs",
+    "platform/store/src/tx.rs",
+    "platform/store/src/tenancy.rs",
+    "platform/store/src/repo/sessions.rs",
+    "platform/store/src/repo/api_tokens.rs",
+];
+
 /// Each protocol's crate, with the only files that may use it: its adapter's.
 const ADAPTERS: &[(&str, &[&str])] = &[
     (
@@ -459,6 +470,12 @@ fn one_way_for_what_every_page_shares() {
         // RGAA 11.10's « Erreur : » is written by the kit's title, once.
         if code.contains("Erreur :") && rel != "platform/web/src/render.rs" {
             broken.push(format!("{rel} écrit « Erreur : »"));
+        }
+        // A collectivité's rows are reached through the store's scope
+        // (`tx.rows`, `tx.tenant_of`), never filtered by hand; the platform's
+        // own tables (registry, sessions, API tokens) name one as data.
+        if code.contains("tenant_id.eq(") && !PLATFORM_TABLES_CODE.contains(&rel.as_str()) {
+            broken.push(format!("{rel} filtre la collectivité à la main"));
         }
         // E-mails are templates beside their context (`mails/*.hbs`).
         if code.contains("Bonjour") {

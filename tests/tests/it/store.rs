@@ -405,8 +405,10 @@ mod rls {
         policies: i64,
     }
 
-    /// Every table with a `tenant_id` (but the platform's own registry tables)
-    /// has the policy, enabled and forced: a table added later cannot forget it.
+    /// Every table with a `tenant_id` is in the store's one list of a
+    /// collectivité's tables (whose rows it scopes by construction), with the
+    /// policy enabled and forced, or is one of the platform's tables: a table
+    /// added later can forget neither.
     #[test]
     fn every_tenant_table_has_the_policy() {
         let db = TestDb::new(Backend::Postgres);
@@ -429,20 +431,27 @@ mod rls {
         // Platform tables that name a collectivité: read before any is chosen (sessions),
         // or across them by design (the jobs queue: ids only in its payloads).
         let platform = ["api_tokens", "jobs", "sessions", "tenant_hosts"];
-        let tenant_tables: Vec<&TenantTable> = tables
-            .iter()
-            .filter(|t| !platform.contains(&t.name.as_str()))
-            .collect();
-        assert!(
-            tenant_tables.len() >= 11,
-            "{:?}",
-            tables.iter().map(|t| &t.name).collect::<Vec<_>>()
-        );
-        for t in tenant_tables {
+        let listed = guichet_core::store::scoped::TENANT_TABLES;
+        for t in &tables {
+            if platform.contains(&t.name.as_str()) {
+                assert!(!t.enabled, "{} is a platform table", t.name);
+                continue;
+            }
+            assert!(
+                listed.contains(&t.name.as_str()),
+                "{} is not in the store's list (scoped.rs)",
+                t.name
+            );
             assert!(
                 t.enabled && t.forced && t.policies == 1,
                 "{} lacks its policy",
                 t.name
+            );
+        }
+        for name in listed {
+            assert!(
+                tables.iter().any(|t| t.name == *name),
+                "{name} is listed but has no tenant_id"
             );
         }
     }

@@ -55,10 +55,9 @@ pub struct AgentFields<'a> {
 /// Agents whose uid, first name or last name starts with `q` (case and
 /// accents ignored); all of them for an empty `q`. Sorted by name.
 pub fn search(tx: &mut TenantTx<'_>, q: &str, limit: i64) -> Result<Vec<AgentRow>, StoreError> {
-    let tenant = tx.tenant_key();
     let q = search_key(q.trim());
-    let mut query = agents::table
-        .filter(agents::tenant_id.eq(tenant))
+    let mut query = tx
+        .rows(agents::table)
         .select(COLUMNS)
         .order((agents::last_key, agents::first_key, agents::uid))
         .limit(limit)
@@ -77,9 +76,8 @@ pub fn search(tx: &mut TenantTx<'_>, q: &str, limit: i64) -> Result<Vec<AgentRow
 }
 
 pub fn get(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<AgentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agents::table)
         .filter(agents::uid.eq(uid))
         .select(COLUMNS)
         .get_result(tx.conn())
@@ -87,9 +85,8 @@ pub fn get(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<AgentRow>, StoreEr
 }
 
 pub fn get_by_id(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<AgentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agents::table)
         .filter(agents::id.eq(id))
         .select(COLUMNS)
         .get_result(tx.conn())
@@ -97,17 +94,12 @@ pub fn get_by_id(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<AgentRow>, Sto
 }
 
 pub fn count(tx: &mut TenantTx<'_>) -> Result<i64, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
-        .count()
-        .get_result(tx.conn())?)
+    Ok(tx.rows(agents::table).count().get_result(tx.conn())?)
 }
 
 pub fn uid_taken(tx: &mut TenantTx<'_>, uid: &str) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agents::table)
         .filter(agents::uid.eq(uid))
         .count()
         .get_result::<i64>(tx.conn())?
@@ -116,9 +108,8 @@ pub fn uid_taken(tx: &mut TenantTx<'_>, uid: &str) -> Result<bool, StoreError> {
 
 /// An agent's row id by uid.
 pub fn id_of(tx: &mut TenantTx<'_>, uid: &str) -> Result<Option<i64>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agents::table)
         .filter(agents::uid.eq(uid))
         .select(agents::id)
         .get_result(tx.conn())
@@ -130,9 +121,8 @@ pub fn id_and_profile(
     tx: &mut TenantTx<'_>,
     uid: &str,
 ) -> Result<Option<(i64, String)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agents::table)
         .filter(agents::uid.eq(uid))
         .select((agents::id, agents::profile))
         .get_result(tx.conn())
@@ -146,9 +136,8 @@ pub fn password_hash(
     tx: &mut TenantTx<'_>,
     uid: &str,
 ) -> Result<Option<Option<String>>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agents::table)
         .filter(agents::uid.eq(uid))
         .select(agents::password_hash)
         .get_result(tx.conn())
@@ -164,11 +153,10 @@ pub fn insert(
     password_hash: Option<&str>,
 ) -> Result<i64, StoreError> {
     let id = tx.next_id()?;
-    let tenant = tx.tenant_key();
     let now = Utc::now().naive_utc();
     diesel::insert_into(agents::table)
         .values((
-            agents::tenant_id.eq(tenant),
+            tx.tenant_of(agents::table),
             agents::id.eq(id),
             agents::uid.eq(uid),
             agents::first_name.eq(fields.first_name),
@@ -193,46 +181,30 @@ pub fn update(
     fields: &AgentFields<'_>,
     profile: Option<&str>,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        agents::table
-            .filter(agents::tenant_id.eq(tenant))
-            .filter(agents::id.eq(id)),
-    )
-    .set((
-        agents::first_name.eq(fields.first_name),
-        agents::last_name.eq(fields.last_name),
-        agents::first_key.eq(search_key(fields.first_name)),
-        agents::last_key.eq(search_key(fields.last_name)),
-        agents::email.eq(fields.email),
-        agents::phone.eq(fields.phone),
-        profile.map(|p| agents::profile.eq(p)),
-        agents::updated_at.eq(Utc::now().naive_utc()),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(agents::table).filter(agents::id.eq(id)))
+        .set((
+            agents::first_name.eq(fields.first_name),
+            agents::last_name.eq(fields.last_name),
+            agents::first_key.eq(search_key(fields.first_name)),
+            agents::last_key.eq(search_key(fields.last_name)),
+            agents::email.eq(fields.email),
+            agents::phone.eq(fields.phone),
+            profile.map(|p| agents::profile.eq(p)),
+            agents::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 pub fn set_password_hash(tx: &mut TenantTx<'_>, id: i64, hash: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        agents::table
-            .filter(agents::tenant_id.eq(tenant))
-            .filter(agents::id.eq(id)),
-    )
-    .set(agents::password_hash.eq(hash))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(agents::table).filter(agents::id.eq(id)))
+        .set(agents::password_hash.eq(hash))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::delete(
-        agents::table
-            .filter(agents::tenant_id.eq(tenant))
-            .filter(agents::id.eq(id)),
-    )
-    .execute(tx.conn())?;
+    diesel::delete(tx.rows(agents::table).filter(agents::id.eq(id))).execute(tx.conn())?;
     Ok(())
 }
 
@@ -243,10 +215,9 @@ pub fn insert_password_token(
     agent_id: i64,
     expires_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::insert_into(agent_password_tokens::table)
         .values((
-            agent_password_tokens::tenant_id.eq(tenant),
+            tx.tenant_of(agent_password_tokens::table),
             agent_password_tokens::token_digest.eq(digest),
             agent_password_tokens::agent_id.eq(agent_id),
             agent_password_tokens::expires_at.eq(expires_at),
@@ -260,9 +231,8 @@ pub fn password_token(
     tx: &mut TenantTx<'_>,
     digest: &str,
 ) -> Result<Option<(i64, NaiveDateTime)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agent_password_tokens::table
-        .filter(agent_password_tokens::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agent_password_tokens::table)
         .filter(agent_password_tokens::token_digest.eq(digest))
         .select((
             agent_password_tokens::agent_id,
@@ -274,10 +244,8 @@ pub fn password_token(
 
 /// Spends every link of an agent.
 pub fn delete_password_tokens(tx: &mut TenantTx<'_>, agent_id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        agent_password_tokens::table
-            .filter(agent_password_tokens::tenant_id.eq(tenant))
+        tx.rows(agent_password_tokens::table)
             .filter(agent_password_tokens::agent_id.eq(agent_id)),
     )
     .execute(tx.conn())?;
@@ -286,10 +254,9 @@ pub fn delete_password_tokens(tx: &mut TenantTx<'_>, agent_id: i64) -> Result<()
 
 /// The agents whose e-mail address is `email` (case aside).
 pub fn by_email(tx: &mut TenantTx<'_>, email: &str) -> Result<Vec<AgentRow>, StoreError> {
-    let tenant = tx.tenant_key();
     let email = email.trim().to_lowercase();
-    Ok(agents::table
-        .filter(agents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agents::table)
         .select(COLUMNS)
         .load::<AgentRow>(tx.conn())?
         .into_iter()
@@ -299,9 +266,8 @@ pub fn by_email(tx: &mut TenantTx<'_>, email: &str) -> Result<Vec<AgentRow>, Sto
 
 /// Whether the collectivité's agents may sign in with ProConnect.
 pub fn proconnect(tx: &mut TenantTx<'_>) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(agent_sign_in::table
-        .filter(agent_sign_in::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(agent_sign_in::table)
         .select(agent_sign_in::proconnect)
         .get_result(tx.conn())
         .optional()?
@@ -309,14 +275,13 @@ pub fn proconnect(tx: &mut TenantTx<'_>) -> Result<bool, StoreError> {
 }
 
 pub fn set_proconnect(tx: &mut TenantTx<'_>, on: bool) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    let updated = diesel::update(agent_sign_in::table.filter(agent_sign_in::tenant_id.eq(tenant)))
+    let updated = diesel::update(tx.rows(agent_sign_in::table))
         .set(agent_sign_in::proconnect.eq(on))
         .execute(tx.conn())?;
     if updated == 0 {
         diesel::insert_into(agent_sign_in::table)
             .values((
-                agent_sign_in::tenant_id.eq(tenant),
+                tx.tenant_of(agent_sign_in::table),
                 agent_sign_in::proconnect.eq(on),
             ))
             .execute(tx.conn())?;

@@ -20,18 +20,15 @@ pub struct SlotRow {
 }
 
 pub fn all(tx: &mut TenantTx<'_>) -> Result<Vec<SlotRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(appearance_files::table
-        .filter(appearance_files::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(appearance_files::table)
         .select(SlotRow::as_select())
         .load(tx.conn())?)
 }
 
 pub fn delete(tx: &mut TenantTx<'_>, kind: &str, slot: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        appearance_files::table
-            .filter(appearance_files::tenant_id.eq(tenant))
+        tx.rows(appearance_files::table)
             .filter(appearance_files::kind.eq(kind))
             .filter(appearance_files::slot.eq(slot)),
     )

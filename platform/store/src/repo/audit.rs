@@ -34,10 +34,9 @@ pub struct AuditEvent {
 /// land together or not at all.
 pub fn record(tx: &mut TenantTx<'_>, change: Change<'_>) -> Result<i64, StoreError> {
     let id = tx.next_id()?;
-    let tenant = tx.tenant_key();
     diesel::insert_into(audit_events::table)
         .values((
-            audit_events::tenant_id.eq(tenant),
+            tx.tenant_of(audit_events::table),
             audit_events::id.eq(id),
             audit_events::occurred_at.eq(Utc::now().naive_utc()),
             audit_events::actor.eq(change.actor),
@@ -53,9 +52,8 @@ pub fn record(tx: &mut TenantTx<'_>, change: Change<'_>) -> Result<i64, StoreErr
 
 /// The latest events first.
 pub fn recent(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(audit_events::table
-        .filter(audit_events::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(audit_events::table)
         .select((
             audit_events::id,
             audit_events::occurred_at,

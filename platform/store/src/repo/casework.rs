@@ -277,9 +277,8 @@ pub fn count(tx: &mut TenantTx<'_>, f: &Filter) -> Result<i64, StoreError> {
 
 /// The request that bears this number, if any.
 pub fn by_number(tx: &mut TenantTx<'_>, number: i64) -> Result<Option<i64>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::number.eq(number))
         .select(requests::id)
         .first(tx.conn())

@@ -34,9 +34,8 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Category>, StoreErro
 
 /// The collectivité's categories (or only one) with their téléservices' codes.
 fn load(tx: &mut TenantTx<'_>, only: Option<i64>) -> Result<Vec<Category>, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut rows = categories::table
-        .filter(categories::tenant_id.eq(tenant))
+    let mut rows = tx
+        .rows(categories::table)
         .select((
             categories::id,
             categories::name,
@@ -46,8 +45,8 @@ fn load(tx: &mut TenantTx<'_>, only: Option<i64>) -> Result<Vec<Category>, Store
         ))
         .order(categories::name_key)
         .into_boxed();
-    let mut attached = teleservices::table
-        .filter(teleservices::tenant_id.eq(tenant))
+    let mut attached = tx
+        .rows(teleservices::table)
         .filter(teleservices::category_id.is_not_null())
         .select((teleservices::category_id, teleservices::code))
         .order(teleservices::label)
@@ -82,9 +81,8 @@ pub fn name_taken(
     name: &str,
     except: Option<i64>,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut q = categories::table
-        .filter(categories::tenant_id.eq(tenant))
+    let mut q = tx
+        .rows(categories::table)
         .filter(categories::name_key.eq(fold(name)))
         .select(categories::id)
         .into_boxed();
@@ -97,11 +95,10 @@ pub fn name_taken(
 /// A new category; returns its id.
 pub fn insert(tx: &mut TenantTx<'_>, name: &str, email: &str) -> Result<i64, StoreError> {
     let id = tx.next_id()?;
-    let tenant = tx.tenant_key();
     let now = Utc::now().naive_utc();
     diesel::insert_into(categories::table)
         .values((
-            categories::tenant_id.eq(tenant),
+            tx.tenant_of(categories::table),
             categories::id.eq(id),
             categories::name.eq(name),
             categories::name_key.eq(fold(name)),
@@ -114,29 +111,18 @@ pub fn insert(tx: &mut TenantTx<'_>, name: &str, email: &str) -> Result<i64, Sto
 }
 
 pub fn update(tx: &mut TenantTx<'_>, id: i64, name: &str, email: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        categories::table
-            .filter(categories::tenant_id.eq(tenant))
-            .filter(categories::id.eq(id)),
-    )
-    .set((
-        categories::name.eq(name),
-        categories::name_key.eq(fold(name)),
-        categories::email.eq(email),
-        categories::updated_at.eq(Utc::now().naive_utc()),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(categories::table).filter(categories::id.eq(id)))
+        .set((
+            categories::name.eq(name),
+            categories::name_key.eq(fold(name)),
+            categories::email.eq(email),
+            categories::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::delete(
-        categories::table
-            .filter(categories::tenant_id.eq(tenant))
-            .filter(categories::id.eq(id)),
-    )
-    .execute(tx.conn())?;
+    diesel::delete(tx.rows(categories::table).filter(categories::id.eq(id))).execute(tx.conn())?;
     Ok(())
 }

@@ -23,9 +23,8 @@ pub struct CourrierRow {
 
 /// A téléservice's courriers, by short label.
 pub fn list(tx: &mut TenantTx<'_>, teleservice: i64) -> Result<Vec<CourrierRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(courriers::table
-        .filter(courriers::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(courriers::table)
         .filter(courriers::teleservice_id.eq(teleservice))
         .order(courriers::short_label)
         .select(CourrierRow::as_select())
@@ -33,9 +32,8 @@ pub fn list(tx: &mut TenantTx<'_>, teleservice: i64) -> Result<Vec<CourrierRow>,
 }
 
 pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<CourrierRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(courriers::table
-        .filter(courriers::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(courriers::table)
         .filter(courriers::id.eq(id))
         .select(CourrierRow::as_select())
         .first(tx.conn())
@@ -49,9 +47,8 @@ pub fn short_label_taken(
     short_label: &str,
     except: Option<i64>,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    let ids: Vec<i64> = courriers::table
-        .filter(courriers::tenant_id.eq(tenant))
+    let ids: Vec<i64> = tx
+        .rows(courriers::table)
         .filter(courriers::teleservice_id.eq(teleservice))
         .filter(courriers::short_label.eq(short_label))
         .select(courriers::id)
@@ -71,39 +68,30 @@ pub fn insert(tx: &mut TenantTx<'_>, row: &CourrierRow) -> Result<(), StoreError
 }
 
 pub fn update(tx: &mut TenantTx<'_>, row: &CourrierRow) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        courriers::table
-            .filter(courriers::tenant_id.eq(tenant))
-            .filter(courriers::id.eq(row.id)),
-    )
-    .set((
-        courriers::short_label.eq(&row.short_label),
-        courriers::label.eq(&row.label),
-        courriers::model.eq(&row.model),
-        courriers::body.eq(&row.body),
-        courriers::updated_at.eq(row.updated_at),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(courriers::table).filter(courriers::id.eq(row.id)))
+        .set((
+            courriers::short_label.eq(&row.short_label),
+            courriers::label.eq(&row.label),
+            courriers::model.eq(&row.model),
+            courriers::body.eq(&row.body),
+            courriers::updated_at.eq(row.updated_at),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(diesel::delete(
-        courriers::table
-            .filter(courriers::tenant_id.eq(tenant))
-            .filter(courriers::id.eq(id)),
+    Ok(
+        diesel::delete(tx.rows(courriers::table).filter(courriers::id.eq(id)))
+            .execute(tx.conn())?
+            > 0,
     )
-    .execute(tx.conn())?
-        > 0)
 }
 
 /// A category's e-mail address (empty: none set).
 pub fn category_email(tx: &mut TenantTx<'_>, category: i64) -> Result<String, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(categories::table
-        .filter(categories::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(categories::table)
         .filter(categories::id.eq(category))
         .select(categories::email)
         .first(tx.conn())
@@ -133,10 +121,9 @@ pub fn insert_sms(
     body: &str,
 ) -> Result<i64, StoreError> {
     let id = tx.next_id()?;
-    let tenant = tx.tenant_key();
     diesel::insert_into(sms_messages::table)
         .values((
-            sms_messages::tenant_id.eq(tenant),
+            tx.tenant_of(sms_messages::table),
             sms_messages::id.eq(id),
             sms_messages::request_id.eq(request),
             sms_messages::recipient.eq(recipient),
@@ -148,9 +135,8 @@ pub fn insert_sms(
 }
 
 pub fn sms(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<SmsRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(sms_messages::table
-        .filter(sms_messages::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(sms_messages::table)
         .filter(sms_messages::id.eq(id))
         .select(SmsRow::as_select())
         .first(tx.conn())
@@ -159,19 +145,14 @@ pub fn sms(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<SmsRow>, StoreError>
 
 /// The gateway took it: its reference kept.
 pub fn sms_sent(tx: &mut TenantTx<'_>, id: i64, reference: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        sms_messages::table
-            .filter(sms_messages::tenant_id.eq(tenant))
-            .filter(sms_messages::id.eq(id)),
-    )
-    .set((
-        sms_messages::state.eq("sent"),
-        sms_messages::provider_ref.eq(reference),
-        sms_messages::sent_at.eq(Some(Utc::now().naive_utc())),
-        sms_messages::attempts.eq(sms_messages::attempts + 1),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(sms_messages::table).filter(sms_messages::id.eq(id)))
+        .set((
+            sms_messages::state.eq("sent"),
+            sms_messages::provider_ref.eq(reference),
+            sms_messages::sent_at.eq(Some(Utc::now().naive_utc())),
+            sms_messages::attempts.eq(sms_messages::attempts + 1),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
@@ -182,17 +163,12 @@ pub fn sms_failed(
     error: &str,
     last: bool,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        sms_messages::table
-            .filter(sms_messages::tenant_id.eq(tenant))
-            .filter(sms_messages::id.eq(id)),
-    )
-    .set((
-        sms_messages::state.eq(if last { "failed" } else { "pending" }),
-        sms_messages::last_error.eq(error),
-        sms_messages::attempts.eq(sms_messages::attempts + 1),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(sms_messages::table).filter(sms_messages::id.eq(id)))
+        .set((
+            sms_messages::state.eq(if last { "failed" } else { "pending" }),
+            sms_messages::last_error.eq(error),
+            sms_messages::attempts.eq(sms_messages::attempts + 1),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }

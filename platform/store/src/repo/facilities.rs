@@ -59,10 +59,9 @@ const COLUMNS: (
 /// Those of `kind` whose name starts with `q`, or has a word starting with
 /// it (case and accents ignored); all for an empty `q`. By name.
 pub fn search(tx: &mut TenantTx<'_>, kind: &str, q: &str) -> Result<Vec<Facility>, StoreError> {
-    let tenant = tx.tenant_key();
     let q = fold(q.trim());
-    let mut query = facilities::table
-        .filter(facilities::tenant_id.eq(tenant))
+    let mut query = tx
+        .rows(facilities::table)
         .filter(facilities::kind.eq(kind))
         .select(COLUMNS)
         .order(facilities::name_key)
@@ -80,9 +79,8 @@ pub fn search(tx: &mut TenantTx<'_>, kind: &str, q: &str) -> Result<Vec<Facility
 }
 
 pub fn get(tx: &mut TenantTx<'_>, kind: &str, id: i64) -> Result<Option<Facility>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(facilities::table
-        .filter(facilities::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(facilities::table)
         .filter(facilities::kind.eq(kind))
         .filter(facilities::id.eq(id))
         .select(COLUMNS)
@@ -98,9 +96,8 @@ pub fn name_taken(
     name: &str,
     except: Option<i64>,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut q = facilities::table
-        .filter(facilities::tenant_id.eq(tenant))
+    let mut q = tx
+        .rows(facilities::table)
         .filter(facilities::kind.eq(kind))
         .filter(facilities::name_key.eq(fold(name)))
         .select(facilities::id)
@@ -117,11 +114,10 @@ pub fn insert(
     kind: &str,
     fields: &FacilityFields<'_>,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     let now = Utc::now().naive_utc();
     diesel::insert_into(facilities::table)
         .values((
-            facilities::tenant_id.eq(tenant),
+            tx.tenant_of(facilities::table),
             facilities::id.eq(id),
             facilities::kind.eq(kind),
             facilities::name.eq(fields.name),
@@ -143,32 +139,21 @@ pub fn overwrite(
     id: i64,
     fields: &FacilityFields<'_>,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        facilities::table
-            .filter(facilities::tenant_id.eq(tenant))
-            .filter(facilities::id.eq(id)),
-    )
-    .set((
-        facilities::name.eq(fields.name),
-        facilities::name_key.eq(fold(fields.name)),
-        facilities::address.eq(fields.address),
-        facilities::phone.eq(fields.phone),
-        facilities::email.eq(fields.email),
-        facilities::active.eq(fields.active),
-        facilities::updated_at.eq(Utc::now().naive_utc()),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(facilities::table).filter(facilities::id.eq(id)))
+        .set((
+            facilities::name.eq(fields.name),
+            facilities::name_key.eq(fold(fields.name)),
+            facilities::address.eq(fields.address),
+            facilities::phone.eq(fields.phone),
+            facilities::email.eq(fields.email),
+            facilities::active.eq(fields.active),
+            facilities::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 pub fn remove(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::delete(
-        facilities::table
-            .filter(facilities::tenant_id.eq(tenant))
-            .filter(facilities::id.eq(id)),
-    )
-    .execute(tx.conn())?;
+    diesel::delete(tx.rows(facilities::table).filter(facilities::id.eq(id))).execute(tx.conn())?;
     Ok(())
 }

@@ -31,10 +31,9 @@ pub struct NewFile<'a> {
 /// Records a stored file; returns its id.
 pub fn insert(tx: &mut TenantTx<'_>, file: NewFile<'_>) -> Result<i64, StoreError> {
     let id = tx.next_id()?;
-    let tenant = tx.tenant_key();
     diesel::insert_into(files::table)
         .values((
-            files::tenant_id.eq(tenant),
+            tx.tenant_of(files::table),
             files::id.eq(id),
             files::key.eq(file.key),
             files::filename.eq(file.filename),
@@ -49,9 +48,8 @@ pub fn insert(tx: &mut TenantTx<'_>, file: NewFile<'_>) -> Result<i64, StoreErro
 
 /// A file of this collectivité by id.
 pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<FileRecord>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(files::table
-        .filter(files::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(files::table)
         .filter(files::id.eq(id))
         .select((
             files::id,
@@ -68,13 +66,7 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<FileRecord>, StoreEr
 
 /// Forgets a file's row (the caller removes its content from the store).
 pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::delete(
-        files::table
-            .filter(files::tenant_id.eq(tenant))
-            .filter(files::id.eq(id)),
-    )
-    .execute(tx.conn())?;
+    diesel::delete(tx.rows(files::table).filter(files::id.eq(id))).execute(tx.conn())?;
     Ok(())
 }
 
@@ -83,11 +75,10 @@ pub fn recorded_keys(
     tx: &mut TenantTx<'_>,
     keys: &[String],
 ) -> Result<std::collections::HashSet<String>, StoreError> {
-    let tenant = tx.tenant_key();
     let mut found = std::collections::HashSet::new();
     for chunk in keys.chunks(500) {
-        let rows: Vec<String> = files::table
-            .filter(files::tenant_id.eq(tenant))
+        let rows: Vec<String> = tx
+            .rows(files::table)
             .filter(files::key.eq_any(chunk))
             .select(files::key)
             .load(tx.conn())?;

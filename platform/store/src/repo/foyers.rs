@@ -62,9 +62,8 @@ pub fn insert_household(tx: &mut TenantTx<'_>, row: &HouseholdRow) -> Result<(),
 }
 
 pub fn household(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<HouseholdRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(households::table
-        .filter(households::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(households::table)
         .filter(households::id.eq(id))
         .select(HouseholdRow::as_select())
         .get_result(tx.conn())
@@ -83,32 +82,22 @@ pub fn update_household(
     address_json: &str,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        households::table
-            .filter(households::tenant_id.eq(tenant))
-            .filter(households::id.eq(id)),
-    )
-    .set((
-        households::state.eq(state),
-        households::address_json.eq(address_json),
-        households::updated_at.eq(at),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(households::table).filter(households::id.eq(id)))
+        .set((
+            households::state.eq(state),
+            households::address_json.eq(address_json),
+            households::updated_at.eq(at),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 /// A foyer made for one request filed without an account, kept as an
 /// account's.
 pub fn keep_household(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        households::table
-            .filter(households::tenant_id.eq(tenant))
-            .filter(households::id.eq(id)),
-    )
-    .set(households::temporary.eq(false))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(households::table).filter(households::id.eq(id)))
+        .set(households::temporary.eq(false))
+        .execute(tx.conn())?;
     Ok(())
 }
 
@@ -117,34 +106,22 @@ pub fn set_household_enabled(
     id: i64,
     enabled: bool,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        households::table
-            .filter(households::tenant_id.eq(tenant))
-            .filter(households::id.eq(id)),
-    )
-    .set(households::enabled.eq(enabled))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(households::table).filter(households::id.eq(id)))
+        .set(households::enabled.eq(enabled))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 pub fn delete_household(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::delete(
-        households::table
-            .filter(households::tenant_id.eq(tenant))
-            .filter(households::id.eq(id)),
-    )
-    .execute(tx.conn())?;
+    diesel::delete(tx.rows(households::table).filter(households::id.eq(id))).execute(tx.conn())?;
     Ok(())
 }
 
 /// The foyer's members: adults first (the responsible first), then
 /// children, each by first name.
 pub fn members(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<IndividualRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(individuals::table
-        .filter(individuals::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(individuals::table)
         .filter(individuals::household_id.eq(household))
         .order((
             individuals::kind.asc(),
@@ -162,9 +139,8 @@ pub fn member(
     household: i64,
     id: i64,
 ) -> Result<Option<IndividualRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(individuals::table
-        .filter(individuals::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(individuals::table)
         .filter(individuals::household_id.eq(household))
         .filter(individuals::id.eq(id))
         .select(IndividualRow::as_select())
@@ -174,9 +150,8 @@ pub fn member(
 
 /// A person of the collectivité, whatever the foyer (sign-in).
 pub fn individual(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<IndividualRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(individuals::table
-        .filter(individuals::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(individuals::table)
         .filter(individuals::id.eq(id))
         .select(IndividualRow::as_select())
         .get_result(tx.conn())
@@ -202,8 +177,7 @@ pub fn update_individual(tx: &mut TenantTx<'_>, row: &IndividualRow) -> Result<(
         ..row.clone()
     };
     diesel::update(
-        individuals::table
-            .filter(individuals::tenant_id.eq(tenant))
+        tx.rows(individuals::table)
             .filter(individuals::household_id.eq(row.household_id))
             .filter(individuals::id.eq(row.id)),
     )
@@ -213,10 +187,8 @@ pub fn update_individual(tx: &mut TenantTx<'_>, row: &IndividualRow) -> Result<(
 }
 
 pub fn delete_individual(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        individuals::table
-            .filter(individuals::tenant_id.eq(tenant))
+        tx.rows(individuals::table)
             .filter(individuals::household_id.eq(household))
             .filter(individuals::id.eq(id)),
     )
@@ -229,14 +201,13 @@ pub fn responsibles(
     tx: &mut TenantTx<'_>,
     household: i64,
 ) -> Result<Vec<(i64, i64, String)>, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(child_responsibles::table
         .inner_join(
             individuals::table.on(individuals::tenant_id
                 .eq(child_responsibles::tenant_id)
                 .and(individuals::id.eq(child_responsibles::child_id))),
         )
-        .filter(child_responsibles::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(child_responsibles::table))
         .filter(individuals::household_id.eq(household))
         .select((
             child_responsibles::child_id,
@@ -253,17 +224,15 @@ pub fn set_responsibles(
     child: i64,
     adults: &[(i64, &str)],
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        child_responsibles::table
-            .filter(child_responsibles::tenant_id.eq(tenant))
+        tx.rows(child_responsibles::table)
             .filter(child_responsibles::child_id.eq(child)),
     )
     .execute(tx.conn())?;
     for (adult, role) in adults {
         diesel::insert_into(child_responsibles::table)
             .values((
-                child_responsibles::tenant_id.eq(tenant),
+                tx.tenant_of(child_responsibles::table),
                 child_responsibles::child_id.eq(child),
                 child_responsibles::adult_id.eq(adult),
                 child_responsibles::role.eq(role),
@@ -296,9 +265,8 @@ pub fn insert_login(tx: &mut TenantTx<'_>, row: &LoginRow) -> Result<(), StoreEr
 }
 
 pub fn login_by_name(tx: &mut TenantTx<'_>, login: &str) -> Result<Option<LoginRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(household_logins::table
-        .filter(household_logins::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(household_logins::table)
         .filter(household_logins::login.eq(login))
         .select(LoginRow::as_select())
         .get_result(tx.conn())
@@ -306,9 +274,8 @@ pub fn login_by_name(tx: &mut TenantTx<'_>, login: &str) -> Result<Option<LoginR
 }
 
 pub fn login_of(tx: &mut TenantTx<'_>, individual: i64) -> Result<Option<LoginRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(household_logins::table
-        .filter(household_logins::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(household_logins::table)
         .filter(household_logins::individual_id.eq(individual))
         .select(LoginRow::as_select())
         .get_result(tx.conn())
@@ -316,10 +283,8 @@ pub fn login_of(tx: &mut TenantTx<'_>, individual: i64) -> Result<Option<LoginRo
 }
 
 pub fn set_password(tx: &mut TenantTx<'_>, individual: i64, hash: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::update(
-        household_logins::table
-            .filter(household_logins::tenant_id.eq(tenant))
+        tx.rows(household_logins::table)
             .filter(household_logins::individual_id.eq(individual)),
     )
     .set(household_logins::password_hash.eq(hash))
@@ -328,10 +293,8 @@ pub fn set_password(tx: &mut TenantTx<'_>, individual: i64, hash: &str) -> Resul
 }
 
 pub fn set_login(tx: &mut TenantTx<'_>, individual: i64, login: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::update(
-        household_logins::table
-            .filter(household_logins::tenant_id.eq(tenant))
+        tx.rows(household_logins::table)
             .filter(household_logins::individual_id.eq(individual)),
     )
     .set((
@@ -347,10 +310,8 @@ pub fn confirm_login(
     individual: i64,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::update(
-        household_logins::table
-            .filter(household_logins::tenant_id.eq(tenant))
+        tx.rows(household_logins::table)
             .filter(household_logins::individual_id.eq(individual)),
     )
     .set(household_logins::confirmed_at.eq(Some(at)))
@@ -364,9 +325,8 @@ pub fn linked_individual(
     issuer: &str,
     subject: &str,
 ) -> Result<Option<i64>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(identity_links::table
-        .filter(identity_links::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(identity_links::table)
         .filter(identity_links::issuer.eq(issuer))
         .filter(identity_links::subject.eq(subject))
         .select(identity_links::individual_id)
@@ -381,10 +341,9 @@ pub fn link_identity(
     individual: i64,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::insert_into(identity_links::table)
         .values((
-            identity_links::tenant_id.eq(tenant),
+            tx.tenant_of(identity_links::table),
             identity_links::issuer.eq(issuer),
             identity_links::subject.eq(subject),
             identity_links::individual_id.eq(individual),
@@ -399,9 +358,8 @@ pub fn identity_links_of(
     tx: &mut TenantTx<'_>,
     individual: i64,
 ) -> Result<Vec<(String, String, NaiveDateTime)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(identity_links::table
-        .filter(identity_links::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(identity_links::table)
         .filter(identity_links::individual_id.eq(individual))
         .order((identity_links::created_at, identity_links::subject))
         .select((
@@ -419,9 +377,8 @@ pub fn unlink_identities(
     individual: i64,
     only: Option<(&str, &str)>,
 ) -> Result<usize, StoreError> {
-    let tenant = tx.tenant_key();
     let mut q = diesel::delete(identity_links::table)
-        .filter(identity_links::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(identity_links::table))
         .filter(identity_links::individual_id.eq(individual))
         .into_boxed();
     if let Some((issuer, subject)) = only {
@@ -449,7 +406,7 @@ pub struct TokenRow {
 pub fn replace_token(tx: &mut TenantTx<'_>, row: &TokenRow) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
     let mut old = diesel::delete(household_tokens::table)
-        .filter(household_tokens::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(household_tokens::table))
         .filter(household_tokens::purpose.eq(&row.purpose))
         .into_boxed();
     old = match (row.individual_id, row.request_id) {
@@ -475,9 +432,8 @@ pub fn token(
     purpose: &str,
     now: NaiveDateTime,
 ) -> Result<Option<TokenRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(household_tokens::table
-        .filter(household_tokens::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(household_tokens::table)
         .filter(household_tokens::digest.eq(digest))
         .filter(household_tokens::purpose.eq(purpose))
         .filter(household_tokens::expires_at.gt(now))
@@ -488,10 +444,8 @@ pub fn token(
 
 /// Spends a link: true if it was there (and is now gone).
 pub fn delete_token(tx: &mut TenantTx<'_>, digest: &str) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
     let n = diesel::delete(
-        household_tokens::table
-            .filter(household_tokens::tenant_id.eq(tenant))
+        tx.rows(household_tokens::table)
             .filter(household_tokens::digest.eq(digest)),
     )
     .execute(tx.conn())?;
@@ -500,10 +454,8 @@ pub fn delete_token(tx: &mut TenantTx<'_>, digest: &str) -> Result<bool, StoreEr
 
 /// Drops a request's links (it was submitted or deleted).
 pub fn delete_request_tokens(tx: &mut TenantTx<'_>, request: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        household_tokens::table
-            .filter(household_tokens::tenant_id.eq(tenant))
+        tx.rows(household_tokens::table)
             .filter(household_tokens::request_id.eq(request)),
     )
     .execute(tx.conn())?;
@@ -511,10 +463,8 @@ pub fn delete_request_tokens(tx: &mut TenantTx<'_>, request: i64) -> Result<(), 
 }
 
 pub fn purge_tokens(tx: &mut TenantTx<'_>, now: NaiveDateTime) -> Result<usize, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(diesel::delete(
-        household_tokens::table
-            .filter(household_tokens::tenant_id.eq(tenant))
+        tx.rows(household_tokens::table)
             .filter(household_tokens::expires_at.le(now)),
     )
     .execute(tx.conn())?)
@@ -553,9 +503,8 @@ pub fn events(
     household: i64,
     limit: i64,
 ) -> Result<Vec<HouseholdEventRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(household_events::table
-        .filter(household_events::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(household_events::table)
         .filter(household_events::household_id.eq(household))
         .order((
             household_events::occurred_at.desc(),
@@ -584,9 +533,8 @@ pub struct SettingsRow {
 
 /// The collectivité's settings; `None`: the defaults.
 pub fn settings(tx: &mut TenantTx<'_>) -> Result<Option<SettingsRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(settings::table
-        .filter(settings::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(settings::table)
         .select(SettingsRow::as_select())
         .get_result(tx.conn())
         .optional()?)
@@ -597,7 +545,7 @@ pub fn save_settings(tx: &mut TenantTx<'_>, row: &SettingsRow) -> Result<(), Sto
         tenant_id: tx.tenant_key(),
         ..row.clone()
     };
-    let updated = diesel::update(settings::table.filter(settings::tenant_id.eq(row.tenant_id)))
+    let updated = diesel::update(tx.rows(settings::table))
         .set(&row)
         .execute(tx.conn())?;
     if updated == 0 {
@@ -637,15 +585,15 @@ pub struct MemberLine {
 /// The members `$f` finds, joined to their foyer: a macro, because the page
 /// and the count are two boxed queries with types of their own.
 macro_rules! members_found {
-    ($tenant:expr, $f:expr) => {{
-        let (tenant, f): (i64, &MemberFilter) = ($tenant, $f);
+    ($tx:expr, $f:expr) => {{
+        let (tx, f): (&TenantTx<'_>, &MemberFilter) = (&*$tx, $f);
         let mut q = individuals::table
             .inner_join(
                 households::table.on(households::tenant_id
                     .eq(individuals::tenant_id)
                     .and(households::id.eq(individuals::household_id))),
             )
-            .filter(individuals::tenant_id.eq(tenant))
+            .filter(tx.tenant_of(individuals::table))
             .filter(households::temporary.eq(false))
             .into_boxed();
         if let Some(name) = f.name.as_deref().filter(|n| !n.is_empty()) {
@@ -674,8 +622,7 @@ macro_rules! members_found {
             use crate::schema::requests;
             q = q.filter(
                 households::id.eq_any(
-                    requests::table
-                        .filter(requests::tenant_id.eq(tenant))
+                    tx.rows(requests::table)
                         .filter(requests::category_id.eq_any(categories.clone()))
                         .filter(requests::state.ne("Draft"))
                         .select(requests::household_id),
@@ -692,9 +639,8 @@ pub fn request_categories(
     household: i64,
 ) -> Result<Vec<Option<i64>>, StoreError> {
     use crate::schema::requests;
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::household_id.eq(household))
         .filter(requests::state.ne("Draft"))
         .select(requests::category_id)
@@ -709,8 +655,7 @@ pub fn search_members(
     by_foyer: bool,
     limit: i64,
 ) -> Result<Vec<MemberLine>, StoreError> {
-    let tenant = tx.tenant_key();
-    let q = members_found!(tenant, f).select((
+    let q = members_found!(tx, f).select((
         individuals::id,
         individuals::household_id,
         individuals::last_name,
@@ -729,8 +674,7 @@ pub fn search_members(
 }
 
 pub fn count_members(tx: &mut TenantTx<'_>, f: &MemberFilter) -> Result<i64, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(members_found!(tenant, f)
+    Ok(members_found!(tx, f)
         .select(diesel::dsl::count_star())
         .get_result(tx.conn())?)
 }
@@ -743,7 +687,6 @@ pub fn unconfirmed_households(
     before: NaiveDateTime,
 ) -> Result<Vec<i64>, StoreError> {
     use crate::schema::{documents, requests};
-    let tenant = tx.tenant_key();
     let candidates: Vec<i64> = household_logins::table
         .inner_join(
             individuals::table.on(individuals::tenant_id
@@ -755,7 +698,7 @@ pub fn unconfirmed_households(
                 .eq(individuals::tenant_id)
                 .and(households::id.eq(individuals::household_id))),
         )
-        .filter(household_logins::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(household_logins::table))
         .filter(household_logins::confirmed_at.is_null())
         .filter(household_logins::created_at.lt(before))
         .filter(households::temporary.eq(false))
@@ -770,23 +713,23 @@ pub fn unconfirmed_households(
                     .eq(household_logins::tenant_id)
                     .and(individuals::id.eq(household_logins::individual_id))),
             )
-            .filter(household_logins::tenant_id.eq(tenant))
+            .filter(tx.tenant_of(household_logins::table))
             .filter(individuals::household_id.eq(household))
             .filter(household_logins::confirmed_at.is_not_null())
             .count()
             .get_result(tx.conn())?;
-        let filed: i64 = requests::table
-            .filter(requests::tenant_id.eq(tenant))
+        let filed: i64 = tx
+            .rows(requests::table)
             .filter(requests::household_id.eq(household))
             .count()
             .get_result(tx.conn())?;
-        let papers: i64 = documents::table
-            .filter(documents::tenant_id.eq(tenant))
+        let papers: i64 = tx
+            .rows(documents::table)
             .filter(documents::household_id.eq(household))
             .count()
             .get_result(tx.conn())?;
-        let by_agents: i64 = household_events::table
-            .filter(household_events::tenant_id.eq(tenant))
+        let by_agents: i64 = tx
+            .rows(household_events::table)
             .filter(household_events::household_id.eq(household))
             .filter(household_events::actor_kind.eq("agent"))
             .count()

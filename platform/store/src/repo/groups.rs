@@ -10,9 +10,8 @@ use crate::{StoreError, TenantTx};
 
 /// The collectivité's groups: (id, name, label), by name.
 pub fn list(tx: &mut TenantTx<'_>) -> Result<Vec<(i64, String, String)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(directory_groups::table
-        .filter(directory_groups::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(directory_groups::table)
         .select((
             directory_groups::id,
             directory_groups::name,
@@ -25,10 +24,9 @@ pub fn list(tx: &mut TenantTx<'_>) -> Result<Vec<(i64, String, String)>, StoreEr
 /// A new group; returns its id.
 pub fn insert(tx: &mut TenantTx<'_>, name: &str, label: &str) -> Result<i64, StoreError> {
     let id = tx.next_id()?;
-    let tenant = tx.tenant_key();
     diesel::insert_into(directory_groups::table)
         .values((
-            directory_groups::tenant_id.eq(tenant),
+            tx.tenant_of(directory_groups::table),
             directory_groups::id.eq(id),
             directory_groups::name.eq(name),
             directory_groups::label.eq(label),
@@ -43,17 +41,15 @@ pub fn set_members_of(
     agent_id: i64,
     group_ids: &[i64],
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        group_members::table
-            .filter(group_members::tenant_id.eq(tenant))
+        tx.rows(group_members::table)
             .filter(group_members::agent_id.eq(agent_id)),
     )
     .execute(tx.conn())?;
     for g in group_ids {
         diesel::insert_into(group_members::table)
             .values((
-                group_members::tenant_id.eq(tenant),
+                tx.tenant_of(group_members::table),
                 group_members::group_id.eq(g),
                 group_members::agent_id.eq(agent_id),
             ))
@@ -68,7 +64,6 @@ pub fn names_of(
     tx: &mut TenantTx<'_>,
     agent_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<String>>, StoreError> {
-    let tenant = tx.tenant_key();
     // By chunks: a list of ids is bound parameters, which both backends cap
     // (some 32 000 on SQLite); a directory may hold more agents than that.
     let mut groups_of: HashMap<i64, Vec<String>> = HashMap::new();
@@ -79,7 +74,7 @@ pub fn names_of(
                     .eq(group_members::tenant_id)
                     .and(directory_groups::id.eq(group_members::group_id))),
             )
-            .filter(group_members::tenant_id.eq(tenant))
+            .filter(tx.tenant_of(group_members::table))
             .filter(group_members::agent_id.eq_any(chunk))
             .select((group_members::agent_id, directory_groups::name))
             .order(directory_groups::name)
@@ -97,14 +92,13 @@ pub fn is_member_of_any(
     agent_id: i64,
     names: &[&str],
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(group_members::table
         .inner_join(
             directory_groups::table.on(directory_groups::tenant_id
                 .eq(group_members::tenant_id)
                 .and(directory_groups::id.eq(group_members::group_id))),
         )
-        .filter(group_members::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(group_members::table))
         .filter(group_members::agent_id.eq(agent_id))
         .filter(directory_groups::name.eq_any(names))
         .count()

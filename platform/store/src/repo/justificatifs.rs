@@ -45,7 +45,7 @@ pub fn insert(tx: &mut TenantTx<'_>, row: &DocumentRow, files: &[i64]) -> Result
     for (i, file) in files.iter().enumerate() {
         diesel::insert_into(document_pages::table)
             .values((
-                document_pages::tenant_id.eq(tenant),
+                tx.tenant_of(document_pages::table),
                 document_pages::document_id.eq(row.id),
                 document_pages::position.eq(i as i32 + 1),
                 document_pages::file_id.eq(file),
@@ -57,9 +57,8 @@ pub fn insert(tx: &mut TenantTx<'_>, row: &DocumentRow, files: &[i64]) -> Result
 
 /// The foyer's documents, newest first.
 pub fn of_household(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<DocumentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(documents::table
-        .filter(documents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(documents::table)
         .filter(documents::household_id.eq(household))
         .order((documents::created_at.desc(), documents::id.desc()))
         .select(DocumentRow::as_select())
@@ -72,9 +71,8 @@ pub fn get(
     household: i64,
     id: i64,
 ) -> Result<Option<DocumentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(documents::table
-        .filter(documents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(documents::table)
         .filter(documents::household_id.eq(household))
         .filter(documents::id.eq(id))
         .select(DocumentRow::as_select())
@@ -84,14 +82,13 @@ pub fn get(
 
 /// The pages of these documents, in order.
 pub fn pages(tx: &mut TenantTx<'_>, documents: &[i64]) -> Result<Vec<PageRow>, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(document_pages::table
         .inner_join(
             files::table.on(files::tenant_id
                 .eq(document_pages::tenant_id)
                 .and(files::id.eq(document_pages::file_id))),
         )
-        .filter(document_pages::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(document_pages::table))
         .filter(document_pages::document_id.eq_any(documents))
         .order((document_pages::document_id, document_pages::position))
         .select((
@@ -111,22 +108,16 @@ pub fn set_state(
     state: &str,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        documents::table
-            .filter(documents::tenant_id.eq(tenant))
-            .filter(documents::id.eq(id)),
-    )
-    .set((documents::state.eq(state), documents::updated_at.eq(at)))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(documents::table).filter(documents::id.eq(id)))
+        .set((documents::state.eq(state), documents::updated_at.eq(at)))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 /// Documents past their end of validity, not yet marked so.
 pub fn outdated(tx: &mut TenantTx<'_>, today: NaiveDate) -> Result<Vec<i64>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(documents::table
-        .filter(documents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(documents::table)
         .filter(documents::valid_until.lt(today))
         .filter(documents::state.ne("Outdated"))
         .filter(documents::state.ne("Refused"))
@@ -143,33 +134,27 @@ pub fn review(
     comment: &str,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        documents::table
-            .filter(documents::tenant_id.eq(tenant))
-            .filter(documents::id.eq(id)),
-    )
-    .set((
-        documents::state.eq(state),
-        documents::valid_until.eq(valid_until),
-        documents::agent_comment.eq(comment),
-        documents::updated_at.eq(at),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(documents::table).filter(documents::id.eq(id)))
+        .set((
+            documents::state.eq(state),
+            documents::valid_until.eq(valid_until),
+            documents::agent_comment.eq(comment),
+            documents::updated_at.eq(at),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 /// Appends a page to a document.
 pub fn add_page(tx: &mut TenantTx<'_>, document: i64, file: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    let last: Option<i32> = document_pages::table
-        .filter(document_pages::tenant_id.eq(tenant))
+    let last: Option<i32> = tx
+        .rows(document_pages::table)
         .filter(document_pages::document_id.eq(document))
         .select(diesel::dsl::max(document_pages::position))
         .get_result(tx.conn())?;
     diesel::insert_into(document_pages::table)
         .values((
-            document_pages::tenant_id.eq(tenant),
+            tx.tenant_of(document_pages::table),
             document_pages::document_id.eq(document),
             document_pages::position.eq(last.unwrap_or(0) + 1),
             document_pages::file_id.eq(file),
@@ -185,9 +170,8 @@ pub fn upload_usage(
     day: chrono::NaiveDate,
 ) -> Result<(i64, i64), StoreError> {
     use crate::schema::upload_usage as u;
-    let tenant = tx.tenant_key();
-    Ok(u::table
-        .filter(u::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(u::table)
         .filter(u::household_id.eq(household))
         .filter(u::day.eq(day))
         .select((u::files, u::bytes))
@@ -205,14 +189,12 @@ pub fn add_upload_usage(
     bytes: i64,
 ) -> Result<(i64, i64), StoreError> {
     use crate::schema::upload_usage as u;
-    let tenant = tx.tenant_key();
+    let (rows, tenant) = (tx.rows(u::table), tx.tenant_of(u::table));
     super::update_or_insert(
         tx.conn(),
         |c| {
             diesel::update(
-                u::table
-                    .filter(u::tenant_id.eq(tenant))
-                    .filter(u::household_id.eq(household))
+                rows.filter(u::household_id.eq(household))
                     .filter(u::day.eq(day)),
             )
             .set((u::files.eq(u::files + files), u::bytes.eq(u::bytes + bytes)))
@@ -223,7 +205,7 @@ pub fn add_upload_usage(
         |c| {
             diesel::insert_into(u::table)
                 .values((
-                    u::tenant_id.eq(tenant),
+                    tenant,
                     u::household_id.eq(household),
                     u::day.eq(day),
                     u::files.eq(files),

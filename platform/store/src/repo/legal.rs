@@ -16,9 +16,8 @@ pub struct LegalPageRow {
 }
 
 pub fn get(tx: &mut TenantTx<'_>, kind: &str) -> Result<Option<LegalPageRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(legal_pages::table
-        .filter(legal_pages::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(legal_pages::table)
         .filter(legal_pages::kind.eq(kind))
         .select(LegalPageRow::as_select())
         .first(tx.conn())
@@ -34,10 +33,9 @@ pub fn put(
     by: &str,
 ) -> Result<(), StoreError> {
     remove(tx, kind)?;
-    let tenant = tx.tenant_key();
     diesel::insert_into(legal_pages::table)
         .values((
-            legal_pages::tenant_id.eq(tenant),
+            tx.tenant_of(legal_pages::table),
             legal_pages::kind.eq(kind),
             legal_pages::body.eq(body),
             legal_pages::updated_at.eq(at),
@@ -49,10 +47,8 @@ pub fn put(
 
 /// Back to the text made from the settings.
 pub fn remove(tx: &mut TenantTx<'_>, kind: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        legal_pages::table
-            .filter(legal_pages::tenant_id.eq(tenant))
+        tx.rows(legal_pages::table)
             .filter(legal_pages::kind.eq(kind)),
     )
     .execute(tx.conn())?;

@@ -47,14 +47,9 @@ const COLUMNS: (
 
 /// Sets what a queued message carries with it.
 pub fn set_attachment(tx: &mut TenantTx<'_>, id: i64, json: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::tenant_id.eq(tenant))
-            .filter(mail_outbox::id.eq(id)),
-    )
-    .set(mail_outbox::attachment_json.eq(Some(json)))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(mail_outbox::table).filter(mail_outbox::id.eq(id)))
+        .set(mail_outbox::attachment_json.eq(Some(json)))
+        .execute(tx.conn())?;
     Ok(())
 }
 
@@ -67,11 +62,10 @@ pub fn insert(
     secret: bool,
 ) -> Result<i64, StoreError> {
     let id = tx.next_id()?;
-    let tenant = tx.tenant_key();
     let now = Utc::now().naive_utc();
     diesel::insert_into(mail_outbox::table)
         .values((
-            mail_outbox::tenant_id.eq(tenant),
+            tx.tenant_of(mail_outbox::table),
             mail_outbox::id.eq(id),
             mail_outbox::recipient.eq(recipient),
             mail_outbox::subject.eq(subject),
@@ -87,9 +81,8 @@ pub fn insert(
 
 /// Messages not sent yet (pending or failed), oldest first.
 pub fn unsent(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<OutgoingMail>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(mail_outbox::table
-        .filter(mail_outbox::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(mail_outbox::table)
         .filter(mail_outbox::state.ne("sent"))
         .select(COLUMNS)
         .order(mail_outbox::id)
@@ -98,9 +91,8 @@ pub fn unsent(tx: &mut TenantTx<'_>, limit: i64) -> Result<Vec<OutgoingMail>, St
 }
 
 pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<OutgoingMail>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(mail_outbox::table
-        .filter(mail_outbox::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(mail_outbox::table)
         .filter(mail_outbox::id.eq(id))
         .select(COLUMNS)
         .get_result(tx.conn())
@@ -109,21 +101,15 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<OutgoingMail>, Store
 
 /// Marks a message sent; a secret one's body becomes `blanked`.
 pub fn mark_sent(tx: &mut TenantTx<'_>, id: i64, blanked: &str) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
+    diesel::update(tx.rows(mail_outbox::table).filter(mail_outbox::id.eq(id)))
+        .set((
+            mail_outbox::state.eq("sent"),
+            mail_outbox::sent_at.eq(Some(Utc::now().naive_utc())),
+            mail_outbox::attempts.eq(mail_outbox::attempts + 1),
+        ))
+        .execute(tx.conn())?;
     diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::tenant_id.eq(tenant))
-            .filter(mail_outbox::id.eq(id)),
-    )
-    .set((
-        mail_outbox::state.eq("sent"),
-        mail_outbox::sent_at.eq(Some(Utc::now().naive_utc())),
-        mail_outbox::attempts.eq(mail_outbox::attempts + 1),
-    ))
-    .execute(tx.conn())?;
-    diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::tenant_id.eq(tenant))
+        tx.rows(mail_outbox::table)
             .filter(mail_outbox::id.eq(id))
             .filter(mail_outbox::secret.eq(true)),
     )
@@ -140,12 +126,10 @@ pub fn mark_attempt_failed(
     error: &str,
     last: bool,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     let attempts = mail.attempts + 1;
     let state = if last { "failed" } else { "pending" };
     diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::tenant_id.eq(tenant))
+        tx.rows(mail_outbox::table)
             .filter(mail_outbox::id.eq(mail.id)),
     )
     .set((
@@ -159,10 +143,8 @@ pub fn mark_attempt_failed(
 
 /// Deletes the messages sent before `before`; returns how many.
 pub fn purge_sent(tx: &mut TenantTx<'_>, before: NaiveDateTime) -> Result<usize, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(diesel::delete(
-        mail_outbox::table
-            .filter(mail_outbox::tenant_id.eq(tenant))
+        tx.rows(mail_outbox::table)
             .filter(mail_outbox::state.eq("sent"))
             .filter(mail_outbox::sent_at.le(before)),
     )

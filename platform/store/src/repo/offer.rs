@@ -28,9 +28,8 @@ pub struct TeleserviceRow {
 }
 
 pub fn teleservices(tx: &mut TenantTx<'_>) -> Result<Vec<TeleserviceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(teleservices::table
-        .filter(teleservices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(teleservices::table)
         .order(teleservices::label)
         .select(TeleserviceRow::as_select())
         .load(tx.conn())?)
@@ -40,9 +39,8 @@ pub fn teleservice(
     tx: &mut TenantTx<'_>,
     code: &str,
 ) -> Result<Option<TeleserviceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(teleservices::table
-        .filter(teleservices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(teleservices::table)
         .filter(teleservices::code.eq(code))
         .select(TeleserviceRow::as_select())
         .get_result(tx.conn())
@@ -50,14 +48,9 @@ pub fn teleservice(
 }
 
 pub fn set_active(tx: &mut TenantTx<'_>, id: i64, active: bool) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        teleservices::table
-            .filter(teleservices::tenant_id.eq(tenant))
-            .filter(teleservices::id.eq(id)),
-    )
-    .set(teleservices::active.eq(active))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(teleservices::table).filter(teleservices::id.eq(id)))
+        .set(teleservices::active.eq(active))
+        .execute(tx.conn())?;
     Ok(())
 }
 
@@ -68,17 +61,12 @@ pub fn set_online_state(
     active: bool,
     message: &str,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        teleservices::table
-            .filter(teleservices::tenant_id.eq(tenant))
-            .filter(teleservices::id.eq(id)),
-    )
-    .set((
-        teleservices::active.eq(active),
-        teleservices::offline_message.eq(message),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(teleservices::table).filter(teleservices::id.eq(id)))
+        .set((
+            teleservices::active.eq(active),
+            teleservices::offline_message.eq(message),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
@@ -89,25 +77,19 @@ pub fn set_delays(
     max_days: Option<i32>,
     alert_days: Option<i32>,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        teleservices::table
-            .filter(teleservices::tenant_id.eq(tenant))
-            .filter(teleservices::id.eq(id)),
-    )
-    .set((
-        teleservices::max_delay_days.eq(max_days),
-        teleservices::alert_delay_days.eq(alert_days),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(teleservices::table).filter(teleservices::id.eq(id)))
+        .set((
+            teleservices::max_delay_days.eq(max_days),
+            teleservices::alert_delay_days.eq(alert_days),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 /// The category's name and contact, by id.
 pub fn category_names(tx: &mut TenantTx<'_>) -> Result<Vec<(i64, String)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(categories::table
-        .filter(categories::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(categories::table)
         .select((categories::id, categories::name))
         .load(tx.conn())?)
 }
@@ -132,9 +114,8 @@ pub struct EntryRow {
 
 /// The entries of the téléservice's lists, in order (retired ones too).
 pub fn entries(tx: &mut TenantTx<'_>, teleservice: i64) -> Result<Vec<EntryRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(parameter_entries::table
-        .filter(parameter_entries::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(parameter_entries::table)
         .filter(parameter_entries::teleservice_id.eq(teleservice))
         .order((parameter_entries::list, parameter_entries::position))
         .select(EntryRow::as_select())
@@ -160,9 +141,8 @@ pub fn requirements(
     tx: &mut TenantTx<'_>,
     teleservice: Option<i64>,
 ) -> Result<Vec<RequirementRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut q = teleservice_requirements::table
-        .filter(teleservice_requirements::tenant_id.eq(tenant))
+    let mut q = tx
+        .rows(teleservice_requirements::table)
         .order((
             teleservice_requirements::teleservice_id,
             teleservice_requirements::position,
@@ -186,8 +166,7 @@ pub fn seed(
 ) -> Result<bool, StoreError> {
     let tenant = tx.tenant_key();
     let claimed = diesel::update(
-        teleservices::table
-            .filter(teleservices::tenant_id.eq(tenant))
+        tx.rows(teleservices::table)
             .filter(teleservices::id.eq(teleservice))
             .filter(teleservices::seeded_at.is_null()),
     )
@@ -239,9 +218,8 @@ pub fn seasons(
     tx: &mut TenantTx<'_>,
     teleservice: Option<i64>,
 ) -> Result<Vec<SeasonRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut q = seasons::table
-        .filter(seasons::tenant_id.eq(tenant))
+    let mut q = tx
+        .rows(seasons::table)
         .order((seasons::teleservice_id, seasons::registration_start))
         .select(SeasonRow::as_select())
         .into_boxed();
@@ -263,43 +241,29 @@ pub fn insert_season(tx: &mut TenantTx<'_>, row: &SeasonRow) -> Result<(), Store
 }
 
 pub fn update_season(tx: &mut TenantTx<'_>, row: &SeasonRow) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        seasons::table
-            .filter(seasons::tenant_id.eq(tenant))
-            .filter(seasons::id.eq(row.id)),
-    )
-    .set((
-        seasons::label.eq(&row.label),
-        seasons::registration_start.eq(row.registration_start),
-        seasons::registration_end.eq(row.registration_end),
-        seasons::validation_start.eq(row.validation_start),
-        seasons::effect_start.eq(row.effect_start),
-        seasons::effect_end.eq(row.effect_end),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(seasons::table).filter(seasons::id.eq(row.id)))
+        .set((
+            seasons::label.eq(&row.label),
+            seasons::registration_start.eq(row.registration_start),
+            seasons::registration_end.eq(row.registration_end),
+            seasons::validation_start.eq(row.validation_start),
+            seasons::effect_start.eq(row.effect_start),
+            seasons::effect_end.eq(row.effect_end),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 pub fn delete_season(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::delete(
-        seasons::table
-            .filter(seasons::tenant_id.eq(tenant))
-            .filter(seasons::id.eq(id)),
-    )
-    .execute(tx.conn())?;
+    diesel::delete(tx.rows(seasons::table).filter(seasons::id.eq(id))).execute(tx.conn())?;
     Ok(())
 }
 
 /// Whether a request (a draft included) was filed on the season.
 pub fn season_used(tx: &mut TenantTx<'_>, id: i64) -> Result<bool, StoreError> {
     use crate::schema::requests;
-    let tenant = tx.tenant_key();
     Ok(diesel::select(diesel::dsl::exists(
-        requests::table
-            .filter(requests::tenant_id.eq(tenant))
-            .filter(requests::season_id.eq(id)),
+        tx.rows(requests::table).filter(requests::season_id.eq(id)),
     ))
     .get_result(tx.conn())?)
 }
@@ -309,8 +273,7 @@ pub fn season_used(tx: &mut TenantTx<'_>, id: i64) -> Result<bool, StoreError> {
 pub fn put_requirement(tx: &mut TenantTx<'_>, row: &RequirementRow) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
     let updated = diesel::update(
-        teleservice_requirements::table
-            .filter(teleservice_requirements::tenant_id.eq(tenant))
+        tx.rows(teleservice_requirements::table)
             .filter(teleservice_requirements::teleservice_id.eq(row.teleservice_id))
             .filter(teleservice_requirements::document_type.eq(&row.document_type)),
     )
@@ -321,8 +284,8 @@ pub fn put_requirement(tx: &mut TenantTx<'_>, row: &RequirementRow) -> Result<()
     ))
     .execute(tx.conn())?;
     if updated == 0 {
-        let last: Option<i32> = teleservice_requirements::table
-            .filter(teleservice_requirements::tenant_id.eq(tenant))
+        let last: Option<i32> = tx
+            .rows(teleservice_requirements::table)
             .filter(teleservice_requirements::teleservice_id.eq(row.teleservice_id))
             .select(diesel::dsl::max(teleservice_requirements::position))
             .get_result(tx.conn())?;
@@ -342,10 +305,8 @@ pub fn remove_requirement(
     teleservice: i64,
     document_type: &str,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(diesel::delete(
-        teleservice_requirements::table
-            .filter(teleservice_requirements::tenant_id.eq(tenant))
+        tx.rows(teleservice_requirements::table)
             .filter(teleservice_requirements::teleservice_id.eq(teleservice))
             .filter(teleservice_requirements::document_type.eq(document_type)),
     )
@@ -356,8 +317,8 @@ pub fn remove_requirement(
 /// Adds an entry at the end of its list (its position after the last one).
 pub fn insert_entry(tx: &mut TenantTx<'_>, row: &EntryRow) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
-    let last: Option<i32> = parameter_entries::table
-        .filter(parameter_entries::tenant_id.eq(tenant))
+    let last: Option<i32> = tx
+        .rows(parameter_entries::table)
         .filter(parameter_entries::teleservice_id.eq(row.teleservice_id))
         .filter(parameter_entries::list.eq(&row.list))
         .select(diesel::dsl::max(parameter_entries::position))
@@ -374,10 +335,8 @@ pub fn insert_entry(tx: &mut TenantTx<'_>, row: &EntryRow) -> Result<(), StoreEr
 
 /// Sets an entry's label, position and retired flag as given.
 pub fn update_entry(tx: &mut TenantTx<'_>, row: &EntryRow) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::update(
-        parameter_entries::table
-            .filter(parameter_entries::tenant_id.eq(tenant))
+        tx.rows(parameter_entries::table)
             .filter(parameter_entries::teleservice_id.eq(row.teleservice_id))
             .filter(parameter_entries::list.eq(&row.list))
             .filter(parameter_entries::key.eq(&row.key)),
@@ -397,10 +356,8 @@ pub fn delete_entry(
     list: &str,
     key: &str,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        parameter_entries::table
-            .filter(parameter_entries::tenant_id.eq(tenant))
+        tx.rows(parameter_entries::table)
             .filter(parameter_entries::teleservice_id.eq(teleservice))
             .filter(parameter_entries::list.eq(list))
             .filter(parameter_entries::key.eq(key)),
@@ -417,10 +374,9 @@ pub fn data_mentioning(
     text: &str,
 ) -> Result<Vec<String>, StoreError> {
     use crate::schema::requests;
-    let tenant = tx.tenant_key();
     let pattern = format!("%\"{}\"%", text.replace(['%', '\\'], ""));
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::teleservice_id.eq(teleservice))
         .filter(requests::data_json.like(pattern))
         .select(requests::data_json)

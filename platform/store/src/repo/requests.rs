@@ -62,13 +62,9 @@ pub fn update(tx: &mut TenantTx<'_>, row: &RequestRow) -> Result<(), StoreError>
         tenant_id: tenant,
         ..row.clone()
     };
-    diesel::update(
-        requests::table
-            .filter(requests::tenant_id.eq(tenant))
-            .filter(requests::id.eq(row.id)),
-    )
-    .set(&row)
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(requests::table).filter(requests::id.eq(row.id)))
+        .set(&row)
+        .execute(tx.conn())?;
     Ok(())
 }
 
@@ -78,9 +74,8 @@ pub fn of_household(
     household: i64,
     id: i64,
 ) -> Result<Option<RequestRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::household_id.eq(household))
         .filter(requests::id.eq(id))
         .select(RequestRow::as_select())
@@ -89,9 +84,8 @@ pub fn of_household(
 }
 
 pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<RequestRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::id.eq(id))
         .select(RequestRow::as_select())
         .get_result(tx.conn())
@@ -105,9 +99,8 @@ pub fn lock(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
 
 /// The request a form's one-time key made, if any.
 pub fn by_submit_key(tx: &mut TenantTx<'_>, key: &str) -> Result<Option<RequestRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::submit_key.eq(key))
         .select(RequestRow::as_select())
         .get_result(tx.conn())
@@ -120,9 +113,8 @@ pub fn household_requests(
     household: i64,
     limit: i64,
 ) -> Result<Vec<RequestRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::household_id.eq(household))
         .order((requests::created_at.desc(), requests::id.desc()))
         .limit(limit)
@@ -147,14 +139,13 @@ pub struct LineRow {
 /// The foyer's requests as a list, newest first: all of them (a foyer files
 /// a few a year, and retention removes the old ones).
 pub fn household_lines(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<LineRow>, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(requests::table
         .inner_join(
             teleservices::table.on(teleservices::tenant_id
                 .eq(requests::tenant_id)
                 .and(teleservices::id.eq(requests::teleservice_id))),
         )
-        .filter(requests::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(requests::table))
         .filter(requests::household_id.eq(household))
         .order((requests::created_at.desc(), requests::id.desc()))
         .select((
@@ -178,9 +169,8 @@ pub fn subjects_states(
     teleservice: i64,
     season: Option<i64>,
 ) -> Result<Vec<(Option<i64>, String)>, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut q = requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    let mut q = tx
+        .rows(requests::table)
         .filter(requests::household_id.eq(household))
         .filter(requests::teleservice_id.eq(teleservice))
         .select((requests::subject_id, requests::state))
@@ -192,10 +182,8 @@ pub fn subjects_states(
 }
 
 pub fn delete(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
     let n = diesel::delete(
-        requests::table
-            .filter(requests::tenant_id.eq(tenant))
+        tx.rows(requests::table)
             .filter(requests::household_id.eq(household))
             .filter(requests::id.eq(id)),
     )
@@ -209,9 +197,8 @@ pub fn expired_drafts(
     now: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::state.eq("Draft"))
         .filter(requests::draft_expires_at.le(now))
         .select((requests::id, requests::household_id))
@@ -225,9 +212,8 @@ pub fn drafts_to_notify(
     horizon: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<RequestRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::state.eq("Draft"))
         .filter(requests::draft_expires_at.le(horizon))
         .filter(requests::draft_notified_at.is_null())
@@ -271,9 +257,8 @@ pub fn actions(
     request: i64,
     public_only: bool,
 ) -> Result<Vec<ActionRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut q = request_actions::table
-        .filter(request_actions::tenant_id.eq(tenant))
+    let mut q = tx
+        .rows(request_actions::table)
         .filter(request_actions::request_id.eq(request))
         .order((
             request_actions::occurred_at.asc(),
@@ -289,9 +274,8 @@ pub fn actions(
 
 /// The submission's action (its snapshot makes the receipt).
 pub fn submission(tx: &mut TenantTx<'_>, request: i64) -> Result<Option<ActionRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(request_actions::table
-        .filter(request_actions::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(request_actions::table)
         .filter(request_actions::request_id.eq(request))
         .filter(request_actions::kind.eq(guichet_domain::requests::ActionKind::Creation.code()))
         .filter(request_actions::snapshot_json.is_not_null())
@@ -303,9 +287,8 @@ pub fn submission(tx: &mut TenantTx<'_>, request: i64) -> Result<Option<ActionRo
 
 /// The last decision's action (its snapshot makes the certificate).
 pub fn decision(tx: &mut TenantTx<'_>, request: i64) -> Result<Option<ActionRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(request_actions::table
-        .filter(request_actions::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(request_actions::table)
         .filter(request_actions::request_id.eq(request))
         .filter(request_actions::kind.eq(guichet_domain::requests::ActionKind::StateChange.code()))
         .filter(request_actions::resulting_state.eq_any(["Validated", "Rejected", "Cancelled"]))
@@ -343,9 +326,8 @@ pub fn insert_note(tx: &mut TenantTx<'_>, row: &NoteRow) -> Result<(), StoreErro
 
 /// Notes one side reads: public ones, and its own side's internal ones.
 pub fn notes(tx: &mut TenantTx<'_>, request: i64, side: &str) -> Result<Vec<NoteRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(request_notes::table
-        .filter(request_notes::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(request_notes::table)
         .filter(request_notes::request_id.eq(request))
         .filter(
             request_notes::public
@@ -362,9 +344,8 @@ pub fn attach_document(
     request: i64,
     document: i64,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    let exists = request_documents::table
-        .filter(request_documents::tenant_id.eq(tenant))
+    let exists = tx
+        .rows(request_documents::table)
         .filter(request_documents::request_id.eq(request))
         .filter(request_documents::document_id.eq(document))
         .count()
@@ -372,7 +353,7 @@ pub fn attach_document(
     if exists == 0 {
         diesel::insert_into(request_documents::table)
             .values((
-                request_documents::tenant_id.eq(tenant),
+                tx.tenant_of(request_documents::table),
                 request_documents::request_id.eq(request),
                 request_documents::document_id.eq(document),
             ))
@@ -386,10 +367,8 @@ pub fn detach_document(
     request: i64,
     document: i64,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        request_documents::table
-            .filter(request_documents::tenant_id.eq(tenant))
+        tx.rows(request_documents::table)
             .filter(request_documents::request_id.eq(request))
             .filter(request_documents::document_id.eq(document)),
     )
@@ -398,9 +377,8 @@ pub fn detach_document(
 }
 
 pub fn document_ids(tx: &mut TenantTx<'_>, request: i64) -> Result<Vec<i64>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(request_documents::table
-        .filter(request_documents::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(request_documents::table)
         .filter(request_documents::request_id.eq(request))
         .select(request_documents::document_id)
         .order(request_documents::document_id)
@@ -412,9 +390,8 @@ pub fn lock_holder(
     tx: &mut TenantTx<'_>,
     request: i64,
 ) -> Result<Option<(i64, NaiveDateTime)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(request_locks::table
-        .filter(request_locks::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(request_locks::table)
         .filter(request_locks::request_id.eq(request))
         .select((request_locks::agent_id, request_locks::taken_at))
         .get_result(tx.conn())
@@ -429,10 +406,9 @@ pub fn take_lock(
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
     release_lock(tx, request)?;
-    let tenant = tx.tenant_key();
     diesel::insert_into(request_locks::table)
         .values((
-            request_locks::tenant_id.eq(tenant),
+            tx.tenant_of(request_locks::table),
             request_locks::request_id.eq(request),
             request_locks::agent_id.eq(agent),
             request_locks::taken_at.eq(at),
@@ -442,10 +418,8 @@ pub fn take_lock(
 }
 
 pub fn release_lock(tx: &mut TenantTx<'_>, request: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        request_locks::table
-            .filter(request_locks::tenant_id.eq(tenant))
+        tx.rows(request_locks::table)
             .filter(request_locks::request_id.eq(request)),
     )
     .execute(tx.conn())?;
@@ -468,9 +442,8 @@ pub struct RunningRow {
 
 /// The requests in `states` not yet marked late.
 pub fn not_yet_late(tx: &mut TenantTx<'_>, states: &[&str]) -> Result<Vec<RunningRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::state.eq_any(states))
         .filter(requests::submitted_at.is_not_null())
         .filter(requests::red_alert.eq(false))
@@ -494,25 +467,19 @@ pub fn set_alerts(
     orange: bool,
     red: bool,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        requests::table
-            .filter(requests::tenant_id.eq(tenant))
-            .filter(requests::id.eq(id)),
-    )
-    .set((
-        requests::orange_alert.eq(orange),
-        requests::red_alert.eq(red),
-    ))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(requests::table).filter(requests::id.eq(id)))
+        .set((
+            requests::orange_alert.eq(orange),
+            requests::red_alert.eq(red),
+        ))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 /// The sent request of this collectivité with number `number`.
 pub fn by_number(tx: &mut TenantTx<'_>, number: i64) -> Result<Option<RequestRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(requests::table
-        .filter(requests::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(requests::table)
         .filter(requests::number.eq(number))
         .select(RequestRow::as_select())
         .get_result(tx.conn())
@@ -527,7 +494,6 @@ pub fn filed_without_account_by(
     limit: i64,
 ) -> Result<Vec<RequestRow>, StoreError> {
     use crate::schema::{households, individuals};
-    let tenant = tx.tenant_key();
     Ok(requests::table
         .inner_join(
             households::table.on(households::tenant_id
@@ -539,7 +505,7 @@ pub fn filed_without_account_by(
                 .eq(requests::tenant_id)
                 .and(individuals::id.eq(requests::requester_id))),
         )
-        .filter(requests::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(requests::table))
         .filter(households::temporary.eq(true))
         .filter(requests::number.is_not_null())
         .filter(individuals::email.eq_any(emails))

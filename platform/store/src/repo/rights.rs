@@ -11,14 +11,13 @@ pub fn of_category(
     tx: &mut TenantTx<'_>,
     category: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(category_rights::table
         .inner_join(
             agents::table.on(agents::tenant_id
                 .eq(category_rights::tenant_id)
                 .and(agents::id.eq(category_rights::agent_id))),
         )
-        .filter(category_rights::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(category_rights::table))
         .filter(category_rights::category_id.eq(category))
         .select((agents::uid, category_rights::access))
         .order(agents::uid)
@@ -27,9 +26,8 @@ pub fn of_category(
 
 /// An agent's explicit rights: (category id, access).
 pub fn of_agent(tx: &mut TenantTx<'_>, agent_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(category_rights::table
-        .filter(category_rights::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(category_rights::table)
         .filter(category_rights::agent_id.eq(agent_id))
         .select((category_rights::category_id, category_rights::access))
         .load(tx.conn())?)
@@ -41,9 +39,8 @@ pub fn get(
     category: i64,
     agent_id: i64,
 ) -> Result<Option<String>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(category_rights::table
-        .filter(category_rights::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(category_rights::table)
         .filter(category_rights::category_id.eq(category))
         .filter(category_rights::agent_id.eq(agent_id))
         .select(category_rights::access)
@@ -59,10 +56,9 @@ pub fn set(
     access: &str,
 ) -> Result<(), StoreError> {
     clear(tx, category, agent_id)?;
-    let tenant = tx.tenant_key();
     diesel::insert_into(category_rights::table)
         .values((
-            category_rights::tenant_id.eq(tenant),
+            tx.tenant_of(category_rights::table),
             category_rights::category_id.eq(category),
             category_rights::agent_id.eq(agent_id),
             category_rights::access.eq(access),
@@ -73,10 +69,8 @@ pub fn set(
 
 /// Removes an agent's explicit right on a category.
 pub fn clear(tx: &mut TenantTx<'_>, category: i64, agent_id: i64) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::delete(
-        category_rights::table
-            .filter(category_rights::tenant_id.eq(tenant))
+        tx.rows(category_rights::table)
             .filter(category_rights::category_id.eq(category))
             .filter(category_rights::agent_id.eq(agent_id)),
     )

@@ -20,12 +20,11 @@ pub struct Teleservice {
 
 /// Adds these téléservices (code, label), inactive and outside any category.
 pub fn seed(tx: &mut TenantTx<'_>, catalogue: &[(&str, &str)]) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     for (code, label) in catalogue {
         let id = tx.next_id()?;
         diesel::insert_into(teleservices::table)
             .values((
-                teleservices::tenant_id.eq(tenant),
+                tx.tenant_of(teleservices::table),
                 teleservices::id.eq(id),
                 teleservices::code.eq(code),
                 teleservices::label.eq(label),
@@ -39,9 +38,8 @@ pub fn seed(tx: &mut TenantTx<'_>, catalogue: &[(&str, &str)]) -> Result<(), Sto
 
 /// All of them, by label.
 pub fn list(tx: &mut TenantTx<'_>) -> Result<Vec<Teleservice>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(teleservices::table
-        .filter(teleservices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(teleservices::table)
         .select((
             teleservices::id,
             teleservices::code,
@@ -56,9 +54,8 @@ pub fn list(tx: &mut TenantTx<'_>) -> Result<Vec<Teleservice>, StoreError> {
 /// The category of the téléservice `code`: `None` for no such téléservice,
 /// `Some(None)` for one outside every category.
 pub fn category_of(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<Option<i64>>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(teleservices::table
-        .filter(teleservices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(teleservices::table)
         .filter(teleservices::code.eq(code))
         .select(teleservices::category_id)
         .get_result(tx.conn())
@@ -70,10 +67,8 @@ pub fn set_category(
     code: &str,
     category: Option<i64>,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::update(
-        teleservices::table
-            .filter(teleservices::tenant_id.eq(tenant))
+        tx.rows(teleservices::table)
             .filter(teleservices::code.eq(code)),
     )
     .set(teleservices::category_id.eq(category))

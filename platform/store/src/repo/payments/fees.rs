@@ -16,9 +16,8 @@ struct Collected {
 }
 
 fn collected(tx: &mut TenantTx<'_>) -> Result<Vec<Collected>, StoreError> {
-    let tenant = tx.tenant_key();
-    let services: Vec<Collected> = teleservices::table
-        .filter(teleservices::tenant_id.eq(tenant))
+    let services: Vec<Collected> = tx
+        .rows(teleservices::table)
         .order(teleservices::label)
         .select((
             teleservices::id,
@@ -29,8 +28,8 @@ fn collected(tx: &mut TenantTx<'_>) -> Result<Vec<Collected>, StoreError> {
             teleservices::category_id,
         ))
         .load(tx.conn())?;
-    let by_category: std::collections::HashMap<i64, i64> = categories::table
-        .filter(categories::tenant_id.eq(tenant))
+    let by_category: std::collections::HashMap<i64, i64> = tx
+        .rows(categories::table)
         .filter(categories::regie_id.is_not_null())
         .select((categories::id, categories::regie_id))
         .load::<(i64, Option<i64>)>(tx.conn())?
@@ -64,10 +63,8 @@ pub fn set_fee(
     fee: Option<i64>,
     regie: Option<i64>,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(diesel::update(
-        teleservices::table
-            .filter(teleservices::tenant_id.eq(tenant))
+        tx.rows(teleservices::table)
             .filter(teleservices::code.eq(code)),
     )
     .set((
@@ -103,9 +100,8 @@ pub fn categories_for(
     tx: &mut TenantTx<'_>,
     regie: i64,
 ) -> Result<Vec<(i64, String, bool)>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(categories::table
-        .filter(categories::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(categories::table)
         .order(categories::name_key)
         .select((categories::id, categories::name, categories::regie_id))
         .load::<(i64, String, Option<i64>)>(tx.conn())?
@@ -117,17 +113,14 @@ pub fn categories_for(
 /// This régie collects for exactly these categories (the others it held
 /// are released; a category another régie held moves to this one).
 pub fn set_categories(tx: &mut TenantTx<'_>, regie: i64, ids: &[i64]) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     diesel::update(
-        categories::table
-            .filter(categories::tenant_id.eq(tenant))
+        tx.rows(categories::table)
             .filter(categories::regie_id.eq(regie)),
     )
     .set(categories::regie_id.eq(None::<i64>))
     .execute(tx.conn())?;
     diesel::update(
-        categories::table
-            .filter(categories::tenant_id.eq(tenant))
+        tx.rows(categories::table)
             .filter(categories::id.eq_any(ids)),
     )
     .set(categories::regie_id.eq(Some(regie)))
@@ -140,9 +133,8 @@ pub fn fee_of_request(
     tx: &mut TenantTx<'_>,
     request: i64,
 ) -> Result<Option<InvoiceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(invoices::table
-        .filter(invoices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(invoices::table)
         .filter(invoices::request_id.eq(request))
         .filter(invoices::kind.eq("fee"))
         .select(InvoiceRow::as_select())

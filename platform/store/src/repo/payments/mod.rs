@@ -33,18 +33,16 @@ pub struct RegieRow {
 }
 
 pub fn regies(tx: &mut TenantTx<'_>) -> Result<Vec<RegieRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(regies::table
-        .filter(regies::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(regies::table)
         .order(regies::label_key)
         .select(RegieRow::as_select())
         .load(tx.conn())?)
 }
 
 pub fn regie(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<RegieRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(regies::table
-        .filter(regies::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(regies::table)
         .filter(regies::id.eq(id))
         .select(RegieRow::as_select())
         .first(tx.conn())
@@ -57,9 +55,8 @@ pub fn regie_label_taken(
     key: &str,
     except: Option<i64>,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    let mut q = regies::table
-        .filter(regies::tenant_id.eq(tenant))
+    let mut q = tx
+        .rows(regies::table)
         .filter(regies::label_key.eq(key))
         .select(regies::id)
         .into_boxed();
@@ -85,13 +82,9 @@ pub fn update_regie(tx: &mut TenantTx<'_>, row: &RegieRow) -> Result<(), StoreEr
         tenant_id: tx.tenant_key(),
         ..row.clone()
     };
-    diesel::update(
-        regies::table
-            .filter(regies::tenant_id.eq(row.tenant_id))
-            .filter(regies::id.eq(row.id)),
-    )
-    .set(&row)
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(regies::table).filter(regies::id.eq(row.id)))
+        .set(&row)
+        .execute(tx.conn())?;
     Ok(())
 }
 
@@ -155,9 +148,8 @@ pub fn insert_invoice(
 }
 
 pub fn invoice(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<InvoiceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(invoices::table
-        .filter(invoices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(invoices::table)
         .filter(invoices::id.eq(id))
         .select(InvoiceRow::as_select())
         .first(tx.conn())
@@ -169,9 +161,8 @@ pub fn invoice_by_reference(
     regie: i64,
     reference: &str,
 ) -> Result<Option<InvoiceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(invoices::table
-        .filter(invoices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(invoices::table)
         .filter(invoices::regie_id.eq(regie))
         .filter(invoices::reference.eq(reference))
         .select(InvoiceRow::as_select())
@@ -181,9 +172,8 @@ pub fn invoice_by_reference(
 
 /// A foyer's invoices, the owed first, newest first.
 pub fn invoices_of(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<InvoiceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(invoices::table
-        .filter(invoices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(invoices::table)
         .filter(invoices::household_id.eq(household))
         .order((invoices::issued_on.desc(), invoices::id.desc()))
         .select(InvoiceRow::as_select())
@@ -191,9 +181,8 @@ pub fn invoices_of(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<InvoiceR
 }
 
 pub fn lines(tx: &mut TenantTx<'_>, invoice: i64) -> Result<Vec<InvoiceLineRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(invoice_lines::table
-        .filter(invoice_lines::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(invoice_lines::table)
         .filter(invoice_lines::invoice_id.eq(invoice))
         .order(invoice_lines::position)
         .select(InvoiceLineRow::as_select())
@@ -207,10 +196,8 @@ pub fn mark_paid(
     payment: i64,
     at: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(diesel::update(
-        invoices::table
-            .filter(invoices::tenant_id.eq(tenant))
+        tx.rows(invoices::table)
             .filter(invoices::id.eq(invoice))
             .filter(invoices::state.eq("owed")),
     )
@@ -248,9 +235,8 @@ pub fn insert_account(tx: &mut TenantTx<'_>, row: &AccountRow) -> Result<(), Sto
 }
 
 pub fn account(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<AccountRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(deposit_accounts::table
-        .filter(deposit_accounts::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(deposit_accounts::table)
         .filter(deposit_accounts::id.eq(id))
         .select(AccountRow::as_select())
         .first(tx.conn())
@@ -262,9 +248,8 @@ pub fn account_by_reference(
     regie: i64,
     reference: &str,
 ) -> Result<Option<AccountRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(deposit_accounts::table
-        .filter(deposit_accounts::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(deposit_accounts::table)
         .filter(deposit_accounts::regie_id.eq(regie))
         .filter(deposit_accounts::reference.eq(reference))
         .select(AccountRow::as_select())
@@ -274,9 +259,8 @@ pub fn account_by_reference(
 
 /// A régie's accounts, by label.
 pub fn accounts_of_regie(tx: &mut TenantTx<'_>, regie: i64) -> Result<Vec<AccountRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(deposit_accounts::table
-        .filter(deposit_accounts::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(deposit_accounts::table)
         .filter(deposit_accounts::regie_id.eq(regie))
         .order((deposit_accounts::household_id, deposit_accounts::label))
         .select(AccountRow::as_select())
@@ -284,9 +268,8 @@ pub fn accounts_of_regie(tx: &mut TenantTx<'_>, regie: i64) -> Result<Vec<Accoun
 }
 
 pub fn accounts_of(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<AccountRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(deposit_accounts::table
-        .filter(deposit_accounts::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(deposit_accounts::table)
         .filter(deposit_accounts::household_id.eq(household))
         .order(deposit_accounts::label)
         .select(AccountRow::as_select())
@@ -302,11 +285,10 @@ pub fn credit(
     payment: Option<i64>,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
     let id = tx.next_id()?;
     diesel::insert_into(deposit_movements::table)
         .values((
-            deposit_movements::tenant_id.eq(tenant),
+            tx.tenant_of(deposit_movements::table),
             deposit_movements::id.eq(id),
             deposit_movements::account_id.eq(account),
             deposit_movements::amount_cents.eq(amount_cents),
@@ -316,8 +298,7 @@ pub fn credit(
         ))
         .execute(tx.conn())?;
     diesel::update(
-        deposit_accounts::table
-            .filter(deposit_accounts::tenant_id.eq(tenant))
+        tx.rows(deposit_accounts::table)
             .filter(deposit_accounts::id.eq(account)),
     )
     .set((
@@ -390,9 +371,8 @@ pub fn insert_payment(
 }
 
 pub fn payment(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<PaymentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payments::table
-        .filter(payments::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(payments::table)
         .filter(payments::id.eq(id))
         .select(PaymentRow::as_select())
         .first(tx.conn())
@@ -404,9 +384,8 @@ pub fn payment_by_provider_ref(
     provider: &str,
     provider_ref: &str,
 ) -> Result<Option<PaymentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payments::table
-        .filter(payments::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(payments::table)
         .filter(payments::provider.eq(provider))
         .filter(payments::provider_ref.eq(provider_ref))
         .select(PaymentRow::as_select())
@@ -415,9 +394,8 @@ pub fn payment_by_provider_ref(
 }
 
 pub fn items(tx: &mut TenantTx<'_>, payment: i64) -> Result<Vec<ItemRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payment_items::table
-        .filter(payment_items::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(payment_items::table)
         .filter(payment_items::payment_id.eq(payment))
         .order(payment_items::position)
         .select(ItemRow::as_select())
@@ -426,9 +404,8 @@ pub fn items(tx: &mut TenantTx<'_>, payment: i64) -> Result<Vec<ItemRow>, StoreE
 
 /// The items of several payments, in their order.
 pub fn items_of(tx: &mut TenantTx<'_>, payments: &[i64]) -> Result<Vec<ItemRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payment_items::table
-        .filter(payment_items::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(payment_items::table)
         .filter(payment_items::payment_id.eq_any(payments))
         .order((payment_items::payment_id, payment_items::position))
         .select(ItemRow::as_select())
@@ -441,14 +418,9 @@ pub fn set_provider_ref(
     payment: i64,
     provider_ref: &str,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        payments::table
-            .filter(payments::tenant_id.eq(tenant))
-            .filter(payments::id.eq(payment)),
-    )
-    .set(payments::provider_ref.eq(Some(provider_ref)))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(payments::table).filter(payments::id.eq(payment)))
+        .set(payments::provider_ref.eq(Some(provider_ref)))
+        .execute(tx.conn())?;
     Ok(())
 }
 
@@ -460,10 +432,8 @@ pub fn settle(
     state: &str,
     at: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
     Ok(diesel::update(
-        payments::table
-            .filter(payments::tenant_id.eq(tenant))
+        tx.rows(payments::table)
             .filter(payments::id.eq(payment))
             .filter(payments::state.eq("initialized")),
     )
@@ -481,22 +451,16 @@ pub fn touch_checked(
     payment: i64,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let tenant = tx.tenant_key();
-    diesel::update(
-        payments::table
-            .filter(payments::tenant_id.eq(tenant))
-            .filter(payments::id.eq(payment)),
-    )
-    .set(payments::checked_at.eq(Some(at)))
-    .execute(tx.conn())?;
+    diesel::update(tx.rows(payments::table).filter(payments::id.eq(payment)))
+        .set(payments::checked_at.eq(Some(at)))
+        .execute(tx.conn())?;
     Ok(())
 }
 
 /// A foyer's payments, newest first.
 pub fn payments_of(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<PaymentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payments::table
-        .filter(payments::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(payments::table)
         .filter(payments::household_id.eq(household))
         .order((payments::started_at.desc(), payments::id.desc()))
         .select(PaymentRow::as_select())
@@ -509,9 +473,8 @@ pub fn unsettled(
     before: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<PaymentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payments::table
-        .filter(payments::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(payments::table)
         .filter(payments::state.eq("initialized"))
         .filter(payments::provider_ref.is_not_null())
         .filter(
@@ -529,10 +492,8 @@ pub fn unsettled(
 /// Marks an open payment abandoned by its payer; false when it is not open
 /// any more (settled meanwhile) or was abandoned already.
 pub fn abandon(tx: &mut TenantTx<'_>, id: i64, at: NaiveDateTime) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
     let n = diesel::update(
-        payments::table
-            .filter(payments::tenant_id.eq(tenant))
+        tx.rows(payments::table)
             .filter(payments::id.eq(id))
             .filter(payments::state.eq("initialized"))
             .filter(payments::abandoned_at.is_null()),
@@ -547,14 +508,13 @@ pub fn open_payments_with(
     invoice: Option<i64>,
     account: Option<i64>,
 ) -> Result<Vec<PaymentRow>, StoreError> {
-    let tenant = tx.tenant_key();
     let mut q = payment_items::table
         .inner_join(
             payments::table.on(payments::tenant_id
                 .eq(payment_items::tenant_id)
                 .and(payments::id.eq(payment_items::payment_id))),
         )
-        .filter(payment_items::tenant_id.eq(tenant))
+        .filter(tx.tenant_of(payment_items::table))
         .filter(payments::state.eq("initialized"))
         .select(PaymentRow::as_select())
         .into_boxed();
@@ -594,9 +554,8 @@ pub fn insert_event(tx: &mut TenantTx<'_>, row: &EventRow) -> Result<(), StoreEr
 }
 
 pub fn events(tx: &mut TenantTx<'_>, payment: i64) -> Result<Vec<EventRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payment_events::table
-        .filter(payment_events::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(payment_events::table)
         .filter(payment_events::payment_id.eq(payment))
         .order((payment_events::occurred_at, payment_events::id))
         .select(EventRow::as_select())
@@ -615,9 +574,8 @@ pub struct PaymentSettingsRow {
 
 /// The collectivité's payment settings (`None`: no settings row yet).
 pub fn payment_settings(tx: &mut TenantTx<'_>) -> Result<Option<PaymentSettingsRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(settings::table
-        .filter(settings::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(settings::table)
         .select(PaymentSettingsRow::as_select())
         .first(tx.conn())
         .optional()?)
@@ -628,26 +586,22 @@ pub fn save_payment_settings(
     tx: &mut TenantTx<'_>,
     row: &PaymentSettingsRow,
 ) -> Result<bool, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(
-        diesel::update(settings::table.filter(settings::tenant_id.eq(tenant)))
-            .set(row)
-            .execute(tx.conn())?
-            == 1,
-    )
+    Ok(diesel::update(tx.rows(settings::table))
+        .set(row)
+        .execute(tx.conn())?
+        == 1)
 }
 
 /// What was recorded for a payment: the invoices it paid, the movements of
 /// the accounts it credited (cents).
 pub fn recorded(tx: &mut TenantTx<'_>, payment: i64) -> Result<i64, StoreError> {
-    let tenant = tx.tenant_key();
-    let invoices: Vec<i64> = invoices::table
-        .filter(invoices::tenant_id.eq(tenant))
+    let invoices: Vec<i64> = tx
+        .rows(invoices::table)
         .filter(invoices::payment_id.eq(payment))
         .select(invoices::amount_cents)
         .load(tx.conn())?;
-    let movements: Vec<i64> = deposit_movements::table
-        .filter(deposit_movements::tenant_id.eq(tenant))
+    let movements: Vec<i64> = tx
+        .rows(deposit_movements::table)
         .filter(deposit_movements::payment_id.eq(payment))
         .select(deposit_movements::amount_cents)
         .load(tx.conn())?;

@@ -28,11 +28,9 @@ pub fn search_payments(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<PaymentRow>, i64), StoreError> {
-    let tenant = tx.tenant_key();
+    let mine = tx.rows(payments::table);
     let build = || {
-        let mut q = payments::table
-            .filter(payments::tenant_id.eq(tenant))
-            .into_boxed();
+        let mut q = mine.into_boxed();
         if let Some(s) = &filter.state {
             q = q.filter(payments::state.eq(s.clone()));
         }
@@ -66,9 +64,8 @@ pub fn validated_between(
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> Result<Vec<PaymentRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(payments::table
-        .filter(payments::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(payments::table)
         .filter(payments::regie_id.eq(regie))
         .filter(payments::state.eq("validated"))
         .filter(payments::ended_at.ge(from))
@@ -84,9 +81,8 @@ pub fn invoices_of_regie(
     regie: i64,
     limit: i64,
 ) -> Result<Vec<InvoiceRow>, StoreError> {
-    let tenant = tx.tenant_key();
-    Ok(invoices::table
-        .filter(invoices::tenant_id.eq(tenant))
+    Ok(tx
+        .rows(invoices::table)
         .filter(invoices::regie_id.eq(regie))
         .order((invoices::created_at.desc(), invoices::id.desc()))
         .limit(limit)
