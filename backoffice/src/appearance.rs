@@ -5,7 +5,7 @@
 
 use actix_multipart::Multipart;
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::collectivite::appearance::{self, Kind, KindView};
 use guichet_core::files::FileStore;
@@ -13,6 +13,7 @@ use guichet_core::store::Store;
 use guichet_core::{tenancy, Error};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::principal::SignedInAgent;
+use guichet_web::render::see_other;
 use guichet_web::{tx, upload, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
@@ -93,9 +94,7 @@ pub(crate) async fn page(
 }
 
 fn back() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/backoffice/apparence?fait=1"))
-        .finish()
+    see_other("/backoffice/apparence?fait=1")
 }
 
 /// A new file for a kind: kept only if recorded; the file it pushes out of

@@ -2,7 +2,7 @@
 //! state, the messages, the take-over and the release are forms of it.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, Opened};
 use guichet_core::store::Store;
@@ -75,11 +75,7 @@ impl Viewer {
     }
 }
 
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
+use guichet_web::render::see_other;
 
 pub(crate) use guichet_web::tenant::base_url;
 
@@ -234,7 +230,7 @@ pub(crate) async fn answer(
     result: Result<(), AppError>,
 ) -> Result<HttpResponse, AppError> {
     match result {
-        Ok(()) => Ok(see_other(&format!("/backoffice/demandes/{id}?fait={done}"))),
+        Ok(()) => Ok(see_other(format!("/backoffice/demandes/{id}?fait={done}"))),
         Err(
             e @ (AppError::Invalid(_)
             | AppError::Conflict(_)

@@ -4,7 +4,7 @@
 //! (`catalogue::categories`), audited under the administrator's name.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::catalogue::categories;
 use guichet_core::store::Store;
@@ -22,11 +22,7 @@ use crate::desk::{self, read_as_administrator, write_as_administrator, Section a
 const BASE: &str = "/backoffice/categories";
 const TITLE: &str = "Catégories de téléservices et droits des agents";
 
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
+use guichet_web::render::see_other;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -197,7 +193,7 @@ pub(crate) async fn delete(
     match deleted {
         Ok(name) => {
             set_flash(&session, said::deleted(&name))?;
-            Ok(see_other(BASE.to_owned()))
+            Ok(see_other(BASE))
         }
         Err(AppError::Conflict(m)) => {
             let error = Some(guichet_web::sentence(&m));

@@ -2,7 +2,7 @@
 //! its history with the letter sent (its page, its PDF).
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::courriers;
 use guichet_cases::courriers::contact::{self, ContactForm, ContactInput, Sent};
@@ -12,6 +12,7 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
 use guichet_web::principal::SignedInAgent;
+use guichet_web::render::see_other;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
@@ -212,9 +213,7 @@ pub(crate) async fn send(
         }
         Err(e) => return Err(e),
     };
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish())
+    Ok(see_other(to))
 }
 
 #[derive(Serialize)]

@@ -3,7 +3,7 @@
 //! then sent for it.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::counter;
 use guichet_cases::requests::{self, Sending};
@@ -25,11 +25,7 @@ use serde::Serialize;
 use crate::case::base_url;
 use crate::desk::{self, Section as Nav};
 
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
+use guichet_web::render::see_other;
 
 /// A refusal of the whole form (the request changed, the season closed…).
 fn refusal(message: String) -> Vec<FieldError> {
@@ -154,7 +150,7 @@ pub(crate) async fn create_foyer(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(id) => Ok(see_other(&format!("/backoffice/foyers/{id}?fait=cree"))),
+        Ok(id) => Ok(see_other(format!("/backoffice/foyers/{id}?fait=cree"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = foyer_form(csrf::token(&session)?, &p);
             let status = form.refused(e)?;
@@ -269,10 +265,10 @@ pub(crate) async fn start(
     })
     .await;
     match started {
-        Ok((_, (request, Some(step)))) => Ok(see_other(&format!(
+        Ok((_, (request, Some(step)))) => Ok(see_other(format!(
             "/backoffice/guichet/{request}/etapes/{step}"
         ))),
-        Ok((_, (request, None))) => Ok(see_other(&format!("/backoffice/guichet/{request}/envoi"))),
+        Ok((_, (request, None))) => Ok(see_other(format!("/backoffice/guichet/{request}/envoi"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             start_view(&agent, &session, &store, &pages, id, &p, Some(e)).await
         }
@@ -374,10 +370,8 @@ pub(crate) async fn save_step(
     })
     .await;
     match saved {
-        Ok((_, Ok(Some(next)))) => Ok(see_other(&format!(
-            "/backoffice/guichet/{id}/etapes/{next}"
-        ))),
-        Ok((_, Ok(None))) => Ok(see_other(&format!("/backoffice/guichet/{id}/envoi"))),
+        Ok((_, Ok(Some(next)))) => Ok(see_other(format!("/backoffice/guichet/{id}/etapes/{next}"))),
+        Ok((_, Ok(None))) => Ok(see_other(format!("/backoffice/guichet/{id}/envoi"))),
         Ok((_, Err(errors))) => {
             step_view(
                 &agent,
@@ -552,9 +546,7 @@ pub(crate) async fn send(
     })
     .await;
     match sent {
-        Ok((_, Ok(_))) => Ok(see_other(&format!(
-            "/backoffice/demandes/{id}?fait=deposee"
-        ))),
+        Ok((_, Ok(_))) => Ok(see_other(format!("/backoffice/demandes/{id}?fait=deposee"))),
         Ok((_, Err(errors))) => {
             send_view(
                 &agent,

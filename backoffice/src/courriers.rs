@@ -3,7 +3,7 @@
 //! preview on a request (HTML, and the PDF as it will be sent).
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::courriers::{self as admin, CourrierInput, CourrierView, VariableView};
 use guichet_core::catalogue::teleservices as ts;
@@ -268,11 +268,7 @@ pub(crate) async fn page(
     .await
 }
 
-fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
+use guichet_web::render::see_other;
 
 pub(crate) async fn create(
     agent: SignedInAgent,

@@ -11,6 +11,7 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, Form};
 use guichet_web::principal::SignedInAgent;
+use guichet_web::render::see_other;
 use guichet_web::steps::step_form;
 use guichet_web::{tx, AppError, Renderer};
 
@@ -139,12 +140,7 @@ pub(crate) async fn save(
     .await
     .map_err(desk::signed_in);
     match saved {
-        Ok(Ok(())) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                actix_web::http::header::LOCATION,
-                format!("/backoffice/demandes/{id}?fait=donnees"),
-            ))
-            .finish()),
+        Ok(Ok(())) => Ok(see_other(format!("/backoffice/demandes/{id}?fait=donnees"))),
         Ok(Err(errors)) => {
             let (desk, e) = load(&store, &agent, id, &key).await?;
             draw(

@@ -2,7 +2,7 @@
 //! URL), a foyer's page, its state and its account.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, FoyerQuery, FoyerView, FoyersFound};
 use guichet_core::domain::household::UserState;
@@ -11,6 +11,7 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Section};
 use guichet_web::principal::SignedInAgent;
+use guichet_web::render::see_other;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
@@ -174,9 +175,7 @@ pub(crate) async fn page(
 }
 
 fn back(id: i64) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/backoffice/foyers/{id}?fait=1")))
-        .finish()
+    see_other(format!("/backoffice/foyers/{id}?fait=1"))
 }
 
 #[derive(Deserialize)]

@@ -3,7 +3,7 @@
 //! offered again.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::catalogue::parameters::{self as admin, ListView, Removed};
 use guichet_core::store::{Store, TenantTx};
@@ -11,6 +11,7 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::Pairs;
 use guichet_web::principal::SignedInAgent;
+use guichet_web::render::see_other;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
@@ -127,12 +128,9 @@ async fn changed(
     .await
     .map_err(desk::signed_in);
     match result {
-        Ok(done) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/backoffice/teleservices/{code}/listes/{list}?fait={done}"),
-            ))
-            .finish()),
+        Ok(done) => Ok(see_other(format!(
+            "/backoffice/teleservices/{code}/listes/{list}?fait={done}"
+        ))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             show(
                 &agent,

@@ -3,7 +3,7 @@
 //! the platform's login throttle.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use guichet_core::agents;
 use guichet_core::audit;
@@ -35,11 +35,7 @@ struct LoginPage {
     proconnect: bool,
 }
 
-pub(crate) fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
+pub(crate) use guichet_web::render::see_other;
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn render_login(

@@ -1,7 +1,7 @@
 //! The collectivité's settings page, for its back office's administrators.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::collectivite::legal::{self, LegalPage};
 use guichet_core::collectivite::settings::Settings;
@@ -14,6 +14,7 @@ use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, sealed, Field, Form, Pairs, Section};
 use guichet_web::legal::Hosting;
 use guichet_web::principal::SignedInAgent;
+use guichet_web::render::see_other;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
@@ -231,16 +232,11 @@ pub(crate) async fn save_legal_page(
     .await
     .map_err(desk::signed_in);
     match saved {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                if reset {
-                    "/backoffice/parametres?fait=defaut"
-                } else {
-                    "/backoffice/parametres?fait=page"
-                },
-            ))
-            .finish()),
+        Ok(()) => Ok(see_other(if reset {
+            "/backoffice/parametres?fait=defaut"
+        } else {
+            "/backoffice/parametres?fait=page"
+        })),
         Err(e @ AppError::Invalid(_)) => {
             let (me, cx) = (
                 agent.agent_id,
@@ -290,9 +286,7 @@ pub(crate) async fn save(
     .await
     .map_err(desk::signed_in);
     match saved {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/backoffice/parametres?fait=1"))
-            .finish()),
+        Ok(()) => Ok(see_other("/backoffice/parametres?fait=1")),
         Err(e @ AppError::Invalid(_)) => {
             let me = agent.agent_id;
             let desk = tx::read(&store, &agent, move |t| desk::open(t, me))

@@ -2,7 +2,7 @@
 //! category: online or not, their delays, their seasons.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::agents::Desk;
 use guichet_core::catalogue::teleservices::{self as admin, SeasonInput, TeleserviceView};
@@ -11,6 +11,7 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::Pairs;
 use guichet_web::principal::SignedInAgent;
+use guichet_web::render::see_other;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
@@ -157,12 +158,7 @@ async fn changed(
     .await
     .map_err(desk::signed_in);
     match result {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/backoffice/teleservices/{code}?fait=1"),
-            ))
-            .finish()),
+        Ok(()) => Ok(see_other(format!("/backoffice/teleservices/{code}?fait=1"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             show(&agent, &session, &store, &pages, code, Some(e), false, kept).await
         }

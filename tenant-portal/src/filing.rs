@@ -66,7 +66,7 @@ pub(crate) async fn start(
         let household = me.household();
         tx::read(&store, &who, move |t| requests::filed(t, household, id)).await?
     };
-    Ok(see_other(&after_step(
+    Ok(see_other(after_step(
         id,
         first.next_step().map(|s| s.key.as_str()),
         false,
@@ -189,7 +189,7 @@ pub(crate) async fn documents_page(
 ) -> Result<HttpResponse, AppError> {
     let loaded = load_documents(&store, &who, id.into_inner()).await?;
     if !loaded.1.state().editable_by_household() {
-        return Ok(see_other(&format!("/mes-demandes/{}", loaded.1.row.id)));
+        return Ok(see_other(format!("/mes-demandes/{}", loaded.1.row.id)));
     }
     documents_view(&pages, &who, &session, loaded, None, None, StatusCode::OK)
 }
@@ -272,7 +272,7 @@ pub(crate) async fn add_document(
     })
     .await;
     match done {
-        Ok(()) => Ok(see_other(&format!("/mes-demandes/{id}/justificatifs"))),
+        Ok(()) => Ok(see_other(format!("/mes-demandes/{id}/justificatifs"))),
         Err(e) => {
             upload::discard(&files, &keys).await;
             let loaded = load_documents(&store, &who, id).await?;
@@ -320,7 +320,7 @@ pub(crate) async fn remove_document(
         justificatifs::detach(t, household, id, document)
     })
     .await?;
-    Ok(see_other(&format!("/mes-demandes/{id}/justificatifs")))
+    Ok(see_other(format!("/mes-demandes/{id}/justificatifs")))
 }
 
 #[derive(Serialize)]
@@ -445,13 +445,10 @@ pub(crate) async fn summary_page(
     let loaded = load_summary(&store, &who, id).await?;
     let f = &loaded.1;
     if !f.state().editable_by_household() {
-        return Ok(see_other(&format!("/mes-demandes/{id}")));
+        return Ok(see_other(format!("/mes-demandes/{id}")));
     }
     if let Some(next) = f.next_step() {
-        return Ok(see_other(&format!(
-            "/mes-demandes/{id}/etapes/{}",
-            next.key
-        )));
+        return Ok(see_other(format!("/mes-demandes/{id}/etapes/{}", next.key)));
     }
     let chosen = f.row.means_of_contact.clone().unwrap_or_else(|| {
         loaded
@@ -519,7 +516,7 @@ pub(crate) async fn submit(
     })
     .await;
     let errors = match outcome {
-        Ok(Ok(done)) => return Ok(see_other(&format!("/mes-demandes/{}?envoyee", done.id))),
+        Ok(Ok(done)) => return Ok(see_other(format!("/mes-demandes/{}?envoyee", done.id))),
         Ok(Err(errors)) => errors,
         Err(AppError::Conflict(m)) => vec![guichet_domain::forms::FieldError {
             name: String::new(),

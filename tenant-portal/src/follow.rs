@@ -207,7 +207,7 @@ pub(crate) async fn cancel_page(
     let id = id.into_inner();
     let (me, r, _, _) = follow(&store, &who, id).await?;
     if !r.cancellable || r.draft {
-        return Ok(see_other(&format!("/mes-demandes/{id}")));
+        return Ok(see_other(format!("/mes-demandes/{id}")));
     }
     let heading = format!("Annuler la demande n° {}", r.number.unwrap_or_default());
     let layout = layout(&who.tenant, &heading, Nav::Requests, Some(&me), &session)?;
@@ -243,7 +243,7 @@ pub(crate) async fn cancel(
     if form.confirme != "oui" {
         // Another foyer's request is not found, asked or not.
         follow(&store, &who, id).await?;
-        return Ok(see_other(&format!("/mes-demandes/{id}/annuler")));
+        return Ok(see_other(format!("/mes-demandes/{id}/annuler")));
     }
     let me = me(&store, &who).await?;
     let (household, foyer) = (me.household(), me.foyer.clone());
@@ -251,7 +251,7 @@ pub(crate) async fn cancel(
         requests::cancel(t, household, id, &foyer)
     })
     .await?;
-    Ok(see_other(&format!("/mes-demandes/{id}")))
+    Ok(see_other(format!("/mes-demandes/{id}")))
 }
 
 pub(crate) async fn delete(
@@ -292,7 +292,7 @@ pub(crate) async fn note(
     })
     .await
     {
-        Ok(()) => Ok(see_other(&format!("/mes-demandes/{id}#messages"))),
+        Ok(()) => Ok(see_other(format!("/mes-demandes/{id}#messages"))),
         Err(AppError::Invalid(errors)) => {
             let message = errors.first().map(|e| guichet_web::sentence(&e.message));
             let loaded = follow(&store, &who, id).await?;

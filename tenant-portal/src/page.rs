@@ -2,7 +2,7 @@
 //! its menu, responses.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use guichet_core::foyers::{self, Foyer, Member};
 use guichet_core::store::Store;
@@ -132,10 +132,6 @@ pub(crate) fn render<T: Serialize>(
         .body(pages.render(template, data)?))
 }
 
-pub(crate) fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
+pub(crate) use guichet_web::render::see_other;
 
 pub(crate) use guichet_web::tenant::base_url;

@@ -207,7 +207,7 @@ pub(crate) async fn abandon(
         online::abandon(&s, tenant, provider.as_ref(), household, id).map_err(AppError::from)
     })
     .await?;
-    Ok(see_other(&format!("/paiements/{id}?abandon=1")))
+    Ok(see_other(format!("/paiements/{id}?abandon=1")))
 }
 
 /// Records the payment and sends the payer to the provider's page.
@@ -373,7 +373,7 @@ pub(crate) async fn back(
         online::check_notified(&s, t, provider.as_ref(), &idop, "return").map_err(AppError::from)
     })
     .await;
-    Ok(see_other(&format!("/paiements/{id}?retour=1")))
+    Ok(see_other(format!("/paiements/{id}?retour=1")))
 }
 
 #[derive(Deserialize)]

@@ -171,7 +171,7 @@ pub(crate) async fn page(
     let (id, step_key) = path.into_inner();
     let (me, f, ctx, documents) = load(&store, &who, id, &step_key).await?;
     if !f.state().editable_by_household() {
-        return Ok(see_other(&format!("/mes-demandes/{id}")));
+        return Ok(see_other(format!("/mes-demandes/{id}")));
     }
     let step = f
         .form
@@ -241,13 +241,13 @@ pub(crate) async fn save(
             // still works.
             let email = me.person.email.clone();
             if !within(&store, rate::RESUME_MAIL, who.tenant.id, email).await? {
-                return Ok(see_other(&format!("/mes-demandes/{id}?enregistre")));
+                return Ok(see_other(format!("/mes-demandes/{id}?enregistre")));
             }
             tx::write(&store, &who, move |t| {
                 requests::send_resume_link(t, household, id, &base, &site)
             })
             .await?;
-            Ok(see_other(&format!("/mes-demandes/{id}?lien")))
+            Ok(see_other(format!("/mes-demandes/{id}?lien")))
         }
         Ok((Ok(()), next)) => Ok(see_other(&if later {
             format!("/mes-demandes/{id}?enregistre")

@@ -147,7 +147,7 @@ pub(crate) async fn start(
     })
     .await?;
     session::sign_in(&session, &SessionPrincipal::household(tenant.id, person))?;
-    Ok(see_other(&after_step(id, first.as_deref(), false)))
+    Ok(see_other(after_step(id, first.as_deref(), false)))
 }
 
 /// A resume link: the visitor is back on their draft.
@@ -162,7 +162,7 @@ pub(crate) async fn resume(
     match tx::read(&store, &tenant, move |t| requests::resume(t, &token)).await {
         Ok((person, id)) => {
             session::sign_in(&session, &SessionPrincipal::household(tenant.id, person))?;
-            Ok(see_other(&format!("/mes-demandes/{id}")))
+            Ok(see_other(format!("/mes-demandes/{id}")))
         }
         Err(AppError::NotFound) => {
             let mut r = crate::account::message_page(
@@ -249,7 +249,7 @@ pub(crate) async fn follow_open(
     {
         Ok((person, id)) => {
             session::sign_in(&session, &SessionPrincipal::household(tenant.id, person))?;
-            Ok(see_other(&format!("/mes-demandes/{id}")))
+            Ok(see_other(format!("/mes-demandes/{id}")))
         }
         Err(AppError::NotFound) => follow_expired(&pages, &tenant, &session),
         Err(e) => Err(e),

@@ -413,7 +413,7 @@ pub(crate) async fn settings_save(
     })
     .await
     {
-        Ok(()) => Ok(see_other("/backoffice/paiements/reglages?fait=1".into())),
+        Ok(()) => Ok(see_other("/backoffice/paiements/reglages?fait=1")),
         Err(e @ AppError::Invalid(_)) => {
             let (desk, _) = read_as_administrator(&store, &agent, |_| Ok(())).await?;
             let layout = desk::layout(

@@ -37,11 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::cases::options;
 use crate::desk::{self, read_as_administrator, write_as_administrator, Section as Nav};
 
-fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
+use guichet_web::render::see_other;
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)

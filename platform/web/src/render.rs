@@ -1,6 +1,7 @@
 //! Pages: handlebars templates (strict, HTML-escaped), embedded in the binary.
 //! Every page fills [`Layout`], which the `layout` template draws around it.
 
+use actix_web::http::header;
 use actix_web::HttpResponse;
 use handlebars::{Context, Handlebars};
 use rust_embed::RustEmbed;
@@ -11,6 +12,14 @@ use super::AppError;
 #[derive(RustEmbed)]
 #[folder = "templates/"]
 struct CoreTemplates;
+
+/// « 303 See Other » to `to`: where a form that succeeded sends the browser
+/// (post, redirect, get), the one way every plane answers it.
+pub fn see_other(to: impl AsRef<str>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.as_ref()))
+        .finish()
+}
 
 /// What the base layout needs on every page.
 #[derive(Debug, Clone, Serialize)]

@@ -552,7 +552,7 @@ pub(crate) async fn delete(
                 "L’agent {} {} (identifiant « {} ») est supprimé.",
                 agent.first_name, agent.last_name, agent.uid
             ))?;
-            Ok(see_other(&format!("/collectivites/{}/agents", tenant.slug)))
+            Ok(see_other(format!("/collectivites/{}/agents", tenant.slug)))
         }
         Err(AppError::DirectoryUnavailable(detail)) => {
             tracing::error!(%detail, "annuaire injoignable");
@@ -636,7 +636,7 @@ pub(crate) async fn send_link(
                 "Un lien pour choisir son mot de passe est envoyé à {} {} ({}).",
                 sent.first_name, sent.last_name, sent.email
             ))?;
-            Ok(see_other(&format!("/collectivites/{}/agents", tenant.slug)))
+            Ok(see_other(format!("/collectivites/{}/agents", tenant.slug)))
         }
         Err(AppError::Invalid(errors)) => {
             let message = errors.first().map(|e| super::sentence(&e.message));

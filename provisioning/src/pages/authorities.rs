@@ -40,7 +40,7 @@ struct ListPage {
 /// Super-admins: the collectivités; a referential admin: their own one.
 pub(crate) async fn home(ctx: Ctx, query: web::Query<Search>) -> Result<HttpResponse, AppError> {
     if let Principal::ReferentialAdmin { slug, .. } = &ctx.who {
-        return Ok(see_other(&format!("/collectivites/{slug}")));
+        return Ok(see_other(format!("/collectivites/{slug}")));
     }
     let store = ctx.store();
     let q = query.into_inner().q.trim().to_owned();
@@ -213,7 +213,7 @@ pub(crate) async fn create(
                 ));
             }
             ctx.flash(message)?;
-            Ok(see_other(&format!("/collectivites/{}", tenant.slug)))
+            Ok(see_other(format!("/collectivites/{}", tenant.slug)))
         }
         Err(e) => {
             let mut form = new_form(&ctx, &v)?;
@@ -343,7 +343,7 @@ pub(crate) async fn update(
                 "Les informations de la collectivité « {} » sont enregistrées.",
                 after.name
             ))?;
-            Ok(see_other(&format!("/collectivites/{}", after.slug)))
+            Ok(see_other(format!("/collectivites/{}", after.slug)))
         }
         Err(e) => {
             let mut form = edit_form(&ctx, &tenant.slug, &v)?;
@@ -396,7 +396,7 @@ async fn set_state(ctx: Ctx, slug: &str, state: TenantState) -> Result<HttpRespo
         Err(e) => return Err(e),
     };
     ctx.flash(message)?;
-    Ok(see_other(&format!("/collectivites/{}", tenant.slug)))
+    Ok(see_other(format!("/collectivites/{}", tenant.slug)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -422,7 +422,7 @@ pub(crate) async fn sign_in_options(
     } else {
         "La connexion avec ProConnect est fermée : les agents se connectent avec leur identifiant et leur mot de passe.".to_owned()
     })?;
-    Ok(see_other(&format!("/collectivites/{}", tenant.slug)))
+    Ok(see_other(format!("/collectivites/{}", tenant.slug)))
 }
 
 pub(crate) async fn suspend(

@@ -71,7 +71,7 @@ pub(crate) async fn create(
     {
         Ok(c) => {
             ctx.flash(said::created(&c.name))?;
-            Ok(see_other(&format!("{}/{}", base(&tenant), c.id)))
+            Ok(see_other(format!("{}/{}", base(&tenant), c.id)))
         }
         Err(e) => {
             let mut form = pages::create_form(&base(&tenant), ctx.csrf()?, &v.name, &v.email);
@@ -134,7 +134,7 @@ pub(crate) async fn update(
     {
         Ok(c) => {
             ctx.flash(said::updated(&c.name))?;
-            Ok(see_other(&format!("{}/{id}", base(&tenant))))
+            Ok(see_other(format!("{}/{id}", base(&tenant))))
         }
         Err(AppError::NotFound) => Err(AppError::NotFound),
         Err(e) => {
@@ -163,7 +163,7 @@ pub(crate) async fn delete(
     {
         Ok(()) => {
             ctx.flash(said::deleted(&before.name))?;
-            Ok(see_other(&base(&tenant)))
+            Ok(see_other(base(&tenant)))
         }
         Err(AppError::Conflict(m)) => {
             let error = Some(sentence(&m));
@@ -197,7 +197,7 @@ pub(crate) async fn teleservice(
     match done {
         Ok((category, label)) => {
             ctx.flash(said::attached(attach, &category, &label))?;
-            Ok(see_other(&format!("{}/{id}#teleservices", base(&tenant))))
+            Ok(see_other(format!("{}/{id}#teleservices", base(&tenant))))
         }
         Err(AppError::Invalid(errors)) => {
             let message = errors.first().map(|e| sentence(&e.message));
@@ -224,7 +224,7 @@ pub(crate) async fn rights(
     match done {
         Ok(changed) => {
             ctx.flash(said::rights(changed))?;
-            Ok(see_other(&format!("{}/{id}#droits", base(&tenant))))
+            Ok(see_other(format!("{}/{id}#droits", base(&tenant))))
         }
         Err(AppError::Invalid(errors)) => {
             let message = errors.first().map(|e| sentence(&e.message));

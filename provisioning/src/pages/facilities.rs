@@ -422,7 +422,7 @@ pub(crate) async fn delete(
                 f.name,
                 w.e
             ))?;
-            Ok(see_other(&base(&tenant, &w)))
+            Ok(see_other(base(&tenant, &w)))
         }
         Err(AppError::DirectoryUnavailable(detail)) => {
             tracing::error!(%detail, "annuaire injoignable");

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use guichet_core::agents::groups;
 use guichet_core::agents::principal::Principal;
@@ -222,11 +222,7 @@ pub(crate) fn render<T: Serialize>(
         .body(pages.render(template, data)?))
 }
 
-pub(crate) fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
+pub(crate) use guichet_web::render::see_other;
 
 /// A page asking to confirm a deletion.
 #[derive(Serialize)]

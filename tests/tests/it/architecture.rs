@@ -477,6 +477,12 @@ fn one_way_for_what_every_page_shares() {
         if code.contains("tenant_id.eq(") && !PLATFORM_TABLES_CODE.contains(&rel.as_str()) {
             broken.push(format!("{rel} filtre la collectivité à la main"));
         }
+        // One way to send the browser on after a form: the kit's `see_other`.
+        if (code.contains("fn see_other") || code.contains("HttpResponse::SeeOther()"))
+            && !rel.starts_with("platform/web/src/")
+        {
+            broken.push(format!("{rel} redirige à sa façon : render::see_other"));
+        }
         // E-mails are templates beside their context (`mails/*.hbs`).
         if code.contains("Bonjour") {
             broken.push(format!("{rel} écrit un courriel : un modèle mails/*.hbs"));
@@ -524,4 +530,21 @@ fn no_crate_holds_over_a_quarter_of_the_code() {
         .map(|(krate, n)| format!("{krate} : {n} lignes sur {total}"))
         .collect();
     assert!(heavy.is_empty(), "à découper :\n{}", heavy.join("\n"));
+}
+
+#[test]
+fn every_integration_test_runs_once_per_backend_as_its_own_test() {
+    // A loop over the backends hides the second behind the first's failure:
+    // `per_backend!` makes one test of each.
+    let dir = root().join("tests/tests/it");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    for f in files {
+        let code = code(&f);
+        assert!(
+            !code.contains("in BACKENDS") && !code.contains("in guichet_tests::BACKENDS"),
+            "{} parcourt les bases dans une boucle : per_backend!",
+            f.display()
+        );
+    }
 }

@@ -16,7 +16,7 @@ use guichet_domain::requests::SeasonDates;
 use guichet_server::app::{provisioning_app, public_app};
 use guichet_tests::api::{call, new_authority, Auth, Dir, Platform};
 use guichet_tests::client::{csrf_of, Browser, Part};
-use guichet_tests::{Backend, BACKENDS};
+use guichet_tests::Backend;
 
 pub const PASSWORD: &str = "le chat dort sur le toit";
 
@@ -700,9 +700,8 @@ per_backend! {
     }
 }
 
-#[actix_web::test]
-async fn other_foyers_and_collectivites_are_out_of_reach() {
-    for backend in BACKENDS {
+per_backend! {
+    async fn other_foyers_and_collectivites_are_out_of_reach(backend: Backend) {
         let (p, arles, nimes) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         // Two foyers of Arles, one of Nîmes.

@@ -11,7 +11,7 @@ use diesel::connection::SimpleConnection;
 use guichet_server::app::provisioning_app;
 use guichet_tests::api::{call, new_authority, Auth, Dir, Platform, AGENT_PASSWORD};
 use guichet_tests::ldap::slappasswd_ssha;
-use guichet_tests::{guichet_bin, Backend, BACKENDS};
+use guichet_tests::{guichet_bin, Backend};
 use serde_json::json;
 
 const AGENTS: &str = "/api/v1/local-authorities/arles/agents";
@@ -467,12 +467,11 @@ fn authority_input(
     serde_json::from_value(value).unwrap()
 }
 
-#[core::prelude::v1::test]
-fn a_mailed_link_sets_the_password_in_the_directory() {
-    use guichet_core::agents;
-    use guichet_core::collectivite::authorities;
-    use guichet_core::directory::change::ProvisioningError;
-    for backend in BACKENDS {
+per_backend! {
+    fn a_mailed_link_sets_the_password_in_the_directory(backend: Backend) {
+        use guichet_core::agents;
+        use guichet_core::collectivite::authorities;
+        use guichet_core::directory::change::ProvisioningError;
         let p = Platform::new(backend, Dir::Ldap);
         let l = p.ldap();
         let dir = guichet_core::directory::Directory::from_config(Some(&l.config()));
@@ -535,11 +534,10 @@ fn a_mailed_link_sets_the_password_in_the_directory() {
     }
 }
 
-#[core::prelude::v1::test]
-fn a_branch_left_in_the_directory_refuses_the_collectivite_and_writes_nothing() {
-    use guichet_core::collectivite::authorities;
-    use guichet_core::directory::change::ProvisioningError;
-    for backend in BACKENDS {
+per_backend! {
+    fn a_branch_left_in_the_directory_refuses_the_collectivite_and_writes_nothing(backend: Backend) {
+        use guichet_core::collectivite::authorities;
+        use guichet_core::directory::change::ProvisioningError;
         let p = Platform::new(backend, Dir::Ldap);
         let l = p.ldap();
         l.ldapadd(&format!(
@@ -664,14 +662,13 @@ fn concurrent_changes_of_one_agent_leave_the_directory_right() {
     assert_eq!(in_agent_group, mirror.groups.iter().any(|g| g == "agent"));
 }
 
-/// A token belongs to its holder's row: it expires, records its last use, is
-/// issued and revoked in the platform's trail, and goes with the agent.
-#[core::prelude::v1::test]
-fn tokens_expire_and_go_with_their_holder() {
-    use guichet_core::agents;
-    use guichet_core::agents::principal::{authenticate_token, issue_token, revoke_tokens};
-    use guichet_core::collectivite::authorities;
-    for backend in BACKENDS {
+per_backend! {
+    /// A token belongs to its holder's row: it expires, records its last use, is
+    /// issued and revoked in the platform's trail, and goes with the agent.
+    fn tokens_expire_and_go_with_their_holder(backend: Backend) {
+        use guichet_core::agents;
+        use guichet_core::agents::principal::{authenticate_token, issue_token, revoke_tokens};
+        use guichet_core::collectivite::authorities;
         let p = Platform::new(backend, Dir::Builtin);
         let dir = guichet_core::directory::Directory::Builtin;
         let (tenant, admin) = authorities::create(
