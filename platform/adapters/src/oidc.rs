@@ -13,9 +13,9 @@ use openidconnect::core::{
     CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    reqwest, AdditionalClaims, AdditionalProviderMetadata, AuthType, AuthorizationCode, ClientId,
-    ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, ProviderMetadata, RedirectUrl,
-    Scope, TokenResponse, UserInfoClaims,
+    AdditionalClaims, AdditionalProviderMetadata, AsyncHttpClient, AuthType, AuthorizationCode,
+    ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce,
+    OAuth2TokenResponse, ProviderMetadata, RedirectUrl, Scope, TokenResponse, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
 
@@ -114,19 +114,47 @@ pub struct Identity {
     pub id_token: String,
 }
 
-fn http() -> Result<reqwest::Client, IdentityError> {
-    reqwest::ClientBuilder::new()
+/// The provider's calls, through the platform's one HTTP client (reqwest,
+/// the object store's too).
+struct Http(reqwest::Client);
+
+impl<'c> AsyncHttpClient<'c> for Http {
+    type Error = reqwest::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<HttpResponse, reqwest::Error>> + Send + 'c>,
+    >;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let answer = self
+                .0
+                .request(parts.method, parts.uri.to_string())
+                .headers(parts.headers)
+                .body(body)
+                .send()
+                .await?;
+            let status = answer.status();
+            let headers = answer.headers().clone();
+            let mut response = HttpResponse::new(answer.bytes().await?.to_vec());
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            Ok(response)
+        })
+    }
+}
+
+fn http() -> Result<Http, IdentityError> {
+    reqwest::Client::builder()
         // The provider's redirections are not followed (SSRF).
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(10))
         .build()
+        .map(Http)
         .map_err(|e| IdentityError::Unavailable(e.to_string()))
 }
 
-async fn metadata(
-    config: &ProviderConfig,
-    http: &reqwest::Client,
-) -> Result<Metadata, IdentityError> {
+async fn metadata(config: &ProviderConfig, http: &Http) -> Result<Metadata, IdentityError> {
     let issuer = IssuerUrl::new(config.issuer.clone())
         .map_err(|e| IdentityError::Unavailable(e.to_string()))?;
     Metadata::discover_async(issuer, http)
