@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod client;
+pub mod fixtures;
 pub mod ldap;
 pub mod oidc;
 pub mod proxy;

@@ -548,3 +548,23 @@ fn every_integration_test_runs_once_per_backend_as_its_own_test() {
         );
     }
 }
+
+#[test]
+fn test_modules_share_fixtures_from_the_harness_only() {
+    // What several tests need lives in `guichet_tests::fixtures`, not in a
+    // test module the others reach into.
+    let dir = root().join("tests/tests/it");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    let mut broken = Vec::new();
+    for f in files {
+        if f.ends_with("architecture.rs") {
+            continue; // its samples name modules on purpose
+        }
+        let used = named_modules(&code(&f));
+        if !used.is_empty() {
+            broken.push(format!("{} : {used:?}", f.display()));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

@@ -3,89 +3,19 @@
 //! collectivité's; bad search input gets its French message; pages follow
 //! one another without a gap or a repeat.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use chrono::{Duration, Utc};
 use guichet_cases::casework::{self, Query};
-use guichet_core::agents::groups;
-use guichet_core::agents::{self, AgentInput};
-use guichet_core::catalogue::categories;
+use guichet_core::agents::{self};
 use guichet_core::store::repo::requests as request_rows;
 use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
 use guichet_tests::api::Platform;
 use guichet_tests::client::Browser;
+use guichet_tests::fixtures::*;
 
-use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
-
-const AGENT_PASSWORD: &str = "un mot de passe long";
-
-/// Creates an agent of `t` with `right` on the category « Enfance » (made on
-/// first use, with the canteen registration in it); returns their uid.
-pub fn agent(p: &Platform, t: &Tenant, first: &str, last: &str, right: &str) -> String {
-    // On a thread of its own: the LDAP client blocks, the test's runtime must not.
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            agents::create(
-                &p.store,
-                &p.shared.directory,
-                t,
-                "test",
-                "http://localhost",
-                AgentInput {
-                    first_name: first.into(),
-                    last_name: last.into(),
-                    email: format!("{}@example.fr", last.to_lowercase()),
-                    groups: vec![groups::AGENT.into()],
-                    profile: Some("agent".into()),
-                    password: Some(AGENT_PASSWORD.into()),
-                    ..AgentInput::default()
-                },
-            )
-            .unwrap()
-        })
-        .join()
-        .unwrap()
-    });
-    let uid = guichet_core::agents::uid::base(first, last);
-    let u = uid.clone();
-    let right = right.to_owned();
-    p.store
-        .write(t.id, move |tx| {
-            let c = match categories::list(tx)?
-                .into_iter()
-                .find(|c| c.name == "Enfance")
-            {
-                Some(c) => c,
-                None => {
-                    let c = categories::create(tx, "test", "Enfance", "")?;
-                    categories::set_teleservice_category(
-                        tx,
-                        "test",
-                        "school-canteen-registration",
-                        Some(c.id),
-                    )?;
-                    c
-                }
-            };
-            categories::set_right(tx, "test", c.id, &u, &right)
-        })
-        .unwrap();
-    uid
-}
-
-/// Moves a request's submission `days` back in time.
-pub fn age(p: &Platform, t: &Tenant, id: i64, days: i64) {
-    p.store
-        .write(t.id, move |tx| {
-            let mut row = request_rows::get(tx, id)?.unwrap();
-            row.submitted_at = Some(Utc::now().naive_utc() - Duration::days(days));
-            request_rows::update(tx, &row)
-        })
-        .unwrap();
-}
+use guichet_tests::fixtures::{add_child, household, send_canteen, setup, start_canteen};
 
 fn number_of(p: &Platform, t: &Tenant, id: i64) -> i64 {
     p.store
@@ -313,63 +243,6 @@ per_backend! {
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert!(r.html.contains("Ce lien de page n’est plus valable"));
     }
-}
-
-pub fn field_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).expect(name) + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-pub fn state_of(p: &Platform, t: &Tenant, id: i64) -> String {
-    p.store
-        .read(t.id, move |tx| request_rows::get(tx, id))
-        .unwrap()
-        .unwrap()
-        .state
-}
-
-pub fn mails_to(p: &Platform, t: &Tenant, to: &str) -> Vec<(String, String)> {
-    p.store
-        .read(t.id, |tx| guichet_core::mail::outbox::unsent(tx, 1000))
-        .unwrap()
-        .into_iter()
-        .filter(|m| m.recipient == to)
-        .map(|m| (m.subject, m.body_text))
-        .collect()
-}
-
-/// « Traiter cette demande »: the agent takes the request at `page`; its
-/// page then, as the agent sees it.
-pub async fn take<S, B>(app: &S, agent: &mut Browser, page: &str) -> guichet_tests::client::Answer
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let r = agent.get(app, page).await;
-    let token = guichet_tests::client::csrf_of(&r.html);
-    let r = agent
-        .post(app, &format!("{page}/traiter"), &token, &[])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
-    let r = agent.get(app, page).await;
-    assert!(
-        r.html.contains("Vous traitez cette demande depuis le"),
-        "{}",
-        r.html
-    );
-    r
-}
-
-pub async fn signed_in_agent<S, B>(app: &S, uid: &str, slug: &str) -> Browser
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let mut a = Browser::backoffice(slug);
-    let r = a.agent_sign_in(app, uid, AGENT_PASSWORD).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{uid}: {}", r.html);
-    a
 }
 
 per_backend! {
@@ -608,7 +481,7 @@ per_backend! {
         let pdf = a_hugo
             .get_bytes(&app, &format!("{page}/imprimer.pdf"))
             .await;
-        let text = crate::portal::pdftotext(&pdf);
+        let text = guichet_tests::fixtures::pdftotext(&pdf);
         for expected in [
             "Demande n° 1",
             "Léo",
@@ -666,7 +539,7 @@ per_backend! {
             r.html
         );
         let step = format!("/mes-demandes/{id}/etapes/inscription");
-        let r = b.submit(&app, &step, &step, crate::portal::CANTEEN).await;
+        let r = b.submit(&app, &step, &step, guichet_tests::fixtures::CANTEEN).await;
         assert_eq!(
             r.status,
             StatusCode::SEE_OTHER,

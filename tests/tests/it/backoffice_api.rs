@@ -11,8 +11,8 @@ use guichet_tests::api::{call_at, Auth};
 use guichet_tests::client::Browser;
 use serde_json::json;
 
-use crate::backoffice::{agent, mails_to, signed_in_agent, state_of};
-use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{add_child, household, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{agent, mails_to, signed_in_agent, state_of};
 
 const ARLES: &str = "arles.localhost:8080";
 const NIMES: &str = "nimes.localhost:8080";
@@ -187,7 +187,7 @@ per_backend! {
 
         // Léa takes the request on its page: her lock; Marc's token cannot write.
         let mut page = signed_in_agent(&app, &lea, "arles").await;
-        crate::backoffice::take(&app, &mut page, &format!("/backoffice/demandes/{id}")).await;
+        guichet_tests::fixtures::take(&app, &mut page, &format!("/backoffice/demandes/{id}")).await;
         let note = json!({"body": "Pièce reçue, merci.", "public": true});
         let (status, problem) = call_at(
             &app,

@@ -11,22 +11,8 @@ use guichet_core::store::repo::requests as request_rows;
 use guichet_server::app::public_app;
 use guichet_tests::client::{csrf_of, Browser};
 
-use crate::backoffice::{agent, mails_to, signed_in_agent, state_of};
-use crate::portal::{add_child, household, CANTEEN};
-
-pub const PERSON: &[(&str, &str)] = &[
-    ("title", "Mister"),
-    ("last_name", "Lefèvre"),
-    ("first_name", "Jules"),
-    ("birth_date", "1979-05-12"),
-    ("mobile_phone", "06 11 22 33 44"),
-    ("home_phone", ""),
-    ("office_phone", ""),
-    ("address.street_number", "3"),
-    ("address.street_name", "place du Forum"),
-    ("address.postal_code", "13200"),
-    ("address.city", "Arles"),
-];
+use guichet_tests::fixtures::{add_child, household, CANTEEN};
+use guichet_tests::fixtures::{agent, mails_to, signed_in_agent, state_of, PERSON};
 
 fn with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut v: Vec<(&str, &str)> = PERSON
@@ -40,7 +26,7 @@ fn with<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 
 per_backend! {
     async fn agents_open_foyers_and_file_requests_for_them_at_the_counter(backend: Backend) {
-        let (p, arles, nimes) = crate::portal::setup(backend).await;
+        let (p, arles, nimes) = guichet_tests::fixtures::setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
         let marc = agent(&p, &arles, "Marc", "Vidal", "write");

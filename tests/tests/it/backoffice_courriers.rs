@@ -23,11 +23,11 @@ use guichet_tests::client::{csrf_of, Browser};
 use guichet_tests::sms::SmsGateway;
 use guichet_tests::{free_port, SmtpSink};
 
-use crate::backoffice::{agent, signed_in_agent};
-use crate::backoffice_settings::administrator;
-use crate::portal::{
+use guichet_tests::fixtures::administrator;
+use guichet_tests::fixtures::{
     add_child, household, pdfimages, pdftotext, send_canteen, setup, start_canteen,
 };
+use guichet_tests::fixtures::{agent, signed_in_agent};
 
 /// A letters' logo: a PNG of 4 × 2 pixels.
 const LOGO: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x04\x00\x00\x00\x02\x08\x02\x00\x00\x00\xf0\xca\xea\x34\x00\x00\x00\x10\x49\x44\x41\x54\x78\x9c\x63\x38\x21\x67\x03\x47\x0c\xc8\x1c\x00\x7a\x4a\x09\x11\xf1\x99\x40\x63\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";

@@ -14,8 +14,10 @@ use guichet_server::app::public_app;
 use guichet_tests::api::Platform;
 use guichet_tests::client::{csrf_of, Browser, Part};
 
-use crate::backoffice::{agent, field_value, mails_to, signed_in_agent, state_of};
-use crate::portal::{add_child, household, pdftotext, send_canteen, setup, start_canteen, PDF};
+use guichet_tests::fixtures::{
+    add_child, household, pdftotext, send_canteen, setup, start_canteen, PDF,
+};
+use guichet_tests::fixtures::{agent, field_value, mails_to, signed_in_agent, state_of};
 
 /// The foyer's documents, and those of the request.
 fn documents(p: &Platform, t: &Tenant, id: i64) -> (Vec<Document>, Vec<Document>) {
@@ -501,7 +503,7 @@ per_backend! {
         assert_eq!(a_ines.get(&app, &step).await.status, StatusCode::NOT_FOUND);
 
         let with = |phone: &'static str, seen: &str| {
-            let mut v: Vec<(&str, String)> = crate::portal::CANTEEN
+            let mut v: Vec<(&str, String)> = guichet_tests::fixtures::CANTEEN
                 .iter()
                 .map(|(k, v)| {
                     (
@@ -592,7 +594,7 @@ per_backend! {
     /// the certificate; an agent without rights reaches nothing.
     async fn an_agent_of_the_directory_processes_the_canteen_request_to_its_certificate(backend: Backend) {
         use guichet_tests::api::Dir;
-        let (p, arles, _) = crate::portal::setup_with(backend, Dir::Ldap).await;
+        let (p, arles, _) = guichet_tests::fixtures::setup_with(backend, Dir::Ldap).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "write");
         let zoe = agent(&p, &arles, "Zoé", "Blanc", "none");
@@ -630,7 +632,7 @@ per_backend! {
             found.html
         );
         let page = format!("/backoffice/demandes/{id}");
-        let r = crate::backoffice::take(&app, &mut a_lea, &page).await;
+        let r = guichet_tests::fixtures::take(&app, &mut a_lea, &page).await;
         let token = csrf_of(&r.html);
         // Hugo reads it only while Léa holds it.
         let mut a_hugo = signed_in_agent(&app, &hugo, "arles").await;

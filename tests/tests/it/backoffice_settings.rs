@@ -6,43 +6,13 @@
 use actix_web::http::StatusCode;
 use actix_web::test;
 use chrono::{Duration, Utc};
-use guichet_core::agents::groups;
-use guichet_core::agents::{self, AgentInput};
 use guichet_core::store::repo::{agents as agent_rows, requests as request_rows};
 use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
-use guichet_tests::api::Platform;
 use guichet_tests::client::{csrf_of, Browser};
 
-use crate::backoffice::{age, agent, signed_in_agent};
-use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
-
-pub fn administrator(p: &Platform, t: &Tenant, uid: &str) {
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            agents::create(
-                &p.store,
-                &p.shared.directory,
-                t,
-                "test",
-                "http://localhost",
-                AgentInput {
-                    uid: Some(uid.into()),
-                    first_name: "Ada".into(),
-                    last_name: "Admin".into(),
-                    email: format!("{uid}@example.fr"),
-                    groups: vec![groups::ADMIN.into()],
-                    profile: Some("admin".into()),
-                    password: Some("un mot de passe long".into()),
-                    ..AgentInput::default()
-                },
-            )
-            .unwrap()
-        })
-        .join()
-        .unwrap()
-    });
-}
+use guichet_tests::fixtures::{add_child, household, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{administrator, age, agent, signed_in_agent};
 
 const GOOD: &[(&str, &str)] = &[
     ("draft_keep_days", "20"),
@@ -170,7 +140,7 @@ per_backend! {
 
         // Léa's lock, taken 6 minutes ago, no longer holds with 5 minutes.
         let page = format!("/backoffice/demandes/{id}");
-        crate::backoffice::take(&app, &mut a_lea, &page).await;
+        guichet_tests::fixtures::take(&app, &mut a_lea, &page).await;
         let u = lea.clone();
         p.store
             .write(arles.id, move |tx| {
@@ -194,7 +164,7 @@ per_backend! {
     /// e-mailed (one line per request, or the counts), the others not, another
     /// collectivité not at all.
     async fn the_alerts_job_tells_the_right_agents_once_per_request_and_level(backend: Backend) {
-        use crate::backoffice::mails_to;
+        use guichet_tests::fixtures::mails_to;
         use guichet_cases::casework::alerts;
         let (p, arles, nimes) = setup(backend).await;
         let _lea = agent(&p, &arles, "Léa", "Bernard", "write");
@@ -293,7 +263,7 @@ const PNG: &[u8] =
 
 per_backend! {
     async fn administrators_give_logos_and_documents_with_their_previous_version(backend: Backend) {
-        use crate::portal::PDF;
+        use guichet_tests::fixtures::PDF;
         use guichet_tests::client::Part;
         let (p, arles, nimes) = setup(backend).await;
         administrator(&p, &arles, "ada.admin");

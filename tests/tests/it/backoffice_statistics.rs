@@ -12,8 +12,8 @@ use guichet_cases::casework::{export, Query};
 use guichet_server::app::public_app;
 use guichet_tests::client::Browser;
 
-use crate::backoffice::{agent, signed_in_agent};
-use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{add_child, household, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{agent, signed_in_agent};
 
 fn ods_content(bytes: &[u8]) -> String {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a zip");

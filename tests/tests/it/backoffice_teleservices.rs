@@ -12,8 +12,8 @@ use guichet_core::store::repo::offer;
 use guichet_server::app::public_app;
 use guichet_tests::client::{csrf_of, Browser};
 
-use crate::backoffice::{agent, signed_in_agent};
-use crate::portal::{add_child, household, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{add_child, household, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{agent, signed_in_agent};
 
 const CANTEEN: &str = "/backoffice/teleservices/school-canteen-registration";
 
@@ -259,7 +259,7 @@ per_backend! {
 
 per_backend! {
     async fn managers_choose_the_justificatifs_a_teleservice_requires(backend: Backend) {
-        use crate::portal::{key_of, CANTEEN as ANSWERS, PDF};
+        use guichet_tests::fixtures::{key_of, CANTEEN as ANSWERS, PDF};
         use guichet_tests::client::Part;
         let (p, arles, nimes) = setup(backend).await;
         let paul = agent(&p, &arles, "Paul", "Roux", "manage");

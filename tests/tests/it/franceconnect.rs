@@ -14,44 +14,7 @@ use guichet_tests::oidc::OidcProvider;
 use guichet_tests::Backend;
 use serde_json::json;
 
-use crate::portal::{household, setup, PASSWORD};
-
-pub(crate) const RETURN: &str = "http://arles.localhost:8080/connexion/franceconnect/retour";
-
-/// From the portal's button to the return with a code: the address the
-/// provider sends the browser back to.
-pub(crate) async fn through_provider<S, B>(
-    app: &S,
-    b: &mut Browser,
-    fc: &OidcProvider,
-) -> Result<String, String>
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    B: actix_web::body::MessageBody,
-{
-    let r = b.get(app, "/connexion/franceconnect").await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
-    let to = r.location.unwrap();
-    assert!(to.starts_with(&fc.issuer()), "{to}");
-    assert!(
-        to.contains("acr_values=eidas1") && to.contains("nonce=") && to.contains("state="),
-        "{to}"
-    );
-    assert!(
-        !to.contains("code_challenge"),
-        "no PKCE: FranceConnect refuses it"
-    );
-    fc.authorize(&to, RETURN)
-}
-
-pub(crate) fn local(url: &str) -> String {
-    url.trim_start_matches("http://arles.localhost:8080")
-        .to_owned()
-}
+use guichet_tests::fixtures::{household, local, setup, through_provider, PASSWORD, RETURN};
 
 per_backend! {
     async fn a_household_signs_in_with_franceconnect(backend: Backend) {

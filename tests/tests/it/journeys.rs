@@ -12,8 +12,8 @@ use guichet_server::testbank::{Notify, TestBank};
 use guichet_tests::api::{Dir, Platform, AGENT_PASSWORD, ROOT, ROOT_PASSWORD};
 use guichet_tests::client::{csrf_of, Browser};
 
-use crate::payments::{invoice, regie};
-use crate::portal::{household, setup};
+use guichet_tests::fixtures::{household, setup};
+use guichet_tests::fixtures::{invoice, regie};
 
 per_backend! {
     /// 1. Online payment: « Mes paiements » lets its form lead to the bank
@@ -109,7 +109,7 @@ per_backend! {
     /// canteen registration filed for the child. A reader, an agent of
     /// another collectivité: kept out.
     async fn the_counter_keeps_a_foyers_members_and_files_for_its_child(backend: Backend) {
-        use crate::backoffice::{agent, signed_in_agent};
+        use guichet_tests::fixtures::{agent, signed_in_agent};
         let (p, arles, nimes) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let hugo = agent(&p, &arles, "Hugo", "Petit", "read");
@@ -117,7 +117,7 @@ per_backend! {
         let app = test::init_service(public_app(&p.shared)).await;
         let mut a = signed_in_agent(&app, &lea, "arles").await;
         let form = "/backoffice/foyers/nouveau";
-        let r = a.submit(&app, form, form, crate::backoffice_counter::PERSON).await;
+        let r = a.submit(&app, form, form, guichet_tests::fixtures::PERSON).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
         let page = r.location.unwrap().split('?').next().unwrap().to_owned();
         let _foyer: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
@@ -169,7 +169,7 @@ per_backend! {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
         let member = format!("{page}/membres/{responsible}");
-        let mut fields: Vec<(&str, &str)> = crate::backoffice_counter::PERSON
+        let mut fields: Vec<(&str, &str)> = guichet_tests::fixtures::PERSON
             .iter()
             .filter(|(k, _)| !k.starts_with("address."))
             .copied()
@@ -208,7 +208,7 @@ fn link_in(
     to: &str,
     marker: &str,
 ) -> Option<String> {
-    crate::backoffice::mails_to(p, t, to)
+    guichet_tests::fixtures::mails_to(p, t, to)
         .iter()
         .rev()
         .find_map(|(_, body)| {
@@ -225,8 +225,8 @@ per_backend! {
     /// sent on demand and from « mot de passe oublié »; from the request,
     /// its requester keeps it in an account of their own.
     async fn a_request_filed_without_an_account_is_followed_by_its_links(backend: Backend) {
-        use crate::backoffice::{agent, field_value, signed_in_agent};
-        use crate::portal::key_of;
+        use guichet_tests::fixtures::{agent, field_value, signed_in_agent};
+        use guichet_tests::fixtures::key_of;
         let (p, arles, _) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "write");
         let uid = lea.clone();
@@ -276,7 +276,7 @@ per_backend! {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
 
         // The receipt: a follow-up link, never « Mes demandes ».
-        let receipt = crate::backoffice::mails_to(&p, &arles, email)
+        let receipt = guichet_tests::fixtures::mails_to(&p, &arles, email)
             .into_iter()
             .find(|(s, _)| s.contains("est bien arrivée"))
             .unwrap();
@@ -313,20 +313,20 @@ per_backend! {
             .number
             .unwrap()
             .to_string();
-        let before = crate::backoffice::mails_to(&p, &arles, email).len();
+        let before = guichet_tests::fixtures::mails_to(&p, &arles, email).len();
         let mut anyone = Browser::portal("arles");
         let r = anyone.submit(&app, "/suivi", "/suivi", &[("numero", &number), ("email", "autre@example.fr")]).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.html);
-        assert_eq!(crate::backoffice::mails_to(&p, &arles, email).len(), before);
+        assert_eq!(guichet_tests::fixtures::mails_to(&p, &arles, email).len(), before);
         let r = anyone.submit(&app, "/suivi", "/suivi", &[("numero", &number), ("email", email)]).await;
         assert!(r.html.contains("Vérifiez votre messagerie"), "{}", r.html);
-        assert_eq!(crate::backoffice::mails_to(&p, &arles, email).len(), before + 1);
+        assert_eq!(guichet_tests::fixtures::mails_to(&p, &arles, email).len(), before + 1);
         let r = anyone.submit(&app, "/suivi", "/suivi", &[("numero", "douze"), ("email", email)]).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
         // « Mot de passe oublié », without an account: the requests' links.
         let form = "/mot-de-passe-oublie";
         Browser::portal("arles").submit(&app, form, form, &[("email", email)]).await;
-        let reminder = crate::backoffice::mails_to(&p, &arles, email).pop().unwrap();
+        let reminder = guichet_tests::fixtures::mails_to(&p, &arles, email).pop().unwrap();
         assert!(reminder.0.contains("vos demandes faites sans compte"), "{reminder:?}");
         assert!(reminder.1.contains(&format!("demande n° {number}")), "{reminder:?}");
 
@@ -344,15 +344,15 @@ per_backend! {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.html);
         let r = owner
             .post(&app, "/compte/garder", &csrf_of(&shown.html), &[
-                ("password", crate::portal::PASSWORD), ("password_confirm", crate::portal::PASSWORD),
+                ("password", guichet_tests::fixtures::PASSWORD), ("password_confirm", guichet_tests::fixtures::PASSWORD),
             ])
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.html);
         assert!(r.html.contains("Votre compte est créé"), "{}", r.html);
-        let confirm = crate::portal::mailed_link(&p, &arles, email, "/compte/confirmer/");
+        let confirm = guichet_tests::fixtures::mailed_link(&p, &arles, email, "/compte/confirmer/");
         Browser::portal("arles").submit(&app, &confirm, &confirm, &[]).await;
         let mut signed = Browser::portal("arles");
-        let r = signed.household_sign_in(&app, email, crate::portal::PASSWORD).await;
+        let r = signed.household_sign_in(&app, email, guichet_tests::fixtures::PASSWORD).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
         let mine = signed.get(&app, "/mes-demandes").await;
         assert!(mine.html.contains(&format!("/mes-demandes/{id}")), "{}", mine.html);
@@ -364,8 +364,8 @@ per_backend! {
     /// reaches agents: on the request's page, in its printout, in exports
     /// and in the API.
     async fn the_households_message_reaches_the_agents(backend: Backend) {
-        use crate::backoffice::{agent, signed_in_agent};
-        use crate::portal::{add_child, key_of, start_canteen, CANTEEN};
+        use guichet_tests::fixtures::{agent, signed_in_agent};
+        use guichet_tests::fixtures::{add_child, key_of, start_canteen, CANTEEN};
         let (p, arles, _) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
         let app = test::init_service(public_app(&p.shared)).await;
@@ -390,7 +390,7 @@ per_backend! {
         let shown = page.html.replace("&#x27;", "’");
         assert!(shown.contains("Message du foyer") && shown.contains("allergique aux arachides"), "{backend:?}: {}", page.html);
         let pdf = a.get_bytes(&app, &format!("/backoffice/demandes/{id}/imprimer.pdf")).await;
-        let text = crate::portal::pdftotext(&pdf);
+        let text = guichet_tests::fixtures::pdftotext(&pdf);
         assert!(text.contains("Message du foyer") && text.contains("allergique aux arachides"), "{text}");
         let csv = String::from_utf8(a.get_bytes(&app, "/backoffice/exports/demandes.csv").await).unwrap();
         assert!(csv.contains("Message du foyer") && csv.contains(message), "{csv}");
@@ -412,8 +412,8 @@ per_backend! {
     /// téléservice off line and sending an e-mail to a requester each ask
     /// first (an e-mail is seen before it leaves).
     async fn changes_are_said_and_destructive_actions_ask_first(backend: Backend) {
-        use crate::backoffice::{agent, field_value, mails_to, signed_in_agent, take};
-        use crate::portal::{add_child, send_canteen, start_canteen};
+        use guichet_tests::fixtures::{agent, field_value, mails_to, signed_in_agent, take};
+        use guichet_tests::fixtures::{add_child, send_canteen, start_canteen};
         let (p, arles, _) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
         let app = test::init_service(public_app(&p.shared)).await;
@@ -440,7 +440,7 @@ per_backend! {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
         let step = format!("/mes-demandes/{id}/etapes/inscription");
         let mut changed: Vec<(&str, &str)> =
-            crate::portal::CANTEEN.iter().filter(|(k, _)| *k != "canteen_days").copied().collect();
+            guichet_tests::fixtures::CANTEEN.iter().filter(|(k, _)| *k != "canteen_days").copied().collect();
         changed.push(("canteen_days", "tuesday"));
         let r = b.submit(&app, &step, &step, &changed).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
@@ -456,7 +456,7 @@ per_backend! {
         let token = csrf_of(&theirs.html);
         let r = b.post(&app, &format!("/mes-demandes/{id2}/annuler"), &token, &[]).await;
         assert_eq!(r.location, Some(format!("/mes-demandes/{id2}/annuler")));
-        assert_eq!(crate::backoffice::state_of(&p, &arles, id2), "Pending");
+        assert_eq!(guichet_tests::fixtures::state_of(&p, &arles, id2), "Pending");
         let ask = b.get(&app, &format!("/mes-demandes/{id2}/annuler")).await;
         assert!(ask.html.contains("Oui, annuler la demande"), "{}", ask.html);
 
@@ -494,7 +494,7 @@ per_backend! {
         // Cancelled, once confirmed.
         let r = b.post(&app, &format!("/mes-demandes/{id2}/annuler"), &csrf_of(&ask.html), &[("confirme", "oui")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
-        assert_eq!(crate::backoffice::state_of(&p, &arles, id2), "Cancelled");
+        assert_eq!(guichet_tests::fixtures::state_of(&p, &arles, id2), "Cancelled");
     }
 }
 
@@ -504,7 +504,7 @@ per_backend! {
     /// file nor type says both and keeps what was chosen; a proof of address
     /// holds three months; the household sees the pages it sent.
     async fn forms_decide_conditions_ask_consent_and_show_what_was_sent(backend: Backend) {
-        use crate::portal::{add_child, start_canteen, CANTEEN, PDF};
+        use guichet_tests::fixtures::{add_child, start_canteen, CANTEEN, PDF};
         use guichet_tests::client::Part;
         let (p, arles, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
@@ -774,8 +774,8 @@ per_backend! {
     /// request went back to the mairie, and its agent's, with every change;
     /// changes to a request waiting for its agent tell them once a burst.
     async fn completing_a_request_sends_one_email_each(backend: Backend) {
-        use crate::backoffice::{agent, field_value, mails_to, signed_in_agent, take};
-        use crate::portal::{add_child, key_of, send_canteen, start_canteen, CANTEEN};
+        use guichet_tests::fixtures::{agent, field_value, mails_to, signed_in_agent, take};
+        use guichet_tests::fixtures::{add_child, key_of, send_canteen, start_canteen, CANTEEN};
         let (p, arles, _) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
         let app = test::init_service(public_app(&p.shared)).await;
@@ -823,7 +823,7 @@ per_backend! {
         assert_eq!(agent_mails.len(), agent_before + 1, "{agent_mails:?}");
         let (subject, body) = agent_mails.last().unwrap();
         assert!(subject.contains("complétée par le foyer") && body.contains("Lundi, Jeudi → Mardi"), "{subject}: {body}");
-        assert_eq!(crate::backoffice::state_of(&p, &arles, id), "Rectified");
+        assert_eq!(guichet_tests::fixtures::state_of(&p, &arles, id), "Rectified");
 
         // Waiting for its agents (told of changes, as the collectivité
         // asks): two changes in a row, one e-mail.
@@ -860,7 +860,7 @@ per_backend! {
     /// settings), in every page's footer, and written anew by its
     /// administrator; another collectivité's stay its own.
     async fn the_legal_pages_are_there_and_editable(backend: Backend) {
-        use crate::backoffice::{agent, signed_in_agent};
+        use guichet_tests::fixtures::{agent, signed_in_agent};
         let (p, arles, _) = setup(backend).await;
         let lea = agent(&p, &arles, "Léa", "Bernard", "manage");
         let app = test::init_service(public_app(&p.shared)).await;

@@ -24,66 +24,8 @@ use guichet_server::testbank::{Notify, TestBank};
 use guichet_tests::api::Platform;
 use guichet_tests::client::Browser;
 
-use crate::backoffice::mails_to;
-use crate::portal::{household, setup};
-
-pub struct Here;
-
-impl Addresses for Here {
-    fn notify(&self) -> String {
-        "http://arles.localhost:8080/paiements/notification".into()
-    }
-    fn back(&self, payment: i64) -> String {
-        format!("http://arles.localhost:8080/paiements/{payment}/retour")
-    }
-}
-
-pub fn regie(p: &Platform, t: &Tenant, label: &str) -> i64 {
-    p.store
-        .write(t.id, |tx| {
-            regies::create(
-                tx,
-                "test",
-                &RegieInput {
-                    label: label.into(),
-                    numcli: "012345".into(),
-                    mode: "test".into(),
-                    email: "regie@mairie.example".into(),
-                },
-            )
-        })
-        .unwrap()
-        .id
-}
-
-pub fn invoice(
-    p: &Platform,
-    t: &Tenant,
-    regie: i64,
-    household: i64,
-    reference: &str,
-    amount: &str,
-) -> i64 {
-    p.store
-        .write(t.id, |tx| {
-            billing::create_invoice(
-                tx,
-                "test",
-                regie,
-                &InvoiceInput {
-                    household: household.to_string(),
-                    reference: reference.into(),
-                    label: "Restauration scolaire novembre".into(),
-                    amount: amount.into(),
-                    issued_on: "01/11/2026".into(),
-                    due_on: "30/12/2026".into(),
-                    lines: String::new(),
-                },
-            )
-        })
-        .unwrap()
-        .id
-}
+use guichet_tests::fixtures::mails_to;
+use guichet_tests::fixtures::{household, invoice, regie, setup, Here};
 
 fn state(p: &Platform, t: &Tenant, payment: i64) -> String {
     p.store
@@ -600,7 +542,7 @@ per_backend! {
         let pdf = b
             .get_bytes(&app, &format!("/paiements/{payment}/recu.pdf"))
             .await;
-        let text = crate::portal::pdftotext(&pdf);
+        let text = guichet_tests::fixtures::pdftotext(&pdf);
         assert!(text.contains("Reçu de paiement"), "{text}");
         assert!(text.contains("42,50"), "{text}");
         let list = b.get(&app, "/paiements").await;
@@ -646,8 +588,8 @@ per_backend! {
         use actix_web::http::StatusCode;
         use guichet_tests::client::{csrf_of, Part};
 
-        use crate::backoffice::{agent, signed_in_agent};
-        use crate::backoffice_settings::administrator;
+        use guichet_tests::fixtures::{agent, signed_in_agent};
+        use guichet_tests::fixtures::administrator;
         let bank = TestBank::start(Notify::Hold);
         let provider: Arc<dyn Provider> = Arc::new(PayFiP::new(url::Url::parse(&bank.url()).unwrap()));
         let (mut p, arles, nimes) = setup(backend).await;
@@ -1090,9 +1032,9 @@ per_backend! {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
-        let child = crate::portal::add_child(&app, &mut b, me, "Léo").await;
-        let request = crate::portal::start_canteen(&app, &mut b, child).await;
-        crate::portal::send_canteen(&app, &mut b, request).await;
+        let child = guichet_tests::fixtures::add_child(&app, &mut b, me, "Léo").await;
+        let request = guichet_tests::fixtures::start_canteen(&app, &mut b, child).await;
+        guichet_tests::fixtures::send_canteen(&app, &mut b, request).await;
         let fee = p
             .store
             .read(arles.id, |tx| rows::invoices_of(tx, durand))

@@ -12,8 +12,8 @@ use guichet_tests::client::Browser;
 use guichet_tests::oidc::OidcProvider;
 use serde_json::json;
 
-use crate::backoffice::agent;
-use crate::portal::setup;
+use guichet_tests::fixtures::agent;
+use guichet_tests::fixtures::setup;
 
 const RETURN: &str = "http://arles.localhost:8080/backoffice/proconnect/retour";
 

@@ -12,9 +12,11 @@ use guichet_tests::api::Platform;
 use guichet_tests::client::{csrf_of, Browser};
 use guichet_tests::Backend;
 
-use crate::backoffice::{agent, signed_in_agent};
-use crate::payments::{invoice, regie};
-use crate::portal::{account_fields, add_child, household, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{
+    account_fields, add_child, household, send_canteen, setup, start_canteen,
+};
+use guichet_tests::fixtures::{agent, signed_in_agent};
+use guichet_tests::fixtures::{invoice, regie};
 
 const ORIGIN: &str = "http://arles.localhost:8080";
 
@@ -70,7 +72,7 @@ per_backend! {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         other.submit(&app, "/creer-un-compte", "/creer-un-compte", &fields).await;
         let r = other
-            .household_sign_in(&app, "nouveau@example.fr", crate::portal::PASSWORD)
+            .household_sign_in(&app, "nouveau@example.fr", guichet_tests::fixtures::PASSWORD)
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.html);
         let form = "/mot-de-passe-oublie";
@@ -100,7 +102,7 @@ per_backend! {
         // counter (its welcome link).
         let mut a = signed_in_agent(&app, &lea, "arles").await.forging_forwarded_headers();
         let page = a.get(&app, &format!("/backoffice/demandes/{id}")).await;
-        let version = crate::backoffice::field_value(&page.html, "version");
+        let version = guichet_tests::fixtures::field_value(&page.html, "version");
         let r = a
             .post(&app, &format!("/backoffice/demandes/{id}/etat"), &csrf_of(&page.html),
                 &[("version", &version), ("to", "Inprogress")])
@@ -217,7 +219,7 @@ async fn sign_in_goes_on_to_a_page_of_this_site_only() {
                 &csrf_of(&page.html),
                 &[
                     ("email", "d@example.fr"),
-                    ("password", crate::portal::PASSWORD),
+                    ("password", guichet_tests::fixtures::PASSWORD),
                     ("suite", &decoded),
                 ],
             )
@@ -231,8 +233,8 @@ per_backend! {
     /// it, is told to the address, listed and removable in « Mon foyer »,
     /// and dropped when the password is reset by e-mail.
     async fn franceconnect_links_are_seen_removable_and_dropped_at_reset(backend: Backend) {
-        use crate::franceconnect::{local, through_provider, RETURN};
-        use crate::portal::{mailed_link, PASSWORD};
+        use guichet_tests::fixtures::{local, through_provider, RETURN};
+        use guichet_tests::fixtures::{mailed_link, PASSWORD};
         use serde_json::json;
         let (mut p, arles, _) = setup(backend).await;
         let fc = guichet_tests::oidc::OidcProvider::start(RETURN, &format!("{ORIGIN}/"));
@@ -290,7 +292,7 @@ per_backend! {
             .await;
         assert_eq!(r.location.as_deref(), Some("/mes-demandes"), "{}", r.html);
         assert_eq!(links_of(&p), (true, 1));
-        let told = crate::backoffice::mails_to(&p, &arles, victim);
+        let told = guichet_tests::fixtures::mails_to(&p, &arles, victim);
         assert!(
             told.iter().any(|(subject, body)| subject.contains("relié à FranceConnect")
                 && body.contains(&format!("{ORIGIN}/mon-foyer"))),
@@ -389,7 +391,7 @@ per_backend! {
         forger.get(&app, "/connexion").await;
         let r = forger
             .post(&app, "/connexion", "pas-le-bon-jeton", &[("email", "d@example.fr"),
-                ("password", crate::portal::PASSWORD)])
+                ("password", guichet_tests::fixtures::PASSWORD)])
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.html);
     }
@@ -462,7 +464,7 @@ per_backend! {
     /// a document already deposited are refused, not dropped; what a form
     /// left behind is swept; a visitor's start is counted per address.
     async fn uploads_are_bounded_and_leave_nothing_behind(backend: Backend) {
-        use crate::portal::PDF;
+        use guichet_tests::fixtures::PDF;
         use guichet_tests::client::Part;
         let (mut p, arles, _) = setup(backend).await;
         // A store of its own: other tests' collectivités have the same ids.
@@ -612,7 +614,7 @@ per_backend! {
             assert_eq!(r.status, StatusCode::OK, "{}", r.html);
             assert!(r.html.contains("Vérifiez votre messagerie"));
         }
-        let mails = crate::backoffice::mails_to(&p, &arles, victim);
+        let mails = guichet_tests::fixtures::mails_to(&p, &arles, victim);
         assert_eq!(mails.len(), 3, "{backend:?}: {mails:?}");
         // Other addresses, from the same client: ten accounts an hour.
         for n in 0..10 {
@@ -763,7 +765,7 @@ per_backend! {
                             provider.as_ref(),
                             &payer,
                             &Basket { invoices: vec![f, f], top_ups: Vec::new() },
-                            &crate::payments::Here,
+                            &guichet_tests::fixtures::Here,
                         )
                         .is_ok()
                     })
@@ -820,7 +822,7 @@ async fn guessing_a_password_elsewhere_never_locks_out_its_owners_browser() {
     // Another browser, right password: refused for now.
     let r = Browser::portal("arles")
         .from("192.0.2.20")
-        .household_sign_in(&app, "d@example.fr", crate::portal::PASSWORD)
+        .household_sign_in(&app, "d@example.fr", guichet_tests::fixtures::PASSWORD)
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.html);
     let r = Browser::backoffice("arles")
@@ -833,7 +835,7 @@ async fn guessing_a_password_elsewhere_never_locks_out_its_owners_browser() {
     own.post(&app, "/deconnexion", &csrf_of(&page.html), &[])
         .await;
     let r = own
-        .household_sign_in(&app, "d@example.fr", crate::portal::PASSWORD)
+        .household_sign_in(&app, "d@example.fr", guichet_tests::fixtures::PASSWORD)
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
     // (their sessions ended: the device cookie alone is kept)

@@ -12,8 +12,10 @@ use guichet_server::app::public_app;
 use guichet_tests::client::{csrf_of, Browser};
 use guichet_tests::snapshot::{assert_snapshot, page_text, redact};
 
-use crate::backoffice::{agent, signed_in_agent};
-use crate::portal::{add_child, household, pdftotext, send_canteen, setup, start_canteen};
+use guichet_tests::fixtures::{
+    add_child, household, pdftotext, send_canteen, setup, start_canteen,
+};
+use guichet_tests::fixtures::{agent, signed_in_agent};
 
 /// What changes from one run to the next in these pages and texts.
 const VOLATILE: &[(&str, &str)] = &[
