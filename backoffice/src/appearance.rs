@@ -13,9 +13,9 @@ use guichet_core::store::Store;
 use guichet_core::{tenancy, Error};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::principal::SignedInAgent;
-use guichet_web::render::see_other;
+use guichet_web::render::see_other_with;
 use guichet_web::{tx, upload, AppError, Layout, Renderer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::desk::{self, administrator, Section as Nav};
 
@@ -27,7 +27,6 @@ struct Page {
     kinds: Vec<KindView>,
     csrf_token: String,
     error: Option<String>,
-    done: bool,
 }
 
 async fn show(
@@ -36,7 +35,6 @@ async fn show(
     store: &Store,
     pages: &Renderer,
     refused: Option<AppError>,
-    done: bool,
 ) -> Result<HttpResponse, AppError> {
     let me = agent.agent_id;
     let (desk, kinds) = tx::read(store, agent, move |t| {
@@ -64,15 +62,8 @@ async fn show(
                 kinds,
                 csrf_token: csrf::token(session)?,
                 error,
-                done,
             },
         )?))
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    fait: String,
 }
 
 pub(crate) async fn page(
@@ -80,21 +71,16 @@ pub(crate) async fn page(
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
-    done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
-    show(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        None,
-        !done.fait.is_empty(),
-    )
-    .await
+    show(&agent, &session, &store, &pages, None).await
 }
 
-fn back() -> HttpResponse {
-    see_other("/backoffice/apparence?fait=1")
+fn back(session: &Session) -> Result<HttpResponse, AppError> {
+    see_other_with(
+        session,
+        "/backoffice/apparence",
+        "C’est enregistré ; le portail et l’espace des agents l’affichent dès maintenant.",
+    )
 }
 
 /// A new file for a kind: kept only if recorded; the file it pushes out of
@@ -127,12 +113,12 @@ pub(crate) async fn replace(
         Ok(form) => form,
         Err(
             e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
-        ) => return show(&agent, &session, &store, &pages, Some(e), false).await,
+        ) => return show(&agent, &session, &store, &pages, Some(e)).await,
         Err(e) => return Err(e),
     };
     let Some(received) = form.files.first().cloned() else {
         let e = AppError::BadRequest("Choisissez le fichier à envoyer.".into());
-        return show(&agent, &session, &store, &pages, Some(e), false).await;
+        return show(&agent, &session, &store, &pages, Some(e)).await;
     };
     let keys = form.keys();
     let recorded = tx::write(&store, &agent, move |t| {
@@ -148,13 +134,13 @@ pub(crate) async fn replace(
             if let Some(key) = dropped {
                 upload::discard(&files, &[key]).await;
             }
-            Ok(back())
+            back(&session)
         }
         Err(e) => {
             upload::discard(&files, &keys).await;
             match e {
                 e @ (AppError::Invalid(_) | AppError::Conflict(_)) => {
-                    show(&agent, &session, &store, &pages, Some(e), false).await
+                    show(&agent, &session, &store, &pages, Some(e)).await
                 }
                 e => Err(e),
             }
@@ -182,11 +168,9 @@ pub(crate) async fn restore(
     match restored {
         Ok(()) => {
             tenancy::changed();
-            Ok(back())
+            back(&session)
         }
-        Err(e @ AppError::Conflict(_)) => {
-            show(&agent, &session, &store, &pages, Some(e), false).await
-        }
+        Err(e @ AppError::Conflict(_)) => show(&agent, &session, &store, &pages, Some(e)).await,
         Err(e) => Err(e),
     }
 }

@@ -20,7 +20,6 @@ struct RequestPage {
     o: Opened,
     csrf_token: String,
     error: Option<String>,
-    done: Option<&'static str>,
     viewer: Option<Viewer>,
 }
 
@@ -75,7 +74,7 @@ impl Viewer {
     }
 }
 
-use guichet_web::render::see_other;
+use guichet_web::render::{see_other, see_other_with};
 
 pub(crate) use guichet_web::tenant::base_url;
 
@@ -90,7 +89,7 @@ pub(crate) async fn show(
     refused: Option<AppError>,
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
-    let Shown { done, page: chosen } = shown;
+    let Shown { page: chosen } = shown;
     let me = agent.agent_id;
     // Reading the request takes nothing: no lock, no write.
     let (desk, opened) = tx::read(store, agent, move |t| {
@@ -122,25 +121,37 @@ pub(crate) async fn show(
                 o: opened,
                 csrf_token: csrf::token(session)?,
                 error,
-                done,
             },
         )?))
 }
 
-/// What the request's page shows besides the request: the notice of what
-/// was just done, the justificatif's page chosen for the viewer.
+/// What the request's page shows besides the request: the justificatif's
+/// page chosen for the viewer.
 #[derive(Default)]
 pub(crate) struct Shown {
-    done: Option<&'static str>,
     page: Option<i64>,
 }
 
 #[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    fait: String,
+pub(crate) struct Chosen {
     /// The justificatif's page to show beside the data.
     voir: Option<i64>,
+}
+
+/// What the request's page says once a write of it is done.
+pub(crate) fn notice(done: &str) -> &'static str {
+    match done {
+        "etat" => "L’état de la demande est changé ; le foyer en est informé.",
+        "message" => "Le message est enregistré.",
+        "contact" => "Le contact est enregistré dans l’historique de la demande ; le SMS ou le courriel part dans un instant.",
+        "reprise" => "Vous traitez maintenant cette demande.",
+        "justificatif" => "Le justificatif est enregistré.",
+        "verification" => "La vérification des données est enregistrée.",
+        "deposee" => "La demande est déposée pour le foyer ; son reçu lui est envoyé s’il a une adresse électronique.",
+        "donnees" => "Les corrections sont enregistrées dans la demande et son historique.",
+        "retrait" => "Le justificatif est retiré de la demande ; il reste dans les documents du foyer.",
+        _ => "C’est enregistré.",
+    }
 }
 
 pub(crate) async fn page(
@@ -149,23 +160,8 @@ pub(crate) async fn page(
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     id: web::Path<i64>,
-    done: web::Query<Done>,
+    chosen: web::Query<Chosen>,
 ) -> Result<HttpResponse, AppError> {
-    let chosen = done.voir;
-    let done = match done.fait.as_str() {
-        "etat" => Some("L’état de la demande est changé ; le foyer en est informé."),
-        "message" => Some("Le message est enregistré."),
-        "contact" => Some("Le contact est enregistré dans l’historique de la demande ; le SMS ou le courriel part dans un instant."),
-        "reprise" => Some("Vous traitez maintenant cette demande."),
-        "justificatif" => Some("Le justificatif est enregistré."),
-        "verification" => Some("La vérification des données est enregistrée."),
-        "deposee" => Some("La demande est déposée pour le foyer ; son reçu lui est envoyé s’il a une adresse électronique."),
-        "donnees" => Some("Les corrections sont enregistrées dans la demande et son historique."),
-        "retrait" => {
-            Some("Le justificatif est retiré de la demande ; il reste dans les documents du foyer.")
-        }
-        _ => None,
-    };
     show(
         &agent,
         &session,
@@ -173,7 +169,7 @@ pub(crate) async fn page(
         &pages,
         *id,
         None,
-        Shown { done, page: chosen },
+        Shown { page: chosen.voir },
     )
     .await
 }
@@ -218,7 +214,7 @@ pub(crate) async fn attempt(
     .map_err(desk::signed_in)
 }
 
-/// The page after a write: redirected with `fait=done`, or drawn again
+/// The page after a write: redirected with its notice, or drawn again
 /// with the refusal.
 pub(crate) async fn answer(
     agent: SignedInAgent,
@@ -230,7 +226,7 @@ pub(crate) async fn answer(
     result: Result<(), AppError>,
 ) -> Result<HttpResponse, AppError> {
     match result {
-        Ok(()) => Ok(see_other(format!("/backoffice/demandes/{id}?fait={done}"))),
+        Ok(()) => see_other_with(&session, format!("/backoffice/demandes/{id}"), notice(done)),
         Err(
             e @ (AppError::Invalid(_)
             | AppError::Conflict(_)

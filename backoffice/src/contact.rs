@@ -12,9 +12,9 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
 use guichet_web::principal::SignedInAgent;
-use guichet_web::render::see_other;
+use guichet_web::render::see_other_with;
 use guichet_web::{tx, AppError, Layout, Renderer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::case::base_url;
 use crate::desk::{self, Section as Nav};
@@ -196,9 +196,19 @@ pub(crate) async fn send(
     })
     .await
     .map_err(desk::signed_in);
-    let to = match done {
-        Ok((action, true)) => format!("/backoffice/demandes/{id}/contacts/{action}?fait=1"),
-        Ok((_, false)) => format!("/backoffice/demandes/{id}?fait=contact"),
+    let (to, notice) = match done {
+        Ok((action, true)) => (
+            format!("/backoffice/demandes/{id}/contacts/{action}"),
+            if input.means == "Email" {
+                "Le contact est enregistré dans l’historique de la demande ; le courriel part avec le courrier en PDF."
+            } else {
+                "Le contact est enregistré dans l’historique de la demande."
+            },
+        ),
+        Ok((_, false)) => (
+            format!("/backoffice/demandes/{id}"),
+            crate::case::notice("contact"),
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             return show(
                 &agent,
@@ -213,7 +223,7 @@ pub(crate) async fn send(
         }
         Err(e) => return Err(e),
     };
-    Ok(see_other(to))
+    see_other_with(&session, to, notice)
 }
 
 #[derive(Serialize)]
@@ -292,14 +302,7 @@ struct SentPage {
     action: i64,
     s: Sent,
     means: &'static str,
-    done: bool,
     objet: bool,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    fait: String,
 }
 
 /// A contact of the history: what was sent, the letter as the household
@@ -310,7 +313,6 @@ pub(crate) async fn sent(
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     path: web::Path<(i64, i64)>,
-    done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
     let me = agent.agent_id;
@@ -343,7 +345,6 @@ pub(crate) async fn sent(
                         .is_some_and(|l| l.model == guichet_core::domain::courriers::Model::Letter),
                     s,
                     means,
-                    done: !done.fait.is_empty(),
                 },
             )?,
         ))

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::case::base_url;
 use crate::desk::{self, Section as Nav};
 
-use guichet_web::render::see_other;
+use guichet_web::render::{see_other, see_other_with};
 
 /// A refusal of the whole form (the request changed, the season closed…).
 fn refusal(message: String) -> Vec<FieldError> {
@@ -150,7 +150,11 @@ pub(crate) async fn create_foyer(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(id) => Ok(see_other(format!("/backoffice/foyers/{id}?fait=cree"))),
+        Ok(id) => see_other_with(
+            &session,
+            format!("/backoffice/foyers/{id}"),
+            "Le foyer est créé. Vous pouvez maintenant déposer une demande pour lui.",
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = foyer_form(csrf::token(&session)?, &p);
             let status = form.refused(e)?;
@@ -546,7 +550,11 @@ pub(crate) async fn send(
     })
     .await;
     match sent {
-        Ok((_, Ok(_))) => Ok(see_other(format!("/backoffice/demandes/{id}?fait=deposee"))),
+        Ok((_, Ok(_))) => see_other_with(
+            &session,
+            format!("/backoffice/demandes/{id}"),
+            crate::case::notice("deposee"),
+        ),
         Ok((_, Err(errors))) => {
             send_view(
                 &agent,

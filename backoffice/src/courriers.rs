@@ -35,7 +35,6 @@ struct Page {
     /// The request number the preview is drawn with.
     number: String,
     variables: Vec<VariableView>,
-    done: bool,
 }
 
 fn form(action: &str, csrf_token: String, v: &CourrierInput, submit: &str) -> Form {
@@ -84,8 +83,6 @@ fn input_from(p: &Pairs) -> CourrierInput {
 
 #[derive(Deserialize, Default)]
 pub(crate) struct Query {
-    #[serde(default)]
-    fait: String,
     /// The request number to preview the courrier with.
     #[serde(default)]
     demande: String,
@@ -220,7 +217,6 @@ async fn show(
                 preview,
                 number: query.demande.trim().to_owned(),
                 variables: admin::variables(&code),
-                done: !query.fait.is_empty(),
             },
         )?))
 }
@@ -268,7 +264,7 @@ pub(crate) async fn page(
     .await
 }
 
-use guichet_web::render::see_other;
+use guichet_web::render::see_other_with;
 
 pub(crate) async fn create(
     agent: SignedInAgent,
@@ -288,9 +284,11 @@ pub(crate) async fn create(
     .await
     .map_err(desk::signed_in);
     match created {
-        Ok(id) => Ok(see_other(format!(
-            "/backoffice/teleservices/{code}/courriers/{id}?fait=1"
-        ))),
+        Ok(id) => see_other_with(
+            &session,
+            format!("/backoffice/teleservices/{code}/courriers/{id}"),
+            "La modification est enregistrée.",
+        ),
         Err(e @ AppError::Invalid(_)) => {
             show(
                 &agent,
@@ -326,9 +324,11 @@ pub(crate) async fn save(
     .await
     .map_err(desk::signed_in);
     match saved {
-        Ok(()) => Ok(see_other(format!(
-            "/backoffice/teleservices/{code}/courriers/{id}?fait=1"
-        ))),
+        Ok(()) => see_other_with(
+            &session,
+            format!("/backoffice/teleservices/{code}/courriers/{id}"),
+            "La modification est enregistrée.",
+        ),
         Err(e @ AppError::Invalid(_)) => {
             show(
                 &agent,
@@ -348,6 +348,7 @@ pub(crate) async fn save(
 
 pub(crate) async fn delete(
     agent: SignedInAgent,
+    session: Session,
     store: web::Data<Store>,
     path: web::Path<(String, i64)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
@@ -360,9 +361,11 @@ pub(crate) async fn delete(
     })
     .await
     .map_err(desk::signed_in)?;
-    Ok(see_other(format!(
-        "/backoffice/teleservices/{code}/courriers?fait=1"
-    )))
+    see_other_with(
+        &session,
+        format!("/backoffice/teleservices/{code}/courriers"),
+        "La modification est enregistrée.",
+    )
 }
 
 /// The preview as the PDF the household would receive.

@@ -11,7 +11,7 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, Form};
 use guichet_web::principal::SignedInAgent;
-use guichet_web::render::see_other;
+use guichet_web::render::see_other_with;
 use guichet_web::steps::step_form;
 use guichet_web::{tx, AppError, Renderer};
 
@@ -140,7 +140,11 @@ pub(crate) async fn save(
     .await
     .map_err(desk::signed_in);
     match saved {
-        Ok(Ok(())) => Ok(see_other(format!("/backoffice/demandes/{id}?fait=donnees"))),
+        Ok(Ok(())) => see_other_with(
+            &session,
+            format!("/backoffice/demandes/{id}"),
+            crate::case::notice("donnees"),
+        ),
         Ok(Err(errors)) => {
             let (desk, e) = load(&store, &agent, id, &key).await?;
             draw(

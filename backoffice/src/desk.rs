@@ -99,6 +99,7 @@ pub(crate) fn layout(
     session: &Session,
 ) -> Result<Layout, AppError> {
     let mut layout = Layout::new(title)
+        .notice(session)
         .site(&format!("{} — espace agents", agent.tenant.name))
         .appearance(
             &agent.tenant.appearance,

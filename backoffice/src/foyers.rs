@@ -11,7 +11,7 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{sealed, Field, Form, Section};
 use guichet_web::principal::SignedInAgent;
-use guichet_web::render::see_other;
+use guichet_web::render::see_other_with;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
@@ -130,13 +130,6 @@ struct FoyerPage {
     layout: Layout,
     f: FoyerView,
     csrf_token: String,
-    done: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    fait: String,
 }
 
 pub(crate) async fn page(
@@ -145,7 +138,6 @@ pub(crate) async fn page(
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     id: web::Path<i64>,
-    done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
     let (me, id) = (agent.agent_id, *id);
     let (desk, view) = tx::read(&store, &agent, move |t| {
@@ -163,19 +155,16 @@ pub(crate) async fn page(
             layout,
             f: view,
             csrf_token: csrf::token(&session)?,
-            done: match done.fait.as_str() {
-                "" => None,
-                "cree" => {
-                    Some("Le foyer est créé. Vous pouvez maintenant déposer une demande pour lui.")
-                }
-                _ => Some("La modification est enregistrée dans l’historique du foyer."),
-            },
         },
     )
 }
 
-fn back(id: i64) -> HttpResponse {
-    see_other(format!("/backoffice/foyers/{id}?fait=1"))
+fn back(session: &Session, id: i64) -> Result<HttpResponse, AppError> {
+    see_other_with(
+        session,
+        format!("/backoffice/foyers/{id}"),
+        "La modification est enregistrée dans l’historique du foyer.",
+    )
 }
 
 #[derive(Deserialize)]
@@ -186,6 +175,7 @@ pub(crate) struct StateForm {
 
 pub(crate) async fn set_state(
     agent: SignedInAgent,
+    session: Session,
     store: web::Data<Store>,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<StateForm>,
@@ -197,7 +187,7 @@ pub(crate) async fn set_state(
     })
     .await
     .map_err(desk::signed_in)?;
-    Ok(back(id))
+    back(&session, id)
 }
 
 #[derive(Deserialize)]
@@ -208,6 +198,7 @@ pub(crate) struct AccountForm {
 
 pub(crate) async fn set_account(
     agent: SignedInAgent,
+    session: Session,
     store: web::Data<Store>,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<AccountForm>,
@@ -228,7 +219,7 @@ pub(crate) async fn set_account(
     })
     .await
     .map_err(desk::signed_in)?;
-    Ok(back(id))
+    back(&session, id)
 }
 
 // At the counter: the foyer's members and address, kept by agents who serve
@@ -347,7 +338,7 @@ pub(crate) async fn member_create(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(_) => Ok(back(id)),
+        Ok(_) => back(&session, id),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = member_form(
                 &format!("/backoffice/foyers/{id}/ajouter/{kind}"),
@@ -438,7 +429,7 @@ pub(crate) async fn member_update(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(()) => Ok(back(id)),
+        Ok(()) => back(&session, id),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = member_form(
                 &format!("/backoffice/foyers/{id}/membres/{member}"),
@@ -459,6 +450,7 @@ pub(crate) async fn member_update(
 
 pub(crate) async fn member_remove(
     agent: SignedInAgent,
+    session: Session,
     store: web::Data<Store>,
     path: web::Path<(i64, i64)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
@@ -471,7 +463,7 @@ pub(crate) async fn member_remove(
     })
     .await
     .map_err(desk::signed_in)?;
-    Ok(back(id))
+    back(&session, id)
 }
 
 pub(crate) async fn address_page(
@@ -535,7 +527,7 @@ pub(crate) async fn address_update(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(()) => Ok(back(id)),
+        Ok(()) => back(&session, id),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = address_form(
                 &format!("/backoffice/foyers/{id}/adresse"),

@@ -11,9 +11,9 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::Pairs;
 use guichet_web::principal::SignedInAgent;
-use guichet_web::render::see_other;
+use guichet_web::render::see_other_with;
 use guichet_web::{tx, AppError, Layout, Renderer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::desk::{self, Section as Nav};
 use guichet_core::agents::Desk;
@@ -24,16 +24,9 @@ struct Page {
     l: ListView,
     csrf_token: String,
     error: Option<String>,
-    done: Option<&'static str>,
     /// What the new entry's form was sent with, after a refusal.
     key: String,
     label: String,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    fait: String,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -44,7 +37,6 @@ async fn show(
     pages: &Renderer,
     (code, list): (String, String),
     refused: Option<AppError>,
-    done: Option<&'static str>,
     kept: (String, String),
 ) -> Result<HttpResponse, AppError> {
     let me = agent.agent_id;
@@ -75,7 +67,6 @@ async fn show(
                 l,
                 csrf_token: csrf::token(session)?,
                 error,
-                done,
                 key: kept.0,
                 label: kept.1,
             },
@@ -88,14 +79,7 @@ pub(crate) async fn page(
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     path: web::Path<(String, String)>,
-    done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
-    let done = match done.fait.as_str() {
-        "" => None,
-        "retiree" => Some("Des demandes ont choisi cette entrée : elle est retirée (plus proposée, toujours lisible dans ces demandes)."),
-        "supprimee" => Some("L’entrée est supprimée ; aucune demande ne l’avait choisie."),
-        _ => Some("La liste est enregistrée ; le portail la propose ainsi dès maintenant."),
-    };
     show(
         &agent,
         &session,
@@ -103,7 +87,6 @@ pub(crate) async fn page(
         &pages,
         path.into_inner(),
         None,
-        done,
         Default::default(),
     )
     .await
@@ -128,9 +111,15 @@ async fn changed(
     .await
     .map_err(desk::signed_in);
     match result {
-        Ok(done) => Ok(see_other(format!(
-            "/backoffice/teleservices/{code}/listes/{list}?fait={done}"
-        ))),
+        Ok(done) => see_other_with(
+            &session,
+            format!("/backoffice/teleservices/{code}/listes/{list}"),
+            match done {
+                "retiree" => "Des demandes ont choisi cette entrée : elle est retirée (plus proposée, toujours lisible dans ces demandes).",
+                "supprimee" => "L’entrée est supprimée ; aucune demande ne l’avait choisie.",
+                _ => "La liste est enregistrée ; le portail la propose ainsi dès maintenant.",
+            },
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             show(
                 &agent,
@@ -139,7 +128,6 @@ async fn changed(
                 &pages,
                 (code, list),
                 Some(e),
-                None,
                 kept,
             )
             .await

@@ -14,9 +14,9 @@ use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, sealed, Field, Form, Pairs, Section};
 use guichet_web::legal::Hosting;
 use guichet_web::principal::SignedInAgent;
-use guichet_web::render::see_other;
+use guichet_web::render::see_other_with;
 use guichet_web::{tx, AppError, Layout, Renderer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::desk::{self, Section as Nav};
 
@@ -94,19 +94,12 @@ fn input_of(s: &Settings) -> SettingsInput {
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    fait: String,
-}
-
 pub(crate) async fn page(
     agent: SignedInAgent,
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     hosting: web::Data<Hosting>,
-    done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
     let me = agent.agent_id;
     let (desk, current) = tx::read(&store, &agent, move |t| {
@@ -117,12 +110,6 @@ pub(crate) async fn page(
     .await
     .map_err(desk::signed_in)?;
     let layout = desk::layout(&agent, &desk, TITLE, Nav::Settings, &session)?;
-    let intro = match done.fait.as_str() {
-        "" => None,
-        "page" => Some("La page est enregistrée ; les usagers la lisent dès maintenant."),
-        "defaut" => Some("La page reprend le texte fait des paramètres de la collectivité."),
-        _ => Some("Les paramètres sont enregistrés ; ils valent dès maintenant."),
-    };
     let cx = hosting.context(agent.tenant.base_url().to_owned());
     let legal_pages = tx::read(&store, &agent, move |t| {
         Kind::ALL
@@ -137,7 +124,6 @@ pub(crate) async fn page(
             "backoffice/settings",
             &SettingsPage {
                 layout,
-                intro,
                 form: sealed(form(csrf::token(&session)?, &input_of(&current))),
                 legal_pages,
             },
@@ -147,7 +133,6 @@ pub(crate) async fn page(
 #[derive(Serialize)]
 struct SettingsPage {
     layout: Layout,
-    intro: Option<&'static str>,
     form: Form,
     legal_pages: Vec<LegalPage>,
 }
@@ -232,11 +217,15 @@ pub(crate) async fn save_legal_page(
     .await
     .map_err(desk::signed_in);
     match saved {
-        Ok(()) => Ok(see_other(if reset {
-            "/backoffice/parametres?fait=defaut"
-        } else {
-            "/backoffice/parametres?fait=page"
-        })),
+        Ok(()) => see_other_with(
+            &session,
+            "/backoffice/parametres",
+            if reset {
+                "La page reprend le texte fait des paramètres de la collectivité."
+            } else {
+                "La page est enregistrée ; les usagers la lisent dès maintenant."
+            },
+        ),
         Err(e @ AppError::Invalid(_)) => {
             let (me, cx) = (
                 agent.agent_id,
@@ -286,7 +275,11 @@ pub(crate) async fn save(
     .await
     .map_err(desk::signed_in);
     match saved {
-        Ok(()) => Ok(see_other("/backoffice/parametres?fait=1")),
+        Ok(()) => see_other_with(
+            &session,
+            "/backoffice/parametres",
+            "Les paramètres sont enregistrés ; ils valent dès maintenant.",
+        ),
         Err(e @ AppError::Invalid(_)) => {
             let me = agent.agent_id;
             let desk = tx::read(&store, &agent, move |t| desk::open(t, me))

@@ -11,9 +11,9 @@ use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::Pairs;
 use guichet_web::principal::SignedInAgent;
-use guichet_web::render::see_other;
+use guichet_web::render::see_other_with;
 use guichet_web::{tx, AppError, Layout, Renderer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::desk::{self, Section as Nav};
 
@@ -53,7 +53,6 @@ struct Page {
     t: TeleserviceView,
     csrf_token: String,
     error: Option<String>,
-    done: bool,
     /// What the new season's form was sent with, after a refusal.
     new_season: SeasonFields,
 }
@@ -68,12 +67,6 @@ struct SeasonFields {
     effect_end: String,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    fait: String,
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn show(
     agent: &SignedInAgent,
@@ -82,7 +75,6 @@ async fn show(
     pages: &Renderer,
     code: String,
     refused: Option<AppError>,
-    done: bool,
     new_season: SeasonFields,
 ) -> Result<HttpResponse, AppError> {
     let me = agent.agent_id;
@@ -111,7 +103,6 @@ async fn show(
                 t,
                 csrf_token: csrf::token(session)?,
                 error,
-                done,
                 new_season,
             },
         )?))
@@ -123,9 +114,7 @@ pub(crate) async fn page(
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     code: web::Path<String>,
-    done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
-    let done = !done.fait.is_empty();
     show(
         &agent,
         &session,
@@ -133,7 +122,6 @@ pub(crate) async fn page(
         &pages,
         code.into_inner(),
         None,
-        done,
         SeasonFields::default(),
     )
     .await
@@ -158,9 +146,13 @@ async fn changed(
     .await
     .map_err(desk::signed_in);
     match result {
-        Ok(()) => Ok(see_other(format!("/backoffice/teleservices/{code}?fait=1"))),
+        Ok(()) => see_other_with(
+            &session,
+            format!("/backoffice/teleservices/{code}"),
+            "La modification est enregistrée.",
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            show(&agent, &session, &store, &pages, code, Some(e), false, kept).await
+            show(&agent, &session, &store, &pages, code, Some(e), kept).await
         }
         Err(e) => Err(e),
     }

@@ -377,17 +377,15 @@ pub(crate) async fn settings_page(
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
-    done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
     let (desk, current) = read_as_administrator(&store, &agent, online::settings).await?;
     let layout = desk::layout(&agent, &desk, SETTINGS, Nav::Payments, &session)?;
-    let intro = (!done.fait.is_empty()).then_some("Les réglages des paiements sont enregistrés.");
     form_page(
         &pages,
         StatusCode::OK,
         layout,
         SETTINGS,
-        intro,
+        None,
         settings_form(csrf::token(&session)?, &tracking::input_of(&current)),
     )
 }
@@ -413,7 +411,11 @@ pub(crate) async fn settings_save(
     })
     .await
     {
-        Ok(()) => Ok(see_other("/backoffice/paiements/reglages?fait=1")),
+        Ok(()) => see_other_with(
+            &session,
+            "/backoffice/paiements/reglages",
+            "Les réglages des paiements sont enregistrés.",
+        ),
         Err(e @ AppError::Invalid(_)) => {
             let (desk, _) = read_as_administrator(&store, &agent, |_| Ok(())).await?;
             let layout = desk::layout(

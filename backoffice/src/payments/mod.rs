@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::cases::options;
 use crate::desk::{self, read_as_administrator, write_as_administrator, Section as Nav};
 
-use guichet_web::render::see_other;
+use guichet_web::render::{see_other, see_other_with};
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
@@ -268,7 +268,7 @@ pub(crate) async fn regie_create(
     let i = input.clone();
     match write_as_administrator(&store, &agent, move |t, actor| regies::create(t, actor, &i)).await
     {
-        Ok(r) => Ok(see_other(format!("/backoffice/regies/{}?fait=1", r.id))),
+        Ok(r) => see_other_with(&session, format!("/backoffice/regies/{}", r.id), DONE),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = regie_form(
                 "/backoffice/regies",
@@ -298,7 +298,6 @@ struct RegiePage {
     fee: Form,
     import: Form,
     report: Option<ImportReport>,
-    done: bool,
 }
 
 #[derive(Default)]
@@ -311,7 +310,6 @@ struct Shown {
     categories: Option<Form>,
     import: Option<Form>,
     report: Option<ImportReport>,
-    done: bool,
 }
 
 async fn regie_page(
@@ -410,17 +408,13 @@ async fn regie_page(
                 fee,
                 import,
                 report: shown.report,
-                done: shown.done,
             },
         )?,
     ))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct Done {
-    #[serde(default)]
-    fait: String,
-}
+/// What a change of the régie's page says once made.
+const DONE: &str = "C’est enregistré.";
 
 pub(crate) async fn regie_show(
     agent: SignedInAgent,
@@ -428,12 +422,7 @@ pub(crate) async fn regie_show(
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     id: web::Path<i64>,
-    done: web::Query<Done>,
 ) -> Result<HttpResponse, AppError> {
-    let shown = Shown {
-        done: !done.fait.is_empty(),
-        ..Shown::default()
-    };
     regie_page(
         &agent,
         &session,
@@ -441,7 +430,7 @@ pub(crate) async fn regie_show(
         &pages,
         id.into_inner(),
         StatusCode::OK,
-        shown,
+        Shown::default(),
     )
     .await
 }
@@ -466,9 +455,11 @@ pub(crate) async fn categories_set(
     })
     .await
     {
-        Ok(()) => Ok(see_other(format!(
-            "/backoffice/regies/{id}?fait=1#frais-de-dossier"
-        ))),
+        Ok(()) => see_other_with(
+            &session,
+            format!("/backoffice/regies/{id}#frais-de-dossier"),
+            DONE,
+        ),
         Err(e @ AppError::Invalid(_)) => {
             let (_, categories) =
                 read_as_administrator(&store, &agent, move |t| Ok(rows::categories_for(t, id)?))
@@ -539,7 +530,7 @@ impl<'a> At<'a> {
             + 'static,
     {
         match write_as_administrator(self.store, self.agent, f).await {
-            Ok(made) => Ok(see_other(done(made))),
+            Ok(made) => see_other_with(self.session, done(made), DONE),
             Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
                 let form = again(csrf::token(self.session)?);
                 self.refused(form, e, place).await
@@ -563,7 +554,7 @@ pub(crate) async fn regie_update(
     At::new(&agent, &session, &store, &pages, id)
         .change(
             move |t, actor| regies::update(t, actor, id, &i),
-            |_| format!("/backoffice/regies/{id}?fait=1"),
+            |_| format!("/backoffice/regies/{id}"),
             |csrf| {
                 let action = format!("/backoffice/regies/{id}");
                 regie_form(&action, csrf, &input, "Enregistrer la régie")
@@ -599,7 +590,7 @@ pub(crate) async fn invoice_create(
     At::new(&agent, &session, &store, &pages, id)
         .change(
             move |t, actor| billing::create_invoice(t, actor, id, &i),
-            |_| format!("/backoffice/regies/{id}?fait=1#factures"),
+            |_| format!("/backoffice/regies/{id}#factures"),
             |csrf| invoice_form(id, csrf, &input),
             |f| Shown {
                 invoice: Some(f),
@@ -629,7 +620,7 @@ pub(crate) async fn account_create(
     At::new(&agent, &session, &store, &pages, id)
         .change(
             move |t, actor| billing::create_account(t, actor, id, &i),
-            |_| format!("/backoffice/regies/{id}?fait=1#comptes"),
+            |_| format!("/backoffice/regies/{id}#comptes"),
             |csrf| account_form(id, csrf, &input),
             |f| Shown {
                 account: Some(f),
@@ -695,9 +686,11 @@ pub(crate) async fn fee_set(
     })
     .await
     {
-        Ok(()) => Ok(see_other(format!(
-            "/backoffice/regies/{id}?fait=1#frais-de-dossier"
-        ))),
+        Ok(()) => see_other_with(
+            &session,
+            format!("/backoffice/regies/{id}#frais-de-dossier"),
+            DONE,
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let (_, services) = read_as_administrator(&store, &agent, teleservice_choices).await?;
             let form = fee_form(id, csrf::token(&session)?, &services, &code, &amount);

@@ -21,6 +21,18 @@ pub fn see_other(to: impl AsRef<str>) -> HttpResponse {
         .finish()
 }
 
+/// [`see_other`], with what was achieved said on the page it leads to: the
+/// one way a form's success is told (the session's one-shot notice, drawn by
+/// the layout).
+pub fn see_other_with(
+    session: &actix_session::Session,
+    to: impl AsRef<str>,
+    notice: &str,
+) -> Result<HttpResponse, AppError> {
+    crate::session::set_flash(session, notice.to_owned())?;
+    Ok(see_other(to))
+}
+
 /// What the base layout needs on every page.
 #[derive(Debug, Clone, Serialize)]
 pub struct Layout {
@@ -46,6 +58,8 @@ pub struct Layout {
     /// The page uses the screen's whole width (a request and its documents
     /// side by side).
     pub wide: bool,
+    /// What the last form achieved, said once (a status message).
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -89,7 +103,15 @@ impl Layout {
             banner: None,
             stylesheet: None,
             wide: false,
+            notice: None,
         }
+    }
+
+    /// What the last form achieved, said once at the top of the page it led
+    /// to (set by [`see_other_with`]).
+    pub fn notice(mut self, session: &actix_session::Session) -> Layout {
+        self.notice = crate::session::take_flash(session);
+        self
     }
 
     /// The portal's banner and style sheet, if the collectivité gave them.

@@ -483,6 +483,13 @@ fn one_way_for_what_every_page_shares() {
         {
             broken.push(format!("{rel} redirige à sa façon : render::see_other"));
         }
+        // What a form achieved is said by the layout's notice, set with
+        // `see_other_with`, not by a flag in the next page's address.
+        if code.contains("?fait=") {
+            broken.push(format!(
+                "{rel} dit « c’est fait » dans l’adresse : see_other_with"
+            ));
+        }
         // E-mails are templates beside their context (`mails/*.hbs`).
         if code.contains("Bonjour") {
             broken.push(format!("{rel} écrit un courriel : un modèle mails/*.hbs"));

@@ -291,8 +291,17 @@ per_backend! {
             .post(&app, &format!("{page}/traiter"), &token, &[])
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
-        let r = a_lea.get(&app, &format!("{page}?fait=reprise")).await;
+        assert_eq!(r.location.as_deref(), Some(page.as_str()));
+        let r = a_lea.get(&app, &page).await;
         assert!(r.html.contains("Vous traitez cette demande depuis le"));
+        // What was done is said once, on the page the form led to.
+        assert!(
+            r.html.contains("<p class=\"notice\" role=\"status\">Vous traitez maintenant cette demande.</p>"),
+            "{}",
+            r.html
+        );
+        let again = a_lea.get(&app, &page).await;
+        assert!(!again.html.contains("Vous traitez maintenant cette demande."));
         let version = field_value(&r.html, "version");
         let r = a_hugo.get(&app, &page).await;
         assert!(r

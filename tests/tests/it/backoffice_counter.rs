@@ -83,8 +83,9 @@ per_backend! {
         let r = a_lea.post(&app, form, &token, &with(&[])).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
         let created = r.location.unwrap();
-        assert!(created.ends_with("?fait=cree"), "{created}");
+        assert!(created.starts_with("/backoffice/foyers/"), "{created}");
         let page = a_lea.get(&app, &created).await;
+        assert!(page.html.contains("Le foyer est créé."), "{}", page.html);
         assert!(
             page.html.contains("Foyer créé au guichet par Léa Bernard"),
             "{}",
@@ -203,7 +204,7 @@ per_backend! {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
         assert_eq!(
             r.location.as_deref(),
-            Some(format!("/backoffice/demandes/{id}?fait=deposee").as_str())
+            Some(format!("/backoffice/demandes/{id}").as_str())
         );
         assert_eq!(state_of(&p, &arles, id), "Pending");
         let actions = p

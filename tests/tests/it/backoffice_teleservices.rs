@@ -481,10 +481,9 @@ per_backend! {
         let r = a_paul
             .post(&app, &format!("{list}/no-pork/retirer"), &token, &[])
             .await;
-        assert_eq!(
-            r.location.as_deref(),
-            Some(&*format!("{list}?fait=retiree"))
-        );
+        assert_eq!(r.location.as_deref(), Some(list.as_str()));
+        let said = a_paul.get(&app, &list).await;
+        assert!(said.html.contains("elle est retirée"), "{}", said.html);
         let form = b.get(&app, &step).await;
         assert!(!form.html.contains("Sans porc"), "{}", form.html);
         let sent = b.get(&app, &format!("/mes-demandes/{id}")).await;
@@ -493,10 +492,9 @@ per_backend! {
         let r = a_paul
             .post(&app, &format!("{list}/vegetarian/retirer"), &token, &[])
             .await;
-        assert_eq!(
-            r.location.as_deref(),
-            Some(&*format!("{list}?fait=supprimee"))
-        );
+        assert_eq!(r.location.as_deref(), Some(list.as_str()));
+        let said = a_paul.get(&app, &list).await;
+        assert!(said.html.contains("L’entrée est supprimée"), "{}", said.html);
         let r = a_paul
             .post(&app, &format!("{list}/no-pork/proposer"), &token, &[])
             .await;
