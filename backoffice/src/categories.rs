@@ -13,7 +13,7 @@ use guichet_web::categories::{self as pages, said};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::Form;
 use guichet_web::principal::SignedInAgent;
-use guichet_web::session::{set_flash, take_flash};
+use guichet_web::session::set_flash;
 use guichet_web::{AppError, Renderer};
 use serde::Deserialize;
 
@@ -45,7 +45,7 @@ async fn list_page(
         Some(f) => f,
         None => pages::create_form(BASE, csrf::token(session)?, "", ""),
     };
-    let page = pages::list_page(layout, take_flash(session), BASE, rows, form);
+    let page = pages::list_page(layout, BASE, rows, form);
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(pages.render(pages::LIST, &page)?))
@@ -113,15 +113,7 @@ async fn detail(
     .await?;
     let title = pages::title(&loaded.category.name);
     let layout = desk::layout(agent, &desk, &title, Nav::Categories, session)?;
-    let page = pages::detail_page(
-        layout,
-        take_flash(session),
-        error,
-        BASE,
-        csrf::token(session)?,
-        loaded,
-        edit,
-    );
+    let page = pages::detail_page(layout, error, BASE, csrf::token(session)?, loaded, edit);
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(pages.render(pages::DETAIL, &page)?))

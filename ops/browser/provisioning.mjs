@@ -974,7 +974,7 @@ async function portalScenario(page) {
     await press(page, 'Je certifie que les informations données sont exactes, et j’accepte qu’elles soient traitées pour cette demande.');
     await page.getByRole('button', { name: 'Envoyer la demande' }).focus();
     await enter(page);
-    expect(/^\/mes-demandes\/\d+\?envoyee$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+    expect(/^\/mes-demandes\/\d+$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
     jadeRequest = new URL(page.url()).pathname.split('/').pop();
     const notice = (await page.getByRole('status').textContent()).replace(/\s+/g, ' ').trim();
     expect(notice.includes('Votre demande est envoyée sous le n°'), `message : « ${notice} »`);
@@ -1297,8 +1297,9 @@ async function fileCanteen(page, parent, child) {
   await page.getByLabel('Par courriel', { exact: true }).check();
   await page.getByLabel(/^Je certifie que les informations/).check();
   await follow(page, page.getByRole('button', { name: 'Envoyer la demande' }));
-  expect(/\?envoyee$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
+  expect(/^\/mes-demandes\/\d+$/.test(pathOf(page)), `adresse ${pathOf(page)}`);
   const state = (await page.getByRole('main').textContent()).replace(/\s+/g, ' ');
+  expect(state.includes('Votre demande est envoyée sous le n°'), 'le message d’envoi manque');
   expect(state.includes('Déposée'), 'la demande n’est pas « Déposée »');
   ok(`demande de cantine envoyée pour ${child}, état « Déposée »`);
   // Fetched by the page itself (its cookie, its name resolution).

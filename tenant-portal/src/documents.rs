@@ -16,7 +16,7 @@ use guichet_web::upload::{self, UploadForm};
 use guichet_web::{csrf, tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::page::{layout, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::page::{layout, me_in, render, see_other_with, signed_in, Me, Section as Nav};
 
 /// The deposit form: a type and its pages. `action` says where it goes
 /// (« Mes documents », or a request's justificatifs step).
@@ -62,7 +62,6 @@ struct ListPage {
     layout: Layout,
     documents: Vec<Document>,
     form: Form,
-    saved: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -74,7 +73,6 @@ fn list_page(
     documents: Vec<Document>,
     form: Form,
     status: StatusCode,
-    saved: bool,
 ) -> Result<HttpResponse, AppError> {
     let form = sealed(form);
     let title = guichet_web::render::title("Mes documents", form.has_errors());
@@ -86,7 +84,6 @@ fn list_page(
             layout: layout(&who.tenant, &title, Nav::Documents, Some(me), session)?,
             documents,
             form,
-            saved,
         },
     )
 }
@@ -107,20 +104,10 @@ pub(crate) async fn list(
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
-    query: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (me, docs) = load(&store, &who).await?;
     let form = deposit_form("/mes-documents", csrf::token(&session)?, &every_type(), "");
-    list_page(
-        &pages,
-        &who,
-        &session,
-        &me,
-        docs,
-        form,
-        StatusCode::OK,
-        query.contains_key("depose"),
-    )
+    list_page(&pages, &who, &session, &me, docs, form, StatusCode::OK)
 }
 
 /// Receives a deposit: the form's files stored, then the document recorded;
@@ -174,7 +161,11 @@ pub(crate) async fn deposit(
 ) -> Result<HttpResponse, AppError> {
     let (me, _) = load(&store, &who).await?;
     match receive_deposit(payload, &session, &files, &store, &who, me.household()).await? {
-        Ok(_) => Ok(see_other("/mes-documents?depose")),
+        Ok(_) => see_other_with(
+            &session,
+            "/mes-documents",
+            "Votre document est déposé. La mairie le vérifiera avec votre prochaine demande.",
+        ),
         Err((chosen, e)) => {
             let (me, docs) = load(&store, &who).await?;
             let mut form = deposit_form(
@@ -184,7 +175,7 @@ pub(crate) async fn deposit(
                 &chosen,
             );
             let status = refused_upload(&mut form, e)?;
-            list_page(&pages, &who, &session, &me, docs, form, status, false)
+            list_page(&pages, &who, &session, &me, docs, form, status)
         }
     }
 }

@@ -21,7 +21,9 @@ use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::{Deserialize, Serialize};
 
 use crate::documents::{deposit_form, refused_upload};
-use crate::page::{base_url, layout, me, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::page::{
+    base_url, layout, me, me_in, render, see_other, see_other_with, signed_in, Me, Section as Nav,
+};
 use crate::steps::{after_step, progress, StepLink};
 
 #[derive(Deserialize)]
@@ -516,7 +518,16 @@ pub(crate) async fn submit(
     })
     .await;
     let errors = match outcome {
-        Ok(Ok(done)) => return Ok(see_other(format!("/mes-demandes/{}?envoyee", done.id))),
+        Ok(Ok(done)) => {
+            return see_other_with(
+                &session,
+                format!("/mes-demandes/{}", done.id),
+                &format!(
+                    "Votre demande est envoyée sous le n° {}. Un courriel de confirmation vous a été adressé avec le reçu.",
+                    done.number
+                ),
+            )
+        }
         Ok(Err(errors)) => errors,
         Err(AppError::Conflict(m)) => vec![guichet_domain::forms::FieldError {
             name: String::new(),

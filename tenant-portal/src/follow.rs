@@ -68,10 +68,6 @@ struct ShowPage {
     fee: Option<guichet_core::payments::billing::Invoice>,
     continue_link: Option<String>,
     csrf_token: String,
-    sent: bool,
-    saved: bool,
-    /// Saved without an account: the resume link was mailed.
-    linked: bool,
     /// Sent without an account: it may be kept in an account.
     without_account: bool,
     note_error: Option<String>,
@@ -111,7 +107,6 @@ fn show_view(
     who: &SignedInHousehold,
     session: &Session,
     loaded: Loaded,
-    query: &std::collections::HashMap<String, String>,
     note_error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -132,9 +127,6 @@ fn show_view(
             fee,
             continue_link: next,
             csrf_token: csrf::token(session)?,
-            sent: query.contains_key("envoyee"),
-            saved: query.contains_key("enregistre"),
-            linked: query.contains_key("lien"),
             without_account,
             note_error,
         },
@@ -147,10 +139,9 @@ pub(crate) async fn show(
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
     id: web::Path<i64>,
-    query: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let loaded = follow(&store, &who, id.into_inner()).await?;
-    show_view(&pages, &who, &session, loaded, &query, None, StatusCode::OK)
+    show_view(&pages, &who, &session, loaded, None, StatusCode::OK)
 }
 
 pub(crate) async fn receipt(
@@ -301,7 +292,6 @@ pub(crate) async fn note(
                 &who,
                 &session,
                 loaded,
-                &Default::default(),
                 message,
                 StatusCode::BAD_REQUEST,
             )

@@ -22,7 +22,7 @@ use guichet_web::tenant::CurrentTenant;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::page::{layout, me, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::page::{layout, me, me_in, render, see_other_with, signed_in, Me, Section as Nav};
 
 #[derive(Serialize)]
 struct MemberLine {
@@ -41,7 +41,6 @@ struct Show {
     children: Vec<MemberLine>,
     state: String,
     csrf_token: String,
-    saved: bool,
     links: Vec<LinkLine>,
 }
 
@@ -120,7 +119,6 @@ fn show_page(
     links: Vec<LinkLine>,
     address: Form,
     status: StatusCode,
-    saved: bool,
 ) -> Result<HttpResponse, AppError> {
     let address = guichet_web::forms::sealed(address);
     let title = guichet_web::render::title("Mon foyer", address.has_errors());
@@ -138,7 +136,6 @@ fn show_page(
                 .map(|s| s.label().to_owned())
                 .unwrap_or_default(),
             csrf_token: csrf::token(session)?,
-            saved,
             links,
         },
     )
@@ -149,7 +146,6 @@ pub(crate) async fn show(
     session: Session,
     pages: web::Data<Renderer>,
     store: web::Data<Store>,
-    query: web::Query<std::collections::HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (me, links) = me_and_links(&store, &who).await?;
     let form = address_form(
@@ -165,7 +161,6 @@ pub(crate) async fn show(
         links,
         form,
         StatusCode::OK,
-        query.contains_key("enregistre"),
     )
 }
 
@@ -191,20 +186,11 @@ pub(crate) async fn address(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(()) => Ok(see_other("/mon-foyer?enregistre")),
+        Ok(()) => saved(&session),
         Err(e) => {
             let mut form = address_form("/mon-foyer/adresse", csrf::token(&session)?, |k| p.get(k));
             let status = form.refused(e)?;
-            show_page(
-                &pages,
-                &who.tenant,
-                &session,
-                &me,
-                links,
-                form,
-                status,
-                false,
-            )
+            show_page(&pages, &who.tenant, &session, &me, links, form, status)
         }
     }
 }
@@ -220,6 +206,7 @@ pub(crate) struct Unlink {
 /// Removes one of the signed-in person's links to FranceConnect.
 pub(crate) async fn unlink(
     who: SignedInHousehold,
+    session: Session,
     store: web::Data<Store>,
     VerifiedForm(form): VerifiedForm<Unlink>,
 ) -> Result<HttpResponse, AppError> {
@@ -236,7 +223,7 @@ pub(crate) async fn unlink(
     })
     .await
     .map_err(signed_in)?;
-    Ok(see_other("/mon-foyer?enregistre"))
+    saved(&session)
 }
 
 fn actor(me: &Me) -> Actor {
@@ -345,7 +332,7 @@ pub(crate) async fn create(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(_) => Ok(see_other("/mon-foyer?enregistre")),
+        Ok(_) => saved(&session),
         Err(e) => refused(
             &pages, &who, &session, &me, &action, adult, &p, title, "Ajouter", e,
         ),
@@ -419,7 +406,7 @@ pub(crate) async fn update(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(()) => Ok(see_other("/mon-foyer?enregistre")),
+        Ok(()) => saved(&session),
         Err(e) => refused(
             &pages,
             &who,
@@ -451,7 +438,7 @@ pub(crate) async fn remove(
     })
     .await
     {
-        Ok(()) => Ok(see_other("/mon-foyer?enregistre")),
+        Ok(()) => saved(&session),
         Err(AppError::Conflict(m)) => render(
             &pages,
             StatusCode::CONFLICT,
@@ -532,5 +519,14 @@ pub(crate) async fn history(
             )?,
             lines,
         },
+    )
+}
+
+/// Back to « Mon foyer », saying the change is made.
+fn saved(session: &Session) -> Result<HttpResponse, AppError> {
+    see_other_with(
+        session,
+        "/mon-foyer",
+        "Vos modifications sont enregistrées.",
     )
 }

@@ -81,6 +81,7 @@ pub(crate) fn layout(
     session: &Session,
 ) -> Result<Layout, AppError> {
     let mut layout = Layout::new(title)
+        .notice(session)
         .site(&tenant.name)
         .appearance(
             &tenant.appearance,
@@ -132,6 +133,6 @@ pub(crate) fn render<T: Serialize>(
         .body(pages.render(template, data)?))
 }
 
-pub(crate) use guichet_web::render::see_other;
+pub(crate) use guichet_web::render::{see_other, see_other_with};
 
 pub(crate) use guichet_web::tenant::base_url;

@@ -17,7 +17,13 @@ use guichet_web::steps::step_form;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::page::{base_url, layout, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::page::{
+    base_url, layout, me_in, render, see_other, see_other_with, signed_in, Me, Section as Nav,
+};
+
+/// What « Enregistrer et reprendre plus tard » says once done.
+const DRAFT_SAVED: &str =
+    "Votre brouillon est enregistré : vous pouvez le reprendre quand vous voulez.";
 
 #[derive(Serialize)]
 pub(crate) struct StepLink {
@@ -241,19 +247,22 @@ pub(crate) async fn save(
             // still works.
             let email = me.person.email.clone();
             if !within(&store, rate::RESUME_MAIL, who.tenant.id, email).await? {
-                return Ok(see_other(format!("/mes-demandes/{id}?enregistre")));
+                return see_other_with(&session, format!("/mes-demandes/{id}"), DRAFT_SAVED);
             }
             tx::write(&store, &who, move |t| {
                 requests::send_resume_link(t, household, id, &base, &site)
             })
             .await?;
-            Ok(see_other(format!("/mes-demandes/{id}?lien")))
+            see_other_with(
+                &session,
+                format!("/mes-demandes/{id}"),
+                "Votre demande est enregistrée. Nous vous avons envoyé par courriel un lien pour la reprendre : seul le dernier lien reçu fonctionne, pendant 14 jours.",
+            )
         }
-        Ok((Ok(()), next)) => Ok(see_other(&if later {
-            format!("/mes-demandes/{id}?enregistre")
-        } else {
-            after_step(id, next.as_deref(), documents)
-        })),
+        Ok((Ok(()), _)) if later => {
+            see_other_with(&session, format!("/mes-demandes/{id}"), DRAFT_SAVED)
+        }
+        Ok((Ok(()), next)) => Ok(see_other(after_step(id, next.as_deref(), documents))),
         Ok((Err(errors), _)) => show(
             &pages,
             &who,

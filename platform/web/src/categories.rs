@@ -36,7 +36,6 @@ pub struct Row {
 #[derive(Serialize)]
 pub struct ListPage {
     layout: Layout,
-    flash: Option<String>,
     base: String,
     categories: Vec<Row>,
     form: Form,
@@ -99,20 +98,13 @@ pub fn edit_form(base: &str, id: i64, csrf_token: String, name: &str, email: &st
 }
 
 /// The list page; a refused creation form titles it « Erreur ».
-pub fn list_page(
-    mut layout: Layout,
-    flash: Option<String>,
-    base: &str,
-    categories: Vec<Row>,
-    form: Form,
-) -> ListPage {
+pub fn list_page(mut layout: Layout, base: &str, categories: Vec<Row>, form: Form) -> ListPage {
     let form = sealed(form);
     if form.has_errors() {
         layout.refused();
     }
     ListPage {
         layout,
-        flash,
         base: base.to_owned(),
         categories,
         form,
@@ -158,7 +150,6 @@ pub struct Loaded {
 #[derive(Serialize)]
 pub struct DetailPage {
     layout: Layout,
-    flash: Option<String>,
     error: Option<String>,
     base: String,
     id: i64,
@@ -250,7 +241,6 @@ pub fn load(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Loaded>, StoreError
 /// A category's page; `edit` is the refused form to show again, if any.
 pub fn detail_page(
     mut layout: Layout,
-    flash: Option<String>,
     error: Option<String>,
     base: &str,
     csrf_token: String,
@@ -266,7 +256,6 @@ pub fn detail_page(
     }
     DetailPage {
         layout,
-        flash,
         error,
         base: base.to_owned(),
         id: c.id,

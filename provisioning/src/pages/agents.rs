@@ -32,7 +32,6 @@ struct Row {
 #[derive(Serialize)]
 struct ListPage {
     layout: Layout,
-    flash: Option<String>,
     slug: String,
     q: String,
     agents: Vec<Row>,
@@ -64,7 +63,6 @@ pub(crate) async fn list(
     };
     let page = ListPage {
         layout: ctx.layout("Agents", Some(&tenant), Nav::Agents)?,
-        flash: ctx.take_flash(),
         slug: tenant.slug.clone(),
         q,
         truncated,

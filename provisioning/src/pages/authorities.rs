@@ -32,7 +32,6 @@ struct Row {
 #[derive(Serialize)]
 struct ListPage {
     layout: Layout,
-    flash: Option<String>,
     q: String,
     tenants: Vec<Row>,
 }
@@ -49,7 +48,6 @@ pub(crate) async fn home(ctx: Ctx, query: web::Query<Search>) -> Result<HttpResp
         blocking(move || Ok(store.platform_read(|c| tenancy::search(c, &search))?)).await?;
     let page = ListPage {
         layout: ctx.layout("Collectivités", None, Nav::Authorities)?,
-        flash: ctx.take_flash(),
         q,
         tenants: tenants
             .into_iter()
@@ -227,7 +225,6 @@ pub(crate) async fn create(
 #[derive(Serialize)]
 struct SummaryPage {
     layout: Layout,
-    flash: Option<String>,
     super_admin: bool,
     active: bool,
     slug: String,
@@ -256,7 +253,6 @@ pub(crate) async fn summary(ctx: Ctx, slug: web::Path<String>) -> Result<HttpRes
         proconnect,
         proconnect_configured: ctx.state.proconnect,
         layout: ctx.layout("Présentation", Some(&tenant), Nav::Summary)?,
-        flash: ctx.take_flash(),
         super_admin: ctx.who.is_super_admin(),
         active: tenant.state == TenantState::Active,
         hosts: all_hosts(&tenant),

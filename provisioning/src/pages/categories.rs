@@ -47,7 +47,7 @@ async fn list_page(
 ) -> Result<HttpResponse, AppError> {
     let rows = ctx.read(tenant, pages::rows).await?;
     let layout = ctx.layout("Catégories de téléservices", Some(tenant), Nav::Categories)?;
-    let page = pages::list_page(layout, ctx.take_flash(), &base(tenant), rows, form);
+    let page = pages::list_page(layout, &base(tenant), rows, form);
     ctx.render(status, pages::LIST, &page)
 }
 
@@ -98,15 +98,7 @@ async fn detail(
         Some(tenant),
         Nav::Categories,
     )?;
-    let page = pages::detail_page(
-        layout,
-        ctx.take_flash(),
-        error,
-        &base(tenant),
-        ctx.csrf()?,
-        loaded,
-        edit,
-    );
+    let page = pages::detail_page(layout, error, &base(tenant), ctx.csrf()?, loaded, edit);
     ctx.render(status, pages::DETAIL, &page)
 }
 

@@ -77,7 +77,6 @@ fn base(tenant: &Tenant, w: &Words) -> String {
 #[derive(Serialize)]
 struct ListPage {
     layout: Layout,
-    flash: Option<String>,
     heading: &'static str,
     base: String,
     new_path: String,
@@ -104,7 +103,6 @@ pub(crate) async fn list(
     let base = base(&tenant, &w);
     let page = ListPage {
         layout: ctx.layout(w.plural, Some(&tenant), w.nav)?,
-        flash: ctx.take_flash(),
         heading: w.plural,
         new_path: format!("{base}/{}", w.new),
         add: format!("Ajouter {}", w.one),

@@ -161,7 +161,7 @@ impl Ctx {
             Some(t) => format!("{title} — {}", t.name),
             None => title.to_owned(),
         };
-        let mut layout = Layout::new(&full_title).site(SITE);
+        let mut layout = Layout::new(&full_title).notice(&self.session).site(SITE);
         if self.who.is_super_admin() {
             layout = layout.link("/", "Collectivités", at == Nav::Authorities);
         }
@@ -195,10 +195,6 @@ impl Ctx {
     /// A message for the next page shown (after a redirect).
     pub fn flash(&self, message: String) -> Result<(), AppError> {
         guichet_web::session::set_flash(&self.session, message)
-    }
-
-    pub fn take_flash(&self) -> Option<String> {
-        guichet_web::session::take_flash(&self.session)
     }
 
     pub fn render<T: Serialize>(

@@ -637,7 +637,7 @@ per_backend! {
         let r = v.submit(&app, &step, &step, &fields).await;
         assert_eq!(
             r.location.as_deref(),
-            Some(format!("/mes-demandes/{id}?lien").as_str())
+            Some(format!("/mes-demandes/{id}").as_str())
         );
         let first = mailed_link(&p, &arles, "paul.roux@example.fr", "/reprendre/");
         let r = v.submit(&app, &step, &step, &fields).await;
