@@ -7,9 +7,9 @@ use serde::Deserialize;
 use crate::audit::{self, Change};
 use crate::directory::change::write_both;
 use crate::directory::change::Checks;
-use crate::directory::change::ProvisioningError;
 use crate::directory::{Directory, DirectoryError, FacilityKind, FacilityRecord};
 use crate::domain::contact;
+use crate::error::Error;
 use crate::store::repo::facilities::{self as rows, FacilityFields};
 use crate::store::{Store, StoreError, TenantTx};
 use crate::tenancy::Tenant;
@@ -73,7 +73,7 @@ pub fn get(
     rows::get(tx, kind.as_str(), id)
 }
 
-fn check(kind: FacilityKind, input: &FacilityInput) -> Result<FacilityRecord, ProvisioningError> {
+fn check(kind: FacilityKind, input: &FacilityInput) -> Result<FacilityRecord, Error> {
     let mut c = Checks::default();
     let record = FacilityRecord {
         kind,
@@ -87,8 +87,8 @@ fn check(kind: FacilityKind, input: &FacilityInput) -> Result<FacilityRecord, Pr
     Ok(record)
 }
 
-fn name_taken(kind: FacilityKind, name: &str) -> ProvisioningError {
-    ProvisioningError::Conflict(match kind {
+fn name_taken(kind: FacilityKind, name: &str) -> Error {
+    Error::Conflict(match kind {
         FacilityKind::School => format!("une école nommée « {name} » existe déjà"),
         FacilityKind::RecreationCenter => {
             format!("un centre de loisirs nommé « {name} » existe déjà")
@@ -111,7 +111,7 @@ pub fn create(
     actor: &str,
     kind: FacilityKind,
     input: FacilityInput,
-) -> Result<Facility, ProvisioningError> {
+) -> Result<Facility, Error> {
     let record = check(kind, &input)?;
     write_both(store, directory, tenant.id, |tx, pending| {
         if rows::name_taken(tx, kind.as_str(), &record.name, None)? {
@@ -119,14 +119,12 @@ pub fn create(
         }
         let result = pending.directory().add_facility(&tenant.slug, &record);
         pending.apply(result).map_err(|e| match e {
-            ProvisioningError::Directory(DirectoryError::AlreadyExists(_)) => {
-                name_taken(kind, &record.name)
-            }
+            Error::Directory(DirectoryError::AlreadyExists(_)) => name_taken(kind, &record.name),
             other => other,
         })?;
         let id = tx.next_id()?;
         insert(tx, id, &record)?;
-        let created = get(tx, kind, id)?.ok_or(ProvisioningError::NotFound)?;
+        let created = get(tx, kind, id)?.ok_or(Error::NotFound)?;
         audit::record(
             tx,
             Change {
@@ -168,10 +166,10 @@ pub fn update(
     kind: FacilityKind,
     id: i64,
     input: FacilityInput,
-) -> Result<Facility, ProvisioningError> {
+) -> Result<Facility, Error> {
     let record = check(kind, &input)?;
     write_both(store, directory, tenant.id, |tx, pending| {
-        let before = get(tx, kind, id)?.ok_or(ProvisioningError::NotFound)?;
+        let before = get(tx, kind, id)?.ok_or(Error::NotFound)?;
         if rows::name_taken(tx, kind.as_str(), &record.name, Some(id))? {
             return Err(name_taken(kind, &record.name));
         }
@@ -180,7 +178,7 @@ pub fn update(
             .update_facility(&tenant.slug, &before.name, &record);
         pending.apply(result)?;
         overwrite(tx, id, &record)?;
-        let after = get(tx, kind, id)?.ok_or(ProvisioningError::NotFound)?;
+        let after = get(tx, kind, id)?.ok_or(Error::NotFound)?;
         audit::record(
             tx,
             Change {
@@ -203,9 +201,9 @@ pub fn delete(
     actor: &str,
     kind: FacilityKind,
     id: i64,
-) -> Result<(), ProvisioningError> {
+) -> Result<(), Error> {
     write_both(store, directory, tenant.id, |tx, pending| {
-        let before = get(tx, kind, id)?.ok_or(ProvisioningError::NotFound)?;
+        let before = get(tx, kind, id)?.ok_or(Error::NotFound)?;
         match pending
             .directory()
             .delete_facility(&tenant.slug, kind, &before.name)

@@ -9,7 +9,6 @@ use guichet_core::agents::principal;
 use guichet_core::agents::sync;
 use guichet_core::audit;
 use guichet_core::auth::superadmin::{self, SuperAdminError};
-use guichet_core::directory::change::ProvisioningError;
 use guichet_core::directory::Directory;
 use guichet_core::files::FileStore;
 use guichet_core::jobs::{self, Job, JobError, Runner};
@@ -17,6 +16,7 @@ use guichet_core::mail::smtp::SmtpSender;
 use guichet_core::mail::worker;
 use guichet_core::store::{Backend, Store, StoreError};
 use guichet_core::tenancy;
+use guichet_core::Error;
 use guichet_web::session;
 use guichet_web::tenant::TenantCache;
 use std::time::Duration;
@@ -165,9 +165,9 @@ pub fn demo(config: &Config) -> Result<(), Failure> {
 }
 
 /// One line for an operator: the field errors spelled out.
-pub fn describe(e: &ProvisioningError) -> String {
+pub fn describe(e: &Error) -> String {
     match e {
-        ProvisioningError::Invalid(errors) => errors
+        Error::Invalid(errors) => errors
             .iter()
             .map(|f| format!("{} : {}", f.field, f.message))
             .collect::<Vec<_>>()

@@ -4,11 +4,11 @@ use guichet_core::agents::groups;
 use guichet_core::agents::{self, AgentInput};
 use guichet_core::catalogue::categories;
 use guichet_core::collectivite::authorities::{self, AuthorityInput};
-use guichet_core::directory::change::ProvisioningError;
 use guichet_core::directory::{Directory, FacilityKind};
 use guichet_core::facilities::{self, FacilityInput};
 use guichet_core::store::Store;
 use guichet_core::tenancy::Tenant;
+use guichet_core::Error;
 
 use crate::commands::{DEMO_ADMIN_PASSWORD, DEMO_NAME, DEMO_SLUG};
 
@@ -28,7 +28,7 @@ pub const AGENTS: [(&str, &str); 3] = [
     ("hugo.petit", "responsable : consulte toutes les demandes"),
 ];
 
-pub fn populate(store: &Store, directory: &Directory, port: u16) -> Result<(), ProvisioningError> {
+pub fn populate(store: &Store, directory: &Directory, port: u16) -> Result<(), Error> {
     let (tenant, _) = authorities::create(
         store,
         directory,

@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use guichet_core::catalogue::categories::{self, Category, Grant};
-use guichet_core::directory::change::ProvisioningError;
 use guichet_core::store::Store;
+use guichet_core::Error;
 use guichet_web::AppError;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ struct CategoryView {
 fn with_rights(
     tx: &mut guichet_core::store::TenantTx<'_>,
     category: Category,
-) -> Result<CategoryView, ProvisioningError> {
+) -> Result<CategoryView, Error> {
     let rights = categories::grants(tx, category.id)?;
     Ok(CategoryView { category, rights })
 }
@@ -42,8 +42,8 @@ fn set_teleservices(
     actor: &str,
     id: i64,
     codes: &[String],
-) -> Result<(), ProvisioningError> {
-    let current = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+) -> Result<(), Error> {
+    let current = categories::get(tx, id)?.ok_or(Error::NotFound)?;
     for code in current.teleservices.iter().filter(|c| !codes.contains(c)) {
         categories::set_teleservice_category(tx, actor, code, None)?;
     }
@@ -63,7 +63,7 @@ pub(crate) async fn list(
         categories::list(tx)?
             .into_iter()
             .map(|c| with_rights(tx, c))
-            .collect::<Result<Vec<_>, ProvisioningError>>()
+            .collect::<Result<Vec<_>, Error>>()
     })
     .await?;
     Ok(HttpResponse::Ok().json(found))
@@ -89,7 +89,7 @@ pub(crate) async fn create(
         if let Some(codes) = &input.teleservices {
             set_teleservices(tx, &actor, c.id, codes)?;
         }
-        let c = categories::get(tx, c.id)?.ok_or(ProvisioningError::NotFound)?;
+        let c = categories::get(tx, c.id)?.ok_or(Error::NotFound)?;
         with_rights(tx, c)
     })
     .await?;
@@ -110,7 +110,7 @@ pub(crate) async fn show(
     let (slug, id) = path.into_inner();
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
     let found = read_in(&store, &tenant, move |tx| {
-        let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        let c = categories::get(tx, id)?.ok_or(Error::NotFound)?;
         with_rights(tx, c)
     })
     .await?;
@@ -132,7 +132,7 @@ pub(crate) async fn update(
         if let Some(codes) = &input.teleservices {
             set_teleservices(tx, &actor, id, codes)?;
         }
-        let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        let c = categories::get(tx, id)?.ok_or(Error::NotFound)?;
         with_rights(tx, c)
     })
     .await?;
@@ -219,17 +219,17 @@ async fn move_teleservice(
     let tenant = tenant_in_reach(&store, &user.0, &slug).await?;
     let actor = user.0.actor();
     let after = write_in(&store, &tenant, move |tx| {
-        let category = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        let category = categories::get(tx, id)?.ok_or(Error::NotFound)?;
         // The code names a resource of the path: unknown, it is not found.
         if !categories::teleservices(tx)?.iter().any(|s| s.code == code) {
-            return Err(ProvisioningError::NotFound);
+            return Err(Error::NotFound);
         }
         if attach {
             categories::set_teleservice_category(tx, &actor, &code, Some(id))?;
         } else if category.teleservices.contains(&code) {
             categories::set_teleservice_category(tx, &actor, &code, None)?;
         }
-        let c = categories::get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+        let c = categories::get(tx, id)?.ok_or(Error::NotFound)?;
         with_rights(tx, c)
     })
     .await?;

@@ -17,9 +17,9 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use base64::Engine;
 use guichet_core::agents::principal::{self, Principal};
 use guichet_core::auth::throttle::Throttle;
-use guichet_core::directory::change::ProvisioningError;
 use guichet_core::directory::Directory;
 use guichet_core::store::{Store, TenantTx};
+use guichet_core::Error;
 use guichet_web::client::ClientAddr;
 
 use crate::auth::Reach;
@@ -139,24 +139,18 @@ impl Search {
 async fn read_in<T, E, F>(store: &web::Data<Store>, reach: &Reach, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
-    E: Into<ProvisioningError>,
+    E: Into<Error>,
     T: Send + 'static,
 {
-    tx::read(store, reach, |t| {
-        f(t).map_err(Into::<ProvisioningError>::into)
-    })
-    .await
+    tx::read(store, reach, |t| f(t).map_err(Into::<Error>::into)).await
 }
 
 /// Runs `f` in a write transaction of the collectivité within reach.
 async fn write_in<T, E, F>(store: &web::Data<Store>, reach: &Reach, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
-    E: Into<ProvisioningError>,
+    E: Into<Error>,
     T: Send + 'static,
 {
-    tx::write(store, reach, |t| {
-        f(t).map_err(Into::<ProvisioningError>::into)
-    })
-    .await
+    tx::write(store, reach, |t| f(t).map_err(Into::<Error>::into)).await
 }

@@ -5,9 +5,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::catalogue::categories;
-use guichet_core::directory::change::ProvisioningError;
 use guichet_core::store::TenantTx;
 use guichet_core::tenancy::Tenant;
+use guichet_core::Error;
 use guichet_web::categories::{self as pages, said};
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::Form;
@@ -26,7 +26,7 @@ fn base(tenant: &Tenant) -> String {
 async fn write<T, F>(ctx: &Ctx, tenant: &Reach, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, ProvisioningError> + Send + 'static,
+    F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, Error> + Send + 'static,
 {
     let actor = ctx.who.actor();
     guichet_web::tx::write(&ctx.store, tenant, move |t| f(t, &actor)).await

@@ -471,7 +471,7 @@ per_backend! {
     fn a_mailed_link_sets_the_password_in_the_directory(backend: Backend) {
         use guichet_core::agents;
         use guichet_core::collectivite::authorities;
-        use guichet_core::directory::change::ProvisioningError;
+        use guichet_core::Error;
         let p = Platform::new(backend, Dir::Ldap);
         let l = p.ldap();
         let dir = guichet_core::directory::Directory::from_config(Some(&l.config()));
@@ -520,7 +520,7 @@ per_backend! {
         let again =
             agents::set_password_with_link(&p.store, &dir, &tenant, &token, "encore-un-autre-mot");
         assert!(
-            matches!(again, Err(ProvisioningError::NotFound)),
+            matches!(again, Err(Error::NotFound)),
             "a link works once"
         );
         assert!(agents::check_password(
@@ -537,7 +537,7 @@ per_backend! {
 per_backend! {
     fn a_branch_left_in_the_directory_refuses_the_collectivite_and_writes_nothing(backend: Backend) {
         use guichet_core::collectivite::authorities;
-        use guichet_core::directory::change::ProvisioningError;
+        use guichet_core::Error;
         let p = Platform::new(backend, Dir::Ldap);
         let l = p.ldap();
         l.ldapadd(&format!(
@@ -553,7 +553,7 @@ per_backend! {
             authority_input("arles", Some(AGENT_PASSWORD)),
         );
         assert!(
-            matches!(refused, Err(ProvisioningError::Conflict(_))),
+            matches!(refused, Err(Error::Conflict(_))),
             "{backend:?}: {refused:?}"
         );
         let found = p

@@ -19,9 +19,10 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Change};
 use crate::auth::password;
-use crate::directory::change::{invalid, write_both, Checks, Pending, ProvisioningError};
+use crate::directory::change::{invalid, write_both, Checks, Pending};
 use crate::directory::{AgentRecord, Directory, DirectoryError, Undo};
 use crate::domain::contact;
+use crate::error::Error;
 use crate::mail::outbox;
 use crate::sessions::{self as session, Plane, SessionPrincipal};
 use crate::store::repo::agents::{self as rows, AgentFields, AgentRow};
@@ -135,7 +136,7 @@ pub fn get_by_id(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<Agent>, StoreE
     Ok(with_groups(tx, row.into_iter().collect())?.pop())
 }
 
-fn check(tx: &mut TenantTx<'_>, input: &AgentInput) -> Result<Checked, ProvisioningError> {
+fn check(tx: &mut TenantTx<'_>, input: &AgentInput) -> Result<Checked, Error> {
     let mut c = Checks::default();
     let first_name = c.take("first_name", contact::person_name(&input.first_name));
     let last_name = c.take("last_name", contact::person_name(&input.last_name));
@@ -215,7 +216,7 @@ pub fn create(
     actor: &str,
     link_base: &str,
     input: AgentInput,
-) -> Result<Created, ProvisioningError> {
+) -> Result<Created, Error> {
     if directory.is_builtin() {
         return write_both(store, directory, tenant.id, |tx, pending| {
             create_in(tx, pending, tenant, actor, link_base, input.clone())
@@ -227,7 +228,7 @@ pub fn create(
     let (checked, explicit) = store.read(tenant.id, |tx| {
         let checked = check(tx, &input)?;
         let explicit = explicit_uid(&input, |u| Ok(rows::uid_taken(tx, u)?))?;
-        Ok::<_, ProvisioningError>((checked, explicit))
+        Ok::<_, Error>((checked, explicit))
     })?;
     let (uid, undo) = add_to_directory(directory, &tenant.slug, explicit, &checked, |c| {
         Ok(store.read(tenant.id, |tx| rows::uid_taken(tx, c))?)
@@ -249,7 +250,7 @@ pub fn create_in(
     actor: &str,
     link_base: &str,
     input: AgentInput,
-) -> Result<Created, ProvisioningError> {
+) -> Result<Created, Error> {
     let checked = check(tx, &input)?;
     let explicit = explicit_uid(&input, |u| Ok(rows::uid_taken(tx, u)?))?;
     let directory = pending.directory();
@@ -265,13 +266,13 @@ pub fn create_in(
 /// is to be generated.
 fn explicit_uid(
     input: &AgentInput,
-    mut taken: impl FnMut(&str) -> Result<bool, ProvisioningError>,
-) -> Result<Option<String>, ProvisioningError> {
+    mut taken: impl FnMut(&str) -> Result<bool, Error>,
+) -> Result<Option<String>, Error> {
     match input.uid.as_deref() {
         Some(u) if !u.is_empty() => {
             uid::check(u).map_err(|m| invalid("uid", m))?;
             if taken(u)? {
-                return Err(ProvisioningError::Conflict(taken_message(u)));
+                return Err(Error::Conflict(taken_message(u)));
             }
             Ok(Some(u.to_owned()))
         }
@@ -288,8 +289,8 @@ fn add_to_directory(
     slug: &str,
     explicit: Option<String>,
     checked: &Checked,
-    mut taken_in_db: impl FnMut(&str) -> Result<bool, ProvisioningError>,
-) -> Result<(String, Undo), ProvisioningError> {
+    mut taken_in_db: impl FnMut(&str) -> Result<bool, Error>,
+) -> Result<(String, Undo), Error> {
     let base = uid::base(&checked.first_name, &checked.last_name);
     if explicit.is_none() && uid::check(&base).is_err() {
         return Err(invalid(
@@ -302,9 +303,7 @@ fn add_to_directory(
         let uid = match &explicit {
             Some(u) => u.clone(),
             None => uid::first_free(&base, |candidate| {
-                Ok::<_, ProvisioningError>(
-                    lost.iter().any(|l| l == candidate) || taken_in_db(candidate)?,
-                )
+                Ok::<_, Error>(lost.iter().any(|l| l == candidate) || taken_in_db(candidate)?)
             })?,
         };
         let result = directory.add_agent(slug, &record(&uid, checked), checked.password.as_deref());
@@ -314,7 +313,7 @@ fn add_to_directory(
                 lost.push(uid);
             }
             Err(DirectoryError::AlreadyExists(_)) => {
-                return Err(ProvisioningError::Conflict(taken_message(&uid)))
+                return Err(Error::Conflict(taken_message(&uid)))
             }
             Err(e) => return Err(e.into()),
         }
@@ -331,7 +330,7 @@ fn insert_rows(
     uid: &str,
     checked: &Checked,
     builtin: bool,
-) -> Result<Created, ProvisioningError> {
+) -> Result<Created, Error> {
     let password_hash = match (&checked.password, builtin) {
         (Some(p), true) => Some(password::hash(p)),
         _ => None,
@@ -344,11 +343,11 @@ fn insert_rows(
         password_hash.as_deref(),
     )
     .map_err(|e| match e {
-        StoreError::Conflict(_) => ProvisioningError::Conflict(taken_message(uid)),
+        StoreError::Conflict(_) => Error::Conflict(taken_message(uid)),
         other => other.into(),
     })?;
     groups::set_members_of(tx, id, &checked.group_ids)?;
-    let agent = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+    let agent = get(tx, uid)?.ok_or(Error::NotFound)?;
     let link_sent = checked.password.is_none();
     if link_sent {
         send_password_link(tx, tenant, &agent, link_base, LinkReason::NewAccount)?;
@@ -385,7 +384,7 @@ pub fn update(
     actor: &str,
     uid: &str,
     input: AgentInput,
-) -> Result<Agent, ProvisioningError> {
+) -> Result<Agent, Error> {
     // Hashed before the transaction: argon2 must not hold the write lock.
     let new_hash = match (&input.password, directory.is_builtin()) {
         (Some(p), true) if password::check_strength(p).is_ok() => Some(password::hash(p)),
@@ -395,14 +394,14 @@ pub fn update(
         // Concurrent changes of one agent take turns: the directory steps are
         // planned from what the entry is once this one holds the row.
         tx.lock_rows("agents", "uid", uid)?;
-        let before = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        let before = get(tx, uid)?.ok_or(Error::NotFound)?;
         // Absent, empty or the same: fine; another one conflicts with the agent's.
         if input
             .uid
             .as_deref()
             .is_some_and(|u| !u.is_empty() && u != uid)
         {
-            return Err(ProvisioningError::Conflict(
+            return Err(Error::Conflict(
                 "l’identifiant d’un agent ne peut pas être modifié : créez un autre agent".into(),
             ));
         }
@@ -425,7 +424,7 @@ pub fn update(
             rows::set_password_hash(tx, before.id, hash)?;
         }
         groups::set_members_of(tx, before.id, &checked.group_ids)?;
-        let after = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        let after = get(tx, uid)?.ok_or(Error::NotFound)?;
         let who = SessionPrincipal::agent(tx.tenant(), before.id);
         if checked.password.is_some() {
             session::revoke(tx.conn(), &who, None)?;
@@ -453,10 +452,10 @@ pub fn delete(
     tenant: &Tenant,
     actor: &str,
     uid: &str,
-) -> Result<(), ProvisioningError> {
+) -> Result<(), Error> {
     write_both(store, directory, tenant.id, |tx, pending| {
         tx.lock_rows("agents", "uid", uid)?;
-        let before = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        let before = get(tx, uid)?.ok_or(Error::NotFound)?;
         let result = pending.directory().delete_agent(&tenant.slug, uid);
         match result {
             // Already gone from the directory (removed outside Guichet): the
@@ -517,7 +516,7 @@ fn send_password_link(
     agent: &Agent,
     link_base: &str,
     reason: LinkReason,
-) -> Result<(), ProvisioningError> {
+) -> Result<(), Error> {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -536,7 +535,7 @@ fn send_password_link(
         link: format!("{link_base}/backoffice/mot-de-passe/{token}"),
     };
     outbox::send_secret(tx, &agent.email, &email).map_err(|e| match e {
-        outbox::OutboxError::Store(s) => ProvisioningError::Store(s),
+        outbox::OutboxError::Store(s) => Error::Store(s),
         other => invalid("email", other),
     })?;
     Ok(())
@@ -550,9 +549,9 @@ pub fn renew_password_link(
     actor: &str,
     uid: &str,
     link_base: &str,
-) -> Result<Agent, ProvisioningError> {
+) -> Result<Agent, Error> {
     store.write(tenant.id, |tx| {
-        let agent = get(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+        let agent = get(tx, uid)?.ok_or(Error::NotFound)?;
         rows::delete_password_tokens(tx, agent.id)?;
         send_password_link(tx, tenant, &agent, link_base, LinkReason::Renewed)?;
         audit::record(
@@ -588,11 +587,11 @@ pub fn set_password_with_link(
     tenant: &Tenant,
     token: &str,
     new_password: &str,
-) -> Result<Agent, ProvisioningError> {
+) -> Result<Agent, Error> {
     password::check_strength(new_password).map_err(|e| invalid("password", e))?;
     let new_hash = directory.is_builtin().then(|| password::hash(new_password));
     write_both(store, directory, tenant.id, |tx, pending| {
-        let agent = agent_for_link(tx, token)?.ok_or(ProvisioningError::NotFound)?;
+        let agent = agent_for_link(tx, token)?.ok_or(Error::NotFound)?;
         // The password only: the rest of the entry may have changed in the
         // directory since the mirror was last read.
         let result = pending
@@ -631,7 +630,7 @@ pub fn check_password(
     tenant: &Tenant,
     uid: &str,
     given: &str,
-) -> Result<bool, ProvisioningError> {
+) -> Result<bool, Error> {
     let stored = store.read(tenant.id, |tx| rows::password_hash(tx, uid))?;
     match (stored, directory.verify_password(&tenant.slug, uid, given)) {
         // An unknown uid binds all the same (and fails): same cost, same answer.
@@ -671,7 +670,7 @@ pub fn authenticate(
     tenant: &Tenant,
     uid: &str,
     given: &str,
-) -> Result<Option<Agent>, ProvisioningError> {
+) -> Result<Option<Agent>, Error> {
     if !check_password(store, directory, tenant, uid, given)? {
         return Ok(None);
     }

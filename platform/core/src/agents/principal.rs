@@ -12,8 +12,8 @@ use crate::agents;
 use crate::agents::groups;
 use crate::audit;
 use crate::auth::{password, superadmin};
-use crate::directory::change::ProvisioningError;
 use crate::directory::Directory;
+use crate::error::Error;
 use crate::sessions::SessionPrincipal;
 use crate::store::repo::api_tokens::{self, Holder};
 use crate::store::{Store, StoreError};
@@ -103,7 +103,7 @@ pub fn authenticate(
     directory: &Directory,
     login: &str,
     password: &str,
-) -> Result<Option<Principal>, ProvisioningError> {
+) -> Result<Option<Principal>, Error> {
     if login.contains('@') {
         let Some((tenant, uid)) = referential_admin(store, login)? else {
             let (uid, slug) = split_login(login).unwrap_or((login, ""));

@@ -3,20 +3,16 @@
 //! configured for the button to show).
 
 use crate::audit::{self, Change};
-use crate::directory::change::ProvisioningError;
+use crate::error::Error;
 use crate::store::repo::agents as rows;
 use crate::store::TenantTx;
 
-pub fn proconnect(tx: &mut TenantTx<'_>) -> Result<bool, ProvisioningError> {
+pub fn proconnect(tx: &mut TenantTx<'_>) -> Result<bool, Error> {
     Ok(rows::proconnect(tx)?)
 }
 
 /// Opens or closes ProConnect to the collectivité's agents; audited.
-pub fn set_proconnect(
-    tx: &mut TenantTx<'_>,
-    actor: &str,
-    on: bool,
-) -> Result<(), ProvisioningError> {
+pub fn set_proconnect(tx: &mut TenantTx<'_>, actor: &str, on: bool) -> Result<(), Error> {
     let before = rows::proconnect(tx)?;
     if before == on {
         return Ok(());

@@ -9,9 +9,9 @@ use serde::Serialize;
 use crate::agents;
 use crate::agents::groups;
 use crate::audit::{self, Change};
-use crate::directory::change::ProvisioningError;
 use crate::directory::{Directory, FacilityKind, FacilityRecord};
 use crate::domain::text::fold;
+use crate::error::Error;
 use crate::facilities;
 use crate::store::Store;
 use crate::tenancy::Tenant;
@@ -64,7 +64,7 @@ pub fn sync_tenant(
     store: &Store,
     directory: &Directory,
     tenant: &Tenant,
-) -> Result<SyncReport, ProvisioningError> {
+) -> Result<SyncReport, Error> {
     let mut report = SyncReport {
         slug: tenant.slug.clone(),
         ..SyncReport::default()
@@ -142,7 +142,7 @@ pub fn sync_tenant(
                 },
             )?;
         }
-        Ok::<_, ProvisioningError>(())
+        Ok::<_, Error>(())
     })?;
     Ok(report)
 }

@@ -7,8 +7,8 @@ use crate::agents::rights::Access;
 use crate::audit::{self, Change};
 use crate::catalogue;
 use crate::directory::change::invalid;
-use crate::directory::change::ProvisioningError;
 use crate::domain::contact;
+use crate::error::Error;
 use crate::store::repo::{agents, categories as rows, rights, teleservices};
 use crate::store::{StoreError, TenantTx};
 
@@ -27,14 +27,10 @@ pub fn seed_catalogue(tx: &mut TenantTx<'_>) -> Result<(), StoreError> {
     teleservices::seed(tx, catalogue::TELESERVICES)
 }
 
-fn check_name(
-    tx: &mut TenantTx<'_>,
-    raw: &str,
-    except: Option<i64>,
-) -> Result<String, ProvisioningError> {
+fn check_name(tx: &mut TenantTx<'_>, raw: &str, except: Option<i64>) -> Result<String, Error> {
     let name = contact::label(raw, 100).map_err(|m| invalid("name", m))?;
     if rows::name_taken(tx, &name, except)? {
-        return Err(ProvisioningError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "une catégorie nommée « {name} » existe déjà"
         )));
     }
@@ -47,11 +43,11 @@ fn checked(
     raw_name: &str,
     raw_email: &str,
     except: Option<i64>,
-) -> Result<(String, String), ProvisioningError> {
+) -> Result<(String, String), Error> {
     let mut checks = crate::error::Checks::default();
     let email = checks.take("email", contact::optional_email(raw_email));
     let name = match check_name(tx, raw_name, except) {
-        Err(ProvisioningError::Invalid(errors)) => {
+        Err(Error::Invalid(errors)) => {
             for e in errors {
                 checks.add(&e.field, e.message);
             }
@@ -73,10 +69,10 @@ pub fn create(
     actor: &str,
     raw_name: &str,
     raw_email: &str,
-) -> Result<Category, ProvisioningError> {
+) -> Result<Category, Error> {
     let (name, email) = checked(tx, raw_name, raw_email, None)?;
     let id = rows::insert(tx, &name, &email)?;
-    let created = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+    let created = get(tx, id)?.ok_or(Error::NotFound)?;
     audit::record(
         tx,
         Change {
@@ -99,11 +95,11 @@ pub fn update(
     id: i64,
     raw_name: &str,
     raw_email: Option<&str>,
-) -> Result<Category, ProvisioningError> {
-    let before = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+) -> Result<Category, Error> {
+    let before = get(tx, id)?.ok_or(Error::NotFound)?;
     let (name, email) = checked(tx, raw_name, raw_email.unwrap_or(&before.email), Some(id))?;
     rows::update(tx, id, &name, &email)?;
-    let after = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+    let after = get(tx, id)?.ok_or(Error::NotFound)?;
     audit::record(
         tx,
         Change {
@@ -119,10 +115,10 @@ pub fn update(
 }
 
 /// Deletes a category that holds no téléservice any more.
-pub fn delete(tx: &mut TenantTx<'_>, actor: &str, id: i64) -> Result<(), ProvisioningError> {
-    let before = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+pub fn delete(tx: &mut TenantTx<'_>, actor: &str, id: i64) -> Result<(), Error> {
+    let before = get(tx, id)?.ok_or(Error::NotFound)?;
     if !before.teleservices.is_empty() {
-        return Err(ProvisioningError::Conflict(format!(
+        return Err(Error::Conflict(format!(
             "la catégorie « {} » contient encore {} : détachez-les d’abord",
             before.name,
             crate::domain::text::count(before.teleservices.len(), "téléservice", "téléservices")
@@ -149,7 +145,7 @@ pub fn set_teleservice_category(
     actor: &str,
     code: &str,
     category: Option<i64>,
-) -> Result<(), ProvisioningError> {
+) -> Result<(), Error> {
     let Some(before) = teleservices::category_of(tx, code)? else {
         return Err(invalid(
             "teleservice",
@@ -157,7 +153,7 @@ pub fn set_teleservice_category(
         ));
     };
     if let Some(c) = category {
-        get(tx, c)?.ok_or(ProvisioningError::NotFound)?;
+        get(tx, c)?.ok_or(Error::NotFound)?;
     }
     teleservices::set_category(tx, code, category)?;
     audit::record(
@@ -183,12 +179,12 @@ pub fn attach(
     id: i64,
     code: &str,
     attach: bool,
-) -> Result<(String, String), ProvisioningError> {
-    let category = get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+) -> Result<(String, String), Error> {
+    let category = get(tx, id)?.ok_or(Error::NotFound)?;
     let service = teleservices::list(tx)?
         .into_iter()
         .find(|s| s.code == code)
-        .ok_or(ProvisioningError::NotFound)?;
+        .ok_or(Error::NotFound)?;
     if attach || service.category_id == Some(id) {
         set_teleservice_category(tx, actor, code, attach.then_some(id))?;
     }
@@ -203,8 +199,8 @@ pub fn apply_rights(
     actor: &str,
     id: i64,
     wanted: &[(String, String)],
-) -> Result<usize, ProvisioningError> {
-    get(tx, id)?.ok_or(ProvisioningError::NotFound)?;
+) -> Result<usize, Error> {
+    get(tx, id)?.ok_or(Error::NotFound)?;
     let current: std::collections::HashMap<String, Access> = grants(tx, id)?
         .into_iter()
         .map(|g| (g.uid, g.right))
@@ -244,9 +240,9 @@ fn current_right(
     tx: &mut TenantTx<'_>,
     category: i64,
     uid: &str,
-) -> Result<(i64, Option<String>), ProvisioningError> {
-    get(tx, category)?.ok_or(ProvisioningError::NotFound)?;
-    let agent_id = agents::id_of(tx, uid)?.ok_or(ProvisioningError::NotFound)?;
+) -> Result<(i64, Option<String>), Error> {
+    get(tx, category)?.ok_or(Error::NotFound)?;
+    let agent_id = agents::id_of(tx, uid)?.ok_or(Error::NotFound)?;
     let right = rights::get(tx, category, agent_id)?;
     Ok((agent_id, right))
 }
@@ -258,7 +254,7 @@ pub fn set_right(
     category: i64,
     uid: &str,
     right: &str,
-) -> Result<Grant, ProvisioningError> {
+) -> Result<Grant, Error> {
     let Some(access) = Access::parse(right) else {
         return Err(invalid(
             "right",
@@ -291,7 +287,7 @@ pub fn clear_right(
     actor: &str,
     category: i64,
     uid: &str,
-) -> Result<bool, ProvisioningError> {
+) -> Result<bool, Error> {
     let (agent_id, before) = current_right(tx, category, uid)?;
     if before.is_none() {
         return Ok(false);

@@ -12,9 +12,9 @@ use crate::catalogue::categories;
 use crate::directory::change::invalid;
 use crate::directory::change::Checks;
 use crate::directory::change::Pending;
-use crate::directory::change::ProvisioningError;
 use crate::directory::{Directory, DirectoryError};
 use crate::domain::contact;
+use crate::error::Error;
 use crate::store::{Store, TenantTx};
 use crate::tenancy::{self, Details, NewTenant, Tenant, TenantError, TenantState};
 
@@ -93,14 +93,14 @@ fn check_details(
     }
 }
 
-fn tenant_error(e: TenantError) -> ProvisioningError {
+fn tenant_error(e: TenantError) -> Error {
     match e {
         TenantError::Slug(m) => invalid("slug", m),
-        TenantError::SlugTaken(_) => ProvisioningError::Conflict(e.to_string()),
+        TenantError::SlugTaken(_) => Error::Conflict(e.to_string()),
         TenantError::Name => invalid("name", e),
         TenantError::InvalidHost(_) | TenantError::LocalHost(..) => invalid("host_names", e),
-        TenantError::HostTaken(_) => ProvisioningError::Conflict(e.to_string()),
-        TenantError::Store(s) => ProvisioningError::Store(s),
+        TenantError::HostTaken(_) => Error::Conflict(e.to_string()),
+        TenantError::Store(s) => Error::Store(s),
     }
 }
 
@@ -113,7 +113,7 @@ pub fn create(
     actor: &str,
     local_port: u16,
     input: AuthorityInput,
-) -> Result<(Tenant, Created), ProvisioningError> {
+) -> Result<(Tenant, Created), Error> {
     let mut c = Checks::default();
     // Slug and name are checked again on insertion; here, to report every
     // error at once.
@@ -160,16 +160,16 @@ pub fn create(
         .map_err(tenant_error)?;
         tenancy::set_details(conn, tenant.id, &details)?;
         let tenant =
-            tenancy::find_by_slug(conn, &tenant.slug)?.ok_or(ProvisioningError::NotFound)?;
+            tenancy::find_by_slug(conn, &tenant.slug)?.ok_or(Error::NotFound)?;
         let mut tx = TenantTx::enter(conn, tenant.id)?;
         let builtin = groups::builtin();
         let branch = pending
             .directory()
             .create_branch(&tenant.slug, &tenant.name, &builtin);
         pending.apply(branch).map_err(|e| match e {
-            ProvisioningError::Directory(DirectoryError::AlreadyExists(dn)) => {
+            Error::Directory(DirectoryError::AlreadyExists(dn)) => {
                 tracing::warn!(%dn, "branche déjà présente dans l’annuaire");
-                ProvisioningError::Conflict(format!(
+                Error::Conflict(format!(
                     "l’annuaire a déjà une branche pour « {} » : retirez-la de l’annuaire, ou choisissez un autre identifiant court",
                     tenant.slug
                 ))
@@ -203,7 +203,7 @@ pub fn create(
         let link_base = tenant.public_url(local_port);
         let created = agents::create_in(&mut tx, &mut pending, &tenant, actor, &link_base, admin)
             .map_err(|e| match e {
-            ProvisioningError::Invalid(errors) => ProvisioningError::Invalid(
+            Error::Invalid(errors) => Error::Invalid(
                 errors
                     .into_iter()
                     .map(|mut f| {
@@ -231,10 +231,10 @@ pub fn update(
     actor: &str,
     slug: &str,
     patch: AuthorityPatch,
-) -> Result<Tenant, ProvisioningError> {
+) -> Result<Tenant, Error> {
     let mut pending = Pending::new(directory);
     let result = store.platform_write(|conn| {
-        let before = tenancy::find_by_slug(conn, slug)?.ok_or(ProvisioningError::NotFound)?;
+        let before = tenancy::find_by_slug(conn, slug)?.ok_or(Error::NotFound)?;
         let mut c = Checks::default();
         let details = check_details(
             &mut c,
@@ -274,7 +274,7 @@ pub fn update(
         if state != before.state {
             tenancy::set_state(conn, before.id, state)?;
         }
-        let after = tenancy::find_by_slug(conn, slug)?.ok_or(ProvisioningError::NotFound)?;
+        let after = tenancy::find_by_slug(conn, slug)?.ok_or(Error::NotFound)?;
         if after.name != before.name {
             let renamed = pending.directory().rename_branch(slug, &after.name);
             pending.apply(renamed)?;

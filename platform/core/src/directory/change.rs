@@ -10,9 +10,7 @@ use crate::directory::{Directory, DirectoryError, Undo};
 use crate::store::{Store, StoreError, TenantTx};
 use crate::tenancy::TenantId;
 
-/// Provisioning's use cases answer the core's one error type.
-pub type ProvisioningError = crate::error::Error;
-pub use crate::error::{invalid, Checks, FieldError};
+pub use crate::error::{invalid, Checks, Error, FieldError};
 
 /// Directory changes accepted during a database transaction, to undo if the
 /// transaction does not commit.
@@ -35,7 +33,7 @@ impl<'d> Pending<'d> {
     }
 
     /// Notes an accepted directory change; passes a refusal on.
-    pub fn apply(&mut self, change: Result<Undo, DirectoryError>) -> Result<(), ProvisioningError> {
+    pub fn apply(&mut self, change: Result<Undo, DirectoryError>) -> Result<(), Error> {
         self.undos.push(change?);
         Ok(())
     }
@@ -65,8 +63,8 @@ pub fn write_both<T>(
     store: &Store,
     directory: &Directory,
     tenant: TenantId,
-    mut f: impl FnMut(&mut TenantTx<'_>, &mut Pending<'_>) -> Result<T, ProvisioningError>,
-) -> Result<T, ProvisioningError> {
+    mut f: impl FnMut(&mut TenantTx<'_>, &mut Pending<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     let late_lock = store.backend() == crate::store::Backend::Sqlite && !directory.is_builtin();
     let _turn = late_lock.then(|| DIRECTORY_CHANGES.lock().unwrap_or_else(|p| p.into_inner()));
     let mut attempts = 0;
@@ -85,7 +83,7 @@ pub fn write_both<T>(
             pending.revert();
         }
         match result {
-            Err(ProvisioningError::Store(StoreError::Busy)) if attempts < 5 => continue,
+            Err(Error::Store(StoreError::Busy)) if attempts < 5 => continue,
             other => return other,
         }
     }
