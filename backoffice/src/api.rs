@@ -6,6 +6,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, BatchAction, FoyerQuery, Query};
 use guichet_core::agents::Desk;
+use guichet_core::domain::host::Site;
 use guichet_core::store::{Store, TenantTx};
 use guichet_core::Error;
 use guichet_web::principal::ApiAgent;
@@ -123,7 +124,18 @@ async fn written(
     let base = crate::case::base_url(req);
     let site = agent.tenant.name.clone();
     let record = with_desk(store, agent, true, move |t, d| {
-        casework::apply(t, d, id, None, seen.as_deref(), &what, &base, &site)?;
+        casework::apply(
+            t,
+            d,
+            id,
+            None,
+            seen.as_deref(),
+            &what,
+            &Site {
+                url: base.clone(),
+                name: site.clone(),
+            },
+        )?;
         casework::record(t, d, id)
     })
     .await?;

@@ -5,6 +5,7 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, Opened};
+use guichet_core::domain::host::Site;
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
@@ -278,8 +279,10 @@ pub(crate) async fn transition(
             &form.version,
             &form.to,
             &form.reason,
-            &base,
-            &site,
+            &Site {
+                url: base,
+                name: site,
+            },
         )
     })
     .await
@@ -306,7 +309,17 @@ pub(crate) async fn note(
     let id = *id;
     let public = form.au_foyer == "oui";
     written(agent, session, store, pages, id, "message", move |t, d| {
-        casework::note(t, d, id, &form.body, public, &base, &site)
+        casework::note(
+            t,
+            d,
+            id,
+            &form.body,
+            public,
+            &Site {
+                url: base,
+                name: site,
+            },
+        )
     })
     .await
 }

@@ -333,7 +333,8 @@ pub(crate) async fn batch(
     for id in ids {
         let (d, w, b, s) = (desk.clone(), what.clone(), base.clone(), site.clone());
         let result = tx::write(&store, &agent, move |t| {
-            casework::batch_one(t, &d, id, teleservice, &w, &b, &s)
+            let here = guichet_core::domain::host::Site { url: b, name: s };
+            casework::batch_one(t, &d, id, teleservice, &w, &here)
         })
         .await;
         let number = numbers.get(&id).map(|n| n.to_string()).unwrap_or_default();

@@ -9,6 +9,7 @@ use guichet_cases::casework::counter;
 use guichet_cases::requests::{self, Sending};
 use guichet_core::agents::Desk;
 use guichet_core::domain::forms::{summarize, to_input, FieldError, Input, StepSummary};
+use guichet_core::domain::host::Site;
 use guichet_core::domain::household::Title;
 use guichet_core::domain::requests::Channel;
 use guichet_core::domain::time;
@@ -143,7 +144,15 @@ pub(crate) async fn create_foyer(
     let checked = foyers::check_at_counter(|k| p.get(k), &person_form(&p), time::today());
     let result = match checked {
         Ok(account) => with_desk(&store, &agent, true, move |t, d| {
-            counter::open_foyer(t, d, &account, &base, &site)
+            counter::open_foyer(
+                t,
+                d,
+                &account,
+                &Site {
+                    url: base.clone(),
+                    name: site.clone(),
+                },
+            )
         })
         .await
         .map(|(_, id)| id),
@@ -546,7 +555,16 @@ pub(crate) async fn send(
     };
     let (base, site) = (base_url(&req), agent.tenant.name.clone());
     let sent = with_desk(&store, &agent, true, move |t, d| {
-        counter::send(t, d, id, sending, &base, &site)
+        counter::send(
+            t,
+            d,
+            id,
+            sending,
+            &Site {
+                url: base.clone(),
+                name: site.clone(),
+            },
+        )
     })
     .await;
     match sent {

@@ -7,6 +7,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use guichet_core::auth::password;
 use guichet_core::auth::rate;
 use guichet_core::auth::throttle::Throttle;
+use guichet_core::domain::host::Site;
 use guichet_core::foyers::{self, Opened};
 use guichet_core::store::Store;
 use guichet_domain::household::{Title, PASSWORD_MIN};
@@ -202,7 +203,15 @@ pub(crate) async fn sign_in(
         );
         if within(&store, rate::ACCOUNT_MAIL, tenant.id, login.clone()).await? {
             tx::write(&store, &tenant, move |t| {
-                foyers::send_confirmation(t, id, &login, &base, &site)
+                foyers::send_confirmation(
+                    t,
+                    id,
+                    &login,
+                    &Site {
+                        url: base.clone(),
+                        name: site.clone(),
+                    },
+                )
             })
             .await?;
         }
@@ -351,7 +360,15 @@ pub(crate) async fn sign_up(
         let hash = blocking(move || Ok(password::hash(&given))).await?;
         let (base, site) = (base_url(&req), tenant.name.clone());
         let opened = tx::write(&store, &tenant, move |t| {
-            foyers::open_account(t, &account, Some(&hash), &base, &site)
+            foyers::open_account(
+                t,
+                &account,
+                Some(&hash),
+                &Site {
+                    url: base.clone(),
+                    name: site.clone(),
+                },
+            )
         })
         .await?;
         if let Opened::New { individual, .. } = opened {
@@ -573,7 +590,14 @@ pub(crate) async fn forgot(
         throttle.failed(&key, client.0);
         let (base, site, login) = (base_url(&req), tenant.name.clone(), email.clone());
         tx::write(&store, &tenant, move |t| {
-            foyers::request_reset(t, &login, &base, &site)?;
+            foyers::request_reset(
+                t,
+                &login,
+                &Site {
+                    url: base.clone(),
+                    name: site.clone(),
+                },
+            )?;
             // No account, only requests filed without one: their links.
             guichet_cases::requests::follow::remind(t, &login, &base, &site)
         })

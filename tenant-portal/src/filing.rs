@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::requests::{self, Filed, Sending};
 use guichet_core::catalogue::offer::Asked;
+use guichet_core::domain::host::Site;
 use guichet_core::files::{FileStore, Limits};
 use guichet_core::foyers;
 use guichet_core::justificatifs::{self, Document};
@@ -514,7 +515,18 @@ pub(crate) async fn submit(
     );
     let outcome = tx::write(&store, &who, move |t| {
         let settings = guichet_core::collectivite::settings::current(t)?;
-        requests::submit(t, household, id, &sending, &foyer, &settings, &base, &site)
+        requests::submit(
+            t,
+            household,
+            id,
+            &sending,
+            &foyer,
+            &settings,
+            &Site {
+                url: base.clone(),
+                name: site.clone(),
+            },
+        )
     })
     .await;
     let errors = match outcome {

@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_core::auth::password;
 use guichet_core::auth::rate;
 use guichet_core::auth::throttle::Throttle;
+use guichet_core::domain::host::Site;
 use guichet_core::foyers::{self, Opened, PersonForm};
 use guichet_core::identity::{self, Flavor, Identity, IdentityError, ProviderConfig};
 use guichet_core::store::repo::foyers as rows;
@@ -319,7 +320,15 @@ pub(crate) async fn link(
         let subject = login.clone();
         if within(&store, rate::ACCOUNT_MAIL, tenant.id, subject).await? {
             tx::write(&store, &tenant, move |t| {
-                foyers::send_confirmation(t, person, &login, &base, &site)
+                foyers::send_confirmation(
+                    t,
+                    person,
+                    &login,
+                    &Site {
+                        url: base.clone(),
+                        name: site.clone(),
+                    },
+                )
             })
             .await?;
         }
@@ -330,7 +339,17 @@ pub(crate) async fn link(
     }
     let (issuer, subject, person) = (who.issuer.clone(), who.subject.clone(), account.individual);
     tx::write(&store, &tenant, move |t| {
-        foyers::link_identity(t, person, &issuer, &subject, PROVIDER, &base, &site)
+        foyers::link_identity(
+            t,
+            person,
+            &issuer,
+            &subject,
+            PROVIDER,
+            &Site {
+                url: base.clone(),
+                name: site.clone(),
+            },
+        )
     })
     .await?;
     sign_in(&session, &tenant, account.individual, &who.id_token)
@@ -379,12 +398,28 @@ pub(crate) async fn create(
     };
     let (base, site, w) = (base_url(&req), tenant.name.clone(), who.clone());
     let opened = tx::write(&store, &tenant, move |t| {
-        match foyers::open_account(t, &visitor, None, &base, &site)? {
+        match foyers::open_account(
+            t,
+            &visitor,
+            None,
+            &Site {
+                url: base.clone(),
+                name: site.clone(),
+            },
+        )? {
             Opened::New { individual, .. } => {
                 // The address is the one FranceConnect's provider vouches for.
                 rows::confirm_login(t, individual, chrono::Utc::now().naive_utc())?;
                 foyers::link_identity(
-                    t, individual, &w.issuer, &w.subject, PROVIDER, &base, &site,
+                    t,
+                    individual,
+                    &w.issuer,
+                    &w.subject,
+                    PROVIDER,
+                    &Site {
+                        url: base,
+                        name: site,
+                    },
                 )?;
                 Ok(Some(individual))
             }

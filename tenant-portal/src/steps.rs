@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::requests::{self, Filed};
 use guichet_core::auth::rate;
+use guichet_core::domain::host::Site;
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_domain::forms::{to_input, Context, Field as Def, FieldError, Input};
@@ -231,8 +232,12 @@ pub(crate) async fn save(
     );
     let (base, site) = (base_url(&req), who.tenant.name.clone());
     let saved = tx::write(&store, &who, move |t| {
-        let told = Some((base.as_str(), site.as_str()));
-        let outcome = requests::save_step_told(t, household, id, &key, &given, &foyer, told)?;
+        let here = Site {
+            url: base,
+            name: site,
+        };
+        let outcome =
+            requests::save_step_told(t, household, id, &key, &given, &foyer, Some(&here))?;
         let next = requests::filed(t, household, id)?
             .next_step()
             .map(|s| s.key.clone());
@@ -250,7 +255,15 @@ pub(crate) async fn save(
                 return see_other_with(&session, format!("/mes-demandes/{id}"), DRAFT_SAVED);
             }
             tx::write(&store, &who, move |t| {
-                requests::send_resume_link(t, household, id, &base, &site)
+                requests::send_resume_link(
+                    t,
+                    household,
+                    id,
+                    &Site {
+                        url: base.clone(),
+                        name: site.clone(),
+                    },
+                )
             })
             .await?;
             see_other_with(

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::requests;
 use guichet_core::auth::rate;
+use guichet_core::domain::host::Site;
 use guichet_core::foyers;
 use guichet_core::store::Store;
 use guichet_domain::household::Title;
@@ -343,7 +344,15 @@ pub(crate) async fn renew(
         let (base, site) = (tenant.base_url().to_owned(), tenant.name.clone());
         let to = email.clone();
         tx::write(&store, &tenant, move |t| {
-            guichet_cases::requests::follow::send_again(t, number, &to, &base, &site)
+            guichet_cases::requests::follow::send_again(
+                t,
+                number,
+                &to,
+                &Site {
+                    url: base.clone(),
+                    name: site.clone(),
+                },
+            )
         })
         .await?;
     }
@@ -412,7 +421,7 @@ pub(crate) async fn keep(
         who.tenant.name.clone(),
     );
     match tx::write(&store, &who, move |t| {
-        foyers::keep_as_account(t, person, &hash, &base, &site)
+        foyers::keep_as_account(t, person, &hash, &Site { url: base, name: site })
     })
     .await
     {

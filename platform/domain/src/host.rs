@@ -1,4 +1,5 @@
-//! Host names under which a collectivité is served.
+//! Host names under which a collectivité is served, and the [`Site`] its
+//! messages link to.
 
 /// The host of a `Host` header, without port, lower case, without trailing dot.
 /// `None` when it is not a plausible host name.
@@ -64,6 +65,14 @@ pub fn is_valid(host: &str) -> bool {
 /// without any DNS: the way to reach a collectivité on a workstation.
 pub fn localhost_slug(host: &str) -> Option<&str> {
     host.strip_suffix(".localhost").filter(|s| !s.contains('.'))
+}
+
+/// The collectivité as its messages name it: its name, and its portal's
+/// address (the links in its e-mails), one value where two travelled apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub name: String,
+    pub url: String,
 }
 
 #[cfg(test)]

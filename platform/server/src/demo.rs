@@ -154,8 +154,10 @@ pub fn populate_portal(
     use guichet_domain::requests::{Actor as Who, RequestState, SeasonDates};
     use guichet_domain::time;
 
-    let base = tenant.public_url(port);
-    let site = tenant.name.clone();
+    let here = guichet_core::domain::host::Site {
+        url: tenant.public_url(port),
+        name: tenant.name.clone(),
+    };
     store.write(tenant.id, |tx| {
         if foyers::account_by_login(tx, DEMO_HOUSEHOLD)?.is_some() {
             return Ok(None);
@@ -265,8 +267,7 @@ pub fn populate_portal(
                 address,
             },
             Some(&hash),
-            &base,
-            &site,
+            &here,
         )?
         else {
             return Ok(None);
@@ -352,7 +353,7 @@ pub fn populate_portal(
                 filer: None,
                 note: String::new(),
             };
-            match requests::submit(tx, household, id, &sending, &foyer, &settings, &base, &site)? {
+            match requests::submit(tx, household, id, &sending, &foyer, &settings, &here)? {
                 Ok(_) => Ok(()),
                 Err(e) => Err(guichet_core::Error::Refused(format!("démo, envoi : {e:?}"))),
             }
@@ -446,8 +447,7 @@ pub fn populate_portal(
             Who::Agent,
             &lea,
             "",
-            &base,
-            &site,
+            &here,
         )?;
         // Bulky waste, collected: accepted.
         let waste = requests::start(
@@ -482,7 +482,7 @@ pub fn populate_portal(
                 "Enlèvement prévu mardi matin : sortez le canapé la veille au soir.",
             ),
         ] {
-            requests::transition(tx, waste, to, Who::Agent, &lea, why, &base, &site)?;
+            requests::transition(tx, waste, to, Who::Agent, &lea, why, &here)?;
         }
         Ok(Some((household, canteen)))
     })

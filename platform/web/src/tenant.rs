@@ -45,6 +45,14 @@ impl CurrentTenant {
     pub fn base_url(&self) -> &str {
         &self.origin
     }
+
+    /// The collectivité as its messages name it: its name and that origin.
+    pub fn site(&self) -> guichet_core::domain::host::Site {
+        guichet_core::domain::host::Site {
+            name: self.tenant.name.clone(),
+            url: self.origin.to_string(),
+        }
+    }
 }
 
 /// How long a resolution is trusted without asking the database again.

@@ -85,8 +85,10 @@ fn new_foyer(tx: &mut TenantTx<'_>, n: usize) -> Result<(Foyer, i64, i64), Error
         tx,
         &NewAccount { person, address },
         None,
-        "http://bench",
-        "Banc",
+        &guichet_core::domain::host::Site {
+            url: "http://bench".into(),
+            name: "Banc".into(),
+        },
     )?
     else {
         unreachable!("a new address")
@@ -163,8 +165,10 @@ fn submit_all(
                                 &sending,
                                 foyer,
                                 &settings,
-                                "http://bench",
-                                "Banc",
+                                &guichet_core::domain::host::Site {
+                                    url: "http://bench".into(),
+                                    name: "Banc".into(),
+                                },
                             )
                         })
                         .expect("submitted")
@@ -299,8 +303,10 @@ fn foyer(url: &str, login: &str, total: usize) {
                     &sending,
                     &f,
                     &Settings::default(),
-                    "http://demo",
-                    "Démo",
+                    &guichet_core::domain::host::Site {
+                        url: "http://demo".into(),
+                        name: "Démo".into(),
+                    },
                 )?
                 .expect("valid");
             }

@@ -199,8 +199,10 @@ per_backend! {
                     alerts::raise(
                         tx,
                         Utc::now().naive_utc(),
-                        "http://arles.localhost",
-                        "Arles",
+                        &guichet_core::domain::host::Site {
+                            url: "http://arles.localhost".into(),
+                            name: "Arles".into(),
+                        },
                     )
                 })
                 .unwrap()

@@ -730,8 +730,10 @@ per_backend! {
                 .write(arles.id, |tx| {
                     guichet_cases::requests::tend_drafts(
                         tx,
-                        "http://arles.localhost",
-                        "Ville d’Arles",
+                        &guichet_core::domain::host::Site {
+                            url: "http://arles.localhost".into(),
+                            name: "Ville d’Arles".into(),
+                        },
                     )
                 })
                 .unwrap()
@@ -976,7 +978,15 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
             let Opened::New {
                 household,
                 individual,
-            } = foyers::open_account(tx, &NewAccount { person, address }, None, "http://x", "X")?
+            } = foyers::open_account(
+                tx,
+                &NewAccount { person, address },
+                None,
+                &guichet_core::domain::host::Site {
+                    url: "http://x".into(),
+                    name: "X".into(),
+                },
+            )?
             else {
                 unreachable!()
             };
@@ -1051,8 +1061,10 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
                             &sending,
                             &foyer,
                             &Settings::default(),
-                            "http://x",
-                            "X",
+                            &guichet_core::domain::host::Site {
+                                url: "http://x".into(),
+                                name: "X".into(),
+                            },
                         )
                     });
                     match done {

@@ -4,6 +4,7 @@
 //! when the collectivité asks for it, the agents who process the category
 //! are e-mailed, one line per request or the counts.
 
+use crate::domain::host::Site;
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, Utc};
@@ -22,9 +23,9 @@ use crate::store::TenantTx;
 pub fn raise(
     tx: &mut TenantTx<'_>,
     at: NaiveDateTime,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(usize, usize), Error> {
+    let base_url = here.url.as_str();
     let running: Vec<&str> = RequestState::ALL
         .into_iter()
         .filter(|s| s.under_instruction())
@@ -78,7 +79,7 @@ pub fn raise(
     }
     let settings = crate::collectivite::settings::current(tx)?;
     if settings.alerts_enabled && !news.is_empty() {
-        tell_agents(tx, &news, settings.alerts_detailed, base_url, site)?;
+        tell_agents(tx, &news, settings.alerts_detailed, here)?;
     }
     Ok((urgent, late))
 }
@@ -88,9 +89,9 @@ fn tell_agents(
     tx: &mut TenantTx<'_>,
     news: &BTreeMap<Option<i64>, Vec<(Quality, mails::AlertLine)>>,
     detailed: bool,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     for agent in agent_rows::search(tx, "", 100_000)? {
         if agent.email.is_empty() {
             continue;
@@ -137,11 +138,12 @@ pub fn register(runner: crate::jobs::Runner, port: u16) -> crate::jobs::Runner {
             std::time::Duration::from_secs(3600),
             move |s: &Store, _: &Job| {
                 for tenant in s.platform_read(crate::tenancy::list)? {
-                    let base = tenant.public_url(port);
+                    let here = Site {
+                        url: tenant.public_url(port),
+                        name: tenant.name.clone(),
+                    };
                     let (urgent, late) = s
-                        .write(tenant.id, |tx| {
-                            raise(tx, Utc::now().naive_utc(), &base, &tenant.name)
-                        })
+                        .write(tenant.id, |tx| raise(tx, Utc::now().naive_utc(), &here))
                         .map_err(fail)?;
                     if urgent + late > 0 {
                         tracing::info!(tenant = %tenant.id, urgent, late, "alertes de qualité de service");

@@ -9,6 +9,7 @@
 //! else holds the lock and that the request is the one the agent's page
 //! showed (`version`): two agents acting at once never both write.
 
+use crate::domain::host::Site;
 use chrono::{NaiveDateTime, Utc};
 use serde::Serialize;
 
@@ -358,13 +359,12 @@ pub fn act(
     seen: &str,
     to: &str,
     reason: &str,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
     writable(tx, desk, id, Some(seen))?;
     let to = RequestState::parse(to)
         .ok_or_else(|| invalid("to", "choisissez le nouvel état parmi ceux proposés"))?;
-    requests::transition(tx, id, to, Who::Agent, &me(desk), reason, base_url, site)?;
+    requests::transition(tx, id, to, Who::Agent, &me(desk), reason, here)?;
     // The agent's write is the new version: they keep the lock, from now,
     // unless the request now waits for the household (transition let it go).
     if !to.awaits_household() {
@@ -382,9 +382,9 @@ pub fn note(
     id: i64,
     body: &str,
     to_household: bool,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let row = if to_household {
         writable(tx, desk, id, None)?
     } else {
@@ -497,10 +497,9 @@ pub fn batch_one(
     id: i64,
     teleservice: i64,
     what: &BatchAction,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
-    apply(tx, desk, id, Some(teleservice), None, what, base_url, site)
+    apply(tx, desk, id, Some(teleservice), None, what, here)
 }
 
 /// One write from outside the request's page (a batch, the API): the lock
@@ -514,8 +513,7 @@ pub fn apply(
     teleservice: Option<i64>,
     seen: Option<&str>,
     what: &BatchAction,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
     repo::lock(tx, id)?;
     let row = reach(tx, desk, id)?;
@@ -534,10 +532,10 @@ pub fn apply(
         BatchAction::Move { to, reason } => {
             let to = RequestState::parse(to)
                 .ok_or_else(|| invalid("to", "choisissez le nouvel état parmi ceux proposés"))?;
-            requests::transition(tx, id, to, Who::Agent, &me(desk), reason, base_url, site)?;
+            requests::transition(tx, id, to, Who::Agent, &me(desk), reason, here)?;
         }
         BatchAction::Note { body, to_household } => {
-            note(tx, desk, id, body, *to_household, base_url, site)?;
+            note(tx, desk, id, body, *to_household, here)?;
         }
     }
     if taken {

@@ -6,6 +6,7 @@
 //! counter is that agent's only among the agents (the household sees it
 //! among its drafts, as any of its requests).
 
+use crate::domain::host::Site;
 use chrono::{Duration, Utc};
 use serde::Serialize;
 
@@ -43,9 +44,9 @@ pub fn open_foyer(
     tx: &mut TenantTx<'_>,
     desk: &Desk,
     account: &NewAccount,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<i64, Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     if !desk.serves_the_counter() {
         return Err(refused_to_readers());
     }
@@ -237,8 +238,7 @@ pub fn send(
     desk: &Desk,
     id: i64,
     mut sending: Sending,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<Result<Submitted, Vec<FieldError>>, Error> {
     let (filed, foyer, channel) = draft(tx, desk, id)?;
     let settings = crate::collectivite::settings::current(tx)?;
@@ -253,7 +253,6 @@ pub fn send(
         &sending,
         &foyer,
         &settings,
-        base_url,
-        site,
+        here,
     )
 }

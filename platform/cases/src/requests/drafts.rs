@@ -3,6 +3,7 @@
 //! deletion) and resumed from the e-mailed link.
 
 use super::*;
+use crate::domain::host::Site;
 
 /// Starts a draft for `subject` (`None`: the foyer); its first values come
 /// from the foyer. Returns the request's id.
@@ -239,7 +240,7 @@ pub(crate) fn worded_changes(
 /// Saves a step: all of it or nothing. On refusal, the messages by field.
 /// A request already sent and changed so is a line of its history, with
 /// its answers before and after; its data are to be checked again, and the
-/// agents are told (`told`: the links' base and the site, from the portal).
+/// agents are told (`told`: the collectivité whose portal the links point to).
 pub fn save_step(
     tx: &mut TenantTx<'_>,
     household: i64,
@@ -259,7 +260,7 @@ pub fn save_step_told(
     step_key: &str,
     input: &Input,
     foyer: &Foyer,
-    told: Option<(&str, &str)>,
+    told: Option<&Site>,
 ) -> Result<Result<(), Vec<FieldError>>, Error> {
     repo::lock(tx, id)?;
     let f = filed(tx, household, id)?;
@@ -335,8 +336,8 @@ pub fn save_step_told(
         // the household (the agents hear of it when it comes back), none
         // when they were told of a change a moment ago.
         let quiet = f.state().awaits_household() || just_told(tx, id)?;
-        if let Some((base_url, site)) = told.filter(|_| !quiet) {
-            tell_agents_of_change(tx, &row, &f.offer, Change::Modified, &note, base_url, site)?;
+        if let Some(here) = told.filter(|_| !quiet) {
+            tell_agents_of_change(tx, &row, &f.offer, Change::Modified, &note, here)?;
         }
     }
     Ok(Ok(()))
@@ -382,9 +383,9 @@ pub(super) fn tell_agents_of_change(
     offer: &Offer,
     what: Change,
     note: &str,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let last = match row.last_agent_id {
         Some(agent) => crate::store::repo::agents::get_by_id(tx, agent)?
             .map(|a| vec![a.email])
@@ -438,9 +439,9 @@ pub fn send_resume_link(
     tx: &mut TenantTx<'_>,
     household: i64,
     id: i64,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let f = filed(tx, household, id)?;
     if f.state() != RequestState::Draft {
         return Err(Error::Refused("cette demande est déjà envoyée".into()));
@@ -489,11 +490,8 @@ pub fn resume(tx: &mut TenantTx<'_>, secret: &str) -> Result<(i64, i64), Error> 
 /// Drafts of one collectivité: a notice to those deleted within the notice
 /// period (once each), then the deletion of those whose time is up, with
 /// the foyers made for them alone. Returns (notices, deletions).
-pub fn tend_drafts(
-    tx: &mut TenantTx<'_>,
-    base_url: &str,
-    site: &str,
-) -> Result<(usize, usize), Error> {
+pub fn tend_drafts(tx: &mut TenantTx<'_>, here: &Site) -> Result<(usize, usize), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let settings = crate::collectivite::settings::current(tx)?;
     let at = now();
     let horizon = at + Duration::days(settings.draft_notice_days);
@@ -564,9 +562,12 @@ pub fn register(runner: crate::jobs::Runner, port: u16) -> crate::jobs::Runner {
             std::time::Duration::from_secs(3600),
             move |s: &Store, _: &Job| {
                 for tenant in s.platform_read(crate::tenancy::list)? {
-                    let base = tenant.public_url(port);
+                    let here = Site {
+                        url: tenant.public_url(port),
+                        name: tenant.name.clone(),
+                    };
                     let (n, d) = s
-                        .write(tenant.id, |tx| tend_drafts(tx, &base, &tenant.name))
+                        .write(tenant.id, |tx| tend_drafts(tx, &here))
                         .map_err(fail)?;
                     if n + d > 0 {
                         tracing::info!(tenant = %tenant.id, notices = n, deleted = d, "brouillons");

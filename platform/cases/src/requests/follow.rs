@@ -5,6 +5,7 @@
 //! number and the address; and from the request, they may keep it in an
 //! account of their own.
 
+use crate::domain::host::Site;
 use chrono::{Duration, NaiveDateTime, Utc};
 
 use crate::error::Error;
@@ -109,9 +110,9 @@ pub fn send_again(
     tx: &mut TenantTx<'_>,
     number: i64,
     email: &str,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let Some(row) = rows::by_number(tx, number)? else {
         return Ok(());
     };

@@ -2,6 +2,7 @@
 //! notes, cancellation, and its moves (with the household told).
 
 use super::*;
+use crate::domain::host::Site;
 
 /// A line of « Mes demandes ».
 #[derive(Debug, Clone, Serialize)]
@@ -232,8 +233,7 @@ pub fn transition(
     who: Who,
     actor: &Actor,
     reason: &str,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
     repo::lock(tx, id)?;
     let mut row = repo::get(tx, id)?.ok_or(Error::NotFound)?;
@@ -298,7 +298,7 @@ pub fn transition(
         // Waiting for the household, the request is theirs: no agent holds it.
         repo::release_lock(tx, id)?;
     }
-    tell_household(tx, &row, to, reason, base_url, site)?;
+    tell_household(tx, &row, to, reason, here)?;
     Ok(())
 }
 
@@ -309,9 +309,9 @@ fn tell_household(
     row: &RequestRow,
     to: RequestState,
     reason: &str,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     if !matches!(
         to,
         RequestState::Inprogress

@@ -2,6 +2,7 @@
 //! receipt and e-mails, in one transaction.
 
 use super::*;
+use crate::domain::host::Site;
 
 /// The means of contact the household may choose for a request.
 pub fn means_offered(
@@ -55,9 +56,9 @@ pub fn submit(
     sending: &Sending,
     foyer: &Foyer,
     settings: &Settings,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<Result<Submitted, Vec<FieldError>>, Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     repo::lock(tx, id)?;
     if let Some(done) = repo::by_submit_key(tx, &sending.key)? {
         if done.household_id == household && done.id == id {
@@ -224,7 +225,7 @@ pub fn submit(
         } else {
             changes.join("\n")
         };
-        tell_agents_of_change(tx, &row, &f.offer, Change::Completed, &note, base_url, site)?;
+        tell_agents_of_change(tx, &row, &f.offer, Change::Completed, &note, here)?;
     }
     if !requester.email.is_empty() {
         let followed = crate::requests::follow::link(tx, &row, base_url)?;
@@ -244,7 +245,7 @@ pub fn submit(
             .map_err(Error::from)?;
     }
     if settings.notify_agents && from == RequestState::Draft {
-        notify_agents(tx, &f.offer, number, id, base_url, site)?;
+        notify_agents(tx, &f.offer, number, id, here)?;
     }
     Ok(Ok(Submitted {
         id,
@@ -259,9 +260,9 @@ fn notify_agents(
     offer: &Offer,
     number: i64,
     id: i64,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let Some(category) = offer.teleservice.category_id else {
         return Ok(());
     };

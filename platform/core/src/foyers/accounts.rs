@@ -3,6 +3,7 @@
 //! linked from FranceConnect.
 
 use super::*;
+use crate::domain::host::Site;
 
 /// A new account, checked (the password is hashed by the caller, outside
 /// the transaction).
@@ -133,9 +134,9 @@ pub fn open_account(
     tx: &mut TenantTx<'_>,
     account: &NewAccount,
     password_hash: Option<&str>,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<Opened, Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let login = account.person.email.to_lowercase();
     if repo::login_by_name(tx, &login)?.is_some() {
         let email = mails::AccountExists { site, base_url };
@@ -146,7 +147,7 @@ pub fn open_account(
     if let Some(hash) = password_hash {
         repo::set_password(tx, individual, hash)?;
     }
-    send_confirmation(tx, individual, &login, base_url, site)?;
+    send_confirmation(tx, individual, &login, here)?;
     Ok(Opened::New {
         household,
         individual,
@@ -219,9 +220,9 @@ pub fn send_confirmation(
     tx: &mut TenantTx<'_>,
     individual: i64,
     login: &str,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let (secret, digest) = new_secret();
     let at = now();
     repo::replace_token(
@@ -253,8 +254,7 @@ pub fn keep_as_account(
     tx: &mut TenantTx<'_>,
     individual: i64,
     password_hash: &str,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
     let person = repo::individual(tx, individual)?.ok_or(Error::NotFound)?;
     repo::lock_household(tx, person.household_id)?;
@@ -293,7 +293,7 @@ pub fn keep_as_account(
         "Compte ouvert depuis une demande faite sans compte".into(),
         None,
     )?;
-    send_confirmation(tx, individual, &login, base_url, site)
+    send_confirmation(tx, individual, &login, here)
 }
 
 fn mail_error(e: outbox::OutboxError) -> Error {
@@ -386,12 +386,8 @@ fn account_of(tx: &mut TenantTx<'_>, row: LoginRow) -> Result<Option<Account>, E
 
 /// Mails a single-use link to choose a new password, if the address has an
 /// account; says nothing either way (the page is the same).
-pub fn request_reset(
-    tx: &mut TenantTx<'_>,
-    login: &str,
-    base_url: &str,
-    site: &str,
-) -> Result<(), Error> {
+pub fn request_reset(tx: &mut TenantTx<'_>, login: &str, here: &Site) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let Some(account) = account_by_login(tx, login)? else {
         return Ok(());
     };
@@ -508,9 +504,9 @@ pub fn link_identity(
     issuer: &str,
     subject: &str,
     provider: &str,
-    base_url: &str,
-    site: &str,
+    here: &Site,
 ) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let login = repo::login_of(tx, individual)?.ok_or(Error::NotFound)?;
     if login.confirmed_at.is_none() {
         return Err(Error::Refused(format!(
