@@ -6,7 +6,6 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, BatchAction, FoyerQuery, Query};
 use guichet_core::agents::Desk;
-use guichet_core::domain::host::Site;
 use guichet_core::store::{Store, TenantTx};
 use guichet_core::Error;
 use guichet_web::principal::ApiAgent;
@@ -115,27 +114,14 @@ struct TransitionBody {
 /// Writes to the request, then answers it as it now is.
 async fn written(
     agent: &ApiAgent,
-    req: &HttpRequest,
     store: &Store,
     id: i64,
     seen: Option<String>,
     what: BatchAction,
 ) -> Result<HttpResponse, AppError> {
-    let base = crate::case::base_url(req);
-    let site = agent.tenant.name.clone();
+    let here = agent.tenant.site();
     let record = with_desk(store, agent, true, move |t, d| {
-        casework::apply(
-            t,
-            d,
-            id,
-            None,
-            seen.as_deref(),
-            &what,
-            &Site {
-                url: base.clone(),
-                name: site.clone(),
-            },
-        )?;
+        casework::apply(t, d, id, None, seen.as_deref(), &what, &here)?;
         casework::record(t, d, id)
     })
     .await?;
@@ -144,7 +130,6 @@ async fn written(
 
 async fn transition(
     agent: ApiAgent,
-    req: HttpRequest,
     store: web::Data<Store>,
     id: web::Path<i64>,
     body: web::Json<TransitionBody>,
@@ -154,7 +139,7 @@ async fn transition(
         to: body.to,
         reason: body.reason,
     };
-    written(&agent, &req, &store, *id, body.version, what).await
+    written(&agent, &store, *id, body.version, what).await
 }
 
 #[derive(Deserialize)]
@@ -169,7 +154,6 @@ struct NoteBody {
 
 async fn note(
     agent: ApiAgent,
-    req: HttpRequest,
     store: web::Data<Store>,
     id: web::Path<i64>,
     body: web::Json<NoteBody>,
@@ -179,7 +163,7 @@ async fn note(
         body: body.body,
         to_household: body.public,
     };
-    written(&agent, &req, &store, *id, None, what).await
+    written(&agent, &store, *id, None, what).await
 }
 
 async fn foyers(

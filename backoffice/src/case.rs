@@ -3,9 +3,8 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use guichet_cases::casework::{self, Opened};
-use guichet_core::domain::host::Site;
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::csrf::{self, VerifiedForm};
@@ -262,28 +261,16 @@ pub(crate) struct Transition {
 
 pub(crate) async fn transition(
     agent: SignedInAgent,
-    req: HttpRequest,
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<Transition>,
 ) -> Result<HttpResponse, AppError> {
-    let (base, site) = (base_url(&req), agent.tenant.name.clone());
+    let here = agent.tenant.site();
     let id = *id;
     written(agent, session, store, pages, id, "etat", move |t, d| {
-        casework::act(
-            t,
-            d,
-            id,
-            &form.version,
-            &form.to,
-            &form.reason,
-            &Site {
-                url: base,
-                name: site,
-            },
-        )
+        casework::act(t, d, id, &form.version, &form.to, &form.reason, &here)
     })
     .await
 }
@@ -298,28 +285,17 @@ pub(crate) struct NoteForm {
 
 pub(crate) async fn note(
     agent: SignedInAgent,
-    req: HttpRequest,
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (base, site) = (base_url(&req), agent.tenant.name.clone());
+    let here = agent.tenant.site();
     let id = *id;
     let public = form.au_foyer == "oui";
     written(agent, session, store, pages, id, "message", move |t, d| {
-        casework::note(
-            t,
-            d,
-            id,
-            &form.body,
-            public,
-            &Site {
-                url: base,
-                name: site,
-            },
-        )
+        casework::note(t, d, id, &form.body, public, &here)
     })
     .await
 }

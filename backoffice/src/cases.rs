@@ -262,7 +262,6 @@ struct BatchPage {
 /// each request in a transaction of its own, the outcome listed per request.
 pub(crate) async fn batch(
     agent: SignedInAgent,
-    req: HttpRequest,
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
@@ -302,7 +301,7 @@ pub(crate) async fn batch(
         )
         .to_url()
     );
-    let (base, site) = (crate::case::base_url(&req), agent.tenant.name.clone());
+    let here = agent.tenant.site();
     let me = agent.agent_id;
     let (desk, teleservice) = tx::read(&store, &agent, move |t| {
         let desk = desk::open(t, me)?;
@@ -331,9 +330,8 @@ pub(crate) async fn batch(
     .await?;
     let mut outcomes = Vec::with_capacity(ids.len());
     for id in ids {
-        let (d, w, b, s) = (desk.clone(), what.clone(), base.clone(), site.clone());
+        let (d, w, here) = (desk.clone(), what.clone(), here.clone());
         let result = tx::write(&store, &agent, move |t| {
-            let here = guichet_core::domain::host::Site { url: b, name: s };
             casework::batch_one(t, &d, id, teleservice, &w, &here)
         })
         .await;

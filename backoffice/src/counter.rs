@@ -4,12 +4,11 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use guichet_cases::casework::counter;
 use guichet_cases::requests::{self, Sending};
 use guichet_core::agents::Desk;
 use guichet_core::domain::forms::{summarize, to_input, FieldError, Input, StepSummary};
-use guichet_core::domain::host::Site;
 use guichet_core::domain::household::Title;
 use guichet_core::domain::requests::Channel;
 use guichet_core::domain::time;
@@ -23,7 +22,6 @@ use guichet_web::steps::{address_fields, step_form};
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::case::base_url;
 use crate::desk::{self, Section as Nav};
 
 use guichet_web::render::{see_other, see_other_with};
@@ -133,26 +131,17 @@ pub(crate) async fn new_foyer_page(
 
 pub(crate) async fn create_foyer(
     agent: SignedInAgent,
-    req: HttpRequest,
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let p = Pairs(pairs);
-    let (base, site) = (base_url(&req), agent.tenant.name.clone());
+    let here = agent.tenant.site();
     let checked = foyers::check_at_counter(|k| p.get(k), &person_form(&p), time::today());
     let result = match checked {
         Ok(account) => with_desk(&store, &agent, true, move |t, d| {
-            counter::open_foyer(
-                t,
-                d,
-                &account,
-                &Site {
-                    url: base.clone(),
-                    name: site.clone(),
-                },
-            )
+            counter::open_foyer(t, d, &account, &here)
         })
         .await
         .map(|(_, id)| id),
@@ -538,7 +527,6 @@ pub(crate) async fn send_page(
 
 pub(crate) async fn send(
     agent: SignedInAgent,
-    req: HttpRequest,
     session: Session,
     store: web::Data<Store>,
     pages: web::Data<Renderer>,
@@ -553,18 +541,9 @@ pub(crate) async fn send(
         key: p.get("key"),
         filer: None,
     };
-    let (base, site) = (base_url(&req), agent.tenant.name.clone());
+    let here = agent.tenant.site();
     let sent = with_desk(&store, &agent, true, move |t, d| {
-        counter::send(
-            t,
-            d,
-            id,
-            sending,
-            &Site {
-                url: base.clone(),
-                name: site.clone(),
-            },
-        )
+        counter::send(t, d, id, sending, &here)
     })
     .await;
     match sent {

@@ -7,7 +7,6 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use guichet_core::auth::password;
 use guichet_core::auth::rate;
 use guichet_core::auth::throttle::Throttle;
-use guichet_core::domain::host::Site;
 use guichet_core::foyers::{self, Opened};
 use guichet_core::store::Store;
 use guichet_domain::household::{Title, PASSWORD_MIN};
@@ -21,9 +20,7 @@ use guichet_web::tenant::CurrentTenant;
 use guichet_web::{blocking, sentence, tx, AppError, Renderer};
 use serde::{Deserialize, Serialize};
 
-use crate::page::{
-    address_fields, base_url, layout, person_form, render, see_other, Section as Nav,
-};
+use crate::page::{address_fields, layout, person_form, render, see_other, Section as Nav};
 
 const WRONG: &str = "Adresse électronique ou mot de passe incorrect. Vérifiez-les ; si vous avez oublié votre mot de passe, choisissez-en un nouveau avec le lien « Mot de passe oublié ».";
 
@@ -195,23 +192,10 @@ pub(crate) async fn sign_in(
         );
     }
     if !account.confirmed {
-        let (base, site, login, id) = (
-            base_url(&req),
-            tenant.name.clone(),
-            account.login.clone(),
-            account.individual,
-        );
+        let (here, login, id) = (tenant.site(), account.login.clone(), account.individual);
         if within(&store, rate::ACCOUNT_MAIL, tenant.id, login.clone()).await? {
             tx::write(&store, &tenant, move |t| {
-                foyers::send_confirmation(
-                    t,
-                    id,
-                    &login,
-                    &Site {
-                        url: base.clone(),
-                        name: site.clone(),
-                    },
-                )
+                foyers::send_confirmation(t, id, &login, &here)
             })
             .await?;
         }
@@ -313,7 +297,6 @@ pub(crate) async fn sign_up_page(
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn sign_up(
-    req: HttpRequest,
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
@@ -358,17 +341,9 @@ pub(crate) async fn sign_up(
     if within(&store, rate::ACCOUNT_MAIL, tenant.id, email).await? {
         let given = p.get("password");
         let hash = blocking(move || Ok(password::hash(&given))).await?;
-        let (base, site) = (base_url(&req), tenant.name.clone());
+        let here = tenant.site();
         let opened = tx::write(&store, &tenant, move |t| {
-            foyers::open_account(
-                t,
-                &account,
-                Some(&hash),
-                &Site {
-                    url: base.clone(),
-                    name: site.clone(),
-                },
-            )
+            foyers::open_account(t, &account, Some(&hash), &here)
         })
         .await?;
         if let Opened::New { individual, .. } = opened {
@@ -552,7 +527,6 @@ pub(crate) struct Forgot {
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn forgot(
-    req: HttpRequest,
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
@@ -588,18 +562,11 @@ pub(crate) async fn forgot(
     let key = format!("reset:{email}@{}", tenant.slug);
     if matches!(throttle.check(&key, client.0, false), Ok(w) if w.is_zero()) {
         throttle.failed(&key, client.0);
-        let (base, site, login) = (base_url(&req), tenant.name.clone(), email.clone());
+        let (here, login) = (tenant.site(), email.clone());
         tx::write(&store, &tenant, move |t| {
-            foyers::request_reset(
-                t,
-                &login,
-                &Site {
-                    url: base.clone(),
-                    name: site.clone(),
-                },
-            )?;
+            foyers::request_reset(t, &login, &here)?;
             // No account, only requests filed without one: their links.
-            guichet_cases::requests::follow::remind(t, &login, &base, &site)
+            guichet_cases::requests::follow::remind(t, &login, &here)
         })
         .await?;
     }

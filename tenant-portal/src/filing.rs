@@ -4,10 +4,9 @@
 use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use guichet_cases::requests::{self, Filed, Sending};
 use guichet_core::catalogue::offer::Asked;
-use guichet_core::domain::host::Site;
 use guichet_core::files::{FileStore, Limits};
 use guichet_core::foyers;
 use guichet_core::justificatifs::{self, Document};
@@ -23,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::documents::{deposit_form, refused_upload};
 use crate::page::{
-    base_url, layout, me, me_in, render, see_other, see_other_with, signed_in, Me, Section as Nav,
+    layout, me, me_in, render, see_other, see_other_with, signed_in, Me, Section as Nav,
 };
 use crate::steps::{after_step, progress, StepLink};
 
@@ -484,7 +483,6 @@ pub(crate) struct Send {
 }
 
 pub(crate) async fn submit(
-    req: HttpRequest,
     who: SignedInHousehold,
     session: Session,
     pages: web::Data<Renderer>,
@@ -507,26 +505,10 @@ pub(crate) async fn submit(
         },
         filer: None,
     };
-    let (household, foyer, base, site) = (
-        me.household(),
-        me.foyer.clone(),
-        base_url(&req),
-        who.tenant.name.clone(),
-    );
+    let (household, foyer, here) = (me.household(), me.foyer.clone(), who.tenant.site());
     let outcome = tx::write(&store, &who, move |t| {
         let settings = guichet_core::collectivite::settings::current(t)?;
-        requests::submit(
-            t,
-            household,
-            id,
-            &sending,
-            &foyer,
-            &settings,
-            &Site {
-                url: base.clone(),
-                name: site.clone(),
-            },
-        )
+        requests::submit(t, household, id, &sending, &foyer, &settings, &here)
     })
     .await;
     let errors = match outcome {

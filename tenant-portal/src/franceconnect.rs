@@ -9,7 +9,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_core::auth::password;
 use guichet_core::auth::rate;
 use guichet_core::auth::throttle::Throttle;
-use guichet_core::domain::host::Site;
 use guichet_core::foyers::{self, Opened, PersonForm};
 use guichet_core::identity::{self, Flavor, Identity, IdentityError, ProviderConfig};
 use guichet_core::store::repo::foyers as rows;
@@ -312,7 +311,7 @@ pub(crate) async fn link(
         }
     };
     throttle.succeeded(&key, client.0);
-    let (base, site) = (tenant.base_url().to_owned(), tenant.name.clone());
+    let here = tenant.site();
     if !account.confirmed {
         // Knowing a password proves nothing of the address: an account
         // someone else opened with it must be confirmed by its owner first.
@@ -320,15 +319,7 @@ pub(crate) async fn link(
         let subject = login.clone();
         if within(&store, rate::ACCOUNT_MAIL, tenant.id, subject).await? {
             tx::write(&store, &tenant, move |t| {
-                foyers::send_confirmation(
-                    t,
-                    person,
-                    &login,
-                    &Site {
-                        url: base.clone(),
-                        name: site.clone(),
-                    },
-                )
+                foyers::send_confirmation(t, person, &login, &here)
             })
             .await?;
         }
@@ -339,24 +330,13 @@ pub(crate) async fn link(
     }
     let (issuer, subject, person) = (who.issuer.clone(), who.subject.clone(), account.individual);
     tx::write(&store, &tenant, move |t| {
-        foyers::link_identity(
-            t,
-            person,
-            &issuer,
-            &subject,
-            PROVIDER,
-            &Site {
-                url: base.clone(),
-                name: site.clone(),
-            },
-        )
+        foyers::link_identity(t, person, &issuer, &subject, PROVIDER, &here)
     })
     .await?;
     sign_in(&session, &tenant, account.individual, &who.id_token)
 }
 
 pub(crate) async fn create(
-    req: HttpRequest,
     tenant: CurrentTenant,
     session: Session,
     pages: web::Data<Renderer>,
@@ -396,31 +376,13 @@ pub(crate) async fn create(
             );
         }
     };
-    let (base, site, w) = (base_url(&req), tenant.name.clone(), who.clone());
+    let (here, w) = (tenant.site(), who.clone());
     let opened = tx::write(&store, &tenant, move |t| {
-        match foyers::open_account(
-            t,
-            &visitor,
-            None,
-            &Site {
-                url: base.clone(),
-                name: site.clone(),
-            },
-        )? {
+        match foyers::open_account(t, &visitor, None, &here)? {
             Opened::New { individual, .. } => {
                 // The address is the one FranceConnect's provider vouches for.
                 rows::confirm_login(t, individual, chrono::Utc::now().naive_utc())?;
-                foyers::link_identity(
-                    t,
-                    individual,
-                    &w.issuer,
-                    &w.subject,
-                    PROVIDER,
-                    &Site {
-                        url: base,
-                        name: site,
-                    },
-                )?;
+                foyers::link_identity(t, individual, &w.issuer, &w.subject, PROVIDER, &here)?;
                 Ok(Some(individual))
             }
             Opened::Existing => Ok::<_, Error>(None),

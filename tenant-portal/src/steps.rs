@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::requests::{self, Filed};
 use guichet_core::auth::rate;
-use guichet_core::domain::host::Site;
 use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_domain::forms::{to_input, Context, Field as Def, FieldError, Input};
@@ -19,7 +18,7 @@ use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
 use crate::page::{
-    base_url, layout, me_in, render, see_other, see_other_with, signed_in, Me, Section as Nav,
+    layout, me_in, render, see_other, see_other_with, signed_in, Me, Section as Nav,
 };
 
 /// What « Enregistrer et reprendre plus tard » says once done.
@@ -211,7 +210,6 @@ pub(crate) fn after_step(f_id: i64, next: Option<&str>, documents: bool) -> Stri
 }
 
 pub(crate) async fn save(
-    req: actix_web::HttpRequest,
     who: SignedInHousehold,
     session: Session,
     pages: web::Data<Renderer>,
@@ -230,12 +228,8 @@ pub(crate) async fn save(
         step_key.clone(),
         input.clone(),
     );
-    let (base, site) = (base_url(&req), who.tenant.name.clone());
+    let here = who.tenant.site();
     let saved = tx::write(&store, &who, move |t| {
-        let here = Site {
-            url: base,
-            name: site,
-        };
         let outcome =
             requests::save_step_told(t, household, id, &key, &given, &foyer, Some(&here))?;
         let next = requests::filed(t, household, id)?
@@ -247,7 +241,7 @@ pub(crate) async fn save(
     match saved {
         Ok((Ok(()), _)) if later && me.foyer.temporary => {
             // Without an account, the way back is a link sent by e-mail.
-            let (household, base, site) = (me.household(), base_url(&req), who.tenant.name.clone());
+            let (household, here) = (me.household(), who.tenant.site());
             // A few links an hour to one address; beyond, the last one sent
             // still works.
             let email = me.person.email.clone();
@@ -255,15 +249,7 @@ pub(crate) async fn save(
                 return see_other_with(&session, format!("/mes-demandes/{id}"), DRAFT_SAVED);
             }
             tx::write(&store, &who, move |t| {
-                requests::send_resume_link(
-                    t,
-                    household,
-                    id,
-                    &Site {
-                        url: base.clone(),
-                        name: site.clone(),
-                    },
-                )
+                requests::send_resume_link(t, household, id, &here)
             })
             .await?;
             see_other_with(

@@ -7,7 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::requests;
 use guichet_core::auth::rate;
-use guichet_core::domain::host::Site;
 use guichet_core::foyers;
 use guichet_core::store::Store;
 use guichet_domain::household::Title;
@@ -341,18 +340,10 @@ pub(crate) async fn renew(
     }
     // A few an hour to one address; the page says the same either way.
     if within(&store, rate::RESUME_MAIL, tenant.id, email.clone()).await? {
-        let (base, site) = (tenant.base_url().to_owned(), tenant.name.clone());
+        let here = tenant.site();
         let to = email.clone();
         tx::write(&store, &tenant, move |t| {
-            guichet_cases::requests::follow::send_again(
-                t,
-                number,
-                &to,
-                &Site {
-                    url: base.clone(),
-                    name: site.clone(),
-                },
-            )
+            guichet_cases::requests::follow::send_again(t, number, &to, &here)
         })
         .await?;
     }
@@ -415,13 +406,9 @@ pub(crate) async fn keep(
     let given = form.password;
     let hash =
         guichet_web::blocking(move || Ok(guichet_core::auth::password::hash(&given))).await?;
-    let (person, base, site) = (
-        who.account_id,
-        who.tenant.base_url().to_owned(),
-        who.tenant.name.clone(),
-    );
+    let (person, here) = (who.account_id, who.tenant.site());
     match tx::write(&store, &who, move |t| {
-        foyers::keep_as_account(t, person, &hash, &Site { url: base, name: site })
+        foyers::keep_as_account(t, person, &hash, &here)
     })
     .await
     {

@@ -154,7 +154,8 @@ pub fn links_for(
 /// « Mot de passe oublié » by someone who has no account, only requests
 /// filed without one: they are mailed a follow-up link for each (the latest
 /// five). Nothing when the address has an account, or no such request.
-pub fn remind(tx: &mut TenantTx<'_>, email: &str, base_url: &str, site: &str) -> Result<(), Error> {
+pub fn remind(tx: &mut TenantTx<'_>, email: &str, here: &Site) -> Result<(), Error> {
+    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     if foyers::account_by_login(tx, email)?.is_some() {
         return Ok(());
     }
