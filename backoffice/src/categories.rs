@@ -13,7 +13,7 @@ use guichet_web::categories::{self as pages, said};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::Form;
 use guichet_web::principal::SignedInAgent;
-use guichet_web::session::set_flash;
+use guichet_web::render::see_other_with;
 use guichet_web::{AppError, Renderer};
 use serde::Deserialize;
 
@@ -21,8 +21,6 @@ use crate::desk::{self, read_as_administrator, write_as_administrator, Section a
 
 const BASE: &str = "/backoffice/categories";
 const TITLE: &str = "Catégories de téléservices et droits des agents";
-
-use guichet_web::render::see_other;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -73,10 +71,11 @@ pub(crate) async fn create(
     })
     .await
     {
-        Ok(c) => {
-            set_flash(&session, said::created(&c.name))?;
-            Ok(see_other(format!("{BASE}/{}", c.id)))
-        }
+        Ok(c) => see_other_with(
+            &session,
+            format!("{BASE}/{}", c.id),
+            &said::created(&c.name),
+        ),
         Err(e) => {
             let mut form = pages::create_form(BASE, csrf::token(&session)?, &v.name, &v.email);
             let status = form.refused(e)?;
@@ -145,10 +144,7 @@ pub(crate) async fn update(
     })
     .await
     {
-        Ok(c) => {
-            set_flash(&session, said::updated(&c.name))?;
-            Ok(see_other(format!("{BASE}/{id}")))
-        }
+        Ok(c) => see_other_with(&session, format!("{BASE}/{id}"), &said::updated(&c.name)),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = pages::edit_form(BASE, id, csrf::token(&session)?, &v.name, &v.email);
             let status = form.refused(e)?;
@@ -183,10 +179,7 @@ pub(crate) async fn delete(
     })
     .await;
     match deleted {
-        Ok(name) => {
-            set_flash(&session, said::deleted(&name))?;
-            Ok(see_other(BASE))
-        }
+        Ok(name) => see_other_with(&session, BASE, &said::deleted(&name)),
         Err(AppError::Conflict(m)) => {
             let error = Some(guichet_web::sentence(&m));
             detail(
@@ -225,8 +218,11 @@ pub(crate) async fn teleservice(
         categories::attach(t, actor, id, &v.code, attach)
     })
     .await?;
-    set_flash(&session, said::attached(attach, &category, &label))?;
-    Ok(see_other(format!("{BASE}/{id}#teleservices")))
+    see_other_with(
+        &session,
+        format!("{BASE}/{id}#teleservices"),
+        &said::attached(attach, &category, &label),
+    )
 }
 
 /// The whole table in one form: only the rights that changed are written
@@ -246,10 +242,11 @@ pub(crate) async fn rights(
     })
     .await;
     match done {
-        Ok(changed) => {
-            set_flash(&session, said::rights(changed))?;
-            Ok(see_other(format!("{BASE}/{id}#droits")))
-        }
+        Ok(changed) => see_other_with(
+            &session,
+            format!("{BASE}/{id}#droits"),
+            &said::rights(changed),
+        ),
         Err(AppError::Invalid(errors)) => {
             let again = errors
                 .first()

@@ -452,7 +452,7 @@ pub fn administrator(p: &Platform, t: &Tenant, uid: &str) {
                     email: format!("{uid}@example.fr"),
                     groups: vec![groups::ADMIN.into()],
                     profile: Some("admin".into()),
-                    password: Some("un mot de passe long".into()),
+                    password: Some(AGENT_PASSWORD.into()),
                     ..AgentInput::default()
                 },
             )

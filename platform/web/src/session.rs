@@ -50,15 +50,16 @@ pub fn who(session: &Session) -> Option<SessionPrincipal> {
 /// Signs out: the row is deleted, so that the old cookie opens nothing.
 const FLASH: &str = "flash";
 
-/// A one-shot message for the next page shown (after a redirect).
-pub fn set_flash(session: &Session, message: String) -> Result<(), AppError> {
+/// A one-shot message for the next page shown (after a redirect): set by
+/// `render::see_other_with`, drawn by the layout, the one way either is done.
+pub(crate) fn set_flash(session: &Session, message: String) -> Result<(), AppError> {
     session
         .insert(FLASH, message)
         .map_err(|e| AppError::Internal(format!("session : {e}")))
 }
 
 /// The one-shot message, taken (shown once).
-pub fn take_flash(session: &Session) -> Option<String> {
+pub(crate) fn take_flash(session: &Session) -> Option<String> {
     session.remove_as::<String>(FLASH).and_then(Result::ok)
 }
 

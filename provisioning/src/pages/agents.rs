@@ -9,11 +9,12 @@ use guichet_core::agents::rights::Profile;
 use guichet_core::agents::{self, Agent, AgentInput};
 use guichet_core::tenancy::Tenant;
 use guichet_web::csrf::VerifiedForm;
+use guichet_web::render::see_other_with;
 use guichet_web::{blocking, AppError, Layout};
 use serde::Serialize;
 
 use super::forms::{form_page, non_empty, password_given, Field, Form, Pairs, Section};
-use super::{see_other, ConfirmPage, Ctx, Nav, Search};
+use super::{ConfirmPage, Ctx, Nav, Search};
 use crate::auth::{guard_own_account, OwnAccount};
 
 /// At most this many agents in a list: beyond, one searches.
@@ -380,8 +381,7 @@ pub(crate) async fn create(
                     agents::LINK_DAYS
                 ));
             }
-            ctx.flash(message)?;
-            Ok(see_other(&base))
+            see_other_with(&ctx.session, &base, &message)
         }
         Err(e) => {
             let known = known_groups(&ctx, &tenant).await?;
@@ -460,13 +460,14 @@ pub(crate) async fn update(
     };
     let base = format!("/collectivites/{}/agents", tenant.slug);
     match done {
-        Ok(after) => {
-            ctx.flash(format!(
+        Ok(after) => see_other_with(
+            &ctx.session,
+            &base,
+            &format!(
                 "Les informations de l’agent {} {} sont enregistrées.",
                 after.first_name, after.last_name
-            ))?;
-            Ok(see_other(&base))
-        }
+            ),
+        ),
         Err(e) => {
             let known = known_groups(&ctx, &tenant).await?;
             let mut form = agent_form(
@@ -545,13 +546,14 @@ pub(crate) async fn delete(
     let (t, u) = (tenant.clone(), agent.uid.clone());
     let done = blocking(move || Ok(agents::delete(&store, &directory, &t, &actor, &u)?)).await;
     match done {
-        Ok(()) => {
-            ctx.flash(format!(
+        Ok(()) => see_other_with(
+            &ctx.session,
+            format!("/collectivites/{}/agents", tenant.slug),
+            &format!(
                 "L’agent {} {} (identifiant « {} ») est supprimé.",
                 agent.first_name, agent.last_name, agent.uid
-            ))?;
-            Ok(see_other(format!("/collectivites/{}/agents", tenant.slug)))
-        }
+            ),
+        ),
         Err(AppError::DirectoryUnavailable(detail)) => {
             tracing::error!(%detail, "annuaire injoignable");
             let message = super::forms::DIRECTORY_DOWN.to_owned();
@@ -629,13 +631,14 @@ pub(crate) async fn send_link(
     })
     .await;
     match done {
-        Ok(sent) => {
-            ctx.flash(format!(
+        Ok(sent) => see_other_with(
+            &ctx.session,
+            format!("/collectivites/{}/agents", tenant.slug),
+            &format!(
                 "Un lien pour choisir son mot de passe est envoyé à {} {} ({}).",
                 sent.first_name, sent.last_name, sent.email
-            ))?;
-            Ok(see_other(format!("/collectivites/{}/agents", tenant.slug)))
-        }
+            ),
+        ),
         Err(AppError::Invalid(errors)) => {
             let message = errors.first().map(|e| super::sentence(&e.message));
             link_confirm(&ctx, StatusCode::BAD_REQUEST, &tenant, &agent, message)

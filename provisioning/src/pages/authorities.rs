@@ -8,6 +8,7 @@ use guichet_core::agents::{self, AgentInput};
 use guichet_core::collectivite::authorities::{self, AuthorityInput, AuthorityPatch};
 use guichet_core::tenancy::{self, Tenant, TenantState};
 use guichet_web::csrf::VerifiedForm;
+use guichet_web::render::see_other_with;
 use guichet_web::{blocking, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
@@ -210,8 +211,11 @@ pub(crate) async fn create(
                     agents::LINK_DAYS
                 ));
             }
-            ctx.flash(message)?;
-            Ok(see_other(format!("/collectivites/{}", tenant.slug)))
+            see_other_with(
+                &ctx.session,
+                format!("/collectivites/{}", tenant.slug),
+                &message,
+            )
         }
         Err(e) => {
             let mut form = new_form(&ctx, &v)?;
@@ -334,13 +338,14 @@ pub(crate) async fn update(
         state: None,
     };
     match patch_authority(&ctx, &tenant, patch).await {
-        Ok(after) => {
-            ctx.flash(format!(
+        Ok(after) => see_other_with(
+            &ctx.session,
+            format!("/collectivites/{}", after.slug),
+            &format!(
                 "Les informations de la collectivité « {} » sont enregistrées.",
                 after.name
-            ))?;
-            Ok(see_other(format!("/collectivites/{}", after.slug)))
-        }
+            ),
+        ),
         Err(e) => {
             let mut form = edit_form(&ctx, &tenant.slug, &v)?;
             let status = form.refused(e)?;
@@ -391,8 +396,11 @@ async fn set_state(ctx: Ctx, slug: &str, state: TenantState) -> Result<HttpRespo
         }
         Err(e) => return Err(e),
     };
-    ctx.flash(message)?;
-    Ok(see_other(format!("/collectivites/{}", tenant.slug)))
+    see_other_with(
+        &ctx.session,
+        format!("/collectivites/{}", tenant.slug),
+        &message,
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -413,12 +421,15 @@ pub(crate) async fn sign_in_options(
         guichet_core::agents::sign_in::set_proconnect(tx, &actor, on)
     })
     .await?;
-    ctx.flash(if on {
-        "Les agents peuvent maintenant se connecter avec ProConnect, si l’adresse électronique de leur compte est celle de leur compte professionnel.".to_owned()
-    } else {
-        "La connexion avec ProConnect est fermée : les agents se connectent avec leur identifiant et leur mot de passe.".to_owned()
-    })?;
-    Ok(see_other(format!("/collectivites/{}", tenant.slug)))
+    see_other_with(
+        &ctx.session,
+        format!("/collectivites/{}", tenant.slug),
+        if on {
+            "Les agents peuvent maintenant se connecter avec ProConnect, si l’adresse électronique de leur compte est celle de leur compte professionnel."
+        } else {
+            "La connexion avec ProConnect est fermée : les agents se connectent avec leur identifiant et leur mot de passe."
+        },
+    )
 }
 
 pub(crate) async fn suspend(

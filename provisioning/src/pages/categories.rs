@@ -11,12 +11,13 @@ use guichet_core::Error;
 use guichet_web::categories::{self as pages, said};
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::Form;
+use guichet_web::render::see_other_with;
 use guichet_web::{AppError, Layout};
 use serde::Deserialize;
 
 use crate::auth::Reach;
 
-use super::{see_other, sentence, Ctx, Nav};
+use super::{sentence, Ctx, Nav};
 
 fn base(tenant: &Tenant) -> String {
     format!("/collectivites/{}/categories", tenant.slug)
@@ -69,10 +70,11 @@ pub(crate) async fn create(
     })
     .await
     {
-        Ok(c) => {
-            ctx.flash(said::created(&c.name))?;
-            Ok(see_other(format!("{}/{}", base(&tenant), c.id)))
-        }
+        Ok(c) => see_other_with(
+            &ctx.session,
+            format!("{}/{}", base(&tenant), c.id),
+            &said::created(&c.name),
+        ),
         Err(e) => {
             let mut form = pages::create_form(&base(&tenant), ctx.csrf()?, &v.name, &v.email);
             let status = form.refused(e)?;
@@ -124,10 +126,11 @@ pub(crate) async fn update(
     })
     .await
     {
-        Ok(c) => {
-            ctx.flash(said::updated(&c.name))?;
-            Ok(see_other(format!("{}/{id}", base(&tenant))))
-        }
+        Ok(c) => see_other_with(
+            &ctx.session,
+            format!("{}/{id}", base(&tenant)),
+            &said::updated(&c.name),
+        ),
         Err(AppError::NotFound) => Err(AppError::NotFound),
         Err(e) => {
             let mut form = pages::edit_form(&base(&tenant), id, ctx.csrf()?, &v.name, &v.email);
@@ -153,10 +156,7 @@ pub(crate) async fn delete(
     })
     .await
     {
-        Ok(()) => {
-            ctx.flash(said::deleted(&before.name))?;
-            Ok(see_other(base(&tenant)))
-        }
+        Ok(()) => see_other_with(&ctx.session, base(&tenant), &said::deleted(&before.name)),
         Err(AppError::Conflict(m)) => {
             let error = Some(sentence(&m));
             detail(&ctx, &tenant, id, StatusCode::CONFLICT, None, error).await
@@ -187,10 +187,11 @@ pub(crate) async fn teleservice(
     })
     .await;
     match done {
-        Ok((category, label)) => {
-            ctx.flash(said::attached(attach, &category, &label))?;
-            Ok(see_other(format!("{}/{id}#teleservices", base(&tenant))))
-        }
+        Ok((category, label)) => see_other_with(
+            &ctx.session,
+            format!("{}/{id}#teleservices", base(&tenant)),
+            &said::attached(attach, &category, &label),
+        ),
         Err(AppError::Invalid(errors)) => {
             let message = errors.first().map(|e| sentence(&e.message));
             detail(&ctx, &tenant, id, StatusCode::BAD_REQUEST, None, message).await
@@ -214,10 +215,11 @@ pub(crate) async fn rights(
     })
     .await;
     match done {
-        Ok(changed) => {
-            ctx.flash(said::rights(changed))?;
-            Ok(see_other(format!("{}/{id}#droits", base(&tenant))))
-        }
+        Ok(changed) => see_other_with(
+            &ctx.session,
+            format!("{}/{id}#droits", base(&tenant)),
+            &said::rights(changed),
+        ),
         Err(AppError::Invalid(errors)) => {
             let message = errors.first().map(|e| sentence(&e.message));
             detail(&ctx, &tenant, id, StatusCode::BAD_REQUEST, None, message).await

@@ -8,11 +8,12 @@ use guichet_core::directory::FacilityKind;
 use guichet_core::facilities::{self, Facility, FacilityInput};
 use guichet_core::tenancy::Tenant;
 use guichet_web::csrf::VerifiedForm;
+use guichet_web::render::see_other_with;
 use guichet_web::{blocking, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
 use super::forms::{self, form_page, Field, Form, Section};
-use super::{see_other, sentence, ConfirmPage, Ctx, Nav, Search};
+use super::{sentence, ConfirmPage, Ctx, Nav, Search};
 
 /// How the pages speak of one kind.
 #[derive(Clone, Copy)]
@@ -246,15 +247,11 @@ pub(crate) async fn create(
     .await;
     let base = base(&tenant, &w);
     match done {
-        Ok(f) => {
-            ctx.flash(format!(
-                "{} « {} » est créé{}.",
-                capitalized(w.the),
-                f.name,
-                w.e
-            ))?;
-            Ok(see_other(&base))
-        }
+        Ok(f) => see_other_with(
+            &ctx.session,
+            &base,
+            &format!("{} « {} » est créé{}.", capitalized(w.the), f.name, w.e),
+        ),
         Err(e) => {
             let title = format!("Ajouter {}", w.one);
             let mut form =
@@ -330,13 +327,14 @@ pub(crate) async fn update(
     .await;
     let base = base(&tenant, &w);
     match done {
-        Ok(f) => {
-            ctx.flash(format!(
+        Ok(f) => see_other_with(
+            &ctx.session,
+            &base,
+            &format!(
                 "Les informations de {} « {} » sont enregistrées.",
                 w.the, f.name
-            ))?;
-            Ok(see_other(&base))
-        }
+            ),
+        ),
         Err(e) => {
             let mut form = facility_form(
                 &ctx,
@@ -413,15 +411,11 @@ pub(crate) async fn delete(
     })
     .await;
     match done {
-        Ok(()) => {
-            ctx.flash(format!(
-                "{} « {} » est supprimé{}.",
-                capitalized(w.the),
-                f.name,
-                w.e
-            ))?;
-            Ok(see_other(base(&tenant, &w)))
-        }
+        Ok(()) => see_other_with(
+            &ctx.session,
+            base(&tenant, &w),
+            &format!("{} « {} » est supprimé{}.", capitalized(w.the), f.name, w.e),
+        ),
         Err(AppError::DirectoryUnavailable(detail)) => {
             tracing::error!(%detail, "annuaire injoignable");
             let message = forms::DIRECTORY_DOWN.to_owned();

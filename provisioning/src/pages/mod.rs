@@ -192,11 +192,6 @@ impl Ctx {
         csrf::token(&self.session)
     }
 
-    /// A message for the next page shown (after a redirect).
-    pub fn flash(&self, message: String) -> Result<(), AppError> {
-        guichet_web::session::set_flash(&self.session, message)
-    }
-
     pub fn render<T: Serialize>(
         &self,
         status: StatusCode,
