@@ -28,11 +28,7 @@ use guichet_web::render::{see_other, see_other_with};
 
 /// A refusal of the whole form (the request changed, the season closed…).
 fn refusal(message: String) -> Vec<FieldError> {
-    vec![FieldError {
-        name: String::new(),
-        label: String::new(),
-        message,
-    }]
+    vec![FieldError::new("", message)]
 }
 
 /// Runs `f` with the agent's desk; the desk is given back for the layout.
@@ -316,7 +312,7 @@ async fn step_view(
         csrf::token(session)?,
         "Enregistrer et continuer",
     );
-    form.answer_errors(errors);
+    form.field_errors(errors);
     let heading = format!(
         "{} — {} (foyer n° {})",
         step.title, filed.offer.teleservice.label, foyer.id
@@ -372,9 +368,9 @@ pub(crate) async fn save_step(
     })
     .await;
     match saved {
-        Ok((_, Ok(Some(next)))) => Ok(see_other(format!("/backoffice/guichet/{id}/etapes/{next}"))),
-        Ok((_, Ok(None))) => Ok(see_other(format!("/backoffice/guichet/{id}/envoi"))),
-        Ok((_, Err(errors))) => {
+        Ok((_, Some(next))) => Ok(see_other(format!("/backoffice/guichet/{id}/etapes/{next}"))),
+        Ok((_, None)) => Ok(see_other(format!("/backoffice/guichet/{id}/envoi"))),
+        Err(AppError::Invalid(errors)) => {
             step_view(
                 &agent,
                 &session,
@@ -481,7 +477,7 @@ async fn send_view(
         ])],
     )
     .hidden("key", &key);
-    form.answer_errors(errors);
+    form.field_errors(errors);
     let heading = format!(
         "Déposer « {label} » pour le foyer n° {foyer} ({})",
         channel.label()
@@ -547,12 +543,12 @@ pub(crate) async fn send(
     })
     .await;
     match sent {
-        Ok((_, Ok(_))) => see_other_with(
+        Ok(_) => see_other_with(
             &session,
             format!("/backoffice/demandes/{id}"),
             crate::case::notice("deposee"),
         ),
-        Ok((_, Err(errors))) => {
+        Err(AppError::Invalid(errors)) => {
             send_view(
                 &agent,
                 &session,

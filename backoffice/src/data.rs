@@ -56,7 +56,7 @@ fn draw(
         &format!("/backoffice/demandes/{id}"),
         "Revenir à la demande",
     );
-    form.answer_errors(errors);
+    form.field_errors(errors);
     let number = f.row.number.unwrap_or_default();
     let heading = format!("Demande n° {number} : corriger « {} »", step.title);
     let layout = desk::layout(agent, desk, &heading, Nav::Requests, session)?;
@@ -140,12 +140,12 @@ pub(crate) async fn save(
     .await
     .map_err(desk::signed_in);
     match saved {
-        Ok(Ok(())) => see_other_with(
+        Ok(()) => see_other_with(
             &session,
             format!("/backoffice/demandes/{id}"),
             crate::case::notice("donnees"),
         ),
-        Ok(Err(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             let (desk, e) = load(&store, &agent, id, &key).await?;
             draw(
                 &agent,

@@ -538,10 +538,7 @@ pub(crate) async fn forgot(
     let email = form.email.trim().to_lowercase();
     if let Err(e) = guichet_domain::contact::email(&email) {
         let mut f = forgot_form(csrf::token(&session)?, &email);
-        f.field_errors(vec![guichet_core::error::FieldError {
-            field: "email".into(),
-            message: e.into(),
-        }]);
+        f.field_errors(vec![guichet_core::error::FieldError::new("email", e)]);
         let layout = layout(
             &tenant,
             &guichet_web::render::title("mot de passe oublié", true),
@@ -674,10 +671,7 @@ pub(crate) async fn reset(
     }
     if let Some((field, message)) = problem {
         let mut f = reset_form(csrf::token(&session)?, &token);
-        f.field_errors(vec![guichet_core::error::FieldError {
-            field: field.into(),
-            message,
-        }]);
+        f.field_errors(vec![guichet_core::error::FieldError::new(field, message)]);
         let layout = layout(
             &tenant,
             &guichet_web::render::title("choisir un nouveau mot de passe", true),

@@ -185,10 +185,7 @@ pub(crate) fn refused_upload(form: &mut Form, e: AppError) -> Result<StatusCode,
     let status = actix_web::ResponseError::status_code(&e);
     match e {
         AppError::TooLarge(m) | AppError::BadRequest(m) => {
-            form.field_errors(vec![guichet_core::error::FieldError {
-                field: "pages".into(),
-                message: m,
-            }]);
+            form.field_errors(vec![guichet_core::error::FieldError::new("pages", m)]);
             Ok(status)
         }
         AppError::FilesUnavailable(detail) => {

@@ -512,7 +512,7 @@ pub(crate) async fn submit(
     })
     .await;
     let errors = match outcome {
-        Ok(Ok(done)) => {
+        Ok(done) => {
             return see_other_with(
                 &session,
                 format!("/mes-demandes/{}", done.id),
@@ -522,12 +522,8 @@ pub(crate) async fn submit(
                 ),
             )
         }
-        Ok(Err(errors)) => errors,
-        Err(AppError::Conflict(m)) => vec![guichet_domain::forms::FieldError {
-            name: String::new(),
-            label: String::new(),
-            message: m,
-        }],
+        Err(AppError::Invalid(errors)) => errors,
+        Err(AppError::Conflict(m)) => vec![guichet_domain::forms::FieldError::new("", m)],
         Err(e) => return Err(e),
     };
     let loaded = load_summary(&store, &who, id).await?;
@@ -539,6 +535,6 @@ pub(crate) async fn submit(
         &form.note,
         &form.key,
     );
-    f.answer_errors(errors);
+    f.field_errors(errors);
     summary_view(&pages, &who, &session, loaded, f, StatusCode::BAD_REQUEST)
 }

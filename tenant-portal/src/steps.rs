@@ -136,7 +136,7 @@ fn show(
         "Enregistrer et continuer",
     )
     .secondary("_then", "later", "Enregistrer et finir plus tard");
-    form.answer_errors(errors);
+    form.field_errors(errors);
     let form = sealed(form);
     let steps = progress(f, step_key, documents);
     let number = f
@@ -230,16 +230,15 @@ pub(crate) async fn save(
     );
     let here = who.tenant.site();
     let saved = tx::write(&store, &who, move |t| {
-        let outcome =
-            requests::save_step_told(t, household, id, &key, &given, &foyer, Some(&here))?;
+        requests::save_step_told(t, household, id, &key, &given, &foyer, Some(&here))?;
         let next = requests::filed(t, household, id)?
             .next_step()
             .map(|s| s.key.clone());
-        Ok::<_, Error>((outcome, next))
+        Ok::<_, Error>(next)
     })
     .await;
     match saved {
-        Ok((Ok(()), _)) if later && me.foyer.temporary => {
+        Ok(_) if later && me.foyer.temporary => {
             // Without an account, the way back is a link sent by e-mail.
             let (household, here) = (me.household(), who.tenant.site());
             // A few links an hour to one address; beyond, the last one sent
@@ -258,11 +257,9 @@ pub(crate) async fn save(
                 "Votre demande est enregistrée. Nous vous avons envoyé par courriel un lien pour la reprendre : seul le dernier lien reçu fonctionne, pendant 14 jours.",
             )
         }
-        Ok((Ok(()), _)) if later => {
-            see_other_with(&session, format!("/mes-demandes/{id}"), DRAFT_SAVED)
-        }
-        Ok((Ok(()), next)) => Ok(see_other(after_step(id, next.as_deref(), documents))),
-        Ok((Err(errors), _)) => show(
+        Ok(_) if later => see_other_with(&session, format!("/mes-demandes/{id}"), DRAFT_SAVED),
+        Ok(next) => Ok(see_other(after_step(id, next.as_deref(), documents))),
+        Err(AppError::Invalid(errors)) => show(
             &pages,
             &who,
             &session,
@@ -285,11 +282,7 @@ pub(crate) async fn save(
             documents,
             &step_key,
             &input,
-            vec![FieldError {
-                name: String::new(),
-                label: String::new(),
-                message: m,
-            }],
+            vec![FieldError::new("", m)],
             StatusCode::CONFLICT,
         ),
         Err(e) => Err(e),

@@ -40,10 +40,7 @@ pub(crate) async fn import(
         let mut form = import_form(id, csrf::token(session)?);
         let status = match e {
             AppError::TooLarge(m) | AppError::BadRequest(m) => {
-                form.field_errors(vec![guichet_core::error::FieldError {
-                    field: "file".into(),
-                    message: m,
-                }]);
+                form.field_errors(vec![guichet_core::error::FieldError::new("file", m)]);
                 StatusCode::BAD_REQUEST
             }
             other => return Err(other),

@@ -1,19 +1,11 @@
 //! The one error type of the use cases, whatever their bounded context: the
 //! web kit turns it into a page or a problem document once, at the edge.
 
-use serde::Serialize;
-
 use crate::directory::DirectoryError;
 use crate::files::FileError;
 use crate::store::StoreError;
 
-/// One field of a form or JSON body, and what is wrong with it (a lower-case
-/// French fragment; the web kit makes a sentence of it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use crate::domain::forms::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -58,10 +50,7 @@ impl Checks {
     }
 
     pub fn add(&mut self, field: &str, message: impl ToString) {
-        self.0.push(FieldError {
-            field: field.to_owned(),
-            message: message.to_string(),
-        });
+        self.0.push(FieldError::new(field, message.to_string()));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -87,8 +76,5 @@ impl From<crate::mail::outbox::OutboxError> for Error {
 }
 
 pub fn invalid(field: &str, message: impl ToString) -> Error {
-    Error::Invalid(vec![FieldError {
-        field: field.to_owned(),
-        message: message.to_string(),
-    }])
+    Error::Invalid(vec![FieldError::new(field, message.to_string())])
 }

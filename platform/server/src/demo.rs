@@ -335,11 +335,9 @@ pub fn populate_portal(
                         .map(|(k, v)| (k.to_string(), v.to_string()))
                         .collect(),
                 );
-                if let Err(e) = requests::save_step(tx, household, id, step, &input, &foyer)? {
-                    return Err(guichet_core::Error::Refused(format!(
-                        "démo, étape {step} : {e:?}"
-                    )));
-                }
+                requests::save_step(tx, household, id, step, &input, &foyer).map_err(|e| {
+                    guichet_core::Error::Refused(format!("démo, étape {step} : {e:?}"))
+                })?;
             }
             Ok(())
         };
@@ -353,10 +351,9 @@ pub fn populate_portal(
                 filer: None,
                 note: String::new(),
             };
-            match requests::submit(tx, household, id, &sending, &foyer, &settings, &here)? {
-                Ok(_) => Ok(()),
-                Err(e) => Err(guichet_core::Error::Refused(format!("démo, envoi : {e:?}"))),
-            }
+            requests::submit(tx, household, id, &sending, &foyer, &settings, &here)
+                .map(|_| ())
+                .map_err(|e| guichet_core::Error::Refused(format!("démo, envoi : {e:?}")))
         };
         // Léo's canteen registration, sent: waiting for the agents.
         let canteen = requests::start(

@@ -440,9 +440,13 @@ impl Form {
     }
 
     /// Puts each error next to its field (the core's `admin.first_name` is
-    /// the field `admin_first_name`); those without a field go on top.
+    /// the field `admin_first_name`); those without a field go on top. An
+    /// error about a whole step of a request (`step.…`) says which step.
     pub fn field_errors(&mut self, errors: Vec<FieldError>) {
-        for e in errors {
+        for mut e in errors {
+            if e.field.starts_with("step.") && !e.label.is_empty() {
+                e.message = format!("{} : {}", e.label, e.message);
+            }
             let name = e.field.replace('.', "_");
             let field = self
                 .sections
@@ -460,24 +464,6 @@ impl Form {
                 None => self.general.push(sentence(&e.message)),
             }
         }
-    }
-
-    /// The refusals of a request's answers (a step, or the whole request
-    /// at sending: those of a step say which).
-    pub fn answer_errors(&mut self, errors: Vec<guichet_core::domain::forms::FieldError>) {
-        self.field_errors(
-            errors
-                .into_iter()
-                .map(|e| FieldError {
-                    message: if e.name.starts_with("step.") {
-                        format!("{} : {}", e.label, e.message)
-                    } else {
-                        e.message
-                    },
-                    field: e.name,
-                })
-                .collect(),
-        );
     }
 
     pub fn general_error(&mut self, message: &str) {

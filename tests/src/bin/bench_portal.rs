@@ -133,7 +133,7 @@ fn draft(tx: &mut TenantTx<'_>, foyer: &Foyer, requester: i64, child: i64) -> Re
         ("remarks", "Aucune"),
         ("rules_acceptance", "oui"),
     ]);
-    requests::save_step(tx, foyer.id, id, "camp", &step, foyer)?.expect("a valid step");
+    requests::save_step(tx, foyer.id, id, "camp", &step, foyer)?;
     Ok(id)
 }
 
@@ -171,8 +171,7 @@ fn submit_all(
                                 },
                             )
                         })
-                        .expect("submitted")
-                        .expect("valid");
+                        .expect("submitted");
                 }
             });
         }
@@ -307,8 +306,7 @@ fn foyer(url: &str, login: &str, total: usize) {
                         url: "http://demo".into(),
                         name: "Démo".into(),
                     },
-                )?
-                .expect("valid");
+                )?;
             }
             Ok::<_, Error>(())
         })

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::case::me;
 use crate::agents::rights::Access;
 use crate::agents::Desk;
-use crate::domain::forms::{FieldError, Input};
+use crate::domain::forms::Input;
 use crate::domain::household::UserState;
 use crate::domain::requests::{ActionKind, Channel, RequestState};
 use crate::domain::time;
@@ -220,15 +220,13 @@ pub fn save_step(
     id: i64,
     step: &str,
     input: &Input,
-) -> Result<Result<Option<String>, Vec<FieldError>>, Error> {
+) -> Result<Option<String>, Error> {
     let (filed, foyer, _) = draft(tx, desk, id)?;
     let household = filed.row.household_id;
-    if let Err(errors) = requests::save_step(tx, household, id, step, input, &foyer)? {
-        return Ok(Err(errors));
-    }
-    Ok(Ok(requests::filed(tx, household, id)?
+    requests::save_step(tx, household, id, step, input, &foyer)?;
+    Ok(requests::filed(tx, household, id)?
         .next_step()
-        .map(|s| s.key.clone())))
+        .map(|s| s.key.clone()))
 }
 
 /// Sends the agent's draft: the portal's submission, its receipt e-mailed
@@ -239,7 +237,7 @@ pub fn send(
     id: i64,
     mut sending: Sending,
     here: &Site,
-) -> Result<Result<Submitted, Vec<FieldError>>, Error> {
+) -> Result<Submitted, Error> {
     let (filed, foyer, channel) = draft(tx, desk, id)?;
     let settings = crate::collectivite::settings::current(tx)?;
     sending.filer = Some(Filer {

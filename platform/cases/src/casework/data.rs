@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::case::{touched, version, writable};
 use crate::agents::Desk;
-use crate::domain::forms::{validate_step, Context, FieldError, Input, Step};
+use crate::domain::forms::{validate_step, Context, Input, Step};
 use crate::domain::requests::{ActionKind, RequestState};
 use crate::error::Error;
 use crate::foyers;
@@ -70,7 +70,7 @@ pub fn edit_step(
     seen: &str,
     key: &str,
     input: &Input,
-) -> Result<Result<(), Vec<FieldError>>, Error> {
+) -> Result<(), Error> {
     let row = writable(tx, desk, id, Some(seen))?;
     editable(&row.state)?;
     let f = requests::filed(tx, row.household_id, id)?;
@@ -83,7 +83,7 @@ pub fn edit_step(
     }
     let values = match validate_step(step, input, &data, &ctx) {
         Ok(v) => v,
-        Err(errors) => return Ok(Err(errors)),
+        Err(errors) => return Err(Error::Invalid(errors)),
     };
     let (mut before, mut after) = (Map::new(), Map::new());
     for field in &step.fields {
@@ -94,7 +94,7 @@ pub fn edit_step(
         }
     }
     if after.is_empty() {
-        return Ok(Ok(()));
+        return Ok(());
     }
     data.extend(values);
     let note = requests::worded_changes(&f, &f.data, &data, &ctx, step);
@@ -114,7 +114,7 @@ pub fn edit_step(
         Some(snapshot),
     )?;
     touched(tx, desk, &updated)?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// The agent's verdict on the request's data: checked, or to be corrected;

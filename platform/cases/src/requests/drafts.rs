@@ -248,7 +248,7 @@ pub fn save_step(
     step_key: &str,
     input: &Input,
     foyer: &Foyer,
-) -> Result<Result<(), Vec<FieldError>>, Error> {
+) -> Result<(), Error> {
     save_step_told(tx, household, id, step_key, input, foyer, None)
 }
 
@@ -261,7 +261,7 @@ pub fn save_step_told(
     input: &Input,
     foyer: &Foyer,
     told: Option<&Site>,
-) -> Result<Result<(), Vec<FieldError>>, Error> {
+) -> Result<(), Error> {
     repo::lock(tx, id)?;
     let f = filed(tx, household, id)?;
     editable(tx, &f)?;
@@ -288,7 +288,7 @@ pub fn save_step_told(
     }
     let values = match validate_step(step, input, &others, &ctx) {
         Ok(v) => v,
-        Err(errors) => return Ok(Err(errors)),
+        Err(errors) => return Err(Error::Invalid(errors)),
     };
     let mut row = f.row.clone();
     let (mut before, mut after) = (Map::new(), Map::new());
@@ -340,7 +340,7 @@ pub fn save_step_told(
             tell_agents_of_change(tx, &row, &f.offer, Change::Modified, &note, here)?;
         }
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// How long the agents are told of a household's changes only once.

@@ -57,16 +57,16 @@ pub fn submit(
     foyer: &Foyer,
     settings: &Settings,
     here: &Site,
-) -> Result<Result<Submitted, Vec<FieldError>>, Error> {
+) -> Result<Submitted, Error> {
     let (base_url, site) = (here.url.as_str(), here.name.as_str());
     repo::lock(tx, id)?;
     if let Some(done) = repo::by_submit_key(tx, &sending.key)? {
         if done.household_id == household && done.id == id {
-            return Ok(Ok(Submitted {
+            return Ok(Submitted {
                 id,
                 number: done.number.unwrap_or_default(),
                 state: RequestState::parse(&done.state).unwrap_or(RequestState::Pending),
-            }));
+            });
         }
         return Err(Error::NotFound);
     }
@@ -102,13 +102,13 @@ pub fn submit(
     let mut errors: Vec<FieldError> = validate_data(f.form, &f.data, &ctx)
         .into_iter()
         .map(|(step, e)| FieldError {
-            name: format!("step.{step}"),
+            field: format!("step.{step}"),
             ..e
         })
         .collect();
     if let Some(next) = f.next_step() {
         errors.push(FieldError {
-            name: format!("step.{}", next.key),
+            field: format!("step.{}", next.key),
             label: next.title.clone(),
             message: "cette étape n’est pas encore remplie".into(),
         });
@@ -121,7 +121,7 @@ pub fn submit(
         .collect();
     if !missing.is_empty() {
         errors.push(FieldError {
-            name: "step.justificatifs".into(),
+            field: "step.justificatifs".into(),
             label: "Justificatifs".into(),
             message: format!(
                 "joignez {} : sans, la demande ne peut pas être envoyée",
@@ -134,14 +134,14 @@ pub fn submit(
     let means = MeansOfContact::parse(&sending.means).filter(|m| offered.contains(m));
     if means.is_none() {
         errors.push(FieldError {
-            name: "means".into(),
+            field: "means".into(),
             label: "Comment la mairie vous contacte".into(),
             message: "choisissez comment la mairie vous contactera".into(),
         });
     }
     if !sending.consent {
         errors.push(FieldError {
-            name: "consent".into(),
+            field: "consent".into(),
             label: "Engagement".into(),
             message: "cochez la case pour confirmer que les informations sont exactes".into(),
         });
@@ -149,13 +149,13 @@ pub fn submit(
     let note = sending.note.trim();
     if note.chars().count() > 2000 {
         errors.push(FieldError {
-            name: "note".into(),
+            field: "note".into(),
             label: "Message pour la mairie".into(),
             message: "2000 caractères au plus".into(),
         });
     }
     if !errors.is_empty() {
-        return Ok(Err(errors));
+        return Err(Error::Invalid(errors));
     }
     let at = now();
     let summary = summarize(f.form, &f.data, &ctx, false);
@@ -247,11 +247,11 @@ pub fn submit(
     if settings.notify_agents && from == RequestState::Draft {
         notify_agents(tx, &f.offer, number, id, here)?;
     }
-    Ok(Ok(Submitted {
+    Ok(Submitted {
         id,
         number,
         state: to,
-    }))
+    })
 }
 
 /// Mails the agents who may process requests of the téléservice's category.

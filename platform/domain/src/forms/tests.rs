@@ -75,7 +75,7 @@ fn input(pairs: &[(&str, &str)]) -> Input {
 }
 
 fn names(errors: &[FieldError]) -> Vec<&str> {
-    errors.iter().map(|e| e.name.as_str()).collect()
+    errors.iter().map(|e| e.field.as_str()).collect()
 }
 
 #[test]

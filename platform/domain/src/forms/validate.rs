@@ -93,13 +93,29 @@ impl Context {
     }
 }
 
-/// A message for one input (`name` is the HTML name, also the element's id
-/// suffix), or for the whole step (`name` empty).
+/// What is wrong with one input, the one shape for forms and JSON bodies:
+/// `field` is the input's name (a form's HTML name, also the element's id
+/// suffix; a JSON body's path, such as `admin.first_name`), empty for the
+/// whole form; `label` names it where the message is read away from the
+/// input (a step of a request, listed at sending); `message` is a lower-case
+/// French fragment that the web kit makes a sentence of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
-    pub name: String,
+    pub field: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub label: String,
     pub message: String,
+}
+
+impl FieldError {
+    /// An error on one input, named where it is shown.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            label: String::new(),
+            message: message.into(),
+        }
+    }
 }
 
 /// Checks a step's input. `earlier` is the data of the request's other steps
@@ -119,7 +135,7 @@ pub fn validate_step(
         .find(|n| !is_input_of(step, n))
     {
         errors.push(FieldError {
-            name: String::new(),
+            field: String::new(),
             label: String::new(),
             message: format!(
                 "le formulaire contient une donnée inconnue (« {} ») : rechargez la page et recommencez",
@@ -258,7 +274,7 @@ fn read_field(
     ctx: &Context,
 ) -> Result<Option<Value>, Vec<FieldError>> {
     let err = |n: &str, message: String| FieldError {
-        name: n.to_owned(),
+        field: n.to_owned(),
         label: field.label.clone(),
         message,
     };
@@ -501,7 +517,7 @@ fn read_group(
     }
     let fail = |m: String| {
         vec![FieldError {
-            name: name.to_owned(),
+            field: name.to_owned(),
             label: field.label.clone(),
             message: m,
         }]
