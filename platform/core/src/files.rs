@@ -386,6 +386,28 @@ impl FileStore {
             .map_err(unavailable)
     }
 
+    /// The store's upkeep: every day, each collectivité's objects that no
+    /// row records, stored over a day ago, are removed.
+    pub fn register(self, runner: crate::jobs::Runner) -> crate::jobs::Runner {
+        use crate::jobs::{Job, JobError};
+        runner.every(
+            "files.sweep",
+            std::time::Duration::from_secs(24 * 3600),
+            move |s: &crate::store::Store, _: &Job| {
+                let before = chrono::Utc::now() - chrono::Duration::days(1);
+                for tenant in s.platform_read(crate::tenancy::ids)? {
+                    let n = self
+                        .sweep_blocking(s, tenant, before)
+                        .map_err(|e| JobError::Retry(e.to_string()))?;
+                    if n > 0 {
+                        tracing::info!(%tenant, swept = n, "fichiers sans enregistrement supprimés");
+                    }
+                }
+                Ok(())
+            },
+        )
+    }
+
     /// Removes the objects of `tenant` that no row records, stored before
     /// `before` (a day ago for the job: an upload in progress has no row
     /// yet): what a refused or interrupted form may have left. Returns how

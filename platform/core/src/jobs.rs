@@ -129,6 +129,19 @@ pub fn finish(
     store.platform_write(|c| rows::finish(c, job.id, ending, now))
 }
 
+/// The jobs' own upkeep: finished jobs forgotten after a week, failed ones
+/// after 90 days (an operator may still retry them until then).
+pub fn register(runner: Runner) -> Runner {
+    runner.every(
+        "jobs.purge",
+        Duration::from_secs(24 * 3600),
+        |s: &Store, _: &Job| {
+            s.platform_write(|c| purge_finished(c, 7, 90))?;
+            Ok(())
+        },
+    )
+}
+
 /// Work that comes back: enqueued again `every` after each run.
 struct Periodic {
     kind: &'static str,
@@ -156,9 +169,19 @@ impl Runner {
         }
     }
 
+    /// Runs the jobs of `kind` with `handler`; a kind has one handler (two
+    /// contexts claiming one name is a wiring mistake, caught at start).
     pub fn handle(mut self, kind: &'static str, handler: impl Handler + 'static) -> Runner {
-        self.handlers.insert(kind, Arc::new(handler));
+        let first = self.handlers.insert(kind, Arc::new(handler)).is_none();
+        assert!(first, "job kind « {kind} » registered twice");
         self
+    }
+
+    /// The kinds this runner runs, sorted.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<_> = self.handlers.keys().copied().collect();
+        kinds.sort_unstable();
+        kinds
     }
 
     /// `kind` runs now and then every `every` (platform work, no payload).

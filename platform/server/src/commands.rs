@@ -11,9 +11,8 @@ use guichet_core::audit;
 use guichet_core::auth::superadmin::{self, SuperAdminError};
 use guichet_core::directory::Directory;
 use guichet_core::files::FileStore;
-use guichet_core::jobs::{self, Job, JobError, Runner};
+use guichet_core::jobs::{self, Job, Runner};
 use guichet_core::mail::smtp::SmtpSender;
-use guichet_core::mail::worker;
 use guichet_core::store::{Backend, Store, StoreError};
 use guichet_core::tenancy;
 use guichet_core::Error;
@@ -496,9 +495,8 @@ pub fn jobs(config: &Config, retry: Option<i64>) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The platform's background work: e-mail (when SMTP is configured), text
-/// messages (when a gateway is), and the
-/// purges of ended sessions, finished jobs and old sent e-mail.
+/// The platform's background work: every context's jobs (the registry's one
+/// list) with the adapters this process has, and the web sessions' purge.
 pub fn jobs_runner(
     store: &Store,
     config: &Config,
@@ -507,69 +505,25 @@ pub fn jobs_runner(
     online: guichet_core::payments::online::Online,
 ) -> Runner {
     let idle = config.session_idle;
-    let runner = Runner::new(store.clone())
-        .every(
-            "sessions.purge",
-            Duration::from_secs(600),
-            move |s: &Store, _: &Job| {
-                s.platform_write(|c| session::purge_ended(c, idle))?;
-                Ok(())
-            },
-        )
-        .every(
-            "jobs.purge",
-            Duration::from_secs(24 * 3600),
-            |s: &Store, _: &Job| {
-                s.platform_write(|c| jobs::purge_finished(c, 7, 90))?;
-                guichet_core::auth::rate::purge(s)?;
-                Ok(())
-            },
-        )
-        .every(
-            "accounts.purge",
-            Duration::from_secs(24 * 3600),
-            |s: &Store, _: &Job| {
-                for tenant in s.platform_read(guichet_core::tenancy::ids)? {
-                    let n = s
-                        .write(tenant, guichet_core::foyers::purge_unconfirmed)
-                        .map_err(|e| JobError::Retry(e.to_string()))?;
-                    if n > 0 {
-                        tracing::info!(%tenant, purged = n, "comptes jamais confirmés supprimés");
-                    }
-                }
-                Ok(())
-            },
-        );
-    let swept = files.clone();
-    let runner = runner.every(
-        "files.sweep",
-        Duration::from_secs(24 * 3600),
-        move |s: &Store, _: &Job| {
-            let before = chrono::Utc::now() - chrono::Duration::days(1);
-            for tenant in s.platform_read(guichet_core::tenancy::ids)? {
-                let n = swept
-                    .sweep_blocking(s, tenant, before)
-                    .map_err(|e| JobError::Retry(e.to_string()))?;
-                if n > 0 {
-                    tracing::info!(%tenant, swept = n, "fichiers sans enregistrement supprimés");
-                }
-            }
-            Ok(())
-        },
-    );
-    let runner = guichet_cases::requests::register(runner, config.listen.port());
-    let runner = guichet_cases::casework::alerts::register(runner, config.listen.port());
-    let gateway = config.sms.clone().map(|c| {
+    let sms = config.sms.clone().map(|c| {
         std::sync::Arc::new(guichet_core::sms::Brevo::new(c))
             as std::sync::Arc<dyn guichet_core::sms::Gateway>
     });
-    let runner = guichet_core::sms::register(runner, gateway);
-    let runner = guichet_core::payments::online::register(runner, Some(online.0));
-    worker::register(
-        runner,
-        sender,
+    let wiring = guichet_cases::registry::Wiring {
+        port: config.listen.port(),
+        mail: sender,
         files,
-        guichet_cases::registry::attachments(),
+        sms,
+        payments: Some(online.0),
+    };
+    // The web sessions are the server's own: the contexts never see them.
+    guichet_cases::registry::jobs(store, wiring).every(
+        "sessions.purge",
+        Duration::from_secs(600),
+        move |s: &Store, _: &Job| {
+            s.platform_write(|c| session::purge_ended(c, idle))?;
+            Ok(())
+        },
     )
 }
 

@@ -12,9 +12,8 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use base64::Engine;
-use guichet_core::jobs::Runner;
+use guichet_cases::registry::Wiring;
 use guichet_core::mail::smtp::SmtpSender;
-use guichet_core::mail::worker;
 use guichet_core::sms::{Brevo, Gateway, SmsConfig};
 use guichet_core::store::repo::{courriers as courrier_rows, requests as request_rows};
 use guichet_domain::requests::MeansOfContact;
@@ -517,14 +516,13 @@ per_backend! {
             api_key: gateway.key.clone(),
             sender: "ARLES".into(),
         };
-        let runner = guichet_core::sms::register(
-            worker::register(
-                Runner::new(p.store.clone()),
-                Some(sender),
-                p.shared.files.get_ref().clone(),
-                guichet_cases::registry::attachments(),
-            ),
-            Some(Arc::new(Brevo::new(config)) as Arc<dyn Gateway>),
+        let runner = guichet_cases::registry::jobs(
+            &p.store,
+            Wiring {
+                mail: Some(sender),
+                sms: Some(Arc::new(Brevo::new(config)) as Arc<dyn Gateway>),
+                ..Wiring::new(8080, p.shared.files.get_ref().clone())
+            },
         );
         while runner.run_once().unwrap() > 0 {}
         let mail = smtp

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use guichet_cases::registry::Wiring;
 use guichet_core::jobs::{self, Runner};
 use guichet_core::mail::outbox;
 use guichet_core::mail::smtp::SmtpSender;
@@ -19,11 +20,12 @@ fn mail_runner(store: &guichet_core::store::Store, port: u16) -> Runner {
     let files =
         guichet_core::files::FileStore::open(None, &std::env::temp_dir().join("guichet-mail"))
             .unwrap();
-    worker::register(
-        Runner::new(store.clone()),
-        Some(sender),
-        files,
-        guichet_cases::registry::attachments(),
+    guichet_cases::registry::jobs(
+        store,
+        Wiring {
+            mail: Some(sender),
+            ..Wiring::new(8080, files)
+        },
     )
 }
 
@@ -323,4 +325,60 @@ fn bad_messages_are_refused_before_the_outbox() {
         .is_empty());
     let mut raw = store.raw_connection().unwrap();
     assert!(jobs::counts(&mut raw).unwrap().is_empty(), "and no job");
+}
+
+/// The registry is the one list of job kinds: each context's jobs are
+/// there, those of an adapter only where the process has it, and a kind
+/// claimed twice stops the start.
+#[test]
+fn every_kind_of_job_is_in_the_registry() {
+    use guichet_core::sms::{Brevo, Gateway, SmsConfig};
+    let db = TestDb::new(guichet_tests::Backend::Sqlite);
+    let store = db.store();
+    let files =
+        guichet_core::files::FileStore::open(None, &std::env::temp_dir().join("guichet-mail"))
+            .unwrap();
+    let upkeep = [
+        "accounts.purge",
+        "documents.outdate",
+        "drafts.tend",
+        "files.sweep",
+        "jobs.purge",
+        "limits.purge",
+        "mail.purge",
+        "requests.alerts",
+    ];
+    let bare = guichet_cases::registry::jobs(&store, Wiring::new(8080, files.clone()));
+    assert_eq!(bare.kinds(), upkeep);
+
+    let url = url::Url::parse("smtp://127.0.0.1:2525").unwrap();
+    let sms = SmsConfig {
+        url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
+        api_key: "clé".into(),
+        sender: "MAIRIE".into(),
+    };
+    let full = guichet_cases::registry::jobs(
+        &store,
+        Wiring {
+            mail: Some(SmtpSender::new(&url, "Mairie <mairie@a.example>").unwrap()),
+            sms: Some(std::sync::Arc::new(Brevo::new(sms)) as std::sync::Arc<dyn Gateway>),
+            payments: Some(guichet_server::app::payfip(None).0),
+            ..Wiring::new(8080, files)
+        },
+    );
+    let mut all: Vec<&str> = upkeep.to_vec();
+    all.extend([
+        outbox::SEND,
+        guichet_core::sms::SEND,
+        guichet_core::payments::online::POLL,
+    ]);
+    all.sort_unstable();
+    assert_eq!(full.kinds(), all);
+
+    let twice = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Runner::new(store.clone())
+            .handle("x", |_: &guichet_core::store::Store, _: &jobs::Job| Ok(()))
+            .handle("x", |_: &guichet_core::store::Store, _: &jobs::Job| Ok(()));
+    }));
+    assert!(twice.is_err(), "a kind has one handler");
 }

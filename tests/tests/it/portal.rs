@@ -862,8 +862,8 @@ per_backend! {
     /// server is back.
     async fn the_receipt_waits_for_the_mail_server_and_leaves_with_its_pdf(backend: Backend) {
         use base64::Engine;
-        use guichet_core::jobs::Runner;
-        use guichet_core::mail::{smtp::SmtpSender, worker};
+        use guichet_cases::registry::Wiring;
+        use guichet_core::mail::smtp::SmtpSender;
         let (p, arles, _) = setup(backend).await;
         let app = test::init_service(public_app(&p.shared)).await;
         let mut b = Browser::portal("arles");
@@ -874,11 +874,12 @@ per_backend! {
         let port = guichet_tests::free_port();
         let url = url::Url::parse(&format!("smtp://127.0.0.1:{port}")).unwrap();
         let sender = SmtpSender::new(&url, "Ville d’Arles <mairie@arles.example>").unwrap();
-        let runner = worker::register(
-            Runner::new(p.store.clone()),
-            Some(sender),
-            p.shared.files.get_ref().clone(),
-            guichet_cases::registry::attachments(),
+        let runner = guichet_cases::registry::jobs(
+            &p.store,
+            Wiring {
+                mail: Some(sender),
+                ..Wiring::new(8080, p.shared.files.get_ref().clone())
+            },
         );
         let now = chrono::Utc::now().naive_utc();
         runner.run_once_at(now).unwrap();

@@ -77,3 +77,15 @@ pub fn purge(store: &Store) -> Result<usize, StoreError> {
     let before = Utc::now().naive_utc() - chrono::Duration::hours(2);
     store.platform_write(|c| limits::purge(c, before))
 }
+
+/// The counts' purge, every hour.
+pub fn register(runner: crate::jobs::Runner) -> crate::jobs::Runner {
+    runner.every(
+        "limits.purge",
+        std::time::Duration::from_secs(3600),
+        |s: &Store, _: &crate::jobs::Job| {
+            purge(s)?;
+            Ok(())
+        },
+    )
+}

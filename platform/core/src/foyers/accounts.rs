@@ -307,6 +307,27 @@ fn mail_error(e: outbox::OutboxError) -> Error {
 /// nobody in, and someone may have opened it with another's address.
 pub const UNCONFIRMED_KEEP_DAYS: i64 = 30;
 
+/// The accounts' upkeep: every day, each collectivité's sign-ups never
+/// confirmed are forgotten.
+pub fn register(runner: crate::jobs::Runner) -> crate::jobs::Runner {
+    use crate::jobs::{Job, JobError};
+    runner.every(
+        "accounts.purge",
+        std::time::Duration::from_secs(24 * 3600),
+        |s: &crate::store::Store, _: &Job| {
+            for tenant in s.platform_read(crate::tenancy::ids)? {
+                let n = s
+                    .write(tenant, purge_unconfirmed)
+                    .map_err(|e| JobError::Retry(e.to_string()))?;
+                if n > 0 {
+                    tracing::info!(%tenant, purged = n, "comptes jamais confirmés supprimés");
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
 /// Forgets the foyers of sign-ups never confirmed for
 /// [`UNCONFIRMED_KEEP_DAYS`] (nothing filed, nothing deposited, never seen
 /// by an agent); how many went.

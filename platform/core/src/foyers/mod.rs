@@ -9,8 +9,8 @@ mod mails;
 pub use accounts::{
     account_by_login, account_of_individual, check_account, check_at_counter, check_visitor,
     confirm, confirm_link_works, identity_links, keep_as_account, link_identity, open_account,
-    open_for, open_temporary, purge_unconfirmed, request_reset, reset_link_works, reset_password,
-    send_confirmation, unlink_identity, Account, IdentityLink, NewAccount, Opened,
+    open_for, open_temporary, purge_unconfirmed, register, request_reset, reset_link_works,
+    reset_password, send_confirmation, unlink_identity, Account, IdentityLink, NewAccount, Opened,
     UNCONFIRMED_KEEP_DAYS,
 };
 mod members;
