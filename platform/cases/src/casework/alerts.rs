@@ -56,7 +56,18 @@ pub fn raise(
             Quality::Late => "Demande en retard",
             _ => "Demande urgente",
         };
-        history::request_action(tx, r.id, kind, &Actor::system(), state, note, false, None)?;
+        history::write(
+            tx,
+            history::Line::Request {
+                request: r.id,
+                kind,
+                actor: &Actor::system(),
+                state,
+                note,
+                public: false,
+                snapshot: None,
+            },
+        )?;
         if quality == Quality::Late {
             late += 1;
         } else {

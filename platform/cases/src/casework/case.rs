@@ -457,15 +457,17 @@ pub fn take_over(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<(), Erro
         let holder = agent_name(tx, agent)?;
         repo::take_lock(tx, id, desk.agent_id, at)?;
         let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
-        history::request_action(
+        history::write(
             tx,
-            id,
-            ActionKind::LockTakeOver,
-            &me(desk),
-            state,
-            &format!("Traitement repris à {holder}"),
-            false,
-            None,
+            history::Line::Request {
+                request: id,
+                kind: ActionKind::LockTakeOver,
+                actor: &me(desk),
+                state,
+                note: &format!("Traitement repris à {holder}"),
+                public: false,
+                snapshot: None,
+            },
         )?;
     }
     Ok(())

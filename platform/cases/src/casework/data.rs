@@ -103,15 +103,17 @@ pub fn edit_step(
     crate::store::repo::requests::update(tx, &updated)?;
     let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
     let snapshot = json!({ "step": key, "before": before, "after": after }).to_string();
-    history::request_action(
+    history::write(
         tx,
-        id,
-        ActionKind::Modification,
-        &super::case::me(desk),
-        state,
-        &note,
-        !step.agent_only,
-        Some(snapshot),
+        history::Line::Request {
+            request: id,
+            kind: ActionKind::Modification,
+            actor: &super::case::me(desk),
+            state,
+            note: &note,
+            public: !step.agent_only,
+            snapshot: Some(snapshot),
+        },
     )?;
     touched(tx, desk, &updated)?;
     Ok(())
@@ -148,6 +150,17 @@ pub fn check_data(
     crate::store::repo::requests::update(tx, &updated)?;
     let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
     let me = super::case::me(desk);
-    history::request_action(tx, id, ActionKind::DataCheck, &me, state, note, false, None)?;
+    history::write(
+        tx,
+        history::Line::Request {
+            request: id,
+            kind: ActionKind::DataCheck,
+            actor: &me,
+            state,
+            note,
+            public: false,
+            snapshot: None,
+        },
+    )?;
     touched(tx, desk, &updated)
 }

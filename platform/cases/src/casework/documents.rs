@@ -126,7 +126,18 @@ fn record(
     note: &str,
 ) -> Result<(), Error> {
     let state = RequestState::parse(&row.state).unwrap_or(RequestState::Pending);
-    history::request_action(tx, row.id, kind, &me(desk), state, note, true, None)?;
+    history::write(
+        tx,
+        history::Line::Request {
+            request: row.id,
+            kind,
+            actor: &me(desk),
+            state,
+            note,
+            public: true,
+            snapshot: None,
+        },
+    )?;
     touched(tx, desk, row)
 }
 

@@ -341,15 +341,18 @@ pub fn set_state(tx: &mut TenantTx<'_>, desk: &Desk, id: i64, to: &str) -> Resul
         )));
     }
     repo::update_household(tx, id, to.code(), &row.address_json, Utc::now().naive_utc())?;
-    households::event(
+    crate::history::write(
         tx,
-        id,
-        None,
-        "StateChange",
-        &actor,
-        format!("Foyer {} par la mairie", to.label()),
-        None,
-    )
+        crate::history::Line::Foyer {
+            household: id,
+            individual: None,
+            change: crate::history::FoyerChange::StateChange,
+            actor: &actor,
+            summary: format!("Foyer {} par la mairie", to.label()),
+            detail: None,
+        },
+    )?;
+    Ok(())
 }
 
 /// Enables or disables the foyer's account: a disabled account cannot sign
@@ -367,19 +370,22 @@ pub fn set_enabled(
         return Ok(());
     }
     repo::set_household_enabled(tx, id, enabled)?;
-    households::event(
+    crate::history::write(
         tx,
-        id,
-        None,
-        "StateChange",
-        &actor,
-        if enabled {
-            "Compte réactivé par la mairie".to_owned()
-        } else {
-            "Compte désactivé par la mairie".to_owned()
+        crate::history::Line::Foyer {
+            household: id,
+            individual: None,
+            change: crate::history::FoyerChange::StateChange,
+            actor: &actor,
+            summary: if enabled {
+                "Compte réactivé par la mairie".to_owned()
+            } else {
+                "Compte désactivé par la mairie".to_owned()
+            },
+            detail: None,
         },
-        None,
-    )
+    )?;
+    Ok(())
 }
 
 /// The agent at the counter, for the foyer's history; refused to those who

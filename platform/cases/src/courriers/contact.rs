@@ -325,23 +325,25 @@ pub fn contact(
         (Some(cr), m) => format!("{} : « {} »", m.label(), cr.short_label),
         (None, m) => m.label().to_owned(),
     };
-    let action_id = history::request_action(
+    let action_id = history::write(
         tx,
-        id,
-        ActionKind::ContactCitizen,
-        &Actor {
-            kind: "agent",
-            id: Some(desk.agent_id),
-            name: desk.name.clone(),
+        history::Line::Request {
+            request: id,
+            kind: ActionKind::ContactCitizen,
+            actor: &Actor {
+                kind: "agent",
+                id: Some(desk.agent_id),
+                name: desk.name.clone(),
+            },
+            state,
+            note: &if note.is_empty() {
+                summary
+            } else {
+                format!("{summary}. Note interne : {note}")
+            },
+            public: false,
+            snapshot: Some(serde_json::to_string(&sent).expect("a contact serialises")),
         },
-        state,
-        &if note.is_empty() {
-            summary
-        } else {
-            format!("{summary}. Note interne : {note}")
-        },
-        false,
-        Some(serde_json::to_string(&sent).expect("a contact serialises")),
     )?;
     match means {
         MeansOfContact::Email => {

@@ -129,15 +129,17 @@ pub fn start_by(
         ),
         None => (household_actor(requester), String::new(), None),
     };
-    history::request_action(
+    history::write(
         tx,
-        id,
-        ActionKind::Creation,
-        &actor,
-        RequestState::Draft,
-        &note,
-        true,
-        details,
+        history::Line::Request {
+            request: id,
+            kind: ActionKind::Creation,
+            actor: &actor,
+            state: RequestState::Draft,
+            note: &note,
+            public: true,
+            snapshot: details,
+        },
     )?;
     Ok(id)
 }
@@ -322,15 +324,17 @@ pub fn save_step_told(
             .map(household_actor)
             .unwrap_or_else(Actor::system);
         let snapshot = serde_json::json!({ "step": step_key, "before": before, "after": after });
-        history::request_action(
+        history::write(
             tx,
-            id,
-            ActionKind::Modification,
-            &actor,
-            f.state(),
-            &note,
-            true,
-            Some(snapshot.to_string()),
+            history::Line::Request {
+                request: id,
+                kind: ActionKind::Modification,
+                actor: &actor,
+                state: f.state(),
+                note: &note,
+                public: true,
+                snapshot: Some(snapshot.to_string()),
+            },
         )?;
         // One e-mail per burst of changes: none while the request waits for
         // the household (the agents hear of it when it comes back), none
@@ -522,15 +526,17 @@ pub fn tend_drafts(tx: &mut TenantTx<'_>, here: &Site) -> Result<(usize, usize),
         }
         row.draft_notified_at = Some(at);
         repo::update(tx, &row)?;
-        history::request_action(
+        history::write(
             tx,
-            row.id,
-            ActionKind::DraftDeleteNotification,
-            &Actor::system(),
-            RequestState::Draft,
-            "",
-            true,
-            None,
+            history::Line::Request {
+                request: row.id,
+                kind: ActionKind::DraftDeleteNotification,
+                actor: &Actor::system(),
+                state: RequestState::Draft,
+                note: "",
+                public: true,
+                snapshot: None,
+            },
         )?;
         notices += 1;
     }

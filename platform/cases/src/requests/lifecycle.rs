@@ -170,15 +170,17 @@ pub fn cancel(tx: &mut TenantTx<'_>, household: i64, id: i64, foyer: &Foyer) -> 
     repo::update(tx, &row)?;
     let reason = "Demande annulée par le foyer";
     let certificate = certify(tx, &row, RequestState::Cancelled, reason, row.updated_at)?;
-    history::request_action(
+    history::write(
         tx,
-        id,
-        ActionKind::StateChange,
-        &household_actor(requester),
-        RequestState::Cancelled,
-        reason,
-        true,
-        certificate,
+        history::Line::Request {
+            request: id,
+            kind: ActionKind::StateChange,
+            actor: &household_actor(requester),
+            state: RequestState::Cancelled,
+            note: reason,
+            public: true,
+            snapshot: certificate,
+        },
     )?;
     Ok(())
 }
@@ -284,15 +286,17 @@ pub fn transition(
         }
     }
     let certificate = certify(tx, &row, to, reason, at)?;
-    history::request_action(
+    history::write(
         tx,
-        id,
-        ActionKind::StateChange,
-        actor,
-        to,
-        reason,
-        true,
-        certificate,
+        history::Line::Request {
+            request: id,
+            kind: ActionKind::StateChange,
+            actor,
+            state: to,
+            note: reason,
+            public: true,
+            snapshot: certificate,
+        },
     )?;
     if to.awaits_household() {
         // Waiting for the household, the request is theirs: no agent holds it.

@@ -200,15 +200,17 @@ pub fn submit(
         Some(f) if from == RequestState::Draft => (f.actor.clone(), f.note("Demande déposée")),
         _ => (household_actor(requester), label.to_owned()),
     };
-    history::request_action(
+    history::write(
         tx,
-        id,
-        kind,
-        &actor,
-        to,
-        &label,
-        true,
-        Some(serde_json::to_string(&snapshot).expect("a receipt serialises")),
+        history::Line::Request {
+            request: id,
+            kind,
+            actor: &actor,
+            state: to,
+            note: &label,
+            public: true,
+            snapshot: Some(serde_json::to_string(&snapshot).expect("a receipt serialises")),
+        },
     )?;
     // Its téléservice's fee, owed from now on.
     let fee = if from == RequestState::Draft {

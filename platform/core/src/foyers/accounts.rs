@@ -105,14 +105,16 @@ pub fn open_temporary(tx: &mut TenantTx<'_>, visitor: &NewAccount) -> Result<(i6
         at,
     );
     repo::insert_individual(tx, &person)?;
-    event(
+    crate::history::write(
         tx,
-        household,
-        Some(individual),
-        "Creation",
-        &Actor::household(&person),
-        "Demande sans compte".into(),
-        None,
+        crate::history::Line::Foyer {
+            household,
+            individual: Some(individual),
+            change: crate::history::FoyerChange::Creation,
+            actor: &Actor::household(&person),
+            summary: "Demande sans compte".into(),
+            detail: None,
+        },
     )?;
     Ok((household, individual))
 }
@@ -203,14 +205,16 @@ pub fn open_for(
         ),
         None => (Actor::household(&person), "Création du compte".to_owned()),
     };
-    event(
+    crate::history::write(
         tx,
-        household,
-        Some(individual),
-        "Creation",
-        &actor,
-        note,
-        None,
+        crate::history::Line::Foyer {
+            household,
+            individual: Some(individual),
+            change: crate::history::FoyerChange::Creation,
+            actor: &actor,
+            summary: note,
+            detail: None,
+        },
     )?;
     Ok((household, individual))
 }
@@ -284,14 +288,16 @@ pub fn keep_as_account(
         },
     )?;
     repo::keep_household(tx, household.id)?;
-    event(
+    crate::history::write(
         tx,
-        household.id,
-        Some(individual),
-        "Creation",
-        &Actor::household(&person),
-        "Compte ouvert depuis une demande faite sans compte".into(),
-        None,
+        crate::history::Line::Foyer {
+            household: household.id,
+            individual: Some(individual),
+            change: crate::history::FoyerChange::Creation,
+            actor: &Actor::household(&person),
+            summary: "Compte ouvert depuis une demande faite sans compte".into(),
+            detail: None,
+        },
     )?;
     send_confirmation(tx, individual, &login, here)
 }
@@ -471,24 +477,28 @@ pub fn reset_password(
         None,
     )?;
     if let Some(person) = repo::individual(tx, individual)? {
-        event(
+        crate::history::write(
             tx,
-            person.household_id,
-            Some(individual),
-            "Modification",
-            &Actor::household(&person),
-            "Nouveau mot de passe choisi par lien envoyé par courriel".into(),
-            None,
+            crate::history::Line::Foyer {
+                household: person.household_id,
+                individual: Some(individual),
+                change: crate::history::FoyerChange::Modification,
+                actor: &Actor::household(&person),
+                summary: "Nouveau mot de passe choisi par lien envoyé par courriel".into(),
+                detail: None,
+            },
         )?;
         if unlinked > 0 {
-            event(
+            crate::history::write(
                 tx,
-                person.household_id,
-                Some(individual),
-                "Modification",
-                &Actor::household(&person),
-                "Liaisons FranceConnect retirées avec le nouveau mot de passe".into(),
-                None,
+                crate::history::Line::Foyer {
+                    household: person.household_id,
+                    individual: Some(individual),
+                    change: crate::history::FoyerChange::Modification,
+                    actor: &Actor::household(&person),
+                    summary: "Liaisons FranceConnect retirées avec le nouveau mot de passe".into(),
+                    detail: None,
+                },
             )?;
         }
     }
@@ -537,14 +547,16 @@ pub fn link_identity(
     let at = now();
     repo::link_identity(tx, issuer, subject, individual, at)?;
     let person = repo::individual(tx, individual)?.ok_or(Error::NotFound)?;
-    event(
+    crate::history::write(
         tx,
-        person.household_id,
-        Some(individual),
-        "Modification",
-        &Actor::household(&person),
-        format!("Compte relié à {provider}"),
-        None,
+        crate::history::Line::Foyer {
+            household: person.household_id,
+            individual: Some(individual),
+            change: crate::history::FoyerChange::Modification,
+            actor: &Actor::household(&person),
+            summary: format!("Compte relié à {provider}"),
+            detail: None,
+        },
     )?;
     let when = crate::domain::time::datetime_fr(at);
     let email = mails::IdentityLinked {
@@ -570,14 +582,16 @@ pub fn unlink_identity(
         return Err(Error::NotFound);
     }
     let person = repo::individual(tx, individual)?.ok_or(Error::NotFound)?;
-    event(
+    crate::history::write(
         tx,
-        person.household_id,
-        Some(individual),
-        "Modification",
-        &Actor::household(&person),
-        format!("Liaison à {provider} retirée"),
-        None,
+        crate::history::Line::Foyer {
+            household: person.household_id,
+            individual: Some(individual),
+            change: crate::history::FoyerChange::Modification,
+            actor: &Actor::household(&person),
+            summary: format!("Liaison à {provider} retirée"),
+            detail: None,
+        },
     )?;
     Ok(())
 }

@@ -154,14 +154,16 @@ pub fn add_member(
     } else {
         "un enfant"
     };
-    event(
+    crate::history::write(
         tx,
-        household,
-        Some(id),
-        "Creation",
-        actor,
-        format!("Ajout d’{kind} : {}", display_name(&row)),
-        None,
+        crate::history::Line::Foyer {
+            household,
+            individual: Some(id),
+            change: crate::history::FoyerChange::Creation,
+            actor,
+            summary: format!("Ajout d’{kind} : {}", display_name(&row)),
+            detail: None,
+        },
     )?;
     Ok(id)
 }
@@ -273,14 +275,16 @@ pub fn edit_member(
     }
     touch_foyer(tx, &foyer, at, actor)?;
     let detail = serde_json::json!({ "fields": changes });
-    event(
+    crate::history::write(
         tx,
-        household,
-        Some(id),
-        "Modification",
-        actor,
-        format!("Modification de {}", display_name(&after)),
-        Some(detail.to_string()),
+        crate::history::Line::Foyer {
+            household,
+            individual: Some(id),
+            change: crate::history::FoyerChange::Modification,
+            actor,
+            summary: format!("Modification de {}", display_name(&after)),
+            detail: Some(detail.to_string()),
+        },
     )?;
     Ok(())
 }
@@ -363,14 +367,16 @@ pub fn edit_address(
     }] });
     foyer.address = address.clone();
     touch_foyer(tx, &foyer, now(), actor)?;
-    event(
+    crate::history::write(
         tx,
-        household,
-        None,
-        "Modification",
-        actor,
-        "Modification de l’adresse".into(),
-        Some(detail.to_string()),
+        crate::history::Line::Foyer {
+            household,
+            individual: None,
+            change: crate::history::FoyerChange::Modification,
+            actor,
+            summary: "Modification de l’adresse".into(),
+            detail: Some(detail.to_string()),
+        },
     )?;
     Ok(())
 }
@@ -423,14 +429,16 @@ pub fn remove_member(
         }
     }
     touch_foyer(tx, &foyer, at, actor)?;
-    event(
+    crate::history::write(
         tx,
-        household,
-        Some(id),
-        "Deletion",
-        actor,
-        format!("Retrait de {}", member.name),
-        None,
+        crate::history::Line::Foyer {
+            household,
+            individual: Some(id),
+            change: crate::history::FoyerChange::Deletion,
+            actor,
+            summary: format!("Retrait de {}", member.name),
+            detail: None,
+        },
     )?;
     Ok(())
 }

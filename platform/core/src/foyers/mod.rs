@@ -77,35 +77,6 @@ pub fn secret_digest(secret: &str) -> String {
     format!("{:x}", Sha256::digest(secret.as_bytes()))
 }
 
-pub fn event(
-    tx: &mut TenantTx<'_>,
-    household: i64,
-    individual: Option<i64>,
-    kind: &str,
-    actor: &Actor,
-    summary: String,
-    detail_json: Option<String>,
-) -> Result<(), Error> {
-    let id = tx.next_id()?;
-    repo::insert_event(
-        tx,
-        &HouseholdEventRow {
-            tenant_id: 0,
-            id,
-            household_id: household,
-            individual_id: individual,
-            kind: kind.into(),
-            actor_kind: actor.kind.into(),
-            actor_id: actor.id,
-            actor_name: actor.name.clone(),
-            summary,
-            detail_json,
-            occurred_at: now(),
-        },
-    )?;
-    Ok(())
-}
-
 /// The foyer's history, newest first.
 pub fn history(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<HouseholdEventRow>, Error> {
     Ok(repo::events(tx, household, 200)?)

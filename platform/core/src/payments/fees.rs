@@ -171,18 +171,20 @@ pub fn paid(tx: &mut TenantTx<'_>, invoice: i64, reference: &str) -> Result<(), 
     let Some(row) = request_rows::get(tx, request)? else {
         return Ok(());
     };
-    crate::history::request_action(
+    crate::history::write(
         tx,
-        request,
-        ActionKind::Payment,
-        &Actor::system(),
-        RequestState::parse(&row.state).unwrap_or(RequestState::Pending),
-        &format!(
-            "Frais de dossier de {} payés en ligne (paiement {reference})",
-            Money::from_cents(inv.amount_cents).format_fr()
-        ),
-        true,
-        None,
+        crate::history::Line::Request {
+            request,
+            kind: ActionKind::Payment,
+            actor: &Actor::system(),
+            state: RequestState::parse(&row.state).unwrap_or(RequestState::Pending),
+            note: &format!(
+                "Frais de dossier de {} payés en ligne (paiement {reference})",
+                Money::from_cents(inv.amount_cents).format_fr()
+            ),
+            public: true,
+            snapshot: None,
+        },
     )?;
     Ok(())
 }

@@ -23,9 +23,10 @@ use crate::domain::money::Money;
 use crate::domain::payments::{self, Outcome, PaymentMode, PaymentState};
 use crate::domain::time;
 use crate::error::Error;
+use crate::history;
 use crate::jobs::{Job, JobError, Runner};
 use crate::mail::outbox;
-use crate::store::repo::payments::{self as rows, EventRow, ItemRow, PaymentRow};
+use crate::store::repo::payments::{self as rows, ItemRow, PaymentRow};
 use crate::store::{Store, TenantTx};
 use crate::tenancy::{self, TenantId};
 
@@ -128,13 +129,15 @@ pub fn start(
         Ok(started) => {
             store.write(tenant, |tx| {
                 rows::set_provider_ref(tx, id, &started.provider_ref)?;
-                event(
+                history::write(
                     tx,
-                    id,
-                    "start",
-                    "opened",
-                    PaymentState::Initialized,
-                    serde_json::json!({ "idOp": started.provider_ref }),
+                    history::Line::Payment {
+                        payment: id,
+                        source: "start",
+                        outcome: "opened",
+                        state: PaymentState::Initialized,
+                        data: serde_json::json!({ "idOp": started.provider_ref }),
+                    },
                 )
             })?;
             Ok(Opened {
@@ -150,13 +153,15 @@ pub fn start(
                     PaymentState::Cancelled.code(),
                     Utc::now().naive_utc(),
                 )?;
-                event(
+                history::write(
                     tx,
-                    id,
-                    "start",
-                    "error",
-                    PaymentState::Cancelled,
-                    serde_json::json!({ "error": e.to_string() }),
+                    history::Line::Payment {
+                        payment: id,
+                        source: "start",
+                        outcome: "error",
+                        state: PaymentState::Cancelled,
+                        data: serde_json::json!({ "error": e.to_string() }),
+                    },
                 )
             })?;
             tracing::warn!(tenant = %tenant, payment = id, error = %e, "paiement non ouvert");
@@ -350,42 +355,20 @@ pub fn abandon(
     }
     store.write(tenant, |tx| {
         if rows::abandon(tx, payment, Utc::now().naive_utc())? {
-            event(
+            history::write(
                 tx,
-                payment,
-                "abandon",
-                "abandoned",
-                PaymentState::Initialized,
-                serde_json::json!({}),
+                history::Line::Payment {
+                    payment,
+                    source: "abandon",
+                    outcome: "abandoned",
+                    state: PaymentState::Initialized,
+                    data: serde_json::json!({}),
+                },
             )?;
         }
         Ok::<_, Error>(())
     })?;
     Ok(PaymentState::Initialized)
-}
-
-fn event(
-    tx: &mut TenantTx<'_>,
-    payment: i64,
-    source: &str,
-    outcome: &str,
-    state: PaymentState,
-    data: serde_json::Value,
-) -> Result<(), Error> {
-    rows::insert_event(
-        tx,
-        &EventRow {
-            tenant_id: 0,
-            id: 0,
-            payment_id: payment,
-            occurred_at: Utc::now().naive_utc(),
-            source: source.into(),
-            outcome: outcome.into(),
-            state: state.code().into(),
-            data: data.to_string(),
-        },
-    )?;
-    Ok(())
 }
 
 fn outcome_code(o: &Outcome) -> &'static str {
@@ -465,13 +448,31 @@ fn settle(
         if matches!(detail.outcome, Outcome::Paid { .. })
             && (detail.refdet != row.reference || detail.amount_cents != Some(row.amount_cents))
         {
-            event(tx, payment, source, "mismatch", PaymentState::Initialized, detail.data.clone())?;
+            history::write(
+                tx,
+                history::Line::Payment {
+                    payment,
+                    source,
+                    outcome: "mismatch",
+                    state: PaymentState::Initialized,
+                    data: detail.data.clone(),
+                },
+            )?;
             tracing::error!(tenant = %tenant, payment, "paiement : la banque décrit un autre paiement");
             return Ok(PaymentState::Initialized);
         }
         let Some(next) = detail.outcome.state() else {
             rows::touch_checked(tx, payment, now)?;
-            event(tx, payment, source, outcome, PaymentState::Initialized, detail.data.clone())?;
+            history::write(
+                tx,
+                history::Line::Payment {
+                    payment,
+                    source,
+                    outcome,
+                    state: PaymentState::Initialized,
+                    data: detail.data.clone(),
+                },
+            )?;
             return Ok(PaymentState::Initialized);
         };
         if !rows::settle(tx, payment, next.code(), now)? {
@@ -480,7 +481,16 @@ fn settle(
                 .and_then(|p| PaymentState::parse(&p.state))
                 .unwrap_or(next));
         }
-        event(tx, payment, source, outcome, next, detail.data.clone())?;
+        history::write(
+            tx,
+            history::Line::Payment {
+                payment,
+                source,
+                outcome,
+                state: next,
+                data: detail.data.clone(),
+            },
+        )?;
         if next == PaymentState::Validated {
             apply(tx, &row, now)?;
         }
@@ -686,13 +696,15 @@ pub fn record_card(
     };
     rows::insert_payment(tx, &row, &items)?;
     rows::settle(tx, id, PaymentState::Validated.code(), now)?;
-    event(
+    history::write(
         tx,
-        id,
-        "start",
-        "paid_card",
-        PaymentState::Validated,
-        serde_json::json!({ "agent": actor, "numauto": authorisation }),
+        history::Line::Payment {
+            payment: id,
+            source: "start",
+            outcome: "paid_card",
+            state: PaymentState::Validated,
+            data: serde_json::json!({ "agent": actor, "numauto": authorisation }),
+        },
     )?;
     apply(tx, &row, now)?;
     crate::audit::record(

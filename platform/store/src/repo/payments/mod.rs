@@ -542,11 +542,9 @@ pub struct EventRow {
 
 pub fn insert_event(tx: &mut TenantTx<'_>, row: &EventRow) -> Result<(), StoreError> {
     let tenant = tx.tenant_key();
-    let id = tx.next_id()?;
     diesel::insert_into(payment_events::table)
         .values(&EventRow {
             tenant_id: tenant,
-            id,
             ..row.clone()
         })
         .execute(tx.conn())?;
