@@ -4,6 +4,7 @@
 //! outbox, files, payments' provider, the SMS gateway) and is the only one to name
 //! it (docs/adr/0008-bounded-contexts.md, checked by `architecture.rs`).
 
+mod http;
 pub mod ldap;
 pub mod objects;
 pub mod oidc;

@@ -43,17 +43,14 @@ const SERVICE_NS: &str = "http://securite.service.tpa.cp.finances.gouv.fr/servic
 pub struct PayFiP {
     /// The service's root (`https://www.payfip.gouv.fr`, or the test bank's).
     base: url::Url,
-    agent: ureq::Agent,
+    http: crate::http::Client,
 }
 
 impl PayFiP {
     pub fn new(base: url::Url) -> PayFiP {
         PayFiP {
             base,
-            agent: ureq::AgentBuilder::new()
-                .timeout_connect(Duration::from_secs(5))
-                .timeout(Duration::from_secs(30))
-                .build(),
+            http: crate::http::Client::new(Duration::from_secs(5), Duration::from_secs(30)),
         }
     }
 
@@ -68,31 +65,26 @@ impl PayFiP {
     /// fault PayFiP gave.
     pub fn call(&self, operation: &str, envelope: &str) -> Result<Vec<(String, String)>, Fault> {
         let answer = self
-            .agent
-            .post(&self.endpoint())
-            .set("content-type", "text/xml; charset=utf-8")
-            .set("soapaction", "\"\"")
-            .send_string(envelope);
-        let body = match answer {
-            Ok(r) => r
-                .into_string()
-                .map_err(|e| Fault::Unavailable(format!("PayFiP : réponse illisible : {e}")))?,
-            // SOAP faults come with a 500.
-            Err(ureq::Error::Status(status, r)) => {
-                let body = r.into_string().unwrap_or_default();
-                let leaves = leaves(&body);
-                if let Some(fault) = fault(&leaves) {
-                    return Err(fault);
-                }
-                return Err(Fault::Unavailable(format!(
-                    "PayFiP : {operation} : HTTP {status}"
-                )));
-            }
-            Err(e) => return Err(Fault::Unavailable(format!("PayFiP : {operation} : {e}"))),
-        };
-        let leaves = leaves(&body);
+            .http
+            .post(
+                &self.endpoint(),
+                &[
+                    ("content-type", "text/xml; charset=utf-8"),
+                    ("soapaction", "\"\""),
+                ],
+                envelope.to_owned(),
+            )
+            .map_err(|e| Fault::Unavailable(format!("PayFiP : {operation} : {e}")))?;
+        // SOAP faults come with a 500.
+        let leaves = leaves(&answer.body);
         if let Some(fault) = fault(&leaves) {
             return Err(fault);
+        }
+        if !answer.is_success() {
+            return Err(Fault::Unavailable(format!(
+                "PayFiP : {operation} : HTTP {}",
+                answer.status
+            )));
         }
         Ok(leaves)
     }

@@ -37,16 +37,14 @@ pub enum SendError {
 /// Brevo's transactional SMS API.
 pub struct Brevo {
     config: SmsConfig,
-    agent: ureq::Agent,
+    http: crate::http::Client,
 }
 
 impl Brevo {
     pub fn new(config: SmsConfig) -> Brevo {
         Brevo {
             config,
-            agent: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(20))
-                .build(),
+            http: crate::http::Client::new(Duration::from_secs(5), Duration::from_secs(20)),
         }
     }
 }
@@ -69,33 +67,32 @@ impl Brevo {
             "content": text,
             "tag": tag,
         });
-        match self
-            .agent
-            .post(self.config.url.as_str())
-            .set("api-key", &self.config.api_key)
-            .set("accept", "application/json")
-            .send_json(body)
-        {
-            Ok(response) => {
-                let accepted: Accepted = response
-                    .into_json()
-                    .map_err(|e| SendError::Unavailable(format!("réponse illisible : {e}")))?;
-                Ok(match accepted.message_id {
-                    serde_json::Value::String(s) => s,
-                    other => other.to_string(),
-                })
-            }
-            // 4xx but throttling: this message as sent will never pass.
-            Err(ureq::Error::Status(status, response)) => {
-                let detail = response.into_string().unwrap_or_default();
-                let message = format!("passerelle SMS : {status} {}", detail.trim());
-                if status == 429 || status >= 500 {
-                    Err(SendError::Unavailable(message))
-                } else {
-                    Err(SendError::Refused(message))
-                }
-            }
-            Err(e) => Err(SendError::Unavailable(format!("passerelle SMS : {e}"))),
+        let answer = self
+            .http
+            .post(
+                self.config.url.as_str(),
+                &[
+                    ("api-key", &self.config.api_key),
+                    ("accept", "application/json"),
+                    ("content-type", "application/json"),
+                ],
+                body.to_string(),
+            )
+            .map_err(|e| SendError::Unavailable(format!("passerelle SMS : {e}")))?;
+        if answer.is_success() {
+            let accepted: Accepted = serde_json::from_str(&answer.body)
+                .map_err(|e| SendError::Unavailable(format!("réponse illisible : {e}")))?;
+            return Ok(match accepted.message_id {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+        }
+        // 4xx but throttling: this message as sent will never pass.
+        let message = format!("passerelle SMS : {} {}", answer.status, answer.body.trim());
+        if answer.status == 429 || answer.status >= 500 {
+            Err(SendError::Unavailable(message))
+        } else {
+            Err(SendError::Refused(message))
         }
     }
 }

@@ -134,9 +134,7 @@ impl TestBank {
             Notify::Post => {
                 let (url, id) = (notify_url, id_op.to_owned());
                 // Server to server, as PayFiP: a form with the idOp alone.
-                std::thread::spawn(move || {
-                    let _ = ureq::post(&url).send_form(&[("idOp", &id)]);
-                });
+                std::thread::spawn(move || notify(&url, &id));
             }
             Notify::Hold => self
                 .state
@@ -353,4 +351,35 @@ fn html(title: &str, body: &str) -> String {
 <title>{title} — banque de test PayFiP</title></head>\
 <body><main>{body}</main></body></html>"
     )
+}
+
+/// POSTs the form `idOp=…` to a plain-HTTP notification address, as
+/// PayFiP's server does; what comes back is not read (PayFiP ignores it).
+fn notify(url: &str, id_op: &str) {
+    use std::io::{Read, Write};
+    let Ok(url) = url::Url::parse(url) else {
+        return;
+    };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return;
+    };
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("idOp", id_op)
+        .finish();
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let Ok(mut stream) = std::net::TcpStream::connect((host, port)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        // Wait for the answer: the notification is handled when it comes.
+        let _ = stream.read_to_end(&mut Vec::new());
+    }
 }

@@ -113,7 +113,15 @@ const ADAPTERS: &[(&str, &[&str])] = &[
     ),
     ("lettre", &["platform/adapters/src/smtp.rs"]),
     ("openidconnect", &["platform/adapters/src/oidc.rs"]),
-    ("reqwest", &["platform/adapters/src/oidc.rs"]),
+    // The one HTTP client: OpenID Connect's async calls, and the blocking
+    // ones of PayFiP and the SMS gateway through `http`.
+    (
+        "reqwest",
+        &[
+            "platform/adapters/src/oidc.rs",
+            "platform/adapters/src/http.rs",
+        ],
+    ),
     ("object_store", &["platform/adapters/src/objects.rs"]),
     ("printpdf", &["platform/adapters/src/pdf.rs"]),
     ("allsorts", &["platform/adapters/src/pdf.rs"]),
@@ -121,14 +129,6 @@ const ADAPTERS: &[(&str, &[&str])] = &[
         "quick_xml",
         &[
             "platform/adapters/src/payfip.rs",
-            "platform/server/src/testbank.rs",
-        ],
-    ),
-    (
-        "ureq",
-        &[
-            "platform/adapters/src/payfip.rs",
-            "platform/adapters/src/sms.rs",
             "platform/server/src/testbank.rs",
         ],
     ),
@@ -390,6 +390,32 @@ fn the_planes_stand_on_the_core_and_not_on_one_another() {
             );
         }
         assert!(deps.contains("guichet-core"), "{me} ne dépend pas du cœur");
+    }
+}
+
+/// One HTTP client serves the platform (reqwest); the test crate's own
+/// client is the tests' business.
+#[test]
+fn the_platform_has_one_http_client() {
+    for manifest in [
+        "platform/domain/Cargo.toml",
+        "platform/store/Cargo.toml",
+        "platform/adapters/Cargo.toml",
+        "platform/core/Cargo.toml",
+        "platform/cases/Cargo.toml",
+        "platform/web/Cargo.toml",
+        "platform/server/Cargo.toml",
+        "tenant-portal/Cargo.toml",
+        "backoffice/Cargo.toml",
+        "provisioning/Cargo.toml",
+    ] {
+        let text = std::fs::read_to_string(root().join(manifest)).expect("a manifest");
+        for other in ["ureq", "hyper ", "isahc", "attohttpc", "surf"] {
+            assert!(
+                !text.lines().any(|l| l.trim_start().starts_with(other)),
+                "{manifest} : {other}"
+            );
+        }
     }
 }
 
