@@ -1,13 +1,103 @@
-//! The agent's desk in a page: their rights loaded once per request, and the
-//! back office's layout around every page.
+//! The back office's context: the signed-in agent's page, their desk (their
+//! rights) loaded in each transaction, and the layout around every page.
 
-use actix_session::Session;
+use std::future::{ready, Ready};
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use guichet_core::agents::Desk;
-use guichet_core::store::TenantTx;
+use guichet_core::store::{Store, TenantTx};
 use guichet_core::Error;
 use guichet_web::csrf;
 use guichet_web::principal::{SignedInAgent, AGENT_SIGN_IN};
-use guichet_web::{AppError, Layout};
+use guichet_web::{tx, AppError, Layout, Renderer};
+use serde::Serialize;
+
+/// What a back-office page works with, extracted once: the signed-in agent,
+/// their session, the store and the pages. `read` and `write` open the
+/// collectivité's transaction and reload the agent's desk in it, the permit
+/// the use cases take: an agent removed, disabled or out of the back
+/// office's groups since sign-in is sent to sign in, never refused.
+pub(crate) struct Office {
+    pub agent: SignedInAgent,
+    pub session: Session,
+    pub store: web::Data<Store>,
+    pub pages: web::Data<Renderer>,
+}
+
+impl FromRequest for Office {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready((|| {
+            let agent = SignedInAgent::from_request(req, payload).into_inner()?;
+            let data = |what: &str| AppError::Internal(format!("{what} absent de l’application"));
+            Ok(Office {
+                agent,
+                session: req.get_session(),
+                store: req
+                    .app_data::<web::Data<Store>>()
+                    .cloned()
+                    .ok_or_else(|| data("le stockage"))?,
+                pages: req
+                    .app_data::<web::Data<Renderer>>()
+                    .cloned()
+                    .ok_or_else(|| data("le moteur de pages"))?,
+            })
+        })())
+    }
+}
+
+impl Office {
+    /// Runs `f` with the desk in a read transaction; the desk comes back
+    /// for the page's layout.
+    pub async fn read<T, F>(&self, f: F) -> Result<(Desk, T), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut TenantTx<'_>, &Desk) -> Result<T, Error> + Send + 'static,
+    {
+        let me = self.agent.agent_id;
+        tx::read(&self.store, &self.agent, move |t| {
+            let desk = open(t, me)?;
+            let found = f(t, &desk)?;
+            Ok::<_, Error>((desk, found))
+        })
+        .await
+        .map_err(signed_in)
+    }
+
+    /// Runs `f` with the desk in a write transaction.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut TenantTx<'_>, &Desk) -> Result<T, Error> + Send + 'static,
+    {
+        let me = self.agent.agent_id;
+        tx::write(&self.store, &self.agent, move |t| {
+            let desk = open(t, me)?;
+            f(t, &desk)
+        })
+        .await
+        .map_err(signed_in)
+    }
+
+    /// The layout of a page of the menu's section `current`.
+    pub fn layout(&self, desk: &Desk, title: &str, current: Section) -> Result<Layout, AppError> {
+        layout(&self.agent, desk, title, current, &self.session)
+    }
+
+    /// The session's token for the page's forms.
+    pub fn csrf(&self) -> Result<String, AppError> {
+        csrf::token(&self.session)
+    }
+
+    /// The page `template` drawn with `view`.
+    pub fn page<V: Serialize>(&self, template: &str, view: &V) -> Result<HttpResponse, AppError> {
+        self.pages.page(template, view)
+    }
+}
 
 /// Sections of the back office's menu.
 #[derive(Clone, Copy, PartialEq, Eq)]

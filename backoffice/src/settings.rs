@@ -18,7 +18,7 @@ use guichet_web::render::see_other_with;
 use guichet_web::{tx, AppError, Layout, Renderer};
 use serde::Serialize;
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 const TITLE: &str = "Paramètres de la collectivité";
 
@@ -95,39 +95,28 @@ fn input_of(s: &Settings) -> SettingsInput {
 }
 
 pub(crate) async fn page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     hosting: web::Data<Hosting>,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    let (desk, current) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let current = settings::settings(t, &desk)?;
-        Ok::<_, Error>((desk, current))
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let layout = desk::layout(&agent, &desk, TITLE, Nav::Settings, &session)?;
-    let cx = hosting.context(agent.tenant.base_url().to_owned());
-    let legal_pages = tx::read(&store, &agent, move |t| {
-        Kind::ALL
-            .into_iter()
-            .map(|k| legal::page(t, k, &cx))
-            .collect::<Result<Vec<_>, Error>>()
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(pages.render(
-            "backoffice/settings",
-            &SettingsPage {
-                layout,
-                form: sealed(form(csrf::token(&session)?, &input_of(&current))),
-                legal_pages,
-            },
-        )?))
+    let cx = hosting.context(office.agent.tenant.base_url().to_owned());
+    let (desk, (current, legal_pages)) = office
+        .read(move |t, desk| {
+            let current = settings::settings(t, desk)?;
+            let legal_pages = Kind::ALL
+                .into_iter()
+                .map(|k| legal::page(t, k, &cx))
+                .collect::<Result<Vec<_>, Error>>()?;
+            Ok((current, legal_pages))
+        })
+        .await?;
+    office.page(
+        "backoffice/settings",
+        &SettingsPage {
+            layout: office.layout(&desk, TITLE, Nav::Settings)?,
+            form: sealed(form(office.csrf()?, &input_of(&current))),
+            legal_pages,
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -160,65 +149,54 @@ fn kind_of(code: &str) -> Result<Kind, AppError> {
 
 /// A legal page's text, to write the collectivité's own.
 pub(crate) async fn legal_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     hosting: web::Data<Hosting>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let kind = kind_of(&code)?;
-    let (me, cx) = (
-        agent.agent_id,
-        hosting.context(agent.tenant.base_url().to_owned()),
-    );
-    let (desk, page) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        // Administrators only, as the settings.
-        settings::settings(t, &desk)?;
-        Ok::<_, Error>((desk, legal::page(t, kind, &cx)?))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let cx = hosting.context(office.agent.tenant.base_url().to_owned());
+    let (desk, page) = office
+        .read(move |t, desk| {
+            // Administrators only, as the settings.
+            settings::settings(t, desk)?;
+            legal::page(t, kind, &cx)
+        })
+        .await?;
     let title = format!("Modifier la page « {} »", page.title);
-    let layout = desk::layout(&agent, &desk, &title, Nav::Settings, &session)?;
+    let layout = office.layout(&desk, &title, Nav::Settings)?;
     let intro = if page.own {
         "Le texte de la collectivité. Vous pouvez aussi revenir au texte fait de ses paramètres (nom, adresse, SIRET, adresse de contact)."
     } else {
         "Le texte fait des paramètres de la collectivité (nom, adresse, SIRET, adresse de contact) : complétez-le ou remplacez-le."
     };
-    let f = page_form(csrf::token(&session)?, &page, &page.text);
-    form_page(&pages, StatusCode::OK, layout, &title, Some(intro), f)
+    let f = page_form(office.csrf()?, &page, &page.text);
+    form_page(&office.pages, StatusCode::OK, layout, &title, Some(intro), f)
 }
 
 /// Saves the collectivité's own text of a legal page, or goes back to the
 /// text its settings make (`defaut=oui`).
 pub(crate) async fn save_legal_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     hosting: web::Data<Hosting>,
     code: web::Path<String>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let kind = kind_of(&code)?;
     let p = Pairs(pairs);
-    let (me, text, reset) = (agent.agent_id, p.get("text"), p.get("defaut") == "oui");
+    let (text, reset) = (p.get("text"), p.get("defaut") == "oui");
     let given = text.clone();
-    let saved = tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        if reset {
-            legal::reset(t, &desk, kind)
-        } else {
-            legal::save(t, &desk, kind, &given)
-        }
-    })
-    .await
-    .map_err(desk::signed_in);
+    let saved = office
+        .write(move |t, desk| {
+            if reset {
+                legal::reset(t, desk, kind)
+            } else {
+                legal::save(t, desk, kind, &given)
+            }
+        })
+        .await;
     match saved {
         Ok(()) => see_other_with(
-            &session,
+            &office.session,
             "/backoffice/parametres",
             if reset {
                 "La page reprend le texte fait des paramètres de la collectivité."
@@ -227,31 +205,22 @@ pub(crate) async fn save_legal_page(
             },
         ),
         Err(e @ AppError::Invalid(_)) => {
-            let (me, cx) = (
-                agent.agent_id,
-                hosting.context(agent.tenant.base_url().to_owned()),
-            );
-            let (desk, page) = tx::read(&store, &agent, move |t| {
-                let desk = desk::open(t, me)?;
-                Ok::<_, Error>((desk, legal::page(t, kind, &cx)?))
-            })
-            .await
-            .map_err(desk::signed_in)?;
+            let cx = hosting.context(office.agent.tenant.base_url().to_owned());
+            let (desk, page) = office
+                .read(move |t, _| legal::page(t, kind, &cx))
+                .await?;
             let title = format!("Modifier la page « {} »", page.title);
-            let layout = desk::layout(&agent, &desk, &title, Nav::Settings, &session)?;
-            let mut f = page_form(csrf::token(&session)?, &page, &text);
+            let layout = office.layout(&desk, &title, Nav::Settings)?;
+            let mut f = page_form(office.csrf()?, &page, &text);
             let status = f.refused(e)?;
-            form_page(&pages, status, layout, &title, None, f)
+            form_page(&office.pages, status, layout, &title, None, f)
         }
         Err(e) => Err(e),
     }
 }
 
 pub(crate) async fn save(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let p = Pairs(pairs);
@@ -267,28 +236,22 @@ pub(crate) async fn save(
         alerts_detailed: p.get("alerts_detailed") == "oui",
         lock_minutes: p.get("lock_minutes"),
     };
-    let (me, given) = (agent.agent_id, input.clone());
-    let saved = tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        settings::save(t, &desk, &given).map(|_| ())
-    })
-    .await
-    .map_err(desk::signed_in);
+    let given = input.clone();
+    let saved = office
+        .write(move |t, desk| settings::save(t, desk, &given).map(|_| ()))
+        .await;
     match saved {
         Ok(()) => see_other_with(
-            &session,
+            &office.session,
             "/backoffice/parametres",
             "Les paramètres sont enregistrés ; ils valent dès maintenant.",
         ),
         Err(e @ AppError::Invalid(_)) => {
-            let me = agent.agent_id;
-            let desk = tx::read(&store, &agent, move |t| desk::open(t, me))
-                .await
-                .map_err(desk::signed_in)?;
-            let layout = desk::layout(&agent, &desk, TITLE, Nav::Settings, &session)?;
-            let mut f = form(csrf::token(&session)?, &input);
+            let (desk, ()) = office.read(|_, _| Ok(())).await?;
+            let layout = office.layout(&desk, TITLE, Nav::Settings)?;
+            let mut f = form(office.csrf()?, &input);
             let status = f.refused(e)?;
-            form_page(&pages, status, layout, TITLE, None, f)
+            form_page(&office.pages, status, layout, TITLE, None, f)
         }
         Err(e) => Err(e),
     }
