@@ -1,18 +1,15 @@
 //! A request's page in the back office: opening it takes its lock; the
 //! state, the messages, the take-over and the release are forms of it.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::casework::{self, Opened};
-use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
-use guichet_web::principal::SignedInAgent;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::csrf::VerifiedForm;
+use guichet_web::{AppError, Layout};
 use serde::{Deserialize, Serialize};
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 #[derive(Serialize)]
 struct RequestPage {
@@ -81,24 +78,16 @@ pub(crate) use guichet_web::tenant::base_url;
 /// Opens the request (taking its lock) and draws its page, with the
 /// refusal of a form sent from it, if any.
 pub(crate) async fn show(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     id: i64,
     refused: Option<AppError>,
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
     let Shown { page: chosen } = shown;
-    let me = agent.agent_id;
     // Reading the request takes nothing: no lock, no write.
-    let (desk, opened) = tx::read(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let opened = casework::open(t, &desk, id)?;
-        Ok::<_, Error>((desk, opened))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (desk, opened) = office
+        .read(move |t, desk| casework::open(t, desk, id))
+        .await?;
     let (status, error) = match refused {
         None => (StatusCode::OK, None),
         Some(e) => {
@@ -109,17 +98,18 @@ pub(crate) async fn show(
     let number = opened.case.number.unwrap_or_default();
     let title = format!("Demande n° {number}");
     let title = guichet_web::render::title(&title, error.is_some());
-    let mut layout = desk::layout(agent, &desk, &title, Nav::Requests, session)?;
+    let mut layout = office.layout(&desk, &title, Nav::Requests)?;
     layout.wide = true;
+    // The status is the refusal's, when there is one: not `office.page`.
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(
+        .body(office.pages.render(
             "backoffice/request",
             &RequestPage {
                 layout,
                 viewer: Viewer::of(&opened, chosen),
                 o: opened,
-                csrf_token: csrf::token(session)?,
+                csrf_token: office.csrf()?,
                 error,
             },
         )?))
@@ -155,32 +145,17 @@ pub(crate) fn notice(done: &str) -> &'static str {
 }
 
 pub(crate) async fn page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     chosen: web::Query<Chosen>,
 ) -> Result<HttpResponse, AppError> {
-    show(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        *id,
-        None,
-        Shown { page: chosen.voir },
-    )
-    .await
+    show(&office, *id, None, Shown { page: chosen.voir }).await
 }
 
 /// Runs a write of the request's page, then shows the page again: after a
 /// redirect when it worked, with the refusal when it did not.
 pub(crate) async fn written(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: &Office,
     id: i64,
     done: &str,
     write: impl FnOnce(
@@ -190,61 +165,32 @@ pub(crate) async fn written(
         + Send
         + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let result = attempt(&store, &agent, write).await;
-    answer(agent, session, store, pages, id, done, result).await
-}
-
-/// A write of the request's page, in one transaction.
-pub(crate) async fn attempt(
-    store: &Store,
-    agent: &SignedInAgent,
-    write: impl FnOnce(
-            &mut guichet_core::store::TenantTx<'_>,
-            &guichet_core::agents::Desk,
-        ) -> Result<(), Error>
-        + Send
-        + 'static,
-) -> Result<(), AppError> {
-    let me = agent.agent_id;
-    tx::write(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        write(t, &desk)
-    })
-    .await
-    .map_err(desk::signed_in)
+    // A write of the request's page, in one transaction.
+    let result = office.write(write).await;
+    answer(office, id, done, result).await
 }
 
 /// The page after a write: redirected with its notice, or drawn again
 /// with the refusal.
 pub(crate) async fn answer(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: &Office,
     id: i64,
     done: &str,
     result: Result<(), AppError>,
 ) -> Result<HttpResponse, AppError> {
     match result {
-        Ok(()) => see_other_with(&session, format!("/backoffice/demandes/{id}"), notice(done)),
+        Ok(()) => see_other_with(
+            &office.session,
+            format!("/backoffice/demandes/{id}"),
+            notice(done),
+        ),
         Err(
             e @ (AppError::Invalid(_)
             | AppError::Conflict(_)
             | AppError::BadRequest(_)
             | AppError::TooLarge(_)
             | AppError::FilesUnavailable(_)),
-        ) => {
-            show(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                id,
-                Some(e),
-                Shown::default(),
-            )
-            .await
-        }
+        ) => show(office, id, Some(e), Shown::default()).await,
         Err(e) => Err(e),
     }
 }
@@ -260,16 +206,13 @@ pub(crate) struct Transition {
 }
 
 pub(crate) async fn transition(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<Transition>,
 ) -> Result<HttpResponse, AppError> {
-    let here = agent.tenant.site();
+    let here = office.agent.tenant.site();
     let id = *id;
-    written(agent, session, store, pages, id, "etat", move |t, d| {
+    written(&office, id, "etat", move |t, d| {
         casework::act(t, d, id, &form.version, &form.to, &form.reason, &here)
     })
     .await
@@ -284,17 +227,14 @@ pub(crate) struct NoteForm {
 }
 
 pub(crate) async fn note(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let here = agent.tenant.site();
+    let here = office.agent.tenant.site();
     let id = *id;
     let public = form.au_foyer == "oui";
-    written(agent, session, store, pages, id, "message", move |t, d| {
+    written(&office, id, "message", move |t, d| {
         casework::note(t, d, id, &form.body, public, &here)
     })
     .await
@@ -302,66 +242,48 @@ pub(crate) async fn note(
 
 /// « Traiter cette demande »: the agent takes its lock before any change.
 pub(crate) async fn process(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
-    written(agent, session, store, pages, id, "reprise", move |t, d| {
+    written(&office, id, "reprise", move |t, d| {
         casework::process(t, d, id)
     })
     .await
 }
 
 pub(crate) async fn take_over(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
-    written(agent, session, store, pages, id, "reprise", move |t, d| {
+    written(&office, id, "reprise", move |t, d| {
         casework::take_over(t, d, id)
     })
     .await
 }
 
 pub(crate) async fn release(
-    agent: SignedInAgent,
-    store: web::Data<Store>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
     let id = *id;
-    tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        casework::release(t, &desk, id)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    office
+        .write(move |t, desk| casework::release(t, desk, id))
+        .await?;
     Ok(see_other("/backoffice/"))
 }
 
 /// The request as a PDF, to print or hand over.
-pub(crate) async fn print(
-    agent: SignedInAgent,
-    store: web::Data<Store>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let (me, id) = (agent.agent_id, *id);
-    let site = agent.tenant.name.clone();
-    let (number, doc) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        casework::printable(t, &desk, id, &site)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+pub(crate) async fn print(office: Office, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    let site = office.agent.tenant.name.clone();
+    let (_, (number, doc)) = office
+        .read(move |t, desk| casework::printable(t, desk, id, &site))
+        .await?;
     let bytes = guichet_web::blocking(move || Ok(doc.render())).await?;
     // Named by the number agents and households know, not the internal id.
     Ok(guichet_web::pdf(bytes, &format!("Demande_{number}.pdf")))
@@ -369,18 +291,14 @@ pub(crate) async fn print(
 
 /// The certificate of the decision on the request, as the household has it.
 pub(crate) async fn certificate(
-    agent: SignedInAgent,
-    store: web::Data<Store>,
+    office: Office,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (me, id) = (agent.agent_id, *id);
-    let certificate = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        casework::certificate(t, &desk, id)
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let site = agent.tenant.name.clone();
+    let id = *id;
+    let (_, certificate) = office
+        .read(move |t, desk| casework::certificate(t, desk, id))
+        .await?;
+    let site = office.agent.tenant.name.clone();
     let number = certificate.number;
     let bytes = guichet_web::blocking(move || Ok(certificate.document(&site).render())).await?;
     Ok(guichet_web::pdf(

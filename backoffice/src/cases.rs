@@ -1,20 +1,16 @@
 //! The task board and the search of requests. The search is a GET form: its
 //! fields are in the URL, so that a search can be bookmarked and shared.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, BatchAction, Choices, Found, Pile, Query};
 use guichet_core::domain::requests::{Actor as Who, Quality, RequestState};
-use guichet_core::store::Store;
-use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
-use guichet_web::principal::SignedInAgent;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{tx, AppError, Layout};
 use serde::Serialize;
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 #[derive(Serialize)]
 struct BoardPage {
@@ -24,22 +20,10 @@ struct BoardPage {
     piles: Vec<Pile>,
 }
 
-pub(crate) async fn board(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
-    let id = agent.agent_id;
-    let (desk, piles) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, id)?;
-        let piles = casework::board(t, &desk)?;
-        Ok::<_, Error>((desk, piles))
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let layout = desk::layout(&agent, &desk, "Tableau de bord", Nav::Board, &session)?;
-    pages.page(
+pub(crate) async fn board(office: Office) -> Result<HttpResponse, AppError> {
+    let (desk, piles) = office.read(casework::board).await?;
+    let layout = office.layout(&desk, "Tableau de bord", Nav::Board)?;
+    office.page(
         "backoffice/board",
         &BoardPage {
             layout,
@@ -171,26 +155,18 @@ pub(crate) fn query_of(req: &HttpRequest) -> Query {
     Query::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
-pub(crate) async fn search(
-    agent: SignedInAgent,
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn search(office: Office, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let query = query_of(&req);
-    let id = agent.agent_id;
     let q = query.clone();
-    let (desk, choices, found, may_batch) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, id)?;
-        let choices = casework::choices(t, &desk)?;
-        let found = casework::search(t, &desk, &q);
-        let may_batch =
-            !q.teleservice.is_empty() && casework::may_process(t, &desk, &q.teleservice)?;
-        Ok::<_, Error>((desk, choices, found, may_batch))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (desk, (choices, found, may_batch)) = office
+        .read(move |t, desk| {
+            let choices = casework::choices(t, desk)?;
+            let found = casework::search(t, desk, &q);
+            let may_batch =
+                !q.teleservice.is_empty() && casework::may_process(t, desk, &q.teleservice)?;
+            Ok((choices, found, may_batch))
+        })
+        .await?;
     let mut form = search_form(&query, &choices);
     let (status, found) = match found {
         Ok(found) => (StatusCode::OK, Some(found)),
@@ -223,10 +199,11 @@ pub(crate) async fn search(
             }
         })
         .filter(|b| !b.moves.is_empty());
-    let layout = desk::layout(&agent, &desk, title, Nav::Requests, &session)?;
+    let layout = office.layout(&desk, title, Nav::Requests)?;
+    // The status is the refused search's, when it is: not `office.page`.
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(
+        .body(office.pages.render(
             "backoffice/search",
             &SearchPage {
                 layout,
@@ -234,7 +211,7 @@ pub(crate) async fn search(
                 found,
                 next_href,
                 batch,
-                csrf_token: csrf::token(&session)?,
+                csrf_token: office.csrf()?,
                 // Whole exports are for those who manage (as statistics).
                 export: desk.configures_some().then(|| query.to_url()),
                 with_answers: !query.teleservice.is_empty(),
@@ -261,10 +238,7 @@ struct BatchPage {
 /// A batch action on the requests checked in a search of one téléservice:
 /// each request in a transaction of its own, the outcome listed per request.
 pub(crate) async fn batch(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let p = Pairs(pairs);
@@ -301,37 +275,36 @@ pub(crate) async fn batch(
         )
         .to_url()
     );
-    let here = agent.tenant.site();
-    let me = agent.agent_id;
-    let (desk, teleservice) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let found = guichet_core::store::repo::offer::teleservice(t, &code)?;
-        Ok::<_, Error>((desk, found.map(|t| t.id)))
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let teleservice = teleservice.ok_or_else(|| {
-        AppError::BadRequest("une action groupée porte sur les demandes d’un téléservice : choisissez-le dans la recherche".into())
-    })?;
-    // Each request named by its number, as agents know it (those of the
-    // téléservice only: another id checked by hand stays unnamed).
+    let here = office.agent.tenant.site();
     let asked = ids.clone();
-    let numbers: std::collections::HashMap<i64, i64> = tx::read(&store, &agent, move |t| {
-        let mut numbers = std::collections::HashMap::new();
-        for id in asked {
-            if let Some(r) = guichet_core::store::repo::requests::get(t, id)? {
-                if let (Some(n), true) = (r.number, r.teleservice_id == teleservice) {
-                    numbers.insert(id, n);
+    let (desk, found) = office
+        .read(move |t, _| {
+            let Some(teleservice) =
+                guichet_core::store::repo::offer::teleservice(t, &code)?.map(|t| t.id)
+            else {
+                return Ok(None);
+            };
+            // Each request named by its number, as agents know it (those of
+            // the téléservice only: another id checked by hand stays unnamed).
+            let mut numbers = std::collections::HashMap::new();
+            for id in asked {
+                if let Some(r) = guichet_core::store::repo::requests::get(t, id)? {
+                    if let (Some(n), true) = (r.number, r.teleservice_id == teleservice) {
+                        numbers.insert(id, n);
+                    }
                 }
             }
-        }
-        Ok::<_, Error>(numbers)
-    })
-    .await?;
+            Ok(Some((teleservice, numbers)))
+        })
+        .await?;
+    let (teleservice, numbers) = found.ok_or_else(|| {
+        AppError::BadRequest("une action groupée porte sur les demandes d’un téléservice : choisissez-le dans la recherche".into())
+    })?;
     let mut outcomes = Vec::with_capacity(ids.len());
     for id in ids {
         let (d, w, here) = (desk.clone(), what.clone(), here.clone());
-        let result = tx::write(&store, &agent, move |t| {
+        // With the desk read above: a transaction of its own, not reopening it.
+        let result = tx::write(&office.store, &office.agent, move |t| {
             casework::batch_one(t, &d, id, teleservice, &w, &here)
         })
         .await;
@@ -355,8 +328,8 @@ pub(crate) async fn batch(
         });
     }
     let done = outcomes.iter().filter(|o| o.done).count();
-    let layout = desk::layout(&agent, &desk, "Action groupée", Nav::Requests, &session)?;
-    pages.page(
+    let layout = office.layout(&desk, "Action groupée", Nav::Requests)?;
+    office.page(
         "backoffice/batch",
         &BatchPage {
             layout,

@@ -3,21 +3,18 @@
 //! shared with the provisioning plane, through the same core services
 //! (`catalogue::categories`), audited under the administrator's name.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::catalogue::categories;
-use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_web::categories::{self as pages, said};
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::Form;
-use guichet_web::principal::SignedInAgent;
 use guichet_web::render::see_other_with;
-use guichet_web::{AppError, Renderer};
+use guichet_web::AppError;
 use serde::Deserialize;
 
-use crate::desk::{self, read_as_administrator, write_as_administrator, Section as Nav};
+use crate::desk::{administrator, Office, Section as Nav};
 
 const BASE: &str = "/backoffice/categories";
 const TITLE: &str = "Catégories de téléservices et droits des agents";
@@ -30,56 +27,53 @@ pub(crate) struct CategoryForm {
 }
 
 async fn list_page(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     status: StatusCode,
     form: Option<Form>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, rows) = read_as_administrator(store, agent, |t| Ok(pages::rows(t)?)).await?;
-    let layout = desk::layout(agent, &desk, TITLE, Nav::Categories, session)?;
+    let (desk, rows) = office
+        .read(|t, desk| {
+            administrator(desk)?;
+            Ok(pages::rows(t)?)
+        })
+        .await?;
+    let layout = office.layout(&desk, TITLE, Nav::Categories)?;
     let form = match form {
         Some(f) => f,
-        None => pages::create_form(BASE, csrf::token(session)?, "", ""),
+        None => pages::create_form(BASE, office.csrf()?, "", ""),
     };
     let page = pages::list_page(layout, BASE, rows, form);
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(pages::LIST, &page)?))
+        .body(office.pages.render(pages::LIST, &page)?))
 }
 
-pub(crate) async fn list(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
-    list_page(&agent, &session, &store, &pages, StatusCode::OK, None).await
+pub(crate) async fn list(office: Office) -> Result<HttpResponse, AppError> {
+    list_page(&office, StatusCode::OK, None).await
 }
 
 pub(crate) async fn create(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     VerifiedForm(v): VerifiedForm<CategoryForm>,
 ) -> Result<HttpResponse, AppError> {
     let (name, email) = (v.name.clone(), v.email.clone());
-    match write_as_administrator(&store, &agent, move |t, actor| {
-        categories::create(t, actor, &name, &email)
-    })
-    .await
+    match office
+        .write(move |t, desk| {
+            administrator(desk)?;
+            let actor = desk.name.as_str();
+            categories::create(t, actor, &name, &email)
+        })
+        .await
     {
         Ok(c) => see_other_with(
-            &session,
+            &office.session,
             format!("{BASE}/{}", c.id),
             &said::created(&c.name),
         ),
         Err(e) => {
-            let mut form = pages::create_form(BASE, csrf::token(&session)?, &v.name, &v.email);
+            let mut form = pages::create_form(BASE, office.csrf()?, &v.name, &v.email);
             let status = form.refused(e)?;
-            list_page(&agent, &session, &store, &pages, status, Some(form)).await
+            list_page(&office, status, Some(form)).await
         }
     }
 }
@@ -93,10 +87,7 @@ enum Refused {
 }
 
 async fn detail(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     id: i64,
     status: StatusCode,
     refused: Option<Refused>,
@@ -106,92 +97,74 @@ async fn detail(
         Some(Refused::Form(f)) => (Some(*f), None),
         Some(Refused::Said(m)) => (None, Some(m)),
     };
-    let (desk, loaded) = read_as_administrator(store, agent, move |t| {
-        pages::load(t, id)?.ok_or(Error::NotFound)
-    })
-    .await?;
+    let (desk, loaded) = office
+        .read(move |t, desk| {
+            administrator(desk)?;
+            pages::load(t, id)?.ok_or(Error::NotFound)
+        })
+        .await?;
     let title = pages::title(&loaded.category.name);
-    let layout = desk::layout(agent, &desk, &title, Nav::Categories, session)?;
-    let page = pages::detail_page(layout, error, BASE, csrf::token(session)?, loaded, edit);
+    let layout = office.layout(&desk, &title, Nav::Categories)?;
+    let page = pages::detail_page(layout, error, BASE, office.csrf()?, loaded, edit);
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(pages::DETAIL, &page)?))
+        .body(office.pages.render(pages::DETAIL, &page)?))
 }
 
-pub(crate) async fn show(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn show(office: Office, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    detail(&agent, &session, &store, &pages, id, StatusCode::OK, None).await
+    detail(&office, id, StatusCode::OK, None).await
 }
 
 pub(crate) async fn update(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(v): VerifiedForm<CategoryForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (name, email) = (v.name.clone(), v.email.clone());
-    match write_as_administrator(&store, &agent, move |t, actor| {
-        categories::update(t, actor, id, &name, Some(&email))
-    })
-    .await
+    match office
+        .write(move |t, desk| {
+            administrator(desk)?;
+            let actor = desk.name.as_str();
+            categories::update(t, actor, id, &name, Some(&email))
+        })
+        .await
     {
-        Ok(c) => see_other_with(&session, format!("{BASE}/{id}"), &said::updated(&c.name)),
+        Ok(c) => see_other_with(
+            &office.session,
+            format!("{BASE}/{id}"),
+            &said::updated(&c.name),
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let mut form = pages::edit_form(BASE, id, csrf::token(&session)?, &v.name, &v.email);
+            let mut form = pages::edit_form(BASE, id, office.csrf()?, &v.name, &v.email);
             let status = form.refused(e)?;
-            detail(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                id,
-                status,
-                Some(Refused::Form(Box::new(form))),
-            )
-            .await
+            detail(&office, id, status, Some(Refused::Form(Box::new(form)))).await
         }
         Err(e) => Err(e),
     }
 }
 
 pub(crate) async fn delete(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let deleted = write_as_administrator(&store, &agent, move |t, actor| {
-        let before = categories::get(t, id)?.ok_or(Error::NotFound)?;
-        categories::delete(t, actor, id)?;
-        Ok(before.name)
-    })
-    .await;
+    let deleted = office
+        .write(move |t, desk| {
+            administrator(desk)?;
+            let actor = desk.name.as_str();
+            let before = categories::get(t, id)?.ok_or(Error::NotFound)?;
+            categories::delete(t, actor, id)?;
+            Ok(before.name)
+        })
+        .await;
     match deleted {
-        Ok(name) => see_other_with(&session, BASE, &said::deleted(&name)),
+        Ok(name) => see_other_with(&office.session, BASE, &said::deleted(&name)),
         Err(AppError::Conflict(m)) => {
             let error = Some(guichet_web::sentence(&m));
-            detail(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                id,
-                StatusCode::CONFLICT,
-                error.map(Refused::Said),
-            )
-            .await
+            detail(&office, id, StatusCode::CONFLICT, error.map(Refused::Said)).await
         }
         Err(e) => Err(e),
     }
@@ -205,21 +178,22 @@ pub(crate) struct ServiceForm {
 }
 
 pub(crate) async fn teleservice(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(v): VerifiedForm<ServiceForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let attach = pages::attaching(&v.action)
         .ok_or_else(|| AppError::BadRequest("action inconnue".into()))?;
-    let (category, label) = write_as_administrator(&store, &agent, move |t, actor| {
-        categories::attach(t, actor, id, &v.code, attach)
-    })
-    .await?;
+    let (category, label) = office
+        .write(move |t, desk| {
+            administrator(desk)?;
+            let actor = desk.name.as_str();
+            categories::attach(t, actor, id, &v.code, attach)
+        })
+        .await?;
     see_other_with(
-        &session,
+        &office.session,
         format!("{BASE}/{id}#teleservices"),
         &said::attached(attach, &category, &label),
     )
@@ -228,22 +202,22 @@ pub(crate) async fn teleservice(
 /// The whole table in one form: only the rights that changed are written
 /// (and audited), in one transaction.
 pub(crate) async fn rights(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let wanted = pages::wanted_rights(pairs);
-    let done = write_as_administrator(&store, &agent, move |t, actor| {
-        categories::apply_rights(t, actor, id, &wanted)
-    })
-    .await;
+    let done = office
+        .write(move |t, desk| {
+            administrator(desk)?;
+            let actor = desk.name.as_str();
+            categories::apply_rights(t, actor, id, &wanted)
+        })
+        .await;
     match done {
         Ok(changed) => see_other_with(
-            &session,
+            &office.session,
             format!("{BASE}/{id}#droits"),
             &said::rights(changed),
         ),
@@ -252,7 +226,7 @@ pub(crate) async fn rights(
                 .first()
                 .map(|e| Refused::Said(guichet_web::sentence(&e.message)));
             let status = StatusCode::BAD_REQUEST;
-            detail(&agent, &session, &store, &pages, id, status, again).await
+            detail(&office, id, status, again).await
         }
         Err(e) => Err(e),
     }

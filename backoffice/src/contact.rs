@@ -1,23 +1,20 @@
 //! « Contacter le demandeur » from a request's page, and the contacts of
 //! its history with the letter sent (its page, its PDF).
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::courriers;
 use guichet_cases::courriers::contact::{self, ContactForm, ContactInput, Sent};
 use guichet_core::files::FileStore;
-use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
-use guichet_web::principal::SignedInAgent;
 use guichet_web::render::see_other_with;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{AppError, Layout};
 use serde::Serialize;
 
 use crate::case::base_url;
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 /// Whether the platform has an SMS gateway (`GUICHET_SMS_*`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,23 +77,19 @@ fn form(id: i64, csrf_token: String, f: &ContactForm, v: &ContactInput) -> Form 
 }
 
 async fn show(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     sms: bool,
     id: i64,
     sent: Option<(ContactInput, Option<AppError>)>,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    let (desk, f) = tx::write(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let f = contact::form(t, &desk, id, sms)?;
-        Ok::<_, Error>((desk, f))
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let token = csrf::token(session)?;
+    // The desk comes back for the page's layout.
+    let (desk, f) = office
+        .write(move |t, desk| {
+            let f = contact::form(t, desk, id, sms)?;
+            Ok((desk.clone(), f))
+        })
+        .await?;
+    let token = office.csrf()?;
     let (mut form, status) = match sent {
         None => (
             form(id, token, &f, &ContactInput::default()),
@@ -112,11 +105,12 @@ async fn show(
     form = sealed(form);
     let heading = format!("Contacter le demandeur : demande n° {}", f.number);
     let title = guichet_web::render::title(&heading, form.has_errors());
-    let layout = desk::layout(agent, &desk, &title, Nav::Requests, session)?;
+    let layout = office.layout(&desk, &title, Nav::Requests)?;
+    // The status is the refusal's, when there is one: not `office.page`.
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(
-            pages.render(
+            office.pages.render(
                 "backoffice/contact",
                 &ContactPage {
                     layout,
@@ -135,23 +129,16 @@ async fn show(
 }
 
 pub(crate) async fn page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     sms: web::Data<Sms>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    show(&agent, &session, &store, &pages, sms.0, *id, None).await
+    show(&office, sms.0, *id, None).await
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn send(
-    agent: SignedInAgent,
+    office: Office,
     req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
     sms: web::Data<Sms>,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
@@ -166,36 +153,25 @@ pub(crate) async fn send(
     let (id, sms) = (*id, sms.0);
     // Back from the preview to change it: the form, as it was.
     if p.get("modifier") == "oui" {
-        return show(
-            &agent,
-            &session,
-            &store,
-            &pages,
-            sms,
-            id,
-            Some((input, None)),
-        )
-        .await;
+        return show(&office, sms, id, Some((input, None))).await;
     }
     // A message that leaves (e-mail, SMS) is seen before it is sent.
     let leaves = matches!(input.means.as_str(), "Email" | "Sms");
     if leaves && p.get("confirme") != "oui" {
-        return preview(&agent, &session, &store, &pages, sms, id, input).await;
+        return preview(&office, sms, id, input).await;
     }
-    let (me, base, site, given) = (
-        agent.agent_id,
+    let (base, site, given) = (
         base_url(&req),
-        agent.tenant.name.clone(),
+        office.agent.tenant.name.clone(),
         input.clone(),
     );
-    let done = tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let action = contact::contact(t, &desk, id, &given, sms, &site, &base)?;
-        let letter = contact::sent(t, Some(&desk), id, action)?.letter.is_some();
-        Ok::<_, Error>((action, letter))
-    })
-    .await
-    .map_err(desk::signed_in);
+    let done = office
+        .write(move |t, desk| {
+            let action = contact::contact(t, desk, id, &given, sms, &site, &base)?;
+            let letter = contact::sent(t, Some(desk), id, action)?.letter.is_some();
+            Ok((action, letter))
+        })
+        .await;
     let (to, notice) = match done {
         Ok((action, true)) => (
             format!("/backoffice/demandes/{id}/contacts/{action}"),
@@ -210,20 +186,11 @@ pub(crate) async fn send(
             crate::case::notice("contact"),
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            return show(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                sms,
-                id,
-                Some((input, Some(e))),
-            )
-            .await
+            return show(&office, sms, id, Some((input, Some(e)))).await
         }
         Err(e) => return Err(e),
     };
-    see_other_with(&session, to, notice)
+    see_other_with(&office.session, to, notice)
 }
 
 #[derive(Serialize)]
@@ -238,61 +205,43 @@ struct PreviewPage {
 }
 
 /// The contact as it will leave, to send or to change.
-#[allow(clippy::too_many_arguments)]
 async fn preview(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     sms: bool,
     id: i64,
     input: ContactInput,
 ) -> Result<HttpResponse, AppError> {
-    let (me, given) = (agent.agent_id, input.clone());
-    let built = tx::write(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let s = contact::preview(t, &desk, id, &given, sms)?;
-        Ok::<_, Error>((desk, s))
-    })
-    .await
-    .map_err(desk::signed_in);
+    let given = input.clone();
+    let built = office
+        .write(move |t, desk| {
+            let s = contact::preview(t, desk, id, &given, sms)?;
+            Ok((desk.clone(), s))
+        })
+        .await;
     let (desk, s) = match built {
         Ok(b) => b,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            return show(
-                agent,
-                session,
-                store,
-                pages,
-                sms,
-                id,
-                Some((input, Some(e))),
-            )
-            .await
+            return show(office, sms, id, Some((input, Some(e)))).await
         }
         Err(e) => return Err(e),
     };
-    let layout = desk::layout(agent, &desk, "Aperçu avant envoi", Nav::Requests, session)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            pages.render(
-                "backoffice/contact_preview",
-                &PreviewPage {
-                    layout,
-                    id,
-                    means: guichet_core::domain::requests::MeansOfContact::parse(&s.means)
-                        .map_or("", |m| m.label()),
-                    objet: s
-                        .letter
-                        .as_ref()
-                        .is_some_and(|l| l.model == guichet_core::domain::courriers::Model::Letter),
-                    s,
-                    given: input,
-                    csrf_token: csrf::token(session)?,
-                },
-            )?,
-        ))
+    let layout = office.layout(&desk, "Aperçu avant envoi", Nav::Requests)?;
+    office.page(
+        "backoffice/contact_preview",
+        &PreviewPage {
+            layout,
+            id,
+            means: guichet_core::domain::requests::MeansOfContact::parse(&s.means)
+                .map_or("", |m| m.label()),
+            objet: s
+                .letter
+                .as_ref()
+                .is_some_and(|l| l.model == guichet_core::domain::courriers::Model::Letter),
+            s,
+            given: input,
+            csrf_token: office.csrf()?,
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -308,66 +257,51 @@ struct SentPage {
 /// A contact of the history: what was sent, the letter as the household
 /// reads it.
 pub(crate) async fn sent(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
-    let me = agent.agent_id;
-    let (desk, s) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let s = contact::sent(t, Some(&desk), id, action)?;
-        Ok::<_, Error>((desk, s))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (desk, s) = office
+        .read(move |t, desk| contact::sent(t, Some(desk), id, action))
+        .await?;
     let title = match &s.letter {
         Some(l) => format!("Courrier « {} »", l.title),
         None => "Contact".to_owned(),
     };
-    let layout = desk::layout(&agent, &desk, &title, Nav::Requests, &session)?;
+    let layout = office.layout(&desk, &title, Nav::Requests)?;
     let means =
         guichet_core::domain::requests::MeansOfContact::parse(&s.means).map_or("", |m| m.label());
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            pages.render(
-                "backoffice/contact_sent",
-                &SentPage {
-                    layout,
-                    id,
-                    action,
-                    objet: s
-                        .letter
-                        .as_ref()
-                        .is_some_and(|l| l.model == guichet_core::domain::courriers::Model::Letter),
-                    s,
-                    means,
-                },
-            )?,
-        ))
+    office.page(
+        "backoffice/contact_sent",
+        &SentPage {
+            layout,
+            id,
+            action,
+            objet: s
+                .letter
+                .as_ref()
+                .is_some_and(|l| l.model == guichet_core::domain::courriers::Model::Letter),
+            s,
+            means,
+        },
+    )
 }
 
 /// The letter of a contact, as the PDF sent or to print.
 pub(crate) async fn letter_pdf(
-    agent: SignedInAgent,
-    store: web::Data<Store>,
+    office: Office,
     files: web::Data<FileStore>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
-    let me = agent.agent_id;
-    let (letter, logo) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let letter = contact::sent(t, Some(&desk), id, action)?
-            .letter
-            .ok_or(Error::NotFound)?;
-        let logo = courriers::logo_key(t, &letter)?;
-        Ok::<_, Error>((letter, logo))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (_, (letter, logo)) = office
+        .read(move |t, desk| {
+            let letter = contact::sent(t, Some(desk), id, action)?
+                .letter
+                .ok_or(Error::NotFound)?;
+            let logo = courriers::logo_key(t, &letter)?;
+            Ok((letter, logo))
+        })
+        .await?;
     crate::courriers::letter_pdf(&files, letter, logo).await
 }

@@ -2,27 +2,23 @@
 //! request started for a foyer, its steps filled with the portal's forms,
 //! then sent for it.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::casework::counter;
 use guichet_cases::requests::{self, Sending};
-use guichet_core::agents::Desk;
 use guichet_core::domain::forms::{summarize, to_input, FieldError, Input, StepSummary};
 use guichet_core::domain::household::Title;
 use guichet_core::domain::requests::Channel;
 use guichet_core::domain::time;
 use guichet_core::foyers;
-use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{form_page, person_form, sealed, Field, Form, Pairs, Section};
-use guichet_web::principal::SignedInAgent;
 use guichet_web::steps::{address_fields, step_form};
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{AppError, Layout};
 use serde::Serialize;
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 use guichet_web::render::{see_other, see_other_with};
 
@@ -31,39 +27,9 @@ fn refusal(message: String) -> Vec<FieldError> {
     vec![FieldError::new("", message)]
 }
 
-/// Runs `f` with the agent's desk; the desk is given back for the layout.
-async fn with_desk<T, F>(
-    store: &Store,
-    agent: &SignedInAgent,
-    write: bool,
-    f: F,
-) -> Result<(Desk, T), AppError>
-where
-    F: FnOnce(&mut guichet_core::store::TenantTx<'_>, &Desk) -> Result<T, Error> + Send + 'static,
-    T: Send + 'static,
-{
-    let me = agent.agent_id;
-    let run = move |t: &mut guichet_core::store::TenantTx<'_>| {
-        let desk = desk::open(t, me)?;
-        let out = f(t, &desk)?;
-        Ok::<_, Error>((desk, out))
-    };
-    if write {
-        tx::write(store, agent, run).await
-    } else {
-        tx::read(store, agent, run).await
-    }
-    .map_err(desk::signed_in)
-}
-
-async fn layout(
-    store: &Store,
-    agent: &SignedInAgent,
-    session: &Session,
-    title: &str,
-) -> Result<Layout, AppError> {
-    let (desk, ()) = with_desk(store, agent, false, |_, _| Ok(())).await?;
-    desk::layout(agent, &desk, title, Nav::Foyers, session)
+async fn layout(office: &Office, title: &str) -> Result<Layout, AppError> {
+    let (desk, ()) = office.read(|_, _| Ok(())).await?;
+    office.layout(&desk, title, Nav::Foyers)
 }
 
 /// The form that opens a foyer: the responsible adult, how to reach them,
@@ -114,46 +80,38 @@ fn foyer_form(csrf_token: String, p: &Pairs) -> Form {
 
 const NEW_FOYER: &str = "Créer un foyer au guichet";
 
-pub(crate) async fn new_foyer_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
-    let layout = layout(&store, &agent, &session, NEW_FOYER).await?;
-    let form = foyer_form(csrf::token(&session)?, &Pairs(Vec::new()));
-    form_page(&pages, StatusCode::OK, layout, NEW_FOYER, None, form)
+pub(crate) async fn new_foyer_page(office: Office) -> Result<HttpResponse, AppError> {
+    let layout = layout(&office, NEW_FOYER).await?;
+    let form = foyer_form(office.csrf()?, &Pairs(Vec::new()));
+    form_page(&office.pages, StatusCode::OK, layout, NEW_FOYER, None, form)
 }
 
 pub(crate) async fn create_foyer(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let p = Pairs(pairs);
-    let here = agent.tenant.site();
+    let here = office.agent.tenant.site();
     let checked = foyers::check_at_counter(|k| p.get(k), &person_form(&p), time::today());
     let result = match checked {
-        Ok(account) => with_desk(&store, &agent, true, move |t, d| {
-            counter::open_foyer(t, d, &account, &here)
-        })
-        .await
-        .map(|(_, id)| id),
+        Ok(account) => {
+            office
+                .write(move |t, d| counter::open_foyer(t, d, &account, &here))
+                .await
+        }
         Err(e) => Err(e.into()),
     };
     match result {
         Ok(id) => see_other_with(
-            &session,
+            &office.session,
             format!("/backoffice/foyers/{id}"),
             "Le foyer est créé. Vous pouvez maintenant déposer une demande pour lui.",
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let mut form = foyer_form(csrf::token(&session)?, &p);
+            let mut form = foyer_form(office.csrf()?, &p);
             let status = form.refused(e)?;
-            let layout = layout(&store, &agent, &session, NEW_FOYER).await?;
-            form_page(&pages, status, layout, NEW_FOYER, None, form)
+            let layout = layout(&office, NEW_FOYER).await?;
+            form_page(&office.pages, status, layout, NEW_FOYER, None, form)
         }
         Err(e) => Err(e),
     }
@@ -199,21 +157,16 @@ fn start_form(csrf_token: String, id: i64, choices: &[counter::Choice], p: &Pair
     .cancel(&format!("/backoffice/foyers/{id}"), "Revenir au foyer")
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn start_view(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     id: i64,
     p: &Pairs,
     refused: Option<AppError>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, choices) =
-        with_desk(store, agent, false, move |t, d| counter::choices(t, d, id)).await?;
+    let (desk, choices) = office.read(move |t, d| counter::choices(t, d, id)).await?;
     let heading = format!("Déposer une demande pour le foyer n° {id}");
-    let layout = desk::layout(agent, &desk, &heading, Nav::Foyers, session)?;
-    let mut form = start_form(csrf::token(session)?, id, &choices, p);
+    let layout = office.layout(&desk, &heading, Nav::Foyers)?;
+    let mut form = start_form(office.csrf()?, id, &choices, p);
     let status = match refused {
         Some(e) => form.refused(e)?,
         None => StatusCode::OK,
@@ -223,76 +176,59 @@ async fn start_view(
     } else {
         "Les formulaires sont ceux du portail, déjà remplis de ce que le foyer a donné ; l’historique de la demande dira qu’elle a été déposée par vous, et comment."
     };
-    form_page(pages, status, layout, &heading, Some(intro), form)
+    form_page(&office.pages, status, layout, &heading, Some(intro), form)
 }
 
 pub(crate) async fn start_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    start_view(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        *id,
-        &Pairs(Vec::new()),
-        None,
-    )
-    .await
+    start_view(&office, *id, &Pairs(Vec::new()), None).await
 }
 
 pub(crate) async fn start(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (id, p) = (*id, Pairs(pairs));
     let (choice, channel) = (p.get("choice"), p.get("channel"));
-    let (city, postal) = requests::commune(&agent.tenant);
-    let started = with_desk(&store, &agent, true, move |t, d| {
-        let request = counter::start(t, d, id, &choice, &channel, (&city, &postal))?;
-        let (filed, _, _) = counter::draft(t, d, request)?;
-        Ok((request, filed.next_step().map(|s| s.key.clone())))
-    })
-    .await;
+    let (city, postal) = requests::commune(&office.agent.tenant);
+    let started = office
+        .write(move |t, d| {
+            let request = counter::start(t, d, id, &choice, &channel, (&city, &postal))?;
+            let (filed, _, _) = counter::draft(t, d, request)?;
+            Ok((request, filed.next_step().map(|s| s.key.clone())))
+        })
+        .await;
     match started {
-        Ok((_, (request, Some(step)))) => Ok(see_other(format!(
+        Ok((request, Some(step))) => Ok(see_other(format!(
             "/backoffice/guichet/{request}/etapes/{step}"
         ))),
-        Ok((_, (request, None))) => Ok(see_other(format!("/backoffice/guichet/{request}/envoi"))),
+        Ok((request, None)) => Ok(see_other(format!("/backoffice/guichet/{request}/envoi"))),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            start_view(&agent, &session, &store, &pages, id, &p, Some(e)).await
+            start_view(&office, id, &p, Some(e)).await
         }
         Err(e) => Err(e),
     }
 }
 
 /// A step of the agent's draft: the portal's form for it.
-#[allow(clippy::too_many_arguments)]
 async fn step_view(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     id: i64,
     key: &str,
     input: Option<&Input>,
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (filed, foyer, ctx)) = with_desk(store, agent, false, move |t, d| {
-        let (filed, foyer, _) = counter::draft(t, d, id)?;
-        let ctx = requests::context(t, &filed.offer, Some(&foyer), false)?;
-        Ok((filed, foyer, ctx))
-    })
-    .await?;
+    let (desk, (filed, foyer, ctx)) = office
+        .read(move |t, d| {
+            let (filed, foyer, _) = counter::draft(t, d, id)?;
+            let ctx = requests::context(t, &filed.offer, Some(&foyer), false)?;
+            Ok((filed, foyer, ctx))
+        })
+        .await?;
     let step = filed
         .form
         .household_steps()
@@ -309,7 +245,7 @@ async fn step_view(
         &input,
         &ctx,
         &format!("/backoffice/guichet/{id}/etapes/{key}"),
-        csrf::token(session)?,
+        office.csrf()?,
         "Enregistrer et continuer",
     );
     form.field_errors(errors);
@@ -317,9 +253,9 @@ async fn step_view(
         "{} — {} (foyer n° {})",
         step.title, filed.offer.teleservice.label, foyer.id
     );
-    let layout = desk::layout(agent, &desk, &heading, Nav::Foyers, session)?;
+    let layout = office.layout(&desk, &heading, Nav::Foyers)?;
     form_page(
-        pages,
+        &office.pages,
         status,
         layout,
         &heading,
@@ -331,51 +267,30 @@ async fn step_view(
 }
 
 pub(crate) async fn step_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, key) = path.into_inner();
-    step_view(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        id,
-        &key,
-        None,
-        Vec::new(),
-        StatusCode::OK,
-    )
-    .await
+    step_view(&office, id, &key, None, Vec::new(), StatusCode::OK).await
 }
 
 pub(crate) async fn save_step(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, String)>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (id, key) = path.into_inner();
     let input = guichet_web::steps::answers(pairs);
     let (k, given) = (key.clone(), input.clone());
-    let saved = with_desk(&store, &agent, true, move |t, d| {
-        counter::save_step(t, d, id, &k, &given)
-    })
-    .await;
+    let saved = office
+        .write(move |t, d| counter::save_step(t, d, id, &k, &given))
+        .await;
     match saved {
-        Ok((_, Some(next))) => Ok(see_other(format!("/backoffice/guichet/{id}/etapes/{next}"))),
-        Ok((_, None)) => Ok(see_other(format!("/backoffice/guichet/{id}/envoi"))),
+        Ok(Some(next)) => Ok(see_other(format!("/backoffice/guichet/{id}/etapes/{next}"))),
+        Ok(None) => Ok(see_other(format!("/backoffice/guichet/{id}/envoi"))),
         Err(AppError::Invalid(errors)) => {
             step_view(
-                &agent,
-                &session,
-                &store,
-                &pages,
+                &office,
                 id,
                 &key,
                 Some(&input),
@@ -387,10 +302,7 @@ pub(crate) async fn save_step(
         Err(AppError::Conflict(m)) => {
             let errors = refusal(m);
             step_view(
-                &agent,
-                &session,
-                &store,
-                &pages,
+                &office,
                 id,
                 &key,
                 Some(&input),
@@ -413,19 +325,15 @@ struct SendPage {
 }
 
 /// The summary of the agent's draft and the form that sends it.
-#[allow(clippy::too_many_arguments)]
 async fn send_view(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     id: i64,
     p: &Pairs,
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (steps, means, channel, label, foyer)) =
-        with_desk(store, agent, false, move |t, d| {
+    let (desk, (steps, means, channel, label, foyer)) = office
+        .read(move |t, d| {
             let (filed, foyer, channel) = counter::draft(t, d, id)?;
             let ctx = requests::context(t, &filed.offer, Some(&foyer), false)?;
             let settings = guichet_core::collectivite::settings::current(t)?;
@@ -459,7 +367,7 @@ async fn send_view(
     };
     let mut form = Form::new(
         &format!("/backoffice/guichet/{id}/envoi"),
-        csrf::token(session)?,
+        office.csrf()?,
         "Déposer la demande",
         vec![Section::plain(vec![
             Field::radios("means", "Comment la mairie contacte le foyer", means),
@@ -482,14 +390,14 @@ async fn send_view(
         "Déposer « {label} » pour le foyer n° {foyer} ({})",
         channel.label()
     );
-    let mut layout = desk::layout(agent, &desk, &heading, Nav::Foyers, session)?;
+    let mut layout = office.layout(&desk, &heading, Nav::Foyers)?;
     let form = sealed(form);
     if form.has_errors() {
         layout.refused();
     }
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(
+        .body(office.pages.render(
             "backoffice/counter_send",
             &SendPage {
                 layout,
@@ -502,30 +410,14 @@ async fn send_view(
 }
 
 pub(crate) async fn send_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    send_view(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        *id,
-        &Pairs(Vec::new()),
-        Vec::new(),
-        StatusCode::OK,
-    )
-    .await
+    send_view(&office, *id, &Pairs(Vec::new()), Vec::new(), StatusCode::OK).await
 }
 
 pub(crate) async fn send(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -537,43 +429,22 @@ pub(crate) async fn send(
         key: p.get("key"),
         filer: None,
     };
-    let here = agent.tenant.site();
-    let sent = with_desk(&store, &agent, true, move |t, d| {
-        counter::send(t, d, id, sending, &here)
-    })
-    .await;
+    let here = office.agent.tenant.site();
+    let sent = office
+        .write(move |t, d| counter::send(t, d, id, sending, &here))
+        .await;
     match sent {
         Ok(_) => see_other_with(
-            &session,
+            &office.session,
             format!("/backoffice/demandes/{id}"),
             crate::case::notice("deposee"),
         ),
         Err(AppError::Invalid(errors)) => {
-            send_view(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                id,
-                &p,
-                errors,
-                StatusCode::BAD_REQUEST,
-            )
-            .await
+            send_view(&office, id, &p, errors, StatusCode::BAD_REQUEST).await
         }
         Err(AppError::Conflict(m)) => {
             let errors = refusal(m);
-            send_view(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                id,
-                &p,
-                errors,
-                StatusCode::CONFLICT,
-            )
-            .await
+            send_view(&office, id, &p, errors, StatusCode::CONFLICT).await
         }
         Err(e) => Err(e),
     }

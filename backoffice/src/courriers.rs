@@ -2,22 +2,19 @@
 //! category: the list with a new one's form, a courrier's form with its
 //! preview on a request (HTML, and the PDF as it will be sent).
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::courriers::{self as admin, CourrierInput, CourrierView, VariableView};
 use guichet_core::catalogue::teleservices as ts;
 use guichet_core::domain::courriers::{Letter, Model};
 use guichet_core::files::{FileStore, Limits};
-use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
-use guichet_web::principal::SignedInAgent;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{AppError, Layout};
 use serde::{Deserialize, Serialize};
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 #[derive(Serialize)]
 struct Page {
@@ -90,33 +87,27 @@ pub(crate) struct Query {
 
 /// Draws the list page (`id` = `None`) or a courrier's page, with the
 /// refusal of what was sent, if any.
-#[allow(clippy::too_many_arguments)]
 async fn show(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     code: String,
     id: Option<i64>,
     sent: Option<(CourrierInput, AppError)>,
     query: Query,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
     let (c, number) = (code.clone(), query.demande.clone());
-    let (desk, t, courriers, courrier, preview) = tx::read(store, agent, move |x| {
-        let desk = desk::open(x, me)?;
-        let t = ts::show(x, &desk, &c)?;
-        let courriers = admin::list(x, &desk, &c)?;
-        let courrier = id.map(|id| admin::get(x, &desk, &c, id)).transpose()?;
-        let preview = match (id, number.trim()) {
-            (Some(id), n) if !n.is_empty() => Some(admin::preview(x, &desk, &c, id, n)),
-            _ => None,
-        };
-        Ok::<_, Error>((desk, t, courriers, courrier, preview))
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let token = csrf::token(session)?;
+    let (desk, (t, courriers, courrier, preview)) = office
+        .read(move |x, desk| {
+            let t = ts::show(x, desk, &c)?;
+            let courriers = admin::list(x, desk, &c)?;
+            let courrier = id.map(|id| admin::get(x, desk, &c, id)).transpose()?;
+            let preview = match (id, number.trim()) {
+                (Some(id), n) if !n.is_empty() => Some(admin::preview(x, desk, &c, id, n)),
+                _ => None,
+            };
+            Ok((t, courriers, courrier, preview))
+        })
+        .await?;
+    let token = office.csrf()?;
     let (action, submit, values) = match &courrier {
         Some(cv) => (
             format!("/backoffice/teleservices/{code}/courriers/{}", cv.id),
@@ -196,13 +187,13 @@ async fn show(
         None => format!("Courriers types : {}", t.label),
     };
     let f = sealed(f);
-    let mut layout = desk::layout(agent, &desk, &heading, Nav::Teleservices, session)?;
+    let mut layout = office.layout(&desk, &heading, Nav::Teleservices)?;
     if f.has_errors() || preview_form.as_ref().is_some_and(|p| p.has_errors()) {
         layout.refused();
     }
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(
+        .body(office.pages.render(
             "backoffice/courriers",
             &Page {
                 layout,
@@ -222,147 +213,84 @@ async fn show(
 }
 
 pub(crate) async fn list(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     code: web::Path<String>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
-    show(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        code.into_inner(),
-        None,
-        None,
-        query.into_inner(),
-    )
-    .await
+    show(&office, code.into_inner(), None, None, query.into_inner()).await
 }
 
 pub(crate) async fn page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, i64)>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
     let (code, id) = path.into_inner();
-    show(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        code,
-        Some(id),
-        None,
-        query.into_inner(),
-    )
-    .await
+    show(&office, code, Some(id), None, query.into_inner()).await
 }
 
 use guichet_web::render::see_other_with;
 
 pub(crate) async fn create(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     code: web::Path<String>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let code = code.into_inner();
     let input = input_from(&Pairs(form));
-    let (me, c, given) = (agent.agent_id, code.clone(), input.clone());
-    let created = tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        admin::create(t, &desk, &c, &given)
-    })
-    .await
-    .map_err(desk::signed_in);
+    let (c, given) = (code.clone(), input.clone());
+    let created = office
+        .write(move |t, desk| admin::create(t, desk, &c, &given))
+        .await;
     match created {
         Ok(id) => see_other_with(
-            &session,
+            &office.session,
             format!("/backoffice/teleservices/{code}/courriers/{id}"),
             "La modification est enregistrée.",
         ),
         Err(e @ AppError::Invalid(_)) => {
-            show(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                code,
-                None,
-                Some((input, e)),
-                Query::default(),
-            )
-            .await
+            show(&office, code, None, Some((input, e)), Query::default()).await
         }
         Err(e) => Err(e),
     }
 }
 
 pub(crate) async fn save(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, i64)>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (code, id) = path.into_inner();
     let input = input_from(&Pairs(form));
-    let (me, c, given) = (agent.agent_id, code.clone(), input.clone());
-    let saved = tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        admin::change(t, &desk, &c, id, &given)
-    })
-    .await
-    .map_err(desk::signed_in);
+    let (c, given) = (code.clone(), input.clone());
+    let saved = office
+        .write(move |t, desk| admin::change(t, desk, &c, id, &given))
+        .await;
     match saved {
         Ok(()) => see_other_with(
-            &session,
+            &office.session,
             format!("/backoffice/teleservices/{code}/courriers/{id}"),
             "La modification est enregistrée.",
         ),
         Err(e @ AppError::Invalid(_)) => {
-            show(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                code,
-                Some(id),
-                Some((input, e)),
-                Query::default(),
-            )
-            .await
+            show(&office, code, Some(id), Some((input, e)), Query::default()).await
         }
         Err(e) => Err(e),
     }
 }
 
 pub(crate) async fn delete(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
+    office: Office,
     path: web::Path<(String, i64)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let (code, id) = path.into_inner();
-    let (me, c) = (agent.agent_id, code.clone());
-    tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        admin::delete(t, &desk, &c, id)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let c = code.clone();
+    office
+        .write(move |t, desk| admin::delete(t, desk, &c, id))
+        .await?;
     see_other_with(
-        &session,
+        &office.session,
         format!("/backoffice/teleservices/{code}/courriers"),
         "La modification est enregistrée.",
     )
@@ -370,22 +298,20 @@ pub(crate) async fn delete(
 
 /// The preview as the PDF the household would receive.
 pub(crate) async fn preview_pdf(
-    agent: SignedInAgent,
-    store: web::Data<Store>,
+    office: Office,
     files: web::Data<FileStore>,
     path: web::Path<(String, i64)>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
     let (code, id) = path.into_inner();
-    let (me, number) = (agent.agent_id, query.demande.clone());
-    let (letter, logo) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let letter = admin::preview(t, &desk, &code, id, &number)?;
-        let logo = admin::logo_key(t, &letter)?;
-        Ok::<_, Error>((letter, logo))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let number = query.demande.clone();
+    let (_, (letter, logo)) = office
+        .read(move |t, desk| {
+            let letter = admin::preview(t, desk, &code, id, &number)?;
+            let logo = admin::logo_key(t, &letter)?;
+            Ok((letter, logo))
+        })
+        .await?;
     letter_pdf(&files, letter, logo).await
 }
 

@@ -116,7 +116,7 @@ pub(crate) enum Section {
 /// The desk of the signed-in agent, in the page's transaction. An agent
 /// removed, or out of the back office's groups, since sign-in is refused
 /// (see [`signed_in`]).
-pub(crate) fn open(tx: &mut TenantTx<'_>, agent: i64) -> Result<Desk, Error> {
+fn open(tx: &mut TenantTx<'_>, agent: i64) -> Result<Desk, Error> {
     guichet_core::agents::desk(tx, agent).map_err(|e| match e {
         Error::NotFound => Error::SignedOut,
         other => other,
@@ -132,56 +132,15 @@ pub(crate) fn administrator(desk: &Desk) -> Result<(), Error> {
     }
 }
 
-/// Reads for an administrator's page: the desk and what `f` finds.
-pub(crate) async fn read_as_administrator<T, F>(
-    store: &guichet_core::store::Store,
-    agent: &SignedInAgent,
-    f: F,
-) -> Result<(Desk, T), AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut TenantTx<'_>) -> Result<T, Error> + Send + 'static,
-{
-    let me = agent.agent_id;
-    guichet_web::tx::read(store, agent, move |t| {
-        let desk = open(t, me)?;
-        administrator(&desk)?;
-        let found = f(t)?;
-        Ok::<_, Error>((desk, found))
-    })
-    .await
-    .map_err(signed_in)
-}
-
-/// Makes an administrator's change, audited under their name.
-pub(crate) async fn write_as_administrator<T, F>(
-    store: &guichet_core::store::Store,
-    agent: &SignedInAgent,
-    f: F,
-) -> Result<T, AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut TenantTx<'_>, &str) -> Result<T, Error> + Send + 'static,
-{
-    let me = agent.agent_id;
-    guichet_web::tx::write(store, agent, move |t| {
-        let desk = open(t, me)?;
-        administrator(&desk)?;
-        f(t, &desk.name)
-    })
-    .await
-    .map_err(signed_in)
-}
-
 /// Turns « no desk any more » (from [`open`]) into the sign-in page.
-pub(crate) fn signed_in(e: AppError) -> AppError {
+fn signed_in(e: AppError) -> AppError {
     match e {
         AppError::SignedOut => AppError::SignInRequired(AGENT_SIGN_IN),
         other => other,
     }
 }
 
-pub(crate) fn layout(
+fn layout(
     agent: &SignedInAgent,
     desk: &Desk,
     title: &str,

@@ -3,19 +3,16 @@
 //! taken off the request, a page looked at.
 
 use actix_multipart::Multipart;
-use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use guichet_cases::casework::{documents, Review};
 use guichet_core::files::{FileKind, FileRecord, FileStore, Limits};
-use guichet_core::store::Store;
 use guichet_web::csrf::VerifiedForm;
-use guichet_web::principal::SignedInAgent;
 use guichet_web::upload::{self, UploadForm};
-use guichet_web::{tx, AppError, Renderer};
+use guichet_web::AppError;
 use serde::Deserialize;
 
-use crate::case::{answer, attempt, show, written, Shown};
-use crate::desk;
+use crate::case::{answer, show, written, Shown};
+use crate::desk::Office;
 
 #[derive(Deserialize)]
 pub(crate) struct ReviewForm {
@@ -30,36 +27,25 @@ pub(crate) struct ReviewForm {
 }
 
 pub(crate) async fn review(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, i64)>,
     VerifiedForm(form): VerifiedForm<ReviewForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, document) = path.into_inner();
-    written(
-        agent,
-        session,
-        store,
-        pages,
-        id,
-        "justificatif",
-        move |t, d| {
-            documents::review(
-                t,
-                d,
-                id,
-                &form.version,
-                &Review {
-                    document,
-                    state: &form.state,
-                    valid_until: &form.valid_until,
-                    comment: &form.comment,
-                },
-            )
-        },
-    )
+    written(&office, id, "justificatif", move |t, d| {
+        documents::review(
+            t,
+            d,
+            id,
+            &form.version,
+            &Review {
+                document,
+                state: &form.state,
+                valid_until: &form.valid_until,
+                comment: &form.comment,
+            },
+        )
+    })
     .await
 }
 
@@ -70,15 +56,12 @@ pub(crate) struct Seen {
 }
 
 pub(crate) async fn remove(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, i64)>,
     VerifiedForm(form): VerifiedForm<Seen>,
 ) -> Result<HttpResponse, AppError> {
     let (id, document) = path.into_inner();
-    written(agent, session, store, pages, id, "retrait", move |t, d| {
+    written(&office, id, "retrait", move |t, d| {
         documents::remove(t, d, id, &form.version, document)
     })
     .await
@@ -86,12 +69,8 @@ pub(crate) async fn remove(
 
 /// Receives an upload of the request's page, then records it with
 /// `record`; the stored files are removed if it is refused.
-#[allow(clippy::too_many_arguments)]
 async fn uploaded(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: &Office,
     files: web::Data<FileStore>,
     payload: Multipart,
     id: i64,
@@ -106,9 +85,9 @@ async fn uploaded(
 ) -> Result<HttpResponse, AppError> {
     let form = match upload::receive(
         payload,
-        &session,
+        &office.session,
         &files,
-        agent.tenant.id,
+        office.agent.tenant.id,
         upload::Accept::new(field, limits),
     )
     .await
@@ -116,44 +95,27 @@ async fn uploaded(
         Ok(form) => form,
         Err(
             e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
-        ) => {
-            return show(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                id,
-                Some(e),
-                Shown::default(),
-            )
-            .await
-        }
+        ) => return show(office, id, Some(e), Shown::default()).await,
         Err(e) => return Err(e),
     };
     let keys = form.keys();
-    let result = attempt(&store, &agent, move |t, d| record(t, d, form)).await;
+    let result = office.write(move |t, d| record(t, d, form)).await;
     if result.is_err() {
         upload::discard(&files, &keys).await;
     }
-    answer(agent, session, store, pages, id, "justificatif", result).await
+    answer(office, id, "justificatif", result).await
 }
 
 /// A document brought by the household, added to the request.
 pub(crate) async fn add(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     files: web::Data<FileStore>,
     id: web::Path<i64>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
     uploaded(
-        agent,
-        session,
-        store,
-        pages,
+        &office,
         files,
         payload,
         id,
@@ -176,20 +138,14 @@ pub(crate) async fn add(
 
 /// A page added to a document of the request.
 pub(crate) async fn add_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     files: web::Data<FileStore>,
     path: web::Path<(i64, i64)>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let (id, document) = path.into_inner();
     uploaded(
-        agent,
-        session,
-        store,
-        pages,
+        &office,
         files,
         payload,
         id,
@@ -209,42 +165,35 @@ pub(crate) async fn add_page(
 
 /// The record of a page of a document of the request the agent reaches.
 async fn page_record(
-    agent: &SignedInAgent,
-    store: &Store,
+    office: &Office,
     id: i64,
     file: i64,
 ) -> Result<(FileRecord, FileKind), AppError> {
-    let me = agent.agent_id;
-    let record = tx::read(store, agent, move |t| {
-        let desk = desk::open(t, me)?;
-        documents::page(t, &desk, id, file)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (_, record) = office
+        .read(move |t, desk| documents::page(t, desk, id, file))
+        .await?;
     let kind = FileKind::of(&record).unwrap_or(FileKind::Pdf);
     Ok((record, kind))
 }
 
 /// A page of a document of the request, shown in the request's page.
 pub(crate) async fn view(
-    agent: SignedInAgent,
-    store: web::Data<Store>,
+    office: Office,
     files: web::Data<FileStore>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, file) = path.into_inner();
-    let (record, kind) = page_record(&agent, &store, id, file).await?;
+    let (record, kind) = page_record(&office, id, file).await?;
     upload::view(&files, &record.key, kind).await
 }
 
 /// A page of a document of the request, downloaded to be looked at.
 pub(crate) async fn page(
-    agent: SignedInAgent,
-    store: web::Data<Store>,
+    office: Office,
     files: web::Data<FileStore>,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, file) = path.into_inner();
-    let (record, kind) = page_record(&agent, &store, id, file).await?;
+    let (record, kind) = page_record(&office, id, file).await?;
     upload::download(&files, &record.key, &record.filename, kind).await
 }

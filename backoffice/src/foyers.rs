@@ -1,21 +1,19 @@
 //! Foyers in the back office: the search (a GET form, its criteria in the
 //! URL), a foyer's page, its state and its account.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, FoyerQuery, FoyerView, FoyersFound};
+use guichet_core::agents::Desk;
 use guichet_core::domain::household::UserState;
-use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{sealed, Field, Form, Section};
-use guichet_web::principal::SignedInAgent;
 use guichet_web::render::see_other_with;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{AppError, Layout};
 use serde::{Deserialize, Serialize};
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 #[derive(Serialize)]
 struct SearchPage {
@@ -78,32 +76,23 @@ fn search_form(q: &FoyerQuery) -> Form {
     .with_id("recherche")
 }
 
-pub(crate) async fn search(
-    agent: SignedInAgent,
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn search(office: Office, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let pairs: Vec<(String, String)> =
         web::Query::<Vec<(String, String)>>::from_query(req.query_string())
             .map(|q| q.into_inner())
             .unwrap_or_default();
     let query = FoyerQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let searched = !pairs.is_empty();
-    let id = agent.agent_id;
     let q = query.clone();
-    let (desk, found) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, id)?;
-        let found = if searched {
-            Some(casework::search_foyers(t, &desk, &q))
-        } else {
-            None
-        };
-        Ok::<_, Error>((desk, found))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (desk, found) = office
+        .read(move |t, desk| {
+            Ok(if searched {
+                Some(casework::search_foyers(t, desk, &q))
+            } else {
+                None
+            })
+        })
+        .await?;
     let mut form = search_form(&query);
     let (status, found) = match found {
         None => (StatusCode::OK, None),
@@ -112,10 +101,10 @@ pub(crate) async fn search(
         Some(Err(e)) => (form.refused(e.into())?, None),
     };
     let title = &guichet_web::render::title("Rechercher des foyers", status != StatusCode::OK);
-    let layout = desk::layout(&agent, &desk, title, Nav::Foyers, &session)?;
+    let layout = office.layout(&desk, title, Nav::Foyers)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(
+        .body(office.pages.render(
             "backoffice/foyers",
             &SearchPage {
                 layout,
@@ -132,36 +121,26 @@ struct FoyerPage {
     csrf_token: String,
 }
 
-pub(crate) async fn page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let (me, id) = (agent.agent_id, *id);
-    let (desk, view) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let view = casework::foyer(t, &desk, id)?;
-        Ok::<_, Error>((desk, view))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+pub(crate) async fn page(office: Office, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    let (desk, view) = office
+        .read(move |t, desk| casework::foyer(t, desk, id))
+        .await?;
     let title = format!("Foyer n° {id}");
-    let layout = desk::layout(&agent, &desk, &title, Nav::Foyers, &session)?;
-    pages.page(
+    let layout = office.layout(&desk, &title, Nav::Foyers)?;
+    office.page(
         "backoffice/foyer",
         &FoyerPage {
             layout,
             f: view,
-            csrf_token: csrf::token(&session)?,
+            csrf_token: office.csrf()?,
         },
     )
 }
 
-fn back(session: &Session, id: i64) -> Result<HttpResponse, AppError> {
+fn back(office: &Office, id: i64) -> Result<HttpResponse, AppError> {
     see_other_with(
-        session,
+        &office.session,
         format!("/backoffice/foyers/{id}"),
         "La modification est enregistrée dans l’historique du foyer.",
     )
@@ -174,20 +153,15 @@ pub(crate) struct StateForm {
 }
 
 pub(crate) async fn set_state(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<StateForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (me, id) = (agent.agent_id, *id);
-    tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        casework::set_state(t, &desk, id, &form.to)
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    back(&session, id)
+    let id = *id;
+    office
+        .write(move |t, desk| casework::set_state(t, desk, id, &form.to))
+        .await?;
+    back(&office, id)
 }
 
 #[derive(Deserialize)]
@@ -197,13 +171,11 @@ pub(crate) struct AccountForm {
 }
 
 pub(crate) async fn set_account(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<AccountForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (me, id) = (agent.agent_id, *id);
+    let id = *id;
     let enabled = match form.compte.as_str() {
         "activer" => true,
         "desactiver" => false,
@@ -213,13 +185,10 @@ pub(crate) async fn set_account(
             ))
         }
     };
-    tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        casework::set_enabled(t, &desk, id, enabled)
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    back(&session, id)
+    office
+        .write(move |t, desk| casework::set_enabled(t, desk, id, enabled))
+        .await?;
+    back(&office, id)
 }
 
 // At the counter: the foyer's members and address, kept by agents who serve
@@ -234,22 +203,21 @@ use guichet_web::household::{
 };
 
 /// A counter's form page: the layout of the desk, « Erreur : » when refused.
-#[allow(clippy::too_many_arguments)]
-async fn counter_form(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+fn counter_form(
+    office: &Office,
+    desk: &Desk,
     status: StatusCode,
     heading: &str,
     form: Form,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    let desk = tx::read(store, agent, move |t| desk::open(t, me))
-        .await
-        .map_err(desk::signed_in)?;
-    let layout = desk::layout(agent, &desk, heading, Nav::Foyers, session)?;
-    form_page(pages, status, layout, heading, None, form)
+    let layout = office.layout(desk, heading, Nav::Foyers)?;
+    form_page(&office.pages, status, layout, heading, None, form)
+}
+
+/// The desk again, for a form's page after a refused change.
+async fn desk_again(office: &Office) -> Result<Desk, AppError> {
+    let (desk, ()) = office.read(|_, _| Ok(())).await?;
+    Ok(desk)
 }
 
 fn member_heading(adult: bool) -> &'static str {
@@ -261,21 +229,14 @@ fn member_heading(adult: bool) -> &'static str {
 }
 
 pub(crate) async fn member_new_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, kind) = path.into_inner();
     let adult = is_adult(&kind)?;
-    let me = agent.agent_id;
-    let foyer = tx::read(&store, &agent, move |t| {
-        let d = desk::open(t, me)?;
-        counter::foyer_at_counter(t, &d, id)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (desk, foyer) = office
+        .read(move |t, d| counter::foyer_at_counter(t, d, id))
+        .await?;
     let last = foyer
         .members
         .iter()
@@ -292,149 +253,100 @@ pub(crate) async fn member_new_page(
     let form = member_form(
         &format!("/backoffice/foyers/{id}/ajouter/{kind}"),
         &format!("/backoffice/foyers/{id}"),
-        csrf::token(&session)?,
+        office.csrf()?,
         adult,
         &foyer,
         &defaults,
         "Ajouter",
     );
-    counter_form(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        StatusCode::OK,
-        member_heading(adult),
-        form,
-    )
-    .await
+    counter_form(&office, &desk, StatusCode::OK, member_heading(adult), form)
 }
 
 pub(crate) async fn member_create(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, String)>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (id, kind) = path.into_inner();
     let adult = is_adult(&kind)?;
-    let me = agent.agent_id;
     let p = Pairs(pairs);
-    let foyer = tx::read(&store, &agent, move |t| {
-        let d = desk::open(t, me)?;
-        counter::foyer_at_counter(t, &d, id)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (_, foyer) = office
+        .read(move |t, d| counter::foyer_at_counter(t, d, id))
+        .await?;
     let outcome = match check_member(&p, adult, &foyer, true) {
-        Ok((person, responsibles)) => tx::write(&store, &agent, move |t| {
-            let d = desk::open(t, me)?;
-            counter::add_member(t, &d, id, &person, &responsibles)
-        })
-        .await
-        .map_err(desk::signed_in),
+        Ok((person, responsibles)) => {
+            office
+                .write(move |t, d| counter::add_member(t, d, id, &person, &responsibles))
+                .await
+        }
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(_) => back(&session, id),
+        Ok(_) => back(&office, id),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = member_form(
                 &format!("/backoffice/foyers/{id}/ajouter/{kind}"),
                 &format!("/backoffice/foyers/{id}"),
-                csrf::token(&session)?,
+                office.csrf()?,
                 adult,
                 &foyer,
                 &|k| p.get(k),
                 "Ajouter",
             );
             let status = form.refused(member_refusal(e, &foyer))?;
-            counter_form(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                status,
-                member_heading(adult),
-                form,
-            )
-            .await
+            let desk = desk_again(&office).await?;
+            counter_form(&office, &desk, status, member_heading(adult), form)
         }
         Err(e) => Err(e),
     }
 }
 
 pub(crate) async fn member_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, member) = path.into_inner();
-    let me = agent.agent_id;
-    let (foyer, m) = tx::read(&store, &agent, move |t| {
-        let d = desk::open(t, me)?;
-        counter::member_at_counter(t, &d, id, member)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (desk, (foyer, m)) = office
+        .read(move |t, d| counter::member_at_counter(t, d, id, member))
+        .await?;
     let form = member_form(
         &format!("/backoffice/foyers/{id}/membres/{member}"),
         &format!("/backoffice/foyers/{id}"),
-        csrf::token(&session)?,
+        office.csrf()?,
         m.adult,
         &foyer,
         &member_values(&m),
         "Enregistrer",
     );
     let heading = format!("Modifier : {}", m.name);
-    counter_form(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        StatusCode::OK,
-        &heading,
-        form,
-    )
-    .await
+    counter_form(&office, &desk, StatusCode::OK, &heading, form)
 }
 
 pub(crate) async fn member_update(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(i64, i64)>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (id, member) = path.into_inner();
-    let me = agent.agent_id;
     let p = Pairs(pairs);
-    let (foyer, m) = tx::read(&store, &agent, move |t| {
-        let d = desk::open(t, me)?;
-        counter::member_at_counter(t, &d, id, member)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (_, (foyer, m)) = office
+        .read(move |t, d| counter::member_at_counter(t, d, id, member))
+        .await?;
     let outcome = match check_member(&p, m.adult, &foyer, true) {
-        Ok((person, responsibles)) => tx::write(&store, &agent, move |t| {
-            let d = desk::open(t, me)?;
-            counter::edit_member(t, &d, id, member, &person, &responsibles)
-        })
-        .await
-        .map_err(desk::signed_in),
+        Ok((person, responsibles)) => {
+            office
+                .write(move |t, d| counter::edit_member(t, d, id, member, &person, &responsibles))
+                .await
+        }
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(()) => back(&session, id),
+        Ok(()) => back(&office, id),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = member_form(
                 &format!("/backoffice/foyers/{id}/membres/{member}"),
                 &format!("/backoffice/foyers/{id}"),
-                csrf::token(&session)?,
+                office.csrf()?,
                 m.adult,
                 &foyer,
                 &|k| p.get(k),
@@ -442,110 +354,75 @@ pub(crate) async fn member_update(
             );
             let status = form.refused(member_refusal(e, &foyer))?;
             let heading = format!("Modifier : {}", m.name);
-            counter_form(&agent, &session, &store, &pages, status, &heading, form).await
+            let desk = desk_again(&office).await?;
+            counter_form(&office, &desk, status, &heading, form)
         }
         Err(e) => Err(e),
     }
 }
 
 pub(crate) async fn member_remove(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
+    office: Office,
     path: web::Path<(i64, i64)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let (id, member) = path.into_inner();
-    let me = agent.agent_id;
-    tx::write(&store, &agent, move |t| {
-        let d = desk::open(t, me)?;
-        counter::remove_member(t, &d, id, member)
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    back(&session, id)
+    office
+        .write(move |t, d| counter::remove_member(t, d, id, member))
+        .await?;
+    back(&office, id)
 }
 
 pub(crate) async fn address_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, me) = (id.into_inner(), agent.agent_id);
-    let foyer = tx::read(&store, &agent, move |t| {
-        let d = desk::open(t, me)?;
-        counter::foyer_at_counter(t, &d, id)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let id = id.into_inner();
+    let (desk, foyer) = office
+        .read(move |t, d| counter::foyer_at_counter(t, d, id))
+        .await?;
     let form = address_form(
         &format!("/backoffice/foyers/{id}/adresse"),
-        csrf::token(&session)?,
+        office.csrf()?,
         address_values(&foyer),
     )
     .cancel(&format!("/backoffice/foyers/{id}"), "Annuler");
-    counter_form(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        StatusCode::OK,
-        "Adresse du foyer",
-        form,
-    )
-    .await
+    counter_form(&office, &desk, StatusCode::OK, "Adresse du foyer", form)
 }
 
 pub(crate) async fn address_update(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, me) = (id.into_inner(), agent.agent_id);
+    let id = id.into_inner();
     let p = Pairs(pairs);
     // Reached and allowed before the form is even read.
-    tx::read(&store, &agent, move |t| {
-        let d = desk::open(t, me)?;
-        counter::foyer_at_counter(t, &d, id)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    office
+        .read(move |t, d| counter::foyer_at_counter(t, d, id))
+        .await?;
     let mut checks = guichet_core::error::Checks::default();
     let address = guichet_core::foyers::check_address(|k| p.get(k), "address.", &mut checks);
     let outcome = match checks.finish() {
-        Ok(()) => tx::write(&store, &agent, move |t| {
-            let d = desk::open(t, me)?;
-            counter::edit_address(t, &d, id, &address)
-        })
-        .await
-        .map_err(desk::signed_in),
+        Ok(()) => {
+            office
+                .write(move |t, d| counter::edit_address(t, d, id, &address))
+                .await
+        }
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(()) => back(&session, id),
+        Ok(()) => back(&office, id),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = address_form(
                 &format!("/backoffice/foyers/{id}/adresse"),
-                csrf::token(&session)?,
+                office.csrf()?,
                 |k| p.get(k),
             )
             .cancel(&format!("/backoffice/foyers/{id}"), "Annuler");
             let status = form.refused(e)?;
-            counter_form(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                status,
-                "Adresse du foyer",
-                form,
-            )
-            .await
+            let desk = desk_again(&office).await?;
+            counter_form(&office, &desk, status, "Adresse du foyer", form)
         }
         Err(e) => Err(e),
     }

@@ -2,20 +2,18 @@
 //! its entries added, renamed, moved, removed (retired when in use) and
 //! offered again.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::catalogue::parameters::{self as admin, ListView, Removed};
-use guichet_core::store::{Store, TenantTx};
+use guichet_core::store::TenantTx;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::Pairs;
-use guichet_web::principal::SignedInAgent;
 use guichet_web::render::see_other_with;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{AppError, Layout};
 use serde::Serialize;
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 use guichet_core::agents::Desk;
 
 #[derive(Serialize)]
@@ -29,25 +27,20 @@ struct Page {
     label: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     (code, list): (String, String),
     refused: Option<AppError>,
     kept: (String, String),
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    // Opening a list seeds it from the form's defaults the first time.
-    let (desk, l) = tx::write(store, agent, move |x| {
-        let desk = desk::open(x, me)?;
-        let l = admin::show(x, &desk, &code, &list)?;
-        Ok::<_, Error>((desk, l))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    // Opening a list seeds it from the form's defaults the first time: a
+    // write, whose desk comes back for the layout.
+    let (desk, l) = office
+        .write(move |x, desk| {
+            let l = admin::show(x, desk, &code, &list)?;
+            Ok((desk.clone(), l))
+        })
+        .await?;
     let (status, error) = match refused {
         None => (StatusCode::OK, None),
         Some(e) => {
@@ -57,15 +50,15 @@ async fn show(
     };
     let title = format!("{} : {}", l.label, l.teleservice);
     let title = guichet_web::render::title(&title, error.is_some());
-    let layout = desk::layout(agent, &desk, &title, Nav::Teleservices, session)?;
+    let layout = office.layout(&desk, &title, Nav::Teleservices)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(
+        .body(office.pages.render(
             "backoffice/parameters",
             &Page {
                 layout,
                 l,
-                csrf_token: csrf::token(session)?,
+                csrf_token: office.csrf()?,
                 error,
                 key: kept.0,
                 label: kept.1,
@@ -74,45 +67,24 @@ async fn show(
 }
 
 pub(crate) async fn page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    show(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        path.into_inner(),
-        None,
-        Default::default(),
-    )
-    .await
+    show(&office, path.into_inner(), None, Default::default()).await
 }
 
 /// Runs a change of the list, then shows it again: redirected when it
 /// worked (with what it did), with the refusal when not.
 async fn changed(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: &Office,
     (code, list): (String, String),
     kept: (String, String),
     change: impl FnOnce(&mut TenantTx<'_>, &Desk) -> Result<&'static str, Error> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    let result = tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        change(t, &desk)
-    })
-    .await
-    .map_err(desk::signed_in);
+    let result = office.write(change).await;
     match result {
         Ok(done) => see_other_with(
-            &session,
+            &office.session,
             format!("/backoffice/teleservices/{code}/listes/{list}"),
             match done {
                 "retiree" => "Des demandes ont choisi cette entrée : elle est retirée (plus proposée, toujours lisible dans ces demandes).",
@@ -121,26 +93,14 @@ async fn changed(
             },
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            show(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                (code, list),
-                Some(e),
-                kept,
-            )
-            .await
+            show(office, (code, list), Some(e), kept).await
         }
         Err(e) => Err(e),
     }
 }
 
 pub(crate) async fn add(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, String)>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -148,56 +108,35 @@ pub(crate) async fn add(
     let (key, label, parent) = (p.get("key"), p.get("label"), p.get("parent"));
     let kept = (key.clone(), label.clone());
     let (c, l) = (code.clone(), list.clone());
-    changed(
-        agent,
-        session,
-        store,
-        pages,
-        (code, list),
-        kept,
-        move |t, d| admin::add(t, d, &c, &l, &key, &label, &parent).map(|()| "ajoutee"),
-    )
+    changed(&office, (code, list), kept, move |t, d| {
+        admin::add(t, d, &c, &l, &key, &label, &parent).map(|()| "ajoutee")
+    })
     .await
 }
 
 pub(crate) async fn rename(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, String, String)>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let ((code, list, key), p) = (path.into_inner(), Pairs(form));
     let label = p.get("label");
     let (c, l) = (code.clone(), list.clone());
-    changed(
-        agent,
-        session,
-        store,
-        pages,
-        (code, list),
-        Default::default(),
-        move |t, d| admin::rename(t, d, &c, &l, &key, &label).map(|()| "renommee"),
-    )
+    changed(&office, (code, list), Default::default(), move |t, d| {
+        admin::rename(t, d, &c, &l, &key, &label).map(|()| "renommee")
+    })
     .await
 }
 
 pub(crate) async fn act(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, String, String, String)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let (code, list, key, action) = path.into_inner();
     let (c, l) = (code.clone(), list.clone());
     changed(
-        agent,
-        session,
-        store,
-        pages,
+        &office,
         (code, list),
         Default::default(),
         move |t, d| match action.as_str() {

@@ -1,6 +1,5 @@
 //! The collectivité's settings page, for its back office's administrators.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::collectivite::legal::{self, LegalPage};
@@ -8,14 +7,12 @@ use guichet_core::collectivite::settings::Settings;
 use guichet_core::collectivite::settings::{self, SettingsInput};
 use guichet_core::domain::legal::Kind;
 use guichet_core::domain::requests::MeansOfContact;
-use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{form_page, sealed, Field, Form, Pairs, Section};
 use guichet_web::legal::Hosting;
-use guichet_web::principal::SignedInAgent;
 use guichet_web::render::see_other_with;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{AppError, Layout};
 use serde::Serialize;
 
 use crate::desk::{Office, Section as Nav};
@@ -170,7 +167,14 @@ pub(crate) async fn legal_page(
         "Le texte fait des paramètres de la collectivité (nom, adresse, SIRET, adresse de contact) : complétez-le ou remplacez-le."
     };
     let f = page_form(office.csrf()?, &page, &page.text);
-    form_page(&office.pages, StatusCode::OK, layout, &title, Some(intro), f)
+    form_page(
+        &office.pages,
+        StatusCode::OK,
+        layout,
+        &title,
+        Some(intro),
+        f,
+    )
 }
 
 /// Saves the collectivité's own text of a legal page, or goes back to the
@@ -206,9 +210,7 @@ pub(crate) async fn save_legal_page(
         ),
         Err(e @ AppError::Invalid(_)) => {
             let cx = hosting.context(office.agent.tenant.base_url().to_owned());
-            let (desk, page) = office
-                .read(move |t, _| legal::page(t, kind, &cx))
-                .await?;
+            let (desk, page) = office.read(move |t, _| legal::page(t, kind, &cx)).await?;
             let title = format!("Modifier la page « {} »", page.title);
             let layout = office.layout(&desk, &title, Nav::Settings)?;
             let mut f = page_form(office.csrf()?, &page, &text);

@@ -2,21 +2,17 @@
 //! table downloadable as CSV or ODS, and the export of a search's requests,
 //! streamed.
 
-use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, export, Choices, Query};
 use guichet_cases::statistics::{self, Statistics, Table};
-use guichet_core::store::Store;
-use guichet_core::Error;
 use guichet_web::forms::{sealed, Field, Form, Section};
-use guichet_web::principal::SignedInAgent;
 use guichet_web::sheet::{Cell, Format, Sheet};
-use guichet_web::{charts, tx, AppError, Layout, Renderer};
+use guichet_web::{charts, tx, AppError, Layout};
 use serde::Serialize;
 
 use crate::cases::{options, query_of};
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 const TITLE: &str = "Statistiques";
 
@@ -85,30 +81,24 @@ fn chart_of(t: &Table) -> Vec<(String, i64)> {
         .collect()
 }
 
-pub(crate) async fn page(
-    agent: SignedInAgent,
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn page(office: Office, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let query = query_of(&req);
-    let (me, q) = (agent.agent_id, query.clone());
-    let (desk, choices, stats) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let choices = casework::choices(t, &desk)?;
-        let stats = statistics::statistics(t, &desk, &q);
-        Ok::<_, Error>((desk, choices, stats))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let q = query.clone();
+    // The statistics' refusal (a bad filter) is shown in the page, not raised.
+    let (desk, (choices, stats)) = office
+        .read(move |t, desk| {
+            let choices = casework::choices(t, desk)?;
+            let stats = statistics::statistics(t, desk, &q);
+            Ok((choices, stats))
+        })
+        .await?;
     let mut f = form(&query, &choices);
     let (status, stats) = match stats {
         Ok(s) => (StatusCode::OK, Some(s)),
         Err(e) => (f.refused(e.into())?, None),
     };
     let title = guichet_web::render::title(TITLE, stats.is_none());
-    let layout = desk::layout(&agent, &desk, &title, Nav::Statistics, &session)?;
+    let layout = office.layout(&desk, &title, Nav::Statistics)?;
     let (total, tables) = match stats {
         None => (None, Vec::new()),
         Some(Statistics {
@@ -151,7 +141,7 @@ pub(crate) async fn page(
     };
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(
+        .body(office.pages.render(
             "backoffice/statistics",
             &Page {
                 layout,
@@ -180,19 +170,15 @@ fn download(format: Format, name: &str) -> actix_web::HttpResponseBuilder {
 
 /// One table of the statistics, as CSV or ODS.
 pub(crate) async fn table(
-    agent: SignedInAgent,
+    office: Office,
     req: HttpRequest,
-    store: web::Data<Store>,
     file: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (key, format) = file_of(&file).ok_or(AppError::NotFound)?;
-    let (me, q) = (agent.agent_id, query_of(&req));
-    let stats = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        statistics::statistics(t, &desk, &q)
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let q = query_of(&req);
+    let (_, stats) = office
+        .read(move |t, desk| statistics::statistics(t, desk, &q))
+        .await?;
     let table = stats.table(&key).ok_or(AppError::NotFound)?.clone();
     let mut bytes = Vec::new();
     let written = (|| {
@@ -213,24 +199,20 @@ pub(crate) async fn table(
 
 /// The requests a search finds, every one of them, streamed as CSV or ODS.
 pub(crate) async fn requests(
-    agent: SignedInAgent,
+    office: Office,
     req: HttpRequest,
-    store: web::Data<Store>,
     file: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (stem, format) = file_of(&file).ok_or(AppError::NotFound)?;
     if stem != "demandes" {
         return Err(AppError::NotFound);
     }
-    let (me, q) = (agent.agent_id, query_of(&req));
+    let q = query_of(&req);
     // Checked before the first byte: a bad search is refused as a page would.
-    let plan = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        export::plan(t, &desk, &q)
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let body = tx::stream(&store, &agent, move |p| {
+    let (_, plan) = office
+        .read(move |t, desk| export::plan(t, desk, &q))
+        .await?;
+    let body = tx::stream(&office.store, &office.agent, move |p| {
         let (db, body) = (&p.db, &mut p.body);
         let mut sheet = Sheet::start(format, body, "Demandes")?;
         let head: Vec<Cell> = plan.header().into_iter().map(Cell::Text).collect();

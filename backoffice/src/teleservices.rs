@@ -1,21 +1,19 @@
 //! The téléservices' configuration pages, for the agents who manage their
 //! category: online or not, their delays, their seasons.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::agents::Desk;
 use guichet_core::catalogue::teleservices::{self as admin, SeasonInput, TeleserviceView};
-use guichet_core::store::{Store, TenantTx};
+use guichet_core::store::TenantTx;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::Pairs;
-use guichet_web::principal::SignedInAgent;
 use guichet_web::render::see_other_with;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{AppError, Layout};
 use serde::Serialize;
 
-use crate::desk::{self, Section as Nav};
+use crate::desk::{Office, Section as Nav};
 
 #[derive(Serialize)]
 struct ListPage {
@@ -23,22 +21,10 @@ struct ListPage {
     teleservices: Vec<TeleserviceView>,
 }
 
-pub(crate) async fn list(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    let (desk, teleservices) = tx::read(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        let list = admin::list(t, &desk)?;
-        Ok::<_, Error>((desk, list))
-    })
-    .await
-    .map_err(desk::signed_in)?;
-    let layout = desk::layout(&agent, &desk, "Téléservices", Nav::Teleservices, &session)?;
-    pages.page(
+pub(crate) async fn list(office: Office) -> Result<HttpResponse, AppError> {
+    let (desk, teleservices) = office.read(admin::list).await?;
+    let layout = office.layout(&desk, "Téléservices", Nav::Teleservices)?;
+    office.page(
         "backoffice/teleservices",
         &ListPage {
             layout,
@@ -67,24 +53,15 @@ struct SeasonFields {
     effect_end: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn show(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     code: String,
     refused: Option<AppError>,
     new_season: SeasonFields,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    let (desk, t) = tx::read(store, agent, move |x| {
-        let desk = desk::open(x, me)?;
-        let t = admin::show(x, &desk, &code)?;
-        Ok::<_, Error>((desk, t))
-    })
-    .await
-    .map_err(desk::signed_in)?;
+    let (desk, t) = office
+        .read(move |x, desk| admin::show(x, desk, &code))
+        .await?;
     let (status, error) = match refused {
         None => (StatusCode::OK, None),
         Some(e) => {
@@ -93,15 +70,15 @@ async fn show(
         }
     };
     let title = guichet_web::render::title(&t.label, error.is_some());
-    let layout = desk::layout(agent, &desk, &title, Nav::Teleservices, session)?;
+    let layout = office.layout(&desk, &title, Nav::Teleservices)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(pages.render(
+        .body(office.pages.render(
             "backoffice/teleservice",
             &Page {
                 layout,
                 t,
-                csrf_token: csrf::token(session)?,
+                csrf_token: office.csrf()?,
                 error,
                 new_season,
             },
@@ -109,60 +86,36 @@ async fn show(
 }
 
 pub(crate) async fn page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    show(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        code.into_inner(),
-        None,
-        SeasonFields::default(),
-    )
-    .await
+    show(&office, code.into_inner(), None, SeasonFields::default()).await
 }
 
 /// Runs a change of the page, then shows it again: redirected when it
 /// worked, with the refusal when not.
 async fn changed(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: &Office,
     code: String,
     kept: SeasonFields,
     change: impl FnOnce(&mut TenantTx<'_>, &Desk) -> Result<(), Error> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
-    let me = agent.agent_id;
-    let result = tx::write(&store, &agent, move |t| {
-        let desk = desk::open(t, me)?;
-        change(t, &desk)
-    })
-    .await
-    .map_err(desk::signed_in);
+    let result = office.write(change).await;
     match result {
         Ok(()) => see_other_with(
-            &session,
+            &office.session,
             format!("/backoffice/teleservices/{code}"),
             "La modification est enregistrée.",
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            show(&agent, &session, &store, &pages, code, Some(e), kept).await
+            show(office, code, Some(e), kept).await
         }
         Err(e) => Err(e),
     }
 }
 
 pub(crate) async fn online(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     code: web::Path<String>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -170,44 +123,32 @@ pub(crate) async fn online(
     let (on, message, c) = (p.get("online") == "oui", p.get("message"), code.clone());
     // Taking it off line stops every household: asked first.
     if !on && p.get("confirme") != "oui" {
-        let me = agent.agent_id;
-        let desk = tx::read(&store, &agent, move |t| crate::desk::open(t, me))
-            .await
-            .map_err(crate::desk::signed_in)?;
+        let (desk, ()) = office.read(|_, _| Ok(())).await?;
         let heading = "Mettre le téléservice hors ligne";
-        let layout = crate::desk::layout(&agent, &desk, heading, Nav::Teleservices, &session)?;
+        let layout = office.layout(&desk, heading, Nav::Teleservices)?;
         return guichet_web::forms::form_page(
-            &pages,
+            &office.pages,
             StatusCode::OK,
             layout,
             heading,
             Some("Les foyers ne pourront plus faire cette démarche ni envoyer leurs brouillons tant qu’il restera hors ligne."),
             guichet_web::forms::confirmation(
                 &format!("/backoffice/teleservices/{code}/en-ligne"),
-                csrf::token(&session)?,
+                office.csrf()?,
                 "Oui, mettre hors ligne",
                 (&format!("/backoffice/teleservices/{code}"), "Non, le laisser en ligne"),
                 &[("online", "non"), ("message", &message)],
             ),
         );
     }
-    changed(
-        agent,
-        session,
-        store,
-        pages,
-        code,
-        SeasonFields::default(),
-        move |t, d| admin::set_online(t, d, &c, on, &message),
-    )
+    changed(&office, code, SeasonFields::default(), move |t, d| {
+        admin::set_online(t, d, &c, on, &message)
+    })
     .await
 }
 
 pub(crate) async fn delays(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     code: web::Path<String>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -217,15 +158,9 @@ pub(crate) async fn delays(
         p.get("alert_delay_days"),
         code.clone(),
     );
-    changed(
-        agent,
-        session,
-        store,
-        pages,
-        code,
-        SeasonFields::default(),
-        move |t, d| admin::set_delays(t, d, &c, &max, &alert),
-    )
+    changed(&office, code, SeasonFields::default(), move |t, d| {
+        admin::set_delays(t, d, &c, &max, &alert)
+    })
     .await
 }
 
@@ -241,10 +176,7 @@ fn season_input(p: &Pairs) -> SeasonInput {
 }
 
 pub(crate) async fn add_season(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     code: web::Path<String>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -259,97 +191,61 @@ pub(crate) async fn add_season(
         effect_end: input.effect_end.clone(),
     };
     let c = code.clone();
-    changed(agent, session, store, pages, code, kept, move |t, d| {
+    changed(&office, code, kept, move |t, d| {
         admin::add_season(t, d, &c, &input).map(|_| ())
     })
     .await
 }
 
 pub(crate) async fn change_season(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, i64)>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let ((code, id), p) = (path.into_inner(), Pairs(form));
     let (input, c) = (season_input(&p), code.clone());
-    changed(
-        agent,
-        session,
-        store,
-        pages,
-        code,
-        SeasonFields::default(),
-        move |t, d| admin::change_season(t, d, &c, id, &input),
-    )
+    changed(&office, code, SeasonFields::default(), move |t, d| {
+        admin::change_season(t, d, &c, id, &input)
+    })
     .await
 }
 
 pub(crate) async fn delete_season(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, i64)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let (code, id) = path.into_inner();
     let c = code.clone();
-    changed(
-        agent,
-        session,
-        store,
-        pages,
-        code,
-        SeasonFields::default(),
-        move |t, d| admin::delete_season(t, d, &c, id),
-    )
+    changed(&office, code, SeasonFields::default(), move |t, d| {
+        admin::delete_season(t, d, &c, id)
+    })
     .await
 }
 
 pub(crate) async fn put_requirement(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     code: web::Path<String>,
     VerifiedForm(form): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let (code, p) = (code.into_inner(), Pairs(form));
     let (kind, reason, c) = (p.get("document_type"), p.get("reason"), code.clone());
     let (special, required) = (p.get("special") == "oui", p.get("required") == "oui");
-    changed(
-        agent,
-        session,
-        store,
-        pages,
-        code,
-        SeasonFields::default(),
-        move |t, d| admin::put_requirement(t, d, &c, &kind, special, &reason, required),
-    )
+    changed(&office, code, SeasonFields::default(), move |t, d| {
+        admin::put_requirement(t, d, &c, &kind, special, &reason, required)
+    })
     .await
 }
 
 pub(crate) async fn remove_requirement(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     path: web::Path<(String, String)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let (code, kind) = path.into_inner();
     let c = code.clone();
-    changed(
-        agent,
-        session,
-        store,
-        pages,
-        code,
-        SeasonFields::default(),
-        move |t, d| admin::remove_requirement(t, d, &c, &kind),
-    )
+    changed(&office, code, SeasonFields::default(), move |t, d| {
+        admin::remove_requirement(t, d, &c, &kind)
+    })
     .await
 }

@@ -42,18 +42,17 @@ fn query_string(q: &PaymentQuery, tri: &str, page: i64) -> String {
 }
 
 pub(crate) async fn search(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     query: web::Query<PaymentQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let q2 = q.clone();
-    let (desk, ((found, total), list)) = read_as_administrator(&store, &agent, move |t| {
-        Ok((tracking::search(t, &q2)?, regies::list(t)?))
-    })
-    .await?;
+    let (desk, ((found, total), list)) = office
+        .read(move |t, desk| {
+            desk::administrator(desk)?;
+            Ok((tracking::search(t, &q2)?, regies::list(t)?))
+        })
+        .await?;
     let form = Form::search(
         "/backoffice/paiements",
         "Rechercher",
@@ -110,36 +109,31 @@ pub(crate) async fn search(
         current: q.tri == key || (key == "date" && !matches!(q.tri.as_str(), "usager" | "compte")),
     })
     .collect();
-    let layout = desk::layout(&agent, &desk, "Paiements", Nav::Payments, &session)?;
-    Ok(html(
-        StatusCode::OK,
-        pages.render(
-            "backoffice/payments",
-            &SearchPage {
-                layout,
-                form: sealed(form),
-                payments: found,
-                total,
-                query: query_string(&q, &q.tri, 1),
-                previous: (page > 1).then(|| query_string(&q, &q.tri, page - 1)),
-                next: (page < pages_count).then(|| query_string(&q, &q.tri, page + 1)),
-                sorts,
-            },
-        )?,
-    ))
+    office.page(
+        "backoffice/payments",
+        &SearchPage {
+            layout: office.layout(&desk, "Paiements", Nav::Payments)?,
+            form: sealed(form),
+            payments: found,
+            total,
+            query: query_string(&q, &q.tri, 1),
+            previous: (page > 1).then(|| query_string(&q, &q.tri, page - 1)),
+            next: (page < pages_count).then(|| query_string(&q, &q.tri, page + 1)),
+            sorts,
+        },
+    )
 }
 
 /// The payments found, every one, as CSV for the accounting service,
 /// streamed a thousand payments per read transaction.
 pub(crate) async fn export(
-    agent: SignedInAgent,
-    store: web::Data<Store>,
+    office: Office,
     query: web::Query<PaymentQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     // Checked before the first byte.
-    read_as_administrator(&store, &agent, |_| Ok::<_, Error>(())).await?;
-    let body = guichet_web::tx::stream(&store, &agent, move |p| {
+    office.read(|_, desk| desk::administrator(desk)).await?;
+    let body = guichet_web::tx::stream(&office.store, &office.agent, move |p| {
         let (db, body) = (&p.db, &mut p.body);
         let mut sheet = Sheet::start(Format::Csv, body, "Paiements")?;
         let head: Vec<Cell> = tracking::EXPORT_COLUMNS
@@ -181,67 +175,57 @@ struct PaymentPage {
 }
 
 async fn payment_page(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     id: i64,
     status: StatusCode,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (payment, events)) = read_as_administrator(store, agent, move |t| {
-        Ok((online::view(t, None, id)?, online::events(t, id)?))
-    })
-    .await?;
+    let (desk, (payment, events)) = office
+        .read(move |t, desk| {
+            desk::administrator(desk)?;
+            Ok((online::view(t, None, id)?, online::events(t, id)?))
+        })
+        .await?;
     let title = format!("Paiement {}", payment.reference);
-    let layout = desk::layout(agent, &desk, &title, Nav::Payments, session)?;
+    let layout = office.layout(&desk, &title, Nav::Payments)?;
     Ok(html(
         status,
-        pages.render(
+        office.pages.render(
             "backoffice/payment",
             &PaymentPage {
                 layout,
                 payment,
                 events,
-                csrf_token: csrf::token(session)?,
+                csrf_token: office.csrf()?,
                 error,
             },
         )?,
     ))
 }
 
-pub(crate) async fn show(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    payment_page(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        id.into_inner(),
-        StatusCode::OK,
-        None,
-    )
-    .await
+pub(crate) async fn show(office: Office, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    payment_page(&office, id.into_inner(), StatusCode::OK, None).await
 }
 
 /// Asks the bank now what became of a payment in progress.
 pub(crate) async fn recheck(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     online: web::Data<Online>,
     id: web::Path<i64>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    read_as_administrator(&store, &agent, move |t| online::view(t, None, id).map(drop)).await?;
-    let (tenant, s, provider) = (agent.tenant.id, store.clone(), online.0.clone());
+    office
+        .read(move |t, desk| {
+            desk::administrator(desk)?;
+            online::view(t, None, id).map(drop)
+        })
+        .await?;
+    let (tenant, s, provider) = (
+        office.agent.tenant.id,
+        office.store.clone(),
+        online.0.clone(),
+    );
     let asked = blocking(move || {
         online::check(&s, tenant, provider.as_ref(), id, "poll").map_err(AppError::from)
     })
@@ -250,16 +234,7 @@ pub(crate) async fn recheck(
         Ok(_) => Ok(see_other(format!("/backoffice/paiements/{id}"))),
         Err(AppError::Conflict(m)) => {
             let m = Some(guichet_web::sentence(&m));
-            payment_page(
-                &agent,
-                &session,
-                &store,
-                &pages,
-                id,
-                StatusCode::SERVICE_UNAVAILABLE,
-                m,
-            )
-            .await
+            payment_page(&office, id, StatusCode::SERVICE_UNAVAILABLE, m).await
         }
         Err(e) => Err(e),
     }
@@ -280,26 +255,25 @@ struct ReconciliationPage {
 }
 
 pub(crate) async fn reconciliation(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let day = guichet_core::domain::forms::parse_date(q.jour.trim())
         .unwrap_or_else(guichet_core::domain::time::today);
     let regie: Option<i64> = q.regie.parse().ok();
-    let (desk, (list, result)) = read_as_administrator(&store, &agent, move |t| {
-        let list = regies::list(t)?;
-        let chosen = regie.or_else(|| list.first().map(|r| r.id));
-        let result = match chosen {
-            Some(r) => Some(tracking::reconcile(t, r, day)?),
-            None => None,
-        };
-        Ok((list, result))
-    })
-    .await?;
+    let (desk, (list, result)) = office
+        .read(move |t, desk| {
+            desk::administrator(desk)?;
+            let list = regies::list(t)?;
+            let chosen = regie.or_else(|| list.first().map(|r| r.id));
+            let result = match chosen {
+                Some(r) => Some(tracking::reconcile(t, r, day)?),
+                None => None,
+            };
+            Ok((list, result))
+        })
+        .await?;
     let chosen = regie.map(|r| r.to_string()).unwrap_or_default();
     let form = Form::search(
         "/backoffice/paiements/rapprochement",
@@ -320,24 +294,14 @@ pub(crate) async fn reconciliation(
         ])],
     )
     .with_id("jour");
-    let layout = desk::layout(
-        &agent,
-        &desk,
-        "Rapprochement des paiements",
-        Nav::Payments,
-        &session,
-    )?;
-    Ok(html(
-        StatusCode::OK,
-        pages.render(
-            "backoffice/reconciliation",
-            &ReconciliationPage {
-                layout,
-                form: sealed(form),
-                result,
-            },
-        )?,
-    ))
+    office.page(
+        "backoffice/reconciliation",
+        &ReconciliationPage {
+            layout: office.layout(&desk, "Rapprochement des paiements", Nav::Payments)?,
+            form: sealed(form),
+            result,
+        },
+    )
 }
 
 // --- Settings.
@@ -372,29 +336,26 @@ fn settings_form(csrf_token: String, v: &SettingsInput) -> Form {
     )
 }
 
-pub(crate) async fn settings_page(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
-    let (desk, current) = read_as_administrator(&store, &agent, online::settings).await?;
-    let layout = desk::layout(&agent, &desk, SETTINGS, Nav::Payments, &session)?;
+pub(crate) async fn settings_page(office: Office) -> Result<HttpResponse, AppError> {
+    let (desk, current) = office
+        .read(|t, desk| {
+            desk::administrator(desk)?;
+            online::settings(t)
+        })
+        .await?;
+    let layout = office.layout(&desk, SETTINGS, Nav::Payments)?;
     form_page(
-        &pages,
+        &office.pages,
         StatusCode::OK,
         layout,
         SETTINGS,
         None,
-        settings_form(csrf::token(&session)?, &tracking::input_of(&current)),
+        settings_form(office.csrf()?, &tracking::input_of(&current)),
     )
 }
 
 pub(crate) async fn settings_save(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let p = Pairs(pairs);
@@ -406,28 +367,29 @@ pub(crate) async fn settings_save(
         show_history: p.get("show_history") == "oui",
     };
     let i = input.clone();
-    match write_as_administrator(&store, &agent, move |t, actor| {
-        tracking::save_settings(t, actor, &i)
-    })
-    .await
-    {
+    let saved = office
+        .write(move |t, desk| {
+            desk::administrator(desk)?;
+            let actor = desk.name.as_str();
+            tracking::save_settings(t, actor, &i)
+        })
+        .await;
+    match saved {
         Ok(()) => see_other_with(
-            &session,
+            &office.session,
             "/backoffice/paiements/reglages",
             "Les réglages des paiements sont enregistrés.",
         ),
         Err(e @ AppError::Invalid(_)) => {
-            let (desk, _) = read_as_administrator(&store, &agent, |_| Ok(())).await?;
-            let layout = desk::layout(
-                &agent,
+            let (desk, ()) = office.read(|_, desk| desk::administrator(desk)).await?;
+            let layout = office.layout(
                 &desk,
                 &guichet_web::render::title(SETTINGS, true),
                 Nav::Payments,
-                &session,
             )?;
-            let mut form = settings_form(csrf::token(&session)?, &input);
+            let mut form = settings_form(office.csrf()?, &input);
             let status = form.refused(e)?;
-            form_page(&pages, status, layout, SETTINGS, None, form)
+            form_page(&office.pages, status, layout, SETTINGS, None, form)
         }
         Err(e) => Err(e),
     }

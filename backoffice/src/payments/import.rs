@@ -26,18 +26,20 @@ pub(super) fn import_form(regie: i64, csrf_token: String) -> Form {
 const IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 
 pub(crate) async fn import(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     // Only administrators send anything here.
-    read_as_administrator(&store, &agent, move |t| regies::get(t, id).map(drop)).await?;
-    let refused = |e: AppError, session: &Session| -> Result<(StatusCode, Form), AppError> {
-        let mut form = import_form(id, csrf::token(session)?);
+    office
+        .read(move |t, desk| {
+            desk::administrator(desk)?;
+            regies::get(t, id).map(drop)
+        })
+        .await?;
+    let refused = |e: AppError| -> Result<(StatusCode, Form), AppError> {
+        let mut form = import_form(id, office.csrf()?);
         let status = match e {
             AppError::TooLarge(m) | AppError::BadRequest(m) => {
                 form.field_errors(vec![guichet_core::error::FieldError::new("file", m)]);
@@ -47,32 +49,35 @@ pub(crate) async fn import(
         };
         Ok((status, form))
     };
-    let received = match upload::receive_text(payload, &session, "file", IMPORT_LIMIT).await {
+    let received = match upload::receive_text(payload, &office.session, "file", IMPORT_LIMIT).await
+    {
         Ok(f) => f,
         Err(e) => {
-            let (status, form) = refused(e, &session)?;
+            let (status, form) = refused(e)?;
             let shown = Shown {
                 import: Some(form),
                 ..Shown::default()
             };
-            return regie_page(&agent, &session, &store, &pages, id, status, shown).await;
+            return regie_page(&office, id, status, shown).await;
         }
     };
     let Some((_, text)) = received.texts.into_iter().next() else {
-        let (status, form) = refused(
-            AppError::BadRequest("Choisissez le fichier CSV à importer.".into()),
-            &session,
-        )?;
+        let (status, form) = refused(AppError::BadRequest(
+            "Choisissez le fichier CSV à importer.".into(),
+        ))?;
         let shown = Shown {
             import: Some(form),
             ..Shown::default()
         };
-        return regie_page(&agent, &session, &store, &pages, id, status, shown).await;
+        return regie_page(&office, id, status, shown).await;
     };
-    let report = write_as_administrator(&store, &agent, move |t, actor| {
-        billing::import(t, actor, id, &text)
-    })
-    .await?;
+    let report = office
+        .write(move |t, desk| {
+            desk::administrator(desk)?;
+            let actor = desk.name.as_str();
+            billing::import(t, actor, id, &text)
+        })
+        .await?;
     let status = if report.refused.is_empty() {
         StatusCode::OK
     } else {
@@ -82,5 +87,5 @@ pub(crate) async fn import(
         report: Some(report),
         ..Shown::default()
     };
-    regie_page(&agent, &session, &store, &pages, id, status, shown).await
+    regie_page(&office, id, status, shown).await
 }

@@ -14,7 +14,6 @@ pub(crate) use import::import;
 use import::import_form;
 
 use actix_multipart::Multipart;
-use actix_session::Session;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use guichet_core::domain::payments::{PaymentMode, PaymentState, RegieMode};
@@ -25,17 +24,15 @@ use guichet_core::payments::online::{self, Online, PaymentView};
 use guichet_core::payments::regies::{self, Regie, RegieInput};
 use guichet_core::payments::tracking::{self, PaymentQuery, Reconciliation, SettingsInput};
 use guichet_core::store::repo::payments as rows;
-use guichet_core::store::Store;
 use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{form_page, sealed, Field, Form, Pairs, Section};
-use guichet_web::principal::SignedInAgent;
 use guichet_web::sheet::{Cell, Format, Sheet};
-use guichet_web::{blocking, upload, AppError, Layout, Renderer};
+use guichet_web::{blocking, upload, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
 use crate::cases::options;
-use crate::desk::{self, read_as_administrator, write_as_administrator, Section as Nav};
+use crate::desk::{self, Office, Section as Nav};
 
 use guichet_web::render::{see_other, see_other_with};
 
@@ -205,18 +202,20 @@ struct RegiesPage {
 }
 
 async fn regies_page(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     status: StatusCode,
     form: Option<Form>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, list) = read_as_administrator(store, agent, regies::list).await?;
+    let (desk, list) = office
+        .read(|t, desk| {
+            desk::administrator(desk)?;
+            regies::list(t)
+        })
+        .await?;
     let form = sealed(form.unwrap_or_else(|| {
         regie_form(
             "/backoffice/regies",
-            csrf::token(session).unwrap_or_default(),
+            office.csrf().unwrap_or_default(),
             &RegieInput {
                 mode: "test".into(),
                 ..RegieInput::default()
@@ -225,10 +224,10 @@ async fn regies_page(
         )
     }));
     let title = &guichet_web::render::title("Régies", form.has_errors());
-    let layout = desk::layout(agent, &desk, title, Nav::Payments, session)?;
+    let layout = office.layout(&desk, title, Nav::Payments)?;
     Ok(html(
         status,
-        pages.render(
+        office.pages.render(
             "backoffice/regies",
             &RegiesPage {
                 layout,
@@ -239,13 +238,8 @@ async fn regies_page(
     ))
 }
 
-pub(crate) async fn regies_list(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
-) -> Result<HttpResponse, AppError> {
-    regies_page(&agent, &session, &store, &pages, StatusCode::OK, None).await
+pub(crate) async fn regies_list(office: Office) -> Result<HttpResponse, AppError> {
+    regies_page(&office, StatusCode::OK, None).await
 }
 
 fn regie_input(p: &Pairs) -> RegieInput {
@@ -258,26 +252,33 @@ fn regie_input(p: &Pairs) -> RegieInput {
 }
 
 pub(crate) async fn regie_create(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let input = regie_input(&Pairs(pairs));
     let i = input.clone();
-    match write_as_administrator(&store, &agent, move |t, actor| regies::create(t, actor, &i)).await
-    {
-        Ok(r) => see_other_with(&session, format!("/backoffice/regies/{}", r.id), DONE),
+    let created = office
+        .write(move |t, desk| {
+            desk::administrator(desk)?;
+            let actor = desk.name.as_str();
+            regies::create(t, actor, &i)
+        })
+        .await;
+    match created {
+        Ok(r) => see_other_with(
+            &office.session,
+            format!("/backoffice/regies/{}", r.id),
+            DONE,
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let mut form = regie_form(
                 "/backoffice/regies",
-                csrf::token(&session)?,
+                office.csrf()?,
                 &input,
                 "Créer la régie",
             );
             let status = form.refused(e)?;
-            regies_page(&agent, &session, &store, &pages, status, Some(form)).await
+            regies_page(&office, status, Some(form)).await
         }
         Err(e) => Err(e),
     }
@@ -313,16 +314,14 @@ struct Shown {
 }
 
 async fn regie_page(
-    agent: &SignedInAgent,
-    session: &Session,
-    store: &Store,
-    pages: &Renderer,
+    office: &Office,
     id: i64,
     status: StatusCode,
     shown: Shown,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (regie, invoices, accounts, fees, services, categories)) =
-        read_as_administrator(store, agent, move |t| {
+    let (desk, (regie, invoices, accounts, fees, services, categories)) = office
+        .read(move |t, desk| {
+            desk::administrator(desk)?;
             let regie = regies::get(t, id)?;
             let invoices = rows::invoices_of_regie(t, id, 200)?
                 .into_iter()
@@ -339,7 +338,7 @@ async fn regie_page(
             Ok((regie, invoices, accounts, fees, services, categories))
         })
         .await?;
-    let token = csrf::token(session)?;
+    let token = office.csrf()?;
     let edit = sealed(shown.edit.unwrap_or_else(|| {
         regie_form(
             &format!("/backoffice/regies/{id}"),
@@ -389,10 +388,10 @@ async fn regie_page(
         || import.has_errors()
         || fee.has_errors();
     let title = guichet_web::render::title(&format!("Régie « {} »", regie.label), errors);
-    let layout = desk::layout(agent, &desk, &title, Nav::Payments, session)?;
+    let layout = office.layout(&desk, &title, Nav::Payments)?;
     Ok(html(
         status,
-        pages.render(
+        office.pages.render(
             "backoffice/regie",
             &RegiePage {
                 layout,
@@ -417,30 +416,15 @@ async fn regie_page(
 const DONE: &str = "C’est enregistré.";
 
 pub(crate) async fn regie_show(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    regie_page(
-        &agent,
-        &session,
-        &store,
-        &pages,
-        id.into_inner(),
-        StatusCode::OK,
-        Shown::default(),
-    )
-    .await
+    regie_page(&office, id.into_inner(), StatusCode::OK, Shown::default()).await
 }
 
 /// The categories the régie collects for.
 pub(crate) async fn categories_set(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -450,22 +434,28 @@ pub(crate) async fn categories_set(
         .iter()
         .filter_map(|v| v.parse().ok())
         .collect();
-    match write_as_administrator(&store, &agent, move |t, actor| {
-        guichet_core::payments::fees::set_categories(t, actor, id, &ids)
-    })
-    .await
-    {
+    let set = office
+        .write(move |t, desk| {
+            desk::administrator(desk)?;
+            let actor = desk.name.as_str();
+            guichet_core::payments::fees::set_categories(t, actor, id, &ids)
+        })
+        .await;
+    match set {
         Ok(()) => see_other_with(
-            &session,
+            &office.session,
             format!("/backoffice/regies/{id}#frais-de-dossier"),
             DONE,
         ),
         Err(e @ AppError::Invalid(_)) => {
-            let (_, categories) =
-                read_as_administrator(&store, &agent, move |t| Ok(rows::categories_for(t, id)?))
-                    .await?;
-            let form = categories_form(id, csrf::token(&session)?, &categories);
-            At::new(&agent, &session, &store, &pages, id)
+            let (_, categories) = office
+                .read(move |t, desk| {
+                    desk::administrator(desk)?;
+                    Ok(rows::categories_for(t, id)?)
+                })
+                .await?;
+            let form = categories_form(id, office.csrf()?, &categories);
+            At::new(&office, id)
                 .refused(form, e, |f| Shown {
                     categories: Some(f),
                     ..Shown::default()
@@ -478,28 +468,13 @@ pub(crate) async fn categories_set(
 
 /// A régie's page, for one request.
 struct At<'a> {
-    agent: &'a SignedInAgent,
-    session: &'a Session,
-    store: &'a Store,
-    pages: &'a Renderer,
+    office: &'a Office,
     regie: i64,
 }
 
 impl<'a> At<'a> {
-    fn new(
-        agent: &'a SignedInAgent,
-        session: &'a Session,
-        store: &'a Store,
-        pages: &'a Renderer,
-        regie: i64,
-    ) -> At<'a> {
-        At {
-            agent,
-            session,
-            store,
-            pages,
-            regie,
-        }
+    fn new(office: &'a Office, regie: i64) -> At<'a> {
+        At { office, regie }
     }
 
     /// A refused form shown again on the régie's page, where `place` puts it.
@@ -510,8 +485,7 @@ impl<'a> At<'a> {
         place: impl FnOnce(Form) -> Shown,
     ) -> Result<HttpResponse, AppError> {
         let status = form.refused(e)?;
-        let (a, s, st, p) = (self.agent, self.session, self.store, self.pages);
-        regie_page(a, s, st, p, self.regie, status, place(form)).await
+        regie_page(self.office, self.regie, status, place(form)).await
     }
 
     /// A change sent from the régie's page: made, the browser goes to
@@ -529,10 +503,18 @@ impl<'a> At<'a> {
             + Send
             + 'static,
     {
-        match write_as_administrator(self.store, self.agent, f).await {
-            Ok(made) => see_other_with(self.session, done(made), DONE),
+        let made = self
+            .office
+            .write(move |t, desk| {
+                desk::administrator(desk)?;
+                let actor = desk.name.as_str();
+                f(t, actor)
+            })
+            .await;
+        match made {
+            Ok(made) => see_other_with(&self.office.session, done(made), DONE),
             Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-                let form = again(csrf::token(self.session)?);
+                let form = again(self.office.csrf()?);
                 self.refused(form, e, place).await
             }
             Err(e) => Err(e),
@@ -541,17 +523,14 @@ impl<'a> At<'a> {
 }
 
 pub(crate) async fn regie_update(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let input = regie_input(&Pairs(pairs));
     let i = input.clone();
-    At::new(&agent, &session, &store, &pages, id)
+    At::new(&office, id)
         .change(
             move |t, actor| regies::update(t, actor, id, &i),
             |_| format!("/backoffice/regies/{id}"),
@@ -568,10 +547,7 @@ pub(crate) async fn regie_update(
 }
 
 pub(crate) async fn invoice_create(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -587,7 +563,7 @@ pub(crate) async fn invoice_create(
         lines: p.get("lines"),
     };
     let i = input.clone();
-    At::new(&agent, &session, &store, &pages, id)
+    At::new(&office, id)
         .change(
             move |t, actor| billing::create_invoice(t, actor, id, &i),
             |_| format!("/backoffice/regies/{id}#factures"),
@@ -601,10 +577,7 @@ pub(crate) async fn invoice_create(
 }
 
 pub(crate) async fn account_create(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -617,7 +590,7 @@ pub(crate) async fn account_create(
         balance: p.get("balance"),
     };
     let i = input.clone();
-    At::new(&agent, &session, &store, &pages, id)
+    At::new(&office, id)
         .change(
             move |t, actor| billing::create_account(t, actor, id, &i),
             |_| format!("/backoffice/regies/{id}#comptes"),
@@ -632,10 +605,7 @@ pub(crate) async fn account_create(
 
 /// A payment by card at the collectivité's terminal, recorded by an agent.
 pub(crate) async fn card_record(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -646,7 +616,7 @@ pub(crate) async fn card_record(
         p.get("references"),
         p.get("authorisation"),
     );
-    At::new(&agent, &session, &store, &pages, id)
+    At::new(&office, id)
         .change(
             move |t, actor| online::record_card(t, actor, id, &h, &r, &a),
             |payment| format!("/backoffice/paiements/{payment}"),
@@ -670,10 +640,7 @@ fn teleservice_choices(
 }
 
 pub(crate) async fn fee_set(
-    agent: SignedInAgent,
-    session: Session,
-    store: web::Data<Store>,
-    pages: web::Data<Renderer>,
+    office: Office,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -681,20 +648,28 @@ pub(crate) async fn fee_set(
     let p = Pairs(pairs);
     let (code, amount) = (p.get("teleservice"), p.get("amount"));
     let (c, a) = (code.clone(), amount.clone());
-    match write_as_administrator(&store, &agent, move |t, actor| {
-        guichet_core::payments::fees::set(t, actor, id, &c, &a)
-    })
-    .await
-    {
+    let set = office
+        .write(move |t, desk| {
+            desk::administrator(desk)?;
+            let actor = desk.name.as_str();
+            guichet_core::payments::fees::set(t, actor, id, &c, &a)
+        })
+        .await;
+    match set {
         Ok(()) => see_other_with(
-            &session,
+            &office.session,
             format!("/backoffice/regies/{id}#frais-de-dossier"),
             DONE,
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (_, services) = read_as_administrator(&store, &agent, teleservice_choices).await?;
-            let form = fee_form(id, csrf::token(&session)?, &services, &code, &amount);
-            At::new(&agent, &session, &store, &pages, id)
+            let (_, services) = office
+                .read(|t, desk| {
+                    desk::administrator(desk)?;
+                    teleservice_choices(t)
+                })
+                .await?;
+            let form = fee_form(id, office.csrf()?, &services, &code, &amount);
+            At::new(&office, id)
                 .refused(form, e, |f| Shown {
                     fee: Some(f),
                     ..Shown::default()
