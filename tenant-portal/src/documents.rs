@@ -2,21 +2,17 @@
 //! pages uploaded whole or not at all), a page downloaded.
 
 use actix_multipart::Multipart;
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::files::{FileKind, FileStore, Limits};
 use guichet_core::justificatifs::{self, Document};
-use guichet_core::store::Store;
-use guichet_core::Error;
 use guichet_domain::documents::DOCUMENT_TYPES;
 use guichet_web::forms::{sealed, Field, Form, Section};
-use guichet_web::principal::SignedInHousehold;
 use guichet_web::upload::{self, UploadForm};
-use guichet_web::{csrf, tx, AppError, Layout, Renderer};
+use guichet_web::{tx, AppError, Layout};
 use serde::Serialize;
 
-use crate::page::{layout, me_in, render, see_other_with, signed_in, Me, Section as Nav};
+use crate::page::{see_other_with, Home, Me, Section as Nav};
 
 /// The deposit form: a type and its pages. `action` says where it goes
 /// (« Mes documents », or a request's justificatifs step).
@@ -64,11 +60,8 @@ struct ListPage {
     form: Form,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn list_page(
-    pages: &Renderer,
-    who: &SignedInHousehold,
-    session: &Session,
+    home: &Home,
     me: &Me,
     documents: Vec<Document>,
     form: Form,
@@ -76,66 +69,56 @@ fn list_page(
 ) -> Result<HttpResponse, AppError> {
     let form = sealed(form);
     let title = guichet_web::render::title("Mes documents", form.has_errors());
-    render(
-        pages,
+    home.render(
         status,
         "portal/documents",
         &ListPage {
-            layout: layout(&who.tenant, &title, Nav::Documents, Some(me), session)?,
+            layout: home.layout(&title, Nav::Documents, me)?,
             documents,
             form,
         },
     )
 }
 
-async fn load(store: &Store, who: &SignedInHousehold) -> Result<(Me, Vec<Document>), AppError> {
-    let id = who.account_id;
-    tx::read(store, who, move |t| {
-        let me = me_in(t, id)?;
-        let docs = justificatifs::of_household(t, me.household())?;
-        Ok::<_, Error>((me, docs))
-    })
-    .await
-    .map_err(signed_in)
+async fn load(home: &Home) -> Result<(Me, Vec<Document>), AppError> {
+    home.read(move |t, me| justificatifs::of_household(t, me.household()))
+        .await
 }
 
-pub(crate) async fn list(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-) -> Result<HttpResponse, AppError> {
-    let (me, docs) = load(&store, &who).await?;
-    let form = deposit_form("/mes-documents", csrf::token(&session)?, &every_type(), "");
-    list_page(&pages, &who, &session, &me, docs, form, StatusCode::OK)
+pub(crate) async fn list(home: Home) -> Result<HttpResponse, AppError> {
+    let (me, docs) = load(&home).await?;
+    let form = deposit_form("/mes-documents", home.csrf()?, &every_type(), "");
+    list_page(&home, &me, docs, form, StatusCode::OK)
 }
 
 /// Receives a deposit: the form's files stored, then the document recorded;
 /// if the record fails, the stored files are removed (nothing half-kept).
 pub(crate) async fn receive_deposit(
+    home: &Home,
     payload: Multipart,
-    session: &Session,
     files: &FileStore,
-    store: &Store,
-    who: &SignedInHousehold,
     household: i64,
 ) -> Result<Result<i64, (String, AppError)>, AppError> {
-    let allowance = tx::read(store, who, move |t| justificatifs::allowance(t, household)).await?;
+    let allowance = tx::read(&home.store, &home.who, move |t| {
+        justificatifs::allowance(t, household)
+    })
+    .await?;
     let accept = upload::Accept::new("pages", &Limits::DOCUMENTS).within(allowance);
-    let form: UploadForm = match upload::receive(payload, session, files, who.tenant.id, accept)
-        .await
-    {
-        Ok(f) => f,
-        Err(
-            e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
-        ) => return Ok(Err((String::new(), e))),
-        Err(e) => return Err(e),
-    };
+    let form: UploadForm =
+        match upload::receive(payload, &home.session, files, home.who.tenant.id, accept).await {
+            Ok(f) => f,
+            Err(
+                e @ (AppError::TooLarge(_)
+                | AppError::BadRequest(_)
+                | AppError::FilesUnavailable(_)),
+            ) => return Ok(Err((String::new(), e))),
+            Err(e) => return Err(e),
+        };
     let chosen = form.field("document_type");
     let pages = form.pages("pages");
     let keys = form.keys();
     let t = chosen.clone();
-    let recorded = tx::write(store, who, move |x| {
+    let recorded = tx::write(&home.store, &home.who, move |x| {
         justificatifs::deposit(x, household, &t, &pages)
     })
     .await;
@@ -152,30 +135,22 @@ pub(crate) async fn receive_deposit(
 }
 
 pub(crate) async fn deposit(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     files: web::Data<FileStore>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let (me, _) = load(&store, &who).await?;
-    match receive_deposit(payload, &session, &files, &store, &who, me.household()).await? {
+    let (me, _) = load(&home).await?;
+    match receive_deposit(&home, payload, &files, me.household()).await? {
         Ok(_) => see_other_with(
-            &session,
+            &home.session,
             "/mes-documents",
             "Votre document est déposé. La mairie le vérifiera avec votre prochaine demande.",
         ),
         Err((chosen, e)) => {
-            let (me, docs) = load(&store, &who).await?;
-            let mut form = deposit_form(
-                "/mes-documents",
-                csrf::token(&session)?,
-                &every_type(),
-                &chosen,
-            );
+            let (me, docs) = load(&home).await?;
+            let mut form = deposit_form("/mes-documents", home.csrf()?, &every_type(), &chosen);
             let status = refused_upload(&mut form, e)?;
-            list_page(&pages, &who, &session, &me, docs, form, status)
+            list_page(&home, &me, docs, form, status)
         }
     }
 }
@@ -198,18 +173,14 @@ pub(crate) fn refused_upload(form: &mut Form, e: AppError) -> Result<StatusCode,
 }
 
 pub(crate) async fn page(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
+    home: Home,
     files: web::Data<FileStore>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (file_id, account) = (id.into_inner(), who.account_id);
-    let record = tx::read(&store, &who, move |t| {
-        let me = me_in(t, account)?;
-        justificatifs::page(t, me.household(), file_id)
-    })
-    .await
-    .map_err(signed_in)?;
+    let file_id = id.into_inner();
+    let (_, record) = home
+        .read(move |t, me| justificatifs::page(t, me.household(), file_id))
+        .await?;
     let kind = FileKind::of(&record).unwrap_or(FileKind::Pdf);
     upload::download(&files, &record.key, &record.filename, kind).await
 }

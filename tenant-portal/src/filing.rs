@@ -2,7 +2,6 @@
 //! and the submission.
 
 use actix_multipart::Multipart;
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::requests::{self, Filed, Sending};
@@ -10,20 +9,16 @@ use guichet_core::catalogue::offer::Asked;
 use guichet_core::files::{FileStore, Limits};
 use guichet_core::foyers;
 use guichet_core::justificatifs::{self, Document};
-use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_domain::forms::{summarize, StepSummary};
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{sealed, Field, Form, Section};
-use guichet_web::principal::SignedInHousehold;
 use guichet_web::upload;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{tx, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
 use crate::documents::{deposit_form, refused_upload};
-use crate::page::{
-    layout, me, me_in, render, see_other, see_other_with, signed_in, Me, Section as Nav,
-};
+use crate::page::{see_other, see_other_with, Home, Me, Section as Nav};
 use crate::steps::{after_step, progress, StepLink};
 
 #[derive(Deserialize)]
@@ -33,12 +28,11 @@ pub(crate) struct Start {
 }
 
 pub(crate) async fn start(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
+    home: Home,
     code: web::Path<String>,
     VerifiedForm(form): VerifiedForm<Start>,
 ) -> Result<HttpResponse, AppError> {
-    let me = me(&store, &who).await?;
+    let me = home.me().await?;
     let code = code.into_inner();
     let subject = match form.subject.trim() {
         "" => None,
@@ -48,9 +42,9 @@ pub(crate) async fn start(
             )
         })?),
     };
-    let tenant = who.tenant.clone();
+    let tenant = home.who.tenant.clone();
     let (foyer, requester) = (me.foyer.clone(), me.person.id);
-    let id = tx::write(&store, &who, move |t| {
+    let id = tx::write(&home.store, &home.who, move |t| {
         let settings = guichet_core::collectivite::settings::current(t)?;
         let (city, postal) = requests::commune(&tenant);
         requests::start(
@@ -66,7 +60,10 @@ pub(crate) async fn start(
     .await?;
     let first = {
         let household = me.household();
-        tx::read(&store, &who, move |t| requests::filed(t, household, id)).await?
+        tx::read(&home.store, &home.who, move |t| {
+            requests::filed(t, household, id)
+        })
+        .await?
     };
     Ok(see_other(after_step(
         id,
@@ -99,28 +96,23 @@ struct DocumentsPage {
 }
 
 async fn load_documents(
-    store: &Store,
-    who: &SignedInHousehold,
+    home: &Home,
     id: i64,
 ) -> Result<(Me, Filed, Vec<Asked>, Vec<Document>, Vec<Document>), AppError> {
-    let account = who.account_id;
-    tx::read(store, who, move |t| {
-        let me = me_in(t, account)?;
-        let f = requests::filed(t, me.household(), id)?;
-        let asked = guichet_core::catalogue::offer::asked(&f.offer);
-        let attached = justificatifs::of_request(t, me.household(), id)?;
-        let all = justificatifs::of_household(t, me.household())?;
-        Ok::<_, Error>((me, f, asked, attached, all))
-    })
-    .await
-    .map_err(signed_in)
+    let (me, (f, asked, attached, all)) = home
+        .read(move |t, me| {
+            let f = requests::filed(t, me.household(), id)?;
+            let asked = guichet_core::catalogue::offer::asked(&f.offer);
+            let attached = justificatifs::of_request(t, me.household(), id)?;
+            let all = justificatifs::of_household(t, me.household())?;
+            Ok((f, asked, attached, all))
+        })
+        .await?;
+    Ok((me, f, asked, attached, all))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn documents_view(
-    pages: &Renderer,
-    who: &SignedInHousehold,
-    session: &Session,
+    home: &Home,
     loaded: (Me, Filed, Vec<Asked>, Vec<Document>, Vec<Document>),
     form: Option<Form>,
     error: Option<String>,
@@ -135,7 +127,7 @@ fn documents_view(
     let form = sealed(form.unwrap_or_else(|| {
         deposit_form(
             &format!("/mes-demandes/{id}/justificatifs"),
-            csrf::token(session).unwrap_or_default(),
+            home.csrf().unwrap_or_default(),
             &types,
             "",
         )
@@ -164,63 +156,56 @@ fn documents_view(
             reason: a.reason,
         })
         .collect();
-    render(
-        pages,
+    home.render(
         status,
         "portal/request_documents",
         &DocumentsPage {
-            layout: layout(&who.tenant, &title, Nav::Requests, Some(&me), session)?,
+            layout: home.layout(&title, Nav::Requests, &me)?,
             id,
             label: f.offer.teleservice.label.clone(),
             subject: f.row.subject_name.clone(),
             steps: progress(&f, "justificatifs", true),
             asked,
             form,
-            csrf_token: csrf::token(session)?,
+            csrf_token: home.csrf()?,
             error,
         },
     )
 }
 
 pub(crate) async fn documents_page(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let loaded = load_documents(&store, &who, id.into_inner()).await?;
+    let loaded = load_documents(&home, id.into_inner()).await?;
     if !loaded.1.state().editable_by_household() {
         return Ok(see_other(format!("/mes-demandes/{}", loaded.1.row.id)));
     }
-    documents_view(&pages, &who, &session, loaded, None, None, StatusCode::OK)
+    documents_view(&home, loaded, None, None, StatusCode::OK)
 }
 
 /// Joins a document to the request: one of the foyer's (`document`), or a
 /// new one deposited with its pages.
 pub(crate) async fn add_document(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     files: web::Data<FileStore>,
     id: web::Path<i64>,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let me = me(&store, &who).await?;
+    let (me, allowance) = home
+        .read(|t, me| guichet_core::justificatifs::allowance(t, me.household()))
+        .await?;
     let household = me.household();
-    let allowance = tx::read(&store, &who, move |t| {
-        guichet_core::justificatifs::allowance(t, household)
-    })
-    .await?;
     let accept = upload::Accept::new("pages", &Limits::DOCUMENTS).within(allowance);
-    let form = match upload::receive(payload, &session, &files, who.tenant.id, accept).await {
+    let form = match upload::receive(payload, &home.session, &files, home.who.tenant.id, accept)
+        .await
+    {
         Ok(f) => f,
         Err(
             e @ (AppError::TooLarge(_) | AppError::BadRequest(_) | AppError::FilesUnavailable(_)),
         ) => {
-            let loaded = load_documents(&store, &who, id).await?;
+            let loaded = load_documents(&home, id).await?;
             let types: Vec<(String, String)> = loaded
                 .2
                 .iter()
@@ -228,12 +213,12 @@ pub(crate) async fn add_document(
                 .collect();
             let mut f = deposit_form(
                 &format!("/mes-demandes/{id}/justificatifs"),
-                csrf::token(&session)?,
+                home.csrf()?,
                 &types,
                 "",
             );
             let status = refused_upload(&mut f, e)?;
-            return documents_view(&pages, &who, &session, loaded, Some(f), None, status);
+            return documents_view(&home, loaded, Some(f), None, status);
         }
         Err(e) => return Err(e),
     };
@@ -245,7 +230,7 @@ pub(crate) async fn add_document(
     let new_pages = form.pages("pages");
     let keys = form.keys();
     let t = chosen.clone();
-    let done = tx::write(&store, &who, move |x| {
+    let done = tx::write(&home.store, &home.who, move |x| {
         let document = match reuse {
             // Pages sent with a document already deposited would be kept
             // for nothing: say so rather than drop them.
@@ -277,7 +262,7 @@ pub(crate) async fn add_document(
         Ok(()) => Ok(see_other(format!("/mes-demandes/{id}/justificatifs"))),
         Err(e) => {
             upload::discard(&files, &keys).await;
-            let loaded = load_documents(&store, &who, id).await?;
+            let loaded = load_documents(&home, id).await?;
             let types: Vec<(String, String)> = loaded
                 .2
                 .iter()
@@ -287,17 +272,15 @@ pub(crate) async fn add_document(
                 AppError::Invalid(_) => {
                     let mut f = deposit_form(
                         &format!("/mes-demandes/{id}/justificatifs"),
-                        csrf::token(&session)?,
+                        home.csrf()?,
                         &types,
                         &chosen,
                     );
                     let status = f.refused(e)?;
-                    documents_view(&pages, &who, &session, loaded, Some(f), None, status)
+                    documents_view(&home, loaded, Some(f), None, status)
                 }
                 AppError::Conflict(m) => documents_view(
-                    &pages,
-                    &who,
-                    &session,
+                    &home,
                     loaded,
                     None,
                     Some(guichet_web::sentence(&m)),
@@ -310,18 +293,13 @@ pub(crate) async fn add_document(
 }
 
 pub(crate) async fn remove_document(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
+    home: Home,
     path: web::Path<(i64, i64)>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let (id, document) = path.into_inner();
-    let me = me(&store, &who).await?;
-    let household = me.household();
-    tx::write(&store, &who, move |t| {
-        justificatifs::detach(t, household, id, document)
-    })
-    .await?;
+    home.write(move |t, me| justificatifs::detach(t, me.household(), id, document))
+        .await?;
     Ok(see_other(format!("/mes-demandes/{id}/justificatifs")))
 }
 
@@ -386,28 +364,25 @@ type Loaded = (
     Vec<guichet_domain::requests::MeansOfContact>,
 );
 
-async fn load_summary(store: &Store, who: &SignedInHousehold, id: i64) -> Result<Loaded, AppError> {
-    let account = who.account_id;
-    tx::read(store, who, move |t| {
-        let me = me_in(t, account)?;
-        let f = requests::filed(t, me.household(), id)?;
-        let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
-        let summary = summarize(f.form, &f.data, &ctx, false);
-        let has_documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
-        let documents = justificatifs::of_request(t, me.household(), id)?;
-        let settings = guichet_core::collectivite::settings::current(t)?;
-        let requester = me.foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
-        let offered = requests::means_offered(&settings, requester, true);
-        Ok::<_, Error>((me, f, summary, has_documents, documents, offered))
-    })
-    .await
-    .map_err(signed_in)
+async fn load_summary(home: &Home, id: i64) -> Result<Loaded, AppError> {
+    let (me, (f, summary, has_documents, documents, offered)) = home
+        .read(move |t, me| {
+            let f = requests::filed(t, me.household(), id)?;
+            let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
+            let summary = summarize(f.form, &f.data, &ctx, false);
+            let has_documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
+            let documents = justificatifs::of_request(t, me.household(), id)?;
+            let settings = guichet_core::collectivite::settings::current(t)?;
+            let requester = me.foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
+            let offered = requests::means_offered(&settings, requester, true);
+            Ok((f, summary, has_documents, documents, offered))
+        })
+        .await?;
+    Ok((me, f, summary, has_documents, documents, offered))
 }
 
 fn summary_view(
-    pages: &Renderer,
-    who: &SignedInHousehold,
-    session: &Session,
+    home: &Home,
     loaded: Loaded,
     form: Form,
     status: StatusCode,
@@ -418,12 +393,11 @@ fn summary_view(
         &format!("Vérification et envoi — {}", f.offer.teleservice.label),
         form.has_errors(),
     );
-    render(
-        pages,
+    home.render(
         status,
         "portal/summary",
         &SummaryPage {
-            layout: layout(&who.tenant, &title, Nav::Requests, Some(&me), session)?,
+            layout: home.layout(&title, Nav::Requests, &me)?,
             id: f.row.id,
             label: f.offer.teleservice.label.clone(),
             subject: f.row.subject_name.clone(),
@@ -436,15 +410,9 @@ fn summary_view(
     )
 }
 
-pub(crate) async fn summary_page(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn summary_page(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let loaded = load_summary(&store, &who, id).await?;
+    let loaded = load_summary(&home, id).await?;
     let f = &loaded.1;
     if !f.state().editable_by_household() {
         return Ok(see_other(format!("/mes-demandes/{id}")));
@@ -461,13 +429,13 @@ pub(crate) async fn summary_page(
     });
     let form = sending_form(
         id,
-        csrf::token(&session)?,
+        home.csrf()?,
         &loaded.5,
         &chosen,
         &f.row.household_note,
         &new_key(),
     );
-    summary_view(&pages, &who, &session, loaded, form, StatusCode::OK)
+    summary_view(&home, loaded, form, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -483,15 +451,11 @@ pub(crate) struct Send {
 }
 
 pub(crate) async fn submit(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<Send>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let me = me(&store, &who).await?;
     let sending = Sending {
         means: form.means.clone(),
         note: form.note.clone(),
@@ -505,16 +469,17 @@ pub(crate) async fn submit(
         },
         filer: None,
     };
-    let (household, foyer, here) = (me.household(), me.foyer.clone(), who.tenant.site());
-    let outcome = tx::write(&store, &who, move |t| {
-        let settings = guichet_core::collectivite::settings::current(t)?;
-        requests::submit(t, household, id, &sending, &foyer, &settings, &here)
-    })
-    .await;
+    let here = home.who.tenant.site();
+    let outcome = home
+        .write(move |t, me| {
+            let settings = guichet_core::collectivite::settings::current(t)?;
+            requests::submit(t, me.household(), id, &sending, &me.foyer, &settings, &here)
+        })
+        .await;
     let errors = match outcome {
         Ok(done) => {
             return see_other_with(
-                &session,
+                &home.session,
                 format!("/mes-demandes/{}", done.id),
                 &format!(
                     "Votre demande est envoyée sous le n° {}. Un courriel de confirmation vous a été adressé avec le reçu.",
@@ -526,15 +491,15 @@ pub(crate) async fn submit(
         Err(AppError::Conflict(m)) => vec![guichet_domain::forms::FieldError::new("", m)],
         Err(e) => return Err(e),
     };
-    let loaded = load_summary(&store, &who, id).await?;
+    let loaded = load_summary(&home, id).await?;
     let mut f = sending_form(
         id,
-        csrf::token(&session)?,
+        home.csrf()?,
         &loaded.5,
         &form.means,
         &form.note,
         &form.key,
     );
     f.field_errors(errors);
-    summary_view(&pages, &who, &session, loaded, f, StatusCode::BAD_REQUEST)
+    summary_view(&home, loaded, f, StatusCode::BAD_REQUEST)
 }

@@ -2,18 +2,14 @@
 //! (its state in plain words, its public history, messages), the receipt,
 //! cancelling, deleting a draft.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::requests::{self, Followed, Line};
-use guichet_core::store::Store;
-use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
-use guichet_web::principal::SignedInHousehold;
-use guichet_web::{blocking, tx, AppError, Layout, Renderer};
+use guichet_web::csrf::VerifiedForm;
+use guichet_web::{blocking, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
-use crate::page::{layout, me, me_in, render, see_other, signed_in, Section as Nav};
+use crate::page::{see_other, Home, Section as Nav};
 
 #[derive(Serialize)]
 struct ListPage {
@@ -24,37 +20,23 @@ struct ListPage {
     keep_days: i64,
 }
 
-pub(crate) async fn list(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-) -> Result<HttpResponse, AppError> {
-    let account = who.account_id;
-    let (me, lines, keep) = tx::read(&store, &who, move |t| {
-        let me = me_in(t, account)?;
-        let lines = requests::dashboard(t, me.household())?;
-        let keep = guichet_core::collectivite::settings::current(t)?.draft_keep_days;
-        Ok::<_, Error>((me, lines, keep))
-    })
-    .await
-    .map_err(signed_in)?;
+pub(crate) async fn list(home: Home) -> Result<HttpResponse, AppError> {
+    let (me, (lines, keep)) = home
+        .read(move |t, me| {
+            let lines = requests::dashboard(t, me.household())?;
+            let keep = guichet_core::collectivite::settings::current(t)?.draft_keep_days;
+            Ok((lines, keep))
+        })
+        .await?;
     let (drafts, sent): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| l.draft);
-    render(
-        &pages,
+    home.render(
         StatusCode::OK,
         "portal/requests",
         &ListPage {
-            layout: layout(
-                &who.tenant,
-                "Mes demandes",
-                Nav::Requests,
-                Some(&me),
-                &session,
-            )?,
+            layout: home.layout("Mes demandes", Nav::Requests, &me)?,
             drafts,
             sent,
-            csrf_token: csrf::token(&session)?,
+            csrf_token: home.csrf()?,
             keep_days: keep,
         },
     )
@@ -73,25 +55,24 @@ struct ShowPage {
     note_error: Option<String>,
 }
 
-async fn follow(store: &Store, who: &SignedInHousehold, id: i64) -> Result<Loaded, AppError> {
-    let account = who.account_id;
-    tx::read(store, who, move |t| {
-        let me = me_in(t, account)?;
-        let r = requests::follow(t, me.household(), id, &me.foyer)?;
-        let fee = guichet_core::payments::fees::of_request(t, me.household(), id)?;
-        let f = requests::filed(t, me.household(), id)?;
-        let next = if r.editable {
-            Some(match f.next_step() {
-                Some(s) => format!("/mes-demandes/{id}/etapes/{}", s.key),
-                None => format!("/mes-demandes/{id}/envoi"),
-            })
-        } else {
-            None
-        };
-        Ok::<_, Error>((me, r, fee, next))
-    })
-    .await
-    .map_err(signed_in)
+async fn follow(home: &Home, id: i64) -> Result<Loaded, AppError> {
+    let (me, (r, fee, next)) = home
+        .read(move |t, me| {
+            let r = requests::follow(t, me.household(), id, &me.foyer)?;
+            let fee = guichet_core::payments::fees::of_request(t, me.household(), id)?;
+            let f = requests::filed(t, me.household(), id)?;
+            let next = if r.editable {
+                Some(match f.next_step() {
+                    Some(s) => format!("/mes-demandes/{id}/etapes/{}", s.key),
+                    None => format!("/mes-demandes/{id}/envoi"),
+                })
+            } else {
+                None
+            };
+            Ok((r, fee, next))
+        })
+        .await?;
+    Ok((me, r, fee, next))
 }
 
 /// The signed-in household, its request, the request's fee, where to go on.
@@ -103,9 +84,7 @@ type Loaded = (
 );
 
 fn show_view(
-    pages: &Renderer,
-    who: &SignedInHousehold,
-    session: &Session,
+    home: &Home,
     loaded: Loaded,
     note_error: Option<String>,
     status: StatusCode,
@@ -117,46 +96,32 @@ fn show_view(
         None => format!("Brouillon — {}", r.label),
     };
     let title = guichet_web::render::title(&title, note_error.is_some());
-    render(
-        pages,
+    home.render(
         status,
         "portal/request",
         &ShowPage {
-            layout: layout(&who.tenant, &title, Nav::Requests, Some(&me), session)?,
+            layout: home.layout(&title, Nav::Requests, &me)?,
             r,
             fee,
             continue_link: next,
-            csrf_token: csrf::token(session)?,
+            csrf_token: home.csrf()?,
             without_account,
             note_error,
         },
     )
 }
 
-pub(crate) async fn show(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let loaded = follow(&store, &who, id.into_inner()).await?;
-    show_view(&pages, &who, &session, loaded, None, StatusCode::OK)
+pub(crate) async fn show(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let loaded = follow(&home, id.into_inner()).await?;
+    show_view(&home, loaded, None, StatusCode::OK)
 }
 
-pub(crate) async fn receipt(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let (id, account) = (id.into_inner(), who.account_id);
-    let receipt = tx::read(&store, &who, move |t| {
-        let me = me_in(t, account)?;
-        requests::receipt(t, Some(me.household()), id)
-    })
-    .await
-    .map_err(signed_in)?;
-    let site = who.tenant.name.clone();
+pub(crate) async fn receipt(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (_, receipt) = home
+        .read(move |t, me| requests::receipt(t, Some(me.household()), id))
+        .await?;
+    let site = home.who.tenant.name.clone();
     let number = receipt.number;
     let bytes = blocking(move || Ok(receipt.document(&site).render())).await?;
     Ok(guichet_web::pdf(
@@ -166,19 +131,12 @@ pub(crate) async fn receipt(
 }
 
 /// The certificate of the decision on the request.
-pub(crate) async fn certificate(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let (id, account) = (id.into_inner(), who.account_id);
-    let certificate = tx::read(&store, &who, move |t| {
-        let me = me_in(t, account)?;
-        requests::certificate(t, Some(me.household()), id)
-    })
-    .await
-    .map_err(signed_in)?;
-    let site = who.tenant.name.clone();
+pub(crate) async fn certificate(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (_, certificate) = home
+        .read(move |t, me| requests::certificate(t, Some(me.household()), id))
+        .await?;
+    let site = home.who.tenant.name.clone();
     let number = certificate.number;
     let bytes = blocking(move || Ok(certificate.document(&site).render())).await?;
     Ok(guichet_web::pdf(
@@ -188,29 +146,23 @@ pub(crate) async fn certificate(
 }
 
 /// « Annuler la demande » asks first: nothing is cancelled on one click.
-pub(crate) async fn cancel_page(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
+pub(crate) async fn cancel_page(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (me, r, _, _) = follow(&store, &who, id).await?;
+    let (me, r, _, _) = follow(&home, id).await?;
     if !r.cancellable || r.draft {
         return Ok(see_other(format!("/mes-demandes/{id}")));
     }
     let heading = format!("Annuler la demande n° {}", r.number.unwrap_or_default());
-    let layout = layout(&who.tenant, &heading, Nav::Requests, Some(&me), &session)?;
+    let layout = home.layout(&heading, Nav::Requests, &me)?;
     guichet_web::forms::form_page(
-        &pages,
+        &home.pages,
         StatusCode::OK,
         layout,
         &heading,
         Some("La mairie ne la traitera pas : c’est définitif. Pour une nouvelle demande, il faudra tout refaire."),
         guichet_web::forms::confirmation(
             &format!("/mes-demandes/{id}/annuler"),
-            csrf::token(&session)?,
+            home.csrf()?,
             "Oui, annuler la demande",
             (&format!("/mes-demandes/{id}"), "Non, garder la demande"),
             &[],
@@ -225,39 +177,29 @@ pub(crate) struct Confirmed {
 }
 
 pub(crate) async fn cancel(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
+    home: Home,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<Confirmed>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     if form.confirme != "oui" {
         // Another foyer's request is not found, asked or not.
-        follow(&store, &who, id).await?;
+        follow(&home, id).await?;
         return Ok(see_other(format!("/mes-demandes/{id}/annuler")));
     }
-    let me = me(&store, &who).await?;
-    let (household, foyer) = (me.household(), me.foyer.clone());
-    tx::write(&store, &who, move |t| {
-        requests::cancel(t, household, id, &foyer)
-    })
-    .await?;
+    home.write(move |t, me| requests::cancel(t, me.household(), id, &me.foyer))
+        .await?;
     Ok(see_other(format!("/mes-demandes/{id}")))
 }
 
 pub(crate) async fn delete(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
+    home: Home,
     id: web::Path<i64>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let me = me(&store, &who).await?;
-    let household = me.household();
-    tx::write(&store, &who, move |t| {
-        requests::delete_draft(t, household, id)
-    })
-    .await?;
+    home.write(move |t, me| requests::delete_draft(t, me.household(), id))
+        .await?;
     Ok(see_other("/mes-demandes"))
 }
 
@@ -268,33 +210,21 @@ pub(crate) struct NoteForm {
 }
 
 pub(crate) async fn note(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     id: web::Path<i64>,
     VerifiedForm(form): VerifiedForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let me = me(&store, &who).await?;
-    let (household, person, body) = (me.household(), me.person.clone(), form.body);
-    match tx::write(&store, &who, move |t| {
-        requests::add_note(t, household, id, &person, &body)
-    })
-    .await
+    let body = form.body;
+    match home
+        .write(move |t, me| requests::add_note(t, me.household(), id, &me.person, &body))
+        .await
     {
         Ok(()) => Ok(see_other(format!("/mes-demandes/{id}#messages"))),
         Err(AppError::Invalid(errors)) => {
             let message = errors.first().map(|e| guichet_web::sentence(&e.message));
-            let loaded = follow(&store, &who, id).await?;
-            show_view(
-                &pages,
-                &who,
-                &session,
-                loaded,
-                message,
-                StatusCode::BAD_REQUEST,
-            )
+            let loaded = follow(&home, id).await?;
+            show_view(&home, loaded, message, StatusCode::BAD_REQUEST)
         }
         Err(e) => Err(e),
     }

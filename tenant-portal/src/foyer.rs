@@ -1,28 +1,23 @@
 //! « Mon foyer »: the address, the members (adults, children with their legal
 //! responsibles), their changes, the foyer's history.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::error::Checks;
 use guichet_core::foyers::{self, Foyer, Member};
 use guichet_core::history::Actor;
-use guichet_core::store::Store;
-use guichet_core::Error;
 use guichet_domain::household::{Parenthood, Sex, Title};
 use guichet_domain::time;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{form_page, Form, Pairs};
 use guichet_web::household::{
     address_form, address_values, check_member, is_adult, member_form, member_refusal,
     member_values,
 };
-use guichet_web::principal::SignedInHousehold;
-use guichet_web::tenant::CurrentTenant;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{tx, AppError, Layout};
 use serde::Serialize;
 
-use crate::page::{layout, me, me_in, render, see_other_with, signed_in, Me, Section as Nav};
+use crate::page::{see_other_with, Home, Me, Section as Nav};
 
 #[derive(Serialize)]
 struct MemberLine {
@@ -53,25 +48,19 @@ struct LinkLine {
 }
 
 /// The signed-in person's foyer and links to FranceConnect, in one read.
-async fn me_and_links(
-    store: &Store,
-    who: &SignedInHousehold,
-) -> Result<(Me, Vec<LinkLine>), AppError> {
-    let id = who.account_id;
-    tx::read(store, who, move |t| {
-        let me = me_in(t, id)?;
-        let links = foyers::identity_links(t, id)?
+async fn me_and_links(home: &Home) -> Result<(Me, Vec<LinkLine>), AppError> {
+    let id = home.who.account_id;
+    home.read(move |t, _| {
+        Ok(foyers::identity_links(t, id)?
             .into_iter()
             .map(|l| LinkLine {
                 issuer: l.issuer,
                 subject: l.subject,
                 since: time::datetime_fr(l.since),
             })
-            .collect();
-        Ok::<_, Error>((me, links))
+            .collect())
     })
     .await
-    .map_err(signed_in)
 }
 
 fn line(m: &Member, foyer: &Foyer) -> MemberLine {
@@ -110,11 +99,8 @@ fn line(m: &Member, foyer: &Foyer) -> MemberLine {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn show_page(
-    pages: &Renderer,
-    tenant: &CurrentTenant,
-    session: &Session,
+    home: &Home,
     me: &Me,
     links: Vec<LinkLine>,
     address: Form,
@@ -123,62 +109,45 @@ fn show_page(
     let address = guichet_web::forms::sealed(address);
     let title = guichet_web::render::title("Mon foyer", address.has_errors());
     let f = &me.foyer;
-    render(
-        pages,
+    home.render(
         status,
         "portal/foyer",
         &Show {
-            layout: layout(tenant, &title, Nav::Foyer, Some(me), session)?,
+            layout: home.layout(&title, Nav::Foyer, me)?,
             address,
             adults: f.adults().map(|m| line(m, f)).collect(),
             children: f.children().map(|m| line(m, f)).collect(),
             state: guichet_domain::household::UserState::parse(&f.state)
                 .map(|s| s.label().to_owned())
                 .unwrap_or_default(),
-            csrf_token: csrf::token(session)?,
+            csrf_token: home.csrf()?,
             links,
         },
     )
 }
 
-pub(crate) async fn show(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-) -> Result<HttpResponse, AppError> {
-    let (me, links) = me_and_links(&store, &who).await?;
+pub(crate) async fn show(home: Home) -> Result<HttpResponse, AppError> {
+    let (me, links) = me_and_links(&home).await?;
     let form = address_form(
         "/mon-foyer/adresse",
-        csrf::token(&session)?,
+        home.csrf()?,
         address_values(&me.foyer),
     );
-    show_page(
-        &pages,
-        &who.tenant,
-        &session,
-        &me,
-        links,
-        form,
-        StatusCode::OK,
-    )
+    show_page(&home, &me, links, form, StatusCode::OK)
 }
 
 pub(crate) async fn address(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let (me, links) = me_and_links(&store, &who).await?;
+    let (me, links) = me_and_links(&home).await?;
     let p = Pairs(pairs);
     let mut checks = Checks::default();
     let address = foyers::check_address(|k| p.get(k), "address.", &mut checks);
     let outcome = match checks.finish() {
         Ok(()) => {
             let (household, actor) = (me.household(), actor(&me));
-            tx::write(&store, &who, move |t| {
+            tx::write(&home.store, &home.who, move |t| {
                 foyers::edit_address(t, household, &actor, &address)
             })
             .await
@@ -186,11 +155,11 @@ pub(crate) async fn address(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(()) => saved(&session),
+        Ok(()) => saved(&home),
         Err(e) => {
-            let mut form = address_form("/mon-foyer/adresse", csrf::token(&session)?, |k| p.get(k));
+            let mut form = address_form("/mon-foyer/adresse", home.csrf()?, |k| p.get(k));
             let status = form.refused(e)?;
-            show_page(&pages, &who.tenant, &session, &me, links, form, status)
+            show_page(&home, &me, links, form, status)
         }
     }
 }
@@ -205,14 +174,11 @@ pub(crate) struct Unlink {
 
 /// Removes one of the signed-in person's links to FranceConnect.
 pub(crate) async fn unlink(
-    who: SignedInHousehold,
-    session: Session,
-    store: web::Data<Store>,
+    home: Home,
     VerifiedForm(form): VerifiedForm<Unlink>,
 ) -> Result<HttpResponse, AppError> {
-    let id = who.account_id;
-    tx::write(&store, &who, move |t| {
-        me_in(t, id)?;
+    let id = home.who.account_id;
+    home.write(move |t, _| {
         foyers::unlink_identity(
             t,
             id,
@@ -221,9 +187,8 @@ pub(crate) async fn unlink(
             crate::franceconnect::PROVIDER,
         )
     })
-    .await
-    .map_err(signed_in)?;
-    saved(&session)
+    .await?;
+    saved(&home)
 }
 
 fn actor(me: &Me) -> Actor {
@@ -235,14 +200,11 @@ fn actor(me: &Me) -> Actor {
 }
 
 pub(crate) async fn new_page(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     kind: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let adult = is_adult(&kind)?;
-    let me = me(&store, &who).await?;
+    let me = home.me().await?;
     let title = if adult {
         "Ajouter un adulte"
     } else {
@@ -259,22 +221,20 @@ pub(crate) async fn new_page(
     let form = member_form(
         &format!("/mon-foyer/ajouter/{kind}"),
         "/mon-foyer",
-        csrf::token(&session)?,
+        home.csrf()?,
         adult,
         &me.foyer,
         &defaults,
         "Ajouter",
     );
-    let layout = layout(&who.tenant, title, Nav::Foyer, Some(&me), &session)?;
-    form_page(&pages, StatusCode::OK, layout, title, None, form)
+    let layout = home.layout(title, Nav::Foyer, &me)?;
+    form_page(&home.pages, StatusCode::OK, layout, title, None, form)
 }
 
 /// Shows the member form again with the refusal; passes other errors on.
 #[allow(clippy::too_many_arguments)]
 fn refused(
-    pages: &Renderer,
-    who: &SignedInHousehold,
-    session: &Session,
+    home: &Home,
     me: &Me,
     action: &str,
     adult: bool,
@@ -286,7 +246,7 @@ fn refused(
     let mut form = member_form(
         action,
         "/mon-foyer",
-        csrf::token(session)?,
+        home.csrf()?,
         adult,
         &me.foyer,
         &|k| p.get(k),
@@ -294,26 +254,17 @@ fn refused(
     );
     let e = member_refusal(e, &me.foyer);
     let status = form.refused(e)?;
-    let layout = layout(
-        &who.tenant,
-        &guichet_web::render::title(title, true),
-        Nav::Foyer,
-        Some(me),
-        session,
-    )?;
-    form_page(pages, status, layout, title, None, form)
+    let layout = home.layout(&guichet_web::render::title(title, true), Nav::Foyer, me)?;
+    form_page(&home.pages, status, layout, title, None, form)
 }
 
 pub(crate) async fn create(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     kind: web::Path<String>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let adult = is_adult(&kind)?;
-    let me = me(&store, &who).await?;
+    let me = home.me().await?;
     let p = Pairs(pairs);
     let title = if adult {
         "Ajouter un adulte"
@@ -324,7 +275,7 @@ pub(crate) async fn create(
     let outcome = match check_member(&p, adult, &me.foyer, false) {
         Ok((person, responsibles)) => {
             let (household, actor) = (me.household(), actor(&me));
-            tx::write(&store, &who, move |t| {
+            tx::write(&home.store, &home.who, move |t| {
                 foyers::add_member(t, household, &actor, &person, &responsibles)
             })
             .await
@@ -332,10 +283,8 @@ pub(crate) async fn create(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(_) => saved(&session),
-        Err(e) => refused(
-            &pages, &who, &session, &me, &action, adult, &p, title, "Ajouter", e,
-        ),
+        Ok(_) => saved(&home),
+        Err(e) => refused(&home, &me, &action, adult, &p, title, "Ajouter", e),
     }
 }
 
@@ -348,49 +297,39 @@ struct EditPage {
     csrf_token: String,
 }
 
-pub(crate) async fn edit_page(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let me = me(&store, &who).await?;
+pub(crate) async fn edit_page(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let me = home.me().await?;
     let id = id.into_inner();
     let member = me.foyer.member(id).ok_or(AppError::NotFound)?.clone();
     let heading = format!("Modifier : {}", member.name);
     let form = member_form(
         &format!("/mon-foyer/membres/{id}"),
         "/mon-foyer",
-        csrf::token(&session)?,
+        home.csrf()?,
         member.adult,
         &me.foyer,
         &member_values(&member),
         "Enregistrer",
     );
-    render(
-        &pages,
+    home.render(
         StatusCode::OK,
         "portal/member",
         &EditPage {
-            layout: layout(&who.tenant, &heading, Nav::Foyer, Some(&me), &session)?,
+            layout: home.layout(&heading, Nav::Foyer, &me)?,
             heading,
             form: guichet_web::forms::sealed(form),
             remove: (!member.responsible).then(|| format!("/mon-foyer/membres/{id}/retirer")),
-            csrf_token: csrf::token(&session)?,
+            csrf_token: home.csrf()?,
         },
     )
 }
 
 pub(crate) async fn update(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     id: web::Path<i64>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let me = me(&store, &who).await?;
+    let me = home.me().await?;
     let id = id.into_inner();
     let member = me.foyer.member(id).ok_or(AppError::NotFound)?.clone();
     let p = Pairs(pairs);
@@ -398,7 +337,7 @@ pub(crate) async fn update(
     let outcome = match check_member(&p, member.adult, &me.foyer, false) {
         Ok((person, responsibles)) => {
             let (household, actor) = (me.household(), actor(&me));
-            tx::write(&store, &who, move |t| {
+            tx::write(&home.store, &home.who, move |t| {
                 foyers::edit_member(t, household, id, &actor, &person, &responsibles)
             })
             .await
@@ -406,11 +345,9 @@ pub(crate) async fn update(
         Err(e) => Err(e.into()),
     };
     match outcome {
-        Ok(()) => saved(&session),
+        Ok(()) => saved(&home),
         Err(e) => refused(
-            &pages,
-            &who,
-            &session,
+            &home,
             &me,
             &format!("/mon-foyer/membres/{id}"),
             member.adult,
@@ -423,28 +360,24 @@ pub(crate) async fn update(
 }
 
 pub(crate) async fn remove(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     id: web::Path<i64>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    let me = me(&store, &who).await?;
+    let me = home.me().await?;
     let id = id.into_inner();
     let (household, actor) = (me.household(), actor(&me));
-    match tx::write(&store, &who, move |t| {
+    match tx::write(&home.store, &home.who, move |t| {
         foyers::remove_member(t, household, id, &actor)
     })
     .await
     {
-        Ok(()) => saved(&session),
-        Err(AppError::Conflict(m)) => render(
-            &pages,
+        Ok(()) => saved(&home),
+        Err(AppError::Conflict(m)) => home.render(
             StatusCode::CONFLICT,
             "portal/message",
             &serde_json::json!({
-                "layout": layout(&who.tenant, &guichet_web::render::title("retrait impossible", true), Nav::Foyer, Some(&me), &session)?,
+                "layout": home.layout(&guichet_web::render::title("retrait impossible", true), Nav::Foyer, &me)?,
                 "heading": "Retrait impossible",
                 "text": guichet_web::sentence(&m),
                 "link": {"href": "/mon-foyer", "label": "Retour à mon foyer"},
@@ -468,20 +401,10 @@ struct HistoryPage {
     lines: Vec<HistoryLine>,
 }
 
-pub(crate) async fn history(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-) -> Result<HttpResponse, AppError> {
-    let id = who.account_id;
-    let (me, events) = tx::read(&store, &who, move |t| {
-        let me = me_in(t, id)?;
-        let events = foyers::history(t, me.household())?;
-        Ok::<_, Error>((me, events))
-    })
-    .await
-    .map_err(signed_in)?;
+pub(crate) async fn history(home: Home) -> Result<HttpResponse, AppError> {
+    let (me, events) = home
+        .read(move |t, me| foyers::history(t, me.household()))
+        .await?;
     let lines = events
         .into_iter()
         .map(|e| HistoryLine {
@@ -505,27 +428,20 @@ pub(crate) async fn history(
                 .collect(),
         })
         .collect();
-    render(
-        &pages,
+    home.render(
         StatusCode::OK,
         "portal/history",
         &HistoryPage {
-            layout: layout(
-                &who.tenant,
-                "Historique du foyer",
-                Nav::Foyer,
-                Some(&me),
-                &session,
-            )?,
+            layout: home.layout("Historique du foyer", Nav::Foyer, &me)?,
             lines,
         },
     )
 }
 
 /// Back to « Mon foyer », saying the change is made.
-fn saved(session: &Session) -> Result<HttpResponse, AppError> {
+fn saved(home: &Home) -> Result<HttpResponse, AppError> {
     see_other_with(
-        session,
+        &home.session,
         "/mon-foyer",
         "Vos modifications sont enregistrées.",
     )

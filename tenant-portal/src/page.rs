@@ -1,9 +1,12 @@
 //! What every portal page shares: the signed-in household, the layout with
 //! its menu, responses.
 
-use actix_session::Session;
+use std::future::{ready, Ready};
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use guichet_core::foyers::{self, Foyer, Member};
 use guichet_core::store::Store;
 use guichet_core::store::TenantTx;
@@ -45,19 +48,106 @@ pub(crate) fn me_in(tx: &mut TenantTx<'_>, individual: i64) -> Result<Me, Error>
 }
 
 /// Turns « signed in no more » (from [`me_in`]) into the sign-in page.
-pub(crate) fn signed_in(e: AppError) -> AppError {
+fn signed_in(e: AppError) -> AppError {
     match e {
         AppError::SignedOut => AppError::SignInRequired(HOUSEHOLD_SIGN_IN),
         other => other,
     }
 }
 
-/// The signed-in household, in a transaction of its own.
-pub(crate) async fn me(store: &Store, who: &SignedInHousehold) -> Result<Me, AppError> {
-    let id = who.account_id;
-    tx::read(store, who, move |t| me_in(t, id))
+/// What a page of the household's space works with, extracted once: the
+/// signed-in household, its session, the store and the pages. `read` and
+/// `write` open the collectivité's transaction and reload the person signed
+/// in and their foyer in it, the permit the use cases take: a person
+/// removed, archived or disabled since sign-in is sent to sign in.
+pub(crate) struct Home {
+    pub who: SignedInHousehold,
+    pub session: Session,
+    pub store: web::Data<Store>,
+    pub pages: web::Data<Renderer>,
+}
+
+impl FromRequest for Home {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready((|| {
+            let who = SignedInHousehold::from_request(req, payload).into_inner()?;
+            let data = |what: &str| AppError::Internal(format!("{what} absent de l’application"));
+            Ok(Home {
+                who,
+                session: req.get_session(),
+                store: req
+                    .app_data::<web::Data<Store>>()
+                    .cloned()
+                    .ok_or_else(|| data("le stockage"))?,
+                pages: req
+                    .app_data::<web::Data<Renderer>>()
+                    .cloned()
+                    .ok_or_else(|| data("le moteur de pages"))?,
+            })
+        })())
+    }
+}
+
+impl Home {
+    /// Runs `f` with the household in a read transaction; the household
+    /// comes back for the page.
+    pub async fn read<T, F>(&self, f: F) -> Result<(Me, T), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut TenantTx<'_>, &Me) -> Result<T, Error> + Send + 'static,
+    {
+        let id = self.who.account_id;
+        tx::read(&self.store, &self.who, move |t| {
+            let me = me_in(t, id)?;
+            let found = f(t, &me)?;
+            Ok::<_, Error>((me, found))
+        })
         .await
         .map_err(signed_in)
+    }
+
+    /// Runs `f` with the household in a write transaction.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut TenantTx<'_>, &Me) -> Result<T, Error> + Send + 'static,
+    {
+        let id = self.who.account_id;
+        tx::write(&self.store, &self.who, move |t| {
+            let me = me_in(t, id)?;
+            f(t, &me)
+        })
+        .await
+        .map_err(signed_in)
+    }
+
+    /// The household alone, in a transaction of its own.
+    pub async fn me(&self) -> Result<Me, AppError> {
+        Ok(self.read(|_, _| Ok(())).await?.0)
+    }
+
+    /// The layout of a page of the menu's section `section`.
+    pub fn layout(&self, title: &str, section: Section, me: &Me) -> Result<Layout, AppError> {
+        layout(&self.who.tenant, title, section, Some(me), &self.session)
+    }
+
+    /// The session's token for the page's forms.
+    pub fn csrf(&self) -> Result<String, AppError> {
+        csrf::token(&self.session)
+    }
+
+    /// The page `template` drawn with `view`, answered with `status`.
+    pub fn render<V: Serialize>(
+        &self,
+        status: StatusCode,
+        template: &str,
+        view: &V,
+    ) -> Result<HttpResponse, AppError> {
+        render(&self.pages, status, template, view)
+    }
 }
 
 /// Sections of the portal's menu.

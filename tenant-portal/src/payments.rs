@@ -3,21 +3,18 @@
 //! notification, each only a reason to ask the provider what became of the
 //! payment; a payment's page and its receipt.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_core::payments::online::{self, Addresses, Basket, Online, Overview, Payer};
 use guichet_core::store::Store;
-use guichet_core::Error;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{sealed, Field, Form, Pairs, Section};
-use guichet_web::principal::SignedInHousehold;
 use guichet_web::security::with_form_action;
 use guichet_web::tenant::CurrentTenant;
-use guichet_web::{blocking, tx, AppError, Layout, Renderer};
+use guichet_web::{blocking, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
-use crate::page::{base_url, layout, me_in, render, see_other, signed_in, Me, Section as Nav};
+use crate::page::{base_url, see_other, Home, Me, Section as Nav};
 
 const TITLE: &str = "Mes paiements";
 
@@ -124,24 +121,15 @@ fn open_payments(o: &Overview, online: &Online) -> Vec<OpenPayment> {
         .collect()
 }
 
-async fn load(store: &Store, who: &SignedInHousehold) -> Result<(Me, Overview), AppError> {
-    let id = who.account_id;
-    tx::read(store, who, move |t| {
-        let me = me_in(t, id)?;
-        let o = online::overview(t, me.household())?;
-        Ok::<_, Error>((me, o))
-    })
-    .await
-    .map_err(signed_in)
+async fn load(home: &Home) -> Result<(Me, Overview), AppError> {
+    home.read(move |t, me| online::overview(t, me.household()))
+        .await
 }
 
 /// « Mes paiements »: its form leads to the bank's page (the redirection
 /// after it), which its CSP must allow.
-#[allow(clippy::too_many_arguments)]
 fn list_page(
-    pages: &Renderer,
-    who: &SignedInHousehold,
-    session: &Session,
+    home: &Home,
     online: &Online,
     me: &Me,
     overview: Overview,
@@ -150,59 +138,38 @@ fn list_page(
 ) -> Result<HttpResponse, AppError> {
     let form = form.map(sealed);
     let title = guichet_web::render::title(TITLE, form.as_ref().is_some_and(|f| f.has_errors()));
-    let page = render(
-        pages,
+    let page = home.render(
         status,
         "portal/payments",
         &ListPage {
-            layout: layout(&who.tenant, &title, Nav::Payments, Some(me), session)?,
+            layout: home.layout(&title, Nav::Payments, me)?,
             open: open_payments(&overview, online),
             overview,
             form,
-            csrf_token: csrf::token(session)?,
+            csrf_token: home.csrf()?,
             abandoned: false,
         },
     )?;
     Ok(with_form_action(page, &online.0.page_origin()))
 }
 
-pub(crate) async fn list(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
-    online: web::Data<Online>,
-) -> Result<HttpResponse, AppError> {
-    let (me, o) = load(&store, &who).await?;
-    let form = pay_form(csrf::token(&session)?, &o, &Pairs(Vec::new()));
-    list_page(
-        &pages,
-        &who,
-        &session,
-        &online,
-        &me,
-        o,
-        form,
-        StatusCode::OK,
-    )
+pub(crate) async fn list(home: Home, online: web::Data<Online>) -> Result<HttpResponse, AppError> {
+    let (me, o) = load(&home).await?;
+    let form = pay_form(home.csrf()?, &o, &Pairs(Vec::new()));
+    list_page(&home, &online, &me, o, form, StatusCode::OK)
 }
 
 /// The payer gives up a payment open at the bank: its invoices are payable
 /// again at once (the bank is asked first; paid, it is settled).
 pub(crate) async fn abandon(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
+    home: Home,
     online: web::Data<Online>,
     id: web::Path<i64>,
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, account) = (id.into_inner(), who.account_id);
-    let household = tx::read(&store, &who, move |t| {
-        me_in(t, account).map(|m| m.household())
-    })
-    .await
-    .map_err(signed_in)?;
-    let (tenant, s, provider) = (who.tenant.id, store.clone(), online.0.clone());
+    let id = id.into_inner();
+    let household = home.me().await?.household();
+    let (tenant, s, provider) = (home.who.tenant.id, home.store.clone(), online.0.clone());
     blocking(move || {
         online::abandon(&s, tenant, provider.as_ref(), household, id).map_err(AppError::from)
     })
@@ -212,16 +179,13 @@ pub(crate) async fn abandon(
 
 /// Records the payment and sends the payer to the provider's page.
 pub(crate) async fn pay(
+    home: Home,
     req: HttpRequest,
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
     online: web::Data<Online>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let chosen = Pairs(pairs);
-    let (me, _) = load(&store, &who).await?;
+    let (me, _) = load(&home).await?;
     let basket = Basket {
         invoices: chosen
             .all("facture")
@@ -243,7 +207,7 @@ pub(crate) async fn pay(
         email: me.person.email.clone(),
     };
     let here = Here(base_url(&req));
-    let (tenant, store2, provider) = (who.tenant.id, store.clone(), online.0.clone());
+    let (tenant, store2, provider) = (home.who.tenant.id, home.store.clone(), online.0.clone());
     let opened = blocking(move || {
         online::start(&store2, tenant, provider.as_ref(), &payer, &basket, &here)
             .map_err(AppError::from)
@@ -252,22 +216,13 @@ pub(crate) async fn pay(
     match opened {
         Ok(o) => Ok(see_other(&o.url)),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let (me, o) = load(&store, &who).await?;
-            let Some(mut form) = pay_form(csrf::token(&session)?, &o, &chosen) else {
+            let (me, o) = load(&home).await?;
+            let Some(mut form) = pay_form(home.csrf()?, &o, &chosen) else {
                 // Nothing left to pay, or payment off: the page says so.
-                return list_page(
-                    &pages,
-                    &who,
-                    &session,
-                    &online,
-                    &me,
-                    o,
-                    None,
-                    StatusCode::CONFLICT,
-                );
+                return list_page(&home, &online, &me, o, None, StatusCode::CONFLICT);
             };
             let status = form.refused(e)?;
-            list_page(&pages, &who, &session, &online, &me, o, Some(form), status)
+            list_page(&home, &online, &me, o, Some(form), status)
         }
         Err(e) => Err(e),
     }
@@ -293,29 +248,21 @@ pub(crate) struct Shown {
 }
 
 pub(crate) async fn show(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     online: web::Data<Online>,
     id: web::Path<i64>,
     shown: web::Query<Shown>,
 ) -> Result<HttpResponse, AppError> {
-    let (account, id) = (who.account_id, id.into_inner());
-    let (me, payment) = tx::read(&store, &who, move |t| {
-        let me = me_in(t, account)?;
-        let p = online::view(t, Some(me.household()), id)?;
-        Ok::<_, Error>((me, p))
-    })
-    .await
-    .map_err(signed_in)?;
+    let id = id.into_inner();
+    let (me, payment) = home
+        .read(move |t, me| online::view(t, Some(me.household()), id))
+        .await?;
     let title = format!("Paiement {}", payment.reference);
-    render(
-        &pages,
+    home.render(
         StatusCode::OK,
         "portal/payment",
         &PaymentPage {
-            layout: layout(&who.tenant, &title, Nav::Payments, Some(&me), &session)?,
+            layout: home.layout(&title, Nav::Payments, &me)?,
             resume: payment
                 .provider_ref
                 .as_deref()
@@ -324,23 +271,16 @@ pub(crate) async fn show(
             payment,
             back: !shown.retour.is_empty(),
             abandoned_now: !shown.abandon.is_empty(),
-            csrf_token: csrf::token(&session)?,
+            csrf_token: home.csrf()?,
         },
     )
 }
 
-pub(crate) async fn receipt(
-    who: SignedInHousehold,
-    store: web::Data<Store>,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let (account, id) = (who.account_id, id.into_inner());
-    let (reference, document) = tx::read(&store, &who, move |t| {
-        let me = me_in(t, account)?;
-        online::receipt(t, Some(me.household()), id)
-    })
-    .await
-    .map_err(signed_in)?;
+pub(crate) async fn receipt(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (_, (reference, document)) = home
+        .read(move |t, me| online::receipt(t, Some(me.household()), id))
+        .await?;
     let bytes = blocking(move || Ok(document.render())).await?;
     Ok(guichet_web::pdf(
         bytes,

@@ -1,25 +1,20 @@
 //! A request's step in the portal: drawn by the kit's step engine
 //! (`guichet_web::steps`), saved, and the progress through the steps.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_cases::requests::{self, Filed};
 use guichet_core::auth::rate;
-use guichet_core::store::Store;
 use guichet_core::Error;
 use guichet_domain::forms::{to_input, Context, Field as Def, FieldError, Input};
 use guichet_web::client::within;
-use guichet_web::csrf::{self, VerifiedForm};
+use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{sealed, Form};
-use guichet_web::principal::SignedInHousehold;
 use guichet_web::steps::step_form;
-use guichet_web::{tx, AppError, Layout, Renderer};
+use guichet_web::{tx, AppError, Layout};
 use serde::Serialize;
 
-use crate::page::{
-    layout, me_in, render, see_other, see_other_with, signed_in, Me, Section as Nav,
-};
+use crate::page::{see_other, see_other_with, Home, Me, Section as Nav};
 
 /// What « Enregistrer et reprendre plus tard » says once done.
 const DRAFT_SAVED: &str =
@@ -83,32 +78,25 @@ struct StepPage {
 }
 
 /// Loads the request, its step and what its choices draw from.
-async fn load(
-    store: &Store,
-    who: &SignedInHousehold,
-    id: i64,
-    step: &str,
-) -> Result<(Me, Filed, Context, bool), AppError> {
-    let (account, step) = (who.account_id, step.to_owned());
-    tx::read(store, who, move |t| {
-        let me = me_in(t, account)?;
-        let f = requests::filed(t, me.household(), id)?;
-        if !f.form.household_steps().any(|s| s.key == step) {
-            return Err(Error::NotFound);
-        }
-        let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
-        let documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
-        Ok((me, f, ctx, documents))
-    })
-    .await
-    .map_err(signed_in)
+async fn load(home: &Home, id: i64, step: &str) -> Result<(Me, Filed, Context, bool), AppError> {
+    let step = step.to_owned();
+    let (me, (f, ctx, documents)) = home
+        .read(move |t, me| {
+            let f = requests::filed(t, me.household(), id)?;
+            if !f.form.household_steps().any(|s| s.key == step) {
+                return Err(Error::NotFound);
+            }
+            let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
+            let documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
+            Ok((f, ctx, documents))
+        })
+        .await?;
+    Ok((me, f, ctx, documents))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn show(
-    pages: &Renderer,
-    who: &SignedInHousehold,
-    session: &Session,
+    home: &Home,
     me: &Me,
     f: &Filed,
     ctx: &Context,
@@ -132,7 +120,7 @@ fn show(
         input,
         ctx,
         &action,
-        csrf::token(session)?,
+        home.csrf()?,
         "Enregistrer et continuer",
     )
     .secondary("_then", "later", "Enregistrer et finir plus tard");
@@ -149,12 +137,11 @@ fn show(
         &format!("{} — {}", step.title, f.offer.teleservice.label),
         form.has_errors(),
     );
-    render(
-        pages,
+    home.render(
         status,
         "portal/step",
         &StepPage {
-            layout: layout(&who.tenant, &title, Nav::Requests, Some(me), session)?,
+            layout: home.layout(&title, Nav::Requests, me)?,
             label: f.offer.teleservice.label.clone(),
             subject: f.row.subject_name.clone(),
             title: step.title.clone(),
@@ -168,14 +155,11 @@ fn show(
 }
 
 pub(crate) async fn page(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     path: web::Path<(i64, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, step_key) = path.into_inner();
-    let (me, f, ctx, documents) = load(&store, &who, id, &step_key).await?;
+    let (me, f, ctx, documents) = load(&home, id, &step_key).await?;
     if !f.state().editable_by_household() {
         return Ok(see_other(format!("/mes-demandes/{id}")));
     }
@@ -186,9 +170,7 @@ pub(crate) async fn page(
         .ok_or(AppError::NotFound)?;
     let input = to_input(step, &f.data);
     show(
-        &pages,
-        &who,
-        &session,
+        &home,
         &me,
         &f,
         &ctx,
@@ -210,10 +192,7 @@ pub(crate) fn after_step(f_id: i64, next: Option<&str>, documents: bool) -> Stri
 }
 
 pub(crate) async fn save(
-    who: SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     path: web::Path<(i64, String)>,
     VerifiedForm(pairs): VerifiedForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -221,15 +200,15 @@ pub(crate) async fn save(
     let later = pairs.iter().any(|(k, v)| k == "_then" && v == "later");
     // The kit's own fields are not the form's.
     let input = guichet_web::steps::answers(pairs);
-    let (me, f, ctx, documents) = load(&store, &who, id, &step_key).await?;
+    let (me, f, ctx, documents) = load(&home, id, &step_key).await?;
     let (household, foyer, key, given) = (
         me.household(),
         me.foyer.clone(),
         step_key.clone(),
         input.clone(),
     );
-    let here = who.tenant.site();
-    let saved = tx::write(&store, &who, move |t| {
+    let here = home.who.tenant.site();
+    let saved = tx::write(&home.store, &home.who, move |t| {
         requests::save_step_told(t, household, id, &key, &given, &foyer, Some(&here))?;
         let next = requests::filed(t, household, id)?
             .next_step()
@@ -240,29 +219,27 @@ pub(crate) async fn save(
     match saved {
         Ok(_) if later && me.foyer.temporary => {
             // Without an account, the way back is a link sent by e-mail.
-            let (household, here) = (me.household(), who.tenant.site());
+            let (household, here) = (me.household(), home.who.tenant.site());
             // A few links an hour to one address; beyond, the last one sent
             // still works.
             let email = me.person.email.clone();
-            if !within(&store, rate::RESUME_MAIL, who.tenant.id, email).await? {
-                return see_other_with(&session, format!("/mes-demandes/{id}"), DRAFT_SAVED);
+            if !within(&home.store, rate::RESUME_MAIL, home.who.tenant.id, email).await? {
+                return see_other_with(&home.session, format!("/mes-demandes/{id}"), DRAFT_SAVED);
             }
-            tx::write(&store, &who, move |t| {
+            tx::write(&home.store, &home.who, move |t| {
                 requests::send_resume_link(t, household, id, &here)
             })
             .await?;
             see_other_with(
-                &session,
+                &home.session,
                 format!("/mes-demandes/{id}"),
                 "Votre demande est enregistrée. Nous vous avons envoyé par courriel un lien pour la reprendre : seul le dernier lien reçu fonctionne, pendant 14 jours.",
             )
         }
-        Ok(_) if later => see_other_with(&session, format!("/mes-demandes/{id}"), DRAFT_SAVED),
+        Ok(_) if later => see_other_with(&home.session, format!("/mes-demandes/{id}"), DRAFT_SAVED),
         Ok(next) => Ok(see_other(after_step(id, next.as_deref(), documents))),
         Err(AppError::Invalid(errors)) => show(
-            &pages,
-            &who,
-            &session,
+            &home,
             &me,
             &f,
             &ctx,
@@ -273,9 +250,7 @@ pub(crate) async fn save(
             StatusCode::BAD_REQUEST,
         ),
         Err(AppError::Conflict(m)) => show(
-            &pages,
-            &who,
-            &session,
+            &home,
             &me,
             &f,
             &ctx,

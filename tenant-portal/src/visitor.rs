@@ -17,7 +17,7 @@ use guichet_web::session::{self, SessionPrincipal};
 use guichet_web::tenant::CurrentTenant;
 use guichet_web::{tx, AppError, Renderer};
 
-use crate::page::{address_fields, layout, person_form, see_other, Section as Nav};
+use crate::page::{address_fields, layout, person_form, see_other, Home, Section as Nav};
 use crate::steps::after_step;
 
 fn visitor_form(code: &str, csrf_token: String, p: &Pairs) -> Form {
@@ -368,17 +368,14 @@ pub(crate) struct Keep {
 /// From a request filed without an account: the person keeps it in an
 /// account of their own (their address its login, to be confirmed).
 pub(crate) async fn keep(
-    who: guichet_web::principal::SignedInHousehold,
-    session: Session,
-    pages: web::Data<Renderer>,
-    store: web::Data<Store>,
+    home: Home,
     VerifiedForm(form): VerifiedForm<Keep>,
 ) -> Result<HttpResponse, AppError> {
     let refuse = |message: &str| {
         let mut r = crate::account::message_page(
-            &pages,
-            &who.tenant,
-            &session,
+            &home.pages,
+            &home.who.tenant,
+            &home.session,
             &guichet_web::render::title("compte non créé", true),
             &guichet_web::sentence(message),
             Some(("/mes-demandes", "Retour à ma demande")),
@@ -386,8 +383,8 @@ pub(crate) async fn keep(
         *r.status_mut() = StatusCode::BAD_REQUEST;
         Ok::<_, AppError>(r)
     };
-    let email = tx::read(&store, &who, {
-        let person = who.account_id;
+    let email = tx::read(&home.store, &home.who, {
+        let person = home.who.account_id;
         move |t| {
             Ok::<_, guichet_core::Error>(
                 guichet_core::store::repo::foyers::individual(t, person)?
@@ -406,16 +403,16 @@ pub(crate) async fn keep(
     let given = form.password;
     let hash =
         guichet_web::blocking(move || Ok(guichet_core::auth::password::hash(&given))).await?;
-    let (person, here) = (who.account_id, who.tenant.site());
-    match tx::write(&store, &who, move |t| {
+    let (person, here) = (home.who.account_id, home.who.tenant.site());
+    match tx::write(&home.store, &home.who, move |t| {
         foyers::keep_as_account(t, person, &hash, &here)
     })
     .await
     {
         Ok(()) => crate::account::message_page(
-            &pages,
-            &who.tenant,
-            &session,
+            &home.pages,
+            &home.who.tenant,
+            &home.session,
             "Votre compte est créé",
             "Vos demandes y sont gardées. Pour vous connecter ensuite avec votre adresse et ce mot de passe, ouvrez le lien de confirmation que nous venons de vous envoyer par courriel.",
             Some(("/mes-demandes", "Voir mes demandes")),
