@@ -14,6 +14,7 @@
 pub mod api;
 pub mod client;
 pub mod fixtures;
+pub mod harness;
 pub mod ldap;
 pub mod oidc;
 pub mod proxy;

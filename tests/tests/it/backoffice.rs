@@ -928,3 +928,56 @@ per_backend! {
         }
     }
 }
+
+per_backend! {
+    /// A request put in each state the agents' workflow reaches shows that
+    /// state to its household and to the agent, never to Nîmes's agent; once
+    /// the jobs run, the household is told of the decision by e-mail.
+    async fn each_state_shows_to_the_household_and_the_agent_only(backend: Backend) {
+        use guichet_core::domain::requests::RequestState::{self, *};
+        use guichet_tests::harness::Scene;
+        let scene = Scene::new(backend).await;
+        let app = test::init_service(public_app(&scene.p.shared)).await;
+        let paul = scene.agent("Paul", "Martin", "write");
+        let nina = agent(&scene.p, &scene.nimes, "Nina", "Durand", "manage");
+        let mut paul_b = signed_in_agent(&app, &paul, "arles").await;
+        let mut nina_b = signed_in_agent(&app, &nina, "nimes").await;
+        let states: [RequestState; 5] = [Pending, Inprogress, Uncomplete, Validated, Rejected];
+        let mut filed = Vec::new();
+        for (i, state) in states.into_iter().enumerate() {
+            let mut b = Browser::portal("arles");
+            let email = format!("famille{i}@example.fr");
+            let f = scene
+                .canteen_request(&app, &mut b, &email, "Léo", &paul, state)
+                .await;
+            assert_eq!(state_of(&scene.p, &scene.arles, f.request), state.code());
+            let theirs = b.get(&app, &format!("/mes-demandes/{}", f.request)).await;
+            assert_eq!(theirs.status, StatusCode::OK, "{state:?}");
+            assert!(theirs.html.contains(state.meaning()), "{state:?}: {}", theirs.html);
+            let page = format!("/backoffice/demandes/{}", f.request);
+            let seen = paul_b.get(&app, &page).await;
+            assert_eq!(seen.status, StatusCode::OK, "{state:?}");
+            assert!(seen.html.contains(state.label()), "{state:?}");
+            assert_eq!(nina_b.get(&app, &page).await.status, StatusCode::NOT_FOUND, "{state:?}");
+            filed.push((email, state));
+        }
+        let port = guichet_tests::free_port();
+        let sink = guichet_tests::SmtpSink::start_on(port);
+        assert!(scene.run_jobs(port) > 0);
+        let received = sink.received();
+        for (email, state) in filed {
+            let mine: Vec<_> = received.iter().filter(|m| m.to.contains(&email)).collect();
+            assert!(mine.iter().any(|m| m.subject.contains("est bien arrivée")), "{email}: the receipt");
+            let told = match state {
+                Pending => None,
+                Inprogress => Some("est en cours de traitement"),
+                Uncomplete => Some("est incomplète : il manque des informations"),
+                Validated => Some("est acceptée"),
+                _ => Some("est refusée"),
+            };
+            if let Some(told) = told {
+                assert!(mine.iter().any(|m| m.body.contains(told)), "{email} {state:?}");
+            }
+        }
+    }
+}
