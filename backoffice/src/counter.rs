@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use guichet_cases::casework::counter;
 use guichet_cases::requests::{self, Sending};
 use guichet_core::domain::forms::{summarize, to_input, FieldError, Input, StepSummary};
-use guichet_core::domain::household::Title;
+use guichet_core::domain::foyer::Title;
 use guichet_core::domain::requests::Channel;
 use guichet_core::domain::time;
 use guichet_core::foyers;

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use guichet_cases::casework::{self, FoyerQuery, FoyerView, FoyersFound};
 use guichet_core::agents::Desk;
-use guichet_core::domain::household::UserState;
+use guichet_core::domain::foyer::UserState;
 use guichet_core::Error;
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{sealed, Field, Form, Section};
@@ -197,7 +197,7 @@ pub(crate) async fn set_account(
 
 use guichet_cases::casework::foyers as counter;
 use guichet_web::forms::{form_page, Pairs};
-use guichet_web::household::{
+use guichet_web::foyer::{
     address_form, address_values, check_member, is_adult, member_form, member_refusal,
     member_values,
 };

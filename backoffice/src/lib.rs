@@ -11,8 +11,8 @@ mod counter;
 mod courriers;
 mod data;
 mod desk;
-mod documents;
 mod foyers;
+mod justificatifs;
 mod parameters;
 mod password;
 mod payments;
@@ -472,37 +472,37 @@ pub fn routes() -> RouteTable {
             "/demandes/{id}/justificatifs",
             Agent,
             "request.document-add",
-            documents::add,
+            justificatifs::add,
         )
         .post(
             "/demandes/{id}/justificatifs/{document}",
             Agent,
             "request.document-review",
-            documents::review,
+            justificatifs::review,
         )
         .post(
             "/demandes/{id}/justificatifs/{document}/pages",
             Agent,
             "request.document-page",
-            documents::add_page,
+            justificatifs::add_page,
         )
         .post(
             "/demandes/{id}/justificatifs/{document}/retirer",
             Agent,
             "request.document-remove",
-            documents::remove,
+            justificatifs::remove,
         )
         .get(
             "/demandes/{id}/pages/{file}/voir",
             Agent,
             "request.document-page-view",
-            documents::view,
+            justificatifs::view,
         )
         .get(
             "/demandes/{id}/pages/{file}",
             Agent,
             "request.document-page-file",
-            documents::page,
+            justificatifs::page,
         )
         .post(
             "/demandes/{id}/traiter",

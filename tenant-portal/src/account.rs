@@ -9,7 +9,7 @@ use guichet_core::auth::rate;
 use guichet_core::auth::throttle::Throttle;
 use guichet_core::foyers::{self, Opened};
 use guichet_core::store::Store;
-use guichet_domain::household::{Title, PASSWORD_MIN};
+use guichet_domain::foyer::{Title, PASSWORD_MIN};
 use guichet_web::client::{pace, within, ClientAddr};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::device::DeviceCookies;
@@ -661,7 +661,7 @@ pub(crate) async fn reset(
         return link_expired(&pages, &tenant, &session);
     }
     let mut problem = None;
-    if let Err(e) = guichet_domain::household::password(&form.password, "") {
+    if let Err(e) = guichet_domain::foyer::password(&form.password, "") {
         problem = Some(("password", e));
     } else if form.password != form.password_confirm {
         problem = Some((

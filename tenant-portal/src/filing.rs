@@ -8,7 +8,7 @@ use guichet_cases::requests::{self, Filed, Sending};
 use guichet_core::catalogue::offer::Asked;
 use guichet_core::files::{FileStore, Limits};
 use guichet_core::foyers;
-use guichet_core::justificatifs::{self, Document};
+use guichet_core::justificatifs::{self, Justificatif};
 use guichet_core::Error;
 use guichet_domain::forms::{summarize, StepSummary};
 use guichet_web::csrf::VerifiedForm;
@@ -17,7 +17,7 @@ use guichet_web::upload;
 use guichet_web::{tx, AppError, Layout};
 use serde::{Deserialize, Serialize};
 
-use crate::documents::{deposit_form, refused_upload};
+use crate::justificatifs::{deposit_form, refused_upload};
 use crate::page::{see_other, see_other_with, Home, Me, Section as Nav};
 use crate::steps::{after_step, progress, StepLink};
 
@@ -59,7 +59,7 @@ pub(crate) async fn start(
     })
     .await?;
     let first = {
-        let household = me.household();
+        let household = me.foyer_id();
         tx::read(&home.store, &home.who, move |t| {
             requests::filed(t, household, id)
         })
@@ -78,8 +78,8 @@ struct AskedView {
     special: bool,
     required: bool,
     reason: String,
-    attached: Vec<Document>,
-    reusable: Vec<Document>,
+    attached: Vec<Justificatif>,
+    reusable: Vec<Justificatif>,
 }
 
 #[derive(Serialize)]
@@ -98,13 +98,13 @@ struct DocumentsPage {
 async fn load_documents(
     home: &Home,
     id: i64,
-) -> Result<(Me, Filed, Vec<Asked>, Vec<Document>, Vec<Document>), AppError> {
+) -> Result<(Me, Filed, Vec<Asked>, Vec<Justificatif>, Vec<Justificatif>), AppError> {
     let (me, (f, asked, attached, all)) = home
         .read(move |t, me| {
-            let f = requests::filed(t, me.household(), id)?;
+            let f = requests::filed(t, me.foyer_id(), id)?;
             let asked = guichet_core::catalogue::offer::asked(&f.offer);
-            let attached = justificatifs::of_request(t, me.household(), id)?;
-            let all = justificatifs::of_household(t, me.household())?;
+            let attached = justificatifs::of_request(t, me.foyer_id(), id)?;
+            let all = justificatifs::of_foyer(t, me.foyer_id())?;
             Ok((f, asked, attached, all))
         })
         .await?;
@@ -113,7 +113,7 @@ async fn load_documents(
 
 fn documents_view(
     home: &Home,
-    loaded: (Me, Filed, Vec<Asked>, Vec<Document>, Vec<Document>),
+    loaded: (Me, Filed, Vec<Asked>, Vec<Justificatif>, Vec<Justificatif>),
     form: Option<Form>,
     error: Option<String>,
     status: StatusCode,
@@ -194,9 +194,9 @@ pub(crate) async fn add_document(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (me, allowance) = home
-        .read(|t, me| guichet_core::justificatifs::allowance(t, me.household()))
+        .read(|t, me| guichet_core::justificatifs::allowance(t, me.foyer_id()))
         .await?;
-    let household = me.household();
+    let household = me.foyer_id();
     let accept = upload::Accept::new("pages", &Limits::DOCUMENTS).within(allowance);
     let form = match upload::receive(payload, &home.session, &files, home.who.tenant.id, accept)
         .await
@@ -298,7 +298,7 @@ pub(crate) async fn remove_document(
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let (id, document) = path.into_inner();
-    home.write(move |t, me| justificatifs::detach(t, me.household(), id, document))
+    home.write(move |t, me| justificatifs::detach(t, me.foyer_id(), id, document))
         .await?;
     Ok(see_other(format!("/mes-demandes/{id}/justificatifs")))
 }
@@ -312,7 +312,7 @@ struct SummaryPage {
     steps: Vec<StepLink>,
     summary: Vec<StepSummary>,
     has_documents: bool,
-    documents: Vec<Document>,
+    documents: Vec<Justificatif>,
     form: Form,
 }
 
@@ -360,18 +360,18 @@ type Loaded = (
     Filed,
     Vec<StepSummary>,
     bool,
-    Vec<Document>,
+    Vec<Justificatif>,
     Vec<guichet_domain::requests::MeansOfContact>,
 );
 
 async fn load_summary(home: &Home, id: i64) -> Result<Loaded, AppError> {
     let (me, (f, summary, has_documents, documents, offered)) = home
         .read(move |t, me| {
-            let f = requests::filed(t, me.household(), id)?;
+            let f = requests::filed(t, me.foyer_id(), id)?;
             let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
             let summary = summarize(f.form, &f.data, &ctx, false);
             let has_documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
-            let documents = justificatifs::of_request(t, me.household(), id)?;
+            let documents = justificatifs::of_request(t, me.foyer_id(), id)?;
             let settings = guichet_core::collectivite::settings::current(t)?;
             let requester = me.foyer.member(f.row.requester_id).ok_or(Error::NotFound)?;
             let offered = requests::means_offered(&settings, requester, true);
@@ -473,7 +473,7 @@ pub(crate) async fn submit(
     let outcome = home
         .write(move |t, me| {
             let settings = guichet_core::collectivite::settings::current(t)?;
-            requests::submit(t, me.household(), id, &sending, &me.foyer, &settings, &here)
+            requests::submit(t, me.foyer_id(), id, &sending, &me.foyer, &settings, &here)
         })
         .await;
     let errors = match outcome {

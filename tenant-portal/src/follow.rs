@@ -23,7 +23,7 @@ struct ListPage {
 pub(crate) async fn list(home: Home) -> Result<HttpResponse, AppError> {
     let (me, (lines, keep)) = home
         .read(move |t, me| {
-            let lines = requests::dashboard(t, me.household())?;
+            let lines = requests::dashboard(t, me.foyer_id())?;
             let keep = guichet_core::collectivite::settings::current(t)?.draft_keep_days;
             Ok((lines, keep))
         })
@@ -58,9 +58,9 @@ struct ShowPage {
 async fn follow(home: &Home, id: i64) -> Result<Loaded, AppError> {
     let (me, (r, fee, next)) = home
         .read(move |t, me| {
-            let r = requests::follow(t, me.household(), id, &me.foyer)?;
-            let fee = guichet_core::payments::fees::of_request(t, me.household(), id)?;
-            let f = requests::filed(t, me.household(), id)?;
+            let r = requests::follow(t, me.foyer_id(), id, &me.foyer)?;
+            let fee = guichet_core::payments::fees::of_request(t, me.foyer_id(), id)?;
+            let f = requests::filed(t, me.foyer_id(), id)?;
             let next = if r.editable {
                 Some(match f.next_step() {
                     Some(s) => format!("/mes-demandes/{id}/etapes/{}", s.key),
@@ -119,7 +119,7 @@ pub(crate) async fn show(home: Home, id: web::Path<i64>) -> Result<HttpResponse,
 pub(crate) async fn receipt(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (_, receipt) = home
-        .read(move |t, me| requests::receipt(t, Some(me.household()), id))
+        .read(move |t, me| requests::receipt(t, Some(me.foyer_id()), id))
         .await?;
     let site = home.who.tenant.name.clone();
     let number = receipt.number;
@@ -134,7 +134,7 @@ pub(crate) async fn receipt(home: Home, id: web::Path<i64>) -> Result<HttpRespon
 pub(crate) async fn certificate(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (_, certificate) = home
-        .read(move |t, me| requests::certificate(t, Some(me.household()), id))
+        .read(move |t, me| requests::certificate(t, Some(me.foyer_id()), id))
         .await?;
     let site = home.who.tenant.name.clone();
     let number = certificate.number;
@@ -187,7 +187,7 @@ pub(crate) async fn cancel(
         follow(&home, id).await?;
         return Ok(see_other(format!("/mes-demandes/{id}/annuler")));
     }
-    home.write(move |t, me| requests::cancel(t, me.household(), id, &me.foyer))
+    home.write(move |t, me| requests::cancel(t, me.foyer_id(), id, &me.foyer))
         .await?;
     Ok(see_other(format!("/mes-demandes/{id}")))
 }
@@ -198,7 +198,7 @@ pub(crate) async fn delete(
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    home.write(move |t, me| requests::delete_draft(t, me.household(), id))
+    home.write(move |t, me| requests::delete_draft(t, me.foyer_id(), id))
         .await?;
     Ok(see_other("/mes-demandes"))
 }
@@ -217,7 +217,7 @@ pub(crate) async fn note(
     let id = id.into_inner();
     let body = form.body;
     match home
-        .write(move |t, me| requests::add_note(t, me.household(), id, &me.person, &body))
+        .write(move |t, me| requests::add_note(t, me.foyer_id(), id, &me.person, &body))
         .await
     {
         Ok(()) => Ok(see_other(format!("/mes-demandes/{id}#messages"))),

@@ -6,11 +6,11 @@ use actix_web::{web, HttpResponse};
 use guichet_core::error::Checks;
 use guichet_core::foyers::{self, Foyer, Member};
 use guichet_core::history::Actor;
-use guichet_domain::household::{Parenthood, Sex, Title};
+use guichet_domain::foyer::{Parenthood, Sex, Title};
 use guichet_domain::time;
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::forms::{form_page, Form, Pairs};
-use guichet_web::household::{
+use guichet_web::foyer::{
     address_form, address_values, check_member, is_adult, member_form, member_refusal,
     member_values,
 };
@@ -67,7 +67,7 @@ fn line(m: &Member, foyer: &Foyer) -> MemberLine {
     let mut details = Vec::new();
     if let Some(d) = m.birth_date {
         details.push(if m.born || m.adult {
-            guichet_domain::household::born_on(
+            guichet_domain::foyer::born_on(
                 m.sex.as_deref().and_then(Sex::parse),
                 m.title.as_deref().and_then(Title::parse),
                 &d.format("%d/%m/%Y").to_string(),
@@ -117,7 +117,7 @@ fn show_page(
             address,
             adults: f.adults().map(|m| line(m, f)).collect(),
             children: f.children().map(|m| line(m, f)).collect(),
-            state: guichet_domain::household::UserState::parse(&f.state)
+            state: guichet_domain::foyer::UserState::parse(&f.state)
                 .map(|s| s.label().to_owned())
                 .unwrap_or_default(),
             csrf_token: home.csrf()?,
@@ -146,7 +146,7 @@ pub(crate) async fn address(
     let address = foyers::check_address(|k| p.get(k), "address.", &mut checks);
     let outcome = match checks.finish() {
         Ok(()) => {
-            let (household, actor) = (me.household(), actor(&me));
+            let (household, actor) = (me.foyer_id(), actor(&me));
             tx::write(&home.store, &home.who, move |t| {
                 foyers::edit_address(t, household, &actor, &address)
             })
@@ -274,7 +274,7 @@ pub(crate) async fn create(
     let action = format!("/mon-foyer/ajouter/{kind}");
     let outcome = match check_member(&p, adult, &me.foyer, false) {
         Ok((person, responsibles)) => {
-            let (household, actor) = (me.household(), actor(&me));
+            let (household, actor) = (me.foyer_id(), actor(&me));
             tx::write(&home.store, &home.who, move |t| {
                 foyers::add_member(t, household, &actor, &person, &responsibles)
             })
@@ -336,7 +336,7 @@ pub(crate) async fn update(
     let heading = format!("Modifier : {}", member.name);
     let outcome = match check_member(&p, member.adult, &me.foyer, false) {
         Ok((person, responsibles)) => {
-            let (household, actor) = (me.household(), actor(&me));
+            let (household, actor) = (me.foyer_id(), actor(&me));
             tx::write(&home.store, &home.who, move |t| {
                 foyers::edit_member(t, household, id, &actor, &person, &responsibles)
             })
@@ -366,7 +366,7 @@ pub(crate) async fn remove(
 ) -> Result<HttpResponse, AppError> {
     let me = home.me().await?;
     let id = id.into_inner();
-    let (household, actor) = (me.household(), actor(&me));
+    let (household, actor) = (me.foyer_id(), actor(&me));
     match tx::write(&home.store, &home.who, move |t| {
         foyers::remove_member(t, household, id, &actor)
     })
@@ -403,7 +403,7 @@ struct HistoryPage {
 
 pub(crate) async fn history(home: Home) -> Result<HttpResponse, AppError> {
     let (me, events) = home
-        .read(move |t, me| foyers::history(t, me.household()))
+        .read(move |t, me| foyers::history(t, me.foyer_id()))
         .await?;
     let lines = events
         .into_iter()

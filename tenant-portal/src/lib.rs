@@ -5,11 +5,11 @@
 mod account;
 mod appearance;
 mod catalogue;
-mod documents;
 mod filing;
 mod follow;
 mod foyer;
 pub mod franceconnect;
+mod justificatifs;
 mod legal;
 pub use franceconnect::FranceConnect;
 mod page;
@@ -250,19 +250,19 @@ pub fn routes() -> RouteTable {
             "/mes-documents",
             Household,
             "document.list",
-            documents::list,
+            justificatifs::list,
         )
         .post(
             "/mes-documents",
             Household,
             "document.deposit",
-            documents::deposit,
+            justificatifs::deposit,
         )
         .get(
             "/mes-documents/pages/{id}",
             Household,
             "document.page",
-            documents::page,
+            justificatifs::page,
         )
         // Requests.
         .post(

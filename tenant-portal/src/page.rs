@@ -26,7 +26,7 @@ pub(crate) struct Me {
 }
 
 impl Me {
-    pub fn household(&self) -> i64 {
+    pub fn foyer_id(&self) -> i64 {
         self.foyer.id
     }
 }

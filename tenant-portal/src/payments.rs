@@ -122,7 +122,7 @@ fn open_payments(o: &Overview, online: &Online) -> Vec<OpenPayment> {
 }
 
 async fn load(home: &Home) -> Result<(Me, Overview), AppError> {
-    home.read(move |t, me| online::overview(t, me.household()))
+    home.read(move |t, me| online::overview(t, me.foyer_id()))
         .await
 }
 
@@ -168,7 +168,7 @@ pub(crate) async fn abandon(
     VerifiedForm(_): VerifiedForm<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let household = home.me().await?.household();
+    let household = home.me().await?.foyer_id();
     let (tenant, s, provider) = (home.who.tenant.id, home.store.clone(), online.0.clone());
     blocking(move || {
         online::abandon(&s, tenant, provider.as_ref(), household, id).map_err(AppError::from)
@@ -202,7 +202,7 @@ pub(crate) async fn pay(
             .collect(),
     };
     let payer = Payer {
-        household: me.household(),
+        household: me.foyer_id(),
         name: me.person.name.clone(),
         email: me.person.email.clone(),
     };
@@ -255,7 +255,7 @@ pub(crate) async fn show(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (me, payment) = home
-        .read(move |t, me| online::view(t, Some(me.household()), id))
+        .read(move |t, me| online::view(t, Some(me.foyer_id()), id))
         .await?;
     let title = format!("Paiement {}", payment.reference);
     home.render(
@@ -279,7 +279,7 @@ pub(crate) async fn show(
 pub(crate) async fn receipt(home: Home, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (_, (reference, document)) = home
-        .read(move |t, me| online::receipt(t, Some(me.household()), id))
+        .read(move |t, me| online::receipt(t, Some(me.foyer_id()), id))
         .await?;
     let bytes = blocking(move || Ok(document.render())).await?;
     Ok(guichet_web::pdf(

@@ -82,7 +82,7 @@ async fn load(home: &Home, id: i64, step: &str) -> Result<(Me, Filed, Context, b
     let step = step.to_owned();
     let (me, (f, ctx, documents)) = home
         .read(move |t, me| {
-            let f = requests::filed(t, me.household(), id)?;
+            let f = requests::filed(t, me.foyer_id(), id)?;
             if !f.form.household_steps().any(|s| s.key == step) {
                 return Err(Error::NotFound);
             }
@@ -202,7 +202,7 @@ pub(crate) async fn save(
     let input = guichet_web::steps::answers(pairs);
     let (me, f, ctx, documents) = load(&home, id, &step_key).await?;
     let (household, foyer, key, given) = (
-        me.household(),
+        me.foyer_id(),
         me.foyer.clone(),
         step_key.clone(),
         input.clone(),
@@ -219,7 +219,7 @@ pub(crate) async fn save(
     match saved {
         Ok(_) if later && me.foyer.temporary => {
             // Without an account, the way back is a link sent by e-mail.
-            let (household, here) = (me.household(), home.who.tenant.site());
+            let (household, here) = (me.foyer_id(), home.who.tenant.site());
             // A few links an hour to one address; beyond, the last one sent
             // still works.
             let email = me.person.email.clone();

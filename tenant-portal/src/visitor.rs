@@ -9,7 +9,7 @@ use guichet_cases::requests;
 use guichet_core::auth::rate;
 use guichet_core::foyers;
 use guichet_core::store::Store;
-use guichet_domain::household::Title;
+use guichet_domain::foyer::Title;
 use guichet_web::client::{within, ClientAddr};
 use guichet_web::csrf::{self, VerifiedForm};
 use guichet_web::forms::{form_page, Field, Form, Pairs, Section};
@@ -394,7 +394,7 @@ pub(crate) async fn keep(
         }
     })
     .await?;
-    if let Err(e) = guichet_domain::household::password(&form.password, &email) {
+    if let Err(e) = guichet_domain::foyer::password(&form.password, &email) {
         return refuse(&e);
     }
     if form.password != form.password_confirm {

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::domain::documents::{self as types, DocumentState};
+use crate::domain::justificatifs::{self as types, DocumentState};
 use crate::domain::requests::RequestState;
 use crate::domain::time;
 use crate::error::Error;
@@ -23,7 +23,7 @@ pub struct Page {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Document {
+pub struct Justificatif {
     pub id: i64,
     pub document_type: String,
     pub type_label: String,
@@ -36,10 +36,10 @@ pub struct Document {
     pub pages: Vec<Page>,
 }
 
-fn view(row: DocumentRow, pages: &[repo::PageRow], today: NaiveDate) -> Document {
+fn view(row: DocumentRow, pages: &[repo::PageRow], today: NaiveDate) -> Justificatif {
     let state = DocumentState::parse(&row.state).unwrap_or(DocumentState::Pending);
     let valid = row.valid_until.is_none_or(|d| d >= today);
-    Document {
+    Justificatif {
         id: row.id,
         type_label: types::find(&row.document_type)
             .map_or_else(|| row.document_type.clone(), |t| t.label.to_owned()),
@@ -65,8 +65,8 @@ fn view(row: DocumentRow, pages: &[repo::PageRow], today: NaiveDate) -> Document
 }
 
 /// « Mes documents »: every document of the foyer, newest first.
-pub fn of_household(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<Document>, Error> {
-    let rows = repo::of_household(tx, household)?;
+pub fn of_foyer(tx: &mut TenantTx<'_>, foyer: i64) -> Result<Vec<Justificatif>, Error> {
+    let rows = repo::of_household(tx, foyer)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let pages = repo::pages(tx, &ids)?;
     let today = time::today();
@@ -78,9 +78,9 @@ pub fn of_request(
     tx: &mut TenantTx<'_>,
     household: i64,
     request: i64,
-) -> Result<Vec<Document>, Error> {
+) -> Result<Vec<Justificatif>, Error> {
     let ids = requests_repo::document_ids(tx, request)?;
-    Ok(of_household(tx, household)?
+    Ok(of_foyer(tx, household)?
         .into_iter()
         .filter(|d| ids.contains(&d.id))
         .collect())

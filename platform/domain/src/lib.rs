@@ -3,10 +3,10 @@
 pub mod contact;
 pub mod courriers;
 pub mod directory;
-pub mod documents;
 pub mod forms;
+pub mod foyer;
 pub mod host;
-pub mod household;
+pub mod justificatifs;
 pub mod legal;
 pub mod money;
 pub mod patterns;

@@ -150,7 +150,7 @@ pub fn populate_portal(
     use guichet_core::foyers::{self, NewAccount, Opened, Person};
     use guichet_core::history::Actor;
     use guichet_domain::forms::{self, Input};
-    use guichet_domain::household::{Address, Parenthood, Sex, Title};
+    use guichet_domain::foyer::{Address, Parenthood, Sex, Title};
     use guichet_domain::requests::{Actor as Who, RequestState, SeasonDates};
     use guichet_domain::time;
 

@@ -16,7 +16,7 @@ pub fn answers(pairs: Vec<(String, String)>) -> Input {
             .collect(),
     )
 }
-use guichet_core::domain::household::ADDRESS_PARTS;
+use guichet_core::domain::foyer::ADDRESS_PARTS;
 
 use crate::forms::{Field, Form, Section, TreeChoice};
 

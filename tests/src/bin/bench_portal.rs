@@ -22,7 +22,7 @@ use guichet_core::store::repo::requests as rows;
 use guichet_core::store::{DatabaseUrl, Store, TenantTx};
 use guichet_core::{mail::outbox, Error};
 use guichet_domain::forms::Input;
-use guichet_domain::household::{Address, Parenthood, Sex, Title};
+use guichet_domain::foyer::{Address, Parenthood, Sex, Title};
 use guichet_domain::requests::SeasonDates;
 use guichet_tests::{create_tenant, Backend, TestDb};
 

@@ -601,3 +601,54 @@ fn test_modules_share_fixtures_from_the_harness_only() {
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// One word per concept (docs/glossary.md): outside the store, whose rows
+/// keep the tables' words, no module or type names a concept with another
+/// word than the glossary's (a foyer is not a `household` module, a
+/// justificatif not a `Document`, a courrier type not a `letter` module).
+#[test]
+fn modules_and_types_speak_the_glossary() {
+    let mut broken = Vec::new();
+    for (rel, f) in sources() {
+        if rel.starts_with("platform/store/") || rel.starts_with("platform/adapters/") {
+            continue;
+        }
+        let name = f.file_stem().unwrap().to_string_lossy().into_owned();
+        for other in [
+            "household",
+            "households",
+            "letter",
+            "letters",
+            "tenant_settings",
+            "local_authority",
+        ] {
+            if name == other {
+                broken.push(format!("{rel} : module « {other} »"));
+            }
+        }
+        if rel.contains("/justificatifs")
+            || rel.ends_with("justificatifs.rs")
+            || rel.contains("foyer")
+        {
+            let code = code(&f);
+            for other in [
+                "struct Document ",
+                "struct Document{",
+                "struct Household ",
+                "struct Household{",
+            ] {
+                if code.contains(other) {
+                    broken.push(format!(
+                        "{rel} : « {} »",
+                        other.trim_end_matches(['{', ' '])
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "mots hors du glossaire :\n{}",
+        broken.join("\n")
+    );
+}

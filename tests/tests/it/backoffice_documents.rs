@@ -7,7 +7,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test;
-use guichet_core::justificatifs::{self, Document};
+use guichet_core::justificatifs::{self, Justificatif};
 use guichet_core::store::repo::requests as request_rows;
 use guichet_core::tenancy::Tenant;
 use guichet_server::app::public_app;
@@ -20,11 +20,11 @@ use guichet_tests::fixtures::{
 use guichet_tests::fixtures::{agent, field_value, mails_to, signed_in_agent, state_of};
 
 /// The foyer's documents, and those of the request.
-fn documents(p: &Platform, t: &Tenant, id: i64) -> (Vec<Document>, Vec<Document>) {
+fn documents(p: &Platform, t: &Tenant, id: i64) -> (Vec<Justificatif>, Vec<Justificatif>) {
     p.store
         .read(t.id, move |tx| {
             let household = request_rows::get(tx, id)?.unwrap().household_id;
-            let all = justificatifs::of_household(tx, household)?;
+            let all = justificatifs::of_foyer(tx, household)?;
             let attached = justificatifs::of_request(tx, household, id)?;
             Ok::<_, guichet_core::Error>((all, attached))
         })

@@ -589,7 +589,7 @@ per_backend! {
             .household;
         let kept = p
             .store
-            .read(arles.id, move |tx| guichet_core::justificatifs::of_household(tx, household))
+            .read(arles.id, move |tx| guichet_core::justificatifs::of_foyer(tx, household))
             .unwrap();
         let proof = kept.iter().find(|d| d.document_type == "domicile-receipt").unwrap();
         let in_three_months = guichet_domain::time::today()

@@ -404,7 +404,7 @@ per_backend! {
         let documents = p
             .store
             .read(arles.id, move |tx| {
-                guichet_core::justificatifs::of_household(tx, household)
+                guichet_core::justificatifs::of_foyer(tx, household)
             })
             .unwrap();
         assert!(documents.is_empty());
@@ -445,7 +445,7 @@ per_backend! {
         let docs_a = p
             .store
             .read(arles.id, move |tx| {
-                guichet_core::justificatifs::of_household(tx, household_a)
+                guichet_core::justificatifs::of_foyer(tx, household_a)
             })
             .unwrap();
         let (doc_a, page_a) = (docs_a[0].id, docs_a[0].pages[0].file_id);
@@ -931,7 +931,7 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
     use guichet_core::foyers::{self, NewAccount, Opened, Person};
     use guichet_core::store::{DatabaseUrl, Store};
     use guichet_domain::forms::Input;
-    use guichet_domain::household::{Address, Parenthood, Sex, Title};
+    use guichet_domain::foyer::{Address, Parenthood, Sex, Title};
     use guichet_tests::proxy::Proxy;
     use guichet_tests::{create_tenant, TestDb};
 

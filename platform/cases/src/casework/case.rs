@@ -145,7 +145,7 @@ pub struct Opened {
     pub moves: Vec<Move>,
     pub version: String,
     pub has_certificate: bool,
-    pub justificatifs: super::documents::Justificatifs,
+    pub justificatifs: super::justificatifs::Justificatifs,
     /// The steps the agent may correct now (under instruction, theirs).
     pub edit_steps: Vec<EditStep>,
 }
@@ -273,7 +273,7 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
         may_note: access >= Access::Write,
         moves,
         has_certificate: repo::decision(tx, id)?.is_some(),
-        justificatifs: super::documents::zone(tx, &row, &filed.offer)?,
+        justificatifs: super::justificatifs::zone(tx, &row, &filed.offer)?,
         edit_steps: if may_process && state.editable_by_agent() {
             filed
                 .form

@@ -14,7 +14,7 @@ use super::case::me;
 use crate::agents::rights::Access;
 use crate::agents::Desk;
 use crate::domain::forms::Input;
-use crate::domain::household::UserState;
+use crate::domain::foyer::UserState;
 use crate::domain::requests::{ActionKind, Channel, RequestState};
 use crate::domain::time;
 use crate::error::{invalid, Error};

@@ -7,12 +7,12 @@ use serde::Serialize;
 
 use super::{Case, Query};
 use crate::agents::Desk;
-use crate::domain::household::{Side, UserState};
+use crate::domain::foyer::{Side, UserState};
 use crate::domain::{text, time};
 use crate::error::{Checks, Error};
 use crate::foyers as households;
 use crate::history::Actor;
-use crate::justificatifs::{self, Document};
+use crate::justificatifs::{self, Justificatif};
 use crate::store::repo::foyers::{self as repo, MemberFilter};
 use crate::store::TenantTx;
 
@@ -207,7 +207,7 @@ pub struct FoyerView {
     pub members: Vec<MemberView>,
     /// Its requests within the agent's reach.
     pub requests: Vec<Case>,
-    pub documents: Vec<Document>,
+    pub documents: Vec<Justificatif>,
     pub history: Vec<FoyerEvent>,
     pub moves: Vec<FoyerMove>,
     pub may_change: bool,
@@ -281,7 +281,7 @@ pub fn foyer(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<FoyerView, E
             })
             .collect(),
         requests,
-        documents: justificatifs::of_household(tx, id)?,
+        documents: justificatifs::of_foyer(tx, id)?,
         history,
         at_counter: desk.serves_the_counter(),
         editable: foyer
@@ -435,7 +435,7 @@ pub fn add_member(
     desk: &Desk,
     id: i64,
     person: &households::Person,
-    responsibles: &[(i64, crate::domain::household::Parenthood)],
+    responsibles: &[(i64, crate::domain::foyer::Parenthood)],
 ) -> Result<i64, Error> {
     let actor = at_counter(tx, desk, id)?;
     households::add_member(tx, id, &actor, person, responsibles)
@@ -448,7 +448,7 @@ pub fn edit_member(
     id: i64,
     member: i64,
     person: &households::Person,
-    responsibles: &[(i64, crate::domain::household::Parenthood)],
+    responsibles: &[(i64, crate::domain::foyer::Parenthood)],
 ) -> Result<(), Error> {
     let actor = at_counter(tx, desk, id)?;
     households::edit_member(tx, id, member, &actor, person, responsibles)
@@ -470,7 +470,7 @@ pub fn edit_address(
     tx: &mut TenantTx<'_>,
     desk: &Desk,
     id: i64,
-    address: &crate::domain::household::Address,
+    address: &crate::domain::foyer::Address,
 ) -> Result<(), Error> {
     let actor = at_counter(tx, desk, id)?;
     households::edit_address(tx, id, &actor, address)

@@ -6,9 +6,9 @@ pub mod alerts;
 pub(crate) mod case;
 pub mod counter;
 pub mod data;
-pub mod documents;
 pub mod export;
 pub mod foyers;
+pub mod justificatifs;
 mod mails;
 mod record;
 
@@ -30,11 +30,11 @@ pub use case::{
     act, apply, batch_one, certificate, note, open, printable, process, release, take_over,
     BatchAction, Entry, FoyerBrief, Lock, Message, Move, Opened,
 };
-pub use documents::{Justificatifs, Review};
 pub use foyers::{
     foyer, search_foyers, set_enabled, set_state, EditableMember, FoyerEvent, FoyerLine, FoyerMove,
     FoyerQuery, FoyerView, FoyersFound, MemberView,
 };
+pub use justificatifs::{Justificatifs, Review};
 pub use record::{record, Event, NoteRecord, RequestRecord};
 
 /// A request as lists show it to agents.

@@ -15,7 +15,7 @@ use crate::catalogue::teleservices::{managed, record};
 use crate::domain::contact as rules;
 use crate::domain::courriers::{answer_variable, Block, Body, Letter, Model, VARIABLES};
 use crate::domain::forms;
-use crate::domain::household::Title;
+use crate::domain::foyer::Title;
 use crate::domain::requests::MeansOfContact;
 use crate::domain::time;
 use crate::error::{Checks, Error};

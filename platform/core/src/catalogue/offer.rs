@@ -5,8 +5,8 @@
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::documents as doctypes;
 use crate::domain::forms::{self, Choice, FormDefinition};
+use crate::domain::justificatifs as doctypes;
 use crate::domain::requests::SeasonDates;
 use crate::domain::time;
 use crate::error::Error;

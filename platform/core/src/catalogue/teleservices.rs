@@ -133,7 +133,7 @@ fn view(tx: &mut TenantTx<'_>, t: TeleserviceRow) -> Result<TeleserviceView, Err
                     .collect()
             })
             .unwrap_or_default(),
-        document_types: crate::domain::documents::DOCUMENT_TYPES
+        document_types: crate::domain::justificatifs::DOCUMENT_TYPES
             .iter()
             .map(|d| (d.code.to_owned(), d.label.to_owned()))
             .collect(),
@@ -370,7 +370,7 @@ pub fn put_requirement(
         ));
     };
     crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
-    if crate::domain::documents::find(document_type).is_none() {
+    if crate::domain::justificatifs::find(document_type).is_none() {
         return Err(crate::error::invalid(
             "document_type",
             "choisissez le type de document dans la liste",

@@ -25,7 +25,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::domain::household::{self as rules, Address, Parenthood, Sex, Title, UserState};
+use crate::domain::foyer::{self as rules, Address, Parenthood, Sex, Title, UserState};
 use crate::domain::text;
 use crate::error::{Checks, Error};
 use crate::history::Actor;

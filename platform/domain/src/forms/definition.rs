@@ -91,7 +91,7 @@ pub enum SubjectPolicy {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
-    /// A document type's code (`crate::documents`).
+    /// A document type's code (`crate::justificatifs`).
     pub document_type: String,
     /// Asked for in particular cases only (said in `reason`).
     #[serde(default)]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::definition::{Choice, Field, FieldKind, FormDefinition};
 use super::validate::Context;
-use crate::household::Address;
+use crate::foyer::Address;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Answer {

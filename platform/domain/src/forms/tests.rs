@@ -12,7 +12,7 @@ fn shipped_forms_are_sound_and_named_after_their_version() {
         assert_eq!(def.problems(), Vec::<String>::new(), "{file}");
         for req in &def.justificatifs {
             assert!(
-                crate::documents::find(&req.document_type).is_some(),
+                crate::justificatifs::find(&req.document_type).is_some(),
                 "{file}: unknown document type {}",
                 req.document_type
             );

@@ -15,7 +15,7 @@ use serde_json::{Map, Number, Value};
 use super::definition::{
     Choice, DateRule, FacilityKind, Field, FieldKind, FormDefinition, MemberKind, Step,
 };
-use crate::household::{self, Address, ADDRESS_PARTS};
+use crate::foyer::{self, Address, ADDRESS_PARTS};
 
 /// What a step's form sent: names and values, in order (a many-of sends its
 /// name once per ticked box).
@@ -372,10 +372,10 @@ fn read_field(
         FieldKind::Email => crate::contact::email(raw)
             .map(|e| Some(Value::String(e)))
             .map_err(one),
-        FieldKind::Phone => household::french_phone(raw)
+        FieldKind::Phone => foyer::french_phone(raw)
             .map(|p| Some(Value::String(p)))
             .map_err(one),
-        FieldKind::PostalCode => household::postal_code(raw)
+        FieldKind::PostalCode => foyer::postal_code(raw)
             .map(|p| Some(Value::String(p)))
             .map_err(one),
         FieldKind::Date => {

@@ -13,13 +13,13 @@ use serde::Serialize;
 use super::case::{me, now, reach, touched, writable};
 use crate::agents::Desk;
 use crate::catalogue::offer::Offer;
-use crate::domain::documents::{self as types, DocumentState};
+use crate::domain::justificatifs::{self as types, DocumentState};
 use crate::domain::requests::{ActionKind, RequestState};
 use crate::domain::time;
 use crate::error::{invalid, Error};
 use crate::files::{self, FileRecord, StoredFile};
 use crate::history;
-use crate::justificatifs::{self as docs, Document};
+use crate::justificatifs::{self as docs, Justificatif};
 use crate::store::repo::justificatifs as repo;
 use crate::store::repo::requests::{self as requests_repo, RequestRow};
 use crate::store::TenantTx;
@@ -36,7 +36,7 @@ pub struct StateChoice {
 #[derive(Debug, Clone, Serialize)]
 pub struct Reviewed {
     #[serde(flatten)]
-    pub document: Document,
+    pub document: Justificatif,
     pub states: Vec<StateChoice>,
     /// The end of validity as the date field takes it (AAAA-MM-JJ).
     pub valid_until_input: String,
@@ -109,7 +109,11 @@ pub(crate) fn zone(
 }
 
 /// The document, if it is one of the request's.
-fn of_request(tx: &mut TenantTx<'_>, row: &RequestRow, document: i64) -> Result<Document, Error> {
+fn of_request(
+    tx: &mut TenantTx<'_>,
+    row: &RequestRow,
+    document: i64,
+) -> Result<Justificatif, Error> {
     docs::of_request(tx, row.household_id, row.id)?
         .into_iter()
         .find(|d| d.id == document)

@@ -5,8 +5,8 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use guichet_core::files::{FileKind, FileStore, Limits};
-use guichet_core::justificatifs::{self, Document};
-use guichet_domain::documents::DOCUMENT_TYPES;
+use guichet_core::justificatifs::{self, Justificatif};
+use guichet_domain::justificatifs::DOCUMENT_TYPES;
 use guichet_web::forms::{sealed, Field, Form, Section};
 use guichet_web::upload::{self, UploadForm};
 use guichet_web::{tx, AppError, Layout};
@@ -56,14 +56,14 @@ fn every_type() -> Vec<(String, String)> {
 #[derive(Serialize)]
 struct ListPage {
     layout: Layout,
-    documents: Vec<Document>,
+    documents: Vec<Justificatif>,
     form: Form,
 }
 
 fn list_page(
     home: &Home,
     me: &Me,
-    documents: Vec<Document>,
+    documents: Vec<Justificatif>,
     form: Form,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -80,8 +80,8 @@ fn list_page(
     )
 }
 
-async fn load(home: &Home) -> Result<(Me, Vec<Document>), AppError> {
-    home.read(move |t, me| justificatifs::of_household(t, me.household()))
+async fn load(home: &Home) -> Result<(Me, Vec<Justificatif>), AppError> {
+    home.read(move |t, me| justificatifs::of_foyer(t, me.foyer_id()))
         .await
 }
 
@@ -140,7 +140,7 @@ pub(crate) async fn deposit(
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let (me, _) = load(&home).await?;
-    match receive_deposit(&home, payload, &files, me.household()).await? {
+    match receive_deposit(&home, payload, &files, me.foyer_id()).await? {
         Ok(_) => see_other_with(
             &home.session,
             "/mes-documents",
@@ -179,7 +179,7 @@ pub(crate) async fn page(
 ) -> Result<HttpResponse, AppError> {
     let file_id = id.into_inner();
     let (_, record) = home
-        .read(move |t, me| justificatifs::page(t, me.household(), file_id))
+        .read(move |t, me| justificatifs::page(t, me.foyer_id(), file_id))
         .await?;
     let kind = FileKind::of(&record).unwrap_or(FileKind::Pdf);
     upload::download(&files, &record.key, &record.filename, kind).await

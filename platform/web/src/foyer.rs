@@ -2,7 +2,7 @@
 //! the counter: the address, a member (an adult, or a child with their
 //! legal responsibles). One form, one check, for both planes.
 
-use guichet_core::domain::household::{Parenthood, Sex, Title};
+use guichet_core::domain::foyer::{Parenthood, Sex, Title};
 use guichet_core::domain::time;
 use guichet_core::error::{Checks, Error};
 use guichet_core::foyers::{Foyer, Member};

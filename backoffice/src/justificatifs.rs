@@ -4,7 +4,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
-use guichet_cases::casework::{documents, Review};
+use guichet_cases::casework::{justificatifs, Review};
 use guichet_core::files::{FileKind, FileRecord, FileStore, Limits};
 use guichet_web::csrf::VerifiedForm;
 use guichet_web::upload::{self, UploadForm};
@@ -33,7 +33,7 @@ pub(crate) async fn review(
 ) -> Result<HttpResponse, AppError> {
     let (id, document) = path.into_inner();
     written(&office, id, "justificatif", move |t, d| {
-        documents::review(
+        justificatifs::review(
             t,
             d,
             id,
@@ -62,7 +62,7 @@ pub(crate) async fn remove(
 ) -> Result<HttpResponse, AppError> {
     let (id, document) = path.into_inner();
     written(&office, id, "retrait", move |t, d| {
-        documents::remove(t, d, id, &form.version, document)
+        justificatifs::remove(t, d, id, &form.version, document)
     })
     .await
 }
@@ -122,7 +122,7 @@ pub(crate) async fn add(
         ("pages", &Limits::DOCUMENTS),
         move |t, d, form| {
             let kind = form.field("document_type");
-            documents::add(
+            justificatifs::add(
                 t,
                 d,
                 id,
@@ -157,7 +157,7 @@ pub(crate) async fn add_page(
                     "choisissez le fichier de la page à ajouter (PDF, JPEG ou PNG)",
                 ));
             };
-            documents::add_page(t, d, id, &form.field("version"), document, &page)
+            justificatifs::add_page(t, d, id, &form.field("version"), document, &page)
         },
     )
     .await
@@ -170,7 +170,7 @@ async fn page_record(
     file: i64,
 ) -> Result<(FileRecord, FileKind), AppError> {
     let (_, record) = office
-        .read(move |t, desk| documents::page(t, desk, id, file))
+        .read(move |t, desk| justificatifs::page(t, desk, id, file))
         .await?;
     let kind = FileKind::of(&record).unwrap_or(FileKind::Pdf);
     Ok((record, kind))
