@@ -50,6 +50,7 @@ pub struct Shared {
     pub secure_cookies: bool,
     pub session_idle: Duration,
     pub session_max: Duration,
+    pub draining: web::Data<guichet_web::health::Draining>,
 }
 
 impl Shared {
@@ -82,6 +83,7 @@ impl Shared {
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
             session_max: Duration::from_secs(12 * 3600),
+            draining: web::Data::new(guichet_web::health::Draining::default()),
         }
     }
 
@@ -141,6 +143,7 @@ pub fn public_app(
         .app_data(shared.sms.clone())
         .app_data(shared.online.clone())
         .app_data(shared.hosting.clone())
+        .app_data(shared.draining.clone())
         .app_data(shared.devices())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))

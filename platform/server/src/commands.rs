@@ -359,8 +359,9 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
     ));
     shared.session_idle = config.session_idle;
     shared.session_max = config.session_max;
-    let (listen, prov_listen) = (config.listen, config.provisioning_listen);
+    let (listen, prov_listen, drain) = (config.listen, config.provisioning_listen, config.drain);
     actix_web::rt::System::new().block_on(async move {
+        let signals = Signals::listen();
         let s = shared.clone();
         let public = HttpServer::new(move || public_app(&s))
             .shutdown_timeout(10)
@@ -409,8 +410,17 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
             provisioning.disable_signals().run(),
         );
         let handles = (public.handle(), provisioning.handle());
+        let draining = shared.draining.clone();
         actix_web::rt::spawn(async move {
-            stop_requested().await;
+            // A service manager's stop drains first: `/readyz` fails so that
+            // the balancer sends no more, then the requests in flight finish.
+            // Ctrl-C at a terminal stops at once (the requests in flight still
+            // finish).
+            if signals.stop_requested().await == Stop::Terminate {
+                draining.start();
+                tracing::info!(seconds = drain.as_secs(), "arrêt demandé : le répartiteur est prévenu (/readyz), puis arrêt");
+                actix_web::rt::time::sleep(drain).await;
+            }
             futures_util::future::join(handles.0.stop(true), handles.1.stop(true)).await;
         });
         let (a, b) = futures_util::future::join(public, provisioning).await;
@@ -418,24 +428,72 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
     })
 }
 
-/// SIGINT (Ctrl-C) or, on Unix, SIGTERM (a service manager's stop).
-async fn stop_requested() {
-    let interrupt = Box::pin(actix_web::rt::signal::ctrl_c());
+#[derive(Debug, PartialEq, Eq)]
+enum Stop {
+    /// SIGINT: Ctrl-C at a terminal.
+    Interrupt,
+    /// SIGTERM: a service manager's stop.
+    Terminate,
+}
+
+/// The stop signals, listened to from before the servers accept anything:
+/// a SIGTERM that comes early drains too, it does not kill the process.
+struct Signals {
     #[cfg(unix)]
-    {
-        use actix_web::rt::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                futures_util::future::select(interrupt, Box::pin(term.recv())).await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "SIGTERM ne peut pas être écouté");
-                let _ = interrupt.await;
+    terminate: Option<actix_web::rt::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<actix_web::rt::signal::unix::Signal>,
+}
+
+impl Signals {
+    /// Within the runtime.
+    fn listen() -> Signals {
+        #[cfg(unix)]
+        {
+            use actix_web::rt::signal::unix::{signal, SignalKind};
+            let listen = |kind: SignalKind, name: &str| {
+                signal(kind)
+                    .map_err(|e| tracing::error!(error = %e, "{name} ne peut pas être écouté"))
+                    .ok()
+            };
+            Signals {
+                terminate: listen(SignalKind::terminate(), "SIGTERM"),
+                interrupt: listen(SignalKind::interrupt(), "SIGINT"),
             }
         }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
+
+    /// Waits for SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+    async fn stop_requested(self) -> Stop {
+        #[cfg(unix)]
+        {
+            use futures_util::future::{pending, select, Either};
+            let wait = |s: Option<actix_web::rt::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => pending::<()>().await,
+                }
+            };
+            match select(
+                Box::pin(wait(self.terminate)),
+                Box::pin(wait(self.interrupt)),
+            )
+            .await
+            {
+                Either::Left(_) => Stop::Terminate,
+                Either::Right(_) => Stop::Interrupt,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = actix_web::rt::signal::ctrl_c().await;
+            Stop::Interrupt
+        }
+    }
 }
 
 pub fn test_bank(config: &Config, without_notifications: bool) -> Result<(), Failure> {

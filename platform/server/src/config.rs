@@ -49,6 +49,10 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// Sessions end after this long without a request…
     pub session_idle: Duration,
+    /// After a SIGTERM, how long `/readyz` says 503 (for the balancer to stop
+    /// sending) before the server stops taking connections and finishes
+    /// the requests in flight.
+    pub drain: Duration,
     /// …and this long after sign-in in any case.
     pub session_max: Duration,
     /// PostgreSQL: the role `serve` runs as, granted its rights by `migrate`.
@@ -95,6 +99,7 @@ impl std::fmt::Debug for Config {
             .field("allow_plain_http", &self.allow_plain_http)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("session_idle", &self.session_idle)
+            .field("drain", &self.drain)
             .field("session_max", &self.session_max)
             .field("app_role", &self.app_role)
             .field(
@@ -141,6 +146,7 @@ const KEYS: &[(&str, &str)] = &[
     ("allow_plain_http", "GUICHET_ALLOW_PLAIN_HTTP"),
     ("trusted_proxies", "GUICHET_TRUSTED_PROXIES"),
     ("session_idle_minutes", "GUICHET_SESSION_IDLE_MINUTES"),
+    ("drain_seconds", "GUICHET_DRAIN_SECONDS"),
     ("session_max_hours", "GUICHET_SESSION_MAX_HOURS"),
     ("app_role", "GUICHET_APP_ROLE"),
     ("object_store_url", "GUICHET_OBJECT_STORE_URL"),
@@ -357,6 +363,11 @@ impl Config {
                 30,
             )?,
         );
+        let drain = Duration::from_secs(parse_count(
+            "GUICHET_DRAIN_SECONDS",
+            get("drain_seconds"),
+            5,
+        )?);
         let session_max = Duration::from_secs(
             3600 * parse_count("GUICHET_SESSION_MAX_HOURS", get("session_max_hours"), 12)?,
         );
@@ -482,6 +493,7 @@ impl Config {
             allow_plain_http,
             trusted_proxies,
             session_idle,
+            drain,
             session_max,
             app_role,
             object_store_url,

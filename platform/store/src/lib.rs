@@ -107,9 +107,10 @@ impl Store {
         let pool = Pool::builder()
             .max_size(max_size)
             .min_idle(Some(min_idle))
-            // A broken connection shows when used, and the pool then drops it:
-            // no round trip to the server before each checkout.
-            .test_on_check_out(false)
+            // Each connection is checked as it is handed out (one round trip
+            // on the loopback): after a database restart or a failover the
+            // pool's connections are all dead, and no user may pay for one.
+            .test_on_check_out(true)
             .connection_timeout(Duration::from_secs(3))
             .build_unchecked(manager);
         Ok(Store {

@@ -325,14 +325,34 @@ struct ErrorPage<'a> {
     problem: &'a Problem,
 }
 
+/// How long a client is asked to wait before trying again after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 30;
+
 /// Middleware: renders every error response of the app, ours or actix's, as a
-/// French page or (under `/api/`) as `application/problem+json`.
+/// French page or (under `/api/`) as `application/problem+json`; an error a
+/// middleware below raises (the sessions' store when the database is down)
+/// too, never an empty answer.
 pub async fn render_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // No clone of the request may live across `next.call`: routing needs it unshared.
-    let res = next.call(req).await?.map_into_boxed_body();
+    // What a raised error's page needs, taken now: no clone of the request
+    // may live across `next.call` (routing needs it unshared).
+    let asked = Asked {
+        path: req.path().to_owned(),
+        request_id: req
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(|id| id.to_string()),
+        pages: req.app_data::<web::Data<Renderer>>().cloned(),
+        store: req
+            .app_data::<web::Data<guichet_core::store::Store>>()
+            .cloned(),
+    };
+    let res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(e) => return Err(raised(e, asked).await),
+    };
     let status = res.status();
     if status.as_u16() < 400 {
         return Ok(res);
@@ -345,65 +365,128 @@ pub async fn render_errors(
     if error.is_none() && !empty {
         return Ok(res);
     }
-    let mut problem = match error.and_then(|e| e.as_error::<AppError>()) {
-        Some(app) => {
-            match app {
-                AppError::Internal(detail)
-                | AppError::Unavailable(detail)
-                | AppError::FilesUnavailable(detail)
-                | AppError::DirectoryUnavailable(detail) => {
-                    tracing::error!(status = status.as_u16(), %detail, "requête en échec")
-                }
-                _ => tracing::info!(status = status.as_u16(), error = %app, "requête refusée"),
-            }
-            app.problem()
-        }
+    let problem = match error.and_then(|e| e.as_error::<AppError>()) {
+        Some(app) => told(app, status),
         None => foreign_problem(status, error),
     };
     let http = res.request().clone();
-    problem.instance = Some(http.path().to_owned());
-    problem.request_id = http
+    let tenant = http
         .extensions()
-        .get::<tracing_actix_web::RequestId>()
-        .map(|id| id.to_string());
-
+        .get::<CurrentTenant>()
+        .map(|t| t.name.clone());
     let mut builder = HttpResponse::build(status);
     for (name, value) in res.response().headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             builder.insert_header((name.clone(), value.clone()));
         }
     }
-    let response = if is_api_path(http.path()) {
-        builder
-            .content_type("application/problem+json")
-            .body(serde_json::to_string(&problem).unwrap_or_default())
-    } else {
-        // Pages say the core's fragments as sentences; the API keeps them as they are.
-        problem.detail = super::sentence(&problem.detail);
-        let tenant = http
-            .extensions()
-            .get::<CurrentTenant>()
-            .map(|t| t.name.clone());
-        let mut layout = Layout::new(&problem.title);
-        if let Some(name) = tenant {
-            layout.site_name = name;
-        }
-        let page = http
-            .app_data::<web::Data<Renderer>>()
-            .and_then(|r| {
-                r.render(
-                    "error",
-                    &ErrorPage {
-                        layout,
-                        problem: &problem,
-                    },
-                )
-                .ok()
-            })
-            .unwrap_or_else(|| format!("{} — {}", problem.title, problem.detail));
-        builder.content_type("text/html; charset=utf-8").body(page)
-    };
+    let pages = http.app_data::<web::Data<Renderer>>().cloned();
+    let response = respond(
+        builder,
+        problem,
+        &asked.path,
+        asked.request_id,
+        pages.as_ref().map(|p| p.get_ref()),
+        tenant,
+    );
     Ok(ServiceResponse::new(http, response))
+}
+
+/// What the error page of a request needs of it.
+struct Asked {
+    path: String,
+    request_id: Option<String>,
+    pages: Option<web::Data<Renderer>>,
+    store: Option<web::Data<guichet_core::store::Store>>,
+}
+
+/// Logs an error of ours as what it is, and says it.
+fn told(app: &AppError, status: StatusCode) -> Problem {
+    match app {
+        AppError::Internal(detail)
+        | AppError::Unavailable(detail)
+        | AppError::FilesUnavailable(detail)
+        | AppError::DirectoryUnavailable(detail) => {
+            tracing::error!(status = status.as_u16(), %detail, "requête en échec")
+        }
+        _ => tracing::info!(status = status.as_u16(), error = %app, "requête refusée"),
+    }
+    app.problem()
+}
+
+/// A raised error as the page or problem its status says, carried by the
+/// error itself. A server error that is not ours (the sessions' store) while
+/// the database does not answer is the database's outage: 503, to retry.
+async fn raised(e: actix_web::Error, asked: Asked) -> actix_web::Error {
+    let (status, problem) = match e.as_error::<AppError>() {
+        Some(app) => (app.status_code(), told(app, app.status_code())),
+        None => {
+            let status = e.as_response_error().status_code();
+            let down = match asked.store.filter(|_| status.is_server_error()) {
+                Some(store) => !web::block(move || store.ping()).await.unwrap_or(false),
+                None => false,
+            };
+            if down {
+                let app = AppError::Unavailable(e.to_string());
+                (app.status_code(), told(&app, app.status_code()))
+            } else {
+                if status.is_server_error() {
+                    tracing::error!(status = status.as_u16(), error = %e, "requête en échec");
+                }
+                (status, foreign_problem(status, Some(&e)))
+            }
+        }
+    };
+    let response = respond(
+        HttpResponse::build(status),
+        problem,
+        &asked.path,
+        asked.request_id,
+        asked.pages.as_ref().map(|p| p.get_ref()),
+        None,
+    );
+    actix_web::error::InternalError::from_response(e.to_string(), response).into()
+}
+
+/// The error's answer: a problem document under `/api/`, a page elsewhere;
+/// a 503 says when to try again.
+fn respond(
+    mut builder: actix_web::HttpResponseBuilder,
+    mut problem: Problem,
+    path: &str,
+    request_id: Option<String>,
+    pages: Option<&Renderer>,
+    tenant: Option<String>,
+) -> HttpResponse {
+    problem.instance = Some(path.to_owned());
+    problem.request_id = request_id;
+    if problem.status == StatusCode::SERVICE_UNAVAILABLE.as_u16() {
+        builder.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+    }
+    if is_api_path(path) {
+        return builder
+            .content_type("application/problem+json")
+            .body(serde_json::to_string(&problem).unwrap_or_default());
+    }
+    // Pages say the core's fragments as sentences; the API keeps them as they are.
+    problem.detail = super::sentence(&problem.detail);
+    let mut layout = Layout::new(&problem.title);
+    if let Some(name) = tenant {
+        layout.site_name = name;
+    }
+    let page = pages
+        .and_then(|r| {
+            r.render(
+                "error",
+                &ErrorPage {
+                    layout,
+                    problem: &problem,
+                },
+            )
+            .ok()
+        })
+        .unwrap_or_else(|| format!("{} — {}", problem.title, problem.detail));
+    builder.content_type("text/html; charset=utf-8").body(page)
 }
 
 #[cfg(test)]

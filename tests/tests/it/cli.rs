@@ -220,6 +220,7 @@ impl Server {
             &[
                 ("GUICHET_DATABASE_URL", database_url),
                 ("GUICHET_LISTEN", &format!("127.0.0.1:{port}")),
+                ("GUICHET_DRAIN_SECONDS", "2"),
                 (
                     "GUICHET_PROVISIONING_LISTEN",
                     &format!("127.0.0.1:{prov_port}"),
@@ -268,10 +269,88 @@ impl Server {
         }
     }
 
-    /// Stops it as a service manager would (SIGTERM); its exit status and output.
+    /// Signs `login` in to the portal at `host`; the cookies to send.
+    fn sign_in(&self, host: &str, login: &str, password: &str) -> String {
+        let agent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .timeout(Duration::from_secs(5))
+            .build();
+        let url = format!("http://127.0.0.1:{}/connexion", self.port);
+        let cookies = |r: &ureq::Response| {
+            r.all("set-cookie")
+                .iter()
+                .filter_map(|c| c.split(';').next())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let page = agent.get(&url).set("Host", host).call().unwrap();
+        let jar = cookies(&page);
+        let token = guichet_tests::client::csrf_of(&page.into_string().unwrap());
+        let signed = agent
+            .post(&url)
+            .set("Host", host)
+            .set("Origin", &format!("http://{host}"))
+            .set("Cookie", &jar)
+            .send_form(&[
+                ("csrf_token", &token),
+                ("email", login),
+                ("password", password),
+            ]);
+        let r = match signed {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("sign-in: {e}"),
+        };
+        let jar = cookies(&r);
+        assert_eq!(
+            r.status(),
+            303,
+            "signed in: {}",
+            r.into_string().unwrap_or_default()
+        );
+        jar
+    }
+
+    /// (status, Retry-After, body) of a GET with this Host and these headers.
+    fn get_as(
+        &self,
+        path: &str,
+        host: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
+        let agent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .timeout(Duration::from_secs(10))
+            .build();
+        let mut request = agent
+            .get(&format!("http://127.0.0.1:{}{path}", self.port))
+            .set("Host", host);
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let answer = request.call();
+        match answer {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => (
+                r.status(),
+                r.header("retry-after").map(str::to_owned),
+                r.into_string().unwrap_or_default(),
+            ),
+            Err(_) => (0, None, String::new()),
+        }
+    }
+
+    /// Stops it as a service manager would (SIGTERM): it first tells the
+    /// balancer (`/readyz` fails) while it still serves, then exits; its
+    /// exit status and output.
     fn stop(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let port = self.port;
+        self.wait_for(|s| s.get(port, "/readyz", "localhost") == (503, "stopping".into()));
+        assert_eq!(
+            self.get(port, "/healthz", "localhost").0,
+            200,
+            "still serving"
+        );
         let mut out = String::new();
         if let Some(mut stdout) = self.child.stdout.take() {
             let _ = stdout.read_to_string(&mut out);
@@ -420,7 +499,33 @@ fn readiness_follows_the_database_and_recovers() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     let server = Server::start(&dir, through.as_str());
     let p = server.port;
+    let host = format!("demo.localhost:{p}");
     assert_eq!(server.get(p, "/readyz", "localhost").0, 200);
+    let durand = server.sign_in(
+        &host,
+        "famille.durand@demo.localhost.fr",
+        "demo-guichet-2026",
+    );
+    let durand = [("Cookie", durand.as_str())];
+    assert_eq!(server.get_as("/mes-demandes", &host, &durand).0, 200);
+
+    // A quick restart while the pool holds idle connections (a burst opened
+    // them): they all die, and not one page view after it may fail.
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..3 {
+                    assert_eq!(server.get_as("/mes-demandes", &host, &durand).0, 200);
+                }
+            });
+        }
+    });
+    proxy.cut();
+    proxy.restore();
+    for i in 0..30 {
+        let (status, _, html) = server.get_as("/mes-demandes", &host, &durand);
+        assert_eq!(status, 200, "view {i} after a quick restart: {html}");
+    }
 
     proxy.cut();
     server.wait_for(|s| s.get(p, "/readyz", "localhost").0 == 503);
@@ -429,13 +534,33 @@ fn readiness_follows_the_database_and_recovers() {
         200,
         "the process itself is up"
     );
-    let (status, html) = server.get(p, "/", &format!("demo.localhost:{p}"));
-    assert_eq!(status, 503, "pages say the service is unavailable");
-    assert!(html.contains("momentanément indisponible"));
+    // Without a session, with one (its store is the database: the session
+    // layer fails before any page), and the JSON API: a page or a problem
+    // that says to come back, never an empty answer.
+    for (path, headers) in [("/", &[][..]), ("/mes-demandes", &durand[..])] {
+        let (status, retry, html) = server.get_as(path, &host, headers);
+        assert_eq!(status, 503, "{path}: pages say the service is unavailable");
+        assert_eq!(retry.as_deref(), Some("30"), "{path}");
+        assert!(
+            html.contains("momentanément indisponible"),
+            "{path}: {html}"
+        );
+        assert!(html.contains("<html"), "{path}: a whole page");
+    }
+    let token = [("Authorization", "Bearer un-jeton-quelconque")];
+    let (status, retry, body) = server.get_as("/api/v1/requests", &host, &token);
+    assert_eq!((status, retry.as_deref()), (503, Some("30")), "{body}");
+    assert!(body.contains("urn:guichet:problem:unavailable"), "{body}");
 
+    // Back: not one page view fails, the pool's dead connections never
+    // reach anyone.
     proxy.restore();
-    server.wait_for(|s| s.get(p, "/readyz", "localhost").0 == 200);
-    let (status, html) = server.get(p, "/", &format!("demo.localhost:{p}"));
+    for i in 0..30 {
+        let (status, _, html) = server.get_as("/mes-demandes", &host, &durand);
+        assert_eq!(status, 200, "view {i} after the database came back: {html}");
+    }
+    assert_eq!(server.get(p, "/readyz", "localhost").0, 200);
+    let (status, html) = server.get(p, "/", &host);
     assert_eq!(status, 200);
     assert!(html.contains("Ville de Démo"));
     assert!(server.stop().0.success());

@@ -102,7 +102,6 @@ fn tell_agents(
     detailed: bool,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     for agent in agent_rows::search(tx, "", 100_000)? {
         if agent.email.is_empty() {
             continue;
@@ -121,7 +120,7 @@ fn tell_agents(
         let late = lines.iter().filter(|(q, _)| *q == Quality::Late).count();
         let urgent = lines.len() - late;
         let email = mails::Alerts {
-            site,
+            site: &here.name,
             lines: if detailed {
                 lines.iter().map(|(_, l)| l).collect()
             } else {
@@ -129,7 +128,7 @@ fn tell_agents(
             },
             late: crate::domain::text::count(late, "demande en retard", "demandes en retard"),
             urgent: crate::domain::text::count(urgent, "demande urgente", "demandes urgentes"),
-            base_url,
+            base_url: &here.url,
         };
         outbox::send(tx, &agent.email, &email).map_err(Error::from)?;
     }

@@ -384,7 +384,6 @@ pub fn note(
     to_household: bool,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let row = if to_household {
         writable(tx, desk, id, None)?
     } else {
@@ -428,9 +427,9 @@ pub fn note(
             .unwrap_or_default();
         if !email.is_empty() {
             let number = row.number.unwrap_or_default();
-            let followed = crate::requests::follow::link(tx, &row, base_url)?;
+            let followed = crate::requests::follow::link(tx, &row, &here.url)?;
             let message = super::mails::Message {
-                site,
+                site: &here.name,
                 number,
                 message: body,
                 followed: &followed,

@@ -46,7 +46,6 @@ pub fn open_foyer(
     account: &NewAccount,
     here: &Site,
 ) -> Result<i64, Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     if !desk.serves_the_counter() {
         return Err(refused_to_readers());
     }
@@ -74,8 +73,8 @@ pub fn open_foyer(
             },
         )?;
         let welcome = super::mails::CounterAccount {
-            site,
-            link: format!("{base_url}/mot-de-passe/{secret}"),
+            site: &here.name,
+            link: format!("{}/mot-de-passe/{secret}", here.url),
             days: WELCOME_DAYS,
         };
         outbox::send_secret(tx, &email, &welcome).map_err(Error::from)?;

@@ -389,7 +389,6 @@ pub(super) fn tell_agents_of_change(
     note: &str,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let last = match row.last_agent_id {
         Some(agent) => crate::store::repo::agents::get_by_id(tx, agent)?
             .map(|a| vec![a.email])
@@ -409,12 +408,12 @@ pub(super) fn tell_agents_of_change(
     let number = row.number.unwrap_or_default();
     for email in to.iter().filter(|e| !e.is_empty()) {
         let changed = mails::ChangedByFoyer {
-            site,
+            site: &here.name,
             number,
             completed: matches!(what, Change::Completed),
             teleservice: &offer.teleservice.label,
             note,
-            link: format!("{base_url}/backoffice/demandes/{}", row.id),
+            link: format!("{}/backoffice/demandes/{}", here.url, row.id),
         };
         outbox::send(tx, email, &changed).map_err(Error::from)?;
     }
@@ -445,7 +444,6 @@ pub fn send_resume_link(
     id: i64,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let f = filed(tx, household, id)?;
     if f.state() != RequestState::Draft {
         return Err(Error::Refused("cette demande est déjà envoyée".into()));
@@ -467,9 +465,9 @@ pub fn send_resume_link(
         },
     )?;
     let email = mails::ResumeLink {
-        site,
+        site: &here.name,
         teleservice: &f.offer.teleservice.label,
-        link: format!("{base_url}/reprendre/{secret}"),
+        link: format!("{}/reprendre/{secret}", here.url),
         days: RESUME_DAYS,
     };
     outbox::send_secret(tx, &person.email, &email).map_err(Error::from)?;
@@ -495,7 +493,6 @@ pub fn resume(tx: &mut TenantTx<'_>, secret: &str) -> Result<(i64, i64), Error> 
 /// period (once each), then the deletion of those whose time is up, with
 /// the foyers made for them alone. Returns (notices, deletions).
 pub fn tend_drafts(tx: &mut TenantTx<'_>, here: &Site) -> Result<(usize, usize), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let settings = crate::collectivite::settings::current(tx)?;
     let at = now();
     let horizon = at + Duration::days(settings.draft_notice_days);
@@ -516,11 +513,11 @@ pub fn tend_drafts(tx: &mut TenantTx<'_>, here: &Site) -> Result<(usize, usize),
                 .map(|t| t.label)
                 .unwrap_or_default();
             let email = mails::DraftExpiring {
-                site,
+                site: &here.name,
                 teleservice: &label,
                 started: time::date_fr(time::paris(row.created_at).date_naive()),
                 on: &on,
-                link: format!("{base_url}/mes-demandes/{}", row.id),
+                link: format!("{}/mes-demandes/{}", here.url, row.id),
             };
             outbox::send(tx, &p.email, &email).map_err(Error::from)?;
         }

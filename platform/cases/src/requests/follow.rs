@@ -112,7 +112,6 @@ pub fn send_again(
     email: &str,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let Some(row) = rows::by_number(tx, number)? else {
         return Ok(());
     };
@@ -123,9 +122,9 @@ pub fn send_again(
     if !temporary || person.email.is_empty() || !person.email.eq_ignore_ascii_case(email.trim()) {
         return Ok(());
     }
-    let followed = link(tx, &row, base_url)?;
+    let followed = link(tx, &row, &here.url)?;
     let again = super::mails::FollowAgain {
-        site,
+        site: &here.name,
         number,
         followed: &followed,
     };
@@ -155,16 +154,15 @@ pub fn links_for(
 /// filed without one: they are mailed a follow-up link for each (the latest
 /// five). Nothing when the address has an account, or no such request.
 pub fn remind(tx: &mut TenantTx<'_>, email: &str, here: &Site) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     if foyers::account_by_login(tx, email)?.is_some() {
         return Ok(());
     }
-    let links = links_for(tx, email, base_url)?;
+    let links = links_for(tx, email, &here.url)?;
     let Some((_, first)) = links.first() else {
         return Ok(());
     };
     let without = super::mails::WithoutAccount {
-        site,
+        site: &here.name,
         days: FOLLOW_DAYS,
         requests: links
             .iter()

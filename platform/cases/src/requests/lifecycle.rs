@@ -315,7 +315,6 @@ fn tell_household(
     reason: &str,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     if !matches!(
         to,
         RequestState::Inprogress
@@ -334,16 +333,16 @@ fn tell_household(
         return Ok(());
     }
     let number = row.number.unwrap_or_default();
-    let followed = crate::requests::follow::link(tx, row, base_url)?;
+    let followed = crate::requests::follow::link(tx, row, &here.url)?;
     let email = mails::StateChanged {
-        site,
+        site: &here.name,
         number,
         state: to.code(),
         state_label: to.label().to_lowercase(),
         reason,
         attestation: to
             .done()
-            .then(|| format!("{base_url}/mes-demandes/{}/attestation.pdf", row.id)),
+            .then(|| format!("{}/mes-demandes/{}/attestation.pdf", here.url, row.id)),
         followed: &followed,
     };
     crate::requests::follow::mail(tx, &requester.email, &email, &followed)?;

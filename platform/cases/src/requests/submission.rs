@@ -58,7 +58,6 @@ pub fn submit(
     settings: &Settings,
     here: &Site,
 ) -> Result<Submitted, Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     repo::lock(tx, id)?;
     if let Some(done) = repo::by_submit_key(tx, &sending.key)? {
         if done.household_id == household && done.id == id {
@@ -230,16 +229,16 @@ pub fn submit(
         tell_agents_of_change(tx, &row, &f.offer, Change::Completed, &note, here)?;
     }
     if !requester.email.is_empty() {
-        let followed = crate::requests::follow::link(tx, &row, base_url)?;
+        let followed = crate::requests::follow::link(tx, &row, &here.url)?;
         let email = mails::Receipt {
-            site,
+            site: &here.name,
             number,
             teleservice: &snapshot.teleservice,
             submitted_at: &snapshot.submitted_at,
             completed: from == RequestState::Uncomplete,
             modified: from == RequestState::Pending,
             fee,
-            base_url,
+            base_url: &here.url,
             followed: &followed,
         };
         let mail = crate::requests::follow::mail(tx, &requester.email, &email, &followed)?;
@@ -264,16 +263,15 @@ fn notify_agents(
     id: i64,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let Some(category) = offer.teleservice.category_id else {
         return Ok(());
     };
     for email in crate::agents::rights::agent_emails(tx, category)? {
         let new = mails::NewRequest {
-            site,
+            site: &here.name,
             number,
             teleservice: &offer.teleservice.label,
-            link: format!("{base_url}/backoffice/demandes/{id}"),
+            link: format!("{}/backoffice/demandes/{id}", here.url),
         };
         outbox::send(tx, &email, &new).map_err(Error::from)?;
     }

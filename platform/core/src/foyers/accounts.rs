@@ -138,10 +138,12 @@ pub fn open_account(
     password_hash: Option<&str>,
     here: &Site,
 ) -> Result<Opened, Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let login = account.person.email.to_lowercase();
     if repo::login_by_name(tx, &login)?.is_some() {
-        let email = mails::AccountExists { site, base_url };
+        let email = mails::AccountExists {
+            site: &here.name,
+            base_url: &here.url,
+        };
         outbox::send(tx, &login, &email).map_err(mail_error)?;
         return Ok(Opened::Existing);
     }
@@ -226,7 +228,6 @@ pub fn send_confirmation(
     login: &str,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let (secret, digest) = new_secret();
     let at = now();
     repo::replace_token(
@@ -242,8 +243,8 @@ pub fn send_confirmation(
         },
     )?;
     let email = mails::ConfirmAddress {
-        site,
-        link: format!("{base_url}/compte/confirmer/{secret}"),
+        site: &here.name,
+        link: format!("{}/compte/confirmer/{secret}", here.url),
         days: CONFIRM_DAYS,
     };
     outbox::send_secret(tx, login, &email).map_err(mail_error)?;
@@ -414,7 +415,6 @@ fn account_of(tx: &mut TenantTx<'_>, row: LoginRow) -> Result<Option<Account>, E
 /// Mails a single-use link to choose a new password, if the address has an
 /// account; says nothing either way (the page is the same).
 pub fn request_reset(tx: &mut TenantTx<'_>, login: &str, here: &Site) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let Some(account) = account_by_login(tx, login)? else {
         return Ok(());
     };
@@ -436,8 +436,8 @@ pub fn request_reset(tx: &mut TenantTx<'_>, login: &str, here: &Site) -> Result<
         },
     )?;
     let email = mails::NewPassword {
-        site,
-        link: format!("{base_url}/mot-de-passe/{secret}"),
+        site: &here.name,
+        link: format!("{}/mot-de-passe/{secret}", here.url),
     };
     outbox::send_secret(tx, &account.login, &email).map_err(mail_error)?;
     Ok(())
@@ -537,7 +537,6 @@ pub fn link_identity(
     provider: &str,
     here: &Site,
 ) -> Result<(), Error> {
-    let (base_url, site) = (here.url.as_str(), here.name.as_str());
     let login = repo::login_of(tx, individual)?.ok_or(Error::NotFound)?;
     if login.confirmed_at.is_none() {
         return Err(Error::Refused(format!(
@@ -560,10 +559,10 @@ pub fn link_identity(
     )?;
     let when = crate::domain::time::datetime_fr(at);
     let email = mails::IdentityLinked {
-        site,
+        site: &here.name,
         provider,
         when: &when,
-        base_url,
+        base_url: &here.url,
     };
     outbox::send(tx, &login.login, &email).map_err(mail_error)?;
     Ok(())
