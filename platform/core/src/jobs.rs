@@ -108,14 +108,9 @@ pub fn backoff(failed_attempts: i32) -> chrono::Duration {
     chrono::Duration::minutes(minutes.min(60))
 }
 
-/// Records how a claimed job ended, at `now`.
-pub fn finish(
-    store: &Store,
-    job: &Job,
-    outcome: Result<(), JobError>,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    let ending = match outcome {
+/// What becomes of a job after this outcome.
+fn ending(job: &Job, outcome: Result<(), JobError>, now: NaiveDateTime) -> Ending {
+    match outcome {
         Ok(()) => Ending::Done,
         Err(JobError::Postpone(wait)) => Ending::Postponed {
             run_at: now + chrono::Duration::from_std(wait).unwrap_or_default(),
@@ -125,8 +120,7 @@ pub fn finish(
             error,
         },
         Err(JobError::Retry(error) | JobError::Fail(error)) => Ending::Failed { error },
-    };
-    store.platform_write(|c| rows::finish(c, job.id, ending, now))
+    }
 }
 
 /// The jobs' own upkeep: finished jobs forgotten after a week, failed ones
@@ -149,13 +143,64 @@ struct Periodic {
 }
 
 /// Claims and runs jobs with the handlers it knows; jobs of other kinds wait
-/// for a runner that knows them.
+/// for a runner that knows them. A few at a time, on a short lease: a
+/// process killed mid-batch delays its jobs by a minute, not more.
 pub struct Runner {
     store: Store,
     handlers: HashMap<&'static str, Arc<dyn Handler>>,
     periodic: Vec<Periodic>,
     batch: i64,
     lease: Duration,
+    stop: Stopping,
+}
+
+/// Set when the process is asked to stop: the runner claims nothing more,
+/// finishes the job in hand, gives back those it had claimed and not begun.
+#[derive(Debug, Clone, Default)]
+pub struct Stopping(Arc<std::sync::atomic::AtomicBool>);
+
+impl Stopping {
+    pub fn start(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The pause between two tries to record what was done while the database
+/// does not answer; it grows to this.
+const RECORD_WAIT_MAX: Duration = Duration::from_secs(15);
+
+/// Runs `record` until the database takes it: what a job did outside (an
+/// e-mail accepted by the SMTP server, a payment settled) must be written,
+/// or it would be done again. Gives up only when the process is stopping
+/// and the database still does not answer; the error is then returned.
+pub fn until_recorded<T>(
+    stop: &Stopping,
+    what: &str,
+    mut record: impl FnMut() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut wait = Duration::from_millis(200);
+    let mut stopping_tries = 0;
+    loop {
+        match record() {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                if stop.is_on() {
+                    stopping_tries += 1;
+                    if stopping_tries > 3 {
+                        tracing::error!(error = %e, "{what} : non enregistré à l’arrêt");
+                        return Err(e);
+                    }
+                }
+                tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, "{what} : base injoignable, nouvel essai");
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(RECORD_WAIT_MAX);
+            }
+        }
+    }
 }
 
 impl Runner {
@@ -164,9 +209,16 @@ impl Runner {
             store,
             handlers: HashMap::new(),
             periodic: Vec::new(),
-            batch: 20,
-            lease: Duration::from_secs(5 * 60),
+            batch: 5,
+            lease: Duration::from_secs(60),
+            stop: Stopping::default(),
         }
+    }
+
+    /// What stops this runner (the server sets it on SIGTERM); handlers
+    /// that record what they did outside wait on it too.
+    pub fn stopping(&self) -> Stopping {
+        self.stop.clone()
     }
 
     /// Runs the jobs of `kind` with `handler`; a kind has one handler (two
@@ -228,49 +280,84 @@ impl Runner {
         self.run_once_at(Utc::now().naive_utc())
     }
 
-    /// As [`Runner::run_once`], as if it were `now` (tests of retries).
+    /// As [`Runner::run_once`], as if it were `now` (tests of retries). A
+    /// job that ran is recorded whatever the database does meanwhile (it
+    /// waits for it): it is never run again for want of its record, and the
+    /// rest of the batch is not dropped. Once stopping, the jobs claimed and
+    /// not begun are given back.
     pub fn run_once_at(&self, now: NaiveDateTime) -> Result<usize, StoreError> {
+        if self.stop.is_on() {
+            return Ok(0);
+        }
         let kinds: Vec<&str> = self.handlers.keys().copied().collect();
         let claimed = claim(&self.store, &kinds, self.batch, self.lease, now)?;
-        let n = claimed.len();
+        let mut ran = 0;
         for job in claimed {
+            if self.stop.is_on() {
+                let _ = until_recorded(&self.stop, "tâche rendue", || {
+                    let back = Ending::Postponed { run_at: now };
+                    self.store
+                        .platform_write(|c| rows::finish(c, job.id, back, now))
+                });
+                continue;
+            }
             let Some(handler) = self.handlers.get(job.kind.as_str()) else {
                 continue;
             };
+            ran += 1;
             let outcome = handler.run(&self.store, &job);
             if let Err(e) = &outcome {
                 tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, error = ?e, "tâche en échec");
             }
             let succeeded = outcome.is_ok();
-            finish(&self.store, &job, outcome, now)?;
+            let ending = ending(&job, outcome, now);
+            until_recorded(&self.stop, "fin de tâche", || {
+                self.store
+                    .platform_write(|c| rows::finish(c, job.id, ending.clone(), now))
+            })?;
             if let (true, Some(p)) = (succeeded, self.periodic.iter().find(|p| p.kind == job.kind))
             {
                 let next = now + chrono::Duration::from_std(p.every).unwrap_or_default();
-                self.schedule(p.kind, next)?;
+                until_recorded(&self.stop, "prochaine tâche périodique", || {
+                    self.schedule(p.kind, next)
+                })?;
             }
         }
-        Ok(n)
+        Ok(ran)
     }
 
-    /// Runs for the life of the process on its own thread: a batch after
-    /// another while there is work, a pause of `idle` when there is none.
-    pub fn spawn(self, idle: Duration) -> std::io::Result<()> {
+    /// Runs on its own thread until [`Runner::stopping`] is set: a batch
+    /// after another while there is work, a pause of `idle` when there is
+    /// none. The handle ends when the thread has finished its job in hand.
+    pub fn spawn(self, idle: Duration) -> std::io::Result<std::thread::JoinHandle<()>> {
         if let Err(e) = self.start_periodic() {
             tracing::warn!(error = %e, "tâches périodiques non planifiées (nouvel essai au prochain démarrage)");
         }
         std::thread::Builder::new()
             .name("jobs".into())
-            .spawn(move || loop {
-                match self.run_once() {
-                    Ok(0) => std::thread::sleep(idle),
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "file des tâches inaccessible");
-                        std::thread::sleep(idle);
+            .spawn(move || {
+                while !self.stop.is_on() {
+                    match self.run_once() {
+                        Ok(0) => self.pause(idle),
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "file des tâches inaccessible");
+                            self.pause(idle);
+                        }
                     }
                 }
+                tracing::info!("file des tâches arrêtée");
             })
-            .map(drop)
+    }
+
+    /// Sleeps `idle`, or less when stopping.
+    fn pause(&self, idle: Duration) {
+        let step = Duration::from_millis(100);
+        let mut slept = Duration::ZERO;
+        while slept < idle && !self.stop.is_on() {
+            std::thread::sleep(step);
+            slept += step;
+        }
     }
 }
 

@@ -332,7 +332,9 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
         None => config.payfip_url.clone(),
     };
     let online = crate::app::payfip(payfip_url.as_ref());
-    jobs_runner(&store, config, sender, files.clone(), online.clone())
+    let runner = jobs_runner(&store, config, sender, files.clone(), online.clone());
+    let jobs_stopping = runner.stopping();
+    let jobs = runner
         .spawn(std::time::Duration::from_secs(1))
         .map_err(|e| Failure(format!("file des tâches non démarrée : {e}")))?;
     let directory = Directory::from_config(config.ldap.as_ref());
@@ -416,7 +418,10 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
             // the balancer sends no more, then the requests in flight finish.
             // Ctrl-C at a terminal stops at once (the requests in flight still
             // finish).
-            if signals.stop_requested().await == Stop::Terminate {
+            let stop = signals.stop_requested().await;
+            // The jobs claim nothing more from now; the one in hand finishes.
+            jobs_stopping.start();
+            if stop == Stop::Terminate {
                 draining.start();
                 tracing::info!(seconds = drain.as_secs(), "arrêt demandé : le répartiteur est prévenu (/readyz), puis arrêt");
                 actix_web::rt::time::sleep(drain).await;
@@ -424,6 +429,15 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
             futures_util::future::join(handles.0.stop(true), handles.1.stop(true)).await;
         });
         let (a, b) = futures_util::future::join(public, provisioning).await;
+        // The jobs' thread finishes its job in hand and gives back the rest
+        // (an e-mail sent is recorded first), within the servers' own grace.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !jobs.is_finished() && std::time::Instant::now() < deadline {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        if !jobs.is_finished() {
+            tracing::warn!("file des tâches encore occupée à l’arrêt : ses tâches seront reprises à la fin de leur bail");
+        }
         a.and(b).map_err(|e| Failure(format!("serveur arrêté sur une erreur : {e}")))
     })
 }

@@ -382,3 +382,117 @@ fn every_kind_of_job_is_in_the_registry() {
     }));
     assert!(twice.is_err(), "a kind has one handler");
 }
+
+/// The database goes down just after a job did its work outside (an e-mail
+/// accepted): the runner waits for it to come back and records the job
+/// done, runs the rest of its batch, and runs nothing twice.
+#[test]
+fn a_database_outage_mid_batch_loses_and_repeats_nothing() {
+    use guichet_core::store::{DatabaseUrl, Store};
+    use guichet_tests::proxy::Proxy;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let db = TestDb::new(guichet_tests::Backend::Postgres);
+    let mut url = url::Url::parse(&db.url_string()).unwrap();
+    let target: std::net::SocketAddr =
+        format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432))
+            .parse()
+            .unwrap();
+    let proxy = Arc::new(Proxy::start(target));
+    url.set_port(Some(proxy.port())).unwrap();
+    let store = Store::open(&DatabaseUrl::parse(url.as_str()).unwrap()).unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (seen, cutter) = (runs.clone(), proxy.clone());
+    let runner = Runner::new(store.clone()).handle(
+        "test.outside",
+        move |_: &guichet_core::store::Store, _: &jobs::Job| {
+            // The work is done outside; then the database goes away for a while.
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                cutter.cut();
+                let back = cutter.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(1500));
+                    back.restore();
+                });
+            }
+            Ok(())
+        },
+    );
+    for n in 0..3 {
+        store
+            .platform_write(|c| {
+                jobs::enqueue(
+                    c,
+                    jobs::NewJob::now("test.outside", None, serde_json::json!({ "n": n })),
+                )
+            })
+            .unwrap();
+    }
+    assert_eq!(runner.run_once().unwrap(), 3, "the whole batch ran");
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+    assert_eq!(runner.run_once().unwrap(), 0, "nothing again");
+    let mut raw = store.raw_connection().unwrap();
+    assert_eq!(
+        jobs::counts(&mut raw).unwrap(),
+        vec![("test.outside".into(), "done".into(), 3)]
+    );
+}
+
+/// Asked to stop, the runner claims nothing more and gives back what it
+/// had claimed and not begun, due at once for another process.
+#[test]
+fn a_stopping_runner_gives_back_what_it_has_not_begun() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let db = TestDb::new(guichet_tests::Backend::Sqlite);
+    let store = db.store();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let seen = runs.clone();
+    let runner = Runner::new(store.clone());
+    let stopping = runner.stopping();
+    let runner = runner.handle(
+        "test.slow",
+        move |_: &guichet_core::store::Store, _: &jobs::Job| {
+            // The stop comes while the first job runs.
+            seen.fetch_add(1, Ordering::SeqCst);
+            stopping.start();
+            Ok(())
+        },
+    );
+    for n in 0..3 {
+        store
+            .platform_write(|c| {
+                jobs::enqueue(
+                    c,
+                    jobs::NewJob::now("test.slow", None, serde_json::json!({ "n": n })),
+                )
+            })
+            .unwrap();
+    }
+    assert_eq!(runner.run_once().unwrap(), 1, "the job in hand finished");
+    assert_eq!(
+        runner.run_once().unwrap(),
+        0,
+        "nothing claimed once stopping"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    let mut raw = store.raw_connection().unwrap();
+    let mut counts = jobs::counts(&mut raw).unwrap();
+    counts.sort();
+    assert_eq!(
+        counts,
+        vec![
+            ("test.slow".into(), "done".into(), 1),
+            ("test.slow".into(), "pending".into(), 2)
+        ]
+    );
+    // Given back: another runner takes them at once, first attempts still.
+    let other = Runner::new(store.clone()).handle(
+        "test.slow",
+        |_: &guichet_core::store::Store, j: &jobs::Job| {
+            assert_eq!(j.attempt, 1, "given back, not counted");
+            Ok(())
+        },
+    );
+    assert_eq!(other.run_once().unwrap(), 2);
+}

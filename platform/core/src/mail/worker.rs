@@ -12,7 +12,7 @@ use chrono::Utc;
 use super::outbox;
 use super::smtp::{Mail, SmtpSender};
 use crate::files::FileStore;
-use crate::jobs::{Job, JobError, Runner};
+use crate::jobs::{until_recorded, Job, JobError, Runner, Stopping};
 use crate::store::Store;
 use crate::tenancy::{self, TenantId, TenantState};
 
@@ -27,6 +27,7 @@ pub fn send(
     sender: &SmtpSender,
     files: &FileStore,
     drawers: &Drawers,
+    stop: &Stopping,
     job: &Job,
 ) -> Result<(), JobError> {
     let (Some(tenant), Some(mail_id)) = (job.tenant, job.payload["mail_id"].as_i64()) else {
@@ -63,8 +64,12 @@ pub fn send(
         body_html: &html,
     };
     match sender.send(message, &message_id, &files) {
+        // Accepted: recorded whatever the database does meanwhile, or the
+        // next attempt would send it again.
         Ok(()) => {
-            store.write(tenant, |tx| outbox::mark_sent(tx, mail.id))?;
+            until_recorded(stop, "courriel envoyé", || {
+                store.write(tenant, |tx| outbox::mark_sent(tx, mail.id))
+            })?;
             Ok(())
         }
         Err(e) => {
@@ -143,9 +148,12 @@ pub fn register(
         |s: &Store, _: &Job| purge(s),
     );
     match sender {
-        Some(sender) => runner.handle(outbox::SEND, move |s: &Store, j: &Job| {
-            send(s, &sender, &files, &drawers, j)
-        }),
+        Some(sender) => {
+            let stop = runner.stopping();
+            runner.handle(outbox::SEND, move |s: &Store, j: &Job| {
+                send(s, &sender, &files, &drawers, &stop, j)
+            })
+        }
         None => runner,
     }
 }

@@ -126,6 +126,7 @@ pub fn claim(
 }
 
 /// How a claimed job's run ended; each releases its lease.
+#[derive(Debug, Clone)]
 pub enum Ending {
     Done,
     /// Not run: not counted as an attempt, due again at `run_at`.
