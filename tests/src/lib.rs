@@ -314,6 +314,18 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Two free ports, distinct (the system may hand the same one out twice
+/// once the first is closed).
+pub fn two_free_ports() -> (u16, u16) {
+    let first = free_port();
+    loop {
+        let second = free_port();
+        if second != first {
+            return (first, second);
+        }
+    }
+}
+
 /// A real SMTP server (aiosmtpd) on loopback, storing what it receives in a
 /// Maildir; stopped when dropped.
 pub struct SmtpSink {

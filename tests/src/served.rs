@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use crate::{free_port, guichet_bin};
+use crate::guichet_bin;
 
 pub struct DemoServer {
     child: Option<Child>,
@@ -55,7 +55,7 @@ impl DemoServer {
     pub fn start_with(extra: impl Fn(u16) -> Vec<(&'static str, String)>) -> DemoServer {
         let dir = std::env::temp_dir().join(format!("guichet-served-{}", crate::random_suffix()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let (port, prov_port) = (free_port(), free_port());
+        let (port, prov_port) = crate::two_free_ports();
         let mut served = DemoServer {
             child: None,
             dir: dir.clone(),

@@ -291,7 +291,45 @@ impl Runner {
         }
         let kinds: Vec<&str> = self.handlers.keys().copied().collect();
         let claimed = claim(&self.store, &kinds, self.batch, self.lease, now)?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        // While the batch runs, its lease is renewed: a long job does not let
+        // it, nor the jobs waiting behind it, go to another process.
+        let held = std::sync::Mutex::new(claimed.iter().map(|j| j.id).collect::<Vec<_>>());
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let (me, holding) = (self, &held);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                while finished.recv_timeout(me.lease / 3)
+                    == Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                {
+                    let ids = holding.lock().map(|h| h.clone()).unwrap_or_default();
+                    let until = Utc::now().naive_utc()
+                        + chrono::Duration::from_std(me.lease).unwrap_or_default();
+                    if let Err(e) = me.store.platform_write(|c| rows::extend(c, &ids, until)) {
+                        tracing::warn!(error = %e, "bail des tâches non renouvelé");
+                    }
+                }
+            });
+            let ran = self.run_claimed(claimed, &held, now);
+            drop(done);
+            ran
+        })
+    }
+
+    fn run_claimed(
+        &self,
+        claimed: Vec<Job>,
+        held: &std::sync::Mutex<Vec<i64>>,
+        now: NaiveDateTime,
+    ) -> Result<usize, StoreError> {
         let mut ran = 0;
+        let release = |id: i64| {
+            if let Ok(mut h) = held.lock() {
+                h.retain(|j| *j != id);
+            }
+        };
         for job in claimed {
             if self.stop.is_on() {
                 let _ = until_recorded(&self.stop, "tâche rendue", || {
@@ -299,6 +337,7 @@ impl Runner {
                     self.store
                         .platform_write(|c| rows::finish(c, job.id, back, now))
                 });
+                release(job.id);
                 continue;
             }
             let Some(handler) = self.handlers.get(job.kind.as_str()) else {
@@ -315,6 +354,7 @@ impl Runner {
                 self.store
                     .platform_write(|c| rows::finish(c, job.id, ending.clone(), now))
             })?;
+            release(job.id);
             if let (true, Some(p)) = (succeeded, self.periodic.iter().find(|p| p.kind == job.kind))
             {
                 let next = now + chrono::Duration::from_std(p.every).unwrap_or_default();

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use guichet_tests::proxy::Proxy;
-use guichet_tests::{free_port, guichet_bin, Backend, TestDb};
+use guichet_tests::{guichet_bin, Backend, TestDb};
 
 fn guichet(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Command {
     let mut cmd = Command::new(guichet_bin());
@@ -214,7 +214,7 @@ impl Server {
 
     /// [`Server::start`], its log (standard error) going to `log`.
     fn start_logging(dir: &Path, database_url: &str, log: Stdio) -> Server {
-        let (port, prov_port) = (free_port(), free_port());
+        let (port, prov_port) = guichet_tests::two_free_ports();
         let child = guichet(
             dir,
             &[

@@ -496,3 +496,50 @@ fn a_stopping_runner_gives_back_what_it_has_not_begun() {
     );
     assert_eq!(other.run_once().unwrap(), 2);
 }
+
+/// A job that runs longer than the lease keeps it, and so do the jobs of
+/// its batch waiting behind it: another process takes none of them.
+#[test]
+fn a_long_job_keeps_its_lease_and_its_batch() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let db = TestDb::new(guichet_tests::Backend::Sqlite);
+    let store = db.store();
+    let lease = Duration::from_millis(1200);
+    let runner = Runner::new(store.clone()).with_lease(lease).handle(
+        "test.long",
+        |_: &guichet_core::store::Store, _: &jobs::Job| {
+            std::thread::sleep(Duration::from_millis(2000));
+            Ok(())
+        },
+    );
+    let taken = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = taken.clone();
+    let other = Runner::new(store.clone()).with_lease(lease).handle(
+        "test.long",
+        move |_: &guichet_core::store::Store, _: &jobs::Job| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        },
+    );
+    for n in 0..2 {
+        store
+            .platform_write(|c| {
+                jobs::enqueue(
+                    c,
+                    jobs::NewJob::now("test.long", None, serde_json::json!({ "n": n })),
+                )
+            })
+            .unwrap();
+    }
+    std::thread::scope(|s| {
+        let first = s.spawn(|| runner.run_once().unwrap());
+        // Past the first lease, while the first job still runs, and again
+        // while the second runs.
+        for wait in [1600, 1600] {
+            std::thread::sleep(Duration::from_millis(wait));
+            assert_eq!(other.run_once().unwrap(), 0, "taken by a second process");
+        }
+        assert_eq!(first.join().unwrap(), 2);
+    });
+    assert_eq!(taken.load(Ordering::SeqCst), 0);
+}

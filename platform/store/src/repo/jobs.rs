@@ -125,6 +125,26 @@ pub fn claim(
     })
 }
 
+/// Renews the lease of these claimed jobs, still pending, until `until`: a
+/// runner keeps what it holds while it works, however long a job takes.
+pub fn extend(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    until: NaiveDateTime,
+) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(
+        jobs::table
+            .filter(jobs::id.eq_any(ids))
+            .filter(jobs::state.eq("pending")),
+    )
+    .set(jobs::locked_until.eq(Some(until)))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// How a claimed job's run ended; each releases its lease.
 #[derive(Debug, Clone)]
 pub enum Ending {
