@@ -299,7 +299,10 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
             }
         }
     }
-    let store = Store::open(&config.database_url)?;
+    let pool_size = config
+        .pool_size
+        .unwrap_or_else(|| Store::default_pool_size(config.database_url.backend()));
+    let store = Store::open_pool(&config.database_url, pool_size, config.pool_wait)?;
     let key = session::load_or_create_key(config.secret_key.as_deref(), &config.data_dir).map_err(
         |e| {
             Failure(format!(

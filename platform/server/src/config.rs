@@ -53,6 +53,12 @@ pub struct Config {
     /// sending) before the server stops taking connections and finishes
     /// the requests in flight.
     pub drain: Duration,
+    /// The database connections a serving process keeps at most
+    /// (`None`: 16 on PostgreSQL, 8 on SQLite).
+    pub pool_size: Option<u32>,
+    /// How long a request waits for a connection before the page says the
+    /// service is unavailable.
+    pub pool_wait: Duration,
     /// …and this long after sign-in in any case.
     pub session_max: Duration,
     /// PostgreSQL: the role `serve` runs as, granted its rights by `migrate`.
@@ -100,6 +106,8 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("session_idle", &self.session_idle)
             .field("drain", &self.drain)
+            .field("pool_size", &self.pool_size)
+            .field("pool_wait", &self.pool_wait)
             .field("session_max", &self.session_max)
             .field("app_role", &self.app_role)
             .field(
@@ -147,6 +155,8 @@ const KEYS: &[(&str, &str)] = &[
     ("trusted_proxies", "GUICHET_TRUSTED_PROXIES"),
     ("session_idle_minutes", "GUICHET_SESSION_IDLE_MINUTES"),
     ("drain_seconds", "GUICHET_DRAIN_SECONDS"),
+    ("database_pool_size", "GUICHET_DATABASE_POOL_SIZE"),
+    ("database_wait_seconds", "GUICHET_DATABASE_WAIT_SECONDS"),
     ("session_max_hours", "GUICHET_SESSION_MAX_HOURS"),
     ("app_role", "GUICHET_APP_ROLE"),
     ("object_store_url", "GUICHET_OBJECT_STORE_URL"),
@@ -368,6 +378,22 @@ impl Config {
             get("drain_seconds"),
             5,
         )?);
+        let pool_size = match get("database_pool_size") {
+            None => None,
+            Some(v) => Some(
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(|| {
+                        invalid("GUICHET_DATABASE_POOL_SIZE", v, "un nombre entier de 1 à 500")
+                    })?,
+            ),
+        };
+        let pool_wait = Duration::from_secs(parse_count(
+            "GUICHET_DATABASE_WAIT_SECONDS",
+            get("database_wait_seconds"),
+            3,
+        )?);
         let session_max = Duration::from_secs(
             3600 * parse_count("GUICHET_SESSION_MAX_HOURS", get("session_max_hours"), 12)?,
         );
@@ -494,6 +520,8 @@ impl Config {
             trusted_proxies,
             session_idle,
             drain,
+            pool_size,
+            pool_wait,
             session_max,
             app_role,
             object_store_url,
@@ -618,6 +646,33 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::load_from(None, |k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn the_pool_and_the_drain_are_settings() {
+        let c = load(&[]).unwrap();
+        assert_eq!(
+            (c.pool_size, c.pool_wait, c.drain),
+            (None, Duration::from_secs(3), Duration::from_secs(5))
+        );
+        let c = load(&[
+            ("GUICHET_DATABASE_POOL_SIZE", "40"),
+            ("GUICHET_DATABASE_WAIT_SECONDS", "10"),
+            ("GUICHET_DRAIN_SECONDS", "15"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.pool_size, c.pool_wait, c.drain),
+            (Some(40), Duration::from_secs(10), Duration::from_secs(15))
+        );
+        for (key, bad) in [
+            ("GUICHET_DATABASE_POOL_SIZE", "0"),
+            ("GUICHET_DATABASE_POOL_SIZE", "beaucoup"),
+            ("GUICHET_DATABASE_WAIT_SECONDS", "-1"),
+        ] {
+            let e = load(&[(key, bad)]).unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains(bad), "{e}");
+        }
     }
 
     #[test]

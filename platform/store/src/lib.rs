@@ -86,11 +86,22 @@ impl Store {
     /// Connects once (so that a wrong URL is reported at start, clearly), then
     /// builds the pool, which reconnects by itself when the database comes back.
     pub fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
-        let max_size = match url.backend() {
+        Store::open_pool(url, Store::default_pool_size(url.backend()), Duration::from_secs(3))
+    }
+
+    /// The connections a serving process keeps at most, unless told.
+    pub fn default_pool_size(backend: Backend) -> u32 {
+        match backend {
             Backend::Postgres => 16,
             Backend::Sqlite => 8,
-        };
-        Store::open_with(url, max_size, 1)
+        }
+    }
+
+    /// A serving process's pool: `size` connections at most, a request
+    /// waiting `wait` at most for one (then the page says the service is
+    /// unavailable).
+    pub fn open_pool(url: &DatabaseUrl, size: u32, wait: Duration) -> Result<Store, StoreError> {
+        Store::build(url, size, 1, wait)
     }
 
     /// For a command that runs and exits: a small pool that opens connections
@@ -102,6 +113,15 @@ impl Store {
 
     /// `max_size` connections at most, `min_idle` kept open.
     pub fn open_with(url: &DatabaseUrl, max_size: u32, min_idle: u32) -> Result<Store, StoreError> {
+        Store::build(url, max_size, min_idle, Duration::from_secs(3))
+    }
+
+    fn build(
+        url: &DatabaseUrl,
+        max_size: u32,
+        min_idle: u32,
+        wait: Duration,
+    ) -> Result<Store, StoreError> {
         let manager = DbManager::new(url)?;
         manager.connect_now()?;
         let pool = Pool::builder()
@@ -111,7 +131,7 @@ impl Store {
             // on the loopback): after a database restart or a failover the
             // pool's connections are all dead, and no user may pay for one.
             .test_on_check_out(true)
-            .connection_timeout(Duration::from_secs(3))
+            .connection_timeout(wait)
             .build_unchecked(manager);
         Ok(Store {
             pool,
