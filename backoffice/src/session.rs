@@ -137,7 +137,7 @@ pub(crate) async fn login(
     let agent = match found {
         Ok(Some(agent)) => agent,
         Ok(None) => {
-            throttle.failed(&login, client.0);
+            guichet_web::client::signed_in(&throttle, &login, client, false).await?;
             return fail(WRONG.to_owned(), StatusCode::UNAUTHORIZED);
         }
         Err(AppError::DirectoryUnavailable(detail)) => {
@@ -146,7 +146,7 @@ pub(crate) async fn login(
         }
         Err(e) => return Err(e),
     };
-    throttle.succeeded(&login, client.0);
+    guichet_web::client::signed_in(&throttle, &login, client, true).await?;
     let who = SessionPrincipal::agent(tenant.id, agent.id);
     session::sign_in(&session, &who)?;
     record(&store, who, agent.uid, "session.sign-in").await;

@@ -17,7 +17,7 @@ use guichet_web::{blocking, AppError};
 pub(crate) async fn sign_in(
     store: &web::Data<Store>,
     directory: &web::Data<Directory>,
-    throttle: &Throttle,
+    throttle: &web::Data<Throttle>,
     login: &str,
     password: &str,
     client: ClientAddr,
@@ -28,12 +28,9 @@ pub(crate) async fn sign_in(
         (store.clone().into_inner(), directory.clone().into_inner());
     let (l, p) = (login.to_owned(), password.to_owned());
     let found = blocking(move || Ok(principal::authenticate(&store, &directory, &l, &p)?)).await?;
-    match &found {
-        Some(_) => throttle.succeeded(login, client.0),
-        None => {
-            throttle.failed(login, client.0);
-            tracing::warn!("échec de connexion au provisioning");
-        }
+    guichet_web::client::signed_in(throttle, login, client, found.is_some()).await?;
+    if found.is_none() {
+        tracing::warn!("échec de connexion au provisioning");
     }
     Ok(found)
 }

@@ -173,11 +173,11 @@ pub(crate) async fn sign_in(
     let account = match found {
         Some(a) if right && !a.archived => a,
         _ => {
-            throttle.failed(&key, client.0);
+            guichet_web::client::signed_in(&throttle, &key, client, false).await?;
             return fail(WRONG.into(), StatusCode::UNAUTHORIZED);
         }
     };
-    throttle.succeeded(&key, client.0);
+    guichet_web::client::signed_in(&throttle, &key, client, true).await?;
     if !account.enabled {
         let help = tx::read(
             &store,
@@ -557,8 +557,16 @@ pub(crate) async fn forgot(
     }
     // One link per address and minute or so: the throttle counts requests.
     let key = format!("reset:{email}@{}", tenant.slug);
-    if matches!(throttle.check(&key, client.0, false), Ok(w) if w.is_zero()) {
-        throttle.failed(&key, client.0);
+    let (t, k) = (throttle.clone(), key.clone());
+    let first = blocking(move || {
+        let free = matches!(t.check(&k, client.0, false)?, Ok(w) if w.is_zero());
+        if free {
+            t.failed(&k, client.0)?;
+        }
+        Ok(free)
+    })
+    .await?;
+    if first {
         let (here, login) = (tenant.site(), email.clone());
         tx::write(&store, &tenant, move |t| {
             foyers::request_reset(t, &login, &here)?;

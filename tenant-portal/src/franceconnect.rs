@@ -303,14 +303,14 @@ pub(crate) async fn link(
     let account = match found {
         Some(a) if right && a.enabled && !a.archived => a,
         _ => {
-            throttle.failed(&key, client.0);
+            guichet_web::client::signed_in(&throttle, &key, client, false).await?;
             return refuse(
                 "adresse électronique ou mot de passe incorrect : vérifiez-les, ou créez votre compte ci-dessous",
                 StatusCode::UNAUTHORIZED,
             );
         }
     };
-    throttle.succeeded(&key, client.0);
+    guichet_web::client::signed_in(&throttle, &key, client, true).await?;
     let here = tenant.site();
     if !account.confirmed {
         // Knowing a password proves nothing of the address: an account

@@ -64,13 +64,15 @@ impl Shared {
         guichet_tenant_portal::templates(&mut pages);
         guichet_backoffice::templates(&mut pages);
         guichet_provisioning::templates(&mut pages);
+        // Counted in the database: every process, every plane, the same failures.
+        let throttle = web::Data::new(Throttle::new(store.clone()));
         Shared {
             provisioning_store: web::Data::new(store.clone()),
             store: web::Data::new(store),
             directory: web::Data::new(directory),
             pages: web::Data::new(pages),
             provisioning: web::Data::new(guichet_provisioning::Provisioning::new(local_port)),
-            throttle: web::Data::new(Throttle::default()),
+            throttle,
             trusted_proxies: web::Data::new(TrustedProxies::default()),
             tenants: web::Data::new(TenantCache::default()),
             files: web::Data::new(files),

@@ -385,7 +385,11 @@ impl Config {
                     .ok()
                     .filter(|n| (1..=500).contains(n))
                     .ok_or_else(|| {
-                        invalid("GUICHET_DATABASE_POOL_SIZE", v, "un nombre entier de 1 à 500")
+                        invalid(
+                            "GUICHET_DATABASE_POOL_SIZE",
+                            v,
+                            "un nombre entier de 1 à 500",
+                        )
                     })?,
             ),
         };

@@ -86,7 +86,11 @@ impl Store {
     /// Connects once (so that a wrong URL is reported at start, clearly), then
     /// builds the pool, which reconnects by itself when the database comes back.
     pub fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
-        Store::open_pool(url, Store::default_pool_size(url.backend()), Duration::from_secs(3))
+        Store::open_pool(
+            url,
+            Store::default_pool_size(url.backend()),
+            Duration::from_secs(3),
+        )
     }
 
     /// The connections a serving process keeps at most, unless told.

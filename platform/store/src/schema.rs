@@ -604,6 +604,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sign_in_failures (key) {
+        key -> Text,
+        failures -> Integer,
+        first_at -> Timestamp,
+        last_at -> Timestamp,
+        next_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     households,
     individuals,

@@ -4,6 +4,7 @@
 //! writes in its headers is ignored, so that nobody picks their own address to
 //! sidestep the login throttle.
 
+use guichet_core::auth::throttle::Throttle;
 use std::future::{ready, Ready};
 use std::net::IpAddr;
 
@@ -87,16 +88,37 @@ impl ClientAddr {
 /// or answers `TooManyRequests` when it must not be checked now. `known`:
 /// the browser signed in to this login before ([`super::device`]).
 pub async fn pace(
-    throttle: &guichet_core::auth::throttle::Throttle,
+    throttle: &actix_web::web::Data<Throttle>,
     login: &str,
     client: ClientAddr,
     known: bool,
 ) -> Result<(), super::AppError> {
-    let wait = throttle
-        .check(login, client.0, known)
+    let (t, l) = (throttle.clone(), login.to_owned());
+    let wait = super::blocking(move || Ok(t.check(&l, client.0, known)?))
+        .await?
         .map_err(|_| super::AppError::TooManyRequests)?;
     if !wait.is_zero() {
         actix_web::rt::time::sleep(wait).await;
     }
     Ok(())
+}
+
+/// Counts how a sign-in ended: a failure for the throttle, or a success
+/// that clears the login's failures.
+pub async fn signed_in(
+    throttle: &actix_web::web::Data<Throttle>,
+    login: &str,
+    client: ClientAddr,
+    succeeded: bool,
+) -> Result<(), super::AppError> {
+    let (t, l) = (throttle.clone(), login.to_owned());
+    super::blocking(move || {
+        if succeeded {
+            t.succeeded(&l, client.0)?;
+        } else {
+            t.failed(&l, client.0)?;
+        }
+        Ok(())
+    })
+    .await
 }

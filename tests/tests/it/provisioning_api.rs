@@ -1074,7 +1074,8 @@ async fn throttled_after_repeated_wrong_passwords() {
     for i in 0..8u8 {
         p.shared
             .throttle
-            .failed("root", Some(std::net::IpAddr::from([198, 51, 100, i])));
+            .failed("root", Some(std::net::IpAddr::from([198, 51, 100, i])))
+            .unwrap();
     }
     let (status, problem) = call(&app, GET, "/api/v1/local-authorities", &Auth::root(), None).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{problem}");

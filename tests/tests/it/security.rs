@@ -816,7 +816,7 @@ async fn guessing_a_password_elsewhere_never_locks_out_its_owners_browser() {
     {
         for i in 0..12u8 {
             let addr = format!("198.51.{n}.{i}").parse().ok();
-            p.shared.throttle.failed(login, addr);
+            p.shared.throttle.failed(login, addr).unwrap();
         }
     }
     // Another browser, right password: refused for now.
@@ -906,5 +906,48 @@ per_backend! {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         // A super-admin has no back office.
         assert!(issue_scoped_token(&p.store, "root", Some(Scope::Backoffice), 30, "test").is_err());
+    }
+}
+
+per_backend! {
+    /// Two processes on one database count the same failed passwords: five
+    /// wrong guesses spread over both block the login from that address on
+    /// either (each process counted for itself before, and let through
+    /// five per process).
+    async fn failed_passwords_are_counted_by_every_process(backend: Backend) {
+        use guichet_core::auth::throttle::Throttle;
+        let (p, arles, _) = guichet_tests::fixtures::setup(backend).await;
+        let first = test::init_service(public_app(&p.shared)).await;
+        let mut other = p.shared.clone();
+        other.throttle = actix_web::web::Data::new(Throttle::new(p.store.clone()));
+        let second = test::init_service(public_app(&other)).await;
+        let mut b = Browser::portal("arles").from("192.0.2.77");
+        guichet_tests::fixtures::household(&first, &p, &arles, &mut b, "d@example.fr").await;
+        // Signed out, the browser keeps what says it signed in before: the
+        // per-login slowdown spares it, the per-address block does not.
+        let page = b.get(&first, "/mes-demandes").await;
+        let r = b.post(&first, "/deconnexion", &csrf_of(&page.html), &[]).await;
+        assert_eq!(r.location.as_deref(), Some("/"));
+        for i in 0..5 {
+            let r = if i % 2 == 0 {
+                b.household_sign_in(&first, "d@example.fr", "pas le bon").await
+            } else {
+                b.household_sign_in(&second, "d@example.fr", "pas le bon").await
+            };
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "guess {i}");
+        }
+        for app in [&first, &second] {
+            let r = b
+                .household_sign_in(app, "d@example.fr", guichet_tests::fixtures::PASSWORD)
+                .await;
+            assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.html);
+        }
+        // Another address is not blocked, and the right password clears the
+        // login's count.
+        let mut elsewhere = Browser::portal("arles").from("192.0.2.78");
+        let r = elsewhere
+            .household_sign_in(&second, "d@example.fr", guichet_tests::fixtures::PASSWORD)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
     }
 }
