@@ -335,6 +335,10 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
         None => config.payfip_url.clone(),
     };
     let online = crate::app::payfip(payfip_url.as_ref());
+    // A collectivité suspended or a host added by another process: this
+    // one's cache of host names drops at once.
+    guichet_core::store::tenancy::follow_changes(&config.database_url, tenancy::changed)
+        .map_err(|e| Failure(format!("écoute des changements de collectivités : {e}")))?;
     let runner = jobs_runner(&store, config, sender, files.clone(), online.clone());
     let jobs_stopping = runner.stopping();
     let jobs = runner

@@ -208,6 +208,65 @@ pub fn generation() -> u64 {
     GENERATION.load(std::sync::atomic::Ordering::SeqCst)
 }
 
+/// Channel on which PostgreSQL tells of any change to `tenants` or
+/// `tenant_hosts` (a trigger's `pg_notify`).
+pub const CHANGES_CHANNEL: &str = "guichet_tenants";
+
+/// On PostgreSQL, follows the changes other processes make to the
+/// collectivités' entries: a thread of its own listens on
+/// [`CHANGES_CHANNEL`] and calls `on_change` (the server gives [`changed`])
+/// for each, and once each time it (re)connects, for what it may have
+/// missed. On SQLite, one process serves and knows its own changes: nothing.
+pub fn follow_changes(
+    url: &crate::DatabaseUrl,
+    on_change: impl Fn() + Send + 'static,
+) -> std::io::Result<()> {
+    use diesel::{Connection, RunQueryDsl};
+    use std::time::Duration;
+    let crate::DatabaseUrl::Postgres(raw) = url else {
+        return Ok(());
+    };
+    let raw = raw.clone();
+    std::thread::Builder::new()
+        .name("tenant-changes".into())
+        .spawn(move || loop {
+            let listening = diesel::PgConnection::establish(&raw)
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| {
+                    diesel::sql_query(format!("LISTEN {CHANGES_CHANNEL}"))
+                        .execute(&mut c)
+                        .map(|_| c)
+                        .map_err(|e| e.to_string())
+                });
+            let mut conn = match listening {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "changements des collectivités : écoute impossible, nouvel essai");
+                    std::thread::sleep(Duration::from_secs(2));
+                    continue;
+                }
+            };
+            on_change();
+            'listening: loop {
+                let mut seen = false;
+                for notification in conn.notifications_iter() {
+                    match notification {
+                        Ok(_) => seen = true,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "changements des collectivités : écoute perdue");
+                            break 'listening;
+                        }
+                    }
+                }
+                if seen {
+                    on_change();
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        })
+        .map(drop)
+}
+
 /// The active collectivité served under this `Host` header: a host name given
 /// to it, or `{slug}.localhost`. Unknown and suspended ones give `None`.
 pub fn resolve_host(

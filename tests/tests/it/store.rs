@@ -792,3 +792,47 @@ mod schema {
         assert_eq!(family("TIMESTAMP"), family("timestamp without time zone"));
     }
 }
+
+/// A collectivité created, renamed, or given a host name by another process
+/// (any connection) is told to every process following the changes, at once.
+#[test]
+fn every_process_hears_of_a_change_to_a_collectivite() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let db = TestDb::new(Backend::Postgres);
+    let store = db.store();
+    let heard = Arc::new(AtomicUsize::new(0));
+    let counter = heard.clone();
+    let url = guichet_core::store::DatabaseUrl::parse(&db.url_string()).unwrap();
+    guichet_core::store::tenancy::follow_changes(&url, move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    })
+    .unwrap();
+    let wait_for = |n: usize| {
+        let start = std::time::Instant::now();
+        while heard.load(Ordering::SeqCst) < n {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "change {n} not heard"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    // Listening: once, for what may have been missed before.
+    wait_for(1);
+    create_tenant(&store, "arles", "Ville d’Arles", &["arles.example"]);
+    wait_for(2);
+    let before = heard.load(Ordering::SeqCst);
+    store
+        .platform_write(|c| {
+            diesel::sql_query("UPDATE tenants SET name = 'Arles' WHERE slug = 'arles'")
+                .execute(c)
+                .map_err(StoreError::from)
+        })
+        .unwrap();
+    wait_for(before + 1);
+    // Nothing changed, nothing heard.
+    let now = heard.load(Ordering::SeqCst);
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    assert_eq!(heard.load(Ordering::SeqCst), now);
+}
