@@ -31,6 +31,11 @@ pub enum Command {
         /// that owns the schema).
         #[arg(long)]
         migrate: bool,
+        /// Record GUICHET_SECRET_KEY as the key every process shares, in
+        /// place of the one recorded (to change keys: stop every process,
+        /// start the first with this option, the others without).
+        #[arg(long)]
+        new_secret_key: bool,
     },
     /// Apply the pending database migrations, then exit. On PostgreSQL, run
     /// it with the owner role; with GUICHET_APP_ROLE set it also grants the

@@ -277,7 +277,23 @@ fn check_row_security(store: &Store) -> Result<(), Failure> {
 /// does not know.
 /// `with_test_bank`: the demo's, which pays against the test bank (started
 /// here on GUICHET_TEST_BANK_LISTEN) unless GUICHET_PAYFIP_URL is set.
-pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(), Failure> {
+/// How `serve` starts.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Serving {
+    /// Apply pending migrations first.
+    pub migrate: bool,
+    /// Record this process's secret key as the one all share.
+    pub new_secret_key: bool,
+    /// Serve the loopback look-alike of PayFiP too (the demo).
+    pub test_bank: bool,
+}
+
+pub fn serve(config: &Config, serving: Serving) -> Result<(), Failure> {
+    let Serving {
+        migrate,
+        new_secret_key,
+        test_bank: with_test_bank,
+    } = serving;
     if let Some(problem) = config.serving_problem() {
         return Err(Failure(problem));
     }
@@ -311,6 +327,7 @@ pub fn serve(config: &Config, migrate: bool, with_test_bank: bool) -> Result<(),
             ))
         },
     )?;
+    same_key_as_the_others(&store, &key, new_secret_key)?;
     let tenants = store
         .platform_read(tenancy::list)
         .map_err(|e: StoreError| Failure(e.to_string()))?;
@@ -455,6 +472,34 @@ enum Stop {
     Interrupt,
     /// SIGTERM: a service manager's stop.
     Terminate,
+}
+
+/// Every process must sign and encrypt the session cookies with the same
+/// key, or the sessions one opens are unknown to the others: the first
+/// records its key's digest, the others must have it.
+fn same_key_as_the_others(
+    store: &Store,
+    key: &actix_web::cookie::Key,
+    new_key: bool,
+) -> Result<(), Failure> {
+    use sha2::{Digest, Sha256};
+    let digest = format!(
+        "{:x}",
+        Sha256::digest([b"guichet-session-key:".as_slice(), key.master()].concat())
+    );
+    let now = chrono::Utc::now().naive_utc();
+    let other = store
+        .platform_write(|c| {
+            guichet_core::store::repo::sessions::agree_on_key(c, "session", &digest, new_key, now)
+        })
+        .map_err(|e| Failure(e.to_string()))?;
+    match other {
+        None => Ok(()),
+        Some(since) => Err(Failure(format!(
+            "GUICHET_SECRET_KEY n’est pas la clé des autres processus de cette base (celle enregistrée le {} UTC) : donnez la même à chaque processus ; pour en changer, arrêtez-les tous et démarrez le premier avec « guichet serve --new-secret-key »",
+            since.format("%d/%m/%Y à %H:%M")
+        ))),
+    }
 }
 
 /// The stop signals, listened to from before the servers accept anything:

@@ -12,7 +12,10 @@ use guichet_server::config::Config;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve { migrate: false });
+    let command = cli.command.unwrap_or(Command::Serve {
+        migrate: false,
+        new_secret_key: false,
+    });
     init_logs(matches!(
         command,
         Command::Serve { .. } | Command::Demo { serve: true }
@@ -20,12 +23,28 @@ fn main() -> ExitCode {
     let result = Config::load(cli.config.as_deref())
         .map_err(commands::Failure::from)
         .and_then(|config| match command {
-            Command::Serve { migrate } => commands::serve(&config, migrate, false),
+            Command::Serve {
+                migrate,
+                new_secret_key,
+            } => commands::serve(
+                &config,
+                commands::Serving {
+                    migrate,
+                    new_secret_key,
+                    test_bank: false,
+                },
+            ),
             Command::Migrate => commands::migrate(&config),
             Command::Demo { serve } => {
                 commands::demo(&config)?;
                 if serve {
-                    commands::serve(&config, false, true)
+                    commands::serve(
+                        &config,
+                        commands::Serving {
+                            test_bank: true,
+                            ..Default::default()
+                        },
+                    )
                 } else {
                     Ok(())
                 }

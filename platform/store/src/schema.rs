@@ -605,6 +605,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    platform_keys (name) {
+        name -> Text,
+        digest -> Text,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sign_in_failures (key) {
         key -> Text,
         failures -> Integer,

@@ -214,6 +214,11 @@ impl Server {
 
     /// [`Server::start`], its log (standard error) going to `log`.
     fn start_logging(dir: &Path, database_url: &str, log: Stdio) -> Server {
+        Server::start_as(dir, database_url, log, &["serve"])
+    }
+
+    /// `guichet` with these arguments, serving.
+    fn start_as(dir: &Path, database_url: &str, log: Stdio, args: &[&str]) -> Server {
         let (port, prov_port) = guichet_tests::two_free_ports();
         let child = guichet(
             dir,
@@ -226,7 +231,7 @@ impl Server {
                     &format!("127.0.0.1:{prov_port}"),
                 ),
             ],
-            &["serve"],
+            args,
         )
         .stdout(Stdio::piped())
         .stderr(log)
@@ -564,4 +569,55 @@ fn readiness_follows_the_database_and_recovers() {
     assert_eq!(status, 200);
     assert!(html.contains("Ville de Démo"));
     assert!(server.stop().0.success());
+}
+
+/// Every process must share the secret key of the session cookies: one whose
+/// key was generated elsewhere is refused at start, in one line that says
+/// what to do; `--new-secret-key` changes the key all share.
+#[test]
+fn processes_with_different_secret_keys_are_refused() {
+    let db = TestDb::new(Backend::Postgres);
+    let url = db.url_string();
+    let (one, two) = (temp_dir(), temp_dir());
+    let first = Server::start(&one, &url);
+    let second = |dir: &Path, args: &[&str]| {
+        let (port, prov) = guichet_tests::two_free_ports();
+        let mut child = guichet(
+            dir,
+            &[
+                ("GUICHET_DATABASE_URL", &url),
+                ("GUICHET_LISTEN", &format!("127.0.0.1:{port}")),
+                ("GUICHET_PROVISIONING_LISTEN", &format!("127.0.0.1:{prov}")),
+            ],
+            args,
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("a process with another key is serving");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.wait_with_output().unwrap()
+    };
+    let out = second(&two, &["serve"]);
+    assert_one_clear_line(&out, "GUICHET_SECRET_KEY");
+    assert!(stderr_of(&out).contains("--new-secret-key"));
+    assert_eq!(
+        first.get(first.port, "/readyz", "localhost").0,
+        200,
+        "the first serves on"
+    );
+    assert!(first.stop().0.success());
+
+    // The key changed on purpose: the new one is recorded, the old refused.
+    let renewed = Server::start_as(&two, &url, Stdio::null(), &["serve", "--new-secret-key"]);
+    assert_eq!(renewed.get(renewed.port, "/readyz", "localhost").0, 200);
+    assert!(renewed.stop().0.success());
+    assert_one_clear_line(&second(&one, &["serve"]), "GUICHET_SECRET_KEY");
 }

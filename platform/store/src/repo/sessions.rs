@@ -132,3 +132,43 @@ pub fn purge_ended(conn: &mut DbConnection, idle: Duration) -> Result<usize, Sto
     )
     .execute(conn)?)
 }
+
+/// Records `digest` as the key `name` every process must share, unless one
+/// is recorded already (or `replace`, to change keys). The recorded one, with
+/// when it was set, when it differs.
+pub fn agree_on_key(
+    conn: &mut DbConnection,
+    name: &str,
+    digest: &str,
+    replace: bool,
+    now: NaiveDateTime,
+) -> Result<Option<NaiveDateTime>, StoreError> {
+    use crate::schema::platform_keys;
+    if replace {
+        diesel::delete(platform_keys::table.find(name)).execute(conn)?;
+    }
+    // Two processes starting at once: the first insert wins, the other
+    // reads it.
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(platform_keys::table)
+            .values((
+                platform_keys::name.eq(name),
+                platform_keys::digest.eq(digest),
+                platform_keys::set_at.eq(now),
+            ))
+            .execute(c)
+    });
+    match inserted {
+        Ok(_) => {}
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let (recorded, set_at): (String, NaiveDateTime) = platform_keys::table
+        .find(name)
+        .select((platform_keys::digest, platform_keys::set_at))
+        .first(conn)?;
+    Ok((recorded != digest).then_some(set_at))
+}
