@@ -51,6 +51,8 @@ pub struct Shared {
     pub session_idle: Duration,
     pub session_max: Duration,
     pub draining: web::Data<guichet_web::health::Draining>,
+    /// What this process counts for `/metrics`.
+    pub metrics: web::Data<guichet_web::metrics::Metrics>,
 }
 
 impl Shared {
@@ -66,6 +68,7 @@ impl Shared {
         guichet_provisioning::templates(&mut pages);
         // Counted in the database: every process, every plane, the same failures.
         let throttle = web::Data::new(Throttle::new(store.clone()));
+        let metrics = web::Data::new(guichet_web::metrics::Metrics::new(store.clone()));
         Shared {
             provisioning_store: web::Data::new(store.clone()),
             store: web::Data::new(store),
@@ -86,6 +89,7 @@ impl Shared {
             session_idle: Duration::from_secs(30 * 60),
             session_max: Duration::from_secs(12 * 3600),
             draining: web::Data::new(guichet_web::health::Draining::default()),
+            metrics,
         }
     }
 
@@ -146,11 +150,13 @@ pub fn public_app(
         .app_data(shared.online.clone())
         .app_data(shared.hosting.clone())
         .app_data(shared.draining.clone())
+        .app_data(shared.metrics.clone())
         .app_data(shared.devices())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers(shared.secure_cookies))
         .wrap(TracingLogger::<GuichetRootSpan>::new())
+        .wrap(from_fn(guichet_web::metrics::count))
         .configure(health::configure)
         .configure(assets::configure)
         .service(
@@ -194,13 +200,17 @@ pub fn provisioning_app(
         .app_data(shared.throttle.clone())
         .app_data(shared.trusted_proxies.clone())
         .app_data(shared.provisioning.clone())
+        .app_data(shared.metrics.clone())
         .app_data(shared.devices())
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .wrap(from_fn(error::render_errors))
         .wrap(security::headers(shared.secure_cookies))
         .wrap(TracingLogger::<GuichetRootSpan>::new())
+        .wrap(from_fn(guichet_web::metrics::count))
         .configure(health::configure)
         .configure(assets::configure)
+        // The operators' side only: never under a collectivité's host.
+        .route("/metrics", web::get().to(guichet_web::metrics::page))
         .service(
             web::scope("")
                 .wrap(from_fn(security::same_origin_writes))

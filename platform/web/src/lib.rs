@@ -14,6 +14,7 @@ pub mod health;
 pub mod identity;
 pub mod legal;
 pub mod logging;
+pub mod metrics;
 pub mod openapi;
 pub mod principal;
 pub mod render;

@@ -550,3 +550,40 @@ async fn pages_are_not_cached_and_https_is_kept() {
             .starts_with("public"));
     }
 }
+
+per_backend! {
+    /// `/metrics` on the operators' listener: every plane's answers by route
+    /// pattern (never a path with its ids), latencies, the pool, the jobs; a
+    /// collectivité's host does not serve it.
+    async fn metrics_are_for_the_operators(backend: Backend) {
+        let (_db, shared) = setup(backend);
+        let app = test::init_service(public_app(&shared)).await;
+        let prov = test::init_service(provisioning_app(&shared)).await;
+        for _ in 0..3 {
+            let res = test::call_service(&app, get("/healthz", "anything").to_request()).await;
+            assert_eq!(res.status(), StatusCode::OK);
+        }
+        let res = test::call_service(&app, get("/static/nothing-123.css", "anything").to_request()).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let res = test::call_service(&app, get("/metrics", "anything").to_request()).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "not on a collectivité's host");
+
+        let res = test::call_service(&prov, get("/metrics", "localhost").to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get(header::CONTENT_TYPE).unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4"));
+        let text = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        for line in [
+            "guichet_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 3",
+            "guichet_http_request_duration_seconds_count{route=\"/healthz\"} 3",
+            "guichet_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 3",
+            "guichet_database_up 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+        }
+        assert!(text.contains("guichet_db_pool_connections{state=\"open\"}"), "{text}");
+        assert!(!text.contains("nothing-123"), "a path never names a series: {text}");
+    }
+}
