@@ -32,19 +32,11 @@ impl FromRequest for Office {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         ready((|| {
-            let agent = SignedInAgent::from_request(req, payload).into_inner()?;
-            let data = |what: &str| AppError::Internal(format!("{what} absent de l’application"));
             Ok(Office {
-                agent,
+                agent: SignedInAgent::from_request(req, payload).into_inner()?,
                 session: req.get_session(),
-                store: req
-                    .app_data::<web::Data<Store>>()
-                    .cloned()
-                    .ok_or_else(|| data("le stockage"))?,
-                pages: req
-                    .app_data::<web::Data<Renderer>>()
-                    .cloned()
-                    .ok_or_else(|| data("le moteur de pages"))?,
+                store: guichet_web::app_data(req, "le stockage")?,
+                pages: guichet_web::app_data(req, "le moteur de pages")?,
             })
         })())
     }
@@ -59,13 +51,14 @@ impl Office {
         F: FnOnce(&mut TenantTx<'_>, &Desk) -> Result<T, Error> + Send + 'static,
     {
         let me = self.agent.agent_id;
-        tx::read(&self.store, &self.agent, move |t| {
-            let desk = open(t, me)?;
-            let found = f(t, &desk)?;
-            Ok::<_, Error>((desk, found))
-        })
+        tx::read_as(
+            &self.store,
+            &self.agent,
+            AGENT_SIGN_IN,
+            move |t| open(t, me),
+            f,
+        )
         .await
-        .map_err(signed_in)
     }
 
     /// Runs `f` with the desk in a write transaction.
@@ -75,12 +68,14 @@ impl Office {
         F: FnOnce(&mut TenantTx<'_>, &Desk) -> Result<T, Error> + Send + 'static,
     {
         let me = self.agent.agent_id;
-        tx::write(&self.store, &self.agent, move |t| {
-            let desk = open(t, me)?;
-            f(t, &desk)
-        })
+        tx::write_as(
+            &self.store,
+            &self.agent,
+            AGENT_SIGN_IN,
+            move |t| open(t, me),
+            f,
+        )
         .await
-        .map_err(signed_in)
     }
 
     /// The layout of a page of the menu's section `current`.
@@ -115,7 +110,7 @@ pub(crate) enum Section {
 
 /// The desk of the signed-in agent, in the page's transaction. An agent
 /// removed, or out of the back office's groups, since sign-in is refused
-/// (see [`signed_in`]).
+/// (by [`Office`]).
 fn open(tx: &mut TenantTx<'_>, agent: i64) -> Result<Desk, Error> {
     guichet_core::agents::desk(tx, agent).map_err(|e| match e {
         Error::NotFound => Error::SignedOut,
@@ -129,14 +124,6 @@ pub(crate) fn administrator(desk: &Desk) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::NotFound)
-    }
-}
-
-/// Turns « no desk any more » (from [`open`]) into the sign-in page.
-fn signed_in(e: AppError) -> AppError {
-    match e {
-        AppError::SignedOut => AppError::SignInRequired(AGENT_SIGN_IN),
-        other => other,
     }
 }
 

@@ -47,14 +47,6 @@ pub(crate) fn me_in(tx: &mut TenantTx<'_>, individual: i64) -> Result<Me, Error>
     Ok(Me { foyer, person })
 }
 
-/// Turns « signed in no more » (from [`me_in`]) into the sign-in page.
-fn signed_in(e: AppError) -> AppError {
-    match e {
-        AppError::SignedOut => AppError::SignInRequired(HOUSEHOLD_SIGN_IN),
-        other => other,
-    }
-}
-
 /// What a page of the household's space works with, extracted once: the
 /// signed-in household, its session, the store and the pages. `read` and
 /// `write` open the collectivité's transaction and reload the person signed
@@ -73,19 +65,11 @@ impl FromRequest for Home {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         ready((|| {
-            let who = SignedInHousehold::from_request(req, payload).into_inner()?;
-            let data = |what: &str| AppError::Internal(format!("{what} absent de l’application"));
             Ok(Home {
-                who,
+                who: SignedInHousehold::from_request(req, payload).into_inner()?,
                 session: req.get_session(),
-                store: req
-                    .app_data::<web::Data<Store>>()
-                    .cloned()
-                    .ok_or_else(|| data("le stockage"))?,
-                pages: req
-                    .app_data::<web::Data<Renderer>>()
-                    .cloned()
-                    .ok_or_else(|| data("le moteur de pages"))?,
+                store: guichet_web::app_data(req, "le stockage")?,
+                pages: guichet_web::app_data(req, "le moteur de pages")?,
             })
         })())
     }
@@ -100,13 +84,14 @@ impl Home {
         F: FnOnce(&mut TenantTx<'_>, &Me) -> Result<T, Error> + Send + 'static,
     {
         let id = self.who.account_id;
-        tx::read(&self.store, &self.who, move |t| {
-            let me = me_in(t, id)?;
-            let found = f(t, &me)?;
-            Ok::<_, Error>((me, found))
-        })
+        tx::read_as(
+            &self.store,
+            &self.who,
+            HOUSEHOLD_SIGN_IN,
+            move |t| me_in(t, id),
+            f,
+        )
         .await
-        .map_err(signed_in)
     }
 
     /// Runs `f` with the household in a write transaction.
@@ -116,12 +101,14 @@ impl Home {
         F: FnOnce(&mut TenantTx<'_>, &Me) -> Result<T, Error> + Send + 'static,
     {
         let id = self.who.account_id;
-        tx::write(&self.store, &self.who, move |t| {
-            let me = me_in(t, id)?;
-            f(t, &me)
-        })
+        tx::write_as(
+            &self.store,
+            &self.who,
+            HOUSEHOLD_SIGN_IN,
+            move |t| me_in(t, id),
+            f,
+        )
         .await
-        .map_err(signed_in)
     }
 
     /// The household alone, in a transaction of its own.

@@ -41,6 +41,17 @@ where
         .map_err(|e| AppError::Internal(format!("tâche interrompue : {e}")))?
 }
 
+/// What the server registered for every request (the store, the pages…),
+/// or an internal error naming `what` is missing.
+pub fn app_data<T: 'static>(
+    req: &actix_web::HttpRequest,
+    what: &str,
+) -> Result<actix_web::web::Data<T>, AppError> {
+    req.app_data::<actix_web::web::Data<T>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(format!("{what} absent de l’application")))
+}
+
 /// A message from the core (lower case, no final stop) as a sentence.
 pub fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();

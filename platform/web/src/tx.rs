@@ -8,6 +8,7 @@ use super::tenant::CurrentTenant;
 use super::{blocking, AppError};
 use guichet_core::store::{Store, StoreError, TenantTx};
 use guichet_core::tenancy::TenantId;
+use guichet_core::Error as CoreError;
 
 /// What opens a collectivité's transactions in a request.
 pub trait TenantScope {
@@ -54,6 +55,63 @@ where
 {
     let (store, tenant) = (store.clone(), scope.tenant_id());
     blocking(move || store.write(tenant, f).map_err(Into::into)).await
+}
+
+/// Runs `f` in a read transaction of the scope's collectivité, after
+/// `reload` has found the signed-in principal again in it (its permit for
+/// the use cases); one gone since sign-in (`SignedOut`) is sent to the
+/// plane's `sign_in` page, never refused. The principal comes back with
+/// what `f` found, for the page.
+pub async fn read_as<S, P, T, L, F>(
+    store: &Store,
+    scope: &S,
+    sign_in: &'static str,
+    reload: L,
+    f: F,
+) -> Result<(P, T), AppError>
+where
+    S: TenantScope + ?Sized,
+    L: FnOnce(&mut TenantTx<'_>) -> Result<P, CoreError> + Send + 'static,
+    F: FnOnce(&mut TenantTx<'_>, &P) -> Result<T, CoreError> + Send + 'static,
+    P: Send + 'static,
+    T: Send + 'static,
+{
+    read(store, scope, move |t| {
+        let principal = reload(t)?;
+        let found = f(t, &principal)?;
+        Ok::<_, CoreError>((principal, found))
+    })
+    .await
+    .map_err(|e| to_sign_in(e, sign_in))
+}
+
+/// [`read_as`] in a write transaction; what `f` made comes back.
+pub async fn write_as<S, P, T, L, F>(
+    store: &Store,
+    scope: &S,
+    sign_in: &'static str,
+    reload: L,
+    f: F,
+) -> Result<T, AppError>
+where
+    S: TenantScope + ?Sized,
+    L: FnOnce(&mut TenantTx<'_>) -> Result<P, CoreError> + Send + 'static,
+    F: FnOnce(&mut TenantTx<'_>, &P) -> Result<T, CoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    write(store, scope, move |t| {
+        let principal = reload(t)?;
+        f(t, &principal)
+    })
+    .await
+    .map_err(|e| to_sign_in(e, sign_in))
+}
+
+fn to_sign_in(e: AppError, page: &'static str) -> AppError {
+    match e {
+        AppError::SignedOut => AppError::SignInRequired(page),
+        other => other,
+    }
 }
 
 /// What a streamed download's producer works with: read transactions of the

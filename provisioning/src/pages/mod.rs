@@ -82,26 +82,13 @@ impl FromRequest for Ctx {
                 let to_login = see_other("/connexion");
                 return Err(actix_web::error::InternalError::from_response("", to_login).into());
             };
-            let missing = || AppError::Internal("données de l’application absentes".into());
             Ok(Ctx {
                 session,
                 who,
-                pages: req
-                    .app_data::<web::Data<Renderer>>()
-                    .cloned()
-                    .ok_or_else(missing)?,
-                store: req
-                    .app_data::<web::Data<Store>>()
-                    .cloned()
-                    .ok_or_else(missing)?,
-                directory: req
-                    .app_data::<web::Data<Directory>>()
-                    .cloned()
-                    .ok_or_else(missing)?,
-                state: req
-                    .app_data::<web::Data<Provisioning>>()
-                    .cloned()
-                    .ok_or_else(missing)?,
+                pages: guichet_web::app_data(req, "le moteur de pages")?,
+                store: guichet_web::app_data(req, "le stockage")?,
+                directory: guichet_web::app_data(req, "l’annuaire")?,
+                state: guichet_web::app_data(req, "l’état du provisioning")?,
             })
         })())
     }

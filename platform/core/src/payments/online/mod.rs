@@ -444,35 +444,25 @@ fn settle(
     };
     store.write(tenant, |tx| {
         let outcome = outcome_code(&detail.outcome);
+        // Each step of the payment in its history, with PayFiP's words.
+        let told = |outcome, state| history::Line::Payment {
+            payment,
+            source,
+            outcome,
+            state,
+            data: detail.data.clone(),
+        };
         // What PayFiP says was paid must be this payment, to the cent.
         if matches!(detail.outcome, Outcome::Paid { .. })
             && (detail.refdet != row.reference || detail.amount_cents != Some(row.amount_cents))
         {
-            history::write(
-                tx,
-                history::Line::Payment {
-                    payment,
-                    source,
-                    outcome: "mismatch",
-                    state: PaymentState::Initialized,
-                    data: detail.data.clone(),
-                },
-            )?;
+            history::write(tx, told("mismatch", PaymentState::Initialized))?;
             tracing::error!(tenant = %tenant, payment, "paiement : la banque décrit un autre paiement");
             return Ok(PaymentState::Initialized);
         }
         let Some(next) = detail.outcome.state() else {
             rows::touch_checked(tx, payment, now)?;
-            history::write(
-                tx,
-                history::Line::Payment {
-                    payment,
-                    source,
-                    outcome,
-                    state: PaymentState::Initialized,
-                    data: detail.data.clone(),
-                },
-            )?;
+            history::write(tx, told(outcome, PaymentState::Initialized))?;
             return Ok(PaymentState::Initialized);
         };
         if !rows::settle(tx, payment, next.code(), now)? {
@@ -481,16 +471,7 @@ fn settle(
                 .and_then(|p| PaymentState::parse(&p.state))
                 .unwrap_or(next));
         }
-        history::write(
-            tx,
-            history::Line::Payment {
-                payment,
-                source,
-                outcome,
-                state: next,
-                data: detail.data.clone(),
-            },
-        )?;
+        history::write(tx, told(outcome, next))?;
         if next == PaymentState::Validated {
             apply(tx, &row, now)?;
         }
