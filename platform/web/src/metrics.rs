@@ -112,6 +112,7 @@ impl Metrics {
                     );
                 }
                 out.push_str("guichet_database_up 1\n");
+                self.payments(&mut out);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "mesures : file des tâches illisible");
@@ -119,6 +120,24 @@ impl Metrics {
             }
         }
         out
+    }
+}
+
+impl Metrics {
+    fn payments(&self, out: &mut String) {
+        match guichet_core::payments::online::in_progress(&self.store) {
+            Ok(counts) => {
+                out.push_str("# HELP guichet_payments_in_progress Payments started at the bank and not settled yet, by collectivité.\n# TYPE guichet_payments_in_progress gauge\n");
+                for (slug, n) in counts {
+                    let _ = writeln!(
+                        out,
+                        "guichet_payments_in_progress{{collectivite=\"{}\"}} {n}",
+                        escape(&slug)
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "mesures : paiements en cours illisibles"),
+        }
     }
 }
 

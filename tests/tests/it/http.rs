@@ -580,6 +580,8 @@ per_backend! {
             "guichet_http_request_duration_seconds_count{route=\"/healthz\"} 3",
             "guichet_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"} 3",
             "guichet_database_up 1",
+            "guichet_payments_in_progress{collectivite=\"arles\"} 0",
+            "guichet_payments_in_progress{collectivite=\"bdx\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
         }

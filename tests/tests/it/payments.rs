@@ -218,6 +218,10 @@ per_backend! {
         // While it is open, the same invoice cannot be paid again.
         let e = start(basket(&[f1])).unwrap_err();
         assert!(e.to_string().contains("en cours"), "{e}");
+        // The operators' gauge counts it, in its collectivité only.
+        let gauge = online::in_progress(&p.store).unwrap();
+        assert!(gauge.contains(&("arles".to_owned(), 1)), "{gauge:?}");
+        assert!(gauge.contains(&("nimes".to_owned(), 0)), "{gauge:?}");
 
         // A return claiming success before anything was paid changes nothing.
         let check = |payment: i64, source: &str| {
@@ -249,6 +253,9 @@ per_backend! {
         assert_eq!(state(&p, &arles, opened.payment), "validated");
         assert_eq!(invoice_state(&p, &arles, f1), "paid");
         assert_eq!(invoice_state(&p, &arles, f2), "paid");
+        assert!(online::in_progress(&p.store)
+            .unwrap()
+            .contains(&("arles".to_owned(), 0)));
         let receipts: Vec<_> = mails_to(&p, &arles, "durand@example.fr")
             .into_iter()
             .filter(|(subject, _)| subject.starts_with("Reçu de votre paiement"))

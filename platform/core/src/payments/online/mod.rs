@@ -584,6 +584,19 @@ pub fn poll(store: &Store, provider: &dyn Provider) -> Result<(), JobError> {
     Ok(())
 }
 
+/// Payments in progress (started at the bank, not settled), by
+/// collectivité's slug, for the metrics: one short read in each.
+pub fn in_progress(store: &Store) -> Result<Vec<(String, i64)>, Error> {
+    let mut counts = Vec::new();
+    for tenant in store.platform_read(tenancy::list)? {
+        counts.push((
+            tenant.slug.clone(),
+            store.read(tenant.id, rows::count_in_progress)?,
+        ));
+    }
+    Ok(counts)
+}
+
 /// The poller, every minute.
 pub fn register(runner: Runner, provider: Option<std::sync::Arc<dyn Provider>>) -> Runner {
     match provider {

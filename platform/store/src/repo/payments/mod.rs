@@ -467,6 +467,15 @@ pub fn payments_of(tx: &mut TenantTx<'_>, household: i64) -> Result<Vec<PaymentR
         .load(tx.conn())?)
 }
 
+/// Payments started at the bank and not settled yet.
+pub fn count_in_progress(tx: &mut TenantTx<'_>) -> Result<i64, StoreError> {
+    Ok(tx
+        .rows(payments::table)
+        .filter(payments::state.eq("initialized"))
+        .count()
+        .get_result(tx.conn())?)
+}
+
 /// Initialized payments last checked before `before` (or never), oldest first.
 pub fn unsettled(
     tx: &mut TenantTx<'_>,
