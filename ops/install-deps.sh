@@ -5,12 +5,13 @@
 # Python's venv (the tests' SMTP sink), OpenLDAP's slapd with its client
 # tools (the tests' private directories, see ops/slapd.sh), and Chromium with
 # Node.js and npm (the page tests in a real browser, see ops/browser/), and
-# poppler-utils (the tests read the PDF documents back with pdftotext).
+# poppler-utils (the tests read the PDF documents back with pdftotext), and
+# haproxy with curl (the reference deployment and its soak, ops/deploy/).
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-needed=(gcc pkg-config libpq-dev libssl-dev postgresql postgresql-client python3-venv slapd ldap-utils chromium poppler-utils)
+needed=(gcc pkg-config libpq-dev libssl-dev postgresql postgresql-client python3-venv slapd ldap-utils chromium poppler-utils haproxy curl)
 missing=()
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

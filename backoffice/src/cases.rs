@@ -159,7 +159,7 @@ pub(crate) async fn search(office: Office, req: HttpRequest) -> Result<HttpRespo
     let query = query_of(&req);
     let q = query.clone();
     let (desk, (choices, found, may_batch)) = office
-        .read(move |t, desk| {
+        .report(move |t, desk| {
             let choices = casework::choices(t, desk)?;
             let found = casework::search(t, desk, &q);
             let may_batch =

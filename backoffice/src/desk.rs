@@ -7,7 +7,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use guichet_core::agents::Desk;
-use guichet_core::store::{Store, TenantTx};
+use guichet_core::store::{Store, TenantTx, Written};
 use guichet_core::Error;
 use guichet_web::csrf;
 use guichet_web::principal::{SignedInAgent, AGENT_SIGN_IN};
@@ -24,6 +24,8 @@ pub(crate) struct Office {
     pub session: Session,
     pub store: web::Data<Store>,
     pub pages: web::Data<Renderer>,
+    /// Where the agent's last write ended, for the reports ([`Office::report`]).
+    pub written: Option<Written>,
 }
 
 impl FromRequest for Office {
@@ -37,6 +39,7 @@ impl FromRequest for Office {
                 session: req.get_session(),
                 store: guichet_web::app_data(req, "le stockage")?,
                 pages: guichet_web::app_data(req, "le moteur de pages")?,
+                written: tx::written(req),
             })
         })())
     }
@@ -54,6 +57,25 @@ impl Office {
         tx::read_as(
             &self.store,
             &self.agent,
+            AGENT_SIGN_IN,
+            move |t| open(t, me),
+            f,
+        )
+        .await
+    }
+
+    /// [`Office::read`] for a search, an export or statistics: on the read
+    /// replica when one may serve the agent (it has what they last wrote).
+    pub async fn report<T, F>(&self, f: F) -> Result<(Desk, T), AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut TenantTx<'_>, &Desk) -> Result<T, Error> + Send + 'static,
+    {
+        let me = self.agent.agent_id;
+        tx::report_as(
+            &self.store,
+            &self.agent,
+            self.written.clone(),
             AGENT_SIGN_IN,
             move |t| open(t, me),
             f,

@@ -85,7 +85,7 @@ pub(crate) async fn search(office: Office, req: HttpRequest) -> Result<HttpRespo
     let searched = !pairs.is_empty();
     let q = query.clone();
     let (desk, found) = office
-        .read(move |t, desk| {
+        .report(move |t, desk| {
             Ok(if searched {
                 Some(casework::search_foyers(t, desk, &q))
             } else {

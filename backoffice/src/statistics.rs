@@ -86,7 +86,7 @@ pub(crate) async fn page(office: Office, req: HttpRequest) -> Result<HttpRespons
     let q = query.clone();
     // The statistics' refusal (a bad filter) is shown in the page, not raised.
     let (desk, (choices, stats)) = office
-        .read(move |t, desk| {
+        .report(move |t, desk| {
             let choices = casework::choices(t, desk)?;
             let stats = statistics::statistics(t, desk, &q);
             Ok((choices, stats))
@@ -177,7 +177,7 @@ pub(crate) async fn table(
     let (key, format) = file_of(&file).ok_or(AppError::NotFound)?;
     let q = query_of(&req);
     let (_, stats) = office
-        .read(move |t, desk| statistics::statistics(t, desk, &q))
+        .report(move |t, desk| statistics::statistics(t, desk, &q))
         .await?;
     let table = stats.table(&key).ok_or(AppError::NotFound)?.clone();
     let mut bytes = Vec::new();
@@ -210,29 +210,34 @@ pub(crate) async fn requests(
     let q = query_of(&req);
     // Checked before the first byte: a bad search is refused as a page would.
     let (_, plan) = office
-        .read(move |t, desk| export::plan(t, desk, &q))
+        .report(move |t, desk| export::plan(t, desk, &q))
         .await?;
-    let body = tx::stream(&office.store, &office.agent, move |p| {
-        let (db, body) = (&p.db, &mut p.body);
-        let mut sheet = Sheet::start(format, body, "Demandes")?;
-        let head: Vec<Cell> = plan.header().into_iter().map(Cell::Text).collect();
-        sheet.row(&head)?;
-        let mut after = None;
-        loop {
-            let (rows, next) = db
-                .read(|t| plan.page(t, after))
-                .map_err(std::io::Error::other)?;
-            for (number, cells) in rows {
-                let mut line = vec![Cell::Number(number)];
-                line.extend(cells);
-                sheet.row(&line)?;
+    let body = tx::stream(
+        &office.store,
+        &office.agent,
+        office.written.clone(),
+        move |p| {
+            let (db, body) = (&p.db, &mut p.body);
+            let mut sheet = Sheet::start(format, body, "Demandes")?;
+            let head: Vec<Cell> = plan.header().into_iter().map(Cell::Text).collect();
+            sheet.row(&head)?;
+            let mut after = None;
+            loop {
+                let (rows, next) = db
+                    .read(|t| plan.page(t, after))
+                    .map_err(std::io::Error::other)?;
+                for (number, cells) in rows {
+                    let mut line = vec![Cell::Number(number)];
+                    line.extend(cells);
+                    sheet.row(&line)?;
+                }
+                match next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
             }
-            match next {
-                Some(n) => after = Some(n),
-                None => break,
-            }
-        }
-        sheet.finish()
-    });
+            sheet.finish()
+        },
+    );
     Ok(download(format, "demandes").streaming(body))
 }

@@ -17,6 +17,7 @@ pub mod fixtures;
 pub mod harness;
 pub mod ldap;
 pub mod oidc;
+pub mod pair;
 pub mod proxy;
 pub mod served;
 pub mod sms;

@@ -48,7 +48,7 @@ pub(crate) async fn search(
     let q = query.into_inner();
     let q2 = q.clone();
     let (desk, ((found, total), list)) = office
-        .read(move |t, desk| {
+        .report(move |t, desk| {
             desk::administrator(desk)?;
             Ok((tracking::search(t, &q2)?, regies::list(t)?))
         })
@@ -133,29 +133,34 @@ pub(crate) async fn export(
     let q = query.into_inner();
     // Checked before the first byte.
     office.read(|_, desk| desk::administrator(desk)).await?;
-    let body = guichet_web::tx::stream(&office.store, &office.agent, move |p| {
-        let (db, body) = (&p.db, &mut p.body);
-        let mut sheet = Sheet::start(Format::Csv, body, "Paiements")?;
-        let head: Vec<Cell> = tracking::EXPORT_COLUMNS
-            .iter()
-            .map(|c| (*c).into())
-            .collect();
-        sheet.row(&head)?;
-        let mut offset = 0;
-        loop {
-            let rows = db
-                .read(|t| tracking::export_page(t, &q, offset))
-                .map_err(std::io::Error::other)?;
-            if rows.is_empty() {
-                break;
+    let body = guichet_web::tx::stream(
+        &office.store,
+        &office.agent,
+        office.written.clone(),
+        move |p| {
+            let (db, body) = (&p.db, &mut p.body);
+            let mut sheet = Sheet::start(Format::Csv, body, "Paiements")?;
+            let head: Vec<Cell> = tracking::EXPORT_COLUMNS
+                .iter()
+                .map(|c| (*c).into())
+                .collect();
+            sheet.row(&head)?;
+            let mut offset = 0;
+            loop {
+                let rows = db
+                    .read(|t| tracking::export_page(t, &q, offset))
+                    .map_err(std::io::Error::other)?;
+                if rows.is_empty() {
+                    break;
+                }
+                offset += rows.len() as i64;
+                for line in &rows {
+                    sheet.row(line)?;
+                }
             }
-            offset += rows.len() as i64;
-            for line in &rows {
-                sheet.row(line)?;
-            }
-        }
-        sheet.finish()
-    });
+            sheet.finish()
+        },
+    );
     Ok(HttpResponse::Ok()
         .content_type(Format::Csv.content_type())
         .insert_header((

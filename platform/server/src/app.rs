@@ -166,6 +166,7 @@ pub fn public_app(
                 .service(web::scope("/api").configure(guichet_backoffice::configure_api))
                 .service(
                     web::scope("/backoffice")
+                        .wrap(from_fn(guichet_web::tx::remember_writes))
                         .wrap(from_fn(session::notice_ended))
                         .wrap(shared.sessions(Plane::Backoffice))
                         .configure(guichet_backoffice::configure),

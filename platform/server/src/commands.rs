@@ -318,7 +318,11 @@ pub fn serve(config: &Config, serving: Serving) -> Result<(), Failure> {
     let pool_size = config
         .pool_size
         .unwrap_or_else(|| Store::default_pool_size(config.database_url.backend()));
-    let store = Store::open_pool(&config.database_url, pool_size, config.pool_wait)?;
+    let mut store = Store::open_pool(&config.database_url, pool_size, config.pool_wait)?;
+    if let Some(replica) = &config.replica_url {
+        store = store.with_replica(replica, pool_size, config.replica_max_lag)?;
+        tracing::info!(replica = %replica.redacted(), "recherches, exports et statistiques lus sur la réplique quand elle est à jour");
+    }
     let key = session::load_or_create_key(config.secret_key.as_deref(), &config.data_dir).map_err(
         |e| {
             Failure(format!(

@@ -27,6 +27,11 @@ pub enum ConfigError {
 #[derive(Clone)]
 pub struct Config {
     pub database_url: DatabaseUrl,
+    /// A PostgreSQL streaming replica of the database, for searches, exports
+    /// and statistics; `None`: all reads on the primary.
+    pub replica_url: Option<DatabaseUrl>,
+    /// How far behind the replica may be before reports read the primary.
+    pub replica_max_lag: Duration,
     /// Tenant portal at `/`, back office at `/backoffice/`.
     pub listen: SocketAddr,
     /// Provisioning plane, on its own listener (loopback by default).
@@ -94,6 +99,11 @@ impl std::fmt::Debug for Config {
         };
         f.debug_struct("Config")
             .field("database_url", &self.database_url.redacted())
+            .field(
+                "replica_url",
+                &self.replica_url.as_ref().map(DatabaseUrl::redacted),
+            )
+            .field("replica_max_lag", &self.replica_max_lag)
             .field("listen", &self.listen)
             .field("provisioning_listen", &self.provisioning_listen)
             .field("data_dir", &self.data_dir)
@@ -140,6 +150,11 @@ impl std::fmt::Debug for Config {
 /// (`GUICHET_` + upper case).
 const KEYS: &[(&str, &str)] = &[
     ("database_url", "GUICHET_DATABASE_URL"),
+    ("database_replica_url", "GUICHET_DATABASE_REPLICA_URL"),
+    (
+        "database_replica_max_lag_seconds",
+        "GUICHET_DATABASE_REPLICA_MAX_LAG_SECONDS",
+    ),
     ("listen", "GUICHET_LISTEN"),
     ("provisioning_listen", "GUICHET_PROVISIONING_LISTEN"),
     ("data_dir", "GUICHET_DATA_DIR"),
@@ -231,6 +246,28 @@ impl Config {
             DatabaseUrl::parse(raw)
                 .map_err(|expected| invalid("GUICHET_DATABASE_URL", raw, expected))?
         };
+        let replica_url = match get("database_replica_url") {
+            None => None,
+            Some(raw) => match DatabaseUrl::parse(raw) {
+                Ok(u @ DatabaseUrl::Postgres(_))
+                    if matches!(database_url, DatabaseUrl::Postgres(_)) =>
+                {
+                    Some(u)
+                }
+                _ => {
+                    return Err(invalid(
+                        "GUICHET_DATABASE_REPLICA_URL",
+                        raw,
+                        "postgres://UTILISATEUR@HÔTE:PORT/BASE, une réplique de la base PostgreSQL de GUICHET_DATABASE_URL",
+                    ))
+                }
+            },
+        };
+        let replica_max_lag = Duration::from_secs(parse_count(
+            "GUICHET_DATABASE_REPLICA_MAX_LAG_SECONDS",
+            get("database_replica_max_lag_seconds"),
+            5,
+        )?);
         let listen = parse_addr("GUICHET_LISTEN", get("listen").unwrap_or(DEFAULT_LISTEN))?;
         let provisioning_listen = parse_addr(
             "GUICHET_PROVISIONING_LISTEN",
@@ -512,6 +549,8 @@ impl Config {
             };
         Ok(Config {
             database_url,
+            replica_url,
+            replica_max_lag,
             listen,
             provisioning_listen,
             data_dir,
@@ -787,6 +826,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("GUICHET_DATABASE_URL"), "{e}");
+    }
+
+    #[test]
+    fn a_replica_is_one_of_a_postgresql_database() {
+        let c = load(&[
+            ("GUICHET_DATABASE_URL", "postgres://guichet@db/guichet"),
+            (
+                "GUICHET_DATABASE_REPLICA_URL",
+                "postgres://guichet@replica/guichet",
+            ),
+            ("GUICHET_DATABASE_REPLICA_MAX_LAG_SECONDS", "2"),
+        ])
+        .unwrap();
+        assert!(c.replica_url.is_some());
+        assert_eq!(c.replica_max_lag, Duration::from_secs(2));
+        assert_eq!(load(&[]).unwrap().replica_url, None);
+        let e = load(&[(
+            "GUICHET_DATABASE_REPLICA_URL",
+            "postgres://guichet@replica/guichet",
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("GUICHET_DATABASE_REPLICA_URL"),
+            "SQLite has no replica: {e}"
+        );
+        let e = load(&[
+            ("GUICHET_DATABASE_URL", "postgres://guichet@db/guichet"),
+            ("GUICHET_DATABASE_REPLICA_URL", "sqlite://copie.db"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("GUICHET_DATABASE_REPLICA_URL"), "{e}");
     }
 
     #[test]

@@ -14,6 +14,8 @@
 mod connection;
 mod migrate;
 pub use migrate::is_role_name;
+mod replica;
+pub use replica::{ReadsServed, Written};
 pub mod repo;
 pub mod schema;
 pub mod scoped;
@@ -80,6 +82,7 @@ impl From<diesel::r2d2::PoolError> for StoreError {
 pub struct Store {
     pool: Pool<DbManager>,
     backend: Backend,
+    replica: Option<replica::Replica>,
 }
 
 impl Store {
@@ -140,7 +143,45 @@ impl Store {
         Ok(Store {
             pool,
             backend: url.backend(),
+            replica: None,
         })
+    }
+
+    /// Lets reports ([`Store::report`]) read from a streaming replica of
+    /// this PostgreSQL database at `url` (`size` connections at most), while
+    /// it lags less than `max_lag`. The replica need not answer yet.
+    pub fn with_replica(
+        mut self,
+        url: &DatabaseUrl,
+        size: u32,
+        max_lag: Duration,
+    ) -> Result<Store, StoreError> {
+        if self.backend != Backend::Postgres {
+            return Err(StoreError::Unavailable(
+                "une réplique de lecture ne sert qu’une base principale PostgreSQL".into(),
+            ));
+        }
+        self.replica = Some(replica::Replica::open(url, size, max_lag)?);
+        Ok(self)
+    }
+
+    pub fn has_replica(&self) -> bool {
+        self.replica.is_some()
+    }
+
+    /// Where the reports' reads went, when a replica is set.
+    pub fn reads_served(&self) -> Option<ReadsServed> {
+        self.replica.as_ref().map(replica::Replica::served)
+    }
+
+    /// The primary's position now: called after a person's write, so that
+    /// their next reports wait for a replica that has it. `None` without a
+    /// replica.
+    pub fn written(&self) -> Result<Option<Written>, StoreError> {
+        if self.replica.is_none() {
+            return Ok(None);
+        }
+        replica::position(&mut *self.pool.get()?)
     }
 
     pub fn backend(&self) -> Backend {
@@ -224,6 +265,28 @@ impl Store {
     {
         let mut conn = self.pool.get().map_err(StoreError::from)?;
         tx::tenant(&mut conn, tenant, false, f)
+    }
+
+    /// A read transaction scoped to one collectivité for a report (a
+    /// search, an export, statistics): on the replica when one is set, up to
+    /// date enough and has what the reader last wrote (`after`); else on the
+    /// primary, as [`Store::read`].
+    pub fn report<T, E>(
+        &self,
+        tenant: crate::tenancy::TenantId,
+        after: Option<&Written>,
+        f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        if let Some(replica) = &self.replica {
+            if let Some(mut conn) = replica.connection(after) {
+                return tx::tenant(&mut conn, tenant, false, f);
+            }
+            replica.count_primary();
+        }
+        self.read(tenant, f)
     }
 
     /// A write transaction scoped to one collectivité. On SQLite it takes the

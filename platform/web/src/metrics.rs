@@ -100,6 +100,13 @@ impl Metrics {
             "# HELP guichet_db_pool_connections Connections of this process's pool.\n# TYPE guichet_db_pool_connections gauge\nguichet_db_pool_connections{{state=\"open\"}} {}\nguichet_db_pool_connections{{state=\"idle\"}} {}",
             pool.0, pool.1
         );
+        if let Some(served) = self.store.reads_served() {
+            let _ = writeln!(
+                out,
+                "# HELP guichet_db_report_reads_total Reads of searches, exports and statistics, by where they went.\n# TYPE guichet_db_report_reads_total counter\nguichet_db_report_reads_total{{server=\"replica\"}} {}\nguichet_db_report_reads_total{{server=\"primary\"}} {}",
+                served.replica, served.primary
+            );
+        }
         out.push_str("# HELP guichet_jobs Jobs kept, by kind and state (mail.send pending: the outbox's depth).\n# TYPE guichet_jobs gauge\n");
         match self.store.platform_read(guichet_core::jobs::counts) {
             Ok(counts) => {

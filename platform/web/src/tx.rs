@@ -6,7 +6,7 @@
 use super::principal::{SignedInAgent, SignedInHousehold};
 use super::tenant::CurrentTenant;
 use super::{blocking, AppError};
-use guichet_core::store::{Store, StoreError, TenantTx};
+use guichet_core::store::{Store, StoreError, TenantTx, Written};
 use guichet_core::tenancy::TenantId;
 use guichet_core::Error as CoreError;
 
@@ -45,6 +45,25 @@ where
     blocking(move || store.read(tenant, f).map_err(Into::into)).await
 }
 
+/// Runs `f` in a read transaction of the scope's collectivité for a report
+/// (a search, an export, statistics): on the read replica when it has what
+/// the reader last wrote (`after`, from [`written`]), else on the primary.
+pub async fn report<S, T, E, F>(
+    store: &Store,
+    scope: &S,
+    after: Option<Written>,
+    f: F,
+) -> Result<T, AppError>
+where
+    S: TenantScope + ?Sized,
+    F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
+    E: From<StoreError> + Into<AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (store, tenant) = (store.clone(), scope.tenant_id());
+    blocking(move || store.report(tenant, after.as_ref(), f).map_err(Into::into)).await
+}
+
 /// Runs `f` in a write transaction of the scope's collectivité.
 pub async fn write<S, T, E, F>(store: &Store, scope: &S, f: F) -> Result<T, AppError>
 where
@@ -77,6 +96,31 @@ where
     T: Send + 'static,
 {
     read(store, scope, move |t| {
+        let principal = reload(t)?;
+        let found = f(t, &principal)?;
+        Ok::<_, CoreError>((principal, found))
+    })
+    .await
+    .map_err(|e| to_sign_in(e, sign_in))
+}
+
+/// [`read_as`] for a report, which may read from the replica ([`report`]).
+pub async fn report_as<S, P, T, L, F>(
+    store: &Store,
+    scope: &S,
+    after: Option<Written>,
+    sign_in: &'static str,
+    reload: L,
+    f: F,
+) -> Result<(P, T), AppError>
+where
+    S: TenantScope + ?Sized,
+    L: FnOnce(&mut TenantTx<'_>) -> Result<P, CoreError> + Send + 'static,
+    F: FnOnce(&mut TenantTx<'_>, &P) -> Result<T, CoreError> + Send + 'static,
+    P: Send + 'static,
+    T: Send + 'static,
+{
+    report(store, scope, after, move |t| {
         let principal = reload(t)?;
         let found = f(t, &principal)?;
         Ok::<_, CoreError>((principal, found))
@@ -125,16 +169,18 @@ pub struct Producer {
 pub struct Reader {
     store: Store,
     tenant: TenantId,
+    after: Option<Written>,
 }
 
 impl Reader {
-    /// Runs `f` in a read transaction of the collectivité.
+    /// Runs `f` in a read transaction of the collectivité, on the replica
+    /// when it may serve the reader ([`report`]).
     pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
         E: From<StoreError>,
     {
-        self.store.read(self.tenant, f)
+        self.store.report(self.tenant, self.after.as_ref(), f)
     }
 }
 
@@ -173,13 +219,15 @@ impl std::io::Write for Body {
     }
 }
 
-/// A download made by `produce` off the async executor, in as many read
-/// transactions of the scope's collectivité as it opens, sent to the client
+/// A download made by `produce` off the async executor, in as many report
+/// transactions of the scope's collectivité as it opens (on the replica
+/// when it may serve the reader), sent to the client
 /// as it is made. A failure after the first bytes cuts the download (the
 /// client sees it incomplete) and is logged.
 pub fn stream<S, F>(
     store: &Store,
     scope: &S,
+    after: Option<Written>,
     produce: F,
 ) -> impl futures_util::Stream<Item = Result<bytes::Bytes, actix_web::Error>>
 where
@@ -192,6 +240,7 @@ where
         db: Reader {
             store: store.clone(),
             tenant,
+            after,
         },
         body: Body {
             out,
@@ -209,4 +258,52 @@ where
     futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (Ok(chunk), rx))
     })
+}
+
+/// The cookie that keeps, for a few minutes, where the person's last write
+/// ended on the primary (not a secret: it only sends their own reports to
+/// the primary until a replica has it).
+pub const WRITTEN_COOKIE: &str = "guichet_ecrit";
+
+/// Where the person's last write ended, from their cookie.
+pub fn written(req: &actix_web::HttpRequest) -> Option<Written> {
+    req.cookie(WRITTEN_COOKIE)
+        .and_then(|c| Written::parse(c.value()))
+}
+
+/// After a request that may have written (any but GET, HEAD, OPTIONS), when
+/// a read replica is set: keeps the primary's position in the person's
+/// cookie, so that their next reports read what they just did.
+pub async fn remember_writes(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::Method;
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let store = req
+        .app_data::<actix_web::web::Data<Store>>()
+        .filter(|s| !safe && s.has_replica())
+        .map(|s| s.get_ref().clone());
+    let mut res = next.call(req).await?;
+    if let Some(store) = store {
+        match blocking(move || store.written().map_err(AppError::from)).await {
+            Ok(Some(at)) => {
+                let cookie =
+                    actix_web::cookie::Cookie::build(WRITTEN_COOKIE, at.as_str().to_owned())
+                        .path("/")
+                        .http_only(true)
+                        .same_site(actix_web::cookie::SameSite::Lax)
+                        .max_age(actix_web::cookie::time::Duration::minutes(10))
+                        .finish();
+                if let Err(e) = res.response_mut().add_cookie(&cookie) {
+                    tracing::warn!(error = %e, "position d’écriture non gardée");
+                }
+            }
+            Ok(None) => {}
+            // The write is done; its reader may only see the primary's
+            // answer later than the replica's. Said, not failed.
+            Err(e) => tracing::warn!(error = %e, "position d’écriture illisible"),
+        }
+    }
+    Ok(res)
 }

@@ -64,6 +64,7 @@ mod proconnect;
 mod provisioning_api;
 mod provisioning_directory;
 mod provisioning_pages;
+mod replica;
 mod security;
 mod sessions;
 mod snapshots;
