@@ -69,7 +69,7 @@ impl Office {
     pub async fn report<T, F>(&self, f: F) -> Result<(Desk, T), AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut TenantTx<'_>, &Desk) -> Result<T, Error> + Send + 'static,
+        F: Fn(&mut TenantTx<'_>, &Desk) -> Result<T, Error> + Send + 'static,
     {
         let me = self.agent.agent_id;
         tx::report_as(

@@ -173,6 +173,7 @@ stop_process() { stop_pid "g$1" "${2:-TERM}"; }
 start_balancer() {
   if ! alive haproxy; then
     GUICHET_BALANCER_ADDRESS="127.0.0.1:$BALANCER_PORT" \
+      GUICHET_HAPROXY_ERRORS="$OPS/deploy/errors" \
       GUICHET_PROCESS_1="127.0.0.1:$(process_port 1)" \
       GUICHET_PROCESS_2="127.0.0.1:$(process_port 2)" \
       GUICHET_PROCESS_3="127.0.0.1:$(process_port 3)" \

@@ -210,7 +210,9 @@ impl Runner {
             handlers: HashMap::new(),
             periodic: Vec::new(),
             batch: 5,
-            lease: Duration::from_secs(60),
+            // Renewed every 10 s while its batch runs: a killed process's
+            // jobs wait at most this long for another process.
+            lease: Duration::from_secs(30),
             stop: Stopping::default(),
         }
     }

@@ -81,6 +81,9 @@ impl DatabaseUrl {
 #[derive(Debug)]
 pub(super) struct DbManager {
     url: DatabaseUrl,
+    /// When (Unix milliseconds) a connection last failed to open: the
+    /// database's outage, as the error pages need to know it.
+    pub(super) failed_at: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl DbManager {
@@ -97,7 +100,10 @@ impl DbManager {
                 }
             }
         }
-        Ok(DbManager { url: url.clone() })
+        Ok(DbManager {
+            url: url.clone(),
+            failed_at: std::sync::Arc::default(),
+        })
     }
 
     pub(super) fn connect_now(&self) -> Result<(), StoreError> {
@@ -115,6 +121,8 @@ impl ManageConnection for DbManager {
 
     fn connect(&self) -> Result<DbConnection, StoreError> {
         let unavailable = |e: diesel::ConnectionError| {
+            self.failed_at
+                .store(super::now_ms(), std::sync::atomic::Ordering::Relaxed);
             StoreError::Unavailable(format!(
                 "{} : {}",
                 self.url.redacted(),

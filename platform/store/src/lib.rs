@@ -83,6 +83,15 @@ pub struct Store {
     pool: Pool<DbManager>,
     backend: Backend,
     replica: Option<replica::Replica>,
+    /// The manager's record of its last failure to connect.
+    failed_at: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Now, in Unix milliseconds.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Store {
@@ -131,6 +140,7 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let manager = DbManager::new(url)?;
         manager.connect_now()?;
+        let failed_at = manager.failed_at.clone();
         let pool = Pool::builder()
             .max_size(max_size)
             .min_idle(Some(min_idle))
@@ -144,6 +154,7 @@ impl Store {
             pool,
             backend: url.backend(),
             replica: None,
+            failed_at,
         })
     }
 
@@ -220,6 +231,14 @@ impl Store {
         migrate::grant_runtime(&mut conn, role)
     }
 
+    /// Whether a connection to the database failed to open in the last
+    /// `within`: an error met while it was down (a request that waited for a
+    /// connection until the timeout) is its outage's, even if it answers again.
+    pub fn failed_within(&self, within: Duration) -> bool {
+        let at = self.failed_at.load(std::sync::atomic::Ordering::Relaxed);
+        at != 0 && now_ms().saturating_sub(at) <= within.as_millis() as u64
+    }
+
     /// True when a connection can be had and answers.
     pub fn ping(&self) -> bool {
         use diesel::r2d2::R2D2Connection;
@@ -271,18 +290,24 @@ impl Store {
     /// search, an export, statistics): on the replica when one is set, up to
     /// date enough and has what the reader last wrote (`after`); else on the
     /// primary, as [`Store::read`].
+    ///
+    /// `f` may run twice: a replica lost in the middle of the read (stopped,
+    /// failed over) leaves the read to the primary, from the start.
     pub fn report<T, E>(
         &self,
         tenant: crate::tenancy::TenantId,
         after: Option<&Written>,
-        f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+        f: impl Fn(&mut TenantTx<'_>) -> Result<T, E>,
     ) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         if let Some(replica) = &self.replica {
             if let Some(mut conn) = replica.connection(after) {
-                return tx::tenant(&mut conn, tenant, false, f);
+                let found = tx::tenant(&mut conn, tenant, false, &f);
+                if found.is_ok() || replica.still_there(&mut conn) {
+                    return found;
+                }
             }
             replica.count_primary();
         }

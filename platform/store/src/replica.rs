@@ -10,14 +10,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use diesel::r2d2::Pool;
 use diesel::sql_types::{Bool, Double, Nullable, Text};
 use diesel::RunQueryDsl;
 
 use super::connection::DbManager;
-use super::{DatabaseUrl, DbConnection, StoreError};
+use super::{now_ms, DatabaseUrl, DbConnection, StoreError};
 
 /// A position in the primary's write-ahead log (`pg_lsn`, such as
 /// `0/3000060`): where a person's last write ended.
@@ -65,12 +65,6 @@ const REST: Duration = Duration::from_secs(5);
 /// How long a read waits for one of the replica's connections.
 const WAIT: Duration = Duration::from_millis(500);
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 #[derive(diesel::QueryableByName)]
 struct Standing {
     #[diesel(sql_type = Bool)]
@@ -99,6 +93,8 @@ impl Replica {
             .min_idle(Some(0))
             .test_on_check_out(true)
             .connection_timeout(WAIT)
+            // Said once per rest by `connection`, not at every attempt.
+            .error_handler(Box::new(diesel::r2d2::NopErrorHandler))
             .build_unchecked(DbManager::new(url)?);
         Ok(Replica {
             pool,
@@ -112,6 +108,24 @@ impl Replica {
             replica: self.state.replica.load(Ordering::Relaxed),
             primary: self.state.primary.load(Ordering::Relaxed),
         }
+    }
+
+    /// After a failed read: whether the replica's connection still answers
+    /// (the failure was the read's own); one lost rests the replica.
+    pub(super) fn still_there(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        if conn.ping().is_ok() {
+            return true;
+        }
+        self.rest(&"connexion perdue pendant une lecture");
+        false
+    }
+
+    fn rest(&self, why: &dyn std::fmt::Display) {
+        tracing::warn!(error = %why, "réplique de lecture écartée quelques secondes");
+        self.state
+            .resting_until
+            .store(now_ms() + REST.as_millis() as u64, Ordering::Relaxed);
     }
 
     pub(super) fn count_primary(&self) {
@@ -128,10 +142,7 @@ impl Replica {
             return None;
         }
         let rest = |why: &dyn std::fmt::Display| {
-            tracing::warn!(error = %why, "réplique de lecture écartée quelques secondes");
-            self.state
-                .resting_until
-                .store(now_ms() + REST.as_millis() as u64, Ordering::Relaxed);
+            self.rest(why);
             None
         };
         let mut conn = match self.pool.get() {

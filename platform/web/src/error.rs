@@ -1,6 +1,8 @@
 //! One error type for every handler, rendered once, at the edge: a French page
 //! for people, `application/problem+json` (RFC 9457) under `/api/`.
 
+use std::time::Duration;
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
@@ -422,7 +424,10 @@ async fn raised(e: actix_web::Error, asked: Asked) -> actix_web::Error {
         Some(app) => (app.status_code(), told(app, app.status_code())),
         None => {
             let status = e.as_response_error().status_code();
+            // The database down now, or moments ago (the request waited for
+            // a connection while it was: it may be back by now).
             let down = match asked.store.filter(|_| status.is_server_error()) {
+                Some(store) if store.failed_within(Duration::from_secs(10)) => true,
                 Some(store) => !web::block(move || store.ping()).await.unwrap_or(false),
                 None => false,
             };

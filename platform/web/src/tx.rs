@@ -48,6 +48,7 @@ where
 /// Runs `f` in a read transaction of the scope's collectivité for a report
 /// (a search, an export, statistics): on the read replica when it has what
 /// the reader last wrote (`after`, from [`written`]), else on the primary.
+/// `f` may run twice (a replica lost mid-read: again on the primary).
 pub async fn report<S, T, E, F>(
     store: &Store,
     scope: &S,
@@ -56,7 +57,7 @@ pub async fn report<S, T, E, F>(
 ) -> Result<T, AppError>
 where
     S: TenantScope + ?Sized,
-    F: FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
+    F: Fn(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
     E: From<StoreError> + Into<AppError> + Send + 'static,
     T: Send + 'static,
 {
@@ -115,8 +116,8 @@ pub async fn report_as<S, P, T, L, F>(
 ) -> Result<(P, T), AppError>
 where
     S: TenantScope + ?Sized,
-    L: FnOnce(&mut TenantTx<'_>) -> Result<P, CoreError> + Send + 'static,
-    F: FnOnce(&mut TenantTx<'_>, &P) -> Result<T, CoreError> + Send + 'static,
+    L: Fn(&mut TenantTx<'_>) -> Result<P, CoreError> + Send + 'static,
+    F: Fn(&mut TenantTx<'_>, &P) -> Result<T, CoreError> + Send + 'static,
     P: Send + 'static,
     T: Send + 'static,
 {
@@ -177,7 +178,7 @@ impl Reader {
     /// when it may serve the reader ([`report`]).
     pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+        F: Fn(&mut TenantTx<'_>) -> Result<T, E>,
         E: From<StoreError>,
     {
         self.store.report(self.tenant, self.after.as_ref(), f)

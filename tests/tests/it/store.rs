@@ -836,3 +836,98 @@ fn every_process_hears_of_a_change_to_a_collectivite() {
     std::thread::sleep(std::time::Duration::from_millis(600));
     assert_eq!(heard.load(Ordering::SeqCst), now);
 }
+
+/// The columns of the schema at the last release, one per line:
+/// `table column type nullable has_default`.
+const RELEASED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../migrations/released-columns.txt"
+);
+
+/// Rolling upgrades (docs/operations.md): while the processes restart one
+/// after the other, the previous release runs on the migrated schema. It
+/// tolerates it when every column it knew is still there, of the same type
+/// and no stricter about nulls, and every column it does not know (in a
+/// table it knew) fills itself in (nullable or with a default), so that its
+/// inserts, which name their columns, still work. Compared with the columns
+/// the last release left (`GUICHET_RELEASED=write` records them at a release).
+#[test]
+fn the_previous_release_runs_on_this_schema() {
+    #[derive(QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        line: String,
+    }
+    let db = TestDb::new(Backend::Postgres);
+    let store = db.owner_store();
+    let mut conn = store.raw_connection().unwrap();
+    let DbConnection::Postgres(pg) = &mut *conn else {
+        unreachable!()
+    };
+    let now: Vec<String> = diesel::sql_query(
+        "SELECT table_name || ' ' || column_name || ' ' || replace(data_type, ' ', '_') || ' ' \
+           || is_nullable || ' ' || (column_default IS NOT NULL)::text AS line \
+         FROM information_schema.columns WHERE table_schema = 'public' \
+           AND table_name <> '__diesel_schema_migrations' \
+         ORDER BY table_name, column_name",
+    )
+    .load::<Column>(pg)
+    .unwrap()
+    .into_iter()
+    .map(|c| c.line)
+    .collect();
+    if std::env::var("GUICHET_RELEASED").as_deref() == Ok("write") {
+        std::fs::write(
+            RELEASED,
+            format!(
+                "# The columns of the schema at release {} (table column type nullable has_default),\n# for the rolling upgrade's check (tests/tests/it/store.rs).\n{}\n",
+                env!("CARGO_PKG_VERSION"),
+                now.join("\n")
+            ),
+        )
+        .unwrap();
+        return;
+    }
+    let parse = |line: &str| -> (String, String, String, bool, bool) {
+        let f: Vec<&str> = line.split(' ').collect();
+        (
+            f[0].into(),
+            f[1].into(),
+            f[2].into(),
+            f[3] == "YES",
+            f[4] == "true",
+        )
+    };
+    let released: Vec<_> = std::fs::read_to_string(RELEASED)
+        .expect("the last release's columns (GUICHET_RELEASED=write records them)")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(parse)
+        .collect();
+    let current: Vec<_> = now.iter().map(|l| parse(l)).collect();
+    let mut problems = Vec::new();
+    for (table, column, kind, nullable, _) in &released {
+        match current.iter().find(|c| &c.0 == table && &c.1 == column) {
+            None => problems.push(format!("{table}.{column} is gone: the last release still reads it (contract in the release after the one that stops using it)")),
+            Some(c) if &c.2 != kind => problems.push(format!("{table}.{column} changed type ({kind} → {})", c.2)),
+            Some(c) if *nullable && !c.3 => problems.push(format!("{table}.{column} became NOT NULL: the last release may leave it empty")),
+            Some(_) => {}
+        }
+    }
+    for (table, column, _, nullable, default) in &current {
+        let known_table = released.iter().any(|r| &r.0 == table);
+        let known = released.iter().any(|r| &r.0 == table && &r.1 == column);
+        if known_table && !known && !nullable && !default {
+            problems.push(format!("{table}.{column} is new, NOT NULL and without a default: the last release's inserts into {table} would fail"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the previous release would fail on this schema:\n{}",
+        problems.join("\n")
+    );
+    // The check can fail: a column the last release knew, dropped.
+    assert!(released
+        .iter()
+        .any(|r| r.0 == "requests" && r.1 == "number"));
+}
