@@ -1040,10 +1040,13 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
     let proxy = Proxy::start(target);
     url.set_port(Some(proxy.port())).unwrap();
     let cut_store = Store::open(&DatabaseUrl::parse(url.as_str()).unwrap()).unwrap();
+    // Cut all along the submissions, and surely in the middle of one in
+    // three: after its statements, before its commit.
+    let finished = std::sync::atomic::AtomicBool::new(false);
     let errors = std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
             let mut errors = 0;
-            for id in &drafts {
+            for (n, id) in drafts.iter().enumerate() {
                 // Spread over the cuts.
                 std::thread::sleep(std::time::Duration::from_millis(60));
                 let sending = Sending {
@@ -1055,7 +1058,7 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
                 };
                 for attempt in 0.. {
                     let done = cut_store.write(tenant.id, |tx| {
-                        requests::submit(
+                        let submitted = requests::submit(
                             tx,
                             foyer.id,
                             *id,
@@ -1066,7 +1069,12 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
                                 url: "http://x".into(),
                                 name: "X".into(),
                             },
-                        )
+                        );
+                        if n % 3 == 0 && attempt == 0 {
+                            proxy.cut();
+                            proxy.restore();
+                        }
+                        submitted
                     });
                     match done {
                         Ok(_) => break,
@@ -1083,10 +1091,11 @@ fn submissions_cut_by_the_database_going_away_are_whole_or_absent() {
                     }
                 }
             }
+            finished.store(true, std::sync::atomic::Ordering::Relaxed);
             errors
         });
-        for _ in 0..8 {
-            std::thread::sleep(std::time::Duration::from_millis(40));
+        while !finished.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(300));
             proxy.cut();
             proxy.restore();
         }
