@@ -43,6 +43,8 @@ impl Written {
 pub struct ReadsServed {
     pub replica: u64,
     pub primary: u64,
+    /// Times the replica failed and was left alone for a while.
+    pub rests: u64,
 }
 
 #[derive(Clone)]
@@ -58,6 +60,7 @@ struct State {
     resting_until: AtomicU64,
     replica: AtomicU64,
     primary: AtomicU64,
+    rests: AtomicU64,
 }
 
 /// How long a replica that failed is not asked again.
@@ -107,6 +110,7 @@ impl Replica {
         ReadsServed {
             replica: self.state.replica.load(Ordering::Relaxed),
             primary: self.state.primary.load(Ordering::Relaxed),
+            rests: self.state.rests.load(Ordering::Relaxed),
         }
     }
 
@@ -123,6 +127,7 @@ impl Replica {
 
     fn rest(&self, why: &dyn std::fmt::Display) {
         tracing::warn!(error = %why, "réplique de lecture écartée quelques secondes");
+        self.state.rests.fetch_add(1, Ordering::Relaxed);
         self.state
             .resting_until
             .store(now_ms() + REST.as_millis() as u64, Ordering::Relaxed);

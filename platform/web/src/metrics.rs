@@ -103,8 +103,8 @@ impl Metrics {
         if let Some(served) = self.store.reads_served() {
             let _ = writeln!(
                 out,
-                "# HELP guichet_db_report_reads_total Reads of searches, exports and statistics, by where they went.\n# TYPE guichet_db_report_reads_total counter\nguichet_db_report_reads_total{{server=\"replica\"}} {}\nguichet_db_report_reads_total{{server=\"primary\"}} {}",
-                served.replica, served.primary
+                "# HELP guichet_db_report_reads_total Reads of searches, exports and statistics, by where they went.\n# TYPE guichet_db_report_reads_total counter\nguichet_db_report_reads_total{{server=\"replica\"}} {}\nguichet_db_report_reads_total{{server=\"primary\"}} {}\n# HELP guichet_db_replica_rests_total Times the replica failed and was set aside for 5 s.\n# TYPE guichet_db_replica_rests_total counter\nguichet_db_replica_rests_total {}",
+                served.replica, served.primary, served.rests
             );
         }
         out.push_str("# HELP guichet_jobs Jobs kept, by kind and state (mail.send pending: the outbox's depth).\n# TYPE guichet_jobs gauge\n");
