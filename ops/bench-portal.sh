@@ -63,7 +63,9 @@ for backend in sqlite postgres; do
     pg_db="guichet_bench_portal_$$"
     PGPASSWORD=guichet_test psql -q -h 127.0.0.1 -U guichet_test -d postgres -c "CREATE DATABASE $pg_db" >/dev/null
     url="postgres://guichet_test:guichet_test@127.0.0.1:5432/$pg_db"
-    serve_url="postgres://guichet_test_app:guichet_test_app@127.0.0.1:5432/$pg_db"
+    # Served without TLS, as a database on the same host is: on this
+    # loopback TLS cost the page a third of its rate (907 against 1 297 req/s).
+    serve_url="postgres://guichet_test_app:guichet_test_app@127.0.0.1:5432/$pg_db?sslmode=disable"
     export GUICHET_APP_ROLE=guichet_test_app
   fi
   port=$(free_port)

@@ -35,10 +35,7 @@ impl Me {
 /// removed, archived or disabled since sign-in is signed in no more.
 pub(crate) fn me_in(tx: &mut TenantTx<'_>, individual: i64) -> Result<Me, Error> {
     let gone = || Error::SignedOut;
-    let household = guichet_core::store::repo::foyers::individual(tx, individual)?
-        .map(|p| p.household_id)
-        .ok_or_else(gone)?;
-    let foyer = foyers::foyer(tx, household)?;
+    let foyer = foyers::foyer_of(tx, individual)?.ok_or_else(gone)?;
     if !foyer.enabled || foyer.state == "Archived" {
         return Err(gone());
     }

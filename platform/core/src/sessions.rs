@@ -165,7 +165,7 @@ pub fn load(
     idle: chrono::Duration,
 ) -> Result<Option<HashMap<String, String>>, StoreError> {
     let now = Utc::now().naive_utc();
-    let Some(row) = store.platform_read(|c| rows::get(c, id))? else {
+    let Some(row) = store.platform_lookup(|c| rows::get(c, id))? else {
         return Ok(None);
     };
     if row.plane != plane.as_str() {

@@ -28,6 +28,7 @@ use diesel::r2d2::Pool;
 
 use connection::DbManager;
 pub use connection::{Backend, DatabaseUrl, DbConnection};
+use tenancy::TenantId;
 pub use tx::TenantTx;
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +88,13 @@ pub struct Store {
     failed_at: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
+/// A connection of the pool, handed out.
+type Pooled = diesel::r2d2::PooledConnection<DbManager>;
+
+fn no_connection() -> StoreError {
+    StoreError::Unavailable("aucune connexion ne répond".into())
+}
+
 /// Now, in Unix milliseconds.
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -144,10 +152,12 @@ impl Store {
         let pool = Pool::builder()
             .max_size(max_size)
             .min_idle(Some(min_idle))
-            // Each connection is checked as it is handed out (one round trip
-            // on the loopback): after a database restart or a failover the
-            // pool's connections are all dead, and no user may pay for one.
-            .test_on_check_out(true)
+            // Connections are not checked as they are handed out (a round
+            // trip each time): after a database restart or a failover the
+            // pool's connections are all dead, and each fails at its first
+            // statement, is dropped and replaced ([`Store::begun`]), so that
+            // no user pays for one.
+            .test_on_check_out(false)
             .connection_timeout(wait)
             .build_unchecked(manager);
         Ok(Store {
@@ -192,7 +202,7 @@ impl Store {
         if self.replica.is_none() {
             return Ok(None);
         }
-        replica::position(&mut *self.pool.get()?)
+        replica::position(&mut *self.checked()?)
     }
 
     pub fn backend(&self) -> Backend {
@@ -207,27 +217,27 @@ impl Store {
 
     /// Applies the embedded migrations of this backend that are not applied yet.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checked()?;
         migrate::run(&mut conn)
     }
 
     /// Reverts every migration (their `down.sql`, newest first); returns how
     /// many. For the migrations' own test; run as the owner on PostgreSQL.
     pub fn revert_all_migrations(&self) -> Result<usize, StoreError> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checked()?;
         migrate::revert_all(&mut conn)
     }
 
     /// The embedded migrations of this backend not yet applied.
     pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checked()?;
         migrate::pending(&mut conn)
     }
 
     /// PostgreSQL: grants the runtime role `role` what serving needs (rows),
     /// and nothing more (no DDL; audit trails append-only). Nothing on SQLite.
     pub fn grant_runtime(&self, role: &str) -> Result<(), StoreError> {
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checked()?;
         migrate::grant_runtime(&mut conn, role)
     }
 
@@ -248,6 +258,66 @@ impl Store {
             .unwrap_or(false)
     }
 
+    /// A connection of the pool with its transaction begun ([`tx::begin`]).
+    /// A connection that died while pooled (the database restarted, a
+    /// failover) fails at its `BEGIN`, is dropped, and the next one is tried:
+    /// as many as the pool holds, then a new one.
+    fn begun(&self, tenant: Option<TenantId>, for_write: bool) -> Result<Pooled, StoreError> {
+        let mut lost = None;
+        for _ in 0..=self.pool.max_size() {
+            let mut conn = self.pool.get()?;
+            match tx::begin(&mut conn, tenant, for_write) {
+                Ok(()) => return Ok(conn),
+                Err(e) if tx::is_lost(&e) => {
+                    tx::discard(&mut conn);
+                    lost = Some(e);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(lost.map_or_else(no_connection, StoreError::from))
+    }
+
+    /// A connection of the pool, checked (for what runs outside
+    /// [`Store::begun`]'s transactions: maintenance, migrations).
+    fn checked(&self) -> Result<Pooled, StoreError> {
+        use diesel::r2d2::R2D2Connection;
+        let mut lost = None;
+        for _ in 0..=self.pool.max_size() {
+            let mut conn = self.pool.get()?;
+            match conn.ping() {
+                Ok(()) => return Ok(conn),
+                Err(e) => {
+                    tx::discard(&mut conn);
+                    lost = Some(e);
+                }
+            }
+        }
+        Err(lost.map_or_else(no_connection, StoreError::from))
+    }
+
+    /// One statement on platform tables, outside any transaction (one
+    /// statement needs none, and the `BEGIN` and `COMMIT` would triple its
+    /// round trips): a request's session. Run again on another connection
+    /// when the one handed out had died while pooled.
+    pub fn platform_lookup<T>(
+        &self,
+        f: impl Fn(&mut DbConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut lost = None;
+        for _ in 0..=self.pool.max_size() {
+            let mut conn = self.pool.get()?;
+            match f(&mut conn) {
+                Err(StoreError::Unavailable(e)) => {
+                    tx::discard(&mut conn);
+                    lost = Some(StoreError::Unavailable(e));
+                }
+                found => return found,
+            }
+        }
+        Err(lost.unwrap_or_else(no_connection))
+    }
+
     /// A read transaction on platform tables (collectivités, super-admins).
     /// Tenant tables are out of its reach on PostgreSQL: no tenant setting, no rows.
     pub fn platform_read<T, E>(
@@ -257,8 +327,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.pool.get().map_err(StoreError::from)?;
-        tx::platform(&mut conn, false, f)
+        let mut conn = self.begun(None, false)?;
+        tx::finish(&mut conn, f)
     }
 
     /// A write transaction on platform tables.
@@ -269,8 +339,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.pool.get().map_err(StoreError::from)?;
-        tx::platform(&mut conn, true, f)
+        let mut conn = self.begun(None, true)?;
+        tx::finish(&mut conn, f)
     }
 
     /// A read transaction scoped to one collectivité.
@@ -282,8 +352,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.pool.get().map_err(StoreError::from)?;
-        tx::tenant(&mut conn, tenant, false, f)
+        let mut conn = self.begun(Some(tenant), false)?;
+        tx::finish_tenant(&mut conn, tenant, f)
     }
 
     /// A read transaction scoped to one collectivité for a report (a
@@ -325,8 +395,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.pool.get().map_err(StoreError::from)?;
-        tx::tenant(&mut conn, tenant, true, f)
+        let mut conn = self.begun(Some(tenant), true)?;
+        tx::finish_tenant(&mut conn, tenant, f)
     }
 
     /// A write transaction that takes SQLite's write lock only at its first
@@ -342,9 +412,9 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.pool.get().map_err(StoreError::from)?;
         // A plain BEGIN: only SQLite's IMMEDIATE differs, and it is what we avoid.
-        tx::tenant(&mut conn, tenant, false, f)
+        let mut conn = self.begun(Some(tenant), false)?;
+        tx::finish_tenant(&mut conn, tenant, f)
     }
 
     /// A raw connection, for checks that must bypass the tenant gate (tests of
@@ -357,7 +427,7 @@ impl Store {
         >,
         StoreError,
     > {
-        Ok(self.pool.get()?)
+        self.checked()
     }
 }
 
@@ -371,7 +441,7 @@ impl Store {
             #[diesel(sql_type = diesel::sql_types::Bool)]
             bypass: bool,
         }
-        let mut conn = self.pool.get()?;
+        let mut conn = self.checked()?;
         match &mut *conn {
             DbConnection::Sqlite(_) => Ok(true),
             DbConnection::Postgres(pg) => {

@@ -134,17 +134,6 @@ impl<'c> TenantTx<'c> {
     }
 }
 
-pub(super) fn platform<T, E>(
-    conn: &mut DbConnection,
-    for_write: bool,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<StoreError>,
-{
-    in_transaction(conn, for_write, f)
-}
-
 pub(super) fn tenant<T, E>(
     conn: &mut DbConnection,
     tenant: TenantId,
@@ -154,10 +143,8 @@ pub(super) fn tenant<T, E>(
 where
     E: From<StoreError>,
 {
-    in_transaction(conn, for_write, |conn| {
-        set_tenant(conn, tenant)?;
-        f(&mut TenantTx { tenant, conn })
-    })
+    begin(conn, Some(tenant), for_write).map_err(StoreError::from)?;
+    finish_tenant(conn, tenant, f)
 }
 
 /// On PostgreSQL, names the transaction's collectivité for row-level security.
@@ -170,24 +157,66 @@ fn set_tenant(conn: &mut DbConnection, tenant: TenantId) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Runs `f` in a transaction. A write transaction on SQLite begins with
-/// `BEGIN IMMEDIATE`, which takes the write lock at once: a deferred one that
-/// starts writing late fails when another writer went first.
-fn in_transaction<T, E>(
+/// Begins a transaction, scoped to `tenant` when given, in one round trip:
+/// on PostgreSQL `BEGIN` and the collectivité's setting for row-level
+/// security go together (the id is a number, written by us). A write
+/// transaction on SQLite begins with `BEGIN IMMEDIATE`, which takes the write
+/// lock at once: a deferred one that starts writing late fails when another
+/// writer went first.
+pub(super) fn begin(
     conn: &mut DbConnection,
+    tenant: Option<TenantId>,
     for_write: bool,
+) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(lite) => AnsiTransactionManager::begin_transaction_sql(
+            lite,
+            if for_write {
+                "BEGIN IMMEDIATE"
+            } else {
+                "BEGIN"
+            },
+        ),
+        DbConnection::Postgres(pg) => match tenant {
+            Some(t) => AnsiTransactionManager::begin_transaction_sql(
+                pg,
+                &format!(
+                    "BEGIN; SELECT set_config('app.tenant_id', '{}', true)",
+                    t.get()
+                ),
+            ),
+            None => AnsiTransactionManager::begin_transaction_sql(pg, "BEGIN"),
+        },
+    }
+}
+
+/// Whether `e` says the connection itself is gone (the server closed it),
+/// rather than that the statement failed.
+pub(super) fn is_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error as E};
+    matches!(
+        e,
+        E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _)
+    )
+}
+
+/// Marks a connection that was found dead, so that the pool drops it
+/// instead of handing it out again.
+pub(super) fn discard(conn: &mut DbConnection) {
+    if let DbConnection::Postgres(pg) = conn {
+        AnsiTransactionManager::transaction_manager_status_mut(pg).set_in_error();
+    }
+}
+
+/// Runs `f` in the transaction [`begin`] opened, then commits, or rolls back
+/// when `f` fails.
+pub(super) fn finish<T, E>(
+    conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<StoreError>,
 {
-    match conn {
-        DbConnection::Sqlite(lite) if for_write => {
-            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")
-        }
-        _ => <DbConnection as Connection>::TransactionManager::begin_transaction(conn),
-    }
-    .map_err(StoreError::from)?;
     match f(conn) {
         Ok(value) => {
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
@@ -201,4 +230,16 @@ where
             Err(e)
         }
     }
+}
+
+/// [`finish`] for a transaction begun scoped to `tenant`.
+pub(super) fn finish_tenant<T, E>(
+    conn: &mut DbConnection,
+    tenant: TenantId,
+    f: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    finish(conn, |conn| f(&mut TenantTx { tenant, conn }))
 }

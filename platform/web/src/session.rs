@@ -58,8 +58,11 @@ pub(crate) fn set_flash(session: &Session, message: String) -> Result<(), AppErr
         .map_err(|e| AppError::Internal(format!("session : {e}")))
 }
 
-/// The one-shot message, taken (shown once).
+/// The one-shot message, taken (shown once). Only a message there is
+/// removed: removing marks the session changed, and a changed session is
+/// written back, which no page that merely shows may cost.
 pub(crate) fn take_flash(session: &Session) -> Option<String> {
+    session.get::<String>(FLASH).ok().flatten()?;
     session.remove_as::<String>(FLASH).and_then(Result::ok)
 }
 

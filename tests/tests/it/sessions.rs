@@ -316,3 +316,56 @@ per_backend! {
         assert_eq!(agent.get(&app, "/backoffice/").await.status, StatusCode::OK);
     }
 }
+
+/// When the session row was last written.
+fn last_written(store: &Store) -> chrono::NaiveDateTime {
+    let mut raw = store.raw_connection().unwrap();
+    sessions::table
+        .filter(sessions::principal_id.is_not_null())
+        .select(sessions::last_seen_at)
+        .first(&mut *raw)
+        .unwrap()
+}
+
+per_backend! {
+    async fn a_page_that_only_shows_writes_nothing_to_its_session(backend: Backend) {
+        let (_db, store, shared) = setup(backend);
+        let app = test::init_service(public_app(&shared)).await;
+        let mut agent = Browser::backoffice("a");
+        agent.agent_sign_in(&app, "agent.a", PASSWORD).await;
+        // The first page gives the session its form token: written once.
+        let home = agent.get(&app, "/backoffice/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        let written = last_written(&store);
+        for _ in 0..3 {
+            let again = agent.get(&app, "/backoffice/").await;
+            assert_eq!(again.status, StatusCode::OK);
+        }
+        assert_eq!(
+            last_written(&store),
+            written,
+            "{backend:?}: showing a page wrote the session back"
+        );
+
+        // A form's notice is still said once, on the page after it.
+        let mut admin = Browser::backoffice("a");
+        admin.agent_sign_in(&app, "admin.a", PASSWORD).await;
+        let page = admin.get(&app, "/backoffice/categories").await;
+        let token = guichet_tests::client::csrf_of(&page.html);
+        let r = admin
+            .post(
+                &app,
+                "/backoffice/categories",
+                &token,
+                &[("name", "Sports"), ("email", "")],
+            )
+            .await;
+        let to = r.location.expect("to the new category");
+        let said = "La catégorie « Sports » est créée";
+        let first = admin.get(&app, &to).await;
+        assert!(first.html.contains(said), "{backend:?}: {}", first.html);
+        let again = admin.get(&app, &to).await;
+        assert_eq!(again.status, StatusCode::OK);
+        assert!(!again.html.contains(said), "{backend:?}: said twice");
+    }
+}

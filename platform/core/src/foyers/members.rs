@@ -58,6 +58,19 @@ impl Foyer {
 /// The foyer and its members (archived ones left out).
 pub fn foyer(tx: &mut TenantTx<'_>, household: i64) -> Result<Foyer, Error> {
     let row = repo::household(tx, household)?.ok_or(Error::NotFound)?;
+    with_members(tx, row)
+}
+
+/// The foyer of member `individual` (none if no foyer has them).
+pub fn foyer_of(tx: &mut TenantTx<'_>, individual: i64) -> Result<Option<Foyer>, Error> {
+    match repo::household_of(tx, individual)? {
+        Some(row) => with_members(tx, row).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn with_members(tx: &mut TenantTx<'_>, row: repo::HouseholdRow) -> Result<Foyer, Error> {
+    let household = row.id;
     let links = repo::responsibles(tx, household)?;
     let members = repo::members(tx, household)?
         .into_iter()

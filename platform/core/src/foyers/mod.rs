@@ -15,7 +15,8 @@ pub use accounts::{
 };
 mod members;
 pub use members::{
-    add_member, check_responsibles, edit_address, edit_member, foyer, remove_member, Foyer, Member,
+    add_member, check_responsibles, edit_address, edit_member, foyer, foyer_of, remove_member,
+    Foyer, Member,
 };
 mod persons;
 pub use persons::{check_address, check_person, check_person_at_counter, Person, PersonForm};

@@ -70,6 +70,25 @@ pub fn household(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<HouseholdRow>,
         .optional()?)
 }
 
+/// The foyer of member `individual`, in one statement (what a signed-in
+/// person's every page starts with).
+pub fn household_of(
+    tx: &mut TenantTx<'_>,
+    individual: i64,
+) -> Result<Option<HouseholdRow>, StoreError> {
+    Ok(tx
+        .rows(households::table)
+        .inner_join(
+            individuals::table.on(individuals::tenant_id
+                .eq(households::tenant_id)
+                .and(individuals::household_id.eq(households::id))),
+        )
+        .filter(individuals::id.eq(individual))
+        .select(HouseholdRow::as_select())
+        .get_result(tx.conn())
+        .optional()?)
+}
+
 /// Locks the foyer's row until commit: its members' changes take turns.
 pub fn lock_household(tx: &mut TenantTx<'_>, id: i64) -> Result<(), StoreError> {
     tx.lock_id("households", id)
