@@ -5,12 +5,17 @@
 //! test refuses a published version that changed (make a new version).
 
 mod definition;
+mod import;
+mod lint;
+mod scenario;
 mod summary;
 mod validate;
 
 use std::sync::LazyLock;
 
 pub use definition::*;
+pub use import::IMPORT_MAX_BYTES;
+pub use scenario::{scenario_context, scenario_day, Outcome, Scenario, Scenarios, Typed};
 pub use summary::{summarize, text_of, Answer, StepSummary};
 pub use validate::{
     parse_date, to_input, validate_data, validate_step, Context, FieldError, Input,
@@ -42,6 +47,32 @@ shipped!(
     "technical-intervention.v1.toml",
     "holiday-security.v1.toml",
     "military-census.v1.toml",
+);
+
+macro_rules! scenarios {
+    ($($file:literal),* $(,)?) => {
+        /// The shipped forms' scenarios: one file per code, name and text.
+        pub const SCENARIO_FILES: &[(&str, &str)] = &[
+            $(($file, include_str!(concat!("../../forms/scenarios/", $file)))),*
+        ];
+    };
+}
+
+scenarios!(
+    "birth-details.toml",
+    "bulky-waste-collection.toml",
+    "death-details.toml",
+    "electoral-roll-registration.toml",
+    "holiday-camp-registration.toml",
+    "holiday-security.toml",
+    "leisure-center-registration.toml",
+    "marriage-details.toml",
+    "military-census.toml",
+    "perischool-activity-registration.toml",
+    "school-canteen-registration.toml",
+    "school-registration.toml",
+    "school-transport-registration.toml",
+    "technical-intervention.toml",
 );
 
 /// The digests of the published versions (`{file} {sha256}` per line).
@@ -76,5 +107,7 @@ pub fn latest(code: &str) -> Option<&'static FormDefinition> {
         .max_by_key(|d| d.version)
 }
 
+#[cfg(test)]
+mod studio_tests;
 #[cfg(test)]
 mod tests;
