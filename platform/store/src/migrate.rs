@@ -94,6 +94,7 @@ pub(super) fn grant_runtime(conn: &mut DbConnection, role: &str) -> Result<(), S
          GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
          GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
          REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, platform_audit_events FROM {role};
+         REVOKE UPDATE, DELETE, TRUNCATE ON form_versions FROM {role};
          REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON __diesel_schema_migrations FROM {role};"
     ))?;
     Ok(())

@@ -587,6 +587,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    form_drafts (tenant_id, code) {
+        tenant_id -> BigInt,
+        code -> Text,
+        definition -> Text,
+        scenarios -> Text,
+        revision -> BigInt,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    form_versions (tenant_id, code, version) {
+        tenant_id -> BigInt,
+        code -> Text,
+        version -> Integer,
+        definition -> Text,
+        scenarios -> Text,
+        published_at -> Timestamp,
+        published_by -> Text,
+    }
+}
+
+diesel::table! {
     legal_pages (tenant_id, kind) {
         tenant_id -> BigInt,
         kind -> Text,

@@ -60,6 +60,8 @@ tenant_tables!(
     documents,
     facilities,
     files,
+    form_drafts,
+    form_versions,
     group_members,
     household_events,
     household_logins,

@@ -69,3 +69,4 @@ mod security;
 mod sessions;
 mod snapshots;
 mod store;
+mod studio;

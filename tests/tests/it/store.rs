@@ -286,6 +286,8 @@ mod rls {
             "TRUNCATE audit_events",
             "UPDATE platform_audit_events SET actor = 'personne'",
             "DELETE FROM platform_audit_events",
+            "UPDATE form_versions SET definition = '{}'",
+            "DELETE FROM form_versions",
             "DELETE FROM __diesel_schema_migrations",
         ] {
             let refused = pg.transaction(|c| diesel::sql_query(sql).execute(c).map(drop));

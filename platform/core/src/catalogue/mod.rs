@@ -6,6 +6,7 @@
 pub mod categories;
 pub mod offer;
 pub mod parameters;
+pub mod studio;
 pub mod teleservices;
 
 pub use guichet_domain::teleservices::TELESERVICES;

@@ -91,17 +91,9 @@ pub fn page(tx: &mut TenantTx<'_>, kind: Kind, cx: &Context) -> Result<LegalPage
     })
 }
 
-fn administrator(desk: &Desk) -> Result<(), Error> {
-    if desk.administers() {
-        Ok(())
-    } else {
-        Err(Error::NotFound)
-    }
-}
-
 /// The administrator's own text of the page, checked, audited.
 pub fn save(tx: &mut TenantTx<'_>, desk: &Desk, kind: Kind, text: &str) -> Result<(), Error> {
-    administrator(desk)?;
+    desk.as_administrator()?;
     let text = text.replace("\r\n", "\n").trim().to_owned();
     if let Err(errors) = legal::parse(&text) {
         let mut c = Checks::default();
@@ -134,7 +126,7 @@ pub fn save(tx: &mut TenantTx<'_>, desk: &Desk, kind: Kind, text: &str) -> Resul
 
 /// Back to the text made from the settings, audited.
 pub fn reset(tx: &mut TenantTx<'_>, desk: &Desk, kind: Kind) -> Result<(), Error> {
-    administrator(desk)?;
+    desk.as_administrator()?;
     let Some(before) = rows::get(tx, kind.code())? else {
         return Ok(());
     };

@@ -119,18 +119,19 @@ impl Desk {
     pub fn administers(&self) -> bool {
         self.rights.back_office && self.rights.profile == Profile::Admin
     }
-}
 
-fn administrator(desk: &Desk) -> Result<(), Error> {
-    if desk.administers() {
-        Ok(())
-    } else {
-        Err(Error::NotFound)
+    /// What only administrators reach: not found for anyone else.
+    pub fn as_administrator(&self) -> Result<(), Error> {
+        if self.administers() {
+            Ok(())
+        } else {
+            Err(Error::NotFound)
+        }
     }
 }
 
 pub fn settings(tx: &mut TenantTx<'_>, desk: &Desk) -> Result<Settings, Error> {
-    administrator(desk)?;
+    desk.as_administrator()?;
     current(tx)
 }
 
@@ -150,7 +151,7 @@ fn within(checks: &mut Checks, field: &str, raw: &str, min: i64, max: i64, what:
 
 /// Checks the form and saves it, all or nothing; audited.
 pub fn save(tx: &mut TenantTx<'_>, desk: &Desk, input: &SettingsInput) -> Result<Settings, Error> {
-    administrator(desk)?;
+    desk.as_administrator()?;
     let before = current(tx)?;
     let mut c = Checks::default();
     let keep = within(

@@ -87,6 +87,16 @@ static SHIPPED: LazyLock<Vec<FormDefinition>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The scenarios shipped with form `code` (none for an unknown code).
+pub fn shipped_scenarios(code: &str) -> Vec<Scenario> {
+    SCENARIO_FILES
+        .iter()
+        .find(|(file, _)| file.strip_suffix(".toml") == Some(code))
+        .and_then(|(_, text)| toml::from_str::<Scenarios>(text).ok())
+        .map(|s| s.scenario)
+        .unwrap_or_default()
+}
+
 /// Every shipped version of every form.
 pub fn shipped() -> &'static [FormDefinition] {
     &SHIPPED

@@ -25,6 +25,7 @@ pub mod payments;
 pub mod requests;
 pub mod rights;
 pub mod sessions;
+pub mod studio;
 pub mod superadmins;
 pub mod teleservices;
 

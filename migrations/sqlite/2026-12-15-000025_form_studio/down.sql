@@ -1,0 +1,2 @@
+DROP TABLE form_versions;
+DROP TABLE form_drafts;

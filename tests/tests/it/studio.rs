@@ -1,0 +1,177 @@
+//! The form studio's working copies and versions (issue 23's first steps):
+//! made from scratch, from a shipped form or from an import; saved over the
+//! revision seen; published only when sound and its scenarios pass; another
+//! collectivité's never reached.
+
+use guichet_core::agents::{self, Desk};
+use guichet_core::catalogue::studio::{self, Start};
+use guichet_core::domain::forms::{FieldKind, Scenario, Typed};
+use guichet_core::store::TenantTx;
+use guichet_core::tenancy::Tenant;
+use guichet_core::Error;
+use guichet_tests::api::Platform;
+use guichet_tests::fixtures::{administrator, agent, setup};
+
+fn desk_of(tx: &mut TenantTx<'_>, uid: &str) -> Result<Desk, Error> {
+    let a = agents::get(tx, uid)?.ok_or(Error::NotFound)?;
+    agents::desk(tx, a.id)
+}
+
+/// Runs `f` as `uid` of `t`, in one write transaction.
+fn as_agent<T: Send + 'static>(
+    p: &Platform,
+    t: &Tenant,
+    uid: &str,
+    f: impl FnOnce(&mut TenantTx<'_>, &Desk) -> Result<T, Error>,
+) -> Result<T, Error> {
+    p.store.write(t.id, |tx| {
+        let desk = desk_of(tx, uid)?;
+        f(tx, &desk)
+    })
+}
+
+per_backend! {
+    async fn a_form_is_made_saved_checked_and_published_as_versions(backend: Backend) {
+        let (p, arles, nimes) = setup(backend).await;
+        administrator(&p, &arles, "ada.arles");
+        administrator(&p, &nimes, "ada.nimes");
+        let lea = agent(&p, &arles, "Léa", "Martin", "manage");
+
+        // From scratch: a code made of its label, one empty step.
+        let code = as_agent(&p, &arles, "ada.arles", |tx, d| {
+            studio::create(tx, d, Start::Blank { label: "Réservation d’une salle".into() })
+        })
+        .unwrap();
+        assert_eq!(code, "reservation-d-une-salle");
+        let draft = as_agent(&p, &arles, "ada.arles", |tx, d| studio::draft(tx, d, &code)).unwrap();
+        assert_eq!((draft.revision, draft.published), (1, None));
+
+        // Not publishable yet: said why, nothing published.
+        let check = as_agent(&p, &arles, "ada.arles", |tx, d| studio::check(tx, d, &code)).unwrap();
+        assert!(!check.publishable());
+        assert!(check.remarks.iter().any(|r| r.contains("aucun champ")), "{check:?}");
+        let refused = as_agent(&p, &arles, "ada.arles", |tx, d| studio::publish(tx, d, &code, 1));
+        match refused {
+            Err(Error::Refused(m)) => assert!(m.contains("aucun scénario"), "{m}"),
+            other => panic!("{backend:?}: {other:?}"),
+        }
+
+        // A question and a scenario, saved over revision 1.
+        let mut def = draft.definition.clone();
+        let mut field: guichet_core::domain::forms::Field =
+            serde_json::from_value(serde_json::json!({
+                "key": "motif", "kind": "long_text", "label": "Pour quel événement ?",
+                "required": true
+            }))
+            .unwrap();
+        def.steps[0].fields.push(field.clone());
+        let scenario = Scenario {
+            name: "un motif donné suffit".into(),
+            steps: [(
+                "demande".to_owned(),
+                [("motif".to_owned(), Typed::One("Un anniversaire".into()))].into(),
+            )]
+            .into(),
+            refused: vec![],
+        };
+        let (d2, s2) = (def.clone(), vec![scenario.clone()]);
+        let rev = as_agent(&p, &arles, "ada.arles", move |tx, d| studio::save(tx, d, "reservation-d-une-salle", 1, d2, &s2))
+            .unwrap();
+        assert_eq!(rev, 2);
+
+        // Someone else saved meanwhile: the second is told, nothing of theirs written.
+        let mut other = def.clone();
+        other.label = "Salle (écrasée)".into();
+        let lost = as_agent(&p, &arles, "ada.arles", move |tx, d| {
+            studio::save(tx, d, "reservation-d-une-salle", 1, other, &[])
+        });
+        match lost {
+            Err(Error::Conflict(m)) => assert!(m.contains("pendant que vous le modifiiez"), "{m}"),
+            other => panic!("{backend:?}: {other:?}"),
+        }
+        let kept = as_agent(&p, &arles, "ada.arles", |tx, d| studio::draft(tx, d, "reservation-d-une-salle")).unwrap();
+        assert_eq!(kept.definition.label, "Réservation d’une salle");
+        assert_eq!(kept.scenarios, vec![scenario.clone()]);
+
+        // Publishing an older revision than the one saved: refused.
+        let stale = as_agent(&p, &arles, "ada.arles", |tx, d| studio::publish(tx, d, "reservation-d-une-salle", 1));
+        assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+        // A scenario the engine contradicts blocks publishing.
+        let mut wrong = scenario.clone();
+        wrong.refused = vec!["motif".into()];
+        let (d3, s3) = (def.clone(), vec![wrong]);
+        as_agent(&p, &arles, "ada.arles", move |tx, d| studio::save(tx, d, "reservation-d-une-salle", 2, d3, &s3)).unwrap();
+        let blocked = as_agent(&p, &arles, "ada.arles", |tx, d| studio::publish(tx, d, "reservation-d-une-salle", 3));
+        match blocked {
+            Err(Error::Refused(m)) => assert!(m.contains("« motif » accepté, le scénario le voulait refusé"), "{m}"),
+            other => panic!("{backend:?}: {other:?}"),
+        }
+
+        // Sound, scenario passing: version 1, then version 2 after a change.
+        let (d4, s4) = (def.clone(), vec![scenario.clone()]);
+        as_agent(&p, &arles, "ada.arles", move |tx, d| studio::save(tx, d, "reservation-d-une-salle", 3, d4, &s4)).unwrap();
+        let v1 = as_agent(&p, &arles, "ada.arles", |tx, d| studio::publish(tx, d, "reservation-d-une-salle", 4)).unwrap();
+        assert_eq!(v1, 1);
+        field.key = "personnes".into();
+        field.kind = FieldKind::Number;
+        field.label = "Combien de personnes attendez-vous ?".into();
+        field.help = "En chiffres, par exemple 40".into();
+        def.steps[0].fields.push(field);
+        let mut s5 = scenario.clone();
+        s5.steps.get_mut("demande").unwrap().insert("personnes".into(), Typed::One("40".into()));
+        let d5 = def.clone();
+        as_agent(&p, &arles, "ada.arles", move |tx, d| studio::save(tx, d, "reservation-d-une-salle", 5, d5, &[s5])).unwrap();
+        let v2 = as_agent(&p, &arles, "ada.arles", |tx, d| studio::publish(tx, d, "reservation-d-une-salle", 6)).unwrap();
+        assert_eq!(v2, 2);
+        let (one, two) = p
+            .store
+            .read(arles.id, |tx| {
+                Ok::<_, Error>((
+                    studio::published(tx, "reservation-d-une-salle", 1)?,
+                    studio::published(tx, "reservation-d-une-salle", 2)?,
+                ))
+            })
+            .unwrap();
+        let (one, two) = (one.unwrap(), two.unwrap());
+        assert_eq!((one.version, two.version), (1, 2));
+        assert_eq!(one.fields().count(), 1, "version 1 never changes");
+        assert_eq!(two.fields().count(), 2);
+
+        // A copy of a shipped form takes its scenarios, under a code of its own.
+        let copy = as_agent(&p, &arles, "ada.arles", |tx, d| {
+            studio::create(tx, d, Start::Shipped { code: "bulky-waste-collection".into() })
+        })
+        .unwrap();
+        assert_eq!(copy, "bulky-waste-collection-b");
+        let check = as_agent(&p, &arles, "ada.arles", |tx, d| studio::check(tx, d, &copy)).unwrap();
+        assert!(check.publishable(), "{check:?}");
+
+        // An export imports elsewhere; a bad import is refused with its faults.
+        let exported = as_agent(&p, &arles, "ada.arles", |tx, d| studio::export(tx, d, "reservation-d-une-salle")).unwrap();
+        let imported = as_agent(&p, &nimes, "ada.nimes", move |tx, d| {
+            studio::create(tx, d, Start::Import { json: exported.into_bytes() })
+        })
+        .unwrap();
+        assert_eq!(imported, "reservation-d-une-salle");
+        let bad = as_agent(&p, &nimes, "ada.nimes", |tx, d| {
+            studio::create(tx, d, Start::Import { json: br#"{"code": "x", "kind": 1}"#.to_vec() })
+        });
+        match bad {
+            Err(Error::Refused(m)) => assert!(m.contains("attribut inconnu « kind »"), "{m}"),
+            other => panic!("{backend:?}: {other:?}"),
+        }
+
+        // Another collectivité's forms, and an agent who is no administrator: not found.
+        let theirs = as_agent(&p, &nimes, "ada.nimes", |tx, d| studio::draft(tx, d, &copy));
+        assert!(matches!(theirs, Err(Error::NotFound)), "{theirs:?}");
+        let nimes_versions = p
+            .store
+            .read(nimes.id, |tx| studio::published(tx, "reservation-d-une-salle", 1))
+            .unwrap();
+        assert!(nimes_versions.is_none(), "Nîmes published nothing");
+        let not_admin = as_agent(&p, &arles, &lea, studio::drafts);
+        assert!(matches!(not_admin, Err(Error::NotFound)), "{not_admin:?}");
+        let listed = as_agent(&p, &nimes, "ada.nimes", studio::drafts).unwrap();
+        assert_eq!(listed.len(), 1, "Nîmes sees its own copy only");
+    }
+}
