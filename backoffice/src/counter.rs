@@ -342,7 +342,7 @@ async fn send_view(
                 .ok_or(Error::NotFound)?;
             let means = requests::means_offered(&settings, requester, true);
             Ok((
-                summarize(filed.form, &filed.data, &ctx, false),
+                summarize(&filed.form, &filed.data, &ctx, false),
                 means,
                 channel,
                 filed.offer.teleservice.label.clone(),

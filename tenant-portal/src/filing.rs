@@ -369,7 +369,7 @@ async fn load_summary(home: &Home, id: i64) -> Result<Loaded, AppError> {
         .read(move |t, me| {
             let f = requests::filed(t, me.foyer_id(), id)?;
             let ctx = requests::context(t, &f.offer, Some(&me.foyer), false)?;
-            let summary = summarize(f.form, &f.data, &ctx, false);
+            let summary = summarize(&f.form, &f.data, &ctx, false);
             let has_documents = !guichet_core::catalogue::offer::asked(&f.offer).is_empty();
             let documents = justificatifs::of_request(t, me.foyer_id(), id)?;
             let settings = guichet_core::collectivite::settings::current(t)?;

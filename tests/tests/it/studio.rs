@@ -3,14 +3,19 @@
 //! revision seen; published only when sound and its scenarios pass; another
 //! collectivité's never reached.
 
+use actix_web::http::StatusCode;
+use actix_web::test;
 use guichet_core::agents::{self, Desk};
+use guichet_core::catalogue::offer;
 use guichet_core::catalogue::studio::{self, Start};
 use guichet_core::domain::forms::{FieldKind, Scenario, Typed};
 use guichet_core::store::TenantTx;
 use guichet_core::tenancy::Tenant;
 use guichet_core::Error;
+use guichet_server::app::public_app;
 use guichet_tests::api::Platform;
-use guichet_tests::fixtures::{administrator, agent, setup};
+use guichet_tests::client::Browser;
+use guichet_tests::fixtures::{administrator, agent, household, setup};
 
 fn desk_of(tx: &mut TenantTx<'_>, uid: &str) -> Result<Desk, Error> {
     let a = agents::get(tx, uid)?.ok_or(Error::NotFound)?;
@@ -136,6 +141,33 @@ per_backend! {
         assert_eq!((one.version, two.version), (1, 2));
         assert_eq!(one.fields().count(), 1, "version 1 never changes");
         assert_eq!(two.fields().count(), 2);
+
+        // Published, it is a téléservice: offline until put online, then in
+        // Arles' catalogue, filed with its latest version; never in Nîmes'.
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut visitor = Browser::portal("arles");
+        let r = visitor.get(&app, "/demarches/reservation-d-une-salle").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend:?}: offline");
+        p.store
+            .write(arles.id, |tx| offer::set_online(tx, "reservation-d-une-salle", true))
+            .unwrap();
+        let home = visitor.get(&app, "/").await;
+        assert!(home.html.contains("Réservation d’une salle"), "{}", home.html);
+        let mut family = Browser::portal("arles");
+        household(&app, &p, &arles, &mut family, "famille@example.fr").await;
+        let page = "/demarches/reservation-d-une-salle";
+        let r = family.submit(&app, page, &format!("{page}/commencer"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+        let step = family.get(&app, &r.location.unwrap()).await;
+        assert!(
+            step.html.contains("Pour quel événement ?")
+                && step.html.contains("Combien de personnes attendez-vous ?"),
+            "{backend:?}: version 2's fields: {}",
+            step.html
+        );
+        let mut elsewhere = Browser::portal("nimes");
+        let r = elsewhere.get(&app, "/demarches/reservation-d-une-salle").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend:?}: Nîmes published nothing");
 
         // A copy of a shipped form takes its scenarios, under a code of its own.
         let copy = as_agent(&p, &arles, "ada.arles", |tx, d| {

@@ -176,7 +176,7 @@ pub fn open(tx: &mut TenantTx<'_>, desk: &Desk, id: i64) -> Result<Opened, Error
     let filed = requests::filed(tx, row.household_id, id)?;
     let foyer = foyers::foyer(tx, row.household_id)?;
     let ctx = requests::context(tx, &filed.offer, Some(&foyer), true)?;
-    let steps = summarize(filed.form, &filed.data, &ctx, true);
+    let steps = summarize(&filed.form, &filed.data, &ctx, true);
     let history = repo::actions(tx, id, false)?
         .into_iter()
         .map(|a| Entry {
@@ -600,7 +600,7 @@ pub fn printable(
             value: row.household_note.clone(),
         });
     }
-    requests::push_answers(&mut doc, &summarize(filed.form, &filed.data, &ctx, true));
+    requests::push_answers(&mut doc, &summarize(&filed.form, &filed.data, &ctx, true));
     doc.push(Block::Heading("Historique".into()));
     for a in repo::actions(tx, id, false)? {
         let state = RequestState::parse(&a.resulting_state)

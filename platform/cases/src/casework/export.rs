@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::{criteria, Criteria, Query, Teleservices};
 use crate::agents::Desk;
-use crate::domain::forms::{self, Choice, Field, FieldKind};
+use crate::domain::forms::{Choice, Field, FieldKind};
 use crate::domain::sheet::Cell;
 use crate::error::Error;
 use crate::store::repo::casework::{self as rows, Cursor, Filter, Order};
@@ -76,7 +76,11 @@ pub fn plan(tx: &mut TenantTx<'_>, desk: &Desk, q: &Query) -> Result<Plan, Error
     let mut labels = HashMap::new();
     if let Some(t) = filter.teleservice {
         let row = offer::teleservices(tx)?.into_iter().find(|r| r.id == t);
-        if let Some(form) = row.as_ref().and_then(|r| forms::latest(&r.code)) {
+        let form = match &row {
+            Some(r) => guichet_core::catalogue::library::latest(tx, &r.code)?,
+            None => None,
+        };
+        if let Some(form) = form {
             fields = form
                 .fields()
                 .filter(|f| f.kind != FieldKind::Consent)

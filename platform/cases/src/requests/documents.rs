@@ -162,7 +162,7 @@ pub(super) fn certify(
         decision: to.label().to_lowercase(),
         decided_at: time::datetime_fr(at),
         reason: reason.to_owned(),
-        steps: summarize(f.form, &f.data, &ctx, false),
+        steps: summarize(&f.form, &f.data, &ctx, false),
     };
     Ok(Some(
         serde_json::to_string(&certificate).expect("a certificate serialises"),

@@ -52,7 +52,7 @@ pub fn start_by(
             "cette démarche demande un compte : créez-en un pour la faire".into(),
         ));
     }
-    ensure_seeded(tx, &offer.teleservice, offer.form)?;
+    ensure_seeded(tx, &offer.teleservice, &offer.form)?;
     let (eligible, season) = eligibility(tx, &offer, foyer, time::today())?;
     if !eligible.iter().any(|e| e.subject == subject) {
         return Err(crate::error::invalid(
@@ -202,7 +202,7 @@ pub(crate) fn worded_changes(
     step: &crate::domain::forms::Step,
 ) -> String {
     let answers = |data: &Map<String, Value>| -> Vec<(String, String)> {
-        summarize(f.form, data, ctx, true)
+        summarize(&f.form, data, ctx, true)
             .into_iter()
             .find(|s| s.key == step.key)
             .map(|s| s.answers.into_iter().map(|a| (a.label, a.text)).collect())

@@ -138,7 +138,7 @@ pub fn follow(
         editable: state.editable_by_household() && !locked,
         cancellable: state.may_become(RequestState::Cancelled, Who::Household) && !locked,
         locked,
-        steps: summarize(f.form, &f.data, &ctx, false),
+        steps: summarize(&f.form, &f.data, &ctx, false),
         history,
         notes,
         has_receipt: f.row.number.is_some(),

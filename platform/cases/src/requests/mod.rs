@@ -13,11 +13,12 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::catalogue::library::{self, Form};
 use crate::catalogue::offer::{asked, ensure_seeded, lists, Offer};
 use crate::collectivite::settings::Settings;
 use crate::domain::forms::{
-    self, summarize, validate_data, validate_step, Context, FieldError, FormDefinition, Input,
-    Prefill, StepSummary, SubjectPolicy,
+    self, summarize, validate_data, validate_step, Context, FieldError, Input, Prefill,
+    StepSummary, SubjectPolicy,
 };
 use crate::domain::requests::{
     lock_alive, ActionKind, Actor as Who, Channel, ContactDetails, MeansOfContact, RequestState,
@@ -191,7 +192,7 @@ fn eligible(m: &foyers::Member) -> Eligible {
 #[derive(Debug, Clone)]
 pub struct Filed {
     pub row: RequestRow,
-    pub form: &'static FormDefinition,
+    pub form: Form,
     pub offer: Offer,
     pub data: Map<String, Value>,
 }
@@ -210,7 +211,7 @@ impl Filed {
     }
 
     /// The first household step not filled yet, if any.
-    pub fn next_step(&self) -> Option<&'static forms::Step> {
+    pub fn next_step(&self) -> Option<&forms::Step> {
         let done = self.steps_done();
         self.form
             .household_steps()
@@ -220,7 +221,8 @@ impl Filed {
 
 pub fn filed(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<Filed, Error> {
     let row = repo::of_household(tx, household, id)?.ok_or(Error::NotFound)?;
-    let form = forms::find(&row.form_code, row.form_version as u32).ok_or(Error::NotFound)?;
+    let form =
+        library::find(tx, &row.form_code, row.form_version as u32)?.ok_or(Error::NotFound)?;
     let t = offer::teleservices(tx)?
         .into_iter()
         .find(|t| t.id == row.teleservice_id)
@@ -234,7 +236,7 @@ pub fn filed(tx: &mut TenantTx<'_>, household: i64, id: i64) -> Result<Filed, Er
     Ok(Filed {
         offer: Offer {
             teleservice: t,
-            form,
+            form: form.clone(),
             seasons,
             requirements,
         },

@@ -98,7 +98,7 @@ pub fn submit(
         }
     }
     let ctx = context(tx, &f.offer, Some(foyer), false)?;
-    let mut errors: Vec<FieldError> = validate_data(f.form, &f.data, &ctx)
+    let mut errors: Vec<FieldError> = validate_data(&f.form, &f.data, &ctx)
         .into_iter()
         .map(|(step, e)| FieldError {
             field: format!("step.{step}"),
@@ -157,7 +157,7 @@ pub fn submit(
         return Err(Error::Invalid(errors));
     }
     let at = now();
-    let summary = summarize(f.form, &f.data, &ctx, false);
+    let summary = summarize(&f.form, &f.data, &ctx, false);
     let mut row = f.row.clone();
     row.state = to.code().into();
     row.data_state = "Pending".into();

@@ -4,6 +4,7 @@
 //! live with the pure rules, next to the forms that file them.
 
 pub mod categories;
+pub mod library;
 pub mod offer;
 pub mod parameters;
 pub mod studio;

@@ -5,7 +5,8 @@
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::forms::{self, Choice, FormDefinition};
+use super::library::{self, Form};
+use crate::domain::forms::{Choice, FormDefinition};
 use crate::domain::justificatifs as doctypes;
 use crate::domain::requests::SeasonDates;
 use crate::domain::time;
@@ -20,7 +21,7 @@ fn now() -> NaiveDateTime {
 /// Puts a téléservice online (it must have a form) or takes it off.
 pub fn set_online(tx: &mut TenantTx<'_>, code: &str, online: bool) -> Result<(), Error> {
     let t = offer::teleservice(tx, code)?.ok_or(Error::NotFound)?;
-    if online && forms::latest(code).is_none() {
+    if online && library::latest(tx, code)?.is_none() {
         return Err(Error::Refused(format!(
             "« {} » n’a pas encore de formulaire en ligne",
             t.label
@@ -39,7 +40,7 @@ pub fn add_season(
     d: SeasonDates,
 ) -> Result<i64, Error> {
     let t = offer::teleservice(tx, code)?.ok_or(Error::NotFound)?;
-    if !forms::latest(code).is_some_and(|f| f.seasonal) {
+    if !library::latest(tx, code)?.is_some_and(|f| f.seasonal) {
         return Err(Error::Refused(format!(
             "« {} » n’a pas de saisons",
             t.label
@@ -182,7 +183,7 @@ pub fn delete_season(tx: &mut TenantTx<'_>, code: &str, id: i64) -> Result<(), E
 #[derive(Debug, Clone)]
 pub struct Offer {
     pub teleservice: TeleserviceRow,
-    pub form: &'static FormDefinition,
+    pub form: Form,
     pub seasons: Vec<SeasonRow>,
     /// The justificatifs set for it (none until it is first used: then its
     /// form's defaults count, see [`asked`]).
@@ -230,27 +231,27 @@ pub fn offers(tx: &mut TenantTx<'_>) -> Result<Vec<Offer>, Error> {
     // Three queries whatever the number of téléservices.
     let seasons = offer::seasons(tx, None)?;
     let requirements = offer::requirements(tx, None)?;
-    Ok(offer::teleservices(tx)?
-        .into_iter()
-        .filter(|t| t.active)
-        .filter_map(|t| {
-            let form = forms::latest(&t.code)?;
-            Some(Offer {
-                seasons: seasons
-                    .iter()
-                    .filter(|s| s.teleservice_id == t.id)
-                    .cloned()
-                    .collect(),
-                requirements: requirements
-                    .iter()
-                    .filter(|r| r.teleservice_id == t.id)
-                    .cloned()
-                    .collect(),
-                teleservice: t,
-                form,
-            })
-        })
-        .collect())
+    let mut out = Vec::new();
+    for t in offer::teleservices(tx)?.into_iter().filter(|t| t.active) {
+        let Some(form) = library::latest(tx, &t.code)? else {
+            continue;
+        };
+        out.push(Offer {
+            seasons: seasons
+                .iter()
+                .filter(|s| s.teleservice_id == t.id)
+                .cloned()
+                .collect(),
+            requirements: requirements
+                .iter()
+                .filter(|r| r.teleservice_id == t.id)
+                .cloned()
+                .collect(),
+            teleservice: t,
+            form,
+        });
+    }
+    Ok(out)
 }
 
 /// One téléservice offered online, by code.
@@ -258,7 +259,7 @@ pub fn offer(tx: &mut TenantTx<'_>, code: &str) -> Result<Offer, Error> {
     let t = offer::teleservice(tx, code)?
         .filter(|t| t.active)
         .ok_or(Error::NotFound)?;
-    let form = forms::latest(&t.code).ok_or(Error::NotFound)?;
+    let form = library::latest(tx, &t.code)?.ok_or(Error::NotFound)?;
     Ok(Offer {
         seasons: offer::seasons(tx, Some(t.id))?,
         requirements: offer::requirements(tx, Some(t.id))?,
@@ -280,7 +281,7 @@ pub fn offer_any(tx: &mut TenantTx<'_>, code: &str) -> Result<Option<Offer>, Err
     let Some(t) = offer::teleservice(tx, code)? else {
         return Ok(None);
     };
-    let Some(form) = forms::latest(&t.code) else {
+    let Some(form) = library::latest(tx, &t.code)? else {
         return Ok(None);
     };
     Ok(Some(Offer {

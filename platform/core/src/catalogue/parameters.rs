@@ -7,10 +7,10 @@
 
 use serde::Serialize;
 
+use super::library::Form;
 use crate::agents::Desk;
 use crate::catalogue::teleservices::{managed, record};
 use crate::domain::contact;
-use crate::domain::forms::{self, FormDefinition};
 use crate::error::{invalid, Checks, Error};
 use crate::store::repo::offer::{self, EntryRow, TeleserviceRow};
 use crate::store::TenantTx;
@@ -49,10 +49,10 @@ pub struct ListView {
 /// The lists of the téléservice's form, with their number of entries offered.
 pub fn lists(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Vec<ListSummary>, Error> {
     let t = managed(tx, desk, code)?;
-    let Some(form) = forms::latest(code) else {
+    let Some(form) = super::library::latest(tx, code)? else {
         return Ok(Vec::new());
     };
-    crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
+    crate::catalogue::offer::ensure_seeded(tx, &t, &form)?;
     let entries = offer::entries(tx, t.id)?;
     Ok(form
         .lists
@@ -74,16 +74,16 @@ fn list_of(
     desk: &Desk,
     code: &str,
     list: &str,
-) -> Result<(TeleserviceRow, &'static FormDefinition, String), Error> {
+) -> Result<(TeleserviceRow, Form, String), Error> {
     let t = managed(tx, desk, code)?;
-    let form = forms::latest(code).ok_or(Error::NotFound)?;
+    let form = super::library::latest(tx, code)?.ok_or(Error::NotFound)?;
     let label = form
         .lists
         .iter()
         .find(|l| l.name == list)
         .map(|l| l.label.clone())
         .ok_or(Error::NotFound)?;
-    crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
+    crate::catalogue::offer::ensure_seeded(tx, &t, &form)?;
     Ok((t, form, label))
 }
 

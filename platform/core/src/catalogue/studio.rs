@@ -339,6 +339,11 @@ pub fn publish(tx: &mut TenantTx<'_>, desk: &Desk, code: &str, seen: i64) -> Res
         ),
         e => e.into(),
     })?;
+    // Its first version makes it a téléservice of the collectivité, offline
+    // and outside any category until an administrator places it.
+    if crate::store::repo::offer::teleservice(tx, code)?.is_none() {
+        crate::store::repo::teleservices::seed(tx, &[(code, def.label.as_str())])?;
+    }
     // The working copy goes on as the next version.
     def.version = version + 1;
     rows::save_draft(

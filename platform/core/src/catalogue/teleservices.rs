@@ -10,7 +10,6 @@ use crate::agents::Desk;
 use crate::audit::{self, Change};
 use crate::catalogue::offer as core;
 use crate::catalogue::offer::dates;
-use crate::domain::forms;
 use crate::domain::requests::SeasonDates;
 use crate::domain::time;
 use crate::error::{Checks, Error};
@@ -79,7 +78,7 @@ pub fn managed(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Teleser
 
 fn view(tx: &mut TenantTx<'_>, t: TeleserviceRow) -> Result<TeleserviceView, Error> {
     let categories = offer::category_names(tx)?;
-    let form = forms::latest(&t.code);
+    let form = super::library::latest(tx, &t.code)?;
     let asked = match crate::catalogue::offer::offer_any(tx, &t.code)? {
         Some(o) => crate::catalogue::offer::asked(&o),
         None => Vec::new(),
@@ -116,7 +115,7 @@ fn view(tx: &mut TenantTx<'_>, t: TeleserviceRow) -> Result<TeleserviceView, Err
             .unwrap_or_else(|| "sans catégorie".into()),
         online: t.active,
         has_form: form.is_some(),
-        seasonal: form.is_some_and(|f| f.seasonal),
+        seasonal: form.as_ref().is_some_and(|f| f.seasonal),
         offline_message: t.offline_message,
         max_delay_days: t.max_delay_days,
         alert_delay_days: t.alert_delay_days,
@@ -363,13 +362,13 @@ pub fn put_requirement(
     required: bool,
 ) -> Result<(), Error> {
     let t = managed(tx, desk, code)?;
-    let Some(form) = forms::latest(code) else {
+    let Some(form) = super::library::latest(tx, code)? else {
         return Err(Error::Refused(
             "ce téléservice n’a pas encore de formulaire : il ne demande pas de justificatifs"
                 .into(),
         ));
     };
-    crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
+    crate::catalogue::offer::ensure_seeded(tx, &t, &form)?;
     if crate::domain::justificatifs::find(document_type).is_none() {
         return Err(crate::error::invalid(
             "document_type",
@@ -412,8 +411,8 @@ pub fn remove_requirement(
     document_type: &str,
 ) -> Result<(), Error> {
     let t = managed(tx, desk, code)?;
-    if let Some(form) = forms::latest(code) {
-        crate::catalogue::offer::ensure_seeded(tx, &t, form)?;
+    if let Some(form) = super::library::latest(tx, code)? {
+        crate::catalogue::offer::ensure_seeded(tx, &t, &form)?;
     }
     if !offer::remove_requirement(tx, t.id, document_type)? {
         return Err(Error::NotFound);
