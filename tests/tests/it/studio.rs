@@ -5,6 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test;
+use guichet_cases::requests::revisions;
 use guichet_core::agents::{self, Desk};
 use guichet_core::catalogue::offer;
 use guichet_core::catalogue::studio::{self, Start};
@@ -14,8 +15,9 @@ use guichet_core::tenancy::Tenant;
 use guichet_core::Error;
 use guichet_server::app::public_app;
 use guichet_tests::api::Platform;
+use guichet_tests::client::csrf_of;
 use guichet_tests::client::Browser;
-use guichet_tests::fixtures::{administrator, agent, household, setup};
+use guichet_tests::fixtures::{administrator, agent, household, key_of, setup};
 
 fn desk_of(tx: &mut TenantTx<'_>, uid: &str) -> Result<Desk, Error> {
     let a = agents::get(tx, uid)?.ok_or(Error::NotFound)?;
@@ -115,33 +117,8 @@ per_backend! {
         // Sound, scenario passing: version 1, then version 2 after a change.
         let (d4, s4) = (def.clone(), vec![scenario.clone()]);
         as_agent(&p, &arles, "ada.arles", move |tx, d| studio::save(tx, d, "reservation-d-une-salle", 3, d4, &s4)).unwrap();
-        let v1 = as_agent(&p, &arles, "ada.arles", |tx, d| studio::publish(tx, d, "reservation-d-une-salle", 4)).unwrap();
-        assert_eq!(v1, 1);
-        field.key = "personnes".into();
-        field.kind = FieldKind::Number;
-        field.label = "Combien de personnes attendez-vous ?".into();
-        field.help = "En chiffres, par exemple 40".into();
-        def.steps[0].fields.push(field);
-        let mut s5 = scenario.clone();
-        s5.steps.get_mut("demande").unwrap().insert("personnes".into(), Typed::One("40".into()));
-        let d5 = def.clone();
-        as_agent(&p, &arles, "ada.arles", move |tx, d| studio::save(tx, d, "reservation-d-une-salle", 5, d5, &[s5])).unwrap();
-        let v2 = as_agent(&p, &arles, "ada.arles", |tx, d| studio::publish(tx, d, "reservation-d-une-salle", 6)).unwrap();
-        assert_eq!(v2, 2);
-        let (one, two) = p
-            .store
-            .read(arles.id, |tx| {
-                Ok::<_, Error>((
-                    studio::published(tx, "reservation-d-une-salle", 1)?,
-                    studio::published(tx, "reservation-d-une-salle", 2)?,
-                ))
-            })
-            .unwrap();
-        let (one, two) = (one.unwrap(), two.unwrap());
-        assert_eq!((one.version, two.version), (1, 2));
-        assert_eq!(one.fields().count(), 1, "version 1 never changes");
-        assert_eq!(two.fields().count(), 2);
-
+        let v1 = as_agent(&p, &arles, "ada.arles", |tx, d| revisions::publish(tx, d, "reservation-d-une-salle", 4)).unwrap();
+        assert_eq!((v1.version, v1.moved), (1, 0));
         // Published, it is a téléservice: offline until put online, then in
         // Arles' catalogue, filed with its latest version; never in Nîmes'.
         let app = test::init_service(public_app(&p.shared)).await;
@@ -158,16 +135,82 @@ per_backend! {
         let page = "/demarches/reservation-d-une-salle";
         let r = family.submit(&app, page, &format!("{page}/commencer"), &[]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
-        let step = family.get(&app, &r.location.unwrap()).await;
+        let draft_step = r.location.unwrap();
+        let step = family.get(&app, &draft_step).await;
         assert!(
             step.html.contains("Pour quel événement ?")
-                && step.html.contains("Combien de personnes attendez-vous ?"),
-            "{backend:?}: version 2's fields: {}",
+                && !step.html.contains("Combien de personnes attendez-vous ?"),
+            "{backend:?}: version 1's fields: {}",
             step.html
         );
         let mut elsewhere = Browser::portal("nimes");
         let r = elsewhere.get(&app, "/demarches/reservation-d-une-salle").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend:?}: Nîmes published nothing");
+
+
+        field.key = "personnes".into();
+        field.kind = FieldKind::Number;
+        field.label = "Combien de personnes attendez-vous ?".into();
+        field.help = "En chiffres, par exemple 40".into();
+        def.steps[0].fields.push(field);
+        let mut s5 = scenario.clone();
+        s5.steps.get_mut("demande").unwrap().insert("personnes".into(), Typed::One("40".into()));
+        let d5 = def.clone();
+        as_agent(&p, &arles, "ada.arles", move |tx, d| studio::save(tx, d, "reservation-d-une-salle", 5, d5, &[s5])).unwrap();
+        let v2 = as_agent(&p, &arles, "ada.arles", |tx, d| revisions::publish(tx, d, "reservation-d-une-salle", 6)).unwrap();
+        assert_eq!(v2.version, 2);
+        assert_eq!(v2.moved, 1, "{backend:?}: the household's draft: {v2:?}");
+        assert!(v2.stayed.is_empty(), "{v2:?}");
+        let step = family.get(&app, &draft_step).await;
+        assert!(
+            step.html.contains("Pour quel événement ?")
+                && step.html.contains("Combien de personnes attendez-vous ?"),
+            "{backend:?}: the draft goes on with version 2's fields: {}",
+            step.html
+        );
+
+        // Sent on version 2; version 3 asks a new required question: the
+        // request cannot be asked it by its form, so it stays, with why.
+        let id = draft_step.split('/').nth(2).unwrap().to_owned();
+        let r = family
+            .submit(&app, &draft_step, &draft_step, &[("motif", "Un anniversaire"), ("personnes", "40")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+        let summary = family.get(&app, &format!("/mes-demandes/{id}/envoi")).await;
+        let send = [("means", "Email"), ("consent", "oui"), ("key", &key_of(&summary.html))];
+        let r = family
+            .post(&app, &format!("/mes-demandes/{id}/envoi"), &csrf_of(&summary.html), &send)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+        let hour: guichet_core::domain::forms::Field = serde_json::from_value(serde_json::json!({
+            "key": "horaire", "kind": "text", "label": "À quelle heure commence l’événement ?",
+            "help": "Par exemple 18 h", "required": true
+        }))
+        .unwrap();
+        def.steps[0].fields.push(hour);
+        let mut s7 = scenario.clone();
+        let answers = s7.steps.get_mut("demande").unwrap();
+        answers.insert("personnes".into(), Typed::One("40".into()));
+        answers.insert("horaire".into(), Typed::One("18 h".into()));
+        let d7 = def.clone();
+        as_agent(&p, &arles, "ada.arles", move |tx, d| studio::save(tx, d, "reservation-d-une-salle", 7, d7, &[s7])).unwrap();
+        let v3 = as_agent(&p, &arles, "ada.arles", |tx, d| revisions::publish(tx, d, "reservation-d-une-salle", 8)).unwrap();
+        assert_eq!((v3.version, v3.moved), (3, 0), "{v3:?}");
+        assert_eq!(v3.stayed.len(), 1, "{v3:?}");
+        assert!(v3.stayed[0].why[0].contains("déclarez la demande incomplète"), "{v3:?}");
+        let (one, two) = p
+            .store
+            .read(arles.id, |tx| {
+                Ok::<_, Error>((
+                    studio::published(tx, "reservation-d-une-salle", 1)?,
+                    studio::published(tx, "reservation-d-une-salle", 2)?,
+                ))
+            })
+            .unwrap();
+        let (one, two) = (one.unwrap(), two.unwrap());
+        assert_eq!((one.version, two.version), (1, 2));
+        assert_eq!(one.fields().count(), 1, "version 1 never changes");
+        assert_eq!(two.fields().count(), 2);
 
         // A copy of a shipped form takes its scenarios, under a code of its own.
         let copy = as_agent(&p, &arles, "ada.arles", |tx, d| {

@@ -44,6 +44,7 @@ pub use drafts::{
     tend_drafts, Filer, RESUME_DAYS,
 };
 mod lifecycle;
+pub mod revisions;
 pub(crate) use lifecycle::kind_label;
 pub use lifecycle::{add_note, cancel, dashboard, follow, transition, Event, Followed, Line, Note};
 mod submission;

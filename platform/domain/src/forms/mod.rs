@@ -7,6 +7,7 @@
 mod definition;
 mod import;
 mod lint;
+mod revision;
 mod scenario;
 mod summary;
 mod validate;
@@ -15,6 +16,7 @@ use std::sync::LazyLock;
 
 pub use definition::*;
 pub use import::IMPORT_MAX_BYTES;
+pub use revision::{carry, Move, Moved};
 pub use scenario::{scenario_context, scenario_day, Outcome, Scenario, Scenarios, Typed};
 pub use summary::{summarize, text_of, Answer, StepSummary};
 pub use validate::{

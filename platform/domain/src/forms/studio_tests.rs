@@ -273,3 +273,93 @@ fn first_scenarios(def: &FormDefinition) -> String {
     })
     .expect("scenarios as TOML")
 }
+
+/// A request of the first version: a room for an association's party.
+fn filed_v1() -> (
+    FormDefinition,
+    serde_json::Map<String, serde_json::Value>,
+    Vec<String>,
+) {
+    let v1 = def(SALLE);
+    let data = serde_json::json!({
+        "salle": "reunion",
+        "date_evenement": "2027-04-10",
+        "association": true,
+        "nom_association": "Les Amis du Parc",
+        "reglement_lu": true,
+    });
+    let serde_json::Value::Object(data) = data else {
+        unreachable!()
+    };
+    (v1, data, vec!["evenement".into(), "engagement".into()])
+}
+
+#[test]
+fn a_new_required_question_is_asked_at_the_next_step_and_the_rest_kept() {
+    let (v1, data, done) = filed_v1();
+    let mut v2 = v1.clone();
+    v2.version = 2;
+    let mut people = v2.steps[0].fields[1].clone();
+    people.key = "personnes".into();
+    people.kind = FieldKind::Number;
+    people.label = "Combien de personnes ?".into();
+    people.dates = None;
+    v2.steps[0].fields.push(people);
+    let ctx = scenario_context(&v2);
+    match carry(&v1, &v2, &data, &done, &ctx) {
+        Move::Moved(m) => {
+            assert_eq!(
+                m.asked,
+                vec![("evenement".to_owned(), "Votre événement".to_owned())]
+            );
+            assert_eq!(m.steps_done, vec!["engagement".to_owned()]);
+            assert_eq!(m.data, data, "every answer kept");
+            assert!(m.set_aside.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    // An optional question added: nothing to ask.
+    v2.steps[0].fields.last_mut().unwrap().required = false;
+    match carry(&v1, &v2, &data, &done, &ctx) {
+        Move::Moved(m) => assert!(m.asked.is_empty() && m.steps_done == done, "{m:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn answers_to_questions_gone_are_set_aside_and_answers_that_no_longer_fit_keep_the_request() {
+    let (v1, data, done) = filed_v1();
+    let mut v2 = v1.clone();
+    v2.version = 2;
+    v2.steps[0].fields.retain(|f| f.key != "nom_association");
+    let ctx = scenario_context(&v2);
+    match carry(&v1, &v2, &data, &done, &ctx) {
+        Move::Moved(m) => {
+            assert_eq!(
+                m.set_aside,
+                vec![(
+                    "nom_association".to_owned(),
+                    "Nom de l’association".to_owned(),
+                    serde_json::json!("Les Amis du Parc")
+                )]
+            );
+            assert!(!m.data.contains_key("nom_association"));
+            assert!(m.asked.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    // The meeting room is no longer offered: the request stays, with why.
+    let mut v3 = v1.clone();
+    v3.version = 3;
+    v3.steps[0].fields[0].options.retain(|o| o.key != "reunion");
+    match carry(&v1, &v3, &data, &done, &scenario_context(&v3)) {
+        Move::Stays(why) => {
+            assert_eq!(why.len(), 1, "{why:?}");
+            assert!(
+                why[0].starts_with("« Salle souhaitée » : la réponse donnée ne convient plus"),
+                "{why:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -83,6 +83,24 @@ pub fn of_household(
         .optional()?)
 }
 
+/// The requests filed with form `code` before version `below`, in one of
+/// `states`, oldest first: those a new version may carry along.
+pub fn of_form_before(
+    tx: &mut TenantTx<'_>,
+    code: &str,
+    below: i32,
+    states: &[&str],
+) -> Result<Vec<RequestRow>, StoreError> {
+    Ok(tx
+        .rows(requests::table)
+        .filter(requests::form_code.eq(code))
+        .filter(requests::form_version.lt(below))
+        .filter(requests::state.eq_any(states))
+        .order(requests::id)
+        .select(RequestRow::as_select())
+        .load(tx.conn())?)
+}
+
 pub fn get(tx: &mut TenantTx<'_>, id: i64) -> Result<Option<RequestRow>, StoreError> {
     Ok(tx
         .rows(requests::table)
