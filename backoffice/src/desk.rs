@@ -128,6 +128,7 @@ pub(crate) enum Section {
     Appearance,
     Categories,
     Payments,
+    Studio,
 }
 
 /// The desk of the signed-in agent, in the page's transaction. An agent
@@ -205,6 +206,11 @@ fn layout(
             "/backoffice/paiements",
             "Paiements",
             current == Section::Payments,
+        );
+        layout = layout.link(
+            "/backoffice/studio",
+            "Studio des formulaires",
+            current == Section::Studio,
         );
     }
     layout.user = Some(desk.name.clone());

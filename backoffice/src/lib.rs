@@ -20,6 +20,7 @@ mod proconnect;
 mod session;
 mod settings;
 mod statistics;
+mod studio;
 mod teleservices;
 
 use actix_web::http::header;
@@ -59,6 +60,21 @@ pub fn routes() -> RouteTable {
             Agent,
             "request.certificate",
             case::certificate,
+        )
+        .get("/studio", Agent, "studio.list", studio::list)
+        .post("/studio", Agent, "studio.create", studio::create)
+        .get("/studio/{code}", Agent, "studio.form", studio::page)
+        .post(
+            "/studio/{code}/publication",
+            Agent,
+            "studio.publish",
+            studio::publish,
+        )
+        .get(
+            "/studio/{code}/definition.json",
+            Agent,
+            "studio.export",
+            studio::export,
         )
         .get(
             "/teleservices",

@@ -755,6 +755,22 @@ async function scenario(page) {
     await follow(page, page.getByRole('link', { name: 'Rapprochement du jour' }).first());
     await expectHeading(page, 'Rapprochement des paiements');
     await accessible(page, 'rapprochement des paiements');
+    await follow(page, page.getByRole('link', { name: 'Studio des formulaires', exact: true }));
+    await expectHeading(page, 'Studio des formulaires');
+    await accessible(page, 'studio des formulaires');
+    await page.getByLabel('Téléservice fourni', { exact: true }).selectOption('bulky-waste-collection');
+    await page.getByRole('button', { name: 'Copier ce téléservice' }).focus();
+    await enter(page);
+    await expectHeading(page, 'Collecte des encombrants');
+    await accessible(page, 'un formulaire du studio');
+    await page.getByRole('button', { name: 'Publier la version 1' }).focus();
+    await enter(page);
+    expect(
+      (await page.getByRole('status').textContent()).includes('La version 1 est publiée.'),
+      'la publication est dite',
+    );
+    await accessible(page, 'un formulaire publié');
+    ok('un téléservice copié et publié depuis le studio, au clavier');
     await open(page, new URL('/backoffice/paiements/reglages', page.url()));
     await expectHeading(page, 'Réglages des paiements');
     await accessible(page, 'réglages des paiements');

@@ -17,7 +17,9 @@ use guichet_server::app::public_app;
 use guichet_tests::api::Platform;
 use guichet_tests::client::csrf_of;
 use guichet_tests::client::Browser;
-use guichet_tests::fixtures::{administrator, agent, household, key_of, setup};
+use guichet_tests::fixtures::{
+    administrator, agent, field_value, household, key_of, setup, signed_in_agent,
+};
 
 fn desk_of(tx: &mut TenantTx<'_>, uid: &str) -> Result<Desk, Error> {
     let a = agents::get(tx, uid)?.ok_or(Error::NotFound)?;
@@ -248,5 +250,90 @@ per_backend! {
         assert!(matches!(not_admin, Err(Error::NotFound)), "{not_admin:?}");
         let listed = as_agent(&p, &nimes, "ada.nimes", studio::drafts).unwrap();
         assert_eq!(listed.len(), 1, "Nîmes sees its own copy only");
+    }
+}
+
+per_backend! {
+    async fn administrators_make_and_publish_a_form_in_the_studio_pages(backend: Backend) {
+        let (p, arles, nimes) = setup(backend).await;
+        administrator(&p, &arles, "ada.arles");
+        administrator(&p, &nimes, "ada.nimes");
+        let lea = agent(&p, &arles, "Léa", "Martin", "manage");
+        let app = test::init_service(public_app(&p.shared)).await;
+        let mut admin = signed_in_agent(&app, "ada.arles", "arles").await;
+        let home = admin.get(&app, "/backoffice/").await;
+        assert!(home.html.contains("href=\"/backoffice/studio\""), "{}", home.html);
+        let page = admin.get(&app, "/backoffice/studio").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html.contains("Aucun formulaire pour l’instant"), "{}", page.html);
+
+        // A form without a name: refused, and said where.
+        let studio = "/backoffice/studio";
+        let r = admin
+            .submit(&app, studio, studio, &[("origine", "vide"), ("label", "  ")])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{backend:?}: {}", r.html);
+        assert!(r.html.contains("<title>Erreur : "), "{}", r.html);
+        assert!(r.html.contains("Donnez un nom au téléservice"), "{}", r.html);
+
+        // A copy of a shipped form: its page, its check, version 1 published.
+        let r = admin
+            .submit(&app, studio, studio, &[("origine", "fourni"), ("fourni", "bulky-waste-collection")])
+            .await;
+        assert_eq!(r.location.as_deref(), Some("/backoffice/studio/bulky-waste-collection-b"));
+        let at = r.location.unwrap();
+        let form = admin.get(&app, &at).await;
+        assert!(
+            form.html.contains("Le formulaire est créé")
+                && form.html.contains("Collecte des encombrants")
+                && form.html.contains(": conforme")
+                && form.html.contains("Publier la version 1"),
+            "{}",
+            form.html
+        );
+        let revision = field_value(&form.html, "revision");
+        let publish = format!("{at}/publication");
+        let r = admin
+            .post(&app, &publish, &csrf_of(&form.html), &[("revision", &revision)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}: {}", r.html);
+        let after = admin.get(&app, &at).await;
+        assert!(
+            after.html.contains("La version 1 est publiée.")
+                && after.html.contains("Publier la version 2"),
+            "{}",
+            after.html
+        );
+        // The same revision published twice (a second tab): told, nothing published.
+        let r = admin
+            .post(&app, &publish, &csrf_of(&after.html), &[("revision", &revision)])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{backend:?}: {}", r.html);
+        assert!(r.html.contains("relisez-le avant de le publier"), "{}", r.html);
+
+        // Exported, then imported in Nîmes through its page; a bad one said.
+        let json = admin.get(&app, &format!("{at}/definition.json")).await.html;
+        assert!(json.contains("\"code\": \"bulky-waste-collection-b\""), "{json}");
+        let mut other = signed_in_agent(&app, "ada.nimes", "nimes").await;
+        let r = other.get(&app, &at).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend:?}: Arles' form from Nîmes");
+        let r = other
+            .submit(&app, studio, studio, &[("origine", "import"), ("definition", "{\"code\": 1}")])
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{backend:?}: {}", r.html);
+        assert!(r.html.contains("une valeur n’a pas le type attendu"), "{}", r.html);
+        let r = other
+            .submit(&app, studio, studio, &[("origine", "import"), ("definition", &json)])
+            .await;
+        assert_eq!(r.location.as_deref(), Some(at.as_str()), "{backend:?}: {}", r.html);
+
+        // An agent who is no administrator: no studio.
+        let mut manager = signed_in_agent(&app, &lea, "arles").await;
+        let home = manager.get(&app, "/backoffice/").await;
+        assert!(!home.html.contains("/backoffice/studio"));
+        let r = manager.get(&app, studio).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = manager.get(&app, &format!("{at}/definition.json")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }
