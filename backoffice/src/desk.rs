@@ -185,6 +185,11 @@ fn layout(
             "Téléservices",
             current == Section::Teleservices,
         );
+        layout = layout.link(
+            "/backoffice/studio",
+            "Studio des formulaires",
+            current == Section::Studio,
+        );
     }
     if desk.administers() {
         layout = layout.link(
@@ -206,11 +211,6 @@ fn layout(
             "/backoffice/paiements",
             "Paiements",
             current == Section::Payments,
-        );
-        layout = layout.link(
-            "/backoffice/studio",
-            "Studio des formulaires",
-            current == Section::Studio,
         );
     }
     layout.user = Some(desk.name.clone());

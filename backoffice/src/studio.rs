@@ -31,6 +31,8 @@ pub(crate) struct StartForm {
 struct ListPage {
     layout: Layout,
     drafts: Vec<Draft>,
+    /// Administrators make new forms; a category's managers author theirs.
+    can_create: bool,
     blank: Form,
     shipped: Form,
     import: Form,
@@ -122,6 +124,7 @@ async fn list_page(
     let page = ListPage {
         layout,
         drafts,
+        can_create: desk.administers(),
         blank: sealed(blank),
         shipped: sealed(shipped),
         import: sealed(import),

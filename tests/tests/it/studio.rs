@@ -7,8 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use guichet_cases::requests::revisions;
 use guichet_core::agents::{self, Desk};
-use guichet_core::catalogue::offer;
 use guichet_core::catalogue::studio::{self, Start};
+use guichet_core::catalogue::{categories, offer};
 use guichet_core::domain::forms::{FieldKind, Scenario, Typed};
 use guichet_core::store::TenantTx;
 use guichet_core::tenancy::Tenant;
@@ -246,8 +246,11 @@ per_backend! {
             .read(nimes.id, |tx| studio::published(tx, "reservation-d-une-salle", 1))
             .unwrap();
         assert!(nimes_versions.is_none(), "Nîmes published nothing");
-        let not_admin = as_agent(&p, &arles, &lea, studio::drafts);
-        assert!(matches!(not_admin, Err(Error::NotFound)), "{not_admin:?}");
+        // A manager whose categories hold none of them: none listed, none opened.
+        let not_admin = as_agent(&p, &arles, &lea, studio::drafts).unwrap();
+        assert!(not_admin.is_empty(), "{not_admin:?}");
+        let not_theirs = as_agent(&p, &arles, &lea, |tx, d| studio::draft(tx, d, "reservation-d-une-salle"));
+        assert!(matches!(not_theirs, Err(Error::NotFound)), "{not_theirs:?}");
         let listed = as_agent(&p, &nimes, "ada.nimes", studio::drafts).unwrap();
         assert_eq!(listed.len(), 1, "Nîmes sees its own copy only");
     }
@@ -327,13 +330,48 @@ per_backend! {
             .await;
         assert_eq!(r.location.as_deref(), Some(at.as_str()), "{backend:?}: {}", r.html);
 
-        // An agent who is no administrator: no studio.
+        // A category's manager authors the forms placed in it, and makes none;
+        // an agent who configures nothing has no studio.
         let mut manager = signed_in_agent(&app, &lea, "arles").await;
         let home = manager.get(&app, "/backoffice/").await;
+        assert!(home.html.contains("href=\"/backoffice/studio\""), "{}", home.html);
+        let listed = manager.get(&app, studio).await;
+        assert_eq!(listed.status, StatusCode::OK);
+        assert!(
+            !listed.html.contains(&at) && !listed.html.contains("Partir de rien"),
+            "{}",
+            listed.html
+        );
+        assert_eq!(manager.get(&app, &at).await.status, StatusCode::NOT_FOUND);
+        p.store
+            .write(arles.id, |tx| {
+                let enfance = categories::list(tx)?
+                    .into_iter()
+                    .find(|c| c.name == "Enfance")
+                    .expect("the manager's category");
+                categories::set_teleservice_category(
+                    tx,
+                    "test",
+                    "bulky-waste-collection-b",
+                    Some(enfance.id),
+                )
+            })
+            .unwrap();
+        let listed = manager.get(&app, studio).await;
+        assert!(listed.html.contains(&at), "{}", listed.html);
+        let theirs = manager.get(&app, &at).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        assert!(theirs.html.contains("Publier la version 2"), "{}", theirs.html);
+        let r = manager
+            .post(&app, studio, &csrf_of(&theirs.html), &[("origine", "vide"), ("label", "Le mien")])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend:?}: only administrators create");
+        let clerk = agent(&p, &arles, "Jean", "Dupont", "write");
+        let mut clerk = signed_in_agent(&app, &clerk, "arles").await;
+        let home = clerk.get(&app, "/backoffice/").await;
         assert!(!home.html.contains("/backoffice/studio"));
-        let r = manager.get(&app, studio).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND);
-        let r = manager.get(&app, &format!("{at}/definition.json")).await;
+        assert_eq!(clerk.get(&app, studio).await.status, StatusCode::NOT_FOUND);
+        let r = clerk.get(&app, &format!("{at}/definition.json")).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
 }

@@ -75,10 +75,22 @@ impl Check {
     }
 }
 
-/// The studio is the administrators' (the category's managers' once the form
-/// is a téléservice of theirs).
+/// New forms are the administrators'.
 fn author(desk: &Desk) -> Result<(), Error> {
     desk.as_administrator()
+}
+
+/// A form is its administrators', and, once it is a téléservice placed in a
+/// category, that category's managers' too; nobody else's (not found).
+fn author_of(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<(), Error> {
+    if desk.administers() {
+        return Ok(());
+    }
+    let t = crate::store::repo::offer::teleservice(tx, code)?.ok_or(Error::NotFound)?;
+    desk.rights
+        .permit(crate::agents::rights::Action::Configure, t.category_id)
+        .map(drop)
+        .map_err(|_| Error::NotFound)
 }
 
 /// A form's code made of its label: lower-case letters and dashes.
@@ -224,7 +236,7 @@ pub fn create(tx: &mut TenantTx<'_>, desk: &Desk, start: Start) -> Result<String
 
 /// The working copy of `code`.
 pub fn draft(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Draft, Error> {
-    author(desk)?;
+    author_of(tx, desk, code)?;
     let row = rows::draft(tx, code)?.ok_or(Error::NotFound)?;
     let published = rows::latest_version(tx, code)?.map(|v| v as u32);
     Ok(Draft {
@@ -238,11 +250,21 @@ pub fn draft(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Draft, Er
     })
 }
 
-/// The collectivité's working copies.
+/// The working copies the agent may author: all of them for an
+/// administrator, those of the categories they manage for the others.
 pub fn drafts(tx: &mut TenantTx<'_>, desk: &Desk) -> Result<Vec<Draft>, Error> {
-    author(desk)?;
-    let codes: Vec<String> = rows::drafts(tx)?.into_iter().map(|r| r.code).collect();
-    codes.iter().map(|c| draft(tx, desk, c)).collect()
+    if !desk.configures_some() {
+        return Err(Error::NotFound);
+    }
+    let mut out = Vec::new();
+    for row in rows::drafts(tx)? {
+        match draft(tx, desk, &row.code) {
+            Ok(d) => out.push(d),
+            Err(Error::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// Saves the working copy over revision `seen`; the new revision. Refused,
@@ -256,7 +278,7 @@ pub fn save(
     mut definition: FormDefinition,
     scenarios: &[Scenario],
 ) -> Result<i64, Error> {
-    author(desk)?;
+    author_of(tx, desk, code)?;
     let current = rows::draft(tx, code)?.ok_or(Error::NotFound)?;
     if current.revision != seen {
         return Err(Error::Conflict(format!(
