@@ -143,11 +143,7 @@ fn open(tx: &mut TenantTx<'_>, agent: i64) -> Result<Desk, Error> {
 
 /// Pages for the collectivité's administrators only: the others find nothing there.
 pub(crate) fn administrator(desk: &Desk) -> Result<(), Error> {
-    if desk.administers() {
-        Ok(())
-    } else {
-        Err(Error::NotFound)
-    }
+    desk.as_administrator()
 }
 
 fn layout(

@@ -1,5 +1,5 @@
 //! The form studio's pages, for the collectivité's administrators: its own
-//! forms, a new one (from scratch, from a shipped form, from an export), a
+//! forms, a new one (from a shipped form, from an export), a
 //! form with what the check says and its publication, its export.
 
 use actix_web::http::{header, StatusCode};
@@ -22,7 +22,6 @@ const TITLE: &str = "Studio des formulaires";
 #[serde(default)]
 pub(crate) struct StartForm {
     origine: String,
-    label: String,
     fourni: String,
     definition: String,
 }
@@ -33,25 +32,8 @@ struct ListPage {
     drafts: Vec<Draft>,
     /// Administrators make new forms; a category's managers author theirs.
     can_create: bool,
-    blank: Form,
     shipped: Form,
     import: Form,
-}
-
-fn blank_form(csrf: String, label: &str) -> Form {
-    Form::new(
-        BASE,
-        csrf,
-        "Créer le formulaire",
-        vec![Section::plain(vec![Field::text(
-            "label",
-            "Nom du téléservice, tel que les usagers le liront",
-            label,
-        )
-        .hint("Par exemple : Réservation d’une salle municipale")])],
-    )
-    .hidden("origine", "vide")
-    .with_id("creer-vide")
 }
 
 fn shipped_form(csrf: String) -> Form {
@@ -108,24 +90,18 @@ async fn list_page(
     let (desk, drafts) = office.read(studio::drafts).await?;
     let mut layout = office.layout(&desk, TITLE, Nav::Studio)?;
     let csrf = office.csrf()?;
-    let (mut blank, mut shipped, mut import) = (
-        blank_form(csrf.clone(), ""),
-        shipped_form(csrf.clone()),
-        import_form(csrf, ""),
-    );
+    let (mut shipped, mut import) = (shipped_form(csrf.clone()), import_form(csrf, ""));
     if let Some((which, form)) = refused {
         layout.refused();
         match which {
-            "fourni" => shipped = form,
             "import" => import = form,
-            _ => blank = form,
+            _ => shipped = form,
         }
     }
     let page = ListPage {
         layout,
         drafts,
         can_create: desk.administers(),
-        blank: sealed(blank),
         shipped: sealed(shipped),
         import: sealed(import),
     };
@@ -143,14 +119,11 @@ pub(crate) async fn create(
     VerifiedForm(v): VerifiedForm<StartForm>,
 ) -> Result<HttpResponse, AppError> {
     let start = match v.origine.as_str() {
-        "fourni" => Start::Shipped {
-            code: v.fourni.clone(),
-        },
         "import" => Start::Import {
             json: v.definition.clone().into_bytes(),
         },
-        _ => Start::Blank {
-            label: v.label.clone(),
+        _ => Start::Shipped {
+            code: v.fourni.clone(),
         },
     };
     match office
@@ -165,9 +138,8 @@ pub(crate) async fn create(
         Err(e) => {
             let csrf = office.csrf()?;
             let (which, mut form) = match v.origine.as_str() {
-                "fourni" => ("fourni", shipped_form(csrf)),
                 "import" => ("import", import_form(csrf, &v.definition)),
-                _ => ("vide", blank_form(csrf, &v.label)),
+                _ => ("fourni", shipped_form(csrf)),
             };
             let status = form.refused(e)?;
             list_page(&office, status, Some((which, form))).await
@@ -273,14 +245,10 @@ async fn form_page(
     status: StatusCode,
     refusal: Option<AppError>,
 ) -> Result<HttpResponse, AppError> {
-    let (desk, (d, check)) = office
-        .read(move |t, desk| {
-            Ok((
-                studio::draft(t, desk, &code)?,
-                studio::check(t, desk, &code)?,
-            ))
-        })
+    let (desk, d) = office
+        .read(move |t, desk| studio::draft(t, desk, &code))
         .await?;
+    let check = d.check();
     let mut layout = office.layout(&desk, &d.definition.label, Nav::Studio)?;
     let next = d.published.map_or(1, |v| v + 1);
     let mut publish = Form::new(

@@ -185,6 +185,12 @@ impl RequestState {
         )
     }
 
+    /// Decided, closed or archived: what a new version of its form leaves on
+    /// the version it was decided on.
+    pub fn decided(self) -> bool {
+        self.done() || matches!(self, RequestState::Closed | RequestState::Archived)
+    }
+
     /// Still counts as the subject's request of its kind (no second one).
     pub fn running(self) -> bool {
         !matches!(

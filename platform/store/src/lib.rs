@@ -258,17 +258,26 @@ impl Store {
             .unwrap_or(false)
     }
 
-    /// A connection of the pool with its transaction begun ([`tx::begin`]).
-    /// A connection that died while pooled (the database restarted, a
-    /// failover) fails at its `BEGIN`, is dropped, and the next one is tried:
-    /// as many as the pool holds, then a new one.
-    fn begun(&self, tenant: Option<TenantId>, for_write: bool) -> Result<Pooled, StoreError> {
+    /// Runs `attempt` on a connection of the pool, which is not tested as it
+    /// is handed out (a round trip each time): when the attempt finds it dead
+    /// (`dead`: it died while pooled, the database restarted, a failover), it
+    /// is dropped and the next is tried, as many as the pool holds, then a new
+    /// one; so that no request pays for a dead connection. The connection
+    /// comes back with what the attempt gave.
+    fn on_live<T, E>(
+        &self,
+        mut attempt: impl FnMut(&mut DbConnection) -> Result<T, E>,
+        dead: impl Fn(&E) -> bool,
+    ) -> Result<(Pooled, T), StoreError>
+    where
+        StoreError: From<E>,
+    {
         let mut lost = None;
         for _ in 0..=self.pool.max_size() {
             let mut conn = self.pool.get()?;
-            match tx::begin(&mut conn, tenant, for_write) {
-                Ok(()) => return Ok(conn),
-                Err(e) if tx::is_lost(&e) => {
+            match attempt(&mut conn) {
+                Ok(found) => return Ok((conn, found)),
+                Err(e) if dead(&e) => {
                     tx::discard(&mut conn);
                     lost = Some(e);
                 }
@@ -278,44 +287,28 @@ impl Store {
         Err(lost.map_or_else(no_connection, StoreError::from))
     }
 
-    /// A connection of the pool, checked (for what runs outside
+    /// A connection of the pool with its transaction begun ([`tx::begin`]).
+    fn begun(&self, tenant: Option<TenantId>, for_write: bool) -> Result<Pooled, StoreError> {
+        self.on_live(|c| tx::begin(c, tenant, for_write), tx::is_lost)
+            .map(|(conn, ())| conn)
+    }
+
+    /// A connection of the pool, pinged (for what runs outside
     /// [`Store::begun`]'s transactions: maintenance, migrations).
     fn checked(&self) -> Result<Pooled, StoreError> {
         use diesel::r2d2::R2D2Connection;
-        let mut lost = None;
-        for _ in 0..=self.pool.max_size() {
-            let mut conn = self.pool.get()?;
-            match conn.ping() {
-                Ok(()) => return Ok(conn),
-                Err(e) => {
-                    tx::discard(&mut conn);
-                    lost = Some(e);
-                }
-            }
-        }
-        Err(lost.map_or_else(no_connection, StoreError::from))
+        self.on_live(|c| c.ping(), |_| true).map(|(conn, ())| conn)
     }
 
     /// One statement on platform tables, outside any transaction (one
     /// statement needs none, and the `BEGIN` and `COMMIT` would triple its
-    /// round trips): a request's session. Run again on another connection
-    /// when the one handed out had died while pooled.
+    /// round trips): a request's session.
     pub fn platform_lookup<T>(
         &self,
         f: impl Fn(&mut DbConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut lost = None;
-        for _ in 0..=self.pool.max_size() {
-            let mut conn = self.pool.get()?;
-            match f(&mut conn) {
-                Err(StoreError::Unavailable(e)) => {
-                    tx::discard(&mut conn);
-                    lost = Some(StoreError::Unavailable(e));
-                }
-                found => return found,
-            }
-        }
-        Err(lost.unwrap_or_else(no_connection))
+        self.on_live(f, |e| matches!(e, StoreError::Unavailable(_)))
+            .map(|(_, found)| found)
     }
 
     /// A read transaction on platform tables (collectivités, super-admins).

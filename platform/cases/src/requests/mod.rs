@@ -83,13 +83,7 @@ pub fn context(
     };
     let schools = facility(FacilityKind::School)?;
     let leisure_centres = facility(FacilityKind::RecreationCenter)?;
-    let (adults, children) = match foyer {
-        Some(f) => (
-            f.adults().map(|m| (m.id, m.name.clone())).collect(),
-            f.children().map(|m| (m.id, m.name.clone())).collect(),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
+    let (adults, children) = foyer.map(members_of).unwrap_or_default();
     let me = tx.tenant();
     let documents = crate::tenancy::find_by_id(tx.conn(), me)?
         .map(|t| t.appearance.0.into_keys().collect())
@@ -103,6 +97,17 @@ pub fn context(
         today: time::today(),
         documents,
     })
+}
+
+/// Members as a form offers them: id and name.
+type Choices = Vec<(i64, String)>;
+
+/// A foyer's adults and children, as a form's choices of members.
+pub(crate) fn members_of(f: &Foyer) -> (Choices, Choices) {
+    (
+        f.adults().map(|m| (m.id, m.name.clone())).collect(),
+        f.children().map(|m| (m.id, m.name.clone())).collect(),
+    )
 }
 
 /// The commune's name and postal code, read from the last line of the

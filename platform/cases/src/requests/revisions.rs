@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{context, now};
+use super::{context, members_of, now};
 use crate::agents::Desk;
 use crate::catalogue::{library, offer::offer_any, studio};
 use crate::domain::forms::{self, Move};
@@ -18,17 +18,6 @@ use crate::foyers;
 use crate::history::{self, Actor, Line};
 use crate::store::repo::requests as repo;
 use crate::store::TenantTx;
-
-/// The states a new version carries along (the others are decided).
-const LIVE: [RequestState; 7] = [
-    RequestState::Draft,
-    RequestState::Pending,
-    RequestState::Inprogress,
-    RequestState::Extinprogress,
-    RequestState::Complete,
-    RequestState::Uncomplete,
-    RequestState::Rectified,
-];
 
 /// What publishing did.
 #[derive(Debug, Clone, Serialize)]
@@ -82,7 +71,14 @@ fn carry(
         id: Some(desk.agent_id),
         name: desk.name.clone(),
     };
-    let states: Vec<&str> = LIVE.iter().map(|s| s.code()).collect();
+    let states: Vec<&str> = RequestState::ALL
+        .iter()
+        .filter(|s| !s.decided())
+        .map(|s| s.code())
+        .collect();
+    // The collectivité's lists and facilities, once; each foyer's members
+    // are its own.
+    let common = context(tx, &offer, None, true)?;
     for mut row in repo::of_form_before(tx, code, version as i32, &states)? {
         let stays = |why: Vec<String>| Stayed {
             id: row.id,
@@ -96,8 +92,10 @@ fn carry(
             )]));
             continue;
         };
-        let foyer = foyers::foyer(tx, row.household_id).ok();
-        let ctx = context(tx, &offer, foyer.as_ref(), true)?;
+        let mut ctx = common.clone();
+        if let Ok(foyer) = foyers::foyer(tx, row.household_id) {
+            (ctx.adults, ctx.children) = members_of(&foyer);
+        }
         let data: Map<String, Value> = serde_json::from_str(&row.data_json).unwrap_or_default();
         let steps: Vec<String> = row
             .steps_done

@@ -64,7 +64,7 @@ impl Check {
         let mut out = self.problems.clone();
         if self.scenarios.is_empty() {
             out.push(
-                "aucun scénario : écrivez au moins une demande type et ce qu’elle doit donner"
+                "il n’a aucun scénario (une demande type et ce qu’elle doit donner) ; il en faut au moins un"
                     .into(),
             );
         }
@@ -238,7 +238,11 @@ pub fn create(tx: &mut TenantTx<'_>, desk: &Desk, start: Start) -> Result<String
 pub fn draft(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Draft, Error> {
     author_of(tx, desk, code)?;
     let row = rows::draft(tx, code)?.ok_or(Error::NotFound)?;
-    let published = rows::latest_version(tx, code)?.map(|v| v as u32);
+    draft_of(tx, row)
+}
+
+fn draft_of(tx: &mut TenantTx<'_>, row: DraftRow) -> Result<Draft, Error> {
+    let published = rows::latest_version(tx, &row.code)?.map(|v| v as u32);
     Ok(Draft {
         definition: serde_json::from_str(&row.definition).map_err(|_| Error::NotFound)?,
         scenarios: scenarios_of(&row.scenarios),
@@ -258,8 +262,8 @@ pub fn drafts(tx: &mut TenantTx<'_>, desk: &Desk) -> Result<Vec<Draft>, Error> {
     }
     let mut out = Vec::new();
     for row in rows::drafts(tx)? {
-        match draft(tx, desk, &row.code) {
-            Ok(d) => out.push(d),
+        match author_of(tx, desk, &row.code) {
+            Ok(()) => out.push(draft_of(tx, row)?),
             Err(Error::NotFound) => {}
             Err(e) => return Err(e),
         }
@@ -308,18 +312,19 @@ pub fn save(
     Ok(seen + 1)
 }
 
-/// What the studio says of the working copy: its problems, its remarks,
-/// its scenarios run.
-pub fn check(tx: &mut TenantTx<'_>, desk: &Desk, code: &str) -> Result<Check, Error> {
-    let d = draft(tx, desk, code)?;
-    Ok(check_of(&d.definition, &d.scenarios))
-}
-
-fn check_of(def: &FormDefinition, scenarios: &[Scenario]) -> Check {
-    Check {
-        problems: def.problems(),
-        remarks: def.remarks(),
-        scenarios: scenarios.iter().map(|s| s.run(def)).collect(),
+impl Draft {
+    /// What the studio says of it before publishing: its problems, its
+    /// remarks, its scenarios run.
+    pub fn check(&self) -> Check {
+        Check {
+            problems: self.definition.problems(),
+            remarks: self.definition.remarks(),
+            scenarios: self
+                .scenarios
+                .iter()
+                .map(|s| s.run(&self.definition))
+                .collect(),
+        }
     }
 }
 
@@ -334,7 +339,7 @@ pub fn publish(tx: &mut TenantTx<'_>, desk: &Desk, code: &str, seen: i64) -> Res
             d.updated_by, d.updated_on
         )));
     }
-    let check = check_of(&d.definition, &d.scenarios);
+    let check = d.check();
     if !check.publishable() {
         return Err(Error::Refused(format!(
             "le formulaire n’est pas publié : {}",
@@ -389,16 +394,6 @@ pub fn publish(tx: &mut TenantTx<'_>, desk: &Desk, code: &str, seen: i64) -> Res
         },
     )?;
     Ok(version)
-}
-
-/// A published version of one of the collectivité's own forms.
-pub fn published(
-    tx: &mut TenantTx<'_>,
-    code: &str,
-    version: u32,
-) -> Result<Option<FormDefinition>, Error> {
-    Ok(rows::version(tx, code, version as i32)?
-        .and_then(|r| serde_json::from_str(&r.definition).ok()))
 }
 
 /// The working copy as JSON, for another collectivité to import.

@@ -52,13 +52,14 @@ pub fn carry(
         .filter(|s| s.agent_only)
         .flat_map(|s| s.fields.iter().map(|f| f.key.as_str()))
         .collect();
+    // What conditions may look at: the answers the new version still asks.
+    let earlier: Map<String, Value> = data
+        .iter()
+        .filter(|(k, _)| new.field(k).is_some())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for step in new.household_steps() {
         let input = to_input(step, data);
-        let earlier: Map<String, Value> = data
-            .iter()
-            .filter(|(k, _)| new.field(k).is_some())
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         match validate_step(step, &input, &earlier, ctx) {
             Ok(values) => kept.extend(values),
             Err(errors) => {
